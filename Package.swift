@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+// Higgs Studio: a terminal studio for Higgs Audio v2, running the model in-process on the CPU.
+//
+// Targets follow the data path:
+//   script -> Prompt -> TextTokenizer -> Transformer -> Generation -> AudioCodec -> Playback
+// with Checkpoint (weights on disk), Kernels (BLAS/SIMD) and AudioIO (WAV, resampling) beneath,
+// Engine tying the stages together, Studio (document, takes, queue, export) and StudioTerminal
+// (the ncurses screen) on top, and the `higgs` command line.
+import PackageDescription
+
+let numeric: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "HiggsStudio",
+    products: [
+        .executable(name: "higgs", targets: ["higgs"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Studio", targets: ["Studio"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // System libraries, each with the Debian package that provides it.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/System/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNcurses", path: "Sources/System/CNcurses", pkgConfig: "ncursesw",
+                       providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CALSA", path: "Sources/System/CALSA", pkgConfig: "alsa",
+                       providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSoxr", path: "Sources/System/CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+
+        // Kernels: BLAS calls and SIMD loops, apart from model logic.
+        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: numeric),
+
+        // Weights on disk: safetensors (generation model) and torch zip archives (audio tokenizer).
+        .target(name: "Checkpoint", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+
+        // The data path.
+        .target(name: "TextTokenizer"),
+        .target(name: "Prompt", dependencies: ["TextTokenizer", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Transformer", dependencies: ["Checkpoint", "Kernels"], swiftSettings: numeric),
+        .target(name: "Generation", dependencies: ["Transformer", "Kernels"], swiftSettings: numeric),
+        .target(name: "AudioIO", dependencies: ["CSoxr"], swiftSettings: numeric),
+        .target(name: "AudioCodec", dependencies: ["Checkpoint", "Kernels", "AudioIO"], swiftSettings: numeric),
+        .target(name: "Engine", dependencies: ["Checkpoint", "TextTokenizer", "Prompt", "Transformer",
+                                               "Generation", "AudioIO", "AudioCodec"]),
+        .target(name: "Playback", dependencies: ["CALSA"]),
+
+        // The product.
+        .target(name: "Studio", dependencies: ["Engine", "AudioIO", "Prompt",
+                                               .product(name: "Yams", package: "Yams")]),
+        .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "CNcurses"]),
+        .executableTarget(name: "higgs", dependencies: [
+            "Engine", "Studio", "StudioTerminal", "Playback",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests, one target per stage; fixtures made by Tools/fixtures (by hand, never by CI).
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Transformer"]),
+        .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"]),
+        .testTarget(name: "PromptTests", dependencies: ["Prompt", "TextTokenizer"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Checkpoint"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Engine"]),
+        .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioIO", "Checkpoint"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// The audio tokenizer (codes <-> 24 kHz PCM) lands here.

@@ -1,0 +1,1 @@
+// WAV reading/writing and resampling land here.

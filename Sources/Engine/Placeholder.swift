@@ -1,0 +1,1 @@
+// The pipeline from script to PCM lands here.

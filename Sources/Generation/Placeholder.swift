@@ -1,0 +1,1 @@
+// Delay pattern, sampling and the streaming generator land here.

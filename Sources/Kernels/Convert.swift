@@ -1,0 +1,37 @@
+/// Element conversions between storage precisions and Float32.
+public enum Convert {
+    /// bf16 is the top half of an IEEE float: widening is a shift.
+    @inline(__always)
+    public static func bf16ToFloat(_ bits: UInt16) -> Float {
+        Float(bitPattern: UInt32(bits) << 16)
+    }
+
+    /// Round-to-nearest-even, as PyTorch does when casting to bf16.
+    @inline(__always)
+    public static func floatToBF16(_ value: Float) -> UInt16 {
+        let bits = value.bitPattern
+        if value.isNaN { return UInt16(truncatingIfNeeded: bits >> 16) | 0x40 }
+        let rounding = 0x7FFF + ((bits >> 16) & 1)
+        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+    }
+
+    public static func bf16ToFloat(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let raw = UnsafeRawPointer(source + i).loadUnaligned(as: SIMD8<UInt16>.self)
+            let wide = SIMD8<UInt32>(truncatingIfNeeded: raw) &<< 16
+            UnsafeMutableRawPointer(destination + i).storeBytes(of: unsafeBitCast(wide, to: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            destination[i] = bf16ToFloat(source[i])
+            i += 1
+        }
+    }
+
+    public static func f16ToFloat(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count {
+            destination[i] = Float(Float16(bitPattern: source[i]))
+        }
+    }
+}

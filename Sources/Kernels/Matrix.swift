@@ -1,0 +1,97 @@
+import Foundation
+
+/// A weight matrix `[rows, cols]`, row-major, in the precision it is stored in.
+///
+/// Rows are output features and columns input features, as in a PyTorch `nn.Linear` weight,
+/// so `y = W x` reads one row per output. The elements are not owned: `owner` keeps the memory
+/// mapping or buffer behind them alive.
+public struct Matrix: @unchecked Sendable {
+    public enum Elements {
+        case f32(UnsafePointer<Float>)
+        case bf16(UnsafePointer<UInt16>)
+        case f16(UnsafePointer<UInt16>)
+    }
+
+    public let rows: Int
+    public let cols: Int
+    public let elements: Elements
+    let owner: AnyObject?
+
+    public init(rows: Int, cols: Int, elements: Elements, owner: AnyObject?) {
+        self.rows = rows
+        self.cols = cols
+        self.elements = elements
+        self.owner = owner
+    }
+
+    /// A matrix over Float32 values it owns.
+    public init(rows: Int, cols: Int, values: [Float]) {
+        precondition(values.count == rows * cols)
+        let box = FloatBuffer(values)
+        self.init(rows: rows, cols: cols, elements: .f32(UnsafePointer(box.pointer)), owner: box)
+    }
+
+    /// The rows `range` as a matrix of their own (no copy).
+    public func rows(_ range: Range<Int>) -> Matrix {
+        let offset = range.lowerBound * cols
+        switch elements {
+        case .f32(let p): return Matrix(rows: range.count, cols: cols, elements: .f32(p + offset), owner: owner)
+        case .bf16(let p): return Matrix(rows: range.count, cols: cols, elements: .bf16(p + offset), owner: owner)
+        case .f16(let p): return Matrix(rows: range.count, cols: cols, elements: .f16(p + offset), owner: owner)
+        }
+    }
+
+    /// Converts rows `range` to Float32 into `destination` (`range.count * cols` floats).
+    public func copyRows(_ range: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+        let offset = range.lowerBound * cols
+        let n = range.count * cols
+        switch elements {
+        case .f32(let p): destination.update(from: p + offset, count: n)
+        case .bf16(let p): Convert.bf16ToFloat(p + offset, destination, count: n)
+        case .f16(let p): Convert.f16ToFloat(p + offset, destination, count: n)
+        }
+    }
+
+    /// One row as Float32 values.
+    public func row(_ index: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: cols) { buffer, count in
+            copyRows(index..<index + 1, into: buffer.baseAddress!)
+            count = cols
+        }
+    }
+
+    /// Bytes one full read of the matrix touches.
+    public var byteCount: Int {
+        switch elements {
+        case .f32: return rows * cols * 4
+        case .bf16, .f16: return rows * cols * 2
+        }
+    }
+}
+
+/// A heap buffer of floats with a stable address, for state that kernels write in place.
+public final class FloatBuffer: @unchecked Sendable {
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+    public var array: [Float] { Array(buffer) }
+
+    public subscript(i: Int) -> Float {
+        get { pointer[i] }
+        set { pointer[i] = newValue }
+    }
+
+    deinit { pointer.deallocate() }
+}

@@ -1,0 +1,1 @@
+// Streaming ALSA playback lands here.

@@ -1,0 +1,1 @@
+// Transcript normalisation, chunking and ChatML prompt building land here.

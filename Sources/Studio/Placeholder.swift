@@ -1,0 +1,1 @@
+// The studio's document, takes, queue and export land here.

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Higgs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "higgs",
+        abstract: "Higgs Studio: write multi-speaker scripts and hear them with Higgs Audio v2, on the CPU.",
+        subcommands: [StudioCommand.self, TokenizeCommand.self],
+        defaultSubcommand: StudioCommand.self
+    )
+}
