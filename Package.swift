@@ -60,14 +60,16 @@ let package = Package(
         ]),
 
         // Tests, one target per stage; fixtures made by Tools/fixtures (by hand, never by CI).
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "Transformer"]),
-        .testTarget(name: "TextTokenizerTests", dependencies: ["TextTokenizer"]),
-        .testTarget(name: "PromptTests", dependencies: ["Prompt", "TextTokenizer"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Checkpoint"]),
-        .testTarget(name: "GenerationTests", dependencies: ["Generation", "Engine"]),
-        .testTarget(name: "AudioCodecTests", dependencies: ["AudioCodec", "AudioIO", "Checkpoint"]),
-        .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine"]),
+        .target(name: "TestSupport", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "Transformer"]),
+        .testTarget(name: "TextTokenizerTests", dependencies: ["TestSupport", "TextTokenizer"]),
+        .testTarget(name: "PromptTests", dependencies: ["TestSupport", "Prompt", "TextTokenizer"]),
+        .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Checkpoint"]),
+        .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Engine"]),
+        .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
+        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine"]),
     ],
     swiftLanguageModes: [.v5]
 )

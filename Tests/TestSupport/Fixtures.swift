@@ -1,0 +1,36 @@
+import Foundation
+import ZIPFoundation
+
+/// Where the committed parity fixtures live, found from this source file so tests run from a clean clone.
+public enum Fixtures {
+    /// `Tests/`
+    public static let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A fixture of a test target: `Tests/<target>/Fixtures/<path>`.
+    public static func url(_ target: String, _ path: String) -> URL {
+        testsFolder.appendingPathComponent(target).appendingPathComponent("Fixtures").appendingPathComponent(path)
+    }
+
+    /// Decoded JSON of a fixture file.
+    public static func json(_ target: String, _ path: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: url(target, path)))
+    }
+
+    /// One entry of a zipped fixture (large text fixtures are committed zipped).
+    public static func unzipped(_ target: String, _ zip: String, entry: String) throws -> Data {
+        let archive = try Archive(url: url(target, zip), accessMode: .read)
+        guard let item = archive[entry] else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "\(zip)/\(entry)"])
+        }
+        var data = Data()
+        _ = try archive.extract(item, skipCRC32: false) { data.append($0) }
+        return data
+    }
+
+    /// A fresh temporary folder, removed by the caller with `cleanUp`.
+    public static func temporaryFolder(_ label: String = "higgs-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
