@@ -14,19 +14,25 @@
 struct ck_pool {
     size_t n_threads;  // including the caller
     pthread_t *workers;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;      // guards sleeping workers
     pthread_cond_t wake;
+    pthread_mutex_t run_lock;  // one job at a time
 
     _Atomic uint64_t generation;
-    _Atomic size_t next_task;
+    // The job's tickets in one word: generation (24 bits) | task count (20 bits) | next task (20 bits).
+    // A claim is a compare-and-swap on the whole word, so a worker still holding an old job's
+    // ticket can never take a task of the next job.
+    _Atomic uint64_t ticket;
     _Atomic size_t finished;
     _Atomic int sleepers;
     _Atomic int stop;
 
     ck_task_fn fn;
     void *context;
-    _Atomic size_t n_tasks;
 };
+
+#define TASK_BITS 20
+#define TASK_MASK ((UINT64_C(1) << TASK_BITS) - 1)
 
 static const long spin_nanoseconds = 200000;
 
@@ -36,11 +42,16 @@ static long elapsed_ns(const struct timespec *since) {
     return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
 }
 
-static void run_tasks(ck_pool *pool) {
+static void run_tasks(ck_pool *pool, uint64_t generation) {
+    uint64_t mine = generation & ((UINT64_C(1) << (64 - 2 * TASK_BITS)) - 1);
     for (;;) {
-        size_t task = atomic_fetch_add_explicit(&pool->next_task, 1, memory_order_acq_rel);
-        size_t n = atomic_load_explicit(&pool->n_tasks, memory_order_acquire);
+        uint64_t ticket = atomic_load_explicit(&pool->ticket, memory_order_acquire);
+        if ((ticket >> (2 * TASK_BITS)) != mine) return;  // a newer job: not ours
+        size_t n = (size_t)((ticket >> TASK_BITS) & TASK_MASK), task = (size_t)(ticket & TASK_MASK);
         if (task >= n) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool->ticket, &ticket, ticket + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
         pool->fn(pool->context, task, n);
         atomic_fetch_add_explicit(&pool->finished, 1, memory_order_release);
     }
@@ -66,7 +77,7 @@ static void *worker_main(void *argument) {
             }
         }
         seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        run_tasks(pool);
+        run_tasks(pool, seen);
     }
 }
 
@@ -75,6 +86,7 @@ ck_pool *ck_pool_create(size_t n_threads) {
     if (!pool) return NULL;
     pool->n_threads = n_threads < 1 ? 1 : n_threads;
     pthread_mutex_init(&pool->lock, NULL);
+    pthread_mutex_init(&pool->run_lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pool->workers = calloc(pool->n_threads, sizeof(pthread_t));
     for (size_t i = 1; i < pool->n_threads; i++) pthread_create(&pool->workers[i], NULL, worker_main, pool);
@@ -90,6 +102,7 @@ void ck_pool_destroy(ck_pool *pool) {
     for (size_t i = 1; i < pool->n_threads; i++) pthread_join(pool->workers[i], NULL);
     pthread_cond_destroy(&pool->wake);
     pthread_mutex_destroy(&pool->lock);
+    pthread_mutex_destroy(&pool->run_lock);
     free(pool->workers);
     free(pool);
 }
@@ -98,25 +111,29 @@ size_t ck_pool_threads(const ck_pool *pool) { return pool ? pool->n_threads : 1;
 
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, size_t n_tasks) {
     if (n_tasks == 0) return;
-    if (!pool || pool->n_threads == 1 || n_tasks == 1) {
+    if (!pool || pool->n_threads == 1 || n_tasks == 1 || n_tasks > TASK_MASK) {
         for (size_t t = 0; t < n_tasks; t++) fn(context, t, n_tasks);
         return;
     }
-    // No job is in flight here (the previous call waited for all its tasks), so the fields can be set
-    // before the generation bump publishes them.
+    // One job at a time: callers on other threads (say, the codec while the model decodes) wait here.
+    pthread_mutex_lock(&pool->run_lock);
+    // No job is in flight here (the previous one waited for all its tasks), so the fields can be set
+    // before the ticket publishes them.
     pool->fn = fn;
     pool->context = context;
     atomic_store_explicit(&pool->finished, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool->n_tasks, n_tasks, memory_order_relaxed);
-    atomic_store_explicit(&pool->next_task, 0, memory_order_release);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_acq_rel);
+    uint64_t generation = atomic_load_explicit(&pool->generation, memory_order_relaxed) + 1;
+    uint64_t mine = generation & ((UINT64_C(1) << (64 - 2 * TASK_BITS)) - 1);
+    atomic_store_explicit(&pool->ticket, (mine << (2 * TASK_BITS)) | ((uint64_t)n_tasks << TASK_BITS), memory_order_release);
+    atomic_store(&pool->generation, generation);  // sequentially consistent with the sleepers check below
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->lock);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->lock);
     }
-    run_tasks(pool);
+    run_tasks(pool, generation);
     while (atomic_load_explicit(&pool->finished, memory_order_acquire) < n_tasks) _mm_pause();
+    pthread_mutex_unlock(&pool->run_lock);
 }
 
 // ---- bandwidth probe

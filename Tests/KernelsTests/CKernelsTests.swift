@@ -116,6 +116,26 @@ import Testing
         }
     }
 
+    /// Jobs back to back with changing task counts and contexts: a worker late from one job must
+    /// never run a task of the next, and a call returns only when its own tasks are all done.
+    @Test func poolNeverMixesTasksOfConsecutiveJobs() {
+        let pool = ck_pool_create(2)!
+        defer { ck_pool_destroy(pool) }
+        final class Round { var marks = [Int32](repeating: 0, count: 64) }
+        for round in 0..<20_000 {
+            let job = Round()
+            let tasks = 1 + (round * 7) % 64
+            ck_pool_run(pool, { context, task, _ in
+                let job = Unmanaged<Round>.fromOpaque(context!).takeUnretainedValue()
+                job.marks.withUnsafeMutableBufferPointer { $0[task] += 1 }
+            }, Unmanaged.passUnretained(job).toOpaque(), tasks)
+            if job.marks.prefix(tasks).contains(where: { $0 != 1 }) || job.marks.dropFirst(tasks).contains(where: { $0 != 0 }) {
+                Issue.record("round \(round): marks \(job.marks.prefix(tasks))")
+                return
+            }
+        }
+    }
+
     @Test func poolRunsEveryTaskExactlyOnce() {
         let pool = ck_pool_create(3)!
         defer { ck_pool_destroy(pool) }

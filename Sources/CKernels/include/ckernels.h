@@ -77,6 +77,7 @@ float ck_f16_value(uint16_t bits);
 // A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
 // task indices to the workers and the calling thread and returns when all are done. Workers
 // spin briefly after a job (the next one usually follows within microseconds) and then sleep.
+// Calls from several threads are serialised; a task must not call ck_pool_run on its own pool.
 typedef struct ck_pool ck_pool;
 typedef void (*ck_task_fn)(void *context, size_t task, size_t n_tasks);
 
