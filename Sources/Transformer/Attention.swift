@@ -31,24 +31,29 @@ struct Attention {
         }
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
-        let keys = past + m
         let scores = ws.scores.pointer
         let group = heads / kvHeads
-        for head in 0..<heads {
-            let kvHead = head / group
-            // scores[i][j] = scale * q_i . k_j for every new row i and every cached key j.
-            BLAS.gemm(transposeB: true, m: m, n: keys, k: d, alpha: scale,
-                      a: ws.q.pointer + head * d, lda: queryWidth, b: cache.keys(head: kvHead), ldb: d,
-                      c: scores, ldc: keys)
-            // Row i sees the keys up to its own position.
-            for i in 0..<m {
-                let row = scores + i * keys
-                let visible = past + i + 1
-                Vector.softmax(row, count: visible)
-                if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+        // Query rows in blocks; a block's rows see at most the keys up to its last row.
+        var blockStart = 0
+        while blockStart < m {
+            let rows = min(Workspace.scoreRows, m - blockStart)
+            let keys = past + blockStart + rows
+            for head in 0..<heads {
+                let kvHead = head / group
+                // scores[i][j] = scale * q_i . k_j
+                BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
+                          a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
+                          b: cache.keys(head: kvHead), ldb: d, c: scores, ldc: keys)
+                for i in 0..<rows {
+                    let row = scores + i * keys
+                    let visible = past + blockStart + i + 1
+                    Vector.softmax(row, count: visible)
+                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                }
+                BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cache.values(head: kvHead), ldb: d,
+                          c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
             }
-            BLAS.gemm(m: m, n: d, k: keys, a: scores, lda: keys, b: cache.values(head: kvHead), ldb: d,
-                      c: ws.context.pointer + head * d, ldc: queryWidth)
+            blockStart += rows
         }
         Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
     }

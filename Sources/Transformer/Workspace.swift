@@ -27,8 +27,9 @@ final class Workspace {
     let rowIndex: UnsafeMutablePointer<Int>
     /// Weight tiles converted to Float32 for the batched products.
     let tile: FloatBuffer
-    /// Attention scores of one head, `[rows][keys]`; grows with the KV cache.
+    /// Attention scores of one head for a block of query rows, `[scoreRows][keys]`; grows with the KV cache.
     private(set) var scores: FloatBuffer
+    static let scoreRows = 32
     /// Logits of the last position.
     let textLogits: FloatBuffer
     let audioLogits: FloatBuffer
@@ -57,7 +58,7 @@ final class Workspace {
         rowIndex = .allocate(capacity: rows)
         rowIndex.initialize(repeating: 0, count: rows)
         tile = FloatBuffer(count: tileFloats)
-        scores = FloatBuffer(count: rows * keys)
+        scores = FloatBuffer(count: Self.scoreRows * keys)
         textLogits = FloatBuffer(count: t.vocabSize)
         audioLogits = FloatBuffer(count: configuration.audioNumCodebooks * configuration.audioCodebookEntries)
     }
@@ -69,7 +70,7 @@ final class Workspace {
 
     /// Makes the score buffer hold `keys` keys per row.
     func reserve(keys: Int) {
-        if rows * keys > scores.count { scores = FloatBuffer(count: rows * keys) }
+        if Self.scoreRows * keys > scores.count { scores = FloatBuffer(count: Self.scoreRows * keys) }
     }
 
     /// Collects into `rowIndex` the rows among the first `count` whose audio flag equals `audio`; returns how many.
