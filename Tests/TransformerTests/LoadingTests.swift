@@ -35,7 +35,7 @@ import Transformer
         let error = try #require(throws: CheckpointError.self) { try Model.load(folder: folder) }
         #expect(error.file == folder.path)
         #expect(error.problem.contains("missing tensors: layers.4."))
-        #expect(error.problem.contains("misshaped tensors: layers.0.mlp.down_proj.weight is [64, 96], expected [64, 100]"))
+        #expect(error.problem.contains("misshaped tensors: layers.0.audio_mlp.down_proj.weight is [64, 96], expected [64, 100]"))
         #expect(!error.description.contains("\n"))
     }
 
