@@ -101,4 +101,24 @@ enum Models {
             #expect(reference.steps > segment.frameCount, "\(reference): text mode after the audio")
         }
     }
+
+    /// A prompt that ends inside an audio segment (the all-bos frame and the first frames already given as
+    /// audio-out positions) continues it as the uninterrupted run did.
+    @Test(arguments: [1, 5, 12])
+    func continuingAnOpenSegmentMatchesTheUninterruptedRun(givenFrames: Int) throws {
+        let reference = try #require(ReferenceGeneration.all.first { $0.name == "context-cut-by-max-new-tokens" })
+        let model = try Models.model(reference.geometry)
+        let c = model.configuration
+        var prompt = try AudioPlaceholders.expand(tokens: reference.promptIds, audio: reference.audio, configuration: c)
+        let segment = reference.segments[0]
+        for t in 0...givenFrames { prompt.appendAudio(.audioOut, frame: segment.frame(t)) }
+        var streamed = AudioCodes(numCodebooks: c.audioNumCodebooks)
+        let result = try Generator(model: model).generate(
+            prompt, options: GenerationOptions(maxNewTokens: reference.steps - givenFrames - 1, sampling: .greedy)
+        ) { streamed.append(frame: $0) }
+        #expect(result.segments == [segment])
+        #expect(result.codes == reference.codes)
+        #expect(streamed == reference.codes)
+        #expect(result.tokens.isEmpty)
+    }
 }
