@@ -1,4 +1,4 @@
-import Dispatch
+import CKernels
 
 /// `y = x W^T`: the product of a batch of row vectors with a weight matrix of any storage precision.
 public enum Linear {
@@ -46,22 +46,42 @@ public enum Linear {
         return min(tileRows, weight.rows) * weight.cols
     }
 
-    /// `y = W x` for one vector, split over the cores by rows.
+    /// `y = W x` for one vector, split over the cores by rows on the shared thread pool.
     public static func matrixVector(_ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        let rows = weight.rows, cols = weight.cols
-        let parts = rows * cols >= 1 << 16 ? ThreadCount.current : 1
-        let body: (Int) -> Void = { part in
-            let lo = rows * part / parts, hi = rows * (part + 1) / parts
-            switch weight.elements {
-            case .f32(let w):
-                for r in lo..<hi { y[r] = Dot.f32(w + r * cols, x, cols) }
-            case .bf16(let w):
-                for r in lo..<hi { y[r] = Dot.bf16(w + r * cols, x, cols) }
-            case .f16(let w):
-                for r in lo..<hi { y[r] = Dot.f16(w + r * cols, x, cols) }
+        let rows = weight.rows
+        let pool = ThreadPool.shared
+        let parts = rows * weight.cols < 1 << 16 ? 1 : min(pool.threads, rows)
+        if parts == 1 {
+            dotRows(weight, x, y, 0..<rows)
+            return
+        }
+        // The job is a plain struct on the stack handed to the C pool: no closure context, no allocation.
+        var job = MatrixVectorJob(weight: weight, x: x, y: y)
+        withUnsafeMutablePointer(to: &job) { context in
+            pool.run(tasks: parts, context: context) { context, task, tasks in
+                let job = context!.assumingMemoryBound(to: MatrixVectorJob.self).pointee
+                let rows = job.weight.rows
+                Linear.dotRows(job.weight, job.x, job.y, rows * task / tasks..<rows * (task + 1) / tasks)
             }
         }
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    private struct MatrixVectorJob {
+        let weight: Matrix
+        let x: UnsafePointer<Float>
+        let y: UnsafeMutablePointer<Float>
+    }
+
+    fileprivate static func dotRows(_ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        let cols = weight.cols
+        switch weight.elements {
+        case .f32(let w):
+            for r in range { y[r] = Dot.f32(w + r * cols, x, cols) }
+        case .bf16(let w):
+            for r in range { y[r] = Dot.bf16(w + r * cols, x, cols) }
+        case .f16(let w):
+            for r in range { y[r] = Dot.f16(w + r * cols, x, cols) }
+        }
     }
 }
 

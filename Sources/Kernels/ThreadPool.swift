@@ -1,9 +1,12 @@
 import CKernels
+import Synchronization
 
 /// Worker threads that live as long as the pool, so splitting one kernel call across cores costs
 /// microseconds rather than a thread start. The calling thread takes part in every job.
 public final class ThreadPool: @unchecked Sendable {
     private let pool: OpaquePointer
+    /// The C pool runs one job at a time; a caller that finds it busy runs its tasks itself.
+    private let busy = Atomic<Bool>(false)
 
     /// The pool kernels use unless given another; sized by `ThreadCount.current` when first used.
     nonisolated(unsafe) public static var shared = ThreadPool(threads: ThreadCount.current)
@@ -32,11 +35,47 @@ public final class ThreadPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { escaping in
             var job = escaping
             withUnsafeMutablePointer(to: &job) { context in
-                ck_pool_run(pool, { context, task, _ in
+                run(tasks: tasks, context: context) { context, task, _ in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(task))
-                }, context, tasks)
+                }
             }
         }
+    }
+
+    /// Runs `function(context, task, tasks)` for every task on the pool, or on the calling thread when
+    /// another thread's job holds the pool. Takes a C function and a context pointer so that callers
+    /// with a job struct allocate nothing.
+    ///
+    /// Every round handed to the C pool has exactly `threads` tasks (logical tasks are strided over them):
+    /// `ck_pool_run` lets a worker still leaving one round claim an index of the next round when that
+    /// round has more tasks, which runs a task twice and can end the round early; with a constant task
+    /// count that index is never valid.
+    func run(tasks: Int, context: UnsafeMutableRawPointer, _ function: ck_task_fn) {
+        let threads = self.threads
+        guard tasks > 1, threads > 1,
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for t in 0..<tasks { function(context, t, tasks) }
+            return
+        }
+        var job = StridedJob(function: function, context: context, tasks: tasks, stride: threads)
+        withUnsafeMutablePointer(to: &job) { job in
+            ck_pool_run(pool, { job, first, _ in
+                let job = job!.assumingMemoryBound(to: StridedJob.self).pointee
+                var t = first
+                while t < job.tasks {
+                    job.function(job.context, t, job.tasks)
+                    t += job.stride
+                }
+            }, job, threads)
+        }
+        busy.store(false, ordering: .releasing)
+    }
+
+    private struct StridedJob {
+        let function: ck_task_fn
+        let context: UnsafeMutableRawPointer
+        let tasks: Int
+        let stride: Int
     }
 
     /// Splits `0..<count` into one contiguous range per thread (fewer for small counts).
