@@ -43,39 +43,17 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Runs `function(context, task, tasks)` for every task on the pool, or on the calling thread when
-    /// another thread's job holds the pool. Takes a C function and a context pointer so that callers
-    /// with a job struct allocate nothing.
-    ///
-    /// Every round handed to the C pool has exactly `threads` tasks (logical tasks are strided over them):
-    /// `ck_pool_run` lets a worker still leaving one round claim an index of the next round when that
-    /// round has more tasks, which runs a task twice and can end the round early; with a constant task
-    /// count that index is never valid.
+    /// another thread's job holds the pool (the model and the codec may run at once; neither should
+    /// wait for the other). Takes a C function and a context pointer so that callers with a job
+    /// struct allocate nothing.
     func run(tasks: Int, context: UnsafeMutableRawPointer, _ function: ck_task_fn) {
-        let threads = self.threads
         guard tasks > 1, threads > 1,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for t in 0..<tasks { function(context, t, tasks) }
             return
         }
-        var job = StridedJob(function: function, context: context, tasks: tasks, stride: threads)
-        withUnsafeMutablePointer(to: &job) { job in
-            ck_pool_run(pool, { job, first, _ in
-                let job = job!.assumingMemoryBound(to: StridedJob.self).pointee
-                var t = first
-                while t < job.tasks {
-                    job.function(job.context, t, job.tasks)
-                    t += job.stride
-                }
-            }, job, threads)
-        }
+        ck_pool_run(pool, function, context, tasks)
         busy.store(false, ordering: .releasing)
-    }
-
-    private struct StridedJob {
-        let function: ck_task_fn
-        let context: UnsafeMutableRawPointer
-        let tasks: Int
-        let stride: Int
     }
 
     /// Splits `0..<count` into one contiguous range per thread (fewer for small counts).
