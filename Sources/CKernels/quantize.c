@@ -59,26 +59,27 @@ void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint
     }
 }
 
-void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t r0, size_t r1, float *out) {
+void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++)
-        for (size_t e = 0; e < cols; e++)
-            out[(r - r0) * cols + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * w.quants[r * cols + position(e)];
+        for (size_t e = 0; e < valid; e++)
+            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * w.quants[r * cols + position(e)];
 }
 
-void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t r0, size_t r1, float *out) {
+void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
         const uint8_t *row = w.quants + r * cols / 2;
-        for (size_t e = 0; e < cols; e++)
-            out[(r - r0) * cols + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * (float)(q4_load(row, e) - 8);
+        for (size_t e = 0; e < valid; e++)
+            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * (float)(q4_load(row, e) - 8);
     }
 }
 
-void ck_quantize_vector(const float *x, size_t cols, ck_q8_vector *out) {
+void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t b = 0; b < blocks; b++) {
-        const float *src = x + b * CK_BLOCK;
+        float src[CK_BLOCK];
+        for (int i = 0; i < CK_BLOCK; i++) src[i] = b * CK_BLOCK + i < valid ? x[b * CK_BLOCK + i] : 0.0f;
         float amax = 0;
         for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(src[i]));
         float scale = amax / 127.0f;

@@ -151,6 +151,15 @@ public struct Configuration: Decodable, Sendable, Equatable {
         return t
     }
 
+    /// The weight matrices the kernels multiply by (name -> [rows, cols]): what q8/q4 quantize.
+    /// Embedding tables are looked up a row at a time and stay as stored.
+    public var quantizableTensors: [String: [Int]] {
+        expectedTensors.filter { name, shape in
+            shape.count == 2 && name != "embed_tokens.weight" && name != "audio_codebook_embeddings.weight"
+                && name != "audio_out_embed_projector.weight"
+        }
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")

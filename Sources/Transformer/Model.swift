@@ -19,21 +19,42 @@ public final class Model: @unchecked Sendable {
     let audioHead: Matrix  // [codebooks * entries, hidden]
     let rope: RotaryEmbedding
 
+    /// How the weight matrices are held.
+    public let precision: WeightPrecision
+    /// True when quantized weights were mapped from the cache rather than quantized at this load.
+    public let reusedQuantizedWeights: Bool
+
     /// Loads `config.json` and the safetensors weights (single file or sharded) of a model folder.
-    public static func load(folder: URL) throws -> Model {
+    /// With `q8` or `q4`, the weight matrices are quantized at load (or mapped from `cache`).
+    public static func load(folder: URL, precision: WeightPrecision = .bf16,
+                            cache: QuantizedWeightCache = .standard) throws -> Model {
         let configuration = try Configuration.load(folder)
         let checkpoint = try SafeTensorsCheckpoint(folder: folder)
-        return try Model(configuration: configuration, store: checkpoint)
+        return try Model(configuration: configuration, store: checkpoint, precision: precision, cache: cache,
+                         identity: Self.identity(of: folder))
     }
 
     /// Builds the model over the tensors of `store`, after checking that they are exactly the tensors the
     /// configuration implies (one error lists every missing, unexpected or misshaped tensor).
-    public init(configuration c: Configuration, store: TensorStore) throws {
+    /// `identity` names the checkpoint for the quantized-weight cache (a store with no identity is
+    /// quantized in memory).
+    public init(configuration c: Configuration, store: TensorStore, precision: WeightPrecision = .bf16,
+                cache: QuantizedWeightCache = .disabled, identity: String? = nil) throws {
         try store.verify(expected: c.expectedTensors)
         configuration = c
         self.store = store
+        self.precision = precision
         let t = c.text
-        let read = WeightReader(store: store)
+        var read = WeightReader(store: store)
+        var reused = false
+        if precision != .bf16 {
+            let weights = try QuantizedWeights.obtain(c.quantizableTensors, from: store, precision: precision,
+                                                      cache: identity == nil ? .disabled : cache,
+                                                      identity: identity ?? store.location)
+            read.quantized = weights.matrices
+            reused = weights.reused
+        }
+        reusedQuantizedWeights = reused
         let h = t.hiddenSize, eps = t.rmsNormEps
 
         func norm(_ name: String) throws -> RMSNorm { RMSNorm(weight: try read.vector(name, count: h), epsilon: eps) }
@@ -102,13 +123,63 @@ public final class Model: @unchecked Sendable {
         }
     }
 
-    /// Floats of weight-tile scratch the batched products need.
-    var tileFloats: Int {
-        var matrices = [tokenEmbedding.table, textHead, audioHead]
+    /// The matrices a forward step may multiply by.
+    var linearMatrices: [Matrix] {
+        var matrices = [textHead, audioHead]
         for layer in layers {
             let a = layer.attention
             matrices += [a.query, a.key, a.value, a.output, layer.feedForward.gate, layer.feedForward.up, layer.feedForward.down]
+            if let audio = layer.audio {
+                matrices += [audio.feedForward.gate, audio.feedForward.up, audio.feedForward.down]
+            }
         }
-        return matrices.map { Linear.scratchCount($0, count: 2) }.max() ?? 0
+        return matrices
+    }
+
+    /// Floats of scratch the products need (weight tiles for batches, the quantized input for one row).
+    var tileFloats: Int {
+        (linearMatrices + [tokenEmbedding.table]).map {
+            max(Linear.scratchCount($0, count: 2), Linear.scratchCount($0, count: 1))
+        }.max() ?? 0
+    }
+
+    /// Bytes of weights one audio decoding step reads: every layer's attention and the feed-forward
+    /// audio positions take, and the audio head (the floor of a step is this over the memory bandwidth).
+    public var audioStepBytes: Int {
+        var bytes = audioHead.byteCount
+        for layer in layers {
+            let a = layer.attention
+            switch layer.audioPath {
+            case .skipped:
+                continue
+            case .shared:
+                bytes += [layer.feedForward.gate, layer.feedForward.up, layer.feedForward.down].map(\.byteCount).reduce(0, +)
+            case .separate:
+                let f = layer.audio!.feedForward
+                bytes += [f.gate, f.up, f.down].map(\.byteCount).reduce(0, +)
+            }
+            bytes += [a.query, a.key, a.value, a.output].map(\.byteCount).reduce(0, +)
+        }
+        return bytes
+    }
+
+    /// Bytes of all weight matrices as held (quantized or mapped), embeddings included.
+    public var weightBytes: Int {
+        (linearMatrices + [tokenEmbedding.table, audioEmbedding.table]).map(\.byteCount).reduce(0, +)
+    }
+
+    /// Names the checkpoint by its files' names, sizes and modification times (for caches).
+    public static func identity(of folder: URL) -> String {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+            $0 == "config.json" || $0.hasSuffix(".safetensors") || $0.hasSuffix(".index.json")
+        }.sorted()
+        let parts = names.map { name -> String in
+            let attributes = try? fm.attributesOfItem(atPath: folder.appendingPathComponent(name).path)
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+            let time = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(name):\(size):\(time)"
+        }
+        return ([folder.standardizedFileURL.path] + parts).joined(separator: "|")
     }
 }

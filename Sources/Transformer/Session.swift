@@ -114,10 +114,10 @@ public final class Session {
             return
         case .text:
             model.norm.apply(row, into: ws.h.pointer)
-            Linear.apply(model.textHead, input: ws.h.pointer, count: 1, output: ws.textLogits.pointer)
+            Linear.apply(model.textHead, input: ws.h.pointer, count: 1, output: ws.textLogits.pointer, scratch: ws.tile.pointer)
         case .audio:
             model.norm.apply(row, into: ws.h.pointer)
-            Linear.apply(model.audioHead, input: ws.h.pointer, count: 1, output: ws.audioLogits.pointer)
+            Linear.apply(model.audioHead, input: ws.h.pointer, count: 1, output: ws.audioLogits.pointer, scratch: ws.tile.pointer)
         }
     }
 }

@@ -9,8 +9,11 @@ import Kernels
 /// are small and are converted to Float32 once.
 struct WeightReader {
     let store: TensorStore
+    /// Matrices already quantized (by name), used instead of the stored ones.
+    var quantized: [String: Matrix] = [:]
 
     func matrix(_ name: String, rows: Int, cols: Int) throws -> Matrix {
+        if let q = quantized[name] { return q }
         let tensor = try store.tensor(name, shape: [rows, cols])
         guard let base = tensor.bytes.baseAddress else {
             return Matrix(rows: rows, cols: cols, values: [Float](repeating: 0, count: rows * cols))

@@ -76,9 +76,9 @@ import Testing
             let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
             let m4 = ck_q4_matrix(quants: q4p.baseAddress, scales: s4.baseAddress)
             var vector = ck_q8_vector(quants: xqp.baseAddress, scales: xsp.baseAddress, sums: sp.baseAddress)
-            ck_quantize_vector(c.x, cols, &vector)
-            ck_dequantize_q8_rows(m8, cols, 0, rows, &dequantized8)
-            ck_dequantize_q4_rows(m4, cols, 0, rows, &dequantized4)
+            ck_quantize_vector(c.x, cols, cols, &vector)
+            ck_dequantize_q8_rows(m8, cols, cols, 0, rows, &dequantized8)
+            ck_dequantize_q4_rows(m4, cols, cols, 0, rows, &dequantized4)
 
             // What the integer kernels must compute: dequantized weights times dequantized input.
             let group = Int(CK_GROUP)

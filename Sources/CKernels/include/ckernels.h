@@ -59,15 +59,17 @@ void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, siz
 void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 
-// Quantizes x (cols floats, cols a multiple of CK_GROUP) for ck_matvec_q8 / ck_matvec_q4.
-void ck_quantize_vector(const float *x, size_t cols, ck_q8_vector *out);
+// Quantizes x for ck_matvec_q8 / ck_matvec_q4: its first `valid` values, then zeros up to `cols`
+// (a multiple of CK_GROUP: rows narrower than a group are stored padded with zeros).
+void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out);
 
 // Quantizes rows [row_begin, row_end) of a float matrix (round to nearest, scale = max|w| / 127 or / 7.5...).
 void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *quants, uint16_t *scales);
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *quants, uint16_t *scales);
-// Expands rows [row_begin, row_end) back to floats into out[(r - row_begin) * cols].
-void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t row_begin, size_t row_end, float *out);
-void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t row_begin, size_t row_end, float *out);
+// Expands the first `valid` columns of rows [row_begin, row_end) back to floats into
+// out[(r - row_begin) * valid + c].
+void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
+void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
 
 void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
 void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
