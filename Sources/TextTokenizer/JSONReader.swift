@@ -109,8 +109,8 @@ struct JSONReader {
 
     private mutating func enter() throws {
         depth += 1
-        // Deep nesting only comes from broken or hostile files; refuse it before the stack does.
-        guard depth <= 512 else { throw failure("nesting too deep") }
+        // Deep nesting only comes from broken or hostile files; refuse it before the stack runs out.
+        guard depth <= 100 else { throw failure("nesting too deep") }
     }
 
     private mutating func object() throws -> JSONValue {

@@ -27,8 +27,8 @@ struct TokenizerDefinition {
     static let llama3Pattern =
         #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
-    /// Ids above this are refused: they would only come from a broken file and would size tables.
-    static let idLimit = 1 << 24
+    /// Ids from here on are refused: they only come from broken files, and ids size the tables.
+    static let idLimit = 1 << 21
 
     init(json: JSONValue) throws {
         guard case .object = json else { throw Problem("the top level is not a JSON object") }

@@ -48,6 +48,8 @@ import TextTokenizer
             let error = try Self.load(Data(text.utf8))
             #expect(error?.problem.hasPrefix("invalid JSON at byte ") == true, "\(text): \(String(describing: error))")
         }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(try Self.load(Data(deep.utf8))?.problem.hasSuffix("nesting too deep") == true)
         // Truncated at every length: never accepted, never a crash.
         let data = try Data(contentsOf: Fixtures.url("TextTokenizerTests", "small-tokenizer.json"))
         for length in stride(from: 0, to: data.count - 2, by: 7) {
@@ -96,6 +98,9 @@ import TextTokenizer
         #expect(try Self.load {
             Self.model(&$0) { var vocab = $0["vocab"] as! [String: Any]; vocab["a"] = -3; $0["vocab"] = vocab }
         }?.problem == "vocabulary entry \"a\" has an invalid id -3")
+        #expect(try Self.load {
+            Self.model(&$0) { var vocab = $0["vocab"] as! [String: Any]; vocab["a"] = 1 << 40; $0["vocab"] = vocab }
+        }?.problem == "vocabulary entry \"a\" has an invalid id 1099511627776")
     }
 
     @Test func unsupportedAddedTokens() throws {

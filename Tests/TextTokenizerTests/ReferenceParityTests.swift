@@ -81,4 +81,23 @@ import TextTokenizer
         let second = cases.reversed().map { tokenizer.encode($0.text) }
         #expect(first == Array(second.reversed()))
     }
+
+    @Test func encodingFromSeveralThreads() throws {
+        let tokenizer = try Llama3.tokenizer()
+        let cases = try CorpusCase.all()
+        let mismatches = LockedCounter()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for item in cases.shuffled() where tokenizer.encode(item.text) != item.ids {
+                mismatches.increment()
+            }
+        }
+        #expect(mismatches.value == 0)
+    }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }
