@@ -33,8 +33,9 @@ public final class BPETokenizer: @unchecked Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            let exists = FileManager.default.fileExists(atPath: url.path)
-            throw TokenizerError(file: url.path, exists ? "cannot be read" : "no such file")
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+            throw TokenizerError(file: url.path, !exists ? "no such file" : isFolder.boolValue ? "is a folder, not a file" : "cannot be read")
         }
         try self.init(data: data, source: url.path)
     }

@@ -40,11 +40,4 @@ enum ByteLevel {
         }
         return bytes
     }
-
-    /// A token as the vocabulary writes it.
-    static func token(of bytes: some Sequence<UInt8>) -> String {
-        var text = String.UnicodeScalarView()
-        for byte in bytes { text.append(characterOfByte[Int(byte)]) }
-        return String(text)
-    }
 }

@@ -41,6 +41,9 @@ import TextTokenizer
         #expect(throws: TokenizerError(file: folder.appendingPathComponent("tokenizer.json").path, "no such file")) {
             try BPETokenizer(modelFolder: folder)
         }
+        #expect(throws: TokenizerError(file: folder.path, "is a folder, not a file")) {
+            try BPETokenizer(url: folder)
+        }
     }
 
     @Test func invalidJSON() throws {
