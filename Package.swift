@@ -57,7 +57,8 @@ let package = Package(
                                                .product(name: "Yams", package: "Yams")]),
         .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
-            "Engine", "Studio", "StudioTerminal", "Playback",
+            "Engine", "Studio", "StudioTerminal", "Playback", "TextTokenizer", "Transformer", "Generation",
+            "Checkpoint", "Kernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -39,17 +39,34 @@ void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8
     }
 }
 
+// Squared error of a q4 block under scale d (stored as f16).
+static float q4_error(const float *src, float d) {
+    float inverse = d != 0 ? 1.0f / d : 0, error = 0;
+    for (int i = 0; i < CK_BLOCK; i++) {
+        float back = d * (float)(clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15) - 8);
+        error += (back - src[i]) * (back - src[i]);
+    }
+    return error;
+}
+
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *quants, uint16_t *scales) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
         uint8_t *row = quants + r * cols / 2;
         for (size_t b = 0; b < blocks; b++) {
             const float *src = w + r * cols + b * CK_BLOCK;
-            // The value of largest magnitude maps to -8, the end of the range with one more step,
-            // so the block uses all 16 levels.
+            // The value of largest magnitude maps to -8, the end of the range with one more step, so the
+            // block uses all 16 levels; then a few slightly different scales are tried and the one with
+            // the least squared error kept (clipping the extreme can pay off for the other 31 values).
             float extreme = 0;
             for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
             uint16_t h = ck_f32_to_f16(extreme / -8.0f);
+            float best = q4_error(src, ck_f16_value(h));
+            for (int k = 0; k < 16; k++) {
+                uint16_t candidate = ck_f32_to_f16(extreme / (-8.0f * (0.70f + 0.025f * (float)k)));
+                float error = q4_error(src, ck_f16_value(candidate));
+                if (error < best) { best = error; h = candidate; }
+            }
             float scale = ck_f16_value(h);
             float inverse = scale != 0 ? 1.0f / scale : 0;
             for (int i = 0; i < CK_BLOCK; i++)

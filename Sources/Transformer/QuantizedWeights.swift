@@ -11,14 +11,20 @@ public enum WeightPrecision: String, CaseIterable, Sendable {
     case bf16
     /// 8-bit blocks of 32 with an f16 scale (8.5 bits per weight).
     case q8
-    /// 4-bit blocks of 32 with an f16 scale (4.5 bits per weight).
+    /// 4-bit blocks of 32 with an f16 scale (4.5 bits per weight), the most sensitive matrices in q8.
     case q4
 
-    var format: Quantization.Format? {
+    /// The format a weight matrix gets. q4 keeps the attention's value and output projections and
+    /// the audio head in 8 bits, as llama.cpp's Q4_K_M keeps its most sensitive matrices wider: 4-bit
+    /// error there dominates the logits' error, and they are only an eighth of the bytes of a step.
+    func format(of name: String) -> Quantization.Format? {
         switch self {
         case .bf16: return nil
         case .q8: return .q8
-        case .q4: return .q4
+        case .q4:
+            let wide = name.hasSuffix("self_attn.v_proj.weight") || name.hasSuffix("self_attn.o_proj.weight")
+                || name == "audio_decoder_proj.audio_lm_head.weight"
+            return wide ? .q8 : .q4
         }
     }
 }
@@ -51,6 +57,7 @@ public struct QuantizedWeightCache: Sendable {
 final class QuantizedWeights {
     struct Entry {
         let name: String
+        let format: Quantization.Format
         let rows: Int
         let cols: Int
         let quants: Int  // byte offsets from the start of the data
@@ -70,18 +77,18 @@ final class QuantizedWeights {
         _ shapes: [String: [Int]], from store: TensorStore, precision: WeightPrecision, cache: QuantizedWeightCache,
         identity: String
     ) throws -> QuantizedWeights {
-        guard let format = precision.format else { throw CheckpointError(file: store.location, "bf16 is not quantized") }
-        let layout = Self.layout(shapes, format: format)
+        guard precision != .bf16 else { throw CheckpointError(file: store.location, "bf16 is not quantized") }
+        let layout = Self.layout(shapes, precision: precision)
         let file = cache.folder?.appendingPathComponent(fileName(identity: identity, precision: precision))
-        if let file, let mapped = try? MappedFile(url: file), let weights = open(mapped, layout: layout, format: format, identity: identity) {
+        if let file, let mapped = try? MappedFile(url: file), let weights = open(mapped, layout: layout, precision: precision, identity: identity) {
             return weights
         }
-        if let file, let weights = try? build(layout, from: store, format: format, identity: identity, file: file) {
+        if let file, let weights = try? build(layout, from: store, precision: precision, identity: identity, file: file) {
             return weights
         }
         // No usable cache folder: keep the quantized weights in memory.
-        let storage = QuantizedStorage(bytes: dataBytes(layout, format: format))
-        let matrices = try quantize(layout, from: store, format: format, data: storage.base, owner: storage)
+        let storage = QuantizedStorage(bytes: dataBytes(layout))
+        let matrices = try quantize(layout, from: store, data: storage.base, owner: storage)
         return QuantizedWeights(matrices: matrices, reused: false)
     }
 
@@ -91,20 +98,22 @@ final class QuantizedWeights {
     }
 
     /// Offsets of every matrix's quants and scales, 64-byte aligned, in name order.
-    static func layout(_ shapes: [String: [Int]], format: Quantization.Format) -> [Entry] {
+    static func layout(_ shapes: [String: [Int]], precision: WeightPrecision) -> [Entry] {
         var offset = 0
         func aligned(_ n: Int) -> Int { (n + 63) / 64 * 64 }
         return shapes.keys.sorted().map { name in
             let rows = shapes[name]![0], cols = shapes[name]![1]
+            let format = precision.format(of: name)!
             let size = Quantization.sizes(rows: rows, cols: cols, format: format)
-            let entry = Entry(name: name, rows: rows, cols: cols, quants: offset, scales: aligned(offset + size.quants))
+            let entry = Entry(name: name, format: format, rows: rows, cols: cols, quants: offset,
+                              scales: aligned(offset + size.quants))
             offset = aligned(entry.scales + size.scales)
             return entry
         }
     }
 
-    static func dataBytes(_ layout: [Entry], format: Quantization.Format) -> Int {
-        layout.last.map { $0.scales + Quantization.sizes(rows: $0.rows, cols: $0.cols, format: format).scales } ?? 0
+    static func dataBytes(_ layout: [Entry]) -> Int {
+        layout.last.map { $0.scales + Quantization.sizes(rows: $0.rows, cols: $0.cols, format: $0.format).scales } ?? 0
     }
 
     static func fileName(identity: String, precision: WeightPrecision) -> String {
@@ -114,9 +123,9 @@ final class QuantizedWeights {
     }
 
     /// The header: magic, version, then a JSON length and the JSON naming the source and the layout.
-    static func header(_ layout: [Entry], format: Quantization.Format, identity: String) -> [UInt8] {
-        let tensors = layout.map { [$0.name, $0.rows, $0.cols, $0.quants, $0.scales] as [Any] }
-        let json = try! JSONSerialization.data(withJSONObject: ["precision": format.name, "source": identity, "tensors": tensors],
+    static func header(_ layout: [Entry], precision: WeightPrecision, identity: String) -> [UInt8] {
+        let tensors = layout.map { [$0.name, $0.format.name, $0.rows, $0.cols, $0.quants, $0.scales] as [Any] }
+        let json = try! JSONSerialization.data(withJSONObject: ["precision": precision.rawValue, "source": identity, "tensors": tensors],
                                                options: [.sortedKeys])
         var bytes = magic
         withUnsafeBytes(of: UInt32(version).littleEndian) { bytes.append(contentsOf: $0) }
@@ -126,32 +135,31 @@ final class QuantizedWeights {
         return bytes
     }
 
-    private static func open(_ file: MappedFile, layout: [Entry], format: Quantization.Format, identity: String) -> QuantizedWeights? {
-        let expected = header(layout, format: format, identity: identity)
+    private static func open(_ file: MappedFile, layout: [Entry], precision: WeightPrecision, identity: String) -> QuantizedWeights? {
+        let expected = header(layout, precision: precision, identity: identity)
         guard file.count >= expected.count, Array(UnsafeRawBufferPointer(rebasing: file.bytes[0..<expected.count])) == expected,
               let data = file.bytes.baseAddress.map({ $0 + expected.count }) else { return nil }
         let available = file.count - expected.count
         var matrices: [String: Matrix] = [:]
+        guard dataBytes(layout) <= available else { return nil }
         for e in layout {
-            let size = Quantization.sizes(rows: e.rows, cols: e.cols, format: format)
-            guard e.scales + size.scales <= available else { return nil }
-            matrices[e.name] = view(e, format: format, data: data, owner: file)
+            matrices[e.name] = view(e, data: data, owner: file)
         }
         return QuantizedWeights(matrices: matrices, reused: true)
     }
 
-    private static func view(_ e: Entry, format: Quantization.Format, data: UnsafeRawPointer, owner: AnyObject) -> Matrix {
+    private static func view(_ e: Entry, data: UnsafeRawPointer, owner: AnyObject) -> Matrix {
         let rows = Matrix.QuantizedRows(quants: data + e.quants, scales: (data + e.scales).assumingMemoryBound(to: UInt16.self),
                                         paddedCols: Matrix.QuantizedRows.paddedCols(for: e.cols))
-        return Matrix(rows: e.rows, cols: e.cols, elements: format == .q8 ? .q8(rows) : .q4(rows), owner: owner)
+        return Matrix(rows: e.rows, cols: e.cols, elements: e.format == .q8 ? .q8(rows) : .q4(rows), owner: owner)
     }
 
     /// Quantizes into a new cache file (written beside its final name, then renamed) and maps it.
-    private static func build(_ layout: [Entry], from store: TensorStore, format: Quantization.Format, identity: String,
+    private static func build(_ layout: [Entry], from store: TensorStore, precision: WeightPrecision, identity: String,
                               file: URL) throws -> QuantizedWeights {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let head = header(layout, format: format, identity: identity)
-        let total = head.count + dataBytes(layout, format: format)
+        let head = header(layout, precision: precision, identity: identity)
+        let total = head.count + dataBytes(layout)
         let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).tmp")
         let fd = Glibc.open(temporary.path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw CheckpointError(url: temporary, "cannot create") }
@@ -166,14 +174,14 @@ final class QuantizedWeights {
         }
         head.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: head.count) }
         final class Unowned {}
-        _ = try quantize(layout, from: store, format: format, data: base + head.count, owner: Unowned())
+        _ = try quantize(layout, from: store, data: base + head.count, owner: Unowned())
         let synced = msync(base, total, MS_SYNC) == 0 && fsync(fd) == 0
         munmap(base, total)
         guard synced, rename(temporary.path, file.path) == 0 else {
             throw CheckpointError(url: file, "cannot write the quantized weights")
         }
         keep = true
-        guard let weights = open(try MappedFile(url: file), layout: layout, format: format, identity: identity) else {
+        guard let weights = open(try MappedFile(url: file), layout: layout, precision: precision, identity: identity) else {
             throw CheckpointError(url: file, "quantized weights unreadable after writing")
         }
         return QuantizedWeights(matrices: weights.matrices, reused: false)
@@ -181,13 +189,13 @@ final class QuantizedWeights {
 
     /// Quantizes every matrix of `layout` into `data`, releasing each source tensor's pages once done
     /// so that the bf16 checkpoint never sits in memory whole.
-    private static func quantize(_ layout: [Entry], from store: TensorStore, format: Quantization.Format,
+    private static func quantize(_ layout: [Entry], from store: TensorStore,
                                  data: UnsafeMutableRawPointer, owner: AnyObject) throws -> [String: Matrix] {
         let reader = WeightReader(store: store)
         var matrices: [String: Matrix] = [:]
         for e in layout {
             let source = try reader.matrix(e.name, rows: e.rows, cols: e.cols)
-            matrices[e.name] = Quantization.quantize(source, format: format, quants: data + e.quants,
+            matrices[e.name] = Quantization.quantize(source, format: e.format, quants: data + e.quants,
                                                      scales: (data + e.scales).assumingMemoryBound(to: UInt16.self), owner: owner)
             try store.tensor(e.name).releasePages()
         }

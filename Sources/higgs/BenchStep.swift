@@ -39,7 +39,7 @@ struct BenchStep: ParsableCommand {
         } else {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-\(UUID().uuidString)")
             let start = Date()
-            try RandomCheckpoint.write(to: dir, layers: layers)
+            try RandomCheckpoint.write(to: dir, config: RandomCheckpoint.config(layers: layers))
             print(String(format: "wrote a random %d-layer checkpoint in the published layout to %@ (%.1f s)",
                          layers, dir.path, Date().timeIntervalSince(start)))
             folder = dir
@@ -117,88 +117,5 @@ struct BenchStep: ParsableCommand {
         let ms = times.map { $0 * 1000 }
         print(String(format: "%@: median %.1f ms, mean %.1f ms, min %.1f ms over %d steps", name,
                      median(ms), ms.reduce(0, +) / Double(ms.count), ms.min()!, ms.count))
-    }
-}
-
-/// A checkpoint in the published layout (config.json keys, tensor names, bf16) with random weights.
-enum RandomCheckpoint {
-    /// The published config, with `layers` decoder layers.
-    static func config(layers: Int) -> [String: Any] {
-        [
-            "architectures": ["HiggsAudioModel"], "model_type": "higgs_audio",
-            "audio_adapter_type": "dual_ffn_fast_forward", "audio_dual_ffn_layers": Array(0..<layers),
-            "audio_codebook_size": 1024, "audio_num_codebooks": 8, "audio_stream_bos_id": 1024, "audio_stream_eos_id": 1025,
-            "audio_decoder_proj_num_layers": 0, "audio_embed_avg": false, "audio_in_token_idx": 128015,
-            "audio_out_token_idx": 128016, "audio_out_bos_token_id": 128013, "audio_eos_token_id": 128012,
-            "pad_token_id": 128001, "encode_audio_in_tokens": true, "encode_whisper_embed": false,
-            "skip_audio_tower": true, "use_delay_pattern": true, "use_audio_out_embed_projector": false,
-            "use_audio_out_self_attention": 0, "use_rq_transformer": false, "hidden_size": 3072,
-            "audio_ffn_hidden_size": 3072, "audio_ffn_intermediate_size": 8192, "torch_dtype": "bfloat16",
-            "text_config": [
-                "model_type": "llama", "hidden_size": 3072, "intermediate_size": 8192, "num_hidden_layers": layers,
-                "num_attention_heads": 24, "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256,
-                "rms_norm_eps": 1e-5, "rope_theta": 500000.0, "max_position_embeddings": 131072,
-                "rope_scaling": ["factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
-                                 "original_max_position_embeddings": 8192, "rope_type": "llama3"],
-                "hidden_act": "silu", "attention_bias": false, "mlp_bias": false, "tie_word_embeddings": true,
-                "bos_token_id": 128000, "eos_token_id": 128001, "torch_dtype": "bfloat16",
-            ] as [String: Any],
-        ]
-    }
-
-    static func write(to folder: URL, layers: Int) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let config = config(layers: layers)
-        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-            .write(to: folder.appendingPathComponent("config.json"))
-        let tensors = try Configuration.load(folder).expectedTensors.sorted { $0.key < $1.key }
-
-        var header: [String: Any] = ["__metadata__": ["format": "pt"]]
-        var offset = 0
-        for (name, shape) in tensors {
-            let bytes = shape.reduce(1, *) * 2
-            header[name] = ["dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + bytes]]
-            offset += bytes
-        }
-        var headerData = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        while headerData.count % 8 != 0 { headerData.append(0x20) }
-
-        let url = folder.appendingPathComponent("model.safetensors")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
-        let file = try FileHandle(forWritingTo: url)
-        defer { try? file.close() }
-        var length = UInt64(headerData.count).littleEndian
-        try file.write(contentsOf: Data(bytes: &length, count: 8))
-        try file.write(contentsOf: headerData)
-
-        // Small random values (|w| in [2^-7, 2^-6), random sign); RMSNorm weights are 1.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let chunk = 1 << 24
-        var buffer = [UInt16](repeating: 0, count: chunk)
-        for (_, shape) in tensors {
-            var remaining = shape.reduce(1, *)
-            let isNorm = shape.count == 1
-            while remaining > 0 {
-                let n = min(chunk, remaining)
-                buffer.withUnsafeMutableBufferPointer { b in
-                    if isNorm {
-                        for i in 0..<n { b[i] = 0x3F80 }
-                    } else {
-                        var i = 0
-                        while i < n {
-                            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-                            var bits = state
-                            for _ in 0..<4 where i < n {
-                                b[i] = UInt16(truncatingIfNeeded: (bits & 0x807F) | 0x3C00)
-                                bits >>= 16
-                                i += 1
-                            }
-                        }
-                    }
-                }
-                try buffer.withUnsafeBytes { try file.write(contentsOf: Data(bytes: $0.baseAddress!, count: n * 2)) }
-                remaining -= n
-            }
-        }
     }
 }
