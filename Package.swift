@@ -35,7 +35,7 @@ let package = Package(
 
         // Kernels: BLAS calls and SIMD loops, apart from model logic. CKernels holds the hand-written
         // matrix-vector kernels (AVX-512 / AVX2 / portable, chosen at run time) and the thread pool.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numeric),
 
         // Weights on disk: safetensors (generation model) and torch zip archives (audio tokenizer).

@@ -27,10 +27,16 @@ public enum Linear {
             matrixVector(weight, input, output, scratch: work)
             return
         }
-        if case .f32(let w) = weight.elements {
+        switch weight.elements {
+        case .f32(let w):
             BLAS.gemm(transposeB: true, m: count, n: weight.rows, k: weight.cols,
                       a: input, lda: weight.cols, b: w, ldb: weight.cols, c: output, ldc: weight.rows)
             return
+        case .q8, .q4:
+            quantizedProduct(weight, input: input, count: count, output: output, scratch: work!)
+            return
+        case .bf16, .f16:
+            break
         }
         let tile = work!
         var start = 0
@@ -52,7 +58,60 @@ public enum Linear {
         case .bf16, .f16:
             return count <= 1 ? 0 : min(tileRows, weight.rows) * weight.cols
         case .q8(let q), .q4(let q):
-            return count <= 1 ? QuantizedInput.floats(paddedCols: q.paddedCols) : min(tileRows, weight.rows) * weight.cols
+            return count == 1 ? QuantizedInput.floats(paddedCols: q.paddedCols)
+                : QuantizedInput.descriptorFloats(count) + count * QuantizedInput.floats(paddedCols: q.paddedCols)
+        }
+    }
+
+    /// Quantized weights times several inputs: every input quantized once into scratch, then the
+    /// weight rows split over the pool, each part running the multi-input integer kernel.
+    private static func quantizedProduct(
+        _ weight: Matrix, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        let padded: Int
+        switch weight.elements {
+        case .q8(let q), .q4(let q): padded = q.paddedCols
+        default: return
+        }
+        // Scratch holds the inputs' descriptors, then each input's quantized data.
+        let per = QuantizedInput.floats(paddedCols: padded)
+        let vectors = UnsafeMutableRawPointer(scratch).bindMemory(to: ck_q8_vector.self, capacity: count)
+        let data = scratch + QuantizedInput.descriptorFloats(count)
+        for i in 0..<count {
+            vectors[i] = QuantizedInput(input + i * weight.cols, valid: weight.cols, paddedCols: padded,
+                                        scratch: data + i * per).vector
+        }
+        var job = MatrixMatrixJob(weight: weight, vectors: vectors, count: count, output: output)
+        let pool = ThreadPool.shared
+        let parts = min(pool.threads, max(1, weight.rows / 2))
+        withUnsafeMutablePointer(to: &job) { context in
+            pool.run(tasks: parts, context: context) { context, task, tasks in
+                let job = context!.assumingMemoryBound(to: MatrixMatrixJob.self).pointee
+                let rows = job.weight.rows
+                // Even row boundaries keep the kernel's two-row tiles whole.
+                let lo = rows * task / tasks & ~1, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks & ~1
+                job.run(lo..<hi)
+            }
+        }
+    }
+
+    private struct MatrixMatrixJob {
+        let weight: Matrix
+        let vectors: UnsafeMutablePointer<ck_q8_vector>
+        let count: Int
+        let output: UnsafeMutablePointer<Float>
+
+        func run(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            switch weight.elements {
+            case .q8(let q):
+                ck_matmul_q8(q.q8, vectors, count, output, weight.rows, q.paddedCols, range.lowerBound, range.upperBound)
+            case .q4(let q):
+                ck_matmul_q4(q.q4, vectors, count, output, weight.rows, q.paddedCols, range.lowerBound, range.upperBound)
+            default:
+                break
+            }
         }
     }
 
@@ -115,6 +174,11 @@ public enum Linear {
 /// int8 values, then a scale and a sum per block.
 struct QuantizedInput {
     let vector: ck_q8_vector
+
+    /// Floats that `count` descriptors take at the start of a batch's scratch.
+    static func descriptorFloats(_ count: Int) -> Int {
+        (count * MemoryLayout<ck_q8_vector>.stride + 63) / 64 * 16
+    }
 
     static func floats(paddedCols: Int) -> Int {
         let blocks = paddedCols / Int(CK_BLOCK)

@@ -136,10 +136,11 @@ public final class Model: @unchecked Sendable {
         return matrices
     }
 
-    /// Floats of scratch the products need (weight tiles for batches, the quantized input for one row).
-    var tileFloats: Int {
+    /// Floats of scratch the products need for batches of up to `rows` positions (weight tiles, or the
+    /// quantized inputs).
+    func tileFloats(rows: Int) -> Int {
         (linearMatrices + [tokenEmbedding.table]).map {
-            max(Linear.scratchCount($0, count: 2), Linear.scratchCount($0, count: 1))
+            max(Linear.scratchCount($0, count: max(rows, 2)), Linear.scratchCount($0, count: 1))
         }.max() ?? 0
     }
 

@@ -30,7 +30,7 @@ public final class Session {
         self.model = model
         self.capacity = max(capacity, 1)
         workspace = Workspace(configuration: model.configuration, rows: max(chunkRows, 1), keys: self.capacity,
-                              tileFloats: model.tileFloats)
+                              tileFloats: model.tileFloats(rows: max(chunkRows, 1)))
         caches = (0..<t.numHiddenLayers).map { _ in
             KVCache(kvHeads: t.numKeyValueHeads, headDim: t.headDim, capacity: max(capacity, 1))
         }

@@ -5,6 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed (and fuzz parsers) on this machine.",
-        subcommands: [BenchFuzzSafeTensors.self, BenchStep.self, BenchTokenizer.self]
+        subcommands: [BenchModel.self, BenchFuzzSafeTensors.self, BenchTokenizer.self],
+        defaultSubcommand: BenchModel.self
     )
 }

@@ -116,6 +116,43 @@ import Testing
         }
     }
 
+    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts.
+    @Test(arguments: [(1, 7), (3, 6), (4, 5), (9, 11)])
+    func batchedQuantizedProductsEqualOneProductPerInput(inputs: Int, rows: Int) {
+        let cols = 1024, blocks = cols / Int(CK_BLOCK)
+        let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
+        let xs = (0..<inputs).map { i in Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x }
+        var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q4 = [UInt8](repeating: 0, count: rows * cols / 2), q4Scales = [UInt16](repeating: 0, count: rows * blocks)
+        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
+        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4, &q4Scales)
+        var quants = [Int8](repeating: 0, count: inputs * cols)
+        var scales = [Float](repeating: 0, count: inputs * blocks), sums = [Int32](repeating: 0, count: inputs * blocks)
+        quants.withUnsafeMutableBufferPointer { qp in scales.withUnsafeMutableBufferPointer { sp in sums.withUnsafeMutableBufferPointer { up in
+        q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
+        q4.withUnsafeBufferPointer { q4p in q4Scales.withUnsafeBufferPointer { s4 in
+            var vectors = (0..<inputs).map { i in
+                ck_q8_vector(quants: qp.baseAddress! + i * cols, scales: sp.baseAddress! + i * blocks, sums: up.baseAddress! + i * blocks)
+            }
+            for i in 0..<inputs { ck_quantize_vector(xs[i], cols, cols, &vectors[i]) }
+            let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
+            let m4 = ck_q4_matrix(quants: q4p.baseAddress, scales: s4.baseAddress)
+            for level in Self.levels {
+                ck_set_isa(level)
+                var batched = [Float](repeating: .nan, count: inputs * rows), single = batched
+                ck_matmul_q8(m8, vectors, inputs, &batched, rows, cols, 0, rows)
+                for i in 0..<inputs { single.withUnsafeMutableBufferPointer { ck_matvec_q8(m8, &vectors[i], $0.baseAddress! + i * rows, cols, 0, rows) } }
+                #expect(Self.maxRelativeError(batched, single.map(Double.init)) < 1e-5, "q8 x \(inputs) at level \(level)")
+                ck_matmul_q4(m4, vectors, inputs, &batched, rows, cols, 1, rows)
+                for i in 0..<inputs { single.withUnsafeMutableBufferPointer { ck_matvec_q4(m4, &vectors[i], $0.baseAddress! + i * rows, cols, 0, rows) } }
+                let rowsFromOne = (0..<inputs).flatMap { i in (1..<rows).map { i * rows + $0 } }
+                #expect(Self.maxRelativeError(rowsFromOne.map { batched[$0] }, rowsFromOne.map { Double(single[$0]) }) < 1e-5,
+                        "q4 x \(inputs) at level \(level)")
+            }
+            ck_set_isa(9)
+        }}}}}}}
+    }
+
     /// Jobs back to back with changing task counts and contexts: a worker late from one job must
     /// never run a task of the next, and a call returns only when its own tasks are all done.
     @Test func poolNeverMixesTasksOfConsecutiveJobs() {

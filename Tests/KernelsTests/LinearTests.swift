@@ -101,3 +101,43 @@ import Kernels
         }
     }
 }
+
+/// Quantized matrices through `Linear.apply`: a batch gives what one product per row gives, the rows of
+/// a matrix view are the matrix's rows, and `copyRows` returns the dequantized weights (narrow rows are
+/// padded to a whole group inside, and must not show it).
+@Suite struct QuantizedLinearTests {
+    @Test(arguments: Quantization.Format.allCases, [70, 1024])
+    func batchesEqualSingleRowsAndViewsEqualRows(_ format: Quantization.Format, cols: Int) {
+        let rows = 33
+        let source = Matrix(rows: rows, cols: cols, values: LinearTests.random(rows * cols, seed: 5))
+        let weight = Quantization.quantize(source, format: format)
+        let count = 6
+        let x = LinearTests.random(count * cols, seed: 6)
+        func apply(_ m: Matrix, _ input: UnsafePointer<Float>, _ n: Int) -> [Float] {
+            var y = [Float](repeating: .nan, count: n * m.rows)
+            var scratch = [Float](repeating: 0, count: Linear.scratchCount(m, count: n))
+            y.withUnsafeMutableBufferPointer { yp in
+                scratch.withUnsafeMutableBufferPointer { Linear.apply(m, input: input, count: n, output: yp.baseAddress!, scratch: $0.baseAddress) }
+            }
+            return y
+        }
+        x.withUnsafeBufferPointer { xp in
+            let batch = apply(weight, xp.baseAddress!, count)
+            for t in 0..<count {
+                let one = apply(weight, xp.baseAddress! + t * cols, 1)
+                let scale = one.map(abs).max()!
+                #expect(zip(batch[t * rows..<(t + 1) * rows], one).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
+            }
+            // Rows 10..<20 as a matrix of their own multiply like those rows of the whole.
+            let view = apply(weight.rows(10..<20), xp.baseAddress!, 1)
+            let whole = apply(weight, xp.baseAddress!, 1)
+            #expect(view == Array(whole[10..<20]))
+        }
+        // Dequantized rows are within half a quantization step of the source (a whole one at q4's clipped end).
+        var back = [Float](repeating: .nan, count: rows * cols)
+        back.withUnsafeMutableBufferPointer { weight.copyRows(0..<rows, into: $0.baseAddress!) }
+        let values = LinearTests.random(rows * cols, seed: 5)
+        let step: Float = format == .q8 ? 1.0 / 127 : 1.0 / 7
+        #expect(zip(back, values).allSatisfy { abs($0 - $1) <= step * 1.02 })
+    }
+}

@@ -59,6 +59,14 @@ void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, siz
 void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 
+// Several inputs at once (the batched products of a prefill): y[i * ldy + r] = dot(W[r], x[i]) for
+// i < n_inputs and r in [row_begin, row_end). Each weight load serves several inputs, so these run at
+// the integer units' speed rather than memory's.
+void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t row_begin, size_t row_end);
+void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t row_begin, size_t row_end);
+
 // Quantizes x for ck_matvec_q8 / ck_matvec_q4: its first `valid` values, then zeros up to `cols`
 // (a multiple of CK_GROUP: rows narrower than a group are stored padded with zeros).
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out);

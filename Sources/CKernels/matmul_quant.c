@@ -1,0 +1,96 @@
+// Quantized weights times several quantized inputs (prefill). A tile of 2 weight rows by 4 inputs
+// keeps 8 integer accumulators in registers: each 64-byte weight load feeds 4 dot products and each
+// input load 2, so the loop is bound by the VNNI units rather than by loads.
+#include "ckernels.h"
+#include <immintrin.h>
+
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+#define ROWS 2
+#define INPUTS 4
+
+// Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
+typedef enum { Q8, Q4 } kind;
+
+VNNI static inline void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
+                             size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
+    size_t groups = cols / CK_GROUP, blocks = cols / CK_BLOCK;
+    __m512 acc[ROWS][INPUTS], off[ROWS][INPUTS];
+    for (size_t a = 0; a < ROWS; a++)
+        for (size_t b = 0; b < INPUTS; b++) acc[a][b] = off[a][b] = _mm512_setzero_ps();
+    const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
+    for (size_t g = 0; g < groups; g++) {
+        __m512i d[ROWS][INPUTS];
+        for (size_t a = 0; a < ROWS; a++)
+            for (size_t b = 0; b < INPUTS; b++) d[a][b] = _mm512_setzero_si512();
+        if (k == Q8) {
+            for (int t = 0; t < 8; t++) {
+                __m512i u[ROWS];
+                for (size_t a = 0; a < ROWS; a++)
+                    u[a] = _mm512_xor_si512(_mm512_loadu_si512((const int8_t *)wq + (r + a) * cols + g * CK_GROUP + 64 * t), flip);
+                for (size_t b = 0; b < n_in; b++) {
+                    __m512i v = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * t);
+                    for (size_t a = 0; a < ROWS; a++) d[a][b] = _mm512_dpbusd_epi32(d[a][b], u[a], v);
+                }
+            }
+        } else {
+            for (int p = 0; p < 4; p++) {
+                __m512i lo[ROWS], hi[ROWS];
+                for (size_t a = 0; a < ROWS; a++) {
+                    __m512i packed = _mm512_loadu_si512((const uint8_t *)wq + (r + a) * cols / 2 + g * (CK_GROUP / 2) + 64 * p);
+                    lo[a] = _mm512_and_si512(packed, mask);
+                    hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
+                }
+                for (size_t b = 0; b < n_in; b++) {
+                    __m512i v0 = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * p);
+                    __m512i v1 = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 256 + 64 * p);
+                    for (size_t a = 0; a < ROWS; a++) {
+                        d[a][b] = _mm512_dpbusd_epi32(d[a][b], lo[a], v0);
+                        d[a][b] = _mm512_dpbusd_epi32(d[a][b], hi[a], v1);
+                    }
+                }
+            }
+        }
+        for (size_t a = 0; a < n_rows; a++) {
+            __m512 ws = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(scales + (r + a) * blocks + g * 16)));
+            for (size_t b = 0; b < n_in; b++) {
+                __m512 s = _mm512_mul_ps(ws, _mm512_loadu_ps(x[b].scales + g * 16));
+                acc[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[a][b]), s, acc[a][b]);
+                off[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x[b].sums + g * 16)), s, off[a][b]);
+            }
+        }
+    }
+    float offset = k == Q8 ? 128.0f : 8.0f;
+    for (size_t a = 0; a < n_rows; a++)
+        for (size_t b = 0; b < n_in; b++)
+            y[b * ldy + r + a] = _mm512_reduce_add_ps(acc[a][b]) - offset * _mm512_reduce_add_ps(off[a][b]);
+}
+
+VNNI static void matmul_vnni(kind k, const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_inputs,
+                             float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
+    for (size_t b = 0; b < n_inputs; b += INPUTS) {
+        size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
+        size_t r = r0;
+        for (; r + ROWS <= r1; r += ROWS) tile(k, wq, cols, scales, x + b, n_in, ROWS, y + b * ldy, ldy, r);
+        if (r < r1) {  // an odd last row
+            if (k == Q8) {
+                ck_q8_matrix m = {(const int8_t *)wq, scales};
+                for (size_t i = 0; i < n_in; i++) ck_matvec_q8(m, x + b + i, y + (b + i) * ldy, cols, r, r1);
+            } else {
+                ck_q4_matrix m = {(const uint8_t *)wq, scales};
+                for (size_t i = 0; i < n_in; i++) ck_matvec_q4(m, x + b + i, y + (b + i) * ldy, cols, r, r1);
+            }
+        }
+    }
+}
+
+void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t r0, size_t r1) {
+    if (ck_isa() >= 4) { matmul_vnni(Q8, w.quants, w.scales, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q8(w, x + i, y + i * ldy, cols, r0, r1);
+}
+
+void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t r0, size_t r1) {
+    if (ck_isa() >= 4) { matmul_vnni(Q4, w.quants, w.scales, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q4(w, x + i, y + i * ldy, cols, r0, r1);
+}

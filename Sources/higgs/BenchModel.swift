@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import Generation
+import Kernels
+import Transformer
+
+/// `higgs bench` (also `higgs bench model`): the generation model's speed on this machine against its
+/// memory-bandwidth floor, for each weight precision and thread count, in one run.
+struct BenchModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time loading, prefill and decoding of the generation model (random full-size weights unless --model)."
+    )
+
+    @Option(help: "A model folder to time instead of a random checkpoint in the published layout.")
+    var model: String?
+
+    @Option(help: "Decoder layers of the random checkpoint (the published model has 28).")
+    var layers = 28
+
+    @Option(help: "Where to write the random checkpoint and the quantized weights (default: a temporary folder).")
+    var scratch: String?
+
+    @Option(help: "Precisions to time, comma-separated.")
+    var precisions = "bf16,q8,q4"
+
+    @Option(help: "Thread counts for decoding, comma-separated (default: 1 and the physical cores).")
+    var threads: String?
+
+    @Option(help: "Prompt positions to prefill.")
+    var prompt = 500
+
+    @Option(help: "Audio decoding steps timed per precision and thread count.")
+    var steps = 12
+
+    @Option(help: "Also write the results as JSON to this file.")
+    var json: String?
+
+    @Flag(help: "Keep the random checkpoint (and the quantized weights) after the run.")
+    var keep = false
+
+    func run() throws {
+        let cores = System.physicalCores
+        let threadCounts = try threads.map(parseList) ?? Array(Set([1, cores])).sorted()
+        let chosen = try precisions.split(separator: ",").map { name -> WeightPrecision in
+            guard let p = WeightPrecision(rawValue: String(name)) else { throw ValidationError("unknown precision '\(name)'") }
+            return p
+        }
+        var report = BenchReport(machine: BenchReport.machineDescription(), instructionSet: ThreadPool.instructionSet)
+
+        for t in threadCounts {
+            report.bandwidth[t] = ThreadPool(threads: t).readBandwidth()
+            print(String(format: "read bandwidth, %d thread%@: %.1f GB/s", t, t == 1 ? "" : "s", report.bandwidth[t]!))
+        }
+
+        let folder: URL
+        let work = scratch.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+        if let model {
+            folder = URL(fileURLWithPath: model)
+        } else {
+            folder = work.appendingPathComponent("model")
+            let start = Date()
+            try RandomCheckpoint.write(to: folder, config: RandomCheckpoint.config(layers: layers))
+            print(String(format: "wrote a random %d-layer checkpoint in the published layout (%.0f s)", layers, Date().timeIntervalSince(start)))
+        }
+        let cache = QuantizedWeightCache(folder: work.appendingPathComponent("weights"))
+
+        for precision in chosen {
+            var row = BenchReport.Row(precision: precision.rawValue)
+            PeakMemory.reset()
+            ThreadPool.setSharedThreads(cores)
+            var start = Date()
+            var loaded: Model? = try Model.load(folder: folder, precision: precision, cache: cache)
+            row.firstLoadSeconds = Date().timeIntervalSince(start)
+            if precision != .bf16 {
+                loaded = nil  // the second start maps what the first one wrote
+                start = Date()
+                loaded = try Model.load(folder: folder, precision: precision, cache: cache)
+                row.cachedLoadSeconds = Date().timeIntervalSince(start)
+            }
+            let model = loaded!
+            row.weightBytes = model.weightBytes
+            row.stepBytes = model.audioStepBytes
+
+            let session = Session(model: model, capacity: prompt + steps * threadCounts.count + 16)
+            start = Date()
+            try session.append(Self.prompt(model.configuration, positions: prompt), head: .none)
+            row.prefillPositionsPerSecond = Double(prompt) / Date().timeIntervalSince(start)
+
+            for t in threadCounts {
+                ThreadPool.setSharedThreads(t)
+                let seconds = try Self.decode(session, steps: steps)
+                let floor = Double(row.stepBytes) / (report.bandwidth[t]! * 1e9)
+                row.decode[t] = .init(milliseconds: seconds * 1000, floorMilliseconds: floor * 1000)
+            }
+            ThreadPool.setSharedThreads(cores)
+            row.peakResidentBytes = PeakMemory.current()
+            report.rows.append(row)
+            print(row.line(threadCounts))
+        }
+
+        print("")
+        print(report.table(threadCounts))
+        if let json {
+            try report.json(threadCounts).write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
+    }
+
+    private func parseList(_ text: String) throws -> [Int] {
+        try text.split(separator: ",").map {
+            guard let n = Int($0), n > 0 else { throw ValidationError("'\(text)' is not a list of positive counts") }
+            return n
+        }
+    }
+
+    /// Text with a reference clip as audio-out positions in the middle, ending with `<|audio_out_bos|>`.
+    static func prompt(_ c: Configuration, positions: Int) -> ModelInput {
+        var random = SeededRandom(seed: 1)
+        var input = ModelInput(numCodebooks: c.audioNumCodebooks)
+        let clip = positions / 3..<positions / 3 + min(positions / 3, 250)
+        for p in 0..<positions - 1 {
+            if clip.contains(p) {
+                input.appendAudio(.audioOut, frame: (0..<c.audioNumCodebooks).map { _ in Int(random.next() % UInt64(c.audioCodebookSize)) })
+            } else {
+                input.appendText(Int(random.next() % UInt64(min(c.text.vocabSize, 128_000))))
+            }
+        }
+        input.appendText(c.audioOutBOSTokenId)
+        return input
+    }
+
+    /// Median seconds of one audio step (one position through every layer and the audio head).
+    static func decode(_ session: Session, steps: Int) throws -> Double {
+        let c = session.model.configuration
+        var step = ModelInput(numCodebooks: c.audioNumCodebooks)
+        step.reserveCapacity(1)
+        var frame = [Int](repeating: c.audioStreamBOSId, count: c.audioNumCodebooks)
+        var times: [Double] = []
+        for _ in 0..<steps + 1 {
+            step.removeAll()
+            step.appendAudio(.audioOut, frame: frame)
+            let start = DispatchTime.now().uptimeNanoseconds
+            try session.append(step, head: .audio)
+            let logits = session.audioLogits
+            for k in 0..<c.audioNumCodebooks {
+                frame[k] = Vector.argmax(logits.baseAddress! + k * c.audioCodebookEntries, count: c.audioCodebookEntries)
+            }
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.dropFirst().sorted()[steps / 2]  // the first step warms the pages up
+    }
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), resettable between phases.
+enum PeakMemory {
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func current() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kilobytes * 1024
+        }
+        return 0
+    }
+}

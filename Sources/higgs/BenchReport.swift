@@ -1,0 +1,93 @@
+import Foundation
+
+/// The figures of one `higgs bench` run, as a table and as JSON.
+struct BenchReport {
+    struct Decode {
+        var milliseconds: Double
+        var floorMilliseconds: Double
+        var ratio: Double { milliseconds / floorMilliseconds }
+        /// Seconds of generation per second of audio (25 frames per second).
+        var realTimeFactor: Double { milliseconds / 40 }
+    }
+
+    struct Row {
+        var precision: String
+        var firstLoadSeconds = 0.0
+        var cachedLoadSeconds: Double?
+        var weightBytes = 0
+        var stepBytes = 0
+        var prefillPositionsPerSecond = 0.0
+        var decode: [Int: Decode] = [:]
+        var peakResidentBytes = 0
+
+        func line(_ threads: [Int]) -> String {
+            let decodes = threads.compactMap { t in
+                decode[t].map { String(format: "%d thr %.1f ms (%.2fx floor)", t, $0.milliseconds, $0.ratio) }
+            }
+            return "\(precision): " + decodes.joined(separator: ", ")
+        }
+    }
+
+    var machine: String
+    var instructionSet: String
+    var bandwidth: [Int: Double] = [:]
+    var rows: [Row] = []
+    var codecRealTimeFactor: Double?
+
+    static func machineDescription() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB"
+    }
+
+    func table(_ threads: [Int]) -> String {
+        var lines = ["machine: \(machine); kernels: \(instructionSet)"]
+        lines.append("bandwidth: " + threads.map { String(format: "%d thr %.1f GB/s", $0, bandwidth[$0] ?? 0) }.joined(separator: ", "))
+        var header = "precision | load s (cached) | weights GB | step GB | prefill pos/s"
+        for t in threads { header += " | decode ms @\(t) (x floor)" }
+        header += " | RTF @\(threads.last!) | peak RSS GB"
+        lines.append(header)
+        lines.append(String(repeating: "-", count: header.count))
+        for r in rows {
+            var line = String(format: "%-9@ | %6.1f", r.precision, r.firstLoadSeconds)
+            line += r.cachedLoadSeconds.map { String(format: " (%5.1f)", $0) } ?? "        "
+            line += String(format: " | %10.2f | %7.2f | %13.1f", Double(r.weightBytes) / 1e9, Double(r.stepBytes) / 1e9,
+                           r.prefillPositionsPerSecond)
+            for t in threads {
+                let d = r.decode[t]
+                line += d.map { String(format: " | %8.1f (%.2fx)%@", $0.milliseconds, $0.ratio, String(repeating: " ", count: max(0, 8 - String(t).count))) } ?? " | -"
+            }
+            line += String(format: " | %6.2f", r.decode[threads.last!]?.realTimeFactor ?? 0)
+            line += String(format: " | %6.2f", Double(r.peakResidentBytes) / Double(1 << 30))
+            lines.append(line)
+        }
+        if let codecRealTimeFactor {
+            lines.append(String(format: "codec decode: %.1fx faster than real time", 1 / codecRealTimeFactor))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json(_ threads: [Int]) throws -> Data {
+        let object: [String: Any] = [
+            "machine": machine, "kernels": instructionSet,
+            "bandwidth_gb_s": Dictionary(uniqueKeysWithValues: bandwidth.map { (String($0.key), $0.value) }),
+            "precisions": rows.map { r -> [String: Any] in
+                var row: [String: Any] = [
+                    "precision": r.precision, "load_seconds": r.firstLoadSeconds, "weight_bytes": r.weightBytes,
+                    "audio_step_bytes": r.stepBytes, "prefill_positions_per_second": r.prefillPositionsPerSecond,
+                    "peak_rss_bytes": r.peakResidentBytes,
+                    "decode": Dictionary(uniqueKeysWithValues: r.decode.map { t, d in
+                        (String(t), ["ms_per_step": d.milliseconds, "floor_ms": d.floorMilliseconds, "ratio_to_floor": d.ratio,
+                                     "real_time_factor": d.realTimeFactor])
+                    }),
+                ]
+                if let cached = r.cachedLoadSeconds { row["cached_load_seconds"] = cached }
+                return row
+            },
+            "codec_real_time_factor": codecRealTimeFactor as Any,
+        ]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}
