@@ -6,11 +6,14 @@ import Transformer
 /// q8 and q4 weights stay close to the bf16 model: teacher-forced audio logits of a random model of
 /// moderate size (every matrix a multiple of the kernels' 512-column groups, as in the published model).
 @Suite(.serialized) struct QuantizationTests {
+    /// Written once per machine and reused (the weights file appears only when complete).
     static let folder: URL = {
-        let folder = try! Fixtures.temporaryFolder("higgs-quantization")
-        let config = RandomCheckpoint.config(layers: 3, hidden: 512, intermediate: 1536, heads: 8, kvHeads: 2,
-                                             headDim: 64, vocabulary: 1024)
-        try! RandomCheckpoint.write(to: folder, config: config, seed: 7)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-tests/quantization-model-v1")
+        if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
+            let config = RandomCheckpoint.config(layers: 3, hidden: 512, intermediate: 1536, heads: 8, kvHeads: 2,
+                                                 headDim: 64, vocabulary: 1024)
+            try! RandomCheckpoint.write(to: folder, config: config, seed: 7)
+        }
         return folder
     }()
 
