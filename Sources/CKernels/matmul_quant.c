@@ -11,7 +11,8 @@
 // Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
 typedef enum { Q8, Q4 } kind;
 
-VNNI static inline void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
+// Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
+VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
                              size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
     size_t groups = cols / CK_GROUP, blocks = cols / CK_BLOCK;
     __m512 acc[ROWS][INPUTS], off[ROWS][INPUTS];
@@ -65,20 +66,31 @@ VNNI static inline void tile(kind k, const void *wq, size_t cols, const uint16_t
             y[b * ldy + r + a] = _mm512_reduce_add_ps(acc[a][b]) - offset * _mm512_reduce_add_ps(off[a][b]);
 }
 
+#define TILES(K)                                                                                                 \
+    VNNI static void tiles_##K(const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_in, float *y,  \
+                               size_t ldy, size_t cols, size_t r0, size_t r1) {                                     \
+        for (size_t r = r0; r + ROWS <= r1; r += ROWS) {                                                           \
+            switch (n_in) {                                                                                       \
+            case 4: tile(K, wq, cols, scales, x, 4, ROWS, y, ldy, r); break;                                      \
+            case 3: tile(K, wq, cols, scales, x, 3, ROWS, y, ldy, r); break;                                      \
+            case 2: tile(K, wq, cols, scales, x, 2, ROWS, y, ldy, r); break;                                      \
+            default: tile(K, wq, cols, scales, x, 1, ROWS, y, ldy, r); break;                                     \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+TILES(Q8)
+TILES(Q4)
+
 VNNI static void matmul_vnni(kind k, const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_inputs,
                              float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
+    size_t even = r0 + (r1 - r0) / ROWS * ROWS;
     for (size_t b = 0; b < n_inputs; b += INPUTS) {
         size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
-        size_t r = r0;
-        for (; r + ROWS <= r1; r += ROWS) tile(k, wq, cols, scales, x + b, n_in, ROWS, y + b * ldy, ldy, r);
-        if (r < r1) {  // an odd last row
-            if (k == Q8) {
-                ck_q8_matrix m = {(const int8_t *)wq, scales};
-                for (size_t i = 0; i < n_in; i++) ck_matvec_q8(m, x + b + i, y + (b + i) * ldy, cols, r, r1);
-            } else {
-                ck_q4_matrix m = {(const uint8_t *)wq, scales};
-                for (size_t i = 0; i < n_in; i++) ck_matvec_q4(m, x + b + i, y + (b + i) * ldy, cols, r, r1);
-            }
+        if (k == Q8) tiles_Q8(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
+        else tiles_Q4(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
+        for (size_t i = 0; i < n_in && even < r1; i++) {  // an odd last row
+            if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
+            else ck_matvec_q4((ck_q4_matrix){(const uint8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
         }
     }
 }
