@@ -108,8 +108,10 @@ public enum SafeTensorsHeader {
 
     /// An integer from a JSON number, refusing fractions, booleans and out-of-range values.
     static func exactInteger(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        // On Linux `1 is Bool` holds for any NSNumber; JSON booleans are the ones typed "c".
+        guard let number = value as? NSNumber else { return nil }
         let typeCode = String(cString: number.objCType)
+        if typeCode == "c" || typeCode == "B" { return nil }
         if typeCode == "d" || typeCode == "f" {
             let d = number.doubleValue
             guard d.isFinite, d == d.rounded(), abs(d) < 9.0e15 else { return nil }
