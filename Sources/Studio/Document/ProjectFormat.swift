@@ -56,7 +56,7 @@ public enum ProjectFormat {
         case .named(let name): out += "scene: \(name)\n\n"
         case .inline(let text):
             out += "scene: |\n"
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in splitLines(text) {
                 out += line.isEmpty ? "\n" : "  \(line)\n"
             }
             out += "\n"
@@ -86,9 +86,8 @@ public enum ProjectFormat {
 
     /// Parses a project file's text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> Project {
-        var lines = text.components(separatedBy: "\n")
+        var lines = splitLines(text)
         if lines.last == "" { lines.removeLast() }
-        lines = lines.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
 
         var project = Project()
         var seen = Set<String>()
@@ -210,6 +209,15 @@ public enum ProjectFormat {
         case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
         case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
         default: throw bad()
+        }
+    }
+
+    /// Lines of a text, split at LF or CRLF (on scalars: Swift counts CRLF as one character).
+    public static func splitLines(_ text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var scalars = String.UnicodeScalarView(line)
+            if scalars.last == "\r" { scalars.removeLast() }
+            return String(scalars)
         }
     }
 

@@ -94,11 +94,11 @@ public struct ScriptEditor: Sendable {
 
     /// Inserts text at the cursor; newlines split the line, tabs become spaces, other controls are dropped.
     public mutating func insert(_ text: String) {
-        for (i, piece) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, piece) in ProjectFormat.splitLines(text).enumerated() {
             if i > 0 { splitLine() }
-            let clean = piece.replacingOccurrences(of: "\t", with: " ").filter { c in
-                !(c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.generalCategory == .control)
-            }
+            let clean = String(String.UnicodeScalarView(piece.unicodeScalars.compactMap { s -> Unicode.Scalar? in
+                s == "\t" ? " " : s.properties.generalCategory == .control ? nil : s
+            }))
             guard !clean.isEmpty else { continue }
             let afterSpace = clean.last == " "
             record(.typing(line: line, afterSpace: false))

@@ -8,6 +8,11 @@ public struct VoiceLibrary: Sendable {
     public struct Profile: Equatable, Sendable {
         public var name: String
         public var description: String
+
+        public init(name: String, description: String) {
+            self.name = name
+            self.description = description
+        }
     }
 
     public let folder: URL
@@ -112,7 +117,7 @@ public struct VoiceLibrary: Sendable {
     }
 }
 
-public struct LibraryError: Error, CustomStringConvertible, Sendable {
+public struct LibraryError: Error, Equatable, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
