@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Engine"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
         .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine"]),
+        .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
     ],
     swiftLanguageModes: [.v5]
 )
