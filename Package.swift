@@ -53,7 +53,7 @@ let package = Package(
         // The product.
         .target(name: "Studio", dependencies: ["Engine", "AudioIO", "Prompt",
                                                .product(name: "Yams", package: "Yams")]),
-        .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "CNcurses"]),
+        .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "AudioIO", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
             "Engine", "Studio", "StudioTerminal", "Playback",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,6 +71,8 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
         .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
+        // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
+        .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]
 )

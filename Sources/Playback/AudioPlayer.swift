@@ -68,10 +68,12 @@ public final class AudioPlayer: @unchecked Sendable {
     private var command: Command?
     private var pcm: OpaquePointer?
     private var periodFrames = 1200
+    /// The rate the open device plays at.
+    private var openRate = 0
     private var thread: Thread?
 
     private enum Command {
-        case play(PlaybackSource, Int)
+        case play(PlaybackSource, Int, Int)
         case pause, resume, stop
     }
 
@@ -101,8 +103,11 @@ public final class AudioPlayer: @unchecked Sendable {
         }
     }
 
-    /// Plays `source` from sample `offset`, replacing whatever was playing.
-    public func play(_ source: PlaybackSource, from offset: Int = 0) { send(.play(source, offset)) }
+    /// Plays `source` from sample `offset`, replacing whatever was playing. `sampleRate` defaults to the
+    /// player's (a reference clip may have another; the device is reopened at that rate).
+    public func play(_ source: PlaybackSource, from offset: Int = 0, sampleRate rate: Int? = nil) {
+        send(.play(source, offset, rate ?? sampleRate))
+    }
     public func pause() { send(.pause) }
     public func resume() { send(.resume) }
     public func stop() { send(.stop) }
@@ -232,14 +237,20 @@ public final class AudioPlayer: @unchecked Sendable {
 
     private func handle(_ c: Command) {
         switch c {
-        case .play(let src, let from):
+        case .play(let src, let from, let rate):
+            if let open = pcm, openRate != rate {
+                snd_pcm_drop(open)
+                snd_pcm_close(open)
+                pcm = nil
+            }
             if let pcm {
                 snd_pcm_drop(pcm)
                 snd_pcm_prepare(pcm)
             } else {
                 do {
-                    let opened = try AudioPlayer.open(device: device, sampleRate: sampleRate, latency: latency)
+                    let opened = try AudioPlayer.open(device: device, sampleRate: rate, latency: latency)
                     pcm = opened.pcm
+                    openRate = rate
                     periodFrames = max(64, opened.period)
                 } catch {
                     condition.lock()

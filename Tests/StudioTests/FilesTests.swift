@@ -73,9 +73,11 @@ import Testing
         #expect(b.model.path == "/x/model" && b.modelSource == .flag && b.audioTokenizerSource == .flag)
         let missing = b.missing
         #expect(missing.count == 2)
-        #expect(missing[0] == "the model (/x/model/config.json, from --model)")
-        #expect(missing[1] == "the audio tokenizer (/x/tok/model.pth, from --audio-tokenizer)")
-        #expect(a.missing[1].contains("the default; set --audio-tokenizer or $HIGGS_AUDIO_TOKENIZER"))
+        #expect(missing[0] == "the model in /x/model (from --model)")
+        #expect(missing[1] == "the audio tokenizer in /x/tok (from --audio-tokenizer)")
+        #expect(a.missing[1] == "the audio tokenizer in ~/models/higgs-audio-v2-tokenizer "
+            + "(the default; set --audio-tokenizer or $HIGGS_AUDIO_TOKENIZER)")
+        #expect(b.unavailableReason?.hasPrefix("No model to generate with: looked for the model in /x/model (from --model) and ") == true)
     }
 
     @Test func keyMapCoversEveryActionOnce() {

@@ -73,7 +73,8 @@ public enum ProjectFormat {
         return out
     }
 
-    static func settingValues(_ s: GenerationSettings) -> [(String, String)] {
+    /// Each setting's key and written value, in canonical order.
+    public static func settingValues(_ s: GenerationSettings) -> [(String, String)] {
         [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
          ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap))]
@@ -180,6 +181,15 @@ public enum ProjectFormat {
             throw fail(i, "'\(clip(value))' is not a voice (use auto, a clip name from Voices/ or profile:NAME)")
         }
         project.cast.append(CastMember(name: name, voice: slot))
+    }
+
+    /// Sets one setting from its written value (the settings dialog); the error says what the key accepts.
+    public static func applySetting(_ key: String, _ value: String, to settings: inout GenerationSettings) throws {
+        do {
+            try parseSetting(key: key, value: value, into: &settings, at: 0) { ProjectError(file: "", line: $0 + 1, $1) }
+        } catch let error as ProjectError {
+            throw LibraryError(error.problem)
+        }
     }
 
     private static func parseSetting(key: String, value: String, into s: inout GenerationSettings, at i: Int,

@@ -253,6 +253,17 @@ public struct ScriptEditor: Sendable {
         changed()
     }
 
+    /// Rewrites every line with `transform` (a speaker renamed), keeping ids; one undo step; nothing when
+    /// no line changes.
+    public mutating func transformLines(_ transform: (String) -> String) {
+        let new = lines.map { EditorLine(id: $0.id, text: transform($0.text)) }
+        guard new != lines else { return }
+        record()
+        lines = new
+        column = min(column, chars.count)
+        changed()
+    }
+
     /// Replaces the whole script (a reload); undoable.
     public mutating func replaceAll(_ texts: [String]) {
         record()

@@ -79,6 +79,28 @@ public final class AudioStream: @unchecked Sendable {
         return samples
     }
 
+    /// Peak magnitude of `buckets` equal slices of `range` (clipped to what exists): a waveform sparkline.
+    public func peaks(_ range: Range<Int>, buckets: Int) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard buckets > 0, range.count > 0 else { return [] }
+        return (0..<buckets).map { b in
+            let lo = range.lowerBound + range.count * b / buckets
+            let hi = min(samples.count, range.lowerBound + range.count * (b + 1) / buckets)
+            guard lo < hi, lo >= 0 else { return 0 }
+            var peak: Float = 0
+            for i in lo..<hi { peak = max(peak, abs(samples[i])) }
+            return peak
+        }
+    }
+
+    /// The line marks: where each script line starts.
+    public var lineMarks: [(offset: Int, line: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return marks
+    }
+
     /// The script line playing at `offset` (the last mark at or before it).
     public func line(at offset: Int) -> Int? {
         lock.lock()

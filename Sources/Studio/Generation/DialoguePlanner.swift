@@ -126,13 +126,20 @@ public struct DialoguePlanner: Sendable {
 }
 
 extension DialoguePlanner {
-    /// A request that speaks `text` in cast member `speaker`'s voice alone (a single-voice prompt, as the
-    /// reference builds it for one `--ref-audio`), with the project's scene and settings and no context.
-    public func auditionRequest(speaker: Int, text: String) throws -> LineRequest {
-        guard project.cast.indices.contains(speaker) else { throw LibraryError("no cast member \(speaker + 1)") }
-        if let problem = setupProblem ?? casting.voiceProblems[speaker] { throw LibraryError(problem) }
-        return LineRequest(transcript: text, speaker: nil, voices: [voices[speaker]], speakerTags: [], scene: scene,
-                           sampling: SamplingSettings(project.settings), seed: project.settings.seed)
+    /// A request that speaks `text` in one voice alone (a single-voice prompt, as the reference builds it for
+    /// one `--ref-audio`), with the project's scene and settings and no context.
+    public func auditionRequest(voice: VoiceSlot, library: VoiceLibrary, text: String) throws -> LineRequest {
+        if let problem = library.problem(with: voice) { throw LibraryError(problem) }
+        if let problem = setupProblem { throw LibraryError(problem) }
+        let resolved: ResolvedVoice
+        switch voice {
+        case .automatic: resolved = .automatic
+        case .profile(let name): resolved = .profile(name: name, description: library.profile(named: name)?.description ?? "")
+        case .clip(let name):
+            resolved = .clip(name: name, audio: library.clipAudio(name), transcript: try library.clipTranscript(name))
+        }
+        return LineRequest(transcript: text, speaker: nil, voices: voice == .automatic ? [] : [resolved], speakerTags: [],
+                           scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed)
     }
 }
 

@@ -14,6 +14,8 @@ public struct EngineLocation: Equatable, Sendable {
     /// `--precision` and `--threads` as given (nil: the engine's default).
     public var precision: String?
     public var threads: Int?
+    /// The home folder paths are shown relative to (`~/models/...`).
+    public var home: String
 
     public static let modelRepository = "bosonai/higgs-audio-v2-generation-3B-base"
     public static let tokenizerRepository = "bosonai/higgs-audio-v2-tokenizer"
@@ -22,6 +24,7 @@ public struct EngineLocation: Equatable, Sendable {
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser
+        self.home = home.path
         func pick(_ flag: String?, _ variable: String, _ folder: String) -> (URL, Source) {
             if let flag, !flag.isEmpty { return (URL(fileURLWithPath: EngineLocation.expand(flag, home: home)), .flag) }
             if let value = environment[variable], !value.isEmpty {
@@ -41,19 +44,19 @@ public struct EngineLocation: Equatable, Sendable {
         return path
     }
 
-    /// What is missing from the folders (empty when both look complete).
+    /// What is missing from the folders, one phrase each (empty when both look complete).
     public var missing: [String] {
         let fm = FileManager.default
         var out: [String] = []
         if !fm.fileExists(atPath: model.appendingPathComponent("config.json").path) {
-            out.append("the model (\(display(model))/config.json, \(hint(modelSource, "--model", "HIGGS_MODEL")))")
+            out.append("the model in \(display(model)) (\(hint(modelSource, "--model", "HIGGS_MODEL")))")
         } else if !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors").path)
                     && !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors.index.json").path) {
-            out.append("the model's weights (\(display(model))/model.safetensors[.index.json])")
+            out.append("the model's weights in \(display(model)) (model.safetensors[.index.json])")
         }
         if !fm.fileExists(atPath: audioTokenizer.appendingPathComponent("model.pth").path) {
-            out.append("the audio tokenizer (\(display(audioTokenizer))/model.pth, "
-                       + "\(hint(audioTokenizerSource, "--audio-tokenizer", "HIGGS_AUDIO_TOKENIZER")))")
+            out.append("the audio tokenizer in \(display(audioTokenizer)) "
+                       + "(\(hint(audioTokenizerSource, "--audio-tokenizer", "HIGGS_AUDIO_TOKENIZER")))")
         }
         return out
     }
@@ -66,14 +69,20 @@ public struct EngineLocation: Equatable, Sendable {
         }
     }
 
-    /// How to get the checkpoints, in one line.
-    public static let howToGet = "get them with `huggingface-cli download \(modelRepository) --local-dir "
-        + "~/models/higgs-audio-v2-generation-3B-base` (and \(tokenizerRepository)); see the README"
+    /// How to get the checkpoints, in one sentence.
+    public static let howToGet = "Download \(modelRepository) and \(tokenizerRepository) "
+        + "(`huggingface-cli download REPO --local-dir DIR`; see the README)."
+
+    /// Why there is no generation, for the status line and the generation keys.
+    public var unavailableReason: String? {
+        let m = missing
+        guard !m.isEmpty else { return nil }
+        return "No model to generate with: looked for \(m.joined(separator: " and ")). \(EngineLocation.howToGet)"
+    }
 
     /// A path with the home folder written `~`.
     public func display(_ url: URL) -> String {
-        let home = FileManager.default.homeDirectoryForCurrentUser.path
-        return url.path.hasPrefix(home + "/") ? "~" + url.path.dropFirst(home.count) : url.path
+        url.path.hasPrefix(home + "/") && home != "/" ? "~" + url.path.dropFirst(home.count) : url.path
     }
 }
 

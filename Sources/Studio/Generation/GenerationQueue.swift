@@ -16,7 +16,7 @@ public struct DocumentSnapshot: Sendable {
 /// A job of the generation queue: a script line (by editor id) or an audition of a cast member's voice.
 public enum GenerationJob: Hashable, Sendable {
     case line(Int)
-    case audition(speaker: Int)
+    case audition(VoiceSlot)
 }
 
 /// How a generation job ended well.
@@ -54,13 +54,24 @@ public final class GenerationQueue: @unchecked Sendable {
     /// Queues lines (editor ids) in this order. `reseed`: a new random seed for each, always generating.
     public func generate(_ lines: [Int], reseed: Bool = false) {
         for id in lines {
+            dropLiveAudio(.line(id))
             jobs.enqueue(.line(id)) { [self] control in try runLine(id, reseed: reseed, control: control) }
         }
     }
 
-    /// Queues an audition of cast member `speaker`: the audition sentence in their voice, no context.
-    public func audition(speaker: Int) {
-        jobs.enqueue(.audition(speaker: speaker)) { [self] control in try runAudition(speaker, control: control) }
+    /// Queues an audition of a voice: the audition sentence in that voice alone, no context.
+    public func audition(_ voice: VoiceSlot, library: VoiceLibrary) {
+        dropLiveAudio(.audition(voice))
+        jobs.enqueue(.audition(voice)) { [self] control in try runAudition(voice, library: library, control: control) }
+    }
+
+    /// A job about to be queued again: its previous audio is not the audio it will make. (Queueing happens
+    /// on one thread, so an active job is never between this check and its enqueue.)
+    private func dropLiveAudio(_ job: GenerationJob) {
+        guard jobs.state(job)?.isActive != true else { return }
+        lock.lock()
+        live[job] = nil
+        lock.unlock()
     }
 
     public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
@@ -108,12 +119,11 @@ public final class GenerationQueue: @unchecked Sendable {
         return .take(info, cached: false)
     }
 
-    private func runAudition(_ speaker: Int, control: Jobs.Control) throws -> GenerationOutcome {
+    private func runAudition(_ voice: VoiceSlot, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {
         let planner = document().planner
-        let request = try planner.auditionRequest(speaker: speaker, text: GenerationQueue.auditionSentence)
+        let request = try planner.auditionRequest(voice: voice, library: library, text: GenerationQueue.auditionSentence)
         let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
-        let take = try run(.audition(speaker: speaker), request: request, context: [], synthesizer: synthesizer,
-                           control: control)
+        let take = try run(.audition(voice), request: request, context: [], synthesizer: synthesizer, control: control)
         return .audition(seconds: Double(take.samples.count) / Double(AudioFormat.sampleRate))
     }
 
