@@ -54,7 +54,7 @@ extension StudioApp {
             terminal.put(0, x, text, style)
             x += DisplayWidth.of(text)
         }
-        add(" Higgs Studio ", .barKey)
+        add(" Higgs Studio ", .appName)
         add(" \(displayName)", .bar)
         if isDirty { add(" \(terminal.glyph("●", "*"))", .bar) }
         let sceneLabel: String
@@ -275,23 +275,23 @@ extension StudioApp {
 
     private func drawTransport(_ y: Int) {
         let width = terminal.width
-        terminal.fill(y, 0, width, .barDim)
         let status = player.currentStatus
         var x = 1
-        func add(_ text: String, _ style: Style = .barDim) {
+        func add(_ text: String, _ style: Style = .normal) {
             guard x < width else { return }
             terminal.put(y, x, text, style)
             x += DisplayWidth.of(text)
         }
         guard let np = nowPlaying, status.state != .idle else {
             if let problem = audioProblem {
-                add("\(terminal.glyph("■", "#")) audio off: \(problem)", .barDim)
+                add("\(terminal.glyph("■", "#")) ", .dim)
+                add("audio off: \(problem)", .warning)
             } else {
-                add("\(terminal.glyph("■", "#")) stopped  ", .barDim)
-                add("Space", .barDim)
-                add(" plays the line, ", .barDim)
-                add("P", .barDim)
-                add(" plays from here", .barDim)
+                add("\(terminal.glyph("■", "#")) stopped  ", .dim)
+                add("Space", .key)
+                add(" plays the line  ", .dim)
+                add("P", .key)
+                add(" plays from here", .dim)
             }
             return
         }
@@ -305,19 +305,27 @@ extension StudioApp {
         case .idle: icon = " "
         }
         if case .failed(let why) = status.state {
-            add("\(icon) \(why)", .barDim)
+            add("\(icon) ", .error)
+            add(why, .warning)
             return
         }
         let rate = Double(np.sampleRate)
         let total = np.stream.count
         let growing = np.stream.state == .open
-        add("\(icon) \(clock(Double(status.position) / rate)) / \(clock(Double(total) / rate))\(growing ? "+" : "")")
+        add("\(icon) ", status.state == .playing ? .good : .dim)
+        add(clock(Double(status.position) / rate), .bold)
+        add(" / \(clock(Double(total) / rate))\(growing ? "+" : "")", .dim)
         switch np.kind {
-        case .audition(let voice): add("  audition \(voice)")
+        case .audition(let voice):
+            add("  audition ", .dim)
+            add(voice)
         case .line, .fromLine:
-            if let id = np.stream.line(at: status.position) ?? np.kind.lineID, let i = editor.index(of: id) { add("  line \(i + 1)") }
+            if let id = np.stream.line(at: status.position) ?? np.kind.lineID, let i = editor.index(of: id) {
+                add("  line ", .dim)
+                add("\(i + 1)", .bold)
+            }
         }
-        if status.state == .waiting { add("  waiting for the engine") }
+        if status.state == .waiting { add("  waiting for the engine…", .generating) }
         // Waveform of what plays, with the playhead; then the level meter.
         let meterWidth = 12
         let waveWidth = width - x - meterWidth - 6
@@ -329,8 +337,8 @@ extension StudioApp {
             var wave = ""
             for p in peaks { wave.append(blocks[min(blocks.count - 1, Int(min(1, p) * Float(blocks.count - 1) + 0.5))]) }
             let chars = Array(wave)
-            terminal.put(y, x, String(chars[..<min(head, chars.count)]), .bar)
-            terminal.put(y, x + min(head, chars.count), String(chars[min(head, chars.count)...]), .barDim)
+            terminal.put(y, x, String(chars[..<min(head, chars.count)]), .generating)
+            terminal.put(y, x + min(head, chars.count), String(chars[min(head, chars.count)...]), .border)
             x += waveWidth
         }
         add("  ")
@@ -338,7 +346,7 @@ extension StudioApp {
         let lit = Int((level * Double(meterWidth)).rounded())
         for i in 0..<meterWidth {
             let on = i < lit
-            terminal.put(y, x + i, on ? terminal.glyph("█", "#") : terminal.glyph("░", "."), on ? .meter(i >= meterWidth - 2 ? 2 : i >= meterWidth - 4 ? 1 : 0) : .barDim)
+            terminal.put(y, x + i, on ? terminal.glyph("█", "#") : terminal.glyph("░", "."), on ? .meter(i >= meterWidth - 2 ? 2 : i >= meterWidth - 4 ? 1 : 0) : .border)
         }
     }
 

@@ -46,7 +46,6 @@ extension StudioApp {
         case .moveLineDown: editor.moveLine(by: 1)
         case .nextSpeaker, .previousSpeaker:
             editor.cycleSpeaker(speakerNames, forward: action == .nextSpeaker)
-            forgetEditedStates()
         case .generateLine: generate([currentID], play: true)
         case .generateFromCursor: generate(editor.lines[editor.line...].map(\.id), play: false)
         case .generateAll:

@@ -68,6 +68,8 @@ final class StudioApp {
     var plans: [Int: LinePlan] = [:]
     private var plannedFor = (revision: -1, header: -1, takes: -1)
     var takesRevision = 0
+    /// Each line's text when the states were last checked (see `forgetEditedStates`).
+    private var lineTexts: [Int: String] = [:]
 
     // The screen.
     var focus: Focus = .script
@@ -198,9 +200,9 @@ final class StudioApp {
 
     /// Rebuilds the planner when the script, the header or the takes changed, and publishes it.
     func refresh() {
-        let jobsVersion = queue.jobs.version
-        let key = (revision: editor.revision, header: headerRevision, takes: takesRevision &+ jobsVersion)
+        let key = (revision: editor.revision, header: headerRevision, takes: takesRevision &+ queue.jobs.finished)
         if key != plannedFor {
+            if key.revision != plannedFor.revision { forgetEditedStates() }
             plannedFor = key
             planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
             plans = [:]
@@ -295,8 +297,8 @@ final class StudioApp {
         case .quit: try quit()
         case .nextPanel: cycleFocus(1)
         case .previousPanel: cycleFocus(-1)
-        case .undo: editor.undo(); forgetEditedStates()
-        case .redo: editor.redo(); forgetEditedStates()
+        case .undo: editor.undo()
+        case .redo: editor.redo()
         case .redraw:
             voices = VoiceLibrary(folder: options.voicesFolder)
             scenes = SceneLibrary(folder: options.scenesFolder)
@@ -340,11 +342,17 @@ final class StudioApp {
         }
     }
 
-    /// Forgets finished, failed or cancelled job states of lines whose text changed (they no longer apply).
+    /// Forgets the finished, failed or cancelled job state of each line whose text changed: it was about
+    /// another text (the takes column then shows the line's takes again).
     func forgetEditedStates() {
+        var texts: [Int: String] = [:]
         for line in editor.lines {
-            if let state = queue.state(.line(line.id)), !state.isActive { queue.jobs.forget(.line(line.id)) }
+            texts[line.id] = line.text
+            if lineTexts[line.id] != line.text, let state = queue.state(.line(line.id)), !state.isActive {
+                queue.jobs.forget(.line(line.id))
+            }
         }
+        lineTexts = texts
     }
 
     // MARK: Saving and quitting

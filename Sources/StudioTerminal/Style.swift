@@ -4,7 +4,7 @@ import CNcurses
 /// reverse video on a monochrome terminal (or with `NO_COLOR` set).
 enum Style: Equatable {
     case normal, dim, bold
-    case bar, barDim, barKey
+    case bar, barDim, barKey, appName
     case selection, selectionDim
     case speaker(Int)
     case event, unknownTag
@@ -22,6 +22,7 @@ enum Style: Equatable {
             case .bar: return Attr.pair(Palette.bar)
             case .barDim: return Attr.pair(Palette.barDim)
             case .barKey: return Attr.pair(Palette.barKey) | Attr.bold
+            case .appName: return Attr.pair(Palette.appName) | Attr.bold
             case .selection: return Attr.pair(Palette.selection)
             case .selectionDim: return Attr.pair(Palette.selectionDim)
             case .speaker(let i): return Attr.pair(Palette.speakers[i % Palette.speakers.count]) | Attr.bold
@@ -45,7 +46,7 @@ enum Style: Equatable {
         case .dim, .stale, .selectionDim, .barDim, .border: return Attr.dim
         case .bold, .speaker, .key, .panelTitle, .warning: return Attr.bold
         case .bar, .selection, .panelTitleFocused: return Attr.reverse
-        case .barKey: return Attr.reverse | Attr.bold
+        case .barKey, .appName: return Attr.reverse | Attr.bold
         case .unknownTag: return Attr.underline
         case .failed, .error: return Attr.bold | Attr.underline
         }
@@ -75,12 +76,14 @@ enum Palette {
     static let cyan: Int16 = 10
     static let border: Int16 = 11
     static let speakers: [Int16] = [12, 13, 14, 15, 16, 17]
+    static let appName: Int16 = 18
 
     static func install() {
         let selectBackground: Int16 = COLORS >= 256 ? 237 : Int16(COLOR_BLUE)
         init_pair(bar, Int16(COLOR_BLACK), Int16(COLOR_CYAN))
         init_pair(barDim, Int16(COLOR_BLACK), Int16(COLOR_WHITE))
         init_pair(barKey, Int16(COLOR_YELLOW), -1)
+        init_pair(appName, Int16(COLOR_BLACK), Int16(COLOR_YELLOW))
         init_pair(selection, Int16(COLOR_WHITE), selectBackground)
         init_pair(selectionDim, -1, COLORS >= 256 ? 235 : Int16(COLOR_BLACK))
         init_pair(event, Int16(COLOR_MAGENTA), -1)

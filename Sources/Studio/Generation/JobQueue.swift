@@ -34,6 +34,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
     private var cancelRunning = false
     private var worker: Thread?
     private var changes = 0
+    private var ends = 0
     private let name: String
 
     public init(name: String) {
@@ -116,6 +117,13 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         return changes
     }
 
+    /// Grows each time a job ends (done, failed or cancelled): what it made may change what is shown.
+    public var finished: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return ends
+    }
+
     /// Blocks until nothing is queued or running, or `timeout` passes; true when idle.
     public func waitUntilIdle(timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -166,6 +174,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
             runningID = nil
             cancelRunning = false
             changes += 1
+            ends += 1
             condition.broadcast()
             condition.unlock()
         }
