@@ -200,7 +200,7 @@ final class Terminal {
             used += w
         }
         wattrset(stdscr, Int32(bitPattern: style.attributes(colors: hasColors)))
-        cells.withUnsafeBufferPointer { mvwaddnwstr(stdscr, Int32(y), Int32(x), $0.baseAddress, Int32($0.count)) }
+        _ = cells.withUnsafeBufferPointer { mvwaddnwstr(stdscr, Int32(y), Int32(x), $0.baseAddress, Int32($0.count)) }
         wattrset(stdscr, 0)
     }
 

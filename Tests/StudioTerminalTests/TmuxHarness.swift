@@ -128,7 +128,7 @@ final class TmuxSession {
 
     /// Polls the screen until `condition` holds; returns that screen.
     @discardableResult
-    func waitFor(_ what: String, timeout: TimeInterval = 20, _ condition: (String) -> Bool) throws -> String {
+    func waitFor(_ what: String, timeout: TimeInterval = 30, _ condition: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var last = ""
         while Date() < deadline {
@@ -140,7 +140,7 @@ final class TmuxSession {
     }
 
     /// Polls until `condition` holds (files appearing, a process ending).
-    func waitUntil(_ what: String, timeout: TimeInterval = 20, _ condition: () -> Bool) throws {
+    func waitUntil(_ what: String, timeout: TimeInterval = 30, _ condition: () -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if condition() { return }
