@@ -38,6 +38,18 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
+    /// Drops the pages wholly inside `range` from this process's memory (they are read again from the
+    /// file if touched): after a tensor has been converted, its source pages need not stay resident.
+    public func releasePages(of range: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, let start = range.baseAddress, range.count > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let last = (Int(bitPattern: start) + range.count) / page * page
+        let lower = Int(bitPattern: base), upper = lower + bytes.count
+        guard last > first, first >= lower, last <= upper else { return }
+        madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, MADV_DONTNEED)
+    }
+
     deinit {
         if let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)

@@ -39,6 +39,11 @@ public struct StoredTensor: @unchecked Sendable {
 
     public var elementCount: Int { shape.reduce(1, *) }
 
+    /// Lets the memory behind a memory-mapped tensor go once it has been converted (no effect otherwise).
+    public func releasePages() {
+        (storage as? MappedFile)?.releasePages(of: bytes)
+    }
+
     /// Converts the elements to Float32 into `destination` (which holds `elementCount` floats).
     public func copyFloats(into destination: UnsafeMutablePointer<Float>) {
         let n = elementCount

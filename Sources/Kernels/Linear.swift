@@ -1,25 +1,30 @@
-import Dispatch
+import CKernels
 
 /// `y = x W^T`: the product of a batch of row vectors with a weight matrix of any storage precision.
 public enum Linear {
-    /// Rows of a low-precision weight converted to Float32 at a time in the batched path.
+    /// Rows of a weight converted to Float32 at a time in the batched path.
     static let tileRows = 256
 
     /// Computes `output[t, r] = sum_c input[t, c] * weight[r, c]` for `t < count`.
     ///
     /// - input: `[count, weight.cols]`, row-major.
     /// - output: `[count, weight.rows]`, row-major.
-    /// - scratch: at least `scratchCount(weight, count)` floats (unused for one row or Float32 weights).
+    /// - scratch: at least `scratchCount(weight, count)` floats. Without it the call allocates, so the
+    ///   model's hot loops always pass one.
     ///
-    /// One row is a matrix-vector product read straight from the stored precision; several rows go
-    /// through OpenBLAS sgemm, converting the weight a tile at a time so no full Float32 copy is made.
+    /// One row is a matrix-vector product read straight from the stored precision (the hand-written
+    /// kernels of CKernels, split over the thread pool); several rows go through OpenBLAS sgemm,
+    /// converting the weight a tile at a time so no full Float32 copy is made.
     public static func apply(
         _ weight: Matrix, input: UnsafePointer<Float>, count: Int,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil
     ) {
         guard count > 0, weight.rows > 0 else { return }
+        let needed = scratchCount(weight, count: count)
+        let work = needed == 0 ? nil : (scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: needed))
+        defer { if scratch == nil, let work { work.deallocate() } }
         if count == 1 {
-            matrixVector(weight, input, output)
+            matrixVector(weight, input, output, scratch: work)
             return
         }
         if case .f32(let w) = weight.elements {
@@ -27,8 +32,7 @@ public enum Linear {
                       a: input, lda: weight.cols, b: w, ldb: weight.cols, c: output, ldc: weight.rows)
             return
         }
-        let tile = scratch ?? UnsafeMutablePointer<Float>.allocate(capacity: scratchCount(weight, count: count))
-        defer { if scratch == nil { tile.deallocate() } }
+        let tile = work!
         var start = 0
         while start < weight.rows {
             let end = min(start + tileRows, weight.rows)
@@ -39,29 +43,92 @@ public enum Linear {
         }
     }
 
-    /// Floats of scratch `apply` needs for this weight and batch size.
+    /// Floats of scratch `apply` needs for this weight and batch size: a weight tile for batches of
+    /// low-precision weights, the quantized input vector for one row against q8/q4 weights.
     public static func scratchCount(_ weight: Matrix, count: Int) -> Int {
-        if count <= 1 { return 0 }
-        if case .f32 = weight.elements { return 0 }
-        return min(tileRows, weight.rows) * weight.cols
+        switch weight.elements {
+        case .f32:
+            return 0
+        case .bf16, .f16:
+            return count <= 1 ? 0 : min(tileRows, weight.rows) * weight.cols
+        case .q8(let q), .q4(let q):
+            return count <= 1 ? QuantizedInput.floats(paddedCols: q.paddedCols) : min(tileRows, weight.rows) * weight.cols
+        }
     }
 
-    /// `y = W x` for one vector, split over the cores by rows.
-    public static func matrixVector(_ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        let rows = weight.rows, cols = weight.cols
-        let parts = rows * cols >= 1 << 16 ? ThreadCount.current : 1
-        let body: (Int) -> Void = { part in
-            let lo = rows * part / parts, hi = rows * (part + 1) / parts
-            switch weight.elements {
-            case .f32(let w):
-                for r in lo..<hi { y[r] = Dot.f32(w + r * cols, x, cols) }
-            case .bf16(let w):
-                for r in lo..<hi { y[r] = Dot.bf16(w + r * cols, x, cols) }
-            case .f16(let w):
-                for r in lo..<hi { y[r] = Dot.f16(w + r * cols, x, cols) }
+    /// `y = W x` for one vector, split over the cores by rows on the shared thread pool.
+    public static func matrixVector(
+        _ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>? = nil
+    ) {
+        var job = MatrixVectorJob(weight: weight, x: x, y: y, input: nil)
+        switch weight.elements {
+        case .q8(let q), .q4(let q):
+            guard let scratch else {
+                let owned = UnsafeMutablePointer<Float>.allocate(capacity: QuantizedInput.floats(paddedCols: q.paddedCols))
+                defer { owned.deallocate() }
+                matrixVector(weight, x, y, scratch: owned)
+                return
+            }
+            job.input = QuantizedInput(x, valid: weight.cols, paddedCols: q.paddedCols, scratch: scratch)
+        default:
+            break
+        }
+        let pool = ThreadPool.shared
+        let parts = weight.rows * weight.cols < 1 << 15 ? 1 : min(pool.threads, weight.rows)
+        if parts == 1 {
+            job.dotRows(0..<weight.rows)
+            return
+        }
+        // The job is a plain struct on the stack handed to the C pool: no closure context, no allocation.
+        withUnsafeMutablePointer(to: &job) { context in
+            pool.run(tasks: parts, context: context) { context, task, tasks in
+                let job = context!.assumingMemoryBound(to: MatrixVectorJob.self)
+                let rows = job.pointee.weight.rows
+                job.pointee.dotRows(rows * task / tasks..<rows * (task + 1) / tasks)
             }
         }
-        if parts == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+    }
+
+    private struct MatrixVectorJob {
+        let weight: Matrix
+        let x: UnsafePointer<Float>
+        let y: UnsafeMutablePointer<Float>
+        var input: QuantizedInput?
+
+        func dotRows(_ range: Range<Int>) {
+            let cols = weight.cols, lo = range.lowerBound, hi = range.upperBound
+            switch weight.elements {
+            case .f32(let w): ck_matvec_f32(w, x, y, cols, lo, hi)
+            case .bf16(let w): ck_matvec_bf16(w, x, y, cols, lo, hi)
+            case .f16(let w): ck_matvec_f16(w, x, y, cols, lo, hi)
+            case .q8(let q):
+                withUnsafePointer(to: input!.vector) { ck_matvec_q8(q.q8, $0, y, q.paddedCols, lo, hi) }
+            case .q4(let q):
+                withUnsafePointer(to: input!.vector) { ck_matvec_q4(q.q4, $0, y, q.paddedCols, lo, hi) }
+            }
+        }
+    }
+}
+
+/// The input vector of a quantized product, quantized once per product into scratch floats:
+/// int8 values, then a scale and a sum per block.
+struct QuantizedInput {
+    let vector: ck_q8_vector
+
+    static func floats(paddedCols: Int) -> Int {
+        let blocks = paddedCols / Int(CK_BLOCK)
+        return paddedCols / 4 + 2 * blocks + 16  // + 16: alignment slack
+    }
+
+    init(_ x: UnsafePointer<Float>, valid: Int, paddedCols: Int, scratch: UnsafeMutablePointer<Float>) {
+        let blocks = paddedCols / Int(CK_BLOCK)
+        let raw = UnsafeMutableRawPointer(scratch)
+        let quants = raw.assumingMemoryBound(to: Int8.self)
+        let scales = (raw + paddedCols).assumingMemoryBound(to: Float.self)
+        let sums = (raw + paddedCols + 4 * blocks).assumingMemoryBound(to: Int32.self)
+        vector = ck_q8_vector(quants: quants, scales: scales, sums: sums)
+        withUnsafePointer(to: vector) { ck_quantize_vector(x, valid, paddedCols, UnsafeMutablePointer(mutating: $0)) }
     }
 }
 
@@ -71,47 +138,5 @@ public enum ThreadCount {
 
     public static var defaultCount: Int {
         max(1, min(System.physicalCores, 64))
-    }
-}
-
-/// Dot products of a stored row with a Float32 vector.
-public enum Dot {
-    @inline(__always)
-    public static func f32(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        var i = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while i + 32 <= n {
-            acc0 += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            acc1 += ra.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self) * rb.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-            i += 32
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < n { sum += a[i] * b[i]; i += 1 }
-        return sum
-    }
-
-    @inline(__always)
-    public static func bf16(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>()
-        var i = 0
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while i + 32 <= n {
-            let w0 = unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<UInt16>.self)) &<< 16, to: SIMD16<Float>.self)
-            let w1 = unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: ra.loadUnaligned(fromByteOffset: 2 * i + 32, as: SIMD16<UInt16>.self)) &<< 16, to: SIMD16<Float>.self)
-            acc0 += w0 * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            acc1 += w1 * rb.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-            i += 32
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < n { sum += Convert.bf16ToFloat(a[i]) * b[i]; i += 1 }
-        return sum
-    }
-
-    @inline(__always)
-    public static func f16(_ a: UnsafePointer<UInt16>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var sum: Float = 0
-        for i in 0..<n { sum += Float(Float16(bitPattern: a[i])) * b[i] }
-        return sum
     }
 }

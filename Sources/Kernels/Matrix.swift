@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A weight matrix `[rows, cols]`, row-major, in the precision it is stored in.
@@ -10,6 +11,44 @@ public struct Matrix: @unchecked Sendable {
         case f32(UnsafePointer<Float>)
         case bf16(UnsafePointer<UInt16>)
         case f16(UnsafePointer<UInt16>)
+        /// 8-bit blocks (see `QuantizedRows`).
+        case q8(QuantizedRows)
+        /// 4-bit blocks (see `QuantizedRows`).
+        case q4(QuantizedRows)
+    }
+
+    /// Block-quantized rows in the kernels' layout (ckernels.h): every row padded with zeros to
+    /// `paddedCols` (a multiple of `QuantizedRows.group`), one f16 scale per 32 columns.
+    public struct QuantizedRows {
+        /// Columns a group of the layout spans; rows are padded to a multiple of it.
+        public static let group = Int(CK_GROUP)
+        public static let block = Int(CK_BLOCK)
+
+        public let quants: UnsafeRawPointer
+        public let scales: UnsafePointer<UInt16>
+        public let paddedCols: Int
+
+        public init(quants: UnsafeRawPointer, scales: UnsafePointer<UInt16>, paddedCols: Int) {
+            self.quants = quants
+            self.scales = scales
+            self.paddedCols = paddedCols
+        }
+
+        public static func paddedCols(for cols: Int) -> Int { (cols + group - 1) / group * group }
+
+        /// Bytes of quants and of scales for `rows` rows of `bits` bits.
+        public static func sizes(rows: Int, cols: Int, bits: Int) -> (quants: Int, scales: Int) {
+            let padded = paddedCols(for: cols)
+            return (rows * padded * bits / 8, rows * padded / block * 2)
+        }
+
+        func offset(rows start: Int, bits: Int) -> QuantizedRows {
+            QuantizedRows(quants: quants + start * paddedCols * bits / 8, scales: scales + start * paddedCols / Self.block,
+                          paddedCols: paddedCols)
+        }
+
+        var q8: ck_q8_matrix { ck_q8_matrix(quants: quants.assumingMemoryBound(to: Int8.self), scales: scales) }
+        var q4: ck_q4_matrix { ck_q4_matrix(quants: quants.assumingMemoryBound(to: UInt8.self), scales: scales) }
     }
 
     public let rows: Int
@@ -38,6 +77,8 @@ public struct Matrix: @unchecked Sendable {
         case .f32(let p): return Matrix(rows: range.count, cols: cols, elements: .f32(p + offset), owner: owner)
         case .bf16(let p): return Matrix(rows: range.count, cols: cols, elements: .bf16(p + offset), owner: owner)
         case .f16(let p): return Matrix(rows: range.count, cols: cols, elements: .f16(p + offset), owner: owner)
+        case .q8(let q): return Matrix(rows: range.count, cols: cols, elements: .q8(q.offset(rows: range.lowerBound, bits: 8)), owner: owner)
+        case .q4(let q): return Matrix(rows: range.count, cols: cols, elements: .q4(q.offset(rows: range.lowerBound, bits: 4)), owner: owner)
         }
     }
 
@@ -49,6 +90,8 @@ public struct Matrix: @unchecked Sendable {
         case .f32(let p): destination.update(from: p + offset, count: n)
         case .bf16(let p): Convert.bf16ToFloat(p + offset, destination, count: n)
         case .f16(let p): Convert.f16ToFloat(p + offset, destination, count: n)
+        case .q8(let q): ck_dequantize_q8_rows(q.q8, q.paddedCols, cols, range.lowerBound, range.upperBound, destination)
+        case .q4(let q): ck_dequantize_q4_rows(q.q4, q.paddedCols, cols, range.lowerBound, range.upperBound, destination)
         }
     }
 
@@ -65,6 +108,19 @@ public struct Matrix: @unchecked Sendable {
         switch elements {
         case .f32: return rows * cols * 4
         case .bf16, .f16: return rows * cols * 2
+        case .q8(let q): return rows * q.paddedCols + rows * q.paddedCols / QuantizedRows.block * 2
+        case .q4(let q): return rows * q.paddedCols / 2 + rows * q.paddedCols / QuantizedRows.block * 2
+        }
+    }
+
+    /// The precision the elements are stored in, for messages and benchmarks.
+    public var precisionName: String {
+        switch elements {
+        case .f32: return "f32"
+        case .bf16: return "bf16"
+        case .f16: return "f16"
+        case .q8: return "q8"
+        case .q4: return "q4"
         }
     }
 }

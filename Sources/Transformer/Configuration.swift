@@ -151,6 +151,15 @@ public struct Configuration: Decodable, Sendable, Equatable {
         return t
     }
 
+    /// The weight matrices the kernels multiply by (name -> [rows, cols]): what q8/q4 quantize.
+    /// Embedding tables are looked up a row at a time and stay as stored.
+    public var quantizableTensors: [String: [Int]] {
+        expectedTensors.filter { name, shape in
+            shape.count == 2 && name != "embed_tokens.weight" && name != "audio_codebook_embeddings.weight"
+                && name != "audio_out_embed_projector.weight"
+        }
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
@@ -186,6 +195,13 @@ public struct TextConfiguration: Decodable, Sendable, Equatable {
     public var maxPositionEmbeddings: Int
     public var bosTokenId: Int
     public var eosTokenId: Int
+    /// `hidden_act`: the MLP activation (only SiLU, i.e. SwiGLU, is implemented).
+    public var hiddenActivation: String
+    /// `attention_bias` / `mlp_bias`: biases on the projections (Llama 3 has none; not implemented).
+    public var attentionBias: Bool
+    public var mlpBias: Bool
+    /// `pretraining_tp`: > 1 splits the projections into slices, which changes rounding only; accepted as 1.
+    public var pretrainingTP: Int
 
     /// `rope_scaling` of type `llama3`: long wavelengths slowed by `factor`, short ones kept,
     /// a smooth blend between.
@@ -213,7 +229,7 @@ public struct TextConfiguration: Decodable, Sendable, Equatable {
     enum Keys: String, CodingKey {
         case hidden_size, intermediate_size, num_hidden_layers, num_attention_heads, num_key_value_heads
         case head_dim, vocab_size, rms_norm_eps, rope_theta, rope_scaling, max_position_embeddings
-        case bos_token_id, eos_token_id
+        case bos_token_id, eos_token_id, hidden_act, attention_bias, mlp_bias, pretraining_tp
     }
 
     public init(from decoder: Decoder) throws {
@@ -231,6 +247,10 @@ public struct TextConfiguration: Decodable, Sendable, Equatable {
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .max_position_embeddings) ?? 2048
         bosTokenId = try c.decodeIfPresent(Int.self, forKey: .bos_token_id) ?? 128000
         eosTokenId = (try? c.decodeIfPresent(Int.self, forKey: .eos_token_id)) ?? 128001
+        hiddenActivation = try c.decodeIfPresent(String.self, forKey: .hidden_act) ?? "silu"
+        attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attention_bias) ?? false
+        mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlp_bias) ?? false
+        pretrainingTP = try c.decodeIfPresent(Int.self, forKey: .pretraining_tp) ?? 1
     }
 
     func validate(file: URL) throws {
@@ -247,5 +267,8 @@ public struct TextConfiguration: Decodable, Sendable, Equatable {
         if let s = ropeScaling, s.ropeType != "llama3", s.ropeType != "default" {
             try fail("rope_scaling type '\(s.ropeType)' is not supported (expected llama3)")
         }
+        if headDim % 2 != 0 { try fail("head_dim must be even for rotary embeddings, got \(headDim)") }
+        if hiddenActivation != "silu" { try fail("hidden_act '\(hiddenActivation)' is not supported (expected silu)") }
+        if attentionBias || mlpBias { try fail("attention_bias and mlp_bias are not supported") }
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import TextTokenizer
 
+/// `higgs tokenize`: the ids the Llama 3 tokenizer gives a text, exactly as the reference's
+/// `tokenizer.encode(text, add_special_tokens=False)` (added tokens such as `<|eot_id|>` are single ids).
 struct TokenizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize",
@@ -13,13 +16,41 @@ struct TokenizeCommand: ParsableCommand {
     @Option(help: "The text to tokenize.")
     var text: String?
 
-    @Option(help: "A file whose text to tokenize.")
+    @Option(help: "A file whose text (UTF-8) to tokenize.")
     var file: String?
 
     @Flag(help: "Prepend <|begin_of_text|>.")
     var bos = false
 
     func run() throws {
-        throw ValidationError("the tokenizer is not built yet")
+        let input: String
+        switch (text, file) {
+        case (let text?, nil):
+            input = text
+        case (nil, let file?):
+            input = try Self.readText(file)
+        default:
+            throw CommandFailure("give exactly one of --text and --file")
+        }
+        let tokenizer = try BPETokenizer(modelFolder: URL(fileURLWithPath: model))
+        let ids = tokenizer.encode(input, addBOS: bos)
+        print("[" + ids.map(String.init).joined(separator: ",") + "]")
     }
+
+    static func readText(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw CommandFailure("\(path): \(exists ? "cannot be read" : "no such file")")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure("\(path): not valid UTF-8 text")
+        }
+        return text
+    }
+}
+
+/// A one-line error of a command (argument parser prints it after "Error: ", without the usage).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

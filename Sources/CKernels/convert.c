@@ -1,0 +1,123 @@
+// Precision conversions and the instruction-set choice.
+#include "ckernels.h"
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+static int isa_level = -1;
+
+static int detect_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
+        return __builtin_cpu_supports("avx512vnni") ? 4 : 3;
+    }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) return 2;
+    return 0;
+}
+
+int ck_isa(void) {
+    if (isa_level < 0) isa_level = detect_isa();
+    return isa_level;
+}
+
+int ck_set_isa(int level) {
+    int best = detect_isa();
+    isa_level = level < best ? level : best;
+    if (isa_level == 1) isa_level = 0;
+    return isa_level;
+}
+
+const char *ck_isa_name(void) {
+    switch (ck_isa()) {
+    case 4: return "AVX-512 VNNI";
+    case 3: return "AVX-512";
+    case 2: return "AVX2";
+    default: return "portable";
+    }
+}
+
+float ck_f16_value(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exponent = (h >> 10) & 0x1F;
+    uint32_t mantissa = h & 0x3FF;
+    uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {  // subnormal: renormalise
+            int shift = 0;
+            while (!(mantissa & 0x400)) { mantissa <<= 1; shift++; }
+            mantissa &= 0x3FF;
+            bits = sign | ((uint32_t)(127 - 15 - shift + 1) << 23) | (mantissa << 13);
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7F800000 | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+uint16_t ck_f32_to_f16(float value) {
+    // Round to nearest even through the hardware path where there is one.
+#if defined(__F16C__)
+    return (uint16_t)_cvtss_sh(value, 0);
+#else
+    uint32_t x;
+    memcpy(&x, &value, 4);
+    uint32_t sign = (x >> 16) & 0x8000;
+    int32_t exponent = (int32_t)((x >> 23) & 0xFF) - 127 + 15;
+    uint32_t mantissa = x & 0x7FFFFF;
+    if (((x >> 23) & 0xFF) == 0xFF) return (uint16_t)(sign | 0x7C00 | (mantissa ? 0x200 : 0));
+    if (exponent >= 31) return (uint16_t)(sign | 0x7C00);
+    if (exponent <= 0) {
+        if (exponent < -10) return (uint16_t)sign;
+        mantissa |= 0x800000;
+        uint32_t shift = (uint32_t)(14 - exponent);
+        uint32_t half = mantissa >> shift;
+        uint32_t rest = mantissa & ((1u << shift) - 1);
+        uint32_t mid = 1u << (shift - 1);
+        if (rest > mid || (rest == mid && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exponent << 10) | (mantissa >> 13);
+    uint32_t rest = mantissa & 0x1FFF;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) half++;
+    return (uint16_t)half;
+#endif
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl")))
+static void bf16_to_f32_avx512(const uint16_t *src, float *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(src + i)));
+        _mm512_storeu_ps(dst + i, _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16)));
+    }
+    for (; i < n; i++) {
+        uint32_t bits = (uint32_t)src[i] << 16;
+        memcpy(dst + i, &bits, 4);
+    }
+}
+
+void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n) {
+    if (ck_isa() >= 3) { bf16_to_f32_avx512(src, dst, n); return; }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t bits = (uint32_t)src[i] << 16;
+        memcpy(dst + i, &bits, 4);
+    }
+}
+
+__attribute__((target("avx2,f16c")))
+static void f16_to_f32_f16c(const uint16_t *src, float *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+    for (; i < n; i++) dst[i] = ck_f16_value(src[i]);
+}
+
+void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
+    if (ck_isa() >= 2) { f16_to_f32_f16c(src, dst, n); return; }
+    for (size_t i = 0; i < n; i++) dst[i] = ck_f16_value(src[i]);
+}

@@ -1,0 +1,97 @@
+// Matrix-vector kernels and a persistent thread pool for batch-1 decoding.
+//
+// Weights are row-major [rows, cols] (rows = output features). Every kernel computes
+// y[r] = dot(W[r, :], x) for r in [row_begin, row_end), so callers split rows across threads.
+// Each kernel has AVX-512, AVX2 and portable variants chosen once at run time.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Block-quantized weights. Each row is cut into blocks of CK_BLOCK consecutive columns with one
+// scale each (IEEE half), and blocks into groups of CK_GROUP columns (16 blocks). Within a group the
+// quantized values are interleaved: position t * 64 + k * 4 + j holds element 4t + j of block k
+// (t < 8, k < 16, j < 4). Then one 64-byte vector carries four elements of every block, an integer
+// dot product leaves block k's partial sum in 32-bit lane k, and eight of them sum a whole group
+// before a single conversion to float. Rows must have a multiple of CK_GROUP columns.
+#define CK_BLOCK 32
+#define CK_GROUP 512
+
+// Position of column c (within its group) in the interleaved order.
+static inline size_t ck_interleaved(size_t c) {
+    size_t block = c / CK_BLOCK, i = c % CK_BLOCK;
+    return (i / 4) * 64 + block * 4 + (i % 4);
+}
+
+typedef struct {
+    const int8_t *quants;    // [rows * cols], interleaved; w = scale * q, q in [-127, 127]
+    const uint16_t *scales;  // [rows * cols / CK_BLOCK], f16, in column order
+} ck_q8_matrix;
+
+// q4 packs a group's 512 interleaved positions into 256 bytes: position p < 256 in the low
+// nibble of byte p, position p + 256 in its high nibble. The nibble n stands for w = scale * (n - 8).
+typedef struct {
+    const uint8_t *quants;   // [rows * cols / 2]
+    const uint16_t *scales;  // [rows * cols / CK_BLOCK], f16, in column order
+} ck_q4_matrix;
+
+// The input vector quantized once per product for the integer kernels (same interleaving).
+typedef struct {
+    int8_t *quants;  // [cols], interleaved
+    float *scales;   // [cols / CK_BLOCK]
+    int32_t *sums;   // [cols / CK_BLOCK]: sum of the block's quants (the offset term of unsigned weights)
+} ck_q8_vector;
+
+// Which instruction set the kernels use: 0 portable, 2 AVX2+FMA+F16C, 3 AVX-512 (F, BW, VL), 4 AVX-512 with VNNI.
+int ck_isa(void);
+const char *ck_isa_name(void);
+// Forces a lower instruction set (for tests comparing variants); returns the level in effect.
+int ck_set_isa(int level);
+
+void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+
+// Quantizes x for ck_matvec_q8 / ck_matvec_q4: its first `valid` values, then zeros up to `cols`
+// (a multiple of CK_GROUP: rows narrower than a group are stored padded with zeros).
+void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out);
+
+// Quantizes rows [row_begin, row_end) of a float matrix (round to nearest, scale = max|w| / 127 or / 7.5...).
+void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *quants, uint16_t *scales);
+void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *quants, uint16_t *scales);
+// Expands the first `valid` columns of rows [row_begin, row_end) back to floats into
+// out[(r - row_begin) * valid + c].
+void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
+void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
+
+void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
+void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
+uint16_t ck_f32_to_f16(float value);
+float ck_f16_value(uint16_t bits);
+
+// A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
+// task indices to the workers and the calling thread and returns when all are done. Workers
+// spin briefly after a job (the next one usually follows within microseconds) and then sleep.
+// Calls from several threads are serialised; a task must not call ck_pool_run on its own pool.
+typedef struct ck_pool ck_pool;
+typedef void (*ck_task_fn)(void *context, size_t task, size_t n_tasks);
+
+ck_pool *ck_pool_create(size_t n_threads);  // n_threads counts the caller
+void ck_pool_destroy(ck_pool *pool);
+size_t ck_pool_threads(const ck_pool *pool);
+void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, size_t n_tasks);
+
+// Streams through n bytes with the given number of threads and returns GB/s (a bandwidth probe).
+double ck_read_bandwidth(ck_pool *pool, const void *data, size_t n_bytes, int repeats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,222 @@
+// Matrix-vector products over block-quantized weights with an int8-quantized input: integer dot
+// products summed per block across a whole 512-column group (see the layout in ckernels.h), then
+// one conversion and one multiply by the 16 block scales (weight x input) per group.
+//
+// The integer units multiply unsigned by signed bytes, so weights enter as unsigned values u = q + c
+// and dot(q, x) = dot(u, x) - c * sum(x) per block: c = 8 for q4's nibbles, and c = 128 for q8 with
+// VNNI (a flip of the sign bit). Without VNNI, maddubs adds pairs in 16 bits, which u = q + 128
+// would overflow, so q8 moves q's sign onto x instead (|q| times +-x).
+#include "ckernels.h"
+#include <immintrin.h>
+
+int ck_q4_value(const uint8_t *row, size_t e);
+int ck_q8_value(const int8_t *row, size_t e);
+
+// ---- portable (element by element through the layout functions)
+
+static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++) {
+        const int8_t *row = w.quants + r * cols;
+        float sum = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            int32_t dot = 0;
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q8_value(row, e) * ck_q8_value(x->quants, e);
+            sum += (float)dot * ck_f16_value(w.scales[r * blocks + b]) * x->scales[b];
+        }
+        y[r] = sum;
+    }
+}
+
+static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++) {
+        const uint8_t *row = w.quants + r * cols / 2;
+        float sum = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            int32_t dot = 0;
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(row, e) * ck_q8_value(x->quants, e);
+            sum += (float)dot * ck_f16_value(w.scales[r * blocks + b]) * x->scales[b];
+        }
+        y[r] = sum;
+    }
+}
+
+// ---- AVX2: a group is two halves of 8 blocks; each 32-byte vector carries 4 elements of 8 blocks.
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 static inline float hsum256(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+AVX2 static inline __m256i dot_avx2(__m256i u, __m256i s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+}
+
+AVX2 static inline __m256 half_scales(const uint16_t *ws, const float *xs) {
+    return _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)ws)), _mm256_loadu_ps(xs));
+}
+
+AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    for (size_t r = r0; r < r1; r++) {
+        const int8_t *row = w.quants + r * cols;
+        __m256 acc = _mm256_setzero_ps();
+        for (size_t g = 0; g < groups; g++) {
+            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
+            __m256i lo = _mm256_setzero_si256(), hi = lo;  // blocks 0-7 and 8-15
+            for (int t = 0; t < 8; t++) {
+                __m256i q0 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t));
+                __m256i q1 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t + 32));
+                __m256i v0 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t));
+                __m256i v1 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t + 32));
+                lo = _mm256_add_epi32(lo, dot_avx2(_mm256_sign_epi8(q0, q0), _mm256_sign_epi8(v0, q0)));
+                hi = _mm256_add_epi32(hi, dot_avx2(_mm256_sign_epi8(q1, q1), _mm256_sign_epi8(v1, q1)));
+            }
+            const uint16_t *ws = w.scales + r * blocks + g * 16;
+            const float *xs = x->scales + g * 16;
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half_scales(ws, xs), acc);
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half_scales(ws + 8, xs + 8), acc);
+        }
+        y[r] = hsum256(acc);
+    }
+}
+
+AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    for (size_t r = r0; r < r1; r++) {
+        const uint8_t *row = w.quants + r * cols / 2;
+        __m256 acc = _mm256_setzero_ps(), offset = acc;
+        for (size_t g = 0; g < groups; g++) {
+            const uint8_t *wq = row + g * (CK_GROUP / 2);
+            const int8_t *xq = x->quants + g * CK_GROUP;
+            __m256i lo = _mm256_setzero_si256(), hi = lo;
+            for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
+                __m256i packed = _mm256_loadu_si256((const __m256i *)(wq + 32 * p));
+                __m256i n0 = _mm256_and_si256(packed, mask);
+                __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+                __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
+                __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
+                // Even 32-byte halves of a 64-byte vector hold blocks 0-7, odd halves blocks 8-15.
+                if (p % 2 == 0) lo = _mm256_add_epi32(lo, _mm256_add_epi32(d0, d1));
+                else hi = _mm256_add_epi32(hi, _mm256_add_epi32(d0, d1));
+            }
+            const uint16_t *ws = w.scales + r * blocks + g * 16;
+            const float *xs = x->scales + g * 16;
+            const int32_t *sums = x->sums + g * 16;
+            __m256 s0 = half_scales(ws, xs), s1 = half_scales(ws + 8, xs + 8);
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), s0, acc);
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), s1, acc);
+            offset = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)sums)), s0, offset);
+            offset = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(sums + 8))), s1, offset);
+        }
+        y[r] = hsum256(acc) - 8.0f * hsum256(offset);
+    }
+}
+
+// ---- AVX-512: a 64-byte vector carries 4 elements of all 16 blocks of a group.
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+#define AVX512VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
+
+AVX512 static inline __m512 group_scales(const uint16_t *ws, const float *xs) {
+    return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)ws)), _mm512_loadu_ps(xs));
+}
+
+AVX512VNNI static void q8_vnni(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    for (size_t r = r0; r < r1; r++) {
+        const int8_t *row = w.quants + r * cols;
+        __m512 acc = _mm512_setzero_ps(), offset = acc;
+        for (size_t g = 0; g < groups; g++) {
+            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
+            __m512i d0 = _mm512_setzero_si512(), d1 = d0;  // two chains hide the dot latency
+            for (int t = 0; t < 8; t += 2) {
+                d0 = _mm512_dpbusd_epi32(d0, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t), flip), _mm512_loadu_si512(xq + 64 * t));
+                d1 = _mm512_dpbusd_epi32(d1, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t + 64), flip), _mm512_loadu_si512(xq + 64 * t + 64));
+            }
+            __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), s, acc);
+            offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
+        }
+        y[r] = _mm512_reduce_add_ps(acc) - 128.0f * _mm512_reduce_add_ps(offset);
+    }
+}
+
+AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    const __m512i ones = _mm512_set1_epi16(1);
+    for (size_t r = r0; r < r1; r++) {
+        const int8_t *row = w.quants + r * cols;
+        __m512 acc = _mm512_setzero_ps();
+        for (size_t g = 0; g < groups; g++) {
+            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
+            __m512i d = _mm512_setzero_si512();
+            for (int t = 0; t < 8; t++) {
+                __m512i q = _mm512_loadu_si512(wq + 64 * t), v = _mm512_loadu_si512(xq + 64 * t);
+                __m512i sv = _mm512_mask_sub_epi8(v, _mm512_movepi8_mask(q), _mm512_setzero_si512(), v);
+                d = _mm512_add_epi32(d, _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(q), sv), ones));
+            }
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16), acc);
+        }
+        y[r] = _mm512_reduce_add_ps(acc);
+    }
+}
+
+#define DEFINE_Q4(NAME, TARGET, DOT)                                                                               \
+    TARGET static void q4_##NAME(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) { \
+        size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;                                                 \
+        const __m512i mask = _mm512_set1_epi8(0x0F);                                                               \
+        for (size_t r = r0; r < r1; r++) {                                                                         \
+            const uint8_t *row = w.quants + r * cols / 2;                                                          \
+            __m512 acc = _mm512_setzero_ps(), offset = acc;                                                        \
+            for (size_t g = 0; g < groups; g++) {                                                                  \
+                const uint8_t *wq = row + g * (CK_GROUP / 2);                                                      \
+                const int8_t *xq = x->quants + g * CK_GROUP;                                                       \
+                __m512i d0 = _mm512_setzero_si512(), d1 = d0;                                                      \
+                for (int p = 0; p < 4; p++) {  /* low nibbles: positions 64p.., high: 256 + 64p.. */              \
+                    __m512i packed = _mm512_loadu_si512(wq + 64 * p);                                              \
+                    d0 = DOT(d0, _mm512_and_si512(packed, mask), _mm512_loadu_si512(xq + 64 * p));                 \
+                    d1 = DOT(d1, _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), _mm512_loadu_si512(xq + 256 + 64 * p)); \
+                }                                                                                                  \
+                __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);                       \
+                acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), s, acc);                       \
+                offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);     \
+            }                                                                                                      \
+            y[r] = _mm512_reduce_add_ps(acc) - 8.0f * _mm512_reduce_add_ps(offset);                                \
+        }                                                                                                          \
+    }
+
+AVX512VNNI static inline __m512i accumulate_vnni(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
+AVX512 static inline __m512i accumulate_bw(__m512i acc, __m512i u, __m512i s) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
+}
+
+DEFINE_Q4(vnni, AVX512VNNI, accumulate_vnni)
+DEFINE_Q4(avx512, AVX512, accumulate_bw)
+
+// ---- dispatch
+
+void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    switch (ck_isa()) {
+    case 4: q8_vnni(w, x, y, cols, r0, r1); break;
+    case 3: q8_avx512(w, x, y, cols, r0, r1); break;
+    case 2: q8_avx2(w, x, y, cols, r0, r1); break;
+    default: q8_portable(w, x, y, cols, r0, r1);
+    }
+}
+
+void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    switch (ck_isa()) {
+    case 4: q4_vnni(w, x, y, cols, r0, r1); break;
+    case 3: q4_avx512(w, x, y, cols, r0, r1); break;
+    case 2: q4_avx2(w, x, y, cols, r0, r1); break;
+    default: q4_portable(w, x, y, cols, r0, r1);
+    }
+}

@@ -1,0 +1,117 @@
+// Block quantization of weights (at load) and of the input vector (once per product), in the
+// interleaved group order of ckernels.h.
+#include "ckernels.h"
+#include <math.h>
+#include <string.h>
+
+static inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// Element e of a row: its interleaved position in the row.
+static inline size_t position(size_t e) { return (e / CK_GROUP) * CK_GROUP + ck_interleaved(e % CK_GROUP); }
+
+static inline void q4_store(uint8_t *row, size_t e, uint8_t n) {
+    size_t p = position(e), group = p / CK_GROUP, within = p % CK_GROUP;
+    uint8_t *byte = row + group * (CK_GROUP / 2) + within % (CK_GROUP / 2);
+    *byte = within >= CK_GROUP / 2 ? (uint8_t)((*byte & 0x0F) | (n << 4)) : (uint8_t)((*byte & 0xF0) | n);
+}
+
+static inline int q4_load(const uint8_t *row, size_t e) {
+    size_t p = position(e), group = p / CK_GROUP, within = p % CK_GROUP;
+    uint8_t byte = row[group * (CK_GROUP / 2) + within % (CK_GROUP / 2)];
+    return within >= CK_GROUP / 2 ? byte >> 4 : byte & 0x0F;
+}
+
+void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8_t *quants, uint16_t *scales) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++) {
+        for (size_t b = 0; b < blocks; b++) {
+            const float *src = w + r * cols + b * CK_BLOCK;
+            float amax = 0;
+            for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(src[i]));
+            // Quantize against the scale as it will be stored (f16), so dequantization is exact to it.
+            uint16_t h = ck_f32_to_f16(amax / 127.0f);
+            float scale = ck_f16_value(h);
+            float inverse = scale > 0 ? 1.0f / scale : 0;
+            for (int i = 0; i < CK_BLOCK; i++)
+                quants[r * cols + position(b * CK_BLOCK + i)] = (int8_t)clamp_int((int)lrintf(src[i] * inverse), -127, 127);
+            scales[r * blocks + b] = h;
+        }
+    }
+}
+
+// Squared error of a q4 block under scale d (stored as f16).
+static float q4_error(const float *src, float d) {
+    float inverse = d != 0 ? 1.0f / d : 0, error = 0;
+    for (int i = 0; i < CK_BLOCK; i++) {
+        float back = d * (float)(clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15) - 8);
+        error += (back - src[i]) * (back - src[i]);
+    }
+    return error;
+}
+
+void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *quants, uint16_t *scales) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++) {
+        uint8_t *row = quants + r * cols / 2;
+        for (size_t b = 0; b < blocks; b++) {
+            const float *src = w + r * cols + b * CK_BLOCK;
+            // The value of largest magnitude maps to -8, the end of the range with one more step, so the
+            // block uses all 16 levels; then a few slightly different scales are tried and the one with
+            // the least squared error kept (clipping the extreme can pay off for the other 31 values).
+            float extreme = 0;
+            for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
+            uint16_t h = ck_f32_to_f16(extreme / -8.0f);
+            float best = q4_error(src, ck_f16_value(h));
+            for (int k = 0; k < 16; k++) {
+                uint16_t candidate = ck_f32_to_f16(extreme / (-8.0f * (0.70f + 0.025f * (float)k)));
+                float error = q4_error(src, ck_f16_value(candidate));
+                if (error < best) { best = error; h = candidate; }
+            }
+            float scale = ck_f16_value(h);
+            float inverse = scale != 0 ? 1.0f / scale : 0;
+            for (int i = 0; i < CK_BLOCK; i++)
+                q4_store(row, b * CK_BLOCK + i, (uint8_t)clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15));
+            scales[r * blocks + b] = h;
+        }
+    }
+}
+
+void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++)
+        for (size_t e = 0; e < valid; e++)
+            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * w.quants[r * cols + position(e)];
+}
+
+void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t r = r0; r < r1; r++) {
+        const uint8_t *row = w.quants + r * cols / 2;
+        for (size_t e = 0; e < valid; e++)
+            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * (float)(q4_load(row, e) - 8);
+    }
+}
+
+void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t b = 0; b < blocks; b++) {
+        float src[CK_BLOCK];
+        for (int i = 0; i < CK_BLOCK; i++) src[i] = b * CK_BLOCK + i < valid ? x[b * CK_BLOCK + i] : 0.0f;
+        float amax = 0;
+        for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(src[i]));
+        float scale = amax / 127.0f;
+        float inverse = scale > 0 ? 1.0f / scale : 0;
+        int32_t sum = 0;
+        for (int i = 0; i < CK_BLOCK; i++) {
+            int q = clamp_int((int)lrintf(src[i] * inverse), -127, 127);
+            out->quants[position(b * CK_BLOCK + i)] = (int8_t)q;
+            sum += q;
+        }
+        out->scales[b] = scale;
+        out->sums[b] = sum;
+    }
+}
+
+// Used by the portable kernels.
+int ck_q4_value(const uint8_t *row, size_t e) { return q4_load(row, e) - 8; }
+int ck_q8_value(const int8_t *row, size_t e) { return row[position(e)]; }

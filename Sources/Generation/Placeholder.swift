@@ -1,1 +1,0 @@
-// Delay pattern, sampling and the streaming generator land here.

@@ -1,1 +1,0 @@
-// The byte-level BPE tokenizer of tokenizer.json lands here.

@@ -1,0 +1,74 @@
+import Kernels
+
+/// Causal grouped-query self-attention: `heads` query heads share `kvHeads` key/value heads
+/// (`heads / kvHeads` queries per kv head), scores scaled by `1/sqrt(headDim)`, softmax in Float32.
+struct Attention {
+    let query: Matrix   // [heads * headDim, hidden]
+    let key: Matrix     // [kvHeads * headDim, hidden]
+    let value: Matrix   // [kvHeads * headDim, hidden]
+    let output: Matrix  // [hidden, heads * headDim]
+    let heads: Int
+    let kvHeads: Int
+    let headDim: Int
+
+    var scale: Float { 1 / Float(headDim).squareRoot() }
+
+    /// Attends `rows` new positions (normalised input `h`, `[rows][hidden]`, in sequence order, following
+    /// what `cache` holds) to the cached positions and to each other, appends their keys and values to
+    /// `cache`, and writes the projected result to `out` (`[rows][hidden]`).
+    func callAsFunction(
+        _ h: UnsafePointer<Float>, rows m: Int,
+        cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, rope: RotaryEmbedding,
+        cache: KVCache, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>
+    ) {
+        let d = headDim, queryWidth = heads * d, keyWidth = kvHeads * d, half = d / 2
+        Linear.apply(query, input: h, count: m, output: ws.q.pointer, scratch: ws.tile.pointer)
+        Linear.apply(key, input: h, count: m, output: ws.k.pointer, scratch: ws.tile.pointer)
+        Linear.apply(value, input: h, count: m, output: ws.v.pointer, scratch: ws.tile.pointer)
+        for r in 0..<m {
+            rope.rotate(ws.q.pointer + r * queryWidth, heads: heads, cos: cos + r * half, sin: sin + r * half)
+            rope.rotate(ws.k.pointer + r * keyWidth, heads: kvHeads, cos: cos + r * half, sin: sin + r * half)
+        }
+        let past = cache.count
+        cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
+        let scores = ws.scores.pointer
+        let group = heads / kvHeads
+        // Query rows in blocks; a block's rows see at most the keys up to its last row.
+        var blockStart = 0
+        while blockStart < m {
+            let rows = min(Workspace.scoreRows, m - blockStart)
+            let keys = past + blockStart + rows
+            for head in 0..<heads {
+                let kvHead = head / group
+                // scores[i][j] = scale * q_i . k_j
+                BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
+                          a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
+                          b: cache.keys(head: kvHead), ldb: d, c: scores, ldc: keys)
+                for i in 0..<rows {
+                    let row = scores + i * keys
+                    let visible = past + blockStart + i + 1
+                    Vector.softmax(row, count: visible)
+                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                }
+                BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cache.values(head: kvHead), ldb: d,
+                          c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
+            }
+            blockStart += rows
+        }
+        Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
+    }
+}
+
+/// The SwiGLU feed-forward block: `down(silu(gate(x)) * up(x))`.
+struct FeedForward {
+    let gate: Matrix  // [intermediate, hidden]
+    let up: Matrix    // [intermediate, hidden]
+    let down: Matrix  // [hidden, intermediate]
+
+    func callAsFunction(_ h: UnsafePointer<Float>, rows m: Int, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>) {
+        Linear.apply(gate, input: h, count: m, output: ws.gate.pointer, scratch: ws.tile.pointer)
+        Linear.apply(up, input: h, count: m, output: ws.up.pointer, scratch: ws.tile.pointer)
+        Vector.swiGLU(gate: ws.gate.pointer, up: ws.up.pointer, count: m * gate.rows)
+        Linear.apply(down, input: ws.gate.pointer, count: m, output: out, scratch: ws.tile.pointer)
+    }
+}

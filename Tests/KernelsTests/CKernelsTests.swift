@@ -1,0 +1,163 @@
+import CKernels
+import Foundation
+import Testing
+
+/// The hand-written matrix-vector kernels agree with plain double-precision sums at every
+/// instruction-set level this machine has, and the quantized formats stay within their error bounds.
+@Suite(.serialized) struct CKernelsTests {
+    /// Levels to check: the portable code, and each SIMD level up to the machine's best.
+    static var levels: [Int32] {
+        let best = ck_set_isa(9)
+        return [0, 2, 3, 4].filter { $0 <= best }
+    }
+
+    struct Case {
+        var rows: Int, cols: Int
+        var w: [Float], x: [Float]
+        init(rows: Int, cols: Int, seed: UInt64) {
+            var state = seed
+            func next() -> Float {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
+            }
+            self.rows = rows
+            self.cols = cols
+            w = (0..<rows * cols).map { _ in next() }
+            x = (0..<cols).map { _ in next() * 3 }
+        }
+        func reference(_ weights: [Float]) -> [Double] {
+            (0..<rows).map { r in (0..<cols).reduce(0.0) { $0 + Double(weights[r * cols + $1]) * Double(x[$1]) } }
+        }
+    }
+
+    static func maxRelativeError(_ got: [Float], _ want: [Double]) -> Double {
+        let scale = want.map(abs).max() ?? 1
+        return zip(got, want).map { abs(Double($0) - $1) }.max()! / max(scale, 1e-12)
+    }
+
+    @Test(arguments: [(7, 64), (33, 3072), (5, 100), (16, 8192)])
+    func floatKernelsMatchDoubleSums(rows: Int, cols: Int) {
+        let c = Case(rows: rows, cols: cols, seed: UInt64(rows * 131 + cols))
+        let bf16 = c.w.map { UInt16(truncatingIfNeeded: ($0.bitPattern &+ 0x7FFF &+ (($0.bitPattern >> 16) & 1)) >> 16) }
+        let bf16Values = bf16.map { Float(bitPattern: UInt32($0) << 16) }
+        let f16 = c.w.map { ck_f32_to_f16($0) }
+        let f16Values = f16.map { ck_f16_value($0) }
+        for level in Self.levels {
+            ck_set_isa(level)
+            var y = [Float](repeating: .nan, count: rows)
+            ck_matvec_f32(c.w, c.x, &y, cols, 0, rows)
+            #expect(Self.maxRelativeError(y, c.reference(c.w)) < 1e-5, "f32 at level \(level)")
+            ck_matvec_bf16(bf16, c.x, &y, cols, 0, rows)
+            #expect(Self.maxRelativeError(y, c.reference(bf16Values)) < 1e-5, "bf16 at level \(level)")
+            ck_matvec_f16(f16, c.x, &y, cols, 0, rows)
+            #expect(Self.maxRelativeError(y, c.reference(f16Values)) < 1e-5, "f16 at level \(level)")
+            // Only the requested rows are written.
+            var partial = [Float](repeating: -7, count: rows)
+            ck_matvec_bf16(bf16, c.x, &partial, cols, 1, rows - 1)
+            #expect(partial[0] == -7 && partial[rows - 1] == -7)
+        }
+        ck_set_isa(9)
+    }
+
+    @Test(arguments: [(9, 512), (40, 3072), (3, 8192)])
+    func quantizedKernelsComputeExactlyTheBlockSums(rows: Int, cols: Int) {
+        let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
+        let blocks = cols / Int(CK_BLOCK)
+        var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q4 = [UInt8](repeating: 0, count: rows * cols / 2), q4Scales = [UInt16](repeating: 0, count: rows * blocks)
+        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
+        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4, &q4Scales)
+
+        var xq = [Int8](repeating: 0, count: cols), xs = [Float](repeating: 0, count: blocks), sums = [Int32](repeating: 0, count: blocks)
+        var dequantized8 = [Float](repeating: 0, count: rows * cols), dequantized4 = dequantized8
+        q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
+        q4.withUnsafeBufferPointer { q4p in q4Scales.withUnsafeBufferPointer { s4 in
+        xq.withUnsafeMutableBufferPointer { xqp in xs.withUnsafeMutableBufferPointer { xsp in sums.withUnsafeMutableBufferPointer { sp in
+            let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
+            let m4 = ck_q4_matrix(quants: q4p.baseAddress, scales: s4.baseAddress)
+            var vector = ck_q8_vector(quants: xqp.baseAddress, scales: xsp.baseAddress, sums: sp.baseAddress)
+            ck_quantize_vector(c.x, cols, cols, &vector)
+            ck_dequantize_q8_rows(m8, cols, cols, 0, rows, &dequantized8)
+            ck_dequantize_q4_rows(m4, cols, cols, 0, rows, &dequantized4)
+
+            // What the integer kernels must compute: dequantized weights times dequantized input.
+            let group = Int(CK_GROUP)
+            let xValues = (0..<cols).map { e in
+                Double(xqp[e / group * group + ck_interleaved(e % group)]) * Double(xsp[e / Int(CK_BLOCK)])
+            }
+            func want(_ weights: [Float]) -> [Double] {
+                (0..<rows).map { r in (0..<cols).reduce(0.0) { $0 + Double(weights[r * cols + $1]) * xValues[$1] } }
+            }
+            for level in Self.levels {
+                ck_set_isa(level)
+                var y = [Float](repeating: .nan, count: rows)
+                ck_matvec_q8(m8, &vector, &y, cols, 0, rows)
+                #expect(Self.maxRelativeError(y, want(dequantized8)) < 1e-5, "q8 at level \(level)")
+                ck_matvec_q4(m4, &vector, &y, cols, 0, rows)
+                #expect(Self.maxRelativeError(y, want(dequantized4)) < 1e-5, "q4 at level \(level)")
+            }
+            ck_set_isa(9)
+        }}}}}}}
+
+        // Quantization error is at most half a step of each block's scale.
+        for r in 0..<rows {
+            for b in 0..<blocks {
+                let s8 = ck_f16_value(q8Scales[r * blocks + b]), s4 = abs(ck_f16_value(q4Scales[r * blocks + b]))
+                for i in 0..<Int(CK_BLOCK) {
+                    let k = r * cols + b * Int(CK_BLOCK) + i
+                    #expect(abs(dequantized8[k] - c.w[k]) <= s8 * 0.5 + 1e-6)
+                    // Inside the 16 levels (-8...7 steps) the error is at most half a step; beyond them
+                    // (the scale search may clip a block's extremes) it is the distance to the end level.
+                    let steps = c.w[k] / ck_f16_value(q4Scales[r * blocks + b])
+                    let outside = max(0, steps - 7.5, -8.5 - steps)
+                    #expect(abs(dequantized4[k] - c.w[k]) <= s4 * (0.5 + outside) * 1.0001 + 1e-6)
+                }
+            }
+        }
+    }
+
+    /// Jobs back to back with changing task counts and contexts: a worker late from one job must
+    /// never run a task of the next, and a call returns only when its own tasks are all done.
+    @Test func poolNeverMixesTasksOfConsecutiveJobs() {
+        let pool = ck_pool_create(2)!
+        defer { ck_pool_destroy(pool) }
+        final class Round { var marks = [Int32](repeating: 0, count: 64) }
+        for round in 0..<20_000 {
+            let job = Round()
+            let tasks = 1 + (round * 7) % 64
+            ck_pool_run(pool, { context, task, _ in
+                let job = Unmanaged<Round>.fromOpaque(context!).takeUnretainedValue()
+                job.marks.withUnsafeMutableBufferPointer { $0[task] += 1 }
+            }, Unmanaged.passUnretained(job).toOpaque(), tasks)
+            if job.marks.prefix(tasks).contains(where: { $0 != 1 }) || job.marks.dropFirst(tasks).contains(where: { $0 != 0 }) {
+                Issue.record("round \(round): marks \(job.marks.prefix(tasks))")
+                return
+            }
+        }
+    }
+
+    @Test func poolRunsEveryTaskExactlyOnce() {
+        let pool = ck_pool_create(3)!
+        defer { ck_pool_destroy(pool) }
+        #expect(ck_pool_threads(pool) == 3)
+        final class Counts { var hits = [Int32](repeating: 0, count: 97) }
+        let counts = Counts()
+        for round in 0..<2000 {
+            let tasks = 1 + round % 97
+            withExtendedLifetime(counts) {
+                ck_pool_run(pool, { context, task, _ in
+                    let counts = Unmanaged<Counts>.fromOpaque(context!).takeUnretainedValue()
+                    // Each index runs once per round, and the round ends only after every task did.
+                    counts.hits.withUnsafeMutableBufferPointer { $0[task] += 1 }
+                }, Unmanaged.passUnretained(counts).toOpaque(), tasks)
+            }
+            if round % 500 == 0 { usleep(1000) }  // let workers fall asleep between some rounds
+        }
+        for t in 0..<97 {
+            // Task t runs in every round with more than t tasks.
+            let expected = (0..<2000).filter { 1 + $0 % 97 > t }.count
+            #expect(counts.hits[t] == Int32(expected), "task \(t)")
+        }
+    }
+}
+

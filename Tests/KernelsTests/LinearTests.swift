@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import Kernels
+
+/// `Linear.apply` in every storage precision, for one row (matrix-vector) and for batches (tiled sgemm,
+/// with more weight rows than one tile), against a plain double-precision loop over the same values.
+@Suite struct LinearTests {
+    enum Precision: String, CaseIterable { case f32, bf16, f16 }
+
+    /// A weight matrix holding `values` rounded to `precision`, and the rounded values as Float.
+    static func matrix(_ values: [Float], rows: Int, cols: Int, _ precision: Precision) -> (Matrix, [Float], AnyObject) {
+        switch precision {
+        case .f32:
+            return (Matrix(rows: rows, cols: cols, values: values), values, FloatBuffer(count: 0))
+        case .bf16, .f16:
+            let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: values.count)
+            for (i, v) in values.enumerated() {
+                bits[i] = precision == .bf16 ? Convert.floatToBF16(v) : Float16(v).bitPattern
+            }
+            let box = Storage(bits)
+            let rounded = (0..<values.count).map {
+                precision == .bf16 ? Convert.bf16ToFloat(bits[$0]) : Float(Float16(bitPattern: bits[$0]))
+            }
+            let elements: Matrix.Elements = precision == .bf16 ? .bf16(UnsafePointer(bits)) : .f16(UnsafePointer(bits))
+            return (Matrix(rows: rows, cols: cols, elements: elements, owner: box), rounded, box)
+        }
+    }
+
+    final class Storage {
+        let pointer: UnsafeMutablePointer<UInt16>
+        init(_ pointer: UnsafeMutablePointer<UInt16>) { self.pointer = pointer }
+        deinit { pointer.deallocate() }
+    }
+
+    static func random(_ n: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<n).map { _ in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+    }
+
+    @Test(arguments: Precision.allCases, [1, 3, 37])
+    func matchesAPlainLoop(_ precision: Precision, count: Int) {
+        let rows = 300, cols = 70  // more rows than one 256-row tile; columns not a multiple of the SIMD width
+        let (weight, w, owner) = Self.matrix(Self.random(rows * cols, seed: 1), rows: rows, cols: cols, precision)
+        let x = Self.random(count * cols, seed: 2)
+        var y = [Float](repeating: .nan, count: count * rows)
+        var scratch = [Float](repeating: 0, count: Linear.scratchCount(weight, count: count))
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    Linear.apply(weight, input: xp.baseAddress!, count: count, output: yp.baseAddress!, scratch: sp.baseAddress)
+                }
+            }
+        }
+        var worst: Double = 0
+        for t in 0..<count {
+            for r in 0..<rows {
+                var expected: Double = 0
+                for c in 0..<cols { expected += Double(w[r * cols + c]) * Double(x[t * cols + c]) }
+                worst = max(worst, abs(Double(y[t * rows + r]) - expected))
+            }
+        }
+        #expect(worst < 1e-4, "\(precision) x \(count): worst error \(worst)")
+        withExtendedLifetime(owner) {}
+    }
+
+    @Test func copyRowsConvertsEachPrecision() {
+        for precision in Precision.allCases {
+            let (weight, w, owner) = Self.matrix(Self.random(12, seed: 3), rows: 4, cols: 3, precision)
+            #expect(weight.row(2) == Array(w[6..<9]))
+            withExtendedLifetime(owner) {}
+        }
+    }
+}
+
+@Suite struct VectorTests {
+    @Test func rmsNormMatchesItsDefinition() {
+        let x = LinearTests.random(50, seed: 4), w = LinearTests.random(50, seed: 5)
+        var y = [Float](repeating: 0, count: 50)
+        Vector.rmsNorm(x, weight: w, epsilon: 1e-5, count: 50, into: &y)
+        let mean = x.map { Double($0) * Double($0) }.reduce(0, +) / 50
+        for i in 0..<50 {
+            let expected = Double(w[i]) * Double(x[i]) / (mean + 1e-5).squareRoot()
+            #expect(abs(Double(y[i]) - expected) < 1e-6)
+        }
+    }
+
+    @Test func softmaxSwiGLUAndArgmax() {
+        var s: [Float] = [1, 2, 3, 3]
+        Vector.softmax(&s, count: 4)
+        let e = [1.0, 2, 3, 3].map { Foundation.exp($0 - 3) }
+        for i in 0..<4 { #expect(abs(Double(s[i]) - e[i] / e.reduce(0, +)) < 1e-7) }
+        #expect(Vector.argmax([1, 5, 2, 5], count: 4) == 1)
+
+        var gate: [Float] = [-2, 0, 1.5], up: [Float] = [3, 4, -2]
+        Vector.swiGLU(gate: &gate, up: up, count: 3)
+        for (i, g) in [-2.0, 0, 1.5].enumerated() {
+            #expect(abs(Double(gate[i]) - g / (1 + Foundation.exp(-g)) * Double(up[i])) < 1e-6)
+        }
+    }
+}

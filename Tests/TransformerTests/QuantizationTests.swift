@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+import Transformer
+
+/// q8 and q4 weights stay close to the bf16 model: teacher-forced audio logits of a random model of
+/// moderate size (every matrix a multiple of the kernels' 512-column groups, as in the published model).
+@Suite(.serialized) struct QuantizationTests {
+    static let folder: URL = {
+        let folder = try! Fixtures.temporaryFolder("higgs-quantization")
+        let config = RandomCheckpoint.config(layers: 3, hidden: 512, intermediate: 1536, heads: 8, kvHeads: 2,
+                                             headDim: 64, vocabulary: 1024)
+        try! RandomCheckpoint.write(to: folder, config: config, seed: 7)
+        return folder
+    }()
+
+    /// A prompt of text and a reference clip, then audio-out frames fed one at a time (teacher forcing).
+    static func audioLogits(_ model: Model) throws -> [[Float]] {
+        let c = model.configuration
+        var random = SplitMix(seed: 3)
+        var prompt = ModelInput(numCodebooks: c.audioNumCodebooks)
+        for _ in 0..<24 { prompt.appendText(Int(random.next() % 700)) }
+        for _ in 0..<16 { prompt.appendAudio(.audioOut, frame: (0..<8).map { _ in Int(random.next() % 1024) }) }
+        prompt.appendText(c.audioOutBOSTokenId)
+        let session = Session(model: model, capacity: 128)
+        try session.append(prompt, head: .audio)
+        var logits = [Array(session.audioLogits)]
+        for _ in 0..<12 {
+            var step = ModelInput(numCodebooks: c.audioNumCodebooks)
+            step.appendAudio(.audioOut, frame: (0..<8).map { _ in Int(random.next() % 1024) })
+            try session.append(step, head: .audio)
+            logits.append(Array(session.audioLogits))
+        }
+        return logits
+    }
+
+    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for (x, y) in zip(a, b) {
+            dot += Double(x) * Double(y); na += Double(x) * Double(x); nb += Double(y) * Double(y)
+        }
+        return dot / (na.squareRoot() * nb.squareRoot())
+    }
+
+    static let referenceLogits = try! audioLogits(Model.load(folder: folder, precision: .bf16))
+
+    @Test(arguments: [(WeightPrecision.q8, 0.999), (.q4, 0.99)])
+    func teacherForcedAudioLogitsStayClose(precision: WeightPrecision, minimum: Double) throws {
+        let reference = Self.referenceLogits
+        let quantized = try Model.load(folder: Self.folder, precision: precision, cache: .disabled)
+        #expect(quantized.precision == precision)
+        let logits = try Self.audioLogits(quantized)
+        let similarities = zip(reference, logits).map { Self.cosine($0, $1) }
+        let worst = similarities.min()!
+        #expect(worst >= minimum, "\(precision): worst cosine similarity \(worst)")
+        // The quantized model is a different model, not the same one: the logits do differ.
+        #expect(similarities.contains { $0 < 0.999_999 })
+    }
+
+    @Test func secondLoadMapsTheCachedWeights() throws {
+        let cacheFolder = try Fixtures.temporaryFolder("higgs-weight-cache")
+        defer { try? FileManager.default.removeItem(at: cacheFolder) }
+        let cache = QuantizedWeightCache(folder: cacheFolder)
+        let first = try Model.load(folder: Self.folder, precision: .q4, cache: cache)
+        #expect(!first.reusedQuantizedWeights)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path)
+        #expect(files.count == 1 && files[0].hasSuffix("-q4.weights"))
+        let second = try Model.load(folder: Self.folder, precision: .q4, cache: cache)
+        #expect(second.reusedQuantizedWeights)
+        let logits = try Self.audioLogits(first)
+        #expect(try Self.audioLogits(second) == logits)
+
+        // A damaged cache file (here cut short) is rebuilt, not trusted. It is replaced, not truncated in
+        // place, as the cache itself replaces files: models still mapping the old one keep working.
+        let file = cacheFolder.appendingPathComponent(files[0])
+        let damaged = cacheFolder.appendingPathComponent("damaged")
+        try Data(try Data(contentsOf: file).prefix(5000)).write(to: damaged)
+        #expect(rename(damaged.path, file.path) == 0)
+        let third = try Model.load(folder: Self.folder, precision: .q4, cache: cache)
+        #expect(!third.reusedQuantizedWeights)
+        #expect(try Self.audioLogits(third) == logits)
+        #expect(try Self.audioLogits(first) == logits)
+    }
+
+    @Test func quantizedWeightsAreSmaller() throws {
+        let bf16 = try Model.load(folder: Self.folder, precision: .bf16)
+        let q8 = try Model.load(folder: Self.folder, precision: .q8, cache: .disabled)
+        let q4 = try Model.load(folder: Self.folder, precision: .q4, cache: .disabled)
+        // Every width here is a multiple of the 512-column groups, so nothing is padded: q8 is 8.5 bits
+        // per weight against 16, and q4 between 4.5 (all 4-bit) and 8.5 (its 8-bit matrices).
+        let q8Ratio = Double(q8.audioStepBytes) / Double(bf16.audioStepBytes)
+        let q4Ratio = Double(q4.audioStepBytes) / Double(bf16.audioStepBytes)
+        #expect(abs(q8Ratio - 8.5 / 16) < 1e-12)
+        #expect(q4Ratio > 4.5 / 16 && q4Ratio < q8Ratio)
+        #expect(q4.weightBytes < q8.weightBytes && q8.weightBytes < bf16.weightBytes)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
