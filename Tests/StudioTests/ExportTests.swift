@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import Studio
 import TestSupport
 import Testing
@@ -75,7 +76,7 @@ import Testing
         let second: [Float] = [0.1, -0.1, 0.00001]
         for (line, samples) in [(0, first), (3, second)] {
             let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
                           key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
         }
         let out = folder.appendingPathComponent("show.export")

@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import Studio
 import TestSupport
 import Testing
@@ -64,7 +65,7 @@ import Testing
     }
 
     static func take(frames: Int, value: Float) -> GeneratedTake {
-        GeneratedTake(codes: AudioCodes(rows: (0..<8).map { row in (0..<frames).map { Int32((row * 100 + $0) % 1024) } }),
+        GeneratedTake(codes: try! AudioCodes(rows: (0..<8).map { row in (0..<frames).map { (row * 100 + $0) % 1024 } }),
                       samples: (0..<(frames * 960)).map { i in value * Float(i % 100) / 100 }, promptIDs: [1, 2, 3])
     }
 
@@ -97,7 +98,7 @@ import Testing
     }
 
     @Test func codesFileFormat() throws {
-        let chunk = CodesFile.Chunk(text: "[SPEAKER0] \"Hi\"\n", promptIDs: [128000, 9], codes: AudioCodes(rows: [[1, 2], [3, 4]]))
+        let chunk = CodesFile.Chunk(text: "[SPEAKER0] \"Hi\"\n", promptIDs: [128000, 9], codes: try AudioCodes(rows: [[1, 2], [3, 4]]))
         let data = CodesFile.encode([chunk])
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["frame_rate"] as? Int == 25)

@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 
 /// Everything known about one script line before generating it: its request, its context, its key, its takes.
 public struct LinePlan: Sendable {

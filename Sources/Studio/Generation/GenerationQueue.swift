@@ -139,7 +139,7 @@ public final class GenerationQueue: @unchecked Sendable {
                                                   onAudio: stream.append, isCancelled: control.isCancelled)
             stream.finish()
             lock.lock()
-            measured.frames += take.codes.frames
+            measured.frames += take.codes.frameCount
             measured.seconds += Date().timeIntervalSince(started)
             lock.unlock()
             return take

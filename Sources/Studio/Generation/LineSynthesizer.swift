@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 
 /// What the studio needs from the generation engine: speak one script line, given the lines before it.
 ///
@@ -17,8 +18,8 @@ public protocol LineSynthesizer: AnyObject, Sendable {
     ///   - onAudio: called with each new piece of 24 kHz PCM as soon as it is decoded, in order; the pieces
     ///     concatenated equal the take's `samples` (this is what plays while the line is generated).
     ///   - isCancelled: polled at least once per step; when it returns true, throw `CancellationError`.
-    /// - Returns: the take: its codes (delay pattern reverted, stream bos/eos frames removed, as the codes
-    ///   file stores a chunk) and its PCM.
+    /// - Returns: the take: its codes (`GenerationResult.codes`: delay pattern reverted, stream bos/eos
+    ///   frames removed, as the codes file stores a chunk) and its PCM.
     func synthesize(_ line: LineRequest, context: [GeneratedLine],
                     onProgress: (SynthesisProgress) -> Void,
                     onAudio: ([Float]) -> Void,
@@ -117,16 +118,6 @@ public struct GeneratedLine: Equatable, Sendable {
     }
 }
 
-/// Audio codes: one row per codebook (8 for Higgs Audio v2), one column per frame (25 frames/s).
-public struct AudioCodes: Equatable, Sendable {
-    public var rows: [[Int32]]
-
-    public init(rows: [[Int32]]) { self.rows = rows }
-
-    public var codebooks: Int { rows.count }
-    public var frames: Int { rows.first?.count ?? 0 }
-}
-
 /// Progress of one line: frames generated so far.
 public struct SynthesisProgress: Equatable, Sendable {
     public var frames: Int
@@ -143,9 +134,9 @@ public struct GeneratedTake: Equatable, Sendable {
     /// Mono PCM at 24 kHz, in [-1, 1].
     public var samples: [Float]
     /// The prompt the engine built (kept in the codes file, for inspection); empty if not known.
-    public var promptIDs: [Int32]
+    public var promptIDs: [Int]
 
-    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int32] = []) {
+    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int] = []) {
         self.codes = codes
         self.samples = samples
         self.promptIDs = promptIDs

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Generation
 
 /// One generated take of a line, as its line index records it.
 public struct TakeInfo: Equatable, Sendable {
@@ -93,7 +94,7 @@ public final class TakeStore: @unchecked Sendable {
         let chunk = CodesFile.Chunk(text: transcript, promptIDs: take.promptIDs, codes: take.codes)
         try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
         try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
-        let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frames,
+        let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
                             samples: take.samples.count, created: TakeStore.now(), engine: engine)
         try updateIndex(line, transcript: transcript) { index in
             index.takes.removeAll { $0.key == key }
