@@ -391,7 +391,7 @@ final class StudioApp {
         if FileManager.default.fileExists(atPath: old.path) && !FileManager.default.fileExists(atPath: new.path) {
             try? FileManager.default.moveItem(at: old, to: new)
         }
-        queue.cancelAll()
+        queue.stop()
         url = target
         takes = TakeStore(folder: new)
         let box = published

@@ -77,6 +77,15 @@ import Testing
         #expect(queue.waitUntilIdle(timeout: 10) && queue.state(9) == .done(9))
     }
 
+    @Test func stoppedQueueTakesNoMoreJobs() {
+        let queue = JobQueue<Int, Int, Int>(name: "test")
+        queue.enqueue(1) { _ in 1 }
+        #expect(queue.waitUntilIdle(timeout: 10))
+        queue.stop()
+        #expect(!queue.enqueue(2) { _ in 2 })
+        #expect(queue.state(2) == nil && queue.state(1) == .done(1))
+    }
+
     @Test func progressAndFailuresArePublished() {
         let queue = JobQueue<Int, Int, Int>(name: "test")
         let reported = DispatchSemaphore(value: 0)

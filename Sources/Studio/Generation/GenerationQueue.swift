@@ -76,6 +76,8 @@ public final class GenerationQueue: @unchecked Sendable {
 
     public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
     public func cancelAll() { jobs.cancelAll() }
+    /// Cancels everything and ends the worker thread (the queue is being replaced).
+    public func stop() { jobs.stop() }
     public func state(_ job: GenerationJob) -> Jobs.State? { jobs.state(job) }
 
     /// The audio of a job while it runs (and after, until the next job of the same id starts).

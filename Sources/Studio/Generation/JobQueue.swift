@@ -33,6 +33,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
     private var runningID: ID?
     private var cancelRunning = false
     private var worker: Thread?
+    private var stopping = false
     private var changes = 0
     private var ends = 0
     private let name: String
@@ -46,7 +47,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
     public func enqueue(_ id: ID, work: @escaping Work) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if states[id]?.isActive == true { return false }
+        if states[id]?.isActive == true || stopping { return false }
         queue.append((id, work))
         states[id] = .queued
         changes += 1
@@ -124,6 +125,15 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         return ends
     }
 
+    /// Cancels everything and lets the worker thread end (a queue replaced by another).
+    public func stop() {
+        cancelAll()
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Blocks until nothing is queued or running, or `timeout` passes; true when idle.
     public func waitUntilIdle(timeout: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
@@ -138,7 +148,12 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
     private func runLoop() {
         while true {
             condition.lock()
-            while queue.isEmpty { condition.wait() }
+            while queue.isEmpty && !stopping { condition.wait() }
+            if stopping && queue.isEmpty {
+                worker = nil
+                condition.unlock()
+                return
+            }
             let job = queue.removeFirst()
             runningID = job.id
             cancelRunning = false
