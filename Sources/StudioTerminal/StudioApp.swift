@@ -184,7 +184,7 @@ final class StudioApp {
         case .resize: terminal.hardRefresh()
         case .click(let y, let x): click(y: y, x: x)
         case .wheel(let delta): if focus == .script && !editing { moveLine(by: delta) }
-        case .tick: break
+        case .tick, .hangup: break
         }
         autosave()
     }
@@ -194,6 +194,7 @@ final class StudioApp {
         if let s = Signals.received { throw Interrupted(signal: s) }
         let event = terminal.read()
         if let s = Signals.received { throw Interrupted(signal: s) }
+        if event == .hangup { throw Interrupted(signal: SIGHUP) }
         spinner &+= 1
         return event
     }

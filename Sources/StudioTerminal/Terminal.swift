@@ -92,13 +92,15 @@ final class Terminal {
         case wheel(Int)
         /// Nothing within the tick (the screen may update progress and the transport bar).
         case tick
+        /// The terminal is gone (its window closed or its server killed) without a SIGHUP reaching us.
+        case hangup
     }
 
     /// Waits up to one tick (100 ms) for a key.
     func read() -> Event {
         var ch: wint_t = 0
         let r = wget_wch(stdscr, &ch)
-        if r == ERR { return .tick }
+        if r == ERR { return terminalGone() ? .hangup : .tick }
         if r == KEY_CODE_YES { return special(Int32(ch)) }
         let c = Int(ch)
         switch c {
@@ -127,6 +129,16 @@ final class Terminal {
             guard c >= 32, let s = Unicode.Scalar(UInt32(c)) else { return .tick }
             return .key(.char(Character(s)))
         }
+    }
+
+    /// After a failed read: true when standard input hung up or is no longer a terminal (a read that fails
+    /// at once forever would otherwise spin the loop).
+    private func terminalGone() -> Bool {
+        var fd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&fd, 1, 0)
+        if ready < 0 { return errno == EBADF }
+        if fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
+        return isatty(STDIN_FILENO) != 1
     }
 
     private func special(_ code: Int32) -> Event {

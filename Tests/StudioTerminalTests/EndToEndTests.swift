@@ -129,6 +129,26 @@ struct EndToEndTests {
         #expect(try ProjectFile.load(folder.appendingPathComponent("play.higgs")).script == ["[SPEAKER0] Written before the kill. 杀"])
     }
 
+    /// A terminal that vanishes (its window closed, its tmux killed) ends the studio with the edits in the
+    /// autosave, and no process left behind.
+    @Test func vanishedTerminalLeavesAnAutosaveAndNoProcess() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmux = try TmuxSession(width: 80, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "gone.higgs"])
+        try tmux.keys("Enter")
+        try tmux.type("[SPEAKER0] Typed just before the window closed.")
+        let autosave = ProjectFile.autosaveURL(for: folder.appendingPathComponent("gone.higgs"))
+        try tmux.waitUntil("the autosave") {
+            ((try? String(contentsOf: autosave, encoding: .utf8)) ?? "").contains("Typed just before the window closed.")
+        }
+        let pid = try #require(try tmux.foregroundPID())
+        try tmux.killServerHard()
+        try tmux.waitUntil("the studio to exit") { kill(pid, 0) != 0 }
+        #expect(ProjectFile.recovery(for: folder.appendingPathComponent("gone.higgs"))?.project.script
+            == ["[SPEAKER0] Typed just before the window closed."])
+    }
+
     /// Auditioning a clip voice in the cast panel plays it through ALSA's file plugin: the captured PCM is
     /// the 16-bit samples export would write for the clip.
     @Test func auditionedClipPlaysExactly() throws {

@@ -111,6 +111,13 @@ final class TmuxSession {
         try tmux(["resize-window", "-t", "main", "-x", "\(width)", "-y", "\(height)"])
     }
 
+    /// Kills the tmux server outright, as when a terminal window is closed: the pane's terminal vanishes.
+    func killServerHard() throws {
+        let text = try tmux(["display-message", "-p", "#{pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let pid = Int32(text) else { throw Timeout(what: "the tmux server's pid", screen: text) }
+        kill(pid, SIGKILL)
+    }
+
     /// The process running in the pane's shell (the studio), if any: the shell's child, found in /proc.
     func foregroundPID() throws -> Int32? {
         let text = try tmux(["display-message", "-p", "-t", "main", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
