@@ -53,9 +53,9 @@ let package = Package(
         .target(name: "Playback", dependencies: ["CALSA"]),
 
         // The product.
-        .target(name: "Studio", dependencies: ["Engine", "AudioIO", "Prompt",
+        .target(name: "Studio", dependencies: ["Engine", "Generation", "AudioIO", "Prompt",
                                                .product(name: "Yams", package: "Yams")]),
-        .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "CNcurses"]),
+        .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "AudioIO", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
             "Engine", "Studio", "StudioTerminal", "Playback", "TextTokenizer", "Transformer", "Generation",
             "Checkpoint", "Kernels",
@@ -73,7 +73,10 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Checkpoint"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Engine"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
-        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine"]),
+        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation"]),
+        .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
+        // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
+        .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,34 +1,37 @@
-import CNcurses
 import Foundation
+import Playback
+import Studio
 
-/// The studio's terminal screen. For now a title card; the editor arrives with the studio issue.
+/// How the studio was started (from `higgs studio`'s flags).
+public struct StudioOptions {
+    /// The project file; nil opens `untitled.higgs` in the current folder (the sample project when it
+    /// does not exist yet).
+    public var projectPath: String?
+    public var voicesFolder: URL
+    public var scenesFolder: URL
+    /// ALSA device name.
+    public var audioDevice: String
+    public var engine: EngineLocation
+    /// Loads the generation engine from the checkpoints (nil in a build without the engine).
+    public var makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?
+
+    public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String, engine: EngineLocation,
+                makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?) {
+        self.projectPath = projectPath
+        self.voicesFolder = voicesFolder
+        self.scenesFolder = scenesFolder
+        self.audioDevice = audioDevice
+        self.engine = engine
+        self.makeSynthesizer = makeSynthesizer
+    }
+}
+
+/// The studio's terminal screen.
 public enum StudioScreen {
-    public static func run(projectPath: String?) throws {
-        setlocale(LC_ALL, "")
-        guard initscr() != nil else {
-            throw NSError(domain: "higgs", code: 1, userInfo: [NSLocalizedDescriptionKey: "cannot initialise the terminal"])
-        }
-        defer { endwin() }
-        cbreak()
-        noecho()
-        keypad(stdscr, true)
-        curs_set(0)
-        let lines = [
-            "Higgs Studio",
-            "",
-            projectPath.map { "project: \($0)" } ?? "no project open",
-            "",
-            "The script editor is on its way. Press q to quit.",
-        ]
-        let top = max(0, Int(LINES) / 2 - lines.count / 2)
-        for (i, line) in lines.enumerated() {
-            let x = max(0, (Int(COLS) - line.count) / 2)
-            mvaddstr(Int32(top + i), Int32(x), line)
-        }
-        refresh()
-        while true {
-            let key = getch()
-            if key == Int32(UInt8(ascii: "q")) || key == 27 || key == ERR { break }
-        }
+    /// Runs the studio until the user quits or a signal ends it; returns the process exit status.
+    /// Errors before the screen opens (an unreadable project) are thrown as one-line messages.
+    public static func run(_ options: StudioOptions) throws -> Int32 {
+        let app = try StudioApp(options: options)
+        return try app.run()
     }
 }

@@ -1,16 +1,68 @@
 import ArgumentParser
+import Foundation
+import Studio
 import StudioTerminal
 
 struct StudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "studio",
-        abstract: "Open the studio (the default when no subcommand is given)."
+        abstract: "Open the studio (the default when no subcommand is given).",
+        discussion: """
+            With no FILE, opens untitled.higgs in the current folder, or a new project holding the sample \
+            script when it does not exist. The checkpoints are looked for in --model / --audio-tokenizer, then \
+            $HIGGS_MODEL / $HIGGS_AUDIO_TOKENIZER, then ~/models/higgs-audio-v2-generation-3B-base and \
+            ~/models/higgs-audio-v2-tokenizer; without them the studio still edits, casts and exports text.
+            """
     )
 
-    @Argument(help: "A project file (*.higgs) to open.")
+    @Argument(help: "A project file (*.higgs) to open or create.")
     var project: String?
 
+    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
+    var model: String?
+
+    @Option(help: "The audio tokenizer folder (config.json, model.pth).")
+    var audioTokenizer: String?
+
+    @Option(help: "The ALSA playback device (see `aplay -L`).")
+    var audioDevice = "default"
+
+    @Option(help: "Weight precision: bf16, q8 or q4.")
+    var precision: String?
+
+    @Option(help: "Threads for generation (default: the engine's).")
+    var threads: Int?
+
+    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    var voices: String?
+
+    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
+    var scenes: String?
+
+    func validate() throws {
+        if let precision, !["bf16", "q8", "q4"].contains(precision) {
+            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
     func run() throws {
-        try StudioScreen.run(projectPath: project)
+        let options = StudioOptions(
+            projectPath: project,
+            voicesFolder: StudioFolders.locate("Voices", flag: voices),
+            scenesFolder: StudioFolders.locate("Scenes", flag: scenes),
+            audioDevice: audioDevice,
+            engine: EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads),
+            // The engine wiring step plugs the generation engine in here: an adapter conforming to
+            // `LineSynthesizer`, loaded from the location on the studio's loading thread.
+            makeSynthesizer: nil)
+        let status: Int32
+        do {
+            status = try StudioScreen.run(options)
+        } catch {
+            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 }

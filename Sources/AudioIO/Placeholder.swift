@@ -1,1 +1,0 @@
-// WAV reading/writing and resampling land here.

@@ -1,1 +1,0 @@
-// Streaming ALSA playback lands here.

@@ -1,0 +1,106 @@
+import Foundation
+
+/// A studio project: what a `*.higgs` file holds. The takes live beside it (`NAME.takes/`), not in it,
+/// so the file stays small, readable and diff-friendly.
+public struct Project: Equatable, Sendable {
+    public var scene: SceneChoice
+    /// Speaker `i` of the cast is `[SPEAKERi]` in the prompt.
+    public var cast: [CastMember]
+    public var settings: GenerationSettings
+    /// One turn per line, as written (named speakers, `[SPEAKERn]` tags, event tags).
+    public var script: [String]
+
+    public init(scene: SceneChoice = .none, cast: [CastMember] = [], settings: GenerationSettings = .init(),
+                script: [String] = []) {
+        self.scene = scene
+        self.cast = cast
+        self.settings = settings
+        self.script = script
+    }
+
+    /// The index of a cast member by name (names compare exactly).
+    public func castIndex(named name: String) -> Int? {
+        cast.firstIndex { $0.name == name }
+    }
+}
+
+/// The scene description given to the model (between `<|scene_desc_start|>` and `<|scene_desc_end|>`).
+public enum SceneChoice: Equatable, Sendable {
+    case none
+    /// A file `Scenes/NAME.txt`.
+    case named(String)
+    /// Text written in the project itself.
+    case inline(String)
+}
+
+/// One speaker of the cast and the voice that speaks their lines.
+public struct CastMember: Equatable, Sendable {
+    public var name: String
+    public var voice: VoiceSlot
+
+    public init(name: String, voice: VoiceSlot) {
+        self.name = name
+        self.voice = voice
+    }
+}
+
+/// Where a speaker's voice comes from, in the reference's `voice_prompts` terms.
+public enum VoiceSlot: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The model picks a voice (the reference's default system message).
+    case automatic
+    /// A reference clip: `Voices/NAME.wav` with its transcript `Voices/NAME.txt`.
+    case clip(String)
+    /// A description from `Voices/profile.yaml`'s `profiles:` map.
+    case profile(String)
+
+    /// As written in a project file: `auto`, `NAME` or `profile:NAME`.
+    public var description: String {
+        switch self {
+        case .automatic: return "auto"
+        case .clip(let name): return name
+        case .profile(let name): return "profile:\(name)"
+        }
+    }
+
+    /// Reads the written form; nil when it is not a valid slot.
+    public init?(written text: String) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text == "auto" {
+            self = .automatic
+        } else if text.hasPrefix("profile:") {
+            let name = String(text.dropFirst("profile:".count)).trimmingCharacters(in: .whitespaces)
+            guard VoiceSlot.isValidName(name) else { return nil }
+            self = .profile(name)
+        } else {
+            guard VoiceSlot.isValidName(text) else { return nil }
+            self = .clip(text)
+        }
+    }
+
+    /// Clip and profile names: what a file name or a YAML key can hold without quoting.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)
+        } && !name.hasPrefix(".")
+    }
+}
+
+/// The sampling and chunking settings of the reference CLI (its defaults, with our seed and buffer), plus the
+/// export gap.
+public struct GenerationSettings: Equatable, Hashable, Sendable {
+    /// 0 means greedy.
+    public var temperature: Double = 1.0
+    public var topK: Int = 50
+    public var topP: Double = 0.95
+    /// Repetition-aware sampling window; 0 disables it.
+    public var rasWindow: Int = 7
+    public var rasRepeats: Int = 2
+    public var seed: UInt64 = 42
+    /// How many previous lines' audio are given as context (`generation_chunk_buffer_size`).
+    public var chunkBuffer: Int = 2
+    public var maxNewTokens: Int = 2048
+    /// Silence between lines in exports and "play from here", in seconds.
+    public var gap: Double = 0.4
+
+    public init() {}
+}

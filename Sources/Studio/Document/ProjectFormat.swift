@@ -1,0 +1,256 @@
+import Foundation
+
+/// A problem in a project file, at a line. `description` is `file:line: problem`.
+public struct ProjectError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int
+    public let problem: String
+
+    public init(file: String, line: Int, _ problem: String) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
+    public var description: String { "\(file):\(line): \(problem)" }
+}
+
+/// The `*.higgs` text format: a header of sections, then the script.
+///
+/// ```
+/// scene: quiet_studio            (a name from Scenes/, or `scene: |` and an indented block)
+///
+/// cast:
+///   Mara: profile:warm_host      (auto, a clip NAME from Voices/, or profile:NAME)
+///   Theo: auto
+///
+/// settings:
+///   temperature: 0.7
+///   ...
+///
+/// script:
+/// [Mara] Good evening.           (one turn per line, verbatim to the end of the file)
+/// ```
+/// `print` writes this canonical form; `parse(print(p)) == p` and `print(parse(t)) == t` for canonical `t`.
+/// Blank lines and `#` comment lines are allowed in the header and not kept.
+public enum ProjectFormat {
+    /// Setting keys in canonical order, with what each accepts (for messages).
+    public static let settingKeys: [(key: String, accepts: String)] = [
+        ("temperature", "a number >= 0 (0 is greedy)"),
+        ("top-k", "a whole number >= 0 (0 disables)"),
+        ("top-p", "a number in (0, 1]"),
+        ("ras-window", "a whole number >= 0 (0 disables repetition-aware sampling)"),
+        ("ras-repeats", "a whole number >= 1"),
+        ("seed", "a whole number >= 0"),
+        ("chunk-buffer", "a whole number >= 0 (previous lines given as context)"),
+        ("max-new-tokens", "a whole number >= 1"),
+        ("gap", "seconds >= 0 between lines in exports"),
+    ]
+
+    // MARK: Printing
+
+    public static func print(_ project: Project) -> String {
+        var out = ""
+        switch project.scene {
+        case .none: break
+        case .named(let name): out += "scene: \(name)\n\n"
+        case .inline(let text):
+            out += "scene: |\n"
+            for line in splitLines(text) {
+                out += line.isEmpty ? "\n" : "  \(line)\n"
+            }
+            out += "\n"
+        }
+        if !project.cast.isEmpty {
+            out += "cast:\n"
+            for member in project.cast { out += "  \(member.name): \(member.voice)\n" }
+            out += "\n"
+        }
+        out += "settings:\n"
+        for (key, value) in settingValues(project.settings) { out += "  \(key): \(value)\n" }
+        out += "\nscript:\n"
+        for line in project.script { out += line + "\n" }
+        return out
+    }
+
+    /// Each setting's key and written value, in canonical order.
+    public static func settingValues(_ s: GenerationSettings) -> [(String, String)] {
+        [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
+         ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
+         ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap))]
+    }
+
+    /// Shortest text that reads back to the same Double (`0.7`, `1.0`).
+    static func format(_ value: Double) -> String { "\(value)" }
+
+    // MARK: Parsing
+
+    /// Parses a project file's text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws -> Project {
+        var lines = splitLines(text)
+        if lines.last == "" { lines.removeLast() }
+
+        var project = Project()
+        var seen = Set<String>()
+        var i = 0
+        func fail(_ line: Int, _ problem: String) -> ProjectError { ProjectError(file: file, line: line + 1, problem) }
+
+        while i < lines.count {
+            let line = lines[i]
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") {
+                i += 1
+                continue
+            }
+            if line.first == " " || line.first == "\t" {
+                throw fail(i, "indented line outside a section (sections: scene, cast, settings, script)")
+            }
+            guard let colon = line.firstIndex(of: ":") else {
+                throw fail(i, "expected `section:` (scene, cast, settings or script), found '\(clip(line))'")
+            }
+            let section = String(line[..<colon])
+            let rest = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard ["scene", "cast", "settings", "script"].contains(section) else {
+                throw fail(i, "unknown section '\(clip(section))' (sections: scene, cast, settings, script)")
+            }
+            guard seen.insert(section).inserted else { throw fail(i, "second '\(section):' section") }
+
+            switch section {
+            case "script":
+                guard rest.isEmpty else { throw fail(i, "'script:' takes no value; the script starts on the next line") }
+                project.script = Array(lines[(i + 1)...])
+                return project
+            case "scene":
+                if rest == "|" {
+                    var block: [String] = []
+                    i += 1
+                    while i < lines.count {
+                        let l = lines[i]
+                        if l.isEmpty { block.append(""); i += 1; continue }
+                        guard l.hasPrefix("  ") else { break }
+                        block.append(String(l.dropFirst(2)))
+                        i += 1
+                    }
+                    while block.last == "" { block.removeLast() }
+                    guard !block.isEmpty else { throw fail(i - 1, "'scene: |' needs an indented block of text below it") }
+                    project.scene = .inline(block.joined(separator: "\n"))
+                    continue
+                } else if rest.isEmpty {
+                    throw fail(i, "'scene:' needs a name from Scenes/ or `|` and an indented block")
+                } else if SceneLibrary.isValidName(rest) {
+                    project.scene = .named(rest)
+                } else {
+                    project.scene = .inline(rest)
+                }
+                i += 1
+            default: // cast, settings: indented `key: value` entries
+                guard rest.isEmpty else { throw fail(i, "'\(section):' takes indented entries on the lines below it") }
+                i += 1
+                var keys = Set<String>()
+                while i < lines.count {
+                    let l = lines[i]
+                    let t = l.trimmingCharacters(in: .whitespaces)
+                    if t.isEmpty || t.hasPrefix("#") {
+                        i += 1
+                        continue
+                    }
+                    guard l.first == " " || l.first == "\t" else { break }
+                    guard let c = t.firstIndex(of: ":") else {
+                        throw fail(i, "expected `name: value` in '\(section):', found '\(clip(t))'")
+                    }
+                    let key = t[..<c].trimmingCharacters(in: .whitespaces)
+                    let value = t[t.index(after: c)...].trimmingCharacters(in: .whitespaces)
+                    guard keys.insert(key).inserted else { throw fail(i, "'\(key)' appears twice in '\(section):'") }
+                    if section == "cast" {
+                        try parseCastEntry(name: key, value: value, into: &project, at: i, fail: fail)
+                    } else {
+                        try parseSetting(key: key, value: value, into: &project.settings, at: i, fail: fail)
+                    }
+                    i += 1
+                }
+            }
+        }
+        throw ProjectError(file: file, line: max(lines.count, 1), "no 'script:' section (the script follows a line `script:`)")
+    }
+
+    private static func parseCastEntry(name: String, value: String, into project: inout Project, at i: Int,
+                                       fail: (Int, String) -> ProjectError) throws {
+        if let problem = CastNames.problem(with: name) { throw fail(i, problem) }
+        guard !value.isEmpty else { throw fail(i, "speaker '\(name)' has no voice (use auto, a clip name or profile:NAME)") }
+        guard let slot = VoiceSlot(written: value) else {
+            throw fail(i, "'\(clip(value))' is not a voice (use auto, a clip name from Voices/ or profile:NAME)")
+        }
+        project.cast.append(CastMember(name: name, voice: slot))
+    }
+
+    /// Sets one setting from its written value (the settings dialog); the error says what the key accepts.
+    public static func applySetting(_ key: String, _ value: String, to settings: inout GenerationSettings) throws {
+        do {
+            try parseSetting(key: key, value: value, into: &settings, at: 0) { ProjectError(file: "", line: $0 + 1, $1) }
+        } catch let error as ProjectError {
+            throw LibraryError(error.problem)
+        }
+    }
+
+    private static func parseSetting(key: String, value: String, into s: inout GenerationSettings, at i: Int,
+                                     fail: (Int, String) -> ProjectError) throws {
+        guard let accepts = settingKeys.first(where: { $0.key == key })?.accepts else {
+            throw fail(i, "unknown setting '\(clip(key))' (settings: \(settingKeys.map(\.key).joined(separator: ", ")))")
+        }
+        func bad() -> ProjectError { fail(i, "\(key) must be \(accepts), found '\(clip(value))'") }
+        func double(_ ok: (Double) -> Bool) throws -> Double {
+            guard let v = Double(value), v.isFinite, ok(v) else { throw bad() }
+            return v
+        }
+        func int(_ ok: (Int) -> Bool) throws -> Int {
+            guard let v = Int(value), ok(v) else { throw bad() }
+            return v
+        }
+        switch key {
+        case "temperature": s.temperature = try double { $0 >= 0 }
+        case "top-k": s.topK = try int { $0 >= 0 }
+        case "top-p": s.topP = try double { $0 > 0 && $0 <= 1 }
+        case "ras-window": s.rasWindow = try int { $0 >= 0 }
+        case "ras-repeats": s.rasRepeats = try int { $0 >= 1 }
+        case "seed":
+            guard let v = UInt64(value) else { throw bad() }
+            s.seed = v
+        case "chunk-buffer": s.chunkBuffer = try int { $0 >= 0 }
+        case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
+        case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
+        default: throw bad()
+        }
+    }
+
+    /// Lines of a text, split at LF or CRLF (on scalars: Swift counts CRLF as one character).
+    public static func splitLines(_ text: String) -> [String] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var scalars = String.UnicodeScalarView(line)
+            if scalars.last == "\r" { scalars.removeLast() }
+            return String(scalars)
+        }
+    }
+
+    /// Long offending text is cut in messages so they stay one line.
+    static func clip(_ text: some StringProtocol) -> String {
+        text.count > 40 ? String(text.prefix(40)) + "…" : String(text)
+    }
+}
+
+/// Rules for cast names: they appear as `[Name]` at the start of script lines.
+public enum CastNames {
+    /// Why `name` cannot be a cast name, or nil when it can.
+    public static func problem(with name: String) -> String? {
+        if name.isEmpty { return "a speaker needs a name" }
+        if name.count > 32 { return "speaker name '\(ProjectFormat.clip(name))' is longer than 32 characters" }
+        if let bad = name.first(where: { "[]:#".contains($0) || $0.isNewline || $0 == "\t" }) {
+            return "speaker name '\(name)' contains '\(bad)'"
+        }
+        if name.first == " " || name.last == " " { return "speaker name '\(name)' starts or ends with a space" }
+        if ScriptLine.speakerTagNumber(name) != nil {
+            return "'\(name)' is a prompt tag; name the speaker (cast member i is [SPEAKERi])"
+        }
+        if EventTag.isEvent(name) { return "'\(name)' is an event tag, not a speaker name" }
+        return nil
+    }
+}

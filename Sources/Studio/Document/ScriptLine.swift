@@ -1,0 +1,110 @@
+import Foundation
+
+/// Who speaks a line, as written at its start: `[Mara]` (a cast name) or `[SPEAKER1]` (a prompt tag).
+public enum SpeakerReference: Equatable, Hashable, Sendable {
+    case name(String)
+    case tag(Int)
+}
+
+/// The reference's event tags, spoken as sounds rather than words (`[laugh]` -> `<SE>[Laughter]</SE>`).
+/// The text is matched exactly, as the reference does.
+public enum EventTag {
+    public static let all: [String] = [
+        "laugh", "music", "applause", "cheering", "cough",
+        "humming start", "humming end", "music start", "music end", "sing start", "sing end",
+    ]
+
+    public static func isEvent(_ inner: String) -> Bool { all.contains(inner) }
+}
+
+/// A bracketed tag inside a script line, in character offsets of the line (for highlighting).
+public struct TagSpan: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// The leading speaker tag; `index` is the `SPEAKERn` it stands for, nil when the name is not cast.
+        case speaker(index: Int?)
+        /// A known event tag.
+        case event
+        /// Brackets the model does not know: they would be read aloud.
+        case unknown
+    }
+
+    public var range: Range<Int>
+    public var kind: Kind
+}
+
+/// One script line taken apart: the leading speaker tag (if any), the spoken text, and its tags.
+public struct ScriptLine: Equatable, Sendable {
+    public let text: String
+    public let speaker: SpeakerReference?
+    /// The text after the speaker tag, without the spaces that follow the tag.
+    public let body: String
+    public let spans: [TagSpan]
+    /// Where `body` starts, in characters.
+    public let bodyOffset: Int
+
+    /// Parses `text`; `cast` gives the names that map to `[SPEAKERn]`.
+    public init(_ text: String, cast: [String] = []) {
+        self.text = text
+        let chars = Array(text)
+        var spans: [TagSpan] = []
+        var speaker: SpeakerReference?
+        var bodyStart = 0
+        var i = 0
+        while i < chars.count {
+            guard chars[i] == "[", let close = chars[(i + 1)...].firstIndex(where: { $0 == "]" || $0 == "[" }),
+                  chars[close] == "]" else {
+                i += 1
+                continue
+            }
+            let inner = String(chars[(i + 1)..<close])
+            let leading = chars[..<i].allSatisfy { $0 == " " }
+            let kind: TagSpan.Kind
+            if let n = ScriptLine.speakerTagNumber(inner) {
+                kind = .speaker(index: n)
+                if leading && speaker == nil { speaker = .tag(n) }
+            } else if EventTag.isEvent(inner) {
+                kind = .event
+            } else if leading && speaker == nil && !inner.isEmpty {
+                speaker = .name(inner)
+                kind = .speaker(index: cast.firstIndex(of: inner))
+            } else {
+                kind = .unknown
+            }
+            if leading && speaker != nil && bodyStart == 0, case .speaker = kind {
+                bodyStart = close + 1
+                while bodyStart < chars.count && chars[bodyStart] == " " { bodyStart += 1 }
+            }
+            spans.append(TagSpan(range: i..<(close + 1), kind: kind))
+            i = close + 1
+        }
+        self.speaker = speaker
+        self.spans = spans
+        self.bodyOffset = bodyStart
+        self.body = String(chars[bodyStart...])
+    }
+
+    /// `SPEAKER12` -> 12.
+    public static func speakerTagNumber(_ inner: String) -> Int? {
+        guard inner.hasPrefix("SPEAKER") else { return nil }
+        let digits = inner.dropFirst("SPEAKER".count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.count < 6 else { return nil }
+        return Int(digits)
+    }
+
+    /// True when the line has nothing to say (empty or only spaces): skipped by generation and export.
+    public var isBlank: Bool { text.allSatisfy { $0 == " " || $0 == "\t" } }
+
+    /// The body with event tags removed and spaces folded: what a subtitle shows.
+    public var spokenText: String {
+        let chars = Array(text)
+        var out = ""
+        var i = bodyOffset
+        for span in spans where span.range.lowerBound >= bodyOffset && span.kind == .event {
+            out.append(contentsOf: chars[i..<span.range.lowerBound])
+            out.append(" ")
+            i = span.range.upperBound
+        }
+        out.append(contentsOf: chars[i...])
+        return out.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// The audio "play from here" plays: the takes of the lines from `start` on, with the project's gap
+/// between them, exactly as the export lays them out, each line marked with its editor id.
+public enum DialogueAudio {
+    /// Lines without a take are skipped. Returns nil when no line from `start` on has one.
+    public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int]) -> AudioStream? {
+        let stream = AudioStream()
+        let gap = Int((planner.project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
+        var any = false
+        for i in start..<planner.lineCount where !planner.isBlank(line: i) {
+            guard let take = planner.takes(line: i).current, let samples = try? planner.takes.samples(take.key) else { continue }
+            if any { stream.append([Float](repeating: 0, count: gap)) }
+            stream.markLine(lineIDs[i])
+            stream.append(samples)
+            any = true
+        }
+        stream.finish()
+        return any ? stream : nil
+    }
+}

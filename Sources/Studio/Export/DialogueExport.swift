@@ -1,0 +1,142 @@
+import AudioIO
+import Foundation
+
+/// Where each line sits in the exported dialogue: lines one after the other with a gap between them.
+public struct TimelineEntry: Equatable, Sendable {
+    /// Script line index.
+    public var line: Int
+    /// First sample, at 24 kHz.
+    public var start: Int
+    public var length: Int
+    /// The subtitle text (spoken text, event tags removed), with the speaker's name if several speak.
+    public var speaker: String?
+    public var text: String
+
+    public init(line: Int, start: Int, length: Int, speaker: String?, text: String) {
+        self.line = line
+        self.start = start
+        self.length = length
+        self.speaker = speaker
+        self.text = text
+    }
+
+    public var end: Int { start + length }
+}
+
+public enum Timeline {
+    /// Lays out lines of `lengths[i]` samples with `gap` samples between consecutive lines.
+    public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int) -> [TimelineEntry] {
+        var at = 0
+        var out: [TimelineEntry] = []
+        for (i, l) in lines.enumerated() {
+            if i > 0 { at += gap }
+            out.append(TimelineEntry(line: l.line, start: at, length: l.length, speaker: l.speaker, text: l.text))
+            at += l.length
+        }
+        return out
+    }
+}
+
+/// SubRip and WebVTT subtitles of a timeline, times rounded to the millisecond.
+public enum Subtitles {
+    public static func srt(_ entries: [TimelineEntry]) -> String {
+        var out = ""
+        for (n, e) in entries.filter({ !$0.text.isEmpty }).enumerated() {
+            out += "\(n + 1)\n\(timestamp(e.start, ",")) --> \(timestamp(e.end, ","))\n"
+            out += (e.speaker.map { "\($0): " } ?? "") + e.text + "\n\n"
+        }
+        return out
+    }
+
+    public static func vtt(_ entries: [TimelineEntry]) -> String {
+        var out = "WEBVTT\n\n"
+        for e in entries where !e.text.isEmpty {
+            out += "\(timestamp(e.start, ".")) --> \(timestamp(e.end, "."))\n"
+            out += (e.speaker.map { "<v \(escape($0))>" } ?? "") + escape(e.text) + "\n\n"
+        }
+        return out
+    }
+
+    /// `HH:MM:SS,mmm` (SRT) or `HH:MM:SS.mmm` (VTT) for a sample offset at 24 kHz.
+    public static func timestamp(_ samples: Int, _ separator: String) -> String {
+        let rate = AudioFormat.sampleRate
+        let ms = (samples * 1000 + rate / 2) / rate
+        return String(format: "%02d:%02d:%02d%@%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, separator, ms % 1000)
+    }
+
+    /// WebVTT cue text must not hold `<`, `&` or `-->`.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
+
+/// What an export wrote.
+public struct ExportReport: Equatable, Sendable {
+    public var folder: URL
+    public var files: [String]
+    /// Lines with audio in the export.
+    public var lines: Int
+    /// Non-blank lines left out because they have no take yet.
+    public var missing: [Int]
+    public var seconds: Double
+}
+
+/// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
+/// `[SPEAKERn]` form), and when lines have takes the whole dialogue (`NAME.wav`, 16-bit 24 kHz, a gap
+/// between lines), each line (`lines/NNN.wav`, NNN the script line number) and subtitles (`NAME.srt`,
+/// `NAME.vtt`).
+public enum DialogueExport {
+    public static func export(_ planner: DialoguePlanner, name: String, to folder: URL) throws -> ExportReport {
+        let project = planner.project
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var files: [String] = []
+        let transcript = project.script.indices.filter { !planner.isBlank(line: $0) }
+            .map { planner.transcript(line: $0) }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(transcript.utf8), to: folder.appendingPathComponent("\(name).txt"))
+        files.append("\(name).txt")
+
+        var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
+        var missing: [Int] = []
+        let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
+        for i in project.script.indices where !planner.isBlank(line: i) {
+            guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
+                missing.append(i)
+                continue
+            }
+            let samples = try planner.takes.samples(take.key)
+            let speaker = planner.casting.lineSpeakers[i].map { s in
+                s < project.cast.count ? project.cast[s].name : "SPEAKER\(s)"
+            }
+            let text = ScriptLine(project.script[i], cast: project.cast.map(\.name)).spokenText
+            pieces.append((i, samples, named ? speaker : nil, text))
+        }
+        guard !pieces.isEmpty else {
+            return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
+        }
+        let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
+        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: gap)
+        var whole = [Float]()
+        whole.reserveCapacity((timeline.last?.end ?? 0))
+        let linesFolder = folder.appendingPathComponent("lines")
+        try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
+        for (entry, piece) in zip(timeline, pieces) {
+            whole.append(contentsOf: repeatElement(0, count: entry.start - whole.count))
+            whole.append(contentsOf: piece.samples)
+            let lineName = String(format: "lines/%03d.wav", piece.line + 1)
+            try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(lineName))
+            files.append(lineName)
+        }
+        try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
+        try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
+        try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
+        files += ["\(name).wav", "\(name).srt", "\(name).vtt"]
+        return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
+                            seconds: Double(whole.count) / Double(AudioFormat.sampleRate))
+    }
+
+    /// The export folder of a project: `NAME.export/` beside `NAME.higgs`.
+    public static func folder(forProject url: URL) -> URL {
+        url.deletingPathExtension().appendingPathExtension("export")
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Audio that grows while it is generated and is read while it grows (the player follows it).
+/// Also holds finished audio (a take read from disk, a whole dialogue with gaps). Thread-safe.
+public final class AudioStream: @unchecked Sendable {
+    public enum End: Equatable, Sendable {
+        case open
+        case finished
+        case failed(String)
+    }
+
+    private let lock = NSLock()
+    private var samples: [Float] = []
+    private var end: End = .open
+    /// Sample offsets where script lines start, with their line ids (for the transport bar).
+    private var marks: [(offset: Int, line: Int)] = []
+
+    public init() {}
+
+    public init(finished samples: [Float]) {
+        self.samples = samples
+        self.end = .finished
+    }
+
+    public func append(_ more: [Float]) {
+        lock.lock()
+        samples.append(contentsOf: more)
+        lock.unlock()
+    }
+
+    /// Notes that line `line` starts at the current end.
+    public func markLine(_ line: Int) {
+        lock.lock()
+        marks.append((samples.count, line))
+        lock.unlock()
+    }
+
+    public func finish() {
+        lock.lock()
+        if end == .open { end = .finished }
+        lock.unlock()
+    }
+
+    public func fail(_ reason: String) {
+        lock.lock()
+        if end == .open { end = .failed(reason) }
+        lock.unlock()
+    }
+
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return samples.count
+    }
+
+    public var state: End {
+        lock.lock()
+        defer { lock.unlock() }
+        return end
+    }
+
+    /// Copies up to `buffer.count` samples from `offset`; returns how many, and whether the stream ends there.
+    public func read(from offset: Int, into buffer: UnsafeMutableBufferPointer<Float>) -> (count: Int, ended: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        let n = max(0, min(buffer.count, samples.count - offset))
+        if n > 0 {
+            samples.withUnsafeBufferPointer { src in
+                buffer.baseAddress!.update(from: src.baseAddress! + offset, count: n)
+            }
+        }
+        return (n, end != .open && offset + n >= samples.count)
+    }
+
+    /// All samples so far.
+    public var snapshot: [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        return samples
+    }
+
+    /// Peak magnitude of `buckets` equal slices of `range` (clipped to what exists): a waveform sparkline.
+    public func peaks(_ range: Range<Int>, buckets: Int) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        guard buckets > 0, range.count > 0 else { return [] }
+        return (0..<buckets).map { b in
+            let lo = range.lowerBound + range.count * b / buckets
+            let hi = min(samples.count, range.lowerBound + range.count * (b + 1) / buckets)
+            guard lo < hi, lo >= 0 else { return 0 }
+            var peak: Float = 0
+            for i in lo..<hi { peak = max(peak, abs(samples[i])) }
+            return peak
+        }
+    }
+
+    /// The line marks: where each script line starts.
+    public var lineMarks: [(offset: Int, line: Int)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return marks
+    }
+
+    /// The script line playing at `offset` (the last mark at or before it).
+    public func line(at offset: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return marks.last(where: { $0.offset <= offset })?.line
+    }
+}

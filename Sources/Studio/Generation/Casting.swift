@@ -1,0 +1,75 @@
+import Foundation
+
+/// Who speaks each line and with which voice: named speakers mapped to `[SPEAKERn]` tags (cast member `i`
+/// is `SPEAKERi`), lines without a tag continuing the previous speaker, voices checked against the library.
+public struct Casting: Sendable {
+    /// The effective speaker of each script line (nil: no speaker so far, or the line has a problem).
+    public let lineSpeakers: [Int?]
+    /// Lines whose speaker cannot be resolved, with the reason.
+    public let lineProblems: [Int: String]
+    /// Voice of `SPEAKERi`, for every tag up to the highest one used (past the cast: automatic).
+    public let voices: [VoiceSlot]
+    /// Cast members whose voice cannot be used, by speaker index, with the reason.
+    public let voiceProblems: [Int: String]
+    /// The `SPEAKERn` tags of the whole script, sorted as strings (the reference's order).
+    public let speakerTags: [String]
+
+    public init(project: Project, voices library: VoiceLibrary) {
+        var speakers: [Int?] = []
+        var problems: [Int: String] = [:]
+        var current: Int?
+        var used = Set<Int>()
+        let names = project.cast.map(\.name)
+        for (i, text) in project.script.enumerated() {
+            let line = ScriptLine(text, cast: names)
+            switch line.speaker {
+            case .tag(let n)?:
+                current = n
+            case .name(let name)?:
+                if let n = project.castIndex(named: name) {
+                    current = n
+                } else {
+                    problems[i] = "speaker '\(name)' is not in the cast (add them in the cast panel)"
+                    speakers.append(nil)
+                    continue
+                }
+            case nil:
+                break
+            }
+            if line.isBlank {
+                speakers.append(nil)
+                continue
+            }
+            if let c = current { used.insert(c) }
+            speakers.append(current)
+        }
+        lineSpeakers = speakers
+        lineProblems = problems
+        let count = max(project.cast.count, (used.max() ?? -1) + 1)
+        voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
+        var voiceProblems: [Int: String] = [:]
+        for (i, member) in project.cast.enumerated() {
+            if let problem = library.problem(with: member.voice) {
+                voiceProblems[i] = "speaker '\(member.name)': \(problem)"
+            }
+        }
+        self.voiceProblems = voiceProblems
+        speakerTags = used.map { "SPEAKER\($0)" }.sorted()
+    }
+
+    /// Why line `i` cannot be generated, or nil: its speaker is unknown, or a voice of the cast is (every
+    /// voice is part of every line's prompt, so one bad voice stops them all).
+    public func problem(line i: Int) -> String? {
+        if let p = lineProblems[i] { return p }
+        if let first = voiceProblems.keys.min() { return voiceProblems[first] }
+        return nil
+    }
+
+    /// The transcript of line `i` as a request holds it: `[SPEAKERn] body`, or the body alone.
+    public func transcript(line i: Int, project: Project) -> String {
+        let line = ScriptLine(project.script[i], cast: project.cast.map(\.name))
+        let body = line.body.trimmingCharacters(in: .whitespaces)
+        guard let s = lineSpeakers[i] else { return body }
+        return "[SPEAKER\(s)] \(body)"
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Generation
+
+/// Everything known about one script line before generating it: its request, its context, its key, its takes.
+public struct LinePlan: Sendable {
+    public let line: Int
+    public let identity: LineIdentity
+    public let transcript: String
+    /// Nil when the line cannot be generated; `problem` says why.
+    public let request: LineRequest?
+    public let problem: String?
+    /// The previous lines given as context (oldest first): their identity, transcript and chosen take.
+    public let context: [(identity: LineIdentity, transcript: String, key: String)]
+    /// The key a generation with `request` and this context would have.
+    public let key: String?
+    public let takes: LineTakes
+
+    /// The take the line plays and exports (chosen, else newest).
+    public var take: TakeInfo? { takes.current }
+
+    /// The line's take is what would be generated now (no setting, voice, scene or context changed since).
+    public var isCurrent: Bool { key != nil && take?.key == key }
+}
+
+/// Plans the lines of a project: speakers to tags, voices resolved, context chosen as the reference's chunk
+/// buffer does (the previous lines' chosen takes, newest `chunkBuffer` of them, stopping at a line that has
+/// none), and the take keys that follow.
+public struct DialoguePlanner: Sendable {
+    public let project: Project
+    public let casting: Casting
+    public let takes: TakeStore
+    private let transcripts: [String]
+    private let identities: [LineIdentity]
+    let voices: [ResolvedVoice]
+    let scene: String?
+    let setupProblem: String?
+    private let fingerprints: [String: String]
+
+    public init(project: Project, voices library: VoiceLibrary, scenes: SceneLibrary, takes: TakeStore,
+                fingerprints: ClipFingerprints) {
+        self.project = project
+        self.takes = takes
+        let casting = Casting(project: project, voices: library)
+        self.casting = casting
+        var seen: [String: Int] = [:]
+        var transcripts: [String] = []
+        var identities: [LineIdentity] = []
+        for i in project.script.indices {
+            let t = casting.transcript(line: i, project: project)
+            let n = seen[t, default: 0]
+            seen[t] = n + 1
+            transcripts.append(t)
+            identities.append(LineIdentity(transcript: t, occurrence: n))
+        }
+        self.transcripts = transcripts
+        self.identities = identities
+
+        var problem: String?
+        var resolved: [ResolvedVoice] = []
+        var prints: [String: String] = [:]
+        for slot in casting.voices {
+            switch slot {
+            case .automatic: resolved.append(.automatic)
+            case .profile(let name):
+                resolved.append(.profile(name: name, description: library.profile(named: name)?.description ?? ""))
+            case .clip(let name):
+                let transcript = (try? library.clipTranscript(name)) ?? ""
+                let audio = library.clipAudio(name)
+                resolved.append(.clip(name: name, audio: audio, transcript: transcript))
+                if let p = fingerprints.fingerprint(audio) { prints[name] = p }
+            }
+        }
+        self.voices = resolved
+        self.fingerprints = prints
+        do {
+            scene = try scenes.text(for: project.scene)
+        } catch {
+            scene = nil
+            problem = "\(error)"
+        }
+        setupProblem = problem
+    }
+
+    public var lineCount: Int { project.script.count }
+
+    public func identity(line: Int) -> LineIdentity { identities[line] }
+    public func transcript(line: Int) -> String { transcripts[line] }
+    public func isBlank(line: Int) -> Bool { ScriptLine(project.script[line]).isBlank }
+
+    /// The line's takes record.
+    public func takes(line: Int) -> LineTakes { takes.takes(for: identities[line], transcript: transcripts[line]) }
+
+    /// The seed line `line` generates with: its chosen take's, when that take was reseeded; else the project's.
+    public func seed(line: Int) -> UInt64 {
+        if let take = takes(line: line).current, take.reseeded { return take.seed }
+        return project.settings.seed
+    }
+
+    /// The plan of a line; nil for a blank line. `seed` overrides the line's seed (regenerate).
+    public func plan(line i: Int, seed: UInt64? = nil) -> LinePlan? {
+        guard project.script.indices.contains(i), !isBlank(line: i) else { return nil }
+        let lineTakes = takes(line: i)
+        var context: [(identity: LineIdentity, transcript: String, key: String)] = []
+        var j = i - 1
+        while j >= 0 && context.count < project.settings.chunkBuffer {
+            if isBlank(line: j) {
+                j -= 1
+                continue
+            }
+            guard casting.problem(line: j) == nil, let take = takes(line: j).current else { break }
+            context.insert((identities[j], transcripts[j], take.key), at: 0)
+            j -= 1
+        }
+        let problem = setupProblem ?? casting.problem(line: i)
+        var request: LineRequest?
+        var key: String?
+        if problem == nil {
+            let r = LineRequest(transcript: transcripts[i], speaker: casting.lineSpeakers[i], voices: voices,
+                                speakerTags: casting.speakerTags, scene: scene,
+                                sampling: SamplingSettings(project.settings), seed: seed ?? self.seed(line: i))
+            request = r
+            key = TakeKey.make(r, clipFingerprints: fingerprints, contextKeys: context.map(\.key))
+        }
+        return LinePlan(line: i, identity: identities[i], transcript: transcripts[i], request: request, problem: problem,
+                        context: context, key: key, takes: lineTakes)
+    }
+}
+
+extension DialoguePlanner {
+    /// A request that speaks `text` in one voice alone (a single-voice prompt, as the reference builds it for
+    /// one `--ref-audio`), with the project's scene and settings and no context.
+    public func auditionRequest(voice: VoiceSlot, library: VoiceLibrary, text: String) throws -> LineRequest {
+        if let problem = library.problem(with: voice) { throw LibraryError(problem) }
+        if let problem = setupProblem { throw LibraryError(problem) }
+        let resolved: ResolvedVoice
+        switch voice {
+        case .automatic: resolved = .automatic
+        case .profile(let name): resolved = .profile(name: name, description: library.profile(named: name)?.description ?? "")
+        case .clip(let name):
+            resolved = .clip(name: name, audio: library.clipAudio(name), transcript: try library.clipTranscript(name))
+        }
+        return LineRequest(transcript: text, speaker: nil, voices: voice == .automatic ? [] : [resolved], speakerTags: [],
+                           scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed)
+    }
+}
+
+/// SHA-256 of clip files, remembered by path, size and modification time (clips are read once).
+public final class ClipFingerprints: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [String: (size: Int, modified: Date, hash: String)] = [:]
+
+    public init() {}
+
+    public func fingerprint(_ url: URL) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+              let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date else { return nil }
+        lock.lock()
+        if let k = known[url.path], k.size == size, k.modified == modified {
+            lock.unlock()
+            return k.hash
+        }
+        lock.unlock()
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        let hash = SHA256.hex(data)
+        lock.lock()
+        known[url.path] = (size, modified, hash)
+        lock.unlock()
+        return hash
+    }
+}

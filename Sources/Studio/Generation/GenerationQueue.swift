@@ -1,0 +1,153 @@
+import Foundation
+
+/// What the generation worker reads when a job starts: the document as it is now (the screen publishes a
+/// new one after every edit) and the stable ids of its lines.
+public struct DocumentSnapshot: Sendable {
+    public var planner: DialoguePlanner
+    /// The editor's id of each script line, in order.
+    public var lineIDs: [Int]
+
+    public init(planner: DialoguePlanner, lineIDs: [Int]) {
+        self.planner = planner
+        self.lineIDs = lineIDs
+    }
+}
+
+/// A job of the generation queue: a script line (by editor id) or an audition of a cast member's voice.
+public enum GenerationJob: Hashable, Sendable {
+    case line(Int)
+    case audition(VoiceSlot)
+}
+
+/// How a generation job ended well.
+public enum GenerationOutcome: Equatable, Sendable {
+    /// A take (`cached`: it existed already for exactly these inputs, nothing was generated).
+    case take(TakeInfo, cached: Bool)
+    /// An audition: seconds of audio.
+    case audition(seconds: Double)
+}
+
+/// The studio's generation queue: lines are generated one at a time in the order asked, each line as a
+/// chunk of the reference's speaker chunking, with the previous lines' chosen takes as context. A line
+/// whose key already has a take is not generated again. The PCM of the running job is readable while it
+/// grows (`liveAudio`), so playback can start before the line is done.
+public final class GenerationQueue: @unchecked Sendable {
+    public typealias Jobs = JobQueue<GenerationJob, SynthesisProgress, GenerationOutcome>
+
+    public let jobs = Jobs(name: "generation")
+    private let takes: TakeStore
+    private let engine: EngineHandle
+    private let document: @Sendable () -> DocumentSnapshot
+    private let lock = NSLock()
+    private var live: [GenerationJob: AudioStream] = [:]
+    private var measured: (frames: Int, seconds: Double) = (0, 0)
+
+    /// Sentence an audition speaks.
+    public static let auditionSentence = "Hello there. This is how I sound when I read a line of your script."
+
+    public init(takes: TakeStore, engine: EngineHandle, document: @escaping @Sendable () -> DocumentSnapshot) {
+        self.takes = takes
+        self.engine = engine
+        self.document = document
+    }
+
+    /// Queues lines (editor ids) in this order. `reseed`: a new random seed for each, always generating.
+    public func generate(_ lines: [Int], reseed: Bool = false) {
+        for id in lines {
+            dropLiveAudio(.line(id))
+            jobs.enqueue(.line(id)) { [self] control in try runLine(id, reseed: reseed, control: control) }
+        }
+    }
+
+    /// Queues an audition of a voice: the audition sentence in that voice alone, no context.
+    public func audition(_ voice: VoiceSlot, library: VoiceLibrary) {
+        dropLiveAudio(.audition(voice))
+        jobs.enqueue(.audition(voice)) { [self] control in try runAudition(voice, library: library, control: control) }
+    }
+
+    /// A job about to be queued again: its previous audio is not the audio it will make. (Queueing happens
+    /// on one thread, so an active job is never between this check and its enqueue.)
+    private func dropLiveAudio(_ job: GenerationJob) {
+        guard jobs.state(job)?.isActive != true else { return }
+        lock.lock()
+        live[job] = nil
+        lock.unlock()
+    }
+
+    public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
+    public func cancelAll() { jobs.cancelAll() }
+    /// Cancels everything and ends the worker thread (the queue is being replaced).
+    public func stop() { jobs.stop() }
+    public func state(_ job: GenerationJob) -> Jobs.State? { jobs.state(job) }
+
+    /// The audio of a job while it runs (and after, until the next job of the same id starts).
+    public func liveAudio(_ job: GenerationJob) -> AudioStream? {
+        lock.lock()
+        defer { lock.unlock() }
+        return live[job]
+    }
+
+    /// Frames generated per second of wall time, over every line generated this session.
+    public var framesPerSecond: Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return measured.seconds > 0 ? Double(measured.frames) / measured.seconds : nil
+    }
+
+    // MARK: Jobs
+
+    private func runLine(_ id: Int, reseed: Bool, control: Jobs.Control) throws -> GenerationOutcome {
+        let snapshot = document()
+        guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw LibraryError("the line was deleted") }
+        let planner = snapshot.planner
+        let seed: UInt64? = reseed ? UInt64.random(in: 0...UInt64(UInt32.max)) : nil
+        guard let plan = planner.plan(line: index, seed: seed) else { throw LibraryError("the line is blank") }
+        if let problem = plan.problem { throw LibraryError(problem) }
+        guard let request = plan.request, let key = plan.key else { throw LibraryError("the line cannot be planned") }
+
+        if !reseed && takes.hasTake(key) {
+            try takes.choose(key, line: plan.identity, transcript: plan.transcript, adopting: takes.info(for: key))
+            if let info = takes.takes(for: plan.identity, transcript: plan.transcript).takes.first(where: { $0.key == key }) {
+                return .take(info, cached: true)
+            }
+        }
+        let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
+        let context = try plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
+        let take = try run(.line(id), request: request, context: context, synthesizer: synthesizer, control: control)
+        let e = synthesizer.engineDescription
+        let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
+        let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseed, line: plan.identity,
+                                 transcript: plan.transcript, engine: engineName)
+        return .take(info, cached: false)
+    }
+
+    private func runAudition(_ voice: VoiceSlot, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {
+        let planner = document().planner
+        let request = try planner.auditionRequest(voice: voice, library: library, text: GenerationQueue.auditionSentence)
+        let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
+        let take = try run(.audition(voice), request: request, context: [], synthesizer: synthesizer, control: control)
+        return .audition(seconds: Double(take.samples.count) / Double(AudioFormat.sampleRate))
+    }
+
+    private func run(_ job: GenerationJob, request: LineRequest, context: [GeneratedLine], synthesizer: LineSynthesizer,
+                     control: Jobs.Control) throws -> GeneratedTake {
+        let stream = AudioStream()
+        lock.lock()
+        live[job] = stream
+        lock.unlock()
+        let started = Date()
+        do {
+            let take = try synthesizer.synthesize(request, context: context, onProgress: control.report,
+                                                  onAudio: stream.append, isCancelled: control.isCancelled)
+            stream.finish()
+            lock.lock()
+            measured.frames += take.codes.frameCount
+            measured.seconds += Date().timeIntervalSince(started)
+            lock.unlock()
+            return take
+        } catch {
+            stream.fail(control.isCancelled() ? "cancelled" : "\(error)")
+            throw error
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The studio's document, takes, queue and export land here.

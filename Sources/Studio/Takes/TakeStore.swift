@@ -1,0 +1,186 @@
+import AudioIO
+import Foundation
+import Generation
+
+/// One generated take of a line, as its line index records it.
+public struct TakeInfo: Equatable, Sendable {
+    public var key: String
+    public var seed: UInt64
+    /// Made by "regenerate with a new seed": the line keeps this seed instead of the project's.
+    public var reseeded: Bool
+    public var frames: Int
+    public var samples: Int
+    /// ISO 8601, UTC.
+    public var created: String
+    /// The engine that made it (for the takes list), e.g. `higgs-audio-v2-generation-3B-base q8`.
+    public var engine: String
+
+    public init(key: String, seed: UInt64, reseeded: Bool, frames: Int, samples: Int, created: String, engine: String) {
+        self.key = key
+        self.seed = seed
+        self.reseeded = reseeded
+        self.frames = frames
+        self.samples = samples
+        self.created = created
+        self.engine = engine
+    }
+
+    public var seconds: Double { Double(samples) / Double(AudioFormat.sampleRate) }
+}
+
+/// The takes of one line: every take made for it, oldest first, and the one chosen.
+public struct LineTakes: Equatable, Sendable {
+    public var transcript: String
+    public var takes: [TakeInfo]
+    public var chosen: String?
+
+    public init(transcript: String, takes: [TakeInfo] = [], chosen: String? = nil) {
+        self.transcript = transcript
+        self.takes = takes
+        self.chosen = chosen
+    }
+
+    /// The chosen take, else the newest.
+    public var current: TakeInfo? {
+        if let chosen, let take = takes.first(where: { $0.key == chosen }) { return take }
+        return takes.last
+    }
+}
+
+/// A project's takes folder, `NAME.takes/`:
+/// - `KEY.json`: the take's codes (the codes-file format, one chunk);
+/// - `KEY.wav`: its audio, float32 at 24 kHz (exact, so playback and export see what the engine made);
+/// - `lines/HASH-N.json`: the line index, `{"transcript", "chosen", "takes": [...]}`.
+/// Takes are never overwritten or deleted by the studio; every write is atomic. Thread-safe.
+public final class TakeStore: @unchecked Sendable {
+    public let folder: URL
+    private let lock = NSLock()
+    private var indexes: [LineIdentity: LineTakes] = [:]
+
+    public init(folder: URL) {
+        self.folder = folder
+    }
+
+    /// `NAME.takes` beside `NAME.higgs`.
+    public static func folder(forProject url: URL) -> URL {
+        url.deletingPathExtension().appendingPathExtension("takes")
+    }
+
+    private var linesFolder: URL { folder.appendingPathComponent("lines") }
+
+    public func audioURL(_ key: String) -> URL { folder.appendingPathComponent("\(key).wav") }
+    public func codesURL(_ key: String) -> URL { folder.appendingPathComponent("\(key).json") }
+
+    /// True when both files of the take exist.
+    public func hasTake(_ key: String) -> Bool {
+        FileManager.default.fileExists(atPath: audioURL(key).path) && FileManager.default.fileExists(atPath: codesURL(key).path)
+    }
+
+    /// The takes of a line (empty when it has none).
+    public func takes(for line: LineIdentity, transcript: String) -> LineTakes {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = indexes[line] { return cached }
+        let loaded = readIndex(line) ?? LineTakes(transcript: transcript)
+        indexes[line] = loaded
+        return loaded
+    }
+
+    /// Stores a new take of a line and makes it the chosen one.
+    @discardableResult
+    public func add(_ take: GeneratedTake, key: String, seed: UInt64, reseeded: Bool, line: LineIdentity,
+                    transcript: String, engine: String) throws -> TakeInfo {
+        try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
+        let chunk = CodesFile.Chunk(text: transcript, promptIDs: take.promptIDs, codes: take.codes)
+        try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
+        try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
+        let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
+                            samples: take.samples.count, created: TakeStore.now(), engine: engine)
+        try updateIndex(line, transcript: transcript) { index in
+            index.takes.removeAll { $0.key == key }
+            index.takes.append(info)
+            index.chosen = key
+        }
+        return info
+    }
+
+    /// Records an existing take (made for another line identity, or found on disk) as chosen for `line`.
+    public func choose(_ key: String, line: LineIdentity, transcript: String, adopting info: TakeInfo? = nil) throws {
+        try updateIndex(line, transcript: transcript) { index in
+            if !index.takes.contains(where: { $0.key == key }), let info { index.takes.append(info) }
+            if index.takes.contains(where: { $0.key == key }) { index.chosen = key }
+        }
+    }
+
+    /// Finds the record of a take in any index already loaded (a line edited back to an earlier text).
+    public func info(for key: String) -> TakeInfo? {
+        lock.lock()
+        defer { lock.unlock() }
+        for index in indexes.values { if let t = index.takes.first(where: { $0.key == key }) { return t } }
+        return nil
+    }
+
+    /// The take's audio (24 kHz mono floats).
+    public func samples(_ key: String) throws -> [Float] {
+        try WAVFile.read(audioURL(key)).samples
+    }
+
+    /// The take's codes.
+    public func codes(_ key: String) throws -> AudioCodes {
+        let url = codesURL(key)
+        guard let data = try? Data(contentsOf: url) else { throw LibraryError("\(url.path): cannot read the take's codes") }
+        guard let chunk = try CodesFile.decode(data, file: url.path).first else {
+            throw LibraryError("\(url.path): no chunk in the codes file")
+        }
+        return chunk.codes
+    }
+
+    // MARK: Index files
+
+    private func indexURL(_ line: LineIdentity) -> URL { linesFolder.appendingPathComponent("\(line).json") }
+
+    private func updateIndex(_ line: LineIdentity, transcript: String, _ change: (inout LineTakes) -> Void) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        var index = indexes[line] ?? readIndex(line) ?? LineTakes(transcript: transcript)
+        change(&index)
+        try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
+        try AtomicFile.write(TakeStore.encode(index), to: indexURL(line))
+        indexes[line] = index
+    }
+
+    private func readIndex(_ line: LineIdentity) -> LineTakes? {
+        guard let data = try? Data(contentsOf: indexURL(line)) else { return nil }
+        return TakeStore.decode(data)
+    }
+
+    static func encode(_ index: LineTakes) -> Data {
+        var out = "{\"transcript\": \(CodesFile.jsonString(index.transcript)),\n"
+        out += " \"chosen\": \(index.chosen.map(CodesFile.jsonString) ?? "null"),\n \"takes\": [\n"
+        out += index.takes.map { t in
+            "  {\"key\": \"\(t.key)\", \"seed\": \(t.seed), \"reseeded\": \(t.reseeded), \"frames\": \(t.frames), "
+                + "\"samples\": \(t.samples), \"created\": \"\(t.created)\", \"engine\": \(CodesFile.jsonString(t.engine))}"
+        }.joined(separator: ",\n")
+        out += "\n]}\n"
+        return Data(out.utf8)
+    }
+
+    static func decode(_ data: Data) -> LineTakes? {
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        let takes: [TakeInfo] = ((root["takes"] as? [[String: Any]]) ?? []).compactMap { t in
+            guard let key = t["key"] as? String, TakeKey.isKey(key) else { return nil }
+            return TakeInfo(key: key, seed: (t["seed"] as? NSNumber)?.uint64Value ?? 0,
+                            reseeded: (t["reseeded"] as? Bool) ?? false,
+                            frames: (t["frames"] as? NSNumber)?.intValue ?? 0,
+                            samples: (t["samples"] as? NSNumber)?.intValue ?? 0,
+                            created: t["created"] as? String ?? "", engine: t["engine"] as? String ?? "")
+        }
+        return LineTakes(transcript: root["transcript"] as? String ?? "", takes: takes, chosen: root["chosen"] as? String)
+    }
+
+    static func now() -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date())
+    }
+}

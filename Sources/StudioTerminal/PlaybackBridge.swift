@@ -1,0 +1,5 @@
+import Playback
+import Studio
+
+/// The player reads the studio's audio streams directly, while they grow.
+extension AudioStream: PlaybackSource {}

@@ -1,0 +1,191 @@
+import Foundation
+import Studio
+
+/// Dialogs: questions, text prompts, lists, the settings table and the help screen. Each runs its own
+/// little loop over `nextEvent` (so signals and resizes keep working) and draws over the main screen.
+extension StudioApp {
+    /// A centred box; returns its inner rectangle.
+    @discardableResult
+    func drawBox(height: Int, width: Int, title: String) -> Rect {
+        let w = min(width, terminal.width - 2)
+        let h = min(height, terminal.height - 2)
+        let y = max(0, (terminal.height - h) / 2)
+        let x = max(0, (terminal.width - w) / 2)
+        let (tl, tr, bl, br, hz, vt) = terminal.unicode ? ("╭", "╮", "╰", "╯", "─", "│") : ("+", "+", "+", "+", "-", "|")
+        terminal.put(y, x, tl + String(repeating: hz, count: max(0, w - 2)) + tr, .border)
+        for row in 1..<max(1, h - 1) {
+            terminal.put(y + row, x, vt, .border)
+            terminal.fill(y + row, x + 1, w - 2, .normal)
+            terminal.put(y + row, x + w - 1, vt, .border)
+        }
+        terminal.put(y + h - 1, x, bl + String(repeating: hz, count: max(0, w - 2)) + br, .border)
+        terminal.put(y, x + 2, " \(DisplayWidth.truncate(title, to: w - 6)) ", .bold)
+        return Rect(y: y + 1, x: x + 2, height: h - 2, width: w - 4)
+    }
+
+    /// Asks a question answered by one key of `choices`; Esc answers the last choice.
+    func ask(_ question: String, choices: [String]) throws -> String {
+        while true {
+            drawMain()
+            let lines = wrap(question, width: min(64, terminal.width - 8))
+            let inner = drawBox(height: lines.count + 4, width: min(70, terminal.width - 2), title: "Question")
+            for (i, line) in lines.enumerated() { terminal.put(inner.y + 1 + i, inner.x, line, .bold) }
+            terminal.showCursor(at: nil)
+            terminal.refreshScreen()
+            guard case .key(let key) = try nextEvent() else { continue }
+            switch key {
+            case .char(let c) where choices.contains(String(c).lowercased()): return String(c).lowercased()
+            case .escape, .ctrl("c"): return choices.last ?? ""
+            default: continue
+            }
+        }
+    }
+
+    /// A one-line text field; nil when cancelled with Esc.
+    func prompt(_ title: String, initial: String) throws -> String? {
+        var field = ScriptEditor(lines: [initial])
+        field.moveToLineEnd()
+        var scroll = 0
+        while true {
+            drawMain()
+            let inner = drawBox(height: 5, width: min(90, terminal.width - 2), title: title)
+            let chars = Array(field.currentLine.text)
+            scroll = DisplayWidth.scrollOffset(chars: chars, cursor: field.column, width: inner.width, previous: scroll)
+            var shown = ""
+            var used = 0
+            for c in chars[scroll...] {
+                let w = DisplayWidth.of(c)
+                if used + w > inner.width { break }
+                shown.append(c)
+                used += w
+            }
+            terminal.fill(inner.y + 1, inner.x, inner.width, .selectionDim)
+            terminal.put(inner.y + 1, inner.x, shown, .selectionDim)
+            terminal.put(inner.y + 2, inner.x, "Enter to confirm, Esc to cancel", .dim)
+            terminal.showCursor(at: (inner.y + 1, inner.x + DisplayWidth.column(of: field.column, in: chars) - DisplayWidth.column(of: scroll, in: chars)))
+            terminal.refreshScreen()
+            guard case .key(let key) = try nextEvent() else { continue }
+            switch key {
+            case .enter: return field.currentLine.text
+            case .escape, .ctrl("c"): return nil
+            case .char(let c): field.insert(String(c))
+            case .left: field.moveLeft()
+            case .right: field.moveRight()
+            case .home, .ctrl("a"): field.moveToLineStart()
+            case .end, .ctrl("e"): field.moveToLineEnd()
+            case .ctrlLeft, .alt("b"): field.moveWordLeft()
+            case .ctrlRight, .alt("f"): field.moveWordRight()
+            case .backspace: if field.column > 0 { field.backspace() }
+            case .delete: if field.column < chars.count { field.deleteForward() }
+            case .ctrl("w"): if field.column > 0 { field.deleteWordBackward() }
+            case .ctrl("u"): field.deleteToLineStart()
+            case .ctrl("k"): field.deleteToLineEnd()
+            case .ctrl("z"): field.undo()
+            default: break
+            }
+        }
+    }
+
+    /// A list to choose from; `onAudition` is called with the highlighted row on `l` or Space.
+    func pick(_ title: String, items: [(String, String)], selected: Int, onAudition: ((Int) -> Void)? = nil) throws -> Int? {
+        var row = max(0, min(selected, items.count - 1))
+        while true {
+            refresh()
+            drawMain()
+            let height = min(terminal.height - 2, items.count + 4)
+            let inner = drawBox(height: height, width: min(100, terminal.width - 2), title: title)
+            let visible = max(1, inner.height - 1)
+            let first = max(0, min(row - visible / 2, items.count - visible))
+            let labelWidth = min(28, max(8, items.map { DisplayWidth.of($0.0) }.max() ?? 8) + 2)
+            for (n, i) in (first..<min(items.count, first + visible)).enumerated() {
+                let y = inner.y + n
+                let isRow = i == row
+                if isRow { terminal.fill(y, inner.x, inner.width, .selection) }
+                terminal.put(y, inner.x, DisplayWidth.pad(items[i].0, to: labelWidth), isRow ? .selection : .bold)
+                terminal.put(y, inner.x + labelWidth, items[i].1, isRow ? .selection : .dim, width: inner.width - labelWidth)
+            }
+            let status = player.currentStatus
+            if let np = nowPlaying, [.playing, .waiting].contains(status.state), case .audition(let v) = np.kind {
+                terminal.put(inner.y + inner.height - 1, inner.x, "\(terminal.glyph("▶", ">")) \(v) \(clock(Double(status.position) / Double(np.sampleRate)))", .good)
+            } else if let m = message, m.until > Date() {
+                terminal.put(inner.y + inner.height - 1, inner.x, m.text, m.style, width: inner.width)
+            }
+            terminal.showCursor(at: nil)
+            terminal.refreshScreen()
+            guard case .key(let key) = try nextEvent() else { continue }
+            switch key {
+            case .up, .char("k"): row = max(0, row - 1)
+            case .down, .char("j"): row = min(items.count - 1, row + 1)
+            case .pageUp: row = max(0, row - visible)
+            case .pageDown: row = min(items.count - 1, row + visible)
+            case .home: row = 0
+            case .end: row = items.count - 1
+            case .enter: return row
+            case .escape, .char("q"), .ctrl("c"): return nil
+            case .char("l"), .char(" "): onAudition?(row)
+            case .char("s"): player.stop()
+            default: break
+            }
+        }
+    }
+
+    func drawSettings(_ rows: [(String, String, String)], selected: Int) {
+        drawMain()
+        let inner = drawBox(height: rows.count + 5, width: min(84, terminal.width - 2), title: "Generation settings")
+        for (i, row) in rows.enumerated() {
+            let y = inner.y + i
+            let isRow = i == selected
+            if isRow { terminal.fill(y, inner.x, inner.width, .selection) }
+            terminal.put(y, inner.x, DisplayWidth.pad(row.0, to: 16), isRow ? .selection : .bold)
+            terminal.put(y, inner.x + 16, DisplayWidth.pad(row.1, to: 22), isRow ? .selection : .normal)
+            terminal.put(y, inner.x + 38, row.2, isRow ? .selection : .dim, width: inner.width - 38)
+        }
+        terminal.put(inner.y + rows.count + 1, inner.x, "← → change · Enter type a value · Esc close", .dim)
+        terminal.showCursor(at: nil)
+        terminal.refreshScreen()
+    }
+
+    /// Every key, from the key map.
+    func showHelp() throws {
+        var lines: [(String, String, Bool)] = [
+            ("", "Higgs Studio: write a script, cast its speakers, generate each line and hear it.", true),
+            ("", "Lines are generated in the background; editing never waits. Takes are kept in \(TakeStore.folder(forProject: url).lastPathComponent)/.", false),
+            ("", "", false),
+        ]
+        for section in KeyMap.helpSections {
+            lines.append(("", section.title, true))
+            for row in section.rows { lines.append((row.keys, row.help, false)) }
+            lines.append(("", "", false))
+        }
+        lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   spinner: generating   ✗ failed", false))
+        lines.append(("", "Project files are plain text; see the README for the format. Voices: \(voices.folder.path)", false))
+        var first = 0
+        while true {
+            drawMain()
+            let inner = drawBox(height: terminal.height - 2, width: min(100, terminal.width - 2), title: "Help — Esc closes, ↑ ↓ scroll")
+            let visible = max(1, inner.height)
+            first = max(0, min(first, lines.count - visible))
+            for (n, line) in lines[first..<min(lines.count, first + visible)].enumerated() {
+                let y = inner.y + n
+                if line.0.isEmpty {
+                    terminal.put(y, inner.x, line.1, line.2 ? .bold : .dim, width: inner.width)
+                } else {
+                    terminal.put(y, inner.x + 2, DisplayWidth.pad(line.0, to: 20), .key)
+                    terminal.put(y, inner.x + 23, line.1, .normal, width: inner.width - 23)
+                }
+            }
+            terminal.showCursor(at: nil)
+            terminal.refreshScreen()
+            guard case .key(let key) = try nextEvent() else { continue }
+            switch key {
+            case .up, .char("k"): first -= 1
+            case .down, .char("j"): first += 1
+            case .pageUp: first -= visible
+            case .pageDown, .char(" "): first += visible
+            case .home: first = 0
+            case .end: first = lines.count
+            default: return
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import AudioIO
+import Foundation
+import Studio
+
+/// The cast panel, the scene panel and the settings dialog.
+extension StudioApp {
+    // MARK: Cast
+
+    func performCast(_ action: StudioAction) throws {
+        let count = header.cast.count
+        switch action {
+        case .castUp: castIndex = max(0, castIndex - 1)
+        case .castDown: castIndex = max(0, min(count - 1, castIndex + 1))
+        case .chooseVoice:
+            guard count > 0 else { return try addSpeaker() }
+            try chooseVoice(for: castIndex)
+        case .addSpeaker: try addSpeaker()
+        case .renameSpeaker:
+            guard count > 0 else { return }
+            try renameSpeaker(castIndex)
+        case .removeSpeaker:
+            guard count > 0 else { return }
+            let name = header.cast[castIndex].name
+            let lines = editor.lines.filter { ScriptLine($0.text).speaker == .name(name) }.count
+            if lines > 0 {
+                let question = "\(name) speaks \(lines) line\(lines == 1 ? "" : "s"). Remove \(name) from the cast anyway? (y)es / (n)o"
+                guard try ask(question, choices: ["y", "n"]) == "y" else { return }
+            }
+            header.cast.remove(at: castIndex)
+            castIndex = max(0, min(castIndex, header.cast.count - 1))
+            headerRevision += 1
+            say("Removed \(name); later speakers are now one SPEAKER number lower.")
+        case .moveSpeakerUp, .moveSpeakerDown:
+            let target = castIndex + (action == .moveSpeakerUp ? -1 : 1)
+            guard header.cast.indices.contains(target), header.cast.indices.contains(castIndex) else { return }
+            header.cast.swapAt(castIndex, target)
+            castIndex = target
+            headerRevision += 1
+        case .audition:
+            guard header.cast.indices.contains(castIndex) else { return }
+            audition(header.cast[castIndex].voice)
+        case .stop:
+            player.stop()
+            pendingPlay = nil
+        case .stopEditing: focus = .script
+        default: break
+        }
+    }
+
+    private func addSpeaker() throws {
+        guard let raw = try prompt("New speaker's name:", initial: "") else { return }
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { return }
+        if let problem = CastNames.problem(with: name) { return say(problem, .error) }
+        guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
+        header.cast.append(CastMember(name: name, voice: .automatic))
+        castIndex = header.cast.count - 1
+        headerRevision += 1
+        try chooseVoice(for: castIndex)
+    }
+
+    private func renameSpeaker(_ i: Int) throws {
+        let old = header.cast[i].name
+        guard let raw = try prompt("Rename \(old) to:", initial: old) else { return }
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name != old else { return }
+        if let problem = CastNames.problem(with: name) { return say(problem, .error) }
+        guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
+        let names = header.cast.map(\.name)
+        header.cast[i].name = name
+        headerRevision += 1
+        editor.transformLines { text in
+            let line = ScriptLine(text, cast: names)
+            guard line.speaker == .name(old), let span = line.spans.first else { return text }
+            var chars = Array(text)
+            chars.replaceSubrange(span.range, with: Array("[\(name)]"))
+            return String(chars)
+        }
+        say("Renamed \(old) to \(name) in the cast and the script.")
+    }
+
+    private func chooseVoice(for i: Int) throws {
+        let slots = voices.slots
+        let items = slots.map { slot -> (String, String) in
+            switch slot {
+            case .automatic: return ("auto", "the model chooses a voice")
+            case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
+            case .clip(let name): return (name, "clip: " + ((try? voices.clipTranscript(name)) ?? ""))
+            }
+        }
+        let current = slots.firstIndex(of: header.cast[i].voice) ?? 0
+        let title = "Voice for \(header.cast[i].name) — Enter choose · l audition · Esc cancel"
+        guard let chosen = try pick(title, items: items, selected: current, onAudition: { self.audition(slots[$0]) }) else { return }
+        header.cast[i].voice = slots[chosen]
+        headerRevision += 1
+        say("\(header.cast[i].name) speaks with \(slots[chosen]).")
+    }
+
+    /// Plays a clip voice; speaks the audition sentence with any other voice.
+    func audition(_ voice: VoiceSlot) {
+        if case .clip(let name) = voice {
+            do {
+                let audio = try WAVFile.read(voices.clipAudio(name))
+                start(AudioStream(finished: audio.samples), kind: .audition(name), sampleRate: audio.sampleRate)
+                say("Playing the clip \(name).wav (\(String(format: "%.1f", audio.duration)) s).")
+            } catch {
+                say("\(error)", .error)
+            }
+            return
+        }
+        queue.audition(voice, library: voices)
+        pendingPlay = .audition(voice)
+        if case .unavailable(let why) = engine.state { say(why, .warning, seconds: 12) } else {
+            say("Auditioning \(voice): “\(GenerationQueue.auditionSentence)”")
+        }
+    }
+
+    // MARK: Scene
+
+    /// Rows of the scene list: none, every scene of Scenes/, your own text.
+    var sceneRows: [(label: String, choice: SceneChoice?)] {
+        [("(no scene)", SceneChoice.none)] + scenes.scenes.map { ($0.name, SceneChoice.named($0.name)) } + [("(your own text…)", nil)]
+    }
+
+    func performScene(_ action: StudioAction) throws {
+        let rows = sceneRows
+        switch action {
+        case .sceneUp: sceneIndex = max(0, sceneIndex - 1)
+        case .sceneDown: sceneIndex = min(rows.count - 1, sceneIndex + 1)
+        case .chooseScene:
+            guard rows.indices.contains(sceneIndex) else { return }
+            if let choice = rows[sceneIndex].choice {
+                header.scene = choice
+                headerRevision += 1
+                say(choice == .none ? "No scene description." : "Scene: \(rows[sceneIndex].label).")
+            } else {
+                try editSceneText()
+            }
+        case .editSceneText: try editSceneText()
+        case .stopEditing: focus = .script
+        default: break
+        }
+    }
+
+    private func editSceneText() throws {
+        let current = (try? scenes.text(for: header.scene)) ?? nil
+        guard let text = try prompt("Scene description (where and how the audio is recorded):", initial: current ?? "") else { return }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        header.scene = trimmed.isEmpty ? .none : .inline(trimmed)
+        sceneIndex = trimmed.isEmpty ? 0 : sceneRows.count - 1
+        headerRevision += 1
+    }
+
+    // MARK: Settings
+
+    func showSettings() throws {
+        var row = 0
+        let keys = ProjectFormat.settingKeys
+        let steps: [String: Double] = ["temperature": 0.05, "top-k": 5, "top-p": 0.01, "ras-window": 1, "ras-repeats": 1,
+                                       "seed": 1, "chunk-buffer": 1, "max-new-tokens": 256, "gap": 0.05]
+        while true {
+            let values = ProjectFormat.settingValues(header.settings)
+            let lines = keys.indices.map { i in (values[i].0, values[i].1, keys[i].accepts) }
+            drawSettings(lines, selected: row)
+            guard case .key(let key) = try nextEvent() else { continue }
+            switch key {
+            case .up, .char("k"): row = max(0, row - 1)
+            case .down, .char("j"): row = min(keys.count - 1, row + 1)
+            case .left, .right, .char("-"), .char("+"), .char("h"), .char("l"):
+                let sign: Double = [Key.left, .char("-"), .char("h")].contains(key) ? -1 : 1
+                let k = keys[row].key
+                let value = (Double(values[row].1) ?? 0) + sign * (steps[k] ?? 1)
+                let text = value == value.rounded() && k != "temperature" && k != "top-p" && k != "gap"
+                    ? String(Int(value)) : String(format: "%.2f", value)
+                var s = header.settings
+                if (try? ProjectFormat.applySetting(k, text, to: &s)) != nil {
+                    header.settings = s
+                    headerRevision += 1
+                }
+            case .enter:
+                let k = keys[row].key
+                if let text = try prompt("\(k) (\(keys[row].accepts)):", initial: values[row].1) {
+                    var s = header.settings
+                    do {
+                        try ProjectFormat.applySetting(k, text.trimmingCharacters(in: .whitespaces), to: &s)
+                        header.settings = s
+                        headerRevision += 1
+                    } catch {
+                        say("\(error)", .error)
+                    }
+                }
+            case .escape, .char("q"), .char(","): return
+            case .function(1), .char("?"): try showHelp()
+            case .ctrl("c"), .ctrl("q"): return
+            default: break
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import Playback
+import Studio
+
+/// The script panel's actions: editing, line operations, generation, playback, takes, export.
+extension StudioApp {
+    var currentID: Int { editor.currentLine.id }
+
+    /// Tag names `t` cycles through: the cast, else the tags the script uses, else two speakers.
+    var speakerNames: [String] {
+        if !header.cast.isEmpty { return header.cast.map(\.name) }
+        let used = Set(editor.lines.compactMap { line -> Int? in
+            if case .tag(let n)? = ScriptLine(line.text).speaker { return n }
+            return nil
+        })
+        return (0...max(1, used.max() ?? 1)).map { "SPEAKER\($0)" }
+    }
+
+    func moveLine(by delta: Int) {
+        editor.moveVertically(delta)
+    }
+
+    func performScript(_ action: StudioAction) throws {
+        switch action {
+        case .lineUp, .cursorUp: editor.moveVertically(-1)
+        case .lineDown, .cursorDown: editor.moveVertically(1)
+        case .pageUp: editor.moveVertically(-max(1, scriptRows - 1))
+        case .pageDown: editor.moveVertically(max(1, scriptRows - 1))
+        case .firstLine: editor.moveTo(line: 0)
+        case .lastLine: editor.moveTo(line: editor.lines.count - 1)
+        case .editLine:
+            editor.moveToLineEnd()
+            editing = true
+        case .editLineStart:
+            let line = ScriptLine(editor.currentLine.text, cast: header.cast.map(\.name))
+            editor.moveTo(line: editor.line, column: line.bodyOffset)
+            editing = true
+        case .newLineBelow, .newLineAbove:
+            editor.newLine(above: action == .newLineAbove, text: nextSpeakerPrefix(above: action == .newLineAbove))
+            editing = true
+        case .deleteLine:
+            let text = editor.deleteLine()
+            if !text.isEmpty { say("Deleted “\(text)” — u brings it back.") }
+        case .duplicateLine: editor.duplicateLine()
+        case .moveLineUp: editor.moveLine(by: -1)
+        case .moveLineDown: editor.moveLine(by: 1)
+        case .nextSpeaker, .previousSpeaker:
+            editor.cycleSpeaker(speakerNames, forward: action == .nextSpeaker)
+        case .generateLine: generate([currentID], play: true)
+        case .generateFromCursor: generate(editor.lines[editor.line...].map(\.id), play: false)
+        case .generateAll:
+            let ids = editor.lines.indices.filter { i in plan(i).map { !$0.isCurrent } ?? false }.map { editor.lines[$0].id }
+            if ids.isEmpty { say("Every line has an up-to-date take.", .good) } else { generate(ids, play: false) }
+        case .regenerate: generate([currentID], play: true, reseed: true)
+        case .cancelLine:
+            queue.cancel(.line(currentID))
+            if pendingPlay == .line(currentID) { pendingPlay = nil }
+        case .cancelAll:
+            queue.cancelAll()
+            pendingPlay = nil
+            say("Cancelled all generation.")
+        case .playPause:
+            switch player.currentStatus.state {
+            case .playing, .waiting, .paused: player.togglePause()
+            default: playLine(currentID)
+            }
+        case .playLine: playLine(currentID)
+        case .playFromCursor: playFromCursor()
+        case .stop:
+            player.stop()
+            pendingPlay = nil
+        case .previousTake: chooseTake(by: -1)
+        case .nextTake: chooseTake(by: 1)
+        case .export: export()
+        case .settings: try showSettings()
+
+        case .stopEditing: editing = false
+        case .splitLine: editor.splitLine()
+        case .cursorLeft: editor.moveLeft()
+        case .cursorRight: editor.moveRight()
+        case .cursorLineStart: editor.moveToLineStart()
+        case .cursorLineEnd: editor.moveToLineEnd()
+        case .cursorWordLeft: editor.moveWordLeft()
+        case .cursorWordRight: editor.moveWordRight()
+        case .deleteBackward: editor.backspace()
+        case .deleteForward: editor.deleteForward()
+        case .deleteWordBackward: editor.deleteWordBackward()
+        case .deleteToLineStart: editor.deleteToLineStart()
+        case .deleteToLineEnd: editor.deleteToLineEnd()
+        default: break
+        }
+    }
+
+    /// A new line starts with the speaker who spoke before the cursor line's speaker (dialogue alternates),
+    /// or the cursor line's speaker, or nothing.
+    private func nextSpeakerPrefix(above: Bool) -> String {
+        let names = header.cast.map(\.name)
+        func speaker(_ i: Int) -> String? {
+            guard editor.lines.indices.contains(i) else { return nil }
+            switch ScriptLine(editor.lines[i].text, cast: names).speaker {
+            case .name(let n)?: return n
+            case .tag(let k)?: return "SPEAKER\(k)"
+            case nil: return nil
+            }
+        }
+        guard let here = speaker(editor.line) else { return "" }
+        if above { return "[\(here)] " }
+        var i = editor.line - 1
+        while i >= 0 {
+            if let s = speaker(i), s != here { return "[\(s)] " }
+            i -= 1
+        }
+        return "[\(here)] "
+    }
+
+    // MARK: Generation
+
+    func generate(_ ids: [Int], play: Bool, reseed: Bool = false) {
+        guard !ids.isEmpty else { return }
+        queue.generate(ids, reseed: reseed)
+        if play { pendingPlay = .line(ids[0]) }
+        if case .unavailable(let why) = engine.state {
+            say(why, .warning, seconds: 12)
+        } else if case .failed(let why) = engine.state {
+            say("the engine failed to load: \(why)", .error, seconds: 12)
+        } else if ids.count > 1 {
+            say("Queued \(ids.count) lines; lines whose inputs did not change are taken from their takes.")
+        }
+    }
+
+    /// Starts the audio a generate or audition key asked for, once the job has some.
+    func startPendingPlayback() {
+        guard let job = pendingPlay, let state = queue.state(job) else { return }
+        switch state {
+        case .queued:
+            break
+        case .running:
+            if let stream = queue.liveAudio(job) {
+                pendingPlay = nil
+                start(stream, kind: kind(of: job))
+            }
+        case .done(let outcome):
+            pendingPlay = nil
+            if case .take(let info, _) = outcome, case .line(let id) = job {
+                playTake(info.key, lineID: id)
+            } else if let stream = queue.liveAudio(job) {
+                start(stream, kind: kind(of: job))
+            }
+        case .failed, .cancelled:
+            pendingPlay = nil
+        }
+    }
+
+    private func kind(of job: GenerationJob) -> NowPlaying.Kind {
+        switch job {
+        case .line(let id): return .line(id)
+        case .audition(let voice): return .audition(voice.description)
+        }
+    }
+
+    // MARK: Playback
+
+    func start(_ stream: AudioStream, kind: NowPlaying.Kind, sampleRate: Int = AudioFormat.sampleRate) {
+        nowPlaying = NowPlaying(kind: kind, stream: stream, sampleRate: sampleRate)
+        player.play(stream, sampleRate: sampleRate)
+    }
+
+    func playLine(_ id: Int) {
+        if let state = queue.state(.line(id)), state.isActive {
+            if case .running = state, let stream = queue.liveAudio(.line(id)) {
+                start(stream, kind: .line(id))
+            } else {
+                pendingPlay = .line(id)
+                say("The line plays as soon as its generation starts.")
+            }
+            return
+        }
+        guard let index = editor.index(of: id), let take = plan(index)?.take else {
+            say("This line has no take yet: g generates it.", .warning)
+            return
+        }
+        playTake(take.key, lineID: id)
+    }
+
+    private func playTake(_ key: String, lineID: Int) {
+        do {
+            let stream = AudioStream(finished: try takes.samples(key))
+            stream.markLine(lineID)
+            start(stream, kind: .line(lineID))
+        } catch {
+            say("cannot play the take: \(error)", .error)
+        }
+    }
+
+    private func playFromCursor() {
+        guard let stream = DialogueAudio.stream(planner, from: editor.line, lineIDs: editor.lines.map(\.id)) else {
+            say("No line from here on has a take yet: G generates them.", .warning)
+            return
+        }
+        start(stream, kind: .fromLine(currentID))
+    }
+
+    // MARK: Takes and export
+
+    private func chooseTake(by delta: Int) {
+        guard let plan = plan(editor.line), !plan.takes.takes.isEmpty else {
+            say("This line has no takes yet.", .warning)
+            return
+        }
+        let list = plan.takes.takes
+        let at = list.firstIndex { $0.key == plan.take?.key } ?? (list.count - 1)
+        let next = max(0, min(list.count - 1, at + delta))
+        guard next != at else {
+            say(delta < 0 ? "This is the oldest take." : "This is the newest take.", .dim, seconds: 3)
+            return
+        }
+        do {
+            try takes.choose(list[next].key, line: plan.identity, transcript: plan.transcript)
+            takesRevision += 1
+            let t = list[next]
+            say("Take \(next + 1) of \(list.count): \(String(format: "%.1f", t.seconds)) s, seed \(t.seed), made \(t.created)\(t.engine.isEmpty ? "" : " by \(t.engine)").")
+        } catch {
+            say("cannot choose the take: \(error)", .error)
+        }
+    }
+
+    private func export() {
+        let folder = DialogueExport.folder(forProject: url)
+        let name = url.deletingPathExtension().lastPathComponent
+        do {
+            let report = try DialogueExport.export(planner, name: name, to: folder)
+            var text = "Exported to \(folder.path)/: "
+            if report.lines == 0 {
+                text += "the transcript only (no line has a take yet)."
+            } else {
+                text += "\(report.lines) lines, \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs, SRT, VTT, transcript)"
+                text += report.missing.isEmpty ? "." : "; \(report.missing.count) lines have no take yet."
+            }
+            say(text, .good, seconds: 10)
+        } catch {
+            say("export failed: \(error)", .error, seconds: 10)
+        }
+    }
+}

@@ -1,0 +1,431 @@
+import Foundation
+import Playback
+import Studio
+
+/// A signal arrived while the screen waited for a key: the loop unwinds, autosaves and restores the terminal.
+struct Interrupted: Error {
+    let signal: Int32
+}
+
+/// The document as the generation worker reads it, replaced after every change.
+final class PublishedDocument: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: DocumentSnapshot
+
+    init(_ value: DocumentSnapshot) { self.value = value }
+
+    var current: DocumentSnapshot {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
+/// What the transport bar follows.
+struct NowPlaying {
+    enum Kind: Equatable {
+        case line(Int)
+        case fromLine(Int)
+        case audition(String)
+    }
+
+    var kind: Kind
+    var stream: AudioStream
+    var sampleRate: Int = AudioFormat.sampleRate
+}
+
+/// The studio: document, libraries, queue and player, the event loop and the actions.
+final class StudioApp {
+    enum Focus { case script, cast, scene }
+
+    let options: StudioOptions
+    let terminal = Terminal()
+
+    // The document.
+    var url: URL
+    /// The project without its script (the editor holds the script).
+    var header: Project
+    var editor: ScriptEditor
+    /// The project as last saved, or as first shown when it was never saved: the changes are measured from it.
+    var baseline: Project
+    /// The file exists (a new project asks for its name on the first save).
+    var onDisk: Bool
+    var lastAutosaved: Project?
+    var headerRevision = 0
+
+    // What the document uses.
+    var voices: VoiceLibrary
+    var scenes: SceneLibrary
+    var takes: TakeStore
+    let fingerprints = ClipFingerprints()
+    let engine: EngineHandle
+    let published: PublishedDocument
+    var queue: GenerationQueue
+    let player: AudioPlayer
+    var audioProblem: PlaybackError?
+
+    // Derived, rebuilt when the document or the takes change.
+    var planner: DialoguePlanner
+    var plans: [Int: LinePlan] = [:]
+    private var plannedFor = (revision: -1, header: -1, takes: -1)
+    var takesRevision = 0
+    /// Each line's text when the states were last checked (see `forgetEditedStates`).
+    private var lineTexts: [Int: String] = [:]
+
+    // The screen.
+    var focus: Focus = .script
+    var editing = false
+    var top = 0
+    var hScroll = 0
+    var castIndex = 0
+    var sceneIndex = 0
+    var message: (text: String, style: Style, until: Date)?
+    var nowPlaying: NowPlaying?
+    /// Play this job's audio as soon as it starts (or, for a cached line, its take when done).
+    var pendingPlay: GenerationJob?
+    var quitting = false
+    var spinner = 0
+
+    init(options: StudioOptions) throws {
+        self.options = options
+        let path = options.projectPath ?? SampleProject.fileName
+        url = URL(fileURLWithPath: path).standardizedFileURL
+        if FileManager.default.fileExists(atPath: url.path) {
+            let project = try ProjectFile.load(url)
+            header = project
+            baseline = project
+            onDisk = true
+            editor = ScriptEditor(lines: project.script)
+        } else {
+            guard url.pathExtension == "higgs" || options.projectPath == nil else {
+                throw LibraryError("\(url.path): no such file (a new project needs a name ending in .higgs)")
+            }
+            let project = options.projectPath == nil ? SampleProject.project : Project(script: [])
+            header = project
+            baseline = project
+            onDisk = false
+            editor = ScriptEditor(lines: project.script)
+        }
+        header.script = []
+        lastAutosaved = nil
+        voices = VoiceLibrary(folder: options.voicesFolder)
+        scenes = SceneLibrary(folder: options.scenesFolder)
+        takes = TakeStore(folder: TakeStore.folder(forProject: url))
+
+        if let why = options.engine.unavailableReason {
+            engine = EngineHandle(.unavailable(why))
+        } else if options.makeSynthesizer == nil {
+            engine = EngineHandle(.unavailable("Found the checkpoints in \(options.engine.display(options.engine.model)), but this build of higgs has no generation engine yet."))
+        } else {
+            engine = EngineHandle(.loading(""))
+        }
+        var project = header
+        project.script = editor.texts
+        planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
+        published = PublishedDocument(DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id)))
+        let box = published
+        queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
+        player = AudioPlayer(device: options.audioDevice)
+        if case .named(let name) = header.scene, let i = scenes.scenes.firstIndex(where: { $0.name == name }) {
+            sceneIndex = i + 1
+        } else if case .inline = header.scene {
+            sceneIndex = scenes.scenes.count + 1
+        }
+    }
+
+    /// The whole project as it is now.
+    var project: Project {
+        var p = header
+        p.script = editor.texts
+        return p
+    }
+
+    var isDirty: Bool { project != baseline }
+
+    var displayName: String { url.lastPathComponent }
+
+    // MARK: The loop
+
+    func run() throws -> Int32 {
+        try terminal.start()
+        defer { terminal.stop() }
+        if let make = options.makeSynthesizer, case .loading = engine.state {
+            let location = options.engine
+            engine.load("loading \(location.display(location.model))") { try make(location) }
+        }
+        audioProblem = AudioPlayer.probe(device: options.audioDevice)
+        do {
+            try offerRecovery()
+            if !onDisk && options.projectPath == nil {
+                say("The sample script, unsaved: ? shows the keys, Ctrl-S saves it.")
+            } else if let problem = audioProblem {
+                say("\(problem) — playback is off; export still works", .warning)
+            }
+            while !quitting {
+                try step()
+            }
+            return 0
+        } catch let interrupted as Interrupted {
+            if isDirty { try? ProjectFile.autosave(project, for: url) }
+            terminal.stop()
+            let name = String(cString: strsignal(interrupted.signal))
+            let note = isDirty ? "; unsaved changes are in \(ProjectFile.autosaveURL(for: url).path) (offered on next open)" : ""
+            FileHandle.standardError.write(Data("higgs: \(name)\(note)\n".utf8))
+            return 128 + interrupted.signal
+        }
+    }
+
+    /// One turn: bring derived state up to date, draw, wait for one event, handle it, autosave.
+    private func step() throws {
+        refresh()
+        draw()
+        let event = try nextEvent()
+        switch event {
+        case .key(let key): try handle(key)
+        case .resize: terminal.hardRefresh()
+        case .click(let y, let x): click(y: y, x: x)
+        case .wheel(let delta): if focus == .script && !editing { moveLine(by: delta) }
+        case .tick, .hangup: break
+        }
+        autosave()
+    }
+
+    /// Waits for the next event; a pending signal ends the wait with `Interrupted`.
+    func nextEvent() throws -> Terminal.Event {
+        if let s = Signals.received { throw Interrupted(signal: s) }
+        let event = terminal.read()
+        if let s = Signals.received { throw Interrupted(signal: s) }
+        if event == .hangup { throw Interrupted(signal: SIGHUP) }
+        spinner &+= 1
+        return event
+    }
+
+    /// Rebuilds the planner when the script, the header or the takes changed, and publishes it.
+    func refresh() {
+        let key = (revision: editor.revision, header: headerRevision, takes: takesRevision &+ queue.jobs.finished)
+        if key != plannedFor {
+            if key.revision != plannedFor.revision { forgetEditedStates() }
+            plannedFor = key
+            planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
+            plans = [:]
+            published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
+        }
+        startPendingPlayback()
+    }
+
+    /// The plan of script line `i` (memoised until the next change).
+    func plan(_ i: Int) -> LinePlan? {
+        if let p = plans[i] { return p }
+        guard let p = planner.plan(line: i) else { return nil }
+        plans[i] = p
+        return p
+    }
+
+    private func autosave() {
+        let current = project
+        guard current != lastAutosaved else { return }
+        if isDirty {
+            do {
+                try ProjectFile.autosave(current, for: url)
+                lastAutosaved = current
+            } catch {
+                say("autosave failed: \(error)", .error)
+                lastAutosaved = current
+            }
+        } else {
+            ProjectFile.discardAutosave(for: url)
+            lastAutosaved = current
+        }
+    }
+
+    private func offerRecovery() throws {
+        guard let recovery = ProjectFile.recovery(for: url) else { return }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let answer = try ask("Unsaved changes to \(displayName) from \(f.string(from: recovery.modified)) were found. Recover them? (y)es / (n)o, discard them",
+                             choices: ["y", "n"])
+        if answer == "y" {
+            header = recovery.project
+            header.script = []
+            editor = ScriptEditor(lines: recovery.project.script)
+            headerRevision += 1
+            lastAutosaved = recovery.project
+            say("Recovered the autosave; Ctrl-S saves it.", .good)
+        } else {
+            ProjectFile.discardAutosave(for: url)
+            say("Discarded the autosave.")
+        }
+    }
+
+    // MARK: Messages
+
+    func say(_ text: String, _ style: Style = .normal, seconds: Double = 6) {
+        message = (text, style, Date().addingTimeInterval(seconds))
+    }
+
+    // MARK: Keys
+
+    var context: KeyContext {
+        if editing { return .editing }
+        switch focus {
+        case .script: return .script
+        case .cast: return .cast
+        case .scene: return .scene
+        }
+    }
+
+    private func handle(_ key: Key) throws {
+        let action = KeyMap.action(for: key, in: context)
+        if editing, action == nil, case .char(let c) = key {
+            editor.insert(String(c))
+            return
+        }
+        // Esc typed quickly before a command key reaches us as Alt+key: leave the line, then do the command.
+        if editing, action == nil, case .alt(let c) = key {
+            editing = false
+            return try handle(.char(c))
+        }
+        guard let action else {
+            if case .char(let c) = key, focus == .script { say("'\(c)' does nothing here — press ? for the keys", .dim, seconds: 3) }
+            return
+        }
+        try perform(action)
+    }
+
+    func perform(_ action: StudioAction) throws {
+        switch action {
+        case .help: try showHelp()
+        case .save: try save()
+        case .quit: try quit()
+        case .nextPanel: cycleFocus(1)
+        case .previousPanel: cycleFocus(-1)
+        case .undo: editor.undo()
+        case .redo: editor.redo()
+        case .redraw:
+            voices = VoiceLibrary(folder: options.voicesFolder)
+            scenes = SceneLibrary(folder: options.scenesFolder)
+            headerRevision += 1
+            terminal.hardRefresh()
+            say("Re-read \(voices.folder.path) and \(scenes.folder.path).")
+        default:
+            switch focus {
+            case .script: try performScript(action)
+            case .cast: try performCast(action)
+            case .scene: try performScene(action)
+            }
+        }
+    }
+
+    private func cycleFocus(_ delta: Int) {
+        editing = false
+        let order: [Focus] = [.script, .cast, .scene]
+        let i = order.firstIndex(of: focus) ?? 0
+        focus = order[(i + delta + order.count) % order.count]
+    }
+
+    private func click(y: Int, x: Int) {
+        let layout = Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel)
+        if layout.script.contains(y: y, x: x) {
+            let row = y - layout.script.y - 1
+            guard row >= 0 else { return }
+            focus = .script
+            if top + row < editor.lines.count {
+                editing = false
+                editor.moveTo(line: top + row)
+            }
+        } else if let cast = layout.cast, cast.contains(y: y, x: x) {
+            focus = .cast
+            editing = false
+            let row = y - cast.y - 1
+            if row >= 0 && row < header.cast.count { castIndex = row }
+        } else if let scene = layout.scene, scene.contains(y: y, x: x) {
+            focus = .scene
+            editing = false
+        }
+    }
+
+    /// Forgets the finished, failed or cancelled job state of each line whose text changed: it was about
+    /// another text (the takes column then shows the line's takes again).
+    func forgetEditedStates() {
+        var texts: [Int: String] = [:]
+        for line in editor.lines {
+            texts[line.id] = line.text
+            if lineTexts[line.id] != line.text, let state = queue.state(.line(line.id)), !state.isActive {
+                queue.jobs.forget(.line(line.id))
+            }
+        }
+        lineTexts = texts
+    }
+
+    // MARK: Saving and quitting
+
+    func save() throws {
+        var target = url
+        // Only the default name asks; a file named on the command line is saved where it was named.
+        if !onDisk && options.projectPath == nil {
+            guard let name = try prompt("Save as:", initial: url.lastPathComponent) else { return }
+            var path = name.trimmingCharacters(in: .whitespaces)
+            guard !path.isEmpty else { return }
+            if !path.hasSuffix(".higgs") { path += ".higgs" }
+            target = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+            if target != url, FileManager.default.fileExists(atPath: target.path) {
+                guard try ask("\(target.lastPathComponent) exists. Replace it? (y)es / (n)o", choices: ["y", "n"]) == "y" else { return }
+            }
+        }
+        do {
+            try ProjectFile.save(project, to: target)
+        } catch {
+            say("not saved: \(error)", .error, seconds: 10)
+            return
+        }
+        if target != url { moveTakes(to: target) }
+        baseline = project
+        onDisk = true
+        lastAutosaved = project
+        say("Saved \(target.path).", .good)
+    }
+
+    /// A new project saved under another name brings its takes along.
+    private func moveTakes(to target: URL) {
+        let old = TakeStore.folder(forProject: url)
+        let new = TakeStore.folder(forProject: target)
+        ProjectFile.discardAutosave(for: url)
+        if FileManager.default.fileExists(atPath: old.path) && !FileManager.default.fileExists(atPath: new.path) {
+            try? FileManager.default.moveItem(at: old, to: new)
+        }
+        queue.stop()
+        url = target
+        takes = TakeStore(folder: new)
+        let box = published
+        queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
+        takesRevision += 1
+        headerRevision += 1
+    }
+
+    func quit() throws {
+        if isDirty {
+            let answer = try ask("Save changes to \(displayName) before quitting? (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"])
+            switch answer {
+            case "y":
+                try save()
+                if isDirty { return }
+            case "n":
+                ProjectFile.discardAutosave(for: url)
+                lastAutosaved = project
+            default:
+                return
+            }
+        }
+        queue.cancelAll()
+        player.stop()
+        quitting = true
+    }
+}
+
+extension NowPlaying.Kind {
+    var lineID: Int? {
+        switch self {
+        case .line(let id), .fromLine(let id): return id
+        case .audition: return nil
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import CNcurses
+import Foundation
+import Studio
+
+/// The curses terminal: set up and restored on every way out (normal quit, thrown errors, SIGTERM, SIGINT
+/// and SIGHUP through a flag the event loop polls; crashes through a handler that puts the saved terminal
+/// modes back before the process dies), keys decoded into `Key`s, text drawn with wide characters.
+final class Terminal {
+    private(set) var height = 24
+    private(set) var width = 80
+    private(set) var hasColors = false
+    /// Set when the character set is UTF-8: box and block characters; otherwise ASCII stand-ins.
+    let unicode: Bool
+    private var active = false
+    private var savedStderr: Int32 = -1
+
+    init() {
+        unicode = TerminalLocale.ensureUTF8()
+    }
+
+    // MARK: Start and end
+
+    func start() throws {
+        Signals.install()
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw LibraryError("the studio needs a terminal (stdin and stdout are not a TTY)")
+        }
+        Signals.saveTerminalModes()
+        // Library messages (ALSA, BLAS) must not scribble over the screen: stderr goes to a log meanwhile.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-studio-\(getuid()).log").path
+        let fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            savedStderr = dup(STDERR_FILENO)
+            dup2(fd, STDERR_FILENO)
+            close(fd)
+        }
+        guard initscr() != nil else {
+            restoreStderr()
+            throw LibraryError("cannot initialise the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
+        }
+        active = true
+        raw()
+        noecho()
+        nonl()
+        keypad(stdscr, true)
+        set_escdelay(25)
+        curs_set(0)
+        wtimeout(stdscr, 100)
+        if ProcessInfo.processInfo.environment["NO_COLOR"] == nil && has_colors() {
+            start_color()
+            use_default_colors()
+            Palette.install()
+            hasColors = true
+        }
+        // Modified arrows as xterm (and tmux) send them, in case terminfo does not name them.
+        define_key("\u{1b}[1;3A", KeyCodes.altUp)
+        define_key("\u{1b}[1;3B", KeyCodes.altDown)
+        define_key("\u{1b}[1;5D", KeyCodes.ctrlLeft)
+        define_key("\u{1b}[1;5C", KeyCodes.ctrlRight)
+        mousemask(Mouse.click | Mouse.wheelUp | Mouse.wheelDown, nil)
+        updateSize()
+    }
+
+    /// Puts the terminal back as it was. Safe to call twice.
+    func stop() {
+        guard active else { return }
+        active = false
+        curs_set(1)
+        endwin()
+        restoreStderr()
+    }
+
+    private func restoreStderr() {
+        if savedStderr >= 0 {
+            dup2(savedStderr, STDERR_FILENO)
+            close(savedStderr)
+            savedStderr = -1
+        }
+    }
+
+    func updateSize() {
+        height = Int(getmaxy(stdscr))
+        width = Int(getmaxx(stdscr))
+    }
+
+    // MARK: Keys
+
+    enum Event: Equatable {
+        case key(Key)
+        case resize
+        case click(y: Int, x: Int)
+        case wheel(Int)
+        /// Nothing within the tick (the screen may update progress and the transport bar).
+        case tick
+        /// The terminal is gone (its window closed or its server killed) without a SIGHUP reaching us.
+        case hangup
+    }
+
+    /// Waits up to one tick (100 ms) for a key.
+    func read() -> Event {
+        var ch: wint_t = 0
+        let r = wget_wch(stdscr, &ch)
+        if r == ERR { return terminalGone() ? .hangup : .tick }
+        if r == KEY_CODE_YES { return special(Int32(ch)) }
+        let c = Int(ch)
+        switch c {
+        case 27:
+            // Alt+key arrives as ESC and the key at once; ESC alone is Escape.
+            wtimeout(stdscr, 0)
+            var next: wint_t = 0
+            let r2 = wget_wch(stdscr, &next)
+            wtimeout(stdscr, 100)
+            if r2 == OK, let s = Unicode.Scalar(UInt32(next)), next >= 32, next != 127 { return .key(.alt(Character(s))) }
+            // ESC then a control key (typed or sent quickly): Escape, and the key stays for the next read.
+            if r2 == OK { unget_wch(wchar_t(bitPattern: UInt32(next))) }
+            if r2 == KEY_CODE_YES {
+                switch Int32(next) {
+                case KEY_UP: return .key(.altUp)
+                case KEY_DOWN: return .key(.altDown)
+                default: return special(Int32(next))
+                }
+            }
+            return .key(.escape)
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 8, 127: return .key(.backspace)
+        case 1...26: return .key(.ctrl(Character(Unicode.Scalar(UInt8(96 + c)))))
+        default:
+            guard c >= 32, let s = Unicode.Scalar(UInt32(c)) else { return .tick }
+            return .key(.char(Character(s)))
+        }
+    }
+
+    /// After a failed read: true when standard input hung up or is no longer a terminal (a read that fails
+    /// at once forever would otherwise spin the loop).
+    private func terminalGone() -> Bool {
+        var fd = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&fd, 1, 0)
+        if ready < 0 { return errno == EBADF }
+        if fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
+        return isatty(STDIN_FILENO) != 1
+    }
+
+    private func special(_ code: Int32) -> Event {
+        switch code {
+        case KEY_RESIZE:
+            updateSize()
+            return .resize
+        case KEY_UP: return .key(.up)
+        case KEY_DOWN: return .key(.down)
+        case KEY_LEFT: return .key(.left)
+        case KEY_RIGHT: return .key(.right)
+        case KEY_HOME: return .key(.home)
+        case KEY_END: return .key(.end)
+        case KEY_PPAGE: return .key(.pageUp)
+        case KEY_NPAGE: return .key(.pageDown)
+        case KEY_ENTER: return .key(.enter)
+        case KEY_BACKSPACE: return .key(.backspace)
+        case KEY_DC: return .key(.delete)
+        case KEY_BTAB: return .key(.backTab)
+        case KEY_F0 + 1...KEY_F0 + 12: return .key(.function(Int(code - KEY_F0)))
+        case KeyCodes.altUp: return .key(.altUp)
+        case KeyCodes.altDown: return .key(.altDown)
+        case KeyCodes.ctrlLeft: return .key(.ctrlLeft)
+        case KeyCodes.ctrlRight: return .key(.ctrlRight)
+        case KEY_MOUSE:
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return .tick }
+            if event.bstate & Mouse.wheelUp != 0 { return .wheel(-3) }
+            if event.bstate & Mouse.wheelDown != 0 { return .wheel(3) }
+            return .click(y: Int(event.y), x: Int(event.x))
+        default:
+            // Terminfo's own names for modified arrows.
+            if let name = keyname(code).map({ String(cString: $0) }) {
+                switch name {
+                case "kUP3": return .key(.altUp)
+                case "kDN3": return .key(.altDown)
+                case "kLFT5": return .key(.ctrlLeft)
+                case "kRIT5": return .key(.ctrlRight)
+                default: break
+                }
+            }
+            return .tick
+        }
+    }
+
+    // MARK: Drawing
+
+    func clear() { werase(stdscr) }
+    func refreshScreen() { wrefresh(stdscr) }
+    func hardRefresh() { clearok(stdscr, true); wrefresh(stdscr) }
+
+    /// Draws `text` at row `y`, column `x`, at most `width` columns (wide characters are never split).
+    func put(_ y: Int, _ x: Int, _ text: String, _ style: Style = .normal, width limit: Int? = nil) {
+        guard y >= 0, y < height, x >= 0, x < width else { return }
+        let room = min(limit ?? (width - x), width - x)
+        guard room > 0 else { return }
+        var cells: [wchar_t] = []
+        var used = 0
+        for ch in text {
+            var w = DisplayWidth.of(ch)
+            var scalars = Array(ch.unicodeScalars)
+            if scalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) == true || (w == 0 && cells.isEmpty) {
+                scalars = ["?"]
+                w = 1
+            }
+            if !unicode && scalars.contains(where: { !$0.isASCII }) {
+                scalars = Array(repeating: "?", count: max(1, w))
+            }
+            if used + w > room { break }
+            cells.append(contentsOf: scalars.map { wchar_t(bitPattern: $0.value) })
+            used += w
+        }
+        wattrset(stdscr, Int32(bitPattern: style.attributes(colors: hasColors)))
+        _ = cells.withUnsafeBufferPointer { mvwaddnwstr(stdscr, Int32(y), Int32(x), $0.baseAddress, Int32($0.count)) }
+        wattrset(stdscr, 0)
+    }
+
+    /// Fills `count` columns of row `y` from `x` with spaces in `style` (backgrounds of bars and selections).
+    func fill(_ y: Int, _ x: Int, _ count: Int, _ style: Style) {
+        guard count > 0 else { return }
+        put(y, x, String(repeating: " ", count: count), style, width: count)
+    }
+
+    /// Shows the hardware cursor at a spot (while editing text), or hides it.
+    func showCursor(at spot: (y: Int, x: Int)?) {
+        if let spot, spot.y >= 0, spot.y < height, spot.x >= 0, spot.x < width {
+            wmove(stdscr, Int32(spot.y), Int32(spot.x))
+            curs_set(1)
+        } else {
+            curs_set(0)
+        }
+    }
+
+    /// A character in Unicode, or its ASCII stand-in when the terminal is not UTF-8.
+    func glyph(_ u: String, _ ascii: String) -> String { unicode ? u : ascii }
+}
+
+/// Mouse event bits (function-like macros in the header: `NCURSES_MOUSE_MASK(button, event)` is
+/// `event << ((button - 1) * 5)`, pressed 2, clicked 4).
+enum Mouse {
+    static let click = mmask_t(4)
+    static let wheelUp = mmask_t(2) << 15
+    static let wheelDown = mmask_t(2) << 20
+}
+
+/// Key codes we give to escape sequences curses may not know (past ncurses's own range).
+enum KeyCodes {
+    static let altUp: Int32 = KEY_MAX + 1
+    static let altDown: Int32 = KEY_MAX + 2
+    static let ctrlLeft: Int32 = KEY_MAX + 3
+    static let ctrlRight: Int32 = KEY_MAX + 4
+}

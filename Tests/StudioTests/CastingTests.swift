@@ -1,0 +1,92 @@
+import Foundation
+import Studio
+import TestSupport
+import Testing
+
+@Suite struct CastingTests {
+    static let library = VoiceLibrary(clips: ["en_man"], profiles: [.init(name: "warm_host", description: "A warm voice.")])
+
+    @Test func namesMapToTagsAndUntaggedLinesContinue() {
+        let project = Project(cast: [CastMember(name: "Mara", voice: .profile("warm_host")),
+                                     CastMember(name: "Theo", voice: .clip("en_man"))],
+                              script: ["[Theo] One.", "still Theo", "", "[Mara]  Two.", "[SPEAKER3] Three.", "and three"])
+        let casting = Casting(project: project, voices: Self.library)
+        #expect(casting.lineSpeakers == [1, 1, nil, 0, 3, 3])
+        #expect(casting.voices == [VoiceSlot.profile("warm_host"), .clip("en_man"), .automatic, .automatic])
+        #expect(casting.speakerTags == ["SPEAKER0", "SPEAKER1", "SPEAKER3"])
+        #expect(casting.transcript(line: 0, project: project) == "[SPEAKER1] One.")
+        #expect(casting.transcript(line: 1, project: project) == "[SPEAKER1] still Theo")
+        #expect(casting.transcript(line: 3, project: project) == "[SPEAKER0] Two.")
+        #expect((0..<6).allSatisfy { casting.problem(line: $0) == nil })
+    }
+
+    @Test func tagsSortAsTheReferenceSortsThem() {
+        let project = Project(script: ["[SPEAKER10] a", "[SPEAKER2] b", "[SPEAKER1] c"])
+        #expect(Casting(project: project, voices: Self.library).speakerTags == ["SPEAKER1", "SPEAKER10", "SPEAKER2"])
+    }
+
+    @Test func unknownSpeakerIsAnErrorNamingThem() {
+        let project = Project(cast: [CastMember(name: "Mara", voice: .automatic)], script: ["[Mara] a", "[Marra] b", "c"])
+        let casting = Casting(project: project, voices: Self.library)
+        #expect(casting.problem(line: 1) == "speaker 'Marra' is not in the cast (add them in the cast panel)")
+        #expect(casting.problem(line: 0) == nil)
+        #expect(casting.lineSpeakers == [0, nil, 0])
+    }
+
+    @Test func unknownVoicesAreErrorsNamingThem() {
+        let folder = URL(fileURLWithPath: "/voices")
+        let library = VoiceLibrary(clips: ["en_man"], profiles: [.init(name: "warm_host", description: "d")], folder: folder)
+        let project = Project(cast: [CastMember(name: "A", voice: .profile("cold_host")), CastMember(name: "B", voice: .clip("belinda"))],
+                              script: ["[A] x", "[B] y"])
+        let casting = Casting(project: project, voices: library)
+        #expect(casting.voiceProblems[0] == "speaker 'A': no profile 'cold_host' in /voices/profile.yaml (profiles: warm_host)")
+        #expect(casting.voiceProblems[1] == "speaker 'B': no voice clip 'belinda' in /voices (a clip needs belinda.wav and belinda.txt)")
+        // Every voice is in every line's prompt: a bad voice stops all lines, and the message names it.
+        #expect(casting.problem(line: 1) == casting.voiceProblems[0])
+    }
+
+    @Test func shippedVoicesAndScenesLoad() throws {
+        let root = Fixtures.testsFolder.deletingLastPathComponent()
+        let voices = VoiceLibrary(folder: root.appendingPathComponent("Voices"))
+        #expect(voices.problems.isEmpty, "\(voices.problems)")
+        #expect(voices.profiles.count >= 10)
+        #expect(voices.profile(named: "warm_host")?.description.hasSuffix("very clear audio.") == true)
+        let sample = SampleProject.project
+        for member in sample.cast { #expect(voices.problem(with: member.voice) == nil, "\(member.name)") }
+        let scenes = SceneLibrary(folder: root.appendingPathComponent("Scenes"))
+        #expect(scenes.scenes.count >= 6)
+        #expect(try scenes.text(for: sample.scene)?.isEmpty == false)
+        #expect(throws: LibraryError.self) { try scenes.text(for: .named("moon_base")) }
+    }
+
+    @Test func clipFolderLayout() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["amy.wav", "amy.txt", "bob.wav", "notes.txt", "profile.yaml"] {
+            let text = name == "profile.yaml" ? "profiles:\n  calm: A calm voice.\n  quick: >-\n    A quick\n    voice.\n" : "Hi there.\n"
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let library = VoiceLibrary(folder: folder)
+        #expect(library.clips == ["amy"])
+        #expect(library.profiles.map(\.name) == ["calm", "quick"])
+        #expect(library.profiles[1].description == "A quick voice.")
+        #expect(library.problems.count == 1 && library.problems[0].contains("bob.wav has no transcript bob.txt"))
+        #expect(try library.clipTranscript("amy") == "Hi there.")
+        #expect(library.slots == [VoiceSlot.automatic, .profile("calm"), .profile("quick"), .clip("amy")])
+    }
+
+    @Test func badProfileFiles() {
+        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
+        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }
+        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: [x]\n") }
+        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: \"unterminated\n") }
+    }
+
+    @Test func voiceSlotsReadAndWrite() {
+        for slot in [VoiceSlot.automatic, .clip("en_man"), .profile("warm_host")] {
+            #expect(VoiceSlot(written: slot.description) == slot)
+        }
+        #expect(VoiceSlot(written: "two words") == nil)
+        #expect(VoiceSlot(written: "profile: spaced ") == .profile("spaced"))
+    }
+}

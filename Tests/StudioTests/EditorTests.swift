@@ -1,0 +1,146 @@
+import Foundation
+import Studio
+import Testing
+
+@Suite struct EditorTests {
+    init() { TerminalLocale.ensureUTF8() }
+
+    @Test func wideCharacterColumns() {
+        #expect(DisplayWidth.of("a") == 1)
+        #expect(DisplayWidth.of("你") == 2)
+        #expect(DisplayWidth.of("👋") == 2)
+        #expect(DisplayWidth.of("é") == 1)                  // precomposed
+        #expect(DisplayWidth.of("e\u{301}") == 1)          // e + combining acute: one character, one column
+        #expect(DisplayWidth.of("ab你好👋") == 8)
+        let chars = Array("a你b好")
+        #expect((0...4).map { DisplayWidth.column(of: $0, in: chars) } == [0, 1, 3, 4, 6])
+        #expect((0...7).map { DisplayWidth.index(atColumn: $0, in: chars) } == [0, 1, 1, 2, 3, 3, 4, 4])
+        #expect(DisplayWidth.truncate("你好世界", to: 5) == "你好…")
+        #expect(DisplayWidth.pad("你", to: 4) == "你  ")
+    }
+
+    @Test func horizontalScrollKeepsTheCursorVisible() {
+        let chars = Array("0123456789你好abc")
+        #expect(DisplayWidth.scrollOffset(chars: chars, cursor: 3, width: 8, previous: 0) == 0)
+        // Cursor at the end (column 17) in 8 columns: the cursor cell must fit.
+        let start = DisplayWidth.scrollOffset(chars: chars, cursor: chars.count, width: 8, previous: 0)
+        #expect(DisplayWidth.column(of: chars.count, in: chars) - DisplayWidth.column(of: start, in: chars) + 1 <= 8)
+        #expect(start == 10)
+        // Moving back left scrolls back.
+        #expect(DisplayWidth.scrollOffset(chars: chars, cursor: 2, width: 8, previous: start) == 2)
+    }
+
+    @Test func typingWideCharactersAndMovingByColumns() {
+        var e = ScriptEditor(lines: ["[Lin] 你好世界", "abcdefghij"])
+        e.moveTo(line: 0)
+        #expect(e.column == 10)
+        e.insert("！👋🏽")
+        #expect(e.currentLine.text == "[Lin] 你好世界！👋🏽")
+        #expect(e.column == 12)                             // 👋🏽 is one character
+        e.moveTo(line: 0, column: 8)                        // before 世: screen column 10
+        e.moveVertically(1)
+        #expect(e.line == 1 && e.column == 10)              // same screen column
+        e.moveTo(line: 1, column: 7)
+        e.moveVertically(-1)
+        #expect(e.column == 6)                              // screen column 7 is inside 你 (6..<8): lands on 你
+        e.deleteForward()
+        #expect(e.currentLine.text == "[Lin] 好世界！👋🏽")
+        e.moveToLineEnd()
+        e.backspace()
+        #expect(e.currentLine.text == "[Lin] 好世界！")
+    }
+
+    @Test func undoRedoGroupsWords() {
+        var e = ScriptEditor(lines: [""])
+        for c in "Hello big world" { e.insert(String(c)) }
+        #expect(e.currentLine.text == "Hello big world")
+        e.undo()
+        #expect(e.currentLine.text == "Hello big ")
+        e.undo()
+        #expect(e.currentLine.text == "Hello ")
+        e.redo()
+        #expect(e.currentLine.text == "Hello big ")
+        e.backspace(); e.backspace(); e.backspace(); e.backspace()
+        #expect(e.currentLine.text == "Hello ")
+        #expect(!e.canRedo)                                 // a new edit ends the redo history
+        e.undo()
+        #expect(e.currentLine.text == "Hello big ")
+        while e.canUndo { e.undo() }
+        #expect(e.currentLine.text == "")
+    }
+
+    @Test func lineOperationsKeepIdsAndUndo() {
+        var e = ScriptEditor(lines: ["one", "two", "three"])
+        let ids = e.lines.map(\.id)
+        e.moveTo(line: 0)
+        e.moveLine(by: 1)
+        #expect(e.lines.map(\.text) == ["two", "one", "three"] && e.line == 1)
+        #expect(e.lines.map(\.id) == [ids[1], ids[0], ids[2]])
+        e.duplicateLine()
+        #expect(e.lines.map(\.text) == ["two", "one", "one", "three"] && e.line == 2)
+        #expect(!ids.contains(e.lines[2].id))
+        e.deleteLine()
+        e.newLine(above: true, text: "zero")
+        #expect(e.lines.map(\.text) == ["two", "one", "zero", "three"])
+        e.moveTo(line: 1, column: 1)
+        e.splitLine()
+        #expect(e.lines.map(\.text) == ["two", "o", "ne", "zero", "three"] && e.line == 2 && e.column == 0)
+        e.backspace()
+        #expect(e.lines.map(\.text) == ["two", "one", "zero", "three"] && e.column == 1)
+        let revision = e.revision
+        for _ in 0..<6 { e.undo() }
+        #expect(e.lines.map(\.text) == ["one", "two", "three"])
+        #expect(e.lines.map(\.id) == ids)
+        #expect(e.revision == revision + 6)
+        e.moveTo(line: 2)
+        e.moveLine(by: 1)                                   // already last: nothing
+        #expect(e.lines.map(\.text) == ["one", "two", "three"])
+    }
+
+    @Test func deletingWordsAndToLineEnds() {
+        var e = ScriptEditor(lines: ["[Mara] Good evening, night owls"])
+        e.moveToLineEnd()
+        e.deleteWordBackward()
+        #expect(e.currentLine.text == "[Mara] Good evening, night ")
+        e.deleteWordBackward()
+        #expect(e.currentLine.text == "[Mara] Good evening, ")
+        e.moveWordLeft()
+        #expect(e.column == 12)
+        e.deleteToLineEnd()
+        #expect(e.currentLine.text == "[Mara] Good ")
+        e.moveTo(line: 0, column: 7)
+        e.deleteToLineStart()
+        #expect(e.currentLine.text == "Good " && e.column == 0)
+        e.moveWordRight()
+        #expect(e.column == 4)
+    }
+
+    @Test func speakerCycling() {
+        var e = ScriptEditor(lines: ["Hello there.", "[SPEAKER1] Hi."])
+        let names = ["Mara", "Theo"]
+        e.moveTo(line: 0, column: 5)
+        e.cycleSpeaker(names)
+        #expect(e.currentLine.text == "[Mara] Hello there." && e.column == 12)
+        e.cycleSpeaker(names)
+        #expect(e.currentLine.text == "[Theo] Hello there.")
+        e.cycleSpeaker(names)
+        #expect(e.currentLine.text == "Hello there." && e.column == 5)
+        e.cycleSpeaker(names, forward: false)
+        #expect(e.currentLine.text == "[Theo] Hello there.")
+        e.moveTo(line: 1)
+        e.cycleSpeaker(names)                                // an unknown tag goes to the first name
+        #expect(e.currentLine.text == "[Mara] Hi.")
+        e.undo()
+        #expect(e.currentLine.text == "[SPEAKER1] Hi.")
+    }
+
+    @Test func insertingTextWithNewlinesAndControls() {
+        var e = ScriptEditor(lines: [])
+        #expect(e.texts == [])
+        e.insert("[A] one\ttwo\u{7}\r\n[B] three")
+        #expect(e.texts == ["[A] one two", "[B] three"])
+        #expect(e.line == 1 && e.column == 9)
+        e.deleteLine(); e.deleteLine()
+        #expect(e.texts == [])
+    }
+}

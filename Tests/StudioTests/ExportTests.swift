@@ -1,0 +1,126 @@
+import Foundation
+import Generation
+import Studio
+import TestSupport
+import Testing
+
+@Suite struct ExportTests {
+    @Test func timestampsRoundToTheMillisecond() {
+        #expect(Subtitles.timestamp(0, ",") == "00:00:00,000")
+        #expect(Subtitles.timestamp(11, ",") == "00:00:00,000")   // 0.458 ms
+        #expect(Subtitles.timestamp(12, ",") == "00:00:00,001")   // 0.5 ms rounds up
+        #expect(Subtitles.timestamp(24_000 * 61 + 12_000, ".") == "00:01:01.500")
+        #expect(Subtitles.timestamp(24_000 * 3_723 + 23_999, ",") == "01:02:04,000")
+    }
+
+    static let entries = Timeline.layout([
+        (line: 0, length: 48_000, speaker: "Mara", text: "Good evening."),
+        (line: 2, length: 36_012, speaker: "Theo", text: "Toast <3 & jam."),
+        (line: 3, length: 12_000, speaker: "Theo", text: ""),
+        (line: 4, length: 24_000, speaker: "Mara", text: "Bye."),
+    ], gap: 9_600)
+
+    @Test func layoutPutsGapsBetweenLines() {
+        #expect(Self.entries.map(\.start) == [0, 57_600, 103_212, 124_812])
+        #expect(Self.entries.map(\.end) == [48_000, 93_612, 115_212, 148_812])
+    }
+
+    @Test func srtIsExact() {
+        #expect(Subtitles.srt(Self.entries) == """
+            1
+            00:00:00,000 --> 00:00:02,000
+            Mara: Good evening.
+
+            2
+            00:00:02,400 --> 00:00:03,901
+            Theo: Toast <3 & jam.
+
+            3
+            00:00:05,201 --> 00:00:06,201
+            Mara: Bye.
+
+
+            """)
+    }
+
+    @Test func vttIsExact() {
+        #expect(Subtitles.vtt(Self.entries) == """
+            WEBVTT
+
+            00:00:00.000 --> 00:00:02.000
+            <v Mara>Good evening.
+
+            00:00:02.400 --> 00:00:03.901
+            <v Theo>Toast &lt;3 &amp; jam.
+
+            00:00:05.201 --> 00:00:06.201
+            <v Mara>Bye.
+
+
+            """)
+    }
+
+    /// The export of a project whose lines have takes: the bytes of the whole-dialogue WAV (header, the takes
+    /// as 16-bit samples, the gap as zeros), the per-line files, subtitles, transcript; lines without a
+    /// take are reported, blank lines skipped.
+    @Test func exportWritesTheDialogue() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("show.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Mara] Hello [laugh] there.", "", "[Theo] No take yet.", "[Theo] Bye!"])
+        project.settings.gap = 0.001  // 24 samples
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        let first: [Float] = [0, 0.5, -0.5, 1, -1, 2, -2, 0.25]
+        let second: [Float] = [0.1, -0.1, 0.00001]
+        for (line, samples) in [(0, first), (3, second)] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("show.export")
+        let report = try DialogueExport.export(planner, name: "show", to: out)
+        #expect(report.lines == 2 && report.missing == [2])
+        #expect(report.files == ["lines/001.wav", "lines/004.wav", "show.srt", "show.txt", "show.vtt", "show.wav"])
+
+        let wav = try Data(contentsOf: out.appendingPathComponent("show.wav"))
+        let samples = first.count + 24 + second.count
+        var expected = Data("RIFF".utf8)
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { expected.append(contentsOf: $0) } }
+        func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { expected.append(contentsOf: $0) } }
+        u32(36 + 2 * samples)
+        expected.append(contentsOf: Array("WAVEfmt ".utf8))
+        u32(16); u16(1); u16(1); u32(24_000); u32(48_000); u16(2); u16(16)
+        expected.append(contentsOf: Array("data".utf8))
+        u32(2 * samples)
+        let pcm: [Int16] = [0, 16384, -16384, 32767, -32767, 32767, -32767, 8192] + Array(repeating: 0, count: 24) + [3277, -3277, 0]
+        for s in pcm { withUnsafeBytes(of: s.littleEndian) { expected.append(contentsOf: $0) } }
+        #expect(wav == expected)
+
+        let line4 = try Data(contentsOf: out.appendingPathComponent("lines/004.wav"))
+        #expect(line4.count == 44 + 6 && line4.suffix(6) == expected.suffix(6))
+        #expect(try String(contentsOf: out.appendingPathComponent("show.txt"), encoding: .utf8)
+            == "[SPEAKER0] Hello [laugh] there.\n[SPEAKER1] No take yet.\n[SPEAKER1] Bye!\n")
+        #expect(try String(contentsOf: out.appendingPathComponent("show.srt"), encoding: .utf8)
+            == "1\n00:00:00,000 --> 00:00:00,000\nMara: Hello there.\n\n2\n00:00:00,001 --> 00:00:00,001\nTheo: Bye!\n\n")
+
+        // "Play from here" is the same layout.
+        let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8]))
+        #expect(stream.snapshot == first + Array(repeating: 0, count: 24) + second)
+        #expect(stream.line(at: 0) == 5 && stream.line(at: 33) == 8)
+    }
+
+    @Test func exportWithoutTakesWritesTheTranscript() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let planner = DialoguePlanner(project: SampleProject.project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: TakeStore(folder: folder.appendingPathComponent("t")),
+                                      fingerprints: ClipFingerprints())
+        let report = try DialogueExport.export(planner, name: "sample", to: folder)
+        #expect(report.files == ["sample.txt"] && report.lines == 0 && report.missing.count == 7)
+        let text = try String(contentsOf: folder.appendingPathComponent("sample.txt"), encoding: .utf8)
+        #expect(text.hasPrefix("[SPEAKER0] Good evening, night owls"))
+        #expect(text.contains("\n[SPEAKER3] 我最喜欢外婆做的葱油饼，又香又脆。\n"))
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Studio
+import TestSupport
+import Testing
+
+@Suite struct FilesTests {
+    @Test func saveIsAtomicAndRemovesTheAutosave() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("show.higgs")
+        var project = SampleProject.project
+        try ProjectFile.save(project, to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == SampleProject.text)
+        #expect(ProjectFile.recovery(for: url) == nil)
+
+        project.script[0] = "[Mara] Edited, not saved."
+        try ProjectFile.autosave(project, for: url)
+        #expect(ProjectFile.autosaveURL(for: url).lastPathComponent == ".show.higgs.autosave")
+        let recovered = try #require(ProjectFile.recovery(for: url))
+        #expect(recovered.project == project)
+        #expect(try ProjectFile.load(url) == SampleProject.project)   // the saved file is untouched
+
+        try ProjectFile.save(project, to: url)
+        #expect(!FileManager.default.fileExists(atPath: ProjectFile.autosaveURL(for: url).path))
+        #expect(try ProjectFile.load(url) == project)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["show.higgs"])
+    }
+
+    @Test func autosaveOfANeverSavedProjectIsRecovered() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("untitled.higgs")
+        try ProjectFile.autosave(SampleProject.project, for: url)
+        #expect(ProjectFile.recovery(for: url)?.project == SampleProject.project)
+        // An autosave equal to the file is not offered.
+        try ProjectFile.save(SampleProject.project, to: url)
+        try ProjectFile.autosave(SampleProject.project, for: url)
+        #expect(ProjectFile.recovery(for: url) == nil)
+        ProjectFile.discardAutosave(for: url)
+    }
+
+    @Test func loadErrorsNameTheFile() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("nope.higgs")
+        #expect(throws: LibraryError("\(missing.path): no such file")) { try ProjectFile.load(missing) }
+        let bad = folder.appendingPathComponent("bad.higgs")
+        try "settings:\n  seed: -1\nscript:\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(throws: ProjectError(file: bad.path, line: 2, "seed must be a whole number >= 0, found '-1'")) {
+            try ProjectFile.load(bad)
+        }
+        try Data([0xff, 0xfe, 0x00]).write(to: bad)
+        #expect(throws: LibraryError("\(bad.path): not UTF-8 text")) { try ProjectFile.load(bad) }
+    }
+
+    @Test func atomicWriteReplacesWholeFiles() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("f.txt")
+        try AtomicFile.write(Data("first".utf8), to: url)
+        try AtomicFile.write(Data("second, longer".utf8), to: url, durable: false)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second, longer")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["f.txt"])
+        #expect(throws: LibraryError.self) { try AtomicFile.write(Data(), to: folder.appendingPathComponent("no/such/dir")) }
+    }
+
+    @Test func engineLocationPrefersFlagsThenEnvironment() {
+        let env = ["HOME": "/home/ann", "HIGGS_MODEL": "~/m", "HIGGS_AUDIO_TOKENIZER": ""]
+        let a = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(a.model.path == "/home/ann/m" && a.modelSource == .environment)
+        #expect(a.audioTokenizer.path == "/home/ann/models/higgs-audio-v2-tokenizer" && a.audioTokenizerSource == .defaultFolder)
+        let b = EngineLocation(modelFlag: "/x/model", audioTokenizerFlag: "/x/tok", environment: env)
+        #expect(b.model.path == "/x/model" && b.modelSource == .flag && b.audioTokenizerSource == .flag)
+        let missing = b.missing
+        #expect(missing.count == 2)
+        #expect(missing[0] == "the model in /x/model (from --model)")
+        #expect(missing[1] == "the audio tokenizer in /x/tok (from --audio-tokenizer)")
+        #expect(a.missing[1] == "the audio tokenizer in ~/models/higgs-audio-v2-tokenizer "
+            + "(the default; set --audio-tokenizer or $HIGGS_AUDIO_TOKENIZER)")
+        #expect(b.unavailableReason?.hasPrefix("No model to generate with: looked for the model in /x/model (from --model) and ") == true)
+    }
+
+    @Test func keyMapCoversEveryActionOnce() {
+        let bound = Set(KeyMap.bindings.map(\.action))
+        #expect(bound == Set(StudioAction.allCases))
+        for context in KeyContext.allCases {
+            let keys = KeyMap.bindings.filter { $0.context == context }.flatMap(\.keys)
+            #expect(Set(keys).count == keys.count, "a key bound twice in \(context)")
+        }
+        // Typing in a line never triggers a command letter; the global keys still work there.
+        #expect(KeyMap.action(for: .char("q"), in: .editing) == nil)
+        #expect(KeyMap.action(for: .char("?"), in: .editing) == nil)
+        #expect(KeyMap.action(for: .ctrl("s"), in: .editing) == .save)
+        #expect(KeyMap.action(for: .function(1), in: .cast) == .help)
+        #expect(KeyMap.action(for: .char("?"), in: .script) == .help)
+        #expect(KeyMap.action(for: .enter, in: .editing) == .splitLine)
+        let helpRows = KeyMap.helpSections.flatMap(\.rows).count
+        #expect(helpRows >= KeyMap.bindings.count)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Studio
+import TestSupport
+import Testing
+
+/// The queue's jobs here are closures whose behaviour is what is tested: they record when they run, block
+/// on semaphores, report progress, fail.
+@Suite struct QueueTests {
+    final class Log: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    @Test func jobsRunInOrderOneAtATime() {
+        let queue = JobQueue<Int, Int, String>(name: "test")
+        let log = Log()
+        let gate = DispatchSemaphore(value: 0)
+        queue.enqueue(0) { _ in gate.wait(); log.add("start 0"); log.add("end 0"); return "zero" }
+        for i in 1...4 {
+            queue.enqueue(i) { _ in log.add("start \(i)"); log.add("end \(i)"); return "\(i)" }
+        }
+        #expect(queue.queued == [1, 2, 3, 4] || queue.queued == [0, 1, 2, 3, 4])
+        // A job already queued is not queued twice.
+        #expect(!queue.enqueue(3) { _ in "again" })
+        gate.signal()
+        #expect(queue.waitUntilIdle(timeout: 10))
+        #expect(log.all == (0...4).flatMap { ["start \($0)", "end \($0)"] })
+        #expect(queue.state(0) == .done("zero") && queue.state(3) == .done("3"))
+    }
+
+    @Test func cancellingQueuedAndRunningJobs() {
+        let queue = JobQueue<String, Int, Int>(name: "test")
+        let log = Log()
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        queue.enqueue("long") { control in
+            started.signal()
+            release.wait()
+            log.add("long saw cancel: \(control.isCancelled())")
+            if control.isCancelled() { throw CancellationError() }
+            return 1
+        }
+        queue.enqueue("next") { _ in log.add("next ran"); return 2 }
+        queue.enqueue("dropped") { _ in log.add("dropped ran"); return 3 }
+        started.wait()
+        #expect(queue.running == "long")
+        #expect(queue.state("long") == .running(nil))
+        queue.cancel("dropped")
+        #expect(queue.state("dropped") == .cancelled)
+        queue.cancel("long")
+        release.signal()
+        #expect(queue.waitUntilIdle(timeout: 10))
+        #expect(log.all == ["long saw cancel: true", "next ran"])
+        #expect(queue.state("long") == .cancelled)
+        #expect(queue.state("next") == .done(2))
+    }
+
+    @Test func cancelAllStopsEverything() {
+        let queue = JobQueue<Int, Int, Int>(name: "test")
+        let started = DispatchSemaphore(value: 0)
+        let log = Log()
+        queue.enqueue(0) { control in
+            started.signal()
+            while !control.isCancelled() { usleep(1000) }
+            throw CancellationError()
+        }
+        for i in 1...3 { queue.enqueue(i) { _ in log.add("\(i)"); return i } }
+        started.wait()
+        queue.cancelAll()
+        #expect(queue.waitUntilIdle(timeout: 10))
+        #expect(log.all.isEmpty)
+        #expect((0...3).allSatisfy { queue.state($0) == .cancelled })
+        // The queue still works afterwards.
+        queue.enqueue(9) { _ in 9 }
+        #expect(queue.waitUntilIdle(timeout: 10) && queue.state(9) == .done(9))
+    }
+
+    @Test func stoppedQueueTakesNoMoreJobs() {
+        let queue = JobQueue<Int, Int, Int>(name: "test")
+        queue.enqueue(1) { _ in 1 }
+        #expect(queue.waitUntilIdle(timeout: 10))
+        queue.stop()
+        #expect(!queue.enqueue(2) { _ in 2 })
+        #expect(queue.state(2) == nil && queue.state(1) == .done(1))
+    }
+
+    @Test func progressAndFailuresArePublished() {
+        let queue = JobQueue<Int, Int, Int>(name: "test")
+        let reported = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        queue.enqueue(1) { control in
+            control.report(12)
+            reported.signal()
+            release.wait()
+            throw LibraryError("the engine ran out of memory")
+        }
+        reported.wait()
+        #expect(queue.state(1) == .running(12))
+        let before = queue.version
+        release.signal()
+        #expect(queue.waitUntilIdle(timeout: 10))
+        #expect(queue.state(1) == .failed("the engine ran out of memory"))
+        #expect(queue.version > before)
+        queue.forget(1)
+        #expect(queue.state(1) == nil)
+    }
+
+    /// The studio's queue on a project: without an engine a line fails with where the model was looked
+    /// for; a line whose take exists for exactly its inputs is done from the store, generating nothing.
+    @Test func generationQueueWithoutEngine() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder)
+        let project = Project(cast: [CastMember(name: "A", voice: .automatic)], script: ["[A] One.", "[A] Two.", "[Nobody] Three."])
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        let plan = try #require(planner.plan(line: 1))
+        let stored = try store.add(TakeTests.take(frames: 2, value: 0.3), key: plan.key!, seed: 42, reseeded: false,
+                                   line: plan.identity, transcript: plan.transcript, engine: "x")
+        let message = "no model: looked in ~/models/higgs-audio-v2-generation-3B-base"
+        let queue = GenerationQueue(takes: store, engine: EngineHandle(.unavailable(message)),
+                                    document: { DocumentSnapshot(planner: planner, lineIDs: [10, 11, 12]) })
+        queue.generate([10, 11, 12, 13])
+        #expect(queue.jobs.waitUntilIdle(timeout: 10))
+        #expect(queue.state(.line(10)) == .failed(message))
+        #expect(queue.state(.line(11)) == .done(.take(stored, cached: true)))
+        #expect(queue.state(.line(12)) == .failed("speaker 'Nobody' is not in the cast (add them in the cast panel)"))
+        #expect(queue.state(.line(13)) == .failed("the line was deleted"))
+        // Regenerating with a new seed always needs the engine.
+        queue.generate([11], reseed: true)
+        #expect(queue.jobs.waitUntilIdle(timeout: 10))
+        #expect(queue.state(.line(11)) == .failed(message))
+    }
+
+    @Test func audioStreamGrowsWhileRead() {
+        let stream = AudioStream()
+        var buffer = [Float](repeating: 0, count: 4)
+        stream.append([1, 2, 3])
+        var r = buffer.withUnsafeMutableBufferPointer { stream.read(from: 0, into: $0) }
+        #expect(r.count == 3 && !r.ended && buffer[0..<3] == [1, 2, 3])
+        r = buffer.withUnsafeMutableBufferPointer { stream.read(from: 3, into: $0) }
+        #expect(r.count == 0 && !r.ended)
+        stream.markLine(7)
+        stream.append([4, 5])
+        stream.finish()
+        r = buffer.withUnsafeMutableBufferPointer { stream.read(from: 3, into: $0) }
+        #expect(r.count == 2 && r.ended && buffer[0..<2] == [4, 5])
+        #expect(stream.line(at: 1) == nil && stream.line(at: 4) == 7)
+    }
+}
