@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Prompt
 import Studio
 
 /// The cast panel, the scene panel and the settings dialog.

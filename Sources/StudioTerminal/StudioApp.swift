@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Playback
 import Studio
 
@@ -97,7 +98,7 @@ final class StudioApp {
             editor = ScriptEditor(lines: project.script)
         } else {
             guard url.pathExtension == "higgs" || options.projectPath == nil else {
-                throw LibraryError("\(url.path): no such file (a new project needs a name ending in .higgs)")
+                throw StudioError("\(url.path): no such file (a new project needs a name ending in .higgs)")
             }
             let project = options.projectPath == nil ? SampleProject.project : Project(script: [])
             header = project

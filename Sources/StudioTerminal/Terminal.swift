@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import Prompt
 import Studio
 
 /// The curses terminal: set up and restored on every way out (normal quit, thrown errors, SIGTERM, SIGINT
@@ -23,7 +24,7 @@ final class Terminal {
     func start() throws {
         Signals.install()
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw LibraryError("the studio needs a terminal (stdin and stdout are not a TTY)")
+            throw StudioError("the studio needs a terminal (stdin and stdout are not a TTY)")
         }
         Signals.saveTerminalModes()
         // Library messages (ALSA, BLAS) must not scribble over the screen: stderr goes to a log meanwhile.
@@ -36,7 +37,7 @@ final class Terminal {
         }
         guard initscr() != nil else {
             restoreStderr()
-            throw LibraryError("cannot initialise the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
+            throw StudioError("cannot initialise the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset"))")
         }
         active = true
         raw()

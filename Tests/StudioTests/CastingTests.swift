@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Studio
 import TestSupport
 import Testing
@@ -56,7 +57,7 @@ import Testing
         let scenes = SceneLibrary(folder: root.appendingPathComponent("Scenes"))
         #expect(scenes.scenes.count >= 6)
         #expect(try scenes.text(for: sample.scene)?.isEmpty == false)
-        #expect(throws: LibraryError.self) { try scenes.text(for: .named("moon_base")) }
+        #expect(throws: StudioError.self) { try scenes.text(for: .named("moon_base")) }
     }
 
     @Test func clipFolderLayout() throws {
@@ -76,10 +77,10 @@ import Testing
     }
 
     @Test func badProfileFiles() {
-        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
-        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }
-        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: [x]\n") }
-        #expect(throws: LibraryError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: \"unterminated\n") }
+        #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
+        #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }
+        #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: [x]\n") }
+        #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles:\n  a: \"unterminated\n") }
     }
 
     @Test func voiceSlotsReadAndWrite() {

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Generation
 import Studio
 import TestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Studio
 import TestSupport
 import Testing
@@ -43,14 +44,14 @@ import Testing
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = folder.appendingPathComponent("nope.higgs")
-        #expect(throws: LibraryError("\(missing.path): no such file")) { try ProjectFile.load(missing) }
+        #expect(throws: StudioError("\(missing.path): no such file")) { try ProjectFile.load(missing) }
         let bad = folder.appendingPathComponent("bad.higgs")
         try "settings:\n  seed: -1\nscript:\n".write(to: bad, atomically: true, encoding: .utf8)
         #expect(throws: ProjectError(file: bad.path, line: 2, "seed must be a whole number >= 0, found '-1'")) {
             try ProjectFile.load(bad)
         }
         try Data([0xff, 0xfe, 0x00]).write(to: bad)
-        #expect(throws: LibraryError("\(bad.path): not UTF-8 text")) { try ProjectFile.load(bad) }
+        #expect(throws: StudioError("\(bad.path): not UTF-8 text")) { try ProjectFile.load(bad) }
     }
 
     @Test func atomicWriteReplacesWholeFiles() throws {
@@ -61,7 +62,7 @@ import Testing
         try AtomicFile.write(Data("second, longer".utf8), to: url, durable: false)
         #expect(try String(contentsOf: url, encoding: .utf8) == "second, longer")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["f.txt"])
-        #expect(throws: LibraryError.self) { try AtomicFile.write(Data(), to: folder.appendingPathComponent("no/such/dir")) }
+        #expect(throws: StudioError.self) { try AtomicFile.write(Data(), to: folder.appendingPathComponent("no/such/dir")) }
     }
 
     @Test func engineLocationPrefersFlagsThenEnvironment() {

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Studio
 import TestSupport
 import Testing
@@ -94,7 +95,7 @@ import Testing
             control.report(12)
             reported.signal()
             release.wait()
-            throw LibraryError("the engine ran out of memory")
+            throw StudioError("the engine ran out of memory")
         }
         reported.wait()
         #expect(queue.state(1) == .running(12))

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Generation
 import Studio
 import TestSupport
@@ -105,7 +106,7 @@ import Testing
         #expect(json["num_codebooks"] as? Int == 2)
         #expect(json["codes"] as? [[Int]] == [[1, 2], [3, 4]])
         #expect(try CodesFile.decode(data, file: "x") == [chunk])
-        #expect(throws: LibraryError.self) { try CodesFile.decode(Data("{\"codes\": [[1], [2, 3]]}".utf8), file: "x") }
+        #expect(throws: StudioError.self) { try CodesFile.decode(Data("{\"codes\": [[1], [2, 3]]}".utf8), file: "x") }
     }
 
     @Test func planningUsesChosenTakesOfPreviousLinesAsContext() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// A studio project: what a `*.higgs` file holds. The takes live beside it (`NAME.takes/`), not in it,
 /// so the file stays small, readable and diff-friendly.
@@ -41,47 +42,6 @@ public struct CastMember: Equatable, Sendable {
     public init(name: String, voice: VoiceSlot) {
         self.name = name
         self.voice = voice
-    }
-}
-
-/// Where a speaker's voice comes from, in the reference's `voice_prompts` terms.
-public enum VoiceSlot: Equatable, Hashable, Sendable, CustomStringConvertible {
-    /// The model picks a voice (the reference's default system message).
-    case automatic
-    /// A reference clip: `Voices/NAME.wav` with its transcript `Voices/NAME.txt`.
-    case clip(String)
-    /// A description from `Voices/profile.yaml`'s `profiles:` map.
-    case profile(String)
-
-    /// As written in a project file: `auto`, `NAME` or `profile:NAME`.
-    public var description: String {
-        switch self {
-        case .automatic: return "auto"
-        case .clip(let name): return name
-        case .profile(let name): return "profile:\(name)"
-        }
-    }
-
-    /// Reads the written form; nil when it is not a valid slot.
-    public init?(written text: String) {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        if text == "auto" {
-            self = .automatic
-        } else if text.hasPrefix("profile:") {
-            let name = String(text.dropFirst("profile:".count)).trimmingCharacters(in: .whitespaces)
-            guard VoiceSlot.isValidName(name) else { return nil }
-            self = .profile(name)
-        } else {
-            guard VoiceSlot.isValidName(text) else { return nil }
-            self = .clip(text)
-        }
-    }
-
-    /// Clip and profile names: what a file name or a YAML key can hold without quoting.
-    public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy {
-            CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)
-        } && !name.hasPrefix(".")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// A problem in a project file, at a line. `description` is `file:line: problem`.
 public struct ProjectError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -188,7 +189,7 @@ public enum ProjectFormat {
         do {
             try parseSetting(key: key, value: value, into: &settings, at: 0) { ProjectError(file: "", line: $0 + 1, $1) }
         } catch let error as ProjectError {
-            throw LibraryError(error.problem)
+            throw StudioError(error.problem)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +49,7 @@ public enum AtomicFile {
         }
     }
 
-    static func fileError(_ url: URL, _ what: String) -> LibraryError {
-        LibraryError("\(url.path): \(what): \(String(cString: strerror(errno)))")
+    static func fileError(_ url: URL, _ what: String) -> StudioError {
+        StudioError("\(url.path): \(what): \(String(cString: strerror(errno)))")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// Opening, saving and autosaving a project file.
 ///
@@ -18,9 +19,9 @@ public enum ProjectFile {
     static func readText(_ url: URL) throws -> String {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            throw LibraryError("\(url.path): \(exists ? "cannot read the file" : "no such file")")
+            throw StudioError("\(url.path): \(exists ? "cannot read the file" : "no such file")")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw LibraryError("\(url.path): not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw StudioError("\(url.path): not UTF-8 text") }
         return text
     }
 

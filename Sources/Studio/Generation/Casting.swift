@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// Who speaks each line and with which voice: named speakers mapped to `[SPEAKERn]` tags (cast member `i`
 /// is `SPEAKERi`), lines without a tag continuing the previous speaker, voices checked against the library.

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Generation
 
 /// Everything known about one script line before generating it: its request, its context, its key, its takes.
@@ -130,8 +131,8 @@ extension DialoguePlanner {
     /// A request that speaks `text` in one voice alone (a single-voice prompt, as the reference builds it for
     /// one `--ref-audio`), with the project's scene and settings and no context.
     public func auditionRequest(voice: VoiceSlot, library: VoiceLibrary, text: String) throws -> LineRequest {
-        if let problem = library.problem(with: voice) { throw LibraryError(problem) }
-        if let problem = setupProblem { throw LibraryError(problem) }
+        if let problem = library.problem(with: voice) { throw StudioError(problem) }
+        if let problem = setupProblem { throw StudioError(problem) }
         let resolved: ResolvedVoice
         switch voice {
         case .automatic: resolved = .automatic

@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// Where the studio looks for the two checkpoints: a flag, else an environment variable, else a default
 /// folder under the home directory.
@@ -137,7 +138,7 @@ public final class EngineHandle: @unchecked Sendable {
         while true {
             switch current {
             case .ready(let s): return s
-            case .unavailable(let why), .failed(let why): throw LibraryError(why)
+            case .unavailable(let why), .failed(let why): throw StudioError(why)
             case .loading:
                 if isCancelled() { throw CancellationError() }
                 _ = condition.wait(until: Date().addingTimeInterval(0.2))

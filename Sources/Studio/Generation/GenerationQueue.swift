@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// What the generation worker reads when a job starts: the document as it is now (the screen publishes a
 /// new one after every edit) and the stable ids of its lines.
@@ -98,12 +99,12 @@ public final class GenerationQueue: @unchecked Sendable {
 
     private func runLine(_ id: Int, reseed: Bool, control: Jobs.Control) throws -> GenerationOutcome {
         let snapshot = document()
-        guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw LibraryError("the line was deleted") }
+        guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
         let seed: UInt64? = reseed ? UInt64.random(in: 0...UInt64(UInt32.max)) : nil
-        guard let plan = planner.plan(line: index, seed: seed) else { throw LibraryError("the line is blank") }
-        if let problem = plan.problem { throw LibraryError(problem) }
-        guard let request = plan.request, let key = plan.key else { throw LibraryError("the line cannot be planned") }
+        guard let plan = planner.plan(line: index, seed: seed) else { throw StudioError("the line is blank") }
+        if let problem = plan.problem { throw StudioError(problem) }
+        guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
 
         if !reseed && takes.hasTake(key) {
             try takes.choose(key, line: plan.identity, transcript: plan.transcript, adopting: takes.info(for: key))

@@ -1,5 +1,6 @@
 import Foundation
 import Generation
+import Prompt
 
 /// What the studio needs from the generation engine: speak one script line, given the lines before it.
 ///
@@ -71,15 +72,6 @@ public struct LineRequest: Equatable, Hashable, Sendable {
         self.sampling = sampling
         self.seed = seed
     }
-}
-
-/// A voice slot with what the prompt needs from it.
-public enum ResolvedVoice: Equatable, Hashable, Sendable {
-    case automatic
-    /// A reference clip: the engine encodes `audio` with the audio tokenizer; `transcript` is its text.
-    case clip(name: String, audio: URL, transcript: String)
-    /// A voice description (goes into the system message as `SPEAKERi: description`).
-    case profile(name: String, description: String)
 }
 
 /// The sampling settings of the reference CLI.

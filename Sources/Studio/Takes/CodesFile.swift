@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 import Generation
 
 /// The codes file of `higgs generate --codes-out`: `{"frame_rate": 25, "num_codebooks": 8, "codes": [[...] x 8],
@@ -38,11 +39,11 @@ public enum CodesFile {
     /// Reads the chunks of a codes file; `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws -> [Chunk] {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw LibraryError("\(file): not a codes file (invalid JSON)")
+            throw StudioError("\(file): not a codes file (invalid JSON)")
         }
         func codes(_ value: Any?) throws -> AudioCodes {
             guard let rows = value as? [[NSNumber]], !rows.isEmpty, let codes = try? AudioCodes(rows: rows.map { $0.map(\.intValue) })
-            else { throw LibraryError("\(file): codes must be equal-length rows of integers") }
+            else { throw StudioError("\(file): codes must be equal-length rows of integers") }
             return codes
         }
         guard let chunks = root["chunks"] as? [[String: Any]] else {

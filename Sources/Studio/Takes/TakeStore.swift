@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Prompt
 import Generation
 
 /// One generated take of a line, as its line index records it.
@@ -128,9 +129,9 @@ public final class TakeStore: @unchecked Sendable {
     /// The take's codes.
     public func codes(_ key: String) throws -> AudioCodes {
         let url = codesURL(key)
-        guard let data = try? Data(contentsOf: url) else { throw LibraryError("\(url.path): cannot read the take's codes") }
+        guard let data = try? Data(contentsOf: url) else { throw StudioError("\(url.path): cannot read the take's codes") }
         guard let chunk = try CodesFile.decode(data, file: url.path).first else {
-            throw LibraryError("\(url.path): no chunk in the codes file")
+            throw StudioError("\(url.path): no chunk in the codes file")
         }
         return chunk.codes
     }

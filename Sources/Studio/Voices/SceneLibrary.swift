@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// Scene descriptions: `Scenes/NAME.txt`, each a paragraph telling the model where the audio is recorded.
 public struct SceneLibrary: Sendable {
@@ -45,7 +46,7 @@ public struct SceneLibrary: Sendable {
         case .named(let name):
             guard let scene = scene(named: name) else {
                 let known = scenes.map(\.name).joined(separator: ", ")
-                throw LibraryError("no scene '\(name)' in \(folder.path)" + (known.isEmpty ? "" : " (scenes: \(known))"))
+                throw StudioError("no scene '\(name)' in \(folder.path)" + (known.isEmpty ? "" : " (scenes: \(known))"))
             }
             return scene.text
         }

@@ -1,6 +1,57 @@
 import Foundation
 import Yams
 
+/// Where a speaker's voice comes from, in the reference's `voice_prompts` terms.
+public enum VoiceSlot: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The model picks a voice (the reference's default system message).
+    case automatic
+    /// A reference clip: `Voices/NAME.wav` with its transcript `Voices/NAME.txt`.
+    case clip(String)
+    /// A description from `Voices/profile.yaml`'s `profiles:` map.
+    case profile(String)
+
+    /// As written in a project file: `auto`, `NAME` or `profile:NAME`.
+    public var description: String {
+        switch self {
+        case .automatic: return "auto"
+        case .clip(let name): return name
+        case .profile(let name): return "profile:\(name)"
+        }
+    }
+
+    /// Reads the written form; nil when it is not a valid slot.
+    public init?(written text: String) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text == "auto" {
+            self = .automatic
+        } else if text.hasPrefix("profile:") {
+            let name = String(text.dropFirst("profile:".count)).trimmingCharacters(in: .whitespaces)
+            guard VoiceSlot.isValidName(name) else { return nil }
+            self = .profile(name)
+        } else {
+            guard VoiceSlot.isValidName(text) else { return nil }
+            self = .clip(text)
+        }
+    }
+
+    /// Clip and profile names: what a file name or a YAML key can hold without quoting.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "_-.".unicodeScalars.contains($0)
+        } && !name.hasPrefix(".")
+    }
+}
+
+/// A voice slot with what the prompt needs from it.
+public enum ResolvedVoice: Equatable, Hashable, Sendable {
+    case automatic
+    /// A reference clip: the engine encodes `audio` with the audio tokenizer; `transcript` is its text.
+    case clip(name: String, audio: URL, transcript: String)
+    /// A voice description (goes into the system message as `SPEAKERi: description`).
+    case profile(name: String, description: String)
+}
+
+
 /// The voices a cast can use, from a folder in the reference's `voice_prompts` layout:
 /// `NAME.wav` + `NAME.txt` (a clip and its transcript) and `profile.yaml` (a top-level `profiles:` map
 /// of voice descriptions).
@@ -64,17 +115,17 @@ public struct VoiceLibrary: Sendable {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw LibraryError("not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+            throw PromptError("not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
         }
-        guard let root = node?.mapping else { throw LibraryError("expected a top-level `profiles:` map") }
-        guard let map = root["profiles"]?.mapping else { throw LibraryError("no top-level `profiles:` map") }
+        guard let root = node?.mapping else { throw PromptError("expected a top-level `profiles:` map") }
+        guard let map = root["profiles"]?.mapping else { throw PromptError("no top-level `profiles:` map") }
         var out: [Profile] = []
         for (key, value) in map {
             guard let name = key.string, VoiceSlot.isValidName(name) else {
-                throw LibraryError("profile name '\(key.string ?? "?")' is not a plain name")
+                throw PromptError("profile name '\(key.string ?? "?")' is not a plain name")
             }
             guard let text = value.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw LibraryError("profile '\(name)' needs a text description")
+                throw PromptError("profile '\(name)' needs a text description")
             }
             out.append(Profile(name: name, description: text.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
@@ -95,7 +146,7 @@ public struct VoiceLibrary: Sendable {
     public func clipTranscript(_ name: String) throws -> String {
         let url = folder.appendingPathComponent("\(name).txt")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw LibraryError("\(url.path): cannot read the clip's transcript")
+            throw PromptError("\(url.path): cannot read the clip's transcript")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -117,7 +168,3 @@ public struct VoiceLibrary: Sendable {
     }
 }
 
-public struct LibraryError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

@@ -1,1 +1,0 @@
-// Transcript normalisation, chunking and ChatML prompt building land here.
