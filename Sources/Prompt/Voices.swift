@@ -127,7 +127,9 @@ public struct VoiceLibrary: Sendable {
             guard let text = value.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw PromptError("profile '\(name)' needs a text description")
             }
-            out.append(Profile(name: name, description: text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            // Kept as YAML gives it (a `|` block keeps its final newline): the reference puts it in the
+            // system message unchanged.
+            out.append(Profile(name: name, description: text))
         }
         return out
     }
@@ -146,9 +148,30 @@ public struct VoiceLibrary: Sendable {
     public func clipTranscript(_ name: String) throws -> String {
         let url = folder.appendingPathComponent("\(name).txt")
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw PromptError("\(url.path): cannot read the clip's transcript")
+            throw PromptError("\(url.path): cannot read the voice clip's transcript")
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return PythonText.strip(text)
+    }
+
+    /// What the prompt needs of `slot`; an unknown voice or unreadable transcript is an error naming it.
+    public func resolve(_ slot: VoiceSlot) throws -> ResolvedVoice {
+        if let problem = problem(with: slot) { throw PromptError(problem) }
+        switch slot {
+        case .automatic: return .automatic
+        case .profile(let name): return .profile(name: name, description: profile(named: name)!.description)
+        case .clip(let name): return .clip(name: name, audio: clipAudio(name), transcript: try clipTranscript(name))
+        }
+    }
+
+    /// The reference CLI's `--ref-audio` list (`belinda,profile:narrator`, ...), resolved in order.
+    public func resolve(list: String) throws -> [ResolvedVoice] {
+        try list.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            let text = String(item)
+            guard let slot = VoiceSlot(written: text), slot != .automatic else {
+                throw PromptError("'\(text)' in --ref-audio is not a voice name or profile:NAME")
+            }
+            return try resolve(slot)
+        }
     }
 
     /// Why `slot` cannot be used, or nil. The message names the voice and where it was looked for.

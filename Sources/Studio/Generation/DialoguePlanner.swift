@@ -131,15 +131,9 @@ extension DialoguePlanner {
     /// A request that speaks `text` in one voice alone (a single-voice prompt, as the reference builds it for
     /// one `--ref-audio`), with the project's scene and settings and no context.
     public func auditionRequest(voice: VoiceSlot, library: VoiceLibrary, text: String) throws -> LineRequest {
-        if let problem = library.problem(with: voice) { throw StudioError(problem) }
         if let problem = setupProblem { throw StudioError(problem) }
         let resolved: ResolvedVoice
-        switch voice {
-        case .automatic: resolved = .automatic
-        case .profile(let name): resolved = .profile(name: name, description: library.profile(named: name)?.description ?? "")
-        case .clip(let name):
-            resolved = .clip(name: name, audio: library.clipAudio(name), transcript: try library.clipTranscript(name))
-        }
+        do { resolved = try library.resolve(voice) } catch { throw StudioError("\(error)") }
         return LineRequest(transcript: text, speaker: nil, voices: voice == .automatic ? [] : [resolved], speakerTags: [],
                            scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed)
     }

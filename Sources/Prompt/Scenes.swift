@@ -1,11 +1,15 @@
 import Foundation
-import Prompt
 
 /// Scene descriptions: `Scenes/NAME.txt`, each a paragraph telling the model where the audio is recorded.
 public struct SceneLibrary: Sendable {
     public struct Scene: Equatable, Sendable {
         public var name: String
         public var text: String
+
+        public init(name: String, text: String) {
+            self.name = name
+            self.text = text
+        }
     }
 
     public let folder: URL
@@ -20,7 +24,7 @@ public struct SceneLibrary: Sendable {
             .compactMap { name in
                 guard let text = try? String(contentsOf: folder.appendingPathComponent("\(name).txt"), encoding: .utf8)
                 else { return nil }
-                return Scene(name: name, text: text.trimmingCharacters(in: .whitespacesAndNewlines))
+                return Scene(name: name, text: PythonText.strip(text))
             }
     }
 
@@ -38,17 +42,19 @@ public struct SceneLibrary: Sendable {
 
     public func scene(named name: String) -> Scene? { scenes.first { $0.name == name } }
 
-    /// The text given to the model for a choice (nil for none); an unknown name is an error naming it.
-    public func text(for choice: SceneChoice) throws -> String? {
-        switch choice {
-        case .none: return nil
-        case .inline(let text): return text
-        case .named(let name):
-            guard let scene = scene(named: name) else {
-                let known = scenes.map(\.name).joined(separator: ", ")
-                throw StudioError("no scene '\(name)' in \(folder.path)" + (known.isEmpty ? "" : " (scenes: \(known))"))
+    /// The scene text for a `--scene-prompt` argument: a scene name of this library, else a file, else
+    /// an error naming both places looked at; `empty` (as in the reference CLI) means no scene.
+    public func resolve(_ argument: String) throws -> String? {
+        if argument == "empty" || argument.isEmpty { return nil }
+        if let scene = scene(named: argument) { return scene.text }
+        let file = URL(fileURLWithPath: argument)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), !isFolder.boolValue {
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+                throw PromptError("\(file.path): cannot read the scene (not UTF-8 text?)")
             }
-            return scene.text
+            return PythonText.strip(text)
         }
+        throw PromptError("no scene '\(argument)' in \(folder.path), and no such file")
     }
 }
