@@ -74,6 +74,8 @@ let package = Package(
         .testTarget(name: "TransformerTests", dependencies: ["TestSupport", "Transformer", "Checkpoint"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Engine"]),
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
+        .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Prompt", "Generation", "Transformer"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).

@@ -37,6 +37,8 @@ public struct GenerationContext: Equatable, Sendable {
     public let messages: [ChatMessage]
     /// The clips whose codes the prompt needs, in the order their audio appears.
     public let clips: [String]
+    /// The voices it was built from.
+    public let voices: [ResolvedVoice]
 
     static let instruction = "Generate audio following instruction."
     static let multiSpeakerInstruction = """
@@ -103,6 +105,7 @@ public struct GenerationContext: Equatable, Sendable {
         }
         self.messages = messages
         self.clips = clips
+        self.voices = voices
     }
 
     /// The conversation for generating `chunk` after the given earlier chunks (their texts, oldest

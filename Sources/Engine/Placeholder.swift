@@ -1,1 +1,0 @@
-// The pipeline from script to PCM lands here.
