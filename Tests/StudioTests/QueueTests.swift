@@ -22,7 +22,8 @@ import Testing
         for i in 1...4 {
             queue.enqueue(i) { _ in log.add("start \(i)"); log.add("end \(i)"); return "\(i)" }
         }
-        #expect(queue.queued == [1, 2, 3, 4] || queue.queued == [0, 1, 2, 3, 4])
+        let waiting = queue.queued
+        #expect(waiting == [1, 2, 3, 4] || waiting == [0, 1, 2, 3, 4], "\(waiting)")
         // A job already queued is not queued twice.
         #expect(!queue.enqueue(3) { _ in "again" })
         gate.signal()
