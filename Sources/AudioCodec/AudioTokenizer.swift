@@ -1,0 +1,152 @@
+import AudioIO
+import Checkpoint
+import Foundation
+import Kernels
+
+/// Higgs Audio v2's audio tokenizer: 24 kHz audio to 8 codebooks of codes at 25 frames per
+/// second and back, from the published `config.json` + `model.pth` (a `torch.save` state dict).
+///
+/// The decoder (codes -> audio) loads at once; the encoder (audio -> codes, with its HuBERT
+/// semantic model) loads on the first `encode`, since playback never needs it.
+public final class AudioTokenizer: @unchecked Sendable {
+    public let configuration: TokenizerConfiguration
+    let weights: TensorStore
+    let quantizer: ResidualVectorQuantizer
+    let postProjection: Dense  // fc_post2: quantizer width -> D
+    let decoder: AcousticDecoder
+    private let encoderLock = NSLock()
+    private var loadedEncoder: TokenizerEncoder?
+
+    public static let configFileName = "config.json"
+    public static let weightsFileName = "model.pth"
+
+    /// Opens a tokenizer folder (`config.json`, `model.pth`).
+    public convenience init(folder: URL) throws {
+        let config = try TokenizerConfiguration.read(folder.appendingPathComponent(Self.configFileName))
+        let weightsURL = folder.appendingPathComponent(Self.weightsFileName)
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            throw CheckpointError(url: weightsURL, "file not found (the tokenizer folder needs config.json and model.pth)")
+        }
+        try self.init(configuration: config, weights: try TorchArchive(url: weightsURL))
+    }
+
+    /// A tokenizer over any tensor store in the published key layout.
+    public init(configuration: TokenizerConfiguration, weights: TensorStore) throws {
+        self.configuration = configuration
+        self.weights = weights
+        let reader = WeightReader(store: weights)
+        quantizer = try ResidualVectorQuantizer(reader, count: configuration.codebookCount, codebookSize: configuration.codebookSize)
+        if let dimension = configuration.codebookDimension, dimension != quantizer.codebookDimension {
+            throw reader.fail("codebook entries have width \(quantizer.codebookDimension), config.json says codebook_dim \(dimension)")
+        }
+        postProjection = try Dense(reader, "fc_post2", inFeatures: quantizer.dimension)
+        guard postProjection.outFeatures == configuration.latentChannels else {
+            throw reader.fail("fc_post2 gives \(postProjection.outFeatures) channels, config.json says D = \(configuration.latentChannels)")
+        }
+        decoder = try AcousticDecoder(reader, latentChannels: configuration.latentChannels, ratios: configuration.ratios)
+    }
+
+    public var sampleRate: Int { configuration.sampleRate }
+    public var frameRate: Int { configuration.frameRate }
+    public var samplesPerFrame: Int { configuration.samplesPerFrame }
+    public var codebookCount: Int { configuration.codebookCount }
+    public var codebookSize: Int { configuration.codebookSize }
+
+    // MARK: Decoding
+
+    /// Frames the decoder sees at once when decoding a whole sequence: bounds memory, and
+    /// the streaming decoder makes the pieces join exactly.
+    static let decodeChunkFrames = 64
+
+    /// The waveform of `codes`: `samplesPerFrame` samples per frame at `sampleRate`.
+    public func decode(_ codes: AudioCodes) throws -> [Float] {
+        try validate(codes)
+        let stream = streamingDecoder()
+        var samples: [Float] = []
+        samples.reserveCapacity(codes.frameCount * samplesPerFrame)
+        var start = 0
+        while start < codes.frameCount {
+            let end = min(start + Self.decodeChunkFrames, codes.frameCount)
+            samples += try stream.append(codes.frames(start..<end))
+            start = end
+        }
+        samples += stream.finish()
+        return samples
+    }
+
+    /// A decoder for codes that arrive a few frames at a time (see `StreamingDecoder`).
+    public func streamingDecoder() -> StreamingDecoder { StreamingDecoder(tokenizer: self) }
+
+    func validate(_ codes: AudioCodes) throws {
+        guard codes.codebookCount == codebookCount else {
+            throw CodecError("codes have \(codes.codebookCount) codebooks, the tokenizer has \(codebookCount)")
+        }
+        for (q, row) in codes.codebooks.enumerated() {
+            guard row.count == codes.frameCount else { throw CodecError("codebook \(q) has \(row.count) frames, codebook 0 has \(codes.frameCount)") }
+            if let t = row.firstIndex(where: { $0 < 0 || $0 >= codebookSize }) {
+                throw CodecError("code \(row[t]) in codebook \(q) at frame \(t) is outside 0..<\(codebookSize)")
+            }
+        }
+    }
+
+    /// The acoustic latent `[D, frames]` of valid codes: the quantized vectors through fc_post2.
+    func latent(_ codes: AudioCodes) -> Signal {
+        let frames = codes.frameCount
+        let quantized = quantizer.decode(codes.codebooks)
+        let projected = postProjection(quantized, rows: frames)
+        return projected.withUnsafeBufferPointer {
+            Signal.fromTimeMajor($0.baseAddress!, count: frames, channels: configuration.latentChannels)
+        }
+    }
+
+    // MARK: Encoding
+
+    /// The encoder, loaded on first use.
+    func encoder() throws -> TokenizerEncoder {
+        encoderLock.lock()
+        defer { encoderLock.unlock() }
+        if let loadedEncoder { return loadedEncoder }
+        let loaded = try TokenizerEncoder(WeightReader(store: weights), configuration: configuration, quantizer: quantizer)
+        loadedEncoder = loaded
+        return loaded
+    }
+}
+
+/// Decodes codes as they are generated and gives each piece of audio as soon as no later frame
+/// can change it. The decoder's convolutions see `latencyFrames` frames ahead, so a frame's audio
+/// is final once that many frames follow it; `finish()` gives the rest. The pieces joined are
+/// the whole-sequence decode.
+public final class StreamingDecoder {
+    let tokenizer: AudioTokenizer
+    private var stream: AcousticDecoder.Stream
+    private var finished = false
+
+    init(tokenizer: AudioTokenizer) {
+        self.tokenizer = tokenizer
+        stream = AcousticDecoder.Stream(tokenizer.decoder)
+    }
+
+    /// Frames of look-ahead the decoder needs (the right half of its receptive field, rounded up):
+    /// audio up to frame `n - latencyFrames` is final after `n` frames.
+    public var latencyFrames: Int { tokenizer.decoder.lookAheadFrames(samplesPerFrame: tokenizer.samplesPerFrame) }
+
+    /// Adds one frame (one code per codebook) and returns the samples it completes.
+    public func append(frame: [Int]) throws -> [Float] {
+        try append(AudioCodes(codebooks: frame.map { [$0] }))
+    }
+
+    /// Adds frames and returns the samples they complete.
+    public func append(_ codes: AudioCodes) throws -> [Float] {
+        guard !finished else { throw CodecError("the streaming decoder has finished; start a new one") }
+        try tokenizer.validate(codes)
+        guard codes.frameCount > 0 else { return [] }
+        return stream.push(tokenizer.latent(codes), final: false)
+    }
+
+    /// The samples still held back; the decoder accepts no frames after this.
+    public func finish() -> [Float] {
+        guard !finished else { return [] }
+        finished = true
+        return stream.push(.zeros(channels: tokenizer.configuration.latentChannels, count: 0), final: true)
+    }
+}

@@ -1,0 +1,172 @@
+import Checkpoint
+import Kernels
+
+/// `nn.Conv1d` with its weight-norm folded, over whole signals or (stride 1) in pieces.
+struct Conv1d {
+    let weight: FloatBuffer  // [out, in·kernel]
+    let bias: FloatBuffer?
+    let outChannels: Int
+    let inChannels: Int
+    let kernel: Int
+    let stride: Int
+    let dilation: Int
+    let padding: Int
+
+    /// Loads `prefix` (shape `[out, in, kernel]` read off the weight); `inChannels` is checked when
+    /// given; no `padding` means "same" padding, `(kernel - 1) · dilation / 2`.
+    init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int? = nil, stride: Int = 1,
+         dilation: Int = 1, padding: Int? = nil, bias hasBias: Bool = true) throws {
+        let (values, shape) = try reader.weight(prefix)
+        guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else {
+            throw reader.fail("tensor '\(prefix).weight' has shape \(shape), a [out, in, kernel] convolution expected")
+        }
+        if let expectedIn, shape[1] != expectedIn {
+            throw reader.fail("convolution '\(prefix)' takes \(shape[1]) channels, \(expectedIn) expected from the layer before")
+        }
+        weight = values
+        outChannels = shape[0]
+        inChannels = shape[1]
+        kernel = shape[2]
+        bias = hasBias ? try reader.floats(prefix + ".bias", shape: [shape[0]]) : nil
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding ?? (shape[2] - 1) * dilation / 2
+    }
+
+    /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
+    var span: Int { (kernel - 1) * dilation }
+
+    /// Over a whole signal with `padding` zeros on each side (PyTorch's semantics).
+    func callAsFunction(_ x: Signal) -> Signal {
+        precondition(x.channels == inChannels)
+        let padded = Signal.zeros(channels: inChannels, count: padding).appending(x, zeros: padding)
+        let count = padded.count > span ? (padded.count - span - 1) / stride + 1 : 0
+        return apply(padded: padded, count: count)
+    }
+
+    /// `count` outputs from an input whose padding is already in place.
+    func apply(padded x: Signal, count: Int) -> Signal {
+        let y = Signal(channels: outChannels, count: count)
+        guard count > 0 else { return y }
+        Convolution.forward(weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
+                            outChannels: outChannels, inChannels: inChannels, kernel: kernel,
+                            stride: stride, dilation: dilation,
+                            x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
+        return y
+    }
+}
+
+/// A stride-1 convolution fed in pieces: it keeps the last `span` inputs, and gives each output
+/// once the inputs it reads have arrived, so pieces give exactly the whole-signal result.
+struct ConvStream {
+    let conv: Conv1d
+    private var history: Signal
+
+    init(_ conv: Conv1d) {
+        precondition(conv.stride == 1)
+        self.conv = conv
+        history = .zeros(channels: conv.inChannels, count: conv.padding)
+    }
+
+    /// Outputs that `x` completes; `final` pads the right edge with zeros and gives the rest.
+    mutating func push(_ x: Signal, final: Bool) -> Signal {
+        let buffer = history.appending(x, zeros: final ? conv.span - conv.padding : 0)
+        let count = max(0, buffer.count - conv.span)
+        let y = conv.apply(padded: buffer, count: count)
+        history = buffer.columns(count..<buffer.count)
+        return y
+    }
+}
+
+/// `nn.ConvTranspose1d` with its weight-norm folded (weight `[in, out, kernel]`), fed in pieces.
+struct ConvTranspose1d {
+    let weight: FloatBuffer  // [in, out·kernel]
+    let bias: FloatBuffer?
+    let inChannels: Int
+    let outChannels: Int
+    let kernel: Int
+    let stride: Int
+    let padding: Int
+    let outputPadding: Int
+
+    init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int, stride: Int, padding: Int, outputPadding: Int) throws {
+        let (values, shape) = try reader.weight(prefix)
+        guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape[0] == expectedIn else {
+            throw reader.fail("tensor '\(prefix)' has shape \(shape), a transposed convolution [\(expectedIn), out, kernel] expected")
+        }
+        weight = values
+        inChannels = shape[0]
+        outChannels = shape[1]
+        kernel = shape[2]
+        bias = try reader.floats(prefix + ".bias", shape: [shape[1]])
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+    }
+
+    /// Output length for `count` inputs: `(count - 1)·stride - 2·padding + kernel + outputPadding`.
+    func outputCount(_ count: Int) -> Int { max(0, (count - 1) * stride - 2 * padding + kernel + outputPadding) }
+}
+
+/// A transposed convolution fed in pieces. Each input spreads over `kernel` outputs; an output is
+/// final once no later input can reach it, so pieces give exactly the whole-signal result.
+struct ConvTransposeStream {
+    let conv: ConvTranspose1d
+    private var pending: Signal  // sums for outputs emitted..<emitted + pending.count
+    private var emitted = 0
+    private var inputs = 0
+
+    init(_ conv: ConvTranspose1d) {
+        self.conv = conv
+        pending = .zeros(channels: conv.outChannels, count: 0)
+    }
+
+    mutating func push(_ x: Signal, final: Bool) -> Signal {
+        let s = conv.stride, p = conv.padding, k = conv.kernel
+        let n = x.count
+        let total = inputs + n
+        let reach = n > 0 ? (total - 1) * s + k - p : 0
+        let ready = final ? conv.outputCount(total) : max(emitted, total * s - p)
+        let end = max(emitted + pending.count, reach, ready)
+        if end - emitted > pending.count {
+            pending = pending.appending(.zeros(channels: conv.outChannels, count: 0), zeros: end - emitted - pending.count)
+        }
+        if n > 0 {
+            let columns = FloatBuffer(count: conv.outChannels * k * n)
+            Convolution.transposedColumns(weight: conv.weight.pointer, outChannels: conv.outChannels,
+                                          inChannels: conv.inChannels, kernel: k,
+                                          x: x.pointer, ldx: n, count: n, z: columns.pointer)
+            Convolution.overlapAdd(z: columns.pointer, outChannels: conv.outChannels, kernel: k, count: n, stride: s,
+                                   shift: p + emitted - inputs * s, y: pending.pointer, ldy: pending.count,
+                                   yCount: pending.count)
+        }
+        inputs = total
+        let out = pending.columns(0..<(ready - emitted))
+        pending = pending.columns((ready - emitted)..<pending.count)
+        emitted = ready
+        if let bias = conv.bias {
+            for c in 0..<out.channels {
+                let row = out.row(c), b = bias[c]
+                for t in 0..<out.count { row[t] += b }
+            }
+        }
+        return out
+    }
+}
+
+/// Snake activation parameters of one layer (`alpha`, shape `[1, C, 1]`).
+struct Snake {
+    let alpha: FloatBuffer
+    let channels: Int
+
+    init(_ reader: WeightReader, _ prefix: String, channels: Int) throws {
+        alpha = try reader.floats(prefix + ".alpha", shape: [1, channels, 1])
+        self.channels = channels
+    }
+
+    /// In place.
+    func apply(_ x: Signal) {
+        precondition(x.channels == channels)
+        SignalKernels.snake(x.pointer, ld: x.count, channels: channels, count: x.count, alpha: alpha.pointer)
+    }
+}

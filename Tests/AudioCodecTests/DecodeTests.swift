@@ -1,0 +1,88 @@
+import AudioCodec
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct DecodeTests {
+    let tokenizer = TokenizerFixture.tokenizer
+
+    @Test func loadsThePublishedLayout() {
+        #expect(tokenizer.sampleRate == 24000)
+        #expect(tokenizer.frameRate == 25)
+        #expect(tokenizer.samplesPerFrame == 960)
+        #expect(tokenizer.codebookCount == 8)
+        #expect(tokenizer.codebookSize == 256)
+    }
+
+    /// The reference's waveform for random codes of 1, 5 and 200 frames (of the 200-frame case the
+    /// fixture keeps frames 0..<40 and 160..<200).
+    @Test(arguments: [1, 5, 200])
+    func matchesTheReference(frames: Int) throws {
+        let codes = try TokenizerFixture.codes("decode/codes_\(frames).bin")
+        #expect(codes.frameCount == frames)
+        let golden = try TokenizerFixture.floats("decode/wave_\(frames).bin")
+        let cases = try #require(try Fixtures.json(TokenizerFixture.target, "decode/cases.json") as? [String: [String: Any]])
+        let kept = try #require(cases["\(frames)"]?["kept_frames"] as? [[Int]])
+
+        let wave = try tokenizer.decode(codes)
+        #expect(wave.count == frames * 960)
+        var offset = 0
+        for range in kept {
+            let ours = wave[(range[0] * 960)..<(range[1] * 960)]
+            let theirs = golden[offset..<(offset + ours.count)]
+            let snr = TokenizerFixture.snr(ours, theirs)
+            #expect(snr >= 60, "frames \(range): SNR \(snr) dB")
+            offset += ours.count
+        }
+        #expect(offset == golden.count)
+    }
+
+    @Test func streamingEqualsTheWholeDecode() throws {
+        let codes = try TokenizerFixture.codes("decode/codes_200.bin")
+        let whole = try tokenizer.decode(codes)
+        let decoder = tokenizer.streamingDecoder()
+        let latency = decoder.latencyFrames
+        #expect(latency > 0 && latency < 30)
+        var streamed: [Float] = []
+        var fed = 0
+        // Pieces of varying size, the first ones single frames as a generator gives them.
+        let sizes = [1, 1, 1, 2, 3, 1, 7, 16, 1, 40, 5, 64]
+        var i = 0
+        while fed < codes.frameCount {
+            let n = min(sizes[i % sizes.count], codes.frameCount - fed)
+            streamed += try decoder.append(codes.frames(fed..<fed + n))
+            fed += n
+            i += 1
+            // Audio up to `latency` frames behind the input is out already.
+            #expect(streamed.count >= max(0, fed - latency) * 960, "after \(fed) frames")
+        }
+        streamed += decoder.finish()
+        #expect(streamed.count == whole.count)
+        let snr = TokenizerFixture.snr(streamed[...], whole[...])
+        #expect(snr >= 60, "streamed against whole: \(snr) dB")
+        #expect(throws: CodecError.self) { try decoder.append(frame: codes.frame(0)) }
+    }
+
+    /// Audio more than `latencyFrames` before a frame does not depend on it: what the streaming
+    /// decoder has given out is final.
+    @Test func lookAheadIsTheStatedLatency() throws {
+        let codes = try TokenizerFixture.codes("decode/codes_200.bin")
+        let latency = tokenizer.streamingDecoder().latencyFrames
+        var changed = codes
+        for q in 0..<8 { for t in 120..<200 { changed.codebooks[q][t] = (changed.codebooks[q][t] + 1 + q) % 256 } }
+        let a = try tokenizer.decode(codes), b = try tokenizer.decode(changed)
+        let finalSamples = (120 - latency) * 960
+        #expect(a[0..<finalSamples] == b[0..<finalSamples])
+        // And the look-ahead is not overstated: the frames just before do change.
+        #expect(a[finalSamples..<(120 * 960)] != b[finalSamples..<(120 * 960)])
+    }
+
+    @Test func refusesBadCodes() throws {
+        let bad = AudioCodes(codebooks: (0..<8).map { q in [0, q == 3 ? 256 : 1] })
+        #expect(throws: CodecError("code 256 in codebook 3 at frame 1 is outside 0..<256")) { try tokenizer.decode(bad) }
+        #expect(throws: CodecError("codes have 2 codebooks, the tokenizer has 8")) {
+            try tokenizer.decode(AudioCodes(codebooks: [[1], [2]]))
+        }
+        #expect(try tokenizer.decode(AudioCodes(codebooks: Array(repeating: [], count: 8))).isEmpty)
+    }
+}
