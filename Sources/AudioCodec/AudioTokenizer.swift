@@ -10,6 +10,8 @@ import Kernels
 /// semantic model) loads on the first `encode`, since playback never needs it.
 public final class AudioTokenizer: @unchecked Sendable {
     public let configuration: TokenizerConfiguration
+    /// Names these weights for caches: the folder, the weights' size and modification time.
+    public let identity: String
     let weights: TensorStore
     let quantizer: ResidualVectorQuantizer
     let postProjection: Dense  // fc_post2: quantizer width -> D
@@ -27,13 +29,18 @@ public final class AudioTokenizer: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             throw CheckpointError(url: weightsURL, "file not found (the tokenizer folder needs config.json and model.pth)")
         }
-        try self.init(configuration: config, weights: try TorchArchive(url: weightsURL))
+        let attributes = try? FileManager.default.attributesOfItem(atPath: weightsURL.path)
+        let size = (attributes?[.size] as? Int) ?? 0
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        try self.init(configuration: config, weights: try TorchArchive(url: weightsURL),
+                      identity: "\(weightsURL.standardizedFileURL.path)|\(size)|\(modified)")
     }
 
     /// A tokenizer over any tensor store in the published key layout.
-    public init(configuration: TokenizerConfiguration, weights: TensorStore) throws {
+    public init(configuration: TokenizerConfiguration, weights: TensorStore, identity: String? = nil) throws {
         self.configuration = configuration
         self.weights = weights
+        self.identity = identity ?? weights.location
         let reader = WeightReader(store: weights)
         quantizer = try ResidualVectorQuantizer(reader, count: configuration.codebookCount, codebookSize: configuration.codebookSize)
         if let dimension = configuration.codebookDimension, dimension != quantizer.codebookDimension {
