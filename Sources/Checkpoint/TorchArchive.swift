@@ -101,6 +101,11 @@ public final class TorchArchive: TensorStore, @unchecked Sendable {
                 count = c
                 reach = sum
             }
+            // A view larger than its storage repeats elements (stride 0): copying it could take
+            // far more memory than the file holds, and a state dict never has one.
+            guard count <= record.storageElements else {
+                throw fail("tensor '\(Unpickler.printable(name))': a view of \(count) elements over a storage of \(record.storageElements) (broadcast views are not supported)")
+            }
             guard count == 0 || reach < record.storageElements else {
                 throw fail("tensor '\(Unpickler.printable(name))': shape \(record.shape), strides \(record.strides) at offset \(record.offset) reach past its storage of \(record.storageElements) elements")
             }

@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed (and fuzz parsers) on this machine.",
-        subcommands: [BenchFuzzSafeTensors.self, BenchFuzzTorch.self]
+        subcommands: [BenchFuzzSafeTensors.self, BenchFuzzTorch.self, BenchCodec.self]
     )
 }

@@ -86,3 +86,4 @@ import Testing
         #expect(try tokenizer.decode(AudioCodes(codebooks: Array(repeating: [], count: 8))).isEmpty)
     }
 }
+

@@ -1,0 +1,89 @@
+import ArgumentParser
+import AudioCodec
+import Checkpoint
+import Foundation
+import Kernels
+
+/// `higgs bench codec`: the audio tokenizer's speed at full published widths.
+struct BenchCodec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codec",
+        abstract: "Time the audio tokenizer's decode (whole and streaming) and encode at full size."
+    )
+
+    @Option(name: .customLong("audio-tokenizer"), help: "A tokenizer folder; default: random weights in the published layout.")
+    var audioTokenizer: String?
+
+    @Option(help: "Seconds of audio to decode and encode.")
+    var seconds = 10
+
+    @Option(help: "Threads for the kernels and OpenBLAS.")
+    var threads = ThreadCount.defaultCount
+
+    @Option(help: "Frames per append in the streaming decode.")
+    var chunk = 4
+
+    @Flag(help: "Skip the encoder (HuBERT and the encoders load lazily; decode-only is quicker).")
+    var decodeOnly = false
+
+    /// The published config.json.
+    static let publishedConfig = #"{"n_filters": 32, "D": 256, "codebook_dim": 64, "target_bandwidths": [0.5, 1, 1.5, 2, 4], "ratios": [8, 5, 4, 2, 3], "sample_rate": 24000, "bins": 1024, "n_q": 8, "semantic_techer": "hubert_base_general"}"#
+
+    func run() throws {
+        ThreadCount.current = threads
+        BLAS.threads = threads
+        func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+            let start = Date()
+            let value = try body()
+            return (value, Date().timeIntervalSince(start))
+        }
+        let tokenizer: AudioTokenizer
+        if let audioTokenizer {
+            let (t, load) = try time { try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer)) }
+            tokenizer = t
+            print(String(format: "loaded %@ in %.2f s", audioTokenizer, load))
+        } else {
+            let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(Self.publishedConfig.utf8))
+            let (store, made) = time { TokenizerLayout.randomStore(config) }
+            let (t, load) = try time { try AudioTokenizer(configuration: config, weights: store) }
+            tokenizer = t
+            print(String(format: "random full-size tokenizer: %d tensors made in %.2f s, decoder loaded in %.2f s",
+                         store.tensorNames.count, made, load))
+        }
+        print("threads \(threads), \(System.physicalCores) physical cores, \(seconds) s of audio")
+
+        let frames = seconds * tokenizer.frameRate
+        var rng = SplitMix64(seed: 5)
+        let codes = AudioCodes(codebooks: (0..<tokenizer.codebookCount).map { _ in
+            (0..<frames).map { _ in rng.below(tokenizer.codebookSize) }
+        })
+        _ = try tokenizer.decode(codes.frames(0..<min(frames, 25)))  // warm up
+        let (wave, decodeTime) = try time { try tokenizer.decode(codes) }
+        let audioSeconds = Double(wave.count) / Double(tokenizer.sampleRate)
+        print(String(format: "decode:    %.2f s for %.1f s of audio: %.1fx real time", decodeTime, audioSeconds, audioSeconds / decodeTime))
+
+        let decoder = tokenizer.streamingDecoder()
+        let (streamedCount, streamTime) = try time { () -> Int in
+            var count = 0
+            var start = 0
+            while start < frames {
+                let end = min(start + chunk, frames)
+                count += try decoder.append(codes.frames(start..<end)).count
+                start = end
+            }
+            return count + decoder.finish().count
+        }
+        print(String(format: "streaming: %.2f s (%d frames per append, %d frames of latency): %.1fx real time",
+                     streamTime, chunk, decoder.latencyFrames, Double(streamedCount) / Double(tokenizer.sampleRate) / streamTime))
+
+        guard !decodeOnly else { return }
+        let samples = (0..<(seconds * tokenizer.sampleRate)).map { i -> Float in
+            let t = Float(i) / Float(tokenizer.sampleRate)
+            return 0.3 * sin(2 * .pi * 180 * t) * (0.6 + 0.4 * sin(2 * .pi * 3 * t)) + 0.01 * Float(rng.below(1000)) / 1000
+        }
+        let (_, firstEncode) = try time { try tokenizer.encode(Array(samples.prefix(tokenizer.sampleRate)), sampleRate: tokenizer.sampleRate) }
+        let (encoded, encodeTime) = try time { try tokenizer.encode(samples, sampleRate: tokenizer.sampleRate) }
+        print(String(format: "encode:    %.2f s for %.1f s of audio (%d frames): %.1fx real time (first call, loading the encoder: %.2f s)",
+                     encodeTime, Double(seconds), encoded.frameCount, Double(seconds) / encodeTime, firstEncode))
+    }
+}
