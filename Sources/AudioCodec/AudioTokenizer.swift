@@ -2,6 +2,7 @@ import AudioIO
 import Checkpoint
 import Foundation
 import Kernels
+import CCodecKernels
 
 /// Higgs Audio v2's audio tokenizer: 24 kHz audio to 8 codebooks of codes at 25 frames per
 /// second and back, from the published `config.json` + `model.pth` (a `torch.save` state dict).
@@ -38,6 +39,7 @@ public final class AudioTokenizer: @unchecked Sendable {
 
     /// A tokenizer over any tensor store in the published key layout.
     public init(configuration: TokenizerConfiguration, weights: TensorStore, identity: String? = nil) throws {
+        Self.keepScratchInTheHeap()
         self.configuration = configuration
         self.weights = weights
         self.identity = identity ?? weights.location
@@ -59,11 +61,18 @@ public final class AudioTokenizer: @unchecked Sendable {
     public var codebookCount: Int { configuration.codebookCount }
     public var codebookSize: Int { configuration.codebookSize }
 
+    /// The decoder allocates its working buffers (up to a few tens of MB) afresh for every piece;
+    /// by default glibc maps such blocks from the kernel and unmaps them on free, so every piece
+    /// would fault in and clear fresh pages. Keeping blocks up to 32 MiB in the heap avoids that.
+    private static let heapSettings: Void = codec_keep_scratch_in_heap()
+
+    static func keepScratchInTheHeap() { _ = heapSettings }
+
     // MARK: Decoding
 
     /// Frames the decoder sees at once when decoding a whole sequence: bounds memory, and
     /// the streaming decoder makes the pieces join exactly.
-    static let decodeChunkFrames = 64
+    static let decodeChunkFrames = 128
 
     /// The waveform of `codes`: `samplesPerFrame` samples per frame at `sampleRate`.
     public func decode(_ codes: AudioCodes) throws -> [Float] {

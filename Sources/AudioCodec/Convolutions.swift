@@ -11,6 +11,8 @@ struct Conv1d {
     let stride: Int
     let dilation: Int
     let padding: Int
+    /// The same convolution by minimal filtering, for the stride-1 kernels that have one.
+    let winograd: WinogradConvolution?
 
     /// Loads `prefix` (shape `[out, in, kernel]` read off the weight); `inChannels` is checked when
     /// given; no `padding` means "same" padding, `(kernel - 1) · dilation / 2`.
@@ -31,6 +33,10 @@ struct Conv1d {
         self.stride = stride
         self.dilation = dilation
         self.padding = padding ?? (shape[2] - 1) * dilation / 2
+        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel) && inChannels >= 128
+            ? WinogradConvolution(weight: values.pointer, bias: bias.map { UnsafePointer($0.pointer) },
+                                  outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
+            : nil
     }
 
     /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
@@ -48,6 +54,10 @@ struct Conv1d {
     func apply(padded x: Signal, count: Int) -> Signal {
         let y = Signal(channels: outChannels, count: count)
         guard count > 0 else { return y }
+        if let winograd, count >= winograd.tile {
+            winograd.forward(x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
+            return y
+        }
         Convolution.forward(weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
                             outChannels: outChannels, inChannels: inChannels, kernel: kernel,
                             stride: stride, dilation: dilation,

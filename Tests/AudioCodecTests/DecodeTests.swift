@@ -72,9 +72,13 @@ import Testing
         for q in 0..<8 { for t in 120..<200 { changed.codebooks[q][t] = (changed.codebooks[q][t] + 1 + q) % 256 } }
         let a = try tokenizer.decode(codes), b = try tokenizer.decode(changed)
         let finalSamples = (120 - latency) * 960
-        #expect(a[0..<finalSamples] == b[0..<finalSamples])
-        // And the look-ahead is not overstated: the frames just before do change.
-        #expect(a[finalSamples..<(120 * 960)] != b[finalSamples..<(120 * 960)])
+        func largestDifference(_ range: Range<Int>) -> Float { range.reduce(0) { max($0, abs(a[$1] - b[$1])) } }
+        // Only rounding differs before (the convolutions group their work by the length decoded):
+        // -90 dB of the signal's peak of about 3.
+        let rounding = largestDifference(0..<finalSamples)
+        #expect(rounding < 1e-4)
+        // And the look-ahead is not overstated: the next frame does change, beyond rounding.
+        #expect(largestDifference(finalSamples..<(finalSamples + 960)) > 5 * rounding)
     }
 
     @Test func refusesBadCodes() throws {

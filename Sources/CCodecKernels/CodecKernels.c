@@ -1,0 +1,131 @@
+#include "CodecKernels.h"
+#include <math.h>
+#include <malloc.h>
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define LANES 16
+#define MAX_ALPHA 16
+
+CLONES
+void codec_winograd_input(const float *x, long ldx, long channels, long available,
+                          const long *first_tile, long residues, long dilation, long m, long alpha,
+                          const float *bt, float *v, long tiles, long begin, long end) {
+    float g[MAX_ALPHA][LANES];
+    float sum[LANES];
+    for (long c = begin; c < end; c++) {
+        const float *row = x + c * ldx;
+        for (long rho = 0; rho < residues; rho++) {
+            long here = first_tile[rho + 1] - first_tile[rho];
+            for (long q = 0; q < here; q += LANES) {
+                long n = here - q < LANES ? here - q : LANES;
+                for (long i = 0; i < alpha; i++) {
+                    for (long lane = 0; lane < LANES; lane++) {
+                        long index = rho + dilation * ((q + lane) * m + i);
+                        g[i][lane] = (lane < n && index < available) ? row[index] : 0.0f;
+                    }
+                }
+                float *out = v + c * tiles + first_tile[rho] + q;
+                for (long xi = 0; xi < alpha; xi++) {
+                    const float *coefficients = bt + xi * alpha;
+                    for (long lane = 0; lane < LANES; lane++) sum[lane] = 0.0f;
+                    for (long i = 0; i < alpha; i++) {
+                        float k = coefficients[i];
+                        if (k == 0.0f) continue;
+                        for (long lane = 0; lane < LANES; lane++) sum[lane] += k * g[i][lane];
+                    }
+                    float *target = out + xi * channels * tiles;
+                    for (long lane = 0; lane < n; lane++) target[lane] = sum[lane];
+                }
+            }
+        }
+    }
+}
+
+CLONES
+void codec_winograd_output(const float *products, long channels, long tiles,
+                           const long *first_tile, long residues, long dilation, long m, long alpha,
+                           const float *at, const float *bias, float *y, long ldy, long count, long begin, long end) {
+    float value[LANES];
+    float result[MAX_ALPHA][LANES];
+    for (long o = begin; o < end; o++) {
+        float *out = y + o * ldy;
+        float b = bias ? bias[o] : 0.0f;
+        for (long rho = 0; rho < residues; rho++) {
+            long here = first_tile[rho + 1] - first_tile[rho];
+            long outputs = (count - rho + dilation - 1) / dilation;
+            for (long q = 0; q < here; q += LANES) {
+                long n = here - q < LANES ? here - q : LANES;
+                const float *source = products + o * tiles + first_tile[rho] + q;
+                for (long j = 0; j < m; j++)
+                    for (long lane = 0; lane < LANES; lane++) result[j][lane] = b;
+                for (long xi = 0; xi < alpha; xi++) {
+                    const float *plane = source + xi * channels * tiles;
+                    for (long lane = 0; lane < LANES; lane++) value[lane] = lane < n ? plane[lane] : 0.0f;
+                    for (long j = 0; j < m; j++) {
+                        float k = at[j * alpha + xi];
+                        for (long lane = 0; lane < LANES; lane++) result[j][lane] += k * value[lane];
+                    }
+                }
+                for (long lane = 0; lane < n; lane++) {
+                    long s0 = (q + lane) * m;
+                    long limit = outputs - s0 < m ? outputs - s0 : m;
+                    for (long j = 0; j < limit; j++) out[rho + dilation * (s0 + j)] = result[j][lane];
+                }
+            }
+        }
+    }
+}
+
+/// sin by Cody-Waite reduction modulo pi and a minimax polynomial on [-pi/2, pi/2]
+/// (absolute error about 1e-7 for |x| < 65536); larger arguments use the library.
+static inline float fast_sin(float x) {
+    float q = x * 0.318309886183790671538f + 12582912.0f;  // + 1.5 * 2^23 rounds to an integer
+    float n = q - 12582912.0f;
+    float r = x - n * 3.140625f;
+    r -= n * 0.0009670257568359375f;
+    r -= n * 6.2771141529083251953e-07f;
+    r -= n * 1.2154201256553420762e-10f;
+    float r2 = r * r;
+    float p = 2.6083159809786593541503e-06f;
+    p = p * r2 - 0.0001981069071916863322258f;
+    p = p * r2 + 0.00833307858556509017944336f;
+    p = p * r2 - 0.166666597127914428710938f;
+    float s = r + r * r2 * p;
+    union { float f; unsigned u; } qq = {q}, ss = {s};
+    ss.u ^= (qq.u & 1u) << 31;  // an odd multiple of pi flips the sign
+    return ss.f;
+}
+
+CLONES
+void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end) {
+    for (long c = begin; c < end; c++) {
+        float a = alpha[c];
+        float inverse = 1.0f / (a + 1e-9f);
+        float *row = x + c * ld;
+        float peak = 0.0f;
+        for (long t = 0; t < count; t++) peak = fmaxf(peak, fabsf(a * row[t]));
+        if (peak < 65536.0f) {
+            for (long t = 0; t < count; t++) {
+                float s = fast_sin(a * row[t]);
+                row[t] += inverse * (s * s);
+            }
+        } else {  // rare huge arguments: the library's full range reduction
+            for (long t = 0; t < count; t++) {
+                float s = sinf(a * row[t]);
+                row[t] += inverse * (s * s);
+            }
+        }
+    }
+}
+
+void codec_gelu(float *x, long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+    }
+}
+
+void codec_keep_scratch_in_heap(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}

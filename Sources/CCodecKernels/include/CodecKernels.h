@@ -1,0 +1,34 @@
+// SIMD loops of the audio codec: Winograd tile transforms, the snake activation, GELU.
+// Each function is compiled for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
+// Ranges [begin, end) let callers split the rows across threads.
+#ifndef CODEC_KERNELS_H
+#define CODEC_KERNELS_H
+
+#include <stddef.h>
+
+/// Winograd input transform of F(m, r) with alpha = m + r - 1, for channels [begin, end):
+///   v[(xi * channels + c) * tiles + first_tile[rho] + q] = sum_i bt[xi * alpha + i] * x[c * ldx + rho + dilation * (q * m + i)]
+/// for each residue rho < residues and tile q < first_tile[rho + 1] - first_tile[rho];
+/// inputs at or beyond `available` read as zero.
+void codec_winograd_input(const float *x, long ldx, long channels, long available,
+                          const long *first_tile, long residues, long dilation, long m, long alpha,
+                          const float *bt, float *v, long tiles, long begin, long end);
+
+/// Winograd output transform, for output channels [begin, end):
+///   y[o * ldy + rho + dilation * (q * m + j)] = bias[o] + sum_xi at[j * alpha + xi] * products[(xi * channels + o) * tiles + p]
+/// for outputs below `count` (bias may be NULL).
+void codec_winograd_output(const float *products, long channels, long tiles,
+                           const long *first_tile, long residues, long dilation, long m, long alpha,
+                           const float *at, const float *bias, float *y, long ldy, long count, long begin, long end);
+
+/// Snake in place on rows [begin, end): x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row.
+void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end);
+
+/// GELU with the exact error function, in place on x[begin, end).
+void codec_gelu(float *x, long begin, long end);
+
+/// glibc: serve blocks up to 32 MiB from the heap and keep up to 256 MiB free there, instead of
+/// mapping each large block afresh (and faulting in cleared pages) on every allocation.
+void codec_keep_scratch_in_heap(void);
+
+#endif
