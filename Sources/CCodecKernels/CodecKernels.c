@@ -8,7 +8,7 @@
 
 CLONES
 void codec_winograd_input(const float *x, long ldx, long channels, long available,
-                          const long *first_tile, long residues, long dilation, long m, long alpha,
+                          const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
                           const float *bt, float *v, long tiles, long begin, long end) {
     float g[MAX_ALPHA][LANES];
     float sum[LANES];
@@ -18,9 +18,10 @@ void codec_winograd_input(const float *x, long ldx, long channels, long availabl
             long here = first_tile[rho + 1] - first_tile[rho];
             for (long q = 0; q < here; q += LANES) {
                 long n = here - q < LANES ? here - q : LANES;
+                long q0 = q_begin[rho] + q;
                 for (long i = 0; i < alpha; i++) {
                     for (long lane = 0; lane < LANES; lane++) {
-                        long index = rho + dilation * ((q + lane) * m + i);
+                        long index = rho + dilation * ((q0 + lane) * m + i);
                         g[i][lane] = (lane < n && index < available) ? row[index] : 0.0f;
                     }
                 }
@@ -43,7 +44,7 @@ void codec_winograd_input(const float *x, long ldx, long channels, long availabl
 
 CLONES
 void codec_winograd_output(const float *products, long channels, long tiles,
-                           const long *first_tile, long residues, long dilation, long m, long alpha,
+                           const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
                            const float *at, const float *bias, float *y, long ldy, long count, long begin, long end) {
     float value[LANES];
     float result[MAX_ALPHA][LANES];
@@ -67,7 +68,7 @@ void codec_winograd_output(const float *products, long channels, long tiles,
                     }
                 }
                 for (long lane = 0; lane < n; lane++) {
-                    long s0 = (q + lane) * m;
+                    long s0 = (q_begin[rho] + q + lane) * m;
                     long limit = outputs - s0 < m ? outputs - s0 : m;
                     for (long j = 0; j < limit; j++) out[rho + dilation * (s0 + j)] = result[j][lane];
                 }

@@ -70,37 +70,64 @@ final class WinogradConvolution: @unchecked Sendable {
         // Tiles: for each residue ρ < d, the outputs ρ + d·s, s = 0, 1, ... in runs of m. Within a
         // residue, tile q reads inputs ρ + d·(q·m + i), i < α, and writes outputs ρ + d·(q·m + j), j < m.
         let residues = min(d, count)
-        var firstTile = [Int](repeating: 0, count: residues + 1)
-        for rho in 0..<residues {
-            let outputs = (count - rho + d - 1) / d
-            firstTile[rho + 1] = firstTile[rho] + (outputs + m - 1) / m
+        var tilesOf = [Int](repeating: 0, count: residues)
+        for rho in 0..<residues { tilesOf[rho] = ((count - rho + d - 1) / d + m - 1) / m }
+        let tiles = tilesOf.reduce(0, +)
+        // Blocks of tiles small enough that their transformed inputs and products stay in the caches.
+        let blockTiles = max(128, min(tiles, Self.blockFloats / (a * (inChannels + outChannels))))
+        var blockStart = 0
+        var rho = 0, q = 0  // where the next block starts
+        while blockStart < tiles {
+            let n = min(blockTiles, tiles - blockStart)
+            // The residues this block covers, with the first tile of each within the block.
+            var firstTile = [0], qBegin: [Int] = [], taken = 0
+            while taken < n {
+                let here = min(n - taken, tilesOf[rho] - q)
+                qBegin.append(q)
+                taken += here
+                firstTile.append(taken)
+                q += here
+                if q == tilesOf[rho] { rho += 1; q = 0 } else { break }
+            }
+            // `firstTile`/`qBegin` index residues from the block's first; shift x and y to it.
+            let rhoFirst = rho - (q == 0 ? qBegin.count : qBegin.count - 1)
+            block(x: x + rhoFirst, ldx: ldx, available: available - rhoFirst, y: y + rhoFirst, ldy: ldy, count: count - rhoFirst,
+                  firstTile: firstTile, qBegin: qBegin, tiles: n)
+            blockStart += n
         }
-        let tiles = firstTile[residues]
-        let v = FloatBuffer(count: a * inChannels * tiles)  // [alpha][in][tiles]
-        let products = FloatBuffer(count: a * outChannels * tiles)  // [alpha][out][tiles]
+    }
 
+    /// Floats of transformed inputs and products one block keeps.
+    static let blockFloats = 1 << 19
+
+    private func block(x: UnsafePointer<Float>, ldx: Int, available: Int, y: UnsafeMutablePointer<Float>, ldy: Int, count: Int,
+                       firstTile: [Int], qBegin: [Int], tiles: Int) {
+        let d = dilation, m = tile, a = alpha, residues = qBegin.count
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: a * inChannels * tiles)  // [alpha][in][tiles]
+        let products = UnsafeMutablePointer<Float>.allocate(capacity: a * outChannels * tiles)  // [alpha][out][tiles]
+        defer { v.deallocate(); products.deallocate() }
         firstTile.withUnsafeBufferPointer { first in
-            // Input transform: V[ξ][c][p] = Σ_i Bᵀ[ξ, i] · x[c, ρ + d·(q·m + i)].
-            inputTransform.withUnsafeBufferPointer { bt in
-                SignalKernels.parallel(rows: inChannels, work: inChannels * tiles * a) { begin, end in
-                    codec_winograd_input(x, ldx, inChannels, available, first.baseAddress!, residues, d, m, a,
-                                         bt.baseAddress!, v.pointer, tiles, begin, end)
+            qBegin.withUnsafeBufferPointer { qb in
+                // Input transform: V[ξ][c][p] = Σ_i Bᵀ[ξ, i] · x[c, ρ + d·(q·m + i)].
+                inputTransform.withUnsafeBufferPointer { bt in
+                    SignalKernels.parallel(rows: inChannels, work: inChannels * tiles * a) { begin, end in
+                        codec_winograd_input(x, ldx, inChannels, available, first.baseAddress!, qb.baseAddress!, residues, d, m, a,
+                                             bt.baseAddress!, v, tiles, begin, end)
+                    }
                 }
-            }
-
-            // The α products of transformed weights and inputs.
-            for xi in 0..<a {
-                BLAS.gemm(m: outChannels, n: tiles, k: inChannels,
-                          a: weights.pointer + xi * outChannels * inChannels, lda: inChannels,
-                          b: v.pointer + xi * inChannels * tiles, ldb: tiles,
-                          c: products.pointer + xi * outChannels * tiles, ldc: tiles)
-            }
-
-            // Output transform: y[o, ρ + d·(q·m + j)] = bias[o] + Σ_ξ Aᵀ[j, ξ] · M[ξ][o][p].
-            outputTransform.withUnsafeBufferPointer { at in
-                SignalKernels.parallel(rows: outChannels, work: outChannels * tiles * a) { begin, end in
-                    codec_winograd_output(products.pointer, outChannels, tiles, first.baseAddress!, residues, d, m, a,
-                                          at.baseAddress!, bias.map { UnsafePointer($0.pointer) }, y, ldy, count, begin, end)
+                // The α products of transformed weights and inputs.
+                for xi in 0..<a {
+                    BLAS.gemm(m: outChannels, n: tiles, k: inChannels,
+                              a: weights.pointer + xi * outChannels * inChannels, lda: inChannels,
+                              b: v + xi * inChannels * tiles, ldb: tiles,
+                              c: products + xi * outChannels * tiles, ldc: tiles)
+                }
+                // Output transform: y[o, ρ + d·(q·m + j)] = bias[o] + Σ_ξ Aᵀ[j, ξ] · M[ξ][o][p].
+                outputTransform.withUnsafeBufferPointer { at in
+                    SignalKernels.parallel(rows: outChannels, work: outChannels * tiles * a) { begin, end in
+                        codec_winograd_output(products, outChannels, tiles, first.baseAddress!, qb.baseAddress!, residues, d, m, a,
+                                              at.baseAddress!, bias.map { UnsafePointer($0.pointer) }, y, ldy, count, begin, end)
+                    }
                 }
             }
         }

@@ -7,18 +7,18 @@
 #include <stddef.h>
 
 /// Winograd input transform of F(m, r) with alpha = m + r - 1, for channels [begin, end):
-///   v[(xi * channels + c) * tiles + first_tile[rho] + q] = sum_i bt[xi * alpha + i] * x[c * ldx + rho + dilation * (q * m + i)]
-/// for each residue rho < residues and tile q < first_tile[rho + 1] - first_tile[rho];
-/// inputs at or beyond `available` read as zero.
+///   v[(xi * channels + c) * tiles + first_tile[rho] + k] = sum_i bt[xi * alpha + i] * x[c * ldx + rho + dilation * (q * m + i)]
+/// with q = q_begin[rho] + k, for each residue rho < residues and k < first_tile[rho + 1] - first_tile[rho]
+/// (a block of `tiles` tiles); inputs at or beyond `available` read as zero.
 void codec_winograd_input(const float *x, long ldx, long channels, long available,
-                          const long *first_tile, long residues, long dilation, long m, long alpha,
+                          const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
                           const float *bt, float *v, long tiles, long begin, long end);
 
-/// Winograd output transform, for output channels [begin, end):
-///   y[o * ldy + rho + dilation * (q * m + j)] = bias[o] + sum_xi at[j * alpha + xi] * products[(xi * channels + o) * tiles + p]
+/// Winograd output transform, for output channels [begin, end), the tiles laid out as in the input transform:
+///   y[o * ldy + rho + dilation * (q * m + j)] = bias[o] + sum_xi at[j * alpha + xi] * products[(xi * channels + o) * tiles + first_tile[rho] + k]
 /// for outputs below `count` (bias may be NULL).
 void codec_winograd_output(const float *products, long channels, long tiles,
-                           const long *first_tile, long residues, long dilation, long m, long alpha,
+                           const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
                            const float *at, const float *bias, float *y, long ldy, long count, long begin, long end);
 
 /// Snake in place on rows [begin, end): x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row.
