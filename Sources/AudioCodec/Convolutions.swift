@@ -33,7 +33,8 @@ struct Conv1d {
         self.stride = stride
         self.dilation = dilation
         self.padding = padding ?? (shape[2] - 1) * dilation / 2
-        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel) && inChannels >= 128
+        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel)
+            && inChannels >= reader.winogradMinimumChannels && outChannels % 8 == 0
             ? WinogradConvolution(weight: values.pointer, bias: bias.map { UnsafePointer($0.pointer) },
                                   outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
             : nil
@@ -54,7 +55,8 @@ struct Conv1d {
     func apply(padded x: Signal, count: Int) -> Signal {
         let y = Signal(channels: outChannels, count: count)
         guard count > 0 else { return y }
-        if let winograd, count >= winograd.tile {
+        // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
+        if let winograd, count >= 2 * winograd.tile * dilation {
             winograd.forward(x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
             return y
         }

@@ -77,6 +77,99 @@ void codec_winograd_output(const float *products, long channels, long tiles,
     }
 }
 
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+#define PANEL 32
+
+// Macros rather than functions: a 64-byte vector may not cross a call in the AVX2 and baseline clones.
+#define splat(a) ((v16){0} + (float)(a))
+#define load16(p) (*(const v16 *)(p))
+#define store16(p, value) (*(v16 *)(p) = (value))
+
+CLONES
+void codec_winograd_panels(const float *x, long ldx, long available, long cin,
+                           float *y, long ldy, long cout,
+                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
+                           const float *bt, const float *at, const float *packed_u, const float *bias,
+                           long panel_begin, long panel_end, float *scratch) {
+    float *v = scratch;                              // [alpha][cin][PANEL]
+    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL]
+    long blocks = cout / 8;
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long p0 = panel * PANEL;
+        long n = tiles - p0 < PANEL ? tiles - p0 : PANEL;
+
+        // Input transform: v[xi][c][lane] = sum_i bt[xi][i] * x[c][start[p0 + lane] + dilation * i].
+        for (long c = 0; c < cin; c++) {
+            const float *row = x + c * ldx;
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 g[MAX_ALPHA];
+                for (long i = 0; i < alpha; i++) {
+                    float gathered[LANES];
+                    for (long lane = 0; lane < LANES; lane++) {
+                        long p = half * LANES + lane;
+                        long index = p < n ? start[p0 + p] + dilation * i : available;
+                        gathered[lane] = index < available ? row[index] : 0.0f;
+                    }
+                    g[i] = load16(gathered);
+                }
+                for (long xi = 0; xi < alpha; xi++) {
+                    const float *k = bt + xi * alpha;
+                    v16 sum = splat(0.0f);
+                    for (long i = 0; i < alpha; i++)
+                        if (k[i] != 0.0f) sum += splat(k[i]) * g[i];
+                    store16(v + (xi * cin + c) * PANEL + half * LANES, sum);
+                }
+            }
+        }
+
+        // Products: for each xi, [cout x cin] x [cin x PANEL], 8 rows by 32 columns at a time.
+        for (long xi = 0; xi < alpha; xi++) {
+            const float *b = v + xi * cin * PANEL;
+            for (long block = 0; block < blocks; block++) {
+                const float *a = packed_u + (xi * blocks + block) * cin * 8;
+                v16 acc[8][2];
+                for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); }
+                for (long k = 0; k < cin; k++) {
+                    v16 b0 = load16(b + k * PANEL), b1 = load16(b + k * PANEL + LANES);
+                    const float *ak = a + k * 8;
+                    for (long r = 0; r < 8; r++) {
+                        v16 s = splat(ak[r]);
+                        acc[r][0] += s * b0;
+                        acc[r][1] += s * b1;
+                    }
+                }
+                float *out = products + (xi * cout + block * 8) * PANEL;
+                for (long r = 0; r < 8; r++) {
+                    store16(out + r * PANEL, acc[r][0]);
+                    store16(out + r * PANEL + LANES, acc[r][1]);
+                }
+            }
+        }
+
+        // Output transform: y[o][start + dilation * j] = bias[o] + sum_xi at[j][xi] * products[xi][o][lane].
+        for (long o = 0; o < cout; o++) {
+            float *out = y + o * ldy;
+            float b = bias ? bias[o] : 0.0f;
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 result[MAX_ALPHA];
+                for (long j = 0; j < m; j++) result[j] = splat(b);
+                for (long xi = 0; xi < alpha; xi++) {
+                    v16 value = load16(products + (xi * cout + o) * PANEL + half * LANES);
+                    for (long j = 0; j < m; j++) result[j] += splat(at[j * alpha + xi]) * value;
+                }
+                float lanes[MAX_ALPHA][LANES];
+                for (long j = 0; j < m; j++) store16(lanes[j], result[j]);
+                for (long lane = 0; lane < LANES; lane++) {
+                    long p = half * LANES + lane;
+                    if (p >= n) break;
+                    long s0 = start[p0 + p], limit = valid[p0 + p];
+                    for (long j = 0; j < limit; j++) out[s0 + dilation * j] = lanes[j][lane];
+                }
+            }
+        }
+    }
+}
+
 /// sin by Cody-Waite reduction modulo pi and a minimax polynomial on [-pi/2, pi/2]
 /// (absolute error about 1e-7 for |x| < 65536); larger arguments use the library.
 static inline float fast_sin(float x) {

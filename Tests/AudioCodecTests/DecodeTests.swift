@@ -24,20 +24,24 @@ import Testing
         let cases = try #require(try Fixtures.json(TokenizerFixture.target, "decode/cases.json") as? [String: [String: Any]])
         let kept = try #require(cases["\(frames)"]?["kept_frames"] as? [[Int]])
 
-        let wave = try tokenizer.decode(codes)
-        #expect(wave.count == frames * 960)
-        var offset = 0
-        for range in kept {
-            let ours = wave[(range[0] * 960)..<(range[1] * 960)]
-            let theirs = golden[offset..<(offset + ours.count)]
-            let snr = TokenizerFixture.snr(ours, theirs)
-            #expect(snr >= 60, "frames \(range): SNR \(snr) dB")
-            offset += ours.count
+        for (name, decoder) in [("direct", tokenizer), ("winograd", TokenizerFixture.winogradTokenizer)] {
+            let wave = try decoder.decode(codes)
+            #expect(wave.count == frames * 960)
+            var offset = 0
+            for range in kept {
+                let ours = wave[(range[0] * 960)..<(range[1] * 960)]
+                let theirs = golden[offset..<(offset + ours.count)]
+                let snr = TokenizerFixture.snr(ours, theirs)
+                #expect(snr >= 60, "\(name), frames \(range): SNR \(snr) dB")
+                offset += ours.count
+            }
+            #expect(offset == golden.count)
         }
-        #expect(offset == golden.count)
     }
 
-    @Test func streamingEqualsTheWholeDecode() throws {
+    @Test(arguments: [false, true])
+    func streamingEqualsTheWholeDecode(winograd: Bool) throws {
+        let tokenizer = winograd ? TokenizerFixture.winogradTokenizer : self.tokenizer
         let codes = try TokenizerFixture.codes("decode/codes_200.bin")
         let whole = try tokenizer.decode(codes)
         let decoder = tokenizer.streamingDecoder()

@@ -9,8 +9,9 @@ import Testing
 
     /// 16 kHz mono, 24 kHz mono (a length for which the reference re-runs the acoustic encoder on
     /// padded audio) and 44.1 kHz stereo, read from WAV files and encoded as the reference does.
-    @Test(arguments: ["mono16k", "mono24k", "stereo44k"])
-    func matchesTheReference(_ name: String) throws {
+    @Test(arguments: ["mono16k", "mono24k", "stereo44k"], [false, true])
+    func matchesTheReference(_ name: String, winograd: Bool) throws {
+        let tokenizer = winograd ? TokenizerFixture.winogradTokenizer : self.tokenizer
         let cases = try #require(try Fixtures.json(TokenizerFixture.target, "encode/cases.json") as? [String: [String: Any]])
         let facts = try #require(cases[name])
         let audio = try WAVFile.read(Fixtures.url(TokenizerFixture.target, "encode/\(name).wav"))

@@ -17,6 +17,10 @@ enum TokenizerFixture {
 
     static let tokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder)
 
+    /// The same weights with every convolution that can take Winograd's algorithm taking it (the
+    /// small fixture is otherwise below the channel count where it pays).
+    static let winogradTokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(winogradMinimumChannels: 1))
+
     static func int32s(_ path: String) throws -> [Int] {
         let data = try Data(contentsOf: Fixtures.url(target, path))
         return data.withUnsafeBytes { raw in (0..<data.count / 4).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) } }

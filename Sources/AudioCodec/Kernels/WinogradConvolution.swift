@@ -44,15 +44,17 @@ final class WinogradConvolution: @unchecked Sendable {
         let (at, g, bt) = Self.matrices(tile: tile, kernel: kernel, points: points)
         outputTransform = at.map(Float.init)
         inputTransform = bt.map(Float.init)
-        let plane = outChannels * inChannels
-        weights = FloatBuffer(count: alpha * plane)
+        // U[ξ] = G W, packed for the product kernel: [ξ][output block of 8][in][row].
+        precondition(outChannels % 8 == 0, "Winograd products take output channels in blocks of 8")
+        let blocks = outChannels / 8
+        weights = FloatBuffer(count: alpha * outChannels * inChannels)
         for o in 0..<outChannels {
             for c in 0..<inChannels {
                 let w = weight + (o * inChannels + c) * kernel
                 for xi in 0..<alpha {
                     var sum = 0.0
                     for j in 0..<kernel { sum += g[xi * kernel + j] * Double(w[j]) }
-                    weights[xi * plane + o * inChannels + c] = Float(sum)
+                    weights[((xi * blocks + o / 8) * inChannels + c) * 8 + o % 8] = Float(sum)
                 }
             }
         }
@@ -67,71 +69,44 @@ final class WinogradConvolution: @unchecked Sendable {
         guard count > 0 else { return }
         let d = dilation, m = tile, a = alpha
         let available = count + (kernel - 1) * d
-        // Tiles: for each residue ρ < d, the outputs ρ + d·s, s = 0, 1, ... in runs of m. Within a
-        // residue, tile q reads inputs ρ + d·(q·m + i), i < α, and writes outputs ρ + d·(q·m + j), j < m.
-        let residues = min(d, count)
-        var tilesOf = [Int](repeating: 0, count: residues)
-        for rho in 0..<residues { tilesOf[rho] = ((count - rho + d - 1) / d + m - 1) / m }
-        let tiles = tilesOf.reduce(0, +)
-        // Blocks of tiles small enough that their transformed inputs and products stay in the caches.
-        let blockTiles = max(128, min(tiles, Self.blockFloats / (a * (inChannels + outChannels))))
-        var blockStart = 0
-        var rho = 0, q = 0  // where the next block starts
-        while blockStart < tiles {
-            let n = min(blockTiles, tiles - blockStart)
-            // The residues this block covers, with the first tile of each within the block.
-            var firstTile = [0], qBegin: [Int] = [], taken = 0
-            while taken < n {
-                let here = min(n - taken, tilesOf[rho] - q)
-                qBegin.append(q)
-                taken += here
-                firstTile.append(taken)
-                q += here
-                if q == tilesOf[rho] { rho += 1; q = 0 } else { break }
+        // Tiles: for each residue ρ < d, the outputs ρ + d·s, s = 0, 1, ... in runs of m: tile q of
+        // residue ρ starts at ρ + d·q·m, reads α inputs and writes up to m outputs d apart.
+        var start: [Int] = [], valid: [Int] = []
+        for rho in 0..<min(d, count) {
+            let outputs = (count - rho + d - 1) / d
+            var s0 = 0
+            while s0 < outputs {
+                start.append(rho + d * s0)
+                valid.append(min(m, outputs - s0))
+                s0 += m
             }
-            // `firstTile`/`qBegin` index residues from the block's first; shift x and y to it.
-            let rhoFirst = rho - (q == 0 ? qBegin.count : qBegin.count - 1)
-            block(x: x + rhoFirst, ldx: ldx, available: available - rhoFirst, y: y + rhoFirst, ldy: ldy, count: count - rhoFirst,
-                  firstTile: firstTile, qBegin: qBegin, tiles: n)
-            blockStart += n
         }
-    }
-
-    /// Floats of transformed inputs and products one block keeps.
-    static let blockFloats = 1 << 19
-
-    private func block(x: UnsafePointer<Float>, ldx: Int, available: Int, y: UnsafeMutablePointer<Float>, ldy: Int, count: Int,
-                       firstTile: [Int], qBegin: [Int], tiles: Int) {
-        let d = dilation, m = tile, a = alpha, residues = qBegin.count
-        let v = UnsafeMutablePointer<Float>.allocate(capacity: a * inChannels * tiles)  // [alpha][in][tiles]
-        let products = UnsafeMutablePointer<Float>.allocate(capacity: a * outChannels * tiles)  // [alpha][out][tiles]
-        defer { v.deallocate(); products.deallocate() }
-        firstTile.withUnsafeBufferPointer { first in
-            qBegin.withUnsafeBufferPointer { qb in
-                // Input transform: V[ξ][c][p] = Σ_i Bᵀ[ξ, i] · x[c, ρ + d·(q·m + i)].
+        let tiles = start.count
+        let panels = (tiles + Self.panel - 1) / Self.panel
+        let parts = min(panels, outChannels * inChannels * tiles >= 1 << 16 ? ThreadCount.current : 1)
+        let scratchFloats = a * (inChannels + outChannels) * Self.panel
+        start.withUnsafeBufferPointer { starts in
+            valid.withUnsafeBufferPointer { valids in
                 inputTransform.withUnsafeBufferPointer { bt in
-                    SignalKernels.parallel(rows: inChannels, work: inChannels * tiles * a) { begin, end in
-                        codec_winograd_input(x, ldx, inChannels, available, first.baseAddress!, qb.baseAddress!, residues, d, m, a,
-                                             bt.baseAddress!, v, tiles, begin, end)
-                    }
-                }
-                // The α products of transformed weights and inputs.
-                for xi in 0..<a {
-                    BLAS.gemm(m: outChannels, n: tiles, k: inChannels,
-                              a: weights.pointer + xi * outChannels * inChannels, lda: inChannels,
-                              b: v + xi * inChannels * tiles, ldb: tiles,
-                              c: products + xi * outChannels * tiles, ldc: tiles)
-                }
-                // Output transform: y[o, ρ + d·(q·m + j)] = bias[o] + Σ_ξ Aᵀ[j, ξ] · M[ξ][o][p].
-                outputTransform.withUnsafeBufferPointer { at in
-                    SignalKernels.parallel(rows: outChannels, work: outChannels * tiles * a) { begin, end in
-                        codec_winograd_output(products, outChannels, tiles, first.baseAddress!, qb.baseAddress!, residues, d, m, a,
-                                              at.baseAddress!, bias.map { UnsafePointer($0.pointer) }, y, ldy, count, begin, end)
+                    outputTransform.withUnsafeBufferPointer { at in
+                        let body: (Int) -> Void = { part in
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
+                            defer { scratch.deallocate() }
+                            codec_winograd_panels(x, ldx, available, self.inChannels, y, ldy, self.outChannels,
+                                                  starts.baseAddress!, valids.baseAddress!, tiles, d, a, m,
+                                                  bt.baseAddress!, at.baseAddress!, self.weights.pointer,
+                                                  self.bias.map { UnsafePointer($0.pointer) },
+                                                  panels * part / parts, panels * (part + 1) / parts, scratch)
+                        }
+                        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
                     }
                 }
             }
         }
     }
+
+    /// Tiles the product kernel takes at once (its vector width).
+    static let panel = 32
 
     /// Aᵀ `[m, α]`, G `[α, r]` and Bᵀ `[α, α]` of F(m, r) for the finite `points` and ∞
     /// (Toom-Cook: Lagrange interpolation on the points, the leading coefficient from ∞).

@@ -21,6 +21,18 @@ void codec_winograd_output(const float *products, long channels, long tiles,
                            const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
                            const float *at, const float *bias, float *y, long ldy, long count, long begin, long end);
 
+/// A whole Winograd convolution F(m, r) (alpha = m + r - 1) for the tile panels [panel_begin, panel_end),
+/// a panel being 32 consecutive tiles. Tile p reads x[c * ldx + start[p] + dilation * i] (i < alpha; at or
+/// beyond `available` reads zero) and writes y[o * ldy + start[p] + dilation * j] for j < valid[p]:
+///   y = bias + A^T [ (U x) ] with U packed as packed_u[((xi * (cout / 8) + block) * cin + c) * 8 + row]
+///   (output channel block * 8 + row), cout a multiple of 8.
+/// `scratch` holds alpha * (cin + cout) * 32 floats, one per calling thread.
+void codec_winograd_panels(const float *x, long ldx, long available, long cin,
+                           float *y, long ldy, long cout,
+                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
+                           const float *bt, const float *at, const float *packed_u, const float *bias,
+                           long panel_begin, long panel_end, float *scratch);
+
 /// Snake in place on rows [begin, end): x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row.
 void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end);
 
