@@ -24,7 +24,7 @@ public final class AudioTokenizer: @unchecked Sendable {
     public struct Options: Sendable {
         /// Kernel-7 convolutions with at least this many input channels run as Winograd F(6, 7)
         /// (3.5 times fewer multiplications; below 128 channels the transforms cost more than they save).
-        public var winogradMinimumChannels = 128
+        public var winogradMinimumChannels = 32
 
         public init(winogradMinimumChannels: Int = 128) {
             self.winogradMinimumChannels = winogradMinimumChannels

@@ -13,6 +13,8 @@ struct Conv1d {
     let padding: Int
     /// The same convolution by minimal filtering, for the stride-1 kernels that have one.
     let winograd: WinogradConvolution?
+    /// The weight packed for the direct product kernel (when the output channels come in eights).
+    let packed: PackedRows?
 
     /// Loads `prefix` (shape `[out, in, kernel]` read off the weight); `inChannels` is checked when
     /// given; no `padding` means "same" padding, `(kernel - 1) · dilation / 2`.
@@ -38,6 +40,7 @@ struct Conv1d {
             ? WinogradConvolution(weight: values.pointer, bias: bias.map { UnsafePointer($0.pointer) },
                                   outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
             : nil
+        packed = winograd == nil ? PackedRows(values.pointer, rows: shape[0], columns: shape[1] * shape[2]) : nil
     }
 
     /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
@@ -58,6 +61,12 @@ struct Conv1d {
         // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
         if let winograd, count >= 2 * winograd.tile * dilation {
             winograd.forward(x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
+            return y
+        }
+        if let packed = packed ?? winograd?.direct {
+            packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
+                            x: x.pointer, ldx: x.count, y: y.pointer, ldy: count, count: count,
+                            bias: bias.map { UnsafePointer($0.pointer) })
             return y
         }
         Convolution.forward(weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
@@ -100,6 +109,8 @@ struct ConvTranspose1d {
     let stride: Int
     let padding: Int
     let outputPadding: Int
+    /// Wᵀ `[out·kernel, in]` packed for the product kernel.
+    let packedTranspose: PackedRows?
 
     init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int, stride: Int, padding: Int, outputPadding: Int) throws {
         let (values, shape) = try reader.weight(prefix)
@@ -114,6 +125,11 @@ struct ConvTranspose1d {
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
+        let rows = outChannels * kernel
+        var transposed = [Float](repeating: 0, count: rows * inChannels)
+        for i in 0..<inChannels { for r in 0..<rows { transposed[r * inChannels + i] = values[i * rows + r] } }
+        let inputs = inChannels
+        packedTranspose = transposed.withUnsafeBufferPointer { PackedRows($0.baseAddress!, rows: rows, columns: inputs) }
     }
 
     /// Output length for `count` inputs: `(count - 1)·stride - 2·padding + kernel + outputPadding`.
@@ -145,9 +161,13 @@ struct ConvTransposeStream {
         }
         if n > 0 {
             let columns = FloatBuffer(count: conv.outChannels * k * n)
-            Convolution.transposedColumns(weight: conv.weight.pointer, outChannels: conv.outChannels,
-                                          inChannels: conv.inChannels, kernel: k,
-                                          x: x.pointer, ldx: n, count: n, z: columns.pointer)
+            if let packed = conv.packedTranspose {
+                packed.multiply(x.pointer, ldb: n, n: n, into: columns.pointer, ldc: n)
+            } else {
+                Convolution.transposedColumns(weight: conv.weight.pointer, outChannels: conv.outChannels,
+                                              inChannels: conv.inChannels, kernel: k,
+                                              x: x.pointer, ldx: n, count: n, z: columns.pointer)
+            }
             Convolution.overlapAdd(z: columns.pointer, outChannels: conv.outChannels, kernel: k, count: n, stride: s,
                                    shift: p + emitted - inputs * s, y: pending.pointer, ldy: pending.count,
                                    yCount: pending.count)

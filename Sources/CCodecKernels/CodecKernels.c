@@ -170,6 +170,99 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
     }
 }
 
+void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
+    for (long block = 0; block < m / 8; block++)
+        for (long kk = 0; kk < k; kk++)
+            for (long row = 0; row < 8; row++)
+                packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk];
+}
+
+/// out[row][0..32) = sum_k a[k][row] * b[k * ldb + 0..32) for 8 rows: the register-blocked core.
+#define PRODUCT_8x32(a_block, b_rows, ldb_, k_dim, store_row)                       \
+    do {                                                                            \
+        v16 acc[8][2];                                                              \
+        for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); } \
+        for (long kk = 0; kk < (k_dim); kk++) {                                     \
+            const float *brow = (b_rows) + kk * (ldb_);                             \
+            v16 b0 = load16(brow), b1 = load16(brow + LANES);                       \
+            const float *ak = (a_block) + kk * 8;                                   \
+            for (long r = 0; r < 8; r++) {                                          \
+                v16 sv = splat(ak[r]);                                              \
+                acc[r][0] += sv * b0;                                               \
+                acc[r][1] += sv * b1;                                               \
+            }                                                                       \
+        }                                                                           \
+        for (long r = 0; r < 8; r++) { store_row(r, acc[r][0], acc[r][1]); }       \
+    } while (0)
+
+CLONES
+void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias,
+                       long panel_begin, long panel_end, float *scratch) {
+    long k_dim = cin * kernel;
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long t0 = panel * PANEL;
+        long n = count - t0 < PANEL ? count - t0 : PANEL;
+        // The im2col columns of this panel: scratch[(c * kernel + j) * 32 + t] = x[c][(t0 + t) * stride + j * dilation].
+        for (long c = 0; c < cin; c++) {
+            const float *row = x + c * ldx + t0 * stride;
+            for (long j = 0; j < kernel; j++) {
+                float *dst = scratch + (c * kernel + j) * PANEL;
+                const float *src = row + j * dilation;
+                if (stride == 1 && n == PANEL) {
+                    store16(dst, load16(src));
+                    store16(dst + LANES, load16(src + LANES));
+                } else {
+                    for (long t = 0; t < PANEL; t++) dst[t] = t < n ? src[t * stride] : 0.0f;
+                }
+            }
+        }
+        for (long block = 0; block < cout / 8; block++) {
+            float *out = y + block * 8 * ldy + t0;
+            const float *bb = bias ? bias + block * 8 : 0;
+            float tail[8][PANEL];
+#define STORE_CONV(r, lo, hi)                                                            \
+            do {                                                                         \
+                v16 shift = splat(bb ? bb[r] : 0.0f);                                    \
+                if (n == PANEL) { store16(out + (r) * ldy, (lo) + shift); store16(out + (r) * ldy + LANES, (hi) + shift); } \
+                else { store16(tail[r], (lo) + shift); store16(tail[r] + LANES, (hi) + shift);                          \
+                       for (long t = 0; t < n; t++) out[(r) * ldy + t] = tail[r][t]; } \
+            } while (0)
+            PRODUCT_8x32(packed_w + block * k_dim * 8, scratch, PANEL, k_dim, STORE_CONV);
+#undef STORE_CONV
+        }
+    }
+}
+
+CLONES
+void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                       float *c, long ldc, long panel_begin, long panel_end, float *scratch) {
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long t0 = panel * PANEL;
+        long width = n - t0 < PANEL ? n - t0 : PANEL;
+        const float *source = b + t0;
+        long stride = ldb;
+        if (width < PANEL) {  // the last, partial panel: copy it so the kernel reads no further than n
+            for (long kk = 0; kk < k; kk++)
+                for (long t = 0; t < PANEL; t++) scratch[kk * PANEL + t] = t < width ? b[kk * ldb + t0 + t] : 0.0f;
+            source = scratch;
+            stride = PANEL;
+        }
+        for (long block = 0; block < m / 8; block++) {
+            float *out = c + block * 8 * ldc + t0;
+            float tail[8][PANEL];
+#define STORE_GEMM(r, lo, hi)                                                            \
+            do {                                                                         \
+                if (width == PANEL) { store16(out + (r) * ldc, lo); store16(out + (r) * ldc + LANES, hi); } \
+                else { store16(tail[r], lo); store16(tail[r] + LANES, hi);                \
+                       for (long t = 0; t < width; t++) out[(r) * ldc + t] = tail[r][t]; } \
+            } while (0)
+            PRODUCT_8x32(packed_a + block * k * 8, source, stride, k, STORE_GEMM);
+#undef STORE_GEMM
+        }
+    }
+}
+
 /// sin by Cody-Waite reduction modulo pi and a minimax polynomial on [-pi/2, pi/2]
 /// (absolute error about 1e-7 for |x| < 65536); larger arguments use the library.
 static inline float fast_sin(float x) {

@@ -20,6 +20,8 @@ final class WinogradConvolution: @unchecked Sendable {
     /// `U[ξ] = Σ_j G[ξ, j] · W[:, :, j]`: `alpha` matrices `[out, in]`.
     private let weights: FloatBuffer
     private let bias: FloatBuffer?
+    /// The plain weight packed for the direct kernel, for pieces too short for tiles.
+    let direct: PackedRows?
     private let outputTransform: [Float]  // Aᵀ, [tile, alpha]
     private let inputTransform: [Float]  // Bᵀ, [alpha, alpha]
 
@@ -58,6 +60,7 @@ final class WinogradConvolution: @unchecked Sendable {
                 }
             }
         }
+        direct = PackedRows(weight, rows: outChannels, columns: inChannels * kernel)
         self.bias = bias.map { b in FloatBuffer(Array(UnsafeBufferPointer(start: b, count: outChannels))) }
     }
 

@@ -33,6 +33,23 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                            const float *bt, const float *at, const float *packed_u, const float *bias,
                            long panel_begin, long panel_end, float *scratch);
 
+/// Packs a row-major [m x k] matrix (m a multiple of 8) for the product kernels:
+/// packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk].
+void codec_pack_rows(const float *a, long lda, long m, long k, float *packed);
+
+/// A 1-D convolution over the output columns of panels [panel_begin, panel_end) (32 columns each,
+/// `count` in all), with weights packed by codec_pack_rows from [cout, cin * kernel]:
+///   y[o * ldy + t] = bias[o] + sum_{c, j} w[o][c][j] * x[c * ldx + t * stride + j * dilation].
+/// The caller has the padding in place. `scratch` holds cin * kernel * 32 floats, one per thread.
+void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias,
+                       long panel_begin, long panel_end, float *scratch);
+
+/// A matrix product over the columns of panels [panel_begin, panel_end): c[i * ldc + t] = sum_k a[i][k] * b[k * ldb + t]
+/// for i < m (a packed by codec_pack_rows), t < n. `scratch` holds k * 32 floats, one per thread.
+void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                       float *c, long ldc, long panel_begin, long panel_end, float *scratch);
+
 /// Snake in place on rows [begin, end): x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row.
 void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end);
 
