@@ -43,14 +43,22 @@ struct ResidualUnit {
         }
 
         mutating func push(_ x: Signal, final: Bool) -> Signal {
-            waiting = waiting.appending(x)
-            let h = x.columns(0..<x.count)
-            unit.snake1.apply(h)
+            let h = Signal(channels: x.channels, count: x.count)
+            SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: x.channels, count: x.count,
+                                alpha: unit.snake1.alpha.pointer)
             let y = conv.push(h, final: final)
             unit.snake2.apply(y)
-            let out = unit.conv2(y)
-            out.add(waiting.columns(0..<out.count))
-            waiting = waiting.columns(out.count..<waiting.count)
+            // The output starts as the residual: the waiting inputs, then this piece's first ones;
+            // the 1x1 convolution adds itself to it.
+            let n = y.count, held = waiting.count
+            let out = Signal(channels: x.channels, count: n)
+            Signal.rows(x.channels, work: x.channels * n) { c in
+                let fromWaiting = min(n, held)
+                out.row(c).update(from: waiting.row(c), count: fromWaiting)
+                if n > held { (out.row(c) + held).update(from: x.row(c), count: n - held) }
+            }
+            unit.conv2.run(y.pointer, ldx: n, count: n, into: out, at: 0, accumulate: true)
+            waiting = n >= held ? x.columns((n - held)..<x.count) : waiting.columns(n..<held).appending(x)
             return out
         }
     }

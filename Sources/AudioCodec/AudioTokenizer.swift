@@ -23,10 +23,10 @@ public final class AudioTokenizer: @unchecked Sendable {
     /// How the tokenizer computes (its results agree either way, to rounding).
     public struct Options: Sendable {
         /// Kernel-7 convolutions with at least this many input channels run as Winograd F(6, 7)
-        /// (3.5 times fewer multiplications; below 128 channels the transforms cost more than they save).
+        /// (3.5 times fewer multiplications; below 32 channels the transforms cost more than they save).
         public var winogradMinimumChannels = 32
 
-        public init(winogradMinimumChannels: Int = 128) {
+        public init(winogradMinimumChannels: Int = 32) {
             self.winogradMinimumChannels = winogradMinimumChannels
         }
     }

@@ -57,28 +57,35 @@ struct Conv1d {
     /// `count` outputs from an input whose padding is already in place.
     func apply(padded x: Signal, count: Int) -> Signal {
         let y = Signal(channels: outChannels, count: count)
-        guard count > 0 else { return y }
-        // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
-        if let winograd, count >= 2 * winograd.tile * dilation {
-            winograd.forward(x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
-            return y
-        }
-        if let packed = packed ?? winograd?.direct {
-            packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
-                            x: x.pointer, ldx: x.count, y: y.pointer, ldy: count, count: count,
-                            bias: bias.map { UnsafePointer($0.pointer) })
-            return y
-        }
-        Convolution.forward(weight: weight.pointer, bias: bias.map { UnsafePointer($0.pointer) },
-                            outChannels: outChannels, inChannels: inChannels, kernel: kernel,
-                            stride: stride, dilation: dilation,
-                            x: x.pointer, ldx: x.count, count: count, y: y.pointer, ldy: count)
+        run(x.pointer, ldx: x.count, count: count, into: y, at: 0)
         return y
+    }
+
+    /// `count` outputs from the input columns at `x` (rows `ldx` apart, padding in place), written to
+    /// columns `at...` of `y`, or added to them with `accumulate`.
+    func run(_ x: UnsafePointer<Float>, ldx: Int, count: Int, into y: Signal, at: Int, accumulate: Bool = false) {
+        guard count > 0 else { return }
+        let out = y.pointer + at
+        let b = bias.map { UnsafePointer($0.pointer) }
+        // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
+        if let winograd, !accumulate, count >= 2 * winograd.tile * dilation {
+            winograd.forward(x: x, ldx: ldx, count: count, y: out, ldy: y.count)
+        } else if let packed = packed ?? winograd?.direct {
+            packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
+                            x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate)
+        } else {
+            Convolution.forward(weight: weight.pointer, bias: b, outChannels: outChannels, inChannels: inChannels,
+                                kernel: kernel, stride: stride, dilation: dilation,
+                                x: x, ldx: ldx, count: count, y: out, ldy: y.count, accumulate: accumulate)
+        }
     }
 }
 
 /// A stride-1 convolution fed in pieces: it keeps the last `span` inputs, and gives each output
 /// once the inputs it reads have arrived, so pieces give exactly the whole-signal result.
+///
+/// The input is read in place; only the few columns where the kept history meets the new piece
+/// (and, at the end, where the piece meets the right padding) are copied.
 struct ConvStream {
     let conv: Conv1d
     private var history: Signal
@@ -91,11 +98,40 @@ struct ConvStream {
 
     /// Outputs that `x` completes; `final` pads the right edge with zeros and gives the rest.
     mutating func push(_ x: Signal, final: Bool) -> Signal {
-        let buffer = history.appending(x, zeros: final ? conv.span - conv.padding : 0)
-        let count = max(0, buffer.count - conv.span)
-        let y = conv.apply(padded: buffer, count: count)
-        history = buffer.columns(count..<buffer.count)
+        let span = conv.span, kept = history.count
+        let zeros = final ? span - conv.padding : 0
+        let length = kept + x.count + zeros  // of history ++ x ++ zeros
+        let count = max(0, length - span)
+        let y = Signal(channels: conv.outChannels, count: count)
+        // Outputs [0, head) read the history; [head, tail) lie inside x; [tail, count) read the zeros.
+        let head = min(count, kept)
+        let tail = max(head, min(count, kept + x.count - span))
+        if head > 0 {
+            let piece = slice(x, 0..<(head + span), zeros: zeros)
+            conv.run(piece.pointer, ldx: piece.count, count: head, into: y, at: 0)
+        }
+        if tail > head {
+            conv.run(x.pointer + (head - kept), ldx: x.count, count: tail - head, into: y, at: head)
+        }
+        if count > tail {
+            let piece = slice(x, tail..<(count + span), zeros: zeros)
+            conv.run(piece.pointer, ldx: piece.count, count: count - tail, into: y, at: tail)
+        }
+        history = slice(x, count..<length, zeros: zeros)
         return y
+    }
+
+    /// Columns `range` of history ++ x ++ zeros.
+    private func slice(_ x: Signal, _ range: Range<Int>, zeros: Int) -> Signal {
+        let out = Signal(channels: conv.inChannels, count: range.count)
+        let kept = history.count
+        for c in 0..<conv.inChannels {
+            let row = out.row(c)
+            for (i, t) in range.enumerated() {
+                row[i] = t < kept ? history.row(c)[t] : t < kept + x.count ? x.row(c)[t - kept] : 0
+            }
+        }
+        return out
     }
 }
 

@@ -81,7 +81,7 @@ typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define PANEL 32
 
 // Macros rather than functions: a 64-byte vector may not cross a call in the AVX2 and baseline clones.
-#define splat(a) ((v16){0} + (float)(a))
+#define splat(a) ({ float s_ = (a); (v16){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_}; })
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, value) (*(v16 *)(p) = (value))
 
@@ -197,7 +197,7 @@ void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
 
 CLONES
 void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
-                       const float *x, long ldx, float *y, long ldy, long count, const float *bias,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
                        long panel_begin, long panel_end, float *scratch) {
     long k_dim = cin * kernel;
     for (long panel = panel_begin; panel < panel_end; panel++) {
@@ -224,9 +224,15 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
 #define STORE_CONV(r, lo, hi)                                                            \
             do {                                                                         \
                 v16 shift = splat(bb ? bb[r] : 0.0f);                                    \
-                if (n == PANEL) { store16(out + (r) * ldy, (lo) + shift); store16(out + (r) * ldy + LANES, (hi) + shift); } \
-                else { store16(tail[r], (lo) + shift); store16(tail[r] + LANES, (hi) + shift);                          \
-                       for (long t = 0; t < n; t++) out[(r) * ldy + t] = tail[r][t]; } \
+                float *o_ = out + (r) * ldy;                                             \
+                if (n == PANEL) {                                                        \
+                    v16 lo_ = (lo) + shift, hi_ = (hi) + shift;                          \
+                    if (accumulate) { lo_ += load16(o_); hi_ += load16(o_ + LANES); }    \
+                    store16(o_, lo_); store16(o_ + LANES, hi_);                          \
+                } else {                                                                 \
+                    store16(tail[r], (lo) + shift); store16(tail[r] + LANES, (hi) + shift); \
+                    for (long t = 0; t < n; t++) o_[t] = (accumulate ? o_[t] : 0.0f) + tail[r][t]; \
+                }                                                                        \
             } while (0)
             PRODUCT_8x32(packed_w + block * k_dim * 8, scratch, PANEL, k_dim, STORE_CONV);
 #undef STORE_CONV
@@ -283,23 +289,52 @@ static inline float fast_sin(float x) {
     return ss.f;
 }
 
+typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
+
+/// fast_sin on 16 lanes (the same arithmetic as the scalar version).
+#define FAST_SIN16(x, result)                                                          \
+    do {                                                                               \
+        v16 q_ = (x) * splat(0.318309886183790671538f) + splat(12582912.0f);           \
+        v16 n_ = q_ - splat(12582912.0f);                                              \
+        v16 r_ = (x) - n_ * splat(3.140625f);                                          \
+        r_ -= n_ * splat(0.0009670257568359375f);                                      \
+        r_ -= n_ * splat(6.2771141529083251953e-07f);                                  \
+        r_ -= n_ * splat(1.2154201256553420762e-10f);                                  \
+        v16 r2_ = r_ * r_;                                                             \
+        v16 p_ = splat(2.6083159809786593541503e-06f);                                 \
+        p_ = p_ * r2_ - splat(0.0001981069071916863322258f);                          \
+        p_ = p_ * r2_ + splat(0.00833307858556509017944336f);                         \
+        p_ = p_ * r2_ - splat(0.166666597127914428710938f);                           \
+        v16 s_ = r_ + r_ * r2_ * p_;                                                   \
+        v16u sign_ = ((v16u)q_ & 1u) << 31;                                            \
+        (result) = (v16)((v16u)s_ ^ sign_);                                            \
+    } while (0)
+
 CLONES
-void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end) {
+void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end) {
     for (long c = begin; c < end; c++) {
         float a = alpha[c];
         float inverse = 1.0f / (a + 1e-9f);
-        float *row = x + c * ld;
+        const float *row = x + c * ld;
+        float *out = y + c * ld;
         float peak = 0.0f;
         for (long t = 0; t < count; t++) peak = fmaxf(peak, fabsf(a * row[t]));
         if (peak < 65536.0f) {
-            for (long t = 0; t < count; t++) {
-                float s = fast_sin(a * row[t]);
-                row[t] += inverse * (s * s);
+            v16 va = splat(a), vi = splat(inverse);
+            long t = 0;
+            for (; t + LANES <= count; t += LANES) {
+                v16 v = load16(row + t), s;
+                FAST_SIN16(va * v, s);
+                store16(out + t, v + vi * (s * s));
+            }
+            for (; t < count; t++) {
+                float v = row[t], s = fast_sin(a * v);
+                out[t] = v + inverse * (s * s);
             }
         } else {  // rare huge arguments: the library's full range reduction
             for (long t = 0; t < count; t++) {
-                float s = sinf(a * row[t]);
-                row[t] += inverse * (s * s);
+                float v = row[t], s = sinf(a * v);
+                out[t] = v + inverse * (s * s);
             }
         }
     }

@@ -70,7 +70,7 @@ public struct TorchArchiveFuzzer {
         let dtypes: [DType] = [.f32, .f16, .bf16, .i64]
         return (0..<rng.below(5)).map { i in
             let dtype = dtypes[rng.below(dtypes.count)]
-            let shape = (0..<rng.below(4)).map { _ in rng.below(5) + (rng.below(8) == 0 ? 300 : 0) }
+            let shape = (0..<rng.below(4)).map { _ in rng.below(5) + (rng.below(8) == 0 ? 60 : 0) }
             let bytes = Data((0..<shape.reduce(1, *) * dtype.byteWidth).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
             return TorchArchiveWriter.Tensor(name: "layer.\(i).weight", dtype: dtype, shape: shape, bytes: bytes)
         }

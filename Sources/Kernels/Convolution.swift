@@ -14,16 +14,25 @@ public enum Convolution {
     ///
     /// - x: `inChannels` rows `ldx` floats apart; column 0 is the first sample output 0 reads
     ///   (the caller has put any padding in place).
-    /// - y: `outChannels` rows `ldy` floats apart.
+    /// - y: `outChannels` rows `ldy` floats apart; with `accumulate` the result is added to them.
     public static func forward(
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, dilation: Int = 1,
         x: UnsafePointer<Float>, ldx: Int, count: Int,
-        y: UnsafeMutablePointer<Float>, ldy: Int
+        y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false
     ) {
         guard count > 0, outChannels > 0 else { return }
-        fillBias(bias, y, ldy: ldy, rows: outChannels, count: count)
-        let beta: Float = bias == nil ? 0 : 1
+        if let bias {
+            for o in 0..<outChannels {
+                let row = y + o * ldy
+                if accumulate {
+                    for t in 0..<count { row[t] += bias[o] }
+                } else {
+                    row.update(repeating: bias[o], count: count)
+                }
+            }
+        }
+        let beta: Float = bias == nil && !accumulate ? 0 : 1
         if kernel == 1 && stride == 1 {
             BLAS.gemm(m: outChannels, n: count, k: inChannels, a: weight, lda: inChannels,
                       b: x, ldb: ldx, beta: beta, c: y, ldc: ldy)
@@ -116,8 +125,4 @@ public enum Convolution {
         }
     }
 
-    static func fillBias(_ bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, ldy: Int, rows: Int, count: Int) {
-        guard let bias else { return }
-        for o in 0..<rows { (y + o * ldy).update(repeating: bias[o], count: count) }
-    }
 }

@@ -40,6 +40,12 @@ struct BenchCodec: ParsableCommand {
             let value = try body()
             return (value, Date().timeIntervalSince(start))
         }
+        /// Seconds of CPU (user + system) this process has used.
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
         let tokenizer: AudioTokenizer
         if let audioTokenizer {
             let (t, load) = try time { try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer)) }
@@ -72,10 +78,12 @@ struct BenchCodec: ParsableCommand {
             return (value!, times.min()!, times)
         }
         func listed(_ times: [Double]) -> String { times.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+        var cpu = cpuSeconds()
         let (wave, decodeTime, decodeRuns) = try best { try tokenizer.decode(codes) }
+        let decodeCPU = (cpuSeconds() - cpu) / decodeRuns.reduce(0, +)
         let audioSeconds = Double(wave.count) / Double(tokenizer.sampleRate)
-        print(String(format: "decode:    %.3f s for %.1f s of audio: %.1fx real time (runs: %@ s)",
-                     decodeTime, audioSeconds, audioSeconds / decodeTime, listed(decodeRuns)))
+        print(String(format: "decode:    %.3f s for %.1f s of audio: %.1fx real time (runs: %@ s; %.2f cores busy)",
+                     decodeTime, audioSeconds, audioSeconds / decodeTime, listed(decodeRuns), decodeCPU))
 
         var latency = 0
         let (streamedCount, streamTime, streamRuns) = try best { () -> Int in
@@ -99,8 +107,10 @@ struct BenchCodec: ParsableCommand {
             return 0.3 * sin(2 * .pi * 180 * t) * (0.6 + 0.4 * sin(2 * .pi * 3 * t)) + 0.01 * Float(rng.below(1000)) / 1000
         }
         let (_, firstEncode) = try time { try tokenizer.encode(Array(samples.prefix(tokenizer.sampleRate)), sampleRate: tokenizer.sampleRate) }
+        cpu = cpuSeconds()
         let (encoded, encodeTime, encodeRuns) = try best { try tokenizer.encode(samples, sampleRate: tokenizer.sampleRate) }
-        print(String(format: "encode:    %.3f s for %.1f s of audio (%d frames): %.1fx real time (runs: %@ s; the first call, loading the encoder, took %.2f s)",
-                     encodeTime, Double(seconds), encoded.frameCount, Double(seconds) / encodeTime, listed(encodeRuns), firstEncode))
+        let encodeCPU = (cpuSeconds() - cpu) / encodeRuns.reduce(0, +)
+        print(String(format: "encode:    %.3f s for %.1f s of audio (%d frames): %.1fx real time (runs: %@ s; %.2f cores busy; the first call, loading the encoder, took %.2f s)",
+                     encodeTime, Double(seconds), encoded.frameCount, Double(seconds) / encodeTime, listed(encodeRuns), encodeCPU, firstEncode))
     }
 }

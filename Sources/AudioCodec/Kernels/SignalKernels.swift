@@ -9,8 +9,14 @@ enum SignalKernels {
     /// Snake, in place on `channels` rows of `count` samples `ld` apart:
     /// `x + sin(αx)² / (α + 1e-9)` with one α per channel (in float32, as the DAC layers compute it).
     static func snake(_ x: UnsafeMutablePointer<Float>, ld: Int, channels: Int, count: Int, alpha: UnsafePointer<Float>) {
+        snake(x, into: x, ld: ld, channels: channels, count: count, alpha: alpha)
+    }
+
+    /// Snake of `x` written to `y` (same layout).
+    static func snake(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, ld: Int, channels: Int, count: Int,
+                      alpha: UnsafePointer<Float>) {
         parallel(rows: channels, work: channels * count) { begin, end in
-            codec_snake(x, ld, count, alpha, begin, end)
+            codec_snake(x, y, ld, count, alpha, begin, end)
         }
     }
 

@@ -40,9 +40,10 @@ void codec_pack_rows(const float *a, long lda, long m, long k, float *packed);
 /// A 1-D convolution over the output columns of panels [panel_begin, panel_end) (32 columns each,
 /// `count` in all), with weights packed by codec_pack_rows from [cout, cin * kernel]:
 ///   y[o * ldy + t] = bias[o] + sum_{c, j} w[o][c][j] * x[c * ldx + t * stride + j * dilation].
-/// The caller has the padding in place. `scratch` holds cin * kernel * 32 floats, one per thread.
+/// The caller has the padding in place; with `accumulate` the result is added to what y holds.
+/// `scratch` holds cin * kernel * 32 floats, one per thread.
 void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
-                       const float *x, long ldx, float *y, long ldy, long count, const float *bias,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
                        long panel_begin, long panel_end, float *scratch);
 
 /// A matrix product over the columns of panels [panel_begin, panel_end): c[i * ldc + t] = sum_k a[i][k] * b[k * ldb + t]
@@ -50,8 +51,8 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
 void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                        float *c, long ldc, long panel_begin, long panel_end, float *scratch);
 
-/// Snake in place on rows [begin, end): x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row.
-void codec_snake(float *x, long ld, long count, const float *alpha, long begin, long end);
+/// Snake on rows [begin, end): y = x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row (y may be x).
+void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end);
 
 /// GELU with the exact error function, in place on x[begin, end).
 void codec_gelu(float *x, long begin, long end);
