@@ -6,14 +6,71 @@ import Kernels
 final class SampleBuffer: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    private let capacity: Int
 
     init(count: Int, zeroed: Bool) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
+        (pointer, capacity) = BlockPool.shared.take(max(count, 1))
         if zeroed { pointer.initialize(repeating: 0, count: count) }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { BlockPool.shared.give(pointer, capacity: capacity) }
+}
+
+/// Large sample blocks kept for reuse. The codec makes and drops signals of the same few sizes
+/// over and over; blocks beyond malloc's mapping threshold would otherwise come back from the
+/// kernel as fresh pages each time, and clearing those cost as much as a convolution.
+final class BlockPool: @unchecked Sendable {
+    static let shared = BlockPool()
+    /// Blocks at least this large (in floats) are pooled; smaller ones go to malloc.
+    static let minimumFloats = 1 << 18
+    /// Floats the pool holds at most while idle.
+    static let limitFloats = 1 << 26
+
+    private let lock = NSLock()
+    private var free: [(capacity: Int, pointer: UnsafeMutablePointer<Float>)] = []
+    private var held = 0
+
+    func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        guard count >= Self.minimumFloats else { return (.allocate(capacity: count), count) }
+        lock.lock()
+        // The smallest free block that fits without wasting more than half of it.
+        var best: Int?
+        for (i, block) in free.enumerated() where block.capacity >= count && block.capacity <= 2 * count {
+            if best == nil || block.capacity < free[best!].capacity { best = i }
+        }
+        if let best {
+            let block = free.remove(at: best)
+            held -= block.capacity
+            lock.unlock()
+            return (block.pointer, block.capacity)
+        }
+        lock.unlock()
+        return (.allocate(capacity: count), count)
+    }
+
+    func give(_ pointer: UnsafeMutablePointer<Float>, capacity: Int) {
+        guard capacity >= Self.minimumFloats else { pointer.deallocate(); return }
+        lock.lock()
+        free.append((capacity, pointer))
+        held += capacity
+        // Over the limit: let the oldest blocks go.
+        while held > Self.limitFloats, !free.isEmpty {
+            let old = free.removeFirst()
+            held -= old.capacity
+            old.pointer.deallocate()
+        }
+        lock.unlock()
+    }
+
+    /// Returns every pooled block to the system (after a long encode, say).
+    func drain() {
+        lock.lock()
+        for block in free { block.pointer.deallocate() }
+        free.removeAll()
+        held = 0
+        lock.unlock()
+    }
 }
 
 /// A channel-major signal of one batch item: `channels` rows of `count` samples, row-major

@@ -340,6 +340,19 @@ void codec_snake(const float *x, float *y, long ld, long count, const float *alp
     }
 }
 
+void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u) {
+    long blocks = cout / 8;
+    for (long o = 0; o < cout; o++)
+        for (long c = 0; c < cin; c++) {
+            const float *taps = w + (o * cin + c) * kernel;
+            for (long xi = 0; xi < alpha; xi++) {
+                double sum = 0;
+                for (long j = 0; j < kernel; j++) sum += (double)g[xi * kernel + j] * taps[j];
+                packed_u[((xi * blocks + o / 8) * cin + c) * 8 + o % 8] = (float)sum;
+            }
+        }
+}
+
 void codec_gelu(float *x, long begin, long end) {
     for (long i = begin; i < end; i++) {
         float v = x[i];

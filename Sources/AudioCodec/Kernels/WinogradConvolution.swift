@@ -48,18 +48,9 @@ final class WinogradConvolution: @unchecked Sendable {
         inputTransform = bt.map(Float.init)
         // U[ξ] = G W, packed for the product kernel: [ξ][output block of 8][in][row].
         precondition(outChannels % 8 == 0, "Winograd products take output channels in blocks of 8")
-        let blocks = outChannels / 8
         weights = FloatBuffer(count: alpha * outChannels * inChannels)
-        for o in 0..<outChannels {
-            for c in 0..<inChannels {
-                let w = weight + (o * inChannels + c) * kernel
-                for xi in 0..<alpha {
-                    var sum = 0.0
-                    for j in 0..<kernel { sum += g[xi * kernel + j] * Double(w[j]) }
-                    weights[((xi * blocks + o / 8) * inChannels + c) * 8 + o % 8] = Float(sum)
-                }
-            }
-        }
+        let gFloats = g.map { Float($0) }
+        codec_winograd_weights(weight, outChannels, inChannels, kernel, gFloats, alpha, weights.pointer)
         direct = PackedRows(weight, rows: outChannels, columns: inChannels * kernel)
         self.bias = bias.map { b in FloatBuffer(Array(UnsafeBufferPointer(start: b, count: outChannels))) }
     }

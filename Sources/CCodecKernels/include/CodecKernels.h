@@ -51,6 +51,10 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
 void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                        float *c, long ldc, long panel_begin, long panel_end, float *scratch);
 
+/// Winograd weights for the panel kernel: packed_u[((xi * (cout / 8) + o / 8) * cin + c) * 8 + o % 8]
+/// = sum_j g[xi * kernel + j] * w[(o * cin + c) * kernel + j], for w in PyTorch's [cout, cin, kernel].
+void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u);
+
 /// Snake on rows [begin, end): y = x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row (y may be x).
 void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end);
 
