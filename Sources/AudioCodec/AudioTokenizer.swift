@@ -22,11 +22,12 @@ public final class AudioTokenizer: @unchecked Sendable {
 
     /// How the tokenizer computes (its results agree either way, to rounding).
     public struct Options: Sendable {
-        /// Kernel-7 convolutions with at least this many input channels run as Winograd F(6, 7)
-        /// (3.5 times fewer multiplications; below 32 channels the transforms cost more than they save).
-        public var winogradMinimumChannels = 32
+        /// Kernel-7 convolutions with at least this many input channels (times dilation / 3 for
+        /// dilations of 6 and more) run as Winograd F(6, 7): 3.5 times fewer multiplications, but
+        /// below that the transforms cost more than they save.
+        public var winogradMinimumChannels = 64
 
-        public init(winogradMinimumChannels: Int = 32) {
+        public init(winogradMinimumChannels: Int = 64) {
             self.winogradMinimumChannels = winogradMinimumChannels
         }
     }

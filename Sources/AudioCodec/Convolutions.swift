@@ -35,8 +35,10 @@ struct Conv1d {
         self.stride = stride
         self.dilation = dilation
         self.padding = padding ?? (shape[2] - 1) * dilation / 2
-        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel)
-            && inChannels >= reader.winogradMinimumChannels && outChannels % 8 == 0
+        // Winograd's transforms gather inputs `dilation` apart, which costs more as the dilation
+        // grows: wide dilations need more channels to pay off (measured on the codec's shapes).
+        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel) && outChannels % 8 == 0
+            && inChannels >= reader.winogradMinimumChannels * max(1, dilation / 3)
             ? WinogradConvolution(weight: values.pointer, bias: bias.map { UnsafePointer($0.pointer) },
                                   outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
             : nil
