@@ -93,7 +93,7 @@ public final class AudioTokenizer: @unchecked Sendable {
     /// The waveform of `codes`: `samplesPerFrame` samples per frame at `sampleRate`.
     public func decode(_ codes: AudioCodes) throws -> [Float] {
         try validate(codes)
-        let stream = streamingDecoder()
+        let stream = streamingDecoder(batchFrames: 1)
         var samples: [Float] = []
         samples.reserveCapacity(codes.frameCount * samplesPerFrame)
         var start = 0
@@ -106,8 +106,12 @@ public final class AudioTokenizer: @unchecked Sendable {
         return samples
     }
 
-    /// A decoder for codes that arrive a few frames at a time (see `StreamingDecoder`).
-    public func streamingDecoder() -> StreamingDecoder { StreamingDecoder(tokenizer: self) }
+    /// A decoder for codes that arrive a few frames at a time (see `StreamingDecoder`). It decodes
+    /// whenever `batchFrames` frames are waiting: each decode reads all the decoder's weights, so
+    /// single frames cost several times more per frame than batches of a few.
+    public func streamingDecoder(batchFrames: Int = 5) -> StreamingDecoder {
+        StreamingDecoder(tokenizer: self, batchFrames: batchFrames)
+    }
 
     func validate(_ codes: AudioCodes) throws {
         guard codes.codebookCount == codebookCount else {
@@ -146,16 +150,21 @@ public final class AudioTokenizer: @unchecked Sendable {
 
 /// Decodes codes as they are generated and gives each piece of audio as soon as no later frame
 /// can change it. The decoder's convolutions see `latencyFrames` frames ahead, so a frame's audio
-/// is final once that many frames follow it; `finish()` gives the rest. The pieces joined are
-/// the whole-sequence decode.
+/// is final once that many frames follow it; frames are decoded in batches of `batchFrames`, so
+/// audio comes out at most `latencyFrames + batchFrames - 1` frames behind the input. `finish()`
+/// gives the rest. The pieces joined are the whole-sequence decode.
 public final class StreamingDecoder {
     let tokenizer: AudioTokenizer
+    public let batchFrames: Int
     private var stream: AcousticDecoder.Stream
+    private var pending: [[Int]]
     private var finished = false
 
-    init(tokenizer: AudioTokenizer) {
+    init(tokenizer: AudioTokenizer, batchFrames: Int) {
         self.tokenizer = tokenizer
+        self.batchFrames = max(1, batchFrames)
         stream = AcousticDecoder.Stream(tokenizer.decoder)
+        pending = Array(repeating: [], count: tokenizer.codebookCount)
     }
 
     /// Frames of look-ahead the decoder needs (the right half of its receptive field, rounded up):
@@ -167,18 +176,26 @@ public final class StreamingDecoder {
         try append(AudioCodes(codebooks: frame.map { [$0] }))
     }
 
-    /// Adds frames and returns the samples they complete.
+    /// Adds frames and returns the samples they complete (none until a batch is full).
     public func append(_ codes: AudioCodes) throws -> [Float] {
         guard !finished else { throw CodecError("the streaming decoder has finished; start a new one") }
         try tokenizer.validate(codes)
-        guard codes.frameCount > 0 else { return [] }
-        return stream.push(tokenizer.latent(codes), final: false)
+        for q in 0..<pending.count { pending[q] += codes.codebooks[q] }
+        guard pending[0].count >= batchFrames else { return [] }
+        return decodePending(final: false)
     }
 
     /// The samples still held back; the decoder accepts no frames after this.
     public func finish() -> [Float] {
         guard !finished else { return [] }
         finished = true
-        return stream.push(.zeros(channels: tokenizer.configuration.latentChannels, count: 0), final: true)
+        return decodePending(final: true)
+    }
+
+    private func decodePending(final: Bool) -> [Float] {
+        let codes = AudioCodes(codebooks: pending)
+        pending = Array(repeating: [], count: pending.count)
+        let latent = codes.frameCount > 0 ? tokenizer.latent(codes) : .zeros(channels: tokenizer.configuration.latentChannels, count: 0)
+        return stream.push(latent, final: final)
     }
 }

@@ -21,7 +21,7 @@ struct BenchCodec: ParsableCommand {
     var threads = ThreadCount.defaultCount
 
     @Option(help: "Frames per append in the streaming decode.")
-    var chunk = 4
+    var chunk = 5
 
     @Flag(help: "Skip the encoder (HuBERT and the encoders load lazily; decode-only is quicker).")
     var decodeOnly = false
@@ -87,7 +87,7 @@ struct BenchCodec: ParsableCommand {
 
         var latency = 0
         let (streamedCount, streamTime, streamRuns) = try best { () -> Int in
-            let decoder = tokenizer.streamingDecoder()
+            let decoder = tokenizer.streamingDecoder(batchFrames: 1)
             latency = decoder.latencyFrames
             var count = 0
             var start = 0

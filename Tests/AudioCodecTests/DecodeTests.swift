@@ -44,7 +44,7 @@ import Testing
         let tokenizer = winograd ? TokenizerFixture.winogradTokenizer : self.tokenizer
         let codes = try TokenizerFixture.codes("decode/codes_200.bin")
         let whole = try tokenizer.decode(codes)
-        let decoder = tokenizer.streamingDecoder()
+        let decoder = tokenizer.streamingDecoder(batchFrames: 1)
         let latency = decoder.latencyFrames
         #expect(latency > 0 && latency < 30)
         var streamed: [Float] = []
@@ -65,6 +65,18 @@ import Testing
         let snr = TokenizerFixture.snr(streamed[...], whole[...])
         #expect(snr >= 60, "streamed against whole: \(snr) dB")
         #expect(throws: CodecError.self) { try decoder.append(frame: codes.frame(0)) }
+
+        // In batches: nothing until a batch is full, then at most latency + batch - 1 frames behind.
+        let batched = tokenizer.streamingDecoder(batchFrames: 5)
+        var out: [Float] = []
+        for t in 0..<codes.frameCount {
+            let piece = try batched.append(frame: codes.frame(t))
+            if (t + 1) % 5 != 0 { #expect(piece.isEmpty, "frame \(t)") }
+            out += piece
+            #expect(out.count >= max(0, t + 1 - latency - 4) * 960)
+        }
+        out += batched.finish()
+        #expect(TokenizerFixture.snr(out[...], whole[...]) >= 60)
     }
 
     /// Audio more than `latencyFrames` before a frame does not depend on it: what the streaming
