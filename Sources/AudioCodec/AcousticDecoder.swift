@@ -2,17 +2,22 @@ import Checkpoint
 import Kernels
 
 /// DAC's residual unit: `x + conv1x1(snake(conv7_dilated(snake(x))))` (keys `block.0` to `block.3`).
+///
+/// The second snake runs inside the 1x1 convolution, which reads each input once
+/// (`Conv1d.inputSnake`); the first is a pass of its own, since the kernel-7 convolution reads
+/// each input seven times.
 struct ResidualUnit {
     let snake1: Snake
     let conv1: Conv1d  // kernel 7, dilation d, padding 3d
-    let snake2: Snake
-    let conv2: Conv1d  // kernel 1
+    let conv2: Conv1d  // snake, then kernel 1
 
     init(_ reader: WeightReader, _ prefix: String, channels: Int, dilation: Int) throws {
         snake1 = try Snake(reader, prefix + ".block.0", channels: channels)
         conv1 = try Conv1d(reader, prefix + ".block.1", inChannels: channels, dilation: dilation)
-        snake2 = try Snake(reader, prefix + ".block.2", channels: conv1.outChannels)
-        conv2 = try Conv1d(reader, prefix + ".block.3", inChannels: conv1.outChannels, padding: 0)
+        let snake2 = try Snake(reader, prefix + ".block.2", channels: conv1.outChannels)
+        var second = try Conv1d(reader, prefix + ".block.3", inChannels: conv1.outChannels, padding: 0)
+        second.inputSnake = snake2.alpha
+        conv2 = second
         guard conv2.outChannels == channels, conv2.kernel == 1 else {
             throw reader.fail("residual unit '\(prefix)' does not map \(channels) channels back to \(channels)")
         }
@@ -20,12 +25,12 @@ struct ResidualUnit {
 
     /// The unit over a whole signal.
     func callAsFunction(_ x: Signal) -> Signal {
-        let h = x.columns(0..<x.count)
-        snake1.apply(h)
+        let h = Signal(channels: x.channels, count: x.count)
+        SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: x.channels, count: x.count,
+                            alpha: snake1.alpha.pointer)
         let y = conv1(h)
-        snake2.apply(y)
-        let out = conv2(y)
-        out.add(x)
+        let out = x.columns(0..<x.count)
+        conv2.run(y.pointer, ldx: y.count, count: y.count, into: out, at: 0, accumulate: true)
         return out
     }
 
@@ -47,7 +52,6 @@ struct ResidualUnit {
             SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: x.channels, count: x.count,
                                 alpha: unit.snake1.alpha.pointer)
             let y = conv.push(h, final: final)
-            unit.snake2.apply(y)
             // The output starts as the residual: the waiting inputs, then this piece's first ones;
             // the 1x1 convolution adds itself to it.
             let n = y.count, held = waiting.count

@@ -15,6 +15,10 @@ struct Conv1d {
     let winograd: WinogradConvolution?
     /// The weight packed for the direct product kernel (when the output channels come in eights).
     let packed: PackedRows?
+    /// Snake's alphas when the layer before is a snake: the convolution applies it as it reads
+    /// its input, sparing a pass over the signal (exact: snake(0) = 0, so the padding is unchanged).
+    /// Worth it for 1x1 convolutions only, which read each input once.
+    var inputSnake: FloatBuffer?
 
     /// Loads `prefix` (shape `[out, in, kernel]` read off the weight); `inChannels` is checked when
     /// given; no `padding` means "same" padding, `(kernel - 1) · dilation / 2`.
@@ -69,16 +73,30 @@ struct Conv1d {
         guard count > 0 else { return }
         let out = y.pointer + at
         let b = bias.map { UnsafePointer($0.pointer) }
+        let snake = inputSnake.map { UnsafePointer($0.pointer) }
         // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
         if let winograd, !accumulate, count >= 2 * winograd.tile * dilation {
-            winograd.forward(x: x, ldx: ldx, count: count, y: out, ldy: y.count)
+            winograd.forward(x: x, ldx: ldx, count: count, y: out, ldy: y.count, snakeAlpha: snake)
         } else if let packed = packed ?? winograd?.direct {
             packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
-                            x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate)
+                            x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate,
+                            snakeAlpha: snake)
         } else {
+            // The BLAS path (layers whose outputs do not come in eights) takes its snake separately.
+            var input = x, inputStride = ldx, snaked: Signal?
+            if let snake {
+                let length = (count - 1) * stride + span + 1
+                let copy = Signal(channels: inChannels, count: length)
+                for c in 0..<inChannels { copy.row(c).update(from: x + c * ldx, count: length) }
+                SignalKernels.snake(copy.pointer, ld: length, channels: inChannels, count: length, alpha: snake)
+                snaked = copy
+                input = UnsafePointer(copy.pointer)
+                inputStride = length
+            }
             Convolution.forward(weight: weight.pointer, bias: b, outChannels: outChannels, inChannels: inChannels,
                                 kernel: kernel, stride: stride, dilation: dilation,
-                                x: x, ldx: ldx, count: count, y: out, ldy: y.count, accumulate: accumulate)
+                                x: input, ldx: inputStride, count: count, y: out, ldy: y.count, accumulate: accumulate)
+            withExtendedLifetime(snaked) {}
         }
     }
 }

@@ -85,12 +85,42 @@ typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define load16(p) (*(const v16 *)(p))
 #define store16(p, value) (*(v16 *)(p) = (value))
 
+typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
+
+/// The fast sine below on 16 lanes (the same arithmetic as the scalar version).
+#define FAST_SIN16(x, result)                                                          \
+    do {                                                                               \
+        v16 q_ = (x) * splat(0.318309886183790671538f) + splat(12582912.0f);           \
+        v16 n_ = q_ - splat(12582912.0f);                                              \
+        v16 r_ = (x) - n_ * splat(3.140625f);                                          \
+        r_ -= n_ * splat(0.0009670257568359375f);                                      \
+        r_ -= n_ * splat(6.2771141529083251953e-07f);                                  \
+        r_ -= n_ * splat(1.2154201256553420762e-10f);                                  \
+        v16 r2_ = r_ * r_;                                                             \
+        v16 p_ = splat(2.6083159809786593541503e-06f);                                 \
+        p_ = p_ * r2_ - splat(0.0001981069071916863322258f);                          \
+        p_ = p_ * r2_ + splat(0.00833307858556509017944336f);                         \
+        p_ = p_ * r2_ - splat(0.166666597127914428710938f);                           \
+        v16 s_ = r_ + r_ * r2_ * p_;                                                   \
+        v16u sign_ = ((v16u)q_ & 1u) << 31;                                            \
+        (result) = (v16)((v16u)s_ ^ sign_);                                            \
+    } while (0)
+
+/// snake(x) = x + sin(a x)^2 / (a + 1e-9) on 16 lanes.
+#define SNAKE16(v, a, inverse, result)                                                 \
+    do {                                                                               \
+        v16 s16_;                                                                      \
+        FAST_SIN16(splat(a) * (v), s16_);                                              \
+        (result) = (v) + splat(inverse) * (s16_ * s16_);                               \
+    } while (0)
+
+
 CLONES
 void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                            float *y, long ldy, long cout,
                            const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
                            const float *bt, const float *at, const float *packed_u, const float *bias,
-                           long panel_begin, long panel_end, float *scratch) {
+                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch) {
     float *v = scratch;                              // [alpha][cin][PANEL]
     float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL]
     long blocks = cout / 8;
@@ -101,6 +131,7 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
         // Input transform: v[xi][c][lane] = sum_i bt[xi][i] * x[c][start[p0 + lane] + dilation * i].
         for (long c = 0; c < cin; c++) {
             const float *row = x + c * ldx;
+            float a = snake_alpha ? snake_alpha[c] : 0.0f, inverse = 1.0f / (a + 1e-9f);
             for (long half = 0; half < PANEL / LANES; half++) {
                 v16 g[MAX_ALPHA];
                 for (long i = 0; i < alpha; i++) {
@@ -111,6 +142,7 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                         gathered[lane] = index < available ? row[index] : 0.0f;
                     }
                     g[i] = load16(gathered);
+                    if (snake_alpha) SNAKE16(g[i], a, inverse, g[i]);  // snake(0) = 0: padding stays zero
                 }
                 for (long xi = 0; xi < alpha; xi++) {
                     const float *k = bt + xi * alpha;
@@ -198,7 +230,7 @@ void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
 CLONES
 void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
                        const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
-                       long panel_begin, long panel_end, float *scratch) {
+                       const float *snake_alpha, long panel_begin, long panel_end, float *scratch) {
     long k_dim = cin * kernel;
     for (long panel = panel_begin; panel < panel_end; panel++) {
         long t0 = panel * PANEL;
@@ -214,6 +246,15 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
                     store16(dst + LANES, load16(src + LANES));
                 } else {
                     for (long t = 0; t < PANEL; t++) dst[t] = t < n ? src[t * stride] : 0.0f;
+                }
+            }
+            if (snake_alpha) {  // snake(0) = 0, so the zero columns past n stay zero
+                float a = snake_alpha[c], inverse = 1.0f / (a + 1e-9f);
+                float *first = scratch + c * kernel * PANEL;
+                for (long e = 0; e < kernel * PANEL; e += LANES) {
+                    v16 value = load16(first + e);
+                    SNAKE16(value, a, inverse, value);
+                    store16(first + e, value);
                 }
             }
         }
@@ -288,27 +329,6 @@ static inline float fast_sin(float x) {
     ss.u ^= (qq.u & 1u) << 31;  // an odd multiple of pi flips the sign
     return ss.f;
 }
-
-typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
-
-/// fast_sin on 16 lanes (the same arithmetic as the scalar version).
-#define FAST_SIN16(x, result)                                                          \
-    do {                                                                               \
-        v16 q_ = (x) * splat(0.318309886183790671538f) + splat(12582912.0f);           \
-        v16 n_ = q_ - splat(12582912.0f);                                              \
-        v16 r_ = (x) - n_ * splat(3.140625f);                                          \
-        r_ -= n_ * splat(0.0009670257568359375f);                                      \
-        r_ -= n_ * splat(6.2771141529083251953e-07f);                                  \
-        r_ -= n_ * splat(1.2154201256553420762e-10f);                                  \
-        v16 r2_ = r_ * r_;                                                             \
-        v16 p_ = splat(2.6083159809786593541503e-06f);                                 \
-        p_ = p_ * r2_ - splat(0.0001981069071916863322258f);                          \
-        p_ = p_ * r2_ + splat(0.00833307858556509017944336f);                         \
-        p_ = p_ * r2_ - splat(0.166666597127914428710938f);                           \
-        v16 s_ = r_ + r_ * r2_ * p_;                                                   \
-        v16u sign_ = ((v16u)q_ & 1u) << 31;                                            \
-        (result) = (v16)((v16u)s_ ^ sign_);                                            \
-    } while (0)
 
 CLONES
 void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end) {

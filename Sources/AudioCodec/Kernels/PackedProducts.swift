@@ -36,14 +36,16 @@ final class PackedRows: @unchecked Sendable {
     }
 
     /// `y[o, t] = bias[o] + Σ_{c,j} w[o, c, j] · x[c, t·stride + j·dilation]` for `t < count` (added to
-    /// y's samples with `accumulate`), these rows being the weight `[out, in·kernel]`.
+    /// y's samples with `accumulate`; x through snake with `snakeAlpha`), these rows being the
+    /// weight `[out, in·kernel]`.
     func convolve(inChannels: Int, kernel: Int, stride: Int, dilation: Int, x: UnsafePointer<Float>, ldx: Int,
-                  y: UnsafeMutablePointer<Float>, ldy: Int, count: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false) {
+                  y: UnsafeMutablePointer<Float>, ldy: Int, count: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false,
+                  snakeAlpha: UnsafePointer<Float>? = nil) {
         guard count > 0 else { return }
         let panels = (count + Self.panel - 1) / Self.panel
         Self.parallel(panels: panels, work: rows * columns * count, scratchFloats: columns * Self.panel) { begin, end, scratch in
             codec_conv_panels(values.pointer, rows, inChannels, kernel, stride, dilation, x, ldx, y, ldy, count, bias,
-                              accumulate ? 1 : 0, begin, end, scratch)
+                              accumulate ? 1 : 0, snakeAlpha, begin, end, scratch)
         }
     }
 

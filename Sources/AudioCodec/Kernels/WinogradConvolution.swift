@@ -59,7 +59,9 @@ final class WinogradConvolution: @unchecked Sendable {
     ///
     /// - x: `inChannels` rows `ldx` apart holding at least `count + (kernel - 1)·dilation` samples.
     /// - y: `outChannels` rows `ldy` apart.
-    func forward(x: UnsafePointer<Float>, ldx: Int, count: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+    /// - snakeAlpha: when given, x passes through snake (one alpha per input channel) as it is read.
+    func forward(x: UnsafePointer<Float>, ldx: Int, count: Int, y: UnsafeMutablePointer<Float>, ldy: Int,
+                 snakeAlpha: UnsafePointer<Float>? = nil) {
         guard count > 0 else { return }
         let d = dilation, m = tile, a = alpha
         let available = count + (kernel - 1) * d
@@ -89,7 +91,7 @@ final class WinogradConvolution: @unchecked Sendable {
                             codec_winograd_panels(x, ldx, available, self.inChannels, y, ldy, self.outChannels,
                                                   starts.baseAddress!, valids.baseAddress!, tiles, d, a, m,
                                                   bt.baseAddress!, at.baseAddress!, self.weights.pointer,
-                                                  self.bias.map { UnsafePointer($0.pointer) },
+                                                  self.bias.map { UnsafePointer($0.pointer) }, snakeAlpha,
                                                   panels * part / parts, panels * (part + 1) / parts, scratch)
                         }
                         if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }

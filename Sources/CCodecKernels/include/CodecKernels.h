@@ -26,12 +26,13 @@ void codec_winograd_output(const float *products, long channels, long tiles,
 /// beyond `available` reads zero) and writes y[o * ldy + start[p] + dilation * j] for j < valid[p]:
 ///   y = bias + A^T [ (U x) ] with U packed as packed_u[((xi * (cout / 8) + block) * cin + c) * 8 + row]
 ///   (output channel block * 8 + row), cout a multiple of 8.
+/// With `snake_alpha` the inputs pass through snake (one alpha per input channel) as they are read.
 /// `scratch` holds alpha * (cin + cout) * 32 floats, one per calling thread.
 void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                            float *y, long ldy, long cout,
                            const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
                            const float *bt, const float *at, const float *packed_u, const float *bias,
-                           long panel_begin, long panel_end, float *scratch);
+                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
 
 /// Packs a row-major [m x k] matrix (m a multiple of 8) for the product kernels:
 /// packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk].
@@ -40,11 +41,12 @@ void codec_pack_rows(const float *a, long lda, long m, long k, float *packed);
 /// A 1-D convolution over the output columns of panels [panel_begin, panel_end) (32 columns each,
 /// `count` in all), with weights packed by codec_pack_rows from [cout, cin * kernel]:
 ///   y[o * ldy + t] = bias[o] + sum_{c, j} w[o][c][j] * x[c * ldx + t * stride + j * dilation].
-/// The caller has the padding in place; with `accumulate` the result is added to what y holds.
+/// The caller has the padding in place; with `accumulate` the result is added to what y holds; with
+/// `snake_alpha` the inputs pass through snake (one alpha per input channel) as they are read.
 /// `scratch` holds cin * kernel * 32 floats, one per thread.
 void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
                        const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
-                       long panel_begin, long panel_end, float *scratch);
+                       const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
 
 /// A matrix product over the columns of panels [panel_begin, panel_end): c[i * ldc + t] = sum_k a[i][k] * b[k * ldb + t]
 /// for i < m (a packed by codec_pack_rows), t < n. `scratch` holds k * 32 floats, one per thread.
