@@ -164,12 +164,18 @@ public final class TorchArchive: TensorStore, @unchecked Sendable {
 
     private static func inflate(_ raw: UnsafeRawBufferPointer, size: Int, name: String,
                                 fail: (String) -> CheckpointError) throws -> AlignedBytes {
+        // Deflate expands at most 1032 to 1: a larger declared size is a lie, and must not
+        // be allocated on the file's word.
+        guard size <= raw.count * 1032 + 1024 else {
+            throw fail("entry '\(Unpickler.printable(name))' declares \(size) bytes from \(raw.count) compressed, more than deflate can give")
+        }
         let out = AlignedBytes(count: size)
         var written = 0
         do {
             _ = try Data.decompress(size: Int64(raw.count), bufferSize: 1 << 16, skipCRC32: true, provider: { position, chunk in
                 let start = Int(position)
-                guard start >= 0, start <= raw.count else { return Data() }
+                // Asked past the end: the stream never ended (the decoder would ask forever).
+                guard start >= 0, start < raw.count else { throw CheckpointError(file: name, "deflate data ends early") }
                 return Data(UnsafeRawBufferPointer(rebasing: raw[start..<min(raw.count, start + chunk)]))
             }, consumer: { data in
                 guard written + data.count <= size else { throw CheckpointError(file: name, "inflates past its declared size") }

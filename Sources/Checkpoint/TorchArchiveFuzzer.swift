@@ -116,7 +116,19 @@ public struct TorchArchiveFuzzer {
 
     private mutating func mutateZip(_ bytes: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
-        switch rng.below(5) {
+        switch rng.below(6) {
+        case 5:
+            // Mark an entry deflated (method 8) in its central directory record, or give it a huge size.
+            let records = (0..<max(0, bytes.count - 46)).filter {
+                bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 0x01 && bytes[$0 + 3] == 0x02
+            }
+            guard let at = records.randomElement(using: &rng) else { return }
+            if rng.below(2) == 0 {
+                bytes[at + 10] = 8
+            } else {
+                bytes[at + 10] = 8
+                bytes.replaceSubrange((at + 24)..<(at + 28), with: [0xFF, 0xFF, 0xFF, 0x7F])
+            }
         case 0:
             bytes.removeLast(rng.below(bytes.count) + 1)
         case 1:

@@ -124,6 +124,17 @@ private func withPickle(_ pickle: [UInt8]) throws -> Data {
         let missing = TorchArchiveWriter.zip(pickle: TorchArchiveWriter.pickle([tensor]), storages: [])
         #expect(openError(missing) == "m.pth: tensor 'w': its storage data/0 is missing from the archive")
 
+        // An entry claimed deflated whose data never ends the stream, and one that claims 2 GB: errors, not a
+        // hang or an allocation on the file's word.
+        var bytes = [UInt8](TorchArchiveWriter.archive([tensor]))
+        let centralSignature: [UInt8] = [0x50, 0x4B, 0x01, 0x02]
+        let found = (0..<(bytes.count - 46)).first { (i: Int) -> Bool in Array(bytes[i..<(i + 4)]) == centralSignature }
+        let record = try #require(found)
+        bytes[record + 10] = 8
+        #expect(openError(Data(bytes))?.contains("does not inflate") == true)
+        bytes.replaceSubrange((record + 24)..<(record + 28), with: [0xFF, 0xFF, 0xFF, 0x7F])
+        #expect(openError(Data(bytes))?.contains("more than deflate can give") == true)
+
         let missingFile = URL(fileURLWithPath: "/nonexistent/model.pth")
         #expect(throws: CheckpointError(url: missingFile, "file not found")) { try TorchArchive(url: missingFile) }
     }
