@@ -3,7 +3,8 @@ import Kernels
 
 /// `nn.Conv1d` with its weight-norm folded, over whole signals or (stride 1) in pieces.
 struct Conv1d {
-    let weight: FloatBuffer  // [out, in·kernel]
+    /// `[out, in·kernel]`, kept only for the BLAS path, when no packed form exists.
+    let weight: FloatBuffer?
     let bias: FloatBuffer?
     let outChannels: Int
     let inChannels: Int
@@ -31,7 +32,6 @@ struct Conv1d {
         if let expectedIn, shape[1] != expectedIn {
             throw reader.fail("convolution '\(prefix)' takes \(shape[1]) channels, \(expectedIn) expected from the layer before")
         }
-        weight = values
         outChannels = shape[0]
         inChannels = shape[1]
         kernel = shape[2]
@@ -47,6 +47,7 @@ struct Conv1d {
                                   outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
             : nil
         packed = winograd == nil ? PackedRows(values.pointer, rows: shape[0], columns: shape[1] * shape[2]) : nil
+        weight = packed == nil && winograd?.direct == nil ? values : nil
     }
 
     /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
@@ -93,7 +94,7 @@ struct Conv1d {
                 input = UnsafePointer(copy.pointer)
                 inputStride = length
             }
-            Convolution.forward(weight: weight.pointer, bias: b, outChannels: outChannels, inChannels: inChannels,
+            Convolution.forward(weight: weight!.pointer, bias: b, outChannels: outChannels, inChannels: inChannels,
                                 kernel: kernel, stride: stride, dilation: dilation,
                                 x: input, ldx: inputStride, count: count, y: out, ldy: y.count, accumulate: accumulate)
             withExtendedLifetime(snaked) {}
@@ -157,7 +158,8 @@ struct ConvStream {
 
 /// `nn.ConvTranspose1d` with its weight-norm folded (weight `[in, out, kernel]`), fed in pieces.
 struct ConvTranspose1d {
-    let weight: FloatBuffer  // [in, out·kernel]
+    /// `[in, out·kernel]`, kept only for the BLAS path, when no packed form exists.
+    let weight: FloatBuffer?
     let bias: FloatBuffer?
     let inChannels: Int
     let outChannels: Int
@@ -173,7 +175,6 @@ struct ConvTranspose1d {
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape[0] == expectedIn else {
             throw reader.fail("tensor '\(prefix)' has shape \(shape), a transposed convolution [\(expectedIn), out, kernel] expected")
         }
-        weight = values
         inChannels = shape[0]
         outChannels = shape[1]
         kernel = shape[2]
@@ -186,6 +187,7 @@ struct ConvTranspose1d {
         for i in 0..<inChannels { for r in 0..<rows { transposed[r * inChannels + i] = values[i * rows + r] } }
         let inputs = inChannels
         packedTranspose = transposed.withUnsafeBufferPointer { PackedRows($0.baseAddress!, rows: rows, columns: inputs) }
+        weight = packedTranspose == nil ? values : nil
     }
 
     /// Output length for `count` inputs: `(count - 1)·stride - 2·padding + kernel + outputPadding`.
@@ -220,7 +222,7 @@ struct ConvTransposeStream {
             if let packed = conv.packedTranspose {
                 packed.multiply(x.pointer, ldb: n, n: n, into: columns.pointer, ldc: n)
             } else {
-                Convolution.transposedColumns(weight: conv.weight.pointer, outChannels: conv.outChannels,
+                Convolution.transposedColumns(weight: conv.weight!.pointer, outChannels: conv.outChannels,
                                               inChannels: conv.inChannels, kernel: k,
                                               x: x.pointer, ldx: n, count: n, z: columns.pointer)
             }

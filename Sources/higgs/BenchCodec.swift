@@ -32,6 +32,14 @@ struct BenchCodec: ParsableCommand {
     /// The published config.json.
     static let publishedConfig = #"{"n_filters": 32, "D": 256, "codebook_dim": 64, "target_bandwidths": [0.5, 1, 1.5, 2, 4], "ratios": [8, 5, 4, 2, 3], "sample_rate": 24000, "bins": 1024, "n_q": 8, "semantic_techer": "hubert_base_general"}"#
 
+    /// The process's peak resident memory (VmHWM), as Linux reports it.
+    static func peakMemory() -> String {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return "unknown" }
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return String(format: "%.2f GB (the random weights themselves take 0.81 GB)", kilobytes / 1_048_576)
+    }
+
     func run() throws {
         ThreadCount.current = threads
         BLAS.threads = threads
@@ -101,6 +109,7 @@ struct BenchCodec: ParsableCommand {
         print(String(format: "streaming: %.3f s (%d frames per append, %d frames of latency): %.1fx real time (runs: %@ s)",
                      streamTime, chunk, latency, Double(streamedCount) / Double(tokenizer.sampleRate) / streamTime, listed(streamRuns)))
 
+        print("peak memory after decoding: \(Self.peakMemory())")
         guard !decodeOnly else { return }
         let samples = (0..<(seconds * tokenizer.sampleRate)).map { i -> Float in
             let t = Float(i) / Float(tokenizer.sampleRate)
@@ -112,5 +121,6 @@ struct BenchCodec: ParsableCommand {
         let encodeCPU = (cpuSeconds() - cpu) / encodeRuns.reduce(0, +)
         print(String(format: "encode:    %.3f s for %.1f s of audio (%d frames): %.1fx real time (runs: %@ s; %.2f cores busy; the first call, loading the encoder, took %.2f s)",
                      encodeTime, Double(seconds), encoded.frameCount, Double(seconds) / encodeTime, listed(encodeRuns), encodeCPU, firstEncode))
+        print("peak memory after encoding: \(Self.peakMemory())")
     }
 }
