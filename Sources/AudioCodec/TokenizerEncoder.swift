@@ -87,6 +87,11 @@ extension AudioTokenizer {
         try encode(audio.samples, sampleRate: audio.sampleRate)
     }
 
+    /// Loads the encoder (HuBERT and the two encoders) now rather than on the first `encode`.
+    public func loadEncoder() throws {
+        _ = try encoder()
+    }
+
     /// The codes with the features computed on the way.
     public func encoding(of samples: [Float], sampleRate rate: Int) throws -> AudioEncoding {
         guard !samples.isEmpty else { throw CodecError("no audio to encode (zero samples)") }

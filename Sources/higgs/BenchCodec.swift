@@ -26,11 +26,29 @@ struct BenchCodec: ParsableCommand {
     @Flag(help: "Skip the encoder (HuBERT and the encoders load lazily; decode-only is quicker).")
     var decodeOnly = false
 
+    @Option(name: .customLong("write-random-tokenizer"),
+            help: "Write a full-size random tokenizer (config.json, model.pth in the published layout) to this folder and stop.")
+    var writeRandomTokenizer: String?
+
     @Option(help: "Runs of each measurement; the best is reported (other work on the machine only slows runs down).")
     var runs = 3
 
     /// The published config.json.
     static let publishedConfig = #"{"n_filters": 32, "D": 256, "codebook_dim": 64, "target_bandwidths": [0.5, 1, 1.5, 2, 4], "ratios": [8, 5, 4, 2, 3], "sample_rate": 24000, "bins": 1024, "n_q": 8, "semantic_techer": "hubert_base_general"}"#
+
+    /// A full-size random tokenizer folder, its model.pth written the way torch.save writes one.
+    static func writeRandom(to folder: URL) throws {
+        let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(publishedConfig.utf8))
+        let store = TokenizerLayout.randomStore(config)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(publishedConfig.utf8).write(to: folder.appendingPathComponent(AudioTokenizer.configFileName))
+        let tensors = TokenizerLayout.tensors(config).map { t -> TorchArchiveWriter.Tensor in
+            let stored = store.tensorIfPresent(t.name)!
+            return TorchArchiveWriter.Tensor(name: t.name, dtype: .f32, shape: t.shape, bytes: Data(stored.bytes))
+        }
+        try TorchArchiveWriter.write(tensors, to: folder.appendingPathComponent(AudioTokenizer.weightsFileName))
+        print("wrote \(folder.path): \(tensors.count) tensors")
+    }
 
     /// The process's peak resident memory (VmHWM), as Linux reports it.
     static func peakMemory() -> String {
@@ -53,6 +71,10 @@ struct BenchCodec: ParsableCommand {
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        if let folder = writeRandomTokenizer {
+            try Self.writeRandom(to: URL(fileURLWithPath: folder))
+            return
         }
         let tokenizer: AudioTokenizer
         if let audioTokenizer {

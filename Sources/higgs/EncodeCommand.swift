@@ -22,6 +22,7 @@ struct EncodeCommand: ParsableCommand {
     func run() throws {
         let clip = try WAVFile.read(URL(fileURLWithPath: audio))
         let tokenizer = try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer))
+        try tokenizer.loadEncoder()
         let start = Date()
         let codes = try tokenizer.encode(clip)
         let seconds = Date().timeIntervalSince(start)
