@@ -1,25 +1,10 @@
-// SIMD loops of the audio codec: Winograd tile transforms, the snake activation, GELU.
+// SIMD loops of the audio codec: convolution and Winograd products on packed weights, snake, GELU.
 // Each function is compiled for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
 // Ranges [begin, end) let callers split the rows across threads.
 #ifndef CODEC_KERNELS_H
 #define CODEC_KERNELS_H
 
 #include <stddef.h>
-
-/// Winograd input transform of F(m, r) with alpha = m + r - 1, for channels [begin, end):
-///   v[(xi * channels + c) * tiles + first_tile[rho] + k] = sum_i bt[xi * alpha + i] * x[c * ldx + rho + dilation * (q * m + i)]
-/// with q = q_begin[rho] + k, for each residue rho < residues and k < first_tile[rho + 1] - first_tile[rho]
-/// (a block of `tiles` tiles); inputs at or beyond `available` read as zero.
-void codec_winograd_input(const float *x, long ldx, long channels, long available,
-                          const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
-                          const float *bt, float *v, long tiles, long begin, long end);
-
-/// Winograd output transform, for output channels [begin, end), the tiles laid out as in the input transform:
-///   y[o * ldy + rho + dilation * (q * m + j)] = bias[o] + sum_xi at[j * alpha + xi] * products[(xi * channels + o) * tiles + first_tile[rho] + k]
-/// for outputs below `count` (bias may be NULL).
-void codec_winograd_output(const float *products, long channels, long tiles,
-                           const long *first_tile, const long *q_begin, long residues, long dilation, long m, long alpha,
-                           const float *at, const float *bias, float *y, long ldy, long count, long begin, long end);
 
 /// A whole Winograd convolution F(m, r) (alpha = m + r - 1) for the tile panels [panel_begin, panel_end),
 /// a panel being 32 consecutive tiles. Tile p reads x[c * ldx + start[p] + dilation * i] (i < alpha; at or
