@@ -34,6 +34,13 @@ public enum CodesFile {
         return Data(out.utf8)
     }
 
+    /// A codes file of one clip and no chunks (`higgs encode`, the voice code cache).
+    public static func encode(codes: AudioCodes, frameRate: Int = 25) -> Data {
+        let rows = codes.rows.map { "  [" + $0.map(String.init).joined(separator: ",") + "]" }
+        return Data(("{\"frame_rate\": \(frameRate), \"num_codebooks\": \(codes.numCodebooks),\n\"codes\": [\n"
+            + rows.joined(separator: ",\n") + "\n]}\n").utf8)
+    }
+
     /// Reads the chunks of a codes file (a file with only `codes` is one chunk); `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws -> [Chunk] {
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -95,4 +102,9 @@ public enum CodesFile {
         }
         return out + "\""
     }
+}
+
+extension AudioCodes {
+    /// These codes as a codes file of their own.
+    public func codesFile(frameRate: Int = 25) -> Data { CodesFile.encode(codes: self, frameRate: frameRate) }
 }

@@ -98,17 +98,6 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
-    @Test func codesFileFormat() throws {
-        let chunk = CodesFile.Chunk(text: "[SPEAKER0] \"Hi\"\n", promptIDs: [128000, 9], codes: try AudioCodes(rows: [[1, 2], [3, 4]]))
-        let data = CodesFile.encode([chunk])
-        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(json["frame_rate"] as? Int == 25)
-        #expect(json["num_codebooks"] as? Int == 2)
-        #expect(json["codes"] as? [[Int]] == [[1, 2], [3, 4]])
-        #expect(try CodesFile.decode(data, file: "x") == [chunk])
-        #expect(throws: StudioError.self) { try CodesFile.decode(Data("{\"codes\": [[1], [2, 3]]}".utf8), file: "x") }
-    }
-
     @Test func planningUsesChosenTakesOfPreviousLinesAsContext() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

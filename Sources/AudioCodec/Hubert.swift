@@ -1,0 +1,215 @@
+import Checkpoint
+import Foundation
+import Kernels
+
+/// HuBERT (transformers' `HubertModel`, the base variant: group-norm feature extractor,
+/// post-layer-norm transformer) as the tokenizer's semantic teacher, under `semantic_model.`.
+///
+/// Widths and layer counts are read off the tensors (768 wide and 12 layers when published);
+/// the strides of the feature extractor and the head width (64) are HuBERT's fixed choices.
+struct Hubert {
+    struct Layer {
+        let query, key, value, output: Dense
+        let attentionNorm: (weight: FloatBuffer, bias: FloatBuffer)
+        let intermediate, feedForwardOutput: Dense
+        let finalNorm: (weight: FloatBuffer, bias: FloatBuffer)
+    }
+
+    let featureLayers: [Conv1d]
+    let featureNorm: (weight: FloatBuffer, bias: FloatBuffer)  // GroupNorm with one group per channel, on layer 0
+    let projectionNorm: (weight: FloatBuffer, bias: FloatBuffer)?
+    let projection: Dense
+    let positional: (weight: FloatBuffer, bias: FloatBuffer, kernel: Int, groups: Int)
+    let encoderNorm: (weight: FloatBuffer, bias: FloatBuffer)
+    let layers: [Layer]
+    let hidden: Int
+    let heads: Int
+
+    static let kernels = [10, 3, 3, 3, 3, 2, 2]
+    static let strides = [5, 2, 2, 2, 2, 2, 2]
+    static let headWidth = 64
+    static let epsilon: Float = 1e-5
+    /// Samples of 16 kHz audio per feature frame (the product of the strides).
+    static let hop = 320
+
+    init(_ reader: WeightReader, prefix: String = "semantic_model") throws {
+        func norm(_ p: String, _ width: Int) throws -> (weight: FloatBuffer, bias: FloatBuffer) {
+            (try reader.floats(p + ".weight", shape: [width]), try reader.floats(p + ".bias", shape: [width]))
+        }
+        let extractor = prefix + ".feature_extractor.conv_layers"
+        if reader.has(extractor + ".1.layer_norm.weight") {
+            throw reader.fail("the semantic model's feature extractor has a layer norm on every layer (feat_extract_norm \"layer\", a large HuBERT); only the base variant with group norm is supported")
+        }
+        var layers: [Conv1d] = []
+        var channels = 1
+        for (i, stride) in Self.strides.enumerated() {
+            let p = "\(extractor).\(i).conv"
+            let conv = try Conv1d(reader, p, inChannels: channels, stride: stride, padding: 0, bias: reader.has(p + ".bias"))
+            guard conv.kernel == Self.kernels[i] else {
+                throw reader.fail("'\(p)' has kernel \(conv.kernel); HuBERT's feature extractor has kernels \(Self.kernels)")
+            }
+            channels = conv.outChannels
+            layers.append(conv)
+        }
+        featureLayers = layers
+        featureNorm = try norm(extractor + ".0.layer_norm", layers[0].outChannels)
+        projectionNorm = reader.has(prefix + ".feature_projection.layer_norm.weight")
+            ? try norm(prefix + ".feature_projection.layer_norm", channels) : nil
+        projection = try Dense(reader, prefix + ".feature_projection.projection", inFeatures: channels)
+        hidden = projection.outFeatures
+        guard hidden % Self.headWidth == 0 else {
+            throw reader.fail("the semantic model is \(hidden) wide, not a multiple of HuBERT's head width \(Self.headWidth)")
+        }
+        heads = hidden / Self.headWidth
+
+        let pos = prefix + ".encoder.pos_conv_embed.conv"
+        let (posWeight, posShape) = try reader.weight(pos)
+        guard posShape.count == 3, posShape[0] == hidden, posShape[1] > 0, hidden % posShape[1] == 0 else {
+            throw reader.fail("'\(pos)' has shape \(posShape), a grouped convolution [\(hidden), \(hidden)/groups, kernel] expected")
+        }
+        positional = (posWeight, try reader.floats(pos + ".bias", shape: [hidden]), posShape[2], hidden / posShape[1])
+        encoderNorm = try norm(prefix + ".encoder.layer_norm", hidden)
+
+        var transformer: [Layer] = []
+        while reader.has("\(prefix).encoder.layers.\(transformer.count).attention.q_proj.weight") {
+            let p = "\(prefix).encoder.layers.\(transformer.count)"
+            let intermediate = try Dense(reader, p + ".feed_forward.intermediate_dense", inFeatures: hidden)
+            transformer.append(Layer(
+                query: try Dense(reader, p + ".attention.q_proj", inFeatures: hidden),
+                key: try Dense(reader, p + ".attention.k_proj", inFeatures: hidden),
+                value: try Dense(reader, p + ".attention.v_proj", inFeatures: hidden),
+                output: try Dense(reader, p + ".attention.out_proj", inFeatures: hidden),
+                attentionNorm: try norm(p + ".layer_norm", hidden),
+                intermediate: intermediate,
+                feedForwardOutput: try Dense(reader, p + ".feed_forward.output_dense", inFeatures: intermediate.outFeatures),
+                finalNorm: try norm(p + ".final_layer_norm", hidden)))
+        }
+        guard !transformer.isEmpty else { throw reader.fail("the semantic model has no transformer layers (\(prefix).encoder.layers.0)") }
+        self.layers = transformer
+    }
+
+    /// Feature frames for `count` input samples (0 when too short for the first window).
+    static func frameCount(samples count: Int) -> Int {
+        var n = count
+        for (k, s) in zip(kernels, strides) { n = n >= k ? (n - k) / s + 1 : 0 }
+        return n
+    }
+
+    /// The mean over the embedding output and every layer's output, time-major `[frames, hidden]`,
+    /// of 16 kHz `samples` (as `HubertModel(x, output_hidden_states=True)` then the mean of the stack).
+    func meanHiddenStates(_ samples: [Float]) -> [Float] {
+        // Feature extractor: convolutions with GELU, the first normalised per channel over time.
+        var x = Signal(channels: 1, count: samples.count, values: samples)
+        for (i, conv) in featureLayers.enumerated() {
+            x = conv(x)
+            if i == 0 { groupNormPerChannel(x) }
+            SignalKernels.gelu(x.pointer, count: x.channels * x.count)
+        }
+        let frames = x.count
+        guard frames > 0 else { return [] }
+        var features = x.timeMajor()
+        if let norm = projectionNorm {
+            SignalKernels.layerNorm(&features, rows: frames, width: x.channels, weight: norm.weight.pointer,
+                                    bias: norm.bias.pointer, epsilon: Self.epsilon)
+        }
+        var h = projection(features, rows: frames)
+        let position = positionalEmbedding(h, frames: frames)
+        for i in h.indices { h[i] += position[i] }
+        SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: encoderNorm.weight.pointer,
+                                bias: encoderNorm.bias.pointer, epsilon: Self.epsilon)
+        var sum = h
+        for layer in layers {
+            h = apply(layer, h, frames: frames)
+            for i in sum.indices { sum[i] += h[i] }
+        }
+        let count = Float(layers.count + 1)
+        return sum.map { $0 / count }
+    }
+
+    /// GroupNorm with a group per channel: each channel normalised over time, then scaled and shifted.
+    private func groupNormPerChannel(_ x: Signal) {
+        for c in 0..<x.channels {
+            let row = x.row(c)
+            var mean: Float = 0
+            for t in 0..<x.count { mean += row[t] }
+            mean /= Float(x.count)
+            var variance: Float = 0
+            for t in 0..<x.count { let d = row[t] - mean; variance += d * d }
+            variance /= Float(x.count)
+            let scale = 1 / (variance + Self.epsilon).squareRoot() * featureNorm.weight[c]
+            let shift = featureNorm.bias[c]
+            for t in 0..<x.count { row[t] = (row[t] - mean) * scale + shift }
+        }
+    }
+
+    /// The grouped positional convolution (kernel 128, padding 64, the last output dropped), then GELU.
+    private func positionalEmbedding(_ h: [Float], frames: Int) -> [Float] {
+        let kernel = positional.kernel, groups = positional.groups, width = hidden / groups
+        let pad = kernel / 2
+        let x = h.withUnsafeBufferPointer { Signal.fromTimeMajor($0.baseAddress!, count: frames, channels: hidden) }
+        let padded = Signal.zeros(channels: hidden, count: pad).appending(x, zeros: pad)
+        let y = Signal(channels: hidden, count: frames)
+        for g in 0..<groups {
+            // Group g maps input channels g·width..< to the same output channels; its outputs
+            // 0..<frames are those kept (the convolution gives frames + 1 for an even kernel).
+            Convolution.forward(weight: positional.weight.pointer + g * width * width * kernel,
+                                bias: UnsafePointer(positional.bias.pointer + g * width),
+                                outChannels: width, inChannels: width, kernel: kernel,
+                                x: padded.row(g * width), ldx: padded.count, count: frames,
+                                y: y.row(g * width), ldy: frames)
+        }
+        SignalKernels.gelu(y.pointer, count: hidden * frames)
+        return y.timeMajor()
+    }
+
+    /// One post-norm transformer layer over `[frames, hidden]`.
+    private func apply(_ layer: Layer, _ x: [Float], frames: Int) -> [Float] {
+        let q = layer.query(x, rows: frames), k = layer.key(x, rows: frames), v = layer.value(x, rows: frames)
+        let scaling = 1 / Float(Self.headWidth).squareRoot()
+        var context = [Float](repeating: 0, count: frames * hidden)
+        var scores = [Float](repeating: 0, count: frames * frames)
+        for head in 0..<heads {
+            let offset = head * Self.headWidth
+            // scores[i, j] = (q_i · scaling) · k_j over this head's columns.
+            var qs = [Float](repeating: 0, count: frames * Self.headWidth)
+            for t in 0..<frames {
+                for d in 0..<Self.headWidth { qs[t * Self.headWidth + d] = q[t * hidden + offset + d] * scaling }
+            }
+            qs.withUnsafeBufferPointer { a in
+                k.withUnsafeBufferPointer { b in
+                    scores.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemm(transposeB: true, m: frames, n: frames, k: Self.headWidth, a: a.baseAddress!, lda: Self.headWidth,
+                                  b: b.baseAddress! + offset, ldb: hidden, c: c.baseAddress!, ldc: frames)
+                    }
+                }
+            }
+            for i in 0..<frames {
+                var peak = -Float.infinity
+                for j in 0..<frames { peak = max(peak, scores[i * frames + j]) }
+                var total: Float = 0
+                for j in 0..<frames { let e = exp(scores[i * frames + j] - peak); scores[i * frames + j] = e; total += e }
+                let inverse = 1 / total
+                for j in 0..<frames { scores[i * frames + j] *= inverse }
+            }
+            scores.withUnsafeBufferPointer { a in
+                v.withUnsafeBufferPointer { b in
+                    context.withUnsafeMutableBufferPointer { c in
+                        BLAS.gemm(m: frames, n: Self.headWidth, k: frames, a: a.baseAddress!, lda: frames,
+                                  b: b.baseAddress! + offset, ldb: hidden, c: c.baseAddress! + offset, ldc: hidden)
+                    }
+                }
+            }
+        }
+        var h = layer.output(context, rows: frames)
+        for i in h.indices { h[i] += x[i] }
+        SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: layer.attentionNorm.weight.pointer,
+                                bias: layer.attentionNorm.bias.pointer, epsilon: Self.epsilon)
+        var inner = layer.intermediate(h, rows: frames)
+        SignalKernels.gelu(&inner, count: inner.count)
+        let ff = layer.feedForwardOutput(inner, rows: frames)
+        for i in h.indices { h[i] += ff[i] }
+        SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: layer.finalNorm.weight.pointer,
+                                bias: layer.finalNorm.bias.pointer, epsilon: Self.epsilon)
+        return h
+    }
+}

@@ -1,0 +1,60 @@
+import CCodecKernels
+import Dispatch
+import Kernels
+
+/// Weights packed for the C product kernels (8 rows at a time), and the calls that split a
+/// product's 32-column panels across the cores.
+final class PackedRows: @unchecked Sendable {
+    let rows: Int
+    let columns: Int
+    let values: FloatBuffer
+
+    /// Packs a row-major `[rows, columns]` matrix; nil unless `rows` is a multiple of 8.
+    init?(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int) {
+        guard rows % 8 == 0, rows > 0, columns > 0 else { return nil }
+        self.rows = rows
+        self.columns = columns
+        values = FloatBuffer(count: rows * columns)
+        codec_pack_rows(matrix, columns, rows, columns, values.pointer)
+    }
+
+    static let panel = 32
+
+    /// Runs `body(panelBegin, panelEnd, scratch)` over `panels`, split across the cores when
+    /// `work` (multiply-adds) is worth it; each part gets its own `scratchFloats` of scratch.
+    static func parallel(panels: Int, work: Int, scratchFloats: Int,
+                         _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let parts = min(panels, work >= 1 << 18 ? ThreadCount.current : 1)
+        withoutActuallyEscaping(body) { body in
+            let run: (Int) -> Void = { part in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchFloats, 1))
+                defer { scratch.deallocate() }
+                body(panels * part / parts, panels * (part + 1) / parts, scratch)
+            }
+            if parts <= 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+        }
+    }
+
+    /// `y[o, t] = bias[o] + Σ_{c,j} w[o, c, j] · x[c, t·stride + j·dilation]` for `t < count` (added to
+    /// y's samples with `accumulate`; x through snake with `snakeAlpha`), these rows being the
+    /// weight `[out, in·kernel]`.
+    func convolve(inChannels: Int, kernel: Int, stride: Int, dilation: Int, x: UnsafePointer<Float>, ldx: Int,
+                  y: UnsafeMutablePointer<Float>, ldy: Int, count: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false,
+                  snakeAlpha: UnsafePointer<Float>? = nil) {
+        guard count > 0 else { return }
+        let panels = (count + Self.panel - 1) / Self.panel
+        Self.parallel(panels: panels, work: rows * columns * count, scratchFloats: columns * Self.panel) { begin, end, scratch in
+            codec_conv_panels(values.pointer, rows, inChannels, kernel, stride, dilation, x, ldx, y, ldy, count, bias,
+                              accumulate ? 1 : 0, snakeAlpha, begin, end, scratch)
+        }
+    }
+
+    /// `c[i, t] = Σ_k a[i, k] · b[k, t]` for `t < n`, these rows being `a`.
+    func multiply(_ b: UnsafePointer<Float>, ldb: Int, n: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard n > 0 else { return }
+        let panels = (n + Self.panel - 1) / Self.panel
+        Self.parallel(panels: panels, work: rows * columns * n, scratchFloats: columns * Self.panel) { begin, end, scratch in
+            codec_gemm_panels(values.pointer, rows, columns, b, ldb, n, c, ldc, begin, end, scratch)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The audio tokenizer (codes <-> 24 kHz PCM) lands here.

@@ -1,0 +1,316 @@
+#include "CodecKernels.h"
+#include <math.h>
+#include <malloc.h>
+
+#define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define LANES 16
+#define MAX_ALPHA 16
+
+
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+#define PANEL 32
+
+// Macros rather than functions: a 64-byte vector may not cross a call in the AVX2 and baseline clones.
+#define splat(a) ({ float s_ = (a); (v16){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_}; })
+#define load16(p) (*(const v16 *)(p))
+#define store16(p, value) (*(v16 *)(p) = (value))
+
+typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
+
+/// The fast sine below on 16 lanes (the same arithmetic as the scalar version).
+#define FAST_SIN16(x, result)                                                          \
+    do {                                                                               \
+        v16 q_ = (x) * splat(0.318309886183790671538f) + splat(12582912.0f);           \
+        v16 n_ = q_ - splat(12582912.0f);                                              \
+        v16 r_ = (x) - n_ * splat(3.140625f);                                          \
+        r_ -= n_ * splat(0.0009670257568359375f);                                      \
+        r_ -= n_ * splat(6.2771141529083251953e-07f);                                  \
+        r_ -= n_ * splat(1.2154201256553420762e-10f);                                  \
+        v16 r2_ = r_ * r_;                                                             \
+        v16 p_ = splat(2.6083159809786593541503e-06f);                                 \
+        p_ = p_ * r2_ - splat(0.0001981069071916863322258f);                          \
+        p_ = p_ * r2_ + splat(0.00833307858556509017944336f);                         \
+        p_ = p_ * r2_ - splat(0.166666597127914428710938f);                           \
+        v16 s_ = r_ + r_ * r2_ * p_;                                                   \
+        v16u sign_ = ((v16u)q_ & 1u) << 31;                                            \
+        (result) = (v16)((v16u)s_ ^ sign_);                                            \
+    } while (0)
+
+/// snake(x) = x + sin(a x)^2 / (a + 1e-9) on 16 lanes.
+#define SNAKE16(v, a, inverse, result)                                                 \
+    do {                                                                               \
+        v16 s16_;                                                                      \
+        FAST_SIN16(splat(a) * (v), s16_);                                              \
+        (result) = (v) + splat(inverse) * (s16_ * s16_);                               \
+    } while (0)
+
+
+CLONES
+void codec_winograd_panels(const float *x, long ldx, long available, long cin,
+                           float *y, long ldy, long cout,
+                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
+                           const float *bt, const float *at, const float *packed_u, const float *bias,
+                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch) {
+    float *v = scratch;                              // [alpha][cin][PANEL]
+    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL]
+    long blocks = cout / 8;
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long p0 = panel * PANEL;
+        long n = tiles - p0 < PANEL ? tiles - p0 : PANEL;
+
+        // Input transform: v[xi][c][lane] = sum_i bt[xi][i] * x[c][start[p0 + lane] + dilation * i].
+        for (long c = 0; c < cin; c++) {
+            const float *row = x + c * ldx;
+            float a = snake_alpha ? snake_alpha[c] : 0.0f, inverse = 1.0f / (a + 1e-9f);
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 g[MAX_ALPHA];
+                for (long i = 0; i < alpha; i++) {
+                    float gathered[LANES];
+                    for (long lane = 0; lane < LANES; lane++) {
+                        long p = half * LANES + lane;
+                        long index = p < n ? start[p0 + p] + dilation * i : available;
+                        gathered[lane] = index < available ? row[index] : 0.0f;
+                    }
+                    g[i] = load16(gathered);
+                    if (snake_alpha) SNAKE16(g[i], a, inverse, g[i]);  // snake(0) = 0: padding stays zero
+                }
+                for (long xi = 0; xi < alpha; xi++) {
+                    const float *k = bt + xi * alpha;
+                    v16 sum = splat(0.0f);
+                    for (long i = 0; i < alpha; i++)
+                        if (k[i] != 0.0f) sum += splat(k[i]) * g[i];
+                    store16(v + (xi * cin + c) * PANEL + half * LANES, sum);
+                }
+            }
+        }
+
+        // Products: for each xi, [cout x cin] x [cin x PANEL], 8 rows by 32 columns at a time.
+        for (long xi = 0; xi < alpha; xi++) {
+            const float *b = v + xi * cin * PANEL;
+            for (long block = 0; block < blocks; block++) {
+                const float *a = packed_u + (xi * blocks + block) * cin * 8;
+                v16 acc[8][2];
+                for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); }
+                for (long k = 0; k < cin; k++) {
+                    v16 b0 = load16(b + k * PANEL), b1 = load16(b + k * PANEL + LANES);
+                    const float *ak = a + k * 8;
+                    for (long r = 0; r < 8; r++) {
+                        v16 s = splat(ak[r]);
+                        acc[r][0] += s * b0;
+                        acc[r][1] += s * b1;
+                    }
+                }
+                float *out = products + (xi * cout + block * 8) * PANEL;
+                for (long r = 0; r < 8; r++) {
+                    store16(out + r * PANEL, acc[r][0]);
+                    store16(out + r * PANEL + LANES, acc[r][1]);
+                }
+            }
+        }
+
+        // Output transform: y[o][start + dilation * j] = bias[o] + sum_xi at[j][xi] * products[xi][o][lane].
+        for (long o = 0; o < cout; o++) {
+            float *out = y + o * ldy;
+            float b = bias ? bias[o] : 0.0f;
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 result[MAX_ALPHA];
+                for (long j = 0; j < m; j++) result[j] = splat(b);
+                for (long xi = 0; xi < alpha; xi++) {
+                    v16 value = load16(products + (xi * cout + o) * PANEL + half * LANES);
+                    for (long j = 0; j < m; j++) result[j] += splat(at[j * alpha + xi]) * value;
+                }
+                float lanes[MAX_ALPHA][LANES];
+                for (long j = 0; j < m; j++) store16(lanes[j], result[j]);
+                for (long lane = 0; lane < LANES; lane++) {
+                    long p = half * LANES + lane;
+                    if (p >= n) break;
+                    long s0 = start[p0 + p], limit = valid[p0 + p];
+                    for (long j = 0; j < limit; j++) out[s0 + dilation * j] = lanes[j][lane];
+                }
+            }
+        }
+    }
+}
+
+void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
+    for (long block = 0; block < m / 8; block++)
+        for (long kk = 0; kk < k; kk++)
+            for (long row = 0; row < 8; row++)
+                packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk];
+}
+
+/// out[row][0..32) = sum_k a[k][row] * b[k * ldb + 0..32) for 8 rows: the register-blocked core.
+#define PRODUCT_8x32(a_block, b_rows, ldb_, k_dim, store_row)                       \
+    do {                                                                            \
+        v16 acc[8][2];                                                              \
+        for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); } \
+        for (long kk = 0; kk < (k_dim); kk++) {                                     \
+            const float *brow = (b_rows) + kk * (ldb_);                             \
+            v16 b0 = load16(brow), b1 = load16(brow + LANES);                       \
+            const float *ak = (a_block) + kk * 8;                                   \
+            for (long r = 0; r < 8; r++) {                                          \
+                v16 sv = splat(ak[r]);                                              \
+                acc[r][0] += sv * b0;                                               \
+                acc[r][1] += sv * b1;                                               \
+            }                                                                       \
+        }                                                                           \
+        for (long r = 0; r < 8; r++) { store_row(r, acc[r][0], acc[r][1]); }       \
+    } while (0)
+
+CLONES
+void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
+                       const float *snake_alpha, long panel_begin, long panel_end, float *scratch) {
+    long k_dim = cin * kernel;
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long t0 = panel * PANEL;
+        long n = count - t0 < PANEL ? count - t0 : PANEL;
+        // The im2col columns of this panel: scratch[(c * kernel + j) * 32 + t] = x[c][(t0 + t) * stride + j * dilation].
+        for (long c = 0; c < cin; c++) {
+            const float *row = x + c * ldx + t0 * stride;
+            for (long j = 0; j < kernel; j++) {
+                float *dst = scratch + (c * kernel + j) * PANEL;
+                const float *src = row + j * dilation;
+                if (stride == 1 && n == PANEL) {
+                    store16(dst, load16(src));
+                    store16(dst + LANES, load16(src + LANES));
+                } else {
+                    for (long t = 0; t < PANEL; t++) dst[t] = t < n ? src[t * stride] : 0.0f;
+                }
+            }
+            if (snake_alpha) {  // snake(0) = 0, so the zero columns past n stay zero
+                float a = snake_alpha[c], inverse = 1.0f / (a + 1e-9f);
+                float *first = scratch + c * kernel * PANEL;
+                for (long e = 0; e < kernel * PANEL; e += LANES) {
+                    v16 value = load16(first + e);
+                    SNAKE16(value, a, inverse, value);
+                    store16(first + e, value);
+                }
+            }
+        }
+        for (long block = 0; block < cout / 8; block++) {
+            float *out = y + block * 8 * ldy + t0;
+            const float *bb = bias ? bias + block * 8 : 0;
+            float tail[8][PANEL];
+#define STORE_CONV(r, lo, hi)                                                            \
+            do {                                                                         \
+                v16 shift = splat(bb ? bb[r] : 0.0f);                                    \
+                float *o_ = out + (r) * ldy;                                             \
+                if (n == PANEL) {                                                        \
+                    v16 lo_ = (lo) + shift, hi_ = (hi) + shift;                          \
+                    if (accumulate) { lo_ += load16(o_); hi_ += load16(o_ + LANES); }    \
+                    store16(o_, lo_); store16(o_ + LANES, hi_);                          \
+                } else {                                                                 \
+                    store16(tail[r], (lo) + shift); store16(tail[r] + LANES, (hi) + shift); \
+                    for (long t = 0; t < n; t++) o_[t] = (accumulate ? o_[t] : 0.0f) + tail[r][t]; \
+                }                                                                        \
+            } while (0)
+            PRODUCT_8x32(packed_w + block * k_dim * 8, scratch, PANEL, k_dim, STORE_CONV);
+#undef STORE_CONV
+        }
+    }
+}
+
+CLONES
+void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                       float *c, long ldc, long panel_begin, long panel_end, float *scratch) {
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long t0 = panel * PANEL;
+        long width = n - t0 < PANEL ? n - t0 : PANEL;
+        const float *source = b + t0;
+        long stride = ldb;
+        if (width < PANEL) {  // the last, partial panel: copy it so the kernel reads no further than n
+            for (long kk = 0; kk < k; kk++)
+                for (long t = 0; t < PANEL; t++) scratch[kk * PANEL + t] = t < width ? b[kk * ldb + t0 + t] : 0.0f;
+            source = scratch;
+            stride = PANEL;
+        }
+        for (long block = 0; block < m / 8; block++) {
+            float *out = c + block * 8 * ldc + t0;
+            float tail[8][PANEL];
+#define STORE_GEMM(r, lo, hi)                                                            \
+            do {                                                                         \
+                if (width == PANEL) { store16(out + (r) * ldc, lo); store16(out + (r) * ldc + LANES, hi); } \
+                else { store16(tail[r], lo); store16(tail[r] + LANES, hi);                \
+                       for (long t = 0; t < width; t++) out[(r) * ldc + t] = tail[r][t]; } \
+            } while (0)
+            PRODUCT_8x32(packed_a + block * k * 8, source, stride, k, STORE_GEMM);
+#undef STORE_GEMM
+        }
+    }
+}
+
+/// sin by Cody-Waite reduction modulo pi and a minimax polynomial on [-pi/2, pi/2]
+/// (absolute error about 1e-7 for |x| < 65536); larger arguments use the library.
+static inline float fast_sin(float x) {
+    float q = x * 0.318309886183790671538f + 12582912.0f;  // + 1.5 * 2^23 rounds to an integer
+    float n = q - 12582912.0f;
+    float r = x - n * 3.140625f;
+    r -= n * 0.0009670257568359375f;
+    r -= n * 6.2771141529083251953e-07f;
+    r -= n * 1.2154201256553420762e-10f;
+    float r2 = r * r;
+    float p = 2.6083159809786593541503e-06f;
+    p = p * r2 - 0.0001981069071916863322258f;
+    p = p * r2 + 0.00833307858556509017944336f;
+    p = p * r2 - 0.166666597127914428710938f;
+    float s = r + r * r2 * p;
+    union { float f; unsigned u; } qq = {q}, ss = {s};
+    ss.u ^= (qq.u & 1u) << 31;  // an odd multiple of pi flips the sign
+    return ss.f;
+}
+
+CLONES
+void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end) {
+    for (long c = begin; c < end; c++) {
+        float a = alpha[c];
+        float inverse = 1.0f / (a + 1e-9f);
+        const float *row = x + c * ld;
+        float *out = y + c * ld;
+        float peak = 0.0f;
+        for (long t = 0; t < count; t++) peak = fmaxf(peak, fabsf(a * row[t]));
+        if (peak < 65536.0f) {
+            v16 va = splat(a), vi = splat(inverse);
+            long t = 0;
+            for (; t + LANES <= count; t += LANES) {
+                v16 v = load16(row + t), s;
+                FAST_SIN16(va * v, s);
+                store16(out + t, v + vi * (s * s));
+            }
+            for (; t < count; t++) {
+                float v = row[t], s = fast_sin(a * v);
+                out[t] = v + inverse * (s * s);
+            }
+        } else {  // rare huge arguments: the library's full range reduction
+            for (long t = 0; t < count; t++) {
+                float v = row[t], s = sinf(a * v);
+                out[t] = v + inverse * (s * s);
+            }
+        }
+    }
+}
+
+void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u) {
+    long blocks = cout / 8;
+    for (long o = 0; o < cout; o++)
+        for (long c = 0; c < cin; c++) {
+            const float *taps = w + (o * cin + c) * kernel;
+            for (long xi = 0; xi < alpha; xi++) {
+                double sum = 0;
+                for (long j = 0; j < kernel; j++) sum += (double)g[xi * kernel + j] * taps[j];
+                packed_u[((xi * blocks + o / 8) * cin + c) * 8 + o % 8] = (float)sum;
+            }
+        }
+}
+
+void codec_gelu(float *x, long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+    }
+}
+
+void codec_keep_scratch_in_heap(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}

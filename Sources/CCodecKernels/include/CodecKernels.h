@@ -1,0 +1,55 @@
+// SIMD loops of the audio codec: convolution and Winograd products on packed weights, snake, GELU.
+// Each function is compiled for AVX-512, AVX2 and baseline x86-64 and picks one at load time.
+// Ranges [begin, end) let callers split the rows across threads.
+#ifndef CODEC_KERNELS_H
+#define CODEC_KERNELS_H
+
+#include <stddef.h>
+
+/// A whole Winograd convolution F(m, r) (alpha = m + r - 1) for the tile panels [panel_begin, panel_end),
+/// a panel being 32 consecutive tiles. Tile p reads x[c * ldx + start[p] + dilation * i] (i < alpha; at or
+/// beyond `available` reads zero) and writes y[o * ldy + start[p] + dilation * j] for j < valid[p]:
+///   y = bias + A^T [ (U x) ] with U packed as packed_u[((xi * (cout / 8) + block) * cin + c) * 8 + row]
+///   (output channel block * 8 + row), cout a multiple of 8.
+/// With `snake_alpha` the inputs pass through snake (one alpha per input channel) as they are read.
+/// `scratch` holds alpha * (cin + cout) * 32 floats, one per calling thread.
+void codec_winograd_panels(const float *x, long ldx, long available, long cin,
+                           float *y, long ldy, long cout,
+                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
+                           const float *bt, const float *at, const float *packed_u, const float *bias,
+                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
+
+/// Packs a row-major [m x k] matrix (m a multiple of 8) for the product kernels:
+/// packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk].
+void codec_pack_rows(const float *a, long lda, long m, long k, float *packed);
+
+/// A 1-D convolution over the output columns of panels [panel_begin, panel_end) (32 columns each,
+/// `count` in all), with weights packed by codec_pack_rows from [cout, cin * kernel]:
+///   y[o * ldy + t] = bias[o] + sum_{c, j} w[o][c][j] * x[c * ldx + t * stride + j * dilation].
+/// The caller has the padding in place; with `accumulate` the result is added to what y holds; with
+/// `snake_alpha` the inputs pass through snake (one alpha per input channel) as they are read.
+/// `scratch` holds cin * kernel * 32 floats, one per thread.
+void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
+                       const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
+                       const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
+
+/// A matrix product over the columns of panels [panel_begin, panel_end): c[i * ldc + t] = sum_k a[i][k] * b[k * ldb + t]
+/// for i < m (a packed by codec_pack_rows), t < n. `scratch` holds k * 32 floats, one per thread.
+void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
+                       float *c, long ldc, long panel_begin, long panel_end, float *scratch);
+
+/// Winograd weights for the panel kernel: packed_u[((xi * (cout / 8) + o / 8) * cin + c) * 8 + o % 8]
+/// = sum_j g[xi * kernel + j] * w[(o * cin + c) * kernel + j], for w in PyTorch's [cout, cin, kernel].
+void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u);
+
+/// Snake on rows [begin, end): y = x + sin(alpha x)^2 / (alpha + 1e-9), one alpha per row (y may be x).
+void codec_snake(const float *x, float *y, long ld, long count, const float *alpha, long begin, long end);
+
+/// GELU with the exact error function, in place on x[begin, end).
+void codec_gelu(float *x, long begin, long end);
+
+/// glibc: serve blocks up to 32 MiB from the heap and keep up to 256 MiB free there, instead of
+/// mapping each large block afresh (and faulting in cleared pages) on every allocation.
+void codec_keep_scratch_in_heap(void);
+
+#endif

@@ -1,0 +1,128 @@
+import Dispatch
+
+/// 1-D convolutions over channel-major signals (`channels` rows of samples), as GEMMs.
+///
+/// Weights keep PyTorch's layouts: a convolution's `[out, in, kernel]` is the row-major
+/// `[out, in·kernel]` matrix whose product with the im2col matrix of the input gives the output;
+/// a transposed convolution's `[in, out, kernel]` is `[in, out·kernel]`, whose transposed product
+/// with the input gives the columns that overlap-add into the output.
+public enum Convolution {
+    /// Floats of scratch the im2col buffer is kept under, so a tile stays in the caches.
+    static let tileFloats = 1 << 20
+
+    /// `y[o, t] = bias[o] + Σ_i Σ_j w[o, i, j] · x[i, t·stride + j·dilation]` for `t < count`.
+    ///
+    /// - x: `inChannels` rows `ldx` floats apart; column 0 is the first sample output 0 reads
+    ///   (the caller has put any padding in place).
+    /// - y: `outChannels` rows `ldy` floats apart; with `accumulate` the result is added to them.
+    public static func forward(
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, dilation: Int = 1,
+        x: UnsafePointer<Float>, ldx: Int, count: Int,
+        y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool = false
+    ) {
+        guard count > 0, outChannels > 0 else { return }
+        if let bias {
+            for o in 0..<outChannels {
+                let row = y + o * ldy
+                if accumulate {
+                    for t in 0..<count { row[t] += bias[o] }
+                } else {
+                    row.update(repeating: bias[o], count: count)
+                }
+            }
+        }
+        let beta: Float = bias == nil && !accumulate ? 0 : 1
+        if kernel == 1 && stride == 1 {
+            BLAS.gemm(m: outChannels, n: count, k: inChannels, a: weight, lda: inChannels,
+                      b: x, ldb: ldx, beta: beta, c: y, ldc: ldy)
+            return
+        }
+        let rows = inChannels * kernel
+        let tile = max(64, min(count, tileFloats / max(rows, 1)))
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: rows * tile)
+        defer { columns.deallocate() }
+        var start = 0
+        while start < count {
+            let n = min(tile, count - start)
+            im2col(x: x + start * stride, ldx: ldx, inChannels: inChannels, kernel: kernel, stride: stride,
+                   dilation: dilation, count: n, into: columns)
+            BLAS.gemm(m: outChannels, n: n, k: rows, a: weight, lda: rows, b: columns, ldb: n,
+                      beta: beta, c: y + start, ldc: ldy)
+            start += n
+        }
+    }
+
+    /// `columns[(i, j), t] = x[i, t·stride + j·dilation]`, rows `count` floats long.
+    public static func im2col(
+        x: UnsafePointer<Float>, ldx: Int, inChannels: Int, kernel: Int, stride: Int, dilation: Int,
+        count: Int, into columns: UnsafeMutablePointer<Float>
+    ) {
+        let body: (Int) -> Void = { i in
+            let source = x + i * ldx
+            for j in 0..<kernel {
+                let row = columns + (i * kernel + j) * count
+                let from = source + j * dilation
+                if stride == 1 {
+                    row.update(from: from, count: count)
+                } else {
+                    for t in 0..<count { row[t] = from[t * stride] }
+                }
+            }
+        }
+        let parts = inChannels * kernel * count >= 1 << 18 ? min(ThreadCount.current, inChannels) : 1
+        if parts <= 1 {
+            for i in 0..<inChannels { body(i) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for i in (inChannels * part / parts)..<(inChannels * (part + 1) / parts) { body(i) }
+            }
+        }
+    }
+
+    /// The columns of a transposed convolution: `z[(o, j), t] = Σ_i w[i, o, j] · x[i, t]`.
+    ///
+    /// - weight: `[inChannels, outChannels·kernel]` row-major.
+    /// - z: `outChannels·kernel` rows of `count` floats.
+    public static func transposedColumns(
+        weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
+        x: UnsafePointer<Float>, ldx: Int, count: Int, z: UnsafeMutablePointer<Float>
+    ) {
+        guard count > 0 else { return }
+        BLAS.gemm(transposeA: true, m: outChannels * kernel, n: count, k: inChannels,
+                  a: weight, lda: outChannels * kernel, b: x, ldb: ldx, c: z, ldc: count)
+    }
+
+    /// Overlap-adds the columns of a transposed convolution: `y[o, t·stride + j - shift] += z[(o, j), t]`
+    /// for the targets that fall in `0..<yCount`.
+    public static func overlapAdd(
+        z: UnsafePointer<Float>, outChannels: Int, kernel: Int, count: Int, stride: Int, shift: Int,
+        y: UnsafeMutablePointer<Float>, ldy: Int, yCount: Int
+    ) {
+        let body: (Int) -> Void = { o in
+            let out = y + o * ldy
+            for j in 0..<kernel {
+                let row = z + (o * kernel + j) * count
+                // t·stride + j - shift in 0..<yCount
+                var t0 = 0
+                if j - shift < 0 { t0 = (shift - j + stride - 1) / stride }
+                let limit = yCount - j + shift  // t·stride < limit
+                let t1 = limit <= 0 ? 0 : min(count, (limit + stride - 1) / stride)
+                var t = t0
+                while t < t1 {
+                    out[t * stride + j - shift] += row[t]
+                    t += 1
+                }
+            }
+        }
+        let parts = outChannels * kernel * count >= 1 << 17 ? min(ThreadCount.current, outChannels) : 1
+        if parts <= 1 {
+            for o in 0..<outChannels { body(o) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for o in (outChannels * part / parts)..<(outChannels * (part + 1) / parts) { body(o) }
+            }
+        }
+    }
+
+}

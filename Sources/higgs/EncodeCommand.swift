@@ -1,0 +1,39 @@
+import ArgumentParser
+import AudioCodec
+import AudioIO
+import Foundation
+import Generation
+
+/// `higgs encode`: a WAV to a codes file through the audio tokenizer.
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode",
+        abstract: "Encode a WAV file (any rate, mono or stereo) to a codes file."
+    )
+
+    @Option(name: .customLong("audio-tokenizer"), help: "The audio tokenizer folder (config.json, model.pth).")
+    var audioTokenizer: String
+
+    @Option(help: "The WAV file to encode.")
+    var audio: String
+
+    @Option(name: .customLong("codes-out"), help: "The codes file to write (JSON).")
+    var codesOut: String
+
+    func run() throws {
+        let clip = try WAVFile.read(URL(fileURLWithPath: audio))
+        let tokenizer = try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer))
+        try tokenizer.loadEncoder()
+        let start = Date()
+        let codes = try tokenizer.encode(clip)
+        let seconds = Date().timeIntervalSince(start)
+        let out = URL(fileURLWithPath: codesOut)
+        do {
+            try codes.codesFile(frameRate: tokenizer.frameRate).write(to: out, options: .atomic)
+        } catch {
+            throw CodecError("\(out.path): cannot write (\(error.localizedDescription))")
+        }
+        FileHandle.standardError.write(Data(String(format: "%@: %d frames from %.2f s of audio, encoded in %.2f s (%.1fx real time)\n",
+                                                   codesOut, codes.frameCount, clip.duration, seconds, clip.duration / max(seconds, 1e-9)).utf8))
+    }
+}

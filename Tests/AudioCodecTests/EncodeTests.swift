@@ -1,0 +1,48 @@
+import AudioCodec
+import AudioIO
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct EncodeTests {
+    let tokenizer = TokenizerFixture.tokenizer
+
+    /// 16 kHz mono, 24 kHz mono (a length for which the reference re-runs the acoustic encoder on
+    /// padded audio) and 44.1 kHz stereo, read from WAV files and encoded as the reference does.
+    @Test(arguments: ["mono16k", "mono24k", "stereo44k"], [false, true])
+    func matchesTheReference(_ name: String, winograd: Bool) throws {
+        let tokenizer = winograd ? TokenizerFixture.winogradTokenizer : self.tokenizer
+        let cases = try #require(try Fixtures.json(TokenizerFixture.target, "encode/cases.json") as? [String: [String: Any]])
+        let facts = try #require(cases[name])
+        let audio = try WAVFile.read(Fixtures.url(TokenizerFixture.target, "encode/\(name).wav"))
+        #expect(audio.sampleRate == facts["rate"] as? Int)
+        #expect(audio.samples.count == facts["samples"] as? Int)
+
+        let encoding = try tokenizer.encoding(of: audio.samples, sampleRate: audio.sampleRate)
+        let expectedCodes = try TokenizerFixture.codes("encode/\(name)_codes.bin")
+        #expect(encoding.codes.frameCount == expectedCodes.frameCount)
+
+        let semantic = try TokenizerFixture.floats("encode/\(name)_semantic.bin")
+        #expect(encoding.semanticFeatures.count == semantic.count)
+        if encoding.semanticFeatures.count == semantic.count {
+            let error = TokenizerFixture.relativeError(encoding.semanticFeatures, semantic)
+            #expect(error <= 1e-4, "semantic features: \(error) relative")
+        }
+        let prior = try TokenizerFixture.floats("encode/\(name)_prior.bin")
+        #expect(encoding.quantizerInput.count == prior.count)
+        if encoding.quantizerInput.count == prior.count {
+            let error = TokenizerFixture.relativeError(encoding.quantizerInput, prior)
+            #expect(error <= 1e-4, "quantizer input: \(error) relative")
+        }
+
+        let frames = min(encoding.codes.frameCount, expectedCodes.frameCount)
+        let equal = (0..<frames).filter { encoding.codes.frame($0) == expectedCodes.frame($0) }.count
+        #expect(Double(equal) >= 0.99 * Double(expectedCodes.frameCount), "\(equal) of \(expectedCodes.frameCount) frames equal")
+    }
+
+    @Test func refusesUnusableAudio() throws {
+        #expect(throws: CodecError("no audio to encode (zero samples)")) { try tokenizer.encode([], sampleRate: 24000) }
+        #expect(throws: CodecError.self) { try tokenizer.encode([Float](repeating: 0.1, count: 100), sampleRate: 24000) }
+        #expect(throws: CodecError("the audio holds NaN or infinite samples")) { try tokenizer.encode([0, .nan, 0], sampleRate: 24000) }
+    }
+}
