@@ -80,6 +80,7 @@ let package = Package(
         .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "higgs"]),
         .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]

@@ -34,21 +34,10 @@ struct BenchCodec: ParsableCommand {
     @Option(help: "Runs of each measurement; the best is reported (other work on the machine only slows runs down).")
     var runs = 3
 
-    /// The published config.json.
-    static let publishedConfig = #"{"n_filters": 32, "D": 256, "codebook_dim": 64, "target_bandwidths": [0.5, 1, 1.5, 2, 4], "ratios": [8, 5, 4, 2, 3], "sample_rate": 24000, "bins": 1024, "n_q": 8, "semantic_techer": "hubert_base_general"}"#
-
     /// A full-size random tokenizer folder, its model.pth written the way torch.save writes one.
     static func writeRandom(to folder: URL) throws {
-        let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(publishedConfig.utf8))
-        let store = TokenizerLayout.randomStore(config)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Data(publishedConfig.utf8).write(to: folder.appendingPathComponent(AudioTokenizer.configFileName))
-        let tensors = TokenizerLayout.tensors(config).map { t -> TorchArchiveWriter.Tensor in
-            let stored = store.tensorIfPresent(t.name)!
-            return TorchArchiveWriter.Tensor(name: t.name, dtype: .f32, shape: t.shape, bytes: Data(stored.bytes))
-        }
-        try TorchArchiveWriter.write(tensors, to: folder.appendingPathComponent(AudioTokenizer.weightsFileName))
-        print("wrote \(folder.path): \(tensors.count) tensors")
+        try TokenizerLayout.writeRandomFolder(folder, configJSON: TokenizerLayout.publishedConfigJSON)
+        print("wrote \(folder.path)")
     }
 
     /// The process's peak resident memory (VmHWM), as Linux reports it.
@@ -83,7 +72,7 @@ struct BenchCodec: ParsableCommand {
             tokenizer = t
             print(String(format: "loaded %@ in %.2f s", audioTokenizer, load))
         } else {
-            let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(Self.publishedConfig.utf8))
+            let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(TokenizerLayout.publishedConfigJSON.utf8))
             let (store, made) = time { TokenizerLayout.randomStore(config) }
             let (t, load) = try time { try AudioTokenizer(configuration: config, weights: store) }
             tokenizer = t

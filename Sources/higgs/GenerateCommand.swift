@@ -1,0 +1,292 @@
+import ArgumentParser
+import AudioCodec
+import AudioIO
+import Engine
+import Foundation
+import Generation
+import Kernels
+import Prompt
+import Studio
+import Transformer
+
+/// `higgs generate`: the reference CLI (`examples/generation.py`) in-process, with its flags in kebab-case.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate speech for a transcript, as the reference CLI does.",
+        discussion: """
+            Writes the WAV (--out-path) when an audio tokenizer is found, and the codes file (--codes-out) when \
+            asked or when there is no audio tokenizer. Ctrl-C stops generating within one step and keeps what \
+            was generated.
+            """
+    )
+
+    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
+    var model: String?
+
+    @Option(help: "The audio tokenizer folder (config.json, model.pth). Without one, only codes are written.")
+    var audioTokenizer: String?
+
+    @Option(help: "The transcript: a file, or the text itself.")
+    var transcript: String
+
+    @Option(help: "A scene from the scenes folder, a file, or 'empty'.")
+    var scenePrompt = "quiet_studio"
+
+    @Option(help: "The scene descriptions folder (default: Scenes/).")
+    var scenes: String?
+
+    @Option(help: "Voices for SPEAKER0, SPEAKER1, ...: clip names or profile:NAME, comma-separated.")
+    var refAudio: String?
+
+    @Flag(help: "Describe the reference voices in the system message.")
+    var refAudioInSystemMessage = false
+
+    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    var voices: String?
+
+    @Option(help: "Chunk the transcript by 'speaker' turns or by 'word' count (default: one chunk).")
+    var chunkMethod: String?
+
+    @Option(help: "Words per chunk for --chunk-method word.")
+    var chunkMaxWordNum = 200
+
+    @Option(help: "Turns per chunk for --chunk-method speaker.")
+    var chunkMaxNumTurns = 1
+
+    @Option(help: "Generated chunks kept as context (default: all).")
+    var generationChunkBufferSize: Int?
+
+    @Option(help: "Sampling temperature; 0 is greedy.")
+    var temperature: Float = 1
+
+    @Option(help: "Keep the k most likely tokens (0: all).")
+    var topK = 50
+
+    @Option(help: "Keep the most likely tokens up to this probability mass.")
+    var topP = 0.95
+
+    @Option(help: "Repetition-aware sampling window (0 disables).")
+    var rasWinLen = 7
+
+    @Option(help: "Repeats allowed in the RAS window.")
+    var rasWinMaxNumRepeat = 2
+
+    @Option(help: "Random seed (default: drawn, and printed).")
+    var seed: UInt64?
+
+    @Option(help: "New tokens allowed per chunk.")
+    var maxNewTokens = 2048
+
+    @Option(help: "The WAV file to write.")
+    var outPath = "generation.wav"
+
+    @Option(help: "Also write the codes file (JSON) here.")
+    var codesOut: String?
+
+    @Option(help: "Weight precision: bf16, q8 or q4.")
+    var precision = "bf16"
+
+    @Option(help: "Threads (default: physical cores).")
+    var threads: Int?
+
+    @Flag(inversion: .prefixedNo, help: "End the prompt with <|audio_out_bos|> so the model speaks at once.")
+    var forceAudioGen = true
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard WeightPrecision(rawValue: precision) != nil else {
+            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let chunkMethod, !["speaker", "word"].contains(chunkMethod) {
+            throw ValidationError("--chunk-method must be speaker or word, not '\(chunkMethod)'")
+        }
+        if chunkMaxWordNum < 1 || chunkMaxNumTurns < 1 { throw ValidationError("chunk sizes must be at least 1") }
+        if let generationChunkBufferSize, generationChunkBufferSize < 0 {
+            throw ValidationError("--generation-chunk-buffer-size must not be negative")
+        }
+        if maxNewTokens < 1 { throw ValidationError("--max-new-tokens must be at least 1") }
+        if temperature < 0 || !(0...1).contains(topP) || topK < 0 {
+            throw ValidationError("sampling needs temperature >= 0, top-k >= 0 and top-p in 0...1")
+        }
+    }
+
+    func run() throws {
+        if let threads { ThreadPool.setSharedThreads(threads) }
+        let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer)
+        let log = Progress(quiet: quiet)
+
+        let dialogue = try makeDialogue()
+        let (chunks, _) = try dialogue.plan()
+
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location.model.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw GenerationError("\(location.model.path): no such model folder (give --model DIR)")
+        }
+        let start = Date()
+        log.line("loading \(location.display(location.model)) (\(precision))")
+        let codec = try loadAudioTokenizer(location)
+        let voiceCodes = codec.map { VoiceCodeCache(tokenizer: $0) }
+        let engine = try SpeechEngine(modelFolder: location.model, precision: WeightPrecision(rawValue: precision)!,
+                                      clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } })
+        if let codec { try checkCompatible(engine.model.configuration, codec, location) }
+        log.line(String(format: "loaded in %.1f s; %d chunk%@, %d thread%@", Date().timeIntervalSince(start), chunks.count,
+                        chunks.count == 1 ? "" : "s", ThreadCount.current, ThreadCount.current == 1 ? "" : "s"))
+
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        if self.seed == nil { log.line("seed \(seed)") }
+        let sampling = SamplingOptions(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP,
+                                       rasWindowLength: max(0, rasWinLen), rasMaxRepeats: rasWinMaxNumRepeat, seed: seed)
+        let options = SpeechEngine.Options(sampling: sampling, maxNewTokens: maxNewTokens, forceAudio: forceAudioGen)
+
+        Interrupt.install()
+        let generationStart = Date()
+        var frames = 0
+        let spoken = try engine.speak(dialogue, options: options, isCancelled: { Interrupt.requested },
+                                      onChunk: { i, n in log.chunk(i, of: n) },
+                                      onFrame: { _ in
+                                          frames += 1
+                                          log.frames(frames, seconds: Date().timeIntervalSince(generationStart))
+                                      })
+        log.finishLine()
+        let elapsed = Date().timeIntervalSince(generationStart)
+        let file = CodesFile.Chunk.self
+        let written = spoken.map { file.init(text: $0.text, promptIDs: $0.promptIds, codes: $0.codes) }
+        let codes = CodesFile.codes(of: written)
+        let audioSeconds = Double(codes.frameCount) / Double(AudioFormat.frameRate)
+        log.line(String(format: "%d frames (%.2f s of audio) in %.1f s: %.2f frames/s, real-time factor %.2f%@",
+                        codes.frameCount, audioSeconds, elapsed, Double(frames) / max(elapsed, 1e-9),
+                        elapsed / max(audioSeconds, 1e-9), Interrupt.requested ? " (interrupted)" : ""))
+
+        var codesPath = codesOut
+        if codec == nil && codesPath == nil {
+            codesPath = (outPath.hasSuffix(".wav") ? String(outPath.dropLast(4)) : outPath) + ".codes.json"
+        }
+        if let codesPath {
+            try write(CodesFile.encode(written), to: codesPath)
+            log.line("wrote \(codesPath)")
+        }
+        guard let codec else {
+            warn("no audio tokenizer (\(location.display(location.audioTokenizer)) has no model.pth; "
+                 + "give --audio-tokenizer): wrote codes only, no WAV")
+            return
+        }
+        let samples = try codec.decode(codes)
+        do {
+            try WAVFile.write(samples, sampleRate: codec.sampleRate, to: URL(fileURLWithPath: outPath), format: .pcm16)
+        } catch {
+            throw GenerationError("\(outPath): cannot write (\(error))")
+        }
+        log.line(String(format: "wrote %@ (%.2f s)", outPath, Double(samples.count) / Double(codec.sampleRate)))
+    }
+
+    /// The transcript, scene, voices and chunking the flags describe.
+    private func makeDialogue() throws -> SpeechEngine.Dialogue {
+        var text = transcript
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: transcript, isDirectory: &isFolder), !isFolder.boolValue {
+            do { text = try String(contentsOfFile: transcript, encoding: .utf8) } catch {
+                throw GenerationError("\(transcript): cannot read the transcript (not UTF-8 text?)")
+            }
+        }
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw GenerationError("the transcript is empty")
+        }
+        let sceneLibrary = SceneLibrary(folder: StudioFolders.locate("Scenes", flag: scenes))
+        let scene = try sceneLibrary.resolve(scenePrompt)
+        let voiceLibrary = VoiceLibrary(folder: StudioFolders.locate("Voices", flag: voices))
+        let voices = try refAudio.map { try voiceLibrary.resolve(list: $0) } ?? []
+        let method: ChunkMethod
+        switch chunkMethod {
+        case "speaker": method = .speaker(maxTurns: chunkMaxNumTurns)
+        case "word": method = .word(maxWords: chunkMaxWordNum)
+        default: method = .none
+        }
+        return SpeechEngine.Dialogue(transcript: text, scene: scene, voices: voices,
+                                     referenceAudioInSystemMessage: refAudioInSystemMessage, chunkMethod: method,
+                                     bufferSize: generationChunkBufferSize)
+    }
+
+    /// The audio tokenizer from the flag (an error if it does not load) or the default place (nil if absent).
+    private func loadAudioTokenizer(_ location: EngineLocation) throws -> AudioTokenizer? {
+        let folder = location.audioTokenizer
+        if audioTokenizer == nil,
+           !FileManager.default.fileExists(atPath: folder.appendingPathComponent(AudioTokenizer.weightsFileName).path) {
+            return nil
+        }
+        return try AudioTokenizer(folder: folder)
+    }
+
+    /// Codes from the model must be codes the tokenizer knows.
+    private func checkCompatible(_ model: Configuration, _ codec: AudioTokenizer, _ location: EngineLocation) throws {
+        guard model.audioCodebookSize == codec.codebookSize, model.audioNumCodebooks == codec.codebookCount else {
+            throw GenerationError("\(location.display(location.model)) makes \(model.audioNumCodebooks) codebooks of "
+                                  + "\(model.audioCodebookSize) codes but \(location.display(location.audioTokenizer)) "
+                                  + "decodes \(codec.codebookCount) of \(codec.codebookSize)")
+        }
+    }
+
+    private func write(_ data: Data, to path: String) throws {
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw GenerationError("\(path): cannot write (\(error.localizedDescription))")
+        }
+    }
+}
+
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("higgs: \(message)\n".utf8))
+}
+
+/// Progress on stderr: rewritten in place on a terminal, a line per chunk otherwise.
+private final class Progress {
+    let quiet: Bool
+    let live = isatty(STDERR_FILENO) != 0
+    private var chunkLabel = ""
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(quiet: Bool) { self.quiet = quiet }
+
+    func line(_ text: String) {
+        guard !quiet else { return }
+        finishLine()
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    func chunk(_ index: Int, of count: Int) {
+        chunkLabel = count > 1 ? "chunk \(index + 1)/\(count): " : ""
+        if !live && count > 1 { line("chunk \(index + 1)/\(count)") }
+    }
+
+    func frames(_ frames: Int, seconds: Double) {
+        guard !quiet, live, Date().timeIntervalSince(lastDraw) > 0.2 else { return }
+        lastDraw = Date()
+        let text = String(format: "\r\u{1B}[K%@%d frames, %.1f s of audio, %.1f frames/s", chunkLabel, frames,
+                          Double(frames) / Double(AudioFormat.frameRate), Double(frames) / max(seconds, 1e-9))
+        FileHandle.standardError.write(Data(text.utf8))
+        drawn = true
+    }
+
+    func finishLine() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+}
+
+/// The first Ctrl-C asks generation to stop (it keeps what it has); a second one ends the process.
+enum Interrupt {
+    nonisolated(unsafe) private static var count: sig_atomic_t = 0
+
+    static var requested: Bool { count > 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in
+            Interrupt.count += 1
+            if Interrupt.count > 1 { _exit(130) }
+        }
+    }
+}

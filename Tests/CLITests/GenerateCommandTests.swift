@@ -1,0 +1,126 @@
+import AudioCodec
+import AudioIO
+import Engine
+import Foundation
+import Generation
+import Prompt
+import TestSupport
+import Testing
+
+/// `higgs generate` end to end on the committed random-weight model: the codes it writes are the
+/// reference CLI's for the same flags (greedy), and the WAV is their decode.
+@Suite struct GenerateCommandTests {
+    static let dialogues = try! Fixtures.json("EngineTests", "dialogues.json") as! [[String: Any]]
+
+    /// The reference's speaker-chunked case, with its flags as the reference CLI was given them.
+    @Test func speakerChunksEqualTheReferenceAndTheWAVIsTheirDecode() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let reference = try #require(Self.dialogues.first { $0["name"] as? String == "speakers-buffer-1" })
+        let model = try CLIFixtures.modelFolder(in: folder)
+        let tokenizer = try CLIFixtures.audioTokenizer(in: folder)
+        let transcript = folder.appendingPathComponent("transcript.txt")
+        try (reference["transcript"] as! String).write(to: transcript, atomically: true, encoding: .utf8)
+
+        let result = try CLI.run([
+            "generate", "--model", model.path, "--audio-tokenizer", tokenizer.path, "--transcript", transcript.path,
+            "--scene-prompt", reference["scene"] as! String, "--scenes", Fixtures.url("PromptTests", "scenes").path,
+            "--voices", Fixtures.url("PromptTests", "voices").path,
+            "--chunk-method", "speaker", "--chunk-max-num-turns", "\(reference["chunk_max_num_turns"] as! Int)",
+            "--generation-chunk-buffer-size", "\(reference["generation_chunk_buffer_size"] as! Int)",
+            "--temperature", "0", "--ras-win-len", "0", "--max-new-tokens", "\(reference["max_new_tokens"] as! Int)",
+            "--out-path", "out.wav", "--codes-out", "out.json",
+        ], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let chunks = try CodesFile.read(folder.appendingPathComponent("out.json"))
+        let expected = reference["chunks"] as! [[String: Any]]
+        #expect(chunks.count == expected.count)
+        for (chunk, want) in zip(chunks, expected) {
+            #expect(chunk.text == want["text"] as! String)
+            #expect(chunk.promptIDs == want["prompt_ids"] as! [Int])
+            #expect(chunk.codes.rows == want["codes"] as! [[Int]])
+        }
+
+        let codes = CodesFile.codes(of: chunks)
+        let decoded = try AudioTokenizer(folder: tokenizer).decode(codes)
+        let wav = try WAVFile.read(folder.appendingPathComponent("out.wav"))
+        #expect(wav.sampleRate == 24000 && wav.samples.count == codes.frameCount * 960)
+        let largest = zip(wav.samples, decoded).map { abs($0 - max(-1, min(1, $1))) }.max() ?? 1
+        // 16-bit PCM of the decode: written as round(x * 32767), read back as n / 32768.
+        #expect(largest <= 2.0 / 32767)
+        #expect(result.stderr.contains("real-time factor"))
+    }
+
+    /// No audio tokenizer given and none at the default place: codes only, and stderr says so.
+    @Test func withoutAnAudioTokenizerOnlyCodesAreWritten() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CLIFixtures.modelFolder(in: folder)
+        let result = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
+                                  "--seed", "3", "--max-new-tokens", "12", "--quiet"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("no audio tokenizer") && result.stderr.contains("codes only"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("generation.wav").path))
+        let chunks = try CodesFile.read(folder.appendingPathComponent("generation.codes.json"))
+        #expect(chunks.count == 1 && chunks[0].codes.numCodebooks == 8)
+        #expect(chunks[0].text == "Hello there.")
+
+        // The same seed gives the same codes.
+        let again = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
+                                 "--seed", "3", "--max-new-tokens", "12", "--quiet", "--codes-out", "again.json"], in: folder)
+        #expect(again.status == 0)
+        #expect(try CodesFile.read(folder.appendingPathComponent("again.json")) == chunks)
+    }
+
+    /// A clip voice is encoded by the audio tokenizer (and cached under ~/.cache): the command's codes are
+    /// the engine's with the clip's codes from the tokenizer's encoder.
+    @Test func clipVoicesAreEncodedByTheAudioTokenizer() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CLIFixtures.modelFolder(in: folder)
+        let tokenizerFolder = try CLIFixtures.audioTokenizer(in: folder)
+        let voicesFolder = Fixtures.url("PromptTests", "voices")
+        let text = "Kettles don't talk, I told myself."
+        let result = try CLI.run(["generate", "--model", model.path, "--audio-tokenizer", tokenizerFolder.path,
+                                  "--transcript", text, "--scene-prompt", "empty", "--voices", voicesFolder.path,
+                                  "--ref-audio", "alice", "--temperature", "0", "--ras-win-len", "0", "--max-new-tokens", "20",
+                                  "--codes-out", "out.json", "--quiet"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let written = try CodesFile.read(folder.appendingPathComponent("out.json"))
+
+        let tokenizer = try AudioTokenizer(folder: tokenizerFolder)
+        try tokenizer.loadEncoder()
+        let engine = try SpeechEngine(modelFolder: model, clipCodes: { _, audio in try tokenizer.encode(WAVFile.read(audio)) })
+        let voices = try VoiceLibrary(folder: voicesFolder).resolve(list: "alice")
+        let spoken = try engine.speak(SpeechEngine.Dialogue(transcript: text, voices: voices),
+                                      options: .init(sampling: .greedy, maxNewTokens: 20))
+        #expect(written.map(\.codes) == spoken.map(\.codes) && written.map(\.promptIDs) == spoken.map(\.promptIds))
+        #expect(spoken[0].codes.frameCount > 0)
+    }
+
+    @Test func badInputIsOneLineNamingTheProblem() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CLIFixtures.modelFolder(in: folder)
+
+        let noModel = try CLI.run(["generate", "--model", folder.appendingPathComponent("nothing").path, "--transcript", "Hi."], in: folder)
+        #expect(noModel.status != 0 && noModel.stderr.contains("nothing: no such model folder"))
+
+        let unknownVoice = try CLI.run(["generate", "--model", model.path, "--transcript", "Hi.", "--ref-audio", "nobody",
+                                        "--voices", Fixtures.url("PromptTests", "voices").path], in: folder)
+        #expect(unknownVoice.status != 0 && unknownVoice.stderr.contains("nobody"))
+
+        let unknownScene = try CLI.run(["generate", "--model", model.path, "--transcript", "Hi.", "--scene-prompt", "no_such_scene",
+                                        "--scenes", Fixtures.url("PromptTests", "scenes").path], in: folder)
+        #expect(unknownScene.status != 0 && unknownScene.stderr.contains("no_such_scene"))
+
+        // The committed codec fixture has 256 codes per codebook; the model makes 1024.
+        let small = try CLIFixtures.audioTokenizer(in: folder, bins: 256)
+        let mismatch = try CLI.run(["generate", "--model", model.path, "--audio-tokenizer", small.path, "--transcript", "Hi."], in: folder)
+        #expect(mismatch.status != 0 && mismatch.stderr.contains("8 codebooks of 1024") && mismatch.stderr.contains("8 of 256"))
+
+        let badFlag = try CLI.run(["generate", "--model", model.path, "--transcript", "Hi.", "--precision", "q2"], in: folder)
+        #expect(badFlag.status != 0 && badFlag.stderr.contains("--precision must be bf16, q8 or q4"))
+    }
+}
