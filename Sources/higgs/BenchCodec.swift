@@ -40,6 +40,34 @@ struct BenchCodec: ParsableCommand {
         print("wrote \(folder.path)")
     }
 
+    /// The published tokenizer with random weights, held in memory.
+    static func randomTokenizer() throws -> AudioTokenizer {
+        let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(TokenizerLayout.publishedConfigJSON.utf8))
+        return try AudioTokenizer(configuration: config, weights: TokenizerLayout.randomStore(config))
+    }
+
+    /// Random codes of `seconds` of audio.
+    static func randomCodes(_ tokenizer: AudioTokenizer, seconds: Int) throws -> AudioCodes {
+        var rng = SplitMix64(seed: 5)
+        return try AudioCodes(rows: (0..<tokenizer.codebookCount).map { _ in
+            (0..<seconds * tokenizer.frameRate).map { _ in rng.below(tokenizer.codebookSize) }
+        })
+    }
+
+    /// The best of `runs` one-shot decodes of `seconds` of random codes: (wall seconds, audio seconds).
+    static func timeDecode(_ tokenizer: AudioTokenizer, seconds: Int, runs: Int) throws -> (Double, Double) {
+        let codes = try randomCodes(tokenizer, seconds: seconds)
+        _ = try tokenizer.decode(codes.frames(0..<min(codes.frameCount, 25)))  // warm up
+        var best = Double.infinity
+        var samples = 0
+        for _ in 0..<max(1, runs) {
+            let start = Date()
+            samples = try tokenizer.decode(codes).count
+            best = min(best, Date().timeIntervalSince(start))
+        }
+        return (best, Double(samples) / Double(tokenizer.sampleRate))
+    }
+
     /// The process's peak resident memory (VmHWM), as Linux reports it.
     static func peakMemory() -> String {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
@@ -72,20 +100,15 @@ struct BenchCodec: ParsableCommand {
             tokenizer = t
             print(String(format: "loaded %@ in %.2f s", audioTokenizer, load))
         } else {
-            let config = try JSONDecoder().decode(TokenizerConfiguration.self, from: Data(TokenizerLayout.publishedConfigJSON.utf8))
-            let (store, made) = time { TokenizerLayout.randomStore(config) }
-            let (t, load) = try time { try AudioTokenizer(configuration: config, weights: store) }
+            let (t, made) = try time { try Self.randomTokenizer() }
             tokenizer = t
-            print(String(format: "random full-size tokenizer: %d tensors made in %.2f s, decoder loaded in %.2f s",
-                         store.tensorNames.count, made, load))
+            print(String(format: "random full-size tokenizer made and loaded in %.2f s", made))
         }
         print("threads \(threads), \(System.physicalCores) physical cores, \(seconds) s of audio")
 
         let frames = seconds * tokenizer.frameRate
-        var rng = SplitMix64(seed: 5)
-        let codes = try AudioCodes(rows: (0..<tokenizer.codebookCount).map { _ in
-            (0..<frames).map { _ in rng.below(tokenizer.codebookSize) }
-        })
+        let codes = try Self.randomCodes(tokenizer, seconds: seconds)
+        var rng = SplitMix64(seed: 6)
         _ = try tokenizer.decode(codes.frames(0..<min(frames, 25)))  // warm up
         func best<T>(_ body: () throws -> T) rethrows -> (T, Double, [Double]) {
             var times: [Double] = []

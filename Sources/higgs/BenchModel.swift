@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioCodec
 import Foundation
 import Generation
 import Kernels
@@ -32,6 +33,12 @@ struct BenchModel: ParsableCommand {
 
     @Option(help: "Audio decoding steps timed per precision and thread count.")
     var steps = 12
+
+    @Option(help: "Seconds of audio the codec decodes (random full-size tokenizer unless --audio-tokenizer); 0 skips it.")
+    var codecSeconds = 10
+
+    @Option(name: .customLong("audio-tokenizer"), help: "An audio tokenizer folder to time instead of random weights.")
+    var audioTokenizer: String?
 
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
@@ -100,6 +107,15 @@ struct BenchModel: ParsableCommand {
             row.peakResidentBytes = PeakMemory.current()
             report.rows.append(row)
             print(row.line(threadCounts))
+        }
+
+        if codecSeconds > 0 {
+            ThreadPool.setSharedThreads(cores)
+            let tokenizer = try audioTokenizer.map { try AudioTokenizer(folder: URL(fileURLWithPath: $0)) }
+                ?? BenchCodec.randomTokenizer()
+            let (seconds, audio) = try BenchCodec.timeDecode(tokenizer, seconds: codecSeconds, runs: 2)
+            report.codecRealTimeFactor = seconds / audio
+            print(String(format: "codec: %.2f s to decode %.1f s of audio, %d threads", seconds, audio, cores))
         }
 
         print("")

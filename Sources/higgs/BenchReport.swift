@@ -51,7 +51,7 @@ struct BenchReport {
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         for r in rows {
-            var line = String(format: "%-9@ | %6.1f", r.precision, r.firstLoadSeconds)
+            var line = r.precision.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: " | %6.1f", r.firstLoadSeconds)
             line += r.cachedLoadSeconds.map { String(format: " (%5.1f)", $0) } ?? "        "
             line += String(format: " | %10.2f | %7.2f | %13.1f", Double(r.weightBytes) / 1e9, Double(r.stepBytes) / 1e9,
                            r.prefillPositionsPerSecond)
