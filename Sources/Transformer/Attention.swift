@@ -32,6 +32,14 @@ struct Attention {
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
         let scores = ws.scores.pointer
+        if m == 1 {
+            DecodeAttention.attend(query: ws.q.pointer, keys: cache.keys(head: 0), values: cache.values(head: 0),
+                                   output: ws.context.pointer, scores: scores, scoreCapacity: ws.scores.count,
+                                   heads: heads, kvHeads: kvHeads, headDim: d, capacity: cache.capacity, keyCount: past + 1,
+                                   scale: scale)
+            Linear.apply(output, input: ws.context.pointer, count: 1, output: out, scratch: ws.tile.pointer)
+            return
+        }
         let group = heads / kvHeads
         // Query rows in blocks; a block's rows see at most the keys up to its last row.
         var blockStart = 0

@@ -1,0 +1,43 @@
+import CKernels
+
+/// Attention of a single new position over the KV cache (every decode step): each query head's
+/// scores, softmax and weighted values in one fused kernel, the heads split over the thread pool.
+public enum DecodeAttention {
+    /// - query: `[heads][headDim]`, already rotated.
+    /// - keys, values: `[kvHeads][capacity][headDim]`; the first `keyCount` positions count.
+    /// - output: `[heads][headDim]`.
+    /// - scores: `scoreCapacity` floats of scratch, at least `keyCount` (each task takes `keyCount`).
+    public static func attend(
+        query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, scoreCapacity: Int,
+        heads: Int, kvHeads: Int, headDim: Int, capacity: Int, keyCount: Int, scale: Float
+    ) {
+        var job = Job(query: query, keys: keys, values: values, output: output, scores: scores, heads: heads,
+                      group: heads / kvHeads, headDim: headDim, capacity: capacity, keyCount: keyCount, scale: scale)
+        let pool = ThreadPool.shared
+        // Splitting pays once a head's work outweighs handing it out.
+        let tasks = keyCount * headDim * heads < 1 << 14 ? 1 : max(1, min(pool.threads, heads, scoreCapacity / keyCount))
+        withUnsafeMutablePointer(to: &job) { context in
+            pool.run(tasks: tasks, context: context) { context, task, tasks in
+                let job = context!.assumingMemoryBound(to: Job.self).pointee
+                let h0 = job.heads * task / tasks, h1 = job.heads * (task + 1) / tasks
+                ck_attend_one(job.query, job.keys, job.values, job.output, job.scores + task * job.keyCount,
+                              job.group, job.headDim, job.capacity, job.keyCount, job.scale, h0, h1)
+            }
+        }
+    }
+
+    private struct Job {
+        let query: UnsafePointer<Float>
+        let keys: UnsafePointer<Float>
+        let values: UnsafePointer<Float>
+        let output: UnsafeMutablePointer<Float>
+        let scores: UnsafeMutablePointer<Float>
+        let heads: Int
+        let group: Int
+        let headDim: Int
+        let capacity: Int
+        let keyCount: Int
+        let scale: Float
+    }
+}
