@@ -97,6 +97,9 @@ struct BenchModel: ParsableCommand {
             try session.append(Self.prompt(model.configuration, positions: prompt), head: .none)
             row.prefillPositionsPerSecond = Double(prompt) / Date().timeIntervalSince(start)
 
+            // OpenBLAS's workers (the prefill's attention uses it) spin for a moment after their last
+            // call; a generation's steady state is what is timed, not that moment.
+            usleep(300_000)
             for t in threadCounts {
                 ThreadPool.setSharedThreads(t)
                 let seconds = try Self.decode(session, steps: steps)
