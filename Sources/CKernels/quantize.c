@@ -1,6 +1,7 @@
 // Block quantization of weights (at load) and of the input vector (once per product), in the
 // interleaved group order of ckernels.h.
 #include "ckernels.h"
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
@@ -39,9 +40,9 @@ void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8
     }
 }
 
-// Squared error of a q4 block under scale d (stored as f16). Plain float arithmetic, so the compiler
-// vectorizes it (the scale search runs it 17 times per block of every matrix at load).
-static float q4_error(const float *src, float d) {
+// Squared error of a q4 block under scale d (stored as f16); the scale search runs it 17 times per
+// block of every matrix at load, so it has a vector form.
+static float q4_error_portable(const float *src, float d) {
     float inverse = d != 0 ? 1.0f / d : 0, error = 0;
     for (int i = 0; i < CK_BLOCK; i++) {
         float q = fminf(fmaxf(rintf(src[i] * inverse), -8.0f), 7.0f);
@@ -49,6 +50,24 @@ static float q4_error(const float *src, float d) {
         error += e * e;
     }
     return error;
+}
+
+__attribute__((target("avx2,fma"))) static float q4_error_avx2(const float *src, float d) {
+    __m256 inverse = _mm256_set1_ps(d != 0 ? 1.0f / d : 0), scale = _mm256_set1_ps(d), sum = _mm256_setzero_ps();
+    for (int i = 0; i < CK_BLOCK; i += 8) {
+        __m256 x = _mm256_loadu_ps(src + i);
+        __m256 q = _mm256_round_ps(_mm256_mul_ps(x, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        q = _mm256_min_ps(_mm256_max_ps(q, _mm256_set1_ps(-8.0f)), _mm256_set1_ps(7.0f));
+        __m256 e = _mm256_fmsub_ps(scale, q, x);
+        sum = _mm256_fmadd_ps(e, e, sum);
+    }
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+}
+
+static float q4_error(const float *src, float d) {
+    return ck_isa() >= 2 ? q4_error_avx2(src, d) : q4_error_portable(src, d);
 }
 
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *quants, uint16_t *scales) {
