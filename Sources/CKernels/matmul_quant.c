@@ -15,14 +15,20 @@ typedef enum { Q8, Q4 } kind;
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
                              size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
     size_t groups = cols / CK_GROUP, blocks = cols / CK_BLOCK;
-    __m512 acc[ROWS][INPUTS], off[ROWS][INPUTS];
+    __m512 acc[ROWS][INPUTS];
     for (size_t a = 0; a < ROWS; a++)
-        for (size_t b = 0; b < INPUTS; b++) acc[a][b] = off[a][b] = _mm512_setzero_ps();
+        for (size_t b = 0; b < INPUTS; b++) acc[a][b] = _mm512_setzero_ps();
+    // Stored weights are u = q + 128 (q8) or n = q + 8 (q4): their dot with the input carries
+    // offset * (sum of the input's block), taken off in integers before each group's conversion.
+    const int shift = k == Q8 ? 7 : 3;
     const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
     for (size_t g = 0; g < groups; g++) {
         __m512i d[ROWS][INPUTS];
-        for (size_t a = 0; a < ROWS; a++)
-            for (size_t b = 0; b < INPUTS; b++) d[a][b] = _mm512_setzero_si512();
+        for (size_t b = 0; b < n_in; b++) {
+            __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                              _mm512_slli_epi32(_mm512_loadu_si512(x[b].sums + g * 16), shift));
+            for (size_t a = 0; a < ROWS; a++) d[a][b] = offset;
+        }
         if (k == Q8) {
             for (int t = 0; t < 8; t++) {
                 __m512i u[ROWS];
@@ -56,14 +62,11 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             for (size_t b = 0; b < n_in; b++) {
                 __m512 s = _mm512_mul_ps(ws, _mm512_loadu_ps(x[b].scales + g * 16));
                 acc[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[a][b]), s, acc[a][b]);
-                off[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x[b].sums + g * 16)), s, off[a][b]);
             }
         }
     }
-    float offset = k == Q8 ? 128.0f : 8.0f;
     for (size_t a = 0; a < n_rows; a++)
-        for (size_t b = 0; b < n_in; b++)
-            y[b * ldy + r + a] = _mm512_reduce_add_ps(acc[a][b]) - offset * _mm512_reduce_add_ps(off[a][b]);
+        for (size_t b = 0; b < n_in; b++) y[b * ldy + r + a] = _mm512_reduce_add_ps(acc[a][b]);
 }
 
 #define TILES(K)                                                                                                 \
