@@ -169,7 +169,7 @@ struct Signal {
         if parts <= 1 {
             for c in 0..<channels { body(c) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadPool.shared.run(tasks: parts) { part in
                 for c in (channels * part / parts)..<(channels * (part + 1) / parts) { body(c) }
             }
         }

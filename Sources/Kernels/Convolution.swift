@@ -1,3 +1,4 @@
+import Kernels
 import Dispatch
 
 /// 1-D convolutions over channel-major signals (`channels` rows of samples), as GEMMs.
@@ -74,7 +75,7 @@ public enum Convolution {
         if parts <= 1 {
             for i in 0..<inChannels { body(i) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadPool.shared.run(tasks: parts) { part in
                 for i in (inChannels * part / parts)..<(inChannels * (part + 1) / parts) { body(i) }
             }
         }
@@ -119,7 +120,7 @@ public enum Convolution {
         if parts <= 1 {
             for o in 0..<outChannels { body(o) }
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadPool.shared.run(tasks: parts) { part in
                 for o in (outChannels * part / parts)..<(outChannels * (part + 1) / parts) { body(o) }
             }
         }

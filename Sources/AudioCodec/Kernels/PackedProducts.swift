@@ -31,7 +31,7 @@ final class PackedRows: @unchecked Sendable {
                 defer { scratch.deallocate() }
                 body(panels * part / parts, panels * (part + 1) / parts, scratch)
             }
-            if parts <= 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
+            if parts <= 1 { run(0) } else { ThreadPool.shared.run(tasks: parts, run) }
         }
     }
 

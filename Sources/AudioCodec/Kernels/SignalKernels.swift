@@ -54,7 +54,7 @@ enum SignalKernels {
         if parts <= 1 {
             body(0, rows)
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
+            ThreadPool.shared.run(tasks: parts) { part in
                 body(rows * part / parts, rows * (part + 1) / parts)
             }
         }

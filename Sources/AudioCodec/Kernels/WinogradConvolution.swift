@@ -94,7 +94,7 @@ final class WinogradConvolution: @unchecked Sendable {
                                                   self.bias.map { UnsafePointer($0.pointer) }, snakeAlpha,
                                                   panels * part / parts, panels * (part + 1) / parts, scratch)
                         }
-                        if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
+                        if parts <= 1 { body(0) } else { ThreadPool.shared.run(tasks: parts, body) }
                     }
                 }
             }
