@@ -5,18 +5,21 @@
 #include <immintrin.h>
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
-#define ROWS 2
+#define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4, which needs two registers per row, 2 by 4
 #define INPUTS 4
 
 // Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
 typedef enum { Q8, Q4 } kind;
 
 // Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
+#define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
+
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
                              size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
     size_t groups = cols / CK_GROUP, blocks = cols / CK_BLOCK;
     __m512 acc[ROWS][INPUTS];
-    for (size_t a = 0; a < ROWS; a++)
+    const size_t R = TILE_ROWS(k);
+    for (size_t a = 0; a < R; a++)
         for (size_t b = 0; b < INPUTS; b++) acc[a][b] = _mm512_setzero_ps();
     // Stored weights are u = q + 128 (q8) or n = q + 8 (q4): their dot with the input carries
     // offset * (sum of the input's block), taken off in integers before each group's conversion.
@@ -27,22 +30,22 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
         for (size_t b = 0; b < n_in; b++) {
             __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),
                                               _mm512_slli_epi32(_mm512_loadu_si512(x[b].sums + g * 16), shift));
-            for (size_t a = 0; a < ROWS; a++) d[a][b] = offset;
+            for (size_t a = 0; a < R; a++) d[a][b] = offset;
         }
         if (k == Q8) {
             for (int t = 0; t < 8; t++) {
                 __m512i u[ROWS];
-                for (size_t a = 0; a < ROWS; a++)
+                for (size_t a = 0; a < R; a++)
                     u[a] = _mm512_xor_si512(_mm512_loadu_si512((const int8_t *)wq + (r + a) * cols + g * CK_GROUP + 64 * t), flip);
                 for (size_t b = 0; b < n_in; b++) {
                     __m512i v = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * t);
-                    for (size_t a = 0; a < ROWS; a++) d[a][b] = _mm512_dpbusd_epi32(d[a][b], u[a], v);
+                    for (size_t a = 0; a < R; a++) d[a][b] = _mm512_dpbusd_epi32(d[a][b], u[a], v);
                 }
             }
         } else {
             for (int p = 0; p < 4; p++) {
                 __m512i lo[ROWS], hi[ROWS];
-                for (size_t a = 0; a < ROWS; a++) {
+                for (size_t a = 0; a < R; a++) {
                     __m512i packed = _mm512_loadu_si512((const uint8_t *)wq + (r + a) * cols / 2 + g * (CK_GROUP / 2) + 64 * p);
                     lo[a] = _mm512_and_si512(packed, mask);
                     hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
@@ -50,7 +53,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
                 for (size_t b = 0; b < n_in; b++) {
                     __m512i v0 = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * p);
                     __m512i v1 = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 256 + 64 * p);
-                    for (size_t a = 0; a < ROWS; a++) {
+                    for (size_t a = 0; a < R; a++) {
                         d[a][b] = _mm512_dpbusd_epi32(d[a][b], lo[a], v0);
                         d[a][b] = _mm512_dpbusd_epi32(d[a][b], hi[a], v1);
                     }
@@ -72,12 +75,13 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
 #define TILES(K)                                                                                                 \
     VNNI static void tiles_##K(const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_in, float *y,  \
                                size_t ldy, size_t cols, size_t r0, size_t r1) {                                     \
-        for (size_t r = r0; r + ROWS <= r1; r += ROWS) {                                                           \
+        const size_t R = TILE_ROWS(K);                                                                            \
+        for (size_t r = r0; r + R <= r1; r += R) {                                                                \
             switch (n_in) {                                                                                       \
-            case 4: tile(K, wq, cols, scales, x, 4, ROWS, y, ldy, r); break;                                      \
-            case 3: tile(K, wq, cols, scales, x, 3, ROWS, y, ldy, r); break;                                      \
-            case 2: tile(K, wq, cols, scales, x, 2, ROWS, y, ldy, r); break;                                      \
-            default: tile(K, wq, cols, scales, x, 1, ROWS, y, ldy, r); break;                                     \
+            case 4: tile(K, wq, cols, scales, x, 4, R, y, ldy, r); break;                                         \
+            case 3: tile(K, wq, cols, scales, x, 3, R, y, ldy, r); break;                                         \
+            case 2: tile(K, wq, cols, scales, x, 2, R, y, ldy, r); break;                                         \
+            default: tile(K, wq, cols, scales, x, 1, R, y, ldy, r); break;                                        \
             }                                                                                                     \
         }                                                                                                         \
     }
@@ -86,12 +90,12 @@ TILES(Q4)
 
 VNNI static void matmul_vnni(kind k, const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_inputs,
                              float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
-    size_t even = r0 + (r1 - r0) / ROWS * ROWS;
+    size_t even = r0 + (r1 - r0) / TILE_ROWS(k) * TILE_ROWS(k);
     for (size_t b = 0; b < n_inputs; b += INPUTS) {
         size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
         if (k == Q8) tiles_Q8(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
         else tiles_Q4(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
-        for (size_t i = 0; i < n_in && even < r1; i++) {  // an odd last row
+        for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
             if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
             else ck_matvec_q4((ck_q4_matrix){(const uint8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
         }

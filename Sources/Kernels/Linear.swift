@@ -89,8 +89,8 @@ public enum Linear {
             pool.run(tasks: parts, context: context) { context, task, tasks in
                 let job = context!.assumingMemoryBound(to: MatrixMatrixJob.self).pointee
                 let rows = job.weight.rows
-                // Even row boundaries keep the kernel's two-row tiles whole.
-                let lo = rows * task / tasks & ~1, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks & ~1
+                // Boundaries at multiples of 6 keep the kernels' tiles (3 rows for q8, 2 for q4) whole.
+                let lo = rows * task / tasks / 6 * 6, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks / 6 * 6
                 job.run(lo..<hi)
             }
         }
