@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Playback", dependencies: ["CALSA"]),
 
         // The product.
-        .target(name: "Studio", dependencies: ["Engine", "Generation", "AudioIO", "Prompt",
+        .target(name: "Studio", dependencies: ["Engine", "AudioCodec", "Generation", "AudioIO", "Prompt", "Transformer", "Kernels",
                                                .product(name: "Yams", package: "Yams")]),
         .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "AudioIO", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
@@ -64,7 +64,7 @@ let package = Package(
         ]),
 
         // Tests, one target per stage; fixtures made by Tools/fixtures (by hand, never by CI).
-        .target(name: "TestSupport", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        .target(name: "TestSupport", dependencies: ["AudioCodec", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"]),
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "Transformer"],
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Prompt", "Generation", "Transformer"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation"]),
+        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "higgs"]),

@@ -41,8 +41,10 @@ public enum Transcript {
 
     static let finalMarks = [".", "!", "?", ",", ";", "\"", "'", "</SE_e>", "</SE>"]
 
-    /// The reference's normalisation of a whole transcript.
-    public static func normalize(_ text: String) -> String {
+    /// The reference's normalisation of a whole transcript. `finalPunctuation: false` leaves out its last
+    /// rule (a "." after text that ends without a mark), which applies to the end of the whole transcript
+    /// only: a line normalised alone in the middle of a script keeps its end as the reference keeps it.
+    public static func normalize(_ text: String, finalPunctuation: Bool = true) -> String {
         var t = text
         for (from, to) in punctuation { t = PythonText.replace(from, with: to, in: t) }
         for (from, to) in [("(", " "), (")", " "), ("°F", " degrees Fahrenheit"), ("°C", " degrees Celsius")] {
@@ -53,7 +55,7 @@ public enum Transcript {
             .filter { !PythonText.strip($0).isEmpty }
             .map { PythonText.words($0).joined(separator: " ") }
         t = PythonText.strip(lines.joined(separator: "\n"))
-        if !finalMarks.contains(where: { PythonText.hasSuffix(t, $0) }) { t += "." }
+        if finalPunctuation && !finalMarks.contains(where: { PythonText.hasSuffix(t, $0) }) { t += "." }
         return t
     }
 }

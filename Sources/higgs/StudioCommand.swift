@@ -27,7 +27,7 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "The ALSA playback device (see `aplay -L`).")
     var audioDevice = "default"
 
-    @Option(help: "Weight precision: bf16, q8 or q4.")
+    @Option(help: "Weight precision: bf16, q8 or q4 (default q4: the fastest; q8 and bf16 are closer to the published weights).")
     var precision: String?
 
     @Option(help: "Threads for generation (default: the engine's).")
@@ -53,9 +53,7 @@ struct StudioCommand: ParsableCommand {
             scenesFolder: StudioFolders.locate("Scenes", flag: scenes),
             audioDevice: audioDevice,
             engine: EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads),
-            // The engine wiring step plugs the generation engine in here: an adapter conforming to
-            // `LineSynthesizer`, loaded from the location on the studio's loading thread.
-            makeSynthesizer: nil)
+            makeSynthesizer: { try EngineSynthesizer($0) })
         let status: Int32
         do {
             status = try StudioScreen.run(options)

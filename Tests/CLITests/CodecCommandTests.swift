@@ -10,7 +10,7 @@ import Testing
     @Test func decodeWritesTheDecodeOfTheCodesFile() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let tokenizerFolder = try CLIFixtures.audioTokenizer(in: folder)
+        let tokenizerFolder = try CheckpointFixtures.audioTokenizer(in: folder)
         var rng = SystemRandomNumberGenerator()
         let codes = try AudioCodes(rows: (0..<8).map { _ in (0..<30).map { _ in Int.random(in: 0..<1024, using: &rng) } })
         let chunk = CodesFile.Chunk(text: "x", promptIDs: [1], codes: codes)
@@ -30,7 +30,7 @@ import Testing
     @Test func encodeWritesTheCodesOfTheClip() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let tokenizerFolder = try CLIFixtures.audioTokenizer(in: folder)
+        let tokenizerFolder = try CheckpointFixtures.audioTokenizer(in: folder)
         let samples = (0..<22050).map { Float(0.3 * sin(Double($0) * 0.05) + 0.1 * sin(Double($0) * 0.31)) }
         let wav = folder.appendingPathComponent("clip.wav")
         try WAVFile.write(samples, sampleRate: 22050, to: wav, format: .pcm16)

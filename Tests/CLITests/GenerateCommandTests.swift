@@ -17,8 +17,8 @@ import Testing
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try #require(Self.dialogues.first { $0["name"] as? String == "speakers-buffer-1" })
-        let model = try CLIFixtures.modelFolder(in: folder)
-        let tokenizer = try CLIFixtures.audioTokenizer(in: folder)
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
         let transcript = folder.appendingPathComponent("transcript.txt")
         try (reference["transcript"] as! String).write(to: transcript, atomically: true, encoding: .utf8)
 
@@ -56,7 +56,7 @@ import Testing
     @Test func withoutAnAudioTokenizerOnlyCodesAreWritten() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CLIFixtures.modelFolder(in: folder)
+        let model = try CheckpointFixtures.modelFolder(in: folder)
         let result = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
                                   "--seed", "3", "--max-new-tokens", "12", "--quiet"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
@@ -78,8 +78,8 @@ import Testing
     @Test func clipVoicesAreEncodedByTheAudioTokenizer() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CLIFixtures.modelFolder(in: folder)
-        let tokenizerFolder = try CLIFixtures.audioTokenizer(in: folder)
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizerFolder = try CheckpointFixtures.audioTokenizer(in: folder)
         let voicesFolder = Fixtures.url("PromptTests", "voices")
         let text = "Kettles don't talk, I told myself."
         let result = try CLI.run(["generate", "--model", model.path, "--audio-tokenizer", tokenizerFolder.path,
@@ -102,7 +102,7 @@ import Testing
     @Test func badInputIsOneLineNamingTheProblem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CLIFixtures.modelFolder(in: folder)
+        let model = try CheckpointFixtures.modelFolder(in: folder)
 
         let noModel = try CLI.run(["generate", "--model", folder.appendingPathComponent("nothing").path, "--transcript", "Hi."], in: folder)
         #expect(noModel.status != 0 && noModel.stderr.contains("nothing: no such model folder"))
@@ -116,7 +116,7 @@ import Testing
         #expect(unknownScene.status != 0 && unknownScene.stderr.contains("no_such_scene"))
 
         // The committed codec fixture has 256 codes per codebook; the model makes 1024.
-        let small = try CLIFixtures.audioTokenizer(in: folder, bins: 256)
+        let small = try CheckpointFixtures.audioTokenizer(in: folder, bins: 256)
         let mismatch = try CLI.run(["generate", "--model", model.path, "--audio-tokenizer", small.path, "--transcript", "Hi."], in: folder)
         #expect(mismatch.status != 0 && mismatch.stderr.contains("8 codebooks of 1024") && mismatch.stderr.contains("8 of 256"))
 

@@ -1,0 +1,95 @@
+import AudioCodec
+import Engine
+import Foundation
+import Generation
+import Kernels
+import Prompt
+import Transformer
+
+/// The studio's voice: the in-process engine and the audio tokenizer behind `LineSynthesizer`.
+///
+/// A line is one chunk of the reference's speaker chunking: its transcript normalised as the reference
+/// normalises the script (event tags to their `<SE>` forms, whitespace), the base prompt built from the
+/// scene and cast, and the previous lines as user/assistant turns with their codes. The reference's
+/// "." after a transcript that ends without a mark is left out: it would only ever touch the script's
+/// last line, and a line's take should not change when a line is added after it. Frames are decoded
+/// as they arrive, so the line plays while it is generated.
+public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
+    public let engineDescription: EngineDescription
+    private let engine: SpeechEngine
+    private let codec: AudioTokenizer
+    /// One line at a time: the engine's session and the decoder are not shared.
+    private let lock = NSLock()
+
+    /// The precision the studio uses when none is asked for: the fastest, real time or near it on two cores.
+    public static let defaultPrecision = WeightPrecision.q4
+
+    /// Loads the checkpoints the location names, with its precision and threads.
+    public convenience init(_ location: EngineLocation) throws {
+        let precision = try location.precision.map { name -> WeightPrecision in
+            guard let p = WeightPrecision(rawValue: name) else { throw StudioError("unknown precision '\(name)' (bf16, q8 or q4)") }
+            return p
+        } ?? Self.defaultPrecision
+        try self.init(modelFolder: location.model, audioTokenizerFolder: location.audioTokenizer,
+                      precision: precision, threads: location.threads, display: location.display)
+    }
+
+    public init(modelFolder: URL, audioTokenizerFolder: URL, precision: WeightPrecision, threads: Int? = nil,
+                cache: QuantizedWeightCache = .standard, display: (URL) -> String = { $0.path }) throws {
+        if let threads { ThreadPool.setSharedThreads(threads) }
+        let codec = try AudioTokenizer(folder: audioTokenizerFolder)
+        let voiceCodes = VoiceCodeCache(tokenizer: codec)
+        engine = try SpeechEngine(modelFolder: modelFolder, precision: precision, cache: cache,
+                                  clipCodes: { _, audio in try voiceCodes.codes(forClip: audio) })
+        let c = engine.model.configuration
+        guard c.audioCodebookSize == codec.codebookSize, c.audioNumCodebooks == codec.codebookCount else {
+            throw StudioError("\(display(modelFolder)) makes \(c.audioNumCodebooks) codebooks of \(c.audioCodebookSize) codes "
+                              + "but \(display(audioTokenizerFolder)) decodes \(codec.codebookCount) of \(codec.codebookSize)")
+        }
+        self.codec = codec
+        engineDescription = EngineDescription(modelPath: modelFolder.path, audioTokenizerPath: audioTokenizerFolder.path,
+                                              precision: precision.rawValue, threads: ThreadCount.current)
+    }
+
+    public func synthesize(_ line: LineRequest, context: [GeneratedLine],
+                           onProgress: (SynthesisProgress) -> Void,
+                           onAudio: ([Float]) -> Void,
+                           isCancelled: () -> Bool) throws -> GeneratedTake {
+        lock.lock()
+        defer { lock.unlock() }
+        let conversation = GenerationContext(scene: line.scene, voices: line.voices, speakerTags: line.speakerTags)
+        let previous = context.map { SpokenChunk(text: Transcript.normalize($0.transcript, finalPunctuation: false), promptIds: [], codes: $0.codes) }
+        let s = line.sampling
+        let sampling = SamplingOptions(temperature: Float(s.temperature), topK: s.topK > 0 ? s.topK : nil, topP: s.topP,
+                                       rasWindowLength: max(0, s.rasWindow), rasMaxRepeats: s.rasRepeats, seed: line.seed)
+
+        let decoder = codec.streamingDecoder()
+        var samples: [Float] = []
+        var frames = 0
+        var decodeFailure: Error?
+        // The engine's frame callback may escape in its signature; these two are only used during the call.
+        let spoken = try withoutActuallyEscaping(onProgress) { onProgress in
+            try withoutActuallyEscaping(onAudio) { onAudio in
+                func deliver(_ pcm: [Float]) {
+                    guard !pcm.isEmpty else { return }
+                    samples += pcm
+                    onAudio(pcm)
+                }
+                let spoken = try engine.speak(
+                    Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
+                    options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true),
+                    isCancelled: { isCancelled() || decodeFailure != nil },
+                    onFrame: { frame in
+                        frames += 1
+                        onProgress(SynthesisProgress(frames: frames))
+                        do { deliver(try decoder.append(frame: frame)) } catch { decodeFailure = error }
+                    })
+                if decodeFailure == nil && spoken.stopReason != .cancelled { deliver(decoder.finish()) }
+                return spoken
+            }
+        }
+        if let decodeFailure { throw decodeFailure }
+        if spoken.stopReason == .cancelled || isCancelled() { throw CancellationError() }
+        return GeneratedTake(codes: spoken.codes, samples: samples, promptIDs: spoken.promptIds)
+    }
+}

@@ -1,0 +1,116 @@
+import AudioCodec
+import Engine
+import Foundation
+import Generation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+import Transformer
+
+/// The studio's engine adapter on the committed random-weight model and a random audio tokenizer of
+/// matching codebooks.
+@Suite(.serialized) struct EngineSynthesizerTests {
+    static let folder = try! Fixtures.temporaryFolder("higgs-synth")
+    static let model = try! CheckpointFixtures.modelFolder(in: folder)
+    static let audioTokenizer = try! CheckpointFixtures.audioTokenizer(in: folder)
+    static let synthesizer = try! EngineSynthesizer(modelFolder: model, audioTokenizerFolder: audioTokenizer, precision: .bf16,
+                                                    cache: .disabled)
+    static let greedy = SamplingSettings(temperature: 0, topK: 0, topP: 1, rasWindow: 0, rasRepeats: 2, maxNewTokens: 70)
+
+    /// The reference CLI's speaker-chunked dialogue (buffer 1), generated line by line as the studio does:
+    /// each line a request with the previous line as context. Codes and prompts equal the reference's.
+    @Test func linesWithTheirContextReproduceTheReferenceDialogue() throws {
+        let cases = try Fixtures.json("EngineTests", "dialogues.json") as! [[String: Any]]
+        let reference = try #require(cases.first { $0["name"] as? String == "speakers-buffer-1" })
+        let scene = try SceneLibrary(folder: Fixtures.url("PromptTests", "scenes")).resolve(reference["scene"] as! String)
+        let lines = (reference["transcript"] as! String).split(separator: "\n").map(String.init)
+        let expected = reference["chunks"] as! [[String: Any]]
+        var done: [GeneratedLine] = []
+        for (i, text) in lines.enumerated() {
+            let request = LineRequest(transcript: text, speaker: nil, voices: [], speakerTags: ["SPEAKER0", "SPEAKER1"],
+                                      scene: scene, sampling: Self.greedy, seed: 1)
+            let take = try Self.synthesizer.synthesize(request, context: Array(done.suffix(1)), onProgress: { _ in },
+                                                       onAudio: { _ in }, isCancelled: { false })
+            #expect(take.promptIDs == expected[i]["prompt_ids"] as! [Int], "line \(i)")
+            #expect(take.codes.rows == expected[i]["codes"] as! [[Int]], "line \(i)")
+            done.append(GeneratedLine(transcript: text, codes: take.codes))
+        }
+    }
+
+    /// The same dialogue as a studio project run through the generation queue (planner, takes, context
+    /// from the chosen takes of the lines before): every line's take holds the reference's codes.
+    @Test func theStudioQueueGeneratesTheReferenceDialogue() throws {
+        let cases = try Fixtures.json("EngineTests", "dialogues.json") as! [[String: Any]]
+        let reference = try #require(cases.first { $0["name"] as? String == "speakers-buffer-1" })
+        let sceneText = try #require(try SceneLibrary(folder: Fixtures.url("PromptTests", "scenes")).resolve(reference["scene"] as! String))
+        let script = (reference["transcript"] as! String).replacingOccurrences(of: "[SPEAKER0]", with: "[Ann]")
+            .replacingOccurrences(of: "[SPEAKER1]", with: "[Ben]").split(separator: "\n").map(String.init)
+        var settings = GenerationSettings()
+        settings.temperature = 0
+        settings.rasWindow = 0
+        settings.chunkBuffer = 1
+        settings.maxNewTokens = reference["max_new_tokens"] as! Int
+        let project = Project(scene: .inline(sceneText), cast: [CastMember(name: "Ann", voice: .automatic),
+                                                                CastMember(name: "Ben", voice: .automatic)],
+                              settings: settings, script: script)
+        let projectFolder = try Fixtures.temporaryFolder("higgs-synth-project")
+        defer { try? FileManager.default.removeItem(at: projectFolder) }
+        let takes = TakeStore(folder: projectFolder.appendingPathComponent("dialogue.takes"))
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: takes, fingerprints: ClipFingerprints())
+        let ids = Array(0..<script.count)
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner, lineIDs: ids) })
+        queue.generate(ids)
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        let expected = reference["chunks"] as! [[String: Any]]
+        for i in ids {
+            guard case .done(.take(let info, cached: false)) = queue.state(.line(i)) else {
+                Issue.record("line \(i): \(String(describing: queue.state(.line(i))))")
+                continue
+            }
+            #expect(try takes.codes(info.key).rows == expected[i]["codes"] as! [[Int]], "line \(i)")
+        }
+        queue.stop()
+    }
+
+    /// Audio arrives while the line is generated; the pieces are the take, and the take is the one-shot
+    /// decode of its codes within -60 dB; progress counts every frame.
+    @Test func audioStreamsAndIsTheDecodeOfTheCodes() throws {
+        let request = LineRequest(transcript: "[SPEAKER0] Hello there, how are you?", speaker: 0, voices: [.automatic],
+                                  speakerTags: ["SPEAKER0"], scene: nil, sampling: Self.greedy, seed: 3)
+        var pieces: [[Float]] = []
+        var progress: [Int] = []
+        let take = try Self.synthesizer.synthesize(request, context: [], onProgress: { progress.append($0.frames) },
+                                                   onAudio: { pieces.append($0) }, isCancelled: { false })
+        #expect(take.codes.frameCount > 20)
+        #expect(progress == Array(1...take.codes.frameCount))
+        #expect(pieces.count > 2)  // not all at the end
+        #expect(pieces.flatMap { $0 } == take.samples)
+        let oneShot = try AudioTokenizer(folder: Self.audioTokenizer).decode(take.codes)
+        #expect(oneShot.count == take.samples.count)
+        let signal = oneShot.reduce(0) { $0 + Double($1) * Double($1) }
+        let noise = zip(oneShot, take.samples).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+        #expect(signal > 0 && 10 * log10(noise / signal) <= -60)
+    }
+
+    @Test func cancellingStopsTheLine() throws {
+        let request = LineRequest(transcript: "[SPEAKER0] A long line that would take a while.", speaker: 0, voices: [.automatic],
+                                  speakerTags: ["SPEAKER0"], scene: nil, sampling: Self.greedy, seed: 3)
+        var frames = 0
+        #expect(throws: CancellationError.self) {
+            try Self.synthesizer.synthesize(request, context: [], onProgress: { frames = $0.frames }, onAudio: { _ in },
+                                            isCancelled: { frames >= 5 })
+        }
+        #expect(frames == 5)
+    }
+
+    @Test func codebooksMustMatch() throws {
+        let small = try CheckpointFixtures.audioTokenizer(in: Self.folder, bins: 256)
+        #expect(throws: StudioError.self) {
+            try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: small, precision: .bf16, cache: .disabled)
+        }
+        #expect(Self.synthesizer.engineDescription.precision == "bf16")
+    }
+}
