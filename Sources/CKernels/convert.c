@@ -5,6 +5,8 @@
 #include <string.h>
 
 static int isa_level = -1;
+// A level forced on one thread (tests comparing variants), so other threads keep the machine's best.
+static _Thread_local int forced_level = -1;
 
 static int detect_isa(void) {
     __builtin_cpu_init();
@@ -16,15 +18,16 @@ static int detect_isa(void) {
 }
 
 int ck_isa(void) {
+    if (forced_level >= 0) return forced_level;
     if (isa_level < 0) isa_level = detect_isa();
     return isa_level;
 }
 
 int ck_set_isa(int level) {
     int best = detect_isa();
-    isa_level = level < best ? level : best;
-    if (isa_level == 1) isa_level = 0;
-    return isa_level;
+    forced_level = level < best ? level : best;
+    if (forced_level == 1) forced_level = 0;
+    return forced_level;
 }
 
 const char *ck_isa_name(void) {

@@ -177,4 +177,42 @@ struct EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
+
+    /// With the checkpoints (the committed random-weight model and a random audio tokenizer), `g` generates
+    /// the line under the cursor and `p` plays it: ALSA's file plugin captures exactly the take's audio.
+    @Test func generatedLinePlaysExactly() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var settings = GenerationSettings()
+        settings.temperature = 0
+        settings.maxNewTokens = 30
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings, script: ["[Ann] Hello there."])
+        try ProjectFile.save(project, to: folder.appendingPathComponent("line.higgs"))
+
+        let capture = folder.appendingPathComponent("captured.raw")
+        let tmux = try TmuxSession(width: 220, height: 30, folder: folder)  // room for the long device name and the engine
+        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
+                               "--voices", folder.path, "--scenes", folder.path,
+                               "--audio-device", "file:FILE=\(capture.path),FORMAT=raw", "line.higgs"])
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("g")
+        let takes = folder.appendingPathComponent("line.takes")
+        var audio: URL?
+        try tmux.waitUntil("the take", timeout: 60) {
+            audio = (try? FileManager.default.contentsOfDirectory(at: takes, includingPropertiesForKeys: nil))?
+                .first { $0.pathExtension == "wav" }
+            return audio != nil
+        }
+        let take = try WAVFile.read(try #require(audio))
+        #expect(take.samples.count >= 960)
+        try tmux.waitFor("the line done") { $0.contains("frames/s") }
+        try tmux.keys("p")
+        let expected = WAVFile.encode(take.samples, sampleRate: 24_000, format: .pcm16).dropFirst(44)
+        try tmux.waitUntil("the captured audio") { (try? Data(contentsOf: capture))?.count == expected.count }
+        #expect(try Data(contentsOf: capture) == Data(expected))
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
 }

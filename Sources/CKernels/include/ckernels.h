@@ -50,7 +50,7 @@ typedef struct {
 // Which instruction set the kernels use: 0 portable, 2 AVX2+FMA+F16C, 3 AVX-512 (F, BW, VL), 4 AVX-512 with VNNI.
 int ck_isa(void);
 const char *ck_isa_name(void);
-// Forces a lower instruction set (for tests comparing variants); returns the level in effect.
+// Forces a lower instruction set on the calling thread only (tests comparing variants); returns the level in effect.
 int ck_set_isa(int level);
 
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
