@@ -54,7 +54,8 @@ let package = Package(
         .target(name: "Playback", dependencies: ["CALSA"]),
 
         // The product.
-        .target(name: "Studio", dependencies: ["Engine", "AudioCodec", "Generation", "AudioIO", "Prompt", "Transformer", "Kernels",
+        .target(name: "ModelHub", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Studio", dependencies: ["ModelHub", "Engine", "AudioCodec", "Generation", "AudioIO", "Prompt", "Transformer", "Kernels",
                                                .product(name: "Yams", package: "Yams")]),
         .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "AudioIO", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
         .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
+        .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "higgs"]),
         .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
     ],

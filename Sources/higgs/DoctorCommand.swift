@@ -1,0 +1,99 @@
+import ArgumentParser
+import AudioCodec
+import Checkpoint
+import Foundation
+import Studio
+import Transformer
+
+/// `higgs doctor`: where the checkpoints were looked for, what was found, and whether it would load.
+/// Reads headers only (safetensors headers, the torch archive's index), so it is quick at full size.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Show where the checkpoints are looked for, what is there, and whether it is complete."
+    )
+
+    @Option(help: "The generation model folder, as the other commands take it.")
+    var model: String?
+
+    @Option(help: "The audio tokenizer folder, as the other commands take it.")
+    var audioTokenizer: String?
+
+    func run() throws {
+        let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer)
+        if let problem = location.configProblem { print("config file: \(problem) (ignored)\n") }
+        let modelOK = report("Generation model", EngineLocation.modelRepository, location.modelPlaces, location.model, location) {
+            try Self.inspectModel($0)
+        }
+        print("")
+        let tokenizerOK = report("Audio tokenizer", EngineLocation.tokenizerRepository, location.audioTokenizerPlaces,
+                                 location.audioTokenizer, location) { try Self.inspectTokenizer($0) }
+        print("")
+        if modelOK && tokenizerOK {
+            print("Both checkpoints are complete: `higgs` and `higgs generate` will use them.")
+        } else {
+            print("Get them with `huggingface-cli download \(EngineLocation.modelRepository)` and `... \(EngineLocation.tokenizerRepository)`"
+                  + " (the Hugging Face cache is looked in), or point a flag, a variable or the config file at folders holding them.")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Prints the places and the chosen folder's contents; true when it looks complete.
+    private func report(_ title: String, _ repository: String, _ places: [EngineLocation.Place], _ chosen: URL,
+                        _ location: EngineLocation, inspect: (URL) throws -> [String]) -> Bool {
+        print("\(title) (\(repository)):")
+        for place in places {
+            let what = place.folder.map { location.display($0) + (exists($0) ? "" : " (no such folder)") } ?? "—"
+            print("  \(place.folder?.path == chosen.path ? "→" : " ") \(place.description): \(what)")
+        }
+        guard exists(chosen) else {
+            print("    not usable: \(location.display(chosen)) does not exist")
+            return false
+        }
+        do {
+            for line in try inspect(chosen) { print("    " + line) }
+            return true
+        } catch {
+            print("    not usable: \(error)")
+            return false
+        }
+    }
+
+    private func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    static func size(_ url: URL) -> String {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? Int) ?? 0
+        return ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file)
+    }
+
+    /// config.json, tokenizer.json and the weights' headers, checked against what the config implies.
+    static func inspectModel(_ folder: URL) throws -> [String] {
+        let configuration = try Configuration.load(folder)
+        var lines = ["config.json: \(configuration.text.numHiddenLayers) layers, hidden \(configuration.text.hiddenSize), "
+                     + "\(configuration.audioNumCodebooks) codebooks of \(configuration.audioCodebookSize)"]
+        let tokenizer = folder.appendingPathComponent("tokenizer.json")
+        guard FileManager.default.fileExists(atPath: tokenizer.path) else { throw CheckpointError(url: tokenizer, "missing") }
+        lines.append("tokenizer.json: \(size(tokenizer))")
+        let checkpoint = try SafeTensorsCheckpoint(folder: folder)
+        for shard in checkpoint.shards {
+            let dtypes = Dictionary(grouping: shard.entries.values, by: \.dtype).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+            lines.append("\(shard.file.url.lastPathComponent): \(size(shard.file.url)), \(shard.entries.count) tensors (\(dtypes.joined(separator: ", ")))")
+        }
+        try checkpoint.verify(expected: configuration.expectedTensors)
+        lines.append("every tensor the config implies is there, with its shape")
+        return lines
+    }
+
+    /// config.json and model.pth's index of tensors, checked against the published layout.
+    static func inspectTokenizer(_ folder: URL) throws -> [String] {
+        let configURL = folder.appendingPathComponent(AudioTokenizer.configFileName)
+        let weightsURL = folder.appendingPathComponent(AudioTokenizer.weightsFileName)
+        guard FileManager.default.fileExists(atPath: configURL.path) else { throw CheckpointError(url: configURL, "missing") }
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else { throw CheckpointError(url: weightsURL, "missing") }
+        let archive = try TorchArchive(url: weightsURL)
+        let tokenizer = try AudioTokenizer(folder: folder)
+        return ["config.json: \(tokenizer.codebookCount) codebooks of \(tokenizer.codebookSize), \(tokenizer.sampleRate) Hz, "
+                + "\(tokenizer.frameRate) frames/s",
+                "model.pth: \(size(weightsURL)), \(archive.tensorNames.count) tensors; the decoder loads"]
+    }
+}

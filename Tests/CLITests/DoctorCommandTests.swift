@@ -1,0 +1,39 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `higgs doctor` finds checkpoints in the Hugging Face cache and says what is there.
+@Suite struct DoctorCommandTests {
+    @Test func findsTheCacheAndChecksTheFolders() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let nothing = try CLI.run(["doctor"], in: home)
+        #expect(nothing.status == 1)
+        #expect(nothing.stdout.contains("→ the default folder: ~/models/higgs-audio-v2-generation-3B-base (no such folder)"))
+        #expect(nothing.stdout.contains("huggingface-cli download bosonai/higgs-audio-v2-generation-3B-base"))
+
+        // Both checkpoints in the cache layout huggingface_hub writes (refs/main -> snapshots/COMMIT).
+        let hub = home.appendingPathComponent(".cache/huggingface/hub")
+        for (repository, source) in [("bosonai--higgs-audio-v2-generation-3B-base", try CheckpointFixtures.modelFolder(in: home)),
+                                     ("bosonai--higgs-audio-v2-tokenizer", try CheckpointFixtures.audioTokenizer(in: home))] {
+            let repo = hub.appendingPathComponent("models--" + repository)
+            let commit = String(repeating: "5e", count: 20)
+            try FileManager.default.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: repo.appendingPathComponent("snapshots"), withIntermediateDirectories: true)
+            try commit.write(to: repo.appendingPathComponent("refs/main"), atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("snapshots/\(commit)"), withDestinationURL: source)
+        }
+        let found = try CLI.run(["doctor"], in: home)
+        #expect(found.status == 0, "\(found.stdout)")
+        #expect(found.stdout.components(separatedBy: "→ the Hugging Face cache").count == 3)
+        #expect(found.stdout.contains("every tensor the config implies is there"))
+        #expect(found.stdout.contains("8 codebooks of 1024, 24000 Hz"))
+
+        // A broken model folder is named with its problem.
+        let broken = home.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try "{}".write(to: broken.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["doctor", "--model", broken.path], in: home)
+        #expect(bad.status == 1 && bad.stdout.contains("not usable: ") && bad.stdout.contains("broken/config.json"))
+    }
+}

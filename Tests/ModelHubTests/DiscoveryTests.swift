@@ -1,0 +1,100 @@
+import Foundation
+import ModelHub
+import Studio
+import TestSupport
+import Testing
+
+@Suite struct DiscoveryTests {
+    @Test func cacheRootFollowsTheHubsVariables() {
+        #expect(HubCache(environment: ["HOME": "/h"]).root.path == "/h/.cache/huggingface/hub")
+        #expect(HubCache(environment: ["HOME": "/h", "XDG_CACHE_HOME": "/x"]).root.path == "/x/huggingface/hub")
+        #expect(HubCache(environment: ["HOME": "/h", "HF_HOME": "~/hf", "XDG_CACHE_HOME": "/x"]).root.path == "/h/hf/hub")
+        #expect(HubCache(environment: ["HOME": "/h", "HF_HOME": "/hf", "HF_HUB_CACHE": "/c"]).root.path == "/c")
+        #expect(HubCache(root: URL(fileURLWithPath: "/c")).repositoryFolder("bosonai/higgs-audio-v2-tokenizer").path
+            == "/c/models--bosonai--higgs-audio-v2-tokenizer")
+    }
+
+    /// A cache laid out as huggingface_hub writes it: refs/main names the snapshot.
+    static func makeSnapshot(in root: URL, repository: String, commit: String, files: [String]) throws -> URL {
+        let cache = HubCache(root: root)
+        let repo = cache.repositoryFolder(repository)
+        let snapshot = repo.appendingPathComponent("snapshots/\(commit)")
+        try FileManager.default.createDirectory(at: snapshot, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("refs"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: repo.appendingPathComponent("blobs"), withIntermediateDirectories: true)
+        try "\(commit)".write(to: repo.appendingPathComponent("refs/main"), atomically: true, encoding: .utf8)
+        for (i, name) in files.enumerated() {
+            let blob = repo.appendingPathComponent("blobs/blob\(i)")
+            try Data("content \(name)".utf8).write(to: blob)
+            try FileManager.default.createSymbolicLink(atPath: snapshot.appendingPathComponent(name).path,
+                                                       withDestinationPath: "../../blobs/blob\(i)")
+        }
+        return snapshot
+    }
+
+    @Test func snapshotsResolveThroughRefs() throws {
+        let root = try Fixtures.temporaryFolder("higgs-hub")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let commit = String(repeating: "ab", count: 20)
+        let made = try Self.makeSnapshot(in: root, repository: "org/model", commit: commit, files: ["config.json"])
+        let cache = HubCache(root: root)
+        #expect(cache.commit("org/model") == commit)
+        #expect(cache.snapshot("org/model")?.path == made.path)
+        #expect(cache.snapshot("org/model", revision: commit)?.path == made.path)
+        #expect(cache.snapshot("org/model", revision: "v2") == nil)
+        #expect(cache.snapshot("org/other") == nil)
+    }
+
+    @Test func configFileIsReadAndBadOnesNamed() throws {
+        let home = try Fixtures.temporaryFolder("higgs-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let env = ["HOME": home.path]
+        #expect(try StudioConfig(environment: env).model == nil)
+        let file = StudioConfig.file(environment: env)
+        #expect(file.path == home.path + "/.config/higgs-studio/config.yaml")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "model: ~/m\naudio_tokenizer: /t\ntheme: dark\n".write(to: file, atomically: true, encoding: .utf8)
+        let config = try StudioConfig(environment: env)
+        #expect(config.model == "~/m" && config.audioTokenizer == "/t")
+        try "model: [unclosed".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ModelHubError.self) { try StudioConfig(environment: env) }
+        try "- a list\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ModelHubError("\(file.path): expected keys such as `model:` and `audio_tokenizer:`")) {
+            try StudioConfig(environment: env)
+        }
+        // The studio says so, and goes on without it.
+        let location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.configProblem?.contains(file.path) == true && location.modelSource == .defaultFolder)
+    }
+
+    /// Flags, then variables, then the config file, then the Hugging Face cache, then ~/models.
+    @Test func locationsAreTriedInOrder() throws {
+        let home = try Fixtures.temporaryFolder("higgs-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        var env = ["HOME": home.path]
+        var location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.modelSource == .defaultFolder && location.model.path == home.path + "/models/higgs-audio-v2-generation-3B-base")
+        #expect(location.modelPlaces.map(\.source) == [.flag, .environment, .configFile, .huggingFaceCache, .defaultFolder])
+
+        let snapshot = try Self.makeSnapshot(in: home.appendingPathComponent(".cache/huggingface/hub"),
+                                             repository: EngineLocation.tokenizerRepository,
+                                             commit: String(repeating: "0f", count: 20), files: ["config.json", "model.pth"])
+        location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.audioTokenizerSource == .huggingFaceCache && location.audioTokenizer.path == snapshot.path)
+        #expect(location.missing.count == 1 && location.missing[0].hasPrefix("the model in ~/models/"))
+
+        let file = StudioConfig.file(environment: env)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "model: ~/configured\naudio_tokenizer: ~/configured-tokenizer\n".write(to: file, atomically: true, encoding: .utf8)
+        location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.modelSource == .configFile && location.model.path == home.path + "/configured")
+        #expect(location.audioTokenizerSource == .configFile)
+
+        env["HIGGS_MODEL"] = "/from/env"
+        location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.modelSource == .environment && location.model.path == "/from/env")
+        location = EngineLocation(modelFlag: "/from/flag", audioTokenizerFlag: nil, environment: env)
+        #expect(location.modelSource == .flag && location.model.path == "/from/flag")
+        #expect(location.unavailableReason?.contains("higgs doctor") == true)
+    }
+}
