@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "StudioTerminal", dependencies: ["Studio", "Playback", "AudioIO", "CNcurses"]),
         .executableTarget(name: "higgs", dependencies: [
             "Engine", "Studio", "StudioTerminal", "Playback", "TextTokenizer", "Transformer", "Generation",
-            "Checkpoint", "Kernels",
+            "Checkpoint", "Kernels", "ModelHub",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint"]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Prompt", "Generation", "Transformer"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer"]),
+        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "ModelHub", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO", "CALSA"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),

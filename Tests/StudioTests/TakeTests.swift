@@ -1,4 +1,5 @@
 import Foundation
+import ModelHub
 import Prompt
 import Generation
 import Studio

@@ -1,4 +1,5 @@
 import Foundation
+import ModelHub
 
 /// The name of a take: a hash of everything that produced it (the line's transcript, its speaker, every
 /// voice of the prompt with the content of clip files, the speaker tags, the scene, the sampling settings,

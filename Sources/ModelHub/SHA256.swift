@@ -1,6 +1,6 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4), for take keys and clip fingerprints: stable across runs, machines and versions,
+/// SHA-256 (FIPS 180-4), for verifying downloads, take keys and clip fingerprints: stable across runs, machines and versions,
 /// which Swift's `Hasher` is not.
 public struct SHA256 {
     private var state: [UInt32] = [
