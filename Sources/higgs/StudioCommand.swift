@@ -9,9 +9,10 @@ struct StudioCommand: ParsableCommand {
         abstract: "Open the studio (the default when no subcommand is given).",
         discussion: """
             With no FILE, opens untitled.higgs in the current folder, or a new project holding the sample \
-            script when it does not exist. The checkpoints are looked for in --model / --audio-tokenizer, then \
-            $HIGGS_MODEL / $HIGGS_AUDIO_TOKENIZER, then ~/models/higgs-audio-v2-generation-3B-base and \
-            ~/models/higgs-audio-v2-tokenizer; without them the studio still edits, casts and exports text.
+            script when it does not exist. The checkpoints are looked for in --model / --audio-tokenizer, \
+            $HIGGS_MODEL / $HIGGS_AUDIO_TOKENIZER, ~/.config/higgs-studio/config.yaml, the Hugging Face cache \
+            (`higgs download` puts them there), then ~/models/...; `higgs doctor` shows where. Without them the \
+            studio still edits, casts and exports text.
             """
     )
 
