@@ -5,13 +5,6 @@ import TestSupport
 import Testing
 
 /// The real `higgs` binary in a tmux pane (tmux provides the terminal; CI installs it with `.ci/run`).
-///
-/// Generating a line needs the engine, which is not in this build yet. When it lands, the test to add
-/// here is: make random-weight checkpoints in the published layout (the engine's fixtures), launch with
-/// `--model`/`--audio-tokenizer` on them and `--audio-device file:FILE=<capture>,FORMAT=raw`, press `g` on a
-/// line, wait for its take (`✓` in the takes column), press `p`, and compare the captured PCM with the
-/// 16-bit samples of the exported line (`e`, then `NAME.export/lines/NNN.wav`), as
-/// `auditionedClipPlaysExactly` does for a clip.
 @Suite(.serialized, .enabled(if: TmuxSession.available, "needs tmux (CI installs it)"))
 struct EndToEndTests {
     static let repository = Fixtures.testsFolder.deletingLastPathComponent()
@@ -178,41 +171,48 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
-    /// With the checkpoints (the committed random-weight model and a random audio tokenizer), `g` generates
-    /// the line under the cursor and `p` plays it: ALSA's file plugin captures exactly the take's audio.
-    @Test func generatedLinePlaysExactly() throws {
+    /// The whole loop on the random-weight fixture checkpoints: open the sample project, edit its first
+    /// line, generate it (`g`), see the take, play it (`p`) through a capture device a user would define in
+    /// `~/.asoundrc` (a `type file` pcm over `null`), export (`e`): the captured PCM is exactly the exported
+    /// line's samples.
+    @Test func editGeneratePlayAndExportALine() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try CheckpointFixtures.modelFolder(in: folder)
         let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
-        var settings = GenerationSettings()
-        settings.temperature = 0
-        settings.maxNewTokens = 30
-        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings, script: ["[Ann] Hello there."])
-        try ProjectFile.save(project, to: folder.appendingPathComponent("line.higgs"))
-
         let capture = folder.appendingPathComponent("captured.raw")
-        let tmux = try TmuxSession(width: 220, height: 30, folder: folder)  // room for the long device name and the engine
+        try """
+            pcm.higgs_capture {
+                type file
+                slave.pcm "null"
+                file "\(capture.path)"
+                format "raw"
+            }
+
+            """.write(to: folder.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
         try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
-                               "--voices", folder.path, "--scenes", folder.path,
-                               "--audio-device", "file:FILE=\(capture.path),FORMAT=raw", "line.higgs"])
+                               "--audio-device", "higgs_capture"] + Self.libraryFlags)
         try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("Enter", "End")
+        try tmux.type(" Truly.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edited line") { $0.contains("The Small Hours. Truly.") && !$0.contains("✎") }
         try tmux.keys("g")
-        let takes = folder.appendingPathComponent("line.takes")
-        var audio: URL?
-        try tmux.waitUntil("the take", timeout: 60) {
-            audio = (try? FileManager.default.contentsOfDirectory(at: takes, includingPropertiesForKeys: nil))?
-                .first { $0.pathExtension == "wav" }
-            return audio != nil
+        let screen = try tmux.waitFor("the take", timeout: 120) { screen in
+            screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains("✓") }
         }
-        let take = try WAVFile.read(try #require(audio))
-        #expect(take.samples.count >= 960)
-        try tmux.waitFor("the line done") { $0.contains("frames/s") }
+        #expect(screen.contains("frames/s"))
         try tmux.keys("p")
-        let expected = WAVFile.encode(take.samples, sampleRate: 24_000, format: .pcm16).dropFirst(44)
+        try tmux.keys("e")
+        let exported = folder.appendingPathComponent("untitled.export/lines/001.wav")
+        try tmux.waitUntil("the export") { FileManager.default.fileExists(atPath: exported.path) }
+        let expected = try Data(contentsOf: exported).dropFirst(44)  // the 16-bit samples after the header
+        #expect(expected.count >= 2 * 960)
         try tmux.waitUntil("the captured audio") { (try? Data(contentsOf: capture))?.count == expected.count }
         #expect(try Data(contentsOf: capture) == Data(expected))
         try tmux.keys("C-q")
-        try tmux.waitForShell()
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
     }
 }
