@@ -205,7 +205,9 @@ struct FileSink {
 }
 
 /// The URLSession side of a `FileSink`: checks the response, appends the bytes, keeps the range across
-/// redirects (a CDN is usually where the bytes come from), and stops a server that sends too much.
+/// redirects (a CDN is usually where the bytes come from), and refuses a server that sends too much.
+/// A refused transfer is never cancelled, only ignored to its end: cancelling a task whose socket is being
+/// torn down crashes swift-corelibs-foundation's URLSession (`_MultiHandle.endOperation`).
 final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     let handle: FileHandle
     let expected: Int
@@ -238,7 +240,7 @@ final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendabl
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         guard let http = response as? HTTPURLResponse else {
             failure = ModelHubError("\(name): no HTTP response")
-            completionHandler(.cancel)
+            completionHandler(.allow)
             return
         }
         do {
@@ -257,7 +259,7 @@ final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendabl
             completionHandler(.allow)
         } catch {
             failure = error
-            completionHandler(.cancel)
+            completionHandler(.allow)
         }
     }
 
@@ -265,7 +267,6 @@ final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         guard failure == nil else { return }
         if expected >= 0 && offset + data.count > expected {
             failure = ModelHubError("\(name): the server sent more than the \(expected) bytes the hub lists")
-            dataTask.cancel()
             return
         }
         do {
@@ -275,7 +276,6 @@ final class StreamDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendabl
         } catch {
             let full = (error as NSError).code == Int(ENOSPC) || "\(error)".contains("No space")
             failure = ModelHubError("\(name): cannot write \(full ? "(the disk is full)" : "(\(error.localizedDescription))")")
-            dataTask.cancel()
         }
     }
 

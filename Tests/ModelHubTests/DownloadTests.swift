@@ -80,7 +80,7 @@ import Testing
             try s.download().run(Self.repository)
             Issue.record("a corrupted file was accepted")
         } catch let error as ModelHubError {
-            #expect(error.description.contains("model.safetensors: SHA-256") && error.description.contains("discarded"))
+            #expect(error.description.contains("model.safetensors: SHA-256") && error.description.contains("discarded"), "\(error)")
         }
         let blobs = s.cache.repositoryFolder(Self.repository).appendingPathComponent("blobs")
         let names = try FileManager.default.contentsOfDirectory(atPath: blobs.path)

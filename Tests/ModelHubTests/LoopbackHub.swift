@@ -59,11 +59,10 @@ final class LoopbackHub: @unchecked Sendable {
         thread.start()
     }
 
-    deinit { close(listener) }
-
+    /// Wakes the accept loop, which closes the socket itself: closing it here could close a descriptor
+    /// number another thread has been given since.
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     var endpoint: String { "http://127.0.0.1:\(port)" }
@@ -78,7 +77,10 @@ final class LoopbackHub: @unchecked Sendable {
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
-            if connection < 0 { return }
+            if connection < 0 {
+                close(listener)
+                return
+            }
             Thread { [self] in serve(connection); close(connection) }.start()
         }
     }
