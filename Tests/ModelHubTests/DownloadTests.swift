@@ -123,4 +123,20 @@ import Testing
         }
         #expect(throws: ModelHubError.self) { try s.download().run("bosonai/nothing", offline: true) }
     }
+
+    /// A full disk is named as such. (The partial file is made a link to /dev/full, which takes no bytes.)
+    @Test func aFullDiskIsNamed() throws {
+        let s = try Self.setup()
+        defer { s.hub.stop(); try? FileManager.default.removeItem(at: s.folder) }
+        let blobs = s.cache.repositoryFolder(Self.repository).appendingPathComponent("blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: blobs.appendingPathComponent(SHA256.hex(s.hub.files[1].data) + ".incomplete").path,
+                                                   withDestinationPath: "/dev/full")
+        do {
+            try s.download().run(Self.repository)
+            Issue.record("writing to a full disk succeeded")
+        } catch let error as ModelHubError {
+            #expect(error.description == "bosonai/tiny-model/model.safetensors: cannot write (the disk is full)", "\(error)")
+        }
+    }
 }
