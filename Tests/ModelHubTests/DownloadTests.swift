@@ -139,4 +139,19 @@ import Testing
             #expect(error.description == "bosonai/tiny-model/model.safetensors: cannot write (the disk is full)", "\(error)")
         }
     }
+
+    /// Files go at most `parallel` at a time, and the progress the bar draws adds up.
+    @Test func transfersAreBoundedAndProgressAddsUp() throws {
+        let s = try Self.setup { files in
+            for i in 0..<5 { files.append(LoopbackHub.File(name: "part\(i).bin", data: Data(repeating: UInt8(i), count: 20_000))) }
+        }
+        defer { s.hub.stop(); try? FileManager.default.removeItem(at: s.folder) }
+        s.hub.delay = 0.2
+        let download = s.download()  // parallel: 2
+        try download.run(Self.repository)
+        #expect(s.hub.mostAtOnce == 2)
+        let progress = download.current
+        #expect(progress.files == 8 && progress.filesDone == 8)
+        #expect(progress.total == s.hub.files.reduce(0) { $0 + $1.data.count } && progress.done == progress.total)
+    }
 }

@@ -35,6 +35,11 @@ final class LoopbackHub: @unchecked Sendable {
     private let lock = NSLock()
     private var log: [(path: String, range: String?)] = []
     private var cuts: Set<String> = []
+    private var active = 0
+    /// The most file transfers that were under way at once.
+    private(set) var mostAtOnce = 0
+    /// Each file response is held this long before its bytes, so concurrent transfers overlap.
+    var delay: TimeInterval = 0
 
     init(repository: String, files: [File]) throws {
         self.repository = repository
@@ -148,8 +153,14 @@ final class LoopbackHub: @unchecked Sendable {
         lock.lock()
         let cut = file.cutOnceAfter.flatMap { cuts.contains(name) ? nil : $0 }
         if cut != nil { cuts.insert(name) }
+        active += 1
+        mostAtOnce = max(mostAtOnce, active)
         lock.unlock()
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
         respond(connection, start > 0 ? 206 : 200, headers, cut.map { body.prefix($0) } ?? body)
+        lock.lock()
+        active -= 1
+        lock.unlock()
     }
 
     private func respond(_ connection: Int32, _ status: Int, _ headers: [String: String], _ body: Data) {
