@@ -44,7 +44,8 @@ struct BenchReport {
 
     func table(_ threads: [Int]) -> String {
         var lines = ["machine: \(machine); kernels: \(instructionSet)"]
-        lines.append("bandwidth: " + threads.map { String(format: "%d thr %.1f GB/s", $0, bandwidth[$0] ?? 0) }.joined(separator: ", "))
+        lines.append("bandwidth (best seen): " + threads.map { String(format: "%d thr %.1f GB/s", $0, bandwidth[$0] ?? 0) }.joined(separator: ", ")
+                     + "; each floor uses the bandwidth measured just before its timing; prefill is the best of two")
         var header = "precision | load s (cached) | weights GB | step GB | prefill pos/s"
         for t in threads { header += " | decode ms @\(t) (x floor)" }
         header += " | RTF @\(threads.last!) | peak RSS GB"
