@@ -63,8 +63,14 @@ struct BenchModel: ParsableCommand {
         let folder: URL
         let work = scratch.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-\(UUID().uuidString)")
+        // Without --keep the run removes what it made, and only that: a given scratch folder may hold
+        // the user's own files (even the --model folder), so it loses only the parts this run created.
+        var made = [work.appendingPathComponent("weights")]
+        if scratch == nil { made = [work] }
+        if model == nil { made.append(work.appendingPathComponent("model")) }
+        made = made.filter { !FileManager.default.fileExists(atPath: $0.path) }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        defer { if !keep { try? FileManager.default.removeItem(at: work) } }
+        defer { if !keep { for url in made { try? FileManager.default.removeItem(at: url) } } }
         if let model {
             folder = URL(fileURLWithPath: model)
         } else {
