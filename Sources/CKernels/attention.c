@@ -60,6 +60,23 @@ AVX2 static inline __m256 exp_nonpositive(__m256 x) {
     return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
+// Replaces scores with e^(score - top) and returns their sum.
+AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
+    __m256 max = _mm256_set1_ps(top), total = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + j), max));
+        _mm256_storeu_ps(scores + j, e);
+        total = _mm256_add_ps(total, e);
+    }
+    float sum = hsum(total);
+    for (; j < n; j++) {
+        scores[j] = expf(scores[j] - top);
+        sum += scores[j];
+    }
+    return sum;
+}
+
 // Head dimension a multiple of 8 (64 and 128 in practice).
 AVX2 static void attend_avx2(const float *q, const float *k, const float *v, float *out, float *scores,
                              size_t d, size_t n_keys, float scale) {
@@ -77,18 +94,7 @@ AVX2 static void attend_avx2(const float *q, const float *k, const float *v, flo
         scores[j] = s;
         if (s > top) top = s;
     }
-    __m256 max = _mm256_set1_ps(top), total = _mm256_setzero_ps();
-    size_t j = 0;
-    for (; j + 8 <= n_keys; j += 8) {
-        __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + j), max));
-        _mm256_storeu_ps(scores + j, e);
-        total = _mm256_add_ps(total, e);
-    }
-    float sum = hsum(total);
-    for (; j < n_keys; j++) {
-        scores[j] = expf(scores[j] - top);
-        sum += scores[j];
-    }
+    float sum = softmax_in_place(scores, n_keys, top);
     // out = sum_j p_j v_j, a head at a time in registers (d <= 256: up to 32 accumulators of 8).
     float inverse = 1 / sum;
     for (size_t c0 = 0; c0 < d; c0 += 64) {
@@ -105,15 +111,89 @@ AVX2 static void attend_avx2(const float *q, const float *k, const float *v, flo
     }
 }
 
-void ck_attend_one(const float *q, const float *keys, const float *values, float *out, float *scores,
-                   size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t h0, size_t h1) {
-    int vector = ck_isa() >= 2 && d % 8 == 0;
-    for (size_t h = h0; h < h1; h++) {
-        size_t g = h / group;
+// ---- AVX-512: the query heads of one kv head together
+//
+// With grouped-query attention several query heads read the same keys and values. Taking them
+// together reads each key and value row once per kv head instead of once per query head: at long
+// contexts a kv head's rows no longer fit in L2, and attention then costs three times the memory traffic.
+
+#define AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define GROUP_MAX 8
+
+// out[i][0..16·width) = inverse[i] · sum_j scores[i][j] · v[j][0..16·width) for n <= 3 queries, width <= 8.
+AVX512 __attribute__((always_inline)) static inline void weigh_values(const float *v, size_t d, const float *scores,
+                                                                      size_t n_keys, const float *inverse, float *out,
+                                                                      size_t n, size_t width) {
+    __m512 acc[3][8];
+    for (size_t i = 0; i < n; i++)
+        for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_setzero_ps();
+    for (size_t j = 0; j < n_keys; j++) {
+        const float *value = v + j * d;
+        for (size_t i = 0; i < n; i++) {
+            __m512 p = _mm512_set1_ps(scores[i * n_keys + j]);
+            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, _mm512_loadu_ps(value + 16 * w), acc[i][w]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        __m512 inv = _mm512_set1_ps(inverse[i]);
+        for (size_t w = 0; w < width; w++) _mm512_storeu_ps(out + i * d + 16 * w, _mm512_mul_ps(acc[i][w], inv));
+    }
+}
+
+// q: [group][d], d a multiple of 16 up to 128 per slab; scores: [group][n_keys] scratch; out: [group][d].
+AVX512 static void attend_group_avx512(const float *q, const float *k, const float *v, float *out, float *scores,
+                                       size_t group, size_t d, size_t n_keys, float scale) {
+    float top[GROUP_MAX], inverse[GROUP_MAX];
+    for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
+    // Scores: each key row is loaded once and met by every query of the group.
+    for (size_t j = 0; j < n_keys; j++) {
+        const float *key = k + j * d;
+        for (size_t i = 0; i < group; i++) {
+            const float *qi = q + i * d;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+            size_t c = 0;
+            for (; c + 32 <= d; c += 32) {
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), _mm512_loadu_ps(key + c), a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), _mm512_loadu_ps(key + c + 16), a1);
+            }
+            if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), _mm512_loadu_ps(key + c), a0);
+            float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+            scores[i * n_keys + j] = s;
+            if (s > top[i]) top[i] = s;
+        }
+    }
+    for (size_t i = 0; i < group; i++) inverse[i] = 1 / softmax_in_place(scores + i * n_keys, n_keys, top[i]);
+    // Values: a slab of up to 128 columns for up to 3 queries in registers (24 accumulators).
+    for (size_t c0 = 0; c0 < d; c0 += 128) {
+        size_t width = (d - c0 < 128 ? d - c0 : 128) / 16;
+        for (size_t i0 = 0; i0 < group; i0 += 3) {
+            size_t n = group - i0 < 3 ? group - i0 : 3;
+            // Constant bounds for the published shape (head 128, 3 queries per kv head) keep the
+            // accumulators in registers.
+            if (width == 8 && n == 3)
+                weigh_values(v + c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3, 8);
+            else
+                weigh_values(v + c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, n, width);
+        }
+    }
+}
+
+void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
+                        size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
+    int isa = ck_isa();
+    for (size_t g = g0; g < g1; g++) {
         const float *k = keys + g * capacity * d, *v = values + g * capacity * d;
-        if (vector)
-            attend_avx2(q + h * d, k, v, out + h * d, scores, d, n_keys, scale);
-        else
-            attend_portable(q + h * d, k, v, out + h * d, scores, d, n_keys, scale);
+        const float *qg = q + g * group * d;
+        float *og = out + g * group * d;
+        if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
+            attend_group_avx512(qg, k, v, og, scores, group, d, n_keys, scale);
+            continue;
+        }
+        for (size_t i = 0; i < group; i++) {
+            if (isa >= 2 && d % 8 == 0)
+                attend_avx2(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
+            else
+                attend_portable(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
+        }
     }
 }

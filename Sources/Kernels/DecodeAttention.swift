@@ -1,12 +1,14 @@
 import CKernels
 
 /// Attention of a single new position over the KV cache (every decode step): each query head's
-/// scores, softmax and weighted values in one fused kernel, the heads split over the thread pool.
+/// scores, softmax and weighted values in one fused kernel, the kv heads (each with its group of query
+/// heads) split over the thread pool.
 public enum DecodeAttention {
     /// - query: `[heads][headDim]`, already rotated.
     /// - keys, values: `[kvHeads][capacity][headDim]`; the first `keyCount` positions count.
     /// - output: `[heads][headDim]`.
-    /// - scores: `scoreCapacity` floats of scratch, at least `keyCount` (each task takes `keyCount`).
+    /// - scores: `scoreCapacity` floats of scratch, at least `keyCount · heads / kvHeads` (each task
+    ///   takes that much).
     public static func attend(
         query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
         output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, scoreCapacity: Int,
@@ -16,13 +18,16 @@ public enum DecodeAttention {
                       group: heads / kvHeads, headDim: headDim, capacity: capacity, keyCount: keyCount, scale: scale)
         let pool = ThreadPool.shared
         // Splitting pays once a head's work outweighs handing it out.
-        let tasks = keyCount * headDim * heads < 1 << 14 ? 1 : max(1, min(pool.threads, heads, scoreCapacity / keyCount))
+        let perTask = keyCount * job.group
+        precondition(scoreCapacity >= perTask, "attention scratch holds \(scoreCapacity) scores, \(perTask) needed")
+        let tasks = keyCount * headDim * heads < 1 << 14 ? 1 : max(1, min(pool.threads, kvHeads, scoreCapacity / perTask))
         withUnsafeMutablePointer(to: &job) { context in
             pool.run(tasks: tasks, context: context) { context, task, tasks in
                 let job = context!.assumingMemoryBound(to: Job.self).pointee
-                let h0 = job.heads * task / tasks, h1 = job.heads * (task + 1) / tasks
-                ck_attend_one(job.query, job.keys, job.values, job.output, job.scores + task * job.keyCount,
-                              job.group, job.headDim, job.capacity, job.keyCount, job.scale, h0, h1)
+                let kvHeads = job.heads / job.group
+                let g0 = kvHeads * task / tasks, g1 = kvHeads * (task + 1) / tasks
+                ck_attend_kv_heads(job.query, job.keys, job.values, job.output, job.scores + task * job.keyCount * job.group,
+                                   job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
             }
         }
     }

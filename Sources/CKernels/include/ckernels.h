@@ -91,11 +91,11 @@ float ck_f16_value(uint16_t bits);
 typedef struct ck_pool ck_pool;
 // ---- attention of one query position (attention.c)
 
-// For query heads h0..<h1 (query head h reads kv head h / group): out[h] = softmax(scale * q[h] . K) V,
-// where a kv head's keys and values are `capacity` rows of `d` floats of which the first `n_keys` count.
-// `scores` holds n_keys floats of scratch.
-void ck_attend_one(const float *q, const float *keys, const float *values, float *out, float *scores,
-                   size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t h0, size_t h1);
+// For kv heads g0..<g1 and their `group` query heads each (query head h reads kv head h / group):
+// out[h] = softmax(scale * q[h] . K) V, where a kv head's keys and values are `capacity` rows of `d`
+// floats of which the first `n_keys` count. `scores` holds group * n_keys floats of scratch.
+void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
+                        size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
 
 typedef void (*ck_task_fn)(void *context, size_t task, size_t n_tasks);
 
