@@ -65,8 +65,7 @@ struct BenchModel: ParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-\(UUID().uuidString)")
         // Without --keep the run removes what it made, and only that: a given scratch folder may hold
         // the user's own files (even the --model folder), so it loses only the parts this run created.
-        var made = [work.appendingPathComponent("weights")]
-        if scratch == nil { made = [work] }
+        var made = [work, work.appendingPathComponent("weights")]
         if model == nil { made.append(work.appendingPathComponent("model")) }
         made = made.filter { !FileManager.default.fileExists(atPath: $0.path) }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
