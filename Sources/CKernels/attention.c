@@ -140,13 +140,43 @@ AVX512 __attribute__((always_inline)) static inline void weigh_values(const floa
     }
 }
 
+// Lane t of the result is the sum of the 16 lanes of x[t]: a transpose-and-add tree.
+AVX512 __attribute__((always_inline)) static inline __m512 sum_lanes16(const __m512 *x) {
+    __m512 c[8], g[4], w[2];
+    for (int i = 0; i < 8; i++)  // per 128-bit quarter: [a0+a2, b0+b2, a1+a3, b1+b3]
+        c[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]), _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
+    for (int i = 0; i < 4; i++)  // per quarter: that quarter's sums of four vectors
+        g[i] = _mm512_add_ps(_mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0x44), _mm512_shuffle_ps(c[2 * i], c[2 * i + 1], 0xEE));
+    for (int i = 0; i < 2; i++)  // quarters paired up: halves of eight vectors
+        w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(g[2 * i], g[2 * i + 1], 0x88), _mm512_shuffle_f32x4(g[2 * i], g[2 * i + 1], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(w[0], w[1], 0x88), _mm512_shuffle_f32x4(w[0], w[1], 0xDD));
+}
+
 // q: [group][d], d a multiple of 16 up to 128 per slab; scores: [group][n_keys] scratch; out: [group][d].
 AVX512 static void attend_group_avx512(const float *q, const float *k, const float *v, float *out, float *scores,
                                        size_t group, size_t d, size_t n_keys, float scale) {
     float top[GROUP_MAX], inverse[GROUP_MAX];
     for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
-    // Scores: each key row is loaded once and met by every query of the group.
-    for (size_t j = 0; j < n_keys; j++) {
+    // Scores: each key row is loaded once and met by every query of the group; 16 keys at a time, so
+    // one reduction tree gives 16 dot products.
+    size_t j = 0;
+    for (; j + 16 <= n_keys; j += 16) {
+        const float *block = k + j * d;
+        for (size_t i = 0; i < group; i++) {
+            const float *qi = q + i * d;
+            __m512 acc[16];
+            for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
+            for (size_t c = 0; c < d; c += 16) {
+                __m512 qc = _mm512_loadu_ps(qi + c);
+                for (int t = 0; t < 16; t++) acc[t] = _mm512_fmadd_ps(qc, _mm512_loadu_ps(block + t * d + c), acc[t]);
+            }
+            __m512 s = _mm512_mul_ps(sum_lanes16(acc), _mm512_set1_ps(scale));
+            _mm512_storeu_ps(scores + i * n_keys + j, s);
+            float m = _mm512_reduce_max_ps(s);
+            if (m > top[i]) top[i] = m;
+        }
+    }
+    for (; j < n_keys; j++) {
         const float *key = k + j * d;
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
