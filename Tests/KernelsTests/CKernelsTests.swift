@@ -59,6 +59,37 @@ import Testing
         ck_set_isa(9)
     }
 
+    /// The input vector's quantization is the same, bit for bit, at every level: values rounded to the
+    /// nearest step of amax/127 per block, zeros past `valid`, an all-zero block with scale 0.
+    @Test(arguments: [(512, 512), (3000, 3072), (17, 512), (0, 512), (8192, 8192)])
+    func vectorQuantizationIsTheSameAtEveryLevel(valid: Int, cols: Int) {
+        var x = Case(rows: 1, cols: cols, seed: UInt64(valid * 7 + cols)).x.map { $0 * 3 }
+        for i in 32..<min(64, cols) { x[i] = 0 }  // one block of zeros
+        if cols > 70 { x[70] = 0.5; x[71] = -0.5 }  // ties: round half to even
+        let blocks = cols / Int(CK_BLOCK)
+        func quantize(level: Int32) -> ([Int8], [Float], [Int32]) {
+            var q = [Int8](repeating: 99, count: cols), s = [Float](repeating: .nan, count: blocks), sums = [Int32](repeating: 99, count: blocks)
+            q.withUnsafeMutableBufferPointer { qp in s.withUnsafeMutableBufferPointer { sp in sums.withUnsafeMutableBufferPointer { up in
+                var vector = ck_q8_vector(quants: qp.baseAddress, scales: sp.baseAddress, sums: up.baseAddress)
+                ck_set_isa(level)
+                ck_quantize_vector(x, valid, cols, &vector)
+                ck_set_isa(9)
+            } } }
+            return (q, s, sums)
+        }
+        let portable = quantize(level: 0)
+        let group = Int(CK_GROUP)
+        for e in 0..<cols {
+            let b = e / Int(CK_BLOCK), q = portable.0[e / group * group + ck_interleaved(e % group)]
+            let value = e < valid ? x[e] : 0
+            #expect(abs(Float(q) * portable.1[b] - value) <= portable.1[b] * 0.5 * 1.0001, "element \(e)")
+        }
+        for level in Self.levels.dropFirst() {
+            let other = quantize(level: level)
+            #expect(other.0 == portable.0 && other.1 == portable.1 && other.2 == portable.2, "level \(level)")
+        }
+    }
+
     @Test(arguments: [(9, 512), (40, 3072), (3, 8192)])
     func quantizedKernelsComputeExactlyTheBlockSums(rows: Int, cols: Int) {
         let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
