@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Element-wise and reduction kernels over Float32 rows, used between the matrix products.
@@ -74,10 +75,7 @@ public enum Vector {
 
     /// `gate = silu(gate) * up`, the SwiGLU activation (`silu(g) = g / (1 + exp(-g))`).
     public static func swiGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n {
-            let g = gate[i]
-            gate[i] = g / (1 + Foundation.exp(-g)) * up[i]
-        }
+        ck_swiglu(gate, up, n)
     }
 
     /// Softmax of one row in place: `exp(x - max) / sum`.

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 import Kernels
@@ -98,6 +99,28 @@ import Kernels
         Vector.swiGLU(gate: &gate, up: up, count: 3)
         for (i, g) in [-2.0, 0, 1.5].enumerated() {
             #expect(abs(Double(gate[i]) - g / (1 + Foundation.exp(-g)) * Double(up[i])) < 1e-6)
+        }
+    }
+}
+
+/// SwiGLU over the whole range a float takes (the vectorised exponential is clamped at both ends) at
+/// every instruction-set level, against the definition in Double.
+@Suite struct SwiGLUTests {
+    @Test func matchesTheDefinitionAtEveryLevel() {
+        var gates: [Float] = [-200, -100, -88.5, -87, -30, -10, -1, -0.25, 0, 1e-8, 0.5, 1, 7, 20, 86, 87.5, 88, 90, 300]
+        gates += LinearTests.random(77, seed: 9).map { $0 * 12 }  // 96 values: six vectors of 16, no tail
+        gates.append(3.25)                                          // and a scalar tail
+        let up = LinearTests.random(gates.count, seed: 10)
+        let best = ck_set_isa(9)
+        for level in [Int32(0), 2, 3, 4].filter({ $0 <= best }) {
+            var y = gates
+            ck_set_isa(level)
+            Vector.swiGLU(gate: &y, up: up, count: y.count)
+            ck_set_isa(9)
+            for (i, g) in gates.enumerated() {
+                let want = Double(g) / (1 + Foundation.exp(-Double(g))) * Double(up[i])
+                #expect(abs(Double(y[i]) - want) <= 1e-6 * max(1, abs(want)), "level \(level), g = \(g): \(y[i]) vs \(want)")
+            }
         }
     }
 }

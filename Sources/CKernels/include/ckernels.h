@@ -89,6 +89,11 @@ float ck_f16_value(uint16_t bits);
 // spin briefly after a job (the next one usually follows within microseconds) and then sleep.
 // Calls from several threads are serialised; a task must not call ck_pool_run on its own pool.
 typedef struct ck_pool ck_pool;
+// ---- activations (activation.c)
+
+// gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g).
+void ck_swiglu(float *gate, const float *up, size_t n);
+
 // ---- attention of one query position (attention.c)
 
 // For kv heads g0..<g1 and their `group` query heads each (query head h reads kv head h / group):
