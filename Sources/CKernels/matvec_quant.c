@@ -169,6 +169,11 @@ AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, si
     }
 }
 
+// Bytes ahead of the current q4 weights to prefetch (the scales: an eighth of that). A q4 row is
+// consumed fast enough that the hardware prefetcher alone leaves this core's share of the bandwidth
+// unused (measured: 34 -> 41 GB/s on one thread, the read probe's 42).
+#define Q4_AHEAD 8192
+
 #define DEFINE_Q4(NAME, TARGET, DOT)                                                                               \
     TARGET static void q4_##NAME(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) { \
         size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;                                                 \
@@ -180,6 +185,8 @@ AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, si
                 const uint8_t *wq = row + g * (CK_GROUP / 2);                                                      \
                 const int8_t *xq = x->quants + g * CK_GROUP;                                                       \
                 __m512i d0 = _mm512_setzero_si512(), d1 = d0;                                                      \
+                for (int p = 0; p < 4; p++) _mm_prefetch((const char *)(wq + 64 * p + Q4_AHEAD), _MM_HINT_T0);    \
+                if (g % 2 == 0) _mm_prefetch((const char *)(w.scales + r * blocks + g * 16) + Q4_AHEAD / 8, _MM_HINT_T0); \
                 for (int p = 0; p < 4; p++) {  /* low nibbles: positions 64p.., high: 256 + 64p.. */              \
                     __m512i packed = _mm512_loadu_si512(wq + 64 * p);                                              \
                     d0 = DOT(d0, _mm512_and_si512(packed, mask), _mm512_loadu_si512(xq + 64 * p));                 \
