@@ -2,8 +2,6 @@
 // only widen the stored elements and feed fused multiply-adds, with several accumulators in flight.
 #include "ckernels.h"
 #include <immintrin.h>
-#include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 static inline float bf16_value(uint16_t bits) {
@@ -144,63 +142,16 @@ AVX512 static void f32_avx512(const float *w, const float *x, float *y, size_t c
     }
 }
 
-// bf16 widens to f32 by unpacking each 16-bit weight above a zero (in-lane, no shift): for 32 weights,
-// unpacklo gives elements 8q..8q+3 of each 128-bit quarter q and unpackhi elements 8q+4..8q+7. The input
-// is rearranged to that order once per call, into a per-thread buffer that only grows (freed with the thread).
-typedef struct {
-    size_t capacity;
-    float *values;  // 64-byte aligned
-} ordered_input;
-
-static pthread_key_t ordered_key;
-static pthread_once_t ordered_once = PTHREAD_ONCE_INIT;
-
-static void ordered_free(void *p) {
-    ordered_input *buffer = p;
-    free(buffer->values);
-    free(buffer);
-}
-
-static void ordered_make_key(void) { pthread_key_create(&ordered_key, ordered_free); }
-
-static const float *bf16_ordered_input(const float *x, size_t n) {
-    pthread_once(&ordered_once, ordered_make_key);
-    ordered_input *buffer = pthread_getspecific(ordered_key);
-    if (!buffer) {
-        buffer = calloc(1, sizeof *buffer);
-        if (!buffer || pthread_setspecific(ordered_key, buffer) != 0) { free(buffer); return NULL; }
-    }
-    if (n > buffer->capacity) {
-        free(buffer->values);
-        buffer->values = aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
-        buffer->capacity = buffer->values ? n : 0;
-        if (!buffer->values) return NULL;
-    }
-    float *o = buffer->values;
-    for (size_t c = 0; c < n; c += 32)
-        for (size_t q = 0; q < 4; q++)
-            for (size_t j = 0; j < 4; j++) {
-                o[c + 4 * q + j] = x[c + 8 * q + j];
-                o[c + 16 + 4 * q + j] = x[c + 8 * q + 4 + j];
-            }
-    return o;
-}
-
 AVX512 static void bf16_avx512(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t whole = cols / 64 * 64;
-    const float *xo = whole ? bf16_ordered_input(x, whole) : NULL;
-    if (!xo) whole = 0;  // no buffer: every column takes the widening path below
-    const __m512i zero = _mm512_setzero_si512();
     for (size_t r = r0; r < r1; r++) {
         const uint16_t *row = w + r * cols;
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         size_t c = 0;
-        for (; c < whole; c += 64) {
-            __m512i w0 = _mm512_loadu_si512(row + c), w1 = _mm512_loadu_si512(row + c + 32);
-            a0 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, w0)), _mm512_load_ps(xo + c), a0);
-            a1 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, w0)), _mm512_load_ps(xo + c + 16), a1);
-            a2 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_unpacklo_epi16(zero, w1)), _mm512_load_ps(xo + c + 32), a2);
-            a3 = _mm512_fmadd_ps(_mm512_castsi512_ps(_mm512_unpackhi_epi16(zero, w1)), _mm512_load_ps(xo + c + 48), a3);
+        for (; c + 64 <= cols; c += 64) {
+            a0 = _mm512_fmadd_ps(load_bf16x16(row + c), _mm512_loadu_ps(x + c), a0);
+            a1 = _mm512_fmadd_ps(load_bf16x16(row + c + 16), _mm512_loadu_ps(x + c + 16), a1);
+            a2 = _mm512_fmadd_ps(load_bf16x16(row + c + 32), _mm512_loadu_ps(x + c + 32), a2);
+            a3 = _mm512_fmadd_ps(load_bf16x16(row + c + 48), _mm512_loadu_ps(x + c + 48), a3);
         }
         for (; c + 16 <= cols; c += 16) a0 = _mm512_fmadd_ps(load_bf16x16(row + c), _mm512_loadu_ps(x + c), a0);
         if (c < cols) {
