@@ -84,11 +84,6 @@ void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 uint16_t ck_f32_to_f16(float value);
 float ck_f16_value(uint16_t bits);
 
-// A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
-// task indices to the workers and the calling thread and returns when all are done. Workers
-// spin briefly after a job (the next one usually follows within microseconds) and then sleep.
-// Calls from several threads are serialised; a task must not call ck_pool_run on its own pool.
-typedef struct ck_pool ck_pool;
 // ---- activations (activation.c)
 
 // gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g).
@@ -102,6 +97,11 @@ void ck_swiglu(float *gate, const float *up, size_t n);
 void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
                         size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
 
+// A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
+// task indices to the workers and the calling thread and returns when all are done. Workers
+// spin briefly after a job (the next one usually follows within microseconds) and then sleep.
+// Calls from several threads are serialised; a task must not call ck_pool_run on its own pool.
+typedef struct ck_pool ck_pool;
 typedef void (*ck_task_fn)(void *context, size_t task, size_t n_tasks);
 
 ck_pool *ck_pool_create(size_t n_threads);  // n_threads counts the caller
