@@ -1,19 +1,28 @@
 // Attention of one query position over a KV cache (the decode step): scores, softmax and the
 // weighted sum of values, per query head, fused so nothing goes through BLAS for these small
 // products and the exponentials are vectorised.
+//
+// The cache holds Float32 or IEEE half rows. Each kernel is written once over the element type
+// (`half` is a constant at every call, so the loads specialise when inlined): at a few hundred keys
+// and more the decode step's attention is bound by reading the cache, and halves read half.
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
 
+#define INLINE __attribute__((always_inline)) static inline
+
 // ---- portable
 
-static void attend_portable(const float *q, const float *k, const float *v, float *out, float *scores,
-                            size_t d, size_t n_keys, float scale) {
+INLINE float element(const void *p, size_t i, int half) {
+    return half ? ck_f16_value(((const uint16_t *)p)[i]) : ((const float *)p)[i];
+}
+
+INLINE void attend_portable(const float *q, const void *k, const void *v, float *out, float *scores,
+                            size_t d, size_t n_keys, float scale, int half) {
     float top = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
-        const float *key = k + j * d;
         float s = 0;
-        for (size_t c = 0; c < d; c++) s += q[c] * key[c];
+        for (size_t c = 0; c < d; c++) s += q[c] * element(k, j * d + c, half);
         scores[j] = s * scale;
         if (scores[j] > top) top = scores[j];
     }
@@ -25,15 +34,19 @@ static void attend_portable(const float *q, const float *k, const float *v, floa
     float inverse = 1 / sum;
     for (size_t c = 0; c < d; c++) out[c] = 0;
     for (size_t j = 0; j < n_keys; j++) {
-        const float *value = v + j * d;
         float p = scores[j] * inverse;
-        for (size_t c = 0; c < d; c++) out[c] += p * value[c];
+        for (size_t c = 0; c < d; c++) out[c] += p * element(v, j * d + c, half);
     }
 }
 
 // ---- AVX2 + FMA
 
-#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+AVX2 INLINE __m256 load8(const void *p, size_t i, int half) {
+    return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)))
+                : _mm256_loadu_ps((const float *)p + i);
+}
 
 AVX2 static inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -78,18 +91,18 @@ AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
 }
 
 // Head dimension a multiple of 8 (64 and 128 in practice).
-AVX2 static void attend_avx2(const float *q, const float *k, const float *v, float *out, float *scores,
-                             size_t d, size_t n_keys, float scale) {
+AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, float *out, float *scores,
+                             size_t d, size_t n_keys, float scale, int half) {
     float top = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
-        const float *key = k + j * d;
+        size_t key = j * d;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0;
         size_t c = 0;
         for (; c + 16 <= d; c += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), _mm256_loadu_ps(key + c), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), _mm256_loadu_ps(key + c + 8), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, half), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, half), a1);
         }
-        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), _mm256_loadu_ps(key + c), a0);
+        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, half), a0);
         float s = hsum(_mm256_add_ps(a0, a1)) * scale;
         scores[j] = s;
         if (s > top) top = s;
@@ -103,8 +116,8 @@ AVX2 static void attend_avx2(const float *q, const float *k, const float *v, flo
         for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_ps();
         for (size_t jj = 0; jj < n_keys; jj++) {
             __m256 p = _mm256_set1_ps(scores[jj]);
-            const float *value = v + jj * d + c0;
-            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, _mm256_loadu_ps(value + 8 * i), acc[i]);
+            size_t value = jj * d + c0;
+            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, load8(v, value + 8 * i, half), acc[i]);
         }
         __m256 inv = _mm256_set1_ps(inverse);
         for (size_t i = 0; i < width / 8; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(acc[i], inv));
@@ -120,18 +133,22 @@ AVX2 static void attend_avx2(const float *q, const float *k, const float *v, flo
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define GROUP_MAX 8
 
-// out[i][0..16·width) = inverse[i] · sum_j scores[i][j] · v[j][0..16·width) for n <= 3 queries, width <= 8.
-AVX512 __attribute__((always_inline)) static inline void weigh_values(const float *v, size_t d, const float *scores,
-                                                                      size_t n_keys, const float *inverse, float *out,
-                                                                      size_t n, size_t width) {
+AVX512 INLINE __m512 load16(const void *p, size_t i, int half) {
+    return half ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i)))
+                : _mm512_loadu_ps((const float *)p + i);
+}
+
+// out[i][0..16·width) = inverse[i] · sum_j scores[i][j] · v[j][c0..c0+16·width) for n <= 3 queries, width <= 8.
+AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float *scores, size_t n_keys,
+                                const float *inverse, float *out, size_t n, size_t width, int half) {
     __m512 acc[3][8];
     for (size_t i = 0; i < n; i++)
         for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_setzero_ps();
     for (size_t j = 0; j < n_keys; j++) {
-        const float *value = v + j * d;
+        size_t value = j * d + c0;
         for (size_t i = 0; i < n; i++) {
             __m512 p = _mm512_set1_ps(scores[i * n_keys + j]);
-            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, _mm512_loadu_ps(value + 16 * w), acc[i][w]);
+            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, load16(v, value + 16 * w, half), acc[i][w]);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -141,7 +158,7 @@ AVX512 __attribute__((always_inline)) static inline void weigh_values(const floa
 }
 
 // Lane t of the result is the sum of the 16 lanes of x[t]: a transpose-and-add tree.
-AVX512 __attribute__((always_inline)) static inline __m512 sum_lanes16(const __m512 *x) {
+AVX512 INLINE __m512 sum_lanes16(const __m512 *x) {
     __m512 c[8], g[4], w[2];
     for (int i = 0; i < 8; i++)  // per 128-bit quarter: [a0+a2, b0+b2, a1+a3, b1+b3]
         c[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]), _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
@@ -153,22 +170,22 @@ AVX512 __attribute__((always_inline)) static inline __m512 sum_lanes16(const __m
 }
 
 // q: [group][d], d a multiple of 16 up to 128 per slab; scores: [group][n_keys] scratch; out: [group][d].
-AVX512 static void attend_group_avx512(const float *q, const float *k, const float *v, float *out, float *scores,
-                                       size_t group, size_t d, size_t n_keys, float scale) {
+AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void *v, float *out, float *scores,
+                                       size_t group, size_t d, size_t n_keys, float scale, int half) {
     float top[GROUP_MAX], inverse[GROUP_MAX];
     for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
     // Scores: each key row is loaded once and met by every query of the group; 16 keys at a time, so
     // one reduction tree gives 16 dot products.
     size_t j = 0;
     for (; j + 16 <= n_keys; j += 16) {
-        const float *block = k + j * d;
+        size_t block = j * d;
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
             __m512 acc[16];
             for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
             for (size_t c = 0; c < d; c += 16) {
                 __m512 qc = _mm512_loadu_ps(qi + c);
-                for (int t = 0; t < 16; t++) acc[t] = _mm512_fmadd_ps(qc, _mm512_loadu_ps(block + t * d + c), acc[t]);
+                for (int t = 0; t < 16; t++) acc[t] = _mm512_fmadd_ps(qc, load16(k, block + t * d + c, half), acc[t]);
             }
             __m512 s = _mm512_mul_ps(sum_lanes16(acc), _mm512_set1_ps(scale));
             _mm512_storeu_ps(scores + i * n_keys + j, s);
@@ -177,16 +194,16 @@ AVX512 static void attend_group_avx512(const float *q, const float *k, const flo
         }
     }
     for (; j < n_keys; j++) {
-        const float *key = k + j * d;
+        size_t key = j * d;
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
             __m512 a0 = _mm512_setzero_ps(), a1 = a0;
             size_t c = 0;
             for (; c + 32 <= d; c += 32) {
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), _mm512_loadu_ps(key + c), a0);
-                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), _mm512_loadu_ps(key + c + 16), a1);
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, half), a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), load16(k, key + c + 16, half), a1);
             }
-            if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), _mm512_loadu_ps(key + c), a0);
+            if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, half), a0);
             float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
             scores[i * n_keys + j] = s;
             if (s > top[i]) top[i] = s;
@@ -201,29 +218,59 @@ AVX512 static void attend_group_avx512(const float *q, const float *k, const flo
             // Constant bounds for the published shape (head 128, 3 queries per kv head) keep the
             // accumulators in registers.
             if (width == 8 && n == 3)
-                weigh_values(v + c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3, 8);
+                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3, 8, half);
             else
-                weigh_values(v + c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, n, width);
+                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, n, width, half);
+        }
+    }
+}
+
+// One instance of each kernel per element type, so the loads inside are plain loads or conversions.
+#define INSTANCES(suffix, half)                                                                                \
+    static void attend_portable_##suffix(const float *q, const void *k, const void *v, float *out, float *scores, \
+                                         size_t d, size_t n_keys, float scale) {                             \
+        attend_portable(q, k, v, out, scores, d, n_keys, scale, half);                                       \
+    }                                                                                                         \
+    AVX2 static void attend_avx2_##suffix(const float *q, const void *k, const void *v, float *out, float *scores, \
+                                          size_t d, size_t n_keys, float scale) {                            \
+        attend_avx2(q, k, v, out, scores, d, n_keys, scale, half);                                           \
+    }                                                                                                         \
+    AVX512 static void attend_group_avx512_##suffix(const float *q, const void *k, const void *v, float *out,    \
+                                                    float *scores, size_t group, size_t d, size_t n_keys,     \
+                                                    float scale) {                                           \
+        attend_group_avx512(q, k, v, out, scores, group, d, n_keys, scale, half);                            \
+    }
+INSTANCES(f32, 0)
+INSTANCES(f16, 1)
+
+static void attend_kv_heads(const float *q, const void *keys, const void *values, size_t element, float *out,
+                            float *scores, size_t group, size_t d, size_t capacity, size_t n_keys, float scale,
+                            size_t g0, size_t g1) {
+    int isa = ck_isa(), half = element == 2;
+    for (size_t g = g0; g < g1; g++) {
+        const char *k = (const char *)keys + g * capacity * d * element;
+        const char *v = (const char *)values + g * capacity * d * element;
+        const float *qg = q + g * group * d;
+        float *og = out + g * group * d;
+        if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
+            (half ? attend_group_avx512_f16 : attend_group_avx512_f32)(qg, k, v, og, scores, group, d, n_keys, scale);
+            continue;
+        }
+        for (size_t i = 0; i < group; i++) {
+            if (isa >= 2 && d % 8 == 0)
+                (half ? attend_avx2_f16 : attend_avx2_f32)(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
+            else
+                (half ? attend_portable_f16 : attend_portable_f32)(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
         }
     }
 }
 
 void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
                         size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
-    int isa = ck_isa();
-    for (size_t g = g0; g < g1; g++) {
-        const float *k = keys + g * capacity * d, *v = values + g * capacity * d;
-        const float *qg = q + g * group * d;
-        float *og = out + g * group * d;
-        if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
-            attend_group_avx512(qg, k, v, og, scores, group, d, n_keys, scale);
-            continue;
-        }
-        for (size_t i = 0; i < group; i++) {
-            if (isa >= 2 && d % 8 == 0)
-                attend_avx2(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
-            else
-                attend_portable(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
-        }
-    }
+    attend_kv_heads(q, keys, values, sizeof(float), out, scores, group, d, capacity, n_keys, scale, g0, g1);
+}
+
+void ck_attend_kv_heads_f16(const float *q, const uint16_t *keys, const uint16_t *values, float *out, float *scores,
+                            size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
+    attend_kv_heads(q, keys, values, sizeof(uint16_t), out, scores, group, d, capacity, n_keys, scale, g0, g1);
 }

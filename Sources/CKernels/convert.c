@@ -124,3 +124,16 @@ void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n) {
     if (ck_isa() >= 2) { f16_to_f32_f16c(src, dst, n); return; }
     for (size_t i = 0; i < n; i++) dst[i] = ck_f16_value(src[i]);
 }
+
+__attribute__((target("avx2,f16c")))
+static void f32_to_f16_f16c(const float *src, uint16_t *dst, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) dst[i] = ck_f32_to_f16(src[i]);
+}
+
+void ck_f32_to_f16_n(const float *src, uint16_t *dst, size_t n) {
+    if (ck_isa() >= 2) { f32_to_f16_f16c(src, dst, n); return; }
+    for (size_t i = 0; i < n; i++) dst[i] = ck_f32_to_f16(src[i]);
+}

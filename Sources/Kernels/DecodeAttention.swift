@@ -5,16 +5,16 @@ import CKernels
 /// heads) split over the thread pool.
 public enum DecodeAttention {
     /// - query: `[heads][headDim]`, already rotated.
-    /// - keys, values: `[kvHeads][capacity][headDim]`; the first `keyCount` positions count.
+    /// - keys, values: `[kvHeads][capacity][headDim]` elements of `precision`; the first `keyCount` positions count.
     /// - output: `[heads][headDim]`.
     /// - scores: `scoreCapacity` floats of scratch, at least `keyCount · heads / kvHeads` (each task
     ///   takes that much).
     public static func attend(
-        query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+        query: UnsafePointer<Float>, keys: UnsafeRawPointer, values: UnsafeRawPointer, precision: KVPrecision = .float32,
         output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, scoreCapacity: Int,
         heads: Int, kvHeads: Int, headDim: Int, capacity: Int, keyCount: Int, scale: Float
     ) {
-        var job = Job(query: query, keys: keys, values: values, output: output, scores: scores, heads: heads,
+        var job = Job(query: query, keys: keys, values: values, precision: precision, output: output, scores: scores, heads: heads,
                       group: heads / kvHeads, headDim: headDim, capacity: capacity, keyCount: keyCount, scale: scale)
         let pool = ThreadPool.shared
         // Splitting pays once a head's work outweighs handing it out.
@@ -26,16 +26,26 @@ public enum DecodeAttention {
                 let job = context!.assumingMemoryBound(to: Job.self).pointee
                 let kvHeads = job.heads / job.group
                 let g0 = kvHeads * task / tasks, g1 = kvHeads * (task + 1) / tasks
-                ck_attend_kv_heads(job.query, job.keys, job.values, job.output, job.scores + task * job.keyCount * job.group,
-                                   job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
+                let scores = job.scores + task * job.keyCount * job.group
+                switch job.precision {
+                case .float32:
+                    ck_attend_kv_heads(job.query, job.keys.assumingMemoryBound(to: Float.self),
+                                       job.values.assumingMemoryBound(to: Float.self), job.output, scores,
+                                       job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
+                case .float16:
+                    ck_attend_kv_heads_f16(job.query, job.keys.assumingMemoryBound(to: UInt16.self),
+                                           job.values.assumingMemoryBound(to: UInt16.self), job.output, scores,
+                                           job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
+                }
             }
         }
     }
 
     private struct Job {
         let query: UnsafePointer<Float>
-        let keys: UnsafePointer<Float>
-        let values: UnsafePointer<Float>
+        let keys: UnsafeRawPointer
+        let values: UnsafeRawPointer
+        let precision: KVPrecision
         let output: UnsafeMutablePointer<Float>
         let scores: UnsafeMutablePointer<Float>
         let heads: Int
@@ -45,4 +55,14 @@ public enum DecodeAttention {
         let keyCount: Int
         let scale: Float
     }
+}
+
+/// How a KV cache stores keys and values.
+public enum KVPrecision: Sendable {
+    case float32
+    /// IEEE half: at a few hundred positions and more the decode step's attention is bound by reading
+    /// the cache, and halves read half.
+    case float16
+
+    public var bytes: Int { self == .float32 ? 4 : 2 }
 }

@@ -34,7 +34,7 @@ struct Attention {
         let scores = ws.scores.pointer
         if m == 1 {
             DecodeAttention.attend(query: ws.q.pointer, keys: cache.keys(head: 0), values: cache.values(head: 0),
-                                   output: ws.context.pointer, scores: scores, scoreCapacity: ws.scores.count,
+                                   precision: cache.precision, output: ws.context.pointer, scores: scores, scoreCapacity: ws.scores.count,
                                    heads: heads, kvHeads: kvHeads, headDim: d, capacity: cache.capacity, keyCount: past + 1,
                                    scale: scale)
             Linear.apply(output, input: ws.context.pointer, count: 1, output: out, scratch: ws.tile.pointer)
@@ -46,20 +46,22 @@ struct Attention {
         while blockStart < m {
             let rows = min(Workspace.scoreRows, m - blockStart)
             let keys = past + blockStart + rows
-            for head in 0..<heads {
-                let kvHead = head / group
-                // scores[i][j] = scale * q_i . k_j
-                BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
-                          a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
-                          b: cache.keys(head: kvHead), ldb: d, c: scores, ldc: keys)
-                for i in 0..<rows {
-                    let row = scores + i * keys
-                    let visible = past + blockStart + i + 1
-                    Vector.softmax(row, count: visible)
-                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+            for kvHead in 0..<kvHeads {
+                let cached = cache.floatRows(head: kvHead, rows: keys, scratch: ws.cachedRows.pointer)
+                for head in kvHead * group..<(kvHead + 1) * group {
+                    // scores[i][j] = scale * q_i . k_j
+                    BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
+                              a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
+                              b: cached.keys, ldb: d, c: scores, ldc: keys)
+                    for i in 0..<rows {
+                        let row = scores + i * keys
+                        let visible = past + blockStart + i + 1
+                        Vector.softmax(row, count: visible)
+                        if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                    }
+                    BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cached.values, ldb: d,
+                              c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
                 }
-                BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cache.values(head: kvHead), ldb: d,
-                          c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
             }
             blockStart += rows
         }

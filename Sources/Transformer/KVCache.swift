@@ -1,25 +1,29 @@
+import CKernels
 import Kernels
 
 /// Keys and values of one layer for every position it has attended so far, laid out per kv head
 /// (`[kvHeads][capacity][headDim]`) so that a head's keys form one matrix for the score product.
 ///
-/// Keys are stored after the rotary embedding. The capacity is set up front (`reserve`) and grows
-/// geometrically only when a batch of positions would not fit, never inside the per-position work.
+/// Keys are stored after the rotary embedding, in Float32 or IEEE half (`precision`). The capacity is
+/// set up front (`reserve`) and grows geometrically only when a batch of positions would not fit, never
+/// inside the per-position work.
 final class KVCache {
     let kvHeads: Int
     let headDim: Int
+    let precision: KVPrecision
     private(set) var capacity: Int
     private(set) var count = 0
-    private var keys: UnsafeMutablePointer<Float>
-    private var values: UnsafeMutablePointer<Float>
+    private var keys: UnsafeMutableRawPointer
+    private var values: UnsafeMutableRawPointer
 
-    init(kvHeads: Int, headDim: Int, capacity: Int) {
+    init(kvHeads: Int, headDim: Int, capacity: Int, precision: KVPrecision = .float32) {
         self.kvHeads = kvHeads
         self.headDim = headDim
+        self.precision = precision
         self.capacity = max(capacity, 1)
-        let n = kvHeads * self.capacity * headDim
-        keys = .allocate(capacity: n)
-        values = .allocate(capacity: n)
+        let bytes = kvHeads * self.capacity * headDim * precision.bytes
+        keys = .allocate(byteCount: bytes, alignment: 64)
+        values = .allocate(byteCount: bytes, alignment: 64)
     }
 
     deinit {
@@ -33,12 +37,12 @@ final class KVCache {
     func reserve(_ positions: Int) {
         guard positions > capacity else { return }
         let grown = max(positions, capacity * 2)
-        let n = kvHeads * grown * headDim
-        let newKeys = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let newValues = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let row = headDim * precision.bytes
+        let newKeys = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * grown * row, alignment: 64)
+        let newValues = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * grown * row, alignment: 64)
         for head in 0..<kvHeads {
-            newKeys.advanced(by: head * grown * headDim).update(from: keys + head * capacity * headDim, count: count * headDim)
-            newValues.advanced(by: head * grown * headDim).update(from: values + head * capacity * headDim, count: count * headDim)
+            (newKeys + head * grown * row).copyMemory(from: keys + head * capacity * row, byteCount: count * row)
+            (newValues + head * grown * row).copyMemory(from: values + head * capacity * row, byteCount: count * row)
         }
         keys.deallocate()
         values.deallocate()
@@ -53,15 +57,40 @@ final class KVCache {
         let width = kvHeads * headDim
         for r in 0..<rows {
             for head in 0..<kvHeads {
-                let slot = (head * capacity + count + r) * headDim
-                (keys + slot).update(from: k + r * width + head * headDim, count: headDim)
-                (values + slot).update(from: v + r * width + head * headDim, count: headDim)
+                let slot = head * capacity + count + r, source = r * width + head * headDim
+                store(k + source, into: keys, slot: slot)
+                store(v + source, into: values, slot: slot)
             }
         }
         count += rows
     }
 
-    /// `[count][headDim]` keys of one kv head (row stride `headDim`).
-    func keys(head: Int) -> UnsafePointer<Float> { UnsafePointer(keys + head * capacity * headDim) }
-    func values(head: Int) -> UnsafePointer<Float> { UnsafePointer(values + head * capacity * headDim) }
+    private func store(_ row: UnsafePointer<Float>, into storage: UnsafeMutableRawPointer, slot: Int) {
+        let destination = storage + slot * headDim * precision.bytes
+        switch precision {
+        case .float32:
+            destination.assumingMemoryBound(to: Float.self).update(from: row, count: headDim)
+        case .float16:
+            ck_f32_to_f16_n(row, destination.assumingMemoryBound(to: UInt16.self), headDim)
+        }
+    }
+
+    /// `[count][headDim]` keys of one kv head (row stride `headDim`), in `precision`.
+    func keys(head: Int) -> UnsafeRawPointer { UnsafeRawPointer(keys + head * capacity * headDim * precision.bytes) }
+    func values(head: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + head * capacity * headDim * precision.bytes) }
+
+    /// The first `rows` keys and values of one kv head as Float32 `[rows][headDim]` matrices: the cache
+    /// itself, or for half storage converted into `scratch` (`2 · rows · headDim` floats).
+    func floatRows(head: Int, rows: Int, scratch: UnsafeMutablePointer<Float>)
+        -> (keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
+        switch precision {
+        case .float32:
+            return (keys(head: head).assumingMemoryBound(to: Float.self), values(head: head).assumingMemoryBound(to: Float.self))
+        case .float16:
+            let n = rows * headDim
+            ck_f16_to_f32(keys(head: head).assumingMemoryBound(to: UInt16.self), scratch, n)
+            ck_f16_to_f32(values(head: head).assumingMemoryBound(to: UInt16.self), scratch + n, n)
+            return (UnsafePointer(scratch), UnsafePointer(scratch + n))
+        }
+    }
 }

@@ -21,6 +21,10 @@ public final class Model: @unchecked Sendable {
 
     /// How the weight matrices are held.
     public let precision: WeightPrecision
+    /// How sessions store keys and values: Float32 with the published precision, so its results stay
+    /// those of the reference; halves with quantized weights, where reading the cache is a large part
+    /// of a decode step once the context grows (the accuracy guards cover it).
+    public var cachePrecision: KVPrecision { precision == .bf16 ? .float32 : .float16 }
     /// True when quantized weights were mapped from the cache rather than quantized at this load.
     public let reusedQuantizedWeights: Bool
 

@@ -25,14 +25,16 @@ public final class Session {
     /// Row of `workspace.x` holding the last position's final residual.
     private var lastRow = 0
 
-    public init(model: Model, capacity: Int = 1024, chunkRows: Int = 256) {
+    /// `cachePrecision` defaults to the model's choice (`Model.cachePrecision`).
+    public init(model: Model, capacity: Int = 1024, chunkRows: Int = 256, cachePrecision: KVPrecision? = nil) {
         let t = model.configuration.text
         self.model = model
         self.capacity = max(capacity, 1)
+        let cache = cachePrecision ?? model.cachePrecision
         workspace = Workspace(configuration: model.configuration, rows: max(chunkRows, 1), keys: self.capacity,
-                              tileFloats: model.tileFloats(rows: max(chunkRows, 1)))
+                              tileFloats: model.tileFloats(rows: max(chunkRows, 1)), cache: cache)
         caches = (0..<t.numHiddenLayers).map { _ in
-            KVCache(kvHeads: t.numKeyValueHeads, headDim: t.headDim, capacity: max(capacity, 1))
+            KVCache(kvHeads: t.numKeyValueHeads, headDim: t.headDim, capacity: max(capacity, 1), precision: cache)
         }
     }
 

@@ -18,9 +18,9 @@ public struct Trace: Sendable {
 
 extension Model {
     /// Runs `input` from an empty cache, as one prefill, and records every stage (slow: for tests).
-    public func trace(_ input: ModelInput, chunkRows: Int = 256) throws -> Trace {
+    public func trace(_ input: ModelInput, chunkRows: Int = 256, cachePrecision: KVPrecision? = nil) throws -> Trace {
         try validate(input)
-        let session = Session(model: self, capacity: input.count, chunkRows: chunkRows)
+        let session = Session(model: self, capacity: input.count, chunkRows: chunkRows, cachePrecision: cachePrecision)
         let recorder = Recorder(stages: layers.count + 1, width: configuration.text.hiddenSize)
         var start = 0
         while start < input.count {

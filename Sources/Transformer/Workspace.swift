@@ -30,11 +30,15 @@ final class Workspace {
     /// Attention scores of one head for a block of query rows, `[scoreRows][keys]`; grows with the KV cache.
     private(set) var scores: FloatBuffer
     static let scoreRows = 32
+    /// Float32 copies of one kv head's cached keys and values for the batched score products when the
+    /// cache stores halves, `[2][keys][headDim]`; grows with the KV cache (empty for a Float32 cache).
+    private(set) var cachedRows: FloatBuffer
+    private let cachedRowFloats: Int
     /// Logits of the last position.
     let textLogits: FloatBuffer
     let audioLogits: FloatBuffer
 
-    init(configuration: Configuration, rows: Int, keys: Int, tileFloats: Int) {
+    init(configuration: Configuration, rows: Int, keys: Int, tileFloats: Int, cache: KVPrecision) {
         let t = configuration.text
         self.rows = rows
         hidden = t.hiddenSize
@@ -59,6 +63,8 @@ final class Workspace {
         rowIndex.initialize(repeating: 0, count: rows)
         tile = FloatBuffer(count: tileFloats)
         scores = FloatBuffer(count: Self.scoreRows * keys)
+        cachedRowFloats = cache == .float16 ? 2 * t.headDim : 0
+        cachedRows = FloatBuffer(count: cachedRowFloats * keys)
         textLogits = FloatBuffer(count: t.vocabSize)
         audioLogits = FloatBuffer(count: configuration.audioNumCodebooks * configuration.audioCodebookEntries)
     }
@@ -71,6 +77,7 @@ final class Workspace {
     /// Makes the score buffer hold `keys` keys per row.
     func reserve(keys: Int) {
         if Self.scoreRows * keys > scores.count { scores = FloatBuffer(count: Self.scoreRows * keys) }
+        if cachedRowFloats * keys > cachedRows.count { cachedRows = FloatBuffer(count: cachedRowFloats * keys) }
     }
 
     /// Collects into `rowIndex` the rows among the first `count` whose audio flag equals `audio`; returns how many.

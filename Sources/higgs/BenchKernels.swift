@@ -4,11 +4,12 @@ import Checkpoint
 import Kernels
 
 /// `higgs bench kernels`: the matrix-vector kernels alone, per weight format and thread count, on
-/// matrices of the model's shapes that together exceed the caches, against the read bandwidth.
+/// matrices of the model's shapes that together exceed the caches, against the read bandwidth; then the
+/// decode step's attention over KV caches of the published shape, Float32 and half.
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "Time the matrix-vector kernels (bf16, q8, q4) per thread count against the read bandwidth."
+        abstract: "Time the matrix-vector kernels (bf16, q8, q4) and the decode attention per thread count against the read bandwidth."
     )
 
     @Option(help: "Thread counts, comma-separated (default: 1 and the physical cores).")
@@ -25,6 +26,9 @@ struct BenchKernels: ParsableCommand {
 
     @Option(help: "Passes over all matrices; the best is reported.")
     var passes = 5
+
+    @Option(help: "Cached positions for the decode attention timings, comma-separated (empty skips them).")
+    var keys = "500,1500,3000"
 
     func run() throws {
         let counts = try threads.map { try $0.split(separator: ",").map { s -> Int in
@@ -59,6 +63,58 @@ struct BenchKernels: ParsableCommand {
                 let bytes = weights.reduce(0) { $0 + $1.byteCount }
                 line += String(format: ", %@ %.1f GB/s (%.0f%%)", name, Double(bytes) / best / 1e9, 100 * Double(bytes) / best / 1e9 / bandwidth)
             }
+            print(line)
+        }
+        let keyCounts = try keys.split(separator: ",").map { s -> Int in
+            guard let n = Int(s), n > 0 else { throw ValidationError("bad key count '\(s)'") }
+            return n
+        }
+        if !keyCounts.isEmpty { timeAttention(keyCounts: keyCounts, threadCounts: counts) }
+    }
+
+    /// The decode step's attention for every layer of the published shape (28 layers, 24 query heads over
+    /// 8 kv heads of 128) over caches that hold `keyCounts` positions, in Float32 and in halves.
+    private func timeAttention(keyCounts: [Int], threadCounts: [Int]) {
+        let layers = 28, heads = 24, kvHeads = 8, d = 128
+        let capacity = keyCounts.max()!
+        let n = kvHeads * capacity * d
+        var rng = SplitMix64(seed: 2)
+        // Per layer: keys then values, in each precision.
+        let full = (0..<layers).map { _ in FloatBuffer((0..<2 * n).map { _ in Float(rng.below(2001)) / 1000 - 1 }) }
+        let half = full.map { layer -> UnsafeMutablePointer<UInt16> in
+            let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: 2 * n)
+            for i in 0..<2 * n { bits[i] = Float16(layer.pointer[i]).bitPattern }
+            return bits
+        }
+        defer { half.forEach { $0.deallocate() } }
+        let query = FloatBuffer((0..<heads * d).map { _ in Float(rng.below(2001)) / 1000 - 1 })
+        let output = FloatBuffer(count: heads * d)
+        let scores = FloatBuffer(count: heads / kvHeads * capacity * kvHeads)
+        print("decode attention, \(layers) layers of \(heads) query heads over \(kvHeads) kv heads of \(d):")
+        for t in threadCounts {
+            ThreadPool.setSharedThreads(t)
+            var parts: [String] = []
+            for keyCount in keyCounts {
+                var part = "\(keyCount) keys:"
+                for precision in [KVPrecision.float32, .float16] {
+                    var best = Double.infinity
+                    for _ in 0..<passes {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        for l in 0..<layers {
+                            let keys: UnsafeRawPointer = precision == .float32 ? UnsafeRawPointer(full[l].pointer) : UnsafeRawPointer(half[l])
+                            DecodeAttention.attend(query: query.pointer, keys: keys, values: keys + n * precision.bytes,
+                                                   precision: precision, output: output.pointer, scores: scores.pointer,
+                                                   scoreCapacity: scores.count, heads: heads, kvHeads: kvHeads, headDim: d,
+                                                   capacity: capacity, keyCount: keyCount, scale: 1 / Float(d).squareRoot())
+                        }
+                        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    }
+                    let bytes = Double(layers * 2 * kvHeads * keyCount * d * precision.bytes)
+                    part += (precision == .float32 ? " f32 " : ", f16 ") + String(format: "%.2f ms (%.1f GB/s)", best * 1e3, bytes / best / 1e9)
+                }
+                parts.append(part)
+            }
+            let line = String(format: "%d thread%@: ", t, t == 1 ? "" : "s") + parts.joined(separator: "; ")
             print(line)
         }
     }

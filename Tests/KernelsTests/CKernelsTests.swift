@@ -186,6 +186,31 @@ import Testing
 
     /// Jobs back to back with changing task counts and contexts: a worker late from one job must
     /// never run a task of the next, and a call returns only when its own tasks are all done.
+    /// Float32 to IEEE half (the quantized modes' KV cache) rounds to nearest even as Swift's Float16
+    /// does, at every level: ties, subnormals, overflow to infinity, signed zeros, NaN.
+    @Test func halfConversionRoundsAsFloat16() {
+        var state: UInt32 = 12345
+        var values: [Float] = [0, -0, 1, -1, 65504, 65519.99, 65520, -70000, .infinity, -.infinity, .nan,
+                               6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8, 1e-9, 1 + 1 / 2048, 1 + 3 / 2048, 2049, 2051, 0.1]
+        for _ in 0..<20_000 {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            // Random bit patterns with exponents around half's range.
+            values.append(Float(bitPattern: (state & 0x807F_FFFF) | (UInt32(100 + state % 48) << 23)))
+        }
+        let want = values.map { Float16($0) }
+        for level in Self.levels {
+            ck_set_isa(level)
+            var got = [UInt16](repeating: 0, count: values.count)
+            ck_f32_to_f16_n(values, &got, values.count)
+            for (g, w) in zip(got, want) {
+                let ok = w.isNaN ? Float16(bitPattern: g).isNaN : g == w.bitPattern
+                #expect(ok, "level \(level): \(w) became \(Float16(bitPattern: g))")
+                if !ok { break }
+            }
+        }
+        ck_set_isa(9)
+    }
+
     @Test func poolNeverMixesTasksOfConsecutiveJobs() {
         let pool = ck_pool_create(2)!
         defer { ck_pool_destroy(pool) }

@@ -4,31 +4,50 @@ import Kernels
 import Testing
 
 /// The fused decode attention against the definition computed in Double: through the thread pool, and
-/// the kernel alone at every instruction-set level this machine has (grouped AVX-512, per-head AVX2, portable).
+/// the kernel alone at every instruction-set level this machine has (grouped AVX-512, per-head AVX2, portable),
+/// over a Float32 cache and over a half one.
 @Suite struct DecodeAttentionTests {
     @Test(arguments: [(8, 2, 128, 600), (24, 8, 128, 1), (24, 8, 128, 333), (4, 4, 64, 37), (3, 1, 24, 9), (6, 3, 16, 300),
-                      (16, 1, 256, 50)])
-    func matchesTheDefinition(heads: Int, kvHeads: Int, headDim d: Int, keyCount: Int) {
+                      (16, 1, 256, 50)], [KVPrecision.float32, .float16])
+    func matchesTheDefinition(shape: (heads: Int, kvHeads: Int, headDim: Int, keyCount: Int), precision: KVPrecision) {
+        let (heads, kvHeads, d, keyCount) = shape
         var rng = SystemRandomNumberGenerator()
         let capacity = keyCount + 5
         func random(_ n: Int, _ spread: Float) -> [Float] { (0..<n).map { _ in Float.random(in: -spread...spread, using: &rng) } }
-        let q = random(heads * d, 2), keys = random(kvHeads * capacity * d, 2), values = random(kvHeads * capacity * d, 1)
+        let q = random(heads * d, 2)
+        var keys = random(kvHeads * capacity * d, 2), values = random(kvHeads * capacity * d, 1)
+        // The half cache: its rows, and the values they stand for (what the definition is computed from).
+        let halfKeys = keys.map { Float16($0).bitPattern }, halfValues = values.map { Float16($0).bitPattern }
+        if precision == .float16 {
+            keys = halfKeys.map { Float(Float16(bitPattern: $0)) }
+            values = halfValues.map { Float(Float16(bitPattern: $0)) }
+        }
         var scores = [Float](repeating: 0, count: 16 * keyCount)
         let scale = 1 / Float(d).squareRoot()
         func attend(level: Int32?) -> [Float] {
             var out = [Float](repeating: .nan, count: heads * d)
             q.withUnsafeBufferPointer { q in keys.withUnsafeBufferPointer { k in values.withUnsafeBufferPointer { v in
+                halfKeys.withUnsafeBufferPointer { hk in halfValues.withUnsafeBufferPointer { hv in
                 out.withUnsafeMutableBufferPointer { o in scores.withUnsafeMutableBufferPointer { s in
+                    let half = precision == .float16
                     if let level {
                         ck_set_isa(level)
-                        ck_attend_kv_heads(q.baseAddress!, k.baseAddress!, v.baseAddress!, o.baseAddress!, s.baseAddress!,
-                                           heads / kvHeads, d, capacity, keyCount, scale, 0, kvHeads)
+                        if half {
+                            ck_attend_kv_heads_f16(q.baseAddress!, hk.baseAddress!, hv.baseAddress!, o.baseAddress!, s.baseAddress!,
+                                                   heads / kvHeads, d, capacity, keyCount, scale, 0, kvHeads)
+                        } else {
+                            ck_attend_kv_heads(q.baseAddress!, k.baseAddress!, v.baseAddress!, o.baseAddress!, s.baseAddress!,
+                                               heads / kvHeads, d, capacity, keyCount, scale, 0, kvHeads)
+                        }
                         ck_set_isa(9)
                     } else {
-                        DecodeAttention.attend(query: q.baseAddress!, keys: k.baseAddress!, values: v.baseAddress!, output: o.baseAddress!,
+                        DecodeAttention.attend(query: q.baseAddress!, keys: half ? UnsafeRawPointer(hk.baseAddress!) : UnsafeRawPointer(k.baseAddress!),
+                                               values: half ? UnsafeRawPointer(hv.baseAddress!) : UnsafeRawPointer(v.baseAddress!),
+                                               precision: precision, output: o.baseAddress!,
                                                scores: s.baseAddress!, scoreCapacity: s.count, heads: heads, kvHeads: kvHeads,
                                                headDim: d, capacity: capacity, keyCount: keyCount, scale: scale)
                     }
+                } }
                 } }
             } } }
             return out
@@ -52,7 +71,7 @@ import Testing
             // NaN-aware: an output never written stays NaN, and NaN is never below the bound.
             let errors = zip(want, out).map { abs($0 - Double($1)) }
             let worst = errors.first { !($0 < 1e-5) }
-            #expect(worst == nil, "ISA level \(level.map(String.init) ?? "pool"): error \(worst ?? 0)")
+            #expect(worst == nil, "\(precision), ISA level \(level.map(String.init) ?? "pool"): error \(worst ?? 0)")
         }
     }
 }

@@ -82,6 +82,8 @@ void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t row
 void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
 void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 uint16_t ck_f32_to_f16(float value);
+// n values to IEEE half, rounded to nearest even (as ck_f32_to_f16).
+void ck_f32_to_f16_n(const float *src, uint16_t *dst, size_t n);
 float ck_f16_value(uint16_t bits);
 
 // ---- activations (activation.c)
@@ -93,9 +95,12 @@ void ck_swiglu(float *gate, const float *up, size_t n);
 
 // For kv heads g0..<g1 and their `group` query heads each (query head h reads kv head h / group):
 // out[h] = softmax(scale * q[h] . K) V, where a kv head's keys and values are `capacity` rows of `d`
-// floats of which the first `n_keys` count. `scores` holds group * n_keys floats of scratch.
+// values of which the first `n_keys` count, Float32 or (the _f16 form) IEEE half. `scores` holds
+// group * n_keys floats of scratch.
 void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
                         size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
+void ck_attend_kv_heads_f16(const float *q, const uint16_t *keys, const uint16_t *values, float *out, float *scores,
+                            size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
 
 // A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
 // task indices to the workers and the calling thread and returns when all are done. Workers
