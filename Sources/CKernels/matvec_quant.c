@@ -200,13 +200,41 @@ AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, si
         }                                                                                                          \
     }
 
-AVX512VNNI static inline __m512i accumulate_vnni(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
 AVX512 static inline __m512i accumulate_bw(__m512i acc, __m512i u, __m512i s) {
     return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
 }
 
-DEFINE_Q4(vnni, AVX512VNNI, accumulate_vnni)
 DEFINE_Q4(avx512, AVX512, accumulate_bw)
+
+// With VNNI the high nibbles need no shift: dpbusd sums u8 x s8 products exactly in 32 bits, so
+// multiplying by the masked byte (16 x the nibble) and dividing the sum by 16 (exact, an arithmetic
+// shift) gives the same integers with a third fewer operations per weight byte, which is what bounds
+// this kernel once two cores share the memory bandwidth.
+AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8((char)0xF0);
+    for (size_t r = r0; r < r1; r++) {
+        const uint8_t *row = w.quants + r * cols / 2;
+        __m512 acc = _mm512_setzero_ps(), offset = acc;
+        for (size_t g = 0; g < groups; g++) {
+            const uint8_t *wq = row + g * (CK_GROUP / 2);
+            const int8_t *xq = x->quants + g * CK_GROUP;
+            __m512i d0 = _mm512_setzero_si512(), d1 = d0;
+            for (int p = 0; p < 4; p++) _mm_prefetch((const char *)(wq + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            if (g % 2 == 0) _mm_prefetch((const char *)(w.scales + r * blocks + g * 16) + Q4_AHEAD / 8, _MM_HINT_T0);
+            for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
+                __m512i packed = _mm512_loadu_si512(wq + 64 * p);
+                d0 = _mm512_dpbusd_epi32(d0, _mm512_and_si512(packed, low), _mm512_loadu_si512(xq + 64 * p));
+                d1 = _mm512_dpbusd_epi32(d1, _mm512_and_si512(packed, high), _mm512_loadu_si512(xq + 256 + 64 * p));
+            }
+            __m512i d = _mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4));
+            __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc);
+            offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
+        }
+        y[r] = _mm512_reduce_add_ps(acc) - 8.0f * _mm512_reduce_add_ps(offset);
+    }
+}
 
 // ---- dispatch
 
