@@ -68,12 +68,10 @@ struct BenchCodec: ParsableCommand {
         return (best, Double(samples) / Double(tokenizer.sampleRate))
     }
 
-    /// The process's peak resident memory (VmHWM), as Linux reports it.
+    /// The process's peak resident memory (VmHWM), in GB as the weights are counted.
     static func peakMemory() -> String {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return "unknown" }
-        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-        return String(format: "%.2f GB", kilobytes / 1_048_576)
+        let bytes = PeakMemory.current()
+        return bytes == 0 ? "unknown" : String(format: "%.2f GB", Double(bytes) / 1e9)
     }
 
     func run() throws {

@@ -61,7 +61,7 @@ struct BenchReport {
                 line += d.map { String(format: " | %8.1f (%.2fx)%@", $0.milliseconds, $0.ratio, String(repeating: " ", count: max(0, 8 - String(t).count))) } ?? " | -"
             }
             line += String(format: " | %6.2f", r.decode[threads.last!]?.realTimeFactor ?? 0)
-            line += String(format: " | %6.2f", Double(r.peakResidentBytes) / Double(1 << 30))
+            line += String(format: " | %6.2f", Double(r.peakResidentBytes) / 1e9)  // GB, as the weights
             lines.append(line)
         }
         if let codecRealTimeFactor {
