@@ -215,7 +215,7 @@ AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, 
     const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8((char)0xF0);
     for (size_t r = r0; r < r1; r++) {
         const uint8_t *row = w.quants + r * cols / 2;
-        __m512 acc = _mm512_setzero_ps(), offset = acc;
+        __m512 acc = _mm512_setzero_ps();
         for (size_t g = 0; g < groups; g++) {
             const uint8_t *wq = row + g * (CK_GROUP / 2);
             const int8_t *xq = x->quants + g * CK_GROUP;
@@ -227,12 +227,12 @@ AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, 
                 d0 = _mm512_dpbusd_epi32(d0, _mm512_and_si512(packed, low), _mm512_loadu_si512(xq + 64 * p));
                 d1 = _mm512_dpbusd_epi32(d1, _mm512_and_si512(packed, high), _mm512_loadu_si512(xq + 256 + 64 * p));
             }
-            __m512i d = _mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4));
-            __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc);
-            offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
+            // Per block: sum (n - 8) x = sum n x - 8 sum x, all in exact integers before the one conversion.
+            __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512(x->sums + g * 16), 3);
+            __m512i d = _mm512_sub_epi32(_mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4)), offset);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16), acc);
         }
-        y[r] = _mm512_reduce_add_ps(acc) - 8.0f * _mm512_reduce_add_ps(offset);
+        y[r] = _mm512_reduce_add_ps(acc);
     }
 }
 
