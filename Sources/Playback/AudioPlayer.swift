@@ -58,6 +58,8 @@ public final class AudioPlayer: @unchecked Sendable {
     }
 
     public let device: String
+    /// An ALSA configuration file read over the system's for this player (asoundrc syntax), if any.
+    public let configuration: URL?
     public let sampleRate: Int
     private let latency: UInt32
     private let condition = NSCondition()
@@ -79,9 +81,11 @@ public final class AudioPlayer: @unchecked Sendable {
 
     /// - Parameters:
     ///   - device: an ALSA PCM name (`default`, `hw:0`, `plughw:1,0`, `file:FILE=out.raw,FORMAT=raw`, ...).
+    ///   - configuration: an ALSA configuration file (asoundrc syntax) that may define `device`.
     ///   - latency: the device buffer, in seconds (what stop and pause may cut off).
-    public init(device: String = "default", sampleRate: Int = 24_000, latency: Double = 0.1) {
+    public init(device: String = "default", configuration: URL? = nil, sampleRate: Int = 24_000, latency: Double = 0.1) {
         self.device = device
+        self.configuration = configuration
         self.sampleRate = sampleRate
         self.latency = UInt32(latency * 1_000_000)
     }
@@ -91,9 +95,9 @@ public final class AudioPlayer: @unchecked Sendable {
     }
 
     /// Opens and closes the device once: nil when it can play, else the problem.
-    public static func probe(device: String, sampleRate: Int = 24_000) -> PlaybackError? {
+    public static func probe(device: String, configuration: URL? = nil, sampleRate: Int = 24_000) -> PlaybackError? {
         do {
-            let pcm = try open(device: device, sampleRate: sampleRate, latency: 100_000).pcm
+            let pcm = try open(device: device, configuration: configuration, sampleRate: sampleRate, latency: 100_000).pcm
             snd_pcm_close(pcm)
             return nil
         } catch let error as PlaybackError {
@@ -248,7 +252,7 @@ public final class AudioPlayer: @unchecked Sendable {
                 snd_pcm_prepare(pcm)
             } else {
                 do {
-                    let opened = try AudioPlayer.open(device: device, sampleRate: rate, latency: latency)
+                    let opened = try AudioPlayer.open(device: device, configuration: configuration, sampleRate: rate, latency: latency)
                     pcm = opened.pcm
                     openRate = rate
                     periodFrames = max(64, opened.period)
@@ -314,16 +318,18 @@ public final class AudioPlayer: @unchecked Sendable {
 
     /// Opens `device` for 16-bit mono playback at `sampleRate` (resampled by ALSA's plug layer if the
     /// hardware needs it). Opened non-blocking so a busy device fails at once, then switched to blocking writes.
-    static func open(device: String, sampleRate: Int, latency: UInt32) throws -> (pcm: OpaquePointer, period: Int) {
-        var handle: OpaquePointer?
-        var err = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
-        guard err >= 0, let pcm = handle else {
-            let reason = String(cString: snd_strerror(err))
-            let hint = err == -EBUSY ? "busy (another program is using it)" : "cannot open (\(reason))"
-            throw PlaybackError(device: device, hint)
+    static func open(device: String, configuration: URL?, sampleRate: Int, latency: UInt32) throws -> (pcm: OpaquePointer, period: Int) {
+        let pcm: OpaquePointer
+        if let configuration {
+            pcm = try DeviceConfiguration.open(device, adding: configuration, mode: SND_PCM_NONBLOCK)
+        } else {
+            var handle: OpaquePointer?
+            let err = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
+            guard err >= 0, let opened = handle else { throw openingError(device, err) }
+            pcm = opened
         }
         snd_pcm_nonblock(pcm, 0)
-        err = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, UInt32(sampleRate), 1, latency)
+        let err = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, UInt32(sampleRate), 1, latency)
         guard err >= 0 else {
             snd_pcm_close(pcm)
             throw PlaybackError(device: device, "cannot play 16-bit mono at \(sampleRate) Hz (\(String(cString: snd_strerror(err))))")
@@ -332,5 +338,10 @@ public final class AudioPlayer: @unchecked Sendable {
         var period: snd_pcm_uframes_t = 0
         snd_pcm_get_params(pcm, &buffer, &period)
         return (pcm, Int(period))
+    }
+
+    static func openingError(_ device: String, _ err: Int32) -> PlaybackError {
+        let hint = err == -EBUSY ? "busy (another program is using it)" : "cannot open (\(String(cString: snd_strerror(err))))"
+        return PlaybackError(device: device, hint)
     }
 }

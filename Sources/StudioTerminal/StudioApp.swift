@@ -125,7 +125,7 @@ final class StudioApp {
         published = PublishedDocument(DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id)))
         let box = published
         queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
-        player = AudioPlayer(device: options.audioDevice)
+        player = AudioPlayer(device: options.audioDevice, configuration: options.audioConfiguration)
         if case .named(let name) = header.scene, let i = scenes.scenes.firstIndex(where: { $0.name == name }) {
             sceneIndex = i + 1
         } else if case .inline = header.scene {
@@ -153,7 +153,7 @@ final class StudioApp {
             let location = options.engine
             engine.load("loading \(location.display(location.model))") { try make(location) }
         }
-        audioProblem = AudioPlayer.probe(device: options.audioDevice)
+        audioProblem = AudioPlayer.probe(device: options.audioDevice, configuration: options.audioConfiguration)
         do {
             try offerRecovery()
             if !onDisk && options.projectPath == nil {

@@ -11,16 +11,20 @@ public struct StudioOptions {
     public var scenesFolder: URL
     /// ALSA device name.
     public var audioDevice: String
+    /// An ALSA configuration file read over the system's (asoundrc syntax), e.g. defining `audioDevice`.
+    public var audioConfiguration: URL?
     public var engine: EngineLocation
     /// Loads the generation engine from the checkpoints (nil in a build without the engine).
     public var makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?
 
-    public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String, engine: EngineLocation,
+    public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String,
+                audioConfiguration: URL? = nil, engine: EngineLocation,
                 makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?) {
         self.projectPath = projectPath
         self.voicesFolder = voicesFolder
         self.scenesFolder = scenesFolder
         self.audioDevice = audioDevice
+        self.audioConfiguration = audioConfiguration
         self.engine = engine
         self.makeSynthesizer = makeSynthesizer
     }

@@ -28,6 +28,10 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "The ALSA playback device (see `aplay -L`).")
     var audioDevice = "default"
 
+    @Option(name: .customLong("audio-config"),
+            help: "An ALSA configuration file (asoundrc syntax) read over the system's, e.g. one defining --audio-device.")
+    var audioConfig: String?
+
     @Option(help: "Weight precision: bf16, q8 or q4 (default q4: the fastest; q8 and bf16 are closer to the published weights).")
     var precision: String?
 
@@ -53,6 +57,7 @@ struct StudioCommand: ParsableCommand {
             voicesFolder: StudioFolders.locate("Voices", flag: voices),
             scenesFolder: StudioFolders.locate("Scenes", flag: scenes),
             audioDevice: audioDevice,
+            audioConfiguration: audioConfig.map { URL(fileURLWithPath: $0) },
             engine: EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads),
             makeSynthesizer: { try EngineSynthesizer($0) })
         let status: Int32

@@ -1,5 +1,4 @@
 import AudioIO
-import CALSA
 import Foundation
 import Playback
 import TestSupport
@@ -91,26 +90,21 @@ import Testing
         #expect(try Self.captured(out) == Self.exported(Self.signal))
     }
 
-    /// The device defined the way a user would: a `type file` pcm over `null` in an asoundrc.
+    /// A device defined the way a user would: a `type file` pcm over `null` in an asoundrc, given to the
+    /// player (not through ALSA_CONFIG_PATH: setting the environment while other tests start processes
+    /// races with them).
     @Test func asoundrcDefinedCaptureDevice() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("captured.raw")
         let rc = folder.appendingPathComponent("asoundrc")
-        try """
-            pcm.higgs_capture {
-                type file
-                slave.pcm "null"
-                file "\(out.path)"
-                format "raw"
-            }
-
-            """.write(to: rc, atomically: true, encoding: .utf8)
-        let top = String(cString: snd_config_topdir())
-        setenv("ALSA_CONFIG_PATH", "\(top)/alsa.conf:\(rc.path)", 1)
-        defer { unsetenv("ALSA_CONFIG_PATH") }
-        #expect(AudioPlayer.probe(device: "higgs_capture") == nil)
-        let player = AudioPlayer(device: "higgs_capture")
+        try Fixtures.writeCaptureDevice("higgs_capture", capturingTo: out, in: rc)
+        #expect(AudioPlayer.probe(device: "higgs_capture")?.description.contains("cannot open") == true)
+        #expect(AudioPlayer.probe(device: "higgs_capture", configuration: rc) == nil)
+        let missing = folder.appendingPathComponent("no-such-asoundrc")
+        #expect(AudioPlayer.probe(device: "higgs_capture", configuration: missing)?.description
+                    .hasPrefix("audio device 'higgs_capture': configuration \(missing.path): ") == true)
+        let player = AudioPlayer(device: "higgs_capture", configuration: rc)
         let piece = Array(Self.signal[0..<10_000])
         player.play(Samples(piece, ended: true))
         #expect(player.waitUntilDone(timeout: 30).state == .finished)

@@ -142,8 +142,9 @@ struct EndToEndTests {
             == ["[SPEAKER0] Typed just before the window closed."])
     }
 
-    /// Auditioning a clip voice in the cast panel plays it through ALSA's file plugin: the captured PCM is
-    /// the 16-bit samples export would write for the clip.
+    /// Auditioning a clip voice in the cast panel plays it through ALSA's file plugin, on a device defined
+    /// in the file given with `--audio-config`: the captured PCM is the 16-bit samples export would write
+    /// for the clip.
     @Test func auditionedClipPlaysExactly() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -157,9 +158,11 @@ struct EndToEndTests {
         try ProjectFile.save(project, to: folder.appendingPathComponent("clip.higgs"))
 
         let capture = folder.appendingPathComponent("captured.raw")
+        let devices = folder.appendingPathComponent("devices.conf")
+        try Fixtures.writeCaptureDevice("audition", capturingTo: capture, in: devices)
         let tmux = try TmuxSession(width: 80, height: 24, folder: folder)
         try tmux.launchStudio(["--voices", voices.path, "--scenes", voices.path,
-                               "--audio-device", "file:FILE=\(capture.path),FORMAT=raw", "clip.higgs"])
+                               "--audio-config", devices.path, "--audio-device", "audition", "clip.higgs"])
         try tmux.keys("Tab")
         try tmux.waitFor("the cast panel") { $0.contains("Amy") && $0.contains("clip amy.wav") }
         try tmux.keys("l")
@@ -181,15 +184,7 @@ struct EndToEndTests {
         let model = try CheckpointFixtures.modelFolder(in: folder)
         let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
         let capture = folder.appendingPathComponent("captured.raw")
-        try """
-            pcm.higgs_capture {
-                type file
-                slave.pcm "null"
-                file "\(capture.path)"
-                format "raw"
-            }
-
-            """.write(to: folder.appendingPathComponent(".asoundrc"), atomically: true, encoding: .utf8)
+        try Fixtures.writeCaptureDevice("higgs_capture", capturingTo: capture, in: folder.appendingPathComponent(".asoundrc"))
 
         let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
         try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",

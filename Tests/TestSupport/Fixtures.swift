@@ -33,4 +33,18 @@ public enum Fixtures {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// Writes to `file` an ALSA configuration (asoundrc syntax) defining the playback device `name`: a
+    /// `type file` pcm over `null` that writes what it plays, raw, to `capture`.
+    public static func writeCaptureDevice(_ name: String, capturingTo capture: URL, in file: URL) throws {
+        try """
+            pcm.\(name) {
+                type file
+                slave.pcm "null"
+                file "\(capture.path)"
+                format "raw"
+            }
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+    }
 }
