@@ -1,3 +1,5 @@
+import CKernels
+
 /// Element conversions between storage precisions and Float32.
 public enum Convert {
     /// bf16 is the top half of an IEEE float: widening is a shift.
@@ -29,9 +31,13 @@ public enum Convert {
         }
     }
 
+    /// IEEE half widened (exact; F16C where the machine has it).
     public static func f16ToFloat(_ source: UnsafePointer<UInt16>, _ destination: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count {
-            destination[i] = Float(Float16(bitPattern: source[i]))
-        }
+        ck_f16_to_f32(source, destination, count)
+    }
+
+    /// Float32 to IEEE half, rounded to nearest even (F16C where the machine has it).
+    public static func floatToF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
+        ck_f32_to_f16_n(source, destination, count)
     }
 }

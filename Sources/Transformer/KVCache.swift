@@ -1,4 +1,3 @@
-import CKernels
 import Kernels
 
 /// Keys and values of one layer for every position it has attended so far, laid out per kv head
@@ -71,7 +70,7 @@ final class KVCache {
         case .float32:
             destination.assumingMemoryBound(to: Float.self).update(from: row, count: headDim)
         case .float16:
-            ck_f32_to_f16_n(row, destination.assumingMemoryBound(to: UInt16.self), headDim)
+            Convert.floatToF16(row, destination.assumingMemoryBound(to: UInt16.self), count: headDim)
         }
     }
 
@@ -88,8 +87,8 @@ final class KVCache {
             return (keys(head: head).assumingMemoryBound(to: Float.self), values(head: head).assumingMemoryBound(to: Float.self))
         case .float16:
             let n = rows * headDim
-            ck_f16_to_f32(keys(head: head).assumingMemoryBound(to: UInt16.self), scratch, n)
-            ck_f16_to_f32(values(head: head).assumingMemoryBound(to: UInt16.self), scratch + n, n)
+            Convert.f16ToFloat(keys(head: head).assumingMemoryBound(to: UInt16.self), scratch, count: n)
+            Convert.f16ToFloat(values(head: head).assumingMemoryBound(to: UInt16.self), scratch + n, count: n)
             return (UnsafePointer(scratch), UnsafePointer(scratch + n))
         }
     }

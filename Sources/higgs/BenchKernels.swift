@@ -83,7 +83,7 @@ struct BenchKernels: ParsableCommand {
         let full = (0..<layers).map { _ in FloatBuffer((0..<2 * n).map { _ in Float(rng.below(2001)) / 1000 - 1 }) }
         let half = full.map { layer -> UnsafeMutablePointer<UInt16> in
             let bits = UnsafeMutablePointer<UInt16>.allocate(capacity: 2 * n)
-            for i in 0..<2 * n { bits[i] = Float16(layer.pointer[i]).bitPattern }
+            Convert.floatToF16(layer.pointer, bits, count: 2 * n)
             return bits
         }
         defer { half.forEach { $0.deallocate() } }
