@@ -50,7 +50,11 @@ struct EndToEndTests {
 
         // Resize: wide enough for the cast and scene panels beside the script, then back to 80x24.
         try tmux.resize(width: 120, height: 32)
-        screen = try tmux.waitFor("the wide layout") { $0.contains(" Cast ") && $0.contains(" Scene ") && $0.contains("profile:warm_host") }
+        // capture-pane can catch tmux half-way through the redraw, so the wait takes the whole frame.
+        screen = try tmux.waitFor("the wide layout") { screen in
+            screen.contains(" Cast ") && screen.contains(" Scene ") && screen.contains("profile:warm_host")
+                && screen.split(separator: "\n").count == 32
+        }
         #expect(screen.split(separator: "\n").count == 32)
         try tmux.resize(width: 80, height: 24)
         screen = try tmux.waitFor("the narrow layout") { !$0.contains(" Cast ") && $0.contains(" Script ") }
