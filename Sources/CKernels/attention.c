@@ -132,6 +132,7 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, float
 
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define GROUP_MAX 8
+#define WIDEN_MAX 256
 
 AVX512 INLINE __m512 load16(const void *p, size_t i, int half) {
     return half ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i)))
@@ -177,15 +178,24 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
     // Scores: each key row is loaded once and met by every query of the group; 16 keys at a time, so
     // one reduction tree gives 16 dot products.
     size_t j = 0;
+    // Half keys are widened once per block of 16 into this (L1) buffer, not once per query: the
+    // conversions cost as much as the multiplies and left a core short of the memory's pace.
+    float widened[16 * WIDEN_MAX];
+    int widen = half && d <= WIDEN_MAX;
     for (; j + 16 <= n_keys; j += 16) {
         size_t block = j * d;
+        if (widen)
+            for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, 1));
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
             __m512 acc[16];
             for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
             for (size_t c = 0; c < d; c += 16) {
                 __m512 qc = _mm512_loadu_ps(qi + c);
-                for (int t = 0; t < 16; t++) acc[t] = _mm512_fmadd_ps(qc, load16(k, block + t * d + c, half), acc[t]);
+                for (int t = 0; t < 16; t++) {
+                    __m512 key = widen ? _mm512_loadu_ps(widened + t * d + c) : load16(k, block + t * d + c, half);
+                    acc[t] = _mm512_fmadd_ps(qc, key, acc[t]);
+                }
             }
             __m512 s = _mm512_mul_ps(sum_lanes16(acc), _mm512_set1_ps(scale));
             _mm512_storeu_ps(scores + i * n_keys + j, s);

@@ -8,7 +8,7 @@ import Testing
 /// over a Float32 cache and over a half one.
 @Suite struct DecodeAttentionTests {
     @Test(arguments: [(8, 2, 128, 600), (24, 8, 128, 1), (24, 8, 128, 333), (4, 4, 64, 37), (3, 1, 24, 9), (6, 3, 16, 300),
-                      (16, 1, 256, 50)], [KVPrecision.float32, .float16])
+                      (16, 1, 256, 50), (8, 2, 256, 40), (4, 2, 320, 40)], [KVPrecision.float32, .float16])
     func matchesTheDefinition(shape: (heads: Int, kvHeads: Int, headDim: Int, keyCount: Int), precision: KVPrecision) {
         let (heads, kvHeads, d, keyCount) = shape
         var rng = SystemRandomNumberGenerator()
