@@ -9,6 +9,7 @@
 #define INPUTS 4
 
 // Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
+// q8 weights come as quants and scales; q4's as its pair layout's data, scales inline (ckernels.h).
 typedef enum { Q8, Q4 } kind;
 
 // Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
@@ -46,7 +47,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             for (int p = 0; p < 4; p++) {
                 __m512i lo[ROWS], hi[ROWS];
                 for (size_t a = 0; a < R; a++) {
-                    __m512i packed = _mm512_loadu_si512((const uint8_t *)wq + (r + a) * cols / 2 + g * (CK_GROUP / 2) + 64 * p);
+                    __m512i packed = _mm512_loadu_si512((const uint8_t *)wq + ck_q4_quants_at(cols, r + a, g) + 64 * p);
                     lo[a] = _mm512_and_si512(packed, mask);
                     hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
                 }
@@ -61,7 +62,9 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             }
         }
         for (size_t a = 0; a < n_rows; a++) {
-            __m512 ws = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(scales + (r + a) * blocks + g * 16)));
+            const uint16_t *row_scales = k == Q8 ? scales + (r + a) * blocks + g * 16
+                                                 : (const uint16_t *)((const uint8_t *)wq + ck_q4_scales_at(cols, r + a, g));
+            __m512 ws = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)row_scales));
             for (size_t b = 0; b < n_in; b++) {
                 __m512 s = _mm512_mul_ps(ws, _mm512_loadu_ps(x[b].scales + g * 16));
                 acc[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[a][b]), s, acc[a][b]);
@@ -97,7 +100,7 @@ VNNI static void matmul_vnni(kind k, const void *wq, const uint16_t *scales, con
         else tiles_Q4(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
         for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
             if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
-            else ck_matvec_q4((ck_q4_matrix){(const uint8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
+            else ck_matvec_q4((ck_q4_matrix){(const uint8_t *)wq}, x + b + i, y + (b + i) * ldy, cols, even, r1);
         }
     }
 }
@@ -110,6 +113,6 @@ void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float 
 
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q4, w.quants, w.scales, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    if (ck_isa() >= 4) { matmul_vnni(Q4, w.data, NULL, x, n_inputs, y, ldy, cols, r0, r1); return; }
     for (size_t i = 0; i < n_inputs; i++) ck_matvec_q4(w, x + i, y + i * ldy, cols, r0, r1);
 }

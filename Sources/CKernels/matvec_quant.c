@@ -9,7 +9,6 @@
 #include "ckernels.h"
 #include <immintrin.h>
 
-int ck_q4_value(const uint8_t *row, size_t e);
 int ck_q8_value(const int8_t *row, size_t e);
 
 // ---- portable (element by element through the layout functions)
@@ -31,12 +30,11 @@ static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t 
 static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
-        const uint8_t *row = w.quants + r * cols / 2;
         float sum = 0;
         for (size_t b = 0; b < blocks; b++) {
             int32_t dot = 0;
-            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(row, e) * ck_q8_value(x->quants, e);
-            sum += (float)dot * ck_f16_value(w.scales[r * blocks + b]) * x->scales[b];
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(w, cols, r, e) * ck_q8_value(x->quants, e);
+            sum += (float)dot * ck_q4_scale(w, cols, r, b) * x->scales[b];
         }
         y[r] = sum;
     }
@@ -87,13 +85,12 @@ AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t
 }
 
 AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    size_t groups = cols / CK_GROUP;
     const __m256i mask = _mm256_set1_epi8(0x0F);
     for (size_t r = r0; r < r1; r++) {
-        const uint8_t *row = w.quants + r * cols / 2;
         __m256 acc = _mm256_setzero_ps(), offset = acc;
         for (size_t g = 0; g < groups; g++) {
-            const uint8_t *wq = row + g * (CK_GROUP / 2);
+            const uint8_t *wq = w.data + ck_q4_quants_at(cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             __m256i lo = _mm256_setzero_si256(), hi = lo;
             for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
@@ -106,7 +103,7 @@ AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t
                 if (p % 2 == 0) lo = _mm256_add_epi32(lo, _mm256_add_epi32(d0, d1));
                 else hi = _mm256_add_epi32(hi, _mm256_add_epi32(d0, d1));
             }
-            const uint16_t *ws = w.scales + r * blocks + g * 16;
+            const uint16_t *ws = (const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g));
             const float *xs = x->scales + g * 16;
             const int32_t *sums = x->sums + g * 16;
             __m256 s0 = half_scales(ws, xs), s1 = half_scales(ws + 8, xs + 8);
@@ -169,10 +166,17 @@ AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, si
     }
 }
 
-// Bytes ahead of the current q4 weights to prefetch (the scales: an eighth of that). A q4 row is
-// consumed fast enough that the hardware prefetcher alone leaves this core's share of the bandwidth
-// unused (measured: 34 -> 41 GB/s on one thread, the read probe's 42).
+// Bytes ahead of the current q4 weights to prefetch. A q4 row is consumed fast enough that the
+// hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
+// on one thread, the read probe's 42).
 #define Q4_AHEAD 8192
+
+// Prefetches the lines Q4_AHEAD past row r's data of group g (its packed bytes and its scales).
+AVX512 static inline void q4_prefetch_row(ck_q4_matrix w, size_t cols, size_t r, size_t g) {
+    const char *wq = (const char *)w.data + ck_q4_quants_at(cols, r, g) + Q4_AHEAD;
+    for (int p = 0; p < 4; p++) _mm_prefetch(wq + 64 * p, _MM_HINT_T0);
+    _mm_prefetch((const char *)w.data + ck_q4_scales_at(cols, r, g) + Q4_AHEAD, _MM_HINT_T0);
+}
 
 // Without VNNI: u8 x s8 pairs summed to 16 bits (maddubs; the nibbles keep them far from saturating),
 // then to 32.
@@ -181,23 +185,21 @@ AVX512 static inline __m512i accumulate_bw(__m512i acc, __m512i u, __m512i s) {
 }
 
 AVX512 static void q4_avx512(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    size_t groups = cols / CK_GROUP;
     const __m512i mask = _mm512_set1_epi8(0x0F);
     for (size_t r = r0; r < r1; r++) {
-        const uint8_t *row = w.quants + r * cols / 2;
         __m512 acc = _mm512_setzero_ps(), offset = acc;
         for (size_t g = 0; g < groups; g++) {
-            const uint8_t *wq = row + g * (CK_GROUP / 2);
+            const uint8_t *wq = w.data + ck_q4_quants_at(cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             __m512i d0 = _mm512_setzero_si512(), d1 = d0;
-            for (int p = 0; p < 4; p++) _mm_prefetch((const char *)(wq + 64 * p + Q4_AHEAD), _MM_HINT_T0);
-            if (g % 2 == 0) _mm_prefetch((const char *)(w.scales + r * blocks + g * 16) + Q4_AHEAD / 8, _MM_HINT_T0);
+            q4_prefetch_row(w, cols, r, g);
             for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
                 __m512i packed = _mm512_loadu_si512(wq + 64 * p);
                 d0 = accumulate_bw(d0, _mm512_and_si512(packed, mask), _mm512_loadu_si512(xq + 64 * p));
                 d1 = accumulate_bw(d1, _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), _mm512_loadu_si512(xq + 256 + 64 * p));
             }
-            __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);
+            __m512 s = group_scales((const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g)), x->scales + g * 16);
             acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), s, acc);
             offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
         }
@@ -207,32 +209,51 @@ AVX512 static void q4_avx512(ck_q4_matrix w, const ck_q8_vector *x, float *y, si
 
 // With VNNI the high nibbles need no shift: dpbusd sums u8 x s8 products exactly in 32 bits, so
 // multiplying by the masked byte (16 x the nibble) and dividing the sum by 16 (exact, an arithmetic
-// shift) gives the same integers with a third fewer operations per weight byte, which is what bounds
-// this kernel once two cores share the memory bandwidth.
-AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+// shift) gives the same integers with a third fewer operations per weight byte. Then per block
+// sum (n - 8) x = sum n x - 8 sum x, all in exact integers before the one conversion.
+AVX512VNNI static inline __m512i q4_group_dot(const uint8_t *wq, const int8_t *xq, __m512i sums) {
     const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8((char)0xF0);
-    for (size_t r = r0; r < r1; r++) {
-        const uint8_t *row = w.quants + r * cols / 2;
-        __m512 acc = _mm512_setzero_ps();
-        for (size_t g = 0; g < groups; g++) {
-            const uint8_t *wq = row + g * (CK_GROUP / 2);
-            const int8_t *xq = x->quants + g * CK_GROUP;
-            __m512i d0 = _mm512_setzero_si512(), d1 = d0;
-            for (int p = 0; p < 4; p++) _mm_prefetch((const char *)(wq + 64 * p + Q4_AHEAD), _MM_HINT_T0);
-            if (g % 2 == 0) _mm_prefetch((const char *)(w.scales + r * blocks + g * 16) + Q4_AHEAD / 8, _MM_HINT_T0);
-            for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
-                __m512i packed = _mm512_loadu_si512(wq + 64 * p);
-                d0 = _mm512_dpbusd_epi32(d0, _mm512_and_si512(packed, low), _mm512_loadu_si512(xq + 64 * p));
-                d1 = _mm512_dpbusd_epi32(d1, _mm512_and_si512(packed, high), _mm512_loadu_si512(xq + 256 + 64 * p));
-            }
-            // Per block: sum (n - 8) x = sum n x - 8 sum x, all in exact integers before the one conversion.
-            __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512(x->sums + g * 16), 3);
-            __m512i d = _mm512_sub_epi32(_mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4)), offset);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16), acc);
-        }
-        y[r] = _mm512_reduce_add_ps(acc);
+    __m512i d0 = _mm512_setzero_si512(), d1 = d0;
+    for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
+        __m512i packed = _mm512_loadu_si512(wq + 64 * p);
+        d0 = _mm512_dpbusd_epi32(d0, _mm512_and_si512(packed, low), _mm512_loadu_si512(xq + 64 * p));
+        d1 = _mm512_dpbusd_epi32(d1, _mm512_and_si512(packed, high), _mm512_loadu_si512(xq + 256 + 64 * p));
     }
+    return _mm512_sub_epi32(_mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4)), _mm512_slli_epi32(sums, 3));
+}
+
+// One row (the odd one at either end of a range).
+AVX512VNNI static void q4_vnni_row(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r) {
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t g = 0; g < cols / CK_GROUP; g++) {
+        __m512i d = q4_group_dot(w.data + ck_q4_quants_at(cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
+        __m512 s = group_scales((const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g)), x->scales + g * 16);
+        acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc);
+    }
+    y[r] = _mm512_reduce_add_ps(acc);
+}
+
+// Pairs of rows: one pass over a pair's 576-byte blocks. The two rows' dots read the same input
+// vectors, which the compiler loads once for both once the function is inlined.
+AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t groups = cols / CK_GROUP;
+    if (r0 < r1 && r0 % 2) q4_vnni_row(w, x, y, cols, r0++);
+    for (size_t r = r0; r + 2 <= r1; r += 2) {
+        __m512 acc_a = _mm512_setzero_ps(), acc_b = acc_a;
+        for (size_t g = 0; g < groups; g++) {
+            const uint8_t *block = w.data + ck_q4_quants_at(cols, r, g);
+            const int8_t *xq = x->quants + g * CK_GROUP;
+            for (int p = 0; p < CK_Q4_PAIR_BYTES / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
+            __m512i da = q4_group_dot(block, xq, sums), db = q4_group_dot(block + CK_GROUP / 2, xq, sums);
+            const uint16_t *scales = (const uint16_t *)(block + CK_GROUP);
+            acc_a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(da), group_scales(scales, x->scales + g * 16), acc_a);
+            acc_b = _mm512_fmadd_ps(_mm512_cvtepi32_ps(db), group_scales(scales + 16, x->scales + g * 16), acc_b);
+        }
+        y[r] = _mm512_reduce_add_ps(acc_a);
+        y[r + 1] = _mm512_reduce_add_ps(acc_b);
+    }
+    if (r0 < r1 && (r1 - r0) % 2) q4_vnni_row(w, x, y, cols, r1 - 1);
 }
 
 // ---- dispatch

@@ -10,16 +10,27 @@ static inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > h
 // Element e of a row: its interleaved position in the row.
 static inline size_t position(size_t e) { return (e / CK_GROUP) * CK_GROUP + ck_interleaved(e % CK_GROUP); }
 
-static inline void q4_store(uint8_t *row, size_t e, uint8_t n) {
-    size_t p = position(e), group = p / CK_GROUP, within = p % CK_GROUP;
-    uint8_t *byte = row + group * (CK_GROUP / 2) + within % (CK_GROUP / 2);
-    *byte = within >= CK_GROUP / 2 ? (uint8_t)((*byte & 0x0F) | (n << 4)) : (uint8_t)((*byte & 0xF0) | n);
+// Element e of row r in q4's pair layout: its byte, and whether it is the high nibble.
+static inline size_t q4_byte(size_t cols, size_t r, size_t e, int *high) {
+    size_t within = ck_interleaved(e % CK_GROUP);
+    *high = within >= CK_GROUP / 2;
+    return ck_q4_quants_at(cols, r, e / CK_GROUP) + within % (CK_GROUP / 2);
 }
 
-static inline int q4_load(const uint8_t *row, size_t e) {
-    size_t p = position(e), group = p / CK_GROUP, within = p % CK_GROUP;
-    uint8_t byte = row[group * (CK_GROUP / 2) + within % (CK_GROUP / 2)];
-    return within >= CK_GROUP / 2 ? byte >> 4 : byte & 0x0F;
+static inline void q4_store(uint8_t *data, size_t cols, size_t r, size_t e, uint8_t n) {
+    int high;
+    uint8_t *byte = data + q4_byte(cols, r, e, &high);
+    *byte = high ? (uint8_t)((*byte & 0x0F) | (n << 4)) : (uint8_t)((*byte & 0xF0) | n);
+}
+
+static inline int q4_load(const uint8_t *data, size_t cols, size_t r, size_t e) {
+    int high;
+    uint8_t byte = data[q4_byte(cols, r, e, &high)];
+    return high ? byte >> 4 : byte & 0x0F;
+}
+
+static inline uint16_t *q4_scale(uint8_t *data, size_t cols, size_t r, size_t b) {
+    return (uint16_t *)(data + ck_q4_scales_at(cols, r, b / (CK_GROUP / CK_BLOCK))) + b % (CK_GROUP / CK_BLOCK);
 }
 
 void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8_t *quants, uint16_t *scales) {
@@ -70,12 +81,11 @@ static float q4_error(const float *src, float d) {
     return ck_isa() >= 2 ? q4_error_avx2(src, d) : q4_error_portable(src, d);
 }
 
-void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *quants, uint16_t *scales) {
+void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
-        uint8_t *row = quants + r * cols / 2;
         for (size_t b = 0; b < blocks; b++) {
-            const float *src = w + r * cols + b * CK_BLOCK;
+            const float *src = w + (r - r0) * cols + b * CK_BLOCK;
             // The value of largest magnitude maps to -8, the end of the range with one more step, so the
             // block uses all 16 levels; then a few slightly different scales are tried and the one with
             // the least squared error kept (clipping the extreme can pay off for the other 31 values).
@@ -91,8 +101,8 @@ void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint
             float scale = ck_f16_value(h);
             float inverse = scale != 0 ? 1.0f / scale : 0;
             for (int i = 0; i < CK_BLOCK; i++)
-                q4_store(row, b * CK_BLOCK + i, (uint8_t)clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15));
-            scales[r * blocks + b] = h;
+                q4_store(data, cols, r, b * CK_BLOCK + i, (uint8_t)clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15));
+            *q4_scale(data, cols, r, b) = h;
         }
     }
 }
@@ -105,12 +115,9 @@ void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t r0,
 }
 
 void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
-    size_t blocks = cols / CK_BLOCK;
-    for (size_t r = r0; r < r1; r++) {
-        const uint8_t *row = w.quants + r * cols / 2;
+    for (size_t r = r0; r < r1; r++)
         for (size_t e = 0; e < valid; e++)
-            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * (float)(q4_load(row, e) - 8);
-    }
+            out[(r - r0) * valid + e] = ck_q4_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q4_value(w, cols, r, e);
 }
 
 // The same arithmetic 32 lanes at a time: every decode step quantizes a few hundred input vectors, and
@@ -163,5 +170,8 @@ void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector 
 }
 
 // Used by the portable kernels.
-int ck_q4_value(const uint8_t *row, size_t e) { return q4_load(row, e) - 8; }
+int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e) { return q4_load(w.data, cols, r, e) - 8; }
+float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b) {
+    return ck_f16_value(*q4_scale((uint8_t *)w.data, cols, r, b));
+}
 int ck_q8_value(const int8_t *row, size_t e) { return row[position(e)]; }

@@ -144,7 +144,9 @@ public enum Linear {
             pool.run(tasks: parts, context: context) { context, task, tasks in
                 let job = context!.assumingMemoryBound(to: MatrixVectorJob.self)
                 let rows = job.pointee.weight.rows
-                job.pointee.dotRows(rows * task / tasks..<rows * (task + 1) / tasks)
+                // Even boundaries keep q4's row pairs on one thread.
+                let lo = rows * task / tasks / 2 * 2, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks / 2 * 2
+                job.pointee.dotRows(lo..<hi)
             }
         }
     }

@@ -18,7 +18,9 @@ public struct Matrix: @unchecked Sendable {
     }
 
     /// Block-quantized rows in the kernels' layout (ckernels.h): every row padded with zeros to
-    /// `paddedCols` (a multiple of `QuantizedRows.group`), one f16 scale per 32 columns.
+    /// `paddedCols` (a multiple of `QuantizedRows.group`), one f16 scale per 32 columns. q8 keeps
+    /// quants and scales apart; q4 keeps rows in pairs with their scales inline, all at `quants`
+    /// (`scales` is unused).
     public struct QuantizedRows {
         /// Columns a group of the layout spans; rows are padded to a multiple of it.
         public static let group = Int(CK_GROUP)
@@ -36,19 +38,25 @@ public struct Matrix: @unchecked Sendable {
 
         public static func paddedCols(for cols: Int) -> Int { (cols + group - 1) / group * group }
 
-        /// Bytes of quants and of scales for `rows` rows of `bits` bits.
+        /// Bytes of quants and of scales for `rows` rows of `bits` bits (q4's scales count with its quants).
         public static func sizes(rows: Int, cols: Int, bits: Int) -> (quants: Int, scales: Int) {
             let padded = paddedCols(for: cols)
+            if bits == 4 { return (ck_q4_bytes(rows, padded), 0) }
             return (rows * padded * bits / 8, rows * padded / block * 2)
         }
 
+        /// The rows from `start` on. q4 stores rows in pairs, so its views start at an even row.
         func offset(rows start: Int, bits: Int) -> QuantizedRows {
-            QuantizedRows(quants: quants + start * paddedCols * bits / 8, scales: scales + start * paddedCols / Self.block,
-                          paddedCols: paddedCols)
+            if bits == 4 {
+                precondition(start % 2 == 0, "a q4 view must start at an even row")
+                return QuantizedRows(quants: quants + ck_q4_bytes(start, paddedCols), scales: scales, paddedCols: paddedCols)
+            }
+            return QuantizedRows(quants: quants + start * paddedCols * bits / 8, scales: scales + start * paddedCols / Self.block,
+                                 paddedCols: paddedCols)
         }
 
         var q8: ck_q8_matrix { ck_q8_matrix(quants: quants.assumingMemoryBound(to: Int8.self), scales: scales) }
-        var q4: ck_q4_matrix { ck_q4_matrix(quants: quants.assumingMemoryBound(to: UInt8.self), scales: scales) }
+        var q4: ck_q4_matrix { ck_q4_matrix(data: quants.assumingMemoryBound(to: UInt8.self)) }
     }
 
     public let rows: Int
@@ -109,7 +117,7 @@ public struct Matrix: @unchecked Sendable {
         case .f32: return rows * cols * 4
         case .bf16, .f16: return rows * cols * 2
         case .q8(let q): return rows * q.paddedCols + rows * q.paddedCols / QuantizedRows.block * 2
-        case .q4(let q): return rows * q.paddedCols / 2 + rows * q.paddedCols / QuantizedRows.block * 2
+        case .q4(let q): return ck_q4_bytes(rows, q.paddedCols)
         }
     }
 

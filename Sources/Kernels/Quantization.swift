@@ -40,8 +40,7 @@ public enum Quantization {
                     ck_quantize_q8_rows(tile, padded, 0, r1 - r0, quants.assumingMemoryBound(to: Int8.self) + r0 * padded,
                                         scales + r0 * padded / Int(CK_BLOCK))
                 case .q4:
-                    ck_quantize_q4_rows(tile, padded, 0, r1 - r0, quants.assumingMemoryBound(to: UInt8.self) + r0 * padded / 2,
-                                        scales + r0 * padded / Int(CK_BLOCK))
+                    ck_quantize_q4_rows(tile, padded, r0, r1, quants.assumingMemoryBound(to: UInt8.self))
                 }
             }
         }

@@ -69,7 +69,8 @@ final class QuantizedWeights {
     let reused: Bool
 
     static let magic = Array("HIGGSQNT".utf8)
-    static let version = 1
+    /// 2: q4 rows in pairs with their scales inline.
+    static let version = 2
 
     /// Maps the cached quantization of `names` (name -> [rows, cols]) if there is a valid one, or
     /// quantizes them from `store` (writing the cache when it can).

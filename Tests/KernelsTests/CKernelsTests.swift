@@ -95,17 +95,17 @@ import Testing
         let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
         let blocks = cols / Int(CK_BLOCK)
         var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
-        var q4 = [UInt8](repeating: 0, count: rows * cols / 2), q4Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
         ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
-        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4, &q4Scales)
+        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
 
         var xq = [Int8](repeating: 0, count: cols), xs = [Float](repeating: 0, count: blocks), sums = [Int32](repeating: 0, count: blocks)
         var dequantized8 = [Float](repeating: 0, count: rows * cols), dequantized4 = dequantized8
         q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
-        q4.withUnsafeBufferPointer { q4p in q4Scales.withUnsafeBufferPointer { s4 in
+        q4.withUnsafeBufferPointer { q4p in
         xq.withUnsafeMutableBufferPointer { xqp in xs.withUnsafeMutableBufferPointer { xsp in sums.withUnsafeMutableBufferPointer { sp in
             let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
-            let m4 = ck_q4_matrix(quants: q4p.baseAddress, scales: s4.baseAddress)
+            let m4 = ck_q4_matrix(data: q4p.baseAddress)
             var vector = ck_q8_vector(quants: xqp.baseAddress, scales: xsp.baseAddress, sums: sp.baseAddress)
             ck_quantize_vector(c.x, cols, cols, &vector)
             ck_dequantize_q8_rows(m8, cols, cols, 0, rows, &dequantized8)
@@ -128,18 +128,19 @@ import Testing
                 #expect(Self.maxRelativeError(y, want(dequantized4)) < 1e-5, "q4 at level \(level)")
             }
             ck_set_isa(9)
-        }}}}}}}
+        }}}}}}
 
         // Quantization error is at most half a step of each block's scale.
         for r in 0..<rows {
             for b in 0..<blocks {
-                let s8 = ck_f16_value(q8Scales[r * blocks + b]), s4 = abs(ck_f16_value(q4Scales[r * blocks + b]))
+                let q4Scale = q4.withUnsafeBufferPointer { ck_q4_scale(ck_q4_matrix(data: $0.baseAddress), cols, r, b) }
+                let s8 = ck_f16_value(q8Scales[r * blocks + b]), s4 = abs(q4Scale)
                 for i in 0..<Int(CK_BLOCK) {
                     let k = r * cols + b * Int(CK_BLOCK) + i
                     #expect(abs(dequantized8[k] - c.w[k]) <= s8 * 0.5 + 1e-6)
                     // Inside the 16 levels (-8...7 steps) the error is at most half a step; beyond them
                     // (the scale search may clip a block's extremes) it is the distance to the end level.
-                    let steps = c.w[k] / ck_f16_value(q4Scales[r * blocks + b])
+                    let steps = c.w[k] / q4Scale
                     let outside = max(0, steps - 7.5, -8.5 - steps)
                     #expect(abs(dequantized4[k] - c.w[k]) <= s4 * (0.5 + outside) * 1.0001 + 1e-6)
                 }
@@ -154,20 +155,20 @@ import Testing
         let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
         let xs = (0..<inputs).map { i in Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x }
         var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
-        var q4 = [UInt8](repeating: 0, count: rows * cols / 2), q4Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
         ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
-        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4, &q4Scales)
+        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
         var quants = [Int8](repeating: 0, count: inputs * cols)
         var scales = [Float](repeating: 0, count: inputs * blocks), sums = [Int32](repeating: 0, count: inputs * blocks)
         quants.withUnsafeMutableBufferPointer { qp in scales.withUnsafeMutableBufferPointer { sp in sums.withUnsafeMutableBufferPointer { up in
         q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
-        q4.withUnsafeBufferPointer { q4p in q4Scales.withUnsafeBufferPointer { s4 in
+        q4.withUnsafeBufferPointer { q4p in
             var vectors = (0..<inputs).map { i in
                 ck_q8_vector(quants: qp.baseAddress! + i * cols, scales: sp.baseAddress! + i * blocks, sums: up.baseAddress! + i * blocks)
             }
             for i in 0..<inputs { ck_quantize_vector(xs[i], cols, cols, &vectors[i]) }
             let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
-            let m4 = ck_q4_matrix(quants: q4p.baseAddress, scales: s4.baseAddress)
+            let m4 = ck_q4_matrix(data: q4p.baseAddress)
             for level in Self.levels {
                 ck_set_isa(level)
                 var batched = [Float](repeating: .nan, count: inputs * rows), single = batched
@@ -181,7 +182,7 @@ import Testing
                         "q4 x \(inputs) at level \(level)")
             }
             ck_set_isa(9)
-        }}}}}}}
+        }}}}}}
     }
 
     /// Jobs back to back with changing task counts and contexts: a worker late from one job must

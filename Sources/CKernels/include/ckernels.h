@@ -35,10 +35,28 @@ typedef struct {
 
 // q4 packs a group's 512 interleaved positions into 256 bytes: position p < 256 in the low
 // nibble of byte p, position p + 256 in its high nibble. The nibble n stands for w = scale * (n - 8).
+// Rows are stored in pairs, scales inline: for each pair and group, CK_Q4_PAIR_BYTES bytes hold the
+// first row's 256 packed bytes, the second row's, then the first row's 16 block scales and the
+// second's (f16). A product then streams one run of memory, and a kernel taking a pair at once loads
+// each input vector once for two rows: at 4 bits the loads, not the multiplies, held one core below
+// the memory's pace. With an odd number of rows, the last pair's second row is zeros.
+#define CK_Q4_PAIR_BYTES 576
 typedef struct {
-    const uint8_t *quants;   // [rows * cols / 2]
-    const uint16_t *scales;  // [rows * cols / CK_BLOCK], f16, in column order
+    const uint8_t *data;  // [ck_q4_bytes(rows, cols)]
 } ck_q4_matrix;
+
+static inline size_t ck_q4_bytes(size_t rows, size_t cols) { return (rows + 1) / 2 * (cols / CK_GROUP) * CK_Q4_PAIR_BYTES; }
+
+// Offsets in the data of row r's packed bytes of group g, and of its 16 scales there.
+static inline size_t ck_q4_quants_at(size_t cols, size_t r, size_t g) {
+    return ((r / 2) * (cols / CK_GROUP) + g) * CK_Q4_PAIR_BYTES + (r % 2) * (CK_GROUP / 2);
+}
+static inline size_t ck_q4_scales_at(size_t cols, size_t r, size_t g) {
+    return ((r / 2) * (cols / CK_GROUP) + g) * CK_Q4_PAIR_BYTES + CK_GROUP + (r % 2) * 32;
+}
+// Element e of row r (n - 8, in -8...7) and the scale of its block b, one at a time (portable kernels).
+int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e);
+float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b);
 
 // The input vector quantized once per product for the integer kernels (same interleaving).
 typedef struct {
@@ -73,7 +91,8 @@ void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector 
 
 // Quantizes rows [row_begin, row_end) of a float matrix (round to nearest, scale = max|w| / 127 or / 7.5...).
 void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *quants, uint16_t *scales);
-void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *quants, uint16_t *scales);
+// q4 takes w = [row_end - row_begin][cols] as rows [row_begin, row_end) of the matrix at `data`.
+void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *data);
 // Expands the first `valid` columns of rows [row_begin, row_end) back to floats into
 // out[(r - row_begin) * valid + c].
 void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
