@@ -9,15 +9,14 @@
 #define INPUTS 4
 
 // Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
-// q8 weights come as quants and scales; q4's as its pair layout's data, scales inline (ckernels.h).
 typedef enum { Q8, Q4 } kind;
 
 // Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
 #define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
 
-VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *wq, size_t cols, const uint16_t *scales, const ck_q8_vector *x,
+VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
                              size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
-    size_t groups = cols / CK_GROUP, blocks = cols / CK_BLOCK;
+    size_t groups = cols / CK_GROUP, bytes = k == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
     __m512 acc[ROWS][INPUTS];
     const size_t R = TILE_ROWS(k);
     for (size_t a = 0; a < R; a++)
@@ -37,7 +36,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             for (int t = 0; t < 8; t++) {
                 __m512i u[ROWS];
                 for (size_t a = 0; a < R; a++)
-                    u[a] = _mm512_xor_si512(_mm512_loadu_si512((const int8_t *)wq + (r + a) * cols + g * CK_GROUP + 64 * t), flip);
+                    u[a] = _mm512_xor_si512(_mm512_loadu_si512(data + ck_q8_quants_at(cols, r + a, g) + 64 * t), flip);
                 for (size_t b = 0; b < n_in; b++) {
                     __m512i v = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * t);
                     for (size_t a = 0; a < R; a++) d[a][b] = _mm512_dpbusd_epi32(d[a][b], u[a], v);
@@ -47,7 +46,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             for (int p = 0; p < 4; p++) {
                 __m512i lo[ROWS], hi[ROWS];
                 for (size_t a = 0; a < R; a++) {
-                    __m512i packed = _mm512_loadu_si512((const uint8_t *)wq + ck_q4_quants_at(cols, r + a, g) + 64 * p);
+                    __m512i packed = _mm512_loadu_si512(data + ck_q4_quants_at(cols, r + a, g) + 64 * p);
                     lo[a] = _mm512_and_si512(packed, mask);
                     hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
                 }
@@ -62,9 +61,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
             }
         }
         for (size_t a = 0; a < n_rows; a++) {
-            const uint16_t *row_scales = k == Q8 ? scales + (r + a) * blocks + g * 16
-                                                 : (const uint16_t *)((const uint8_t *)wq + ck_q4_scales_at(cols, r + a, g));
-            __m512 ws = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)row_scales));
+            __m512 ws = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(data + ck_pair_scales_at(bytes, cols, r + a, g))));
             for (size_t b = 0; b < n_in; b++) {
                 __m512 s = _mm512_mul_ps(ws, _mm512_loadu_ps(x[b].scales + g * 16));
                 acc[a][b] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[a][b]), s, acc[a][b]);
@@ -76,43 +73,43 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const void *
 }
 
 #define TILES(K)                                                                                                 \
-    VNNI static void tiles_##K(const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_in, float *y,  \
+    VNNI static void tiles_##K(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y,                   \
                                size_t ldy, size_t cols, size_t r0, size_t r1) {                                     \
         const size_t R = TILE_ROWS(K);                                                                            \
         for (size_t r = r0; r + R <= r1; r += R) {                                                                \
             switch (n_in) {                                                                                       \
-            case 4: tile(K, wq, cols, scales, x, 4, R, y, ldy, r); break;                                         \
-            case 3: tile(K, wq, cols, scales, x, 3, R, y, ldy, r); break;                                         \
-            case 2: tile(K, wq, cols, scales, x, 2, R, y, ldy, r); break;                                         \
-            default: tile(K, wq, cols, scales, x, 1, R, y, ldy, r); break;                                        \
+            case 4: tile(K, data, cols, x, 4, R, y, ldy, r); break;                                               \
+            case 3: tile(K, data, cols, x, 3, R, y, ldy, r); break;                                               \
+            case 2: tile(K, data, cols, x, 2, R, y, ldy, r); break;                                               \
+            default: tile(K, data, cols, x, 1, R, y, ldy, r); break;                                              \
             }                                                                                                     \
         }                                                                                                         \
     }
 TILES(Q8)
 TILES(Q4)
 
-VNNI static void matmul_vnni(kind k, const void *wq, const uint16_t *scales, const ck_q8_vector *x, size_t n_inputs,
+VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
                              float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
     size_t even = r0 + (r1 - r0) / TILE_ROWS(k) * TILE_ROWS(k);
     for (size_t b = 0; b < n_inputs; b += INPUTS) {
         size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
-        if (k == Q8) tiles_Q8(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
-        else tiles_Q4(wq, scales, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
+        if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
+        else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
         for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
-            if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)wq, scales}, x + b + i, y + (b + i) * ldy, cols, even, r1);
-            else ck_matvec_q4((ck_q4_matrix){(const uint8_t *)wq}, x + b + i, y + (b + i) * ldy, cols, even, r1);
+            if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
+            else ck_matvec_q4((ck_q4_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
         }
     }
 }
 
 void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q8, w.quants, w.scales, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    if (ck_isa() >= 4) { matmul_vnni(Q8, (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
     for (size_t i = 0; i < n_inputs; i++) ck_matvec_q8(w, x + i, y + i * ldy, cols, r0, r1);
 }
 
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q4, w.data, NULL, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    if (ck_isa() >= 4) { matmul_vnni(Q4, w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
     for (size_t i = 0; i < n_inputs; i++) ck_matvec_q4(w, x + i, y + i * ldy, cols, r0, r1);
 }

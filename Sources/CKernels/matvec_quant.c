@@ -9,19 +9,18 @@
 #include "ckernels.h"
 #include <immintrin.h>
 
-int ck_q8_value(const int8_t *row, size_t e);
+int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
 // ---- portable (element by element through the layout functions)
 
 static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
-        const int8_t *row = w.quants + r * cols;
         float sum = 0;
         for (size_t b = 0; b < blocks; b++) {
             int32_t dot = 0;
-            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q8_value(row, e) * ck_q8_value(x->quants, e);
-            sum += (float)dot * ck_f16_value(w.scales[r * blocks + b]) * x->scales[b];
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q8_value(w, cols, r, e) * ck_vector_value(x->quants, e);
+            sum += (float)dot * ck_q8_scale(w, cols, r, b) * x->scales[b];
         }
         y[r] = sum;
     }
@@ -33,7 +32,7 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
         float sum = 0;
         for (size_t b = 0; b < blocks; b++) {
             int32_t dot = 0;
-            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(w, cols, r, e) * ck_q8_value(x->quants, e);
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(w, cols, r, e) * ck_vector_value(x->quants, e);
             sum += (float)dot * ck_q4_scale(w, cols, r, b) * x->scales[b];
         }
         y[r] = sum;
@@ -60,12 +59,11 @@ AVX2 static inline __m256 half_scales(const uint16_t *ws, const float *xs) {
 }
 
 AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    size_t groups = cols / CK_GROUP;
     for (size_t r = r0; r < r1; r++) {
-        const int8_t *row = w.quants + r * cols;
         __m256 acc = _mm256_setzero_ps();
         for (size_t g = 0; g < groups; g++) {
-            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
+            const int8_t *wq = w.data + ck_q8_quants_at(cols, r, g), *xq = x->quants + g * CK_GROUP;
             __m256i lo = _mm256_setzero_si256(), hi = lo;  // blocks 0-7 and 8-15
             for (int t = 0; t < 8; t++) {
                 __m256i q0 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t));
@@ -75,7 +73,7 @@ AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t
                 lo = _mm256_add_epi32(lo, dot_avx2(_mm256_sign_epi8(q0, q0), _mm256_sign_epi8(v0, q0)));
                 hi = _mm256_add_epi32(hi, dot_avx2(_mm256_sign_epi8(q1, q1), _mm256_sign_epi8(v1, q1)));
             }
-            const uint16_t *ws = w.scales + r * blocks + g * 16;
+            const uint16_t *ws = (const uint16_t *)(w.data + ck_q8_scales_at(cols, r, g));
             const float *xs = x->scales + g * 16;
             acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half_scales(ws, xs), acc);
             acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half_scales(ws + 8, xs + 8), acc);
@@ -125,42 +123,20 @@ AVX512 static inline __m512 group_scales(const uint16_t *ws, const float *xs) {
     return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)ws)), _mm512_loadu_ps(xs));
 }
 
-AVX512VNNI static void q8_vnni(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
-    const __m512i flip = _mm512_set1_epi8((char)0x80);
-    for (size_t r = r0; r < r1; r++) {
-        const int8_t *row = w.quants + r * cols;
-        __m512 acc = _mm512_setzero_ps(), offset = acc;
-        for (size_t g = 0; g < groups; g++) {
-            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
-            __m512i d0 = _mm512_setzero_si512(), d1 = d0;  // two chains hide the dot latency
-            for (int t = 0; t < 8; t += 2) {
-                d0 = _mm512_dpbusd_epi32(d0, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t), flip), _mm512_loadu_si512(xq + 64 * t));
-                d1 = _mm512_dpbusd_epi32(d1, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t + 64), flip), _mm512_loadu_si512(xq + 64 * t + 64));
-            }
-            __m512 s = group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), s, acc);
-            offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
-        }
-        y[r] = _mm512_reduce_add_ps(acc) - 128.0f * _mm512_reduce_add_ps(offset);
-    }
-}
-
 AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK, groups = cols / CK_GROUP;
+    size_t groups = cols / CK_GROUP;
     const __m512i ones = _mm512_set1_epi16(1);
     for (size_t r = r0; r < r1; r++) {
-        const int8_t *row = w.quants + r * cols;
         __m512 acc = _mm512_setzero_ps();
         for (size_t g = 0; g < groups; g++) {
-            const int8_t *wq = row + g * CK_GROUP, *xq = x->quants + g * CK_GROUP;
+            const int8_t *wq = w.data + ck_q8_quants_at(cols, r, g), *xq = x->quants + g * CK_GROUP;
             __m512i d = _mm512_setzero_si512();
             for (int t = 0; t < 8; t++) {
                 __m512i q = _mm512_loadu_si512(wq + 64 * t), v = _mm512_loadu_si512(xq + 64 * t);
                 __m512i sv = _mm512_mask_sub_epi8(v, _mm512_movepi8_mask(q), _mm512_setzero_si512(), v);
                 d = _mm512_add_epi32(d, _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(q), sv), ones));
             }
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales(w.scales + r * blocks + g * 16, x->scales + g * 16), acc);
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales((const uint16_t *)(w.data + ck_q8_scales_at(cols, r, g)), x->scales + g * 16), acc);
         }
         y[r] = _mm512_reduce_add_ps(acc);
     }
@@ -222,38 +198,68 @@ AVX512VNNI static inline __m512i q4_group_dot(const uint8_t *wq, const int8_t *x
     return _mm512_sub_epi32(_mm512_add_epi32(d0, _mm512_srai_epi32(d1, 4)), _mm512_slli_epi32(sums, 3));
 }
 
+// q8 with VNNI: u = q + 128 (a flip of the sign bit) times x, then 128 sum x off per block in integers.
+AVX512VNNI static inline __m512i q8_group_dot(const int8_t *wq, const int8_t *xq, __m512i sums) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512i d0 = _mm512_setzero_si512(), d1 = d0;  // two chains hide the dot latency
+    for (int t = 0; t < 8; t += 2) {
+        d0 = _mm512_dpbusd_epi32(d0, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t), flip), _mm512_loadu_si512(xq + 64 * t));
+        d1 = _mm512_dpbusd_epi32(d1, _mm512_xor_si512(_mm512_loadu_si512(wq + 64 * t + 64), flip), _mm512_loadu_si512(xq + 64 * t + 64));
+    }
+    return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 7));
+}
+
+// Both formats' VNNI kernels, written once over the format (a constant at each call).
+typedef enum { Q8, Q4 } format;
+#define INLINE __attribute__((always_inline)) static inline
+
+AVX512VNNI INLINE __m512i group_dot(format f, const uint8_t *wq, const int8_t *xq, __m512i sums) {
+    return f == Q8 ? q8_group_dot((const int8_t *)wq, xq, sums) : q4_group_dot(wq, xq, sums);
+}
+
 // One row (the odd one at either end of a range).
-AVX512VNNI static void q4_vnni_row(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r) {
+AVX512VNNI INLINE void vnni_row(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r) {
+    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
     __m512 acc = _mm512_setzero_ps();
     for (size_t g = 0; g < cols / CK_GROUP; g++) {
-        __m512i d = q4_group_dot(w.data + ck_q4_quants_at(cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
-        __m512 s = group_scales((const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g)), x->scales + g * 16);
+        __m512i d = group_dot(f, data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
+        __m512 s = group_scales((const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r, g)), x->scales + g * 16);
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc);
     }
     y[r] = _mm512_reduce_add_ps(acc);
 }
 
-// Pairs of rows: one pass over a pair's 576-byte blocks. The two rows' dots read the same input
-// vectors, which the compiler loads once for both once the function is inlined.
-AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP;
-    if (r0 < r1 && r0 % 2) q4_vnni_row(w, x, y, cols, r0++);
+// Pairs of rows: one pass over a pair's blocks. The two rows' dots read the same input vectors,
+// which the compiler loads once for both once the functions are inlined. q4, consumed twice as fast
+// per byte, prefetches ahead; q8 keeps pace with the hardware prefetcher alone.
+AVX512VNNI INLINE void vnni_rows(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t groups = cols / CK_GROUP, bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    if (r0 < r1 && r0 % 2) vnni_row(f, data, x, y, cols, r0++);
     for (size_t r = r0; r + 2 <= r1; r += 2) {
         __m512 acc_a = _mm512_setzero_ps(), acc_b = acc_a;
         for (size_t g = 0; g < groups; g++) {
-            const uint8_t *block = w.data + ck_q4_quants_at(cols, r, g);
+            const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
-            for (int p = 0; p < CK_Q4_PAIR_BYTES / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            if (f == Q4)
+                for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
             __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
-            __m512i da = q4_group_dot(block, xq, sums), db = q4_group_dot(block + CK_GROUP / 2, xq, sums);
-            const uint16_t *scales = (const uint16_t *)(block + CK_GROUP);
+            __m512i da = group_dot(f, block, xq, sums), db = group_dot(f, block + bytes, xq, sums);
+            const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
             acc_a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(da), group_scales(scales, x->scales + g * 16), acc_a);
             acc_b = _mm512_fmadd_ps(_mm512_cvtepi32_ps(db), group_scales(scales + 16, x->scales + g * 16), acc_b);
         }
         y[r] = _mm512_reduce_add_ps(acc_a);
         y[r + 1] = _mm512_reduce_add_ps(acc_b);
     }
-    if (r0 < r1 && (r1 - r0) % 2) q4_vnni_row(w, x, y, cols, r1 - 1);
+    if (r0 < r1 && (r1 - r0) % 2) vnni_row(f, data, x, y, cols, r1 - 1);
+}
+
+AVX512VNNI static void q8_vnni(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    vnni_rows(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
+}
+
+AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    vnni_rows(Q4, w.data, x, y, cols, r0, r1);
 }
 
 // ---- dispatch

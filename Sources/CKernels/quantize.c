@@ -29,15 +29,20 @@ static inline int q4_load(const uint8_t *data, size_t cols, size_t r, size_t e) 
     return high ? byte >> 4 : byte & 0x0F;
 }
 
-static inline uint16_t *q4_scale(uint8_t *data, size_t cols, size_t r, size_t b) {
-    return (uint16_t *)(data + ck_q4_scales_at(cols, r, b / (CK_GROUP / CK_BLOCK))) + b % (CK_GROUP / CK_BLOCK);
+// The scale of block b of row r in either format's pair layout.
+static inline uint16_t *block_scale(uint8_t *data, size_t group_bytes, size_t cols, size_t r, size_t b) {
+    return (uint16_t *)(data + ck_pair_scales_at(group_bytes, cols, r, b / (CK_GROUP / CK_BLOCK))) + b % (CK_GROUP / CK_BLOCK);
 }
 
-void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8_t *quants, uint16_t *scales) {
+static inline int8_t *q8_element(int8_t *data, size_t cols, size_t r, size_t e) {
+    return data + ck_q8_quants_at(cols, r, e / CK_GROUP) + ck_interleaved(e % CK_GROUP);
+}
+
+void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8_t *data) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++) {
         for (size_t b = 0; b < blocks; b++) {
-            const float *src = w + r * cols + b * CK_BLOCK;
+            const float *src = w + (r - r0) * cols + b * CK_BLOCK;
             float amax = 0;
             for (int i = 0; i < CK_BLOCK; i++) amax = fmaxf(amax, fabsf(src[i]));
             // Quantize against the scale as it will be stored (f16), so dequantization is exact to it.
@@ -45,8 +50,8 @@ void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8
             float scale = ck_f16_value(h);
             float inverse = scale > 0 ? 1.0f / scale : 0;
             for (int i = 0; i < CK_BLOCK; i++)
-                quants[r * cols + position(b * CK_BLOCK + i)] = (int8_t)clamp_int((int)lrintf(src[i] * inverse), -127, 127);
-            scales[r * blocks + b] = h;
+                *q8_element(data, cols, r, b * CK_BLOCK + i) = (int8_t)clamp_int((int)lrintf(src[i] * inverse), -127, 127);
+            *block_scale((uint8_t *)data, CK_Q8_GROUP_BYTES, cols, r, b) = h;
         }
     }
 }
@@ -102,16 +107,15 @@ void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint
             float inverse = scale != 0 ? 1.0f / scale : 0;
             for (int i = 0; i < CK_BLOCK; i++)
                 q4_store(data, cols, r, b * CK_BLOCK + i, (uint8_t)clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15));
-            *q4_scale(data, cols, r, b) = h;
+            *block_scale(data, CK_Q4_GROUP_BYTES, cols, r, b) = h;
         }
     }
 }
 
 void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
-    size_t blocks = cols / CK_BLOCK;
     for (size_t r = r0; r < r1; r++)
         for (size_t e = 0; e < valid; e++)
-            out[(r - r0) * valid + e] = ck_f16_value(w.scales[r * blocks + e / CK_BLOCK]) * w.quants[r * cols + position(e)];
+            out[(r - r0) * valid + e] = ck_q8_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q8_value(w, cols, r, e);
 }
 
 void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
@@ -171,7 +175,11 @@ void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector 
 
 // Used by the portable kernels.
 int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e) { return q4_load(w.data, cols, r, e) - 8; }
+int ck_q8_value(ck_q8_matrix w, size_t cols, size_t r, size_t e) { return *q8_element((int8_t *)w.data, cols, r, e); }
 float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b) {
-    return ck_f16_value(*q4_scale((uint8_t *)w.data, cols, r, b));
+    return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q4_GROUP_BYTES, cols, r, b));
 }
-int ck_q8_value(const int8_t *row, size_t e) { return row[position(e)]; }
+float ck_q8_scale(ck_q8_matrix w, size_t cols, size_t r, size_t b) {
+    return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q8_GROUP_BYTES, cols, r, b));
+}
+int ck_vector_value(const int8_t *quants, size_t e) { return quants[position(e)]; }

@@ -18,45 +18,36 @@ public struct Matrix: @unchecked Sendable {
     }
 
     /// Block-quantized rows in the kernels' layout (ckernels.h): every row padded with zeros to
-    /// `paddedCols` (a multiple of `QuantizedRows.group`), one f16 scale per 32 columns. q8 keeps
-    /// quants and scales apart; q4 keeps rows in pairs with their scales inline, all at `quants`
-    /// (`scales` is unused).
+    /// `paddedCols` (a multiple of `QuantizedRows.group`), one f16 scale per 32 columns, rows in
+    /// pairs with their scales inline.
     public struct QuantizedRows {
         /// Columns a group of the layout spans; rows are padded to a multiple of it.
         public static let group = Int(CK_GROUP)
         public static let block = Int(CK_BLOCK)
 
-        public let quants: UnsafeRawPointer
-        public let scales: UnsafePointer<UInt16>
+        public let data: UnsafeRawPointer
         public let paddedCols: Int
 
-        public init(quants: UnsafeRawPointer, scales: UnsafePointer<UInt16>, paddedCols: Int) {
-            self.quants = quants
-            self.scales = scales
+        public init(data: UnsafeRawPointer, paddedCols: Int) {
+            self.data = data
             self.paddedCols = paddedCols
         }
 
         public static func paddedCols(for cols: Int) -> Int { (cols + group - 1) / group * group }
 
-        /// Bytes of quants and of scales for `rows` rows of `bits` bits (q4's scales count with its quants).
-        public static func sizes(rows: Int, cols: Int, bits: Int) -> (quants: Int, scales: Int) {
-            let padded = paddedCols(for: cols)
-            if bits == 4 { return (ck_q4_bytes(rows, padded), 0) }
-            return (rows * padded * bits / 8, rows * padded / block * 2)
+        /// Bytes `rows` rows of `bits` bits take, scales included.
+        public static func bytes(rows: Int, cols: Int, bits: Int) -> Int {
+            bits == 4 ? ck_q4_bytes(rows, paddedCols(for: cols)) : ck_q8_bytes(rows, paddedCols(for: cols))
         }
 
-        /// The rows from `start` on. q4 stores rows in pairs, so its views start at an even row.
+        /// The rows from `start` on: rows are stored in pairs, so a view starts at an even row.
         func offset(rows start: Int, bits: Int) -> QuantizedRows {
-            if bits == 4 {
-                precondition(start % 2 == 0, "a q4 view must start at an even row")
-                return QuantizedRows(quants: quants + ck_q4_bytes(start, paddedCols), scales: scales, paddedCols: paddedCols)
-            }
-            return QuantizedRows(quants: quants + start * paddedCols * bits / 8, scales: scales + start * paddedCols / Self.block,
-                                 paddedCols: paddedCols)
+            precondition(start % 2 == 0, "a quantized view must start at an even row")
+            return QuantizedRows(data: data + Self.bytes(rows: start, cols: paddedCols, bits: bits), paddedCols: paddedCols)
         }
 
-        var q8: ck_q8_matrix { ck_q8_matrix(quants: quants.assumingMemoryBound(to: Int8.self), scales: scales) }
-        var q4: ck_q4_matrix { ck_q4_matrix(data: quants.assumingMemoryBound(to: UInt8.self)) }
+        var q8: ck_q8_matrix { ck_q8_matrix(data: data.assumingMemoryBound(to: Int8.self)) }
+        var q4: ck_q4_matrix { ck_q4_matrix(data: data.assumingMemoryBound(to: UInt8.self)) }
     }
 
     public let rows: Int
@@ -116,7 +107,7 @@ public struct Matrix: @unchecked Sendable {
         switch elements {
         case .f32: return rows * cols * 4
         case .bf16, .f16: return rows * cols * 2
-        case .q8(let q): return rows * q.paddedCols + rows * q.paddedCols / QuantizedRows.block * 2
+        case .q8(let q): return ck_q8_bytes(rows, q.paddedCols)
         case .q4(let q): return ck_q4_bytes(rows, q.paddedCols)
         }
     }

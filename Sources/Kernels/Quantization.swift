@@ -10,16 +10,15 @@ public enum Quantization {
         public var name: String { self == .q8 ? "q8" : "q4" }
     }
 
-    /// Bytes of quants and scales `matrix` takes in `format`.
-    public static func sizes(rows: Int, cols: Int, format: Format) -> (quants: Int, scales: Int) {
-        Matrix.QuantizedRows.sizes(rows: rows, cols: cols, bits: format.rawValue)
+    /// Bytes a `[rows, cols]` matrix takes in `format` (scales included).
+    public static func bytes(rows: Int, cols: Int, format: Format) -> Int {
+        Matrix.QuantizedRows.bytes(rows: rows, cols: cols, bits: format.rawValue)
     }
 
-    /// Quantizes `source` into the given memory (sized by `sizes`) and returns the quantized matrix,
-    /// whose elements point there and which keeps `owner` alive. Rows are split over `pool`.
+    /// Quantizes `source` into the given zeroed memory (sized by `bytes`) and returns the quantized
+    /// matrix, whose elements point there and which keeps `owner` alive. Rows are split over `pool`.
     public static func quantize(
-        _ source: Matrix, format: Format, quants: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<UInt16>,
-        owner: AnyObject, pool: ThreadPool = .shared
+        _ source: Matrix, format: Format, into data: UnsafeMutableRawPointer, owner: AnyObject, pool: ThreadPool = .shared
     ) -> Matrix {
         let rows = source.rows, cols = source.cols
         let padded = Matrix.QuantizedRows.paddedCols(for: cols)
@@ -35,25 +34,21 @@ public enum Quantization {
                 for r in r0..<r1 {
                     source.copyRows(r..<r + 1, into: tile + (r - r0) * padded)
                 }
+                // Tiles start at even rows, so no two tasks share a pair of rows.
                 switch format {
-                case .q8:
-                    ck_quantize_q8_rows(tile, padded, 0, r1 - r0, quants.assumingMemoryBound(to: Int8.self) + r0 * padded,
-                                        scales + r0 * padded / Int(CK_BLOCK))
-                case .q4:
-                    ck_quantize_q4_rows(tile, padded, r0, r1, quants.assumingMemoryBound(to: UInt8.self))
+                case .q8: ck_quantize_q8_rows(tile, padded, r0, r1, data.assumingMemoryBound(to: Int8.self))
+                case .q4: ck_quantize_q4_rows(tile, padded, r0, r1, data.assumingMemoryBound(to: UInt8.self))
                 }
             }
         }
-        let rowsView = Matrix.QuantizedRows(quants: UnsafeRawPointer(quants), scales: scales, paddedCols: padded)
+        let rowsView = Matrix.QuantizedRows(data: UnsafeRawPointer(data), paddedCols: padded)
         return Matrix(rows: rows, cols: cols, elements: format == .q8 ? .q8(rowsView) : .q4(rowsView), owner: owner)
     }
 
     /// Quantizes `source` into memory of its own.
     public static func quantize(_ source: Matrix, format: Format, pool: ThreadPool = .shared) -> Matrix {
-        let size = sizes(rows: source.rows, cols: source.cols, format: format)
-        let storage = QuantizedStorage(bytes: size.quants + size.scales)
-        return quantize(source, format: format, quants: storage.base,
-                        scales: (storage.base + size.quants).assumingMemoryBound(to: UInt16.self), owner: storage, pool: pool)
+        let storage = QuantizedStorage(bytes: bytes(rows: source.rows, cols: source.cols, format: format))
+        return quantize(source, format: format, into: storage.base, owner: storage, pool: pool)
     }
 }
 

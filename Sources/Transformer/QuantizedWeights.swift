@@ -60,8 +60,7 @@ final class QuantizedWeights {
         let format: Quantization.Format
         let rows: Int
         let cols: Int
-        let quants: Int  // byte offsets from the start of the data
-        let scales: Int
+        let offset: Int  // bytes from the start of the data
     }
 
     let matrices: [String: Matrix]
@@ -69,7 +68,7 @@ final class QuantizedWeights {
     let reused: Bool
 
     static let magic = Array("HIGGSQNT".utf8)
-    /// 2: q4 rows in pairs with their scales inline.
+    /// 2: rows in pairs with their scales inline.
     static let version = 2
 
     /// Maps the cached quantization of `names` (name -> [rows, cols]) if there is a valid one, or
@@ -98,23 +97,20 @@ final class QuantizedWeights {
         self.reused = reused
     }
 
-    /// Offsets of every matrix's quants and scales, 64-byte aligned, in name order.
+    /// Offsets of every matrix, 64-byte aligned, in name order.
     static func layout(_ shapes: [String: [Int]], precision: WeightPrecision) -> [Entry] {
         var offset = 0
-        func aligned(_ n: Int) -> Int { (n + 63) / 64 * 64 }
         return shapes.keys.sorted().map { name in
             let rows = shapes[name]![0], cols = shapes[name]![1]
             let format = precision.format(of: name)!
-            let size = Quantization.sizes(rows: rows, cols: cols, format: format)
-            let entry = Entry(name: name, format: format, rows: rows, cols: cols, quants: offset,
-                              scales: aligned(offset + size.quants))
-            offset = aligned(entry.scales + size.scales)
+            let entry = Entry(name: name, format: format, rows: rows, cols: cols, offset: offset)
+            offset += (Quantization.bytes(rows: rows, cols: cols, format: format) + 63) / 64 * 64
             return entry
         }
     }
 
     static func dataBytes(_ layout: [Entry]) -> Int {
-        layout.last.map { $0.scales + Quantization.sizes(rows: $0.rows, cols: $0.cols, format: $0.format).scales } ?? 0
+        layout.last.map { $0.offset + Quantization.bytes(rows: $0.rows, cols: $0.cols, format: $0.format) } ?? 0
     }
 
     static func fileName(identity: String, precision: WeightPrecision) -> String {
@@ -125,7 +121,7 @@ final class QuantizedWeights {
 
     /// The header: magic, version, then a JSON length and the JSON naming the source and the layout.
     static func header(_ layout: [Entry], precision: WeightPrecision, identity: String) -> [UInt8] {
-        let tensors = layout.map { [$0.name, $0.format.name, $0.rows, $0.cols, $0.quants, $0.scales] as [Any] }
+        let tensors = layout.map { [$0.name, $0.format.name, $0.rows, $0.cols, $0.offset] as [Any] }
         let json = try! JSONSerialization.data(withJSONObject: ["precision": precision.rawValue, "source": identity, "tensors": tensors],
                                                options: [.sortedKeys])
         var bytes = magic
@@ -150,8 +146,7 @@ final class QuantizedWeights {
     }
 
     private static func view(_ e: Entry, data: UnsafeRawPointer, owner: AnyObject) -> Matrix {
-        let rows = Matrix.QuantizedRows(quants: data + e.quants, scales: (data + e.scales).assumingMemoryBound(to: UInt16.self),
-                                        paddedCols: Matrix.QuantizedRows.paddedCols(for: e.cols))
+        let rows = Matrix.QuantizedRows(data: data + e.offset, paddedCols: Matrix.QuantizedRows.paddedCols(for: e.cols))
         return Matrix(rows: e.rows, cols: e.cols, elements: e.format == .q8 ? .q8(rows) : .q4(rows), owner: owner)
     }
 
@@ -196,8 +191,7 @@ final class QuantizedWeights {
         var matrices: [String: Matrix] = [:]
         for e in layout {
             let source = try reader.matrix(e.name, rows: e.rows, cols: e.cols)
-            matrices[e.name] = Quantization.quantize(source, format: e.format, quants: data + e.quants,
-                                                     scales: (data + e.scales).assumingMemoryBound(to: UInt16.self), owner: owner)
+            matrices[e.name] = Quantization.quantize(source, format: e.format, into: data + e.offset, owner: owner)
             try store.tensor(e.name).releasePages()
         }
         return matrices

@@ -94,17 +94,17 @@ import Testing
     func quantizedKernelsComputeExactlyTheBlockSums(rows: Int, cols: Int) {
         let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
         let blocks = cols / Int(CK_BLOCK)
-        var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q8 = [Int8](repeating: 0, count: ck_q8_bytes(rows, cols))
         var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
-        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
+        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8)
         ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
 
         var xq = [Int8](repeating: 0, count: cols), xs = [Float](repeating: 0, count: blocks), sums = [Int32](repeating: 0, count: blocks)
         var dequantized8 = [Float](repeating: 0, count: rows * cols), dequantized4 = dequantized8
-        q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
+        q8.withUnsafeBufferPointer { q8p in
         q4.withUnsafeBufferPointer { q4p in
         xq.withUnsafeMutableBufferPointer { xqp in xs.withUnsafeMutableBufferPointer { xsp in sums.withUnsafeMutableBufferPointer { sp in
-            let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
+            let m8 = ck_q8_matrix(data: q8p.baseAddress)
             let m4 = ck_q4_matrix(data: q4p.baseAddress)
             var vector = ck_q8_vector(quants: xqp.baseAddress, scales: xsp.baseAddress, sums: sp.baseAddress)
             ck_quantize_vector(c.x, cols, cols, &vector)
@@ -128,13 +128,14 @@ import Testing
                 #expect(Self.maxRelativeError(y, want(dequantized4)) < 1e-5, "q4 at level \(level)")
             }
             ck_set_isa(9)
-        }}}}}}
+        }}}}}
 
         // Quantization error is at most half a step of each block's scale.
         for r in 0..<rows {
             for b in 0..<blocks {
                 let q4Scale = q4.withUnsafeBufferPointer { ck_q4_scale(ck_q4_matrix(data: $0.baseAddress), cols, r, b) }
-                let s8 = ck_f16_value(q8Scales[r * blocks + b]), s4 = abs(q4Scale)
+                let s8 = q8.withUnsafeBufferPointer { ck_q8_scale(ck_q8_matrix(data: $0.baseAddress), cols, r, b) }
+                let s4 = abs(q4Scale)
                 for i in 0..<Int(CK_BLOCK) {
                     let k = r * cols + b * Int(CK_BLOCK) + i
                     #expect(abs(dequantized8[k] - c.w[k]) <= s8 * 0.5 + 1e-6)
@@ -154,20 +155,20 @@ import Testing
         let cols = 1024, blocks = cols / Int(CK_BLOCK)
         let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
         let xs = (0..<inputs).map { i in Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x }
-        var q8 = [Int8](repeating: 0, count: rows * cols), q8Scales = [UInt16](repeating: 0, count: rows * blocks)
+        var q8 = [Int8](repeating: 0, count: ck_q8_bytes(rows, cols))
         var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
-        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8, &q8Scales)
+        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8)
         ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
         var quants = [Int8](repeating: 0, count: inputs * cols)
         var scales = [Float](repeating: 0, count: inputs * blocks), sums = [Int32](repeating: 0, count: inputs * blocks)
         quants.withUnsafeMutableBufferPointer { qp in scales.withUnsafeMutableBufferPointer { sp in sums.withUnsafeMutableBufferPointer { up in
-        q8.withUnsafeBufferPointer { q8p in q8Scales.withUnsafeBufferPointer { s8 in
+        q8.withUnsafeBufferPointer { q8p in
         q4.withUnsafeBufferPointer { q4p in
             var vectors = (0..<inputs).map { i in
                 ck_q8_vector(quants: qp.baseAddress! + i * cols, scales: sp.baseAddress! + i * blocks, sums: up.baseAddress! + i * blocks)
             }
             for i in 0..<inputs { ck_quantize_vector(xs[i], cols, cols, &vectors[i]) }
-            let m8 = ck_q8_matrix(quants: q8p.baseAddress, scales: s8.baseAddress)
+            let m8 = ck_q8_matrix(data: q8p.baseAddress)
             let m4 = ck_q4_matrix(data: q4p.baseAddress)
             for level in Self.levels {
                 ck_set_isa(level)
@@ -182,7 +183,7 @@ import Testing
                         "q4 x \(inputs) at level \(level)")
             }
             ck_set_isa(9)
-        }}}}}}
+        }}}}}
     }
 
     /// Jobs back to back with changing task counts and contexts: a worker late from one job must

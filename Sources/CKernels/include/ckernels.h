@@ -28,34 +28,47 @@ static inline size_t ck_interleaved(size_t c) {
     return (i / 4) * 64 + block * 4 + (i % 4);
 }
 
+// Rows are stored in pairs with their scales inline: for each pair of rows and each group, the
+// first row's group of quants (CK_GROUP * bits / 8 bytes), the second row's, then the first row's 16
+// block scales and the second's (f16). A product then streams one run of memory, and a kernel taking
+// a pair at once loads each input vector once for two rows: the loads, not the multiplies, held one
+// core below the memory's pace. With an odd number of rows, the last pair's second row is zeros.
+static inline size_t ck_pair_block_bytes(size_t group_bytes) { return 2 * group_bytes + 64; }
+static inline size_t ck_pair_bytes(size_t group_bytes, size_t rows, size_t cols) {
+    return (rows + 1) / 2 * (cols / CK_GROUP) * ck_pair_block_bytes(group_bytes);
+}
+// Offsets in the data of row r's quants of group g, and of its 16 scales there.
+static inline size_t ck_pair_quants_at(size_t group_bytes, size_t cols, size_t r, size_t g) {
+    return ((r / 2) * (cols / CK_GROUP) + g) * ck_pair_block_bytes(group_bytes) + (r % 2) * group_bytes;
+}
+static inline size_t ck_pair_scales_at(size_t group_bytes, size_t cols, size_t r, size_t g) {
+    return ck_pair_quants_at(group_bytes, cols, r - r % 2, g) + 2 * group_bytes + (r % 2) * 32;
+}
+
+// q8: a group's 512 interleaved values, w = scale * q with q in [-127, 127].
+#define CK_Q8_GROUP_BYTES 512
 typedef struct {
-    const int8_t *quants;    // [rows * cols], interleaved; w = scale * q, q in [-127, 127]
-    const uint16_t *scales;  // [rows * cols / CK_BLOCK], f16, in column order
+    const int8_t *data;  // [ck_q8_bytes(rows, cols)]
 } ck_q8_matrix;
 
 // q4 packs a group's 512 interleaved positions into 256 bytes: position p < 256 in the low
 // nibble of byte p, position p + 256 in its high nibble. The nibble n stands for w = scale * (n - 8).
-// Rows are stored in pairs, scales inline: for each pair and group, CK_Q4_PAIR_BYTES bytes hold the
-// first row's 256 packed bytes, the second row's, then the first row's 16 block scales and the
-// second's (f16). A product then streams one run of memory, and a kernel taking a pair at once loads
-// each input vector once for two rows: at 4 bits the loads, not the multiplies, held one core below
-// the memory's pace. With an odd number of rows, the last pair's second row is zeros.
-#define CK_Q4_PAIR_BYTES 576
+#define CK_Q4_GROUP_BYTES 256
 typedef struct {
     const uint8_t *data;  // [ck_q4_bytes(rows, cols)]
 } ck_q4_matrix;
 
-static inline size_t ck_q4_bytes(size_t rows, size_t cols) { return (rows + 1) / 2 * (cols / CK_GROUP) * CK_Q4_PAIR_BYTES; }
+static inline size_t ck_q8_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q8_GROUP_BYTES, rows, cols); }
+static inline size_t ck_q4_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q4_GROUP_BYTES, rows, cols); }
+static inline size_t ck_q8_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q8_GROUP_BYTES, cols, r, g); }
+static inline size_t ck_q4_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q4_GROUP_BYTES, cols, r, g); }
+static inline size_t ck_q8_scales_at(size_t cols, size_t r, size_t g) { return ck_pair_scales_at(CK_Q8_GROUP_BYTES, cols, r, g); }
+static inline size_t ck_q4_scales_at(size_t cols, size_t r, size_t g) { return ck_pair_scales_at(CK_Q4_GROUP_BYTES, cols, r, g); }
 
-// Offsets in the data of row r's packed bytes of group g, and of its 16 scales there.
-static inline size_t ck_q4_quants_at(size_t cols, size_t r, size_t g) {
-    return ((r / 2) * (cols / CK_GROUP) + g) * CK_Q4_PAIR_BYTES + (r % 2) * (CK_GROUP / 2);
-}
-static inline size_t ck_q4_scales_at(size_t cols, size_t r, size_t g) {
-    return ((r / 2) * (cols / CK_GROUP) + g) * CK_Q4_PAIR_BYTES + CK_GROUP + (r % 2) * 32;
-}
-// Element e of row r (n - 8, in -8...7) and the scale of its block b, one at a time (portable kernels).
+// Element e of row r (q8: q; q4: n - 8) and the scale of its block b, one at a time (portable kernels, tests).
+int ck_q8_value(ck_q8_matrix w, size_t cols, size_t r, size_t e);
 int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e);
+float ck_q8_scale(ck_q8_matrix w, size_t cols, size_t r, size_t b);
 float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b);
 
 // The input vector quantized once per product for the integer kernels (same interleaving).
@@ -90,8 +103,8 @@ void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float 
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out);
 
 // Quantizes rows [row_begin, row_end) of a float matrix (round to nearest, scale = max|w| / 127 or / 7.5...).
-void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *quants, uint16_t *scales);
-// q4 takes w = [row_end - row_begin][cols] as rows [row_begin, row_end) of the matrix at `data`.
+// w = [row_end - row_begin][cols] becomes rows [row_begin, row_end) of the matrix at `data`.
+void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *data);
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *data);
 // Expands the first `valid` columns of rows [row_begin, row_end) back to floats into
 // out[(r - row_begin) * valid + c].
