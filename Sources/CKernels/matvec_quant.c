@@ -11,6 +11,10 @@
 
 int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
+// The SIMD kernels are written once over the format, a constant at each call once inlined.
+typedef enum { Q8, Q4 } format;
+#define INLINE __attribute__((always_inline)) static inline
+
 // ---- portable (element by element through the layout functions)
 
 static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
@@ -58,60 +62,87 @@ AVX2 static inline __m256 half_scales(const uint16_t *ws, const float *xs) {
     return _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)ws)), _mm256_loadu_ps(xs));
 }
 
-AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP;
-    for (size_t r = r0; r < r1; r++) {
-        __m256 acc = _mm256_setzero_ps();
-        for (size_t g = 0; g < groups; g++) {
-            const int8_t *wq = w.data + ck_q8_quants_at(cols, r, g), *xq = x->quants + g * CK_GROUP;
-            __m256i lo = _mm256_setzero_si256(), hi = lo;  // blocks 0-7 and 8-15
-            for (int t = 0; t < 8; t++) {
-                __m256i q0 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t));
-                __m256i q1 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t + 32));
-                __m256i v0 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t));
-                __m256i v1 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t + 32));
-                lo = _mm256_add_epi32(lo, dot_avx2(_mm256_sign_epi8(q0, q0), _mm256_sign_epi8(v0, q0)));
-                hi = _mm256_add_epi32(hi, dot_avx2(_mm256_sign_epi8(q1, q1), _mm256_sign_epi8(v1, q1)));
-            }
-            const uint16_t *ws = (const uint16_t *)(w.data + ck_q8_scales_at(cols, r, g));
-            const float *xs = x->scales + g * 16;
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), half_scales(ws, xs), acc);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), half_scales(ws + 8, xs + 8), acc);
-        }
-        y[r] = hsum256(acc);
+// One group's block dots in two registers, blocks 0-7 and 8-15, the weights' offset taken off.
+typedef struct { __m256i lo, hi; } dots_avx2;
+
+// q8 without VNNI: maddubs multiplies unsigned by signed bytes, and u = q + 128 would overflow its
+// 16-bit pair sums, so q's sign moves onto x (|q| times +-x).
+AVX2 INLINE dots_avx2 q8_group_avx2(const int8_t *wq, const int8_t *xq) {
+    dots_avx2 d = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int t = 0; t < 8; t++) {  // 64 bytes: the first 32 hold blocks 0-7, the next 32 blocks 8-15
+        __m256i q0 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t));
+        __m256i q1 = _mm256_loadu_si256((const __m256i *)(wq + 64 * t + 32));
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(xq + 64 * t + 32));
+        d.lo = _mm256_add_epi32(d.lo, dot_avx2(_mm256_sign_epi8(q0, q0), _mm256_sign_epi8(v0, q0)));
+        d.hi = _mm256_add_epi32(d.hi, dot_avx2(_mm256_sign_epi8(q1, q1), _mm256_sign_epi8(v1, q1)));
     }
+    return d;
+}
+
+// q4: nibbles n times x, then 8 sum x off per block.
+AVX2 INLINE dots_avx2 q4_group_avx2(const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
+    const __m256i mask = _mm256_set1_epi8(0x0F);
+    dots_avx2 d = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
+        __m256i packed = _mm256_loadu_si256((const __m256i *)(wq + 32 * p));
+        __m256i n0 = _mm256_and_si256(packed, mask);
+        __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+        __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
+        __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
+        // Even 32-byte halves of a 64-byte vector hold blocks 0-7, odd halves blocks 8-15.
+        if (p % 2 == 0) d.lo = _mm256_add_epi32(d.lo, _mm256_add_epi32(d0, d1));
+        else d.hi = _mm256_add_epi32(d.hi, _mm256_add_epi32(d0, d1));
+    }
+    d.lo = _mm256_sub_epi32(d.lo, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)sums), 3));
+    d.hi = _mm256_sub_epi32(d.hi, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + 8)), 3));
+    return d;
+}
+
+AVX2 INLINE __m256 weigh_avx2(dots_avx2 d, const uint16_t *ws, const float *xs, __m256 acc) {
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d.lo), half_scales(ws, xs), acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(d.hi), half_scales(ws + 8, xs + 8), acc);
+}
+
+AVX2 INLINE dots_avx2 group_avx2(format f, const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
+    return f == Q8 ? q8_group_avx2((const int8_t *)wq, xq) : q4_group_avx2(wq, xq, sums);
+}
+
+AVX2 INLINE float row_avx2(format f, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
+    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t g = 0; g < cols / CK_GROUP; g++) {
+        dots_avx2 d = group_avx2(f, data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, x->sums + g * 16);
+        acc = weigh_avx2(d, (const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r, g)), x->scales + g * 16, acc);
+    }
+    return hsum256(acc);
+}
+
+// Pairs of rows as with VNNI below: the input loads serve both rows.
+AVX2 INLINE void rows_avx2(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    if (r0 < r1 && r0 % 2) { y[r0] = row_avx2(f, data, x, cols, r0); r0++; }
+    for (size_t r = r0; r + 2 <= r1; r += 2) {
+        __m256 acc_a = _mm256_setzero_ps(), acc_b = acc_a;
+        for (size_t g = 0; g < cols / CK_GROUP; g++) {
+            const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
+            const int8_t *xq = x->quants + g * CK_GROUP;
+            const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
+            acc_a = weigh_avx2(group_avx2(f, block, xq, x->sums + g * 16), scales, x->scales + g * 16, acc_a);
+            acc_b = weigh_avx2(group_avx2(f, block + bytes, xq, x->sums + g * 16), scales + 16, x->scales + g * 16, acc_b);
+        }
+        y[r] = hsum256(acc_a);
+        y[r + 1] = hsum256(acc_b);
+    }
+    if (r0 < r1 && (r1 - r0) % 2) y[r1 - 1] = row_avx2(f, data, x, cols, r1 - 1);
+}
+
+AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx2(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
 }
 
 AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP;
-    const __m256i mask = _mm256_set1_epi8(0x0F);
-    for (size_t r = r0; r < r1; r++) {
-        __m256 acc = _mm256_setzero_ps(), offset = acc;
-        for (size_t g = 0; g < groups; g++) {
-            const uint8_t *wq = w.data + ck_q4_quants_at(cols, r, g);
-            const int8_t *xq = x->quants + g * CK_GROUP;
-            __m256i lo = _mm256_setzero_si256(), hi = lo;
-            for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
-                __m256i packed = _mm256_loadu_si256((const __m256i *)(wq + 32 * p));
-                __m256i n0 = _mm256_and_si256(packed, mask);
-                __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-                __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
-                __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
-                // Even 32-byte halves of a 64-byte vector hold blocks 0-7, odd halves blocks 8-15.
-                if (p % 2 == 0) lo = _mm256_add_epi32(lo, _mm256_add_epi32(d0, d1));
-                else hi = _mm256_add_epi32(hi, _mm256_add_epi32(d0, d1));
-            }
-            const uint16_t *ws = (const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g));
-            const float *xs = x->scales + g * 16;
-            const int32_t *sums = x->sums + g * 16;
-            __m256 s0 = half_scales(ws, xs), s1 = half_scales(ws + 8, xs + 8);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), s0, acc);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), s1, acc);
-            offset = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)sums)), s0, offset);
-            offset = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(sums + 8))), s1, offset);
-        }
-        y[r] = hsum256(acc) - 8.0f * hsum256(offset);
-    }
+    rows_avx2(Q4, w.data, x, y, cols, r0, r1);
 }
 
 // ---- AVX-512: a 64-byte vector carries 4 elements of all 16 blocks of a group.
@@ -123,71 +154,48 @@ AVX512 static inline __m512 group_scales(const uint16_t *ws, const float *xs) {
     return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)ws)), _mm512_loadu_ps(xs));
 }
 
-AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP;
-    const __m512i ones = _mm512_set1_epi16(1);
-    for (size_t r = r0; r < r1; r++) {
-        __m512 acc = _mm512_setzero_ps();
-        for (size_t g = 0; g < groups; g++) {
-            const int8_t *wq = w.data + ck_q8_quants_at(cols, r, g), *xq = x->quants + g * CK_GROUP;
-            __m512i d = _mm512_setzero_si512();
-            for (int t = 0; t < 8; t++) {
-                __m512i q = _mm512_loadu_si512(wq + 64 * t), v = _mm512_loadu_si512(xq + 64 * t);
-                __m512i sv = _mm512_mask_sub_epi8(v, _mm512_movepi8_mask(q), _mm512_setzero_si512(), v);
-                d = _mm512_add_epi32(d, _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(q), sv), ones));
-            }
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), group_scales((const uint16_t *)(w.data + ck_q8_scales_at(cols, r, g)), x->scales + g * 16), acc);
-        }
-        y[r] = _mm512_reduce_add_ps(acc);
-    }
-}
-
 // Bytes ahead of the current q4 weights to prefetch. A q4 row is consumed fast enough that the
 // hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
-// on one thread, the read probe's 42).
+// on one thread, the read probe's 42); q8 keeps pace with the hardware prefetcher alone.
 #define Q4_AHEAD 8192
 
-// Prefetches the lines Q4_AHEAD past row r's data of group g (its packed bytes and its scales).
-AVX512 static inline void q4_prefetch_row(ck_q4_matrix w, size_t cols, size_t r, size_t g) {
-    const char *wq = (const char *)w.data + ck_q4_quants_at(cols, r, g) + Q4_AHEAD;
-    for (int p = 0; p < 4; p++) _mm_prefetch(wq + 64 * p, _MM_HINT_T0);
-    _mm_prefetch((const char *)w.data + ck_q4_scales_at(cols, r, g) + Q4_AHEAD, _MM_HINT_T0);
+// A group's 16 block dots, the weights' offset taken off: one function per format and instruction set.
+typedef __m512i (*group_dot_fn)(const uint8_t *wq, const int8_t *xq, __m512i sums);
+
+// Without VNNI, maddubs multiplies unsigned by signed bytes in 16-bit pair sums: q8 moves q's sign
+// onto x (|q| times +-x), q4's nibbles stay far from saturating.
+AVX512 static inline __m512i q8_dot_bw(const uint8_t *wq, const int8_t *xq, __m512i sums) {
+    (void)sums;
+    const __m512i ones = _mm512_set1_epi16(1);
+    __m512i d = _mm512_setzero_si512();
+    for (int t = 0; t < 8; t++) {
+        __m512i q = _mm512_loadu_si512(wq + 64 * t), v = _mm512_loadu_si512(xq + 64 * t);
+        __m512i sv = _mm512_mask_sub_epi8(v, _mm512_movepi8_mask(q), _mm512_setzero_si512(), v);
+        d = _mm512_add_epi32(d, _mm512_madd_epi16(_mm512_maddubs_epi16(_mm512_abs_epi8(q), sv), ones));
+    }
+    return d;
 }
 
-// Without VNNI: u8 x s8 pairs summed to 16 bits (maddubs; the nibbles keep them far from saturating),
-// then to 32.
 AVX512 static inline __m512i accumulate_bw(__m512i acc, __m512i u, __m512i s) {
     return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
 }
 
-AVX512 static void q4_avx512(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP;
+AVX512 static inline __m512i q4_dot_bw(const uint8_t *wq, const int8_t *xq, __m512i sums) {
     const __m512i mask = _mm512_set1_epi8(0x0F);
-    for (size_t r = r0; r < r1; r++) {
-        __m512 acc = _mm512_setzero_ps(), offset = acc;
-        for (size_t g = 0; g < groups; g++) {
-            const uint8_t *wq = w.data + ck_q4_quants_at(cols, r, g);
-            const int8_t *xq = x->quants + g * CK_GROUP;
-            __m512i d0 = _mm512_setzero_si512(), d1 = d0;
-            q4_prefetch_row(w, cols, r, g);
-            for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
-                __m512i packed = _mm512_loadu_si512(wq + 64 * p);
-                d0 = accumulate_bw(d0, _mm512_and_si512(packed, mask), _mm512_loadu_si512(xq + 64 * p));
-                d1 = accumulate_bw(d1, _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), _mm512_loadu_si512(xq + 256 + 64 * p));
-            }
-            __m512 s = group_scales((const uint16_t *)(w.data + ck_q4_scales_at(cols, r, g)), x->scales + g * 16);
-            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), s, acc);
-            offset = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512(x->sums + g * 16)), s, offset);
-        }
-        y[r] = _mm512_reduce_add_ps(acc) - 8.0f * _mm512_reduce_add_ps(offset);
+    __m512i d0 = _mm512_setzero_si512(), d1 = d0;
+    for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
+        __m512i packed = _mm512_loadu_si512(wq + 64 * p);
+        d0 = accumulate_bw(d0, _mm512_and_si512(packed, mask), _mm512_loadu_si512(xq + 64 * p));
+        d1 = accumulate_bw(d1, _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), _mm512_loadu_si512(xq + 256 + 64 * p));
     }
+    return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 3));
 }
 
 // With VNNI the high nibbles need no shift: dpbusd sums u8 x s8 products exactly in 32 bits, so
 // multiplying by the masked byte (16 x the nibble) and dividing the sum by 16 (exact, an arithmetic
 // shift) gives the same integers with a third fewer operations per weight byte. Then per block
 // sum (n - 8) x = sum n x - 8 sum x, all in exact integers before the one conversion.
-AVX512VNNI static inline __m512i q4_group_dot(const uint8_t *wq, const int8_t *xq, __m512i sums) {
+AVX512VNNI static inline __m512i q4_dot_vnni(const uint8_t *wq, const int8_t *xq, __m512i sums) {
     const __m512i low = _mm512_set1_epi8(0x0F), high = _mm512_set1_epi8((char)0xF0);
     __m512i d0 = _mm512_setzero_si512(), d1 = d0;
     for (int p = 0; p < 4; p++) {  // low nibbles: positions 64p.., high: 256 + 64p..
@@ -199,7 +207,7 @@ AVX512VNNI static inline __m512i q4_group_dot(const uint8_t *wq, const int8_t *x
 }
 
 // q8 with VNNI: u = q + 128 (a flip of the sign bit) times x, then 128 sum x off per block in integers.
-AVX512VNNI static inline __m512i q8_group_dot(const int8_t *wq, const int8_t *xq, __m512i sums) {
+AVX512VNNI static inline __m512i q8_dot_vnni(const uint8_t *wq, const int8_t *xq, __m512i sums) {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
     __m512i d0 = _mm512_setzero_si512(), d1 = d0;  // two chains hide the dot latency
     for (int t = 0; t < 8; t += 2) {
@@ -209,41 +217,32 @@ AVX512VNNI static inline __m512i q8_group_dot(const int8_t *wq, const int8_t *xq
     return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 7));
 }
 
-// Both formats' VNNI kernels, written once over the format (a constant at each call).
-typedef enum { Q8, Q4 } format;
-#define INLINE __attribute__((always_inline)) static inline
-
-AVX512VNNI INLINE __m512i group_dot(format f, const uint8_t *wq, const int8_t *xq, __m512i sums) {
-    return f == Q8 ? q8_group_dot((const int8_t *)wq, xq, sums) : q4_group_dot(wq, xq, sums);
-}
-
 // One row (the odd one at either end of a range).
-AVX512VNNI INLINE void vnni_row(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r) {
-    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+AVX512 INLINE float row_avx512(group_dot_fn dot, size_t bytes, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
     __m512 acc = _mm512_setzero_ps();
     for (size_t g = 0; g < cols / CK_GROUP; g++) {
-        __m512i d = group_dot(f, data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
+        __m512i d = dot(data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
         __m512 s = group_scales((const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r, g)), x->scales + g * 16);
         acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s, acc);
     }
-    y[r] = _mm512_reduce_add_ps(acc);
+    return _mm512_reduce_add_ps(acc);
 }
 
 // Pairs of rows: one pass over a pair's blocks. The two rows' dots read the same input vectors,
-// which the compiler loads once for both once the functions are inlined. q4, consumed twice as fast
-// per byte, prefetches ahead; q8 keeps pace with the hardware prefetcher alone.
-AVX512VNNI INLINE void vnni_rows(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t groups = cols / CK_GROUP, bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
-    if (r0 < r1 && r0 % 2) vnni_row(f, data, x, y, cols, r0++);
+// which the compiler loads once for both once `dot` (a constant at every call) is inlined.
+AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols,
+                               size_t r0, size_t r1) {
+    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    if (r0 < r1 && r0 % 2) { y[r0] = row_avx512(dot, bytes, data, x, cols, r0); r0++; }
     for (size_t r = r0; r + 2 <= r1; r += 2) {
         __m512 acc_a = _mm512_setzero_ps(), acc_b = acc_a;
-        for (size_t g = 0; g < groups; g++) {
+        for (size_t g = 0; g < cols / CK_GROUP; g++) {
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             if (f == Q4)
                 for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
             __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
-            __m512i da = group_dot(f, block, xq, sums), db = group_dot(f, block + bytes, xq, sums);
+            __m512i da = dot(block, xq, sums), db = dot(block + bytes, xq, sums);
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
             acc_a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(da), group_scales(scales, x->scales + g * 16), acc_a);
             acc_b = _mm512_fmadd_ps(_mm512_cvtepi32_ps(db), group_scales(scales + 16, x->scales + g * 16), acc_b);
@@ -251,15 +250,23 @@ AVX512VNNI INLINE void vnni_rows(format f, const uint8_t *data, const ck_q8_vect
         y[r] = _mm512_reduce_add_ps(acc_a);
         y[r + 1] = _mm512_reduce_add_ps(acc_b);
     }
-    if (r0 < r1 && (r1 - r0) % 2) vnni_row(f, data, x, y, cols, r1 - 1);
+    if (r0 < r1 && (r1 - r0) % 2) y[r1 - 1] = row_avx512(dot, bytes, data, x, cols, r1 - 1);
+}
+
+AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx512(Q8, q8_dot_bw, (const uint8_t *)w.data, x, y, cols, r0, r1);
+}
+
+AVX512 static void q4_avx512(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx512(Q4, q4_dot_bw, w.data, x, y, cols, r0, r1);
 }
 
 AVX512VNNI static void q8_vnni(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    vnni_rows(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
+    rows_avx512(Q8, q8_dot_vnni, (const uint8_t *)w.data, x, y, cols, r0, r1);
 }
 
 AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    vnni_rows(Q4, w.data, x, y, cols, r0, r1);
+    rows_avx512(Q4, q4_dot_vnni, w.data, x, y, cols, r0, r1);
 }
 
 // ---- dispatch
