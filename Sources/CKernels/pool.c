@@ -136,6 +136,89 @@ void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, size_t n_tasks) {
     pthread_mutex_unlock(&pool->run_lock);
 }
 
+// ---- rows balanced as they run
+
+// A task's rows [front, back) in one word, so that the owner taking from the front and a thief
+// taking from the back agree by compare-and-swap.
+typedef struct {
+    _Alignas(64) _Atomic uint64_t span;  // front << 32 | back
+} row_share;
+
+typedef struct {
+    ck_rows_fn fn;
+    void *context;
+    size_t granule, chunk;
+    row_share shares[CK_POOL_MAX_SHARES];
+} rows_job;
+
+static uint64_t pack(size_t front, size_t back) { return (uint64_t)front << 32 | (uint64_t)back; }
+
+// The next `chunk` rows from the front of the owner's share.
+static int take_front(row_share *share, size_t chunk, size_t *lo, size_t *hi) {
+    uint64_t span = atomic_load_explicit(&share->span, memory_order_relaxed);
+    for (;;) {
+        size_t front = span >> 32, back = (uint32_t)span;
+        if (front >= back) return 0;
+        size_t end = front + chunk < back ? front + chunk : back;
+        if (atomic_compare_exchange_weak_explicit(&share->span, &span, pack(end, back), memory_order_relaxed, memory_order_relaxed)) {
+            *lo = front, *hi = end;
+            return 1;
+        }
+    }
+}
+
+// The back half (whole granules) of another task's remaining rows, if it has two granules or more.
+static int take_back_half(row_share *share, size_t granule, size_t *lo, size_t *hi) {
+    uint64_t span = atomic_load_explicit(&share->span, memory_order_relaxed);
+    for (;;) {
+        size_t front = span >> 32, back = (uint32_t)span;
+        if (back < front + 2 * granule) return 0;
+        size_t middle = front + ((back - front) / 2 + granule - 1) / granule * granule;
+        if (atomic_compare_exchange_weak_explicit(&share->span, &span, pack(front, middle), memory_order_relaxed, memory_order_relaxed)) {
+            *lo = middle, *hi = back;
+            return 1;
+        }
+    }
+}
+
+static void rows_task(void *context, size_t task, size_t n_tasks) {
+    rows_job *job = context;
+    row_share *own = &job->shares[task];
+    for (;;) {
+        size_t lo, hi;
+        while (take_front(own, job->chunk, &lo, &hi)) job->fn(job->context, lo, hi);
+        // Out of rows: the back half of the largest share left becomes this task's share.
+        size_t victim = n_tasks, most = 0;
+        for (size_t t = 0; t < n_tasks; t++) {
+            uint64_t span = atomic_load_explicit(&job->shares[t].span, memory_order_relaxed);
+            size_t left = (uint32_t)span > (span >> 32) ? (uint32_t)span - (span >> 32) : 0;
+            if (t != task && left > most) most = left, victim = t;
+        }
+        if (victim == n_tasks || !take_back_half(&job->shares[victim], job->granule, &lo, &hi)) return;
+        atomic_store_explicit(&own->span, pack(lo, hi), memory_order_relaxed);
+    }
+}
+
+void ck_pool_run_rows(ck_pool *pool, ck_rows_fn fn, void *context, size_t n_rows, size_t granule) {
+    size_t tasks = ck_pool_threads(pool);
+    if (tasks > CK_POOL_MAX_SHARES) tasks = CK_POOL_MAX_SHARES;
+    if (granule < 1) granule = 1;
+    if (tasks == 1 || n_rows < 2 * granule || n_rows > UINT32_MAX) {
+        if (n_rows) fn(context, 0, n_rows);
+        return;
+    }
+    rows_job job = {fn, context, granule, 0, {{0}}};
+    // 64 chunks per share: an owner's claims stay cheap, and a thread that runs out waits at most for
+    // the chunk the other is in.
+    size_t chunk = n_rows / (tasks * 64);
+    job.chunk = chunk < granule ? granule : chunk / granule * granule;
+    for (size_t t = 0; t < tasks; t++) {
+        size_t lo = n_rows * t / tasks / granule * granule, hi = t == tasks - 1 ? n_rows : n_rows * (t + 1) / tasks / granule * granule;
+        atomic_init(&job.shares[t].span, pack(lo, hi));
+    }
+    ck_pool_run(pool, rows_task, &job, tasks);
+}
+
 // ---- bandwidth probe
 
 typedef struct {

@@ -133,20 +133,15 @@ public enum Linear {
         default:
             break
         }
-        let pool = ThreadPool.shared
-        let parts = weight.rows * weight.cols < 1 << 15 ? 1 : min(pool.threads, weight.rows)
-        if parts == 1 {
+        if weight.rows * weight.cols < 1 << 15 {
             job.dotRows(0..<weight.rows)
             return
         }
         // The job is a plain struct on the stack handed to the C pool: no closure context, no allocation.
+        // Runs of whole row pairs keep the quantized formats' pairs on one thread.
         withUnsafeMutablePointer(to: &job) { context in
-            pool.run(tasks: parts, context: context) { context, task, tasks in
-                let job = context!.assumingMemoryBound(to: MatrixVectorJob.self)
-                let rows = job.pointee.weight.rows
-                // Even boundaries keep q4's row pairs on one thread.
-                let lo = rows * task / tasks / 2 * 2, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks / 2 * 2
-                job.pointee.dotRows(lo..<hi)
+            ThreadPool.shared.runRows(weight.rows, granule: 2, context: context) { context, begin, end in
+                context!.assumingMemoryBound(to: MatrixVectorJob.self).pointee.dotRows(begin..<end)
             }
         }
     }

@@ -56,6 +56,19 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// Runs `function(context, begin, end)` over rows `0..<rows` in whole `granule`s, balanced across
+    /// the pool as it runs (`ck_pool_run_rows`), or all on the calling thread when another thread's job
+    /// holds the pool.
+    func runRows(_ rows: Int, granule: Int, context: UnsafeMutableRawPointer, _ function: ck_rows_fn) {
+        guard rows > 0 else { return }
+        guard threads > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            function(context, 0, rows)
+            return
+        }
+        ck_pool_run_rows(pool, function, context, rows, granule)
+        busy.store(false, ordering: .releasing)
+    }
+
     /// Splits `0..<count` into one contiguous range per thread (fewer for small counts).
     public func split(_ count: Int, minimumPerTask: Int = 1, _ body: (Range<Int>) -> Void) {
         let parts = max(1, min(threads, count / max(1, minimumPerTask)))

@@ -231,6 +231,48 @@ import Testing
         }
     }
 
+    /// Balanced rows: every row runs exactly once, in runs of whole granules (the last may end at the
+    /// row count), and threads that run out take rows from the share that is slow to compute.
+    @Test func poolRunsEveryRowOnceAndBalances() {
+        let pool = ck_pool_create(3)!
+        defer { ck_pool_destroy(pool) }
+        final class Record {
+            var hits = [Int32](repeating: 0, count: 3000)
+            var thread = [UInt](repeating: 0, count: 3000)
+            var misaligned = 0
+            var rows = 0, granule = 1
+        }
+        let record = Record()
+        var sharedFirstShare = 0
+        for round in 0..<300 {
+            record.rows = 1 + (round * 37) % 3000
+            record.granule = [1, 2, 6][round % 3]
+            record.hits.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            withExtendedLifetime(record) {
+                ck_pool_run_rows(pool, { context, begin, end in
+                    let record = Unmanaged<Record>.fromOpaque(context!).takeUnretainedValue()
+                    if begin % record.granule != 0 || (end % record.granule != 0 && end != record.rows) { record.misaligned += 1 }
+                    let me = UInt(bitPattern: Int(pthread_self()))
+                    record.hits.withUnsafeMutableBufferPointer { hits in
+                        record.thread.withUnsafeMutableBufferPointer { thread in
+                            for r in begin..<end {
+                                hits[r] += 1
+                                thread[r] = me
+                            }
+                        }
+                    }
+                    if begin < record.rows / 3 { usleep(50) }  // the first share is slow
+                }, Unmanaged.passUnretained(record).toOpaque(), record.rows, record.granule)
+            }
+            #expect(record.hits[0..<record.rows].allSatisfy { $0 == 1 }, "\(record.rows) rows, granule \(record.granule)")
+            // Without balancing one thread does the whole first share.
+            let first = record.rows / 3 / record.granule * record.granule
+            if Set(record.thread[0..<first]).count > 1 { sharedFirstShare += 1 }
+        }
+        #expect(record.misaligned == 0)
+        #expect(sharedFirstShare > 0)
+    }
+
     @Test func poolRunsEveryTaskExactlyOnce() {
         let pool = ck_pool_create(3)!
         defer { ck_pool_destroy(pool) }

@@ -146,6 +146,14 @@ void ck_pool_destroy(ck_pool *pool);
 size_t ck_pool_threads(const ck_pool *pool);
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, size_t n_tasks);
 
+// Runs fn(context, begin, end) over rows [0, n_rows) in runs of whole `granule`s, one contiguous share
+// per thread, balanced as they run: a thread takes chunks from the front of its share, and one that
+// runs out takes the back half of the largest share left as its own. Every thread still reads one
+// ascending run at a time, while a thread the machine slows no longer holds up the other.
+#define CK_POOL_MAX_SHARES 64
+typedef void (*ck_rows_fn)(void *context, size_t row_begin, size_t row_end);
+void ck_pool_run_rows(ck_pool *pool, ck_rows_fn fn, void *context, size_t n_rows, size_t granule);
+
 // Streams through n bytes with the given number of threads and returns GB/s (a bandwidth probe).
 double ck_read_bandwidth(ck_pool *pool, const void *data, size_t n_bytes, int repeats);
 
