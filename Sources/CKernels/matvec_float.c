@@ -81,12 +81,19 @@ AVX2 static void f32_avx2(const float *w, const float *x, float *y, size_t cols,
     }
 }
 
+// Bytes ahead of the current bf16 weights to prefetch into L1. The input is twice the weights' width
+// in Float32 (32 KB for the MLP's down projection), and with the weights streaming through L1 beside
+// it the hardware prefetcher fell behind: measured on one thread, 3072 x 8192 23 -> 32 GB/s,
+// 8192 x 3072 34-36 -> 38 GB/s.
+#define BF16_AHEAD 4096
+
 AVX2 static void bf16_avx2(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) {
     for (size_t r = r0; r < r1; r++) {
         const uint16_t *row = w + r * cols;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         size_t c = 0;
         for (; c + 32 <= cols; c += 32) {
+            _mm_prefetch((const char *)(row + c) + BF16_AHEAD, _MM_HINT_T0);
             a0 = _mm256_fmadd_ps(load_bf16x8(row + c), _mm256_loadu_ps(x + c), a0);
             a1 = _mm256_fmadd_ps(load_bf16x8(row + c + 8), _mm256_loadu_ps(x + c + 8), a1);
             a2 = _mm256_fmadd_ps(load_bf16x8(row + c + 16), _mm256_loadu_ps(x + c + 16), a2);
@@ -148,6 +155,8 @@ AVX512 static void bf16_avx512(const uint16_t *w, const float *x, float *y, size
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         size_t c = 0;
         for (; c + 64 <= cols; c += 64) {
+            _mm_prefetch((const char *)(row + c) + BF16_AHEAD, _MM_HINT_T0);
+            _mm_prefetch((const char *)(row + c) + BF16_AHEAD + 64, _MM_HINT_T0);
             a0 = _mm512_fmadd_ps(load_bf16x16(row + c), _mm512_loadu_ps(x + c), a0);
             a1 = _mm512_fmadd_ps(load_bf16x16(row + c + 16), _mm512_loadu_ps(x + c + 16), a1);
             a2 = _mm512_fmadd_ps(load_bf16x16(row + c + 32), _mm512_loadu_ps(x + c + 32), a2);
