@@ -88,13 +88,26 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
 TILES(Q8)
 TILES(Q4)
 
+// Weight bytes a block of rows may take: every input passes over a block while it sits in L2, so the
+// weights come from memory once per product rather than once per INPUTS inputs.
+#define BLOCK_BYTES (256 * 1024)
+
 VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
                              float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
     size_t even = r0 + (r1 - r0) / TILE_ROWS(k) * TILE_ROWS(k);
+    size_t row_bytes = k == Q8 ? ck_q8_bytes(2, cols) / 2 : ck_q4_bytes(2, cols) / 2;
+    size_t block = BLOCK_BYTES / row_bytes / 6 * 6;  // whole tiles of either format, and whole pairs
+    if (block < 6) block = 6;
+    for (size_t start = r0; start < even; start += block) {
+        size_t end = even - start < block ? even : start + block;
+        for (size_t b = 0; b < n_inputs; b += INPUTS) {
+            size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
+            if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+            else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+        }
+    }
     for (size_t b = 0; b < n_inputs; b += INPUTS) {
         size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
-        if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
-        else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, r0, even);
         for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
             if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
             else ck_matvec_q4((ck_q4_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);

@@ -149,8 +149,9 @@ import Testing
         }
     }
 
-    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts.
-    @Test(arguments: [(1, 7), (3, 6), (4, 5), (9, 11)])
+    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts,
+    /// and over more rows than one cache block of the batched kernel (240 at q8, 450 at q4 for these).
+    @Test(arguments: [(1, 7), (3, 6), (4, 5), (9, 11), (5, 1000)])
     func batchedQuantizedProductsEqualOneProductPerInput(inputs: Int, rows: Int) {
         let cols = 1024, blocks = cols / Int(CK_BLOCK)
         let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
