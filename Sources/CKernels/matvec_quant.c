@@ -11,36 +11,36 @@
 
 int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
-// The SIMD kernels are written once over the format, a constant at each call once inlined.
+// The kernels are written once over the format, a constant at each call once inlined.
 typedef enum { Q8, Q4 } format;
 #define INLINE __attribute__((always_inline)) static inline
 
+// Bytes of one row's group in the pair layout.
+static inline size_t group_bytes(format f) { return f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES; }
+
 // ---- portable (element by element through the layout functions)
 
-static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK;
+INLINE void rows_portable(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    ck_q8_matrix w8 = {(const int8_t *)data};
+    ck_q4_matrix w4 = {data};
     for (size_t r = r0; r < r1; r++) {
         float sum = 0;
-        for (size_t b = 0; b < blocks; b++) {
+        for (size_t b = 0; b < cols / CK_BLOCK; b++) {
             int32_t dot = 0;
-            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q8_value(w, cols, r, e) * ck_vector_value(x->quants, e);
-            sum += (float)dot * ck_q8_scale(w, cols, r, b) * x->scales[b];
+            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++)
+                dot += (f == Q8 ? ck_q8_value(w8, cols, r, e) : ck_q4_value(w4, cols, r, e)) * ck_vector_value(x->quants, e);
+            sum += (float)dot * (f == Q8 ? ck_q8_scale(w8, cols, r, b) : ck_q4_scale(w4, cols, r, b)) * x->scales[b];
         }
         y[r] = sum;
     }
 }
 
+static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_portable(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
+}
+
 static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t blocks = cols / CK_BLOCK;
-    for (size_t r = r0; r < r1; r++) {
-        float sum = 0;
-        for (size_t b = 0; b < blocks; b++) {
-            int32_t dot = 0;
-            for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++) dot += ck_q4_value(w, cols, r, e) * ck_vector_value(x->quants, e);
-            sum += (float)dot * ck_q4_scale(w, cols, r, b) * x->scales[b];
-        }
-        y[r] = sum;
-    }
+    rows_portable(Q4, w.data, x, y, cols, r0, r1);
 }
 
 // ---- AVX2: a group is two halves of 8 blocks; each 32-byte vector carries 4 elements of 8 blocks.
@@ -109,7 +109,7 @@ AVX2 INLINE dots_avx2 group_avx2(format f, const uint8_t *wq, const int8_t *xq, 
 }
 
 AVX2 INLINE float row_avx2(format f, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
-    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    size_t bytes = group_bytes(f);
     __m256 acc = _mm256_setzero_ps();
     for (size_t g = 0; g < cols / CK_GROUP; g++) {
         dots_avx2 d = group_avx2(f, data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, x->sums + g * 16);
@@ -120,7 +120,7 @@ AVX2 INLINE float row_avx2(format f, const uint8_t *data, const ck_q8_vector *x,
 
 // Pairs of rows as with VNNI below: the input loads serve both rows.
 AVX2 INLINE void rows_avx2(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    size_t bytes = group_bytes(f);
     if (r0 < r1 && r0 % 2) { y[r0] = row_avx2(f, data, x, cols, r0); r0++; }
     for (size_t r = r0; r + 2 <= r1; r += 2) {
         __m256 acc_a = _mm256_setzero_ps(), acc_b = acc_a;
@@ -218,7 +218,8 @@ AVX512VNNI static inline __m512i q8_dot_vnni(const uint8_t *wq, const int8_t *xq
 }
 
 // One row (the odd one at either end of a range).
-AVX512 INLINE float row_avx512(group_dot_fn dot, size_t bytes, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
+AVX512 INLINE float row_avx512(format f, group_dot_fn dot, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
+    size_t bytes = group_bytes(f);
     __m512 acc = _mm512_setzero_ps();
     for (size_t g = 0; g < cols / CK_GROUP; g++) {
         __m512i d = dot(data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, _mm512_loadu_si512(x->sums + g * 16));
@@ -232,8 +233,8 @@ AVX512 INLINE float row_avx512(group_dot_fn dot, size_t bytes, const uint8_t *da
 // which the compiler loads once for both once `dot` (a constant at every call) is inlined.
 AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols,
                                size_t r0, size_t r1) {
-    size_t bytes = f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
-    if (r0 < r1 && r0 % 2) { y[r0] = row_avx512(dot, bytes, data, x, cols, r0); r0++; }
+    size_t bytes = group_bytes(f);
+    if (r0 < r1 && r0 % 2) { y[r0] = row_avx512(f, dot, data, x, cols, r0); r0++; }
     for (size_t r = r0; r + 2 <= r1; r += 2) {
         __m512 acc_a = _mm512_setzero_ps(), acc_b = acc_a;
         for (size_t g = 0; g < cols / CK_GROUP; g++) {
@@ -250,7 +251,7 @@ AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, 
         y[r] = _mm512_reduce_add_ps(acc_a);
         y[r + 1] = _mm512_reduce_add_ps(acc_b);
     }
-    if (r0 < r1 && (r1 - r0) % 2) y[r1 - 1] = row_avx512(dot, bytes, data, x, cols, r1 - 1);
+    if (r0 < r1 && (r1 - r0) % 2) y[r1 - 1] = row_avx512(f, dot, data, x, cols, r1 - 1);
 }
 
 AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {

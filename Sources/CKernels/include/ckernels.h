@@ -62,8 +62,6 @@ static inline size_t ck_q8_bytes(size_t rows, size_t cols) { return ck_pair_byte
 static inline size_t ck_q4_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q4_GROUP_BYTES, rows, cols); }
 static inline size_t ck_q8_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q8_GROUP_BYTES, cols, r, g); }
 static inline size_t ck_q4_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q4_GROUP_BYTES, cols, r, g); }
-static inline size_t ck_q8_scales_at(size_t cols, size_t r, size_t g) { return ck_pair_scales_at(CK_Q8_GROUP_BYTES, cols, r, g); }
-static inline size_t ck_q4_scales_at(size_t cols, size_t r, size_t g) { return ck_pair_scales_at(CK_Q4_GROUP_BYTES, cols, r, g); }
 
 // Element e of row r (q8: q; q4: n - 8) and the scale of its block b, one at a time (portable kernels, tests).
 int ck_q8_value(ck_q8_matrix w, size_t cols, size_t r, size_t e);
