@@ -75,8 +75,7 @@ struct BenchCodec: ParsableCommand {
     }
 
     func run() throws {
-        ThreadCount.current = threads
-        BLAS.threads = threads
+        ThreadPool.setSharedThreads(threads)
         func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
             let start = Date()
             let value = try body()
