@@ -78,9 +78,11 @@ public enum Linear {
         let per = QuantizedInput.floats(paddedCols: padded)
         let vectors = UnsafeMutableRawPointer(scratch).bindMemory(to: ck_q8_vector.self, capacity: count)
         let data = scratch + QuantizedInput.descriptorFloats(count)
-        for i in 0..<count {
-            vectors[i] = QuantizedInput(input + i * weight.cols, valid: weight.cols, paddedCols: padded,
-                                        scratch: data + i * per).vector
+        ThreadPool.shared.split(count, minimumPerTask: 16) { inputs in
+            for i in inputs {
+                vectors[i] = QuantizedInput(input + i * weight.cols, valid: weight.cols, paddedCols: padded,
+                                            scratch: data + i * per).vector
+            }
         }
         var job = MatrixMatrixJob(weight: weight, vectors: vectors, count: count, output: output)
         let pool = ThreadPool.shared

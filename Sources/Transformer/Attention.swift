@@ -31,39 +31,44 @@ struct Attention {
         }
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
-        let scores = ws.scores.pointer
         if m == 1 {
             DecodeAttention.attend(query: ws.q.pointer, keys: cache.keys(head: 0), values: cache.values(head: 0),
-                                   precision: cache.precision, output: ws.context.pointer, scores: scores, scoreCapacity: ws.scores.count,
+                                   precision: cache.precision, output: ws.context.pointer, scores: ws.scores.pointer,
+                                   scoreCapacity: ws.scores.count,
                                    heads: heads, kvHeads: kvHeads, headDim: d, capacity: cache.capacity, keyCount: past + 1,
                                    scale: scale)
             Linear.apply(output, input: ws.context.pointer, count: 1, output: out, scratch: ws.tile.pointer)
             return
         }
-        let group = heads / kvHeads
-        // Query rows in blocks; a block's rows see at most the keys up to its last row.
-        var blockStart = 0
-        while blockStart < m {
-            let rows = min(Workspace.scoreRows, m - blockStart)
-            let keys = past + blockStart + rows
-            for kvHead in 0..<kvHeads {
-                let cached = cache.floatRows(head: kvHead, rows: keys, scratch: ws.cachedRows.pointer)
+        // The kv heads split across the pool's threads, each with its own scores and cached rows; a
+        // thread's products and softmaxes run on it alone.
+        let group = heads / kvHeads, lanes = min(ws.lanes, ThreadPool.shared.threads)
+        ThreadPool.shared.run(tasks: lanes) { lane in
+            let scores = ws.scores(lane: lane)
+            for kvHead in kvHeads * lane / lanes..<kvHeads * (lane + 1) / lanes {
+                let cached = cache.floatRows(head: kvHead, rows: past + m, scratch: ws.cachedRows(lane: lane))
                 for head in kvHead * group..<(kvHead + 1) * group {
-                    // scores[i][j] = scale * q_i . k_j
-                    BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
-                              a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
-                              b: cached.keys, ldb: d, c: scores, ldc: keys)
-                    for i in 0..<rows {
-                        let row = scores + i * keys
-                        let visible = past + blockStart + i + 1
-                        Vector.softmax(row, count: visible)
-                        if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                    // Query rows in blocks; a block's rows see at most the keys up to its last row.
+                    var blockStart = 0
+                    while blockStart < m {
+                        let rows = min(Workspace.scoreRows, m - blockStart)
+                        let keys = past + blockStart + rows
+                        // scores[i][j] = scale * q_i . k_j
+                        BLAS.gemm(transposeB: true, m: rows, n: keys, k: d, alpha: scale,
+                                  a: ws.q.pointer + blockStart * queryWidth + head * d, lda: queryWidth,
+                                  b: cached.keys, ldb: d, c: scores, ldc: keys)
+                        for i in 0..<rows {
+                            let row = scores + i * keys
+                            let visible = past + blockStart + i + 1
+                            Vector.softmax(row, count: visible)
+                            if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                        }
+                        BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cached.values, ldb: d,
+                                  c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
+                        blockStart += rows
                     }
-                    BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cached.values, ldb: d,
-                              c: ws.context.pointer + blockStart * queryWidth + head * d, ldc: queryWidth)
                 }
             }
-            blockStart += rows
         }
         Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
     }

@@ -27,13 +27,18 @@ final class Workspace {
     let rowIndex: UnsafeMutablePointer<Int>
     /// Weight tiles converted to Float32 for the batched products.
     let tile: FloatBuffer
-    /// Attention scores of one head for a block of query rows, `[scoreRows][keys]`; grows with the KV cache.
+    /// Threads that run the batched attention at once, each on its own kv heads with its own
+    /// `scores` and `cachedRows` (the pool's size when the workspace was made).
+    let lanes: Int
+    /// Attention scores of one head for a block of query rows, `[lanes][scoreRows][keys]`; grows with
+    /// the KV cache. Decoding uses all of it as its scratch.
     private(set) var scores: FloatBuffer
     static let scoreRows = 32
     /// Float32 copies of one kv head's cached keys and values for the batched score products when the
-    /// cache stores halves, `[2][keys][headDim]`; grows with the KV cache (empty for a Float32 cache).
+    /// cache stores halves, `[lanes][2][keys][headDim]`; grows with the KV cache (empty for a Float32 cache).
     private(set) var cachedRows: FloatBuffer
     private let cachedRowFloats: Int
+    private var keys: Int
     /// Logits of the last position.
     let textLogits: FloatBuffer
     let audioLogits: FloatBuffer
@@ -62,9 +67,11 @@ final class Workspace {
         rowIndex = .allocate(capacity: rows)
         rowIndex.initialize(repeating: 0, count: rows)
         tile = FloatBuffer(count: tileFloats)
-        scores = FloatBuffer(count: Self.scoreRows * keys)
+        lanes = max(1, min(ThreadPool.shared.threads, t.numKeyValueHeads))
+        self.keys = keys
+        scores = FloatBuffer(count: lanes * Self.scoreRows * keys)
         cachedRowFloats = cache == .float16 ? 2 * t.headDim : 0
-        cachedRows = FloatBuffer(count: cachedRowFloats * keys)
+        cachedRows = FloatBuffer(count: lanes * cachedRowFloats * keys)
         textLogits = FloatBuffer(count: t.vocabSize)
         audioLogits = FloatBuffer(count: configuration.audioNumCodebooks * configuration.audioCodebookEntries)
     }
@@ -74,11 +81,19 @@ final class Workspace {
         rowIndex.deallocate()
     }
 
-    /// Makes the score buffer hold `keys` keys per row.
+    /// Makes the score buffers hold `keys` keys per row.
     func reserve(keys: Int) {
-        if Self.scoreRows * keys > scores.count { scores = FloatBuffer(count: Self.scoreRows * keys) }
-        if cachedRowFloats * keys > cachedRows.count { cachedRows = FloatBuffer(count: cachedRowFloats * keys) }
+        guard keys > self.keys else { return }
+        self.keys = keys
+        scores = FloatBuffer(count: lanes * Self.scoreRows * keys)
+        cachedRows = FloatBuffer(count: lanes * cachedRowFloats * keys)
     }
+
+    /// Lane `lane`'s score rows, `[scoreRows][keys]`.
+    func scores(lane: Int) -> UnsafeMutablePointer<Float> { scores.pointer + lane * Self.scoreRows * keys }
+
+    /// Lane `lane`'s scratch for one kv head's cached rows as Float32.
+    func cachedRows(lane: Int) -> UnsafeMutablePointer<Float> { cachedRows.pointer + lane * cachedRowFloats * keys }
 
     /// Collects into `rowIndex` the rows among the first `count` whose audio flag equals `audio`; returns how many.
     func collect(audio: Bool, count: Int) -> Int {
