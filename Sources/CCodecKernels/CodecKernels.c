@@ -50,9 +50,10 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                            float *y, long ldy, long cout,
                            const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
                            const float *bt, const float *at, const float *packed_u, const float *bias,
-                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch) {
+                           const float *snake_alpha, long panel_begin, long panel_end,
+                           long block_begin, long block_end, float *scratch) {
     float *v = scratch;                              // [alpha][cin][PANEL]
-    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL]
+    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL], rows of blocks [block_begin, block_end)
     long blocks = cout / 8;
     for (long panel = panel_begin; panel < panel_end; panel++) {
         long p0 = panel * PANEL;
@@ -87,7 +88,7 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
         // Products: for each xi, [cout x cin] x [cin x PANEL], 8 rows by 32 columns at a time.
         for (long xi = 0; xi < alpha; xi++) {
             const float *b = v + xi * cin * PANEL;
-            for (long block = 0; block < blocks; block++) {
+            for (long block = block_begin; block < block_end; block++) {
                 const float *a = packed_u + (xi * blocks + block) * cin * 8;
                 v16 acc[8][2];
                 for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); }
@@ -109,7 +110,7 @@ void codec_winograd_panels(const float *x, long ldx, long available, long cin,
         }
 
         // Output transform: y[o][start + dilation * j] = bias[o] + sum_xi at[j][xi] * products[xi][o][lane].
-        for (long o = 0; o < cout; o++) {
+        for (long o = block_begin * 8; o < block_end * 8; o++) {
             float *out = y + o * ldy;
             float b = bias ? bias[o] : 0.0f;
             for (long half = 0; half < PANEL / LANES; half++) {

@@ -20,16 +20,25 @@ final class PackedRows: @unchecked Sendable {
 
     static let panel = 32
 
-    /// Runs `body(panelBegin, panelEnd, scratch)` over `panels`, split across the cores when
-    /// `work` (multiply-adds) is worth it; each part gets its own `scratchFloats` of scratch.
-    static func parallel(panels: Int, work: Int, scratchFloats: Int,
-                         _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void) {
-        let parts = min(panels, work >= 1 << 18 ? ThreadCount.current : 1)
+    /// Runs `body(panels, rows, scratch)` over `panels` and `rows` (a multiple of 8), split across the
+    /// cores when `work` (multiply-adds) is worth it: by panels when they share out evenly, otherwise
+    /// by blocks of 8 rows (a streaming decode's first layers see a few frames through hundreds of
+    /// channels: one panel). Each part gets its own `scratchFloats` of scratch.
+    static func parallel(panels: Int, rows: Int, work: Int, scratchFloats: Int,
+                         _ body: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+        let threads = work >= 1 << 18 ? ThreadCount.current : 1
+        let byPanels = panels >= 4 * threads || panels % threads == 0 || rows / 8 < threads
+        let parts = byPanels ? min(panels, threads) : threads
         withoutActuallyEscaping(body) { body in
             let run: (Int) -> Void = { part in
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchFloats, 1))
                 defer { scratch.deallocate() }
-                body(panels * part / parts, panels * (part + 1) / parts, scratch)
+                if byPanels {
+                    body(panels * part / parts..<panels * (part + 1) / parts, 0..<rows, scratch)
+                } else {
+                    let blocks = rows / 8
+                    body(0..<panels, blocks * part / parts * 8..<blocks * (part + 1) / parts * 8, scratch)
+                }
             }
             if parts <= 1 { run(0) } else { ThreadPool.shared.run(tasks: parts, run) }
         }
@@ -43,9 +52,10 @@ final class PackedRows: @unchecked Sendable {
                   snakeAlpha: UnsafePointer<Float>? = nil) {
         guard count > 0 else { return }
         let panels = (count + Self.panel - 1) / Self.panel
-        Self.parallel(panels: panels, work: rows * columns * count, scratchFloats: columns * Self.panel) { begin, end, scratch in
-            codec_conv_panels(values.pointer, rows, inChannels, kernel, stride, dilation, x, ldx, y, ldy, count, bias,
-                              accumulate ? 1 : 0, snakeAlpha, begin, end, scratch)
+        Self.parallel(panels: panels, rows: rows, work: rows * columns * count, scratchFloats: columns * Self.panel) { panels, rows, scratch in
+            codec_conv_panels(values.pointer + rows.lowerBound * columns, rows.count, inChannels, kernel, stride, dilation,
+                              x, ldx, y + rows.lowerBound * ldy, ldy, count, bias.map { $0 + rows.lowerBound },
+                              accumulate ? 1 : 0, snakeAlpha, panels.lowerBound, panels.upperBound, scratch)
         }
     }
 
@@ -53,8 +63,9 @@ final class PackedRows: @unchecked Sendable {
     func multiply(_ b: UnsafePointer<Float>, ldb: Int, n: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard n > 0 else { return }
         let panels = (n + Self.panel - 1) / Self.panel
-        Self.parallel(panels: panels, work: rows * columns * n, scratchFloats: columns * Self.panel) { begin, end, scratch in
-            codec_gemm_panels(values.pointer, rows, columns, b, ldb, n, c, ldc, begin, end, scratch)
+        Self.parallel(panels: panels, rows: rows, work: rows * columns * n, scratchFloats: columns * Self.panel) { panels, rows, scratch in
+            codec_gemm_panels(values.pointer + rows.lowerBound * columns, rows.count, columns, b, ldb, n,
+                              c + rows.lowerBound * ldc, ldc, panels.lowerBound, panels.upperBound, scratch)
         }
     }
 }

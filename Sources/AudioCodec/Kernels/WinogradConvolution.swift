@@ -79,22 +79,20 @@ final class WinogradConvolution: @unchecked Sendable {
         }
         let tiles = start.count
         let panels = (tiles + Self.panel - 1) / Self.panel
-        let parts = min(panels, outChannels * inChannels * tiles >= 1 << 16 ? ThreadCount.current : 1)
         let scratchFloats = a * (inChannels + outChannels) * Self.panel
         start.withUnsafeBufferPointer { starts in
             valid.withUnsafeBufferPointer { valids in
                 inputTransform.withUnsafeBufferPointer { bt in
                     outputTransform.withUnsafeBufferPointer { at in
-                        let body: (Int) -> Void = { part in
-                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
-                            defer { scratch.deallocate() }
+                        PackedRows.parallel(panels: panels, rows: outChannels, work: a * outChannels * inChannels * tiles,
+                                            scratchFloats: scratchFloats) { panels, rows, scratch in
                             codec_winograd_panels(x, ldx, available, self.inChannels, y, ldy, self.outChannels,
                                                   starts.baseAddress!, valids.baseAddress!, tiles, d, a, m,
                                                   bt.baseAddress!, at.baseAddress!, self.weights.pointer,
                                                   self.bias.map { UnsafePointer($0.pointer) }, snakeAlpha,
-                                                  panels * part / parts, panels * (part + 1) / parts, scratch)
+                                                  panels.lowerBound, panels.upperBound, rows.lowerBound / 8, rows.upperBound / 8,
+                                                  scratch)
                         }
-                        if parts <= 1 { body(0) } else { ThreadPool.shared.run(tasks: parts, body) }
                     }
                 }
             }

@@ -12,12 +12,14 @@
 ///   y = bias + A^T [ (U x) ] with U packed as packed_u[((xi * (cout / 8) + block) * cin + c) * 8 + row]
 ///   (output channel block * 8 + row), cout a multiple of 8.
 /// With `snake_alpha` the inputs pass through snake (one alpha per input channel) as they are read.
+/// Only output channels of the 8-row blocks [block_begin, block_end) are written.
 /// `scratch` holds alpha * (cin + cout) * 32 floats, one per calling thread.
 void codec_winograd_panels(const float *x, long ldx, long available, long cin,
                            float *y, long ldy, long cout,
                            const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
                            const float *bt, const float *at, const float *packed_u, const float *bias,
-                           const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
+                           const float *snake_alpha, long panel_begin, long panel_end,
+                           long block_begin, long block_end, float *scratch);
 
 /// Packs a row-major [m x k] matrix (m a multiple of 8) for the product kernels:
 /// packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk].
