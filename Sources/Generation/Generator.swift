@@ -58,6 +58,11 @@ public final class Generator {
     public let model: Model
     private let session: Session
     private let lock = NSLock()
+    /// The prompt whose prefill the session's cache holds (its positions are never overwritten by the
+    /// steps that follow them); nil when unknown.
+    private var prefilled: ModelInput?
+    /// Positions of the last prompt whose keys and values came from the previous prompt's prefill.
+    public private(set) var reusedPromptPositions = 0
 
     public init(model: Model, chunkRows: Int = 256) {
         self.model = model
@@ -84,7 +89,13 @@ public final class Generator {
         // Memory for the steps ahead is reserved up front, up to a bound; beyond it, it grows geometrically.
         let expected = min(limit, 4096)
 
-        session.reset()
+        // A prompt that starts like the previous one (same scene, voices and earlier lines) goes on from
+        // its cached prefill, in whole chunks: the chunks left then run exactly as in a full prefill, so
+        // the result does not depend on what ran before. At least the last position runs (its logits).
+        let shared = prefilled.map { min(prompt.sharedPrefixCount(with: $0), prompt.count - 1) } ?? 0
+        reusedPromptPositions = shared / session.chunkRows * session.chunkRows
+        session.truncate(to: reusedPromptPositions)
+        prefilled = nil
         session.reserve(prompt.count + expected)
         let sampler = Sampler(options: options.sampling, capacity: max(c.text.vocabSize, entries))
 
@@ -143,7 +154,8 @@ public final class Generator {
             let mode: Mode = last == c.audioOutBOSTokenId ? .audioStart : (last == c.audioOutTokenId ? .audio : .text)
             let head: OutputHead = mode == .audio ? .audio : (mode == .text ? .text : .none)
             if steps == 0 {
-                try session.append(prompt, head: head)
+                try session.append(prompt.positions(reusedPromptPositions..<prompt.count), head: head)
+                prefilled = prompt
             } else {
                 step.removeAll()
                 if mode == .audio {

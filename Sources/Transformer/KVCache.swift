@@ -30,7 +30,8 @@ final class KVCache {
         values.deallocate()
     }
 
-    func reset() { count = 0 }
+    /// Forgets the positions from `positions` on; the earlier ones stay as they are.
+    func truncate(to positions: Int) { count = min(count, max(0, positions)) }
 
     /// Makes room for `positions` in total, copying what is cached into larger storage if needed.
     func reserve(_ positions: Int) {

@@ -46,6 +46,26 @@ public struct ModelInput: Equatable, Sendable {
         codes[position * numCodebooks..<(position + 1) * numCodebooks]
     }
 
+    /// How many leading positions this input shares with `other` (same kind, token and codes).
+    public func sharedPrefixCount(with other: ModelInput) -> Int {
+        guard numCodebooks == other.numCodebooks else { return 0 }
+        var n = 0
+        while n < count && n < other.count && kinds[n] == other.kinds[n] && tokens[n] == other.tokens[n]
+                && frame(at: n) == other.frame(at: n) {
+            n += 1
+        }
+        return n
+    }
+
+    /// Positions `range` as an input of their own.
+    public func positions(_ range: Range<Int>) -> ModelInput {
+        var part = ModelInput(numCodebooks: numCodebooks)
+        part.kinds = Array(kinds[range])
+        part.tokens = Array(tokens[range])
+        part.codes = Array(codes[range.lowerBound * numCodebooks..<range.upperBound * numCodebooks])
+        return part
+    }
+
     /// Empties the input, keeping its storage (for per-step reuse).
     public mutating func removeAll() {
         kinds.removeAll(keepingCapacity: true)

@@ -39,10 +39,18 @@ public final class Session {
     }
 
     /// Forgets every position (the memory stays).
-    public func reset() {
-        count = 0
-        for cache in caches { cache.reset() }
+    public func reset() { truncate(to: 0) }
+
+    /// Forgets the positions from `positions` on. What is cached for the earlier ones stays valid (each
+    /// position's keys and values depend only on the positions before it), so a new input that starts
+    /// the same way can go on from there. The logits are stale until the next `append`.
+    public func truncate(to positions: Int) {
+        count = min(count, max(0, positions))
+        for cache in caches { cache.truncate(to: count) }
     }
+
+    /// Positions per batch of an `append`: a prompt runs in chunks of this many from its first position.
+    public var chunkRows: Int { workspace.rows }
 
     /// Makes room for `positions` positions in total, so that appending up to there does not allocate.
     public func reserve(_ positions: Int) {

@@ -1,0 +1,62 @@
+import Testing
+import Transformer
+import Generation
+
+/// A prompt that starts like the previous one goes on from that prompt's cached prefill, and gets
+/// exactly what a fresh generator would give it.
+@Suite struct PromptReuseTests {
+    static let chunkRows = 16
+
+    static func setup() throws -> (model: Model, prompt: ModelInput, options: GenerationOptions) {
+        let reference = try #require(ReferenceGeneration.all.first { $0.name == "context-cut-by-max-new-tokens" })
+        let model = try Models.model(reference.geometry)
+        let prompt = try AudioPlaceholders.expand(tokens: reference.promptIds, audio: reference.audio,
+                                                  configuration: model.configuration)
+        // Sampled rather than greedy: the smallest difference in the logits would show in the codes.
+        let options = GenerationOptions(maxNewTokens: 30, sampling: SamplingOptions(temperature: 1, topK: nil, topP: 1, seed: 11))
+        return (model, prompt, options)
+    }
+
+    /// The first 60 positions of `prompt`, then its last 10 (it still ends as the original does).
+    static func variant(of prompt: ModelInput) -> ModelInput {
+        var changed = prompt.positions(0..<60)
+        let tail = prompt.positions(prompt.count - 10..<prompt.count)
+        for p in 0..<tail.count {
+            if tail.kinds[p] == .text { changed.appendText(tail.tokens[p]) } else { changed.appendAudio(tail.kinds[p], frame: tail.frame(at: p)) }
+        }
+        return changed
+    }
+
+    @Test func aPromptSharingTheStartReusesWholeChunksAndGivesTheSameResult() throws {
+        let (model, prompt, options) = try Self.setup()
+        let changed = Self.variant(of: prompt)
+        #expect(changed.sharedPrefixCount(with: prompt) == 60)
+
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        let first = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == 0)
+        let second = try generator.generate(changed, options: options)
+        #expect(generator.reusedPromptPositions == 48)  // 60 shared, in whole chunks of 16
+        let fresh = try Generator(model: model, chunkRows: Self.chunkRows).generate(changed, options: options)
+        #expect(second == fresh)
+        #expect(second != first)
+
+        // The same prompt again (a retake): everything but the last chunk, and the first result again.
+        let again = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == 48)  // shared 60 again, with `changed` run last
+        let retake = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == (prompt.count - 1) / Self.chunkRows * Self.chunkRows)
+        #expect(again == first && retake == first)
+    }
+
+    @Test func aGenerationStoppedBeforeItsPrefillLeavesNothingToReuse() throws {
+        let (model, prompt, options) = try Self.setup()
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        _ = try generator.generate(prompt, options: options)
+        let stopped = try generator.generate(Self.variant(of: prompt), options: options, isCancelled: { true })
+        #expect(stopped.stopReason == .cancelled && stopped.steps == 0)
+        let next = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == 0)
+        #expect(next == (try Generator(model: model, chunkRows: Self.chunkRows).generate(prompt, options: options)))
+    }
+}
