@@ -109,9 +109,6 @@ struct BenchModel: ParsableCommand {
             _ = try prefilled()
             let session = try prefilled()
 
-            // OpenBLAS's workers (the prefill's attention uses it) spin for a moment after their last
-            // call; a generation's steady state is what is timed, not that moment.
-            usleep(300_000)
             for t in threadCounts {
                 ThreadPool.setSharedThreads(t)
                 // The floor from the bandwidth measured right before: this machine's varies from minute to minute.
