@@ -153,13 +153,17 @@ typedef struct {
 
 static uint64_t pack(size_t front, size_t back) { return (uint64_t)front << 32 | (uint64_t)back; }
 
-// The next `chunk` rows from the front of the owner's share.
-static int take_front(row_share *share, size_t chunk, size_t *lo, size_t *hi) {
+// The next rows from the front of the owner's share: a quarter of what is left, in whole granules,
+// and no fewer than `chunk`. Claims shrink as the share does, so an owner makes a few dozen
+// compare-and-swaps per job rather than one per chunk (each is a full barrier in the middle of its
+// stream), and near the end a thief still finds rows to take.
+static int take_front(row_share *share, size_t chunk, size_t granule, size_t *lo, size_t *hi) {
     uint64_t span = atomic_load_explicit(&share->span, memory_order_relaxed);
     for (;;) {
         size_t front = span >> 32, back = (uint32_t)span;
         if (front >= back) return 0;
-        size_t end = front + chunk < back ? front + chunk : back;
+        size_t quarter = (back - front) / 4 / granule * granule, claim = quarter > chunk ? quarter : chunk;
+        size_t end = front + claim < back ? front + claim : back;
         if (atomic_compare_exchange_weak_explicit(&share->span, &span, pack(end, back), memory_order_relaxed, memory_order_relaxed)) {
             *lo = front, *hi = end;
             return 1;
@@ -186,7 +190,7 @@ static void rows_task(void *context, size_t task, size_t n_tasks) {
     row_share *own = &job->shares[task];
     for (;;) {
         size_t lo, hi;
-        while (take_front(own, job->chunk, &lo, &hi)) job->fn(job->context, lo, hi);
+        while (take_front(own, job->chunk, job->granule, &lo, &hi)) job->fn(job->context, lo, hi);
         // Out of rows: the back half of the largest share left becomes this task's share.
         size_t victim = n_tasks, most = 0;
         for (size_t t = 0; t < n_tasks; t++) {
@@ -208,8 +212,7 @@ void ck_pool_run_rows(ck_pool *pool, ck_rows_fn fn, void *context, size_t n_rows
         return;
     }
     rows_job job = {fn, context, granule, 0, {{0}}};
-    // 64 chunks per share: an owner's claims stay cheap, and a thread that runs out waits at most for
-    // the chunk the other is in.
+    // Claims end at 1/64 of a share: a thread that runs out waits at most for the chunk the other is in.
     size_t chunk = n_rows / (tasks * 64);
     job.chunk = chunk < granule ? granule : chunk / granule * granule;
     for (size_t t = 0; t < tasks; t++) {
