@@ -2,28 +2,40 @@
 // weighted sum of values, per query head, fused so nothing goes through BLAS for these small
 // products and the exponentials are vectorised.
 //
-// The cache holds Float32 or IEEE half rows. Each kernel is written once over the element type
-// (`half` is a constant at every call, so the loads specialise when inlined): at a few hundred keys
-// and more the decode step's attention is bound by reading the cache, and halves read half.
+// The cache holds Float32, IEEE half or int8 rows (int8 with one scale per row: a key's scale
+// multiplies its score, a value's its weight). Each kernel is written once over the element type
+// (`type` is a constant at every call, so the loads specialise when inlined): at a few hundred keys
+// and more the decode step's attention is bound by reading the cache, and halves read half, int8 a
+// quarter.
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
 
 #define INLINE __attribute__((always_inline)) static inline
 
-// ---- portable
+enum { F32 = 0, F16 = 1, I8 = 2 };
 
-INLINE float element(const void *p, size_t i, int half) {
-    return half ? ck_f16_value(((const uint16_t *)p)[i]) : ((const float *)p)[i];
+// Folds the value rows' scales into the softmax weights of `group` queries (`scores` [group][n_keys]).
+INLINE void scale_weights(float *scores, size_t group, size_t n_keys, const float *value_scales) {
+    if (!value_scales) return;
+    for (size_t i = 0; i < group; i++)
+        for (size_t j = 0; j < n_keys; j++) scores[i * n_keys + j] *= value_scales[j];
 }
 
-INLINE void attend_portable(const float *q, const void *k, const void *v, float *out, float *scores,
-                            size_t d, size_t n_keys, float scale, int half) {
+// ---- portable
+
+INLINE float element(const void *p, size_t i, int type) {
+    return type == F16 ? ck_f16_value(((const uint16_t *)p)[i])
+         : type == I8 ? (float)((const int8_t *)p)[i] : ((const float *)p)[i];
+}
+
+INLINE void attend_portable(const float *q, const void *k, const void *v, const float *ks, const float *vs,
+                            float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {
     float top = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
         float s = 0;
-        for (size_t c = 0; c < d; c++) s += q[c] * element(k, j * d + c, half);
-        scores[j] = s * scale;
+        for (size_t c = 0; c < d; c++) s += q[c] * element(k, j * d + c, type);
+        scores[j] = s * scale * (ks ? ks[j] : 1.0f);
         if (scores[j] > top) top = scores[j];
     }
     float sum = 0;
@@ -32,10 +44,11 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, float 
         sum += scores[j];
     }
     float inverse = 1 / sum;
+    scale_weights(scores, 1, n_keys, vs);
     for (size_t c = 0; c < d; c++) out[c] = 0;
     for (size_t j = 0; j < n_keys; j++) {
         float p = scores[j] * inverse;
-        for (size_t c = 0; c < d; c++) out[c] += p * element(v, j * d + c, half);
+        for (size_t c = 0; c < d; c++) out[c] += p * element(v, j * d + c, type);
     }
 }
 
@@ -43,9 +56,10 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, float 
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-AVX2 INLINE __m256 load8(const void *p, size_t i, int half) {
-    return half ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)))
-                : _mm256_loadu_ps((const float *)p + i);
+AVX2 INLINE __m256 load8(const void *p, size_t i, int type) {
+    if (type == F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
+    if (type == I8) return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)((const int8_t *)p + i))));
+    return _mm256_loadu_ps((const float *)p + i);
 }
 
 AVX2 static inline float hsum(__m256 v) {
@@ -91,23 +105,24 @@ AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
 }
 
 // Head dimension a multiple of 8 (64 and 128 in practice).
-AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, float *out, float *scores,
-                             size_t d, size_t n_keys, float scale, int half) {
+AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const float *ks, const float *vs,
+                             float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {
     float top = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
         size_t key = j * d;
         __m256 a0 = _mm256_setzero_ps(), a1 = a0;
         size_t c = 0;
         for (; c + 16 <= d; c += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, half), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, half), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, type), a1);
         }
-        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, half), a0);
-        float s = hsum(_mm256_add_ps(a0, a1)) * scale;
+        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
+        float s = hsum(_mm256_add_ps(a0, a1)) * scale * (ks ? ks[j] : 1.0f);
         scores[j] = s;
         if (s > top) top = s;
     }
     float sum = softmax_in_place(scores, n_keys, top);
+    scale_weights(scores, 1, n_keys, vs);
     // out = sum_j p_j v_j, a head at a time in registers (d <= 256: up to 32 accumulators of 8).
     float inverse = 1 / sum;
     for (size_t c0 = 0; c0 < d; c0 += 64) {
@@ -117,7 +132,7 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, float
         for (size_t jj = 0; jj < n_keys; jj++) {
             __m256 p = _mm256_set1_ps(scores[jj]);
             size_t value = jj * d + c0;
-            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, load8(v, value + 8 * i, half), acc[i]);
+            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, load8(v, value + 8 * i, type), acc[i]);
         }
         __m256 inv = _mm256_set1_ps(inverse);
         for (size_t i = 0; i < width / 8; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(acc[i], inv));
@@ -134,14 +149,15 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, float
 #define GROUP_MAX 8
 #define WIDEN_MAX 256
 
-AVX512 INLINE __m512 load16(const void *p, size_t i, int half) {
-    return half ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i)))
-                : _mm512_loadu_ps((const float *)p + i);
+AVX512 INLINE __m512 load16(const void *p, size_t i, int type) {
+    if (type == F16) return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i)));
+    if (type == I8) return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)((const int8_t *)p + i))));
+    return _mm512_loadu_ps((const float *)p + i);
 }
 
 // out[i][0..16·width) = inverse[i] · sum_j scores[i][j] · v[j][c0..c0+16·width) for n <= 3 queries, width <= 8.
 AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float *scores, size_t n_keys,
-                                const float *inverse, float *out, size_t n, size_t width, int half) {
+                                const float *inverse, float *out, size_t n, size_t width, int type) {
     __m512 acc[3][8];
     for (size_t i = 0; i < n; i++)
         for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_setzero_ps();
@@ -149,7 +165,7 @@ AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float 
         size_t value = j * d + c0;
         for (size_t i = 0; i < n; i++) {
             __m512 p = _mm512_set1_ps(scores[i * n_keys + j]);
-            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, load16(v, value + 16 * w, half), acc[i][w]);
+            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, load16(v, value + 16 * w, type), acc[i][w]);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -171,21 +187,24 @@ AVX512 INLINE __m512 sum_lanes16(const __m512 *x) {
 }
 
 // q: [group][d], d a multiple of 16 up to 128 per slab; scores: [group][n_keys] scratch; out: [group][d].
-AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void *v, float *out, float *scores,
-                                       size_t group, size_t d, size_t n_keys, float scale, int half) {
+AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void *v, const float *ks, const float *vs,
+                                       float *out, float *scores, size_t group, size_t d, size_t n_keys, float scale,
+                                       int type) {
     float top[GROUP_MAX], inverse[GROUP_MAX];
     for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
     // Scores: each key row is loaded once and met by every query of the group; 16 keys at a time, so
     // one reduction tree gives 16 dot products.
     size_t j = 0;
-    // Half keys are widened once per block of 16 into this (L1) buffer, not once per query: the
-    // conversions cost as much as the multiplies and left a core short of the memory's pace.
+    // Half and int8 keys are widened once per block of 16 into this (L1) buffer, not once per query:
+    // the conversions cost as much as the multiplies and left a core short of the memory's pace.
     float widened[16 * WIDEN_MAX];
-    int widen = half && d <= WIDEN_MAX;
+    int widen = type != F32 && d <= WIDEN_MAX;
     for (; j + 16 <= n_keys; j += 16) {
         size_t block = j * d;
         if (widen)
-            for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, 1));
+            for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, type));
+        __m512 key_scale = _mm512_set1_ps(scale);
+        if (ks) key_scale = _mm512_mul_ps(key_scale, _mm512_loadu_ps(ks + j));
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
             __m512 acc[16];
@@ -193,11 +212,11 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
             for (size_t c = 0; c < d; c += 16) {
                 __m512 qc = _mm512_loadu_ps(qi + c);
                 for (int t = 0; t < 16; t++) {
-                    __m512 key = widen ? _mm512_loadu_ps(widened + t * d + c) : load16(k, block + t * d + c, half);
+                    __m512 key = widen ? _mm512_loadu_ps(widened + t * d + c) : load16(k, block + t * d + c, type);
                     acc[t] = _mm512_fmadd_ps(qc, key, acc[t]);
                 }
             }
-            __m512 s = _mm512_mul_ps(sum_lanes16(acc), _mm512_set1_ps(scale));
+            __m512 s = _mm512_mul_ps(sum_lanes16(acc), key_scale);
             _mm512_storeu_ps(scores + i * n_keys + j, s);
             float m = _mm512_reduce_max_ps(s);
             if (m > top[i]) top[i] = m;
@@ -210,16 +229,17 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
             __m512 a0 = _mm512_setzero_ps(), a1 = a0;
             size_t c = 0;
             for (; c + 32 <= d; c += 32) {
-                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, half), a0);
-                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), load16(k, key + c + 16, half), a1);
+                a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, type), a0);
+                a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), load16(k, key + c + 16, type), a1);
             }
-            if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, half), a0);
-            float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale;
+            if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, type), a0);
+            float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale * (ks ? ks[j] : 1.0f);
             scores[i * n_keys + j] = s;
             if (s > top[i]) top[i] = s;
         }
     }
     for (size_t i = 0; i < group; i++) inverse[i] = 1 / softmax_in_place(scores + i * n_keys, n_keys, top[i]);
+    scale_weights(scores, group, n_keys, vs);
     // Values: a slab of up to 128 columns for up to 3 queries in registers (24 accumulators).
     for (size_t c0 = 0; c0 < d; c0 += 128) {
         size_t width = (d - c0 < 128 ? d - c0 : 128) / 16;
@@ -228,59 +248,75 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
             // Constant bounds for the published shape (head 128, 3 queries per kv head) keep the
             // accumulators in registers.
             if (width == 8 && n == 3)
-                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3, 8, half);
+                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3, 8, type);
             else
-                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, n, width, half);
+                weigh_values(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, n, width, type);
         }
     }
 }
 
 // One instance of each kernel per element type, so the loads inside are plain loads or conversions.
-#define INSTANCES(suffix, half)                                                                                \
-    static void attend_portable_##suffix(const float *q, const void *k, const void *v, float *out, float *scores, \
-                                         size_t d, size_t n_keys, float scale) {                             \
-        attend_portable(q, k, v, out, scores, d, n_keys, scale, half);                                       \
+typedef void (*single_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
+                          size_t, size_t, float);
+typedef void (*group_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
+                         size_t, size_t, size_t, float);
+#define INSTANCES(suffix, type)                                                                                \
+    static void attend_portable_##suffix(const float *q, const void *k, const void *v, const float *ks,         \
+                                         const float *vs, float *out, float *scores, size_t d, size_t n_keys,  \
+                                         float scale) {                                                       \
+        attend_portable(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                 \
     }                                                                                                         \
-    AVX2 static void attend_avx2_##suffix(const float *q, const void *k, const void *v, float *out, float *scores, \
-                                          size_t d, size_t n_keys, float scale) {                            \
-        attend_avx2(q, k, v, out, scores, d, n_keys, scale, half);                                           \
+    AVX2 static void attend_avx2_##suffix(const float *q, const void *k, const void *v, const float *ks,         \
+                                          const float *vs, float *out, float *scores, size_t d, size_t n_keys, \
+                                          float scale) {                                                      \
+        attend_avx2(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                     \
     }                                                                                                         \
-    AVX512 static void attend_group_avx512_##suffix(const float *q, const void *k, const void *v, float *out,    \
-                                                    float *scores, size_t group, size_t d, size_t n_keys,     \
-                                                    float scale) {                                           \
-        attend_group_avx512(q, k, v, out, scores, group, d, n_keys, scale, half);                            \
+    AVX512 static void attend_group_avx512_##suffix(const float *q, const void *k, const void *v, const float *ks, \
+                                                    const float *vs, float *out, float *scores, size_t group,  \
+                                                    size_t d, size_t n_keys, float scale) {                    \
+        attend_group_avx512(q, k, v, ks, vs, out, scores, group, d, n_keys, scale, type);                      \
     }
-INSTANCES(f32, 0)
-INSTANCES(f16, 1)
+INSTANCES(f32, F32)
+INSTANCES(f16, F16)
+INSTANCES(i8, I8)
 
-static void attend_kv_heads(const float *q, const void *keys, const void *values, size_t element, float *out,
-                            float *scores, size_t group, size_t d, size_t capacity, size_t n_keys, float scale,
-                            size_t g0, size_t g1) {
-    int isa = ck_isa(), half = element == 2;
+// `element` bytes per cached value; int8 rows come with one scale per row (`key_scales`,
+// `value_scales`: [kv head][capacity]), the other types with none.
+static void attend_kv_heads(const float *q, const void *keys, const void *values, const float *key_scales,
+                            const float *value_scales, size_t element, float *out, float *scores, size_t group,
+                            size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
+    int isa = ck_isa();
+    single_fn portable = element == 1 ? attend_portable_i8 : element == 2 ? attend_portable_f16 : attend_portable_f32;
+    single_fn avx2 = element == 1 ? attend_avx2_i8 : element == 2 ? attend_avx2_f16 : attend_avx2_f32;
+    group_fn avx512 = element == 1 ? attend_group_avx512_i8 : element == 2 ? attend_group_avx512_f16 : attend_group_avx512_f32;
     for (size_t g = g0; g < g1; g++) {
         const char *k = (const char *)keys + g * capacity * d * element;
         const char *v = (const char *)values + g * capacity * d * element;
+        const float *ks = key_scales ? key_scales + g * capacity : NULL;
+        const float *vs = value_scales ? value_scales + g * capacity : NULL;
         const float *qg = q + g * group * d;
         float *og = out + g * group * d;
         if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
-            (half ? attend_group_avx512_f16 : attend_group_avx512_f32)(qg, k, v, og, scores, group, d, n_keys, scale);
+            avx512(qg, k, v, ks, vs, og, scores, group, d, n_keys, scale);
             continue;
         }
-        for (size_t i = 0; i < group; i++) {
-            if (isa >= 2 && d % 8 == 0)
-                (half ? attend_avx2_f16 : attend_avx2_f32)(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
-            else
-                (half ? attend_portable_f16 : attend_portable_f32)(qg + i * d, k, v, og + i * d, scores, d, n_keys, scale);
-        }
+        for (size_t i = 0; i < group; i++)
+            (isa >= 2 && d % 8 == 0 ? avx2 : portable)(qg + i * d, k, v, ks, vs, og + i * d, scores, d, n_keys, scale);
     }
 }
 
 void ck_attend_kv_heads(const float *q, const float *keys, const float *values, float *out, float *scores,
                         size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
-    attend_kv_heads(q, keys, values, sizeof(float), out, scores, group, d, capacity, n_keys, scale, g0, g1);
+    attend_kv_heads(q, keys, values, NULL, NULL, sizeof(float), out, scores, group, d, capacity, n_keys, scale, g0, g1);
 }
 
 void ck_attend_kv_heads_f16(const float *q, const uint16_t *keys, const uint16_t *values, float *out, float *scores,
                             size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
-    attend_kv_heads(q, keys, values, sizeof(uint16_t), out, scores, group, d, capacity, n_keys, scale, g0, g1);
+    attend_kv_heads(q, keys, values, NULL, NULL, sizeof(uint16_t), out, scores, group, d, capacity, n_keys, scale, g0, g1);
+}
+
+void ck_attend_kv_heads_i8(const float *q, const int8_t *keys, const int8_t *values, const float *key_scales,
+                           const float *value_scales, float *out, float *scores, size_t group, size_t d,
+                           size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
+    attend_kv_heads(q, keys, values, key_scales, value_scales, 1, out, scores, group, d, capacity, n_keys, scale, g0, g1);
 }

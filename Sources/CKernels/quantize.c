@@ -183,3 +183,20 @@ float ck_q8_scale(ck_q8_matrix w, size_t cols, size_t r, size_t b) {
     return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q8_GROUP_BYTES, cols, r, b));
 }
 int ck_vector_value(const int8_t *quants, size_t e) { return quants[position(e)]; }
+
+// KV-cache rows (a head's keys or values at one position) to int8 with one scale each, and back.
+void ck_quantize_kv_rows(const float *x, size_t rows, size_t d, int8_t *q, float *scales) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * d;
+        float top = 0;
+        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
+        float s = top / 127.0f, inverse = top > 0 ? 127.0f / top : 0.0f;
+        for (size_t c = 0; c < d; c++) q[r * d + c] = (int8_t)lrintf(row[c] * inverse);
+        scales[r] = s;
+    }
+}
+
+void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, size_t d, float *out) {
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < d; c++) out[r * d + c] = scales[r] * (float)q[r * d + c];
+}

@@ -40,4 +40,16 @@ public enum Convert {
     public static func floatToF16(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<UInt16>, count: Int) {
         ck_f32_to_f16_n(source, destination, count)
     }
+
+    /// Rows of `width` floats to int8 with one scale per row (max |x| / 127, rounded to nearest).
+    public static func floatToInt8Rows(_ source: UnsafePointer<Float>, rows: Int, width: Int,
+                                       into destination: UnsafeMutablePointer<Int8>, scales: UnsafeMutablePointer<Float>) {
+        ck_quantize_kv_rows(source, rows, width, destination, scales)
+    }
+
+    /// int8 rows with their scales back to floats.
+    public static func int8RowsToFloat(_ source: UnsafePointer<Int8>, scales: UnsafePointer<Float>, rows: Int, width: Int,
+                                       into destination: UnsafeMutablePointer<Float>) {
+        ck_dequantize_kv_rows(source, scales, rows, width, destination)
+    }
 }

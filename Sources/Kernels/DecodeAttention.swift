@@ -6,15 +6,19 @@ import CKernels
 public enum DecodeAttention {
     /// - query: `[heads][headDim]`, already rotated.
     /// - keys, values: `[kvHeads][capacity][headDim]` elements of `precision`; the first `keyCount` positions count.
+    /// - keyScales, valueScales: for `.int8`, each row's scale, `[kvHeads][capacity]`.
     /// - output: `[heads][headDim]`.
     /// - scores: `scoreCapacity` floats of scratch, at least `keyCount · heads / kvHeads` (each task
     ///   takes that much).
     public static func attend(
         query: UnsafePointer<Float>, keys: UnsafeRawPointer, values: UnsafeRawPointer, precision: KVPrecision = .float32,
+        keyScales: UnsafePointer<Float>? = nil, valueScales: UnsafePointer<Float>? = nil,
         output: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, scoreCapacity: Int,
         heads: Int, kvHeads: Int, headDim: Int, capacity: Int, keyCount: Int, scale: Float
     ) {
-        var job = Job(query: query, keys: keys, values: values, precision: precision, output: output, scores: scores, heads: heads,
+        precondition(precision != .int8 || (keyScales != nil && valueScales != nil), "an int8 cache needs its row scales")
+        var job = Job(query: query, keys: keys, values: values, precision: precision, keyScales: keyScales, valueScales: valueScales,
+                      output: output, scores: scores, heads: heads,
                       group: heads / kvHeads, headDim: headDim, capacity: capacity, keyCount: keyCount, scale: scale)
         let pool = ThreadPool.shared
         // Splitting pays once a head's work outweighs handing it out.
@@ -36,6 +40,10 @@ public enum DecodeAttention {
                     ck_attend_kv_heads_f16(job.query, job.keys.assumingMemoryBound(to: UInt16.self),
                                            job.values.assumingMemoryBound(to: UInt16.self), job.output, scores,
                                            job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
+                case .int8:
+                    ck_attend_kv_heads_i8(job.query, job.keys.assumingMemoryBound(to: Int8.self),
+                                          job.values.assumingMemoryBound(to: Int8.self), job.keyScales, job.valueScales,
+                                          job.output, scores, job.group, job.headDim, job.capacity, job.keyCount, job.scale, g0, g1)
                 }
             }
         }
@@ -46,6 +54,8 @@ public enum DecodeAttention {
         let keys: UnsafeRawPointer
         let values: UnsafeRawPointer
         let precision: KVPrecision
+        let keyScales: UnsafePointer<Float>?
+        let valueScales: UnsafePointer<Float>?
         let output: UnsafeMutablePointer<Float>
         let scores: UnsafeMutablePointer<Float>
         let heads: Int
@@ -63,6 +73,16 @@ public enum KVPrecision: Sendable {
     /// IEEE half: at a few hundred positions and more the decode step's attention is bound by reading
     /// the cache, and halves read half.
     case float16
+    /// int8 with one Float32 scale per row (a head's keys or values at one position, max |x| / 127):
+    /// a quarter of Float32's bytes, for long contexts where the cache is a large part of what a step reads.
+    case int8
 
-    public var bytes: Int { self == .float32 ? 4 : 2 }
+    /// Bytes per element (int8 rows also keep a 4-byte scale each).
+    public var bytes: Int {
+        switch self {
+        case .float32: return 4
+        case .float16: return 2
+        case .int8: return 1
+        }
+    }
 }

@@ -33,7 +33,8 @@ struct Attention {
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
         if m == 1 {
             DecodeAttention.attend(query: ws.q.pointer, keys: cache.keys(head: 0), values: cache.values(head: 0),
-                                   precision: cache.precision, output: ws.context.pointer, scores: ws.scores.pointer,
+                                   precision: cache.precision, keyScales: cache.keyScales(head: 0),
+                                   valueScales: cache.valueScales(head: 0), output: ws.context.pointer, scores: ws.scores.pointer,
                                    scoreCapacity: ws.scores.count,
                                    heads: heads, kvHeads: kvHeads, headDim: d, capacity: cache.capacity, keyCount: past + 1,
                                    scale: scale)

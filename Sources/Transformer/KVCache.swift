@@ -3,7 +3,8 @@ import Kernels
 /// Keys and values of one layer for every position it has attended so far, laid out per kv head
 /// (`[kvHeads][capacity][headDim]`) so that a head's keys form one matrix for the score product.
 ///
-/// Keys are stored after the rotary embedding, in Float32 or IEEE half (`precision`). The capacity is
+/// Keys are stored after the rotary embedding, in Float32, IEEE half or int8 with a scale per row
+/// (`precision`). The capacity is
 /// set up front (`reserve`) and grows geometrically only when a batch of positions would not fit, never
 /// inside the per-position work.
 final class KVCache {
@@ -14,6 +15,9 @@ final class KVCache {
     private(set) var count = 0
     private var keys: UnsafeMutableRawPointer
     private var values: UnsafeMutableRawPointer
+    /// For `.int8`: each row's scale, `[kvHeads][capacity]` (empty otherwise).
+    private var keyScaleRows: UnsafeMutablePointer<Float>
+    private var valueScaleRows: UnsafeMutablePointer<Float>
 
     init(kvHeads: Int, headDim: Int, capacity: Int, precision: KVPrecision = .float32) {
         self.kvHeads = kvHeads
@@ -23,11 +27,16 @@ final class KVCache {
         let bytes = kvHeads * self.capacity * headDim * precision.bytes
         keys = .allocate(byteCount: bytes, alignment: 64)
         values = .allocate(byteCount: bytes, alignment: 64)
+        let scaleRows = precision == .int8 ? kvHeads * self.capacity : 0
+        keyScaleRows = .allocate(capacity: scaleRows)
+        valueScaleRows = .allocate(capacity: scaleRows)
     }
 
     deinit {
         keys.deallocate()
         values.deallocate()
+        keyScaleRows.deallocate()
+        valueScaleRows.deallocate()
     }
 
     /// Forgets the positions from `positions` on; the earlier ones stay as they are.
@@ -48,6 +57,18 @@ final class KVCache {
         values.deallocate()
         keys = newKeys
         values = newValues
+        if precision == .int8 {
+            let newKeyScales = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * grown)
+            let newValueScales = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * grown)
+            for head in 0..<kvHeads {
+                (newKeyScales + head * grown).update(from: keyScaleRows + head * capacity, count: count)
+                (newValueScales + head * grown).update(from: valueScaleRows + head * capacity, count: count)
+            }
+            keyScaleRows.deallocate()
+            valueScaleRows.deallocate()
+            keyScaleRows = newKeyScales
+            valueScaleRows = newValueScales
+        }
         capacity = grown
     }
 
@@ -58,29 +79,36 @@ final class KVCache {
         for r in 0..<rows {
             for head in 0..<kvHeads {
                 let slot = head * capacity + count + r, source = r * width + head * headDim
-                store(k + source, into: keys, slot: slot)
-                store(v + source, into: values, slot: slot)
+                store(k + source, into: keys, scales: keyScaleRows, slot: slot)
+                store(v + source, into: values, scales: valueScaleRows, slot: slot)
             }
         }
         count += rows
     }
 
-    private func store(_ row: UnsafePointer<Float>, into storage: UnsafeMutableRawPointer, slot: Int) {
+    private func store(_ row: UnsafePointer<Float>, into storage: UnsafeMutableRawPointer, scales: UnsafeMutablePointer<Float>,
+                       slot: Int) {
         let destination = storage + slot * headDim * precision.bytes
         switch precision {
         case .float32:
             destination.assumingMemoryBound(to: Float.self).update(from: row, count: headDim)
         case .float16:
             Convert.floatToF16(row, destination.assumingMemoryBound(to: UInt16.self), count: headDim)
+        case .int8:
+            Convert.floatToInt8Rows(row, rows: 1, width: headDim, into: destination.assumingMemoryBound(to: Int8.self),
+                                    scales: scales + slot)
         }
     }
 
     /// `[count][headDim]` keys of one kv head (row stride `headDim`), in `precision`.
     func keys(head: Int) -> UnsafeRawPointer { UnsafeRawPointer(keys + head * capacity * headDim * precision.bytes) }
     func values(head: Int) -> UnsafeRawPointer { UnsafeRawPointer(values + head * capacity * headDim * precision.bytes) }
+    /// For `.int8`: the row scales of one kv head's keys and values, `[count]` (nil otherwise).
+    func keyScales(head: Int) -> UnsafePointer<Float>? { precision == .int8 ? UnsafePointer(keyScaleRows + head * capacity) : nil }
+    func valueScales(head: Int) -> UnsafePointer<Float>? { precision == .int8 ? UnsafePointer(valueScaleRows + head * capacity) : nil }
 
     /// The first `rows` keys and values of one kv head as Float32 `[rows][headDim]` matrices: the cache
-    /// itself, or for half storage converted into `scratch` (`2 · rows · headDim` floats).
+    /// itself, or for half and int8 storage converted into `scratch` (`2 · rows · headDim` floats).
     func floatRows(head: Int, rows: Int, scratch: UnsafeMutablePointer<Float>)
         -> (keys: UnsafePointer<Float>, values: UnsafePointer<Float>) {
         switch precision {
@@ -90,6 +118,13 @@ final class KVCache {
             let n = rows * headDim
             Convert.f16ToFloat(keys(head: head).assumingMemoryBound(to: UInt16.self), scratch, count: n)
             Convert.f16ToFloat(values(head: head).assumingMemoryBound(to: UInt16.self), scratch + n, count: n)
+            return (UnsafePointer(scratch), UnsafePointer(scratch + n))
+        case .int8:
+            let n = rows * headDim
+            Convert.int8RowsToFloat(keys(head: head).assumingMemoryBound(to: Int8.self), scales: keyScaleRows + head * capacity,
+                                    rows: rows, width: headDim, into: scratch)
+            Convert.int8RowsToFloat(values(head: head).assumingMemoryBound(to: Int8.self), scales: valueScaleRows + head * capacity,
+                                    rows: rows, width: headDim, into: scratch + n)
             return (UnsafePointer(scratch), UnsafePointer(scratch + n))
         }
     }

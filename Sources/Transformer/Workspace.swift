@@ -70,7 +70,7 @@ final class Workspace {
         lanes = max(1, min(ThreadPool.shared.threads, t.numKeyValueHeads))
         self.keys = keys
         scores = FloatBuffer(count: lanes * Self.scoreRows * keys)
-        cachedRowFloats = cache == .float16 ? 2 * t.headDim : 0
+        cachedRowFloats = cache == .float32 ? 0 : 2 * t.headDim
         cachedRows = FloatBuffer(count: lanes * cachedRowFloats * keys)
         textLogits = FloatBuffer(count: t.vocabSize)
         audioLogits = FloatBuffer(count: configuration.audioNumCodebooks * configuration.audioCodebookEntries)

@@ -73,7 +73,7 @@ struct BenchKernels: ParsableCommand {
     }
 
     /// The decode step's attention for every layer of the published shape (28 layers, 24 query heads over
-    /// 8 kv heads of 128) over caches that hold `keyCounts` positions, in Float32 and in halves.
+    /// 8 kv heads of 128) over caches that hold `keyCounts` positions, in Float32, in halves and in int8.
     private func timeAttention(keyCounts: [Int], threadCounts: [Int]) {
         let layers = 28, heads = 24, kvHeads = 8, d = 128
         let capacity = keyCounts.max()!
@@ -87,6 +87,14 @@ struct BenchKernels: ParsableCommand {
             return bits
         }
         defer { half.forEach { $0.deallocate() } }
+        // int8 rows (keys then values) and their scales.
+        let int8 = full.map { layer -> (rows: UnsafeMutablePointer<Int8>, scales: FloatBuffer) in
+            let rows = UnsafeMutablePointer<Int8>.allocate(capacity: 2 * n)
+            let scales = FloatBuffer(count: 2 * kvHeads * capacity)
+            Convert.floatToInt8Rows(layer.pointer, rows: 2 * kvHeads * capacity, width: d, into: rows, scales: scales.pointer)
+            return (rows, scales)
+        }
+        defer { int8.forEach { $0.rows.deallocate() } }
         let query = FloatBuffer((0..<heads * d).map { _ in Float(rng.below(2001)) / 1000 - 1 })
         let output = FloatBuffer(count: heads * d)
         let scores = FloatBuffer(count: heads / kvHeads * capacity * kvHeads)
@@ -96,21 +104,28 @@ struct BenchKernels: ParsableCommand {
             var parts: [String] = []
             for keyCount in keyCounts {
                 var part = "\(keyCount) keys:"
-                for precision in [KVPrecision.float32, .float16] {
+                for precision in [KVPrecision.float32, .float16, .int8] {
                     var best = Double.infinity
                     for _ in 0..<passes {
                         let start = DispatchTime.now().uptimeNanoseconds
                         for l in 0..<layers {
-                            let keys: UnsafeRawPointer = precision == .float32 ? UnsafeRawPointer(full[l].pointer) : UnsafeRawPointer(half[l])
+                            let keys: UnsafeRawPointer = switch precision {
+                            case .float32: UnsafeRawPointer(full[l].pointer)
+                            case .float16: UnsafeRawPointer(half[l])
+                            case .int8: UnsafeRawPointer(int8[l].rows)
+                            }
+                            let scales = precision == .int8 ? UnsafePointer(int8[l].scales.pointer) : nil
                             DecodeAttention.attend(query: query.pointer, keys: keys, values: keys + n * precision.bytes,
-                                                   precision: precision, output: output.pointer, scores: scores.pointer,
+                                                   precision: precision, keyScales: scales, valueScales: scales.map { $0 + kvHeads * capacity },
+                                                   output: output.pointer, scores: scores.pointer,
                                                    scoreCapacity: scores.count, heads: heads, kvHeads: kvHeads, headDim: d,
                                                    capacity: capacity, keyCount: keyCount, scale: 1 / Float(d).squareRoot())
                         }
                         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                     }
-                    let bytes = Double(layers * 2 * kvHeads * keyCount * d * precision.bytes)
-                    part += (precision == .float32 ? " f32 " : ", f16 ") + String(format: "%.2f ms (%.1f GB/s)", best * 1e3, bytes / best / 1e9)
+                    let bytes = Double(layers * 2 * kvHeads * keyCount * (d * precision.bytes + (precision == .int8 ? 4 : 0)))
+                    let name = switch precision { case .float32: " f32 "; case .float16: ", f16 "; case .int8: ", int8 " }
+                    part += name + String(format: "%.2f ms (%.1f GB/s)", best * 1e3, bytes / best / 1e9)
                 }
                 parts.append(part)
             }

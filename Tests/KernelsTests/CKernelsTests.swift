@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Kernels
 import Testing
 
 /// The hand-written matrix-vector kernels agree with plain double-precision sums at every
@@ -187,8 +188,6 @@ import Testing
         }}}}}
     }
 
-    /// Jobs back to back with changing task counts and contexts: a worker late from one job must
-    /// never run a task of the next, and a call returns only when its own tasks are all done.
     /// Float32 to IEEE half (the quantized modes' KV cache) rounds to nearest even as Swift's Float16
     /// does, at every level: ties, subnormals, overflow to infinity, signed zeros, NaN.
     @Test func halfConversionRoundsAsFloat16() {
@@ -214,6 +213,35 @@ import Testing
         ck_set_isa(9)
     }
 
+    /// int8 rows for the KV cache: each row's scale is its largest magnitude over 127, every value
+    /// rounds to the nearest step (so the extreme maps to ±127 exactly), and a zero row stays zero.
+    @Test func int8RowsRoundToTheirScale() {
+        let d = 128, rows = 50
+        var state: UInt32 = 99
+        var values = (0..<rows * d).map { _ -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(Int32(bitPattern: state) >> 8) / Float(1 << 23) * 3
+        }
+        for c in 0..<d { values[7 * d + c] = 0 }  // a zero row
+        var q = [Int8](repeating: 0, count: rows * d), scales = [Float](repeating: .nan, count: rows)
+        Convert.floatToInt8Rows(values, rows: rows, width: d, into: &q, scales: &scales)
+        var back = [Float](repeating: .nan, count: rows * d)
+        Convert.int8RowsToFloat(q, scales: scales, rows: rows, width: d, into: &back)
+        for r in 0..<rows {
+            let row = values[r * d..<(r + 1) * d]
+            let top = row.map(abs).max()!
+            #expect(scales[r] == top / 127)
+            for c in 0..<d {
+                let i = r * d + c
+                #expect(abs(back[i] - values[i]) <= scales[r] / 2 * 1.0001, "row \(r), column \(c)")
+                if abs(values[i]) == top && top > 0 { #expect(abs(Int(q[i])) == 127) }
+            }
+        }
+        #expect(q[7 * d..<8 * d].allSatisfy { $0 == 0 } && back[7 * d..<8 * d].allSatisfy { $0 == 0 })
+    }
+
+    /// Jobs back to back with changing task counts and contexts: a worker late from one job must
+    /// never run a task of the next, and a call returns only when its own tasks are all done.
     @Test func poolNeverMixesTasksOfConsecutiveJobs() {
         let pool = ck_pool_create(2)!
         defer { ck_pool_destroy(pool) }

@@ -5,10 +5,10 @@ import Testing
 
 /// The fused decode attention against the definition computed in Double: through the thread pool, and
 /// the kernel alone at every instruction-set level this machine has (grouped AVX-512, per-head AVX2, portable),
-/// over a Float32 cache and over a half one.
+/// over a Float32 cache, a half one and an int8 one (a scale per row).
 @Suite struct DecodeAttentionTests {
     @Test(arguments: [(8, 2, 128, 600), (24, 8, 128, 1), (24, 8, 128, 333), (4, 4, 64, 37), (3, 1, 24, 9), (6, 3, 16, 300),
-                      (16, 1, 256, 50), (8, 2, 256, 40), (4, 2, 320, 40)], [KVPrecision.float32, .float16])
+                      (16, 1, 256, 50), (8, 2, 256, 40), (4, 2, 320, 40)], [KVPrecision.float32, .float16, .int8])
     func matchesTheDefinition(shape: (heads: Int, kvHeads: Int, headDim: Int, keyCount: Int), precision: KVPrecision) {
         let (heads, kvHeads, d, keyCount) = shape
         var rng = SystemRandomNumberGenerator()
@@ -22,17 +22,35 @@ import Testing
             keys = halfKeys.map { Float(Float16(bitPattern: $0)) }
             values = halfValues.map { Float(Float16(bitPattern: $0)) }
         }
+        // The int8 cache: rows and their scales, and again the values they stand for.
+        let rows = kvHeads * capacity
+        var int8Keys = [Int8](repeating: 0, count: keys.count), int8Values = int8Keys
+        var keyScales = [Float](repeating: 0, count: rows), valueScales = keyScales
+        Convert.floatToInt8Rows(keys, rows: rows, width: d, into: &int8Keys, scales: &keyScales)
+        Convert.floatToInt8Rows(values, rows: rows, width: d, into: &int8Values, scales: &valueScales)
+        if precision == .int8 {
+            Convert.int8RowsToFloat(int8Keys, scales: keyScales, rows: rows, width: d, into: &keys)
+            Convert.int8RowsToFloat(int8Values, scales: valueScales, rows: rows, width: d, into: &values)
+        }
         var scores = [Float](repeating: 0, count: 16 * keyCount)
         let scale = 1 / Float(d).squareRoot()
         func attend(level: Int32?) -> [Float] {
             var out = [Float](repeating: .nan, count: heads * d)
             q.withUnsafeBufferPointer { q in keys.withUnsafeBufferPointer { k in values.withUnsafeBufferPointer { v in
                 halfKeys.withUnsafeBufferPointer { hk in halfValues.withUnsafeBufferPointer { hv in
+                int8Keys.withUnsafeBufferPointer { ik in int8Values.withUnsafeBufferPointer { iv in
+                keyScales.withUnsafeBufferPointer { ks in valueScales.withUnsafeBufferPointer { vs in
                 out.withUnsafeMutableBufferPointer { o in scores.withUnsafeMutableBufferPointer { s in
                     let half = precision == .float16
+                    let cachedKeys = precision == .int8 ? UnsafeRawPointer(ik.baseAddress!) : half ? UnsafeRawPointer(hk.baseAddress!) : UnsafeRawPointer(k.baseAddress!)
+                    let cachedValues = precision == .int8 ? UnsafeRawPointer(iv.baseAddress!) : half ? UnsafeRawPointer(hv.baseAddress!) : UnsafeRawPointer(v.baseAddress!)
+                    let scales = precision == .int8 ? (ks.baseAddress, vs.baseAddress) : (nil, nil)
                     if let level {
                         ck_set_isa(level)
-                        if half {
+                        if precision == .int8 {
+                            ck_attend_kv_heads_i8(q.baseAddress!, ik.baseAddress!, iv.baseAddress!, ks.baseAddress!, vs.baseAddress!,
+                                                  o.baseAddress!, s.baseAddress!, heads / kvHeads, d, capacity, keyCount, scale, 0, kvHeads)
+                        } else if half {
                             ck_attend_kv_heads_f16(q.baseAddress!, hk.baseAddress!, hv.baseAddress!, o.baseAddress!, s.baseAddress!,
                                                    heads / kvHeads, d, capacity, keyCount, scale, 0, kvHeads)
                         } else {
@@ -41,12 +59,13 @@ import Testing
                         }
                         ck_set_isa(9)
                     } else {
-                        DecodeAttention.attend(query: q.baseAddress!, keys: half ? UnsafeRawPointer(hk.baseAddress!) : UnsafeRawPointer(k.baseAddress!),
-                                               values: half ? UnsafeRawPointer(hv.baseAddress!) : UnsafeRawPointer(v.baseAddress!),
-                                               precision: precision, output: o.baseAddress!,
+                        DecodeAttention.attend(query: q.baseAddress!, keys: cachedKeys, values: cachedValues,
+                                               precision: precision, keyScales: scales.0, valueScales: scales.1, output: o.baseAddress!,
                                                scores: s.baseAddress!, scoreCapacity: s.count, heads: heads, kvHeads: kvHeads,
                                                headDim: d, capacity: capacity, keyCount: keyCount, scale: scale)
                     }
+                } }
+                } }
                 } }
                 } }
             } } }

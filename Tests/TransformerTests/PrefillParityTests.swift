@@ -68,12 +68,13 @@ import Transformer
     }
 
     /// Running the prompt in small chunks, or one position at a time through the KV cache (the decoding
-    /// path), gives what the one-pass prefill gives; with a half cache too (what quantized weights use:
-    /// the prefill reads it converted, the decode step's kernel reads it as it is). With a half cache a
-    /// last-bit difference in a key (products blocked differently) can round it to the neighbouring
-    /// half, so the bound there is one half step, 2^-11. (With quantized activations the same can flip an
-    /// input's int8 step; those are covered by the accuracy guards instead.)
-    @Test(arguments: Geometry.allCases, [KVPrecision.float32, .float16])
+    /// path), gives what the one-pass prefill gives; with a half or int8 cache too (int8 is what
+    /// quantized weights use: the prefill reads the cache converted, the decode step's kernel reads it
+    /// as it is). There a last-bit difference in a key (products blocked differently) can round it to
+    /// the neighbouring half or int8 step, so the bound is one half step, 2^-11, which the int8 cache
+    /// meets on these cases too. (With quantized activations the same can flip an input's int8 step;
+    /// those are covered by the accuracy guards instead.)
+    @Test(arguments: Geometry.allCases, [KVPrecision.float32, .float16, .int8])
     func chunksAndSingleStepsAgreeWithOnePass(_ geometry: Geometry, cache: KVPrecision) throws {
         let model = try geometry.load()
         let c = model.configuration

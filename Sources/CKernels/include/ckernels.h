@@ -131,6 +131,14 @@ void ck_attend_kv_heads(const float *q, const float *keys, const float *values, 
                         size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
 void ck_attend_kv_heads_f16(const float *q, const uint16_t *keys, const uint16_t *values, float *out, float *scores,
                             size_t group, size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
+// The same over int8 rows with one scale per row (`key_scales`, `value_scales`: [kv head][capacity]):
+// a key row stands for key_scales[j] * keys[j][..], a value row likewise.
+void ck_attend_kv_heads_i8(const float *q, const int8_t *keys, const int8_t *values, const float *key_scales,
+                           const float *value_scales, float *out, float *scores, size_t group, size_t d,
+                           size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1);
+// Rows of d floats to int8 with one scale each (max |x| / 127, rounded to nearest), and back.
+void ck_quantize_kv_rows(const float *x, size_t rows, size_t d, int8_t *q, float *scales);
+void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, size_t d, float *out);
 
 // A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
 // task indices to the workers and the calling thread and returns when all are done. Workers
