@@ -163,9 +163,12 @@ AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float 
         for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_setzero_ps();
     for (size_t j = 0; j < n_keys; j++) {
         size_t value = j * d + c0;
-        for (size_t i = 0; i < n; i++) {
-            __m512 p = _mm512_set1_ps(scores[i * n_keys + j]);
-            for (size_t w = 0; w < width; w++) acc[i][w] = _mm512_fmadd_ps(p, load16(v, value + 16 * w, type), acc[i][w]);
+        __m512 p[3];
+        for (size_t i = 0; i < n; i++) p[i] = _mm512_set1_ps(scores[i * n_keys + j]);
+        // Each value vector converted once for all the queries.
+        for (size_t w = 0; w < width; w++) {
+            __m512 row = load16(v, value + 16 * w, type);
+            for (size_t i = 0; i < n; i++) acc[i][w] = _mm512_fmadd_ps(p[i], row, acc[i][w]);
         }
     }
     for (size_t i = 0; i < n; i++) {
