@@ -35,7 +35,7 @@ final class Workspace {
     private(set) var scores: FloatBuffer
     static let scoreRows = 32
     /// Float32 copies of one kv head's cached keys and values for the batched score products when the
-    /// cache stores halves, `[lanes][2][keys][headDim]`; grows with the KV cache (empty for a Float32 cache).
+    /// cache stores halves or int8, `[lanes][2][keys][headDim]`; grows with the KV cache (empty for a Float32 cache).
     private(set) var cachedRows: FloatBuffer
     private let cachedRowFloats: Int
     private var keys: Int
