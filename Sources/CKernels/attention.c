@@ -3,7 +3,9 @@
 // products and the exponentials are vectorised.
 //
 // The cache holds Float32, IEEE half or int8 rows (int8 with one scale per row: a key's scale
-// multiplies its score, a value's its weight). Each kernel is written once over the element type
+// multiplies its score, a value's its weight). Over int8 keys the queries are int8 too (one scale per
+// query head), so every score is an exact integer dot product times three scales, whichever path
+// computes it: the float paths multiply integer-valued floats (exact below 2^24) and VNNI multiplies bytes. Each kernel is written once over the element type
 // (`type` is a constant at every call, so the loads specialise when inlined): at a few hundred keys
 // and more the decode step's attention is bound by reading the cache, and halves read half, int8 a
 // quarter.
@@ -14,6 +16,12 @@
 #define INLINE __attribute__((always_inline)) static inline
 
 enum { F32 = 0, F16 = 1, I8 = 2 };
+
+// Cache rows are read in long runs (a kv head's keys, then its values); prefetching this far ahead keeps
+// a core's reads going while it multiplies.
+#ifndef KV_AHEAD
+#define KV_AHEAD 4096
+#endif
 
 // Folds the value rows' scales into the softmax weights of `group` queries (`scores` [group][n_keys]).
 INLINE void scale_weights(float *scores, size_t group, size_t n_keys, const float *value_scales) {
@@ -35,7 +43,7 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, const 
     for (size_t j = 0; j < n_keys; j++) {
         float s = 0;
         for (size_t c = 0; c < d; c++) s += q[c] * element(k, j * d + c, type);
-        scores[j] = s * scale * (ks ? ks[j] : 1.0f);
+        scores[j] = s * (ks ? scale * ks[j] : scale);
         if (scores[j] > top) top = scores[j];
     }
     float sum = 0;
@@ -117,7 +125,7 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, type), a1);
         }
         for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
-        float s = hsum(_mm256_add_ps(a0, a1)) * scale * (ks ? ks[j] : 1.0f);
+        float s = hsum(_mm256_add_ps(a0, a1)) * (ks ? scale * ks[j] : scale);
         scores[j] = s;
         if (s > top) top = s;
     }
@@ -166,6 +174,9 @@ AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float 
         __m512 p[3];
         for (size_t i = 0; i < n; i++) p[i] = _mm512_set1_ps(scores[i * n_keys + j]);
         // Each value vector converted once for all the queries.
+        size_t element = type == F32 ? 4 : type == F16 ? 2 : 1;
+        for (size_t b = 0; b < 16 * width * element; b += 64)
+            _mm_prefetch((const char *)v + value * element + b + KV_AHEAD, _MM_HINT_T0);
         for (size_t w = 0; w < width; w++) {
             __m512 row = load16(v, value + 16 * w, type);
             for (size_t i = 0; i < n; i++) acc[i][w] = _mm512_fmadd_ps(p[i], row, acc[i][w]);
@@ -189,10 +200,52 @@ AVX512 INLINE __m512 sum_lanes16(const __m512 *x) {
     return _mm512_add_ps(_mm512_shuffle_f32x4(w[0], w[1], 0x88), _mm512_shuffle_f32x4(w[0], w[1], 0xDD));
 }
 
+#define VNNI_MAX 256
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
+
+// The group's int8 queries (integer-valued floats) as bytes offset by 128, for vpdpbusd's unsigned side.
+INLINE void offset_queries(const float *q, size_t group, size_t d, uint8_t *bytes) {
+    for (size_t e = 0; e < group * d; e++) bytes[e] = (uint8_t)((int)q[e] + 128);
+}
+
+// Scores of 16 int8 keys (rows of d bytes, d a multiple of 64) for every query of the group:
+// sum_c (q_c + 128) k_c - 128 sum_c k_c, exact in int32 and in float (|x| < 2^24), times the key's
+// scale (with the attention's) and the query's, as the float paths compute it.
+// A call, not inlined: the kernel around it is compiled for AVX-512 without VNNI.
+VNNI static void int8_scores16(const int8_t *keys, const uint8_t *queries, size_t group, size_t d, __m512 key_scale,
+                               const float *qs, float *scores, size_t n_keys, float *top) {
+    const __m512i ones = _mm512_set1_epi8(1);
+    __m512 sums[16];
+    for (int t = 0; t < 16; t++) {
+        __m512i acc = _mm512_setzero_si512();
+        for (size_t c = 0; c < d; c += 64) {
+            _mm_prefetch((const char *)(keys + t * d + c) + KV_AHEAD, _MM_HINT_T0);
+            acc = _mm512_dpbusd_epi32(acc, ones, _mm512_loadu_si512(keys + t * d + c));
+        }
+        sums[t] = _mm512_cvtepi32_ps(acc);
+    }
+    __m512 offset = _mm512_mul_ps(sum_lanes16(sums), _mm512_set1_ps(128.0f));
+    for (size_t i = 0; i < group; i++) {
+        const uint8_t *qi = queries + i * d;
+        __m512 dots[16];
+        for (int t = 0; t < 16; t++) {
+            __m512i acc = _mm512_setzero_si512();
+            for (size_t c = 0; c < d; c += 64)
+                acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(qi + c), _mm512_loadu_si512(keys + t * d + c));
+            dots[t] = _mm512_cvtepi32_ps(acc);
+        }
+        __m512 s = _mm512_mul_ps(_mm512_sub_ps(sum_lanes16(dots), offset), key_scale);
+        s = _mm512_mul_ps(s, _mm512_set1_ps(qs[i]));
+        _mm512_storeu_ps(scores + i * n_keys, s);
+        float m = _mm512_reduce_max_ps(s);
+        if (m > top[i]) top[i] = m;
+    }
+}
+
 // q: [group][d], d a multiple of 16 up to 128 per slab; scores: [group][n_keys] scratch; out: [group][d].
-AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void *v, const float *ks, const float *vs,
-                                       float *out, float *scores, size_t group, size_t d, size_t n_keys, float scale,
-                                       int type) {
+AVX512 INLINE void attend_group_avx512(const float *q, const float *qs, const void *k, const void *v, const float *ks,
+                                       const float *vs, float *out, float *scores, size_t group, size_t d, size_t n_keys,
+                                       float scale, int type, int vnni) {
     float top[GROUP_MAX], inverse[GROUP_MAX];
     for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
     // Scores: each key row is loaded once and met by every query of the group; 16 keys at a time, so
@@ -202,12 +255,24 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
     // the conversions cost as much as the multiplies and left a core short of the memory's pace.
     float widened[16 * WIDEN_MAX];
     int widen = type != F32 && d <= WIDEN_MAX;
+    // With VNNI, int8 keys meet the int8 queries as bytes (see int8_scores16).
+    uint8_t query_bytes[GROUP_MAX * VNNI_MAX];
+    vnni = vnni && type == I8 && d % 64 == 0 && d <= VNNI_MAX;
+    if (vnni) offset_queries(q, group, d, query_bytes);
     for (; j + 16 <= n_keys; j += 16) {
         size_t block = j * d;
-        if (widen)
-            for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, type));
         __m512 key_scale = _mm512_set1_ps(scale);
         if (ks) key_scale = _mm512_mul_ps(key_scale, _mm512_loadu_ps(ks + j));
+        if (vnni) {
+            int8_scores16((const int8_t *)k + block, query_bytes, group, d, key_scale, qs, scores + j, n_keys, top);
+            continue;
+        }
+        if (widen) {
+            size_t element = type == F16 ? 2 : 1;
+            for (size_t b = 0; b < 16 * d * element; b += 64)
+                _mm_prefetch((const char *)k + block * element + b + KV_AHEAD, _MM_HINT_T0);
+            for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, type));
+        }
         for (size_t i = 0; i < group; i++) {
             const float *qi = q + i * d;
             __m512 acc[16];
@@ -220,6 +285,7 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
                 }
             }
             __m512 s = _mm512_mul_ps(sum_lanes16(acc), key_scale);
+            if (qs) s = _mm512_mul_ps(s, _mm512_set1_ps(qs[i]));
             _mm512_storeu_ps(scores + i * n_keys + j, s);
             float m = _mm512_reduce_max_ps(s);
             if (m > top[i]) top[i] = m;
@@ -236,7 +302,7 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
                 a1 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c + 16), load16(k, key + c + 16, type), a1);
             }
             if (c < d) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(qi + c), load16(k, key + c, type), a0);
-            float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * scale * (ks ? ks[j] : 1.0f);
+            float s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) * (ks ? scale * ks[j] : scale) * (qs ? qs[i] : 1.0f);
             scores[i * n_keys + j] = s;
             if (s > top[i]) top[i] = s;
         }
@@ -261,8 +327,8 @@ AVX512 INLINE void attend_group_avx512(const float *q, const void *k, const void
 // One instance of each kernel per element type, so the loads inside are plain loads or conversions.
 typedef void (*single_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
                           size_t, size_t, float);
-typedef void (*group_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
-                         size_t, size_t, size_t, float);
+typedef void (*group_fn)(const float *, const float *, const void *, const void *, const float *, const float *, float *,
+                         float *, size_t, size_t, size_t, float, int);
 #define INSTANCES(suffix, type)                                                                                \
     static void attend_portable_##suffix(const float *q, const void *k, const void *v, const float *ks,         \
                                          const float *vs, float *out, float *scores, size_t d, size_t n_keys,  \
@@ -274,14 +340,26 @@ typedef void (*group_fn)(const float *, const void *, const void *, const float 
                                           float scale) {                                                      \
         attend_avx2(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                     \
     }                                                                                                         \
-    AVX512 static void attend_group_avx512_##suffix(const float *q, const void *k, const void *v, const float *ks, \
-                                                    const float *vs, float *out, float *scores, size_t group,  \
-                                                    size_t d, size_t n_keys, float scale) {                    \
-        attend_group_avx512(q, k, v, ks, vs, out, scores, group, d, n_keys, scale, type);                      \
+    AVX512 static void attend_group_avx512_##suffix(const float *q, const float *qs, const void *k, const void *v, \
+                                                    const float *ks, const float *vs, float *out, float *scores, \
+                                                    size_t group, size_t d, size_t n_keys, float scale, int vnni) { \
+        attend_group_avx512(q, qs, k, v, ks, vs, out, scores, group, d, n_keys, scale, type, vnni);            \
     }
 INSTANCES(f32, F32)
 INSTANCES(f16, F16)
 INSTANCES(i8, I8)
+
+// Query heads to int8 (one scale each, max |q| / 127), kept as integer-valued floats.
+static void quantize_queries(const float *q, size_t n, size_t d, float *integers, float *scales) {
+    for (size_t i = 0; i < n; i++) {
+        const float *row = q + i * d;
+        float top = 0;
+        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
+        float inverse = top > 0 ? 127.0f / top : 0.0f;
+        for (size_t c = 0; c < d; c++) integers[i * d + c] = (float)lrintf(row[c] * inverse);
+        scales[i] = top / 127.0f;
+    }
+}
 
 // `element` bytes per cached value; int8 rows come with one scale per row (`key_scales`,
 // `value_scales`: [kv head][capacity]), the other types with none.
@@ -289,6 +367,7 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
                             const float *value_scales, size_t element, float *out, float *scores, size_t group,
                             size_t d, size_t capacity, size_t n_keys, float scale, size_t g0, size_t g1) {
     int isa = ck_isa();
+    float integers[element == 1 ? group * d : 1], query_scales[element == 1 ? group : 1];
     single_fn portable = element == 1 ? attend_portable_i8 : element == 2 ? attend_portable_f16 : attend_portable_f32;
     single_fn avx2 = element == 1 ? attend_avx2_i8 : element == 2 ? attend_avx2_f16 : attend_avx2_f32;
     group_fn avx512 = element == 1 ? attend_group_avx512_i8 : element == 2 ? attend_group_avx512_f16 : attend_group_avx512_f32;
@@ -297,14 +376,19 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
         const char *v = (const char *)values + g * capacity * d * element;
         const float *ks = key_scales ? key_scales + g * capacity : NULL;
         const float *vs = value_scales ? value_scales + g * capacity : NULL;
-        const float *qg = q + g * group * d;
+        const float *qg = q + g * group * d, *qs = NULL;
         float *og = out + g * group * d;
+        if (element == 1) {
+            quantize_queries(qg, group, d, integers, query_scales);
+            qg = integers, qs = query_scales;
+        }
         if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
-            avx512(qg, k, v, ks, vs, og, scores, group, d, n_keys, scale);
+            avx512(qg, qs, k, v, ks, vs, og, scores, group, d, n_keys, scale, isa >= 4);
             continue;
         }
         for (size_t i = 0; i < group; i++)
-            (isa >= 2 && d % 8 == 0 ? avx2 : portable)(qg + i * d, k, v, ks, vs, og + i * d, scores, d, n_keys, scale);
+            (isa >= 2 && d % 8 == 0 ? avx2 : portable)(qg + i * d, k, v, ks, vs, og + i * d, scores, d, n_keys,
+                                                       qs ? scale * qs[i] : scale);
     }
 }
 

@@ -200,3 +200,13 @@ void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, si
     for (size_t r = 0; r < rows; r++)
         for (size_t c = 0; c < d; c++) out[r * d + c] = scales[r] * (float)q[r * d + c];
 }
+
+// Each row rounded to its own int8 grid in place: what ck_quantize_kv_rows then ck_dequantize_kv_rows give.
+void ck_round_rows_to_int8(float *x, size_t rows, size_t d) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * d, top = 0;
+        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
+        float s = top / 127.0f, inverse = top > 0 ? 127.0f / top : 0.0f;
+        for (size_t c = 0; c < d; c++) row[c] = s * (float)(int8_t)lrintf(row[c] * inverse);
+    }
+}

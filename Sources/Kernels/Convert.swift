@@ -52,4 +52,9 @@ public enum Convert {
                                        into destination: UnsafeMutablePointer<Float>) {
         ck_dequantize_kv_rows(source, scales, rows, width, destination)
     }
+
+    /// Each row rounded in place to its own int8 grid (quantized and expanded again).
+    public static func roundRowsToInt8(_ rows: UnsafeMutablePointer<Float>, count: Int, width: Int) {
+        ck_round_rows_to_int8(rows, count, width)
+    }
 }

@@ -29,6 +29,9 @@ struct Attention {
             rope.rotate(ws.q.pointer + r * queryWidth, heads: heads, cos: cos + r * half, sin: sin + r * half)
             rope.rotate(ws.k.pointer + r * keyWidth, heads: kvHeads, cos: cos + r * half, sin: sin + r * half)
         }
+        // Over an int8 cache the queries are int8 too, one scale per head (the decode kernel multiplies
+        // bytes); the batched path rounds them the same way, so both compute the same scores.
+        if cache.precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
         if m == 1 {

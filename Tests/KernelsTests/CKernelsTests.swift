@@ -213,8 +213,8 @@ import Testing
         ck_set_isa(9)
     }
 
-    /// int8 rows for the KV cache: each row's scale is its largest magnitude over 127, every value
-    /// rounds to the nearest step (so the extreme maps to ±127 exactly), and a zero row stays zero.
+    /// int8 rows for the KV cache (and its queries): each row's scale is its largest magnitude over 127,
+    /// every value rounds to the nearest step (so the extreme maps to ±127 exactly), a zero row stays zero.
     @Test func int8RowsRoundToTheirScale() {
         let d = 128, rows = 50
         var state: UInt32 = 99
@@ -238,6 +238,10 @@ import Testing
             }
         }
         #expect(q[7 * d..<8 * d].allSatisfy { $0 == 0 } && back[7 * d..<8 * d].allSatisfy { $0 == 0 })
+        // Rounding in place (the queries over an int8 cache) gives the same values.
+        var rounded = values
+        Convert.roundRowsToInt8(&rounded, count: rows, width: d)
+        #expect(rounded == back)
     }
 
     /// Jobs back to back with changing task counts and contexts: a worker late from one job must

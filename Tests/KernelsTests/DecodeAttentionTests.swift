@@ -4,7 +4,8 @@ import Kernels
 import Testing
 
 /// The fused decode attention against the definition computed in Double: through the thread pool, and
-/// the kernel alone at every instruction-set level this machine has (grouped AVX-512, per-head AVX2, portable),
+/// the kernel alone at every instruction-set level this machine has (grouped AVX-512 with and without VNNI,
+/// per-head AVX2, portable),
 /// over a Float32 cache, a half one and an int8 one (a scale per row).
 @Suite struct DecodeAttentionTests {
     @Test(arguments: [(8, 2, 128, 600), (24, 8, 128, 1), (24, 8, 128, 333), (4, 4, 64, 37), (3, 1, 24, 9), (6, 3, 16, 300),
@@ -71,11 +72,20 @@ import Testing
             } } }
             return out
         }
+        // Over int8 keys the queries are int8 too: one scale per head, max |q| / 127, rounded to nearest.
+        var queries = q.map(Double.init)
+        if precision == .int8 {
+            for h in 0..<heads {
+                let row = q[h * d..<(h + 1) * d], top = row.map(abs).max()!
+                let inverse = top > 0 ? 127 / top : 0
+                for c in 0..<d { queries[h * d + c] = Double((q[h * d + c] * inverse).rounded(.toNearestOrEven)) * Double(top / 127) }
+            }
+        }
         var want = [Double](repeating: 0, count: heads * d)
         for h in 0..<heads {
             let g = h / (heads / kvHeads)
             let s = (0..<keyCount).map { j in
-                (0..<d).reduce(0.0) { $0 + Double(q[h * d + $1]) * Double(keys[(g * capacity + j) * d + $1]) } * Double(scale)
+                (0..<d).reduce(0.0) { $0 + queries[h * d + $1] * Double(keys[(g * capacity + j) * d + $1]) } * Double(scale)
             }
             let top = s.max()!
             let e = s.map { Foundation.exp($0 - top) }
@@ -85,7 +95,7 @@ import Testing
             }
         }
         let best = ck_set_isa(9)
-        for level in [nil] + [0, 2, 3].filter { $0 <= best }.map(Int32.init) {
+        for level in [nil] + [0, 2, 3, 4].filter { $0 <= best }.map(Int32.init) {
             let out = attend(level: level)
             // NaN-aware: an output never written stays NaN, and NaN is never below the bound.
             let errors = zip(want, out).map { abs($0 - Double($1)) }

@@ -68,12 +68,14 @@ import Transformer
     }
 
     /// Running the prompt in small chunks, or one position at a time through the KV cache (the decoding
-    /// path), gives what the one-pass prefill gives; with a half or int8 cache too (int8 is what
-    /// quantized weights use: the prefill reads the cache converted, the decode step's kernel reads it
-    /// as it is). There a last-bit difference in a key (products blocked differently) can round it to
-    /// the neighbouring half or int8 step, so the bound is one half step, 2^-11, which the int8 cache
-    /// meets on these cases too. (With quantized activations the same can flip an input's int8 step;
-    /// those are covered by the accuracy guards instead.)
+    /// path), gives what the one-pass prefill gives; with a half or int8 cache too (int8 is what quantized
+    /// weights use: the prefill reads the cache converted, the decode step's kernel reads it as it is).
+    /// There a last-bit difference in a key (products blocked differently) can round it to the
+    /// neighbouring half, so with halves the bound is one half step, 2^-11. An int8 cache also rounds the
+    /// queries, and a flip there moves a value by 1/127 of its row's largest; the hidden states moved by
+    /// at most 6.4e-4 on these cases, so its bound is 2^-10 (a batched path that did not round the
+    /// queries as the decode kernel does differed by 3.4e-3 and more, and fails it). (With quantized
+    /// activations the same can flip an input's int8 step; those are covered by the accuracy guards instead.)
     @Test(arguments: Geometry.allCases, [KVPrecision.float32, .float16, .int8])
     func chunksAndSingleStepsAgreeWithOnePass(_ geometry: Geometry, cache: KVPrecision) throws {
         let model = try geometry.load()
@@ -82,7 +84,7 @@ import Transformer
         let input = reference.input
         let whole = try model.trace(input, cachePrecision: cache)
         let chunked = try model.trace(input, chunkRows: 7, cachePrecision: cache)
-        let bound: Float = cache == .float32 ? 1e-5 : 0x1p-11
+        let bound: Float = switch cache { case .float32: 1e-5; case .float16: 0x1p-11; case .int8: 0x1p-10 }
         for (a, b) in zip(whole.hiddenStates, chunked.hiddenStates) {
             #expect(relativeError(b, a) <= bound)
         }

@@ -139,6 +139,8 @@ void ck_attend_kv_heads_i8(const float *q, const int8_t *keys, const int8_t *val
 // Rows of d floats to int8 with one scale each (max |x| / 127, rounded to nearest), and back.
 void ck_quantize_kv_rows(const float *x, size_t rows, size_t d, int8_t *q, float *scales);
 void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, size_t d, float *out);
+// Each row of d floats rounded in place to its int8 grid (the two calls above in one).
+void ck_round_rows_to_int8(float *x, size_t rows, size_t d);
 
 // A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
 // task indices to the workers and the calling thread and returns when all are done. Workers
