@@ -3,12 +3,12 @@
 // products and the exponentials are vectorised.
 //
 // The cache holds Float32, IEEE half or int8 rows (int8 with one scale per row: a key's scale
-// multiplies its score, a value's its weight). Over int8 keys the queries are int8 too (one scale per
-// query head), so every score is an exact integer dot product times three scales, whichever path
-// computes it: the float paths multiply integer-valued floats (exact below 2^24) and VNNI multiplies bytes. Each kernel is written once over the element type
+// multiplies its score, a value's its weight). Each kernel is written once over the element type
 // (`type` is a constant at every call, so the loads specialise when inlined): at a few hundred keys
 // and more the decode step's attention is bound by reading the cache, and halves read half, int8 a
-// quarter.
+// quarter. Over int8 keys the queries are int8 too (one scale per query head), so every score is an
+// exact integer dot product times three scales, whichever path computes it: the float paths multiply
+// integer-valued floats (exact below 2^24) and VNNI multiplies bytes.
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
@@ -173,10 +173,10 @@ AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float 
         size_t value = j * d + c0;
         __m512 p[3];
         for (size_t i = 0; i < n; i++) p[i] = _mm512_set1_ps(scores[i * n_keys + j]);
-        // Each value vector converted once for all the queries.
         size_t element = type == F32 ? 4 : type == F16 ? 2 : 1;
         for (size_t b = 0; b < 16 * width * element; b += 64)
             _mm_prefetch((const char *)v + value * element + b + KV_AHEAD, _MM_HINT_T0);
+        // Each value vector converted once for all the queries.
         for (size_t w = 0; w < width; w++) {
             __m512 row = load16(v, value + 16 * w, type);
             for (size_t i = 0; i < n; i++) acc[i][w] = _mm512_fmadd_ps(p[i], row, acc[i][w]);
