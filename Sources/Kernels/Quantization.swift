@@ -1,4 +1,7 @@
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Block quantization of weight matrices at load (the kernels' q8 and q4 formats, ckernels.h).
 public enum Quantization {
@@ -52,16 +55,32 @@ public enum Quantization {
     }
 }
 
-/// Heap bytes holding quantized weights.
+/// Memory holding quantized weights: anonymous pages, in 2 MiB huge pages where the kernel gives them
+/// (`MADV_HUGEPAGE`). The kernels stream these bytes with software prefetch far ahead; with 4 KiB
+/// pages a q4 decode step ran 5-7% slower (the same weights read from a file mapping or 4 KiB pages).
 public final class QuantizedStorage: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let count: Int
+    private let mapping: UnsafeMutableRawPointer
+    private let mappedBytes: Int
 
+    static let hugePage = 2 << 20
+
+    /// Zeroed memory for `bytes` bytes.
     public init(bytes: Int) {
         count = bytes
-        base = .allocate(byteCount: max(bytes, 1), alignment: 64)
-        base.initializeMemory(as: UInt8.self, repeating: 0, count: max(bytes, 1))
+        // Large blocks start on a huge-page boundary: map one huge page more and skip to it.
+        let huge = bytes >= Self.hugePage
+        mappedBytes = max(bytes, 1) + (huge ? Self.hugePage : 0)
+        guard let mapped = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              mapped != MAP_FAILED else {
+            fatalError("cannot allocate \(bytes) bytes for quantized weights")
+        }
+        mapping = mapped
+        let address = Int(bitPattern: mapped)
+        base = huge ? UnsafeMutableRawPointer(bitPattern: (address + Self.hugePage - 1) / Self.hugePage * Self.hugePage)! : mapped
+        if huge { _ = madvise(base, bytes, MADV_HUGEPAGE) }  // a hint: without huge pages it still works
     }
 
-    deinit { base.deallocate() }
+    deinit { munmap(mapping, mappedBytes) }
 }

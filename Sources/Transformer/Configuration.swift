@@ -153,6 +153,22 @@ public struct Configuration: Decodable, Sendable, Equatable {
 
     /// The weight matrices the kernels multiply by (name -> [rows, cols]): what q8/q4 quantize.
     /// Embedding tables are looked up a row at a time and stay as stored.
+    /// Whether an audio step reads the weight matrix `name`: the attention and feed-forward its audio
+    /// positions go through (a DualFFN layer's audio FFN, another layer's shared FFN unless it is fast-
+    /// forwarded) and the audio head. A DualFFN layer's text FFN and the text head serve text positions only.
+    public func readByAudioSteps(_ name: String) -> Bool {
+        if name.hasPrefix("audio_decoder_proj.") { return name == "audio_decoder_proj.audio_lm_head.weight" }
+        let parts = name.split(separator: ".")
+        guard parts.count > 2, parts[0] == "layers", let layer = Int(parts[1]) else { return true }
+        let dual = isDualFFN(layer: layer), fastForward = audioAdapterType == .dualFFNFastForward
+        switch parts[2] {
+        case "audio_mlp": return true
+        case "mlp": return !dual && !fastForward
+        case "self_attn": return dual || !fastForward
+        default: return true
+        }
+    }
+
     public var quantizableTensors: [String: [Int]] {
         expectedTensors.filter { name, shape in
             shape.count == 2 && name != "embed_tokens.weight" && name != "audio_codebook_embeddings.weight"

@@ -55,7 +55,7 @@ public final class Model: @unchecked Sendable {
         if precision != .bf16 {
             let weights = try QuantizedWeights.obtain(c.quantizableTensors, from: store, precision: precision,
                                                       cache: identity == nil ? .disabled : cache,
-                                                      identity: identity ?? store.location)
+                                                      identity: identity ?? store.location, resident: c.readByAudioSteps)
             read.quantized = weights.matrices
             reused = weights.reused
         }

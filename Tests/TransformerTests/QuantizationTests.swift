@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import Transformer
+import Kernels
 
 /// q8 and q4 weights stay close to the bf16 model: teacher-forced audio logits of a random model of
 /// moderate size (every matrix a multiple of the kernels' 512-column groups, as in the published model).
@@ -60,7 +61,7 @@ import Transformer
         #expect(similarities.contains { $0 < 0.999_999 })
     }
 
-    @Test func secondLoadMapsTheCachedWeights() throws {
+    @Test func secondLoadReadsTheCachedWeights() throws {
         let cacheFolder = try Fixtures.temporaryFolder("higgs-weight-cache")
         defer { try? FileManager.default.removeItem(at: cacheFolder) }
         let cache = QuantizedWeightCache(folder: cacheFolder)
@@ -73,8 +74,8 @@ import Transformer
         let logits = try Self.audioLogits(first)
         #expect(try Self.audioLogits(second) == logits)
 
-        // A damaged cache file (here cut short) is rebuilt, not trusted. It is replaced, not truncated in
-        // place, as the cache itself replaces files: models still mapping the old one keep working.
+        // A damaged cache file (here cut short) is rebuilt, not trusted. Models loaded earlier hold their
+        // own copy of the weights and keep working.
         let file = cacheFolder.appendingPathComponent(files[0])
         let damaged = cacheFolder.appendingPathComponent("damaged")
         try Data(try Data(contentsOf: file).prefix(5000)).write(to: damaged)
@@ -83,6 +84,20 @@ import Transformer
         #expect(!third.reusedQuantizedWeights)
         #expect(try Self.audioLogits(third) == logits)
         #expect(try Self.audioLogits(first) == logits)
+    }
+
+    /// The matrices held in memory rather than mapped are exactly those an audio step reads: their bytes
+    /// are the step's bytes as the model counts them.
+    @Test(arguments: [WeightPrecision.q8, .q4])
+    func residentMatricesAreTheAudioStepsOwn(precision: WeightPrecision) throws {
+        let model = try Model.load(folder: Self.folder, precision: precision, cache: .disabled)
+        let c = model.configuration
+        let resident = c.quantizableTensors.filter { c.readByAudioSteps($0.key) }
+        let bytes = resident.reduce(0) { total, tensor in
+            total + Quantization.bytes(rows: tensor.value[0], cols: tensor.value[1], format: precision.format(of: tensor.key)!)
+        }
+        #expect(bytes == model.audioStepBytes)
+        #expect(!c.readByAudioSteps("audio_decoder_proj.text_lm_head.weight") && !c.readByAudioSteps("layers.0.mlp.up_proj.weight"))
     }
 
     @Test func quantizedWeightsAreSmaller() throws {
