@@ -90,14 +90,19 @@ final class QuantizedWeights {
         if let file, let matrices = open(file, layout: layout, header: head, resident: resident) {
             return QuantizedWeights(matrices: matrices, reused: true)
         }
-        let storage = QuantizedStorage(bytes: dataBytes(layout))
-        let matrices = try quantize(layout, from: store, data: storage.base, owner: storage)
-        // Written, the file serves this load as it will the next (the text matrices mapped, not held).
-        if let file, (try? write(storage, header: head, to: file)) != nil,
-           let mapped = open(file, layout: layout, header: head, resident: resident) {
+        var storage: QuantizedStorage? = QuantizedStorage(bytes: dataBytes(layout))
+        let matrices = try quantize(layout, from: store, data: storage!.base, owner: storage!)
+        guard let file, (try? write(storage!, header: head, to: file)) != nil else {
+            return QuantizedWeights(matrices: matrices, reused: false)
+        }
+        // Written, the file serves this load as it will the next (the text matrices mapped, not held);
+        // the quantized copy goes first, so that the two never sit in memory together.
+        storage = nil
+        _ = consume matrices
+        if let mapped = open(file, layout: layout, header: head, resident: resident) {
             return QuantizedWeights(matrices: mapped, reused: false)
         }
-        return QuantizedWeights(matrices: matrices, reused: false)
+        return try obtain(shapes, from: store, precision: precision, cache: .disabled, identity: identity, resident: resident)
     }
 
     private init(matrices: [String: Matrix], reused: Bool) {
