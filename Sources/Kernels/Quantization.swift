@@ -56,8 +56,8 @@ public enum Quantization {
 }
 
 /// Memory holding quantized weights: anonymous pages, in 2 MiB huge pages where the kernel gives them
-/// (`MADV_HUGEPAGE`). The kernels stream these bytes with software prefetch far ahead; with 4 KiB
-/// pages a q4 decode step ran 5-7% slower (the same weights read from a file mapping or 4 KiB pages).
+/// (`MADV_HUGEPAGE`). The kernels stream these bytes with software prefetch far ahead; from the file's
+/// 4 KiB pages a q4 decode step ran about 5% slower on two threads (1-7% on one).
 public final class QuantizedStorage: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     public let count: Int

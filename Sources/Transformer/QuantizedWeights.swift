@@ -54,8 +54,8 @@ public struct QuantizedWeightCache: Sendable {
 }
 
 /// The quantized matrices of one model. From a cache file, the matrices every audio step reads are copied
-/// into one block of memory (`QuantizedStorage`, in huge pages where the system gives them: the decode
-/// kernels stream them 5-7% faster than from the file's pages) and the others (text FFN of DualFFN layers,
+/// into one block of memory (`QuantizedStorage`, in huge pages where the system gives them: a q4 decode
+/// step ran about 5% faster than from the file's pages) and the others (text FFN of DualFFN layers,
 /// text head) stay mapped, touched only if text positions need them. Without a cache, all live in memory.
 final class QuantizedWeights {
     struct Entry {
