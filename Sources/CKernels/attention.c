@@ -17,6 +17,8 @@
 
 enum { F32 = 0, F16 = 1, I8 = 2 };
 
+INLINE size_t type_bytes(int type) { return type == F32 ? 4 : type == F16 ? 2 : 1; }
+
 // Cache rows are read in long runs (a kv head's keys, then its values); prefetching this far ahead keeps
 // a core's reads going while it multiplies.
 #ifndef KV_AHEAD
@@ -173,7 +175,7 @@ AVX512 INLINE void weigh_values(const void *v, size_t c0, size_t d, const float 
         size_t value = j * d + c0;
         __m512 p[3];
         for (size_t i = 0; i < n; i++) p[i] = _mm512_set1_ps(scores[i * n_keys + j]);
-        size_t element = type == F32 ? 4 : type == F16 ? 2 : 1;
+        size_t element = type_bytes(type);
         for (size_t b = 0; b < 16 * width * element; b += 64)
             _mm_prefetch((const char *)v + value * element + b + KV_AHEAD, _MM_HINT_T0);
         // Each value vector converted once for all the queries.
@@ -268,7 +270,7 @@ AVX512 INLINE void attend_group_avx512(const float *q, const float *qs, const vo
             continue;
         }
         if (widen) {
-            size_t element = type == F16 ? 2 : 1;
+            size_t element = type_bytes(type);
             for (size_t b = 0; b < 16 * d * element; b += 64)
                 _mm_prefetch((const char *)k + block * element + b + KV_AHEAD, _MM_HINT_T0);
             for (size_t c = 0; c < 16 * d; c += 16) _mm512_storeu_ps(widened + c, load16(k, block + c, type));
@@ -353,11 +355,9 @@ INSTANCES(i8, I8)
 static void quantize_queries(const float *q, size_t n, size_t d, float *integers, float *scales) {
     for (size_t i = 0; i < n; i++) {
         const float *row = q + i * d;
-        float top = 0;
-        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
-        float inverse = top > 0 ? 127.0f / top : 0.0f;
+        float inverse;
+        scales[i] = ck_int8_row_scale(row, d, &inverse);
         for (size_t c = 0; c < d; c++) integers[i * d + c] = (float)lrintf(row[c] * inverse);
-        scales[i] = top / 127.0f;
     }
 }
 

@@ -188,11 +188,9 @@ int ck_vector_value(const int8_t *quants, size_t e) { return quants[position(e)]
 void ck_quantize_kv_rows(const float *x, size_t rows, size_t d, int8_t *q, float *scales) {
     for (size_t r = 0; r < rows; r++) {
         const float *row = x + r * d;
-        float top = 0;
-        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
-        float s = top / 127.0f, inverse = top > 0 ? 127.0f / top : 0.0f;
+        float inverse;
+        scales[r] = ck_int8_row_scale(row, d, &inverse);
         for (size_t c = 0; c < d; c++) q[r * d + c] = (int8_t)lrintf(row[c] * inverse);
-        scales[r] = s;
     }
 }
 
@@ -204,9 +202,7 @@ void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, si
 // Each row rounded to its own int8 grid in place: what ck_quantize_kv_rows then ck_dequantize_kv_rows give.
 void ck_round_rows_to_int8(float *x, size_t rows, size_t d) {
     for (size_t r = 0; r < rows; r++) {
-        float *row = x + r * d, top = 0;
-        for (size_t c = 0; c < d; c++) top = fmaxf(top, fabsf(row[c]));
-        float s = top / 127.0f, inverse = top > 0 ? 127.0f / top : 0.0f;
+        float *row = x + r * d, inverse, s = ck_int8_row_scale(row, d, &inverse);
         for (size_t c = 0; c < d; c++) row[c] = s * (float)(int8_t)lrintf(row[c] * inverse);
     }
 }

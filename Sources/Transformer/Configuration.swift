@@ -160,13 +160,19 @@ public struct Configuration: Decodable, Sendable, Equatable {
         if name.hasPrefix("audio_decoder_proj.") { return name == "audio_decoder_proj.audio_lm_head.weight" }
         let parts = name.split(separator: ".")
         guard parts.count > 2, parts[0] == "layers", let layer = Int(parts[1]) else { return true }
-        let dual = isDualFFN(layer: layer), fastForward = audioAdapterType == .dualFFNFastForward
+        let path = audioPath(layer: layer)
         switch parts[2] {
         case "audio_mlp": return true
-        case "mlp": return !dual && !fastForward
-        case "self_attn": return dual || !fastForward
+        case "mlp": return path == .shared
+        case "self_attn": return path != .skipped
         default: return true
         }
+    }
+
+    /// How audio positions go through layer `layer`.
+    func audioPath(layer: Int) -> DecoderLayer.AudioPath {
+        if isDualFFN(layer: layer) { return .separate }
+        return audioAdapterType == .dualFFNFastForward ? .skipped : .shared
     }
 
     public var quantizableTensors: [String: [Int]] {

@@ -4,9 +4,8 @@ import Kernels
 /// (`[kvHeads][capacity][headDim]`) so that a head's keys form one matrix for the score product.
 ///
 /// Keys are stored after the rotary embedding, in Float32, IEEE half or int8 with a scale per row
-/// (`precision`). The capacity is
-/// set up front (`reserve`) and grows geometrically only when a batch of positions would not fit, never
-/// inside the per-position work.
+/// (`precision`). The capacity is set up front (`reserve`) and grows geometrically only when a batch of
+/// positions would not fit, never inside the per-position work.
 final class KVCache {
     let kvHeads: Int
     let headDim: Int
@@ -46,28 +45,21 @@ final class KVCache {
     func reserve(_ positions: Int) {
         guard positions > capacity else { return }
         let grown = max(positions, capacity * 2)
-        let row = headDim * precision.bytes
-        let newKeys = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * grown * row, alignment: 64)
-        let newValues = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * grown * row, alignment: 64)
-        for head in 0..<kvHeads {
-            (newKeys + head * grown * row).copyMemory(from: keys + head * capacity * row, byteCount: count * row)
-            (newValues + head * grown * row).copyMemory(from: values + head * capacity * row, byteCount: count * row)
-        }
-        keys.deallocate()
-        values.deallocate()
-        keys = newKeys
-        values = newValues
-        if precision == .int8 {
-            let newKeyScales = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * grown)
-            let newValueScales = UnsafeMutablePointer<Float>.allocate(capacity: kvHeads * grown)
+        /// `[kvHeads][capacity]` entries of `bytes` each, moved into `[kvHeads][grown]`.
+        func regrown(_ old: UnsafeMutableRawPointer, bytes: Int) -> UnsafeMutableRawPointer {
+            let new = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * grown * bytes, alignment: 64)
             for head in 0..<kvHeads {
-                (newKeyScales + head * grown).update(from: keyScaleRows + head * capacity, count: count)
-                (newValueScales + head * grown).update(from: valueScaleRows + head * capacity, count: count)
+                (new + head * grown * bytes).copyMemory(from: old + head * capacity * bytes, byteCount: count * bytes)
             }
-            keyScaleRows.deallocate()
-            valueScaleRows.deallocate()
-            keyScaleRows = newKeyScales
-            valueScaleRows = newValueScales
+            old.deallocate()
+            return new
+        }
+        keys = regrown(keys, bytes: headDim * precision.bytes)
+        values = regrown(values, bytes: headDim * precision.bytes)
+        if precision == .int8 {
+            let scale = MemoryLayout<Float>.size
+            keyScaleRows = regrown(UnsafeMutableRawPointer(keyScaleRows), bytes: scale).assumingMemoryBound(to: Float.self)
+            valueScaleRows = regrown(UnsafeMutableRawPointer(valueScaleRows), bytes: scale).assumingMemoryBound(to: Float.self)
         }
         capacity = grown
     }

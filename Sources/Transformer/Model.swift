@@ -79,15 +79,12 @@ public final class Model: @unchecked Sendable {
                 value: try read.matrix(p + "self_attn.v_proj.weight", rows: t.numKeyValueHeads * d, cols: h),
                 output: try read.matrix(p + "self_attn.o_proj.weight", rows: h, cols: t.numAttentionHeads * d),
                 heads: t.numAttentionHeads, kvHeads: t.numKeyValueHeads, headDim: d)
-            let path: DecoderLayer.AudioPath
+            let path = c.audioPath(layer: l)
             var audio: DecoderLayer.AudioBranch?
-            if c.isDualFFN(layer: l) {
-                path = .separate
+            if path == .separate {
                 audio = DecoderLayer.AudioBranch(inputNorm: try norm(p + "audio_input_layernorm.weight"),
                                                  postAttentionNorm: try norm(p + "audio_post_attention_layernorm.weight"),
                                                  feedForward: try feedForward(p + "audio_mlp."))
-            } else {
-                path = c.audioAdapterType == .dualFFNFastForward ? .skipped : .shared
             }
             layers.append(DecoderLayer(attention: attention, inputNorm: try norm(p + "input_layernorm.weight"),
                                        postAttentionNorm: try norm(p + "post_attention_layernorm.weight"),

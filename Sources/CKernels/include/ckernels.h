@@ -141,6 +141,17 @@ void ck_quantize_kv_rows(const float *x, size_t rows, size_t d, int8_t *q, float
 void ck_dequantize_kv_rows(const int8_t *q, const float *scales, size_t rows, size_t d, float *out);
 // Each row of d floats rounded in place to its int8 grid (the two calls above in one).
 void ck_round_rows_to_int8(float *x, size_t rows, size_t d);
+// The int8 grid of one such row (KV-cache rows, and the queries that meet them): returns its scale,
+// max |x| / 127, and sets *inverse to 127 / max |x| (0 for a zero row).
+static inline float ck_int8_row_scale(const float *row, size_t d, float *inverse) {
+    float top = 0;
+    for (size_t c = 0; c < d; c++) {
+        float a = row[c] < 0 ? -row[c] : row[c];
+        if (a > top) top = a;
+    }
+    *inverse = top > 0 ? 127.0f / top : 0.0f;
+    return top / 127.0f;
+}
 
 // A pool of worker threads that stay alive between calls: ck_pool_run hands each of n_tasks
 // task indices to the workers and the calling thread and returns when all are done. Workers
