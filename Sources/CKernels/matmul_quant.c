@@ -5,26 +5,27 @@
 #include <immintrin.h>
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
-#define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4, which needs two registers per row, 2 by 4
+#define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
 #define INPUTS 4
 
-// Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles.
-typedef enum { Q8, Q4 } kind;
+// Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles,
+// q6 puts its top bits on q4's nibbles.
+typedef enum { Q8, Q6, Q4 } kind;
 
 // Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
 #define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
 
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
                              size_t n_in, size_t n_rows, float *y, size_t ldy, size_t r) {
-    size_t groups = cols / CK_GROUP, bytes = k == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    size_t groups = cols / CK_GROUP, bytes = k == Q8 ? CK_Q8_GROUP_BYTES : k == Q6 ? CK_Q6_GROUP_BYTES : CK_Q4_GROUP_BYTES;
     __m512 acc[ROWS][INPUTS];
     const size_t R = TILE_ROWS(k);
     for (size_t a = 0; a < R; a++)
         for (size_t b = 0; b < INPUTS; b++) acc[a][b] = _mm512_setzero_ps();
-    // Stored weights are u = q + 128 (q8) or n = q + 8 (q4): their dot with the input carries
+    // Stored weights are u = q + 128 (q8), q + 32 (q6) or q + 8 (q4): their dot with the input carries
     // offset * (sum of the input's block), taken off in integers before each group's conversion.
-    const int shift = k == Q8 ? 7 : 3;
-    const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
+    const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
+    const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
     for (size_t g = 0; g < groups; g++) {
         __m512i d[ROWS][INPUTS];
         for (size_t b = 0; b < n_in; b++) {
@@ -46,9 +47,15 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
             for (int p = 0; p < 4; p++) {
                 __m512i lo[ROWS], hi[ROWS];
                 for (size_t a = 0; a < R; a++) {
-                    __m512i packed = _mm512_loadu_si512(data + ck_q4_quants_at(cols, r + a, g) + 64 * p);
+                    const uint8_t *quants = data + ck_pair_quants_at(bytes, cols, r + a, g);
+                    __m512i packed = _mm512_loadu_si512(quants + 64 * p);
                     lo[a] = _mm512_and_si512(packed, mask);
                     hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
+                    if (k == Q6) {  // top bits of positions 64p.. in field p / 2, of 256 + 64p.. in 2 + p / 2
+                        __m512i plane = _mm512_loadu_si512(quants + 256 + 64 * (p % 2));
+                        lo[a] = _mm512_or_si512(lo[a], _mm512_and_si512(p / 2 ? _mm512_slli_epi16(plane, 2) : _mm512_slli_epi16(plane, 4), top));
+                        hi[a] = _mm512_or_si512(hi[a], _mm512_and_si512(p / 2 ? _mm512_srli_epi16(plane, 2) : plane, top));
+                    }
                 }
                 for (size_t b = 0; b < n_in; b++) {
                     __m512i v0 = _mm512_loadu_si512(x[b].quants + g * CK_GROUP + 64 * p);
@@ -86,6 +93,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
         }                                                                                                         \
     }
 TILES(Q8)
+TILES(Q6)
 TILES(Q4)
 
 // Weight bytes a block of rows may take: every input passes over a block while it sits in L2, so the
@@ -95,7 +103,7 @@ TILES(Q4)
 VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
                              float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
     size_t even = r0 + (r1 - r0) / TILE_ROWS(k) * TILE_ROWS(k);
-    size_t row_bytes = k == Q8 ? ck_q8_bytes(2, cols) / 2 : ck_q4_bytes(2, cols) / 2;
+    size_t row_bytes = (k == Q8 ? ck_q8_bytes(2, cols) : k == Q6 ? ck_q6_bytes(2, cols) : ck_q4_bytes(2, cols)) / 2;
     size_t block = BLOCK_BYTES / row_bytes / 6 * 6;  // whole tiles of either format, and whole pairs
     if (block < 6) block = 6;
     for (size_t start = r0; start < even; start += block) {
@@ -103,6 +111,7 @@ VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x,
         for (size_t b = 0; b < n_inputs; b += INPUTS) {
             size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
             if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+            else if (k == Q6) tiles_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
             else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
         }
     }
@@ -110,6 +119,7 @@ VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x,
         size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
         for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
             if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
+            else if (k == Q6) ck_matvec_q6((ck_q6_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
             else ck_matvec_q4((ck_q4_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
         }
     }
@@ -119,6 +129,12 @@ void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float 
                   size_t r0, size_t r1) {
     if (ck_isa() >= 4) { matmul_vnni(Q8, (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
     for (size_t i = 0; i < n_inputs; i++) ck_matvec_q8(w, x + i, y + i * ldy, cols, r0, r1);
+}
+
+void ck_matmul_q6(ck_q6_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t r0, size_t r1) {
+    if (ck_isa() >= 4) { matmul_vnni(Q6, w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
+    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q6(w, x + i, y + i * ldy, cols, r0, r1);
 }
 
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,

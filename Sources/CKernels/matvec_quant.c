@@ -3,8 +3,8 @@
 // one conversion and one multiply by the 16 block scales (weight x input) per group.
 //
 // The integer units multiply unsigned by signed bytes, so weights enter as unsigned values u = q + c
-// and dot(q, x) = dot(u, x) - c * sum(x) per block: c = 8 for q4's nibbles, and c = 128 for q8 with
-// VNNI (a flip of the sign bit). Without VNNI, maddubs adds pairs in 16 bits, which u = q + 128
+// and dot(q, x) = dot(u, x) - c * sum(x) per block: c = 8 for q4's nibbles, 32 for q6, and c = 128 for
+// q8 with VNNI (a flip of the sign bit). Without VNNI, maddubs adds pairs in 16 bits, which u = q + 128
 // would overflow, so q8 moves q's sign onto x instead (|q| times +-x).
 #include "ckernels.h"
 #include <immintrin.h>
@@ -12,24 +12,34 @@
 int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
 // The kernels are written once over the format, a constant at each call once inlined.
-typedef enum { Q8, Q4 } format;
+typedef enum { Q8, Q6, Q4 } format;
 #define INLINE __attribute__((always_inline)) static inline
 
 // Bytes of one row's group in the pair layout.
-static inline size_t group_bytes(format f) { return f == Q8 ? CK_Q8_GROUP_BYTES : CK_Q4_GROUP_BYTES; }
+static inline size_t group_bytes(format f) {
+    return f == Q8 ? CK_Q8_GROUP_BYTES : f == Q6 ? CK_Q6_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+}
 
 // ---- portable (element by element through the layout functions)
 
+INLINE int value_portable(format f, const uint8_t *data, size_t cols, size_t r, size_t e) {
+    if (f == Q8) return ck_q8_value((ck_q8_matrix){(const int8_t *)data}, cols, r, e);
+    return f == Q6 ? ck_q6_value((ck_q6_matrix){data}, cols, r, e) : ck_q4_value((ck_q4_matrix){data}, cols, r, e);
+}
+
+INLINE float scale_portable(format f, const uint8_t *data, size_t cols, size_t r, size_t b) {
+    if (f == Q8) return ck_q8_scale((ck_q8_matrix){(const int8_t *)data}, cols, r, b);
+    return f == Q6 ? ck_q6_scale((ck_q6_matrix){data}, cols, r, b) : ck_q4_scale((ck_q4_matrix){data}, cols, r, b);
+}
+
 INLINE void rows_portable(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
-    ck_q8_matrix w8 = {(const int8_t *)data};
-    ck_q4_matrix w4 = {data};
     for (size_t r = r0; r < r1; r++) {
         float sum = 0;
         for (size_t b = 0; b < cols / CK_BLOCK; b++) {
             int32_t dot = 0;
             for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++)
-                dot += (f == Q8 ? ck_q8_value(w8, cols, r, e) : ck_q4_value(w4, cols, r, e)) * ck_vector_value(x->quants, e);
-            sum += (float)dot * (f == Q8 ? ck_q8_scale(w8, cols, r, b) : ck_q4_scale(w4, cols, r, b)) * x->scales[b];
+                dot += value_portable(f, data, cols, r, e) * ck_vector_value(x->quants, e);
+            sum += (float)dot * scale_portable(f, data, cols, r, b) * x->scales[b];
         }
         y[r] = sum;
     }
@@ -37,6 +47,10 @@ INLINE void rows_portable(format f, const uint8_t *data, const ck_q8_vector *x, 
 
 static void q8_portable(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     rows_portable(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
+}
+
+static void q6_portable(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_portable(Q6, w.data, x, y, cols, r0, r1);
 }
 
 static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
@@ -80,22 +94,42 @@ AVX2 INLINE dots_avx2 q8_group_avx2(const int8_t *wq, const int8_t *xq) {
     return d;
 }
 
-// q4: nibbles n times x, then 8 sum x off per block.
-AVX2 INLINE dots_avx2 q4_group_avx2(const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
+// The top two bits of q6 positions, in place (bits 4-5 of each byte) under the low four: field k of a
+// byte of the top-bit plane holds them for positions 128k.. (shifts cross bytes; the mask keeps each
+// byte's own bits).
+AVX2 static inline __m256i top_bits_avx2(__m256i plane, int k) {
+    const __m256i mask = _mm256_set1_epi8(0x30);
+    switch (k) {
+    case 0: return _mm256_and_si256(_mm256_slli_epi16(plane, 4), mask);
+    case 1: return _mm256_and_si256(_mm256_slli_epi16(plane, 2), mask);
+    case 2: return _mm256_and_si256(plane, mask);
+    default: return _mm256_and_si256(_mm256_srli_epi16(plane, 2), mask);
+    }
+}
+
+// q4: nibbles n times x, then 8 sum x off per block; q6: the same nibbles with the top bits put on,
+// then 32 sum x off.
+AVX2 INLINE dots_avx2 nibbles_group_avx2(format f, const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
     const __m256i mask = _mm256_set1_epi8(0x0F);
     dots_avx2 d = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
         __m256i packed = _mm256_loadu_si256((const __m256i *)(wq + 32 * p));
         __m256i n0 = _mm256_and_si256(packed, mask);
         __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+        if (f == Q6) {
+            __m256i plane = _mm256_loadu_si256((const __m256i *)(wq + 256 + 32 * (p % 4)));
+            n0 = _mm256_or_si256(n0, top_bits_avx2(plane, p / 4));
+            n1 = _mm256_or_si256(n1, top_bits_avx2(plane, 2 + p / 4));
+        }
         __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
         __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
         // Even 32-byte halves of a 64-byte vector hold blocks 0-7, odd halves blocks 8-15.
         if (p % 2 == 0) d.lo = _mm256_add_epi32(d.lo, _mm256_add_epi32(d0, d1));
         else d.hi = _mm256_add_epi32(d.hi, _mm256_add_epi32(d0, d1));
     }
-    d.lo = _mm256_sub_epi32(d.lo, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)sums), 3));
-    d.hi = _mm256_sub_epi32(d.hi, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + 8)), 3));
+    const int shift = f == Q6 ? 5 : 3;
+    d.lo = _mm256_sub_epi32(d.lo, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)sums), shift));
+    d.hi = _mm256_sub_epi32(d.hi, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(sums + 8)), shift));
     return d;
 }
 
@@ -105,7 +139,7 @@ AVX2 INLINE __m256 weigh_avx2(dots_avx2 d, const uint16_t *ws, const float *xs, 
 }
 
 AVX2 INLINE dots_avx2 group_avx2(format f, const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
-    return f == Q8 ? q8_group_avx2((const int8_t *)wq, xq) : q4_group_avx2(wq, xq, sums);
+    return f == Q8 ? q8_group_avx2((const int8_t *)wq, xq) : nibbles_group_avx2(f, wq, xq, sums);
 }
 
 AVX2 INLINE float row_avx2(format f, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
@@ -141,6 +175,10 @@ AVX2 static void q8_avx2(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t
     rows_avx2(Q8, (const uint8_t *)w.data, x, y, cols, r0, r1);
 }
 
+AVX2 static void q6_avx2(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx2(Q6, w.data, x, y, cols, r0, r1);
+}
+
 AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     rows_avx2(Q4, w.data, x, y, cols, r0, r1);
 }
@@ -154,7 +192,7 @@ AVX512 static inline __m512 group_scales(const uint16_t *ws, const float *xs) {
     return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)ws)), _mm512_loadu_ps(xs));
 }
 
-// Bytes ahead of the current q4 weights to prefetch. A q4 row is consumed fast enough that the
+// Bytes ahead of the current q4 (and q6) weights to prefetch. A q4 row is consumed fast enough that the
 // hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
 // on one thread, the read probe's 42); q8 keeps pace with the hardware prefetcher alone.
 #define Q4_AHEAD 8192
@@ -189,6 +227,43 @@ AVX512 static inline __m512i q4_dot_bw(const uint8_t *wq, const int8_t *xq, __m5
         d1 = accumulate_bw(d1, _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), _mm512_loadu_si512(xq + 256 + 64 * p));
     }
     return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 3));
+}
+
+// The top two bits of q6 positions in place, as top_bits_avx2.
+AVX512 static inline __m512i top_bits_512(__m512i plane, int k) {
+    const __m512i mask = _mm512_set1_epi8(0x30);
+    switch (k) {
+    case 0: return _mm512_and_si512(_mm512_slli_epi16(plane, 4), mask);
+    case 1: return _mm512_and_si512(_mm512_slli_epi16(plane, 2), mask);
+    case 2: return _mm512_and_si512(plane, mask);
+    default: return _mm512_and_si512(_mm512_srli_epi16(plane, 2), mask);
+    }
+}
+
+// q6: its low bits as q4's nibbles with the top bits put on, six-bit unsigned values that both maddubs
+// (pair sums at most 2 x 63 x 128) and dpbusd take; `accumulate` is either one (a constant once inlined).
+typedef __m512i (*accumulate_fn)(__m512i acc, __m512i u, __m512i s);
+AVX512VNNI static inline __m512i accumulate_vnni(__m512i acc, __m512i u, __m512i s) { return _mm512_dpbusd_epi32(acc, u, s); }
+
+AVX512 INLINE __m512i q6_dot(accumulate_fn accumulate, const uint8_t *wq, const int8_t *xq, __m512i sums) {
+    const __m512i mask = _mm512_set1_epi8(0x0F);
+    __m512i d0 = _mm512_setzero_si512(), d1 = d0;
+    for (int p = 0; p < 4; p++) {  // positions 64p.. (low nibbles) and 256 + 64p.. (high)
+        __m512i packed = _mm512_loadu_si512(wq + 64 * p), plane = _mm512_loadu_si512(wq + 256 + 64 * (p % 2));
+        __m512i low = _mm512_or_si512(_mm512_and_si512(packed, mask), top_bits_512(plane, p / 2));
+        __m512i high = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), top_bits_512(plane, 2 + p / 2));
+        d0 = accumulate(d0, low, _mm512_loadu_si512(xq + 64 * p));
+        d1 = accumulate(d1, high, _mm512_loadu_si512(xq + 256 + 64 * p));
+    }
+    return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 5));
+}
+
+AVX512 static inline __m512i q6_dot_bw(const uint8_t *wq, const int8_t *xq, __m512i sums) {
+    return q6_dot(accumulate_bw, wq, xq, sums);
+}
+
+AVX512VNNI static inline __m512i q6_dot_vnni(const uint8_t *wq, const int8_t *xq, __m512i sums) {
+    return q6_dot(accumulate_vnni, wq, xq, sums);
 }
 
 // With VNNI the high nibbles need no shift: dpbusd sums u8 x s8 products exactly in 32 bits, so
@@ -240,7 +315,7 @@ AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, 
         for (size_t g = 0; g < cols / CK_GROUP; g++) {
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
-            if (f == Q4)
+            if (f != Q8)
                 for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
             __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
             __m512i da = dot(block, xq, sums), db = dot(block + bytes, xq, sums);
@@ -258,12 +333,20 @@ AVX512 static void q8_avx512(ck_q8_matrix w, const ck_q8_vector *x, float *y, si
     rows_avx512(Q8, q8_dot_bw, (const uint8_t *)w.data, x, y, cols, r0, r1);
 }
 
+AVX512 static void q6_avx512(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx512(Q6, q6_dot_bw, w.data, x, y, cols, r0, r1);
+}
+
 AVX512 static void q4_avx512(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     rows_avx512(Q4, q4_dot_bw, w.data, x, y, cols, r0, r1);
 }
 
 AVX512VNNI static void q8_vnni(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     rows_avx512(Q8, q8_dot_vnni, (const uint8_t *)w.data, x, y, cols, r0, r1);
+}
+
+AVX512VNNI static void q6_vnni(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    rows_avx512(Q6, q6_dot_vnni, w.data, x, y, cols, r0, r1);
 }
 
 AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
@@ -278,6 +361,15 @@ void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, 
     case 3: q8_avx512(w, x, y, cols, r0, r1); break;
     case 2: q8_avx2(w, x, y, cols, r0, r1); break;
     default: q8_portable(w, x, y, cols, r0, r1);
+    }
+}
+
+void ck_matvec_q6(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    switch (ck_isa()) {
+    case 4: q6_vnni(w, x, y, cols, r0, r1); break;
+    case 3: q6_avx512(w, x, y, cols, r0, r1); break;
+    case 2: q6_avx2(w, x, y, cols, r0, r1); break;
+    default: q6_portable(w, x, y, cols, r0, r1);
     }
 }
 

@@ -10,22 +10,23 @@ static inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > h
 // Element e of a row: its interleaved position in the row.
 static inline size_t position(size_t e) { return (e / CK_GROUP) * CK_GROUP + ck_interleaved(e % CK_GROUP); }
 
-// Element e of row r in q4's pair layout: its byte, and whether it is the high nibble.
-static inline size_t q4_byte(size_t cols, size_t r, size_t e, int *high) {
+// Element e of row r in the nibbles of q4 (or the low bits of q6, whose groups take group_bytes): its
+// byte, and whether it is the high nibble.
+static inline size_t nibble_byte(size_t group_bytes, size_t cols, size_t r, size_t e, int *high) {
     size_t within = ck_interleaved(e % CK_GROUP);
     *high = within >= CK_GROUP / 2;
-    return ck_q4_quants_at(cols, r, e / CK_GROUP) + within % (CK_GROUP / 2);
+    return ck_pair_quants_at(group_bytes, cols, r, e / CK_GROUP) + within % (CK_GROUP / 2);
 }
 
-static inline void q4_store(uint8_t *data, size_t cols, size_t r, size_t e, uint8_t n) {
+static inline void nibble_store(uint8_t *data, size_t group_bytes, size_t cols, size_t r, size_t e, uint8_t n) {
     int high;
-    uint8_t *byte = data + q4_byte(cols, r, e, &high);
+    uint8_t *byte = data + nibble_byte(group_bytes, cols, r, e, &high);
     *byte = high ? (uint8_t)((*byte & 0x0F) | (n << 4)) : (uint8_t)((*byte & 0xF0) | n);
 }
 
-static inline int q4_load(const uint8_t *data, size_t cols, size_t r, size_t e) {
+static inline int nibble_load(const uint8_t *data, size_t group_bytes, size_t cols, size_t r, size_t e) {
     int high;
-    uint8_t byte = data[q4_byte(cols, r, e, &high)];
+    uint8_t byte = data[nibble_byte(group_bytes, cols, r, e, &high)];
     return high ? byte >> 4 : byte & 0x0F;
 }
 
@@ -56,24 +57,39 @@ void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8
     }
 }
 
-// Squared error of a q4 block under scale d (stored as f16); the scale search runs it 17 times per
-// block of every matrix at load, so it has a vector form.
-static float q4_error_portable(const float *src, float d) {
+// Element e of row r in q6's pair layout: its low four bits as a nibble, its top two in the plane after.
+static inline void q6_store(uint8_t *data, size_t cols, size_t r, size_t e, uint8_t u) {
+    nibble_store(data, CK_Q6_GROUP_BYTES, cols, r, e, u & 0x0F);
+    size_t p = ck_interleaved(e % CK_GROUP);
+    uint8_t *top = data + ck_q6_quants_at(cols, r, e / CK_GROUP) + 256 + p % 128;
+    int shift = 2 * (int)(p / 128);
+    *top = (uint8_t)((*top & ~(3 << shift)) | ((u >> 4) << shift));
+}
+
+static inline int q6_load(const uint8_t *data, size_t cols, size_t r, size_t e) {
+    size_t p = ck_interleaved(e % CK_GROUP);
+    uint8_t top = data[ck_q6_quants_at(cols, r, e / CK_GROUP) + 256 + p % 128];
+    return nibble_load(data, CK_Q6_GROUP_BYTES, cols, r, e) | (((top >> (2 * (p / 128))) & 3) << 4);
+}
+
+// Squared error of a block under scale d (stored as f16) with levels lo...hi; the scale search runs it
+// 17 times per block of every matrix at load, so it has a vector form.
+static float block_error_portable(const float *src, float d, float lo, float hi) {
     float inverse = d != 0 ? 1.0f / d : 0, error = 0;
     for (int i = 0; i < CK_BLOCK; i++) {
-        float q = fminf(fmaxf(rintf(src[i] * inverse), -8.0f), 7.0f);
+        float q = fminf(fmaxf(rintf(src[i] * inverse), lo), hi);
         float e = d * q - src[i];
         error += e * e;
     }
     return error;
 }
 
-__attribute__((target("avx2,fma"))) static float q4_error_avx2(const float *src, float d) {
+__attribute__((target("avx2,fma"))) static float block_error_avx2(const float *src, float d, float lo, float hi) {
     __m256 inverse = _mm256_set1_ps(d != 0 ? 1.0f / d : 0), scale = _mm256_set1_ps(d), sum = _mm256_setzero_ps();
     for (int i = 0; i < CK_BLOCK; i += 8) {
         __m256 x = _mm256_loadu_ps(src + i);
         __m256 q = _mm256_round_ps(_mm256_mul_ps(x, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        q = _mm256_min_ps(_mm256_max_ps(q, _mm256_set1_ps(-8.0f)), _mm256_set1_ps(7.0f));
+        q = _mm256_min_ps(_mm256_max_ps(q, _mm256_set1_ps(lo)), _mm256_set1_ps(hi));
         __m256 e = _mm256_fmsub_ps(scale, q, x);
         sum = _mm256_fmadd_ps(e, e, sum);
     }
@@ -82,40 +98,67 @@ __attribute__((target("avx2,fma"))) static float q4_error_avx2(const float *src,
     return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
 }
 
-static float q4_error(const float *src, float d) {
-    return ck_isa() >= 2 ? q4_error_avx2(src, d) : q4_error_portable(src, d);
+static float block_error(const float *src, float d, float lo, float hi) {
+    return ck_isa() >= 2 ? block_error_avx2(src, d, lo, hi) : block_error_portable(src, d, lo, hi);
 }
 
-void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data) {
+// The f16 scale of a block with levels lo...hi (lo = -hi - 1). The value of largest magnitude maps to
+// lo, the end of the range with one more step, so the block uses every level; then slightly larger
+// steps are tried and the one with the least squared error kept (clipping the extreme can pay off for
+// the other 31 values). Fewer levels leave larger steps, so q4 searches wider than q6.
+static uint16_t block_scale_search(const float *src, int lo, float widest) {
+    float extreme = 0;
+    for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
+    float low = (float)lo, high = (float)(-lo - 1);
+    uint16_t h = ck_f32_to_f16(extreme / low);
+    float best = block_error(src, ck_f16_value(h), low, high);
+    for (int k = 0; k < 16; k++) {
+        uint16_t candidate = ck_f32_to_f16(extreme / (low * (widest + (1.075f - widest) * (float)k / 15.0f)));
+        float error = block_error(src, ck_f16_value(candidate), low, high);
+        if (error < best) { best = error; h = candidate; }
+    }
+    return h;
+}
+
+// q4 and q6 share the search and the rounding; they differ in levels and in how a value is stored.
+static void quantize_levels_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
     size_t blocks = cols / CK_BLOCK;
+    int lo = bits == 4 ? -8 : -32;
+    size_t group_bytes = bits == 4 ? CK_Q4_GROUP_BYTES : CK_Q6_GROUP_BYTES;
     for (size_t r = r0; r < r1; r++) {
         for (size_t b = 0; b < blocks; b++) {
             const float *src = w + (r - r0) * cols + b * CK_BLOCK;
-            // The value of largest magnitude maps to -8, the end of the range with one more step, so the
-            // block uses all 16 levels; then a few slightly different scales are tried and the one with
-            // the least squared error kept (clipping the extreme can pay off for the other 31 values).
-            float extreme = 0;
-            for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
-            uint16_t h = ck_f32_to_f16(extreme / -8.0f);
-            float best = q4_error(src, ck_f16_value(h));
-            for (int k = 0; k < 16; k++) {
-                uint16_t candidate = ck_f32_to_f16(extreme / (-8.0f * (0.70f + 0.025f * (float)k)));
-                float error = q4_error(src, ck_f16_value(candidate));
-                if (error < best) { best = error; h = candidate; }
-            }
+            uint16_t h = block_scale_search(src, lo, bits == 4 ? 0.70f : 0.85f);
             float scale = ck_f16_value(h);
             float inverse = scale != 0 ? 1.0f / scale : 0;
-            for (int i = 0; i < CK_BLOCK; i++)
-                q4_store(data, cols, r, b * CK_BLOCK + i, (uint8_t)clamp_int((int)lrintf(src[i] * inverse) + 8, 0, 15));
-            *block_scale(data, CK_Q4_GROUP_BYTES, cols, r, b) = h;
+            for (int i = 0; i < CK_BLOCK; i++) {
+                uint8_t u = (uint8_t)(clamp_int((int)lrintf(src[i] * inverse), lo, -lo - 1) - lo);
+                if (bits == 4) nibble_store(data, CK_Q4_GROUP_BYTES, cols, r, b * CK_BLOCK + i, u);
+                else q6_store(data, cols, r, b * CK_BLOCK + i, u);
+            }
+            *block_scale(data, group_bytes, cols, r, b) = h;
         }
     }
+}
+
+void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data) {
+    quantize_levels_rows(w, cols, r0, r1, data, 4);
+}
+
+void ck_quantize_q6_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data) {
+    quantize_levels_rows(w, cols, r0, r1, data, 6);
 }
 
 void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
     for (size_t r = r0; r < r1; r++)
         for (size_t e = 0; e < valid; e++)
             out[(r - r0) * valid + e] = ck_q8_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q8_value(w, cols, r, e);
+}
+
+void ck_dequantize_q6_rows(ck_q6_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
+    for (size_t r = r0; r < r1; r++)
+        for (size_t e = 0; e < valid; e++)
+            out[(r - r0) * valid + e] = ck_q6_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q6_value(w, cols, r, e);
 }
 
 void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0, size_t r1, float *out) {
@@ -174,10 +217,14 @@ void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector 
 }
 
 // Used by the portable kernels.
-int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e) { return q4_load(w.data, cols, r, e) - 8; }
+int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e) { return nibble_load(w.data, CK_Q4_GROUP_BYTES, cols, r, e) - 8; }
+int ck_q6_value(ck_q6_matrix w, size_t cols, size_t r, size_t e) { return q6_load(w.data, cols, r, e) - 32; }
 int ck_q8_value(ck_q8_matrix w, size_t cols, size_t r, size_t e) { return *q8_element((int8_t *)w.data, cols, r, e); }
 float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b) {
     return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q4_GROUP_BYTES, cols, r, b));
+}
+float ck_q6_scale(ck_q6_matrix w, size_t cols, size_t r, size_t b) {
+    return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q6_GROUP_BYTES, cols, r, b));
 }
 float ck_q8_scale(ck_q8_matrix w, size_t cols, size_t r, size_t b) {
     return ck_f16_value(*block_scale((uint8_t *)w.data, CK_Q8_GROUP_BYTES, cols, r, b));

@@ -32,7 +32,7 @@ public enum Linear {
             BLAS.gemm(transposeB: true, m: count, n: weight.rows, k: weight.cols,
                       a: input, lda: weight.cols, b: w, ldb: weight.cols, c: output, ldc: weight.rows)
             return
-        case .q8, .q4:
+        case .quantized:
             quantizedProduct(weight, input: input, count: count, output: output, scratch: work!)
             return
         case .bf16, .f16:
@@ -50,14 +50,14 @@ public enum Linear {
     }
 
     /// Floats of scratch `apply` needs for this weight and batch size: a weight tile for batches of
-    /// low-precision weights, the quantized input vector for one row against q8/q4 weights.
+    /// low-precision weights, the quantized input vector for one row against quantized weights.
     public static func scratchCount(_ weight: Matrix, count: Int) -> Int {
         switch weight.elements {
         case .f32:
             return 0
         case .bf16, .f16:
             return count <= 1 ? 0 : min(tileRows, weight.rows) * weight.cols
-        case .q8(let q), .q4(let q):
+        case .quantized(let q, _):
             return count == 1 ? QuantizedInput.floats(paddedCols: q.paddedCols)
                 : QuantizedInput.descriptorFloats(count) + count * QuantizedInput.floats(paddedCols: q.paddedCols)
         }
@@ -69,11 +69,8 @@ public enum Linear {
         _ weight: Matrix, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>
     ) {
-        let padded: Int
-        switch weight.elements {
-        case .q8(let q), .q4(let q): padded = q.paddedCols
-        default: return
-        }
+        guard case .quantized(let q, _) = weight.elements else { return }
+        let padded = q.paddedCols
         // Scratch holds the inputs' descriptors, then each input's quantized data.
         let per = QuantizedInput.floats(paddedCols: padded)
         let vectors = UnsafeMutableRawPointer(scratch).bindMemory(to: ck_q8_vector.self, capacity: count)
@@ -91,7 +88,7 @@ public enum Linear {
             pool.run(tasks: parts, context: context) { context, task, tasks in
                 let job = context!.assumingMemoryBound(to: MatrixMatrixJob.self).pointee
                 let rows = job.weight.rows
-                // Boundaries at multiples of 6 keep the kernels' tiles (3 rows for q8, 2 for q4) whole.
+                // Boundaries at multiples of 6 keep the kernels' tiles (3 rows for q8, 2 for q6 and q4) whole.
                 let lo = rows * task / tasks / 6 * 6, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks / 6 * 6
                 job.run(lo..<hi)
             }
@@ -105,15 +102,8 @@ public enum Linear {
         let output: UnsafeMutablePointer<Float>
 
         func run(_ range: Range<Int>) {
-            guard !range.isEmpty else { return }
-            switch weight.elements {
-            case .q8(let q):
-                ck_matmul_q8(q.q8, vectors, count, output, weight.rows, q.paddedCols, range.lowerBound, range.upperBound)
-            case .q4(let q):
-                ck_matmul_q4(q.q4, vectors, count, output, weight.rows, q.paddedCols, range.lowerBound, range.upperBound)
-            default:
-                break
-            }
+            guard !range.isEmpty, case .quantized(let q, let format) = weight.elements else { return }
+            q.matrixMatrix(format, vectors, count: count, output, ldy: weight.rows, rows: range)
         }
     }
 
@@ -124,7 +114,7 @@ public enum Linear {
     ) {
         var job = MatrixVectorJob(weight: weight, x: x, y: y, input: nil)
         switch weight.elements {
-        case .q8(let q), .q4(let q):
+        case .quantized(let q, _):
             guard let scratch else {
                 let owned = UnsafeMutablePointer<Float>.allocate(capacity: QuantizedInput.floats(paddedCols: q.paddedCols))
                 defer { owned.deallocate() }
@@ -160,10 +150,8 @@ public enum Linear {
             case .f32(let w): ck_matvec_f32(w, x, y, cols, lo, hi)
             case .bf16(let w): ck_matvec_bf16(w, x, y, cols, lo, hi)
             case .f16(let w): ck_matvec_f16(w, x, y, cols, lo, hi)
-            case .q8(let q):
-                withUnsafePointer(to: input!.vector) { ck_matvec_q8(q.q8, $0, y, q.paddedCols, lo, hi) }
-            case .q4(let q):
-                withUnsafePointer(to: input!.vector) { ck_matvec_q4(q.q4, $0, y, q.paddedCols, lo, hi) }
+            case .quantized(let q, let format):
+                withUnsafePointer(to: input!.vector) { q.matrixVector(format, $0, y, rows: range) }
             }
         }
     }

@@ -11,10 +11,8 @@ public struct Matrix: @unchecked Sendable {
         case f32(UnsafePointer<Float>)
         case bf16(UnsafePointer<UInt16>)
         case f16(UnsafePointer<UInt16>)
-        /// 8-bit blocks (see `QuantizedRows`).
-        case q8(QuantizedRows)
-        /// 4-bit blocks (see `QuantizedRows`).
-        case q4(QuantizedRows)
+        /// Blocks of 8, 6 or 4 bits (see `QuantizedRows`).
+        case quantized(QuantizedRows, Quantization.Format)
     }
 
     /// Block-quantized rows in the kernels' layout (ckernels.h): every row padded with zeros to
@@ -35,19 +33,57 @@ public struct Matrix: @unchecked Sendable {
 
         public static func paddedCols(for cols: Int) -> Int { (cols + group - 1) / group * group }
 
-        /// Bytes `rows` rows of `bits` bits take, scales included.
-        public static func bytes(rows: Int, cols: Int, bits: Int) -> Int {
-            bits == 4 ? ck_q4_bytes(rows, paddedCols(for: cols)) : ck_q8_bytes(rows, paddedCols(for: cols))
+        /// Bytes `rows` rows in `format` take, scales included.
+        public static func bytes(rows: Int, cols: Int, format: Quantization.Format) -> Int {
+            let padded = paddedCols(for: cols)
+            switch format {
+            case .q8: return ck_q8_bytes(rows, padded)
+            case .q6: return ck_q6_bytes(rows, padded)
+            case .q4: return ck_q4_bytes(rows, padded)
+            }
         }
 
         /// The rows from `start` on: rows are stored in pairs, so a view starts at an even row.
-        func offset(rows start: Int, bits: Int) -> QuantizedRows {
+        func offset(rows start: Int, format: Quantization.Format) -> QuantizedRows {
             precondition(start % 2 == 0, "a quantized view must start at an even row")
-            return QuantizedRows(data: data + Self.bytes(rows: start, cols: paddedCols, bits: bits), paddedCols: paddedCols)
+            return QuantizedRows(data: data + Self.bytes(rows: start, cols: paddedCols, format: format), paddedCols: paddedCols)
         }
 
         var q8: ck_q8_matrix { ck_q8_matrix(data: data.assumingMemoryBound(to: Int8.self)) }
+        var q6: ck_q6_matrix { ck_q6_matrix(data: data.assumingMemoryBound(to: UInt8.self)) }
         var q4: ck_q4_matrix { ck_q4_matrix(data: data.assumingMemoryBound(to: UInt8.self)) }
+
+        /// Rows [begin, end) back to Float32: the first `valid` columns of each into `out`.
+        func dequantize(_ format: Quantization.Format, valid: Int, rows range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+            let (r0, r1) = (range.lowerBound, range.upperBound)
+            switch format {
+            case .q8: ck_dequantize_q8_rows(q8, paddedCols, valid, r0, r1, out)
+            case .q6: ck_dequantize_q6_rows(q6, paddedCols, valid, r0, r1, out)
+            case .q4: ck_dequantize_q4_rows(q4, paddedCols, valid, r0, r1, out)
+            }
+        }
+
+        /// `y[r] = dot(row r, x)` for rows [begin, end) with the input quantized once (`vector`).
+        func matrixVector(_ format: Quantization.Format, _ vector: UnsafePointer<ck_q8_vector>, _ y: UnsafeMutablePointer<Float>,
+                          rows range: Range<Int>) {
+            let (r0, r1) = (range.lowerBound, range.upperBound)
+            switch format {
+            case .q8: ck_matvec_q8(q8, vector, y, paddedCols, r0, r1)
+            case .q6: ck_matvec_q6(q6, vector, y, paddedCols, r0, r1)
+            case .q4: ck_matvec_q4(q4, vector, y, paddedCols, r0, r1)
+            }
+        }
+
+        /// The same for `count` inputs at once: `y[i * ldy + r]`.
+        func matrixMatrix(_ format: Quantization.Format, _ vectors: UnsafePointer<ck_q8_vector>, count: Int,
+                          _ y: UnsafeMutablePointer<Float>, ldy: Int, rows range: Range<Int>) {
+            let (r0, r1) = (range.lowerBound, range.upperBound)
+            switch format {
+            case .q8: ck_matmul_q8(q8, vectors, count, y, ldy, paddedCols, r0, r1)
+            case .q6: ck_matmul_q6(q6, vectors, count, y, ldy, paddedCols, r0, r1)
+            case .q4: ck_matmul_q4(q4, vectors, count, y, ldy, paddedCols, r0, r1)
+            }
+        }
     }
 
     public let rows: Int
@@ -76,8 +112,8 @@ public struct Matrix: @unchecked Sendable {
         case .f32(let p): return Matrix(rows: range.count, cols: cols, elements: .f32(p + offset), owner: owner)
         case .bf16(let p): return Matrix(rows: range.count, cols: cols, elements: .bf16(p + offset), owner: owner)
         case .f16(let p): return Matrix(rows: range.count, cols: cols, elements: .f16(p + offset), owner: owner)
-        case .q8(let q): return Matrix(rows: range.count, cols: cols, elements: .q8(q.offset(rows: range.lowerBound, bits: 8)), owner: owner)
-        case .q4(let q): return Matrix(rows: range.count, cols: cols, elements: .q4(q.offset(rows: range.lowerBound, bits: 4)), owner: owner)
+        case .quantized(let q, let format):
+            return Matrix(rows: range.count, cols: cols, elements: .quantized(q.offset(rows: range.lowerBound, format: format), format), owner: owner)
         }
     }
 
@@ -89,8 +125,7 @@ public struct Matrix: @unchecked Sendable {
         case .f32(let p): destination.update(from: p + offset, count: n)
         case .bf16(let p): Convert.bf16ToFloat(p + offset, destination, count: n)
         case .f16(let p): Convert.f16ToFloat(p + offset, destination, count: n)
-        case .q8(let q): ck_dequantize_q8_rows(q.q8, q.paddedCols, cols, range.lowerBound, range.upperBound, destination)
-        case .q4(let q): ck_dequantize_q4_rows(q.q4, q.paddedCols, cols, range.lowerBound, range.upperBound, destination)
+        case .quantized(let q, let format): q.dequantize(format, valid: cols, rows: range, into: destination)
         }
     }
 
@@ -107,8 +142,7 @@ public struct Matrix: @unchecked Sendable {
         switch elements {
         case .f32: return rows * cols * 4
         case .bf16, .f16: return rows * cols * 2
-        case .q8(let q): return ck_q8_bytes(rows, q.paddedCols)
-        case .q4(let q): return ck_q4_bytes(rows, q.paddedCols)
+        case .quantized(_, let format): return QuantizedRows.bytes(rows: rows, cols: cols, format: format)
         }
     }
 
@@ -118,8 +152,7 @@ public struct Matrix: @unchecked Sendable {
         case .f32: return "f32"
         case .bf16: return "bf16"
         case .f16: return "f16"
-        case .q8: return "q8"
-        case .q4: return "q4"
+        case .quantized(_, let format): return format.name
         }
     }
 }

@@ -3,19 +3,20 @@ import CKernels
 import Glibc
 #endif
 
-/// Block quantization of weight matrices at load (the kernels' q8 and q4 formats, ckernels.h).
+/// Block quantization of weight matrices at load (the kernels' q8, q6 and q4 formats, ckernels.h).
 public enum Quantization {
-    /// Bits per weight of a format (8 or 4).
+    /// Bits per weight of a format (8, 6 or 4).
     public enum Format: Int, Sendable, CaseIterable {
         case q8 = 8
+        case q6 = 6
         case q4 = 4
 
-        public var name: String { self == .q8 ? "q8" : "q4" }
+        public var name: String { "q\(rawValue)" }
     }
 
     /// Bytes a `[rows, cols]` matrix takes in `format` (scales included).
     public static func bytes(rows: Int, cols: Int, format: Format) -> Int {
-        Matrix.QuantizedRows.bytes(rows: rows, cols: cols, bits: format.rawValue)
+        Matrix.QuantizedRows.bytes(rows: rows, cols: cols, format: format)
     }
 
     /// Quantizes `source` into the given zeroed memory (sized by `bytes`) and returns the quantized
@@ -40,12 +41,13 @@ public enum Quantization {
                 // Tiles start at even rows, so no two tasks share a pair of rows.
                 switch format {
                 case .q8: ck_quantize_q8_rows(tile, padded, r0, r1, data.assumingMemoryBound(to: Int8.self))
+                case .q6: ck_quantize_q6_rows(tile, padded, r0, r1, data.assumingMemoryBound(to: UInt8.self))
                 case .q4: ck_quantize_q4_rows(tile, padded, r0, r1, data.assumingMemoryBound(to: UInt8.self))
                 }
             }
         }
         let rowsView = Matrix.QuantizedRows(data: UnsafeRawPointer(data), paddedCols: padded)
-        return Matrix(rows: rows, cols: cols, elements: format == .q8 ? .q8(rowsView) : .q4(rowsView), owner: owner)
+        return Matrix(rows: rows, cols: cols, elements: .quantized(rowsView, format), owner: owner)
     }
 
     /// Quantizes `source` into memory of its own.

@@ -9,7 +9,7 @@ import Kernels
 struct BenchKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kernels",
-        abstract: "Time the matrix-vector kernels (bf16, q8, q4) and the decode attention per thread count against the read bandwidth."
+        abstract: "Time the matrix-vector kernels (bf16, q8, q6, q4) and the decode attention per thread count against the read bandwidth."
     )
 
     @Option(help: "Thread counts, comma-separated (default: 1 and the physical cores).")
@@ -43,8 +43,7 @@ struct BenchKernels: ParsableCommand {
             for i in 0..<rows * cols { bits[i] = Convert.floatToBF16(Float(rng.below(2001)) / 1000 - 1) }
             return Matrix(rows: rows, cols: cols, elements: .bf16(bits), owner: storage)
         }
-        let formats: [(String, [Matrix])] = [("bf16", bf16), ("q8", bf16.map { Quantization.quantize($0, format: .q8) }),
-                                             ("q4", bf16.map { Quantization.quantize($0, format: .q4) })]
+        let formats = [("bf16", bf16)] + Quantization.Format.allCases.map { f in (f.name, bf16.map { Quantization.quantize($0, format: f) }) }
         let x = FloatBuffer((0..<cols).map { _ in Float(rng.below(2001)) / 1000 - 1 })
         let y = FloatBuffer(count: rows)
         let scratch = FloatBuffer(count: max(1, Linear.scratchCount(formats[1].1[0], count: 1)))

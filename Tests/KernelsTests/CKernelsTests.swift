@@ -91,101 +91,164 @@ import Testing
         }
     }
 
-    @Test(arguments: [(9, 512), (40, 3072), (3, 8192)])
-    func quantizedKernelsComputeExactlyTheBlockSums(rows: Int, cols: Int) {
-        let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
-        let blocks = cols / Int(CK_BLOCK)
-        var q8 = [Int8](repeating: 0, count: ck_q8_bytes(rows, cols))
-        var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
-        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8)
-        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
+    /// One quantized format's C entry points, over a matrix quantized into bytes of its own.
+    struct Quantized {
+        let bits: Int
+        let bytes: [UInt8]
+        let rows: Int, cols: Int
 
-        var xq = [Int8](repeating: 0, count: cols), xs = [Float](repeating: 0, count: blocks), sums = [Int32](repeating: 0, count: blocks)
-        var dequantized8 = [Float](repeating: 0, count: rows * cols), dequantized4 = dequantized8
-        q8.withUnsafeBufferPointer { q8p in
-        q4.withUnsafeBufferPointer { q4p in
-        xq.withUnsafeMutableBufferPointer { xqp in xs.withUnsafeMutableBufferPointer { xsp in sums.withUnsafeMutableBufferPointer { sp in
-            let m8 = ck_q8_matrix(data: q8p.baseAddress)
-            let m4 = ck_q4_matrix(data: q4p.baseAddress)
-            var vector = ck_q8_vector(quants: xqp.baseAddress, scales: xsp.baseAddress, sums: sp.baseAddress)
-            ck_quantize_vector(c.x, cols, cols, &vector)
-            ck_dequantize_q8_rows(m8, cols, cols, 0, rows, &dequantized8)
-            ck_dequantize_q4_rows(m4, cols, cols, 0, rows, &dequantized4)
+        init(bits: Int, _ w: [Float], rows: Int, cols: Int) {
+            self.bits = bits
+            self.rows = rows
+            self.cols = cols
+            var data = [UInt8](repeating: 0, count: bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols))
+            data.withUnsafeMutableBufferPointer { p in
+                switch bits {
+                case 8: p.withMemoryRebound(to: Int8.self) { ck_quantize_q8_rows(w, cols, 0, rows, $0.baseAddress) }
+                case 6: ck_quantize_q6_rows(w, cols, 0, rows, p.baseAddress)
+                default: ck_quantize_q4_rows(w, cols, 0, rows, p.baseAddress)
+                }
+            }
+            bytes = data
+        }
 
-            // What the integer kernels must compute: dequantized weights times dequantized input.
+        /// The lowest level of a block (q8's -127 is symmetric; q6 and q4 have one more step below).
+        var lowest: Int { bits == 8 ? -127 : -(1 << (bits - 1)) }
+        var highest: Int { bits == 8 ? 127 : (1 << (bits - 1)) - 1 }
+
+        func matvec(_ x: UnsafePointer<ck_q8_vector>, _ y: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
+            bytes.withUnsafeBufferPointer { p in
+                let data = p.baseAddress!
+                switch bits {
+                case 8: data.withMemoryRebound(to: Int8.self, capacity: p.count) { ck_matvec_q8(ck_q8_matrix(data: $0), x, y, cols, range.lowerBound, range.upperBound) }
+                case 6: ck_matvec_q6(ck_q6_matrix(data: data), x, y, cols, range.lowerBound, range.upperBound)
+                default: ck_matvec_q4(ck_q4_matrix(data: data), x, y, cols, range.lowerBound, range.upperBound)
+                }
+            }
+        }
+
+        func matmul(_ x: UnsafePointer<ck_q8_vector>, count: Int, _ y: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
+            bytes.withUnsafeBufferPointer { p in
+                let data = p.baseAddress!
+                switch bits {
+                case 8: data.withMemoryRebound(to: Int8.self, capacity: p.count) { ck_matmul_q8(ck_q8_matrix(data: $0), x, count, y, rows, cols, range.lowerBound, range.upperBound) }
+                case 6: ck_matmul_q6(ck_q6_matrix(data: data), x, count, y, rows, cols, range.lowerBound, range.upperBound)
+                default: ck_matmul_q4(ck_q4_matrix(data: data), x, count, y, rows, cols, range.lowerBound, range.upperBound)
+                }
+            }
+        }
+
+        func dequantized() -> [Float] {
+            var out = [Float](repeating: .nan, count: rows * cols)
+            bytes.withUnsafeBufferPointer { p in
+                let data = p.baseAddress!
+                switch bits {
+                case 8: data.withMemoryRebound(to: Int8.self, capacity: p.count) { ck_dequantize_q8_rows(ck_q8_matrix(data: $0), cols, cols, 0, rows, &out) }
+                case 6: ck_dequantize_q6_rows(ck_q6_matrix(data: data), cols, cols, 0, rows, &out)
+                default: ck_dequantize_q4_rows(ck_q4_matrix(data: data), cols, cols, 0, rows, &out)
+                }
+            }
+            return out
+        }
+
+        func scale(row r: Int, block b: Int) -> Float {
+            bytes.withUnsafeBufferPointer { p in
+                let data = p.baseAddress!
+                switch bits {
+                case 8: return data.withMemoryRebound(to: Int8.self, capacity: p.count) { ck_q8_scale(ck_q8_matrix(data: $0), cols, r, b) }
+                case 6: return ck_q6_scale(ck_q6_matrix(data: data), cols, r, b)
+                default: return ck_q4_scale(ck_q4_matrix(data: data), cols, r, b)
+                }
+            }
+        }
+    }
+
+    /// The input vector of `x`, quantized, in storage of its own (the descriptor points into it).
+    final class InputVector {
+        let vector: ck_q8_vector
+        let cols: Int
+
+        init(_ x: [Float], cols: Int) {
+            let blocks = cols / Int(CK_BLOCK)
+            self.cols = cols
+            vector = ck_q8_vector(quants: .allocate(capacity: cols), scales: .allocate(capacity: blocks), sums: .allocate(capacity: blocks))
+            withUnsafePointer(to: vector) { ck_quantize_vector(x, cols, cols, UnsafeMutablePointer(mutating: $0)) }
+        }
+
+        deinit {
+            vector.quants.deallocate()
+            vector.scales.deallocate()
+            vector.sums.deallocate()
+        }
+
+        /// Element e as the kernels see it: its int8 value times its block's scale.
+        func value(_ e: Int) -> Double {
             let group = Int(CK_GROUP)
-            let xValues = (0..<cols).map { e in
-                Double(xqp[e / group * group + ck_interleaved(e % group)]) * Double(xsp[e / Int(CK_BLOCK)])
-            }
-            func want(_ weights: [Float]) -> [Double] {
-                (0..<rows).map { r in (0..<cols).reduce(0.0) { $0 + Double(weights[r * cols + $1]) * xValues[$1] } }
-            }
-            for level in Self.levels {
-                ck_set_isa(level)
-                var y = [Float](repeating: .nan, count: rows)
-                ck_matvec_q8(m8, &vector, &y, cols, 0, rows)
-                #expect(Self.maxRelativeError(y, want(dequantized8)) < 1e-5, "q8 at level \(level)")
-                ck_matvec_q4(m4, &vector, &y, cols, 0, rows)
-                #expect(Self.maxRelativeError(y, want(dequantized4)) < 1e-5, "q4 at level \(level)")
-            }
-            ck_set_isa(9)
-        }}}}}
+            return Double(vector.quants[e / group * group + ck_interleaved(e % group)]) * Double(vector.scales[e / Int(CK_BLOCK)])
+        }
+    }
 
-        // Quantization error is at most half a step of each block's scale.
+    @Test(arguments: [8, 6, 4], [(9, 512), (40, 3072), (3, 8192)])
+    func quantizedKernelsComputeExactlyTheBlockSums(bits: Int, shape: (rows: Int, cols: Int)) {
+        let (rows, cols) = shape
+        let c = Case(rows: rows, cols: cols, seed: UInt64(rows + cols))
+        let w = Quantized(bits: bits, c.w, rows: rows, cols: cols)
+        let input = InputVector(c.x, cols: cols)
+        let dequantized = w.dequantized()
+
+        // What the integer kernels must compute: dequantized weights times dequantized input.
+        let xValues = (0..<cols).map(input.value)
+        let want = (0..<rows).map { r in (0..<cols).reduce(0.0) { $0 + Double(dequantized[r * cols + $1]) * xValues[$1] } }
+        for level in Self.levels {
+            ck_set_isa(level)
+            var y = [Float](repeating: .nan, count: rows)
+            withUnsafePointer(to: input.vector) { v in y.withUnsafeMutableBufferPointer { w.matvec(v, $0.baseAddress!, rows: 0..<rows) } }
+            #expect(Self.maxRelativeError(y, want) < 1e-5, "q\(bits) at level \(level)")
+        }
+        ck_set_isa(9)
+
+        // Inside the levels the quantization error is at most half a step of each block's scale; beyond
+        // them (q6 and q4's scale search may clip a block's extremes) it is the distance to the end level.
         for r in 0..<rows {
-            for b in 0..<blocks {
-                let q4Scale = q4.withUnsafeBufferPointer { ck_q4_scale(ck_q4_matrix(data: $0.baseAddress), cols, r, b) }
-                let s8 = q8.withUnsafeBufferPointer { ck_q8_scale(ck_q8_matrix(data: $0.baseAddress), cols, r, b) }
-                let s4 = abs(q4Scale)
+            for b in 0..<cols / Int(CK_BLOCK) {
+                let scale = w.scale(row: r, block: b)
                 for i in 0..<Int(CK_BLOCK) {
                     let k = r * cols + b * Int(CK_BLOCK) + i
-                    #expect(abs(dequantized8[k] - c.w[k]) <= s8 * 0.5 + 1e-6)
-                    // Inside the 16 levels (-8...7 steps) the error is at most half a step; beyond them
-                    // (the scale search may clip a block's extremes) it is the distance to the end level.
-                    let steps = c.w[k] / q4Scale
-                    let outside = max(0, steps - 7.5, -8.5 - steps)
-                    #expect(abs(dequantized4[k] - c.w[k]) <= s4 * (0.5 + outside) * 1.0001 + 1e-6)
+                    let steps = c.w[k] / scale
+                    let outside = max(0, steps - (Float(w.highest) + 0.5), Float(w.lowest) - 0.5 - steps)
+                    #expect(abs(dequantized[k] - c.w[k]) <= abs(scale) * (0.5 + outside) * 1.0001 + 1e-6, "q\(bits) element \(k)")
                 }
             }
         }
     }
 
     /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts,
-    /// and over more rows than one cache block of the batched kernel (240 at q8, 450 at q4 for these).
-    @Test(arguments: [(1, 7), (3, 6), (4, 5), (9, 11), (5, 1000)])
-    func batchedQuantizedProductsEqualOneProductPerInput(inputs: Int, rows: Int) {
-        let cols = 1024, blocks = cols / Int(CK_BLOCK)
+    /// from an even and an odd first row, and over more rows than one cache block of the batched kernel
+    /// (240 at q8, 336 at q6, 450 at q4 for these).
+    @Test(arguments: [8, 6, 4], [(1, 7), (3, 6), (4, 5), (9, 11), (5, 1000)])
+    func batchedQuantizedProductsEqualOneProductPerInput(bits: Int, shape: (inputs: Int, rows: Int)) {
+        let (inputs, rows) = shape
+        let cols = 1024
         let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
-        let xs = (0..<inputs).map { i in Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x }
-        var q8 = [Int8](repeating: 0, count: ck_q8_bytes(rows, cols))
-        var q4 = [UInt8](repeating: 0, count: ck_q4_bytes(rows, cols))
-        ck_quantize_q8_rows(c.w, cols, 0, rows, &q8)
-        ck_quantize_q4_rows(c.w, cols, 0, rows, &q4)
-        var quants = [Int8](repeating: 0, count: inputs * cols)
-        var scales = [Float](repeating: 0, count: inputs * blocks), sums = [Int32](repeating: 0, count: inputs * blocks)
-        quants.withUnsafeMutableBufferPointer { qp in scales.withUnsafeMutableBufferPointer { sp in sums.withUnsafeMutableBufferPointer { up in
-        q8.withUnsafeBufferPointer { q8p in
-        q4.withUnsafeBufferPointer { q4p in
-            var vectors = (0..<inputs).map { i in
-                ck_q8_vector(quants: qp.baseAddress! + i * cols, scales: sp.baseAddress! + i * blocks, sums: up.baseAddress! + i * blocks)
-            }
-            for i in 0..<inputs { ck_quantize_vector(xs[i], cols, cols, &vectors[i]) }
-            let m8 = ck_q8_matrix(data: q8p.baseAddress)
-            let m4 = ck_q4_matrix(data: q4p.baseAddress)
+        let w = Quantized(bits: bits, c.w, rows: rows, cols: cols)
+        let vectors = (0..<inputs).map { i in InputVector(Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x, cols: cols) }
+        var descriptors = vectors.map(\.vector)
+        for first in [0, 1] {
             for level in Self.levels {
                 ck_set_isa(level)
                 var batched = [Float](repeating: .nan, count: inputs * rows), single = batched
-                ck_matmul_q8(m8, vectors, inputs, &batched, rows, cols, 0, rows)
-                for i in 0..<inputs { single.withUnsafeMutableBufferPointer { ck_matvec_q8(m8, &vectors[i], $0.baseAddress! + i * rows, cols, 0, rows) } }
-                #expect(Self.maxRelativeError(batched, single.map(Double.init)) < 1e-5, "q8 x \(inputs) at level \(level)")
-                ck_matmul_q4(m4, vectors, inputs, &batched, rows, cols, 1, rows)
-                for i in 0..<inputs { single.withUnsafeMutableBufferPointer { ck_matvec_q4(m4, &vectors[i], $0.baseAddress! + i * rows, cols, 0, rows) } }
-                let rowsFromOne = (0..<inputs).flatMap { i in (1..<rows).map { i * rows + $0 } }
-                #expect(Self.maxRelativeError(rowsFromOne.map { batched[$0] }, rowsFromOne.map { Double(single[$0]) }) < 1e-5,
-                        "q4 x \(inputs) at level \(level)")
+                batched.withUnsafeMutableBufferPointer { w.matmul(&descriptors, count: inputs, $0.baseAddress!, rows: first..<rows) }
+                for i in 0..<inputs {
+                    single.withUnsafeMutableBufferPointer { w.matvec(&descriptors[i], $0.baseAddress! + i * rows, rows: first..<rows) }
+                }
+                let written = (0..<inputs).flatMap { i in (first..<rows).map { i * rows + $0 } }
+                #expect(Self.maxRelativeError(written.map { batched[$0] }, written.map { Double(single[$0]) }) < 1e-5,
+                        "q\(bits) x \(inputs) from row \(first) at level \(level)")
+                if first == 1 { #expect(batched[0].isNaN && single[0].isNaN, "row 0 is not written") }
             }
             ck_set_isa(9)
-        }}}}}
+        }
+        withExtendedLifetime(vectors) {}
     }
 
     /// Float32 to IEEE half (the quantized modes' KV cache) rounds to nearest even as Swift's Float16

@@ -156,11 +156,11 @@ import Kernels
             let whole = apply(weight, xp.baseAddress!, 1)
             #expect(view == Array(whole[10..<20]))
         }
-        // Dequantized rows are within half a quantization step of the source (a whole one at q4's clipped end).
+        // Dequantized rows are within half a quantization step of the source (a whole one at q6 and q4's clipped ends).
         var back = [Float](repeating: .nan, count: rows * cols)
         back.withUnsafeMutableBufferPointer { weight.copyRows(0..<rows, into: $0.baseAddress!) }
         let values = LinearTests.random(rows * cols, seed: 5)
-        let step: Float = format == .q8 ? 1.0 / 127 : 1.0 / 7
+        let step = 1 / Float((1 << (format.rawValue - 1)) - 1)  // 1/127, 1/31, 1/7
         #expect(zip(back, values).allSatisfy { abs($0 - $1) <= step * 1.02 })
     }
 }

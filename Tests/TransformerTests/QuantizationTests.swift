@@ -105,7 +105,7 @@ import Kernels
         let q8 = try Model.load(folder: Self.folder, precision: .q8, cache: .disabled)
         let q4 = try Model.load(folder: Self.folder, precision: .q4, cache: .disabled)
         // Every width here is a multiple of the 512-column groups, so nothing is padded: q8 is 8.5 bits
-        // per weight against 16, and q4 between 4.5 (all 4-bit) and 8.5 (its 8-bit matrices).
+        // per weight against 16, and q4 between 4.5 (all 4-bit) and 8.5 (its 6- and 8-bit matrices).
         let q8Ratio = Double(q8.audioStepBytes) / Double(bf16.audioStepBytes)
         let q4Ratio = Double(q4.audioStepBytes) / Double(bf16.audioStepBytes)
         #expect(abs(q8Ratio - 8.5 / 16) < 1e-12)

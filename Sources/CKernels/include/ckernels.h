@@ -58,15 +58,29 @@ typedef struct {
     const uint8_t *data;  // [ck_q4_bytes(rows, cols)]
 } ck_q4_matrix;
 
+// q6 keeps a group's low four bits as q4 does (256 bytes), then 128 bytes of top bits: the two top
+// bits of position p sit at bits 2 * (p / 128) of byte 256 + p % 128. The six bits u stand for
+// w = scale * (u - 32). Kernels then take the low bits as q4 does and add the top ones with a shift
+// and a mask per 64 positions.
+#define CK_Q6_GROUP_BYTES 384
+typedef struct {
+    const uint8_t *data;  // [ck_q6_bytes(rows, cols)]
+} ck_q6_matrix;
+
 static inline size_t ck_q8_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q8_GROUP_BYTES, rows, cols); }
+static inline size_t ck_q6_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q6_GROUP_BYTES, rows, cols); }
 static inline size_t ck_q4_bytes(size_t rows, size_t cols) { return ck_pair_bytes(CK_Q4_GROUP_BYTES, rows, cols); }
 static inline size_t ck_q8_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q8_GROUP_BYTES, cols, r, g); }
+static inline size_t ck_q6_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q6_GROUP_BYTES, cols, r, g); }
 static inline size_t ck_q4_quants_at(size_t cols, size_t r, size_t g) { return ck_pair_quants_at(CK_Q4_GROUP_BYTES, cols, r, g); }
 
-// Element e of row r (q8: q; q4: n - 8) and the scale of its block b, one at a time (portable kernels, tests).
+// Element e of row r (q8: q; q6: u - 32; q4: n - 8) and the scale of its block b, one at a time
+// (portable kernels, tests).
 int ck_q8_value(ck_q8_matrix w, size_t cols, size_t r, size_t e);
+int ck_q6_value(ck_q6_matrix w, size_t cols, size_t r, size_t e);
 int ck_q4_value(ck_q4_matrix w, size_t cols, size_t r, size_t e);
 float ck_q8_scale(ck_q8_matrix w, size_t cols, size_t r, size_t b);
+float ck_q6_scale(ck_q6_matrix w, size_t cols, size_t r, size_t b);
 float ck_q4_scale(ck_q4_matrix w, size_t cols, size_t r, size_t b);
 
 // The input vector quantized once per product for the integer kernels (same interleaving).
@@ -86,12 +100,15 @@ void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+void ck_matvec_q6(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 
 // Several inputs at once (the batched products of a prefill): y[i * ldy + r] = dot(W[r], x[i]) for
 // i < n_inputs and r in [row_begin, row_end). Each weight load serves several inputs, so these run at
 // the integer units' speed rather than memory's.
 void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
+                  size_t row_begin, size_t row_end);
+void ck_matmul_q6(ck_q6_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t row_begin, size_t row_end);
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t row_begin, size_t row_end);
@@ -100,13 +117,16 @@ void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float 
 // (a multiple of CK_GROUP: rows narrower than a group are stored padded with zeros).
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out);
 
-// Quantizes rows [row_begin, row_end) of a float matrix (round to nearest, scale = max|w| / 127 or / 7.5...).
+// Quantizes rows [row_begin, row_end) of a float matrix (round to nearest; q8: scale = max|w| / 127,
+// q6 and q4: the scale of least squared error near the extreme's, which maps to the lowest level).
 // w = [row_end - row_begin][cols] becomes rows [row_begin, row_end) of the matrix at `data`.
 void ck_quantize_q8_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, int8_t *data);
+void ck_quantize_q6_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *data);
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t row_begin, size_t row_end, uint8_t *data);
 // Expands the first `valid` columns of rows [row_begin, row_end) back to floats into
 // out[(r - row_begin) * valid + c].
 void ck_dequantize_q8_rows(ck_q8_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
+void ck_dequantize_q6_rows(ck_q6_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
 void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t row_begin, size_t row_end, float *out);
 
 void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
