@@ -151,8 +151,6 @@ public struct Configuration: Decodable, Sendable, Equatable {
         return t
     }
 
-    /// The weight matrices the kernels multiply by (name -> [rows, cols]): what q8/q4 quantize.
-    /// Embedding tables are looked up a row at a time and stay as stored.
     /// Whether an audio step reads the weight matrix `name`: the attention and feed-forward its audio
     /// positions go through (a DualFFN layer's audio FFN, another layer's shared FFN unless it is fast-
     /// forwarded) and the audio head. A DualFFN layer's text FFN and the text head serve text positions only.
@@ -175,6 +173,8 @@ public struct Configuration: Decodable, Sendable, Equatable {
         return audioAdapterType == .dualFFNFastForward ? .skipped : .shared
     }
 
+    /// The weight matrices the kernels multiply by (name -> [rows, cols]): what q8 and q4 quantize.
+    /// Embedding tables are looked up a row at a time and stay as stored.
     public var quantizableTensors: [String: [Int]] {
         expectedTensors.filter { name, shape in
             shape.count == 2 && name != "embed_tokens.weight" && name != "audio_codebook_embeddings.weight"

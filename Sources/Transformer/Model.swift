@@ -24,7 +24,7 @@ public final class Model: @unchecked Sendable {
     /// How sessions store keys and values: Float32 with the published precision, so its results stay
     /// those of the reference; int8 rows with quantized weights, where reading the cache is a large
     /// part of a decode step once the context grows (the accuracy guards cover it: teacher-forced
-    /// cosine q8 0.99971 and q4 0.99127 with it, 0.99974 and 0.99122 with halves).
+    /// cosine q8 0.99971 and q4 0.99258 with it, 0.99974 and 0.99218 with halves).
     public var cachePrecision: KVPrecision { precision == .bf16 ? .float32 : .int8 }
     /// True when quantized weights were mapped from the cache rather than quantized at this load.
     public let reusedQuantizedWeights: Bool

@@ -26,8 +26,9 @@ public enum WeightPrecision: String, CaseIterable, Sendable {
         case .q8: return .q8
         case .q4:
             if name == "audio_decoder_proj.audio_lm_head.weight" { return .q8 }
+            // ".mlp." is the text FFN (the audio one is "audio_mlp.").
             let six = name.hasSuffix("self_attn.v_proj.weight") || name.hasSuffix("self_attn.o_proj.weight")
-                || name.contains(".mlp.") && !name.contains("audio_mlp")
+                || name.contains(".mlp.")
             return six ? .q6 : .q4
         }
     }
@@ -70,6 +71,8 @@ final class QuantizedWeights {
         let offset: Int  // bytes from the start of the data
 
         var bytes: Int { Quantization.bytes(rows: rows, cols: cols, format: format) }
+        /// Bytes it spans where matrices are laid out one after another, each 64-byte aligned.
+        var alignedBytes: Int { (bytes + 63) / 64 * 64 }
     }
 
     let matrices: [String: Matrix]
@@ -120,7 +123,7 @@ final class QuantizedWeights {
         return shapes.keys.sorted().map { name in
             let rows = shapes[name]![0], cols = shapes[name]![1]
             let entry = Entry(name: name, format: precision.format(of: name)!, rows: rows, cols: cols, offset: offset)
-            offset += (entry.bytes + 63) / 64 * 64
+            offset += entry.alignedBytes
             return entry
         }
     }
@@ -160,7 +163,7 @@ final class QuantizedWeights {
         var offsets: [String: Int] = [:], total = 0
         for e in layout where resident(e.name) {
             offsets[e.name] = total
-            total += (e.bytes + 63) / 64 * 64
+            total += e.alignedBytes
         }
         let storage = QuantizedStorage(bytes: total)
         var matrices: [String: Matrix] = [:]
