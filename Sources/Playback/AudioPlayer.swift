@@ -6,6 +6,9 @@ public protocol PlaybackSource: AnyObject, Sendable {
     /// Copies up to `buffer.count` samples starting at `offset`; returns how many were copied and whether
     /// the source ends right after them.
     func read(from offset: Int, into buffer: UnsafeMutableBufferPointer<Float>) -> (count: Int, ended: Bool)
+
+    /// Samples there are from `offset` on, and whether the source has ended (nothing will follow them).
+    func available(from offset: Int) -> (count: Int, ended: Bool)
 }
 
 /// A problem with the audio device. `description` is one line naming the device.
@@ -32,14 +35,15 @@ public enum PCM16 {
 }
 
 /// A streaming player on an ALSA device: 24 kHz mono, 16-bit. It runs on its own thread, follows a
-/// source that may still be growing, waits (and recovers from the underrun) when the source is behind,
-/// and reports the position heard and a level for the transport bar. A device that is missing or busy
+/// source that may still be growing, holding back a lead (`PlaybackLead`) before it starts or resumes
+/// one, waits (and recovers from the underrun) when the source is behind, and reports the position
+/// heard and a level for the transport bar. A device that is missing or busy
 /// gives a `PlaybackError`; nothing else in the studio depends on the device.
 public final class AudioPlayer: @unchecked Sendable {
     public enum State: Equatable, Sendable {
         case idle
         case playing
-        /// Playing, but the source has nothing more yet (a line still being generated).
+        /// Playing, but waiting for a source that is still growing (a line being generated) to have the lead.
         case waiting
         case paused
         /// The source ended and everything was played.
@@ -55,6 +59,8 @@ public final class AudioPlayer: @unchecked Sendable {
         public var level: Float = 0
         /// Underruns recovered since the player was made.
         public var underruns: Int = 0
+        /// Samples a growing source must have waiting before it plays on (see `PlaybackLead`).
+        public var lead: Int = 0
     }
 
     public let device: String
@@ -73,6 +79,9 @@ public final class AudioPlayer: @unchecked Sendable {
     /// The rate the open device plays at.
     private var openRate = 0
     private var thread: Thread?
+    /// Player thread only: the lead asked of growing sources, and whether playback waits for it now.
+    private var lead: PlaybackLead
+    private var buffering = true
 
     private enum Command {
         case play(PlaybackSource, Int, Int)
@@ -83,11 +92,15 @@ public final class AudioPlayer: @unchecked Sendable {
     ///   - device: an ALSA PCM name (`default`, `hw:0`, `plughw:1,0`, `file:FILE=out.raw,FORMAT=raw`, ...).
     ///   - configuration: an ALSA configuration file (asoundrc syntax) that may define `device`.
     ///   - latency: the device buffer, in seconds (what stop and pause may cut off).
-    public init(device: String = "default", configuration: URL? = nil, sampleRate: Int = 24_000, latency: Double = 0.1) {
+    ///   - lead: what a growing source must have waiting before it plays; by default 0.4 s, adapting.
+    public init(device: String = "default", configuration: URL? = nil, sampleRate: Int = 24_000, latency: Double = 0.1,
+                lead: PlaybackLead? = nil) {
         self.device = device
         self.configuration = configuration
         self.sampleRate = sampleRate
         self.latency = UInt32(latency * 1_000_000)
+        self.lead = lead ?? PlaybackLead(sampleRate: sampleRate)
+        status.lead = self.lead.required
     }
 
     deinit {
@@ -182,18 +195,26 @@ public final class AudioPlayer: @unchecked Sendable {
             let from = offset
             condition.unlock()
             guard playing, let src, let pcm else { continue }
+            if buffering {
+                let (ahead, ended) = src.available(from: from)
+                guard lead.mayPlay(ahead: ahead, ended: ended) else {
+                    waitForSource()
+                    continue
+                }
+                buffering = false
+            }
 
             let count = min(periodFrames, floats.count)
             let (n, ended) = floats.withUnsafeMutableBufferPointer { src.read(from: from, into: UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
             if n == 0 {
                 if ended {
                     snd_pcm_drain(pcm)
+                    lead.sourceEnded()
                     close(finalState: .finished)
                 } else {
-                    setState(.waiting)
-                    condition.lock()
-                    _ = condition.wait(until: Date().addingTimeInterval(0.01))
-                    condition.unlock()
+                    lead.sourceRanDry()
+                    buffering = true
+                    waitForSource()
                 }
                 continue
             }
@@ -208,6 +229,8 @@ public final class AudioPlayer: @unchecked Sendable {
             }
             var delay: snd_pcm_sframes_t = 0
             if snd_pcm_delay(pcm, &delay) < 0 { delay = 0 }
+            let after = src.available(from: from + n)
+            if !after.ended { lead.played(ahead: after.count + max(0, Int(delay))) }
             condition.lock()
             if source === src && offset == from {
                 offset = from + n
@@ -266,6 +289,8 @@ public final class AudioPlayer: @unchecked Sendable {
                     return
                 }
             }
+            lead.startSource()
+            buffering = true
             condition.lock()
             source = src
             offset = max(0, from)
@@ -288,6 +313,7 @@ public final class AudioPlayer: @unchecked Sendable {
                 snd_pcm_prepare(pcm)
             }
         case .resume:
+            buffering = true
             condition.lock()
             if status.state == .paused && source != nil { status.state = .playing }
             condition.unlock()
@@ -309,10 +335,13 @@ public final class AudioPlayer: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func setState(_ s: State) {
+    /// Shows the player waiting (with the lead it waits for) and sleeps a little or until a command comes.
+    private func waitForSource() {
         condition.lock()
-        status.state = s
+        status.state = .waiting
         status.level = 0
+        status.lead = lead.required
+        _ = condition.wait(until: Date().addingTimeInterval(0.01))
         condition.unlock()
     }
 

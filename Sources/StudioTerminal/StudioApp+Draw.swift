@@ -325,7 +325,10 @@ extension StudioApp {
                 add("\(i + 1)", .bold)
             }
         }
-        if status.state == .waiting { add("  waiting for the engine…", .generating) }
+        if status.state == .waiting {
+            // The lead it waits for grows when generation is slower than real time (see PlaybackLead).
+            add("  buffering \(String(format: "%.1f", Double(status.lead) / rate)) s…", .generating)
+        }
         // Waveform of what plays, with the playhead; then the level meter.
         let meterWidth = 12
         let waveWidth = width - x - meterWidth - 6

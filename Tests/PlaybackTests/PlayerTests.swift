@@ -32,6 +32,12 @@ import Testing
             for i in 0..<n { buffer[i] = samples[offset + i] }
             return (n, ended && offset + n == samples.count)
         }
+
+        func available(from offset: Int) -> (count: Int, ended: Bool) {
+            lock.lock()
+            defer { lock.unlock() }
+            return (max(0, samples.count - offset), ended)
+        }
     }
 
     /// Two seconds of a gliding tone with full-scale and out-of-range peaks.
@@ -87,6 +93,53 @@ import Testing
         }
         let status = player.waitUntilDone(timeout: 30)
         #expect(status.state == .finished)
+        #expect(try Self.captured(out) == Self.exported(Self.signal))
+    }
+
+    /// Polls the player until `ready` holds for its status or `timeout` seconds pass; returns the last status.
+    static func status(of player: AudioPlayer, within timeout: Double, until ready: (AudioPlayer.Status) -> Bool) -> AudioPlayer.Status {
+        let deadline = Date().addingTimeInterval(timeout)
+        var status = player.currentStatus
+        while !ready(status) && Date() < deadline {
+            usleep(2_000)
+            status = player.currentStatus
+        }
+        return status
+    }
+
+    /// A growing source plays only once it has the lead waiting; when it runs dry the player asks for
+    /// twice the lead before it plays on, and an ended source plays out whatever it has.
+    @Test func growingSourceWaitsForTheLead() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out.raw")
+        let source = Samples(Array(Self.signal[0..<2_400]), ended: false)
+        let player = AudioPlayer(device: "file:FILE=\(out.path),FORMAT=raw", lead: PlaybackLead(initial: 9_600, maximum: 40_000))
+        player.play(source)
+        // 0.1 s of the 0.4 s lead: nothing is played however long it waits.
+        usleep(300_000)
+        var status = player.currentStatus
+        #expect(status.state == .waiting)
+        #expect(status.position == 0)
+        #expect(status.lead == 9_600)
+
+        // With the lead there it plays everything there is, runs dry, and then waits for 0.8 s.
+        source.append(Array(Self.signal[2_400..<12_000]))
+        status = Self.status(of: player, within: 10) { $0.lead == 19_200 && $0.state == .waiting }
+        #expect(status.lead == 19_200)
+        #expect(status.state == .waiting)
+        let heard = status.position
+        #expect(heard > 0 && heard <= 12_000)
+        source.append(Array(Self.signal[12_000..<30_000]))
+        usleep(300_000)
+        #expect(player.currentStatus.position == heard)
+
+        // Past the new lead it plays on; the end plays out without a lead.
+        source.append(Array(Self.signal[30_000..<32_000]))
+        status = Self.status(of: player, within: 10) { $0.position > heard }
+        #expect(status.position > heard)
+        source.append(Array(Self.signal[32_000..<Self.signal.count]), end: true)
+        #expect(player.waitUntilDone(timeout: 30).state == .finished)
         #expect(try Self.captured(out) == Self.exported(Self.signal))
     }
 

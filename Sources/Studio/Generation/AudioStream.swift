@@ -72,6 +72,13 @@ public final class AudioStream: @unchecked Sendable {
         return (n, end != .open && offset + n >= samples.count)
     }
 
+    /// Samples from `offset` on, and whether the stream has ended (finished or failed).
+    public func available(from offset: Int) -> (count: Int, ended: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (max(0, samples.count - offset), end != .open)
+    }
+
     /// All samples so far.
     public var snapshot: [Float] {
         lock.lock()
