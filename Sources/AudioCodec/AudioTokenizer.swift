@@ -156,7 +156,10 @@ public final class AudioTokenizer: @unchecked Sendable {
 /// gives the rest. The pieces joined are the whole-sequence decode.
 public final class StreamingDecoder {
     let tokenizer: AudioTokenizer
-    public let batchFrames: Int
+    /// Frames decoded at once; may change between appends (the pieces still join exactly).
+    public var batchFrames: Int {
+        didSet { batchFrames = max(1, batchFrames) }
+    }
     private var stream: AcousticDecoder.Stream
     private var pending: [[Int]]
     private var finished = false

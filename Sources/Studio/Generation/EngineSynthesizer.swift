@@ -13,7 +13,8 @@ import Transformer
 /// scene and cast, and the previous lines as user/assistant turns with their codes. The reference's
 /// "." after a transcript that ends without a mark is left out: it would only ever touch the script's
 /// last line, and a line's take should not change when a line is added after it. Frames are decoded
-/// as they arrive, so the line plays while it is generated.
+/// as they arrive, so the line plays while it is generated, in batches that grow as the audio gets
+/// ahead of a listener (`DecodePacing`).
 public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     public let engineDescription: EngineDescription
     private let engine: SpeechEngine
@@ -63,7 +64,8 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
         let sampling = SamplingOptions(temperature: Float(s.temperature), topK: s.topK > 0 ? s.topK : nil, topP: s.topP,
                                        rasWindowLength: max(0, s.rasWindow), rasMaxRepeats: s.rasRepeats, seed: line.seed)
 
-        let decoder = codec.streamingDecoder()
+        let decoder = codec.streamingDecoder(batchFrames: DecodePacing.fewestFrames)
+        var pacing = DecodePacing()
         var samples: [Float] = []
         var frames = 0
         var decodeFailure: Error?
@@ -74,6 +76,9 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                     guard !pcm.isEmpty else { return }
                     samples += pcm
                     onAudio(pcm)
+                    let now = ProcessInfo.processInfo.systemUptime
+                    pacing.gave(seconds: Double(pcm.count) / Double(codec.sampleRate), at: now)
+                    decoder.batchFrames = pacing.batchFrames(at: now)
                 }
                 let spoken = try engine.speak(
                     Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
