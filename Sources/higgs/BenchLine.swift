@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Playback
+import Studio
+import Transformer
+
+/// `higgs bench line`: one script line the way the studio speaks it (prompt, prefill, audio steps,
+/// sampling, the streaming codec), timed as a listener would hear it.
+struct BenchLine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "line",
+        abstract: "Time one line through the studio's engine and streaming codec, as a listener would hear it.",
+        discussion: """
+            Needs a model and an audio tokenizer folder: `higgs bench --keep --scratch S` leaves a random \
+            full-size model in S/model, `higgs bench codec --write-random-tokenizer T` writes a tokenizer. \
+            Random weights say nothing but take as long as real ones.
+            """
+    )
+
+    @Option(help: "The generation model folder.")
+    var model: String
+
+    @Option(name: .customLong("audio-tokenizer"), help: "The audio tokenizer folder.")
+    var audioTokenizer: String
+
+    @Option(help: "bf16, q8 or q4.")
+    var precision = EngineSynthesizer.defaultPrecision.rawValue
+
+    @Option(help: "Threads for the kernels and OpenBLAS.")
+    var threads = ThreadCount.defaultCount
+
+    @Option(help: "Frames to generate at most (25 a second).")
+    var frames = 250
+
+    @Option(help: "The quantized weights' cache folder (default: the studio's, under ~/.cache).")
+    var weightsCache: String?
+
+    @Option(help: "Lines spoken; each is reported.")
+    var runs = 2
+
+    func run() throws {
+        guard let precision = WeightPrecision(rawValue: precision) else { throw ValidationError("unknown precision '\(self.precision)'") }
+        let cache = weightsCache.map { QuantizedWeightCache(folder: URL(fileURLWithPath: $0)) } ?? .standard
+        var start = Date()
+        let synthesizer = try EngineSynthesizer(modelFolder: URL(fileURLWithPath: model), audioTokenizerFolder: URL(fileURLWithPath: audioTokenizer),
+                                                precision: precision, threads: threads, cache: cache)
+        print(String(format: "loaded %@ at %@ on %d threads in %.1f s", model, precision.rawValue, threads, Date().timeIntervalSince(start)))
+        let sampling = SamplingSettings(temperature: 0.7, topK: 50, topP: 0.95, rasWindow: 7, rasRepeats: 2, maxNewTokens: frames)
+        for run in 0..<max(1, runs) {
+            let request = LineRequest(transcript: "[SPEAKER0] The lighthouse keeper counted the ships until the fog rolled in.",
+                                      speaker: 0, voices: [.automatic], speakerTags: ["SPEAKER0"], scene: nil,
+                                      sampling: sampling, seed: UInt64(run + 1))
+            var frameTimes: [Double] = []
+            var pieces: [(time: Double, samples: Int)] = []
+            start = Date()
+            let take = try synthesizer.synthesize(request, context: [], onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },
+                                                  onAudio: { pieces.append((Date().timeIntervalSince(start), $0.count)) },
+                                                  isCancelled: { false })
+            let total = Date().timeIntervalSince(start)
+            let audio = Double(take.samples.count) / Double(AudioFormat.sampleRate)
+            guard let firstFrame = frameTimes.first, let firstAudio = pieces.first?.time, frameTimes.count > 1 else {
+                print("line \(run + 1): no audio (\(frameTimes.count) frames)")
+                continue
+            }
+            // From the first frame to the last (with the codec's pieces between), against the audio they make.
+            // After its audio a random model writes text until --frames tokens (a real one stops), so the
+            // codec's last piece is taken to come with the last frame.
+            let lastFrame = frameTimes.last!
+            let generating = lastFrame - firstFrame
+            let rtf = generating / (Double(frameTimes.count - 1) / Double(AudioFormat.frameRate))
+            var heardPieces = pieces
+            heardPieces[heardPieces.count - 1].time = min(heardPieces[heardPieces.count - 1].time, lastFrame)
+            let playerLead = PlaybackLead(sampleRate: AudioFormat.sampleRate, initialSeconds: DecodePacing.playerLead)
+            let listener = Listener.hear(heardPieces, end: lastFrame, lead: playerLead)
+            let eager = Listener.hear(heardPieces, end: lastFrame, lead: PlaybackLead(initial: 0, maximum: 0))
+            // A piece comes out of the codec right after the frame that completed its batch was reported.
+            let streamed = pieces.dropLast()
+            let codecSeconds = streamed.reduce(0.0) { sum, piece in
+                sum + piece.time - (frameTimes.last { $0 <= piece.time } ?? piece.time)
+            }
+            print(String(format: "line %d: %d frames, %.2f s of audio; first frame after %.2f s, first audio after %.2f s, last frame after %.2f s (%.2f s in all)",
+                         run + 1, frameTimes.count, audio, firstFrame, firstAudio, lastFrame, total))
+            print(String(format: "  from the first frame on: %.1f ms a frame with the codec, RTF %.2f; the codec's pieces before the last: %.2f ms a frame",
+                         1000 * generating / Double(frameTimes.count - 1), rtf, 1000 * codecSeconds / Double(max(1, frameTimes.count - 1))))
+            print("  codec pieces (frames): " + pieces.map { String(format: "%.0f", Double($0.samples) / Double(AudioFormat.samplesPerFrame)) }.joined(separator: " "))
+            print(String(format: "  a listener (the studio's lead, from %.1f s): hears it %.2f s after asking, pauses %d time%@ (%.2f s in all), last lead asked %.1f s;"
+                         + " playing each piece at once: %.2f s, %d pause%@ (%.2f s)",
+                         DecodePacing.playerLead, listener.start, listener.pauses, listener.pauses == 1 ? "" : "s", listener.paused, listener.lead,
+                         eager.start, eager.pauses, eager.pauses == 1 ? "" : "s", eager.paused))
+        }
+    }
+
+    /// What a listener hears of audio arriving in `pieces` through a player holding back `PlaybackLead`:
+    /// when playback starts, how often and how long it pauses. The device's own buffer is left out.
+    enum Listener {
+        static func hear(_ pieces: [(time: Double, samples: Int)], end: Double, lead: PlaybackLead,
+                         sampleRate: Int = AudioFormat.sampleRate) -> (start: Double, pauses: Int, paused: Double, lead: Double) {
+            var lead = lead
+            let rate = Double(sampleRate)
+            var available = 0.0  // seconds of audio arrived
+            var heard = 0.0  // seconds of audio played
+            var playingSince: Double?  // wall time playback last (re)started, with `heard` at that moment
+            var started: Double?
+            var pauses = 0, paused = 0.0, stalledAt = 0.0
+            for (i, piece) in pieces.enumerated() {
+                if let since = playingSince {
+                    let reach = heard + (piece.time - since)
+                    if reach >= available {  // ran dry before this piece came
+                        stalledAt = since + (available - heard)
+                        heard = available
+                        playingSince = nil
+                        pauses += 1
+                        lead.sourceRanDry()
+                    } else {
+                        heard = reach
+                        playingSince = piece.time
+                        lead.played(ahead: Int((available - heard) * rate))
+                    }
+                }
+                available += Double(piece.samples) / rate
+                let ended = i == pieces.count - 1
+                if playingSince == nil && lead.mayPlay(ahead: Int((available - heard) * rate), ended: ended) {
+                    let now = ended ? max(piece.time, end) : piece.time
+                    if started == nil { started = now } else { paused += now - stalledAt }
+                    playingSince = now
+                }
+            }
+            return (started ?? end, pauses, paused, Double(lead.required) / rate)
+        }
+    }
+}
