@@ -117,8 +117,9 @@ import Testing
         let player = AudioPlayer(device: "file:FILE=\(out.path),FORMAT=raw", lead: PlaybackLead(initial: 9_600, maximum: 40_000))
         player.play(source)
         // 0.1 s of the 0.4 s lead: nothing is played however long it waits.
+        var status = Self.status(of: player, within: 10) { $0.state == .waiting }
         usleep(300_000)
-        var status = player.currentStatus
+        status = player.currentStatus
         #expect(status.state == .waiting)
         #expect(status.position == 0)
         #expect(status.lead == 9_600)
