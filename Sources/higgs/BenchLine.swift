@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Generation
 import Kernels
 import Playback
 import Studio
@@ -39,6 +40,9 @@ struct BenchLine: ParsableCommand {
     @Option(help: "Lines spoken; each is reported.")
     var runs = 2
 
+    @Option(help: "Frames of a previous line given as context (random codes), as the studio gives the line before; 0 for none.")
+    var contextFrames = 0
+
     func run() throws {
         guard let precision = WeightPrecision(rawValue: precision) else { throw ValidationError("unknown precision '\(self.precision)'") }
         let cache = weightsCache.map { QuantizedWeightCache(folder: URL(fileURLWithPath: $0)) } ?? .standard
@@ -46,6 +50,13 @@ struct BenchLine: ParsableCommand {
         let synthesizer = try EngineSynthesizer(modelFolder: URL(fileURLWithPath: model), audioTokenizerFolder: URL(fileURLWithPath: audioTokenizer),
                                                 precision: precision, threads: threads, cache: cache)
         print(String(format: "loaded %@ at %@ on %d threads in %.1f s", model, precision.rawValue, threads, Date().timeIntervalSince(start)))
+        var random = SeededRandom(seed: 7)
+        let previous = contextFrames > 0
+            ? [GeneratedLine(transcript: "[SPEAKER0] Every evening the harbour bell rang twice, and nobody knew why.",
+                             codes: try AudioCodes(rows: (0..<AudioFormat.codebooks).map { _ in
+                                 (0..<contextFrames).map { _ in Int(random.next() % 1024) }
+                             }))]
+            : []
         let sampling = SamplingSettings(temperature: 0.7, topK: 50, topP: 0.95, rasWindow: 7, rasRepeats: 2, maxNewTokens: frames)
         for run in 0..<max(1, runs) {
             let request = LineRequest(transcript: "[SPEAKER0] The lighthouse keeper counted the ships until the fog rolled in.",
@@ -54,7 +65,7 @@ struct BenchLine: ParsableCommand {
             var frameTimes: [Double] = []
             var pieces: [(time: Double, samples: Int)] = []
             start = Date()
-            let take = try synthesizer.synthesize(request, context: [], onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },
+            let take = try synthesizer.synthesize(request, context: previous, onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },
                                                   onAudio: { pieces.append((Date().timeIntervalSince(start), $0.count)) },
                                                   isCancelled: { false })
             let total = Date().timeIntervalSince(start)
