@@ -125,9 +125,7 @@ final class StudioApp {
         published = PublishedDocument(DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id)))
         let box = published
         queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
-        // The codec paces its batches for a listener who starts with this lead (DecodePacing).
-        player = AudioPlayer(device: options.audioDevice, configuration: options.audioConfiguration,
-                             lead: PlaybackLead(sampleRate: AudioFormat.sampleRate, initialSeconds: DecodePacing.playerLead))
+        player = AudioPlayer(device: options.audioDevice, configuration: options.audioConfiguration)
         if case .named(let name) = header.scene, let i = scenes.scenes.firstIndex(where: { $0.name == name }) {
             sceneIndex = i + 1
         } else if case .inline = header.scene {

@@ -57,6 +57,7 @@ struct BenchLine: ParsableCommand {
                                  (0..<contextFrames).map { _ in Int(random.next() % 1024) }
                              }))]
             : []
+        let studioLead = PlaybackLead(sampleRate: AudioFormat.sampleRate)
         let sampling = SamplingSettings(temperature: 0.7, topK: 50, topP: 0.95, rasWindow: 7, rasRepeats: 2, maxNewTokens: frames)
         for run in 0..<max(1, runs) {
             let request = LineRequest(transcript: "[SPEAKER0] The lighthouse keeper counted the ships until the fog rolled in.",
@@ -64,10 +65,18 @@ struct BenchLine: ParsableCommand {
                                       sampling: sampling, seed: UInt64(run + 1))
             var frameTimes: [Double] = []
             var pieces: [(time: Double, samples: Int)] = []
+            // The codec's batches follow what this listener has waiting, as they follow the studio's player.
+            var listening = Listener(lead: studioLead)
             start = Date()
-            let take = try synthesizer.synthesize(request, context: previous, onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },
-                                                  onAudio: { pieces.append((Date().timeIntervalSince(start), $0.count)) },
-                                                  isCancelled: { false })
+            let take = try synthesizer.synthesize(
+                request, context: previous, onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },
+                onAudio: { pcm in
+                    let now = Date().timeIntervalSince(start)
+                    pieces.append((now, pcm.count))
+                    listening.arrive(seconds: Double(pcm.count) / Double(AudioFormat.sampleRate), at: now, final: false)
+                },
+                listenerLead: { listening.ahead(at: Date().timeIntervalSince(start)) },
+                isCancelled: { false })
             let total = Date().timeIntervalSince(start)
             let audio = Double(take.samples.count) / Double(AudioFormat.sampleRate)
             guard let firstFrame = frameTimes.first, let firstAudio = pieces.first?.time, frameTimes.count > 1 else {
@@ -82,9 +91,8 @@ struct BenchLine: ParsableCommand {
             let rtf = generating / (Double(frameTimes.count - 1) / Double(AudioFormat.frameRate))
             var heardPieces = pieces
             heardPieces[heardPieces.count - 1].time = min(heardPieces[heardPieces.count - 1].time, lastFrame)
-            let playerLead = PlaybackLead(sampleRate: AudioFormat.sampleRate, initialSeconds: DecodePacing.playerLead)
-            let listener = Listener.hear(heardPieces, end: lastFrame, lead: playerLead)
-            let eager = Listener.hear(heardPieces, end: lastFrame, lead: PlaybackLead(initial: 0, maximum: 0))
+            let listener = Listener.replay(heardPieces, lead: studioLead)
+            let eager = Listener.replay(heardPieces, lead: PlaybackLead(initial: 0, maximum: 0))
             // A piece comes out of the codec right after the frame that completed its batch was reported.
             let streamed = pieces.dropLast()
             let codecSeconds = streamed.reduce(0.0) { sum, piece in
@@ -97,47 +105,69 @@ struct BenchLine: ParsableCommand {
             print("  codec pieces (frames): " + pieces.map { String(format: "%.0f", Double($0.samples) / Double(AudioFormat.samplesPerFrame)) }.joined(separator: " "))
             print(String(format: "  a listener (the studio's lead, from %.1f s): hears it %.2f s after asking, pauses %d time%@ (%.2f s in all), last lead asked %.1f s;"
                          + " playing each piece at once: %.2f s, %d pause%@ (%.2f s)",
-                         DecodePacing.playerLead, listener.start, listener.pauses, listener.pauses == 1 ? "" : "s", listener.paused, listener.lead,
-                         eager.start, eager.pauses, eager.pauses == 1 ? "" : "s", eager.paused))
+                         Listener(lead: studioLead).leadAsked, listener.started ?? lastFrame, listener.pauses, listener.pauses == 1 ? "" : "s",
+                         listener.paused, listener.leadAsked, eager.started ?? lastFrame, eager.pauses, eager.pauses == 1 ? "" : "s", eager.paused))
         }
     }
 
-    /// What a listener hears of audio arriving in `pieces` through a player holding back `PlaybackLead`:
-    /// when playback starts, how often and how long it pauses. The device's own buffer is left out.
-    enum Listener {
-        static func hear(_ pieces: [(time: Double, samples: Int)], end: Double, lead: PlaybackLead,
-                         sampleRate: Int = AudioFormat.sampleRate) -> (start: Double, pauses: Int, paused: Double, lead: Double) {
-            var lead = lead
-            let rate = Double(sampleRate)
-            var available = 0.0  // seconds of audio arrived
-            var heard = 0.0  // seconds of audio played
-            var playingSince: Double?  // wall time playback last (re)started, with `heard` at that moment
-            var started: Double?
-            var pauses = 0, paused = 0.0, stalledAt = 0.0
-            for (i, piece) in pieces.enumerated() {
-                if let since = playingSince {
-                    let reach = heard + (piece.time - since)
-                    if reach >= available {  // ran dry before this piece came
-                        stalledAt = since + (available - heard)
-                        heard = available
-                        playingSince = nil
-                        pauses += 1
-                        lead.sourceRanDry()
-                    } else {
-                        heard = reach
-                        playingSince = piece.time
-                        lead.played(ahead: Int((available - heard) * rate))
-                    }
-                }
-                available += Double(piece.samples) / rate
-                let ended = i == pieces.count - 1
-                if playingSince == nil && lead.mayPlay(ahead: Int((available - heard) * rate), ended: ended) {
-                    let now = ended ? max(piece.time, end) : piece.time
-                    if started == nil { started = now } else { paused += now - stalledAt }
-                    playingSince = now
-                }
+    /// A listener to audio arriving in pieces through a player holding back `PlaybackLead`: when playback
+    /// starts, how often and how long it pauses, and what it has waiting. The device's buffer is left out.
+    struct Listener {
+        private var lead: PlaybackLead
+        private let rate = Double(AudioFormat.sampleRate)
+        /// Seconds of audio arrived, and heard by `since`, the wall time playback was last brought up to date
+        /// (nil while it waits).
+        private var arrived = 0.0, heard = 0.0
+        private var since: Double?
+        private var stalledAt = 0.0
+        private(set) var started: Double?
+        private(set) var pauses = 0, paused = 0.0
+
+        init(lead: PlaybackLead) { self.lead = lead }
+
+        /// Seconds of lead the player asks for now.
+        var leadAsked: Double { Double(lead.required) / rate }
+
+        /// Plays on up to `time`, or runs dry on the way.
+        mutating func advance(to time: Double) {
+            guard let from = since else { return }
+            let reach = heard + (time - from)
+            if reach >= arrived {
+                stalledAt = from + (arrived - heard)
+                heard = arrived
+                since = nil
+                pauses += 1
+                lead.sourceRanDry()
+            } else {
+                heard = reach
+                since = time
+                lead.played(ahead: Int((arrived - heard) * rate))
             }
-            return (started ?? end, pauses, paused, Double(lead.required) / rate)
+        }
+
+        /// A piece of `seconds` arrives at `time`; `final` when nothing follows it.
+        mutating func arrive(seconds: Double, at time: Double, final: Bool) {
+            advance(to: time)
+            arrived += seconds
+            if since == nil && lead.mayPlay(ahead: Int((arrived - heard) * rate), ended: final) {
+                if started == nil { started = time } else { paused += time - stalledAt }
+                since = time
+            }
+        }
+
+        /// Samples waiting for the listener at `time`.
+        mutating func ahead(at time: Double) -> Int {
+            advance(to: time)
+            return Int((arrived - heard) * rate)
+        }
+
+        /// The listener of `pieces` (seconds at a time) through `lead`.
+        static func replay(_ pieces: [(time: Double, samples: Int)], lead: PlaybackLead) -> Listener {
+            var listener = Listener(lead: lead)
+            for (i, piece) in pieces.enumerated() {
+                listener.arrive(seconds: Double(piece.samples) / listener.rate, at: piece.time, final: i == pieces.count - 1)
+            }
+            return listener
         }
     }
 }

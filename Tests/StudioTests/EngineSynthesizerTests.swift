@@ -31,7 +31,7 @@ import Transformer
             let request = LineRequest(transcript: text, speaker: nil, voices: [], speakerTags: ["SPEAKER0", "SPEAKER1"],
                                       scene: scene, sampling: Self.greedy, seed: 1)
             let take = try Self.synthesizer.synthesize(request, context: Array(done.suffix(1)), onProgress: { _ in },
-                                                       onAudio: { _ in }, isCancelled: { false })
+                                                       onAudio: { _ in }, listenerLead: { nil }, isCancelled: { false })
             #expect(take.promptIDs == expected[i]["prompt_ids"] as! [Int], "line \(i)")
             #expect(take.codes.rows == expected[i]["codes"] as! [[Int]], "line \(i)")
             done.append(GeneratedLine(transcript: text, codes: take.codes))
@@ -75,27 +75,42 @@ import Transformer
         queue.stop()
     }
 
-    /// Audio arrives while the line is generated, in pieces that grow as it gets ahead of real time; the
+    /// Audio arrives while the line is generated, in pieces as large as the listener's lead allows; the
     /// pieces are the take, and the take is the one-shot decode of its codes within -60 dB; progress
     /// counts every frame.
     @Test func audioStreamsAndIsTheDecodeOfTheCodes() throws {
         let request = LineRequest(transcript: "[SPEAKER0] Hello there, how are you?", speaker: 0, voices: [.automatic],
                                   speakerTags: ["SPEAKER0"], scene: nil, sampling: Self.greedy, seed: 3)
-        var pieces: [[Float]] = []
-        var progress: [Int] = []
-        let take = try Self.synthesizer.synthesize(request, context: [], onProgress: { progress.append($0.frames) },
-                                                   onAudio: { pieces.append($0) }, isCancelled: { false })
-        #expect(take.codes.frameCount > 20)
+        func speak(listenerLead: Int?) throws -> (GeneratedTake, pieces: [[Float]], progress: [Int]) {
+            var pieces: [[Float]] = []
+            var progress: [Int] = []
+            let take = try Self.synthesizer.synthesize(request, context: [], onProgress: { progress.append($0.frames) },
+                                                       onAudio: { pieces.append($0) }, listenerLead: { listenerLead },
+                                                       isCancelled: { false })
+            return (take, pieces, progress)
+        }
+        // A listener with nothing waiting: batches of five frames throughout (the last piece is the rest).
+        let (take, pieces, progress) = try speak(listenerLead: 0)
+        #expect(take.codes.frameCount > 40)
         #expect(progress == Array(1...take.codes.frameCount))
-        #expect(pieces.count > 2)  // not all at the end
-        // This model generates far faster than real time: the codec's batches grow past the first five frames.
-        #expect(pieces.dropLast().contains { $0.count > 5 * 960 })
+        #expect(pieces.count > 5)
+        #expect(pieces.dropLast().allSatisfy { $0.count <= 5 * 960 })
         #expect(pieces.flatMap { $0 } == take.samples)
+        func noiseDecibels(_ a: [Float], _ b: [Float]) -> Double {
+            let signal = a.reduce(0) { $0 + Double($1) * Double($1) }
+            let noise = zip(a, b).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+            return signal > 0 ? 10 * log10(noise / signal) : 0
+        }
+        // Nobody listening: after the first piece, the largest batches. The same take.
+        let (alone, alonePieces, _) = try speak(listenerLead: nil)
+        #expect(alone.codes == take.codes)
+        #expect(alonePieces.contains { $0.count == 25 * 960 })
+        #expect(alonePieces.count < pieces.count)
+        #expect(alonePieces.flatMap { $0 } == alone.samples)
+        #expect(alone.samples.count == take.samples.count && noiseDecibels(take.samples, alone.samples) <= -60)
         let oneShot = try AudioTokenizer(folder: Self.audioTokenizer).decode(take.codes)
         #expect(oneShot.count == take.samples.count)
-        let signal = oneShot.reduce(0) { $0 + Double($1) * Double($1) }
-        let noise = zip(oneShot, take.samples).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
-        #expect(signal > 0 && 10 * log10(noise / signal) <= -60)
+        #expect(noiseDecibels(oneShot, take.samples) <= -60)
     }
 
     @Test func cancellingStopsTheLine() throws {
@@ -104,7 +119,7 @@ import Transformer
         var frames = 0
         #expect(throws: CancellationError.self) {
             try Self.synthesizer.synthesize(request, context: [], onProgress: { frames = $0.frames }, onAudio: { _ in },
-                                            isCancelled: { frames >= 5 })
+                                            listenerLead: { nil }, isCancelled: { frames >= 5 })
         }
         #expect(frames == 5)
     }

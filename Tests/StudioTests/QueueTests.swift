@@ -151,4 +151,24 @@ import Testing
         #expect(r.count == 2 && r.ended && buffer[0..<2] == [4, 5])
         #expect(stream.line(at: 1) == nil && stream.line(at: 4) == 7)
     }
+
+    /// The stream tells the generator what its listener has not heard yet, and nothing once nobody follows it.
+    @Test func audioStreamKnowsItsListenersLead() {
+        let stream = AudioStream()
+        var buffer = [Float](repeating: 0, count: 4)
+        stream.append([1, 2, 3, 4, 5, 6])
+        #expect(stream.listenerLead == nil)  // nobody has looked
+        _ = stream.available(from: 0)
+        #expect(stream.listenerLead == 6)  // a player waiting for its lead
+        _ = buffer.withUnsafeMutableBufferPointer { stream.read(from: 0, into: $0) }
+        #expect(stream.listenerLead == 2)
+        stream.append([7, 8, 9])
+        _ = buffer.withUnsafeMutableBufferPointer { stream.read(from: 4, into: $0) }
+        #expect(stream.listenerLead == 1)
+        _ = buffer.withUnsafeMutableBufferPointer { stream.read(from: 8, into: $0) }
+        #expect(stream.listenerLead == 0)
+        // A player that stops looking (paused, or playing something else) no longer counts.
+        usleep(UInt32(AudioStream.followingWindow * 1_000_000) + 100_000)
+        #expect(stream.listenerLead == nil)
+    }
 }

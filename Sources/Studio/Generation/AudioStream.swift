@@ -1,7 +1,8 @@
 import Foundation
 
-/// Audio that grows while it is generated and is read while it grows (the player follows it).
-/// Also holds finished audio (a take read from disk, a whole dialogue with gaps). Thread-safe.
+/// Audio that grows while it is generated and is read while it grows (the player follows it, and the
+/// stream tells the generator how far ahead of its listener it is). Also holds finished audio (a take
+/// read from disk, a whole dialogue with gaps). Thread-safe.
 public final class AudioStream: @unchecked Sendable {
     public enum End: Equatable, Sendable {
         case open
@@ -14,6 +15,12 @@ public final class AudioStream: @unchecked Sendable {
     private var end: End = .open
     /// Sample offsets where script lines start, with their line ids (for the transport bar).
     private var marks: [(offset: Int, line: Int)] = []
+    /// How far a player has read, and when it last read or asked what there is (monotonic seconds).
+    private var readEnd = 0
+    private var followed: Double?
+    /// A player that has not looked for this long has stopped following (paused, or playing something else);
+    /// one that is playing reads every device period (tens of milliseconds).
+    public static let followingWindow = 0.25
 
     public init() {}
 
@@ -64,6 +71,8 @@ public final class AudioStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let n = max(0, min(buffer.count, samples.count - offset))
+        readEnd = max(readEnd, offset + n)
+        followed = ProcessInfo.processInfo.systemUptime
         if n > 0 {
             samples.withUnsafeBufferPointer { src in
                 buffer.baseAddress!.update(from: src.baseAddress! + offset, count: n)
@@ -76,7 +85,17 @@ public final class AudioStream: @unchecked Sendable {
     public func available(from offset: Int) -> (count: Int, ended: Bool) {
         lock.lock()
         defer { lock.unlock() }
+        followed = ProcessInfo.processInfo.systemUptime
         return (max(0, samples.count - offset), end != .open)
+    }
+
+    /// Samples written that a player following the stream has not read yet; nil when no player has
+    /// read or looked within `followingWindow` seconds (nobody listens).
+    public var listenerLead: Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let followed, ProcessInfo.processInfo.systemUptime - followed <= Self.followingWindow else { return nil }
+        return samples.count - readEnd
     }
 
     /// All samples so far.

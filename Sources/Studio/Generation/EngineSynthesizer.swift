@@ -13,8 +13,8 @@ import Transformer
 /// scene and cast, and the previous lines as user/assistant turns with their codes. The reference's
 /// "." after a transcript that ends without a mark is left out: it would only ever touch the script's
 /// last line, and a line's take should not change when a line is added after it. Frames are decoded
-/// as they arrive, so the line plays while it is generated, in batches that grow as the audio gets
-/// ahead of a listener (`DecodePacing`).
+/// as they arrive, so the line plays while it is generated, in batches that follow the audio waiting
+/// for the listener (`DecodePacing`).
 public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     public let engineDescription: EngineDescription
     private let engine: SpeechEngine
@@ -55,6 +55,7 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     public func synthesize(_ line: LineRequest, context: [GeneratedLine],
                            onProgress: (SynthesisProgress) -> Void,
                            onAudio: ([Float]) -> Void,
+                           listenerLead: () -> Int?,
                            isCancelled: () -> Bool) throws -> GeneratedTake {
         lock.lock()
         defer { lock.unlock() }
@@ -65,32 +66,32 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                                        rasWindowLength: max(0, s.rasWindow), rasMaxRepeats: s.rasRepeats, seed: line.seed)
 
         let decoder = codec.streamingDecoder(batchFrames: DecodePacing.fewestFrames)
-        var pacing = DecodePacing()
         var samples: [Float] = []
         var frames = 0
         var decodeFailure: Error?
-        // The engine's frame callback may escape in its signature; these two are only used during the call.
+        // The engine's frame callback may escape in its signature; these three are only used during the call.
         let spoken = try withoutActuallyEscaping(onProgress) { onProgress in
             try withoutActuallyEscaping(onAudio) { onAudio in
-                func deliver(_ pcm: [Float]) {
-                    guard !pcm.isEmpty else { return }
-                    samples += pcm
-                    onAudio(pcm)
-                    let now = ProcessInfo.processInfo.systemUptime
-                    pacing.gave(seconds: Double(pcm.count) / Double(codec.sampleRate), at: now)
-                    decoder.batchFrames = pacing.batchFrames(at: now)
+                try withoutActuallyEscaping(listenerLead) { listenerLead in
+                    func deliver(_ pcm: [Float]) {
+                        guard !pcm.isEmpty else { return }
+                        samples += pcm
+                        onAudio(pcm)
+                        let ahead = listenerLead().map { Double($0) / Double(codec.sampleRate) }
+                        decoder.batchFrames = DecodePacing.batchFrames(ahead: ahead)
+                    }
+                    let spoken = try engine.speak(
+                        Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
+                        options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true),
+                        isCancelled: { isCancelled() || decodeFailure != nil },
+                        onFrame: { frame in
+                            frames += 1
+                            onProgress(SynthesisProgress(frames: frames))
+                            do { deliver(try decoder.append(frame: frame)) } catch { decodeFailure = error }
+                        })
+                    if decodeFailure == nil && spoken.stopReason != .cancelled { deliver(decoder.finish()) }
+                    return spoken
                 }
-                let spoken = try engine.speak(
-                    Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
-                    options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true),
-                    isCancelled: { isCancelled() || decodeFailure != nil },
-                    onFrame: { frame in
-                        frames += 1
-                        onProgress(SynthesisProgress(frames: frames))
-                        do { deliver(try decoder.append(frame: frame)) } catch { decodeFailure = error }
-                    })
-                if decodeFailure == nil && spoken.stopReason != .cancelled { deliver(decoder.finish()) }
-                return spoken
             }
         }
         if let decodeFailure { throw decodeFailure }

@@ -139,7 +139,8 @@ public final class GenerationQueue: @unchecked Sendable {
         let started = Date()
         do {
             let take = try synthesizer.synthesize(request, context: context, onProgress: control.report,
-                                                  onAudio: stream.append, isCancelled: control.isCancelled)
+                                                  onAudio: stream.append, listenerLead: { stream.listenerLead },
+                                                  isCancelled: control.isCancelled)
             stream.finish()
             lock.lock()
             measured.frames += take.codes.frameCount

@@ -18,12 +18,15 @@ public protocol LineSynthesizer: AnyObject, Sendable {
     ///   - onProgress: called after each finished frame (all 8 codebooks known).
     ///   - onAudio: called with each new piece of 24 kHz PCM as soon as it is decoded, in order; the pieces
     ///     concatenated equal the take's `samples` (this is what plays while the line is generated).
+    ///   - listenerLead: polled after each piece: the samples given out that the listener has not heard
+    ///     yet, nil when nobody listens (the codec's batches follow it, see `DecodePacing`).
     ///   - isCancelled: polled at least once per step; when it returns true, throw `CancellationError`.
     /// - Returns: the take: its codes (`GenerationResult.codes`: delay pattern reverted, stream bos/eos
     ///   frames removed, as the codes file stores a chunk) and its PCM.
     func synthesize(_ line: LineRequest, context: [GeneratedLine],
                     onProgress: (SynthesisProgress) -> Void,
                     onAudio: ([Float]) -> Void,
+                    listenerLead: () -> Int?,
                     isCancelled: () -> Bool) throws -> GeneratedTake
 }
 
