@@ -161,7 +161,7 @@ struct BenchLine: ParsableCommand {
             return Int((arrived - heard) * rate)
         }
 
-        /// The listener of `pieces` (seconds at a time) through `lead`.
+        /// The listener of `pieces` (arrival time, samples) through `lead`.
         static func replay(_ pieces: [(time: Double, samples: Int)], lead: PlaybackLead) -> Listener {
             var listener = Listener(lead: lead)
             for (i, piece) in pieces.enumerated() {
