@@ -114,6 +114,33 @@ AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
     return sum;
 }
 
+AVX2 static void softmax_avx2(float *x, size_t n) {
+    __m256 best = _mm256_set1_ps(-INFINITY);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) best = _mm256_max_ps(best, _mm256_loadu_ps(x + j));
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(best), _mm256_extractf128_ps(best, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    float top = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+    for (; j < n; j++) top = x[j] > top ? x[j] : top;
+    __m256 inverse = _mm256_set1_ps(1 / softmax_in_place(x, n, top));
+    for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), inverse));
+    for (; j < n; j++) x[j] *= _mm256_cvtss_f32(inverse);
+}
+
+void ck_softmax(float *x, size_t n) {
+    if (n == 0) return;
+    if (ck_isa() >= 2) { softmax_avx2(x, n); return; }
+    float top = x[0];
+    for (size_t j = 1; j < n; j++) top = x[j] > top ? x[j] : top;
+    float sum = 0;
+    for (size_t j = 0; j < n; j++) {
+        x[j] = expf(x[j] - top);
+        sum += x[j];
+    }
+    float inverse = 1 / sum;
+    for (size_t j = 0; j < n; j++) x[j] *= inverse;
+}
+
 // Head dimension a multiple of 8 (64 and 128 in practice).
 AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const float *ks, const float *vs,
                              float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {

@@ -64,7 +64,7 @@ struct Attention {
                         for i in 0..<rows {
                             let row = scores + i * keys
                             let visible = past + blockStart + i + 1
-                            Vector.softmax(row, count: visible)
+                            Vector.attentionSoftmax(row, count: visible)
                             if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
                         }
                         BLAS.gemm(m: rows, n: d, k: keys, a: scores, lda: keys, b: cached.values, ldb: d,

@@ -8,6 +8,29 @@ import Testing
 /// per-head AVX2, portable),
 /// over a Float32 cache, a half one and an int8 one (a scale per row).
 @Suite struct DecodeAttentionTests {
+    /// The prefill's softmax (the attention kernels' exponential) is the definition within 1e-6 at every level,
+    /// over ragged lengths and a wide spread of scores (tails far below the maximum vanish, as they should).
+    @Test(arguments: [1, 7, 8, 13, 500])
+    func attentionSoftmaxMatchesTheDefinition(count: Int) {
+        var state: UInt64 = UInt64(count) &* 0x9E37_79B9_7F4A_7C15
+        let scores: [Float] = (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int(state >> 40) % 20_000 - 15_000) / 100  // -150 ... 50
+        }
+        let top = Double(scores.max()!)
+        let exps = scores.map { Foundation.exp(Double($0) - top) }
+        let want = exps.map { $0 / exps.reduce(0, +) }
+        for level in CKernelsTests.levels {
+            ck_set_isa(level)
+            var got = scores
+            got.withUnsafeMutableBufferPointer { Vector.attentionSoftmax($0.baseAddress!, count: count) }
+            let error = zip(got, want).map { abs(Double($0) - $1) }.max()!
+            #expect(error < 1e-6, "\(count) scores at level \(level): \(error)")
+            #expect(abs(got.reduce(0, +) - 1) < 1e-5)
+        }
+        ck_set_isa(9)
+    }
+
     @Test(arguments: [(8, 2, 128, 600), (24, 8, 128, 1), (24, 8, 128, 333), (4, 4, 64, 37), (3, 1, 24, 9), (6, 3, 16, 300),
                       (16, 1, 256, 50), (8, 2, 256, 40), (4, 2, 320, 40)], [KVPrecision.float32, .float16, .int8])
     func matchesTheDefinition(shape: (heads: Int, kvHeads: Int, headDim: Int, keyCount: Int), precision: KVPrecision) {

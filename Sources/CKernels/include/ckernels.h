@@ -141,6 +141,10 @@ float ck_f16_value(uint16_t bits);
 // gate[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g).
 void ck_swiglu(float *gate, const float *up, size_t n);
 
+// Softmax of one row in place with the attention kernels' exponential (a polynomial, relative error about
+// 2e-7; libm's expf on the portable level): the prefill's attention weights.
+void ck_softmax(float *x, size_t n);
+
 // ---- attention of one query position (attention.c)
 
 // For kv heads g0..<g1 and their `group` query heads each (query head h reads kv head h / group):
