@@ -79,7 +79,7 @@ public enum Vector {
     }
 
     /// Softmax of one row in place with the attention kernels' vectorised exponential (relative error
-    /// about 2e-7): attention weights, where libm's `exp` took a fifth of a long prompt's attention.
+    /// about 2e-7): the prefill's attention weights (libm's `exp` per score was 6% of a 1,000-position prefill).
     public static func attentionSoftmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         ck_softmax(x, n)
     }

@@ -111,12 +111,15 @@ struct BenchModel: ParsableCommand {
 
             for t in threadCounts {
                 ThreadPool.setSharedThreads(t)
-                // The floor from the bandwidth measured right before: this machine's varies from minute to minute.
-                let bandwidth = ThreadPool.shared.readBandwidth()
-                report.bandwidth[t] = max(report.bandwidth[t] ?? 0, bandwidth)
+                // The floor from the bandwidth probed right before and right after: this machine's moves from
+                // minute to minute, and one probe before a timing can miss a change during it.
+                let before = ThreadPool.shared.readBandwidth()
                 let seconds = try Self.decode(session, steps: steps)
-                let floor = Double(row.stepBytes) / (bandwidth * 1e9)
-                row.decode[t] = .init(milliseconds: seconds * 1000, floorMilliseconds: floor * 1000)
+                let after = ThreadPool.shared.readBandwidth()
+                report.bandwidth[t] = max(report.bandwidth[t] ?? 0, before, after)
+                let floor = Double(row.stepBytes) / ((before + after) / 2 * 1e9)
+                row.decode[t] = .init(milliseconds: seconds * 1000, floorMilliseconds: floor * 1000,
+                                      bandwidthBefore: before, bandwidthAfter: after)
             }
             ThreadPool.setSharedThreads(cores)
             row.peakResidentBytes = PeakMemory.current()
@@ -128,7 +131,7 @@ struct BenchModel: ParsableCommand {
             ThreadPool.setSharedThreads(cores)
             let tokenizer = try audioTokenizer.map { try AudioTokenizer(folder: URL(fileURLWithPath: $0)) }
                 ?? BenchCodec.randomTokenizer()
-            let (seconds, audio) = try BenchCodec.timeDecode(tokenizer, seconds: codecSeconds, runs: 2)
+            let (seconds, audio) = try BenchCodec.timeDecode(tokenizer, seconds: codecSeconds, runs: 3)
             report.codecRealTimeFactor = seconds / audio
             print(String(format: "codec: %.2f s to decode %.1f s of audio, %d threads", seconds, audio, cores))
         }

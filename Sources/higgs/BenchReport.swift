@@ -5,6 +5,9 @@ struct BenchReport {
     struct Decode {
         var milliseconds: Double
         var floorMilliseconds: Double
+        /// The read bandwidth probed just before and just after the timing (GB/s); the floor uses their mean.
+        var bandwidthBefore: Double
+        var bandwidthAfter: Double
         var ratio: Double { milliseconds / floorMilliseconds }
         /// Seconds of generation per second of audio (25 frames per second).
         var realTimeFactor: Double { milliseconds / 40 }
@@ -45,7 +48,7 @@ struct BenchReport {
     func table(_ threads: [Int]) -> String {
         var lines = ["machine: \(machine); kernels: \(instructionSet)"]
         lines.append("bandwidth (best seen): " + threads.map { String(format: "%d thr %.1f GB/s", $0, bandwidth[$0] ?? 0) }.joined(separator: ", ")
-                     + "; each floor uses the bandwidth measured just before its timing; prefill is the best of two")
+                     + "; each floor uses the mean of the bandwidth probed just before and just after its timing; prefill is the best of two")
         var header = "precision | load s (cached) | weights GB | step GB | prefill pos/s"
         for t in threads { header += " | decode ms @\(t) (x floor)" }
         header += " | RTF @\(threads.last!) | peak RSS GB"
@@ -81,7 +84,8 @@ struct BenchReport {
                     "peak_rss_bytes": r.peakResidentBytes,
                     "decode": Dictionary(uniqueKeysWithValues: r.decode.map { t, d in
                         (String(t), ["ms_per_step": d.milliseconds, "floor_ms": d.floorMilliseconds, "ratio_to_floor": d.ratio,
-                                     "real_time_factor": d.realTimeFactor])
+                                     "real_time_factor": d.realTimeFactor, "bandwidth_before_gb_s": d.bandwidthBefore,
+                                     "bandwidth_after_gb_s": d.bandwidthAfter])
                     }),
                 ]
                 if let cached = r.cachedLoadSeconds { row["cached_load_seconds"] = cached }
