@@ -3,6 +3,7 @@
 // input load 2, so the loop is bound by the VNNI units rather than by loads.
 #include "ckernels.h"
 #include <immintrin.h>
+#include "q6_bits.h"
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
@@ -30,7 +31,7 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
     // Stored weights are u = q + 128 (q8), q + 32 (q6) or q + 8 (q4): their dot with the input carries
     // offset * (sum of the input's block), taken off in integers before each group's conversion.
     const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
-    const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F), top = _mm512_set1_epi8(0x30);
+    const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
     for (size_t g = g0; g < g1; g++) {
         __m512i d[ROWS][INPUTS];
         for (size_t b = 0; b < n_in; b++) {
@@ -58,8 +59,8 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
                     hi[a] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), mask);
                     if (k == Q6) {  // top bits of positions 64p.. in field p / 2, of 256 + 64p.. in 2 + p / 2
                         __m512i plane = _mm512_loadu_si512(quants + 256 + 64 * (p % 2));
-                        lo[a] = _mm512_or_si512(lo[a], _mm512_and_si512(p / 2 ? _mm512_slli_epi16(plane, 2) : _mm512_slli_epi16(plane, 4), top));
-                        hi[a] = _mm512_or_si512(hi[a], _mm512_and_si512(p / 2 ? _mm512_srli_epi16(plane, 2) : plane, top));
+                        lo[a] = _mm512_or_si512(lo[a], ck_q6_top_bits_512(plane, p / 2));
+                        hi[a] = _mm512_or_si512(hi[a], ck_q6_top_bits_512(plane, 2 + p / 2));
                     }
                 }
                 for (size_t b = 0; b < n_in; b++) {

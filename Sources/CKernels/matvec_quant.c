@@ -8,6 +8,7 @@
 // would overflow, so q8 moves q's sign onto x instead (|q| times +-x).
 #include "ckernels.h"
 #include <immintrin.h>
+#include "q6_bits.h"
 
 int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
@@ -94,9 +95,7 @@ AVX2 INLINE dots_avx2 q8_group_avx2(const int8_t *wq, const int8_t *xq) {
     return d;
 }
 
-// The top two bits of q6 positions, in place (bits 4-5 of each byte) under the low four: field k of a
-// byte of the top-bit plane holds them for positions 128k.. (shifts cross bytes; the mask keeps each
-// byte's own bits).
+// The top two bits of q6 positions in place, as ck_q6_top_bits_512 (q6_bits.h) 256 bits at a time.
 AVX2 static inline __m256i top_bits_avx2(__m256i plane, int k) {
     const __m256i mask = _mm256_set1_epi8(0x30);
     switch (k) {
@@ -229,17 +228,6 @@ AVX512 static inline __m512i q4_dot_bw(const uint8_t *wq, const int8_t *xq, __m5
     return _mm512_sub_epi32(_mm512_add_epi32(d0, d1), _mm512_slli_epi32(sums, 3));
 }
 
-// The top two bits of q6 positions in place, as top_bits_avx2.
-AVX512 static inline __m512i top_bits_512(__m512i plane, int k) {
-    const __m512i mask = _mm512_set1_epi8(0x30);
-    switch (k) {
-    case 0: return _mm512_and_si512(_mm512_slli_epi16(plane, 4), mask);
-    case 1: return _mm512_and_si512(_mm512_slli_epi16(plane, 2), mask);
-    case 2: return _mm512_and_si512(plane, mask);
-    default: return _mm512_and_si512(_mm512_srli_epi16(plane, 2), mask);
-    }
-}
-
 // q6: its low bits as q4's nibbles with the top bits put on, six-bit unsigned values that both maddubs
 // (pair sums at most 2 x 63 x 128) and dpbusd take; `accumulate` is either one (a constant once inlined).
 typedef __m512i (*accumulate_fn)(__m512i acc, __m512i u, __m512i s);
@@ -250,8 +238,8 @@ AVX512 INLINE __m512i q6_dot(accumulate_fn accumulate, const uint8_t *wq, const 
     __m512i d0 = _mm512_setzero_si512(), d1 = d0;
     for (int p = 0; p < 4; p++) {  // positions 64p.. (low nibbles) and 256 + 64p.. (high)
         __m512i packed = _mm512_loadu_si512(wq + 64 * p), plane = _mm512_loadu_si512(wq + 256 + 64 * (p % 2));
-        __m512i low = _mm512_or_si512(_mm512_and_si512(packed, mask), top_bits_512(plane, p / 2));
-        __m512i high = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), top_bits_512(plane, 2 + p / 2));
+        __m512i low = _mm512_or_si512(_mm512_and_si512(packed, mask), ck_q6_top_bits_512(plane, p / 2));
+        __m512i high = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(packed, 4), mask), ck_q6_top_bits_512(plane, 2 + p / 2));
         d0 = accumulate(d0, low, _mm512_loadu_si512(xq + 64 * p));
         d1 = accumulate(d1, high, _mm512_loadu_si512(xq + 256 + 64 * p));
     }

@@ -1,0 +1,17 @@
+// The q6 format's top-bit plane, for the kernels that read it 512 bits at a time (matvec_quant.c and
+// matmul_quant.c): one definition of where a position's two top bits sit.
+#pragma once
+#include <immintrin.h>
+
+// The top two bits of q6 positions, in place (bits 4-5 of each byte) under the low four: field k of a
+// byte of the top-bit plane holds them for positions 128k.. (shifts cross bytes; the mask keeps each
+// byte's own bits).
+__attribute__((target("avx512f,avx512bw"), always_inline)) static inline __m512i ck_q6_top_bits_512(__m512i plane, int k) {
+    const __m512i mask = _mm512_set1_epi8(0x30);
+    switch (k) {
+    case 0: return _mm512_and_si512(_mm512_slli_epi16(plane, 4), mask);
+    case 1: return _mm512_and_si512(_mm512_slli_epi16(plane, 2), mask);
+    case 2: return _mm512_and_si512(plane, mask);
+    default: return _mm512_and_si512(_mm512_srli_epi16(plane, 2), mask);
+    }
+}
