@@ -1,4 +1,3 @@
-import Kernels
 import Dispatch
 
 /// 1-D convolutions over channel-major signals (`channels` rows of samples), as GEMMs.
