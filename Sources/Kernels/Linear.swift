@@ -112,39 +112,100 @@ public enum Linear {
         _ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>? = nil
     ) {
-        var job = MatrixVectorJob(weight: weight, x: x, y: y, input: nil)
-        switch weight.elements {
-        case .quantized(let q, _):
+        matrixVector(MatrixVectorJob.Parts(weight, y), x, scratch: scratch)
+    }
+
+    /// Products of one input batch with two or three weights of the same width (a layer's query, key and
+    /// value projections; an FFN's gate and up): `outputs.i[t, r] = sum_c input[t, c] * weights.i[r, c]`.
+    /// For one input the weights' rows are one job on the pool and a quantized input is quantized once,
+    /// so a decode step waits for its threads once per group rather than once per matrix.
+    public static func apply(
+        _ first: Matrix, _ second: Matrix, _ third: Matrix? = nil, input: UnsafePointer<Float>, count: Int,
+        outputs: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?),
+        scratch: UnsafeMutablePointer<Float>? = nil
+    ) {
+        let parts = MatrixVectorJob.Parts(first, outputs.0, second, outputs.1, third, outputs.2)
+        // Rows run in pairs (the quantized formats' layout), so a part may end mid-job only after an even row.
+        guard count == 1, parts.sharesWidth, first.rows % 2 == 0, third == nil || second.rows % 2 == 0 else {
+            apply(first, input: input, count: count, output: outputs.0, scratch: scratch)
+            apply(second, input: input, count: count, output: outputs.1, scratch: scratch)
+            if let third, let out = outputs.2 { apply(third, input: input, count: count, output: out, scratch: scratch) }
+            return
+        }
+        matrixVector(parts, input, scratch: scratch)
+    }
+
+    private static func matrixVector(
+        _ parts: MatrixVectorJob.Parts, _ x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>?
+    ) {
+        var job = MatrixVectorJob(parts: parts, x: x, input: nil)
+        if let padded = parts.quantizedPaddedCols {
             guard let scratch else {
-                let owned = UnsafeMutablePointer<Float>.allocate(capacity: QuantizedInput.floats(paddedCols: q.paddedCols))
+                let owned = UnsafeMutablePointer<Float>.allocate(capacity: QuantizedInput.floats(paddedCols: padded))
                 defer { owned.deallocate() }
-                matrixVector(weight, x, y, scratch: owned)
+                matrixVector(parts, x, scratch: owned)
                 return
             }
-            job.input = QuantizedInput(x, valid: weight.cols, paddedCols: q.paddedCols, scratch: scratch)
-        default:
-            break
+            job.input = QuantizedInput(x, valid: parts.cols, paddedCols: padded, scratch: scratch)
         }
-        if weight.rows * weight.cols < 1 << 15 {
-            job.dotRows(0..<weight.rows)
+        if parts.rows * parts.cols < 1 << 15 {
+            job.dotRows(0..<parts.rows)
             return
         }
         // The job is a plain struct on the stack handed to the C pool: no closure context, no allocation.
         // Runs of whole row pairs keep the quantized formats' pairs on one thread.
         withUnsafeMutablePointer(to: &job) { context in
-            ThreadPool.shared.runRows(weight.rows, granule: 2, context: context) { context, begin, end in
+            ThreadPool.shared.runRows(parts.rows, granule: 2, context: context) { context, begin, end in
                 context!.assumingMemoryBound(to: MatrixVectorJob.self).pointee.dotRows(begin..<end)
             }
         }
     }
 
+    /// One input against the rows of up to three weights laid end to end.
     private struct MatrixVectorJob {
-        let weight: Matrix
+        /// The weights and their outputs; a fixed tuple so that a job allocates nothing.
+        struct Parts {
+            typealias Part = (weight: Matrix, y: UnsafeMutablePointer<Float>)
+            let count: Int
+            let parts: (Part, Part?, Part?)
+
+            init(_ w0: Matrix, _ y0: UnsafeMutablePointer<Float>, _ w1: Matrix? = nil, _ y1: UnsafeMutablePointer<Float>? = nil,
+                 _ w2: Matrix? = nil, _ y2: UnsafeMutablePointer<Float>? = nil) {
+                let second = w1.flatMap { w in y1.map { (weight: w, y: $0) } }
+                let third = second == nil ? nil : w2.flatMap { w in y2.map { (weight: w, y: $0) } }
+                parts = ((w0, y0), second, third)
+                count = third != nil ? 3 : second != nil ? 2 : 1
+            }
+
+            subscript(i: Int) -> Part { i == 0 ? parts.0 : i == 1 ? parts.1! : parts.2! }
+
+            var cols: Int { parts.0.weight.cols }
+            var rows: Int { (0..<count).reduce(0) { $0 + self[$1].weight.rows } }
+            var sharesWidth: Bool { (0..<count).allSatisfy { self[$0].weight.cols == cols } }
+
+            /// The padded width of the quantized input, when any part is quantized (equal widths pad equally).
+            var quantizedPaddedCols: Int? {
+                for i in 0..<count { if case .quantized(let q, _) = self[i].weight.elements { return q.paddedCols } }
+                return nil
+            }
+        }
+
+        let parts: Parts
         let x: UnsafePointer<Float>
-        let y: UnsafeMutablePointer<Float>
         var input: QuantizedInput?
 
+        /// Rows `range` of the parts laid end to end, each piece by its own part's kernel.
         func dotRows(_ range: Range<Int>) {
+            var offset = 0
+            for i in 0..<parts.count {
+                let part = parts[i], rows = part.weight.rows
+                let lo = max(range.lowerBound, offset) - offset, hi = min(range.upperBound, offset + rows) - offset
+                if lo < hi { dot(part.weight, part.y, rows: lo..<hi) }
+                offset += rows
+            }
+        }
+
+        private func dot(_ weight: Matrix, _ y: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
             let cols = weight.cols, lo = range.lowerBound, hi = range.upperBound
             switch weight.elements {
             case .f32(let w): ck_matvec_f32(w, x, y, cols, lo, hi)

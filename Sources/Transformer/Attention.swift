@@ -22,9 +22,8 @@ struct Attention {
         cache: KVCache, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>
     ) {
         let d = headDim, queryWidth = heads * d, keyWidth = kvHeads * d, half = d / 2
-        Linear.apply(query, input: h, count: m, output: ws.q.pointer, scratch: ws.tile.pointer)
-        Linear.apply(key, input: h, count: m, output: ws.k.pointer, scratch: ws.tile.pointer)
-        Linear.apply(value, input: h, count: m, output: ws.v.pointer, scratch: ws.tile.pointer)
+        Linear.apply(query, key, value, input: h, count: m, outputs: (ws.q.pointer, ws.k.pointer, ws.v.pointer),
+                     scratch: ws.tile.pointer)
         for r in 0..<m {
             rope.rotate(ws.q.pointer + r * queryWidth, heads: heads, cos: cos + r * half, sin: sin + r * half)
             rope.rotate(ws.k.pointer + r * keyWidth, heads: kvHeads, cos: cos + r * half, sin: sin + r * half)
@@ -85,8 +84,7 @@ struct FeedForward {
     let down: Matrix  // [hidden, intermediate]
 
     func callAsFunction(_ h: UnsafePointer<Float>, rows m: Int, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>) {
-        Linear.apply(gate, input: h, count: m, output: ws.gate.pointer, scratch: ws.tile.pointer)
-        Linear.apply(up, input: h, count: m, output: ws.up.pointer, scratch: ws.tile.pointer)
+        Linear.apply(gate, up, input: h, count: m, outputs: (ws.gate.pointer, ws.up.pointer, nil), scratch: ws.tile.pointer)
         Vector.swiGLU(gate: ws.gate.pointer, up: ws.up.pointer, count: m * gate.rows)
         Linear.apply(down, input: ws.gate.pointer, count: m, output: out, scratch: ws.tile.pointer)
     }

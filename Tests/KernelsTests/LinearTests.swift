@@ -163,4 +163,31 @@ import Kernels
         let step = 1 / Float((1 << (format.rawValue - 1)) - 1)  // 1/127, 1/31, 1/7
         #expect(zip(back, values).allSatisfy { abs($0 - $1) <= step * 1.02 })
     }
+
+    /// Two or three weights of one width applied to one input as a group (a layer's q/k/v, an FFN's
+    /// gate/up; one job on the pool over their rows laid end to end) give exactly what one product each
+    /// gives, with mixed formats, with a pair of rows on either side of each boundary, and for a batch.
+    @Test(arguments: [false, true])
+    func groupedProductsEqualOneProductEach(quantized: Bool) {
+        let cols = 1024, shapes = [(200, Quantization.Format.q4), (130, .q4), (66, .q6)]
+        let weights = shapes.enumerated().map { i, shape in
+            let source = Matrix(rows: shape.0, cols: cols, values: LinearTests.random(shape.0 * cols, seed: 20 + UInt64(i)))
+            return quantized ? Quantization.quantize(source, format: shape.1) : source
+        }
+        for (count, grouped) in [(1, 3), (3, 3), (1, 2)] {
+            let x = FloatBuffer(LinearTests.random(count * cols, seed: 9 + UInt64(count)))
+            let scratch = FloatBuffer(count: weights.map { Linear.scratchCount($0, count: count) }.max()!)
+            let together = weights.map { FloatBuffer([Float](repeating: .nan, count: count * $0.rows)) }
+            Linear.apply(weights[0], weights[1], grouped == 3 ? weights[2] : nil, input: x.pointer, count: count,
+                         outputs: (together[0].pointer, together[1].pointer, grouped == 3 ? together[2].pointer : nil),
+                         scratch: scratch.pointer)
+            for i in 0..<grouped {
+                let one = FloatBuffer(count: count * weights[i].rows)
+                Linear.apply(weights[i], input: x.pointer, count: count, output: one.pointer, scratch: scratch.pointer)
+                #expect(together[i].array == one.array, "\(count) input(s), weight \(i) of \(grouped)")
+            }
+            // A pair leaves the third output alone.
+            if grouped == 2 { #expect(together[2].array.allSatisfy { $0.isNaN }) }
+        }
+    }
 }
