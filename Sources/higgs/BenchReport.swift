@@ -11,6 +11,9 @@ struct BenchReport {
         var ratio: Double { milliseconds / floorMilliseconds }
         /// Seconds of generation per second of audio (25 frames per second).
         var realTimeFactor: Double { milliseconds / 40 }
+        /// The read bandwidth (GB/s) at which a step would take 40 ms, at this timing's ratio to its floor:
+        /// what a machine needs for real time, which this one's moving bandwidth does not say by itself.
+        var realTimeBandwidth: Double { (bandwidthBefore + bandwidthAfter) / 2 * realTimeFactor }
     }
 
     struct Row {
@@ -51,7 +54,7 @@ struct BenchReport {
                      + "; each floor uses the mean of the bandwidth probed just before and just after its timing; prefill is the best of two")
         var header = "precision | load s (cached) | weights GB | step GB | prefill pos/s"
         for t in threads { header += " | decode ms @\(t) (x floor)" }
-        header += " | RTF @\(threads.last!) | peak RSS GB"
+        header += " | RTF @\(threads.last!) | real time from | peak RSS GB"
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         for r in rows {
@@ -64,6 +67,7 @@ struct BenchReport {
                 line += d.map { String(format: " | %8.1f (%.2fx)%@", $0.milliseconds, $0.ratio, String(repeating: " ", count: max(0, 8 - String(t).count))) } ?? " | -"
             }
             line += String(format: " | %6.2f", r.decode[threads.last!]?.realTimeFactor ?? 0)
+            line += String(format: " | %8.1f GB/s", r.decode[threads.last!]?.realTimeBandwidth ?? 0)
             line += String(format: " | %6.2f", Double(r.peakResidentBytes) / 1e9)  // GB, as the weights
             lines.append(line)
         }
@@ -84,7 +88,8 @@ struct BenchReport {
                     "peak_rss_bytes": r.peakResidentBytes,
                     "decode": Dictionary(uniqueKeysWithValues: r.decode.map { t, d in
                         (String(t), ["ms_per_step": d.milliseconds, "floor_ms": d.floorMilliseconds, "ratio_to_floor": d.ratio,
-                                     "real_time_factor": d.realTimeFactor, "bandwidth_before_gb_s": d.bandwidthBefore,
+                                     "real_time_factor": d.realTimeFactor, "real_time_from_gb_s": d.realTimeBandwidth,
+                                     "bandwidth_before_gb_s": d.bandwidthBefore,
                                      "bandwidth_after_gb_s": d.bandwidthAfter])
                     }),
                 ]
