@@ -2,19 +2,38 @@
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int isa_level = -1;
 // A level forced on one thread (tests comparing variants), so other threads keep the machine's best.
 static _Thread_local int forced_level = -1;
 
-static int detect_isa(void) {
+static int machine_isa(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
         return __builtin_cpu_supports("avx512vnni") ? 4 : 3;
     }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) return 2;
     return 0;
+}
+
+// $HIGGS_KERNELS caps the level for the whole process (portable, avx2, avx512, avx512-vnni): to time or
+// check what a machine with fewer instructions runs, here. An unknown name is said once and ignored.
+static int detect_isa(void) {
+    static const char *const names[] = {"portable", "", "avx2", "avx512", "avx512-vnni"};
+    int best = machine_isa();
+    const char *wanted = getenv("HIGGS_KERNELS");
+    if (!wanted || !*wanted) return best;
+    for (int level = 0; level <= 4; level++)
+        if (*names[level] && strcmp(wanted, names[level]) == 0) return level < best ? level : best;
+    static int said = 0;
+    if (!said) {
+        said = 1;
+        fprintf(stderr, "HIGGS_KERNELS='%s' is not one of portable, avx2, avx512, avx512-vnni; using %s\n", wanted, names[best]);
+    }
+    return best;
 }
 
 int ck_isa(void) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioCodec
 import Checkpoint
 import Foundation
+import Kernels
 import Studio
 import Transformer
 
@@ -28,6 +29,9 @@ struct DoctorCommand: ParsableCommand {
         print("")
         let tokenizerOK = report("Audio tokenizer", EngineLocation.tokenizerRepository, location.audioTokenizerPlaces,
                                  location.audioTokenizer, location) { try Self.inspectTokenizer($0) }
+        print("")
+        // What the kernels run on here ($HIGGS_KERNELS may cap it, to check a machine with fewer instructions).
+        print("This machine: \(System.physicalCores) cores, kernels \(ThreadPool.instructionSet)")
         print("")
         if modelOK && tokenizerOK {
             print("Both checkpoints are complete: `higgs` and `higgs generate` will use them.")

@@ -13,7 +13,8 @@ enum CLI {
     }
 
     /// `higgs arguments...` in `folder`, with HOME there too so nothing of the user's is found or written.
-    static func run(_ arguments: [String], in folder: URL) throws -> Result {
+    /// `environment` adds to (or, with an empty value, removes from) the inherited variables.
+    static func run(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -23,6 +24,7 @@ enum CLI {
         for name in ["HIGGS_MODEL", "HIGGS_AUDIO_TOKENIZER", "XDG_CONFIG_HOME", "HF_HOME", "HF_HUB_CACHE"] {
             environment[name] = nil
         }
+        for (name, value) in extra { environment[name] = value.isEmpty ? nil : value }
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

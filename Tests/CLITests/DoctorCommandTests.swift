@@ -36,4 +36,19 @@ import Testing
         let bad = try CLI.run(["doctor", "--model", broken.path], in: home)
         #expect(bad.status == 1 && bad.stdout.contains("not usable: ") && bad.stdout.contains("broken/config.json"))
     }
+
+    /// `HIGGS_KERNELS` caps the kernels' instruction set for the whole process; an unknown name is said
+    /// in one line and the machine's own is used.
+    @Test func kernelsFollowHiggsKernels() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let own = try CLI.run(["doctor"], in: home, environment: ["HIGGS_KERNELS": ""])
+        let machine = try #require(own.stdout.split(separator: "\n").first { $0.hasPrefix("This machine: ") })
+        let capped = try CLI.run(["doctor"], in: home, environment: ["HIGGS_KERNELS": "portable"])
+        #expect(capped.stdout.contains("cores, kernels portable\n"), "\(capped.stdout)")
+        #expect(capped.stderr.isEmpty)
+        let unknown = try CLI.run(["doctor"], in: home, environment: ["HIGGS_KERNELS": "avx9"])
+        #expect(unknown.stderr.contains("HIGGS_KERNELS='avx9' is not one of portable, avx2, avx512, avx512-vnni"), "\(unknown.stderr)")
+        #expect(unknown.stdout.contains(machine + "\n"))
+    }
 }
