@@ -58,6 +58,11 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
     rows_portable(Q4, w.data, x, y, cols, r0, r1);
 }
 
+// Bytes ahead of the current q4 (and q6) weights to prefetch. A q4 row is consumed fast enough that the
+// hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
+// on one thread, the read probe's 42); q8 keeps pace with the hardware prefetcher alone.
+#define Q4_AHEAD 8192
+
 // ---- AVX2: a group is two halves of 8 blocks; each 32-byte vector carries 4 elements of 8 blocks.
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -95,17 +100,6 @@ AVX2 INLINE dots_avx2 q8_group_avx2(const int8_t *wq, const int8_t *xq) {
     return d;
 }
 
-// The top two bits of q6 positions in place, as ck_q6_top_bits_512 (q6_bits.h) 256 bits at a time.
-AVX2 static inline __m256i top_bits_avx2(__m256i plane, int k) {
-    const __m256i mask = _mm256_set1_epi8(0x30);
-    switch (k) {
-    case 0: return _mm256_and_si256(_mm256_slli_epi16(plane, 4), mask);
-    case 1: return _mm256_and_si256(_mm256_slli_epi16(plane, 2), mask);
-    case 2: return _mm256_and_si256(plane, mask);
-    default: return _mm256_and_si256(_mm256_srli_epi16(plane, 2), mask);
-    }
-}
-
 // q4: nibbles n times x, then 8 sum x off per block; q6: the same nibbles with the top bits put on,
 // then 32 sum x off.
 AVX2 INLINE dots_avx2 nibbles_group_avx2(format f, const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
@@ -117,8 +111,8 @@ AVX2 INLINE dots_avx2 nibbles_group_avx2(format f, const uint8_t *wq, const int8
         __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
         if (f == Q6) {
             __m256i plane = _mm256_loadu_si256((const __m256i *)(wq + 256 + 32 * (p % 4)));
-            n0 = _mm256_or_si256(n0, top_bits_avx2(plane, p / 4));
-            n1 = _mm256_or_si256(n1, top_bits_avx2(plane, 2 + p / 4));
+            n0 = _mm256_or_si256(n0, ck_q6_top_bits_256(plane, p / 4));
+            n1 = _mm256_or_si256(n1, ck_q6_top_bits_256(plane, 2 + p / 4));
         }
         __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
         __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
@@ -161,6 +155,7 @@ AVX2 INLINE void rows_avx2(format f, const uint8_t *data, const ck_q8_vector *x,
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
+            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
             acc_a = weigh_avx2(group_avx2(f, block, xq, x->sums + g * 16), scales, x->scales + g * 16, acc_a);
             acc_b = weigh_avx2(group_avx2(f, block + bytes, xq, x->sums + g * 16), scales + 16, x->scales + g * 16, acc_b);
         }
@@ -190,11 +185,6 @@ AVX2 static void q4_avx2(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t
 AVX512 static inline __m512 group_scales(const uint16_t *ws, const float *xs) {
     return _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)ws)), _mm512_loadu_ps(xs));
 }
-
-// Bytes ahead of the current q4 (and q6) weights to prefetch. A q4 row is consumed fast enough that the
-// hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
-// on one thread, the read probe's 42); q8 keeps pace with the hardware prefetcher alone.
-#define Q4_AHEAD 8192
 
 // A group's 16 block dots, the weights' offset taken off: one function per format and instruction set.
 typedef __m512i (*group_dot_fn)(const uint8_t *wq, const int8_t *xq, __m512i sums);

@@ -1,5 +1,5 @@
-// The q6 format's top-bit plane, for the kernels that read it 512 bits at a time (matvec_quant.c and
-// matmul_quant.c): one definition of where a position's two top bits sit.
+// The q6 format's top-bit plane, for the kernels that read it 512 or 256 bits at a time (matvec_quant.c
+// and matmul_quant.c): one definition of where a position's two top bits sit.
 #pragma once
 #include <immintrin.h>
 
@@ -13,5 +13,16 @@ __attribute__((target("avx512f,avx512bw"), always_inline)) static inline __m512i
     case 1: return _mm512_and_si512(_mm512_slli_epi16(plane, 2), mask);
     case 2: return _mm512_and_si512(plane, mask);
     default: return _mm512_and_si512(_mm512_srli_epi16(plane, 2), mask);
+    }
+}
+
+// The same 256 bits at a time (the AVX2 kernels).
+__attribute__((target("avx2"), always_inline)) static inline __m256i ck_q6_top_bits_256(__m256i plane, int k) {
+    const __m256i mask = _mm256_set1_epi8(0x30);
+    switch (k) {
+    case 0: return _mm256_and_si256(_mm256_slli_epi16(plane, 4), mask);
+    case 1: return _mm256_and_si256(_mm256_slli_epi16(plane, 2), mask);
+    case 2: return _mm256_and_si256(plane, mask);
+    default: return _mm256_and_si256(_mm256_srli_epi16(plane, 2), mask);
     }
 }
