@@ -1,6 +1,7 @@
 // Quantized weights times several quantized inputs (prefill). A tile of 2 weight rows by 4 inputs
 // keeps 8 integer accumulators in registers: each 64-byte weight load feeds 4 dot products and each
-// input load 2, so the loop is bound by the VNNI units rather than by loads.
+// input load 2, so the loop is bound by the VNNI units rather than by loads. With AVX2 a tile is 2 rows
+// by 2 inputs in 256 bits (below).
 #include "ckernels.h"
 #include <immintrin.h>
 #include "q6_bits.h"
@@ -108,49 +109,180 @@ TILES(Q8)
 TILES(Q6)
 TILES(Q4)
 
+// ---- AVX2 (16 registers)
+//
+// maddubs multiplies unsigned by signed bytes and adds pairs in 16 bits; madd with ones widens pairs of
+// those to 32. Inputs lie in [-127, 127], so a q4 lane (nibbles <= 15) is at most 2 * 15 * 127 = 3810,
+// and the 8 of one half of a group (4 vectors, low and high nibbles) at most 30480: they add in 16 bits
+// and one madd widens them. q6 (u <= 63) adds one vector's low and high in 16 bits (32004). q8 takes
+// |q| times +-x, as its matrix-vector kernel does (u = q + 128 would overflow the pair sums). A group's
+// first 32-byte halves hold blocks 0-7 and its second ones blocks 8-15, so the tile works through one
+// half of a group's blocks, then the other.
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+#define INPUTS_AVX2 2
+
+AVX2 static inline float hsum_avx2(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+// Rows r, r + 1 times inputs x over the column groups [g0, g1): written to y for the first span, added after.
+AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
+                                                                 size_t n_in, float *y, size_t ldy, size_t r, size_t g0, size_t g1) {
+    size_t bytes = k == Q8 ? CK_Q8_GROUP_BYTES : k == Q6 ? CK_Q6_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    const __m256i mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    __m256 acc[2][INPUTS_AVX2];
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < INPUTS_AVX2; b++) acc[a][b] = _mm256_setzero_ps();
+    const int shift = k == Q6 ? 5 : 3;
+    for (size_t g = g0; g < g1; g++) {
+        const uint8_t *w[2] = {data + ck_pair_quants_at(bytes, cols, r, g), data + ck_pair_quants_at(bytes, cols, r + 1, g)};
+        for (int h = 0; h < 2; h++) {  // blocks 8h..8h+7
+            __m256i d[2][INPUTS_AVX2];
+            if (k == Q4) {
+                __m256i s[2][INPUTS_AVX2];
+                for (size_t a = 0; a < 2; a++)
+                    for (size_t b = 0; b < n_in; b++) s[a][b] = _mm256_setzero_si256();
+                for (int p = h; p < 8; p += 2) {  // packed bytes 32p..: positions 32p.. (low), 256 + 32p.. (high)
+                    __m256i lo[2], hi[2];
+                    for (size_t a = 0; a < 2; a++) {
+                        __m256i packed = _mm256_loadu_si256((const __m256i *)(w[a] + 32 * p));
+                        lo[a] = _mm256_and_si256(packed, mask);
+                        hi[a] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
+                    }
+                    for (size_t b = 0; b < n_in; b++) {
+                        __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
+                        __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
+                        for (size_t a = 0; a < 2; a++)
+                            s[a][b] = _mm256_add_epi16(s[a][b], _mm256_add_epi16(_mm256_maddubs_epi16(lo[a], v0),
+                                                                                  _mm256_maddubs_epi16(hi[a], v1)));
+                    }
+                }
+                for (size_t a = 0; a < 2; a++)
+                    for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_madd_epi16(s[a][b], ones);
+            } else if (k == Q6) {
+                for (size_t a = 0; a < 2; a++)
+                    for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_setzero_si256();
+                for (int p = h; p < 8; p += 2) {
+                    __m256i lo[2], hi[2];
+                    for (size_t a = 0; a < 2; a++) {
+                        __m256i packed = _mm256_loadu_si256((const __m256i *)(w[a] + 32 * p));
+                        __m256i plane = _mm256_loadu_si256((const __m256i *)(w[a] + 256 + 32 * (p % 4)));
+                        lo[a] = _mm256_or_si256(_mm256_and_si256(packed, mask), ck_q6_top_bits_256(plane, p / 4));
+                        hi[a] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), mask), ck_q6_top_bits_256(plane, 2 + p / 4));
+                    }
+                    for (size_t b = 0; b < n_in; b++) {
+                        __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
+                        __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
+                        for (size_t a = 0; a < 2; a++) {
+                            __m256i pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo[a], v0), _mm256_maddubs_epi16(hi[a], v1));
+                            d[a][b] = _mm256_add_epi32(d[a][b], _mm256_madd_epi16(pairs, ones));
+                        }
+                    }
+                }
+            } else {
+                for (size_t a = 0; a < 2; a++)
+                    for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_setzero_si256();
+                for (int t = 0; t < 8; t++) {  // bytes 64t + 32h..: four elements of blocks 8h..8h+7
+                    __m256i q[2];
+                    for (size_t a = 0; a < 2; a++) q[a] = _mm256_loadu_si256((const __m256i *)(w[a] + 64 * t + 32 * h));
+                    for (size_t b = 0; b < n_in; b++) {
+                        __m256i v = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 64 * t + 32 * h));
+                        for (size_t a = 0; a < 2; a++) {
+                            __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(q[a], q[a]), _mm256_sign_epi8(v, q[a]));
+                            d[a][b] = _mm256_add_epi32(d[a][b], _mm256_madd_epi16(pairs, ones));
+                        }
+                    }
+                }
+            }
+            for (size_t b = 0; b < n_in; b++) {
+                __m256 xs = _mm256_loadu_ps(x[b].scales + g * 16 + 8 * h);
+                __m256i offset = k == Q8 ? _mm256_setzero_si256()
+                    : _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)(x[b].sums + g * 16 + 8 * h)), shift);
+                for (size_t a = 0; a < 2; a++) {
+                    const uint16_t *ws = (const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r + a, g)) + 8 * h;
+                    __m256 scales = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)ws)), xs);
+                    acc[a][b] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(d[a][b], offset)), scales, acc[a][b]);
+                }
+            }
+        }
+    }
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < n_in; b++) {
+            float sum = hsum_avx2(acc[a][b]);
+            y[b * ldy + r + a] = g0 == 0 ? sum : y[b * ldy + r + a] + sum;
+        }
+}
+
+#define TILES_AVX2(K)                                                                                            \
+    AVX2 static void tiles_avx2_##K(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y,              \
+                                    size_t ldy, size_t cols, size_t r0, size_t r1) {                                \
+        const size_t groups = cols / CK_GROUP;                                                                    \
+        for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                     \
+            size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                    \
+            for (size_t r = r0; r + 2 <= r1; r += 2) {                                                            \
+                if (n_in == 2) tile_avx2(K, data, cols, x, 2, y, ldy, r, g0, g1);                                 \
+                else tile_avx2(K, data, cols, x, 1, y, ldy, r, g0, g1);                                           \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+TILES_AVX2(Q8)
+TILES_AVX2(Q6)
+TILES_AVX2(Q4)
+
 // Weight bytes a block of rows may take: every input passes over a block while it sits in L2, so the
-// weights come from memory once per product rather than once per INPUTS inputs.
+// weights come from memory once per product rather than once per tile of inputs.
 #define BLOCK_BYTES (256 * 1024)
 
-VNNI static void matmul_vnni(kind k, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
-                             float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
-    size_t even = r0 + (r1 - r0) / TILE_ROWS(k) * TILE_ROWS(k);
+static void matvec(kind k, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x, y, cols, r0, r1);
+    else if (k == Q6) ck_matvec_q6((ck_q6_matrix){data}, x, y, cols, r0, r1);
+    else ck_matvec_q4((ck_q4_matrix){data}, x, y, cols, r0, r1);
+}
+
+// Blocks of rows, and within each every input in tiles (`isa` 4: VNNI, 2: AVX2), or one matrix-vector
+// product per input (AVX-512 without VNNI, whose 512-bit kernel ran faster here than the 256-bit tile,
+// and portable); rows short of a tile take the matrix-vector kernel.
+static void matmul(kind k, int isa, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
+                   float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
+    size_t rows = isa >= 4 ? TILE_ROWS(k) : isa == 2 ? 2 : 1, inputs = isa >= 4 ? INPUTS : isa == 2 ? INPUTS_AVX2 : 1;
+    size_t whole = r0 + (r1 - r0) / rows * rows;
     size_t row_bytes = (k == Q8 ? ck_q8_bytes(2, cols) : k == Q6 ? ck_q6_bytes(2, cols) : ck_q4_bytes(2, cols)) / 2;
-    size_t block = BLOCK_BYTES / row_bytes / 6 * 6;  // whole tiles of either format, and whole pairs
+    size_t block = BLOCK_BYTES / row_bytes / 6 * 6;  // whole tiles of any format, and whole pairs
     if (block < 6) block = 6;
-    for (size_t start = r0; start < even; start += block) {
-        size_t end = even - start < block ? even : start + block;
-        for (size_t b = 0; b < n_inputs; b += INPUTS) {
-            size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
-            if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-            else if (k == Q6) tiles_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-            else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+    for (size_t start = r0; start < whole; start += block) {
+        size_t end = whole - start < block ? whole : start + block;
+        for (size_t b = 0; b < n_inputs; b += inputs) {
+            size_t n_in = n_inputs - b < inputs ? n_inputs - b : inputs;
+            if (isa >= 4) {
+                if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+                else if (k == Q6) tiles_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+                else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+            } else if (isa == 2) {
+                if (k == Q8) tiles_avx2_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+                else if (k == Q6) tiles_avx2_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+                else tiles_avx2_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
+            } else {
+                matvec(k, data, x + b, y + b * ldy, cols, start, end);
+            }
         }
     }
-    for (size_t b = 0; b < n_inputs; b += INPUTS) {
-        size_t n_in = n_inputs - b < INPUTS ? n_inputs - b : INPUTS;
-        for (size_t i = 0; i < n_in && even < r1; i++) {  // rows short of a tile
-            if (k == Q8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
-            else if (k == Q6) ck_matvec_q6((ck_q6_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
-            else ck_matvec_q4((ck_q4_matrix){data}, x + b + i, y + (b + i) * ldy, cols, even, r1);
-        }
-    }
+    for (size_t i = 0; i < n_inputs && whole < r1; i++) matvec(k, data, x + i, y + i * ldy, cols, whole, r1);
 }
 
 void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q8, (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
-    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q8(w, x + i, y + i * ldy, cols, r0, r1);
+    matmul(Q8, ck_isa(), (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }
 
 void ck_matmul_q6(ck_q6_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q6, w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
-    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q6(w, x + i, y + i * ldy, cols, r0, r1);
+    matmul(Q6, ck_isa(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }
 
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    if (ck_isa() >= 4) { matmul_vnni(Q4, w.data, x, n_inputs, y, ldy, cols, r0, r1); return; }
-    for (size_t i = 0; i < n_inputs; i++) ck_matvec_q4(w, x + i, y + i * ldy, cols, r0, r1);
+    matmul(Q4, ck_isa(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }

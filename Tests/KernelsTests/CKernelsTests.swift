@@ -112,6 +112,14 @@ import Testing
             bytes = data
         }
 
+        /// Stored bytes as they are (a test's own extreme values).
+        init(bits: Int, raw: [UInt8], rows: Int, cols: Int) {
+            self.bits = bits
+            self.rows = rows
+            self.cols = cols
+            bytes = raw
+        }
+
         /// The lowest level of a block (q8's -127 is symmetric; q6 and q4 have one more step below).
         var lowest: Int { bits == 8 ? -127 : -(1 << (bits - 1)) }
         var highest: Int { bits == 8 ? 127 : (1 << (bits - 1)) - 1 }
@@ -249,6 +257,39 @@ import Testing
             ck_set_isa(9)
         }
         withExtendedLifetime(vectors) {}
+    }
+
+    /// The integer sums stay exact at the formats' extremes, where the kernels without VNNI come nearest
+    /// to their 16-bit pair sums (q4 adds 8 vectors of nibble products in 16 bits, q6 two, q8 takes
+    /// |q| times +-x): every weight at its largest unsigned value (q4 nibble 15, q6 63, q8 127), every
+    /// input at +-127, one product and batches, at every level.
+    @Test(arguments: [8, 6, 4])
+    func integerSumsStayExactAtTheExtremes(bits: Int) {
+        let rows = 6, cols = 1024, groupBytes = bits == 8 ? 512 : bits == 6 ? 384 : 256
+        var raw = [UInt8](repeating: bits == 8 ? 0x7F : 0xFF, count: bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols))
+        for r in 0..<rows {
+            for g in 0..<cols / Int(CK_GROUP) {
+                let at = ck_pair_scales_at(groupBytes, cols, r, g)
+                for b in 0..<16 { raw[at + 2 * b] = 0x00; raw[at + 2 * b + 1] = 0x3C }  // f16 1.0
+            }
+        }
+        let w = Quantized(bits: bits, raw: raw, rows: rows, cols: cols)
+        let level = Double(w.highest)  // q4 15 - 8, q6 63 - 32, q8 127
+        for sign in [1.0, -1.0] {
+            let vectors = (0..<4).map { _ in InputVector([Float](repeating: Float(sign), count: cols), cols: cols) }
+            var descriptors = vectors.map(\.vector)
+            let want = [Double](repeating: sign * level * Double(cols), count: 4 * rows)
+            for isa in Self.levels {
+                ck_set_isa(isa)
+                var batched = [Float](repeating: .nan, count: 4 * rows), single = batched
+                batched.withUnsafeMutableBufferPointer { w.matmul(&descriptors, count: 4, $0.baseAddress!, rows: 0..<rows) }
+                for i in 0..<4 { single.withUnsafeMutableBufferPointer { w.matvec(&descriptors[i], $0.baseAddress! + i * rows, rows: 0..<rows) } }
+                #expect(Self.maxRelativeError(batched, want) < 1e-5, "q\(bits) batched, inputs \(sign > 0 ? "+" : "-")127, level \(isa)")
+                #expect(Self.maxRelativeError(single, want) < 1e-5, "q\(bits) single, inputs \(sign > 0 ? "+" : "-")127, level \(isa)")
+            }
+            ck_set_isa(9)
+            withExtendedLifetime(vectors) {}
+        }
     }
 
     /// Float32 to IEEE half (the quantized modes' KV cache) rounds to nearest even as Swift's Float16
