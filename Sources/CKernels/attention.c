@@ -353,6 +353,108 @@ AVX512 INLINE void attend_group_avx512(const float *q, const float *qs, const vo
     }
 }
 
+// ---- AVX2 over an int8 cache: the query heads of one kv head together, as with AVX-512
+//
+// Scores are integer dot products: maddubs multiplies |q| by k carrying q's sign (pair sums at most
+// 2 * 127 * 127, within 16 bits), madd widens them; 8 keys at a time, one reduction tree for 8 dots.
+// Each value row is widened once for up to 3 queries. Against one query head at a time in floats this
+// reads and converts a kv head's rows once instead of once per query head.
+
+// Lane t: the sum of the 8 lanes of x[t], as a float (exact: |sum| < 2^24 here).
+AVX2 static inline __m256 sum_lanes8(const __m256i *x) {
+    __m256i ab = _mm256_hadd_epi32(_mm256_hadd_epi32(x[0], x[1]), _mm256_hadd_epi32(x[2], x[3]));
+    __m256i cd = _mm256_hadd_epi32(_mm256_hadd_epi32(x[4], x[5]), _mm256_hadd_epi32(x[6], x[7]));
+    // Each 128-bit half of ab holds x0..x3's sums over that half of their lanes; cd the same for x4..x7.
+    __m256i lo = _mm256_permute2x128_si256(ab, cd, 0x20), hi = _mm256_permute2x128_si256(ab, cd, 0x31);
+    return _mm256_cvtepi32_ps(_mm256_add_epi32(lo, hi));
+}
+
+AVX2 static inline float max8(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+}
+
+// out[i][0..32) = inverse[i] * sum_j scores[i][j] * v[j][c0..c0+32) for n <= 3 queries, int8 values.
+AVX2 INLINE void weigh_values_avx2(const int8_t *v, size_t c0, size_t d, const float *scores, size_t n_keys,
+                                   const float *inverse, float *out, size_t n) {
+    __m256 acc[3][4];
+    for (size_t i = 0; i < n; i++)
+        for (int w = 0; w < 4; w++) acc[i][w] = _mm256_setzero_ps();
+    for (size_t j = 0; j < n_keys; j++) {
+        const int8_t *row = v + j * d + c0;
+        if (c0 % 64 == 0) _mm_prefetch((const char *)row + KV_AHEAD, _MM_HINT_T0);
+        __m256 p[3];
+        for (size_t i = 0; i < n; i++) p[i] = _mm256_set1_ps(scores[i * n_keys + j]);
+        for (int w = 0; w < 4; w++) {
+            __m256 value = load8(row, 8 * w, I8);
+            for (size_t i = 0; i < n; i++) acc[i][w] = _mm256_fmadd_ps(p[i], value, acc[i][w]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        __m256 inv = _mm256_set1_ps(inverse[i]);
+        for (int w = 0; w < 4; w++) _mm256_storeu_ps(out + i * d + 8 * w, _mm256_mul_ps(acc[i][w], inv));
+    }
+}
+
+#define AVX2_GROUP_D 256
+
+// q: [group][d] integer-valued floats (scales qs), d a multiple of 32 up to 256; scores: [group][n_keys].
+AVX2 static void attend_group_avx2_i8(const float *q, const float *qs, const int8_t *k, const int8_t *v, const float *ks,
+                                      const float *vs, float *out, float *scores, size_t group, size_t d, size_t n_keys,
+                                      float scale) {
+    int8_t signs[GROUP_MAX * AVX2_GROUP_D];
+    uint8_t magnitudes[GROUP_MAX * AVX2_GROUP_D];
+    for (size_t e = 0; e < group * d; e++) {
+        int value = (int)q[e];
+        signs[e] = (int8_t)value;
+        magnitudes[e] = (uint8_t)(value < 0 ? -value : value);
+    }
+    float top[GROUP_MAX], inverse[GROUP_MAX];
+    for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
+    const __m256i ones = _mm256_set1_epi16(1);
+    size_t j = 0;
+    for (; j + 8 <= n_keys; j += 8) {
+        const int8_t *block = k + j * d;
+        for (size_t b = 0; b < 8 * d; b += 64) _mm_prefetch((const char *)block + b + KV_AHEAD, _MM_HINT_T0);
+        __m256 key_scale = _mm256_mul_ps(_mm256_set1_ps(scale), _mm256_loadu_ps(ks + j));
+        for (size_t i = 0; i < group; i++) {
+            __m256i dots[8];
+            for (int t = 0; t < 8; t++) dots[t] = _mm256_setzero_si256();
+            for (size_t c = 0; c < d; c += 32) {  // the query's bytes loaded once for the 8 keys
+                __m256i sign = _mm256_loadu_si256((const __m256i *)(signs + i * d + c));
+                __m256i magnitude = _mm256_loadu_si256((const __m256i *)(magnitudes + i * d + c));
+                for (int t = 0; t < 8; t++) {
+                    __m256i key = _mm256_loadu_si256((const __m256i *)(block + t * d + c));
+                    dots[t] = _mm256_add_epi32(dots[t], _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(key, sign)), ones));
+                }
+            }
+            __m256 s = _mm256_mul_ps(_mm256_mul_ps(sum_lanes8(dots), key_scale), _mm256_set1_ps(qs[i]));
+            _mm256_storeu_ps(scores + i * n_keys + j, s);
+            float m = max8(s);
+            if (m > top[i]) top[i] = m;
+        }
+    }
+    for (; j < n_keys; j++) {
+        for (size_t i = 0; i < group; i++) {
+            int dot = 0;
+            for (size_t c = 0; c < d; c++) dot += signs[i * d + c] * k[j * d + c];
+            float s = (float)dot * (scale * ks[j]) * qs[i];
+            scores[i * n_keys + j] = s;
+            if (s > top[i]) top[i] = s;
+        }
+    }
+    for (size_t i = 0; i < group; i++) inverse[i] = 1 / softmax_in_place(scores + i * n_keys, n_keys, top[i]);
+    scale_weights(scores, group, n_keys, vs);
+    // Values: 32 columns for up to 3 queries in registers (12 accumulators); 3 queries (the published
+    // shape) with constant bounds, so that they stay in registers.
+    for (size_t c0 = 0; c0 < d; c0 += 32)
+        for (size_t i0 = 0; i0 < group; i0 += 3) {
+            if (group - i0 >= 3) weigh_values_avx2(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, 3);
+            else weigh_values_avx2(v, c0, d, scores + i0 * n_keys, n_keys, inverse + i0, out + i0 * d + c0, group - i0);
+        }
+}
+
 // One instance of each kernel per element type, so the loads inside are plain loads or conversions.
 typedef void (*single_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
                           size_t, size_t, float);
@@ -411,6 +513,10 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
         }
         if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
             avx512(qg, qs, k, v, ks, vs, og, scores, group, d, n_keys, scale, isa >= 4);
+            continue;
+        }
+        if (isa == 2 && element == 1 && d % 32 == 0 && d <= AVX2_GROUP_D && group <= GROUP_MAX) {
+            attend_group_avx2_i8(qg, qs, (const int8_t *)k, (const int8_t *)v, ks, vs, og, scores, group, d, n_keys, scale);
             continue;
         }
         for (size_t i = 0; i < group; i++)
