@@ -1,7 +1,7 @@
 // Quantized weights times several quantized inputs (prefill). A tile of 2 weight rows by 4 inputs
 // keeps 8 integer accumulators in registers: each 64-byte weight load feeds 4 dot products and each
-// input load 2, so the loop is bound by the VNNI units rather than by loads. With AVX2 a tile is 2 rows
-// by 2 inputs in 256 bits (below).
+// input load 2, so the loop is bound by the VNNI units rather than by loads. With AVX2 a tile is also
+// 2 rows by 4 inputs, in 256 bits (below).
 #include "ckernels.h"
 #include <immintrin.h>
 #include "q6_bits.h"
@@ -109,7 +109,7 @@ TILES(Q8)
 TILES(Q6)
 TILES(Q4)
 
-// ---- AVX2 (16 registers)
+// ---- AVX2
 //
 // maddubs multiplies unsigned by signed bytes and adds pairs in 16 bits; madd with ones widens pairs of
 // those to 32. Inputs lie in [-127, 127], so a q4 lane (nibbles <= 15) is at most 2 * 15 * 127 = 3810,
@@ -117,9 +117,10 @@ TILES(Q4)
 // and one madd widens them. q6 (u <= 63) adds one vector's low and high in 16 bits (32004). q8 takes
 // |q| times +-x, as its matrix-vector kernel does (u = q + 128 would overflow the pair sums). A group's
 // first 32-byte halves hold blocks 0-7 and its second ones blocks 8-15, so the tile works through one
-// half of a group's blocks, then the other.
+// half of a group's blocks, then the other. With 16 registers the 8 float sums live on the stack,
+// touched once per half group; 4 inputs rather than 2 (all in registers) prefilled 15-20% faster here.
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
-#define INPUTS_AVX2 2
+#define INPUTS_AVX2 4
 
 AVX2 static inline float hsum_avx2(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -223,8 +224,12 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, const u
         for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                     \
             size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                    \
             for (size_t r = r0; r + 2 <= r1; r += 2) {                                                            \
-                if (n_in == 2) tile_avx2(K, data, cols, x, 2, y, ldy, r, g0, g1);                                 \
-                else tile_avx2(K, data, cols, x, 1, y, ldy, r, g0, g1);                                           \
+                switch (n_in) {                                                                                   \
+                case 4: tile_avx2(K, data, cols, x, 4, y, ldy, r, g0, g1); break;                                 \
+                case 3: tile_avx2(K, data, cols, x, 3, y, ldy, r, g0, g1); break;                                 \
+                case 2: tile_avx2(K, data, cols, x, 2, y, ldy, r, g0, g1); break;                                 \
+                default: tile_avx2(K, data, cols, x, 1, y, ldy, r, g0, g1); break;                                \
+                }                                                                                                 \
             }                                                                                                     \
         }                                                                                                         \
     }
