@@ -230,11 +230,12 @@ import Testing
         }
     }
 
-    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts,
+    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts
+    /// (a last tile of 1, 2 or 3 inputs),
     /// from an even and an odd first row, over more rows than one cache block of the batched kernel
     /// (240 at q8, 336 at q6, 450 at q4 at 1024 columns), and over more columns than one span of its
     /// tiles (4096: 4608 columns take a span and a group).
-    @Test(arguments: [8, 6, 4], [(1, 7, 1024), (3, 6, 1024), (4, 5, 4608), (9, 11, 4608), (5, 1000, 1024)])
+    @Test(arguments: [8, 6, 4], [(1, 7, 1024), (3, 6, 1024), (6, 9, 1024), (4, 5, 4608), (9, 11, 4608), (5, 1000, 1024)])
     func batchedQuantizedProductsEqualOneProductPerInput(bits: Int, shape: (inputs: Int, rows: Int, cols: Int)) {
         let (inputs, rows, cols) = shape
         let c = Case(rows: rows, cols: cols, seed: UInt64(inputs * 31 + rows))
