@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int isa_level = -1;
+static int isa_level = -1, avx_vnni = -1;
 // A level forced on one thread (tests comparing variants), so other threads keep the machine's best.
-static _Thread_local int forced_level = -1;
+static _Thread_local int forced_level = -1, forced_avx_vnni = -1;
 
 static int machine_isa(void) {
     __builtin_cpu_init();
@@ -19,41 +19,74 @@ static int machine_isa(void) {
     return 0;
 }
 
-// $HIGGS_KERNELS caps the level for the whole process (portable, avx2, avx512, avx512-vnni): to time or
-// check what a machine with fewer instructions runs, here. An unknown name is said once and ignored.
-static int detect_isa(void) {
+// AVX-VNNI (the 256-bit integer dot products of Intel's cores without AVX-512, and of AMD's Zen 5):
+// CPUID leaf 7, sub-leaf 1 (where sub-leaf 0 says it exists), EAX bit 4.
+static int machine_avx_vnni(void) {
+    if (machine_isa() < 2) return 0;  // AVX2 is itself reported in leaf 7
+    unsigned a = 7, b, c = 0, d;
+    __asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    if (a < 1) return 0;
+    a = 7, c = 1;
+    __asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return (a >> 4) & 1;
+}
+
+// $HIGGS_KERNELS caps the instruction set for the whole process (portable, avx2, avx2-vnni, avx512,
+// avx512-vnni): to time or check what a machine with fewer instructions runs, here. An unknown name is
+// said once and ignored. `vnni` is whether the AVX2 kernels may use AVX-VNNI.
+static int detect_isa(int *vnni) {
     static const char *const names[] = {"portable", "", "avx2", "avx512", "avx512-vnni"};
     int best = machine_isa();
+    *vnni = machine_avx_vnni();
     const char *wanted = getenv("HIGGS_KERNELS");
     if (!wanted || !*wanted) return best;
-    for (int level = 0; level <= 4; level++)
-        if (*names[level] && strcmp(wanted, names[level]) == 0) return level < best ? level : best;
+    if (strcmp(wanted, "avx2-vnni") == 0) return 2 < best ? 2 : best;
+    for (int level = 0; level <= 4; level++) {
+        if (!*names[level] || strcmp(wanted, names[level]) != 0) continue;
+        if (level == 2) *vnni = 0;
+        return level < best ? level : best;
+    }
     static int said = 0;
     if (!said) {
         said = 1;
-        fprintf(stderr, "HIGGS_KERNELS='%s' is not one of portable, avx2, avx512, avx512-vnni; using %s\n", wanted, names[best]);
+        fprintf(stderr, "HIGGS_KERNELS='%s' is not one of portable, avx2, avx2-vnni, avx512, avx512-vnni; using %s\n",
+                wanted, best == 2 && *vnni ? "avx2-vnni" : names[best]);
     }
     return best;
 }
 
 int ck_isa(void) {
     if (forced_level >= 0) return forced_level;
-    if (isa_level < 0) isa_level = detect_isa();
+    if (isa_level < 0) isa_level = detect_isa(&avx_vnni);
     return isa_level;
 }
 
+int ck_avx_vnni(void) {
+    if (forced_avx_vnni >= 0) return forced_avx_vnni;
+    if (isa_level < 0) isa_level = detect_isa(&avx_vnni);
+    return avx_vnni;
+}
+
 int ck_set_isa(int level) {
-    int best = detect_isa();
+    int vnni, best = detect_isa(&vnni);
     forced_level = level < best ? level : best;
     if (forced_level == 1) forced_level = 0;
+    forced_avx_vnni = -1;
     return forced_level;
+}
+
+int ck_set_avx_vnni(int enabled) {
+    int vnni;
+    detect_isa(&vnni);
+    forced_avx_vnni = enabled && vnni;
+    return forced_avx_vnni;
 }
 
 const char *ck_isa_name(void) {
     switch (ck_isa()) {
     case 4: return "AVX-512 VNNI";
     case 3: return "AVX-512";
-    case 2: return "AVX2";
+    case 2: return ck_avx_vnni() ? "AVX2 + AVX-VNNI" : "AVX2";
     default: return "portable";
     }
 }

@@ -12,6 +12,20 @@ import Testing
         return [0, 2, 3, 4].filter { $0 <= best }
     }
 
+    /// The levels, and AVX2 with AVX-VNNI too where this machine has it (the batched tiles use it).
+    static var variants: [(level: Int32, avxVNNI: Bool)] {
+        ck_set_isa(2)
+        let avxVNNI = ck_set_avx_vnni(1) == 1
+        ck_set_isa(9)
+        return levels.map { ($0, false) } + (avxVNNI ? [(2, true)] : [])
+    }
+
+    /// Sets the calling thread's instruction set to `variant` (undone by `ck_set_isa(9)`).
+    static func use(_ variant: (level: Int32, avxVNNI: Bool)) {
+        ck_set_isa(variant.level)
+        ck_set_avx_vnni(variant.avxVNNI ? 1 : 0)
+    }
+
     struct Case {
         var rows: Int, cols: Int
         var w: [Float], x: [Float]
@@ -230,7 +244,8 @@ import Testing
         }
     }
 
-    /// The multi-input kernels give what one product per input gives, for tile-sized and ragged counts
+    /// The multi-input kernels (at every level, and AVX2 with AVX-VNNI where there is one) give what one
+    /// product per input gives, for tile-sized and ragged counts
     /// (a last tile of 1, 2 or 3 inputs),
     /// from an even and an odd first row, over more rows than one cache block of the batched kernel
     /// (240 at q8, 336 at q6, 450 at q4 at 1024 columns), and over more columns than one span of its
@@ -243,8 +258,8 @@ import Testing
         let vectors = (0..<inputs).map { i in InputVector(Case(rows: 1, cols: cols, seed: UInt64(100 + i)).x, cols: cols) }
         var descriptors = vectors.map(\.vector)
         for first in [0, 1] {
-            for level in Self.levels {
-                ck_set_isa(level)
+            for variant in Self.variants {
+                Self.use(variant)
                 var batched = [Float](repeating: .nan, count: inputs * rows), single = batched
                 batched.withUnsafeMutableBufferPointer { w.matmul(&descriptors, count: inputs, $0.baseAddress!, rows: first..<rows) }
                 for i in 0..<inputs {
@@ -252,7 +267,7 @@ import Testing
                 }
                 let written = (0..<inputs).flatMap { i in (first..<rows).map { i * rows + $0 } }
                 #expect(Self.maxRelativeError(written.map { batched[$0] }, written.map { Double(single[$0]) }) < 1e-5,
-                        "q\(bits) x \(inputs) from row \(first) at level \(level)")
+                        "q\(bits) x \(inputs) from row \(first) at \(variant)")
                 if first == 1 { #expect(batched[0].isNaN && single[0].isNaN, "row 0 is not written") }
             }
             ck_set_isa(9)
@@ -263,7 +278,7 @@ import Testing
     /// The integer sums stay exact at the formats' extremes, where the kernels without VNNI come nearest
     /// to their 16-bit pair sums (q4 adds 8 vectors of nibble products in 16 bits, q6 two, q8 takes
     /// |q| times +-x): every weight at its largest unsigned value (q4 nibble 15, q6 63, q8 127), every
-    /// input at +-127, one product and batches, at every level.
+    /// input at +-127, one product and batches, at every level and with AVX-VNNI.
     @Test(arguments: [8, 6, 4])
     func integerSumsStayExactAtTheExtremes(bits: Int) {
         let rows = 6, cols = 1024, groupBytes = bits == 8 ? 512 : bits == 6 ? 384 : 256
@@ -280,13 +295,13 @@ import Testing
             let vectors = (0..<4).map { _ in InputVector([Float](repeating: Float(sign), count: cols), cols: cols) }
             var descriptors = vectors.map(\.vector)
             let want = [Double](repeating: sign * level * Double(cols), count: 4 * rows)
-            for isa in Self.levels {
-                ck_set_isa(isa)
+            for variant in Self.variants {
+                Self.use(variant)
                 var batched = [Float](repeating: .nan, count: 4 * rows), single = batched
                 batched.withUnsafeMutableBufferPointer { w.matmul(&descriptors, count: 4, $0.baseAddress!, rows: 0..<rows) }
                 for i in 0..<4 { single.withUnsafeMutableBufferPointer { w.matvec(&descriptors[i], $0.baseAddress! + i * rows, rows: 0..<rows) } }
-                #expect(Self.maxRelativeError(batched, want) < 1e-5, "q\(bits) batched, inputs \(sign > 0 ? "+" : "-")127, level \(isa)")
-                #expect(Self.maxRelativeError(single, want) < 1e-5, "q\(bits) single, inputs \(sign > 0 ? "+" : "-")127, level \(isa)")
+                #expect(Self.maxRelativeError(batched, want) < 1e-5, "q\(bits) batched, inputs \(sign > 0 ? "+" : "-")127, \(variant)")
+                #expect(Self.maxRelativeError(single, want) < 1e-5, "q\(bits) single, inputs \(sign > 0 ? "+" : "-")127, \(variant)")
             }
             ck_set_isa(9)
             withExtendedLifetime(vectors) {}

@@ -95,6 +95,11 @@ int ck_isa(void);
 const char *ck_isa_name(void);
 // Forces a lower instruction set on the calling thread only (tests comparing variants); returns the level in effect.
 int ck_set_isa(int level);
+// Whether the AVX2 kernels use AVX-VNNI (256-bit dot products of bytes), where the machine has it. The
+// setter forces it off (or back on, where the machine has it) on the calling thread until the next
+// ck_set_isa; returns what is in effect.
+int ck_avx_vnni(void);
+int ck_set_avx_vnni(int enabled);
 
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
