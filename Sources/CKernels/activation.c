@@ -3,6 +3,7 @@
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include "exp_avx2.h"
 
 static void swiglu_portable(float *gate, const float *up, size_t n) {
     for (size_t i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
@@ -39,7 +40,19 @@ AVX512 static void swiglu_avx512(float *gate, const float *up, size_t n) {
     swiglu_portable(gate + i, up + i, n - i);
 }
 
+__attribute__((target("avx2,fma"))) static void swiglu_avx2(float *gate, const float *up, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(gate + i);
+        __m256 e = ck_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), g));
+        __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+    }
+    swiglu_portable(gate + i, up + i, n - i);
+}
+
 void ck_swiglu(float *gate, const float *up, size_t n) {
     if (ck_isa() >= 3) swiglu_avx512(gate, up, n);
+    else if (ck_isa() == 2) swiglu_avx2(gate, up, n);
     else swiglu_portable(gate, up, n);
 }

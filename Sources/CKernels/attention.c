@@ -12,6 +12,7 @@
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include "exp_avx2.h"
 
 #define INLINE __attribute__((always_inline)) static inline
 
@@ -79,30 +80,12 @@ AVX2 static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// e^x for x <= 0 (scores minus their maximum): 2^n * e^r with |r| <= ln2/2 and a degree-6
-// polynomial for e^r, relative error about 2e-7.
-AVX2 static inline __m256 exp_nonpositive(__m256 x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504089f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
-
 // Replaces scores with e^(score - top) and returns their sum.
 AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
     __m256 max = _mm256_set1_ps(top), total = _mm256_setzero_ps();
     size_t j = 0;
     for (; j + 8 <= n; j += 8) {
-        __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(scores + j), max));
+        __m256 e = ck_exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(scores + j), max));
         _mm256_storeu_ps(scores + j, e);
         total = _mm256_add_ps(total, e);
     }

@@ -195,8 +195,53 @@ AVX512BW static void quantize_vector_avx512(const float *x, size_t valid, size_t
     }
 }
 
+// With AVX2, 8 lanes at a time; a block the valid values end inside goes through a zero-padded copy.
+#define AVX2 __attribute__((target("avx2,fma")))
+AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
+    size_t blocks = cols / CK_BLOCK;
+    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+    const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    for (size_t b = 0; b < blocks; b++) {
+        size_t base = b * CK_BLOCK;
+        float padded[CK_BLOCK];
+        const float *src = x + base;
+        if (base + CK_BLOCK > valid) {
+            for (int i = 0; i < CK_BLOCK; i++) padded[i] = base + i < valid ? x[base + i] : 0.0f;
+            src = padded;
+        }
+        __m256 v[4], top = _mm256_setzero_ps();
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_loadu_ps(src + 8 * i);
+            top = _mm256_max_ps(top, _mm256_and_ps(v[i], magnitude));
+        }
+        __m128 m = _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
+        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+        float amax = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+        float scale = amax / 127.0f;
+        float inverse = scale > 0 ? 1.0f / scale : 0;
+        __m256i q[4], sum = _mm256_setzero_si256();
+        for (int i = 0; i < 4; i++) {
+            q[i] = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(inverse))), lo), hi);
+            sum = _mm256_add_epi32(sum, q[i]);
+        }
+        // Packing works within 128-bit halves; the permutation puts the 32 bytes back in element order.
+        __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        uint32_t chunks[8];
+        _mm256_storeu_si256((__m256i *)chunks, bytes);
+        int8_t *group = out->quants + (base / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+        for (int t = 0; t < 8; t++) memcpy(group + t * 64, chunks + t, 4);
+        __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
+        s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xB1));
+        out->scales[b] = scale;
+        out->sums[b] = _mm_cvtsi128_si32(s4);
+    }
+}
+
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
     if (ck_isa() >= 3) { quantize_vector_avx512(x, valid, cols, out); return; }
+    if (ck_isa() == 2) { quantize_vector_avx2(x, valid, cols, out); return; }
     size_t blocks = cols / CK_BLOCK;
     for (size_t b = 0; b < blocks; b++) {
         float src[CK_BLOCK];
