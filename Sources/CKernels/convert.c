@@ -55,16 +55,27 @@ static int detect_isa(int *vnni) {
     return best;
 }
 
+// The machine's choice, made by whichever thread asks first: the level is published after the AVX-VNNI
+// flag, so a thread that sees the one sees the other.
+static int machine_choice(void) {
+    int level = __atomic_load_n(&isa_level, __ATOMIC_ACQUIRE);
+    if (level >= 0) return level;
+    int vnni;
+    level = detect_isa(&vnni);
+    __atomic_store_n(&avx_vnni, vnni, __ATOMIC_RELAXED);
+    __atomic_store_n(&isa_level, level, __ATOMIC_RELEASE);
+    return level;
+}
+
 int ck_isa(void) {
     if (forced_level >= 0) return forced_level;
-    if (isa_level < 0) isa_level = detect_isa(&avx_vnni);
-    return isa_level;
+    return machine_choice();
 }
 
 int ck_avx_vnni(void) {
     if (forced_avx_vnni >= 0) return forced_avx_vnni;
-    if (isa_level < 0) isa_level = detect_isa(&avx_vnni);
-    return avx_vnni;
+    machine_choice();
+    return __atomic_load_n(&avx_vnni, __ATOMIC_RELAXED) > 0;
 }
 
 int ck_set_isa(int level) {

@@ -124,6 +124,7 @@ public enum Linear {
         outputs: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?),
         scratch: UnsafeMutablePointer<Float>? = nil
     ) {
+        precondition((third == nil) == (outputs.2 == nil), "a third weight needs a third output, and only it")
         let parts = MatrixVectorJob.Parts(first, outputs.0, second, outputs.1, third, outputs.2)
         // Rows run in pairs (the quantized formats' layout), so a part may end mid-job only after an even row.
         guard count == 1, parts.sharesWidth, first.rows % 2 == 0, third == nil || second.rows % 2 == 0 else {
