@@ -10,6 +10,7 @@
 // exact integer dot product times three scales, whichever path computes it: the float paths multiply
 // integer-valued floats (exact below 2^24) and VNNI multiplies bytes.
 #include "ckernels.h"
+#include "avx2_lanes.h"
 #include <immintrin.h>
 #include <math.h>
 #include "exp_avx2.h"
@@ -73,13 +74,6 @@ AVX2 INLINE __m256 load8(const void *p, size_t i, int type) {
     return _mm256_loadu_ps((const float *)p + i);
 }
 
-AVX2 static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 // Replaces scores with e^(score - top) and returns their sum.
 AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
     __m256 max = _mm256_set1_ps(top), total = _mm256_setzero_ps();
@@ -89,7 +83,7 @@ AVX2 static float softmax_in_place(float *scores, size_t n, float top) {
         _mm256_storeu_ps(scores + j, e);
         total = _mm256_add_ps(total, e);
     }
-    float sum = hsum(total);
+    float sum = ck_sum8(total);
     for (; j < n; j++) {
         scores[j] = expf(scores[j] - top);
         sum += scores[j];
@@ -101,9 +95,7 @@ AVX2 static void softmax_avx2(float *x, size_t n) {
     __m256 best = _mm256_set1_ps(-INFINITY);
     size_t j = 0;
     for (; j + 8 <= n; j += 8) best = _mm256_max_ps(best, _mm256_loadu_ps(x + j));
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(best), _mm256_extractf128_ps(best, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    float top = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+    float top = ck_max8(best);
     for (; j < n; j++) top = x[j] > top ? x[j] : top;
     __m256 inverse = _mm256_set1_ps(1 / softmax_in_place(x, n, top));
     for (j = 0; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), inverse));
@@ -137,7 +129,7 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const
             a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, type), a1);
         }
         for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
-        float s = hsum(_mm256_add_ps(a0, a1)) * (ks ? scale * ks[j] : scale);
+        float s = ck_sum8(_mm256_add_ps(a0, a1)) * (ks ? scale * ks[j] : scale);
         scores[j] = s;
         if (s > top) top = s;
     }
@@ -352,12 +344,6 @@ AVX2 static inline __m256 sum_lanes8(const __m256i *x) {
     return _mm256_cvtepi32_ps(_mm256_add_epi32(lo, hi));
 }
 
-AVX2 static inline float max8(__m256 v) {
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
-}
-
 // out[i][0..32) = inverse[i] * sum_j scores[i][j] * v[j][c0..c0+32) for n <= 3 queries, int8 values.
 AVX2 INLINE void weigh_values_avx2(const int8_t *v, size_t c0, size_t d, const float *scores, size_t n_keys,
                                    const float *inverse, float *out, size_t n) {
@@ -414,7 +400,7 @@ AVX2 static void attend_group_avx2_i8(const float *q, const float *qs, const int
             }
             __m256 s = _mm256_mul_ps(_mm256_mul_ps(sum_lanes8(dots), key_scale), _mm256_set1_ps(qs[i]));
             _mm256_storeu_ps(scores + i * n_keys + j, s);
-            float m = max8(s);
+            float m = ck_max8(s);
             if (m > top[i]) top[i] = m;
         }
     }

@@ -3,6 +3,7 @@
 // input load 2, so the loop is bound by the VNNI units rather than by loads. With AVX2 a tile is also
 // 2 rows by 4 inputs, in 256 bits (below).
 #include "ckernels.h"
+#include "avx2_lanes.h"
 #include <immintrin.h>
 #include "q6_bits.h"
 
@@ -132,19 +133,12 @@ AVX2 static inline __m256i dpbusd_avx(__m256i acc, __m256i u, __m256i s) {
     return acc;
 }
 
-AVX2 static inline float hsum_avx2(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 // Rows r, r + 1 times inputs x over the column groups [g0, g1): written to y for the first span, added after.
 AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnni, const uint8_t *data, size_t cols,
                                                                  const ck_q8_vector *x, size_t n_in, float *y, size_t ldy,
                                                                  size_t r, size_t g0, size_t g1) {
     size_t bytes = k == Q8 ? CK_Q8_GROUP_BYTES : k == Q6 ? CK_Q6_GROUP_BYTES : CK_Q4_GROUP_BYTES;
-    const __m256i mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+    const __m256i ones = _mm256_set1_epi16(1);
     __m256 acc[2][INPUTS_AVX2];
     for (size_t a = 0; a < 2; a++)
         for (size_t b = 0; b < INPUTS_AVX2; b++) acc[a][b] = _mm256_setzero_ps();
@@ -169,16 +163,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
                 } else {
                     for (int p = h; p < 8; p += 2) {
                         __m256i lo[2], hi[2];
-                        for (size_t a = 0; a < 2; a++) {
-                            __m256i packed = _mm256_loadu_si256((const __m256i *)(w[a] + 32 * p));
-                            lo[a] = _mm256_and_si256(packed, mask);
-                            hi[a] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-                            if (k == Q6) {
-                                __m256i plane = _mm256_loadu_si256((const __m256i *)(w[a] + 256 + 32 * (p % 4)));
-                                lo[a] = _mm256_or_si256(lo[a], ck_q6_top_bits_256(plane, p / 4));
-                                hi[a] = _mm256_or_si256(hi[a], ck_q6_top_bits_256(plane, 2 + p / 4));
-                            }
-                        }
+                        for (size_t a = 0; a < 2; a++) ck_nibbles_256(w[a], p, k == Q6, &lo[a], &hi[a]);
                         for (size_t b = 0; b < n_in; b++) {
                             __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
                             __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
@@ -192,11 +177,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
                     for (size_t b = 0; b < n_in; b++) s[a][b] = _mm256_setzero_si256();
                 for (int p = h; p < 8; p += 2) {  // packed bytes 32p..: positions 32p.. (low), 256 + 32p.. (high)
                     __m256i lo[2], hi[2];
-                    for (size_t a = 0; a < 2; a++) {
-                        __m256i packed = _mm256_loadu_si256((const __m256i *)(w[a] + 32 * p));
-                        lo[a] = _mm256_and_si256(packed, mask);
-                        hi[a] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-                    }
+                    for (size_t a = 0; a < 2; a++) ck_nibbles_256(w[a], p, 0, &lo[a], &hi[a]);
                     for (size_t b = 0; b < n_in; b++) {
                         __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
                         __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
@@ -212,12 +193,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
                     for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_setzero_si256();
                 for (int p = h; p < 8; p += 2) {
                     __m256i lo[2], hi[2];
-                    for (size_t a = 0; a < 2; a++) {
-                        __m256i packed = _mm256_loadu_si256((const __m256i *)(w[a] + 32 * p));
-                        __m256i plane = _mm256_loadu_si256((const __m256i *)(w[a] + 256 + 32 * (p % 4)));
-                        lo[a] = _mm256_or_si256(_mm256_and_si256(packed, mask), ck_q6_top_bits_256(plane, p / 4));
-                        hi[a] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(packed, 4), mask), ck_q6_top_bits_256(plane, 2 + p / 4));
-                    }
+                    for (size_t a = 0; a < 2; a++) ck_nibbles_256(w[a], p, 1, &lo[a], &hi[a]);
                     for (size_t b = 0; b < n_in; b++) {
                         __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
                         __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
@@ -257,7 +233,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
     }
     for (size_t a = 0; a < 2; a++)
         for (size_t b = 0; b < n_in; b++) {
-            float sum = hsum_avx2(acc[a][b]);
+            float sum = ck_sum8(acc[a][b]);
             y[b * ldy + r + a] = g0 == 0 ? sum : y[b * ldy + r + a] + sum;
         }
 }

@@ -1,6 +1,7 @@
 // Matrix-vector products over float weights (f32, bf16, f16): memory-bound, so the inner loops
 // only widen the stored elements and feed fused multiply-adds, with several accumulators in flight.
 #include "ckernels.h"
+#include "avx2_lanes.h"
 #include <immintrin.h>
 #include <string.h>
 
@@ -52,13 +53,6 @@ static void f16_portable(const uint16_t *w, const float *x, float *y, size_t col
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-AVX2 static inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 AVX2 static inline __m256 load_bf16x8(const uint16_t *p) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p)), 16));
 }
@@ -75,7 +69,7 @@ AVX2 static void f32_avx2(const float *w, const float *x, float *y, size_t cols,
             a3 = _mm256_fmadd_ps(_mm256_loadu_ps(row + c + 24), _mm256_loadu_ps(x + c + 24), a3);
         }
         for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(row + c), _mm256_loadu_ps(x + c), a0);
-        float sum = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        float sum = ck_sum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
         for (; c < cols; c++) sum += row[c] * x[c];
         y[r] = sum;
     }
@@ -100,7 +94,7 @@ AVX2 static void bf16_avx2(const uint16_t *w, const float *x, float *y, size_t c
             a3 = _mm256_fmadd_ps(load_bf16x8(row + c + 24), _mm256_loadu_ps(x + c + 24), a3);
         }
         for (; c + 8 <= cols; c += 8) a0 = _mm256_fmadd_ps(load_bf16x8(row + c), _mm256_loadu_ps(x + c), a0);
-        float sum = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        float sum = ck_sum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
         for (; c < cols; c++) sum += bf16_value(row[c]) * x[c];
         y[r] = sum;
     }
@@ -115,7 +109,7 @@ AVX2 static void f16_avx2(const uint16_t *w, const float *x, float *y, size_t co
             a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + c))), _mm256_loadu_ps(x + c), a0);
             a1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(row + c + 8))), _mm256_loadu_ps(x + c + 8), a1);
         }
-        float sum = hsum256(_mm256_add_ps(a0, a1));
+        float sum = ck_sum8(_mm256_add_ps(a0, a1));
         for (; c < cols; c++) sum += ck_f16_value(row[c]) * x[c];
         y[r] = sum;
     }

@@ -7,6 +7,7 @@
 // q8 with VNNI (a flip of the sign bit). Without VNNI, maddubs adds pairs in 16 bits, which u = q + 128
 // would overflow, so q8 moves q's sign onto x instead (|q| times +-x).
 #include "ckernels.h"
+#include "avx2_lanes.h"
 #include <immintrin.h>
 #include "q6_bits.h"
 
@@ -67,13 +68,6 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-AVX2 static inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-    return _mm_cvtss_f32(s);
-}
-
 AVX2 static inline __m256i dot_avx2(__m256i u, __m256i s) {
     return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
 }
@@ -103,17 +97,10 @@ AVX2 INLINE dots_avx2 q8_group_avx2(const int8_t *wq, const int8_t *xq) {
 // q4: nibbles n times x, then 8 sum x off per block; q6: the same nibbles with the top bits put on,
 // then 32 sum x off.
 AVX2 INLINE dots_avx2 nibbles_group_avx2(format f, const uint8_t *wq, const int8_t *xq, const int32_t *sums) {
-    const __m256i mask = _mm256_set1_epi8(0x0F);
     dots_avx2 d = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     for (int p = 0; p < 8; p++) {  // 32 packed bytes: positions 32p.. (low), 256 + 32p.. (high)
-        __m256i packed = _mm256_loadu_si256((const __m256i *)(wq + 32 * p));
-        __m256i n0 = _mm256_and_si256(packed, mask);
-        __m256i n1 = _mm256_and_si256(_mm256_srli_epi16(packed, 4), mask);
-        if (f == Q6) {
-            __m256i plane = _mm256_loadu_si256((const __m256i *)(wq + 256 + 32 * (p % 4)));
-            n0 = _mm256_or_si256(n0, ck_q6_top_bits_256(plane, p / 4));
-            n1 = _mm256_or_si256(n1, ck_q6_top_bits_256(plane, 2 + p / 4));
-        }
+        __m256i n0, n1;
+        ck_nibbles_256(wq, p, f == Q6, &n0, &n1);
         __m256i d0 = dot_avx2(n0, _mm256_loadu_si256((const __m256i *)(xq + 32 * p)));
         __m256i d1 = dot_avx2(n1, _mm256_loadu_si256((const __m256i *)(xq + 256 + 32 * p)));
         // Even 32-byte halves of a 64-byte vector hold blocks 0-7, odd halves blocks 8-15.
@@ -142,7 +129,7 @@ AVX2 INLINE float row_avx2(format f, const uint8_t *data, const ck_q8_vector *x,
         dots_avx2 d = group_avx2(f, data + ck_pair_quants_at(bytes, cols, r, g), x->quants + g * CK_GROUP, x->sums + g * 16);
         acc = weigh_avx2(d, (const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r, g)), x->scales + g * 16, acc);
     }
-    return hsum256(acc);
+    return ck_sum8(acc);
 }
 
 // Pairs of rows as with VNNI below: the input loads serve both rows.
@@ -159,8 +146,8 @@ AVX2 INLINE void rows_avx2(format f, const uint8_t *data, const ck_q8_vector *x,
             acc_a = weigh_avx2(group_avx2(f, block, xq, x->sums + g * 16), scales, x->scales + g * 16, acc_a);
             acc_b = weigh_avx2(group_avx2(f, block + bytes, xq, x->sums + g * 16), scales + 16, x->scales + g * 16, acc_b);
         }
-        y[r] = hsum256(acc_a);
-        y[r + 1] = hsum256(acc_b);
+        y[r] = ck_sum8(acc_a);
+        y[r + 1] = ck_sum8(acc_b);
     }
     if (r0 < r1 && (r1 - r0) % 2) y[r1 - 1] = row_avx2(f, data, x, cols, r1 - 1);
 }

@@ -1,6 +1,7 @@
 // Block quantization of weights (at load) and of the input vector (once per product), in the
 // interleaved group order of ckernels.h.
 #include "ckernels.h"
+#include "avx2_lanes.h"
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
@@ -93,9 +94,7 @@ __attribute__((target("avx2,fma"))) static float block_error_avx2(const float *s
         __m256 e = _mm256_fmsub_ps(scale, q, x);
         sum = _mm256_fmadd_ps(e, e, sum);
     }
-    __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
-    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-    return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+    return ck_sum8(sum);
 }
 
 static float block_error(const float *src, float d, float lo, float hi) {
@@ -214,9 +213,7 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
             v[i] = _mm256_loadu_ps(src + 8 * i);
             top = _mm256_max_ps(top, _mm256_and_ps(v[i], magnitude));
         }
-        __m128 m = _mm_max_ps(_mm256_castps256_ps128(top), _mm256_extractf128_ps(top, 1));
-        m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-        float amax = _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
+        float amax = ck_max8(top);
         float scale = amax / 127.0f;
         float inverse = scale > 0 ? 1.0f / scale : 0;
         __m256i q[4], sum = _mm256_setzero_si256();

@@ -112,7 +112,7 @@ public enum Linear {
         _ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>? = nil
     ) {
-        matrixVector(MatrixVectorJob.Parts(weight, y), x, scratch: scratch)
+        matrixVector(MatrixVectorJob.Parts((weight, y)), x, scratch: scratch)
     }
 
     /// Products of one input batch with two or three weights of the same width (a layer's query, key and
@@ -125,7 +125,7 @@ public enum Linear {
         scratch: UnsafeMutablePointer<Float>? = nil
     ) {
         precondition((third == nil) == (outputs.2 == nil), "a third weight needs a third output, and only it")
-        let parts = MatrixVectorJob.Parts(first, outputs.0, second, outputs.1, third, outputs.2)
+        let parts = MatrixVectorJob.Parts((first, outputs.0), (second, outputs.1), third.map { ($0, outputs.2!) })
         // Rows run in pairs (the quantized formats' layout), so a part may end mid-job only after an even row.
         guard count == 1, parts.sharesWidth, first.rows % 2 == 0, third == nil || second.rows % 2 == 0 else {
             apply(first, input: input, count: count, output: outputs.0, scratch: scratch)
@@ -167,16 +167,14 @@ public enum Linear {
         /// The weights and their outputs; a fixed tuple so that a job allocates nothing.
         struct Parts {
             typealias Part = (weight: Matrix, y: UnsafeMutablePointer<Float>)
-            let count: Int
             let parts: (Part, Part?, Part?)
 
-            init(_ w0: Matrix, _ y0: UnsafeMutablePointer<Float>, _ w1: Matrix? = nil, _ y1: UnsafeMutablePointer<Float>? = nil,
-                 _ w2: Matrix? = nil, _ y2: UnsafeMutablePointer<Float>? = nil) {
-                let second = w1.flatMap { w in y1.map { (weight: w, y: $0) } }
-                let third = second == nil ? nil : w2.flatMap { w in y2.map { (weight: w, y: $0) } }
-                parts = ((w0, y0), second, third)
-                count = third != nil ? 3 : second != nil ? 2 : 1
+            /// A third part only after a second.
+            init(_ first: Part, _ second: Part? = nil, _ third: Part? = nil) {
+                parts = (first, second, second == nil ? nil : third)
             }
+
+            var count: Int { parts.2 != nil ? 3 : parts.1 != nil ? 2 : 1 }
 
             subscript(i: Int) -> Part { i == 0 ? parts.0 : i == 1 ? parts.1! : parts.2! }
 
