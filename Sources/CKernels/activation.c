@@ -1,13 +1,15 @@
 // Elementwise activations of the decode step. They run on one thread between the pool's products
 // (the other cores wait), so they are vectorised rather than calling libm per element.
 #include "ckernels.h"
-#include <immintrin.h>
+#include "arch.h"
 #include <math.h>
 #include "exp_avx2.h"
 
 static void swiglu_portable(float *gate, const float *up, size_t n) {
     for (size_t i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
+
+#if CK_X86
 
 #define AVX512 __attribute__((target("avx512f")))
 
@@ -51,8 +53,12 @@ __attribute__((target("avx2,fma"))) static void swiglu_avx2(float *gate, const f
     swiglu_portable(gate + i, up + i, n - i);
 }
 
+#endif  // CK_X86
+
 void ck_swiglu(float *gate, const float *up, size_t n) {
-    if (ck_isa() >= 3) swiglu_avx512(gate, up, n);
-    else if (ck_isa() == 2) swiglu_avx2(gate, up, n);
-    else swiglu_portable(gate, up, n);
+#if CK_X86
+    if (ck_isa() >= 3) { swiglu_avx512(gate, up, n); return; }
+    if (ck_isa() == 2) { swiglu_avx2(gate, up, n); return; }
+#endif
+    swiglu_portable(gate, up, n);
 }

@@ -11,15 +11,13 @@
 // integer-valued floats (exact below 2^24) and VNNI multiplies bytes.
 #include "ckernels.h"
 #include "avx2_lanes.h"
-#include <immintrin.h>
+#include "arch.h"
 #include <math.h>
 #include "exp_avx2.h"
 
 #define INLINE __attribute__((always_inline)) static inline
 
 enum { F32 = 0, F16 = 1, I8 = 2 };
-
-INLINE size_t type_bytes(int type) { return type == F32 ? 4 : type == F16 ? 2 : 1; }
 
 // Cache rows are read in long runs (a kv head's keys, then its values); prefetching this far ahead keeps
 // a core's reads going while it multiplies.
@@ -64,6 +62,69 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, const 
     }
 }
 
+#if CK_NEON
+
+// ---- NEON: one query head at a time (head dimension a multiple of 8)
+
+INLINE float32x4x2_t load8_neon(const void *p, size_t i, int type) {
+    float32x4x2_t r;
+    if (type == F16) {
+        float16x8_t h = vreinterpretq_f16_u16(vld1q_u16((const uint16_t *)p + i));
+        r.val[0] = vcvt_f32_f16(vget_low_f16(h));
+        r.val[1] = vcvt_high_f32_f16(h);
+    } else if (type == I8) {
+        int16x8_t w = vmovl_s8(vld1_s8((const int8_t *)p + i));
+        r.val[0] = vcvtq_f32_s32(vmovl_s16(vget_low_s16(w)));
+        r.val[1] = vcvtq_f32_s32(vmovl_high_s16(w));
+    } else {
+        r.val[0] = vld1q_f32((const float *)p + i);
+        r.val[1] = vld1q_f32((const float *)p + i + 4);
+    }
+    return r;
+}
+
+INLINE void attend_neon(const float *q, const void *k, const void *v, const float *ks, const float *vs,
+                        float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {
+    float top = -INFINITY;
+    for (size_t j = 0; j < n_keys; j++) {
+        float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
+        for (size_t c = 0; c < d; c += 8) {
+            float32x4x2_t key = load8_neon(k, j * d + c, type);
+            a0 = vfmaq_f32(a0, vld1q_f32(q + c), key.val[0]);
+            a1 = vfmaq_f32(a1, vld1q_f32(q + c + 4), key.val[1]);
+        }
+        float s = vaddvq_f32(vaddq_f32(a0, a1)) * (ks ? scale * ks[j] : scale);
+        scores[j] = s;
+        if (s > top) top = s;
+    }
+    float sum = 0;
+    for (size_t j = 0; j < n_keys; j++) {
+        scores[j] = expf(scores[j] - top);
+        sum += scores[j];
+    }
+    scale_weights(scores, 1, n_keys, vs);
+    // out = sum_j p_j v_j, 32 columns at a time in registers.
+    float32x4_t inverse = vdupq_n_f32(1 / sum);
+    for (size_t c0 = 0; c0 < d; c0 += 32) {
+        size_t chunks = (d - c0 < 32 ? d - c0 : 32) / 8;
+        float32x4_t acc[8];
+        for (int i = 0; i < 8; i++) acc[i] = vdupq_n_f32(0);
+        for (size_t j = 0; j < n_keys; j++) {
+            float32x4_t p = vdupq_n_f32(scores[j]);
+            for (size_t i = 0; i < chunks; i++) {
+                float32x4x2_t value = load8_neon(v, j * d + c0 + 8 * i, type);
+                acc[2 * i] = vfmaq_f32(acc[2 * i], p, value.val[0]);
+                acc[2 * i + 1] = vfmaq_f32(acc[2 * i + 1], p, value.val[1]);
+            }
+        }
+        for (size_t i = 0; i < 2 * chunks; i++) vst1q_f32(out + c0 + 4 * i, vmulq_f32(acc[i], inverse));
+    }
+}
+
+#endif  // CK_NEON
+
+#if CK_X86
+
 // ---- AVX2 + FMA
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -102,9 +163,13 @@ AVX2 static void softmax_avx2(float *x, size_t n) {
     for (; j < n; j++) x[j] *= _mm256_cvtss_f32(inverse);
 }
 
+#endif  // CK_X86
+
 void ck_softmax(float *x, size_t n) {
     if (n == 0) return;
+#if CK_X86
     if (ck_isa() >= 2) { softmax_avx2(x, n); return; }
+#endif
     float top = x[0];
     for (size_t j = 1; j < n; j++) top = x[j] > top ? x[j] : top;
     float sum = 0;
@@ -115,6 +180,8 @@ void ck_softmax(float *x, size_t n) {
     float inverse = 1 / sum;
     for (size_t j = 0; j < n; j++) x[j] *= inverse;
 }
+
+#if CK_X86
 
 // Head dimension a multiple of 8 (64 and 128 in practice).
 AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const float *ks, const float *vs,
@@ -158,6 +225,8 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const
 // contexts a kv head's rows no longer fit in L2, and attention then costs three times the memory traffic.
 
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+INLINE size_t type_bytes(int type) { return type == F32 ? 4 : type == F16 ? 2 : 1; }
 #define GROUP_MAX 8
 #define WIDEN_MAX 256
 
@@ -424,6 +493,8 @@ AVX2 static void attend_group_avx2_i8(const float *q, const float *qs, const int
         }
 }
 
+#endif  // CK_X86
+
 // One instance of each kernel per element type, so the loads inside are plain loads or conversions.
 typedef void (*single_fn)(const float *, const void *, const void *, const float *, const float *, float *, float *,
                           size_t, size_t, float);
@@ -434,7 +505,25 @@ typedef void (*group_fn)(const float *, const float *, const void *, const void 
                                          const float *vs, float *out, float *scores, size_t d, size_t n_keys,  \
                                          float scale) {                                                       \
         attend_portable(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                 \
-    }                                                                                                         \
+    }
+INSTANCES(f32, F32)
+INSTANCES(f16, F16)
+INSTANCES(i8, I8)
+
+#if CK_NEON
+#define NEON_INSTANCES(suffix, type)                                                                           \
+    static void attend_neon_##suffix(const float *q, const void *k, const void *v, const float *ks,             \
+                                     const float *vs, float *out, float *scores, size_t d, size_t n_keys,      \
+                                     float scale) {                                                           \
+        attend_neon(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                     \
+    }
+NEON_INSTANCES(f32, F32)
+NEON_INSTANCES(f16, F16)
+NEON_INSTANCES(i8, I8)
+#endif
+
+#if CK_X86
+#define X86_INSTANCES(suffix, type)                                                                            \
     AVX2 static void attend_avx2_##suffix(const float *q, const void *k, const void *v, const float *ks,         \
                                           const float *vs, float *out, float *scores, size_t d, size_t n_keys, \
                                           float scale) {                                                      \
@@ -445,9 +534,10 @@ typedef void (*group_fn)(const float *, const float *, const void *, const void 
                                                     size_t group, size_t d, size_t n_keys, float scale, int vnni) { \
         attend_group_avx512(q, qs, k, v, ks, vs, out, scores, group, d, n_keys, scale, type, vnni);            \
     }
-INSTANCES(f32, F32)
-INSTANCES(f16, F16)
-INSTANCES(i8, I8)
+X86_INSTANCES(f32, F32)
+X86_INSTANCES(f16, F16)
+X86_INSTANCES(i8, I8)
+#endif  // CK_X86
 
 // Query heads to int8 (one scale each, max |q| / 127), kept as integer-valued floats.
 static void quantize_queries(const float *q, size_t n, size_t d, float *integers, float *scales) {
@@ -467,8 +557,12 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
     int isa = ck_isa();
     float integers[element == 1 ? group * d : 1], query_scales[element == 1 ? group : 1];
     single_fn portable = element == 1 ? attend_portable_i8 : element == 2 ? attend_portable_f16 : attend_portable_f32;
+#if CK_X86
     single_fn avx2 = element == 1 ? attend_avx2_i8 : element == 2 ? attend_avx2_f16 : attend_avx2_f32;
     group_fn avx512 = element == 1 ? attend_group_avx512_i8 : element == 2 ? attend_group_avx512_f16 : attend_group_avx512_f32;
+#elif CK_NEON
+    single_fn neon = element == 1 ? attend_neon_i8 : element == 2 ? attend_neon_f16 : attend_neon_f32;
+#endif
     for (size_t g = g0; g < g1; g++) {
         const char *k = (const char *)keys + g * capacity * d * element;
         const char *v = (const char *)values + g * capacity * d * element;
@@ -480,6 +574,7 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
             quantize_queries(qg, group, d, integers, query_scales);
             qg = integers, qs = query_scales;
         }
+#if CK_X86
         if (isa >= 3 && d % 16 == 0 && group <= GROUP_MAX) {
             avx512(qg, qs, k, v, ks, vs, og, scores, group, d, n_keys, scale, isa >= 4);
             continue;
@@ -488,9 +583,15 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
             attend_group_avx2_i8(qg, qs, (const int8_t *)k, (const int8_t *)v, ks, vs, og, scores, group, d, n_keys, scale);
             continue;
         }
+        single_fn single = isa >= 2 && d % 8 == 0 ? avx2 : portable;
+#elif CK_NEON
+        single_fn single = isa >= 1 && d % 8 == 0 ? neon : portable;
+#else
+        single_fn single = portable;
+        (void)isa;
+#endif
         for (size_t i = 0; i < group; i++)
-            (isa >= 2 && d % 8 == 0 ? avx2 : portable)(qg + i * d, k, v, ks, vs, og + i * d, scores, d, n_keys,
-                                                       qs ? scale * qs[i] : scale);
+            single(qg + i * d, k, v, ks, vs, og + i * d, scores, d, n_keys, qs ? scale * qs[i] : scale);
     }
 }
 

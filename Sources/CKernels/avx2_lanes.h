@@ -1,6 +1,7 @@
 // Horizontal reductions of 8 float lanes, for the AVX2 kernels of every file (one definition each).
 #pragma once
-#include <immintrin.h>
+#include "arch.h"
+#if CK_X86
 
 // The sum of the 8 lanes of v.
 __attribute__((target("avx2"), always_inline)) static inline float ck_sum8(__m256 v) {
@@ -16,3 +17,5 @@ __attribute__((target("avx2"), always_inline)) static inline float ck_max8(__m25
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
     return _mm_cvtss_f32(_mm_max_ss(m, _mm_shuffle_ps(m, m, 1)));
 }
+
+#endif  // CK_X86

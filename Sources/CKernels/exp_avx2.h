@@ -1,6 +1,7 @@
 // The AVX2 kernels' exponential (attention.c's softmax, activation.c's SwiGLU): one definition.
 #pragma once
-#include <immintrin.h>
+#include "arch.h"
+#if CK_X86
 
 // e^x as 2^n * e^r, n = round(x / ln 2), |r| <= ln2 / 2, a degree-6 polynomial for e^r (relative error
 // about 2e-7); x is clamped to [-87, 88] so that 2^n stays a normal float (below, e^x is 0 to float
@@ -20,3 +21,5 @@ __attribute__((target("avx2,fma"), always_inline)) static inline __m256 ck_exp_a
     __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
+
+#endif  // CK_X86

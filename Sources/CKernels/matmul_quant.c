@@ -4,8 +4,17 @@
 // 2 rows by 4 inputs, in 256 bits (below).
 #include "ckernels.h"
 #include "avx2_lanes.h"
-#include <immintrin.h>
+#include "arch.h"
 #include "q6_bits.h"
+
+// Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles,
+// q6 puts its top bits on q4's nibbles.
+typedef enum { Q8, Q6, Q4 } kind;
+
+// Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
+#define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
+
+#if CK_X86
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
@@ -14,13 +23,6 @@
 // span stay in L1 while the rows stream past. Over all 8192 columns of the FFN's down projection they
 // did not, and the tile ran 10% (q4) to 34% (q8) slower than on 3072 columns.
 #define SPAN_GROUPS 8
-
-// Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles,
-// q6 puts its top bits on q4's nibbles.
-typedef enum { Q8, Q6, Q4 } kind;
-
-// Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
-#define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
 
 // Rows r.. times inputs x over the column groups [g0, g1): written to y for the first span, added after.
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
@@ -261,6 +263,34 @@ TILES_AVX2(Q8, 1, tiles_avx_vnni_Q8)
 TILES_AVX2(Q6, 1, tiles_avx_vnni_Q6)
 TILES_AVX2(Q4, 1, tiles_avx_vnni_Q4)
 
+#endif  // CK_X86
+
+// Inputs x[0 ..< n_in] over rows [start, end) in the tiles of `isa` (4: VNNI; 2: AVX2, with AVX-VNNI
+// where `vnni`); 0 where the level has none.
+static int tiles(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y,
+                 size_t ldy, size_t cols, size_t start, size_t end) {
+#if CK_X86
+    if (isa >= 4) {
+        if (k == Q8) tiles_Q8(data, x, n_in, y, ldy, cols, start, end);
+        else if (k == Q6) tiles_Q6(data, x, n_in, y, ldy, cols, start, end);
+        else tiles_Q4(data, x, n_in, y, ldy, cols, start, end);
+    } else if (isa == 2 && vnni) {
+        if (k == Q8) tiles_avx_vnni_Q8(data, x, n_in, y, ldy, cols, start, end);
+        else if (k == Q6) tiles_avx_vnni_Q6(data, x, n_in, y, ldy, cols, start, end);
+        else tiles_avx_vnni_Q4(data, x, n_in, y, ldy, cols, start, end);
+    } else if (isa == 2) {
+        if (k == Q8) tiles_avx2_Q8(data, x, n_in, y, ldy, cols, start, end);
+        else if (k == Q6) tiles_avx2_Q6(data, x, n_in, y, ldy, cols, start, end);
+        else tiles_avx2_Q4(data, x, n_in, y, ldy, cols, start, end);
+    } else {
+        return 0;
+    }
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 // Weight bytes a block of rows may take: every input passes over a block while it sits in L2, so the
 // weights come from memory once per product rather than once per tile of inputs.
 #define BLOCK_BYTES (256 * 1024)
@@ -273,10 +303,14 @@ static void matvec(kind k, const uint8_t *data, const ck_q8_vector *x, float *y,
 
 // Blocks of rows, and within each every input in tiles (`isa` 4: VNNI; 2: AVX2, with AVX-VNNI where
 // `vnni`), or one matrix-vector product per input (AVX-512 without VNNI, whose 512-bit kernel ran faster
-// here than the 256-bit tile, and portable); rows short of a tile take the matrix-vector kernel.
+// here than the 256-bit tile, NEON and portable); rows short of a tile take the matrix-vector kernel.
 static void matmul(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
                    float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
+#if CK_X86
     size_t rows = isa >= 4 ? TILE_ROWS(k) : isa == 2 ? 2 : 1, inputs = isa >= 4 ? INPUTS : isa == 2 ? INPUTS_AVX2 : 1;
+#else
+    size_t rows = 1, inputs = 1;
+#endif
     size_t whole = r0 + (r1 - r0) / rows * rows;
     size_t row_bytes = (k == Q8 ? ck_q8_bytes(2, cols) : k == Q6 ? ck_q6_bytes(2, cols) : ck_q4_bytes(2, cols)) / 2;
     size_t block = BLOCK_BYTES / row_bytes / 6 * 6;  // whole tiles of any format, and whole pairs
@@ -285,21 +319,8 @@ static void matmul(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_v
         size_t end = whole - start < block ? whole : start + block;
         for (size_t b = 0; b < n_inputs; b += inputs) {
             size_t n_in = n_inputs - b < inputs ? n_inputs - b : inputs;
-            if (isa >= 4) {
-                if (k == Q8) tiles_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else if (k == Q6) tiles_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else tiles_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-            } else if (isa == 2 && vnni) {
-                if (k == Q8) tiles_avx_vnni_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else if (k == Q6) tiles_avx_vnni_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else tiles_avx_vnni_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-            } else if (isa == 2) {
-                if (k == Q8) tiles_avx2_Q8(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else if (k == Q6) tiles_avx2_Q6(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-                else tiles_avx2_Q4(data, x + b, n_in, y + b * ldy, ldy, cols, start, end);
-            } else {
-                matvec(k, data, x + b, y + b * ldy, cols, start, end);
-            }
+            if (tiles(k, isa, vnni, data, x + b, n_in, y + b * ldy, ldy, cols, start, end)) continue;
+            matvec(k, data, x + b, y + b * ldy, cols, start, end);
         }
     }
     for (size_t i = 0; i < n_inputs && whole < r1; i++) matvec(k, data, x + i, y + i * ldy, cols, whole, r1);
@@ -307,15 +328,15 @@ static void matmul(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_v
 
 void ck_matmul_q8(ck_q8_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    matmul(Q8, ck_isa(), ck_avx_vnni(), (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1);
+    matmul(Q8, ck_isa(), ck_byte_dots(), (const uint8_t *)w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }
 
 void ck_matmul_q6(ck_q6_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    matmul(Q6, ck_isa(), ck_avx_vnni(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
+    matmul(Q6, ck_isa(), ck_byte_dots(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }
 
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t r0, size_t r1) {
-    matmul(Q4, ck_isa(), ck_avx_vnni(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
+    matmul(Q4, ck_isa(), ck_byte_dots(), w.data, x, n_inputs, y, ldy, cols, r0, r1);
 }

@@ -2,7 +2,7 @@
 // only widen the stored elements and feed fused multiply-adds, with several accumulators in flight.
 #include "ckernels.h"
 #include "avx2_lanes.h"
-#include <immintrin.h>
+#include "arch.h"
 #include <string.h>
 
 static inline float bf16_value(uint16_t bits) {
@@ -48,6 +48,8 @@ static void f16_portable(const uint16_t *w, const float *x, float *y, size_t col
         y[r] = sum;
     }
 }
+
+#if CK_X86
 
 // ---- AVX2 + FMA + F16C
 
@@ -181,25 +183,33 @@ AVX512 static void f16_avx512(const uint16_t *w, const float *x, float *y, size_
     }
 }
 
+#endif  // CK_X86
+
 // ---- dispatch
 
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) {
+#if CK_X86
     int isa = ck_isa();
-    if (isa >= 3) f32_avx512(w, x, y, cols, r0, r1);
-    else if (isa == 2) f32_avx2(w, x, y, cols, r0, r1);
-    else f32_portable(w, x, y, cols, r0, r1);
+    if (isa >= 3) { f32_avx512(w, x, y, cols, r0, r1); return; }
+    if (isa == 2) { f32_avx2(w, x, y, cols, r0, r1); return; }
+#endif
+    f32_portable(w, x, y, cols, r0, r1);
 }
 
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) {
+#if CK_X86
     int isa = ck_isa();
-    if (isa >= 3) bf16_avx512(w, x, y, cols, r0, r1);
-    else if (isa == 2) bf16_avx2(w, x, y, cols, r0, r1);
-    else bf16_portable(w, x, y, cols, r0, r1);
+    if (isa >= 3) { bf16_avx512(w, x, y, cols, r0, r1); return; }
+    if (isa == 2) { bf16_avx2(w, x, y, cols, r0, r1); return; }
+#endif
+    bf16_portable(w, x, y, cols, r0, r1);
 }
 
 void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) {
+#if CK_X86
     int isa = ck_isa();
-    if (isa >= 3) f16_avx512(w, x, y, cols, r0, r1);
-    else if (isa == 2) f16_avx2(w, x, y, cols, r0, r1);
-    else f16_portable(w, x, y, cols, r0, r1);
+    if (isa >= 3) { f16_avx512(w, x, y, cols, r0, r1); return; }
+    if (isa == 2) { f16_avx2(w, x, y, cols, r0, r1); return; }
+#endif
+    f16_portable(w, x, y, cols, r0, r1);
 }

@@ -2,7 +2,8 @@
 // and matmul_quant.c): one definition of where a position's two top bits sit, and of a q4 or q6 row's
 // unsigned values 256 bits at a time.
 #pragma once
-#include <immintrin.h>
+#include "arch.h"
+#if CK_X86
 #include <stdint.h>
 
 // The top two bits of q6 positions, in place (bits 4-5 of each byte) under the low four: field k of a
@@ -43,3 +44,5 @@ __attribute__((target("avx2"), always_inline)) static inline void ck_nibbles_256
         *hi = _mm256_or_si256(*hi, ck_q6_top_bits_256(plane, 2 + p / 4));
     }
 }
+
+#endif  // CK_X86

@@ -2,7 +2,7 @@
 // interleaved group order of ckernels.h.
 #include "ckernels.h"
 #include "avx2_lanes.h"
-#include <immintrin.h>
+#include "arch.h"
 #include <math.h>
 #include <string.h>
 
@@ -85,6 +85,7 @@ static float block_error_portable(const float *src, float d, float lo, float hi)
     return error;
 }
 
+#if CK_X86
 __attribute__((target("avx2,fma"))) static float block_error_avx2(const float *src, float d, float lo, float hi) {
     __m256 inverse = _mm256_set1_ps(d != 0 ? 1.0f / d : 0), scale = _mm256_set1_ps(d), sum = _mm256_setzero_ps();
     for (int i = 0; i < CK_BLOCK; i += 8) {
@@ -96,9 +97,13 @@ __attribute__((target("avx2,fma"))) static float block_error_avx2(const float *s
     }
     return ck_sum8(sum);
 }
+#endif
 
 static float block_error(const float *src, float d, float lo, float hi) {
-    return ck_isa() >= 2 ? block_error_avx2(src, d, lo, hi) : block_error_portable(src, d, lo, hi);
+#if CK_X86
+    if (ck_isa() >= 2) return block_error_avx2(src, d, lo, hi);
+#endif
+    return block_error_portable(src, d, lo, hi);
 }
 
 // The f16 scale of a block with levels lo...hi (lo = -hi - 1). The value of largest magnitude maps to
@@ -165,6 +170,8 @@ void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0,
         for (size_t e = 0; e < valid; e++)
             out[(r - r0) * valid + e] = ck_q4_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q4_value(w, cols, r, e);
 }
+
+#if CK_X86
 
 // The same arithmetic 32 lanes at a time: every decode step quantizes a few hundred input vectors, and
 // the caller's pool threads wait meanwhile. Element 4t + j of block k lands at t * 64 + k * 4 + j.
@@ -236,9 +243,13 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
     }
 }
 
+#endif  // CK_X86
+
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
+#if CK_X86
     if (ck_isa() >= 3) { quantize_vector_avx512(x, valid, cols, out); return; }
     if (ck_isa() == 2) { quantize_vector_avx2(x, valid, cols, out); return; }
+#endif
     size_t blocks = cols / CK_BLOCK;
     for (size_t b = 0; b < blocks; b++) {
         float src[CK_BLOCK];

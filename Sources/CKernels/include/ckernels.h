@@ -90,16 +90,18 @@ typedef struct {
     int32_t *sums;   // [cols / CK_BLOCK]: sum of the block's quants (the offset term of unsigned weights)
 } ck_q8_vector;
 
-// Which instruction set the kernels use: 0 portable, 2 AVX2+FMA+F16C, 3 AVX-512 (F, BW, VL), 4 AVX-512 with VNNI.
+// Which instruction set the kernels use. x86: 0 portable, 2 AVX2+FMA+F16C, 3 AVX-512 (F, BW, VL), 4 AVX-512
+// with VNNI. aarch64: 0 portable, 1 NEON.
 int ck_isa(void);
 const char *ck_isa_name(void);
 // Forces a lower instruction set on the calling thread only (tests comparing variants); returns the level in effect.
 int ck_set_isa(int level);
-// Whether the AVX2 kernels use AVX-VNNI (256-bit dot products of bytes), where the machine has it. The
-// setter forces it off (or back on, where the machine has it) on the calling thread until the next
-// ck_set_isa; returns what is in effect.
-int ck_avx_vnni(void);
-int ck_set_avx_vnni(int enabled);
+// Whether the level with a byte dot-product extension uses it, where the machine has it: AVX2 kernels
+// AVX-VNNI (256-bit dot products of bytes), NEON kernels the Armv8.2 dot products (sdot). The setter
+// forces it off (or back on, where the machine has it) on the calling thread until the next ck_set_isa;
+// returns what is in effect.
+int ck_byte_dots(void);
+int ck_set_byte_dots(int enabled);
 
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);

@@ -1,0 +1,284 @@
+// The C kernels on a machine the Swift tests do not run on: built for aarch64 and run under qemu by
+// check.sh. At every level the (emulated) core has (portable; NEON without and with the dot-product
+// instructions) the quantized products equal exact integer sums times the scales, the batched ones
+// equal them too, rows outside a range stay untouched, and the portable attention, softmax, SwiGLU and
+// thread pool work there. Exits 1 on the first report of a difference (all are printed).
+#include "ckernels.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
+
+static int failures = 0;
+#define CHECK(condition, ...)                                   \
+    do {                                                        \
+        if (!(condition)) {                                     \
+            failures++;                                         \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                       \
+            fputc('\n', stderr);                                \
+        }                                                       \
+    } while (0)
+
+static uint64_t state = 0x2545F4914F6CDD1D;
+static float uniform(void) {  // in [-1, 1)
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((state >> 40) & 0xFFFFFF) / (float)(1 << 23) - 1.0f;
+}
+
+static size_t matrix_bytes(int bits, size_t rows, size_t cols) {
+    return bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols);
+}
+
+static void quantize(int bits, const float *w, size_t rows, size_t cols, uint8_t *data) {
+    if (bits == 8) ck_quantize_q8_rows(w, cols, 0, rows, (int8_t *)data);
+    else if (bits == 6) ck_quantize_q6_rows(w, cols, 0, rows, data);
+    else ck_quantize_q4_rows(w, cols, 0, rows, data);
+}
+
+static int value(int bits, const uint8_t *data, size_t cols, size_t r, size_t e) {
+    if (bits == 8) return ck_q8_value((ck_q8_matrix){(const int8_t *)data}, cols, r, e);
+    return bits == 6 ? ck_q6_value((ck_q6_matrix){data}, cols, r, e) : ck_q4_value((ck_q4_matrix){data}, cols, r, e);
+}
+
+static float scale(int bits, const uint8_t *data, size_t cols, size_t r, size_t b) {
+    if (bits == 8) return ck_q8_scale((ck_q8_matrix){(const int8_t *)data}, cols, r, b);
+    return bits == 6 ? ck_q6_scale((ck_q6_matrix){data}, cols, r, b) : ck_q4_scale((ck_q4_matrix){data}, cols, r, b);
+}
+
+static void matvec(int bits, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
+    if (bits == 8) ck_matvec_q8((ck_q8_matrix){(const int8_t *)data}, x, y, cols, r0, r1);
+    else if (bits == 6) ck_matvec_q6((ck_q6_matrix){data}, x, y, cols, r0, r1);
+    else ck_matvec_q4((ck_q4_matrix){data}, x, y, cols, r0, r1);
+}
+
+static void matmul(int bits, const uint8_t *data, const ck_q8_vector *x, size_t n, float *y, size_t ldy, size_t cols,
+                   size_t r0, size_t r1) {
+    if (bits == 8) ck_matmul_q8((ck_q8_matrix){(const int8_t *)data}, x, n, y, ldy, cols, r0, r1);
+    else if (bits == 6) ck_matmul_q6((ck_q6_matrix){data}, x, n, y, ldy, cols, r0, r1);
+    else ck_matmul_q4((ck_q4_matrix){data}, x, n, y, ldy, cols, r0, r1);
+}
+
+// Row r's product as the format defines it: exact integer dots per block, times both scales, in double.
+static double reference(int bits, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r) {
+    double sum = 0;
+    for (size_t b = 0; b < cols / CK_BLOCK; b++) {
+        long dot = 0;
+        for (size_t e = b * CK_BLOCK; e < (b + 1) * CK_BLOCK; e++)
+            dot += (long)value(bits, data, cols, r, e) * ck_vector_value(x->quants, e);
+        sum += (double)dot * scale(bits, data, cols, r, b) * x->scales[b];
+    }
+    return sum;
+}
+
+typedef struct {
+    int8_t *quants;
+    float *scales;
+    int32_t *sums;
+    ck_q8_vector vector;
+} input;
+
+static input make_input(const float *values, size_t valid, size_t cols) {
+    input in = {malloc(cols), malloc(cols / CK_BLOCK * sizeof(float)), malloc(cols / CK_BLOCK * sizeof(int32_t))};
+    in.vector = (ck_q8_vector){in.quants, in.scales, in.sums};
+    ck_quantize_vector(values, valid, cols, &in.vector);
+    return in;
+}
+
+static void free_input(input *in) { free(in->quants), free(in->scales), free(in->sums); }
+
+// One matrix (`w` null: every weight -1, the format's extreme level; `x_sign` != 0: every input that
+// sign, at +-127) through the single and batched products of the current level.
+static void check_products(int bits, size_t rows, size_t cols, size_t valid, int extreme, const char *level) {
+    enum { INPUTS = 5 };
+    float *w = malloc(rows * cols * sizeof(float)), *x = malloc(cols * sizeof(float));
+    for (size_t i = 0; i < rows * cols; i++) w[i] = extreme ? -1.0f : uniform();
+    uint8_t *data = malloc(matrix_bytes(bits, rows, cols));
+    quantize(bits, w, rows, cols, data);
+    input in[INPUTS];
+    for (int i = 0; i < INPUTS; i++) {
+        for (size_t c = 0; c < cols; c++) x[c] = extreme ? (i % 2 ? -1.0f : 1.0f) : 3 * uniform();
+        in[i] = make_input(x, valid, cols);
+    }
+    ck_q8_vector vectors[INPUTS];
+    for (int i = 0; i < INPUTS; i++) vectors[i] = in[i].vector;
+
+    float *y = malloc(rows * sizeof(float)), *batched = malloc(INPUTS * rows * sizeof(float));
+    for (int i = 0; i < INPUTS; i++) {
+        double *want = malloc(rows * sizeof(double)), top = 1e-30;
+        for (size_t r = 0; r < rows; r++) want[r] = reference(bits, data, &vectors[i], cols, r), top = fmax(top, fabs(want[r]));
+        for (size_t r = 0; r < rows; r++) y[r] = -7.0f;
+        size_t r0 = rows > 2 ? 1 : 0, r1 = rows > 2 ? rows - 1 : rows;
+        matvec(bits, data, &vectors[i], y, cols, r0, r1);
+        for (size_t r = 0; r < rows; r++) {
+            if (r < r0 || r >= r1) CHECK(y[r] == -7.0f, "q%d %zux%zu %s: row %zu outside [%zu, %zu) written", bits, rows, cols, level, r, r0, r1);
+            else CHECK(fabs(y[r] - want[r]) <= 1e-5 * top, "q%d %zux%zu %s input %d row %zu: %.7g, want %.7g", bits, rows,
+                       cols, level, i, r, y[r], want[r]);
+        }
+        free(want);
+    }
+    matmul(bits, data, vectors, INPUTS, batched, rows, cols, 0, rows);
+    for (int i = 0; i < INPUTS; i++) {
+        matvec(bits, data, &vectors[i], y, cols, 0, rows);
+        for (size_t r = 0; r < rows; r++)
+            CHECK(fabsf(batched[i * rows + r] - y[r]) <= 1e-5f * fmaxf(1e-30f, fabsf(y[r])) + 1e-6f,
+                  "q%d %zux%zu %s batched input %d row %zu: %.7g, single %.7g", bits, rows, cols, level, i, r,
+                  batched[i * rows + r], y[r]);
+    }
+    for (int i = 0; i < INPUTS; i++) free_input(&in[i]);
+    free(w), free(x), free(data), free(y), free(batched);
+}
+
+static void check_level(const char *level) {
+    static const size_t shapes[][3] = {{7, 512, 512}, {33, 1536, 1536}, {4, 3072, 3000}, {1, 512, 17}, {2, 1024, 1024}};
+    for (int f = 0; f < 3; f++) {
+        int bits = f == 0 ? 8 : f == 1 ? 6 : 4;
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            check_products(bits, shapes[s][0], shapes[s][1], shapes[s][2], 0, level);
+        check_products(bits, 6, 1024, 1024, 1, level);
+    }
+}
+
+// Attention of one query position at the current level: over Float32 rows it equals the definition in
+// double; over halves and int8 rows it equals the portable kernel's (the same rounded rows and queries).
+enum { GROUP = 3, KV = 2, D = 64, KEYS = 37 };
+
+static void attend(int type, int level, const float *q, const float *k, const float *v, float *out) {
+    float scores[GROUP * KEYS], s = 1.0f / 8;
+    ck_set_isa(level);
+    if (type == 0) {
+        ck_attend_kv_heads(q, k, v, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+    } else if (type == 1) {
+        uint16_t kh[KV * KEYS * D], vh[KV * KEYS * D];
+        ck_f32_to_f16_n(k, kh, KV * KEYS * D);
+        ck_f32_to_f16_n(v, vh, KV * KEYS * D);
+        ck_attend_kv_heads_f16(q, kh, vh, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+    } else {
+        int8_t kq[KV * KEYS * D], vq[KV * KEYS * D];
+        float kscales[KV * KEYS], vscales[KV * KEYS];
+        ck_quantize_kv_rows(k, KV * KEYS, D, kq, kscales);
+        ck_quantize_kv_rows(v, KV * KEYS, D, vq, vscales);
+        ck_attend_kv_heads_i8(q, kq, vq, kscales, vscales, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+    }
+    ck_set_isa(9);
+}
+
+static void check_attention(int level) {
+    float q[KV * GROUP * D], k[KV * KEYS * D], v[KV * KEYS * D], out[KV * GROUP * D], portable[KV * GROUP * D];
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) q[i] = uniform();
+    for (size_t i = 0; i < sizeof k / sizeof *k; i++) k[i] = uniform(), v[i] = uniform();
+    attend(0, level, q, k, v, out);
+    for (int h = 0; h < KV * GROUP; h++) {
+        const float *kh = k + (h / GROUP) * KEYS * D, *vh = v + (h / GROUP) * KEYS * D;
+        double logits[KEYS], top = -INFINITY, total = 0;
+        for (int j = 0; j < KEYS; j++) {
+            logits[j] = 0;
+            for (int c = 0; c < D; c++) logits[j] += (double)q[h * D + c] * kh[j * D + c];
+            logits[j] /= 8, top = fmax(top, logits[j]);
+        }
+        for (int j = 0; j < KEYS; j++) logits[j] = exp(logits[j] - top), total += logits[j];
+        for (int c = 0; c < D; c++) {
+            double want = 0;
+            for (int j = 0; j < KEYS; j++) want += logits[j] / total * vh[j * D + c];
+            CHECK(fabs(out[h * D + c] - want) < 1e-5, "attention level %d head %d column %d: %.7g, want %.7g", level, h, c,
+                  out[h * D + c], want);
+        }
+    }
+    for (int type = 1; type <= 2; type++) {
+        attend(type, level, q, k, v, out);
+        attend(type, 0, q, k, v, portable);
+        for (int i = 0; i < KV * GROUP * D; i++)
+            CHECK(fabsf(out[i] - portable[i]) < 1e-5f, "attention over %s level %d at %d: %.7g, portable %.7g",
+                  type == 1 ? "halves" : "int8", level, i, out[i], portable[i]);
+    }
+}
+
+// Portable kernels the products do not cover: softmax, SwiGLU, conversions.
+static void check_portable(void) {
+    float gate[100], up[100], soft[100];
+    for (int i = 0; i < 100; i++) gate[i] = 10 * uniform(), up[i] = uniform(), soft[i] = 20 * uniform();
+    float g0[100];
+    memcpy(g0, gate, sizeof gate);
+    ck_swiglu(gate, up, 100);
+    double top = -INFINITY, total = 0;
+    for (int i = 0; i < 100; i++) top = fmax(top, soft[i]);
+    for (int i = 0; i < 100; i++) total += exp(soft[i] - top);
+    float e[100];
+    memcpy(e, soft, sizeof soft);
+    ck_softmax(soft, 100);
+    for (int i = 0; i < 100; i++) {
+        double want = g0[i] / (1 + exp(-(double)g0[i])) * up[i];
+        CHECK(fabs(gate[i] - want) <= 1e-6 * fmax(1, fabs(want)), "swiglu %d: %.7g, want %.7g", i, gate[i], want);
+        double p = exp(e[i] - top) / total;
+        CHECK(fabs(soft[i] - p) < 1e-6, "softmax %d: %.7g, want %.7g", i, soft[i], p);
+    }
+    uint16_t h = ck_f32_to_f16(0.333333f), halves[9];
+    float back[9], values[9] = {0, 1, -2.5f, 65504, 1e-7f, 0.1f, -0.333f, 3, 7};
+    CHECK(fabsf(ck_f16_value(h) - 0.333333f) < 2e-4f, "f16 of 1/3: %g", ck_f16_value(h));
+    ck_f32_to_f16_n(values, halves, 9);
+    ck_f16_to_f32(halves, back, 9);
+    for (int i = 0; i < 9; i++) CHECK(fabsf(back[i] - values[i]) <= 1e-3f * fabsf(values[i]) + 1e-7f, "f16 round trip %g: %g", values[i], back[i]);
+}
+
+// The pool splits a product across threads: the same numbers as on one thread.
+typedef struct {
+    const uint8_t *data;
+    const ck_q8_vector *x;
+    float *y;
+    size_t cols;
+} pool_job;
+
+static void pool_rows(void *context, size_t r0, size_t r1) {
+    pool_job *job = context;
+    matvec(4, job->data, job->x, job->y, job->cols, r0, r1);
+}
+
+static void check_pool(void) {
+    size_t rows = 300, cols = 1024;
+    float *w = malloc(rows * cols * sizeof(float)), x[1024];
+    for (size_t i = 0; i < rows * cols; i++) w[i] = uniform();
+    for (size_t i = 0; i < cols; i++) x[i] = uniform();
+    uint8_t *data = malloc(ck_q4_bytes(rows, cols));
+    quantize(4, w, rows, cols, data);
+    input in = make_input(x, cols, cols);
+    float serial[300], parallel[300];
+    matvec(4, data, &in.vector, serial, cols, 0, rows);
+    ck_pool *pool = ck_pool_create(3);
+    pool_job job = {data, &in.vector, parallel, cols};
+    for (int repeat = 0; repeat < 20; repeat++) {
+        memset(parallel, 0, sizeof parallel);
+        ck_pool_run_rows(pool, pool_rows, &job, rows, 2);
+        CHECK(memcmp(serial, parallel, sizeof serial) == 0, "pool run %d differs from one thread", repeat);
+    }
+    CHECK(ck_read_bandwidth(pool, data, ck_q4_bytes(rows, cols), 2) > 0, "no read bandwidth");
+    ck_pool_destroy(pool);
+    free_input(&in);
+    free(w), free(data);
+}
+
+int main(void) {
+    int best = ck_set_isa(9);
+    printf("kernels: %s (level %d)\n", ck_isa_name(), best);
+    for (int level = 0; level <= best; level++) {
+        if (ck_set_isa(level) != level) continue;
+        for (int dots = 0; dots <= 1; dots++) {
+            ck_set_isa(level);
+            if (ck_set_byte_dots(dots) != dots) continue;
+            printf("checking %s\n", ck_isa_name());
+            check_level(ck_isa_name());
+        }
+        check_attention(level);
+    }
+    ck_set_isa(0);
+    check_portable();
+    ck_set_isa(9);
+    check_pool();
+    if (failures) {
+        fprintf(stderr, "%d failures\n", failures);
+        return 1;
+    }
+    printf("all kernels agree\n");
+    return 0;
+}
