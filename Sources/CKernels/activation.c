@@ -4,10 +4,23 @@
 #include "arch.h"
 #include <math.h>
 #include "exp_avx2.h"
+#include "exp_neon.h"
 
 static void swiglu_portable(float *gate, const float *up, size_t n) {
     for (size_t i = 0; i < n; i++) gate[i] = gate[i] / (1.0f + expf(-gate[i])) * up[i];
 }
+
+#if CK_NEON
+static void swiglu_neon(float *gate, const float *up, size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float32x4_t g = vld1q_f32(gate + i);
+        float32x4_t silu = vdivq_f32(g, vaddq_f32(vdupq_n_f32(1.0f), ck_exp_neon(vnegq_f32(g))));
+        vst1q_f32(gate + i, vmulq_f32(silu, vld1q_f32(up + i)));
+    }
+    swiglu_portable(gate + i, up + i, n - i);
+}
+#endif
 
 #if CK_X86
 
@@ -59,6 +72,8 @@ void ck_swiglu(float *gate, const float *up, size_t n) {
 #if CK_X86
     if (ck_isa() >= 3) { swiglu_avx512(gate, up, n); return; }
     if (ck_isa() == 2) { swiglu_avx2(gate, up, n); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { swiglu_neon(gate, up, n); return; }
 #endif
     swiglu_portable(gate, up, n);
 }

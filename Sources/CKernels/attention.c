@@ -14,6 +14,7 @@
 #include "arch.h"
 #include <math.h>
 #include "exp_avx2.h"
+#include "exp_neon.h"
 
 #define INLINE __attribute__((always_inline)) static inline
 
@@ -66,6 +67,30 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, const 
 
 // ---- NEON: one query head at a time (head dimension a multiple of 8)
 
+// Replaces scores with e^(score - top) and returns their sum.
+static float softmax_in_place_neon(float *scores, size_t n, float top) {
+    float32x4_t max = vdupq_n_f32(top), total = vdupq_n_f32(0);
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        float32x4_t e = ck_exp_neon(vsubq_f32(vld1q_f32(scores + j), max));
+        vst1q_f32(scores + j, e);
+        total = vaddq_f32(total, e);
+    }
+    float sum = vaddvq_f32(total);
+    for (; j < n; j++) {
+        scores[j] = expf(scores[j] - top);
+        sum += scores[j];
+    }
+    return sum;
+}
+
+static void softmax_neon(float *x, size_t n) {
+    float top = -INFINITY;
+    for (size_t j = 0; j < n; j++) top = x[j] > top ? x[j] : top;
+    float inverse = 1 / softmax_in_place_neon(x, n, top);
+    for (size_t j = 0; j < n; j++) x[j] *= inverse;
+}
+
 INLINE float32x4x2_t load8_neon(const void *p, size_t i, int type) {
     float32x4x2_t r;
     if (type == F16) {
@@ -97,11 +122,7 @@ INLINE void attend_neon(const float *q, const void *k, const void *v, const floa
         scores[j] = s;
         if (s > top) top = s;
     }
-    float sum = 0;
-    for (size_t j = 0; j < n_keys; j++) {
-        scores[j] = expf(scores[j] - top);
-        sum += scores[j];
-    }
+    float sum = softmax_in_place_neon(scores, n_keys, top);
     scale_weights(scores, 1, n_keys, vs);
     // out = sum_j p_j v_j, 32 columns at a time in registers.
     float32x4_t inverse = vdupq_n_f32(1 / sum);
@@ -169,6 +190,8 @@ void ck_softmax(float *x, size_t n) {
     if (n == 0) return;
 #if CK_X86
     if (ck_isa() >= 2) { softmax_avx2(x, n); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { softmax_neon(x, n); return; }
 #endif
     float top = x[0];
     for (size_t j = 1; j < n; j++) top = x[j] > top ? x[j] : top;

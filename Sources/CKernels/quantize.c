@@ -245,10 +245,48 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
 
 #endif  // CK_X86
 
+#if CK_NEON
+// With NEON, 4 lanes at a time, as the AVX2 form (the same arithmetic, so the same bytes).
+static void quantize_vector_neon(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
+    size_t blocks = cols / CK_BLOCK;
+    for (size_t b = 0; b < blocks; b++) {
+        size_t base = b * CK_BLOCK;
+        float padded[CK_BLOCK];
+        const float *src = x + base;
+        if (base + CK_BLOCK > valid) {
+            for (int i = 0; i < CK_BLOCK; i++) padded[i] = base + i < valid ? x[base + i] : 0.0f;
+            src = padded;
+        }
+        float32x4_t v[8], top = vdupq_n_f32(0);
+        for (int i = 0; i < 8; i++) {
+            v[i] = vld1q_f32(src + 4 * i);
+            top = vmaxq_f32(top, vabsq_f32(v[i]));
+        }
+        float scale = vmaxvq_f32(top) / 127.0f;
+        float32x4_t inverse = vdupq_n_f32(scale > 0 ? 1.0f / scale : 0);
+        int32x4_t q[8], sum = vdupq_n_s32(0);
+        for (int i = 0; i < 8; i++) {
+            q[i] = vminq_s32(vmaxq_s32(vcvtnq_s32_f32(vmulq_f32(v[i], inverse)), vdupq_n_s32(-127)), vdupq_n_s32(127));
+            sum = vaddq_s32(sum, q[i]);
+        }
+        int8_t *group = out->quants + (base / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+        for (int t = 0; t < 8; t++) {  // elements 4t.. of the block: 4 bytes at t * 64
+            int8x8_t bytes = vqmovn_s16(vcombine_s16(vqmovn_s32(q[t]), vdup_n_s16(0)));
+            uint32_t word = vget_lane_u32(vreinterpret_u32_s8(bytes), 0);
+            memcpy(group + t * 64, &word, 4);
+        }
+        out->scales[b] = scale;
+        out->sums[b] = vaddvq_s32(sum);
+    }
+}
+#endif
+
 void ck_quantize_vector(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
 #if CK_X86
     if (ck_isa() >= 3) { quantize_vector_avx512(x, valid, cols, out); return; }
     if (ck_isa() == 2) { quantize_vector_avx2(x, valid, cols, out); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { quantize_vector_neon(x, valid, cols, out); return; }
 #endif
     size_t blocks = cols / CK_BLOCK;
     for (size_t b = 0; b < blocks; b++) {

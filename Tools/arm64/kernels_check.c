@@ -195,30 +195,53 @@ static void check_attention(int level) {
     }
 }
 
-// Portable kernels the products do not cover: softmax, SwiGLU, conversions.
-static void check_portable(void) {
-    float gate[100], up[100], soft[100];
-    for (int i = 0; i < 100; i++) gate[i] = 10 * uniform(), up[i] = uniform(), soft[i] = 20 * uniform();
-    float g0[100];
+// The elementwise kernels at `level`: SwiGLU and softmax against their definitions in double, input
+// quantization bit for bit the portable one's; and the half-precision conversions.
+static void check_elementwise(int level) {
+    enum { N = 103 };
+    float gate[N], up[N], soft[N], g0[N], s0[N];
+    for (int i = 0; i < N; i++) gate[i] = 10 * uniform(), up[i] = uniform(), soft[i] = 20 * uniform();
+    gate[0] = -100, gate[1] = 100;  // the clamped ends of the exponential
     memcpy(g0, gate, sizeof gate);
-    ck_swiglu(gate, up, 100);
+    memcpy(s0, soft, sizeof soft);
+    ck_set_isa(level);
+    ck_swiglu(gate, up, N);
+    ck_softmax(soft, N);
+    ck_set_isa(9);
     double top = -INFINITY, total = 0;
-    for (int i = 0; i < 100; i++) top = fmax(top, soft[i]);
-    for (int i = 0; i < 100; i++) total += exp(soft[i] - top);
-    float e[100];
-    memcpy(e, soft, sizeof soft);
-    ck_softmax(soft, 100);
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < N; i++) top = fmax(top, s0[i]);
+    for (int i = 0; i < N; i++) total += exp(s0[i] - top);
+    for (int i = 0; i < N; i++) {
         double want = g0[i] / (1 + exp(-(double)g0[i])) * up[i];
-        CHECK(fabs(gate[i] - want) <= 1e-6 * fmax(1, fabs(want)), "swiglu %d: %.7g, want %.7g", i, gate[i], want);
-        double p = exp(e[i] - top) / total;
-        CHECK(fabs(soft[i] - p) < 1e-6, "softmax %d: %.7g, want %.7g", i, soft[i], p);
+        CHECK(fabs(gate[i] - want) <= 1e-6 * fmax(1, fabs(want)), "swiglu level %d at %d: %.7g, want %.7g", level, i, gate[i], want);
+        double p = exp(s0[i] - top) / total;
+        CHECK(fabs(soft[i] - p) < 1e-6, "softmax level %d at %d: %.7g, want %.7g", level, i, soft[i], p);
     }
+
+    enum { COLS = 1536 };
+    float x[COLS];
+    for (int i = 0; i < COLS; i++) x[i] = 5 * uniform();
+    for (int i = 32; i < 64; i++) x[i] = 0;  // a block of zeros
+    x[70] = 0.5f, x[71] = -0.5f;               // ties
+    for (size_t valid = 1000; valid <= COLS; valid += COLS - 1000) {
+        ck_set_isa(level);
+        input got = make_input(x, valid, COLS);
+        ck_set_isa(0);
+        input want = make_input(x, valid, COLS);
+        ck_set_isa(9);
+        CHECK(memcmp(got.quants, want.quants, COLS) == 0 && memcmp(got.scales, want.scales, COLS / CK_BLOCK * sizeof(float)) == 0 &&
+                  memcmp(got.sums, want.sums, COLS / CK_BLOCK * sizeof(int32_t)) == 0,
+              "input quantization at level %d, %zu valid, differs from the portable one", level, valid);
+        free_input(&got), free_input(&want);
+    }
+
     uint16_t h = ck_f32_to_f16(0.333333f), halves[9];
     float back[9], values[9] = {0, 1, -2.5f, 65504, 1e-7f, 0.1f, -0.333f, 3, 7};
     CHECK(fabsf(ck_f16_value(h) - 0.333333f) < 2e-4f, "f16 of 1/3: %g", ck_f16_value(h));
+    ck_set_isa(level);
     ck_f32_to_f16_n(values, halves, 9);
     ck_f16_to_f32(halves, back, 9);
+    ck_set_isa(9);
     for (int i = 0; i < 9; i++) CHECK(fabsf(back[i] - values[i]) <= 1e-3f * fabsf(values[i]) + 1e-7f, "f16 round trip %g: %g", values[i], back[i]);
 }
 
@@ -270,10 +293,8 @@ int main(void) {
             check_level(ck_isa_name());
         }
         check_attention(level);
+        check_elementwise(level);
     }
-    ck_set_isa(0);
-    check_portable();
-    ck_set_isa(9);
     check_pool();
     if (failures) {
         fprintf(stderr, "%d failures\n", failures);
