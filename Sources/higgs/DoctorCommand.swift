@@ -31,7 +31,8 @@ struct DoctorCommand: ParsableCommand {
                                  location.audioTokenizer, location) { try Self.inspectTokenizer($0) }
         print("")
         // What the kernels run on here ($HIGGS_KERNELS may cap it, to check a machine with fewer instructions).
-        print("This machine: \(System.physicalCores) cores, kernels \(ThreadPool.instructionSet)")
+        let cores = System.physicalCores
+        print("This machine: \(cores) \(cores == 1 ? "core" : "cores"), kernels \(ThreadPool.instructionSet)")
         print("")
         if modelOK && tokenizerOK {
             print("Both checkpoints are complete: `higgs` and `higgs generate` will use them.")
