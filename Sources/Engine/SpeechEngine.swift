@@ -21,11 +21,13 @@ public final class SpeechEngine: @unchecked Sendable {
 
     /// Loads the generation model (`config.json`, safetensors weights) and its `tokenizer.json`.
     /// - clipCodes: encodes reference voice clips; without it a clip voice is an error.
+    /// - quantizing: hears the fraction of the weights quantized when q8 or q4 is not in the cache yet.
     public init(modelFolder: URL, precision: WeightPrecision = .bf16, cache: QuantizedWeightCache = .standard,
-                clipCodes: ((_ name: String, _ audio: URL) throws -> AudioCodes)? = nil) throws {
+                clipCodes: ((_ name: String, _ audio: URL) throws -> AudioCodes)? = nil,
+                quantizing: ((Double) -> Void)? = nil) throws {
         self.modelFolder = modelFolder
         tokenizer = try BPETokenizer(modelFolder: modelFolder)
-        model = try Model.load(folder: modelFolder, precision: precision, cache: cache)
+        model = try Model.load(folder: modelFolder, precision: precision, cache: cache, progress: quantizing)
         chat = ChatMLEncoder(tokenizer: tokenizer)
         generator = Generator(model: model)
         let tokenizer = self.tokenizer

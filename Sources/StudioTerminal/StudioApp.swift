@@ -151,7 +151,9 @@ final class StudioApp {
         defer { terminal.stop() }
         if let make = options.makeSynthesizer, case .loading = engine.state {
             let location = options.engine
-            engine.load("loading \(location.display(location.model))") { try make(location) }
+            engine.load("loading \(location.display(location.model))") { [engine] in
+                try make(location) { engine.stillLoading($0) }
+            }
         }
         audioProblem = AudioPlayer.probe(device: options.audioDevice, configuration: options.audioConfiguration)
         do {

@@ -14,12 +14,13 @@ public struct StudioOptions {
     /// An ALSA configuration file read over the system's (asoundrc syntax), e.g. defining `audioDevice`.
     public var audioConfiguration: URL?
     public var engine: EngineLocation
-    /// Loads the generation engine from the checkpoints (nil in a build without the engine).
-    public var makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?
+    /// Loads the generation engine from the checkpoints (nil in a build without the engine), saying
+    /// what it is doing meanwhile to its second argument (the engine line's text).
+    public var makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?
 
     public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String,
                 audioConfiguration: URL? = nil, engine: EngineLocation,
-                makeSynthesizer: (@Sendable (EngineLocation) throws -> LineSynthesizer)?) {
+                makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?) {
         self.projectPath = projectPath
         self.voicesFolder = voicesFolder
         self.scenesFolder = scenesFolder

@@ -30,13 +30,14 @@ public final class Model: @unchecked Sendable {
     public let reusedQuantizedWeights: Bool
 
     /// Loads `config.json` and the safetensors weights (single file or sharded) of a model folder.
-    /// With `q8` or `q4`, the weight matrices are quantized at load (or mapped from `cache`).
-    public static func load(folder: URL, precision: WeightPrecision = .bf16,
-                            cache: QuantizedWeightCache = .standard) throws -> Model {
+    /// With `q8` or `q4`, the weight matrices are quantized at load (or mapped from `cache`); `progress`
+    /// hears the fraction quantized so far (a first start takes a minute or more at full size).
+    public static func load(folder: URL, precision: WeightPrecision = .bf16, cache: QuantizedWeightCache = .standard,
+                            progress: ((Double) -> Void)? = nil) throws -> Model {
         let configuration = try Configuration.load(folder)
         let checkpoint = try SafeTensorsCheckpoint(folder: folder)
         return try Model(configuration: configuration, store: checkpoint, precision: precision, cache: cache,
-                         identity: Self.identity(of: folder))
+                         identity: Self.identity(of: folder), progress: progress)
     }
 
     /// Builds the model over the tensors of `store`, after checking that they are exactly the tensors the
@@ -44,7 +45,8 @@ public final class Model: @unchecked Sendable {
     /// `identity` names the checkpoint for the quantized-weight cache (a store with no identity is
     /// quantized in memory).
     public init(configuration c: Configuration, store: TensorStore, precision: WeightPrecision = .bf16,
-                cache: QuantizedWeightCache = .disabled, identity: String? = nil) throws {
+                cache: QuantizedWeightCache = .disabled, identity: String? = nil,
+                progress: ((Double) -> Void)? = nil) throws {
         try store.verify(expected: c.expectedTensors)
         configuration = c
         self.store = store
@@ -55,7 +57,8 @@ public final class Model: @unchecked Sendable {
         if precision != .bf16 {
             let weights = try QuantizedWeights.obtain(c.quantizableTensors, from: store, precision: precision,
                                                       cache: identity == nil ? .disabled : cache,
-                                                      identity: identity ?? store.location, resident: c.readByAudioSteps)
+                                                      identity: identity ?? store.location, resident: c.readByAudioSteps,
+                                                      progress: progress)
             read.quantized = weights.matrices
             reused = weights.reused
         }

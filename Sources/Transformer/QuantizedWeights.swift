@@ -85,10 +85,11 @@ final class QuantizedWeights {
 
     /// The cached quantization of `names` (name -> [rows, cols]) if there is a valid one, else quantizes
     /// them from `store` (writing the cache when it can: it is only ever an optimisation). `resident`
-    /// names the matrices to hold in memory rather than leave mapped.
+    /// names the matrices to hold in memory rather than leave mapped; `progress` hears the fraction of
+    /// the weights quantized so far (not called when the cache serves).
     static func obtain(
         _ shapes: [String: [Int]], from store: TensorStore, precision: WeightPrecision, cache: QuantizedWeightCache,
-        identity: String, resident: (String) -> Bool
+        identity: String, resident: (String) -> Bool, progress: ((Double) -> Void)? = nil
     ) throws -> QuantizedWeights {
         guard precision != .bf16 else { throw CheckpointError(file: store.location, "bf16 is not quantized") }
         let layout = Self.layout(shapes, precision: precision)
@@ -98,7 +99,7 @@ final class QuantizedWeights {
             return QuantizedWeights(matrices: matrices, reused: true)
         }
         var storage: QuantizedStorage? = QuantizedStorage(bytes: dataBytes(layout))
-        let matrices = try quantize(layout, from: store, data: storage!.base, owner: storage!)
+        let matrices = try quantize(layout, from: store, data: storage!.base, owner: storage!, progress: progress)
         guard let file, (try? write(storage!, header: head, to: file)) != nil else {
             return QuantizedWeights(matrices: matrices, reused: false)
         }
@@ -217,14 +218,18 @@ final class QuantizedWeights {
 
     /// Quantizes every matrix of `layout` into `data`, releasing each source tensor's pages once done
     /// so that the bf16 checkpoint never sits in memory whole.
-    private static func quantize(_ layout: [Entry], from store: TensorStore,
-                                 data: UnsafeMutableRawPointer, owner: AnyObject) throws -> [String: Matrix] {
+    private static func quantize(_ layout: [Entry], from store: TensorStore, data: UnsafeMutableRawPointer,
+                                 owner: AnyObject, progress: ((Double) -> Void)?) throws -> [String: Matrix] {
         let reader = WeightReader(store: store)
         var matrices: [String: Matrix] = [:]
+        let total = Double(layout.reduce(0) { $0 + $1.rows * $1.cols })
+        var done = 0
         for e in layout {
             let source = try reader.matrix(e.name, rows: e.rows, cols: e.cols)
             matrices[e.name] = Quantization.quantize(source, format: e.format, into: data + e.offset, owner: owner)
             try store.tensor(e.name).releasePages()
+            done += e.rows * e.cols
+            progress?(Double(done) / total)
         }
         return matrices
     }

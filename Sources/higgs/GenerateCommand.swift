@@ -131,7 +131,8 @@ struct GenerateCommand: ParsableCommand {
         let codec = try loadAudioTokenizer(location)
         let voiceCodes = codec.map { VoiceCodeCache(tokenizer: $0) }
         let engine = try SpeechEngine(modelFolder: location.model, precision: WeightPrecision(rawValue: precision)!,
-                                      clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } })
+                                      clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } },
+                                      quantizing: { log.quantizing($0, to: precision) })
         if let codec { try checkCompatible(engine.model.configuration, codec, location) }
         log.line(String(format: "loaded in %.1f s; %d chunk%@, %d thread%@", Date().timeIntervalSince(start), chunks.count,
                         chunks.count == 1 ? "" : "s", ThreadCount.current, ThreadCount.current == 1 ? "" : "s"))
@@ -247,6 +248,7 @@ private final class Progress {
     private var chunkLabel = ""
     private var lastDraw = Date.distantPast
     private var drawn = false
+    private var saidQuantizing = false
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -259,6 +261,21 @@ private final class Progress {
     func chunk(_ index: Int, of count: Int) {
         chunkLabel = count > 1 ? "chunk \(index + 1)/\(count): " : ""
         if !live && count > 1 { line("chunk \(index + 1)/\(count)") }
+    }
+
+    /// A first start's quantization: the percentage in place on a terminal, one line otherwise.
+    func quantizing(_ fraction: Double, to precision: String) {
+        guard !quiet else { return }
+        let text = "quantizing to \(precision) (first start; later starts read the cache)"
+        if !live {
+            if !saidQuantizing { line(text) }
+            saidQuantizing = true
+            return
+        }
+        guard fraction >= 1 || Date().timeIntervalSince(lastDraw) > 0.2 else { return }
+        lastDraw = Date()
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(text): \(Int(fraction * 100))%".utf8))
+        drawn = true
     }
 
     func frames(_ frames: Int, seconds: Double) {

@@ -59,7 +59,7 @@ struct StudioCommand: ParsableCommand {
             audioDevice: audioDevice,
             audioConfiguration: audioConfig.map { URL(fileURLWithPath: $0) },
             engine: EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads),
-            makeSynthesizer: { try EngineSynthesizer($0) })
+            makeSynthesizer: { try EngineSynthesizer($0, status: $1) })
         let status: Int32
         do {
             status = try StudioScreen.run(options)

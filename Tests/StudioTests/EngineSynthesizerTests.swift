@@ -38,6 +38,37 @@ import Transformer
         }
     }
 
+    /// A first start at q4 says how far the quantization has got (every percentage it reaches, up to 100);
+    /// a start that reads the cache says nothing. The engine line shows such texts while loading, and
+    /// keeps the outcome once there is one.
+    @Test func aFirstStartSaysHowFarQuantizationHasGot() throws {
+        let cacheFolder = try Fixtures.temporaryFolder("higgs-synth-cache")
+        defer { try? FileManager.default.removeItem(at: cacheFolder) }
+        final class Heard: @unchecked Sendable { var texts: [String] = [] }
+        let heard = Heard()
+        _ = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .q4,
+                                  cache: QuantizedWeightCache(folder: cacheFolder), display: { $0.lastPathComponent },
+                                  status: { heard.texts.append($0) })
+        let percentages = heard.texts.map { text -> Int in
+            #expect(text.hasPrefix("quantizing \(Self.model.lastPathComponent) to q4: "), "\(text)")
+            return Int(text.split(separator: ":")[1].split(separator: "%")[0].trimmingCharacters(in: .whitespaces)) ?? -1
+        }
+        #expect(percentages.count >= 2 && percentages.last == 100, "\(heard.texts)")
+        #expect(zip(percentages, percentages.dropFirst()).allSatisfy { $0 < $1 }, "\(percentages)")
+
+        heard.texts = []
+        _ = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .q4,
+                                  cache: QuantizedWeightCache(folder: cacheFolder), status: { heard.texts.append($0) })
+        #expect(heard.texts.isEmpty, "\(heard.texts)")
+
+        let handle = EngineHandle(.loading("loading model"))
+        handle.stillLoading("quantizing: 50%")
+        guard case .loading("quantizing: 50%") = handle.state else { Issue.record("\(handle.state)"); return }
+        let failed = EngineHandle(.failed("no model"))
+        failed.stillLoading("quantizing: 60%")
+        guard case .failed("no model") = failed.state else { Issue.record("\(failed.state)"); return }
+    }
+
     /// The same dialogue as a studio project run through the generation queue (planner, takes, context
     /// from the chosen takes of the lines before): every line's take holds the reference's codes.
     @Test func theStudioQueueGeneratesTheReferenceDialogue() throws {

@@ -45,6 +45,13 @@ public final class EngineHandle: @unchecked Sendable {
         thread.start()
     }
 
+    /// Replaces the text of a load in progress (what it is doing now); no change once it has ended.
+    public func stillLoading(_ what: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        if case .loading = current { current = .loading(what) }
+    }
+
     /// The synthesizer, waiting while it loads; an error saying why there is none otherwise.
     public func synthesizer(isCancelled: () -> Bool = { false }) throws -> LineSynthesizer {
         condition.lock()

@@ -25,23 +25,32 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     /// The precision the studio uses when none is asked for: the fastest, real time or near it on two cores.
     public static let defaultPrecision = WeightPrecision.q4
 
-    /// Loads the checkpoints the location names, with its precision and threads.
-    public convenience init(_ location: EngineLocation) throws {
+    /// Loads the checkpoints the location names, with its precision and threads; `status` hears what a
+    /// long load is doing (quantizing the weights on a first start).
+    public convenience init(_ location: EngineLocation, status: ((String) -> Void)? = nil) throws {
         let precision = try location.precision.map { name -> WeightPrecision in
             guard let p = WeightPrecision(rawValue: name) else { throw StudioError("unknown precision '\(name)' (bf16, q8 or q4)") }
             return p
         } ?? Self.defaultPrecision
         try self.init(modelFolder: location.model, audioTokenizerFolder: location.audioTokenizer,
-                      precision: precision, threads: location.threads, display: location.display)
+                      precision: precision, threads: location.threads, display: location.display, status: status)
     }
 
     public init(modelFolder: URL, audioTokenizerFolder: URL, precision: WeightPrecision, threads: Int? = nil,
-                cache: QuantizedWeightCache = .standard, display: (URL) -> String = { $0.path }) throws {
+                cache: QuantizedWeightCache = .standard, display: (URL) -> String = { $0.path },
+                status: ((String) -> Void)? = nil) throws {
         if let threads { ThreadPool.setSharedThreads(threads) }
         let codec = try AudioTokenizer(folder: audioTokenizerFolder)
         let voiceCodes = VoiceCodeCache(tokenizer: codec)
+        var percent = -1
+        let name = display(modelFolder)
         engine = try SpeechEngine(modelFolder: modelFolder, precision: precision, cache: cache,
-                                  clipCodes: { _, audio in try voiceCodes.codes(forClip: audio) })
+                                  clipCodes: { _, audio in try voiceCodes.codes(forClip: audio) },
+                                  quantizing: { fraction in
+            guard let status, Int(fraction * 100) != percent else { return }
+            percent = Int(fraction * 100)
+            status(Self.quantizingStatus(name, precision: precision, fraction: fraction))
+        })
         let c = engine.model.configuration
         guard c.audioCodebookSize == codec.codebookSize, c.audioNumCodebooks == codec.codebookCount else {
             throw StudioError("\(display(modelFolder)) makes \(c.audioNumCodebooks) codebooks of \(c.audioCodebookSize) codes "
@@ -50,6 +59,11 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
         self.codec = codec
         engineDescription = EngineDescription(modelPath: modelFolder.path, audioTokenizerPath: audioTokenizerFolder.path,
                                               precision: precision.rawValue, threads: ThreadCount.current)
+    }
+
+    /// The engine line while a first start quantizes the weights.
+    public static func quantizingStatus(_ model: String, precision: WeightPrecision, fraction: Double) -> String {
+        "quantizing \(model) to \(precision.rawValue): \(Int(fraction * 100))% (first start; later starts read the cache)"
     }
 
     public func synthesize(_ line: LineRequest, context: [GeneratedLine],
