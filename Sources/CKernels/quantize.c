@@ -19,12 +19,6 @@ static inline size_t nibble_byte(size_t group_bytes, size_t cols, size_t r, size
     return ck_pair_quants_at(group_bytes, cols, r, e / CK_GROUP) + within % (CK_GROUP / 2);
 }
 
-static inline void nibble_store(uint8_t *data, size_t group_bytes, size_t cols, size_t r, size_t e, uint8_t n) {
-    int high;
-    uint8_t *byte = data + nibble_byte(group_bytes, cols, r, e, &high);
-    *byte = high ? (uint8_t)((*byte & 0x0F) | (n << 4)) : (uint8_t)((*byte & 0xF0) | n);
-}
-
 static inline int nibble_load(const uint8_t *data, size_t group_bytes, size_t cols, size_t r, size_t e) {
     int high;
     uint8_t byte = data[nibble_byte(group_bytes, cols, r, e, &high)];
@@ -56,15 +50,6 @@ void ck_quantize_q8_rows(const float *w, size_t cols, size_t r0, size_t r1, int8
             *block_scale((uint8_t *)data, CK_Q8_GROUP_BYTES, cols, r, b) = h;
         }
     }
-}
-
-// Element e of row r in q6's pair layout: its low four bits as a nibble, its top two in the plane after.
-static inline void q6_store(uint8_t *data, size_t cols, size_t r, size_t e, uint8_t u) {
-    nibble_store(data, CK_Q6_GROUP_BYTES, cols, r, e, u & 0x0F);
-    size_t p = ck_interleaved(e % CK_GROUP);
-    uint8_t *top = data + ck_q6_quants_at(cols, r, e / CK_GROUP) + 256 + p % 128;
-    int shift = 2 * (int)(p / 128);
-    *top = (uint8_t)((*top & ~(3 << shift)) | ((u >> 4) << shift));
 }
 
 static inline int q6_load(const uint8_t *data, size_t cols, size_t r, size_t e) {
@@ -99,50 +84,99 @@ __attribute__((target("avx2,fma"))) static float block_error_avx2(const float *s
 }
 #endif
 
-static float block_error(const float *src, float d, float lo, float hi) {
-#if CK_X86
-    if (ck_isa() >= 2) return block_error_avx2(src, d, lo, hi);
-#endif
-    return block_error_portable(src, d, lo, hi);
+// The error of a block under `step` as stored (f16, in *h).
+static float step_error_portable(const float *src, float step, float lo, float hi, uint16_t *h) {
+    *h = ck_f32_to_f16(step);
+    return block_error_portable(src, ck_f16_value(*h), lo, hi);
 }
+
+#if CK_X86
+__attribute__((target("avx2,fma,f16c"))) static float step_error_avx2(const float *src, float step, float lo, float hi, uint16_t *h) {
+    *h = (uint16_t)_cvtss_sh(step, 0);
+    return block_error_avx2(src, _cvtsh_ss(*h), lo, hi);
+}
+#endif
 
 // The f16 scale of a block with levels lo...hi (lo = -hi - 1). The value of largest magnitude maps to
 // lo, the end of the range with one more step, so the block uses every level; then slightly larger
 // steps are tried and the one with the least squared error kept (clipping the extreme can pay off for
-// the other 31 values). Fewer levels leave larger steps, so q4 searches wider than q6.
-static uint16_t block_scale_search(const float *src, int lo, float widest) {
+// the other 31 values). Fewer levels leave larger steps, so q4 searches wider than q6. Inlined with
+// `avx2` a constant: the AVX2 instance converts halves with F16C and measures errors 8 lanes at a time.
+__attribute__((always_inline)) static inline uint16_t block_scale_search(const float *src, int lo, float widest, int avx2) {
     float extreme = 0;
     for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
     float low = (float)lo, high = (float)(-lo - 1);
-    uint16_t h = ck_f32_to_f16(extreme / low);
-    float best = block_error(src, ck_f16_value(h), low, high);
-    for (int k = 0; k < 16; k++) {
-        uint16_t candidate = ck_f32_to_f16(extreme / (low * (widest + (1.075f - widest) * (float)k / 15.0f)));
-        float error = block_error(src, ck_f16_value(candidate), low, high);
-        if (error < best) { best = error; h = candidate; }
+    uint16_t h = 0;
+    float best = INFINITY;
+    for (int k = -1; k < 16; k++) {  // the extreme's own scale first, then 16 wider ones
+        float step = k < 0 ? extreme / low : extreme / (low * (widest + (1.075f - widest) * (float)k / 15.0f));
+        uint16_t candidate;
+#if CK_X86
+        float error = avx2 ? step_error_avx2(src, step, low, high, &candidate) : step_error_portable(src, step, low, high, &candidate);
+#else
+        (void)avx2;
+        float error = step_error_portable(src, step, low, high, &candidate);
+#endif
+        if (k < 0 || error < best) { best = error; h = candidate; }
     }
     return h;
 }
 
+// A block's 32 levels u (0 ... 2^bits - 1) at their places in row r's pair layout. Element 4t + j of
+// block k of a group sits at position p = 64t + 4k + j: its low four bits in byte p % 256 (the low nibble
+// for t < 4, the high one after), so each of those bytes takes two elements of this block; for q6 its
+// top two bits at bits 2 (p / 128) of byte 256 + p % 128, four elements of this block each.
+static inline void store_levels(uint8_t *data, size_t cols, size_t r, size_t b, const uint8_t *u, int bits) {
+    uint8_t *quants = data + ck_pair_quants_at(bits == 4 ? CK_Q4_GROUP_BYTES : CK_Q6_GROUP_BYTES, cols, r, b / 16);
+    size_t k = b % 16;
+    for (int t = 0; t < 4; t++)
+        for (int j = 0; j < 4; j++)
+            quants[64 * t + 4 * k + j] = (uint8_t)((u[4 * t + j] & 0x0F) | (u[4 * (t + 4) + j] & 0x0F) << 4);
+    if (bits == 6)
+        for (int t = 0; t < 2; t++)
+            for (int j = 0; j < 4; j++) {
+                uint8_t top = 0;
+                for (int m = 0; m < 4; m++) top |= (uint8_t)((u[4 * (t + 2 * m) + j] >> 4) << (2 * m));
+                quants[256 + 64 * t + 4 * k + j] = top;
+            }
+}
+
 // q4 and q6 share the search and the rounding; they differ in levels and in how a value is stored.
-static void quantize_levels_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
+__attribute__((always_inline)) static inline void levels_rows(const float *w, size_t cols, size_t r0, size_t r1,
+                                                               uint8_t *data, int bits, int avx2) {
     size_t blocks = cols / CK_BLOCK;
     int lo = bits == 4 ? -8 : -32;
     size_t group_bytes = bits == 4 ? CK_Q4_GROUP_BYTES : CK_Q6_GROUP_BYTES;
     for (size_t r = r0; r < r1; r++) {
         for (size_t b = 0; b < blocks; b++) {
             const float *src = w + (r - r0) * cols + b * CK_BLOCK;
-            uint16_t h = block_scale_search(src, lo, bits == 4 ? 0.70f : 0.85f);
+            uint16_t h = block_scale_search(src, lo, bits == 4 ? 0.70f : 0.85f, avx2);
             float scale = ck_f16_value(h);
             float inverse = scale != 0 ? 1.0f / scale : 0;
-            for (int i = 0; i < CK_BLOCK; i++) {
-                uint8_t u = (uint8_t)(clamp_int((int)lrintf(src[i] * inverse), lo, -lo - 1) - lo);
-                if (bits == 4) nibble_store(data, CK_Q4_GROUP_BYTES, cols, r, b * CK_BLOCK + i, u);
-                else q6_store(data, cols, r, b * CK_BLOCK + i, u);
-            }
+            uint8_t u[CK_BLOCK];
+            for (int i = 0; i < CK_BLOCK; i++) u[i] = (uint8_t)(clamp_int((int)lrintf(src[i] * inverse), lo, -lo - 1) - lo);
+            store_levels(data, cols, r, b, u, bits);
             *block_scale(data, group_bytes, cols, r, b) = h;
         }
     }
+}
+
+static void levels_rows_portable(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
+    levels_rows(w, cols, r0, r1, data, bits, 0);
+}
+
+#if CK_X86
+__attribute__((target("avx2,fma,f16c"))) static void levels_rows_avx2(const float *w, size_t cols, size_t r0, size_t r1,
+                                                                        uint8_t *data, int bits) {
+    levels_rows(w, cols, r0, r1, data, bits, 1);
+}
+#endif
+
+static void quantize_levels_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
+#if CK_X86
+    if (ck_isa() >= 2) { levels_rows_avx2(w, cols, r0, r1, data, bits); return; }
+#endif
+    levels_rows_portable(w, cols, r0, r1, data, bits);
 }
 
 void ck_quantize_q4_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data) {
