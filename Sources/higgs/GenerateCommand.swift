@@ -158,9 +158,10 @@ struct GenerateCommand: ParsableCommand {
         let written = spoken.map { file.init(text: $0.text, promptIDs: $0.promptIds, codes: $0.codes) }
         let codes = CodesFile.codes(of: written)
         let audioSeconds = Double(codes.frameCount) / Double(AudioFormat.frameRate)
-        log.line(String(format: "%d frames (%.2f s of audio) in %.1f s: %.2f frames/s, real-time factor %.2f%@",
-                        codes.frameCount, audioSeconds, elapsed, Double(frames) / max(elapsed, 1e-9),
-                        elapsed / max(audioSeconds, 1e-9), Interrupt.requested ? " (interrupted)" : ""))
+        let rate = codes.frameCount == 0 ? "no audio frames"
+            : String(format: "%.2f frames/s, real-time factor %.2f", Double(frames) / max(elapsed, 1e-9), elapsed / audioSeconds)
+        log.line(String(format: "%d frames (%.2f s of audio) in %.1f s: %@%@", codes.frameCount, audioSeconds, elapsed,
+                        rate, Interrupt.requested ? " (interrupted)" : ""))
 
         var codesPath = codesOut
         if codec == nil && codesPath == nil {

@@ -71,6 +71,14 @@ import Testing
                                  "--seed", "3", "--max-new-tokens", "12", "--quiet", "--codes-out", "again.json"], in: folder)
         #expect(again.status == 0)
         #expect(try CodesFile.read(folder.appendingPathComponent("again.json")) == chunks)
+
+        // One token leaves no room for an audio frame: said as
+        // such, not as a real-time factor of zero audio.
+        let none = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
+                                "--seed", "3", "--max-new-tokens", "1", "--codes-out", "none.json"], in: folder)
+        #expect(none.status == 0, "\(none.stderr)")
+        #expect(none.stderr.contains("0 frames") && none.stderr.contains("no audio frames") && !none.stderr.contains("real-time"),
+                "\(none.stderr)")
     }
 
     /// A clip voice is encoded by the audio tokenizer (and cached under ~/.cache): the command's codes are
