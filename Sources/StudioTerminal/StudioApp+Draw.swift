@@ -64,7 +64,7 @@ extension StudioApp {
         case .inline: sceneLabel = "scene: your own"
         }
         let lines = editor.lines.filter { !ScriptLine($0.text).isBlank }.count
-        add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(header.cast.count) speakers \(terminal.glyph("·", "-")) \(lines) lines", .bar)
+        add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(counted(header.cast.count, "speaker")) \(terminal.glyph("·", "-")) \(counted(lines, "line"))", .bar)
         let help = " F1 help "
         if x + DisplayWidth.of(help) < l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }
     }
@@ -198,7 +198,7 @@ extension StudioApp {
     private func drawCast(_ r: Rect) {
         let focused = focus == .cast
         terminal.put(r.y, r.x, " Cast ", focused ? .panelTitleFocused : .panelTitle)
-        terminal.put(r.y, r.x + 7, "\(header.cast.count) speakers", .dim)
+        terminal.put(r.y, r.x + 7, counted(header.cast.count, "speaker"), .dim)
         var y = r.y + 1
         if header.cast.isEmpty {
             terminal.put(y, r.x + 1, focused ? "no speakers: a adds one" : "no speakers (Tab, then a)", .dim, width: r.width - 1)

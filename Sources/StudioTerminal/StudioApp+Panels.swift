@@ -24,7 +24,7 @@ extension StudioApp {
             let name = header.cast[castIndex].name
             let lines = editor.lines.filter { ScriptLine($0.text).speaker == .name(name) }.count
             if lines > 0 {
-                let question = "\(name) speaks \(lines) line\(lines == 1 ? "" : "s"). Remove \(name) from the cast anyway? (y)es / (n)o"
+                let question = "\(name) speaks \(counted(lines, "line")). Remove \(name) from the cast anyway? (y)es / (n)o"
                 guard try ask(question, choices: ["y", "n"]) == "y" else { return }
             }
             header.cast.remove(at: castIndex)
