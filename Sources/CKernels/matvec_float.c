@@ -49,6 +49,48 @@ static void f16_portable(const uint16_t *w, const float *x, float *y, size_t col
     }
 }
 
+#if CK_NEON
+
+// ---- NEON: 16 columns a step in four accumulators; one instance per element type.
+
+enum { F32, BF16, F16 };
+
+__attribute__((always_inline)) static inline float32x4_t load4(const void *row, size_t c, int type) {
+    if (type == BF16) return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)row + c), 16));
+    if (type == F16) return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)row + c)));
+    return vld1q_f32((const float *)row + c);
+}
+
+__attribute__((always_inline)) static inline void rows_neon(const void *w, const float *x, float *y, size_t cols,
+                                                             size_t r0, size_t r1, int type) {
+    size_t bytes = type == F32 ? 4 : 2;
+    for (size_t r = r0; r < r1; r++) {
+        const void *row = (const char *)w + r * cols * bytes;
+        float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
+        size_t c = 0;
+        for (; c + 16 <= cols; c += 16) {
+            a0 = vfmaq_f32(a0, load4(row, c, type), vld1q_f32(x + c));
+            a1 = vfmaq_f32(a1, load4(row, c + 4, type), vld1q_f32(x + c + 4));
+            a2 = vfmaq_f32(a2, load4(row, c + 8, type), vld1q_f32(x + c + 8));
+            a3 = vfmaq_f32(a3, load4(row, c + 12, type), vld1q_f32(x + c + 12));
+        }
+        for (; c + 4 <= cols; c += 4) a0 = vfmaq_f32(a0, load4(row, c, type), vld1q_f32(x + c));
+        float sum = vaddvq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)));
+        for (; c < cols; c++) {
+            float v = type == BF16 ? bf16_value(((const uint16_t *)row)[c])
+                    : type == F16 ? ck_f16_value(((const uint16_t *)row)[c]) : ((const float *)row)[c];
+            sum += v * x[c];
+        }
+        y[r] = sum;
+    }
+}
+
+static void f32_neon(const float *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) { rows_neon(w, x, y, cols, r0, r1, F32); }
+static void bf16_neon(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) { rows_neon(w, x, y, cols, r0, r1, BF16); }
+static void f16_neon(const uint16_t *w, const float *x, float *y, size_t cols, size_t r0, size_t r1) { rows_neon(w, x, y, cols, r0, r1, F16); }
+
+#endif  // CK_NEON
+
 #if CK_X86
 
 // ---- AVX2 + FMA + F16C
@@ -192,6 +234,8 @@ void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t
     int isa = ck_isa();
     if (isa >= 3) { f32_avx512(w, x, y, cols, r0, r1); return; }
     if (isa == 2) { f32_avx2(w, x, y, cols, r0, r1); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { f32_neon(w, x, y, cols, r0, r1); return; }
 #endif
     f32_portable(w, x, y, cols, r0, r1);
 }
@@ -201,6 +245,8 @@ void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, si
     int isa = ck_isa();
     if (isa >= 3) { bf16_avx512(w, x, y, cols, r0, r1); return; }
     if (isa == 2) { bf16_avx2(w, x, y, cols, r0, r1); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { bf16_neon(w, x, y, cols, r0, r1); return; }
 #endif
     bf16_portable(w, x, y, cols, r0, r1);
 }
@@ -210,6 +256,8 @@ void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, siz
     int isa = ck_isa();
     if (isa >= 3) { f16_avx512(w, x, y, cols, r0, r1); return; }
     if (isa == 2) { f16_avx2(w, x, y, cols, r0, r1); return; }
+#elif CK_NEON
+    if (ck_isa() == 1) { f16_neon(w, x, y, cols, r0, r1); return; }
 #endif
     f16_portable(w, x, y, cols, r0, r1);
 }

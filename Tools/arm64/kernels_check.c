@@ -141,6 +141,49 @@ static void check_level(const char *level) {
     }
 }
 
+// Float weights (f32, bf16, f16) at `level` against double sums of the weights as stored; rows outside
+// a range untouched.
+static void check_float_products(int level) {
+    static const size_t shapes[][2] = {{7, 64}, {33, 3072}, {5, 100}, {3, 8192}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        size_t rows = shapes[s][0], cols = shapes[s][1];
+        float *w = malloc(rows * cols * sizeof(float)), *x = malloc(cols * sizeof(float)), *values = malloc(rows * cols * sizeof(float));
+        uint16_t *halves = malloc(rows * cols * 2), *brains = malloc(rows * cols * 2);
+        for (size_t i = 0; i < rows * cols; i++) w[i] = uniform();
+        for (size_t i = 0; i < cols; i++) x[i] = 3 * uniform();
+        ck_f32_to_f16_n(w, halves, rows * cols);
+        for (size_t i = 0; i < rows * cols; i++) {
+            uint32_t bits;
+            memcpy(&bits, &w[i], 4);
+            brains[i] = (uint16_t)(bits >> 16);
+        }
+        for (int type = 0; type < 3; type++) {
+            if (type == 0) memcpy(values, w, rows * cols * sizeof(float));
+            else if (type == 1) ck_bf16_to_f32(brains, values, rows * cols);
+            else ck_f16_to_f32(halves, values, rows * cols);
+            float y[64];
+            for (size_t r = 0; r < rows; r++) y[r] = -7.0f;
+            ck_set_isa(level);
+            if (type == 0) ck_matvec_f32(w, x, y, cols, 1, rows - 1);
+            else if (type == 1) ck_matvec_bf16(brains, x, y, cols, 1, rows - 1);
+            else ck_matvec_f16(halves, x, y, cols, 1, rows - 1);
+            ck_set_isa(9);
+            double top = 1e-30, want[64];
+            for (size_t r = 0; r < rows; r++) {
+                want[r] = 0;
+                for (size_t c = 0; c < cols; c++) want[r] += (double)values[r * cols + c] * x[c];
+                top = fmax(top, fabs(want[r]));
+            }
+            for (size_t r = 0; r < rows; r++) {
+                if (r == 0 || r == rows - 1) CHECK(y[r] == -7.0f, "%s %zux%zu level %d: row %zu written", type == 0 ? "f32" : type == 1 ? "bf16" : "f16", rows, cols, level, r);
+                else CHECK(fabs(y[r] - want[r]) < 1e-5 * top, "%s %zux%zu level %d row %zu: %.7g, want %.7g",
+                           type == 0 ? "f32" : type == 1 ? "bf16" : "f16", rows, cols, level, r, y[r], want[r]);
+            }
+        }
+        free(w), free(x), free(values), free(halves), free(brains);
+    }
+}
+
 // Attention of one query position at the current level: over Float32 rows it equals the definition in
 // double; over halves and int8 rows it equals the portable kernel's (the same rounded rows and queries).
 enum { GROUP = 3, KV = 2, D = 64, KEYS = 37 };
@@ -292,6 +335,7 @@ int main(void) {
             printf("checking %s\n", ck_isa_name());
             check_level(ck_isa_name());
         }
+        check_float_products(level);
         check_attention(level);
         check_elementwise(level);
     }
