@@ -108,13 +108,12 @@ int ck_isa(void) {
 
 int ck_byte_dots(void) {
     if (forced_byte_dots >= 0) return forced_byte_dots;
-    machine_choice();
-    return __atomic_load_n(&byte_dots, __ATOMIC_RELAXED) > 0;
+    return machine_choice() == dots_level && __atomic_load_n(&byte_dots, __ATOMIC_RELAXED) > 0;
 }
 
 int ck_set_isa(int level) {
     int dots, best = detect_isa(&dots);
-    forced_level = level < best ? level : best;
+    forced_level = level < 0 ? 0 : level < best ? level : best;
     if (!*names[forced_level]) forced_level = 0;  // x86 has no level 1
     forced_byte_dots = -1;
     return forced_level;

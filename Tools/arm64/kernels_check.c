@@ -184,57 +184,68 @@ static void check_float_products(int level) {
     }
 }
 
-// Attention of one query position at the current level: over Float32 rows it equals the definition in
-// double; over halves and int8 rows it equals the portable kernel's (the same rounded rows and queries).
-enum { GROUP = 3, KV = 2, D = 64, KEYS = 37 };
+// Attention of one query position at the current level, head dimensions 24 to 320: over Float32 rows it
+// equals the definition in double; over halves and int8 rows it equals the portable kernel's (the same
+// rounded rows and queries). The scale is 1/8 throughout.
+enum { GROUP = 3, KV = 2, KEYS = 37 };
 
-static void attend(int type, int level, const float *q, const float *k, const float *v, float *out) {
+static void attend(int type, int level, size_t d, const float *q, const float *k, const float *v, float *out) {
+    size_t n = KV * KEYS * d;
     float scores[GROUP * KEYS], s = 1.0f / 8;
     ck_set_isa(level);
     if (type == 0) {
-        ck_attend_kv_heads(q, k, v, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+        ck_attend_kv_heads(q, k, v, out, scores, GROUP, d, KEYS, KEYS, s, 0, KV);
     } else if (type == 1) {
-        uint16_t kh[KV * KEYS * D], vh[KV * KEYS * D];
-        ck_f32_to_f16_n(k, kh, KV * KEYS * D);
-        ck_f32_to_f16_n(v, vh, KV * KEYS * D);
-        ck_attend_kv_heads_f16(q, kh, vh, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+        uint16_t *kh = malloc(n * 2), *vh = malloc(n * 2);
+        ck_f32_to_f16_n(k, kh, n);
+        ck_f32_to_f16_n(v, vh, n);
+        ck_attend_kv_heads_f16(q, kh, vh, out, scores, GROUP, d, KEYS, KEYS, s, 0, KV);
+        free(kh), free(vh);
     } else {
-        int8_t kq[KV * KEYS * D], vq[KV * KEYS * D];
+        int8_t *kq = malloc(n), *vq = malloc(n);
         float kscales[KV * KEYS], vscales[KV * KEYS];
-        ck_quantize_kv_rows(k, KV * KEYS, D, kq, kscales);
-        ck_quantize_kv_rows(v, KV * KEYS, D, vq, vscales);
-        ck_attend_kv_heads_i8(q, kq, vq, kscales, vscales, out, scores, GROUP, D, KEYS, KEYS, s, 0, KV);
+        ck_quantize_kv_rows(k, KV * KEYS, d, kq, kscales);
+        ck_quantize_kv_rows(v, KV * KEYS, d, vq, vscales);
+        ck_attend_kv_heads_i8(q, kq, vq, kscales, vscales, out, scores, GROUP, d, KEYS, KEYS, s, 0, KV);
+        free(kq), free(vq);
     }
     ck_set_isa(9);
 }
 
 static void check_attention(int level) {
-    float q[KV * GROUP * D], k[KV * KEYS * D], v[KV * KEYS * D], out[KV * GROUP * D], portable[KV * GROUP * D];
-    for (size_t i = 0; i < sizeof q / sizeof *q; i++) q[i] = uniform();
-    for (size_t i = 0; i < sizeof k / sizeof *k; i++) k[i] = uniform(), v[i] = uniform();
-    attend(0, level, q, k, v, out);
-    for (int h = 0; h < KV * GROUP; h++) {
-        const float *kh = k + (h / GROUP) * KEYS * D, *vh = v + (h / GROUP) * KEYS * D;
-        double logits[KEYS], top = -INFINITY, total = 0;
-        for (int j = 0; j < KEYS; j++) {
-            logits[j] = 0;
-            for (int c = 0; c < D; c++) logits[j] += (double)q[h * D + c] * kh[j * D + c];
-            logits[j] /= 8, top = fmax(top, logits[j]);
+    static const size_t dims[] = {24, 64, 128, 320};
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        size_t d = dims[di], heads = KV * GROUP;
+        float *q = malloc(heads * d * sizeof(float)), *k = malloc(KV * KEYS * d * sizeof(float)),
+              *v = malloc(KV * KEYS * d * sizeof(float)), *out = malloc(heads * d * sizeof(float)),
+              *portable = malloc(heads * d * sizeof(float));
+        for (size_t i = 0; i < heads * d; i++) q[i] = uniform();
+        for (size_t i = 0; i < KV * KEYS * d; i++) k[i] = uniform(), v[i] = uniform();
+        attend(0, level, d, q, k, v, out);
+        for (size_t h = 0; h < heads; h++) {
+            const float *kh = k + (h / GROUP) * KEYS * d, *vh = v + (h / GROUP) * KEYS * d;
+            double logits[KEYS], top = -INFINITY, total = 0;
+            for (int j = 0; j < KEYS; j++) {
+                logits[j] = 0;
+                for (size_t c = 0; c < d; c++) logits[j] += (double)q[h * d + c] * kh[j * d + c];
+                logits[j] /= 8, top = fmax(top, logits[j]);
+            }
+            for (int j = 0; j < KEYS; j++) logits[j] = exp(logits[j] - top), total += logits[j];
+            for (size_t c = 0; c < d; c++) {
+                double want = 0;
+                for (int j = 0; j < KEYS; j++) want += logits[j] / total * vh[j * d + c];
+                CHECK(fabs(out[h * d + c] - want) < 1e-5, "attention d %zu level %d head %zu column %zu: %.7g, want %.7g", d,
+                      level, h, c, out[h * d + c], want);
+            }
         }
-        for (int j = 0; j < KEYS; j++) logits[j] = exp(logits[j] - top), total += logits[j];
-        for (int c = 0; c < D; c++) {
-            double want = 0;
-            for (int j = 0; j < KEYS; j++) want += logits[j] / total * vh[j * D + c];
-            CHECK(fabs(out[h * D + c] - want) < 1e-5, "attention level %d head %d column %d: %.7g, want %.7g", level, h, c,
-                  out[h * D + c], want);
+        for (int type = 1; type <= 2; type++) {
+            attend(type, level, d, q, k, v, out);
+            attend(type, 0, d, q, k, v, portable);
+            for (size_t i = 0; i < heads * d; i++)
+                CHECK(fabsf(out[i] - portable[i]) < 1e-5f, "attention over %s, d %zu, level %d at %zu: %.7g, portable %.7g",
+                      type == 1 ? "halves" : "int8", d, level, i, out[i], portable[i]);
         }
-    }
-    for (int type = 1; type <= 2; type++) {
-        attend(type, level, q, k, v, out);
-        attend(type, 0, q, k, v, portable);
-        for (int i = 0; i < KV * GROUP * D; i++)
-            CHECK(fabsf(out[i] - portable[i]) < 1e-5f, "attention over %s level %d at %d: %.7g, portable %.7g",
-                  type == 1 ? "halves" : "int8", level, i, out[i], portable[i]);
+        free(q), free(k), free(v), free(out), free(portable);
     }
 }
 
