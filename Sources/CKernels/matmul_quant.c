@@ -6,6 +6,7 @@
 #include "avx2_lanes.h"
 #include "arch.h"
 #include "q6_bits.h"
+#include "neon_quants.h"
 
 // Unsigned weight vectors of one 64-byte step: q8 flips the sign bit (u = q + 128), q4 splits nibbles,
 // q6 puts its top bits on q4's nibbles.
@@ -13,16 +14,16 @@ typedef enum { Q8, Q6, Q4 } kind;
 
 // Always inlined with constant `k` and `n_in`, so the accumulator arrays live in registers.
 #define TILE_ROWS(k) ((k) == Q8 ? 3 : 2)
+// Groups of columns a tile covers before the next tile of rows: the 4 inputs' 16 KB of a 4096-column
+// span stay in L1 while the rows stream past. Over all 8192 columns of the FFN's down projection they
+// did not, and the tile ran 10% (q4) to 34% (q8) slower than on 3072 columns.
+#define SPAN_GROUPS 8
 
 #if CK_X86
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
 #define INPUTS 4
-// Groups of columns a tile covers before the next tile of rows: the 4 inputs' 16 KB of a 4096-column
-// span stay in L1 while the rows stream past. Over all 8192 columns of the FFN's down projection they
-// did not, and the tile ran 10% (q4) to 34% (q8) slower than on 3072 columns.
-#define SPAN_GROUPS 8
 
 // Rows r.. times inputs x over the column groups [g0, g1): written to y for the first span, added after.
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
@@ -265,8 +266,87 @@ TILES_AVX2(Q4, 1, tiles_avx_vnni_Q4)
 
 #endif  // CK_X86
 
-// Inputs x[0 ..< n_in] over rows [start, end) in the tiles of `isa` (4: VNNI; 2: AVX2, with AVX-VNNI
-// where `vnni`); 0 where the level has none.
+#if CK_NEON
+
+// ---- NEON: a tile of 2 rows by 4 inputs, as AVX2's. Each unpacked weight vector feeds 4 dot products
+// and each input vector 2; a group goes a block quarter at a time (the chunks holding blocks 4k..4k + 3),
+// so that the 8 integer sums and 8 float sums stay in registers.
+#define INPUTS_NEON 4
+
+NEON_INLINE void tile_neon(kind k, int sdot, const uint8_t *data, size_t cols, const ck_q8_vector *x, size_t n_in,
+                           float *y, size_t ldy, size_t r, size_t g0, size_t g1) {
+    size_t bytes = k == Q8 ? CK_Q8_GROUP_BYTES : k == Q6 ? CK_Q6_GROUP_BYTES : CK_Q4_GROUP_BYTES;
+    float32x4_t acc[2][INPUTS_NEON];
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < n_in; b++) acc[a][b] = vdupq_n_f32(0);
+    for (size_t g = g0; g < g1; g++) {
+        const uint8_t *w[2] = {data + ck_pair_quants_at(bytes, cols, r, g), data + ck_pair_quants_at(bytes, cols, r + 1, g)};
+        for (int quarter = 0; quarter < 4; quarter++) {
+            int32x4_t d[2][INPUTS_NEON];
+            for (size_t a = 0; a < 2; a++)
+                for (size_t b = 0; b < n_in; b++) d[a][b] = vdupq_n_s32(0);
+            if (k == Q8) {
+                for (int c = quarter; c < 32; c += 4) {
+                    int8x16_t u[2] = {vld1q_s8((const int8_t *)w[0] + 16 * c), vld1q_s8((const int8_t *)w[1] + 16 * c)};
+                    for (size_t b = 0; b < n_in; b++) {
+                        int8x16_t v = vld1q_s8(x[b].quants + g * CK_GROUP + 16 * c);
+                        for (size_t a = 0; a < 2; a++) d[a][b] = ck_dot_neon(d[a][b], u[a], v, sdot);
+                    }
+                }
+            } else {
+                for (int c = quarter; c < 16; c += 4) {
+                    int8x16_t low[2], high[2];
+                    for (size_t a = 0; a < 2; a++) ck_nibble_weights_neon(k == Q6 ? 6 : 4, w[a], c, &low[a], &high[a]);
+                    for (size_t b = 0; b < n_in; b++) {
+                        const int8_t *xq = x[b].quants + g * CK_GROUP;
+                        int8x16_t vl = vld1q_s8(xq + 16 * c), vh = vld1q_s8(xq + 256 + 16 * c);
+                        for (size_t a = 0; a < 2; a++) d[a][b] = ck_dot_neon(ck_dot_neon(d[a][b], low[a], vl, sdot), high[a], vh, sdot);
+                    }
+                }
+            }
+            for (size_t a = 0; a < 2; a++) {
+                const uint16_t *ws = (const uint16_t *)(data + ck_pair_scales_at(bytes, cols, r + a, g)) + 4 * quarter;
+                for (size_t b = 0; b < n_in; b++)
+                    acc[a][b] = vfmaq_f32(acc[a][b], vcvtq_f32_s32(d[a][b]), ck_block_scales_neon(ws, x[b].scales + g * 16 + 4 * quarter));
+            }
+        }
+    }
+    for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < n_in; b++) {
+            float sum = vaddvq_f32(acc[a][b]);
+            y[b * ldy + r + a] = g0 == 0 ? sum : y[b * ldy + r + a] + sum;
+        }
+}
+
+// Whole pairs of rows [r0, r1) times the n_in (at most 4) inputs, the dot-product flag and the input
+// count constants in each instance.
+#define TILES_NEON(K, SDOT, NAME)                                                                                   \
+    NEON static void NAME(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y, size_t ldy, size_t cols, \
+                          size_t r0, size_t r1) {                                                                 \
+        const size_t groups = cols / CK_GROUP;                                                                    \
+        for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                     \
+            size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                    \
+            for (size_t r = r0; r + 2 <= r1; r += 2) {                                                            \
+                switch (n_in) {                                                                                   \
+                case 4: tile_neon(K, SDOT, data, cols, x, 4, y, ldy, r, g0, g1); break;                            \
+                case 3: tile_neon(K, SDOT, data, cols, x, 3, y, ldy, r, g0, g1); break;                            \
+                case 2: tile_neon(K, SDOT, data, cols, x, 2, y, ldy, r, g0, g1); break;                            \
+                default: tile_neon(K, SDOT, data, cols, x, 1, y, ldy, r, g0, g1); break;                           \
+                }                                                                                                 \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+TILES_NEON(Q8, 0, tiles_neon_Q8)
+TILES_NEON(Q6, 0, tiles_neon_Q6)
+TILES_NEON(Q4, 0, tiles_neon_Q4)
+TILES_NEON(Q8, 1, tiles_sdot_Q8)
+TILES_NEON(Q6, 1, tiles_sdot_Q6)
+TILES_NEON(Q4, 1, tiles_sdot_Q4)
+
+#endif  // CK_NEON
+
+// Inputs x[0 ..< n_in] over rows [start, end) in the tiles of `isa` (x86 4: VNNI; 2: AVX2, with AVX-VNNI
+// where `vnni`; aarch64 1: NEON, with sdot where `vnni`); 0 where the level has none.
 static int tiles(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y,
                  size_t ldy, size_t cols, size_t start, size_t end) {
 #if CK_X86
@@ -286,6 +366,12 @@ static int tiles(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_vec
         return 0;
     }
     return 1;
+#elif CK_NEON
+    if (isa != 1) return 0;
+    if (k == Q8) (vnni ? tiles_sdot_Q8 : tiles_neon_Q8)(data, x, n_in, y, ldy, cols, start, end);
+    else if (k == Q6) (vnni ? tiles_sdot_Q6 : tiles_neon_Q6)(data, x, n_in, y, ldy, cols, start, end);
+    else (vnni ? tiles_sdot_Q4 : tiles_neon_Q4)(data, x, n_in, y, ldy, cols, start, end);
+    return 1;
 #else
     return 0;
 #endif
@@ -302,12 +388,14 @@ static void matvec(kind k, const uint8_t *data, const ck_q8_vector *x, float *y,
 }
 
 // Blocks of rows, and within each every input in tiles (`isa` 4: VNNI; 2: AVX2, with AVX-VNNI where
-// `vnni`), or one matrix-vector product per input (AVX-512 without VNNI, whose 512-bit kernel ran faster
-// here than the 256-bit tile, NEON and portable); rows short of a tile take the matrix-vector kernel.
+// `vnni`; NEON's 1, with sdot where `vnni`), or one matrix-vector product per input (AVX-512 without VNNI, whose 512-bit kernel ran faster
+// here than the 256-bit tile, and portable); rows short of a tile take the matrix-vector kernel.
 static void matmul(kind k, int isa, int vnni, const uint8_t *data, const ck_q8_vector *x, size_t n_inputs,
                    float *y, size_t ldy, size_t cols, size_t r0, size_t r1) {
 #if CK_X86
     size_t rows = isa >= 4 ? TILE_ROWS(k) : isa == 2 ? 2 : 1, inputs = isa >= 4 ? INPUTS : isa == 2 ? INPUTS_AVX2 : 1;
+#elif CK_NEON
+    size_t rows = isa == 1 ? 2 : 1, inputs = isa == 1 ? INPUTS_NEON : 1;
 #else
     size_t rows = 1, inputs = 1;
 #endif

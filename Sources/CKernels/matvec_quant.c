@@ -10,6 +10,7 @@
 #include "avx2_lanes.h"
 #include "arch.h"
 #include "q6_bits.h"
+#include "neon_quants.h"
 
 int ck_vector_value(const int8_t *quants, size_t e);  // quantize.c
 
@@ -70,57 +71,32 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
 // four vectors of 4 lanes. Weights enter as signed values (q4's nibbles and q6's six bits less their
 // offset), so the input's block sums are not needed.
 
-// Every NEON function may hold sdot, so all are compiled for it; sdot runs only where `sdot` is set (a
-// constant in each instance), and the instance without it runs on cores without (checked under qemu as
-// a Cortex-A72, Tools/arm64/check.sh).
-#define NEON __attribute__((target("arch=armv8.2-a+dotprod")))
-
-// acc plus, per 32-bit lane, the sum of 4 byte products (signed by signed): sdot where the core has the
-// dot-product instructions, else widening multiplies and pairwise sums (a product of two int8 fits in
-// 16 bits).
-NEON INLINE int32x4_t dot_neon(int32x4_t acc, int8x16_t a, int8x16_t b, int sdot) {
-    if (sdot) return vdotq_s32(acc, a, b);
-    int16x8_t lo = vmull_s8(vget_low_s8(a), vget_low_s8(b)), hi = vmull_high_s8(a, b);
-    return vaddq_s32(acc, vpaddq_s32(vpaddlq_s16(lo), vpaddlq_s16(hi)));
-}
-
 // Lane i of d[k] is block 4k + i's dot.
 typedef struct { int32x4_t d[4]; } dots_neon;
 
-NEON INLINE dots_neon group_neon(format f, const uint8_t *wq, const int8_t *xq, int sdot) {
+NEON_INLINE dots_neon group_neon(format f, const uint8_t *wq, const int8_t *xq, int sdot) {
     dots_neon r;
     for (int k = 0; k < 4; k++) r.d[k] = vdupq_n_s32(0);
     if (f == Q8) {
-        for (int c = 0; c < 32; c++)  // 16-byte chunk c holds blocks 4 (c % 4)..
-            r.d[c % 4] = dot_neon(r.d[c % 4], vld1q_s8((const int8_t *)wq + 16 * c), vld1q_s8(xq + 16 * c), sdot);
+        for (int c = 0; c < 32; c++)
+            r.d[c % 4] = ck_dot_neon(r.d[c % 4], vld1q_s8((const int8_t *)wq + 16 * c), vld1q_s8(xq + 16 * c), sdot);
         return r;
     }
-    const uint8x16_t mask = vdupq_n_u8(0x0F), top = vdupq_n_u8(0x30);
-    const int8x16_t offset = vdupq_n_s8(f == Q6 ? 32 : 8);
-    for (int c = 0; c < 16; c++) {  // packed bytes 16c..: positions 16c.. (low nibbles), 256 + 16c.. (high)
-        uint8x16_t packed = vld1q_u8(wq + 16 * c);
-        uint8x16_t low = vandq_u8(packed, mask), high = vshrq_n_u8(packed, 4);
-        if (f == Q6) {  // position p's top bits: bits 2 (p / 128) of plane byte p % 128, moved to bits 4-5
-            uint8x16_t plane = vld1q_u8(wq + 256 + 16 * (c % 8));
-            int shift = 2 * (c / 8);
-            low = vorrq_u8(low, vandq_u8(vshlq_u8(plane, vdupq_n_s8((int8_t)(4 - shift))), top));
-            high = vorrq_u8(high, vandq_u8(vshlq_u8(plane, vdupq_n_s8((int8_t)(-shift))), top));
-        }
-        r.d[c % 4] = dot_neon(r.d[c % 4], vsubq_s8(vreinterpretq_s8_u8(low), offset), vld1q_s8(xq + 16 * c), sdot);
-        r.d[c % 4] = dot_neon(r.d[c % 4], vsubq_s8(vreinterpretq_s8_u8(high), offset), vld1q_s8(xq + 256 + 16 * c), sdot);
+    for (int c = 0; c < 16; c++) {
+        int8x16_t low, high;
+        ck_nibble_weights_neon(f == Q6 ? 6 : 4, wq, c, &low, &high);
+        r.d[c % 4] = ck_dot_neon(r.d[c % 4], low, vld1q_s8(xq + 16 * c), sdot);
+        r.d[c % 4] = ck_dot_neon(r.d[c % 4], high, vld1q_s8(xq + 256 + 16 * c), sdot);
     }
     return r;
 }
 
-NEON INLINE float32x4_t weigh_neon(dots_neon d, const uint16_t *ws, const float *xs, float32x4_t acc) {
-    for (int k = 0; k < 4; k++) {
-        float32x4_t scale = vmulq_f32(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(ws + 4 * k))), vld1q_f32(xs + 4 * k));
-        acc = vfmaq_f32(acc, vcvtq_f32_s32(d.d[k]), scale);
-    }
+NEON_INLINE float32x4_t weigh_neon(dots_neon d, const uint16_t *ws, const float *xs, float32x4_t acc) {
+    for (int k = 0; k < 4; k++) acc = vfmaq_f32(acc, vcvtq_f32_s32(d.d[k]), ck_block_scales_neon(ws + 4 * k, xs + 4 * k));
     return acc;
 }
 
-NEON INLINE float row_neon(format f, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r, int sdot) {
+NEON_INLINE float row_neon(format f, const uint8_t *data, const ck_q8_vector *x, size_t cols, size_t r, int sdot) {
     size_t bytes = group_bytes(f);
     float32x4_t acc = vdupq_n_f32(0);
     for (size_t g = 0; g < cols / CK_GROUP; g++) {
@@ -131,7 +107,7 @@ NEON INLINE float row_neon(format f, const uint8_t *data, const ck_q8_vector *x,
 }
 
 // Pairs of rows, as the x86 kernels take them.
-NEON INLINE void rows_neon(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1,
+NEON_INLINE void rows_neon(format f, const uint8_t *data, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1,
                       int sdot) {
     size_t bytes = group_bytes(f);
     if (r0 < r1 && r0 % 2) { y[r0] = row_neon(f, data, x, cols, r0, sdot); r0++; }

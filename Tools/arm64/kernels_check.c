@@ -119,13 +119,16 @@ static void check_products(int bits, size_t rows, size_t cols, size_t valid, int
         }
         free(want);
     }
-    matmul(bits, data, vectors, INPUTS, batched, rows, cols, 0, rows);
-    for (int i = 0; i < INPUTS; i++) {
-        matvec(bits, data, &vectors[i], y, cols, 0, rows);
-        for (size_t r = 0; r < rows; r++)
-            CHECK(fabsf(batched[i * rows + r] - y[r]) <= 1e-5f * fmaxf(1e-30f, fabsf(y[r])) + 1e-6f,
-                  "q%d %zux%zu %s batched input %d row %zu: %.7g, single %.7g", bits, rows, cols, level, i, r,
-                  batched[i * rows + r], y[r]);
+    for (int n = INPUTS; n >= 2; n--) {  // a last tile of 1, then whole tiles of 4, 3 and 2
+        for (size_t i = 0; i < INPUTS * rows; i++) batched[i] = NAN;
+        matmul(bits, data, vectors, (size_t)n, batched, rows, cols, 0, rows);
+        for (int i = 0; i < n; i++) {
+            matvec(bits, data, &vectors[i], y, cols, 0, rows);
+            for (size_t r = 0; r < rows; r++)
+                CHECK(fabsf(batched[i * rows + r] - y[r]) <= 1e-5f * fmaxf(1e-30f, fabsf(y[r])) + 1e-6f,
+                      "q%d %zux%zu %s batched input %d of %d, row %zu: %.7g, single %.7g", bits, rows, cols, level, i, n, r,
+                      batched[i * rows + r], y[r]);
+        }
     }
     for (int i = 0; i < INPUTS; i++) free_input(&in[i]);
     free(w), free(x), free(data), free(y), free(batched);
