@@ -95,30 +95,62 @@ __attribute__((target("avx2,fma,f16c"))) static float step_error_avx2(const floa
     *h = (uint16_t)_cvtss_sh(step, 0);
     return block_error_avx2(src, _cvtsh_ss(*h), lo, hi);
 }
+
+// Two steps at once in the two halves of 512-bit vectors, each half doing exactly what block_error_avx2
+// does (the same operations on the same lanes in the same order), so the errors are the same floats.
+#define AVX512_HALVES __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+AVX512_HALVES static __m512 halves(float a, float b) {
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(a)), _mm256_castps_pd(_mm256_set1_ps(b)), 1));
+}
+
+AVX512_HALVES static void step_errors_avx512(const float *src, const float *step, float lo, float hi, uint16_t *h, float *error) {
+    h[0] = (uint16_t)_cvtss_sh(step[0], 0), h[1] = (uint16_t)_cvtss_sh(step[1], 0);
+    float d0 = _cvtsh_ss(h[0]), d1 = _cvtsh_ss(h[1]);
+    __m512 inverse = halves(d0 != 0 ? 1.0f / d0 : 0, d1 != 0 ? 1.0f / d1 : 0), scale = halves(d0, d1), sum = _mm512_setzero_ps();
+    for (int i = 0; i < CK_BLOCK; i += 8) {
+        __m512 x = _mm512_castpd_ps(_mm512_broadcast_f64x4(_mm256_castps_pd(_mm256_loadu_ps(src + i))));
+        __m512 q = _mm512_roundscale_ps(_mm512_mul_ps(x, inverse), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        q = _mm512_min_ps(_mm512_max_ps(q, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
+        __m512 e = _mm512_fmsub_ps(scale, q, x);
+        sum = _mm512_fmadd_ps(e, e, sum);
+    }
+    error[0] = ck_sum8(_mm512_castps512_ps256(sum));
+    error[1] = ck_sum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(sum), 1)));
+}
 #endif
 
 // The f16 scale of a block with levels lo...hi (lo = -hi - 1). The value of largest magnitude maps to
 // lo, the end of the range with one more step, so the block uses every level; then slightly larger
 // steps are tried and the one with the least squared error kept (clipping the extreme can pay off for
 // the other 31 values). Fewer levels leave larger steps, so q4 searches wider than q6. Inlined with
-// `avx2` a constant: the AVX2 instance converts halves with F16C and measures errors 8 lanes at a time.
-__attribute__((always_inline)) static inline uint16_t block_scale_search(const float *src, int lo, float widest, int avx2) {
+// `level` a constant: AVX2 (2) converts halves with F16C and measures errors 8 lanes at a time, AVX-512
+// (3) two steps at a time; every level picks the same step.
+__attribute__((always_inline)) static inline uint16_t block_scale_search(const float *src, int lo, float widest, int level) {
     float extreme = 0;
     for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
     float low = (float)lo, high = (float)(-lo - 1);
-    uint16_t h = 0;
-    float best = INFINITY;
-    for (int k = -1; k < 16; k++) {  // the extreme's own scale first, then 16 wider ones
-        float step = k < 0 ? extreme / low : extreme / (low * (widest + (1.075f - widest) * (float)k / 15.0f));
-        uint16_t candidate;
+    enum { STEPS = 17 };
+    float steps[STEPS + 1], errors[STEPS + 1];
+    uint16_t candidates[STEPS + 1];
+    steps[0] = extreme / low;  // the extreme's own scale first, then 16 wider ones
+    for (int k = 0; k < 16; k++) steps[k + 1] = extreme / (low * (widest + (1.075f - widest) * (float)k / 15.0f));
+    steps[STEPS] = steps[0];  // a partner for the last step of a pair
 #if CK_X86
-        float error = avx2 ? step_error_avx2(src, step, low, high, &candidate) : step_error_portable(src, step, low, high, &candidate);
-#else
-        (void)avx2;
-        float error = step_error_portable(src, step, low, high, &candidate);
-#endif
-        if (k < 0 || error < best) { best = error; h = candidate; }
+    if (level >= 3) {
+        for (int i = 0; i < STEPS; i += 2) step_errors_avx512(src, steps + i, low, high, candidates + i, errors + i);
+    } else {
+        for (int i = 0; i < STEPS; i++)
+            errors[i] = level == 2 ? step_error_avx2(src, steps[i], low, high, candidates + i)
+                                   : step_error_portable(src, steps[i], low, high, candidates + i);
     }
+#else
+    (void)level;
+    for (int i = 0; i < STEPS; i++) errors[i] = step_error_portable(src, steps[i], low, high, candidates + i);
+#endif
+    uint16_t h = candidates[0];
+    float best = errors[0];
+    for (int i = 1; i < STEPS; i++)
+        if (errors[i] < best) best = errors[i], h = candidates[i];
     return h;
 }
 
@@ -143,14 +175,14 @@ static inline void store_levels(uint8_t *data, size_t cols, size_t r, size_t b, 
 
 // q4 and q6 share the search and the rounding; they differ in levels and in how a value is stored.
 __attribute__((always_inline)) static inline void levels_rows(const float *w, size_t cols, size_t r0, size_t r1,
-                                                               uint8_t *data, int bits, int avx2) {
+                                                               uint8_t *data, int bits, int level) {
     size_t blocks = cols / CK_BLOCK;
     int lo = bits == 4 ? -8 : -32;
     size_t group_bytes = bits == 4 ? CK_Q4_GROUP_BYTES : CK_Q6_GROUP_BYTES;
     for (size_t r = r0; r < r1; r++) {
         for (size_t b = 0; b < blocks; b++) {
             const float *src = w + (r - r0) * cols + b * CK_BLOCK;
-            uint16_t h = block_scale_search(src, lo, bits == 4 ? 0.70f : 0.85f, avx2);
+            uint16_t h = block_scale_search(src, lo, bits == 4 ? 0.70f : 0.85f, level);
             float scale = ck_f16_value(h);
             float inverse = scale != 0 ? 1.0f / scale : 0;
             uint8_t u[CK_BLOCK];
@@ -168,13 +200,18 @@ static void levels_rows_portable(const float *w, size_t cols, size_t r0, size_t 
 #if CK_X86
 __attribute__((target("avx2,fma,f16c"))) static void levels_rows_avx2(const float *w, size_t cols, size_t r0, size_t r1,
                                                                         uint8_t *data, int bits) {
-    levels_rows(w, cols, r0, r1, data, bits, 1);
+    levels_rows(w, cols, r0, r1, data, bits, 2);
+}
+
+AVX512_HALVES static void levels_rows_avx512(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
+    levels_rows(w, cols, r0, r1, data, bits, 3);
 }
 #endif
 
 static void quantize_levels_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
 #if CK_X86
-    if (ck_isa() >= 2) { levels_rows_avx2(w, cols, r0, r1, data, bits); return; }
+    if (ck_isa() >= 3) { levels_rows_avx512(w, cols, r0, r1, data, bits); return; }
+    if (ck_isa() == 2) { levels_rows_avx2(w, cols, r0, r1, data, bits); return; }
 #endif
     levels_rows_portable(w, cols, r0, r1, data, bits);
 }
