@@ -15,6 +15,7 @@
 #include <math.h>
 #include "exp_avx2.h"
 #include "exp_neon.h"
+#include "neon_quants.h"
 
 #define INLINE __attribute__((always_inline)) static inline
 
@@ -91,7 +92,7 @@ static void softmax_neon(float *x, size_t n) {
     for (size_t j = 0; j < n; j++) x[j] *= inverse;
 }
 
-INLINE float32x4x2_t load8_neon(const void *p, size_t i, int type) {
+NEON_INLINE float32x4x2_t load8_neon(const void *p, size_t i, int type) {
     float32x4x2_t r;
     if (type == F16) {
         float16x8_t h = vreinterpretq_f16_u16(vld1q_u16((const uint16_t *)p + i));
@@ -108,19 +109,46 @@ INLINE float32x4x2_t load8_neon(const void *p, size_t i, int type) {
     return r;
 }
 
-INLINE void attend_neon(const float *q, const void *k, const void *v, const float *ks, const float *vs,
-                        float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {
+// Scores of int8 keys for a query of integer values (as quantize_queries leaves them), as exact integer
+// dot products 16 bytes at a time (sdot where `sdot`); d a multiple of 16, at most 256. Returns the top.
+NEON_INLINE float int8_scores_neon(const float *q, const int8_t *k, const float *ks, float *scores, size_t d,
+                                   size_t n_keys, float scale, int sdot) {
+    int8_t query[256];
+    for (size_t c = 0; c < d; c++) query[c] = (int8_t)q[c];
     float top = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
-        float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
-        for (size_t c = 0; c < d; c += 8) {
-            float32x4x2_t key = load8_neon(k, j * d + c, type);
-            a0 = vfmaq_f32(a0, vld1q_f32(q + c), key.val[0]);
-            a1 = vfmaq_f32(a1, vld1q_f32(q + c + 4), key.val[1]);
+        int32x4_t a0 = vdupq_n_s32(0), a1 = a0;
+        size_t c = 0;
+        for (; c + 32 <= d; c += 32) {
+            a0 = ck_dot_neon(a0, vld1q_s8(query + c), vld1q_s8(k + j * d + c), sdot);
+            a1 = ck_dot_neon(a1, vld1q_s8(query + c + 16), vld1q_s8(k + j * d + c + 16), sdot);
         }
-        float s = vaddvq_f32(vaddq_f32(a0, a1)) * (ks ? scale * ks[j] : scale);
+        if (c < d) a0 = ck_dot_neon(a0, vld1q_s8(query + c), vld1q_s8(k + j * d + c), sdot);
+        float s = (float)vaddvq_s32(vaddq_s32(a0, a1)) * (ks ? scale * ks[j] : scale);
         scores[j] = s;
         if (s > top) top = s;
+    }
+    return top;
+}
+
+NEON_INLINE void attend_neon(const float *q, const void *k, const void *v, const float *ks, const float *vs,
+                             float *out, float *scores, size_t d, size_t n_keys, float scale, int type) {
+    float top = -INFINITY;
+    if (type == I8 && d % 16 == 0 && d <= 256) {
+        top = ck_byte_dots() ? int8_scores_neon(q, k, ks, scores, d, n_keys, scale, 1)
+                             : int8_scores_neon(q, k, ks, scores, d, n_keys, scale, 0);
+    } else {
+        for (size_t j = 0; j < n_keys; j++) {
+            float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
+            for (size_t c = 0; c < d; c += 8) {
+                float32x4x2_t key = load8_neon(k, j * d + c, type);
+                a0 = vfmaq_f32(a0, vld1q_f32(q + c), key.val[0]);
+                a1 = vfmaq_f32(a1, vld1q_f32(q + c + 4), key.val[1]);
+            }
+            float s = vaddvq_f32(vaddq_f32(a0, a1)) * (ks ? scale * ks[j] : scale);
+            scores[j] = s;
+            if (s > top) top = s;
+        }
     }
     float sum = softmax_in_place_neon(scores, n_keys, top);
     scale_weights(scores, 1, n_keys, vs);
@@ -535,7 +563,7 @@ INSTANCES(i8, I8)
 
 #if CK_NEON
 #define NEON_INSTANCES(suffix, type)                                                                           \
-    static void attend_neon_##suffix(const float *q, const void *k, const void *v, const float *ks,             \
+    NEON static void attend_neon_##suffix(const float *q, const void *k, const void *v, const float *ks,             \
                                      const float *vs, float *out, float *scores, size_t d, size_t n_keys,      \
                                      float scale) {                                                           \
         attend_neon(q, k, v, ks, vs, out, scores, d, n_keys, scale, type);                                     \
