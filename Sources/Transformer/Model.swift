@@ -31,7 +31,7 @@ public final class Model: @unchecked Sendable {
 
     /// Loads `config.json` and the safetensors weights (single file or sharded) of a model folder.
     /// With `q8` or `q4`, the weight matrices are quantized at load (or mapped from `cache`); `progress`
-    /// hears the fraction quantized so far (a first start takes a minute or more at full size).
+    /// hears the fraction quantized so far (a first start takes tens of seconds at full size).
     public static func load(folder: URL, precision: WeightPrecision = .bf16, cache: QuantizedWeightCache = .standard,
                             progress: ((Double) -> Void)? = nil) throws -> Model {
         let configuration = try Configuration.load(folder)

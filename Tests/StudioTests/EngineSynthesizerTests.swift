@@ -38,8 +38,8 @@ import Transformer
         }
     }
 
-    /// A first start at q4 says how far the quantization has got (every percentage it reaches, up to 100);
-    /// a start that reads the cache says nothing. The engine line shows such texts while loading, and
+    /// A first start at q4 says how far the quantization has got (every percentage it reaches), then that
+    /// it writes the cache; a start that reads the cache says nothing. The engine line shows such texts while loading, and
     /// keeps the outcome once there is one.
     @Test func aFirstStartSaysHowFarQuantizationHasGot() throws {
         let cacheFolder = try Fixtures.temporaryFolder("higgs-synth-cache")
@@ -49,11 +49,12 @@ import Transformer
         _ = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .q4,
                                   cache: QuantizedWeightCache(folder: cacheFolder), display: { $0.lastPathComponent },
                                   status: { heard.texts.append($0) })
-        let percentages = heard.texts.map { text -> Int in
+        #expect(heard.texts.last == "quantized \(Self.model.lastPathComponent) to q4; writing them for later starts")
+        let percentages = heard.texts.dropLast().map { text -> Int in
             #expect(text.hasPrefix("quantizing \(Self.model.lastPathComponent) to q4: "), "\(text)")
             return Int(text.split(separator: ":")[1].split(separator: "%")[0].trimmingCharacters(in: .whitespaces)) ?? -1
         }
-        #expect(percentages.count >= 2 && percentages.last == 100, "\(heard.texts)")
+        #expect(percentages.count >= 2 && percentages.last! >= 90, "\(heard.texts)")
         #expect(zip(percentages, percentages.dropFirst()).allSatisfy { $0 < $1 }, "\(percentages)")
 
         heard.texts = []

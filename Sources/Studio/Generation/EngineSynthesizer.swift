@@ -61,9 +61,10 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                                               precision: precision.rawValue, threads: ThreadCount.current)
     }
 
-    /// The engine line while a first start quantizes the weights.
+    /// The engine line while a first start quantizes the weights (and then writes them for later starts).
     public static func quantizingStatus(_ model: String, precision: WeightPrecision, fraction: Double) -> String {
-        "quantizing \(model) to \(precision.rawValue): \(Int(fraction * 100))% (first start; later starts read the cache)"
+        fraction >= 1 ? "quantized \(model) to \(precision.rawValue); writing them for later starts"
+            : "quantizing \(model) to \(precision.rawValue): \(Int(fraction * 100))% (first start; later starts read the cache)"
     }
 
     public func synthesize(_ line: LineRequest, context: [GeneratedLine],
