@@ -112,7 +112,7 @@ public enum Linear {
         _ weight: Matrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>? = nil
     ) {
-        matrixVector(MatrixVectorJob.Parts((weight, y)), x, scratch: scratch)
+        withExtendedLifetime(weight) { matrixVector(MatrixVectorJob.Parts((weight, y)), x, scratch: scratch) }
     }
 
     /// Products of one input batch with two or three weights of the same width (a layer's query, key and
@@ -133,7 +133,7 @@ public enum Linear {
             if let third, let out = outputs.2 { apply(third, input: input, count: count, output: out, scratch: scratch) }
             return
         }
-        matrixVector(parts, input, scratch: scratch)
+        withExtendedLifetime((first, second, third)) { matrixVector(parts, input, scratch: scratch) }
     }
 
     private static func matrixVector(
@@ -164,27 +164,32 @@ public enum Linear {
 
     /// One input against the rows of up to three weights laid end to end.
     private struct MatrixVectorJob {
-        /// The weights and their outputs; a fixed tuple so that a job allocates nothing.
+        /// The weights and their outputs; a fixed tuple so that a job allocates nothing. A part keeps a
+        /// weight's elements but not its owner (the caller holds the weight for the job's duration): the
+        /// pool's threads copy the job for every run of rows they take, and an owner would be reference
+        /// counted at each copy (2% of a q4 decode step's samples).
         struct Parts {
             typealias Part = (weight: Matrix, y: UnsafeMutablePointer<Float>)
-            let parts: (Part, Part?, Part?)
+            typealias Piece = (elements: Matrix.Elements, rows: Int, cols: Int, y: UnsafeMutablePointer<Float>)
+            let pieces: (Piece, Piece?, Piece?)
 
             /// A third part only after a second.
             init(_ first: Part, _ second: Part? = nil, _ third: Part? = nil) {
-                parts = (first, second, second == nil ? nil : third)
+                func piece(_ part: Part) -> Piece { (part.weight.elements, part.weight.rows, part.weight.cols, part.y) }
+                pieces = (piece(first), second.map(piece), second == nil ? nil : third.map(piece))
             }
 
-            var count: Int { parts.2 != nil ? 3 : parts.1 != nil ? 2 : 1 }
+            var count: Int { pieces.2 != nil ? 3 : pieces.1 != nil ? 2 : 1 }
 
-            subscript(i: Int) -> Part { i == 0 ? parts.0 : i == 1 ? parts.1! : parts.2! }
+            subscript(i: Int) -> Piece { i == 0 ? pieces.0 : i == 1 ? pieces.1! : pieces.2! }
 
-            var cols: Int { parts.0.weight.cols }
-            var rows: Int { (0..<count).reduce(0) { $0 + self[$1].weight.rows } }
-            var sharesWidth: Bool { (0..<count).allSatisfy { self[$0].weight.cols == cols } }
+            var cols: Int { pieces.0.cols }
+            var rows: Int { (0..<count).reduce(0) { $0 + self[$1].rows } }
+            var sharesWidth: Bool { (0..<count).allSatisfy { self[$0].cols == cols } }
 
             /// The padded width of the quantized input, when any part is quantized (equal widths pad equally).
             var quantizedPaddedCols: Int? {
-                for i in 0..<count { if case .quantized(let q, _) = self[i].weight.elements { return q.paddedCols } }
+                for i in 0..<count { if case .quantized(let q, _) = self[i].elements { return q.paddedCols } }
                 return nil
             }
         }
@@ -197,16 +202,16 @@ public enum Linear {
         func dotRows(_ range: Range<Int>) {
             var offset = 0
             for i in 0..<parts.count {
-                let part = parts[i], rows = part.weight.rows
+                let part = parts[i], rows = part.rows
                 let lo = max(range.lowerBound, offset) - offset, hi = min(range.upperBound, offset + rows) - offset
-                if lo < hi { dot(part.weight, part.y, rows: lo..<hi) }
+                if lo < hi { dot(part.elements, cols: part.cols, part.y, rows: lo..<hi) }
                 offset += rows
             }
         }
 
-        private func dot(_ weight: Matrix, _ y: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
-            let cols = weight.cols, lo = range.lowerBound, hi = range.upperBound
-            switch weight.elements {
+        private func dot(_ elements: Matrix.Elements, cols: Int, _ y: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
+            let lo = range.lowerBound, hi = range.upperBound
+            switch elements {
             case .f32(let w): ck_matvec_f32(w, x, y, cols, lo, hi)
             case .bf16(let w): ck_matvec_bf16(w, x, y, cols, lo, hi)
             case .f16(let w): ck_matvec_f16(w, x, y, cols, lo, hi)
