@@ -119,12 +119,30 @@ AVX512_HALVES static void step_errors_avx512(const float *src, const float *step
 }
 #endif
 
+#if CK_NEON
+// With NEON, 4 lanes at a time (its sums in another order than the portable loop's, so a near tie may
+// pick the other of two steps of almost equal error).
+static float step_error_neon(const float *src, float step, float lo, float hi, uint16_t *h) {
+    float16x4_t half = vcvt_f16_f32(vdupq_n_f32(step));
+    *h = vget_lane_u16(vreinterpret_u16_f16(half), 0);
+    float d = vgetq_lane_f32(vcvt_f32_f16(half), 0);
+    float32x4_t inverse = vdupq_n_f32(d != 0 ? 1.0f / d : 0), scale = vdupq_n_f32(d), sum = vdupq_n_f32(0);
+    for (int i = 0; i < CK_BLOCK; i += 4) {
+        float32x4_t x = vld1q_f32(src + i);
+        float32x4_t q = vminq_f32(vmaxq_f32(vrndnq_f32(vmulq_f32(x, inverse)), vdupq_n_f32(lo)), vdupq_n_f32(hi));
+        float32x4_t e = vsubq_f32(vmulq_f32(scale, q), x);
+        sum = vfmaq_f32(sum, e, e);
+    }
+    return vaddvq_f32(sum);
+}
+#endif
+
 // The f16 scale of a block with levels lo...hi (lo = -hi - 1). The value of largest magnitude maps to
 // lo, the end of the range with one more step, so the block uses every level; then slightly larger
 // steps are tried and the one with the least squared error kept (clipping the extreme can pay off for
 // the other 31 values). Fewer levels leave larger steps, so q4 searches wider than q6. Inlined with
 // `level` a constant: AVX2 (2) converts halves with F16C and measures errors 8 lanes at a time, AVX-512
-// (3) two steps at a time; every level picks the same step.
+// (3) two steps at a time, picking the same steps as AVX2; NEON (1) 4 lanes at a time.
 __attribute__((always_inline)) static inline uint16_t block_scale_search(const float *src, int lo, float widest, int level) {
     float extreme = 0;
     for (int i = 0; i < CK_BLOCK; i++) if (fabsf(src[i]) > fabsf(extreme)) extreme = src[i];
@@ -143,6 +161,10 @@ __attribute__((always_inline)) static inline uint16_t block_scale_search(const f
             errors[i] = level == 2 ? step_error_avx2(src, steps[i], low, high, candidates + i)
                                    : step_error_portable(src, steps[i], low, high, candidates + i);
     }
+#elif CK_NEON
+    for (int i = 0; i < STEPS; i++)
+        errors[i] = level == 1 ? step_error_neon(src, steps[i], low, high, candidates + i)
+                               : step_error_portable(src, steps[i], low, high, candidates + i);
 #else
     (void)level;
     for (int i = 0; i < STEPS; i++) errors[i] = step_error_portable(src, steps[i], low, high, candidates + i);
@@ -209,6 +231,9 @@ AVX512_HALVES static void levels_rows_avx512(const float *w, size_t cols, size_t
 #endif
 
 static void quantize_levels_rows(const float *w, size_t cols, size_t r0, size_t r1, uint8_t *data, int bits) {
+#if CK_NEON
+    if (ck_isa() == 1) { levels_rows(w, cols, r0, r1, data, bits, 1); return; }
+#endif
 #if CK_X86
     if (ck_isa() >= 3) { levels_rows_avx512(w, cols, r0, r1, data, bits); return; }
     if (ck_isa() == 2) { levels_rows_avx2(w, cols, r0, r1, data, bits); return; }

@@ -302,6 +302,38 @@ static void check_elementwise(int level) {
     for (int i = 0; i < 9; i++) CHECK(fabsf(back[i] - values[i]) <= 1e-3f * fabsf(values[i]) + 1e-7f, "f16 round trip %g: %g", values[i], back[i]);
 }
 
+// Quantizing at load at `level`: q8 the same bytes as the portable code; q4 and q6 search the same
+// candidate steps, so their squared error is the portable one's to within near ties.
+static void check_quantization(int level) {
+    size_t rows = 16, cols = 1536;
+    float *w = malloc(rows * cols * sizeof(float)), *back = malloc(rows * cols * sizeof(float));
+    for (size_t i = 0; i < rows * cols; i++) w[i] = uniform() * (i % 97 == 0 ? 4 : 1);
+    for (int bits = 4; bits <= 8; bits += 2) {
+        size_t bytes = matrix_bytes(bits, rows, cols);
+        uint8_t *mine = calloc(1, bytes), *portable = calloc(1, bytes);
+        ck_set_isa(level);
+        quantize(bits, w, rows, cols, mine);
+        ck_set_isa(0);
+        quantize(bits, w, rows, cols, portable);
+        ck_set_isa(9);
+        if (bits == 8) {
+            CHECK(memcmp(mine, portable, bytes) == 0, "q8 quantization at level %d differs from the portable one", level);
+        } else {
+            double error[2] = {0, 0};
+            for (int which = 0; which < 2; which++) {
+                const uint8_t *data = which ? portable : mine;
+                if (bits == 6) ck_dequantize_q6_rows((ck_q6_matrix){data}, cols, cols, 0, rows, back);
+                else ck_dequantize_q4_rows((ck_q4_matrix){data}, cols, cols, 0, rows, back);
+                for (size_t i = 0; i < rows * cols; i++) error[which] += ((double)back[i] - w[i]) * ((double)back[i] - w[i]);
+            }
+            CHECK(fabs(error[0] - error[1]) <= 1e-3 * error[1], "q%d quantization at level %d: squared error %.6g, portable %.6g",
+                  bits, level, error[0], error[1]);
+        }
+        free(mine), free(portable);
+    }
+    free(w), free(back);
+}
+
 // The pool splits a product across threads: the same numbers as on one thread.
 typedef struct {
     const uint8_t *data;
@@ -352,6 +384,7 @@ int main(void) {
         check_float_products(level);
         check_attention(level);
         check_elementwise(level);
+        check_quantization(level);
     }
     check_pool();
     if (failures) {
