@@ -19,6 +19,26 @@ typedef enum { Q8, Q6, Q4 } kind;
 // did not, and the tile ran 10% (q4) to 34% (q8) slower than on 3072 columns.
 #define SPAN_GROUPS 8
 
+// Whole pairs of rows [r0, r1) times the n_in (at most 4) inputs, span by span, with a 2-row tile
+// (AVX2's, NEON's) whose format, dot-product flag and input count are constants in each instance.
+#define PAIR_TILES(ATTRIBUTES, TILE, K, DOTS, NAME)                                                              \
+    ATTRIBUTES static void NAME(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y, size_t ldy,   \
+                                size_t cols, size_t r0, size_t r1) {                                             \
+        const size_t groups = cols / CK_GROUP;                                                                   \
+        for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                    \
+            size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                   \
+            for (size_t r = r0; r + 2 <= r1; r += 2) {                                                           \
+                switch (n_in) {                                                                                  \
+                case 4: TILE(K, DOTS, data, cols, x, 4, y, ldy, r, g0, g1); break;                               \
+                case 3: TILE(K, DOTS, data, cols, x, 3, y, ldy, r, g0, g1); break;                               \
+                case 2: TILE(K, DOTS, data, cols, x, 2, y, ldy, r, g0, g1); break;                               \
+                default: TILE(K, DOTS, data, cols, x, 1, y, ldy, r, g0, g1); break;                              \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
+
 #if CK_X86
 
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
@@ -241,28 +261,12 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
         }
 }
 
-#define TILES_AVX2(K, VNNI, NAME)                                                                                 \
-    AVX2 static void NAME(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y, size_t ldy, size_t cols,       \
-                          size_t r0, size_t r1) {                                                                         \
-        const size_t groups = cols / CK_GROUP;                                                                          \
-        for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                           \
-            size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                          \
-            for (size_t r = r0; r + 2 <= r1; r += 2) {                                                                  \
-                switch (n_in) {                                                                                         \
-                case 4: tile_avx2(K, VNNI, data, cols, x, 4, y, ldy, r, g0, g1); break;                                 \
-                case 3: tile_avx2(K, VNNI, data, cols, x, 3, y, ldy, r, g0, g1); break;                                 \
-                case 2: tile_avx2(K, VNNI, data, cols, x, 2, y, ldy, r, g0, g1); break;                                 \
-                default: tile_avx2(K, VNNI, data, cols, x, 1, y, ldy, r, g0, g1); break;                                \
-                }                                                                                                       \
-            }                                                                                                           \
-        }                                                                                                               \
-    }
-TILES_AVX2(Q8, 0, tiles_avx2_Q8)
-TILES_AVX2(Q6, 0, tiles_avx2_Q6)
-TILES_AVX2(Q4, 0, tiles_avx2_Q4)
-TILES_AVX2(Q8, 1, tiles_avx_vnni_Q8)
-TILES_AVX2(Q6, 1, tiles_avx_vnni_Q6)
-TILES_AVX2(Q4, 1, tiles_avx_vnni_Q4)
+PAIR_TILES(AVX2, tile_avx2, Q8, 0, tiles_avx2_Q8)
+PAIR_TILES(AVX2, tile_avx2, Q6, 0, tiles_avx2_Q6)
+PAIR_TILES(AVX2, tile_avx2, Q4, 0, tiles_avx2_Q4)
+PAIR_TILES(AVX2, tile_avx2, Q8, 1, tiles_avx_vnni_Q8)
+PAIR_TILES(AVX2, tile_avx2, Q6, 1, tiles_avx_vnni_Q6)
+PAIR_TILES(AVX2, tile_avx2, Q4, 1, tiles_avx_vnni_Q4)
 
 #endif  // CK_X86
 
@@ -318,30 +322,12 @@ NEON_INLINE void tile_neon(kind k, int sdot, const uint8_t *data, size_t cols, c
         }
 }
 
-// Whole pairs of rows [r0, r1) times the n_in (at most 4) inputs, the dot-product flag and the input
-// count constants in each instance.
-#define TILES_NEON(K, SDOT, NAME)                                                                                   \
-    NEON static void NAME(const uint8_t *data, const ck_q8_vector *x, size_t n_in, float *y, size_t ldy, size_t cols, \
-                          size_t r0, size_t r1) {                                                                 \
-        const size_t groups = cols / CK_GROUP;                                                                    \
-        for (size_t g0 = 0; g0 < groups; g0 += SPAN_GROUPS) {                                                     \
-            size_t g1 = groups - g0 < SPAN_GROUPS ? groups : g0 + SPAN_GROUPS;                                    \
-            for (size_t r = r0; r + 2 <= r1; r += 2) {                                                            \
-                switch (n_in) {                                                                                   \
-                case 4: tile_neon(K, SDOT, data, cols, x, 4, y, ldy, r, g0, g1); break;                            \
-                case 3: tile_neon(K, SDOT, data, cols, x, 3, y, ldy, r, g0, g1); break;                            \
-                case 2: tile_neon(K, SDOT, data, cols, x, 2, y, ldy, r, g0, g1); break;                            \
-                default: tile_neon(K, SDOT, data, cols, x, 1, y, ldy, r, g0, g1); break;                           \
-                }                                                                                                 \
-            }                                                                                                     \
-        }                                                                                                         \
-    }
-TILES_NEON(Q8, 0, tiles_neon_Q8)
-TILES_NEON(Q6, 0, tiles_neon_Q6)
-TILES_NEON(Q4, 0, tiles_neon_Q4)
-TILES_NEON(Q8, 1, tiles_sdot_Q8)
-TILES_NEON(Q6, 1, tiles_sdot_Q6)
-TILES_NEON(Q4, 1, tiles_sdot_Q4)
+PAIR_TILES(NEON, tile_neon, Q8, 0, tiles_neon_Q8)
+PAIR_TILES(NEON, tile_neon, Q6, 0, tiles_neon_Q6)
+PAIR_TILES(NEON, tile_neon, Q4, 0, tiles_neon_Q4)
+PAIR_TILES(NEON, tile_neon, Q8, 1, tiles_sdot_Q8)
+PAIR_TILES(NEON, tile_neon, Q6, 1, tiles_sdot_Q6)
+PAIR_TILES(NEON, tile_neon, Q4, 1, tiles_sdot_Q4)
 
 #endif  // CK_NEON
 

@@ -267,6 +267,20 @@ void ck_dequantize_q4_rows(ck_q4_matrix w, size_t cols, size_t valid, size_t r0,
             out[(r - r0) * valid + e] = ck_q4_scale(w, cols, r, e / CK_BLOCK) * (float)ck_q4_value(w, cols, r, e);
 }
 
+// Block b of an input vector for the vector forms of ck_quantize_vector: in place where all its values
+// are valid, else copied into `padded` with zeros past `valid`.
+static inline const float *input_block(const float *x, size_t valid, size_t b, float *padded) {
+    size_t base = b * CK_BLOCK;
+    if (base + CK_BLOCK <= valid) return x + base;
+    for (int i = 0; i < CK_BLOCK; i++) padded[i] = base + i < valid ? x[base + i] : 0.0f;
+    return padded;
+}
+
+// Where block b's quants start in the interleaved vector: its elements 4t..4t + 3 at t * 64 from here.
+static inline int8_t *input_block_quants(ck_q8_vector *out, size_t b) {
+    return out->quants + (b * CK_BLOCK / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+}
+
 #if CK_X86
 
 // The same arithmetic 32 lanes at a time: every decode step quantizes a few hundred input vectors, and
@@ -290,7 +304,7 @@ AVX512BW static void quantize_vector_avx512(const float *x, size_t valid, size_t
         uint32_t chunks[8];
         _mm_storeu_si128((__m128i *)chunks, _mm512_cvtepi32_epi8(q0));
         _mm_storeu_si128((__m128i *)(chunks + 4), _mm512_cvtepi32_epi8(q1));
-        int8_t *group = out->quants + (base / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+        int8_t *group = input_block_quants(out, b);
         for (int t = 0; t < 8; t++) memcpy(group + t * 64, chunks + t, 4);
         out->scales[b] = scale;
         out->sums[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
@@ -304,13 +318,8 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
     const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
     const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
     for (size_t b = 0; b < blocks; b++) {
-        size_t base = b * CK_BLOCK;
         float padded[CK_BLOCK];
-        const float *src = x + base;
-        if (base + CK_BLOCK > valid) {
-            for (int i = 0; i < CK_BLOCK; i++) padded[i] = base + i < valid ? x[base + i] : 0.0f;
-            src = padded;
-        }
+        const float *src = input_block(x, valid, b, padded);
         __m256 v[4], top = _mm256_setzero_ps();
         for (int i = 0; i < 4; i++) {
             v[i] = _mm256_loadu_ps(src + 8 * i);
@@ -329,7 +338,7 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
         bytes = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
         uint32_t chunks[8];
         _mm256_storeu_si256((__m256i *)chunks, bytes);
-        int8_t *group = out->quants + (base / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+        int8_t *group = input_block_quants(out, b);
         for (int t = 0; t < 8; t++) memcpy(group + t * 64, chunks + t, 4);
         __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
         s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4E));
@@ -346,13 +355,8 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
 static void quantize_vector_neon(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
     size_t blocks = cols / CK_BLOCK;
     for (size_t b = 0; b < blocks; b++) {
-        size_t base = b * CK_BLOCK;
         float padded[CK_BLOCK];
-        const float *src = x + base;
-        if (base + CK_BLOCK > valid) {
-            for (int i = 0; i < CK_BLOCK; i++) padded[i] = base + i < valid ? x[base + i] : 0.0f;
-            src = padded;
-        }
+        const float *src = input_block(x, valid, b, padded);
         float32x4_t v[8], top = vdupq_n_f32(0);
         for (int i = 0; i < 8; i++) {
             v[i] = vld1q_f32(src + 4 * i);
@@ -365,7 +369,7 @@ static void quantize_vector_neon(const float *x, size_t valid, size_t cols, ck_q
             q[i] = vminq_s32(vmaxq_s32(vcvtnq_s32_f32(vmulq_f32(v[i], inverse)), vdupq_n_s32(-127)), vdupq_n_s32(127));
             sum = vaddq_s32(sum, q[i]);
         }
-        int8_t *group = out->quants + (base / CK_GROUP) * CK_GROUP + (b % (CK_GROUP / CK_BLOCK)) * 4;
+        int8_t *group = input_block_quants(out, b);
         for (int t = 0; t < 8; t++) {  // elements 4t.. of the block: 4 bytes at t * 64
             int8x8_t bytes = vqmovn_s16(vcombine_s16(vqmovn_s32(q[t]), vdup_n_s16(0)));
             uint32_t word = vget_lane_u32(vreinterpret_u32_s8(bytes), 0);
