@@ -48,6 +48,23 @@ extension StudioApp {
         }
     }
 
+    /// A line the writer has just left that names someone new: they join the cast with an automatic voice
+    /// (the model's choice, as the reference does without a voice), unless the name looks like a typo of a
+    /// cast member's.
+    func castSpeaker(ofLine id: Int) {
+        guard let i = editor.index(of: id) else { return }
+        switch UncastSpeaker(in: editor.lines[i].text, cast: header.cast.map(\.name)) {
+        case .newcomer(let name)?:
+            header.cast.append(CastMember(name: name, voice: .automatic))
+            headerRevision += 1
+            say("\(name) joins the cast with an automatic voice; Tab, then Enter, chooses one.", .good)
+        case .likelyTypo(let name, let member)?:
+            say("'\(name)' is not in the cast: did you mean \(member)? (to cast \(name): Tab, then a)", .warning, seconds: 10)
+        case nil:
+            break
+        }
+    }
+
     private func addSpeaker() throws {
         guard let raw = try prompt("New speaker's name:", initial: "") else { return }
         let name = raw.trimmingCharacters(in: .whitespaces)

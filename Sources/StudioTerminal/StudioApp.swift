@@ -182,6 +182,8 @@ final class StudioApp {
         refresh()
         draw()
         let event = try nextEvent()
+        let edited = editing ? currentID : nil
+        defer { if let edited, !(editing && currentID == edited) { castSpeaker(ofLine: edited) } }
         switch event {
         case .key(let key): try handle(key)
         case .resize: terminal.hardRefresh()
@@ -285,12 +287,15 @@ final class StudioApp {
         // Esc typed quickly before a command key reaches us as Alt+key: leave the line, then do the command.
         if editing, action == nil, case .alt(let c) = key {
             editing = false
+            castSpeaker(ofLine: currentID)
             return try handle(.char(c))
         }
         guard let action else {
             if case .char(let c) = key, focus == .script { say("'\(c)' does nothing here — press ? for the keys", .dim, seconds: 3) }
             return
         }
+        // A key of every panel pressed while writing (generate, play, save) takes the line as written.
+        if editing, !KeyMap.binds(action, in: .editing) { castSpeaker(ofLine: currentID) }
         try perform(action)
     }
 

@@ -67,8 +67,19 @@ struct EndToEndTests {
         try tmux.keys("Escape")
         try tmux.waitFor("the help screen to close") { !$0.contains("Everywhere") }
 
+        // A line naming someone new casts them as the writer leaves it; a name one slip from a cast
+        // member's is asked about instead.
+        try tmux.keys("o", "C-u")
+        try tmux.type("[Nell] Not to be kept.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the newcomer") { $0.contains("Nell joins the cast with an automatic voice") && $0.contains("5 speakers") }
+        try tmux.keys("o", "C-u")
+        try tmux.type("[Thoe] Nor this.")
+        try tmux.keys("Up")
+        try tmux.waitFor("the typo question") { $0.contains("'Thoe' is not in the cast: did you mean Theo?") && $0.contains("5 speakers") }
+
         // An unsaved change, then quit: the studio asks; cancel keeps it open; "no" discards.
-        try tmux.keys("o")
+        try tmux.keys("Escape", "o")
         try tmux.type("Not to be kept.")
         try tmux.keys("Escape")
         try tmux.waitFor("the new line") { $0.contains("Not to be kept.") && $0.contains("show.higgs ●") && !$0.contains("✎") }

@@ -34,6 +34,24 @@ import Testing
         #expect(casting.lineSpeakers == [0, nil, 0])
     }
 
+    @Test func aNewNameIsANewcomerAndANearNameALikelyTypo() {
+        let cast = ["Mara", "Theo", "Ines"]
+        #expect(UncastSpeaker(in: "[Ann] Hello.", cast: cast) == .newcomer("Ann"))
+        #expect(UncastSpeaker(in: "[Sara] Hello.", cast: cast) == .newcomer("Sara"))  // another letter: a name
+        #expect(UncastSpeaker(in: "[Mra] Hi.", cast: cast) == .likelyTypo("Mra", of: "Mara"))
+        #expect(UncastSpeaker(in: "[Marra] Hi.", cast: cast) == .likelyTypo("Marra", of: "Mara"))
+        #expect(UncastSpeaker(in: "[Maar] Hi.", cast: cast) == .likelyTypo("Maar", of: "Mara"))
+        #expect(UncastSpeaker(in: "[theo] Hi.", cast: cast) == .likelyTypo("theo", of: "Theo"))
+        #expect(UncastSpeaker(in: "[Inés] Hi.", cast: cast) == .newcomer("Inés"))
+        #expect(UncastSpeaker(in: "[老王] 你好。", cast: cast) == .newcomer("老王"))
+        // Nothing to cast: a cast name, a prompt tag, an event, no tag, a tag later in the line, a bad name.
+        for text in ["[Mara] Hi.", "[SPEAKER4] Hi.", "[laugh] Ha.", "Hi.", "", "So [Ann] said.",
+                     "[\(String(repeating: "x", count: 33))] Hi.", "[ Ann] Hi."] {
+            #expect(UncastSpeaker(in: text, cast: cast) == nil, "\(text)")
+        }
+        #expect(UncastSpeaker(in: "[Ann] Hi.", cast: []) == .newcomer("Ann"))
+    }
+
     @Test func unknownVoicesAreErrorsNamingThem() {
         let folder = URL(fileURLWithPath: "/voices")
         let library = VoiceLibrary(clips: ["en_man"], profiles: [.init(name: "warm_host", description: "d")], folder: folder)

@@ -74,3 +74,37 @@ public struct Casting: Sendable {
         return "[SPEAKER\(s)] \(body)"
     }
 }
+
+/// A name at the start of a line that no cast member has, as the writer leaves the line.
+public enum UncastSpeaker: Equatable, Sendable {
+    /// A new speaker: the studio casts them, with an automatic voice.
+    case newcomer(String)
+    /// One slip of the keys from a cast member's name (a letter dropped, added or swapped with its
+    /// neighbour, or another case): more likely a typo than a new speaker, so the studio asks.
+    case likelyTypo(String, of: String)
+
+    /// What `text` names that `cast` lacks, or nil (no name, a cast name, a `[SPEAKERn]` tag, or a
+    /// name no cast member could have).
+    public init?(in text: String, cast: [String]) {
+        guard case .name(let name)? = ScriptLine(text, cast: cast).speaker, !cast.contains(name),
+              CastNames.problem(with: name) == nil else { return nil }
+        if let member = cast.first(where: { Self.oneSlipApart(name, $0) }) {
+            self = .likelyTypo(name, of: member)
+        } else {
+            self = .newcomer(name)
+        }
+    }
+
+    private static func oneSlipApart(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.lowercased()), y = Array(b.lowercased())
+        if x == y { return true }
+        if x.count == y.count {
+            let differ = x.indices.filter { x[$0] != y[$0] }
+            return differ.count == 2 && differ[1] == differ[0] + 1 && x[differ[0]] == y[differ[1]] && x[differ[1]] == y[differ[0]]
+        }
+        let (long, short) = x.count > y.count ? (x, y) : (y, x)
+        guard long.count == short.count + 1 else { return false }
+        let at = zip(long, short).prefix { $0 == $1 }.count
+        return Array(long[(at + 1)...]) == Array(short[at...])
+    }
+}

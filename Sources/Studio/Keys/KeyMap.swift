@@ -250,6 +250,11 @@ public enum KeyMap {
         return bindings.first(where: { $0.context == .everywhere && $0.keys.contains(key) })?.action
     }
 
+    /// Whether `context` has a key of its own for `action`.
+    public static func binds(_ action: StudioAction, in context: KeyContext) -> Bool {
+        bindings.contains { $0.context == context && $0.action == action }
+    }
+
     /// Help screen sections: each context with its (keys, description) rows, and the keys of lists and prompts.
     public static var helpSections: [(title: String, rows: [(keys: String, help: String)])] {
         var out = KeyContext.allCases.map { context in
