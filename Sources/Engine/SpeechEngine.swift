@@ -54,11 +54,16 @@ public final class SpeechEngine: @unchecked Sendable {
         /// End the prompt with `<|audio_out_bos|>` (the serve engine's behaviour) rather than letting the
         /// model choose between text and audio (the reference CLI's).
         public var forceAudio: Bool
+        /// End the chunk when its audio ends (the studio's lines) rather than when the model stops writing
+        /// text after it (the reference CLI's; see `GenerationOptions.endsWithAudioSegment`).
+        public var endsWithAudioSegment: Bool
 
-        public init(sampling: SamplingOptions = SamplingOptions(), maxNewTokens: Int = 2048, forceAudio: Bool = true) {
+        public init(sampling: SamplingOptions = SamplingOptions(), maxNewTokens: Int = 2048, forceAudio: Bool = true,
+                    endsWithAudioSegment: Bool = false) {
             self.sampling = sampling
             self.maxNewTokens = maxNewTokens
             self.forceAudio = forceAudio
+            self.endsWithAudioSegment = endsWithAudioSegment
         }
     }
 
@@ -79,7 +84,7 @@ public final class SpeechEngine: @unchecked Sendable {
             }
             clips[name] = try clipCodes(name, audio)
         }
-        let audio = try prompt.audio.map { reference -> AudioCodes in
+        let audio = prompt.audio.map { reference -> AudioCodes in
             switch reference {
             case .voice(let name): return clips[name]!
             case .generated(let i): return previous[i].codes
@@ -87,7 +92,8 @@ public final class SpeechEngine: @unchecked Sendable {
         }
         let input = try AudioPlaceholders.expand(tokens: prompt.ids, audio: audio, configuration: model.configuration)
         let result = try generator.generate(
-            input, options: GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens),
+            input, options: GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens,
+                                     endsWithAudioSegment: options.endsWithAudioSegment),
             isCancelled: isCancelled, onFrame: onFrame)
         return SpokenChunk(text: chunk, promptIds: prompt.ids, codes: result.codes, steps: result.steps, stopReason: result.stopReason)
     }

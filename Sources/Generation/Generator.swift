@@ -10,17 +10,25 @@ public struct GenerationOptions: Sendable, Equatable {
     /// Generating one of these ends the generation (the reference CLI's stop strings `<|end_of_text|>`
     /// and `<|eot_id|>` are single special tokens).
     public var stopTokenIds: Set<Int>
+    /// End at the first audio segment's `<|audio_eos|>` instead of going on in text mode until a stop token,
+    /// as the reference does. A studio line is one segment: text after it is never heard, and a model that
+    /// rambles on in text (random weights always do) would hold the take back for up to `maxNewTokens` steps.
+    public var endsWithAudioSegment: Bool
 
-    public init(maxNewTokens: Int = 2048, sampling: SamplingOptions = SamplingOptions(), stopTokenIds: Set<Int> = []) {
+    public init(maxNewTokens: Int = 2048, sampling: SamplingOptions = SamplingOptions(), stopTokenIds: Set<Int> = [],
+                endsWithAudioSegment: Bool = false) {
         self.maxNewTokens = maxNewTokens
         self.sampling = sampling
         self.stopTokenIds = stopTokenIds
+        self.endsWithAudioSegment = endsWithAudioSegment
     }
 }
 
 public enum StopReason: Sendable, Equatable {
     case stopToken(Int)
     case maxNewTokens
+    /// An audio segment ended and `endsWithAudioSegment` was asked for.
+    case audioSegmentEnded
     case cancelled
     /// The model wrote an audio placeholder (`<|AUDIO|>` or `<|AUDIO_OUT|>`) as text, which the reference
     /// cannot continue from either.
@@ -216,6 +224,8 @@ public final class Generator {
 
             if options.stopTokenIds.contains(next) {
                 reason = .stopToken(next)
+            } else if options.endsWithAudioSegment && mode == .audio && next == c.audioEOSTokenId {
+                reason = .audioSegmentEnded
             } else if steps >= limit {
                 reason = .maxNewTokens
             } else if mode == .text && (next == c.audioInTokenId || next == c.audioOutTokenId) {

@@ -68,7 +68,7 @@ enum Models {
         let options = GenerationOptions(maxNewTokens: reference.maxNewTokens, sampling: .greedy,
                                         stopTokenIds: Set(reference.stopTokenIds))
         var streamed = AudioCodes(numCodebooks: c.audioNumCodebooks)
-        let result = try Generator(model: model).generate(prompt, options: options) { streamed.append(frame: $0) }
+        let result = try Generator(model: model).generate(prompt, options: options, onFrame: { streamed.append(frame: $0) })
 
         #expect(reference.codes.frameCount >= 50)
         #expect(result.steps == reference.steps)
@@ -102,6 +102,28 @@ enum Models {
         }
     }
 
+    /// Asked to end with the audio segment, an eos case stops at its `<|audio_eos|>`: the same codes and
+    /// tokens up to there, and none of the text steps after.
+    @Test func endingWithTheAudioSegmentSkipsTheTextAfterIt() throws {
+        let eosCases = ReferenceGeneration.all.filter { $0.name.contains("eos") }
+        #expect(eosCases.count >= 2)
+        for reference in eosCases {
+            let model = try Models.model(reference.geometry)
+            let c = model.configuration
+            let prompt = try AudioPlaceholders.expand(tokens: reference.promptIds, audio: reference.audio, configuration: c)
+            let options = GenerationOptions(maxNewTokens: reference.maxNewTokens, sampling: .greedy,
+                                            stopTokenIds: Set(reference.stopTokenIds), endsWithAudioSegment: true)
+            var streamed = AudioCodes(numCodebooks: c.audioNumCodebooks)
+            let result = try Generator(model: model).generate(prompt, options: options, onFrame: { streamed.append(frame: $0) })
+            let end = try #require(reference.generatedIds.firstIndex(of: c.audioEOSTokenId))
+            #expect(result.stopReason == .audioSegmentEnded)
+            #expect(result.tokens == Array(reference.generatedIds[...end]))
+            #expect(result.steps == reference.steps - (reference.generatedIds.count - 1 - end))
+            #expect(result.segments == [reference.segments[0]])
+            #expect(result.codes == reference.codes && streamed == reference.codes)
+        }
+    }
+
     /// A prompt that ends inside an audio segment (the all-bos frame and the first frames already given as
     /// audio-out positions) continues it as the uninterrupted run did.
     @Test(arguments: [1, 5, 12])
@@ -114,8 +136,8 @@ enum Models {
         for t in 0...givenFrames { prompt.appendAudio(.audioOut, frame: segment.frame(t)) }
         var streamed = AudioCodes(numCodebooks: c.audioNumCodebooks)
         let result = try Generator(model: model).generate(
-            prompt, options: GenerationOptions(maxNewTokens: reference.steps - givenFrames - 1, sampling: .greedy)
-        ) { streamed.append(frame: $0) }
+            prompt, options: GenerationOptions(maxNewTokens: reference.steps - givenFrames - 1, sampling: .greedy),
+            onFrame: { streamed.append(frame: $0) })
         #expect(result.segments == [segment])
         #expect(result.codes == reference.codes)
         #expect(streamed == reference.codes)

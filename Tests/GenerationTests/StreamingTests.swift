@@ -40,9 +40,8 @@ import Generation
         let prompt = try AudioPlaceholders.expand(tokens: reference.promptIds, audio: reference.audio, configuration: c)
         for limit in [9, 10, 11, 20] {
             var count = 0
-            let result = try Generator(model: model).generate(prompt, options: GenerationOptions(maxNewTokens: limit, sampling: .greedy)) { _ in
-                count += 1
-            }
+            let result = try Generator(model: model).generate(
+                prompt, options: GenerationOptions(maxNewTokens: limit, sampling: .greedy), onFrame: { _ in count += 1 })
             #expect(result.steps == limit)
             #expect(result.codes.frameCount == max(0, limit - 9), "max_new_tokens \(limit)")
             #expect(count == result.codes.frameCount)

@@ -97,7 +97,7 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                     }
                     let spoken = try engine.speak(
                         Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
-                        options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true),
+                        options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true, endsWithAudioSegment: true),
                         isCancelled: { isCancelled() || decodeFailure != nil },
                         onFrame: { frame in
                             frames += 1
