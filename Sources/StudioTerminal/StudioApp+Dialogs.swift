@@ -131,14 +131,15 @@ extension StudioApp {
 
     func drawSettings(_ rows: [(String, String, String)], selected: Int) {
         drawMain()
-        let inner = drawBox(height: rows.count + 5, width: min(84, terminal.width - 2), title: "Generation settings")
+        // Names, values (a few digits), then what each accepts in whatever width is left.
+        let inner = drawBox(height: rows.count + 5, width: min(96, terminal.width - 2), title: "Generation settings")
         for (i, row) in rows.enumerated() {
             let y = inner.y + i
             let isRow = i == selected
             if isRow { terminal.fill(y, inner.x, inner.width, .selection) }
             terminal.put(y, inner.x, DisplayWidth.pad(row.0, to: 16), isRow ? .selection : .bold)
-            terminal.put(y, inner.x + 16, DisplayWidth.pad(row.1, to: 22), isRow ? .selection : .normal)
-            terminal.put(y, inner.x + 38, row.2, isRow ? .selection : .dim, width: inner.width - 38)
+            terminal.put(y, inner.x + 16, DisplayWidth.pad(row.1, to: 10), isRow ? .selection : .normal)
+            terminal.put(y, inner.x + 26, row.2, isRow ? .selection : .dim, width: inner.width - 26)
         }
         terminal.put(inner.y + rows.count + 1, inner.x, "← → change · Enter type a value · Esc close", .dim)
         terminal.showCursor(at: nil)
