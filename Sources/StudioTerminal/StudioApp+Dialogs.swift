@@ -92,11 +92,20 @@ extension StudioApp {
         while true {
             refresh()
             drawMain()
-            let height = min(terminal.height - 2, items.count + 4)
-            let inner = drawBox(height: height, width: min(100, terminal.width - 2), title: title)
-            let visible = max(1, inner.height - 1)
-            let first = max(0, min(row - visible / 2, items.count - visible))
+            let width = min(100, terminal.width - 2)
             let labelWidth = min(28, max(8, items.map { DisplayWidth.of($0.0) }.max() ?? 8) + 2)
+            // Texts cut off in their column are shown whole, for the chosen row, under the list.
+            let textWidth = width - 4 - labelWidth
+            let detailRows = items.contains { DisplayWidth.of($0.1) > textWidth } && terminal.height >= 16 ? 4 : 0
+            let height = min(terminal.height - 2, items.count + 4 + detailRows)
+            let inner = drawBox(height: height, width: width, title: title)
+            let visible = max(1, inner.height - 1 - detailRows)
+            let first = max(0, min(row - visible / 2, items.count - visible))
+            if detailRows > 0 {
+                for (n, line) in wrap(items[row].1, width: inner.width).prefix(detailRows - 1).enumerated() {
+                    terminal.put(inner.y + visible + 1 + n, inner.x, line, .normal, width: inner.width)
+                }
+            }
             for (n, i) in (first..<min(items.count, first + visible)).enumerated() {
                 let y = inner.y + n
                 let isRow = i == row

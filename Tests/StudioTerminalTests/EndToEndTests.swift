@@ -67,6 +67,12 @@ struct EndToEndTests {
         try tmux.keys("Escape")
         try tmux.waitFor("the help screen to close") { !$0.contains("Everywhere") }
 
+        // The voice list cuts long descriptions; the chosen one is shown whole beneath it.
+        try tmux.keys("Tab", "Enter")
+        try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("friendly smile in her tone") }
+        try tmux.keys("Escape", "Escape")
+        try tmux.waitFor("the voice list to close") { !$0.contains("Voice for Mara") }
+
         // A line naming someone new casts them as the writer leaves it; a name one slip from a cast
         // member's is asked about instead.
         try tmux.keys("o", "C-u")
