@@ -183,7 +183,6 @@ final class StudioApp {
         draw()
         let event = try nextEvent()
         let edited = editing ? currentID : nil
-        defer { if let edited, !(editing && currentID == edited) { castSpeaker(ofLine: edited) } }
         switch event {
         case .key(let key): try handle(key)
         case .resize: terminal.hardRefresh()
@@ -191,6 +190,7 @@ final class StudioApp {
         case .wheel(let delta): if focus == .script && !editing { moveLine(by: delta) }
         case .tick, .hangup: break
         }
+        if let edited, !(editing && currentID == edited) { castSpeaker(ofLine: edited) }
         autosave()
     }
 
