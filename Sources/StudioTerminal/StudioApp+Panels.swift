@@ -27,16 +27,16 @@ extension StudioApp {
                 let question = "\(name) speaks \(counted(lines, "line")). Remove \(name) from the cast anyway? (y)es / (n)o"
                 guard try ask(question, choices: ["y", "n"]) == "y" else { return }
             }
-            header.cast.remove(at: castIndex)
+            let removed = castIndex
+            editor.editHeader { $0.cast.remove(at: removed) }
             castIndex = max(0, min(castIndex, header.cast.count - 1))
-            headerRevision += 1
             say("Removed \(name); later speakers are now one SPEAKER number lower.")
         case .moveSpeakerUp, .moveSpeakerDown:
             let target = castIndex + (action == .moveSpeakerUp ? -1 : 1)
             guard header.cast.indices.contains(target), header.cast.indices.contains(castIndex) else { return }
-            header.cast.swapAt(castIndex, target)
+            let from = castIndex
+            editor.editHeader { $0.cast.swapAt(from, target) }
             castIndex = target
-            headerRevision += 1
         case .audition:
             guard header.cast.indices.contains(castIndex) else { return }
             audition(header.cast[castIndex].voice)
@@ -55,8 +55,7 @@ extension StudioApp {
         guard let i = editor.index(of: id) else { return }
         switch UncastSpeaker(in: editor.lines[i].text, cast: header.cast.map(\.name)) {
         case .newcomer(let name)?:
-            header.cast.append(CastMember(name: name, voice: .automatic))
-            headerRevision += 1
+            editor.editHeader { $0.cast.append(CastMember(name: name, voice: .automatic)) }
             say("\(name) joins the cast with an automatic voice; Tab, then Enter, chooses one.", .good)
         case .likelyTypo(let name, let member)?:
             say("'\(name)' is not in the cast: did you mean \(member)? (to cast \(name): Tab, then a)", .warning, seconds: 10)
@@ -71,9 +70,8 @@ extension StudioApp {
         guard !name.isEmpty else { return }
         if let problem = CastNames.problem(with: name) { return say(problem, .error) }
         guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
-        header.cast.append(CastMember(name: name, voice: .automatic))
+        editor.editHeader { $0.cast.append(CastMember(name: name, voice: .automatic)) }
         castIndex = header.cast.count - 1
-        headerRevision += 1
         try chooseVoice(for: castIndex)
     }
 
@@ -85,15 +83,13 @@ extension StudioApp {
         if let problem = CastNames.problem(with: name) { return say(problem, .error) }
         guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
         let names = header.cast.map(\.name)
-        header.cast[i].name = name
-        headerRevision += 1
-        editor.transformLines { text in
+        editor.editHeader({ $0.cast[i].name = name }, lines: { text in
             let line = ScriptLine(text, cast: names)
             guard line.speaker == .name(old), let span = line.spans.first else { return text }
             var chars = Array(text)
             chars.replaceSubrange(span.range, with: Array("[\(name)]"))
             return String(chars)
-        }
+        })
         say("Renamed \(old) to \(name) in the cast and the script.")
     }
 
@@ -109,8 +105,7 @@ extension StudioApp {
         let current = slots.firstIndex(of: header.cast[i].voice) ?? 0
         let title = "Voice for \(header.cast[i].name) — Enter choose · l audition · Esc cancel"
         guard let chosen = try pick(title, items: items, selected: current, onAudition: { self.audition(slots[$0]) }) else { return }
-        header.cast[i].voice = slots[chosen]
-        headerRevision += 1
+        editor.editHeader { $0.cast[i].voice = slots[chosen] }
         say("\(header.cast[i].name) speaks with \(slots[chosen]).")
     }
 
@@ -148,8 +143,7 @@ extension StudioApp {
         case .chooseScene:
             guard rows.indices.contains(sceneIndex) else { return }
             if let choice = rows[sceneIndex].choice {
-                header.scene = choice
-                headerRevision += 1
+                editor.editHeader { $0.scene = choice }
                 say(choice == .none ? "No scene description." : "Scene: \(rows[sceneIndex].label).")
             } else {
                 try editSceneText()
@@ -164,9 +158,8 @@ extension StudioApp {
         let current = (try? scenes.text(for: header.scene)) ?? nil
         guard let text = try prompt("Scene description (where and how the audio is recorded):", initial: current ?? "") else { return }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        header.scene = trimmed.isEmpty ? .none : .inline(trimmed)
+        editor.editHeader { $0.scene = trimmed.isEmpty ? .none : .inline(trimmed) }
         sceneIndex = trimmed.isEmpty ? 0 : sceneRows.count - 1
-        headerRevision += 1
     }
 
     // MARK: Settings
@@ -192,8 +185,7 @@ extension StudioApp {
                     ? String(Int(value)) : String(format: "%.2f", value)
                 var s = header.settings
                 if (try? ProjectFormat.applySetting(k, text, to: &s)) != nil {
-                    header.settings = s
-                    headerRevision += 1
+                    editor.editHeader { $0.settings = s }
                 }
             case .enter:
                 let k = keys[row].key
@@ -201,8 +193,7 @@ extension StudioApp {
                     var s = header.settings
                     do {
                         try ProjectFormat.applySetting(k, text.trimmingCharacters(in: .whitespaces), to: &s)
-                        header.settings = s
-                        headerRevision += 1
+                        editor.editHeader { $0.settings = s }
                     } catch {
                         say("\(error)", .error)
                     }

@@ -43,15 +43,16 @@ final class StudioApp {
 
     // The document.
     var url: URL
-    /// The project without its script (the editor holds the script).
-    var header: Project
+    /// The project without its script: scene, cast and settings, edited through the editor (one undo history).
+    var header: Project { editor.header }
     var editor: ScriptEditor
     /// The project as last saved, or as first shown when it was never saved: the changes are measured from it.
     var baseline: Project
     /// The file exists (a new project asks for its name on the first save).
     var onDisk: Bool
     var lastAutosaved: Project?
-    var headerRevision = 0
+    /// Grows when what the plan reads besides the document changes (Voices/ and Scenes/ re-read, the takes' folder).
+    var inputsRevision = 0
 
     // What the document uses.
     var voices: VoiceLibrary
@@ -67,7 +68,7 @@ final class StudioApp {
     // Derived, rebuilt when the document or the takes change.
     var planner: DialoguePlanner
     var plans: [Int: LinePlan] = [:]
-    private var plannedFor = (revision: -1, header: -1, takes: -1)
+    private var plannedFor = (revision: -1, inputs: -1, takes: -1)
     var takesRevision = 0
     /// Each line's text when the states were last checked (see `forgetEditedStates`).
     private var lineTexts: [Int: String] = [:]
@@ -92,21 +93,18 @@ final class StudioApp {
         url = URL(fileURLWithPath: path).standardizedFileURL
         if FileManager.default.fileExists(atPath: url.path) {
             let project = try ProjectFile.load(url)
-            header = project
             baseline = project
             onDisk = true
-            editor = ScriptEditor(lines: project.script)
+            editor = ScriptEditor(lines: project.script, header: project)
         } else {
             guard url.pathExtension == "higgs" || options.projectPath == nil else {
                 throw StudioError("\(url.path): no such file (a new project needs a name ending in .higgs)")
             }
             let project = options.projectPath == nil ? SampleProject.project : Project(script: [])
-            header = project
             baseline = project
             onDisk = false
-            editor = ScriptEditor(lines: project.script)
+            editor = ScriptEditor(lines: project.script, header: project)
         }
-        header.script = []
         lastAutosaved = nil
         voices = VoiceLibrary(folder: options.voicesFolder)
         scenes = SceneLibrary(folder: options.scenesFolder)
@@ -119,7 +117,7 @@ final class StudioApp {
         } else {
             engine = EngineHandle(.loading(""))
         }
-        var project = header
+        var project = editor.header
         project.script = editor.texts
         planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
         published = PublishedDocument(DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id)))
@@ -206,7 +204,7 @@ final class StudioApp {
 
     /// Rebuilds the planner when the script, the header or the takes changed, and publishes it.
     func refresh() {
-        let key = (revision: editor.revision, header: headerRevision, takes: takesRevision &+ queue.jobs.finished)
+        let key = (revision: editor.revision, inputs: inputsRevision, takes: takesRevision &+ queue.jobs.finished)
         if key != plannedFor {
             if key.revision != plannedFor.revision { forgetEditedStates() }
             plannedFor = key
@@ -249,10 +247,7 @@ final class StudioApp {
         let answer = try ask("Unsaved changes to \(displayName) from \(f.string(from: recovery.modified)) were found. Recover them? (y)es / (n)o, discard them",
                              choices: ["y", "n"])
         if answer == "y" {
-            header = recovery.project
-            header.script = []
-            editor = ScriptEditor(lines: recovery.project.script)
-            headerRevision += 1
+            editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)
             lastAutosaved = recovery.project
             say("Recovered the autosave; Ctrl-S saves it.", .good)
         } else {
@@ -311,7 +306,7 @@ final class StudioApp {
         case .redraw:
             voices = VoiceLibrary(folder: options.voicesFolder)
             scenes = SceneLibrary(folder: options.scenesFolder)
-            headerRevision += 1
+            inputsRevision += 1
             terminal.hardRefresh()
             say("Re-read \(voices.folder.path) and \(scenes.folder.path).")
         default:
@@ -406,7 +401,7 @@ final class StudioApp {
         let box = published
         queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
         takesRevision += 1
-        headerRevision += 1
+        inputsRevision += 1
     }
 
     func quit() throws {

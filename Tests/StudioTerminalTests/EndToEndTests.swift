@@ -79,6 +79,10 @@ struct EndToEndTests {
         try tmux.type("[Nell] Not to be kept.")
         try tmux.keys("Escape")
         try tmux.waitFor("the newcomer") { $0.contains("Nell joins the cast with an automatic voice") && $0.contains("5 speakers") }
+        try tmux.keys("u")                                  // undo takes the cast back as it takes text back
+        try tmux.waitFor("the newcomer undone") { $0.contains("4 speakers") && $0.contains("[Nell] Not to be kept.") }
+        try tmux.keys("U")
+        try tmux.waitFor("the newcomer redone") { $0.contains("5 speakers") }
         try tmux.keys("o", "C-u")
         try tmux.type("[Thoe] Nor this.")
         try tmux.keys("Up")

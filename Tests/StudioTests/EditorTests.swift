@@ -97,6 +97,31 @@ import Testing
         #expect(e.lines.map(\.text) == ["one", "two", "three"])
     }
 
+    @Test func headerEditsUndoWithTheLines() {
+        let project = Project(scene: .named("late_night_radio"), cast: [CastMember(name: "Mara", voice: .automatic)],
+                              script: ["[Mara] Hi.", "[Mara] Bye."])
+        var e = ScriptEditor(lines: project.script, header: project)
+        #expect(e.header.script.isEmpty && e.header.cast == project.cast)
+        e.moveToLineEnd()
+        e.insert("!")
+        // A rename changes the cast and the lines in one step.
+        e.editHeader({ $0.cast[0].name = "Ann" }, lines: { $0.replacingOccurrences(of: "[Mara]", with: "[Ann]") })
+        #expect(e.header.cast[0].name == "Ann" && e.lines.map(\.text) == ["[Ann] Hi.!", "[Ann] Bye."])
+        e.editHeader { $0.scene = .none }
+        e.editHeader { $0.scene = .none }                   // no change: no step
+        e.undo()
+        #expect(e.header.scene == .named("late_night_radio"))
+        e.undo()
+        #expect(e.header.cast[0].name == "Mara" && e.lines.map(\.text) == ["[Mara] Hi.!", "[Mara] Bye."])
+        e.undo()
+        #expect(e.lines.map(\.text) == project.script && e.header.cast == project.cast && !e.canUndo)
+        e.redo(); e.redo()
+        #expect(e.header.cast[0].name == "Ann" && e.lines[0].text == "[Ann] Hi.!" && e.header.scene == project.scene)
+        let revision = e.revision
+        e.editHeader { $0.settings.seed = 7 }
+        #expect(e.revision == revision + 1 && !e.canRedo && e.header.settings.seed == 7)
+    }
+
     @Test func deletingWordsAndToLineEnds() {
         var e = ScriptEditor(lines: ["[Mara] Good evening, night owls"])
         e.moveToLineEnd()

@@ -7,11 +7,14 @@ public struct EditorLine: Equatable, Sendable {
     public var text: String
 }
 
-/// The script editor's state: lines, cursor, undo and redo. Plain values, no terminal: the screen draws
-/// it and feeds it keys. Cursor columns are character indexes (grapheme clusters); `DisplayWidth` turns
+/// The script editor's state: lines, cursor, undo and redo, and the project's header (scene, cast,
+/// settings), which is undone with the lines: renaming a speaker changes both, and one undo takes both
+/// back. Plain values, no terminal: the screen draws it and feeds it keys. Cursor columns are character indexes (grapheme clusters); `DisplayWidth` turns
 /// them into screen columns.
 public struct ScriptEditor: Sendable {
     public private(set) var lines: [EditorLine]
+    /// Scene, cast and settings; its `script` is always empty (the lines are the script).
+    public private(set) var header: Project
     /// Cursor line.
     public private(set) var line = 0
     /// Cursor position in the line, in characters.
@@ -28,6 +31,7 @@ public struct ScriptEditor: Sendable {
 
     private struct Snapshot: Sendable {
         var lines: [EditorLine]
+        var header: Project
         var line: Int
         var column: Int
     }
@@ -38,10 +42,13 @@ public struct ScriptEditor: Sendable {
         case deleting(line: Int)
     }
 
-    public init(lines texts: [String]) {
+    /// The lines, and the header of `header` (its script is not read).
+    public init(lines texts: [String], header: Project = Project()) {
         let texts = texts.isEmpty ? [""] : texts
         lines = texts.enumerated().map { EditorLine(id: $0.offset, text: $0.element) }
         nextID = texts.count
+        self.header = header
+        self.header.script = []
     }
 
     /// The script as the document stores it (a lone empty line is an empty script).
@@ -59,7 +66,7 @@ public struct ScriptEditor: Sendable {
 
     private mutating func record(_ g: Group? = nil) {
         if let g, g == group { return }
-        undoStack.append(Snapshot(lines: lines, line: line, column: column))
+        undoStack.append(snapshot)
         if undoStack.count > ScriptEditor.undoDepth { undoStack.removeFirst(undoStack.count - ScriptEditor.undoDepth) }
         redoStack.removeAll()
         group = g
@@ -72,18 +79,21 @@ public struct ScriptEditor: Sendable {
 
     public mutating func undo() {
         guard let s = undoStack.popLast() else { return }
-        redoStack.append(Snapshot(lines: lines, line: line, column: column))
+        redoStack.append(snapshot)
         restore(s)
     }
 
     public mutating func redo() {
         guard let s = redoStack.popLast() else { return }
-        undoStack.append(Snapshot(lines: lines, line: line, column: column))
+        undoStack.append(snapshot)
         restore(s)
     }
 
+    private var snapshot: Snapshot { Snapshot(lines: lines, header: header, line: line, column: column) }
+
     private mutating func restore(_ s: Snapshot) {
         lines = s.lines
+        header = s.header
         line = min(s.line, lines.count - 1)
         column = min(s.column, lines[line].text.count)
         group = nil
@@ -253,13 +263,17 @@ public struct ScriptEditor: Sendable {
         changed()
     }
 
-    /// Rewrites every line with `transform` (a speaker renamed), keeping ids; one undo step; nothing when
-    /// no line changes.
-    public mutating func transformLines(_ transform: (String) -> String) {
-        let new = lines.map { EditorLine(id: $0.id, text: transform($0.text)) }
-        guard new != lines else { return }
+    /// Changes the header, and with `transform` every line too (a speaker renamed), as one undo step;
+    /// nothing when nothing changes.
+    public mutating func editHeader(_ change: (inout Project) -> Void, lines transform: ((String) -> String)? = nil) {
+        var newHeader = header
+        change(&newHeader)
+        newHeader.script = []
+        let newLines = transform.map { t in lines.map { EditorLine(id: $0.id, text: t($0.text)) } } ?? lines
+        guard newHeader != header || newLines != lines else { return }
         record()
-        lines = new
+        header = newHeader
+        lines = newLines
         column = min(column, chars.count)
         changed()
     }

@@ -81,7 +81,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .quit: return "quit (asks when there are unsaved changes)"
         case .nextPanel: return "next panel (script, cast, scene)"
         case .previousPanel: return "previous panel"
-        case .undo: return "undo"
+        case .undo: return "undo (text, cast, scene and settings alike)"
         case .redo: return "redo"
         case .generateLine: return "generate the line (reuses a take made from the same inputs)"
         case .playLine: return "play the line (while it is generated, as it comes)"
