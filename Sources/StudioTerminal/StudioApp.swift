@@ -211,6 +211,8 @@ final class StudioApp {
             planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
             plans = [:]
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
+            // An undo can take away the cast member the cast panel had chosen.
+            castIndex = max(0, min(castIndex, header.cast.count - 1))
         }
         startPendingPlayback()
     }

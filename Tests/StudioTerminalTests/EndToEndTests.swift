@@ -70,8 +70,23 @@ struct EndToEndTests {
         // The voice list cuts long descriptions; the chosen one is shown whole beneath it.
         try tmux.keys("Tab", "Enter")
         try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("friendly smile in her tone") }
-        try tmux.keys("Escape", "Escape")
+        try tmux.keys("Escape")
         try tmux.waitFor("the voice list to close") { !$0.contains("Voice for Mara") }
+
+        // A speaker added in the cast panel, then undone: the panel's choice comes back onto the cast.
+        try tmux.keys("a")
+        try tmux.waitFor("the name prompt") { $0.contains("New speaker's name:") }
+        try tmux.type("Zed")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Zed's voice list") { $0.contains("Voice for Zed") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("Zed in the cast") { $0.contains("5 speakers") && !$0.contains("Voice for Zed") }
+        try tmux.keys("C-z")
+        try tmux.waitFor("Zed undone") { $0.contains("4 speakers") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the last speaker's voice list") { $0.contains("Voice for Lin") }
+        try tmux.keys("Escape", "Escape")
+        try tmux.waitFor("the voice list to close") { !$0.contains("Voice for Lin") }
 
         // A line naming someone new casts them as the writer leaves it; a name one slip from a cast
         // member's is asked about instead.
