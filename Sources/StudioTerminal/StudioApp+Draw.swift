@@ -412,7 +412,7 @@ extension StudioApp {
         switch context {
         case .script, .everywhere:
             hints = [("Enter", "edit"), ("g", "generate"), ("p", "play"), ("t", "speaker"), ("o", "new line"), ("[ ]", "takes"),
-                     ("e", "export"), ("Tab", "cast"), ("?", "help"), ("q", "quit")]
+                     ("e", "export"), ("/", "find"), ("Tab", "cast"), ("?", "help"), ("q", "quit")]
         case .editing:
             hints = [("Esc", "done"), ("Enter", "new turn"), ("Ctrl-T", "speaker"), ("Ctrl-G", "generate"), ("Ctrl-P", "play"),
                      ("Ctrl-Z", "undo"), ("Ctrl-S", "save"), ("F1", "help")]

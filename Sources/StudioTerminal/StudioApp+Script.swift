@@ -73,6 +73,13 @@ extension StudioApp {
         case .nextTake: chooseTake(by: 1)
         case .export: export()
         case .settings: try showSettings()
+        case .find:
+            guard let query = try prompt("Find (Enter; then n next, N previous):", initial: lastFind) else { return }
+            lastFind = query
+            findLine(forward: true)
+        case .findNext, .findPrevious:
+            guard !lastFind.isEmpty else { return say("Nothing to find yet: / asks for the text.", .dim, seconds: 3) }
+            findLine(forward: action == .findNext)
 
         case .stopEditing: editing = false
         case .splitLine: editor.splitLine()
@@ -89,6 +96,18 @@ extension StudioApp {
         case .deleteToLineEnd: editor.deleteToLineEnd()
         default: break
         }
+    }
+
+    /// Moves to the next (or previous) line containing `lastFind`, and says where it is among them.
+    private func findLine(forward: Bool) {
+        let matches = editor.lines(containing: lastFind)
+        guard let target = editor.nextMatch(in: matches, forward: forward) else {
+            return say("No line contains “\(lastFind)”.", .warning)
+        }
+        let wrapped = forward ? target <= editor.line : target >= editor.line
+        editor.moveTo(line: target)
+        let position = "\(matches.firstIndex(of: target)! + 1) of \(matches.count)"
+        say("“\(lastFind)”: line \(target + 1), \(position)\(wrapped && matches.count > 1 ? " (wrapped around)" : "").")
     }
 
     /// A new line starts with the speaker who spoke before the cursor line's speaker (dialogue alternates),

@@ -30,6 +30,18 @@ struct EndToEndTests {
         screen = try tmux.waitFor("the edited line") { $0.contains("[Theo] Don't worry, I'll make you toast. 再见 👋") && !$0.contains("✎") }
         #expect(screen.contains("untitled.higgs ●"))
 
+        // Finding a line by its text: / asks, n and N go on, wrapping around the script.
+        try tmux.keys("<", "/")
+        try tmux.waitFor("the find prompt") { $0.contains("Find (Enter") }
+        try tmux.type("TOAST")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the first toast") { $0.contains("“TOAST”: line 3, 1 of 3.") }
+        try tmux.keys("N")
+        try tmux.waitFor("the last toast, backwards") { $0.contains("“TOAST”: line 7, 3 of 3 (wrapped around).") }
+        try tmux.keys("n")
+        try tmux.waitFor("the first toast again") { $0.contains("“TOAST”: line 3, 1 of 3 (wrapped around).") }
+        try tmux.keys(">")
+
         // The generation key says why nothing is generated, and where the model was looked for.
         try tmux.keys("g")
         screen = try tmux.waitFor("the no-model message") { $0.contains("No model to generate with") }

@@ -122,6 +122,22 @@ import Testing
         #expect(e.revision == revision + 1 && !e.canRedo && e.header.settings.seed == 7)
     }
 
+    @Test func findingLinesWrapsAroundTheScript() {
+        var e = ScriptEditor(lines: ["[Mara] Toast?", "[Theo] No.", "[Ines] Un toast, Theo!", "[Lin] 葱油饼", "[Mara] Crème brûlée."])
+        #expect(e.lines(containing: "TOAST") == [0, 2])
+        #expect(e.lines(containing: "creme brulee") == [4])      // accents ignored
+        #expect(e.lines(containing: "油") == [3])
+        #expect(e.lines(containing: "").isEmpty && e.lines(containing: "toastx").isEmpty)
+        let toast = e.lines(containing: "toast")
+        #expect(e.nextMatch(in: toast) == 2)                      // after the cursor (line 0)
+        e.moveTo(line: 2)
+        #expect(e.nextMatch(in: toast) == 0)                      // wraps to the top
+        #expect(e.nextMatch(in: toast, forward: false) == 0)
+        e.moveTo(line: 0)
+        #expect(e.nextMatch(in: toast, forward: false) == 2)      // wraps to the bottom
+        #expect(e.nextMatch(in: [0]) == 0 && e.nextMatch(in: []) == nil)
+    }
+
     @Test func deletingWordsAndToLineEnds() {
         var e = ScriptEditor(lines: ["[Mara] Good evening, night owls"])
         e.moveToLineEnd()

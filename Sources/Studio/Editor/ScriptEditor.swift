@@ -345,6 +345,20 @@ public struct ScriptEditor: Sendable {
         column = min(col ?? chars.count, chars.count)
     }
 
+    /// Lines whose text contains `query`, ignoring case and accents (an empty query matches none).
+    public func lines(containing query: String) -> [Int] {
+        guard !query.isEmpty else { return [] }
+        return lines.indices.filter { lines[$0].text.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
+    }
+
+    /// The first of `matches` (sorted line indexes) after the cursor line, or before it going back,
+    /// wrapping around the script; the cursor line itself comes last. Nil when there are none.
+    public func nextMatch(in matches: [Int], forward: Bool = true) -> Int? {
+        guard !matches.isEmpty else { return nil }
+        if forward { return matches.first { $0 > line } ?? matches[0] }
+        return matches.last { $0 < line } ?? matches[matches.count - 1]
+    }
+
     /// The index of the line with `id`.
     public func index(of id: Int) -> Int? { lines.firstIndex { $0.id == id } }
 

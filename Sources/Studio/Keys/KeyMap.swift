@@ -62,7 +62,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
     case playPause, playFromCursor, stop, previousTake, nextTake
-    case export, settings
+    case export, settings, find, findNext, findPrevious
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
     case cursorWordLeft, cursorWordRight, deleteBackward, deleteForward, deleteWordBackward, deleteToLineStart
@@ -114,6 +114,9 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .nextTake: return "choose the line's next (newer) take"
         case .export: return "export WAVs, SRT/VTT subtitles and the transcript"
         case .settings: return "generation settings"
+        case .find: return "find a line by its text (case and accents ignored)"
+        case .findNext: return "next line with the text found"
+        case .findPrevious: return "previous line with the text found"
         case .stopEditing: return "stop editing"
         case .splitLine: return "split the line at the cursor (a new turn)"
         case .cursorLeft: return "cursor left"
@@ -202,6 +205,9 @@ public enum KeyMap {
         bind(.script, .nextTake, .char("]"))
         bind(.script, .export, .char("e"))
         bind(.script, .settings, .char(","))
+        bind(.script, .find, .char("/"))
+        bind(.script, .findNext, .char("n"))
+        bind(.script, .findPrevious, .char("N"))
 
         bind(.editing, .stopEditing, .escape)
         bind(.editing, .splitLine, .enter)
