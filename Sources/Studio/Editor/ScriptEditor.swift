@@ -9,8 +9,8 @@ public struct EditorLine: Equatable, Sendable {
 
 /// The script editor's state: lines, cursor, undo and redo, and the project's header (scene, cast,
 /// settings), which is undone with the lines: renaming a speaker changes both, and one undo takes both
-/// back. Plain values, no terminal: the screen draws it and feeds it keys. Cursor columns are character indexes (grapheme clusters); `DisplayWidth` turns
-/// them into screen columns.
+/// back. Plain values, no terminal: the screen draws it and feeds it keys. Cursor columns are character
+/// indexes (grapheme clusters); `DisplayWidth` turns them into screen columns.
 public struct ScriptEditor: Sendable {
     public private(set) var lines: [EditorLine]
     /// Scene, cast and settings; its `script` is always empty (the lines are the script).
