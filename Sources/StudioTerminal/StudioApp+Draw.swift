@@ -108,7 +108,9 @@ extension StudioApp {
 
             let parsed = ScriptLine(line.text, cast: names)
             let chars = Array(line.text)
+            let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
             func style(at index: Int) -> Style {
+                if found.contains(where: { $0.contains(index) }) { return .found }
                 if let span = parsed.spans.first(where: { $0.range.contains(index) }) {
                     switch span.kind {
                     case .speaker(let n?): return selected ? .selection : .speaker(n)

@@ -80,6 +80,7 @@ extension StudioApp {
         case .findNext, .findPrevious:
             guard !lastFind.isEmpty else { return say("Nothing to find yet: / asks for the text.", .dim, seconds: 3) }
             findLine(forward: action == .findNext)
+        case .clearFind: highlightsFound = false
 
         case .stopEditing: editing = false
         case .splitLine: editor.splitLine()
@@ -102,10 +103,12 @@ extension StudioApp {
     private func findLine(forward: Bool) {
         let matches = editor.lines(containing: lastFind)
         guard let target = editor.nextMatch(in: matches, forward: forward) else {
+            highlightsFound = false
             return say("No line contains “\(lastFind)”.", .warning)
         }
         let wrapped = forward ? target <= editor.line : target >= editor.line
         editor.moveTo(line: target)
+        highlightsFound = true
         let position = "\(matches.firstIndex(of: target)! + 1) of \(matches.count)"
         say("“\(lastFind)”: line \(target + 1), \(position)\(wrapped && matches.count > 1 ? " (wrapped around)" : "").")
     }

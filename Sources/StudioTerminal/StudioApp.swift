@@ -81,8 +81,10 @@ final class StudioApp {
     var castIndex = 0
     var sceneIndex = 0
     var message: (text: String, style: Style, until: Date)?
-    /// The text `/` last looked for (`n` and `N` look for it again).
+    /// The text `/` last looked for (`n` and `N` look for it again), and whether the script shows where
+    /// it occurs (until Esc).
     var lastFind = ""
+    var highlightsFound = false
     var nowPlaying: NowPlaying?
     /// Play this job's audio as soon as it starts (or, for a cached line, its take when done).
     var pendingPlay: GenerationJob?

@@ -10,7 +10,7 @@ enum Style: Equatable {
     case event, unknownTag
     case queued, generating, done, stale, failed
     case panelTitle, panelTitleFocused, border
-    case key, error, warning, good
+    case key, error, warning, good, found
     case meter(Int)
 
     func attributes(colors: Bool) -> UInt32 {
@@ -34,6 +34,7 @@ enum Style: Equatable {
             case .stale: return Attr.pair(Palette.yellow) | Attr.dim
             case .failed, .error: return Attr.pair(Palette.red) | Attr.bold
             case .warning: return Attr.pair(Palette.yellow)
+            case .found: return Attr.pair(Palette.yellow) | Attr.bold | Attr.underline
             case .panelTitle: return Attr.bold
             case .panelTitleFocused: return Attr.pair(Palette.barKey) | Attr.bold | Attr.reverse
             case .border: return Attr.pair(Palette.border)
@@ -48,7 +49,7 @@ enum Style: Equatable {
         case .bar, .selection, .panelTitleFocused: return Attr.reverse
         case .barKey, .appName: return Attr.reverse | Attr.bold
         case .unknownTag: return Attr.underline
-        case .failed, .error: return Attr.bold | Attr.underline
+        case .failed, .error, .found: return Attr.bold | Attr.underline
         }
     }
 }

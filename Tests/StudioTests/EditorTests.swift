@@ -136,6 +136,13 @@ import Testing
         e.moveTo(line: 0)
         #expect(e.nextMatch(in: toast, forward: false) == 2)      // wraps to the bottom
         #expect(e.nextMatch(in: [0]) == 0 && e.nextMatch(in: []) == nil)
+
+        // Where, in characters, for highlighting: every occurrence, wide characters and accents counted as one.
+        #expect(ScriptEditor.occurrences(of: "toast", in: "[Ines] Un toast, Theo! TOAST.") == [10..<15, 23..<28])
+        #expect(ScriptEditor.occurrences(of: "brulee", in: "[Mara] Crème brûlée.") == [13..<19])
+        #expect(ScriptEditor.occurrences(of: "油饼", in: "[Lin] 葱油饼，葱油饼") == [7..<9, 11..<13])
+        #expect(ScriptEditor.occurrences(of: "aa", in: "aaaa") == [0..<2, 2..<4])
+        #expect(ScriptEditor.occurrences(of: "", in: "abc").isEmpty && ScriptEditor.occurrences(of: "x", in: "").isEmpty)
     }
 
     @Test func deletingWordsAndToLineEnds() {

@@ -348,8 +348,23 @@ public struct ScriptEditor: Sendable {
     /// Lines whose text contains `query`, ignoring case and accents (an empty query matches none).
     public func lines(containing query: String) -> [Int] {
         guard !query.isEmpty else { return [] }
-        return lines.indices.filter { lines[$0].text.range(of: query, options: [.caseInsensitive, .diacriticInsensitive]) != nil }
+        return lines.indices.filter { lines[$0].text.range(of: query, options: ScriptEditor.findOptions) != nil }
     }
+
+    /// Where `query` occurs in `text`, as `lines(containing:)` finds it, in characters (for highlighting).
+    public static func occurrences(of query: String, in text: String) -> [Range<Int>] {
+        guard !query.isEmpty else { return [] }
+        var found: [Range<Int>] = []
+        var from = text.startIndex
+        while from < text.endIndex, let r = text.range(of: query, options: findOptions, range: from..<text.endIndex) {
+            let lower = text.distance(from: text.startIndex, to: r.lowerBound)
+            found.append(lower..<(lower + max(1, text.distance(from: r.lowerBound, to: r.upperBound))))
+            from = r.upperBound > r.lowerBound ? r.upperBound : text.index(after: r.lowerBound)
+        }
+        return found
+    }
+
+    private static let findOptions: String.CompareOptions = [.caseInsensitive, .diacriticInsensitive]
 
     /// The first of `matches` (sorted line indexes) after the cursor line, or before it going back,
     /// wrapping around the script; the cursor line itself comes last. Nil when there are none.

@@ -62,7 +62,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
     case playPause, playFromCursor, stop, previousTake, nextTake
-    case export, settings, find, findNext, findPrevious
+    case export, settings, find, findNext, findPrevious, clearFind
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
     case cursorWordLeft, cursorWordRight, deleteBackward, deleteForward, deleteWordBackward, deleteToLineStart
@@ -117,6 +117,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .find: return "find a line by its text (case and accents ignored)"
         case .findNext: return "next line with the text found"
         case .findPrevious: return "previous line with the text found"
+        case .clearFind: return "stop highlighting the text found"
         case .stopEditing: return "stop editing"
         case .splitLine: return "split the line at the cursor (a new turn)"
         case .cursorLeft: return "cursor left"
@@ -208,6 +209,7 @@ public enum KeyMap {
         bind(.script, .find, .char("/"))
         bind(.script, .findNext, .char("n"))
         bind(.script, .findPrevious, .char("N"))
+        bind(.script, .clearFind, .escape)
 
         bind(.editing, .stopEditing, .escape)
         bind(.editing, .splitLine, .enter)
