@@ -291,6 +291,11 @@ final class StudioApp {
             castSpeaker(ofLine: currentID)
             return try handle(.char(c))
         }
+        // A window too small to show the studio takes only quitting and redrawing: nothing else done in it
+        // could be seen (a line deleted blind).
+        if Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel).isTooSmall {
+            guard action == .quit || action == .redraw else { return }
+        }
         guard let action else {
             if case .char(let c) = key, focus == .script { say("'\(c)' does nothing here — press ? for the keys", .dim, seconds: 3) }
             return

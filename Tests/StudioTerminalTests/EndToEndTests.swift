@@ -68,8 +68,13 @@ struct EndToEndTests {
                 && screen.split(separator: "\n").count == 32
         }
         #expect(screen.split(separator: "\n").count == 32)
+        // Too small a window shows why and takes no keys but quitting: the x pressed in it deletes nothing.
+        try tmux.resize(width: 50, height: 12)
+        try tmux.waitFor("the too-small notice") { $0.contains("Higgs Studio needs at least") }
+        try tmux.keys("x")
         try tmux.resize(width: 80, height: 24)
         screen = try tmux.waitFor("the narrow layout") { !$0.contains(" Cast ") && $0.contains(" Script ") }
+        #expect(screen.contains("7 lines") && screen.contains("再见 👋"))
         #expect(screen.split(separator: "\n").allSatisfy { DisplayWidth.of($0) <= 80 })
 
         // The help screen lists the keys.
