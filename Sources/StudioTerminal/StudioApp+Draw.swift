@@ -373,6 +373,9 @@ extension StudioApp {
         case .ready(let synthesizer):
             let e = synthesizer.engineDescription
             var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
+            // Generating several lines (and auditions): how many are left, counting the one running.
+            let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
+            if left > 1 { text += " · \(left) to go" }
             if let fps = queue.framesPerSecond {
                 text += String(format: " · %.1f frames/s (%.2fx real time)", fps, fps / Double(AudioFormat.frameRate))
             }
@@ -389,7 +392,6 @@ extension StudioApp {
     private func drawHints(_ y: Int) {
         let width = terminal.width
         if let m = message, m.until > Date() {
-            // A long message takes the status row too, for as long as it shows.
             // A long message takes the rows above too (up to five), for as long as it shows.
             let lines = Array(wrap(m.text, width: width - 2).prefix(5))
             for (n, line) in lines.enumerated() {
