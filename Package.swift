@@ -82,7 +82,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Prompt", "Generation", "Transformer"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "ModelHub", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer"]),
+        .testTarget(name: "StudioTests", dependencies: ["TestSupport", "Studio", "ModelHub", "Engine", "Generation", "AudioCodec", "Prompt", "Transformer", "AudioIO"]),
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),

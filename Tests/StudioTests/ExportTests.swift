@@ -1,5 +1,6 @@
 import Foundation
 import Prompt
+import AudioIO
 import Generation
 import Studio
 import TestSupport
@@ -83,7 +84,8 @@ import Testing
         let out = folder.appendingPathComponent("show.export")
         let report = try DialogueExport.export(planner, name: "show", to: out)
         #expect(report.lines == 2 && report.missing == [2])
-        #expect(report.files == ["lines/001.wav", "lines/004.wav", "show.srt", "show.txt", "show.vtt", "show.wav"])
+        #expect(report.files == ["lines/001.wav", "lines/004.wav", "show.srt", "show.txt", "show.vtt", "show.wav",
+                                 "stems/Mara.wav", "stems/Theo.wav"])
 
         let wav = try Data(contentsOf: out.appendingPathComponent("show.wav"))
         let samples = first.count + 24 + second.count
@@ -98,6 +100,14 @@ import Testing
         let pcm: [Int16] = [0, 16384, -16384, 32767, -32767, 32767, -32767, 8192] + Array(repeating: 0, count: 24) + [3277, -3277, 0]
         for s in pcm { withUnsafeBytes(of: s.littleEndian) { expected.append(contentsOf: $0) } }
         #expect(wav == expected)
+
+        // Each speaker's stem is the dialogue's length with only their lines; together they are the dialogue.
+        let mara = try WAVFile.read(out.appendingPathComponent("stems/Mara.wav")).samples
+        let theo = try WAVFile.read(out.appendingPathComponent("stems/Theo.wav")).samples
+        let whole = try WAVFile.read(out.appendingPathComponent("show.wav")).samples
+        #expect(mara.count == samples && theo.count == samples)
+        #expect(Array(mara[8...]).allSatisfy { $0 == 0 } && Array(theo[..<32]).allSatisfy { $0 == 0 })
+        #expect(zip(mara, theo).map { $0 + $1 } == whole)
 
         let line4 = try Data(contentsOf: out.appendingPathComponent("lines/004.wav"))
         #expect(line4.count == 44 + 6 && line4.suffix(6) == expected.suffix(6))

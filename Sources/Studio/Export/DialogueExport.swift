@@ -84,8 +84,10 @@ public struct ExportReport: Equatable, Sendable {
 
 /// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
 /// `[SPEAKERn]` form), and when lines have takes the whole dialogue (`NAME.wav`, 16-bit 24 kHz, a gap
-/// between lines), each line (`lines/NNN.wav`, NNN the script line number) and subtitles (`NAME.srt`,
-/// `NAME.vtt`).
+/// between lines), each line (`lines/NNN.wav`, NNN the script line number), subtitles (`NAME.srt`,
+/// `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
+/// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
+/// dialogue).
 public enum DialogueExport {
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL) throws -> ExportReport {
         let project = planner.project
@@ -97,6 +99,7 @@ public enum DialogueExport {
         files.append("\(name).txt")
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
+        var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
         var missing: [Int] = []
         let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
         for i in project.script.indices where !planner.isBlank(line: i) {
@@ -110,6 +113,7 @@ public enum DialogueExport {
             }
             let text = ScriptLine(project.script[i], cast: project.cast.map(\.name)).spokenText
             pieces.append((i, samples, named ? speaker : nil, text))
+            stemNames.append(speaker ?? "no speaker")
         }
         guard !pieces.isEmpty else {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
@@ -128,11 +132,29 @@ public enum DialogueExport {
             files.append(lineName)
         }
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
+        if Set(stemNames).count > 1 {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
+            for stem in Set(stemNames).sorted() {
+                var samples = [Float](repeating: 0, count: whole.count)
+                for (k, entry) in timeline.enumerated() where stemNames[k] == stem {
+                    samples.replaceSubrange(entry.start..<entry.end, with: pieces[k].samples)
+                }
+                let file = "stems/\(fileName(stem)).wav"
+                try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
+                files.append(file)
+            }
+        }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
         try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(whole.count) / Double(AudioFormat.sampleRate))
+    }
+
+    /// A speaker's name as a file name: no path separators, no leading dot.
+    static func fileName(_ speaker: String) -> String {
+        let safe = speaker.replacingOccurrences(of: "/", with: "_")
+        return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
     /// The export folder of a project: `NAME.export/` beside `NAME.higgs`.
