@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "higgs"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "Studio", "higgs"]),
         .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]

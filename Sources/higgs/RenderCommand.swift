@@ -1,0 +1,157 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Prompt
+import Studio
+
+/// `higgs render`: what the studio's `A` (generate every line without an up-to-date take) and `e` (export)
+/// do, without the screen: for a long script left to run overnight, or a build that makes a game's lines.
+/// Takes go to the same `NAME.takes/` the studio reads, so either picks up where the other stopped.
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Generate every line of a project that has no up-to-date take, then export it (no screen).",
+        discussion: """
+            Lines are generated as the studio generates them (the same takes, context and seeds), in script \
+            order; lines whose inputs did not change keep their takes. The export goes to NAME.export/ beside \
+            the project, as the studio's `e` writes it. Ctrl-C stops after the line being generated (a second \
+            Ctrl-C at once). Exits with 1 when a line could not be generated (each is named with the reason).
+            """
+    )
+
+    @Argument(help: "The project file (*.higgs).")
+    var project: String
+
+    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
+    var model: String?
+
+    @Option(help: "The audio tokenizer folder (config.json, model.pth).")
+    var audioTokenizer: String?
+
+    @Option(help: "Weight precision: bf16, q8 or q4 (default q4, as in the studio).")
+    var precision: String?
+
+    @Option(help: "Threads for generation (default: the engine's).")
+    var threads: Int?
+
+    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    var voices: String?
+
+    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
+    var scenes: String?
+
+    @Flag(help: "Generate the lines only; write no export.")
+    var noExport = false
+
+    func validate() throws {
+        if let precision, !["bf16", "q8", "q4"].contains(precision) {
+            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        do {
+            try render()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func render() throws {
+        let url = URL(fileURLWithPath: project).standardizedFileURL
+        let document = try ProjectFile.load(url)
+        let library = VoiceLibrary(folder: StudioFolders.locate("Voices", flag: voices))
+        let sceneLibrary = SceneLibrary(folder: StudioFolders.locate("Scenes", flag: scenes))
+        let takes = TakeStore(folder: TakeStore.folder(forProject: url))
+        let fingerprints = ClipFingerprints()
+        // Each line's context is the takes chosen before it, so every job plans from the takes as they are then.
+        let planner = { DialoguePlanner(project: document, voices: library, scenes: sceneLibrary, takes: takes, fingerprints: fingerprints) }
+        let lineIDs = Array(document.script.indices)
+        let first = planner()
+        let spoken = lineIDs.filter { !first.isBlank(line: $0) }
+        let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
+        say("\(url.lastPathComponent): \(counted(spoken.count, "line")), \(stale.count) to generate")
+
+        // Lines that cannot be generated as written (a speaker not cast, a voice not found) are said at once.
+        var failed: [Int] = []
+        for line in stale {
+            guard let problem = first.plan(line: line)?.problem else { continue }
+            say("line \(line + 1): \(problem)")
+            failed.append(line)
+        }
+        let generated = stale.filter { !failed.contains($0) }
+        if !generated.isEmpty {
+            let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads)
+            if let why = location.unavailableReason { throw StudioError(why) }
+            say("loading \(location.display(location.model))")
+            let synthesizer = try EngineSynthesizer(location, status: { say($0) })
+            let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
+                                        document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
+            Interrupt.install()
+            queue.generate(generated)
+            failed += wait(for: generated, in: queue)
+            queue.stop()
+        }
+        guard !noExport else { return try finish(failed) }
+        let report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent,
+                                               to: DialogueExport.folder(forProject: url))
+        var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"
+        if !report.missing.isEmpty { text += "; without a take: line " + report.missing.map { String($0 + 1) }.joined(separator: ", ") }
+        say(text)
+        try finish(failed)
+    }
+
+    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed.
+    private func wait(for lines: [Int], in queue: GenerationQueue) -> [Int] {
+        var failed: [Int] = []
+        var cancelling = false
+        for (n, line) in lines.enumerated() {
+            let label = "line \(line + 1) (\(n + 1)/\(lines.count))"
+            let started = Date()
+            while true {
+                if Interrupt.requested && !cancelling {
+                    // The line being generated is cancelled too: a take is whole or not at all.
+                    cancelling = true
+                    queue.cancelAll()
+                    say("stopping (Ctrl-C)")
+                }
+                let state = queue.state(.line(line))
+                if let state, state.isActive {
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                switch state {
+                case .done(.take(let info, let cached))?:
+                    let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
+                    say(cached ? "\(label): its take, kept" : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
+                                                                   Date().timeIntervalSince(started)))
+                case .failed(let why)?:
+                    say("\(label): \(why)")
+                    failed.append(line)
+                default:
+                    say("\(label): not generated (stopped)")
+                    failed.append(line)
+                }
+                break
+            }
+        }
+        return failed
+    }
+
+    private func finish(_ failed: [Int]) throws {
+        guard failed.isEmpty else {
+            say("not generated: line " + failed.map { String($0 + 1) }.joined(separator: ", "))
+            throw ExitCode(1)
+        }
+    }
+
+    private func say(_ text: String) {
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    private func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+}

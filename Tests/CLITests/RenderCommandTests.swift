@@ -1,0 +1,67 @@
+import AudioIO
+import Foundation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+
+/// `higgs render` on the committed random-weight model: the takes it makes are the ones the studio would
+/// make and keep (the studio's plan calls them up to date), the export is theirs, and a second run
+/// generates only what changed.
+@Suite struct RenderCommandTests {
+    @Test func rendersTheLinesTheStudioWouldAndKeepsThemNextTime() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic), CastMember(name: "Bo", voice: .automatic)],
+                              script: ["[Ann] Hello there.", "[Bo] Hi Ann.", "", "[Cy] Who am I?"])
+        project.settings.maxNewTokens = 60
+        let file = folder.appendingPathComponent("show.higgs")
+        try ProjectFile.save(project, to: file)
+        let flags = ["--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                     "--voices", folder.path, "--scenes", folder.path]
+
+        // Cy is not cast: said at once, the others generated and exported, and the exit status says so.
+        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("show.higgs: 3 lines, 3 to generate"))
+        #expect(result.stderr.contains("line 4: speaker 'Cy' is not in the cast"))
+        #expect(result.stderr.contains("line 1 (1/2): ") && result.stderr.contains("line 2 (2/2): "))
+        #expect(result.stderr.contains("not generated: line 4"))
+
+        let takes = TakeStore(folder: TakeStore.folder(forProject: file))
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
+                                      takes: takes, fingerprints: ClipFingerprints())
+        #expect(planner.plan(line: 0)?.isCurrent == true && planner.plan(line: 1)?.isCurrent == true)
+        let first = try takes.samples(#require(planner.plan(line: 0)?.key))
+        let second = try takes.samples(#require(planner.plan(line: 1)?.key))
+        let export = folder.appendingPathComponent("show.export")
+        let whole = try WAVFile.read(export.appendingPathComponent("show.wav")).samples
+        let gap = Int(project.settings.gap * 24_000)
+        #expect(!first.isEmpty && !second.isEmpty)
+        #expect(whole.count == first.count + gap + second.count)
+        for stem in ["Ann", "Bo"] {
+            #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("stems/\(stem).wav").path))
+        }
+
+        // Cy cast as Bo: only that line is generated; the others keep their takes.
+        project.script[3] = "[Bo] Who am I?"
+        try ProjectFile.save(project, to: file)
+        result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("show.higgs: 3 lines, 1 to generate"))
+        #expect(result.stderr.contains("line 4 (1/1): "))
+        #expect(try takes.samples(#require(planner.plan(line: 0)?.key)) == first)
+        #expect(result.stderr.contains("exported to \(export.path)/: 3 lines"))
+    }
+
+    @Test func aMissingProjectIsOneLineNamingIt() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["render", "nowhere.higgs"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("higgs: ") && result.stderr.contains("nowhere.higgs"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}
