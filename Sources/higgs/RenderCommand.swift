@@ -114,10 +114,10 @@ struct RenderCommand: ParsableCommand {
             let started = Date()
             while true {
                 if Interrupt.requested && !cancelling {
-                    // The line being generated is cancelled too: a take is whole or not at all.
+                    // The line being generated goes on (its take is kept); the ones waiting are dropped.
                     cancelling = true
-                    queue.cancelAll()
-                    say("stopping (Ctrl-C)")
+                    for waiting in queue.jobs.queued { queue.cancel(waiting) }
+                    say("stopping after the line being generated (Ctrl-C again stops at once)")
                 }
                 let state = queue.state(.line(line))
                 if let state, state.isActive {
