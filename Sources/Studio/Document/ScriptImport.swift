@@ -1,0 +1,144 @@
+import Foundation
+
+/// A script written elsewhere, turned into a project: the turn formats writers already use become
+/// `[Name] text` lines, and every name found joins the cast with an automatic voice.
+///
+/// - A screenplay (Fountain): a character cue in capitals after a blank line (`MARA`, `MARA (V.O.)`,
+///   `@McCoy`), then the lines spoken up to a blank line, one turn. Parentheticals (`(whispering)`) are directions
+///   to an actor and are dropped, as are the title page, scene headings (`INT. ...`), transitions
+///   (`CUT TO:`) and centred text; action lines are read by a Narrator (an untagged line would continue
+///   the last character's turn).
+/// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
+///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
+///   such names (someone may speak once), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
+/// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
+public enum ScriptImport {
+    public static let narrator = "Narrator"
+
+    public static func project(from text: String) -> Project {
+        let lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
+        var importer = Importer(lines: lines)
+        return importer.run()
+    }
+
+    private struct Importer {
+        let lines: [String]
+        var names: [String] = []
+        var script: [String] = []
+
+        init(lines: [String]) { self.lines = lines }
+
+        mutating func cast(_ name: String) {
+            if !names.contains(name) && ScriptLine.speakerTagNumber(name) == nil { names.append(name) }
+        }
+
+        func line(_ i: Int) -> String { lines.indices.contains(i) ? lines[i] : "" }
+
+        /// The character a cue at line `i` names: a blank line before it, its dialogue after it.
+        func cue(at i: Int) -> String? {
+            guard line(i - 1).isEmpty, !line(i + 1).isEmpty else { return nil }
+            return ScriptImport.characterCue(lines[i])
+        }
+
+        mutating func run() -> Project {
+            if lines.indices.contains(where: { cue(at: $0) != nil }) { screenplay() } else { transcript() }
+            while script.last == "" { script.removeLast() }
+            while script.first == "" { script.removeFirst() }
+            // Blank lines kept in pairs or more say nothing in the studio: one is enough.
+            script = script.enumerated().filter { $0.offset == 0 || !($0.element.isEmpty && script[$0.offset - 1].isEmpty) }.map(\.element)
+            return Project(cast: names.map { CastMember(name: $0, voice: .automatic) }, script: script)
+        }
+
+        mutating func screenplay() {
+            var i = 0
+            // The title page: `Key: value` lines (and their indented continuations) up to the first blank line.
+            if let first = lines.first, ScriptImport.colonTurn(first) != nil {
+                while i < lines.count && !lines[i].isEmpty { i += 1 }
+            }
+            while i < lines.count {
+                let text = lines[i]
+                if text.isEmpty {
+                    script.append("")
+                    i += 1
+                } else if let name = cue(at: i) {
+                    // The block's lines are one speech (a screenplay breaks them for the page): one turn.
+                    cast(name)
+                    i += 1
+                    var said: [String] = []
+                    while i < lines.count && !lines[i].isEmpty {
+                        if !(lines[i].hasPrefix("(") && lines[i].hasSuffix(")")) { said.append(lines[i]) }
+                        i += 1
+                    }
+                    if !said.isEmpty { script.append("[\(name)] " + said.joined(separator: " ")) }
+                } else {
+                    if !ScriptImport.isScreenplayDirection(text) {
+                        cast(ScriptImport.narrator)
+                        script.append("[\(ScriptImport.narrator)] \(text)")
+                    }
+                    i += 1
+                }
+            }
+        }
+
+        mutating func transcript() {
+            var uses: [String: Int] = [:]
+            for text in lines { if let (name, _) = ScriptImport.colonTurn(text) { uses[name, default: 0] += 1 } }
+            let regulars = Set(uses.filter { $0.value >= 2 }.keys)
+            func isRegularTurn(_ i: Int) -> Bool { ScriptImport.colonTurn(line(i)).map { regulars.contains($0.0) } ?? false }
+            for (i, text) in lines.enumerated() {
+                if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
+                    cast(name)
+                    script.append(text)
+                } else if let (name, said) = ScriptImport.colonTurn(text),
+                          regulars.contains(name) || (regulars.count >= 2 && (isRegularTurn(i - 1) || isRegularTurn(i + 1))) {
+                    cast(name)
+                    script.append("[\(name)] \(said)")
+                } else {
+                    script.append(text)
+                }
+            }
+        }
+    }
+
+    /// `Name: text` (or a full-width `Name：text`), the name a possible cast name of at most four words,
+    /// the text not empty.
+    static func colonTurn(_ line: String) -> (String, String)? {
+        guard let colon = line.firstIndex(where: { $0 == ":" || $0 == "：" }) else { return nil }
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+        let said = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        guard !said.isEmpty, !name.isEmpty, name.split(separator: " ").count <= 4,
+              CastNames.problem(with: name) == nil, !said.hasPrefix("//") else { return nil }
+        return (name, said)
+    }
+
+    /// A screenplay character cue: capitals (with digits, spaces and `.'-`), or `@` and any name, with an
+    /// optional extension in parentheses (`(V.O.)`, `(CONT'D)`) and Fountain's dual-dialogue `^`; the name
+    /// comes back in title case (`MARA` -> `Mara`). Scene headings and transitions are not cues.
+    static func characterCue(_ line: String) -> String? {
+        guard !isScreenplayDirection(line) else { return nil }
+        var name = line
+        if name.hasSuffix("^") { name.removeLast() }
+        if let open = name.firstIndex(of: "("), name.hasSuffix(")") { name = String(name[..<open]) }
+        name = name.trimmingCharacters(in: .whitespaces)
+        if name.hasPrefix("@") {
+            name.removeFirst()
+        } else {
+            let letters = name.filter(\.isLetter)
+            guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }),
+                  name.allSatisfy({ $0.isLetter || $0.isNumber || " .'-".contains($0) }) else { return nil }
+            name = name.split(separator: " ").map { word in word.prefix(1) + word.dropFirst().lowercased() }.joined(separator: " ")
+        }
+        guard !name.isEmpty, CastNames.problem(with: name) == nil else { return nil }
+        return name
+    }
+
+    /// Scene headings, transitions and centred text: for the reader of a screenplay, not for a voice.
+    static func isScreenplayDirection(_ line: String) -> Bool {
+        let upper = line.uppercased()
+        let headings = ["INT.", "EXT.", "INT/EXT", "INT./EXT", "I/E", "EST."]
+        if headings.contains(where: { upper.hasPrefix($0 + " ") || upper == $0 }) { return true }
+        if line.hasPrefix(".") && !line.hasPrefix("..") { return true }            // a forced heading
+        if line.hasPrefix(">") { return true }                                      // a transition or centred text
+        return line == upper && line.contains(where: \.isLetter) && (line.hasSuffix("TO:") || line.hasPrefix("FADE"))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Prompt
+import Studio
+import Testing
+
+@Suite struct ScriptImportTests {
+    @Test func aScreenplayBecomesTurnsWithANarrator() {
+        let project = ScriptImport.project(from: """
+            Title: The Small Hours
+            Author: Somebody
+
+            INT. RADIO STUDIO - NIGHT
+
+            A red ON AIR light. MARA leans in.
+
+            MARA
+            Good evening,
+            (softly)
+            night owls.
+
+            THEO (V.O.)
+            Mine was toast.
+
+            @McCoy
+            Toast is a canvas!
+
+            BRIDGET O'NEIL ^
+            Voilà.
+
+            CUT TO:
+
+            EXT. STREET - LATER
+
+            > THE END <
+            """)
+        #expect(project.cast.map(\.name) == ["Narrator", "Mara", "Theo", "McCoy", "Bridget O'neil"])
+        #expect(project.cast.allSatisfy { $0.voice == .automatic })
+        #expect(project.script == [
+            "[Narrator] A red ON AIR light. MARA leans in.", "",
+            "[Mara] Good evening, night owls.", "",
+            "[Theo] Mine was toast.", "",
+            "[McCoy] Toast is a canvas!", "",
+            "[Bridget O'neil] Voilà.",
+        ])
+    }
+
+    @Test func aTranscriptBecomesTurnsAndProseStaysProse() {
+        let project = ScriptImport.project(from: """
+            Note: recorded live.
+
+            Alice: Hi Bob!
+            Bob: Hello Alice. [laugh]
+            Carol: Sorry I'm late.
+            Bob: No worries.
+            Alice: Right.
+            a line of narration
+            [Dana] Already tagged.
+            [SPEAKER3] A prompt tag.
+            老王：你好。
+            """)
+        #expect(project.cast.map(\.name) == ["Alice", "Bob", "Carol", "Dana"])
+        #expect(project.script == [
+            "Note: recorded live.", "",
+            "[Alice] Hi Bob!", "[Bob] Hello Alice. [laugh]", "[Carol] Sorry I'm late.", "[Bob] No worries.", "[Alice] Right.",
+            "a line of narration", "[Dana] Already tagged.", "[SPEAKER3] A prompt tag.", "老王：你好。",
+        ])
+        // Two turns each, full-width colons too; one `Chapter 1:` in prose is prose.
+        let chinese = ScriptImport.project(from: "老王：你好。\n小李：你好！\n老王：再见。\n小李：再见。")
+        #expect(chinese.cast.map(\.name) == ["老王", "小李"] && chinese.script[0] == "[老王] 你好。")
+        let prose = ScriptImport.project(from: "Chapter 1: The Beginning\n\nIt was night. Time: late.")
+        #expect(prose.cast.isEmpty && prose.script == ["Chapter 1: The Beginning", "", "It was night. Time: late."])
+    }
+
+    @Test func theProjectPrintsAndParsesBack() throws {
+        let project = ScriptImport.project(from: "\n\nMARA\nHi.\n\n\n\nTHEO\nHello.\n\n")
+        #expect(project.script == ["[Mara] Hi.", "", "[Theo] Hello."])
+        #expect(try ProjectFormat.parse(ProjectFormat.print(project), file: "x.higgs") == project)
+    }
+}
