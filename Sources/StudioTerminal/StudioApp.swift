@@ -96,6 +96,10 @@ final class StudioApp {
         let path = options.projectPath ?? SampleProject.fileName
         url = URL(fileURLWithPath: path).standardizedFileURL
         if FileManager.default.fileExists(atPath: url.path) {
+            guard url.pathExtension == "higgs" else {
+                let suggested = url.deletingPathExtension().appendingPathExtension("higgs").lastPathComponent
+                throw StudioError("\(url.path): not a project (*.higgs); `higgs import \(url.lastPathComponent)` makes \(suggested) of a script")
+            }
             let project = try ProjectFile.load(url)
             baseline = project
             onDisk = true

@@ -10,7 +10,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         try "Alice: Hi Bob!\nBob: Hello.\nAlice: Bye.\nBob: Bye.\n".write(to: folder.appendingPathComponent("chat.txt"),
                                                                       atomically: true, encoding: .utf8)
-        var result = try CLI.run(["import", "chat.txt"], in: folder)
+        // The studio, given the script, says how to make a project of it.
+        var result = try CLI.run(["studio", "chat.txt"], in: folder)
+        #expect(result.status == 1 && result.stderr.contains("chat.txt: not a project (*.higgs); `higgs import chat.txt` makes chat.higgs"))
+
+        result = try CLI.run(["import", "chat.txt"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("chat.higgs: 4 lines; cast: Alice, Bob"))
         let project = try ProjectFile.load(folder.appendingPathComponent("chat.higgs"))
