@@ -107,18 +107,22 @@ struct EndToEndTests {
 
         // A line naming someone new casts them as the writer leaves it; a name one slip from a cast
         // member's is asked about instead.
+        // Two lines written in one go (Enter splits, as a paste does): each newcomer joins as their line is left.
         try tmux.keys("o", "C-u")
         try tmux.type("[Nell] Not to be kept.")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the first newcomer") { $0.contains("Nell joins the cast with an automatic voice") && $0.contains("5 speakers") }
+        try tmux.type("[Olga] Nor this.")
         try tmux.keys("Escape")
-        try tmux.waitFor("the newcomer") { $0.contains("Nell joins the cast with an automatic voice") && $0.contains("5 speakers") }
+        try tmux.waitFor("the second newcomer") { $0.contains("Olga joins the cast") && $0.contains("6 speakers") }
         try tmux.keys("u")                                  // undo takes the cast back as it takes text back
-        try tmux.waitFor("the newcomer undone") { $0.contains("4 speakers") && $0.contains("[Nell] Not to be kept.") }
+        try tmux.waitFor("the newcomer undone") { $0.contains("5 speakers") && $0.contains("[Olga] Nor this.") }
         try tmux.keys("U")
-        try tmux.waitFor("the newcomer redone") { $0.contains("5 speakers") }
+        try tmux.waitFor("the newcomer redone") { $0.contains("6 speakers") }
         try tmux.keys("o", "C-u")
         try tmux.type("[Thoe] Nor this.")
         try tmux.keys("Up")
-        try tmux.waitFor("the typo question") { $0.contains("'Thoe' is not in the cast: did you mean Theo?") && $0.contains("5 speakers") }
+        try tmux.waitFor("the typo question") { $0.contains("'Thoe' is not in the cast: did you mean Theo?") && $0.contains("6 speakers") }
 
         // An unsaved change, then quit: the studio asks; cancel keeps it open; "no" discards.
         try tmux.keys("Escape", "o")
