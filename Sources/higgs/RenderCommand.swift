@@ -112,31 +112,26 @@ struct RenderCommand: ParsableCommand {
         for (n, line) in lines.enumerated() {
             let label = "line \(line + 1) (\(n + 1)/\(lines.count))"
             let started = Date()
-            while true {
+            while queue.state(.line(line))?.isActive == true {
                 if Interrupt.requested && !cancelling {
                     // The line being generated goes on (its take is kept); the ones waiting are dropped.
                     cancelling = true
                     for waiting in queue.jobs.queued { queue.cancel(waiting) }
                     say("stopping after the line being generated (Ctrl-C again stops at once)")
                 }
-                let state = queue.state(.line(line))
-                if let state, state.isActive {
-                    Thread.sleep(forTimeInterval: 0.05)
-                    continue
-                }
-                switch state {
-                case .done(.take(let info, let cached))?:
-                    let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
-                    say(cached ? "\(label): its take, kept" : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
-                                                                   Date().timeIntervalSince(started)))
-                case .failed(let why)?:
-                    say("\(label): \(why)")
-                    failed.append(line)
-                default:
-                    say("\(label): not generated (stopped)")
-                    failed.append(line)
-                }
-                break
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            switch queue.state(.line(line)) {
+            case .done(.take(let info, let cached))?:
+                let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
+                say(cached ? "\(label): its take, kept"
+                    : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started)))
+            case .failed(let why)?:
+                say("\(label): \(why)")
+                failed.append(line)
+            default:
+                say("\(label): not generated (stopped)")
+                failed.append(line)
             }
         }
         return failed
