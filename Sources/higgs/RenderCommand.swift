@@ -112,15 +112,21 @@ struct RenderCommand: ParsableCommand {
         for (n, line) in lines.enumerated() {
             let label = "line \(line + 1) (\(n + 1)/\(lines.count))"
             let started = Date()
-            while queue.state(.line(line))?.isActive == true {
+            while let state = queue.state(.line(line)), state.isActive {
                 if Interrupt.requested && !cancelling {
                     // The line being generated goes on (its take is kept); the ones waiting are dropped.
                     cancelling = true
                     for waiting in queue.jobs.queued { queue.cancel(waiting) }
                     say("stopping after the line being generated (Ctrl-C again stops at once)")
                 }
-                Thread.sleep(forTimeInterval: 0.05)
+                // On a terminal, the audio made so far, in place (a long line is a minute or more).
+                if live, case .running(let progress?) = state {
+                    let text = String(format: "%@: %.1f s of audio", label, progress.seconds)
+                    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                }
+                Thread.sleep(forTimeInterval: 0.1)
             }
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             switch queue.state(.line(line)) {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
@@ -144,8 +150,10 @@ struct RenderCommand: ParsableCommand {
         }
     }
 
+    private var live: Bool { isatty(STDERR_FILENO) != 0 }
+
     private func say(_ text: String) {
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
+        FileHandle.standardError.write(Data("\(live ? "\r\u{1B}[K" : "")\(text)\n".utf8))
     }
 
     private func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
