@@ -22,33 +22,10 @@ struct RenderCommand: ParsableCommand {
     @Argument(help: "The project file (*.higgs).")
     var project: String
 
-    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
-    var model: String?
-
-    @Option(help: "The audio tokenizer folder (config.json, model.pth).")
-    var audioTokenizer: String?
-
-    @Option(help: "Weight precision: bf16, q8 or q4 (default q4, as in the studio).")
-    var precision: String?
-
-    @Option(help: "Threads for generation (default: the engine's).")
-    var threads: Int?
-
-    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
-    var voices: String?
-
-    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
-    var scenes: String?
+    @OptionGroup var engine: StudioEngineOptions
 
     @Flag(help: "Generate the lines only; write no export.")
     var noExport = false
-
-    func validate() throws {
-        if let precision, !["bf16", "q8", "q4"].contains(precision) {
-            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
-        }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
 
     func run() throws {
         do {
@@ -64,8 +41,8 @@ struct RenderCommand: ParsableCommand {
     private func render() throws {
         let url = URL(fileURLWithPath: project).standardizedFileURL
         let document = try ProjectFile.load(url)
-        let library = VoiceLibrary(folder: StudioFolders.locate("Voices", flag: voices))
-        let sceneLibrary = SceneLibrary(folder: StudioFolders.locate("Scenes", flag: scenes))
+        let library = VoiceLibrary(folder: engine.voicesFolder)
+        let sceneLibrary = SceneLibrary(folder: engine.scenesFolder)
         let takes = TakeStore(folder: TakeStore.folder(forProject: url))
         let fingerprints = ClipFingerprints()
         // Each line's context is the takes chosen before it, so every job plans from the takes as they are then.
@@ -85,7 +62,7 @@ struct RenderCommand: ParsableCommand {
         }
         let generated = stale.filter { !failed.contains($0) }
         if !generated.isEmpty {
-            let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads)
+            let location = engine.location
             if let why = location.unavailableReason { throw StudioError(why) }
             say("loading \(location.display(location.model))")
             let synthesizer = try EngineSynthesizer(location, status: { say($0) })

@@ -19,11 +19,7 @@ struct StudioCommand: ParsableCommand {
     @Argument(help: "A project file (*.higgs) to open or create.")
     var project: String?
 
-    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
-    var model: String?
-
-    @Option(help: "The audio tokenizer folder (config.json, model.pth).")
-    var audioTokenizer: String?
+    @OptionGroup var engine: StudioEngineOptions
 
     @Option(help: "The ALSA playback device (see `aplay -L`).")
     var audioDevice = "default"
@@ -32,33 +28,14 @@ struct StudioCommand: ParsableCommand {
             help: "An ALSA configuration file (asoundrc syntax) read over the system's, e.g. one defining --audio-device.")
     var audioConfig: String?
 
-    @Option(help: "Weight precision: bf16, q8 or q4 (default q4: the fastest; q8 and bf16 are closer to the published weights).")
-    var precision: String?
-
-    @Option(help: "Threads for generation (default: the engine's).")
-    var threads: Int?
-
-    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
-    var voices: String?
-
-    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
-    var scenes: String?
-
-    func validate() throws {
-        if let precision, !["bf16", "q8", "q4"].contains(precision) {
-            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
-        }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
-
     func run() throws {
         let options = StudioOptions(
             projectPath: project,
-            voicesFolder: StudioFolders.locate("Voices", flag: voices),
-            scenesFolder: StudioFolders.locate("Scenes", flag: scenes),
+            voicesFolder: engine.voicesFolder,
+            scenesFolder: engine.scenesFolder,
             audioDevice: audioDevice,
             audioConfiguration: audioConfig.map { URL(fileURLWithPath: $0) },
-            engine: EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads),
+            engine: engine.location,
             makeSynthesizer: { try EngineSynthesizer($0, status: $1) })
         let status: Int32
         do {

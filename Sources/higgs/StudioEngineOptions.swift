@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Studio
+
+/// The flags the studio and `higgs render` share: where the checkpoints, voices and scenes are, and how
+/// the engine runs.
+struct StudioEngineOptions: ParsableArguments {
+    @Option(help: "The generation model folder (config.json, tokenizer.json, model.safetensors[.index.json]).")
+    var model: String?
+
+    @Option(help: "The audio tokenizer folder (config.json, model.pth).")
+    var audioTokenizer: String?
+
+    @Option(help: "Weight precision: bf16, q8 or q4 (default q4: the fastest; q8 and bf16 are closer to the published weights).")
+    var precision: String?
+
+    @Option(help: "Threads for generation (default: the engine's).")
+    var threads: Int?
+
+    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    var voices: String?
+
+    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
+    var scenes: String?
+
+    func validate() throws {
+        if let precision, !["bf16", "q8", "q4"].contains(precision) {
+            throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var location: EngineLocation {
+        EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads)
+    }
+
+    var voicesFolder: URL { StudioFolders.locate("Voices", flag: voices) }
+    var scenesFolder: URL { StudioFolders.locate("Scenes", flag: scenes) }
+}
