@@ -87,7 +87,7 @@ let package = Package(
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "Studio", "higgs"]),
-        .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "AudioIO", "higgs"]),
+        .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "Prompt", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]
 )

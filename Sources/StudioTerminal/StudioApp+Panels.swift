@@ -93,41 +93,6 @@ extension StudioApp {
         say("Renamed \(old) to \(name) in the cast and the script.")
     }
 
-    private func chooseVoice(for i: Int) throws {
-        let slots = voices.slots
-        let items = slots.map { slot -> (String, String) in
-            switch slot {
-            case .automatic: return ("auto", "the model chooses a voice")
-            case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
-            case .clip(let name): return (name, "clip: " + ((try? voices.clipTranscript(name)) ?? ""))
-            }
-        }
-        let current = slots.firstIndex(of: header.cast[i].voice) ?? 0
-        let title = "Voice for \(header.cast[i].name) — Enter choose · l audition · Esc cancel"
-        guard let chosen = try pick(title, items: items, selected: current, onAudition: { self.audition(slots[$0]) }) else { return }
-        editor.editHeader { $0.cast[i].voice = slots[chosen] }
-        say("\(header.cast[i].name) speaks with \(slots[chosen]).")
-    }
-
-    /// Plays a clip voice; speaks the audition sentence with any other voice.
-    func audition(_ voice: VoiceSlot) {
-        if case .clip(let name) = voice {
-            do {
-                let audio = try WAVFile.read(voices.clipAudio(name))
-                start(AudioStream(finished: audio.samples), kind: .audition(name), sampleRate: audio.sampleRate)
-                say("Playing the clip \(name).wav (\(String(format: "%.1f", audio.duration)) s).")
-            } catch {
-                say("\(error)", .error)
-            }
-            return
-        }
-        queue.audition(voice, library: voices)
-        pendingPlay = .audition(voice)
-        if case .unavailable(let why) = engine.state { say(why, .warning, seconds: 12) } else {
-            say("Auditioning \(voice): “\(GenerationQueue.auditionSentence)”")
-        }
-    }
-
     // MARK: Scene
 
     /// Rows of the scene list: none, every scene of Scenes/, your own text.

@@ -71,6 +71,7 @@ extension StudioApp {
             pendingPlay = nil
         case .previousTake: chooseTake(by: -1)
         case .nextTake: chooseTake(by: 1)
+        case .keepTakeAsVoice: try keepTakeAsVoice()
         case .export: export()
         case .settings: try showSettings()
         case .find:

@@ -319,9 +319,7 @@ final class StudioApp {
         case .undo: editor.undo()
         case .redo: editor.redo()
         case .redraw:
-            voices = VoiceLibrary(folder: options.voicesFolder)
-            scenes = SceneLibrary(folder: options.scenesFolder)
-            inputsRevision += 1
+            reloadLibraries()
             terminal.hardRefresh()
             say("Re-read \(voices.folder.path) and \(scenes.folder.path).")
         default:

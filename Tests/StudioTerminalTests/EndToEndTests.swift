@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Prompt
 import Studio
 import TestSupport
 import Testing
@@ -268,6 +269,66 @@ struct EndToEndTests {
         #expect(expected.count >= 2 * 960)
         try tmux.waitUntil("the captured audio") { (try? Data(contentsOf: capture))?.count == expected.count }
         #expect(try Data(contentsOf: capture) == Data(expected))
+        try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
+    }
+
+    /// Voices made in the studio: `V` keeps a generated take as a clip voice (its audio, the line's text)
+    /// and casts the line's speaker with it; the voice list's "new profile…" adds a description to
+    /// profile.yaml after the others; Ctrl-Z takes the casting back and leaves the voices.
+    @Test func voicesMadeFromATakeAndADescription() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        let voices = folder.appendingPathComponent("voices")
+        try FileManager.default.createDirectory(at: voices, withIntermediateDirectories: true)
+        let profiles = try String(contentsOf: Self.repository.appendingPathComponent("Voices/profile.yaml"), encoding: .utf8)
+        try profiles.write(to: voices.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
+                               "--audio-device", "null", "--voices", voices.path,
+                               "--scenes", Self.repository.appendingPathComponent("Scenes").path])
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("g")
+        try tmux.waitFor("the take", timeout: 120) { screen in
+            screen.split(separator: "\n").contains { $0.contains("The Small Hours.") && $0.contains("✓") }
+        }
+        try tmux.keys("V")
+        try tmux.waitFor("the transcript prompt") { $0.contains("What is said in the take") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the name prompt") { $0.contains("Name of the voice") && $0.contains("mara") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the casting") { $0.contains("Mara speaks with mara.") }
+        let takeAudio = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("untitled.takes").path)
+            .filter { $0.hasSuffix(".wav") }
+        #expect(takeAudio.count == 1)
+        #expect(try Data(contentsOf: voices.appendingPathComponent("mara.wav"))
+            == Data(contentsOf: folder.appendingPathComponent("untitled.takes/\(takeAudio[0])")))
+        #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8)
+            == "Good evening, night owls, and welcome back to The Small Hours.\n")
+
+        try tmux.keys("Tab")
+        try tmux.waitFor("the cast panel") { $0.contains("clip mara.wav") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("new profile…") }
+        try tmux.keys("End", "Enter")
+        try tmux.waitFor("the description prompt") { $0.contains("How Mara sounds") }
+        try tmux.type("A hoarse radio voice, very clear audio.")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the profile name prompt") { $0.contains("Name of the profile") }
+        try tmux.keys("C-u")
+        try tmux.type("hoarse")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the profile casting") { $0.contains("Mara speaks with profile:hoarse.") }
+        let updated = try String(contentsOf: voices.appendingPathComponent("profile.yaml"), encoding: .utf8)
+        #expect(updated.hasPrefix(profiles))
+        #expect(VoiceLibrary(folder: voices).profile(named: "hoarse")?.description == "A hoarse radio voice, very clear audio.")
+
+        try tmux.keys("C-z")
+        try tmux.waitFor("the clip cast again") { $0.contains("clip mara.wav") }
+        #expect(FileManager.default.fileExists(atPath: voices.appendingPathComponent("mara.wav").path))
         try tmux.keys("C-q")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
     }

@@ -1,0 +1,184 @@
+import AudioIO
+import Foundation
+import Prompt
+
+/// New voices written into a voice folder, in the layout `VoiceLibrary` reads: a clip as `NAME.wav` with
+/// its transcript `NAME.txt`, a description as an entry of `profile.yaml`'s `profiles:` map. Nothing
+/// already there is replaced; every file is written atomically.
+extension VoiceLibrary {
+    /// A clip name made of `text` (a speaker's name, a file's) that no clip in the folder has yet:
+    /// lowercased, other characters as `_`, `_2`, `_3`, ... added when taken.
+    public func freeClipName(from text: String) -> String {
+        freeName(from: text) { clipFilesExist($0) }
+    }
+
+    /// A profile name made of `text` that `profile.yaml` does not hold yet.
+    public func freeProfileName(from text: String) -> String {
+        freeName(from: text) { profile(named: $0) != nil }
+    }
+
+    /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged, beside `NAME.txt` holding
+    /// `transcript` on one line. Returns the clip's length in seconds.
+    @discardableResult
+    public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
+        try checkNew(name)
+        guard !clipFilesExist(name) else {
+            throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
+        }
+        let text = Self.oneLine(transcript)
+        guard !text.isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
+        let data: Data
+        do {
+            data = try Data(contentsOf: audio)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: audio.path)
+            throw StudioError("\(audio.path): \(exists ? "cannot read the file" : "file not found")")
+        }
+        let decoded = try WAVFile.decode(data, file: audio.path)
+        guard decoded.duration >= 0.5 else {
+            throw StudioError("\(audio.path): holds \(String(format: "%.2f", decoded.duration)) s of audio; a voice clip needs a few seconds")
+        }
+        try createFolder()
+        // The transcript first: a clip is listed only once its audio is there too, so an interrupted add
+        // leaves nothing half made in the voice list.
+        let transcriptURL = folder.appendingPathComponent("\(name).txt")
+        try AtomicFile.write(Data((text + "\n").utf8), to: transcriptURL)
+        do {
+            try AtomicFile.write(data, to: clipAudio(name))
+        } catch {
+            try? FileManager.default.removeItem(at: transcriptURL)
+            throw error
+        }
+        return decoded.duration
+    }
+
+    /// Adds `description` to `profile.yaml` as `NAME`, after the profiles already there, leaving the rest of
+    /// the file (comments, layout) as it was; creates the file when there is none.
+    public func addProfile(named name: String, description: String) throws {
+        try checkNew(name)
+        guard profile(named: name) == nil else {
+            throw StudioError("\(profileFile.path): a profile '\(name)' is already there")
+        }
+        let text = Self.oneLine(description)
+        guard !text.isEmpty else { throw StudioError("a profile voice needs a description of how it sounds") }
+        var existing: String?
+        var expected: [Profile] = []
+        if FileManager.default.fileExists(atPath: profileFile.path) {
+            guard let read = try? String(contentsOf: profileFile, encoding: .utf8) else {
+                throw StudioError("\(profileFile.path): cannot read the file (or it is not UTF-8 text)")
+            }
+            if !read.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                // A file the library could not read is not edited (the writer's text in it could be
+                // mangled): they fix it first.
+                do {
+                    expected = try VoiceLibrary.parseProfiles(read)
+                } catch {
+                    throw StudioError("\(profileFile.path): \(error); fix it before adding a profile")
+                }
+                existing = read
+            }
+        }
+        let updated = ProfileFileText.adding(name: name, description: text, to: existing)
+        // What the new text reads as must be the old profiles and the new one, or it is not written.
+        expected.append(Profile(name: name, description: text))
+        guard (try? VoiceLibrary.parseProfiles(updated)) == expected else {
+            throw StudioError("\(profileFile.path): its layout does not let '\(name)' be added without rewriting it; add it by hand")
+        }
+        try createFolder()
+        try AtomicFile.write(Data(updated.utf8), to: profileFile)
+    }
+
+    var profileFile: URL { folder.appendingPathComponent("profile.yaml") }
+
+    private func checkNew(_ name: String) throws {
+        guard VoiceSlot.isValidName(name) else {
+            throw StudioError("'\(name)' cannot name a voice: use letters, digits, _, - and . (not first)")
+        }
+    }
+
+    /// Either file of the clip, in any case of its extension (the library lists `NAME.WAV` too).
+    private func clipFilesExist(_ name: String) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.contains { file in
+            let lower = file.lowercased()
+            return (lower.hasSuffix(".wav") || lower.hasSuffix(".txt")) && file.dropLast(4) == name
+        }
+    }
+
+    private func freeName(from text: String, taken: (String) -> Bool) -> String {
+        var base = String(text.lowercased().unicodeScalars.map { scalar -> Character in
+            CharacterSet.alphanumerics.contains(scalar) || "_-".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
+        })
+        base = base.trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+        if base.isEmpty { base = "voice" }
+        var name = base
+        var n = 2
+        while taken(name) {
+            name = "\(base)_\(n)"
+            n += 1
+        }
+        return name
+    }
+
+    private func createFolder() throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StudioError("\(folder.path): cannot create the voices folder")
+        }
+    }
+
+    /// Runs of white space (line breaks too) as single spaces, trimmed.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}
+
+/// The text of a `profile.yaml` with one more profile, written as the sample file writes them (a folded
+/// block, wrapped): after the last entry of the `profiles:` map, or a new map at the end.
+enum ProfileFileText {
+    static func adding(name: String, description: String, to text: String?) -> String {
+        var lines = (text ?? "").components(separatedBy: "\n")
+        if lines.last == "" { lines.removeLast() }
+        guard let start = lines.firstIndex(where: isProfilesKey) else {
+            let header = text == nil ? ["# Voice descriptions: a cast member uses one as `profile:NAME`."] : []
+            return (lines + header + ["profiles:"] + entry(name, description, indent: "  ")).joined(separator: "\n") + "\n"
+        }
+        // The map runs to the next top-level key; the entry goes after its last line with text.
+        let end = lines[(start + 1)...].firstIndex { line in
+            guard let first = line.first else { return false }
+            return !first.isWhitespace && first != "#"
+        } ?? lines.count
+        let body = lines[(start + 1)..<end]
+        let indent = body.first { line in
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#")
+        }
+            .map { String($0.prefix { $0 == " " }) }
+        let insertAt = (body.lastIndex { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? start) + 1
+        lines.insert(contentsOf: entry(name, description, indent: indent.flatMap { $0.isEmpty ? nil : $0 } ?? "  "), at: insertAt)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func isProfilesKey(_ line: String) -> Bool {
+        guard line.hasPrefix("profiles:") else { return false }
+        let rest = line.dropFirst("profiles:".count).trimmingCharacters(in: .whitespaces)
+        return rest.isEmpty || rest.hasPrefix("#")
+    }
+
+    /// `NAME: >-` and the description in lines of at most 100 columns, indented one step more.
+    private static func entry(_ name: String, _ description: String, indent: String) -> [String] {
+        let inner = indent + "  "
+        var out = ["\(indent)\(name): >-"]
+        var line = ""
+        for word in description.split(separator: " ") {
+            if !line.isEmpty, inner.count + line.count + 1 + word.count > 100 {
+                out.append(inner + line)
+                line = ""
+            }
+            line += line.isEmpty ? String(word) : " " + word
+        }
+        out.append(inner + line)
+        return out
+    }
+}

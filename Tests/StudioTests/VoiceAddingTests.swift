@@ -1,0 +1,130 @@
+import AudioIO
+import Foundation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+
+@Suite struct VoiceAddingTests {
+    /// A few seconds of a tone, as a 16-bit 44.1 kHz file: the clip is copied as it is, not converted.
+    private func writeClip(_ url: URL, seconds: Double = 2) throws -> Data {
+        let samples = (0..<Int(44_100 * seconds)).map { 0.3 * sinf(Float($0) * 0.05) }
+        try WAVFile.write(samples, sampleRate: 44_100, to: url)
+        return try Data(contentsOf: url)
+    }
+
+    @Test func aClipIsCopiedWithItsTranscriptAndListed() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("Recording 1.wav")
+        let bytes = try writeClip(source)
+        let voices = folder.appendingPathComponent("voices")   // not there yet: made on the first add
+
+        let library = VoiceLibrary(folder: voices)
+        #expect(library.freeClipName(from: "Recording 1") == "recording_1")
+        let seconds = try library.addClip(named: "mara", audio: source, transcript: "  Good evening,\n and welcome.  ")
+        #expect(abs(seconds - 2) < 1e-3)
+        #expect(try Data(contentsOf: voices.appendingPathComponent("mara.wav")) == bytes)
+        #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8) == "Good evening, and welcome.\n")
+
+        let reread = VoiceLibrary(folder: voices)
+        #expect(reread.clips == ["mara"])
+        #expect(reread.problems.isEmpty)
+        #expect(try reread.resolve(.clip("mara")) == .clip(name: "mara", audio: voices.appendingPathComponent("mara.wav"),
+                                                            transcript: "Good evening, and welcome."))
+        #expect(reread.freeClipName(from: "Mara") == "mara_2")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: voices.path).sorted() == ["mara.txt", "mara.wav"])
+    }
+
+    @Test func aClipIsRefusedWithTheReasonAndNothingWritten() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("take.wav")
+        _ = try writeClip(source)
+        let voices = folder.appendingPathComponent("voices")
+        try VoiceLibrary(folder: voices).addClip(named: "ann", audio: source, transcript: "Hello.")
+        let reread = VoiceLibrary(folder: voices)
+
+        func refusal(_ name: String, _ audio: URL, _ transcript: String) -> String {
+            do {
+                try reread.addClip(named: name, audio: audio, transcript: transcript)
+                return "added"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refusal("ann", source, "Again.").contains("a voice clip 'ann' is already there"))
+        #expect(refusal("a b", source, "Hi.").contains("'a b' cannot name a voice"))
+        #expect(refusal(".hidden", source, "Hi.").contains("cannot name a voice"))
+        #expect(refusal("bob", source, " \n ").contains("needs the transcript"))
+        let missing = folder.appendingPathComponent("nowhere.wav")
+        #expect(refusal("bob", missing, "Hi.") == "\(missing.path): file not found")
+        let notWAV = folder.appendingPathComponent("notes.wav")
+        try Data("not a wave file at all".utf8).write(to: notWAV)
+        #expect(refusal("bob", notWAV, "Hi.").hasPrefix("\(notWAV.path): "))
+        let blip = folder.appendingPathComponent("blip.wav")
+        _ = try writeClip(blip, seconds: 0.1)
+        #expect(refusal("bob", blip, "Hi.").contains("needs a few seconds"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: voices.path).sorted() == ["ann.txt", "ann.wav"])
+    }
+
+    /// Added to the project's own `profile.yaml`: its text stays as it was, the new profile follows the others.
+    @Test func aProfileIsAddedAfterTheOthersLeavingTheFileAsItWas() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sample = Fixtures.testsFolder.deletingLastPathComponent().appendingPathComponent("Voices/profile.yaml")
+        let original = try String(contentsOf: sample, encoding: .utf8)
+        let file = folder.appendingPathComponent("profile.yaml")
+        try original.write(to: file, atomically: true, encoding: .utf8)
+        let library = VoiceLibrary(folder: folder)
+        #expect(library.profiles.count >= 4)
+
+        let description = "A man in his sixties with a dry, quiet Welsh voice: slow, precise, amused; says \"well\" a lot, "
+            + "speaks as if he has all the time in the world, with a long pause before every punchline, very clear audio."
+        try library.addProfile(named: "welsh_poet", description: description)
+        let updated = try String(contentsOf: file, encoding: .utf8)
+        #expect(updated.hasPrefix(original))
+        #expect(updated.dropFirst(original.count).split(separator: "\n").allSatisfy { $0.count <= 100 })
+        let reread = VoiceLibrary(folder: folder)
+        #expect(reread.problems.isEmpty)
+        #expect(reread.profiles == library.profiles + [.init(name: "welsh_poet", description: description)])
+        #expect(reread.freeProfileName(from: "Welsh poet") == "welsh_poet_2")
+    }
+
+    @Test func aProfileGoesIntoTheMapWhereverItIsOrANewFile() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("profile.yaml")
+
+        // No file yet.
+        try VoiceLibrary(folder: folder).addProfile(named: "calm", description: "A calm voice.")
+        #expect(VoiceLibrary(folder: folder).profiles == [.init(name: "calm", description: "A calm voice.")])
+
+        // The map is not the last thing in the file, and indents by four.
+        let text = "# mine\nprofiles:\n    calm: A calm voice.\n\n    # loud ones\n    loud: |\n      A loud voice.\n\nnotes: keep\n"
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        try VoiceLibrary(folder: folder).addProfile(named: "soft", description: "A soft voice.")
+        let updated = try String(contentsOf: file, encoding: .utf8)
+        #expect(updated == "# mine\nprofiles:\n    calm: A calm voice.\n\n    # loud ones\n    loud: |\n      A loud voice.\n"
+            + "    soft: >-\n      A soft voice.\n\nnotes: keep\n")
+        #expect(VoiceLibrary(folder: folder).profiles.map(\.name) == ["calm", "loud", "soft"])
+
+        // Refused: a name already there, an empty description, a file the library cannot read (left alone),
+        // a map written in flow style.
+        let library = VoiceLibrary(folder: folder)
+        #expect(throws: StudioError("\(file.path): a profile 'calm' is already there")) {
+            try library.addProfile(named: "calm", description: "Another.")
+        }
+        #expect(throws: StudioError("a profile voice needs a description of how it sounds")) {
+            try library.addProfile(named: "new", description: "\n")
+        }
+        try "profiles:\n  calm: [unclosed\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: StudioError.self) { try VoiceLibrary(folder: folder).addProfile(named: "new", description: "New.") }
+        #expect(try String(contentsOf: file, encoding: .utf8) == "profiles:\n  calm: [unclosed\n")
+        try "profiles: {calm: A calm voice.}\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: StudioError("\(file.path): its layout does not let 'new' be added without rewriting it; add it by hand")) {
+            try VoiceLibrary(folder: folder).addProfile(named: "new", description: "New.")
+        }
+        #expect(try String(contentsOf: file, encoding: .utf8) == "profiles: {calm: A calm voice.}\n")
+    }
+}
