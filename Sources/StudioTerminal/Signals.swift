@@ -49,7 +49,7 @@ enum Signals {
 
     private static func restoreFromHandler() {
         if haveModes, let modes { tcsetattr(STDIN_FILENO, TCSANOW, modes) }
-        let reset: StaticString = "\u{1b}[0m\u{1b}[?1000l\u{1b}[?1049l\u{1b}[?25h\r\n"
+        let reset: StaticString = "\u{1b}[0m\u{1b}[?1000l\u{1b}[?2004l\u{1b}[?1049l\u{1b}[?25h\r\n"
         _ = write(STDOUT_FILENO, reset.utf8Start, reset.utf8CodeUnitCount)
     }
 }

@@ -64,7 +64,13 @@ extension StudioApp {
             terminal.put(inner.y + 2, inner.x, "Enter to confirm, Esc to cancel", .dim)
             terminal.showCursor(at: (inner.y + 1, inner.x + DisplayWidth.column(of: field.column, in: chars) - DisplayWidth.column(of: scroll, in: chars)))
             terminal.refreshScreen()
-            guard case .key(let key) = try nextEvent() else { continue }
+            let event = try nextEvent()
+            if case .paste(let text) = event {
+                // One line: a pasted path or description keeps its words, not its line breaks.
+                field.insert(text.split(whereSeparator: \.isNewline).joined(separator: " "))
+                continue
+            }
+            guard case .key(let key) = event else { continue }
             switch key {
             case .enter: return field.currentLine.text
             case .escape, .ctrl("c"): return nil

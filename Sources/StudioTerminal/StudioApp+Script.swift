@@ -225,6 +225,26 @@ extension StudioApp {
 
     // MARK: Takes and export
 
+    /// Pasted text (from a terminal that marks pastes): into the line being written as if typed; in the
+    /// script, as lines below the cursor, with turns written elsewhere (`Name: text`, a screenplay) made
+    /// `[Name] text` as `higgs import` makes them and their speakers cast. One undo step either way.
+    func paste(_ text: String) {
+        if editing {
+            let first = editor.line
+            editor.paste(text)
+            // The lines the paste leaves behind are left as if the writer had moved on from them.
+            for i in first..<editor.line { castSpeaker(ofLine: editor.lines[i].id) }
+            return
+        }
+        guard focus == .script else { return say("Paste into the script, or into a text field.", .dim, seconds: 3) }
+        let pasted = ScriptImport.project(from: text)
+        guard !pasted.script.isEmpty else { return }
+        let newcomers = pasted.cast.filter { header.castIndex(named: $0.name) == nil }
+        editor.insertLines(pasted.script) { $0.cast += newcomers }
+        let joined = newcomers.isEmpty ? "" : "; \(newcomers.map(\.name).joined(separator: ", ")) joined the cast with automatic voices"
+        say("Pasted \(counted(pasted.script.count, "line"))\(joined) (Ctrl-Z takes it back).", .good)
+    }
+
     private func chooseTake(by delta: Int) {
         guard let plan = plan(editor.line), !plan.takes.takes.isEmpty else {
             say("This line has no takes yet.", .warning)

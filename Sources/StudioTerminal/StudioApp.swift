@@ -194,6 +194,7 @@ final class StudioApp {
         case .resize: terminal.hardRefresh()
         case .click(let y, let x): click(y: y, x: x)
         case .wheel(let delta): if focus == .script && !editing { moveLine(by: delta) }
+        case .paste(let text): paste(text)
         case .tick, .hangup: break
         }
         if let edited, !(editing && currentID == edited) { castSpeaker(ofLine: edited) }

@@ -59,6 +59,11 @@ final class Terminal {
         define_key("\u{1b}[1;5D", KeyCodes.ctrlLeft)
         define_key("\u{1b}[1;5C", KeyCodes.ctrlRight)
         mousemask(Mouse.click | Mouse.wheelUp | Mouse.wheelDown, nil)
+        // Bracketed paste: a terminal that knows it marks pasted text, which then arrives as one event
+        // instead of keys (a pasted script must not run as commands).
+        define_key("\u{1b}[200~", KeyCodes.pasteStart)
+        define_key("\u{1b}[201~", KeyCodes.pasteEnd)
+        writeControl("\u{1b}[?2004h")
         updateSize()
     }
 
@@ -68,7 +73,13 @@ final class Terminal {
         active = false
         curs_set(1)
         endwin()
+        writeControl("\u{1b}[?2004l")
         restoreStderr()
+    }
+
+    private func writeControl(_ sequence: String) {
+        fflush(stdout)
+        _ = sequence.withCString { write(STDOUT_FILENO, $0, strlen($0)) }
     }
 
     private func restoreStderr() {
@@ -95,6 +106,8 @@ final class Terminal {
         case tick
         /// The terminal is gone (its window closed or its server killed) without a SIGHUP reaching us.
         case hangup
+        /// Text pasted into a terminal that marks pastes: line breaks as `\n`, tabs kept, other controls dropped.
+        case paste(String)
     }
 
     /// Waits up to one tick (100 ms) for a key.
@@ -142,8 +155,41 @@ final class Terminal {
         return isatty(STDIN_FILENO) != 1
     }
 
+    /// The text between the paste marks (up to the end mark, a second without input, or 4 MB).
+    private func readPaste() -> Event {
+        var text: [Unicode.Scalar] = []
+        var idle = 0
+        var lastWasReturn = false
+        while idle < 10 && text.count < 4_000_000 {
+            var ch: wint_t = 0
+            let r = wget_wch(stdscr, &ch)
+            if r == ERR {
+                if terminalGone() { return .hangup }
+                idle += 1
+                continue
+            }
+            idle = 0
+            if r == KEY_CODE_YES {
+                if Int32(ch) == KeyCodes.pasteEnd { break }
+                if Int32(ch) == KEY_ENTER { text.append("\n") }
+                continue
+            }
+            // A line break is CR (most terminals), LF, or CR LF (text copied from Windows): one each.
+            defer { lastWasReturn = ch == 13 }
+            switch ch {
+            case 13: text.append("\n")
+            case 10: if !lastWasReturn { text.append("\n") }
+            case 9: text.append("\t")
+            default:
+                if ch >= 32, ch != 127, let s = Unicode.Scalar(UInt32(ch)) { text.append(s) }
+            }
+        }
+        return .paste(String(String.UnicodeScalarView(text)))
+    }
+
     private func special(_ code: Int32) -> Event {
         switch code {
+        case KeyCodes.pasteStart: return readPaste()
         case KEY_RESIZE:
             updateSize()
             return .resize
@@ -251,4 +297,6 @@ enum KeyCodes {
     static let altDown: Int32 = KEY_MAX + 2
     static let ctrlLeft: Int32 = KEY_MAX + 3
     static let ctrlRight: Int32 = KEY_MAX + 4
+    static let pasteStart: Int32 = KEY_MAX + 5
+    static let pasteEnd: Int32 = KEY_MAX + 6
 }

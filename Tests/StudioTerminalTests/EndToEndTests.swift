@@ -143,6 +143,47 @@ struct EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: ProjectFile.autosaveURL(for: file).path))
     }
 
+    /// Pasted text is text, never keys: a transcript pasted in the script becomes turns below the cursor,
+    /// its new speakers cast, in one undo step; pasted into a line it is typed there; into a prompt, one line.
+    @Test func pastedTextIsTextNotCommands() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] First."]),
+                             to: folder.appendingPathComponent("paste.higgs"))
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "paste.higgs"])
+        try tmux.waitFor("the script") { $0.contains("[Ann] First.") }
+
+        // Full of command keys (x deletes a line, q quits, D duplicates): none of them runs.
+        try tmux.paste("Ann: Quite extraordinary, really.\nBob: Do quit it, Ann.\nAnn: xxx D q")
+        let screen = try tmux.waitFor("the pasted turns") { $0.contains("Pasted 3 lines; Bob joined the cast") }
+        #expect(screen.contains("[Ann] Quite extraordinary, really.") && screen.contains("[Bob] Do quit it, Ann.")
+            && screen.contains("[Ann] xxx D q") && screen.contains("[Ann] First."))
+        try tmux.keys("u")
+        try tmux.waitFor("the paste and the casting undone") { !$0.contains("Quite extraordinary") && $0.contains("· 1 speaker ·") }
+
+        // Into the line being written: at the cursor, a line break making a new line.
+        try tmux.keys("Enter")
+        try tmux.paste(" Then\n[Ann] Second.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the line pasted into") { $0.contains("[Ann] First. Then") && $0.contains("[Ann] Second.") }
+
+        // Into the find prompt: one line.
+        try tmux.keys("<", "/")
+        try tmux.waitFor("the find prompt") { $0.contains("Find (Enter") }
+        try tmux.paste("sec\nond")
+        try tmux.waitFor("the pasted query") { $0.contains("sec ond") }
+        try tmux.keys("C-u")
+        try tmux.paste("Second")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the line found") { $0.contains("“Second”: line 2") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(folder.appendingPathComponent("paste.higgs")).script == ["[Ann] First. Then", "[Ann] Second."])
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     @Test func sigtermLeavesASaneTerminalAndARecoverableAutosave() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -102,6 +102,12 @@ final class TmuxSession {
         try tmux(["send-keys", "-t", "main", "-l", text])
     }
 
+    /// Pastes text as a terminal does, marked as a paste when the program asked for bracketed paste.
+    func paste(_ text: String) throws {
+        try tmux(["set-buffer", "--", text])
+        try tmux(["paste-buffer", "-p", "-t", "main"])
+    }
+
     /// The pane's text; `joined` joins lines the terminal wrapped (long shell output).
     func screen(joined: Bool = false) throws -> String {
         try tmux(["capture-pane", "-t", "main", "-p"] + (joined ? ["-J"] : []))

@@ -191,4 +191,35 @@ import Testing
         e.deleteLine(); e.deleteLine()
         #expect(e.texts == [])
     }
+
+    /// A paste is one undo step, whether typed into a line (its breaks split it) or put in as lines with
+    /// the speakers they bring.
+    @Test func pastesUndoAsOneStep() {
+        var e = ScriptEditor(lines: ["[A] Hello", "[B] Bye"], header: Project(cast: [CastMember(name: "A", voice: .automatic)]))
+        e.moveToLineEnd()
+        e.insert(" there")
+        e.paste(", you.\n[C] Hi. Two words")
+        #expect(e.texts == ["[A] Hello there, you.", "[C] Hi. Two words", "[B] Bye"])
+        #expect(e.line == 1 && e.column == 17)
+        e.undo()
+        #expect(e.texts == ["[A] Hello there", "[B] Bye"])
+        e.undo()
+        #expect(e.texts == ["[A] Hello", "[B] Bye"])
+        e.redo(); e.redo()
+        #expect(e.texts == ["[A] Hello there, you.", "[C] Hi. Two words", "[B] Bye"])
+
+        e.insertLines(["[D] One.", "[D] Two."]) { $0.cast.append(CastMember(name: "D", voice: .automatic)) }
+        #expect(e.texts == ["[A] Hello there, you.", "[C] Hi. Two words", "[D] One.", "[D] Two.", "[B] Bye"])
+        #expect(e.line == 3 && e.column == 0)
+        #expect(e.header.cast.map(\.name) == ["A", "D"])
+        e.undo()
+        #expect(e.texts == ["[A] Hello there, you.", "[C] Hi. Two words", "[B] Bye"])
+        #expect(e.header.cast.map(\.name) == ["A"])
+
+        // An empty line is replaced: a new project's lone line does not stay above what was pasted.
+        var empty = ScriptEditor(lines: [])
+        empty.insertLines(["[A] First.", "[A] Second."])
+        #expect(empty.texts == ["[A] First.", "[A] Second."])
+        #expect(Set(empty.lines.map(\.id)).count == 2)
+    }
 }

@@ -69,6 +69,13 @@ import Testing
         #expect(chinese.cast.map(\.name) == ["老王", "小李"] && chinese.script[0] == "[老王] 你好。")
         let prose = ScriptImport.project(from: "Chapter 1: The Beginning\n\nIt was night. Time: late.")
         #expect(prose.cast.isEmpty && prose.script == ["Chapter 1: The Beginning", "", "It was night. Time: late."])
+        // A short exchange, nothing but turns: someone speaking once is a turn too; a lone `Name:` line is not.
+        let exchange = ScriptImport.project(from: "Ann: Hello.\nBob: Hi Ann!\n\nAnn: Shall we?\n[Cy] Yes.")
+        #expect(exchange.cast.map(\.name) == ["Ann", "Bob", "Cy"])
+        #expect(exchange.script == ["[Ann] Hello.", "[Bob] Hi Ann!", "", "[Ann] Shall we?", "[Cy] Yes."])
+        #expect(ScriptImport.project(from: "Ann: Hello.\nBob: Hi.").script == ["[Ann] Hello.", "[Bob] Hi."])
+        #expect(ScriptImport.project(from: "Note: recorded live.").script == ["Note: recorded live."])
+        #expect(ScriptImport.project(from: "Note: recorded live.\nTime: late.\nIt rained.").cast.isEmpty)
     }
 
     @Test func theProjectPrintsAndParsesBack() throws {

@@ -10,7 +10,8 @@ import Foundation
 ///   the last character's turn).
 /// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
 ///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
-///   such names (someone may speak once), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
+///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
+///   short exchange), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
 public enum ScriptImport {
     public static let narrator = "Narrator"
@@ -84,13 +85,17 @@ public enum ScriptImport {
             var uses: [String: Int] = [:]
             for text in lines { if let (name, _) = ScriptImport.colonTurn(text) { uses[name, default: 0] += 1 } }
             let regulars = Set(uses.filter { $0.value >= 2 }.keys)
+            // Nothing but turns, of two names or more with no sentence in them (a short exchange pasted):
+            // each is a turn.
+            let onlyTurns = uses.count >= 2 && !uses.keys.contains { $0.contains { ".,!?".contains($0) } }
+                && lines.allSatisfy { text in text.isEmpty || ScriptImport.colonTurn(text) != nil || ScriptLine(text).speaker != nil }
             func isRegularTurn(_ i: Int) -> Bool { ScriptImport.colonTurn(line(i)).map { regulars.contains($0.0) } ?? false }
             for (i, text) in lines.enumerated() {
                 if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
                     cast(name)
                     script.append(text)
-                } else if let (name, said) = ScriptImport.colonTurn(text),
-                          regulars.contains(name) || (regulars.count >= 2 && (isRegularTurn(i - 1) || isRegularTurn(i + 1))) {
+                } else if let (name, said) = ScriptImport.colonTurn(text), onlyTurns || regulars.contains(name)
+                            || (regulars.count >= 2 && (isRegularTurn(i - 1) || isRegularTurn(i + 1))) {
                     cast(name)
                     script.append("[\(name)] \(said)")
                 } else {

@@ -26,6 +26,8 @@ public struct ScriptEditor: Sendable {
     private var undoStack: [Snapshot] = []
     private var redoStack: [Snapshot] = []
     private var group: Group?
+    /// Inside one change made of several (a paste): only its first step is recorded for undo.
+    private var batching = false
     private var nextID: Int
     public static let undoDepth = 1000
 
@@ -65,6 +67,7 @@ public struct ScriptEditor: Sendable {
     // MARK: Undo
 
     private mutating func record(_ g: Group? = nil) {
+        if batching { return }
         if let g, g == group { return }
         undoStack.append(snapshot)
         if undoStack.count > ScriptEditor.undoDepth { undoStack.removeFirst(undoStack.count - ScriptEditor.undoDepth) }
@@ -120,6 +123,31 @@ public struct ScriptEditor: Sendable {
             group = afterSpace ? .typing(line: line, afterSpace: true) : .typing(line: line, afterSpace: false)
             changed()
         }
+    }
+
+    /// Text pasted while editing: inserted as if typed (line breaks split the line), one undo step.
+    public mutating func paste(_ text: String) {
+        record()
+        batching = true
+        insert(text)
+        batching = false
+        group = nil
+    }
+
+    /// Whole lines pasted outside a line: below the cursor line (in its place when it is empty), the cursor
+    /// on the last of them; `header` changes with them (the speakers they bring), one undo step.
+    public mutating func insertLines(_ texts: [String], header change: (inout Project) -> Void = { _ in }) {
+        guard !texts.isEmpty else { return }
+        record()
+        change(&header)
+        header.script = []
+        let replacing = lines[line].text.isEmpty
+        let at = replacing ? line : line + 1
+        if replacing { lines.remove(at: line) }
+        lines.insert(contentsOf: texts.map { EditorLine(id: takeID(), text: $0) }, at: at)
+        line = at + texts.count - 1
+        column = 0
+        changed()
     }
 
     /// Backspace: deletes the character before the cursor, or joins the line to the previous one.
