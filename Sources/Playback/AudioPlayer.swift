@@ -348,16 +348,7 @@ public final class AudioPlayer: @unchecked Sendable {
     /// Opens `device` for 16-bit mono playback at `sampleRate` (resampled by ALSA's plug layer if the
     /// hardware needs it). Opened non-blocking so a busy device fails at once, then switched to blocking writes.
     static func open(device: String, configuration: URL?, sampleRate: Int, latency: UInt32) throws -> (pcm: OpaquePointer, period: Int) {
-        let pcm: OpaquePointer
-        if let configuration {
-            pcm = try DeviceConfiguration.open(device, adding: configuration, mode: SND_PCM_NONBLOCK)
-        } else {
-            var handle: OpaquePointer?
-            let err = snd_pcm_open(&handle, device, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK)
-            guard err >= 0, let opened = handle else { throw openingError(device, err) }
-            pcm = opened
-        }
-        snd_pcm_nonblock(pcm, 0)
+        let pcm = try openDevice(device, configuration: configuration, stream: SND_PCM_STREAM_PLAYBACK)
         let err = snd_pcm_set_params(pcm, SND_PCM_FORMAT_S16_LE, SND_PCM_ACCESS_RW_INTERLEAVED, 1, UInt32(sampleRate), 1, latency)
         guard err >= 0 else {
             snd_pcm_close(pcm)
@@ -367,6 +358,21 @@ public final class AudioPlayer: @unchecked Sendable {
         var period: snd_pcm_uframes_t = 0
         snd_pcm_get_params(pcm, &buffer, &period)
         return (pcm, Int(period))
+    }
+
+    /// Opens `device` for `stream`, non-blocking so that a busy device fails at once, then blocking.
+    static func openDevice(_ device: String, configuration: URL?, stream: snd_pcm_stream_t) throws -> OpaquePointer {
+        let pcm: OpaquePointer
+        if let configuration {
+            pcm = try DeviceConfiguration.open(device, adding: configuration, stream: stream, mode: SND_PCM_NONBLOCK)
+        } else {
+            var handle: OpaquePointer?
+            let err = snd_pcm_open(&handle, device, stream, SND_PCM_NONBLOCK)
+            guard err >= 0, let opened = handle else { throw openingError(device, err) }
+            pcm = opened
+        }
+        snd_pcm_nonblock(pcm, 0)
+        return pcm
     }
 
     static func openingError(_ device: String, _ err: Int32) -> PlaybackError {

@@ -5,8 +5,8 @@ import Foundation
 /// syntax: devices defined there open by name without editing ~/.asoundrc or setting ALSA_CONFIG_PATH
 /// (changing the environment of a running program races with anything starting a process).
 enum DeviceConfiguration {
-    /// Opens `device` for playback with `file` read over the global configuration.
-    static func open(_ device: String, adding file: URL, mode: Int32) throws -> OpaquePointer {
+    /// Opens `device` for `stream` (playback or capture) with `file` read over the global configuration.
+    static func open(_ device: String, adding file: URL, stream: snd_pcm_stream_t, mode: Int32) throws -> OpaquePointer {
         var global: OpaquePointer?
         var err = snd_config_update_ref(&global)
         guard err >= 0, let global else { throw problem(device, file, err) }
@@ -23,7 +23,7 @@ enum DeviceConfiguration {
         snd_input_close(input)
         guard err >= 0 else { throw problem(device, file, err) }
         var pcm: OpaquePointer?
-        err = snd_pcm_open_lconf(&pcm, device, SND_PCM_STREAM_PLAYBACK, mode, tree)
+        err = snd_pcm_open_lconf(&pcm, device, stream, mode, tree)
         guard err >= 0, let pcm else { throw AudioPlayer.openingError(device, err) }
         return pcm
     }

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Playback
 import Prompt
 import Studio
 
@@ -17,6 +18,7 @@ extension StudioApp {
             }
         }
         items.append(("new clip…", "a voice from a WAV file of someone speaking (copied into \(voices.folder.path))"))
+        items.append(("record a clip…", "a voice recorded now from the microphone, reading a passage aloud"))
         items.append(("new profile…", "a voice you describe in words (added to profile.yaml)"))
         let current = slots.firstIndex(of: header.cast[i].voice) ?? 0
         let title = "Voice for \(header.cast[i].name) — Enter choose · l audition · Esc cancel"
@@ -25,7 +27,8 @@ extension StudioApp {
         }) else { return }
         switch chosen - slots.count {
         case 0: try makeClipVoice(for: i)
-        case 1: try makeProfileVoice(for: i)
+        case 1: try recordClipVoice(for: i)
+        case 2: try makeProfileVoice(for: i)
         default: cast(i, as: slots[chosen])
         }
     }
@@ -62,7 +65,7 @@ extension StudioApp {
         guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
               let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
                                     initial: voices.freeClipName(from: speaker)) else { return }
-        addClip(name.trimmingCharacters(in: .whitespaces), from: takes.audioURL(take.key), transcript: transcript, castAs: s)
+        addClip(name, castAs: s) { try self.voices.addClip(named: $0, audio: self.takes.audioURL(take.key), transcript: transcript) }
     }
 
     private func makeClipVoice(for i: Int) throws {
@@ -83,7 +86,103 @@ extension StudioApp {
                                           initial: beside.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""),
               let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
                                     initial: voices.freeClipName(from: source.deletingPathExtension().lastPathComponent)) else { return }
-        addClip(name.trimmingCharacters(in: .whitespaces), from: source, transcript: transcript, castAs: i)
+        addClip(name, castAs: i) { try self.voices.addClip(named: $0, audio: source, transcript: transcript) }
+    }
+
+    /// What a writer reads aloud to record a voice: a quarter of a minute of ordinary speech with most of
+    /// English's sounds, and its transcript when it is read as written.
+    static let readingPassage = "Hello! I'm recording this so the studio can learn how I sound. On a quiet evening by the "
+        + "harbour, I like to watch the fishing boats come in, count the noisy gulls, and wonder what to cook for supper: "
+        + "a warm soup, fresh bread, and maybe something sweet to finish. Just a moment of peace."
+
+    /// Records the writer reading `readingPassage` (up to 30 s), lets them listen and record again, and keeps
+    /// the recording as a clip voice.
+    private func recordClipVoice(for i: Int) throws {
+        let speaker = header.cast[i].name
+        let device = options.recordDevice ?? options.audioDevice
+        player.stop()
+        pendingPlay = nil
+        var recorder: AudioRecorder?
+        defer { _ = recorder?.stop() }
+        var recording: [Float]?
+        var note: (text: String, style: Style)?
+        func finish(_ r: AudioRecorder) {
+            let samples = r.stop()
+            recorder = nil
+            if let failure = r.currentStatus.failure { note = ("\(failure)", .error) }
+            let peak = samples.reduce(0) { max($0, abs($1)) }
+            if Double(samples.count) < Double(r.sampleRate) {
+                note = ("Under a second: r records again.", .warning)
+            } else if peak < 0.01 {
+                note = ("The recording is silent: is the microphone on and not muted? (r records again)", .warning)
+            } else {
+                recording = samples
+            }
+        }
+        while true {
+            drawRecording(speaker: speaker, recorder: recorder?.currentStatus, recorded: recording, note: note)
+            let event = try nextEvent()
+            if let r = recorder, r.currentStatus.ended { finish(r) }
+            guard case .key(let key) = event else { continue }
+            switch key {
+            case .enter where recorder != nil:
+                finish(recorder!)
+            case .enter where recording != nil:
+                guard let transcript = try prompt("What you read (the clip's transcript):", initial: Self.readingPassage),
+                      let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
+                                            initial: voices.freeClipName(from: speaker)) else { continue }
+                let samples = recording!
+                addClip(name, castAs: i) { try self.voices.addClip(named: $0, recording: samples, sampleRate: AudioFormat.sampleRate, transcript: transcript) }
+                return
+            case .enter, .char("r"):
+                guard recorder == nil else { continue }
+                player.stop()
+                recording = nil
+                note = nil
+                do {
+                    recorder = try AudioRecorder(device: device, configuration: options.audioConfiguration,
+                                                 sampleRate: AudioFormat.sampleRate, maximumSeconds: 30)
+                } catch {
+                    note = ("\(error)", .error)
+                }
+            case .char("l"), .char(" "):
+                if recorder == nil, let recording {
+                    start(AudioStream(finished: recording), kind: .audition("recording"), sampleRate: AudioFormat.sampleRate)
+                }
+            case .char("s"): player.stop()
+            case .escape, .ctrl("c"):
+                player.stop()
+                return
+            default: break
+            }
+        }
+    }
+
+    private func drawRecording(speaker: String, recorder: AudioRecorder.Status?, recorded: [Float]?, note: (text: String, style: Style)?) {
+        drawMain()
+        let width = min(84, terminal.width - 2)
+        let passage = wrap(Self.readingPassage, width: width - 6)
+        let inner = drawBox(height: passage.count + 9, width: width, title: "Record a voice for \(speaker)")
+        terminal.put(inner.y, inner.x, "Read this aloud, at your own pace, close to the microphone:", .dim)
+        for (n, line) in passage.enumerated() { terminal.put(inner.y + 2 + n, inner.x + 1, line, .bold) }
+        let y = inner.y + passage.count + 3
+        let rate = Double(AudioFormat.sampleRate)
+        if let status = recorder {
+            // The peak in decibels over 48 dB, as a bar.
+            let db = 20 * log10(Double(max(status.level, 1e-5)))
+            let cells = max(0, min(24, Int((db + 48) / 2)))
+            let bar = String(repeating: terminal.glyph("█", "#"), count: cells) + String(repeating: terminal.glyph("·", "."), count: 24 - cells)
+            terminal.put(y, inner.x, "\(terminal.glyph("●", "*")) recording \(String(format: "%4.1f", Double(status.samples) / rate)) s  \(bar)", .error)
+            terminal.put(y + 2, inner.x, "Enter stop · Esc discard", .dim)
+        } else if let recorded {
+            terminal.put(y, inner.x, "Recorded \(String(format: "%.1f", Double(recorded.count) / rate)) s.", .good)
+            terminal.put(y + 2, inner.x, "Enter keep it · l listen · r record again · Esc discard", .dim)
+        } else {
+            terminal.put(y + 2, inner.x, "Enter start recording (from \(options.recordDevice ?? options.audioDevice)) · Esc cancel", .dim)
+        }
+        if let note { terminal.put(y + 1, inner.x, note.text, note.style, width: inner.width) }
+        terminal.showCursor(at: nil)
+        terminal.refreshScreen()
     }
 
     private func makeProfileVoice(for i: Int) throws {
@@ -101,10 +200,12 @@ extension StudioApp {
         cast(i, as: .profile(name))
     }
 
-    private func addClip(_ name: String, from source: URL, transcript: String, castAs i: Int) {
+    /// Writes a clip voice named `name` (trimmed) with `write`, then casts speaker `i` with it.
+    private func addClip(_ name: String, castAs i: Int, _ write: (String) throws -> Double) {
+        let name = name.trimmingCharacters(in: .whitespaces)
         let seconds: Double
         do {
-            seconds = try voices.addClip(named: name, audio: source, transcript: transcript)
+            seconds = try write(name)
         } catch {
             return say("\(error)", .error)
         }

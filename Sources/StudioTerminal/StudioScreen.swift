@@ -13,19 +13,22 @@ public struct StudioOptions {
     public var audioDevice: String
     /// An ALSA configuration file read over the system's (asoundrc syntax), e.g. defining `audioDevice`.
     public var audioConfiguration: URL?
+    /// ALSA device a voice is recorded from (nil: `audioDevice`).
+    public var recordDevice: String?
     public var engine: EngineLocation
     /// Loads the generation engine from the checkpoints (nil in a build without the engine), saying
     /// what it is doing meanwhile to its second argument (the engine line's text).
     public var makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?
 
     public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String,
-                audioConfiguration: URL? = nil, engine: EngineLocation,
+                audioConfiguration: URL? = nil, recordDevice: String? = nil, engine: EngineLocation,
                 makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?) {
         self.projectPath = projectPath
         self.voicesFolder = voicesFolder
         self.scenesFolder = scenesFolder
         self.audioDevice = audioDevice
         self.audioConfiguration = audioConfiguration
+        self.recordDevice = recordDevice
         self.engine = engine
         self.makeSynthesizer = makeSynthesizer
     }

@@ -28,6 +28,9 @@ struct StudioCommand: ParsableCommand {
             help: "An ALSA configuration file (asoundrc syntax) read over the system's, e.g. one defining --audio-device.")
     var audioConfig: String?
 
+    @Option(help: "The ALSA device a voice is recorded from (see `arecord -L`; default: --audio-device).")
+    var recordDevice: String?
+
     func run() throws {
         let options = StudioOptions(
             projectPath: project,
@@ -35,6 +38,7 @@ struct StudioCommand: ParsableCommand {
             scenesFolder: engine.scenesFolder,
             audioDevice: audioDevice,
             audioConfiguration: audioConfig.map { URL(fileURLWithPath: $0) },
+            recordDevice: recordDevice,
             engine: engine.location,
             makeSynthesizer: { try EngineSynthesizer($0, status: $1) })
         let status: Int32

@@ -373,4 +373,43 @@ struct EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
     }
+
+    /// A voice recorded in the studio from a microphone (an ALSA device whose capture reads a raw file, which
+    /// `null` under it does not pace, so the 30 s limit arrives at once): kept as a clip, its samples are
+    /// the microphone's, its transcript the passage read.
+    @Test func aRecordedVoiceIsKeptAsAClip() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let voices = folder.appendingPathComponent("voices")
+        try FileManager.default.createDirectory(at: voices, withIntermediateDirectories: true)
+        let spoken: [Int16] = (0..<(32 * 24_000)).map { i in Int16(9_000 * sinf(Float(i) * 0.021) * (i % 24_000 < 12_000 ? 1 : 0.4)) }
+        let input = folder.appendingPathComponent("mic.raw")
+        try Fixtures.rawSamples(spoken).write(to: input)
+        let devices = folder.appendingPathComponent("devices.conf")
+        try Fixtures.writeRecordingDevice("higgs_mic", readingFrom: input, in: devices)
+
+        let tmux = try TmuxSession(width: 100, height: 30, folder: folder)
+        try tmux.launchStudio(["--voices", voices.path, "--scenes", Self.repository.appendingPathComponent("Scenes").path,
+                               "--audio-device", "null", "--record-device", "higgs_mic", "--audio-config", devices.path])
+        try tmux.keys("Tab", "Enter")
+        try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("record a clip…") }
+        try tmux.keys("End", "Up", "Enter")
+        try tmux.waitFor("the recording dialog") { $0.contains("Record a voice for Mara") && $0.contains("from higgs_mic") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the recording", timeout: 60) { $0.contains("Recorded 30.0 s.") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the transcript prompt") { $0.contains("What you read") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the name prompt") { $0.contains("Name of the voice") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the casting") { $0.contains("Mara speaks with mara.") }
+
+        let wav = try Data(contentsOf: voices.appendingPathComponent("mara.wav"))
+        #expect(wav.count == 44 + 2 * 30 * 24_000)
+        let matches = wav.dropFirst(44) == Fixtures.rawSamples(Array(spoken.prefix(30 * 24_000)))
+        #expect(matches)
+        #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8).hasPrefix("Hello! I'm recording this"))
+        try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
+    }
 }

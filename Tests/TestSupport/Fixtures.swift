@@ -36,6 +36,26 @@ public enum Fixtures {
 
     /// Writes to `file` an ALSA configuration (asoundrc syntax) defining the playback device `name`: a
     /// `type file` pcm over `null` that writes what it plays, raw, to `capture`.
+    /// An ALSA device, as a user would define one, whose capture side reads raw S16_LE mono from `input`
+    /// (at the pace of the `null` device): a microphone that says what the test wants.
+    public static func writeRecordingDevice(_ name: String, readingFrom input: URL, in file: URL) throws {
+        try """
+            pcm.\(name) {
+                type file
+                slave.pcm "null"
+                file "/dev/null"
+                infile "\(input.path)"
+                format "raw"
+            }
+
+            """.write(to: file, atomically: true, encoding: .utf8)
+    }
+
+    /// Raw S16_LE samples, as an ALSA `file` device reads or writes them.
+    public static func rawSamples(_ samples: [Int16]) -> Data {
+        samples.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
     public static func writeCaptureDevice(_ name: String, capturingTo capture: URL, in file: URL) throws {
         try """
             pcm.\(name) {

@@ -21,12 +21,7 @@ extension VoiceLibrary {
     /// `transcript` on one line. Returns the clip's length in seconds.
     @discardableResult
     public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
-        try checkNew(name)
-        guard !clipFilesExist(name) else {
-            throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
-        }
-        let text = Self.oneLine(transcript)
-        guard !text.isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
+        try checkNewClip(name, transcript: transcript)
         let data: Data
         do {
             data = try Data(contentsOf: audio)
@@ -35,21 +30,42 @@ extension VoiceLibrary {
             throw StudioError("\(audio.path): \(exists ? "cannot read the file" : "file not found")")
         }
         let decoded = try WAVFile.decode(data, file: audio.path)
-        guard decoded.duration >= 0.5 else {
-            throw StudioError("\(audio.path): holds \(String(format: "%.2f", decoded.duration)) s of audio; a voice clip needs a few seconds")
+        return try writeClip(named: name, wav: data, duration: decoded.duration, source: audio.path, transcript: transcript)
+    }
+
+    /// Writes a recording (samples at `sampleRate`, -1...1) as `NAME.wav` (16-bit PCM) with `NAME.txt`.
+    @discardableResult
+    public func addClip(named name: String, recording samples: [Float], sampleRate: Int, transcript: String) throws -> Double {
+        try checkNewClip(name, transcript: transcript)
+        let data = WAVFile.encode(samples, sampleRate: sampleRate, format: .pcm16)
+        return try writeClip(named: name, wav: data, duration: Double(samples.count) / Double(sampleRate),
+                             source: "the recording", transcript: transcript)
+    }
+
+    private func checkNewClip(_ name: String, transcript: String) throws {
+        try checkNew(name)
+        guard !clipFilesExist(name) else {
+            throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
+        }
+        guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
+    }
+
+    private func writeClip(named name: String, wav data: Data, duration: Double, source: String, transcript: String) throws -> Double {
+        guard duration >= 0.5 else {
+            throw StudioError("\(source): holds \(String(format: "%.2f", duration)) s of audio; a voice clip needs a few seconds")
         }
         try createFolder()
         // The transcript first: a clip is listed only once its audio is there too, so an interrupted add
         // leaves nothing half made in the voice list.
         let transcriptURL = folder.appendingPathComponent("\(name).txt")
-        try AtomicFile.write(Data((text + "\n").utf8), to: transcriptURL)
+        try AtomicFile.write(Data((Self.oneLine(transcript) + "\n").utf8), to: transcriptURL)
         do {
             try AtomicFile.write(data, to: clipAudio(name))
         } catch {
             try? FileManager.default.removeItem(at: transcriptURL)
             throw error
         }
-        return decoded.duration
+        return duration
     }
 
     /// Adds `description` to `profile.yaml` as `NAME`, after the profiles already there, leaving the rest of
