@@ -173,6 +173,7 @@ extension StudioApp {
             for row in section.rows { lines.append((row.keys, row.help, false)) }
             lines.append(("", "", false))
         }
+        lines.append(("", "A line starting with # is a note to yourself: kept in the script, never spoken or exported.", false))
         lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   spinner: generating   ✗ failed", false))
         lines.append(("", "Project files are plain text; see the README for the format. Voices: \(voices.folder.path)", false))
         var first = 0

@@ -63,7 +63,7 @@ extension StudioApp {
         case .named(let name): sceneLabel = "scene: \(name)"
         case .inline: sceneLabel = "scene: your own"
         }
-        let lines = editor.lines.filter { !ScriptLine($0.text).isBlank }.count
+        let lines = editor.lines.filter { !ScriptLine($0.text).saysNothing }.count
         add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(counted(header.cast.count, "speaker")) \(terminal.glyph("·", "-")) \(counted(lines, "line"))", .bar)
         let help = " F1 help "
         if x + DisplayWidth.of(help) < l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }
@@ -111,6 +111,7 @@ extension StudioApp {
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
             func style(at index: Int) -> Style {
                 if found.contains(where: { $0.contains(index) }) { return .found }
+                if parsed.isNote { return selected ? .selection : .dim }
                 if let span = parsed.spans.first(where: { $0.range.contains(index) }) {
                     switch span.kind {
                     case .speaker(let n?): return selected ? .selection : .speaker(n)

@@ -139,7 +139,9 @@ extension StudioApp {
     // MARK: Generation
 
     func generate(_ ids: [Int], play: Bool, reseed: Bool = false) {
-        guard !ids.isEmpty else { return }
+        // Blank lines and notes have nothing to generate (queued, they would only fail).
+        let ids = ids.filter { id in editor.index(of: id).map { !ScriptLine(editor.lines[$0].text).saysNothing } ?? false }
+        guard !ids.isEmpty else { return say("Nothing to generate: a blank line or a note (# ...) says nothing.", .dim, seconds: 4) }
         queue.generate(ids, reseed: reseed)
         if play { pendingPlay = .line(ids[0]) }
         if case .unavailable(let why) = engine.state {

@@ -49,7 +49,7 @@ struct RenderCommand: ParsableCommand {
         let planner = { DialoguePlanner(project: document, voices: library, scenes: sceneLibrary, takes: takes, fingerprints: fingerprints) }
         let lineIDs = Array(document.script.indices)
         let first = planner()
-        let spoken = lineIDs.filter { !first.isBlank(line: $0) }
+        let spoken = lineIDs.filter { !first.saysNothing(line: $0) }
         let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
         say("\(url.lastPathComponent): \(counted(spoken.count, "line")), \(stale.count) to generate")
 

@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import Prompt
 import Studio
 import TestSupport
@@ -6,6 +7,33 @@ import Testing
 
 @Suite struct CastingTests {
     static let library = VoiceLibrary(clips: ["en_man"], profiles: [.init(name: "warm_host", description: "A warm voice.")])
+
+    /// `# ...` lines are the writer's notes: no speaker, no tags, no plan; the speaker of the line before
+    /// goes on past them, and the lines around them are each other's context as if the note were not there.
+    @Test func notesSayNothing() throws {
+        let note = ScriptLine("  # Act two: [laugh] at [Theo]", cast: ["Theo"])
+        #expect(note.isNote && note.saysNothing && note.speaker == nil && note.spans.isEmpty)
+        #expect(!ScriptLine("[Theo] #1 fan").isNote && !ScriptLine("").isNote && ScriptLine(" ").saysNothing)
+
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder)
+        let project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Theo] One.", "# the [big] reveal", "still Theo", "#", "[Mara] Two."])
+        let planner = DialoguePlanner(project: project, voices: Self.library, scenes: SceneLibrary(scenes: []), takes: store,
+                                      fingerprints: ClipFingerprints())
+        #expect(planner.casting.lineSpeakers == [1, nil, 1, nil, 0])
+        #expect(planner.casting.speakerTags == ["SPEAKER0", "SPEAKER1"])
+        #expect(planner.plan(line: 1) == nil && planner.plan(line: 3) == nil)
+        #expect(planner.saysNothing(line: 1) && !planner.saysNothing(line: 2))
+        for line in [0, 2] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [0.5]),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let last = try #require(planner.plan(line: 4))
+        #expect(last.context.map(\.transcript) == ["[SPEAKER1] One.", "[SPEAKER1] still Theo"])
+    }
 
     @Test func namesMapToTagsAndUntaggedLinesContinue() {
         let project = Project(cast: [CastMember(name: "Mara", voice: .profile("warm_host")),

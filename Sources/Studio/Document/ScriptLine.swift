@@ -50,6 +50,8 @@ public struct ScriptLine: Equatable, Sendable {
         var speaker: SpeakerReference?
         var bodyStart = 0
         var i = 0
+        // A note has no speaker and no tags: nothing in it is spoken.
+        if chars.first(where: { $0 != " " && $0 != "\t" }) == "#" { i = chars.count }
         while i < chars.count {
             guard chars[i] == "[", let close = chars[(i + 1)...].firstIndex(where: { $0 == "]" || $0 == "[" }),
                   chars[close] == "]" else {
@@ -91,8 +93,14 @@ public struct ScriptLine: Equatable, Sendable {
         return Int(digits)
     }
 
-    /// True when the line has nothing to say (empty or only spaces): skipped by generation and export.
+    /// Empty or only spaces.
     public var isBlank: Bool { text.allSatisfy { $0 == " " || $0 == "\t" } }
+
+    /// A writer's note, `# ...` (a heading, a reminder): kept in the script, never spoken.
+    public var isNote: Bool { text.first(where: { $0 != " " && $0 != "\t" }) == "#" }
+
+    /// Blank or a note: skipped by generation, context and export.
+    public var saysNothing: Bool { isBlank || isNote }
 
     /// The body with event tags removed and spaces folded: what a subtitle shows.
     public var spokenText: String {

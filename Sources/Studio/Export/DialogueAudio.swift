@@ -8,7 +8,7 @@ public enum DialogueAudio {
         let stream = AudioStream()
         let gap = Int((planner.project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
         var any = false
-        for i in start..<planner.lineCount where !planner.isBlank(line: i) {
+        for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, let samples = try? planner.takes.samples(take.key) else { continue }
             if any { stream.append([Float](repeating: 0, count: gap)) }
             stream.markLine(lineIDs[i])

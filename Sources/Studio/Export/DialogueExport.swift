@@ -77,7 +77,7 @@ public struct ExportReport: Equatable, Sendable {
     public var files: [String]
     /// Lines with audio in the export.
     public var lines: Int
-    /// Non-blank lines left out because they have no take yet.
+    /// Lines with something to say left out because they have no take yet.
     public var missing: [Int]
     public var seconds: Double
 }
@@ -93,7 +93,7 @@ public enum DialogueExport {
         let project = planner.project
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var files: [String] = []
-        let transcript = project.script.indices.filter { !planner.isBlank(line: $0) }
+        let transcript = project.script.indices.filter { !planner.saysNothing(line: $0) }
             .map { planner.transcript(line: $0) }.joined(separator: "\n") + "\n"
         try AtomicFile.write(Data(transcript.utf8), to: folder.appendingPathComponent("\(name).txt"))
         files.append("\(name).txt")
@@ -102,7 +102,7 @@ public enum DialogueExport {
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
         var missing: [Int] = []
         let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
-        for i in project.script.indices where !planner.isBlank(line: i) {
+        for i in project.script.indices where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
                 missing.append(i)
                 continue

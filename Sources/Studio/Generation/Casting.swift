@@ -37,7 +37,7 @@ public struct Casting: Sendable {
             case nil:
                 break
             }
-            if line.isBlank {
+            if line.saysNothing {
                 speakers.append(nil)
                 continue
             }

@@ -87,7 +87,8 @@ public struct DialoguePlanner: Sendable {
 
     public func identity(line: Int) -> LineIdentity { identities[line] }
     public func transcript(line: Int) -> String { transcripts[line] }
-    public func isBlank(line: Int) -> Bool { ScriptLine(project.script[line]).isBlank }
+    /// The line is blank or a note: it has no plan, is given to no line as context, and is not exported.
+    public func saysNothing(line: Int) -> Bool { ScriptLine(project.script[line]).saysNothing }
 
     /// The line's takes record.
     public func takes(line: Int) -> LineTakes { takes.takes(for: identities[line], transcript: transcripts[line]) }
@@ -98,14 +99,14 @@ public struct DialoguePlanner: Sendable {
         return project.settings.seed
     }
 
-    /// The plan of a line; nil for a blank line. `seed` overrides the line's seed (regenerate).
+    /// The plan of a line; nil for a blank line or a note. `seed` overrides the line's seed (regenerate).
     public func plan(line i: Int, seed: UInt64? = nil) -> LinePlan? {
-        guard project.script.indices.contains(i), !isBlank(line: i) else { return nil }
+        guard project.script.indices.contains(i), !saysNothing(line: i) else { return nil }
         let lineTakes = takes(line: i)
         var context: [(identity: LineIdentity, transcript: String, key: String)] = []
         var j = i - 1
         while j >= 0 && context.count < project.settings.chunkBuffer {
-            if isBlank(line: j) {
+            if saysNothing(line: j) {
                 j -= 1
                 continue
             }

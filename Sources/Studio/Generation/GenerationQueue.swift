@@ -102,7 +102,7 @@ public final class GenerationQueue: @unchecked Sendable {
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
         let seed: UInt64? = reseed ? UInt64.random(in: 0...UInt64(UInt32.max)) : nil
-        guard let plan = planner.plan(line: index, seed: seed) else { throw StudioError("the line is blank") }
+        guard let plan = planner.plan(line: index, seed: seed) else { throw StudioError("the line is blank or a note (# ...): it says nothing") }
         if let problem = plan.problem { throw StudioError(problem) }
         guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
 
