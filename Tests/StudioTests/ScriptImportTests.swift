@@ -9,6 +9,10 @@ import Testing
             Title: The Small Hours
             Author: Somebody
 
+            # Act One
+
+            = Mara opens the show.
+
             INT. RADIO STUDIO - NIGHT
 
             A red ON AIR light. MARA leans in.
@@ -36,11 +40,13 @@ import Testing
         #expect(project.cast.map(\.name) == ["Narrator", "Mara", "Theo", "McCoy", "Bridget O'neil"])
         #expect(project.cast.allSatisfy { $0.voice == .automatic })
         #expect(project.script == [
+            "# Act One", "", "# Mara opens the show.", "", "# INT. RADIO STUDIO - NIGHT", "",
             "[Narrator] A red ON AIR light. MARA leans in.", "",
             "[Mara] Good evening, night owls.", "",
             "[Theo] Mine was toast.", "",
             "[McCoy] Toast is a canvas!", "",
-            "[Bridget O'neil] Voilà.",
+            "[Bridget O'neil] Voilà.", "",
+            "# EXT. STREET - LATER",
         ])
     }
 

@@ -5,9 +5,9 @@ import Foundation
 ///
 /// - A screenplay (Fountain): a character cue in capitals after a blank line (`MARA`, `MARA (V.O.)`,
 ///   `@McCoy`), then the lines spoken up to a blank line, one turn. Parentheticals (`(whispering)`) are directions
-///   to an actor and are dropped, as are the title page, scene headings (`INT. ...`), transitions
-///   (`CUT TO:`) and centred text; action lines are read by a Narrator (an untagged line would continue
-///   the last character's turn).
+///   to an actor and are dropped, as are the title page, transitions (`CUT TO:`) and centred text; scene
+///   headings (`INT. ...`), sections (`# Act One`) and synopses (`= ...`) become notes (`# ...`, never
+///   spoken); action lines are read by a Narrator (an untagged line would continue the last character's turn).
 /// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
 ///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
 ///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
@@ -72,7 +72,9 @@ public enum ScriptImport {
                     }
                     if !said.isEmpty { script.append("[\(name)] " + said.joined(separator: " ")) }
                 } else {
-                    if !ScriptImport.isScreenplayDirection(text) {
+                    if let note = ScriptImport.screenplayNote(text) {
+                        script.append(note)
+                    } else if !ScriptImport.isScreenplayDirection(text) {
                         cast(ScriptImport.narrator)
                         script.append("[\(ScriptImport.narrator)] \(text)")
                     }
@@ -135,6 +137,17 @@ public enum ScriptImport {
         }
         guard !name.isEmpty, CastNames.problem(with: name) == nil else { return nil }
         return name
+    }
+
+    /// What of a screenplay's structure stays as a note (`# ...`) for the writer to find their way: its
+    /// sections (`# Act One`), synopses (`= ...`) and scene headings.
+    static func screenplayNote(_ line: String) -> String? {
+        if line.hasPrefix("#") { return line }
+        if line.hasPrefix("=") && !line.hasPrefix("===") { return "# " + line.dropFirst().trimmingCharacters(in: .whitespaces) }
+        guard isScreenplayDirection(line), !line.hasPrefix(">") else { return nil }
+        let upper = line.uppercased()
+        guard !(line == upper && (line.hasSuffix("TO:") || line.hasPrefix("FADE"))) else { return nil }
+        return "# " + (line.hasPrefix(".") ? String(line.dropFirst()) : line)
     }
 
     /// Scene headings, transitions and centred text: for the reader of a screenplay, not for a voice.
