@@ -35,6 +35,42 @@ import Testing
         #expect(last.context.map(\.transcript) == ["[SPEAKER1] One.", "[SPEAKER1] still Theo"])
     }
 
+    /// `# scene: ...` notes change the scene of the lines after them (a name from Scenes/, text of its own,
+    /// none); a scene that is not there is those lines' problem; context does not reach across a change.
+    @Test func sceneNotesChangeTheSceneOfTheLinesAfter() throws {
+        #expect(ScriptLine("# Scene: market").sceneChange == .named("market"))
+        #expect(ScriptLine("#scene: A windy beach at dawn.").sceneChange == .inline("A windy beach at dawn."))
+        #expect(ScriptLine("# scene: none").sceneChange == SceneChoice.none && ScriptLine("# scene:").sceneChange == SceneChoice.none)
+        #expect(ScriptLine("# the scene: later").sceneChange == nil && ScriptLine("[Mara] # scene: x").sceneChange == nil)
+
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder)
+        let scenes = SceneLibrary(scenes: [.init(name: "studio", text: "A quiet studio."), .init(name: "market", text: "A busy market.")])
+        let project = Project(scene: .named("studio"), cast: [CastMember(name: "Mara", voice: .automatic)],
+                              script: ["[Mara] One.", "# scene: market", "[Mara] Two.", "# a note", "[Mara] Three.",
+                                       "# scene: A windy beach at dawn.", "[Mara] Four.", "# scene: none", "[Mara] Five.",
+                                       "# scene: nowhere", "[Mara] Six."])
+        let planner = DialoguePlanner(project: project, voices: Self.library, scenes: scenes, takes: store,
+                                      fingerprints: ClipFingerprints())
+        let scenesOfLines = [0, 2, 4, 6, 8].map { planner.plan(line: $0)?.request?.scene }
+        #expect(scenesOfLines == ["A quiet studio.", "A busy market.", "A busy market.", "A windy beach at dawn.", nil])
+        let last = try #require(planner.plan(line: 10))
+        #expect(last.request == nil && last.problem?.hasPrefix("no scene 'nowhere' in ") == true)
+
+        for line in [0, 2] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [0.5]),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        #expect(planner.plan(line: 2)?.context.isEmpty == true)
+        #expect(planner.plan(line: 4)?.context.map(\.transcript) == ["[SPEAKER0] Two."])
+        // The same words in another scene are another take.
+        let sameWords = Project(scene: .named("market"), cast: project.cast, script: ["[Mara] One."])
+        let other = DialoguePlanner(project: sameWords, voices: Self.library, scenes: scenes, takes: store, fingerprints: ClipFingerprints())
+        #expect(other.plan(line: 0)?.key != planner.plan(line: 0)?.key)
+    }
+
     @Test func namesMapToTagsAndUntaggedLinesContinue() {
         let project = Project(cast: [CastMember(name: "Mara", voice: .profile("warm_host")),
                                      CastMember(name: "Theo", voice: .clip("en_man"))],

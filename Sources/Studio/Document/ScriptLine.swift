@@ -1,4 +1,5 @@
 import Foundation
+import Prompt
 
 /// Who speaks a line, as written at its start: `[Mara]` (a cast name) or `[SPEAKER1]` (a prompt tag).
 public enum SpeakerReference: Equatable, Hashable, Sendable {
@@ -98,6 +99,17 @@ public struct ScriptLine: Equatable, Sendable {
 
     /// A writer's note, `# ...` (a heading, a reminder): kept in the script, never spoken.
     public var isNote: Bool { text.first(where: { $0 != " " && $0 != "\t" }) == "#" }
+
+    /// A note `# scene: ...` changes the scene of the lines after it: `# scene: NAME` (from `Scenes/`),
+    /// `# scene: none`, or `# scene: ` and a description written there. Nil for any other line.
+    public var sceneChange: SceneChoice? {
+        guard isNote else { return nil }
+        let note = text.drop { $0 == " " || $0 == "\t" }.dropFirst().trimmingCharacters(in: .whitespaces)
+        guard note.lowercased().hasPrefix("scene:") else { return nil }
+        let value = note.dropFirst("scene:".count).trimmingCharacters(in: .whitespaces)
+        if value.isEmpty || value.lowercased() == "none" { return SceneChoice.none }
+        return SceneLibrary.isValidName(value) ? .named(value) : .inline(value)
+    }
 
     /// Blank or a note: skipped by generation, context and export.
     public var saysNothing: Bool { isBlank || isNote }

@@ -34,8 +34,12 @@ public struct DialoguePlanner: Sendable {
     private let transcripts: [String]
     private let identities: [LineIdentity]
     let voices: [ResolvedVoice]
+    /// The project's scene (the header's), for auditions.
     let scene: String?
     let setupProblem: String?
+    /// Each line's scene: the header's until a `# scene: ...` note changes it. A scene that cannot be read
+    /// is a problem of every line it would be the scene of.
+    private let lineScenes: [(text: String?, problem: String?)]
     private let fingerprints: [String: String]
 
     public init(project: Project, voices library: VoiceLibrary, scenes: SceneLibrary, takes: TakeStore,
@@ -81,7 +85,21 @@ public struct DialoguePlanner: Sendable {
             problem = "\(error)"
         }
         setupProblem = problem
+        var current = (text: scene, problem: problem)
+        lineScenes = project.script.map { text in
+            if let change = ScriptLine(text).sceneChange {
+                do {
+                    current = (try scenes.text(for: change), nil)
+                } catch {
+                    current = (nil, "\(error)")
+                }
+            }
+            return current
+        }
     }
+
+    /// The line is a note that changes the scene.
+    public func changesScene(line: Int) -> Bool { ScriptLine(project.script[line]).sceneChange != nil }
 
     public var lineCount: Int { project.script.count }
 
@@ -106,6 +124,8 @@ public struct DialoguePlanner: Sendable {
         var context: [(identity: LineIdentity, transcript: String, key: String)] = []
         var j = i - 1
         while j >= 0 && context.count < project.settings.chunkBuffer {
+            // Lines in another scene were heard in another place: they are no context.
+            if changesScene(line: j) { break }
             if saysNothing(line: j) {
                 j -= 1
                 continue
@@ -114,12 +134,12 @@ public struct DialoguePlanner: Sendable {
             context.insert((identities[j], transcripts[j], take.key), at: 0)
             j -= 1
         }
-        let problem = setupProblem ?? casting.problem(line: i)
+        let problem = lineScenes[i].problem ?? casting.problem(line: i)
         var request: LineRequest?
         var key: String?
         if problem == nil {
             let r = LineRequest(transcript: transcripts[i], speaker: casting.lineSpeakers[i], voices: voices,
-                                speakerTags: casting.speakerTags, scene: scene,
+                                speakerTags: casting.speakerTags, scene: lineScenes[i].text,
                                 sampling: SamplingSettings(project.settings), seed: seed ?? self.seed(line: i))
             request = r
             key = TakeKey.make(r, clipFingerprints: fingerprints, contextKeys: context.map(\.key))
