@@ -254,9 +254,16 @@ extension StudioApp {
                 y += 1
             }
         }
+        // Below a `# scene:` note the cursor's line has the note's scene, and the panel shows that one.
+        let note = focused ? nil : editor.lines[...editor.line].lastIndex { ScriptLine($0.text).sceneChange != nil }
+        let choice = note.flatMap { ScriptLine(editor.lines[$0].text).sceneChange } ?? header.scene
+        if let note, y < r.y + r.height {
+            terminal.put(y, r.x + 1, "from the note on line \(note + 1):", .dim, width: r.width - 2)
+            y += 1
+        }
         let text: String
         do {
-            text = try scenes.text(for: header.scene) ?? "No scene: the model hears only the voices. Tab here and choose one."
+            text = try scenes.text(for: choice) ?? (note == nil ? "No scene: the model hears only the voices. Tab here and choose one." : "No scene.")
         } catch {
             for line in wrap("! \(error)", width: r.width - 2) where y < r.y + r.height {
                 terminal.put(y, r.x + 1, line, .error)
@@ -264,7 +271,7 @@ extension StudioApp {
             }
             return
         }
-        if case .named(let name) = header.scene, !focused {
+        if case .named(let name) = choice, !focused {
             terminal.put(y, r.x + 1, name, .bold, width: r.width - 2)
             y += 1
         }
