@@ -104,7 +104,7 @@ extension VoiceLibrary {
         try AtomicFile.write(Data(updated.utf8), to: profileFile)
     }
 
-    var profileFile: URL { folder.appendingPathComponent("profile.yaml") }
+    public var profileFile: URL { folder.appendingPathComponent("profile.yaml") }
 
     private func checkNew(_ name: String) throws {
         guard VoiceSlot.isValidName(name) else {

@@ -1,0 +1,94 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import Prompt
+import Studio
+
+/// `higgs voices`: the voice folder's voices, and adding one to it (what the studio's voice list does,
+/// for a machine without a screen: a server that renders, a script that sets up a project).
+struct VoicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voices",
+        abstract: "List the voices a cast can use, or add one (a clip with its transcript, or a description).",
+        subcommands: [List.self, Add.self],
+        defaultSubcommand: List.self
+    )
+
+    struct Folder: ParsableArguments {
+        @Option(help: "The voices folder (default: Voices/ here, else the source tree's).")
+        var voices: String?
+
+        var library: VoiceLibrary { VoiceLibrary(folder: StudioFolders.locate("Voices", flag: voices)) }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the folder's profiles and clips, and what is wrong in it.")
+
+        @OptionGroup var folder: Folder
+
+        func run() throws {
+            let library = folder.library
+            var out = "\(library.folder.path)\n"
+            if library.profiles.isEmpty && library.clips.isEmpty {
+                out += "  no voices (add one: higgs voices add NAME --clip FILE --transcript TEXT, or --description TEXT)\n"
+            }
+            let width = (library.profiles.map { $0.name.count + 8 } + library.clips.map(\.count)).max() ?? 0
+            func row(_ name: String, _ text: String) { out += "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text + "\n" }
+            for profile in library.profiles {
+                row("profile:\(profile.name)", profile.description.split(whereSeparator: \.isNewline).joined(separator: " "))
+            }
+            for clip in library.clips {
+                let length = (try? WAVFile.read(library.clipAudio(clip))).map { String(format: "%.1f s", $0.duration) } ?? "unreadable WAV"
+                row(clip, "clip, \(length): “\((try? library.clipTranscript(clip)) ?? "")”")
+            }
+            for problem in library.problems { out += "  ! \(problem)\n" }
+            print(out, terminator: "")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a voice: a clip (--clip FILE --transcript TEXT) or a profile (--description TEXT).",
+            discussion: "Nothing in the folder is replaced: a name already there is refused."
+        )
+
+        @Argument(help: "The voice's name: letters, digits, _, - and . (a profile is cast as profile:NAME).")
+        var name: String
+
+        @Option(help: "A WAV file of one person speaking, 5 to 20 seconds, copied as NAME.wav.")
+        var clip: String?
+
+        @Option(help: "Exactly what is said in the clip.")
+        var transcript: String?
+
+        @Option(help: "How the voice sounds (gender, age, accent, pitch, pace, tone), for a profile.")
+        var description: String?
+
+        @OptionGroup var folder: Folder
+
+        func validate() throws {
+            guard (clip == nil) != (description == nil) else {
+                throw ValidationError("give either --clip FILE --transcript TEXT (a clip) or --description TEXT (a profile)")
+            }
+            if clip != nil && transcript == nil { throw ValidationError("a clip needs --transcript, what is said in it") }
+            if clip == nil && transcript != nil { throw ValidationError("--transcript goes with --clip") }
+        }
+
+        func run() throws {
+            let library = folder.library
+            do {
+                if let clip, let transcript {
+                    let seconds = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
+                    let long = seconds > 30 ? " (over 30 s: every prompt that uses it is long; 5 to 20 s is plenty)" : ""
+                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(long), to \(library.folder.path); cast a speaker as \(name)\n".utf8))
+                } else if let description {
+                    try library.addProfile(named: name, description: description)
+                    FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\n".utf8))
+                }
+            } catch {
+                FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
