@@ -26,6 +26,7 @@ public enum SampleProject {
           chunk-buffer: 2
           max-new-tokens: 2048
           gap: 0.4
+          loudness: off
 
         script:
         [Mara] Good evening, night owls, and welcome back to The Small Hours.

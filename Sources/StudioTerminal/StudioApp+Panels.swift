@@ -142,12 +142,21 @@ extension StudioApp {
             switch key {
             case .up, .char("k"): row = max(0, row - 1)
             case .down, .char("j"): row = min(keys.count - 1, row + 1)
+            case .home: row = 0
+            case .end: row = keys.count - 1
             case .left, .right, .char("-"), .char("+"), .char("h"), .char("l"):
                 let sign: Double = [Key.left, .char("-"), .char("h")].contains(key) ? -1 : 1
                 let k = keys[row].key
-                let value = (Double(values[row].1) ?? 0) + sign * (steps[k] ?? 1)
-                let text = value == value.rounded() && k != "temperature" && k != "top-p" && k != "gap"
-                    ? String(Int(value)) : String(format: "%.2f", value)
+                let text: String
+                if k == "loudness" {
+                    // Off, then the podcast level; past either end of the range, off again.
+                    let value = Double(values[row].1).map { $0 + sign } ?? -16
+                    text = (-40...(-5)).contains(value) ? String(Int(value)) : "off"
+                } else {
+                    let value = (Double(values[row].1) ?? 0) + sign * (steps[k] ?? 1)
+                    text = value == value.rounded() && k != "temperature" && k != "top-p" && k != "gap"
+                        ? String(Int(value)) : String(format: "%.2f", value)
+                }
                 var s = header.settings
                 if (try? ProjectFormat.applySetting(k, text, to: &s)) != nil {
                     editor.editHeader { $0.settings = s }

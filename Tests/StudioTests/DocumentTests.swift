@@ -24,6 +24,7 @@ import Testing
         settings.chunkBuffer = 5
         settings.maxNewTokens = 512
         settings.gap = 1.25
+        settings.loudness = -16.5
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -61,6 +62,7 @@ import Testing
               chunk-buffer: 2
               max-new-tokens: 2048
               gap: 0.4
+              loudness: off
 
             script:
             [Ann] Hi.
@@ -99,6 +101,7 @@ import Testing
         ("cast:\n  A: auto\n", 2, "no 'script:' section"),
         ("settings: 3\nscript:\n", 1, "takes indented entries"),
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
+        ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
     ] as [(String, Int, String)])
     func malformedFiles(text: String, line: Int, problem: String) {
         do {

@@ -122,6 +122,43 @@ import Testing
         #expect(stream.line(at: 0) == 5 && stream.line(at: 33) == 8)
     }
 
+    /// With a `loudness`, every exported line (and "play from here") is brought to it on its own: a quiet
+    /// take and a loud one come out at the same level, and no peak passes -1 dBFS.
+    @Test func exportBringsEveryLineToTheLoudness() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("show.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Mara] Quiet.", "[Theo] Loud."])
+        project.settings.loudness = -20
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        func tone(_ amplitude: Float) -> [Float] { (0..<36_000).map { amplitude * sinf(Float($0) * 0.13) * (1 + 0.5 * sinf(Float($0) * 0.0007)) } }
+        for (line, samples) in [(0, tone(0.02)), (1, tone(0.6))] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("show.export")
+        _ = try DialogueExport.export(planner, name: "show", to: out)
+        for file in ["lines/001.wav", "lines/002.wav"] {
+            let audio = try WAVFile.read(out.appendingPathComponent(file))
+            let measured = try #require(Loudness.integrated(audio.samples, sampleRate: audio.sampleRate))
+            #expect(abs(measured - -20) < 0.05, "\(file): \(measured) LUFS")
+        }
+        let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [0, 1]))
+        let whole = try WAVFile.read(out.appendingPathComponent("show.wav")).samples
+        #expect(stream.snapshot.count == whole.count)
+        #expect(zip(stream.snapshot, whole).allSatisfy { abs($0 - $1) < 1e-4 })
+
+        // Louder than the peaks allow: held at -1 dBFS.
+        project.settings.loudness = -5
+        let loud = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                   scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        let peak = try #require(DialogueAudio.stream(loud, from: 0, lineIDs: [0, 1])).snapshot.map(abs).max()
+        #expect(abs(try #require(peak) - 0.891) < 1e-4)
+    }
+
     @Test func exportWithoutTakesWritesTheTranscript() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -46,6 +46,7 @@ public enum ProjectFormat {
         ("chunk-buffer", "a whole number >= 0 (previous lines given as context)"),
         ("max-new-tokens", "a whole number >= 1"),
         ("gap", "seconds >= 0 between lines in exports"),
+        ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
     ]
 
     // MARK: Printing
@@ -78,7 +79,8 @@ public enum ProjectFormat {
     public static func settingValues(_ s: GenerationSettings) -> [(String, String)] {
         [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
-         ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap))]
+         ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap)),
+         ("loudness", s.loudness.map(format) ?? "off")]
     }
 
     /// Shortest text that reads back to the same Double (`0.7`, `1.0`).
@@ -219,6 +221,7 @@ public enum ProjectFormat {
         case "chunk-buffer": s.chunkBuffer = try int { $0 >= 0 }
         case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
         case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
+        case "loudness": s.loudness = value == "off" ? nil : try double { $0 >= -40 && $0 <= -5 }
         default: throw bad()
         }
     }

@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 
 /// The audio "play from here" plays: the takes of the lines from `start` on, with the project's gap
@@ -9,7 +10,7 @@ public enum DialogueAudio {
         let gap = Int((planner.project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
         var any = false
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
-            guard let take = planner.takes(line: i).current, let samples = try? planner.takes.samples(take.key) else { continue }
+            guard let take = planner.takes(line: i).current, let samples = try? planner.levelledSamples(take) else { continue }
             if any { stream.append([Float](repeating: 0, count: gap)) }
             stream.markLine(lineIDs[i])
             stream.append(samples)
@@ -17,5 +18,16 @@ public enum DialogueAudio {
         }
         stream.finish()
         return any ? stream : nil
+    }
+}
+
+extension DialoguePlanner {
+    /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
+    /// when it has one (each line alone, so that every voice sits at the same level), else as generated.
+    public func levelledSamples(_ take: TakeInfo) throws -> [Float] {
+        let samples = try takes.samples(take.key)
+        guard let target = project.settings.loudness else { return samples }
+        let gain = Loudness.gain(bringing: samples, sampleRate: AudioFormat.sampleRate, to: target)
+        return samples.map { $0 * gain }
     }
 }

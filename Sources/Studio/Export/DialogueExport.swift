@@ -107,7 +107,7 @@ public enum DialogueExport {
                 missing.append(i)
                 continue
             }
-            let samples = try planner.takes.samples(take.key)
+            let samples = try planner.levelledSamples(take)
             let speaker = planner.casting.lineSpeakers[i].map { s in
                 s < project.cast.count ? project.cast[s].name : "SPEAKER\(s)"
             }
