@@ -61,7 +61,9 @@ extension StudioApp {
             return say("This line's speaker is not in the cast; cast them first (Tab, a).", .warning)
         }
         let speaker = header.cast[s].name
-        let spoken = ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).body
+        // Without event tags: a clip's transcript goes to the model as written (the reference's way), so a
+        // `[laugh]` there would be words, not the laugh that is in the audio.
+        let spoken = ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).spokenText
         guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
               let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
                                     initial: voices.freeClipName(from: speaker)) else { return }
@@ -107,16 +109,24 @@ extension StudioApp {
         var recording: [Float]?
         var note: (text: String, style: Style)?
         func finish(_ r: AudioRecorder) {
-            let samples = r.stop()
+            let whole = r.stop()
             recorder = nil
             if let failure = r.currentStatus.failure { note = ("\(failure)", .error) }
-            let peak = samples.reduce(0) { max($0, abs($1)) }
-            if Double(samples.count) < Double(r.sampleRate) {
-                note = ("Under a second: r records again.", .warning)
-            } else if peak < 0.01 {
+            let peak = whole.reduce(0) { max($0, abs($1)) }
+            // The room before the first word and after the last is left out.
+            let samples = Array(whole[Silence.soundingRange(whole, sampleRate: r.sampleRate)])
+            if peak < 0.01 {
                 note = ("The recording is silent: is the microphone on and not muted? (r records again)", .warning)
+            } else if Double(samples.count) < Double(r.sampleRate) {
+                note = ("Under a second of sound: r records again.", .warning)
             } else {
                 recording = samples
+                let trimmed = Double(whole.count - samples.count) / Double(r.sampleRate)
+                if peak >= 0.99 {
+                    note = ("It clipped (too loud): sit further from the microphone or lower its level, then r.", .warning)
+                } else if trimmed >= 0.3 {
+                    note = (String(format: "%.1f s of silence around it left out.", trimmed), .dim)
+                }
             }
         }
         while true {

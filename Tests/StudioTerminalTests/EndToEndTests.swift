@@ -382,7 +382,9 @@ struct EndToEndTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let voices = folder.appendingPathComponent("voices")
         try FileManager.default.createDirectory(at: voices, withIntermediateDirectories: true)
-        let spoken: [Int16] = (0..<(32 * 24_000)).map { i in Int16(9_000 * sinf(Float(i) * 0.021) * (i % 24_000 < 12_000 ? 1 : 0.4)) }
+        // A second of silence (the writer has pressed Enter and not yet spoken), then the voice.
+        let spoken: [Int16] = [Int16](repeating: 0, count: 24_000)
+            + (0..<(31 * 24_000)).map { i in Int16(9_000 * sinf(Float(i) * 0.021) * (i % 24_000 < 12_000 ? 1 : 0.4)) }
         let input = folder.appendingPathComponent("mic.raw")
         try Fixtures.rawSamples(spoken).write(to: input)
         let devices = folder.appendingPathComponent("devices.conf")
@@ -396,7 +398,7 @@ struct EndToEndTests {
         try tmux.keys("End", "Up", "Enter")
         try tmux.waitFor("the recording dialog") { $0.contains("Record a voice for Mara") && $0.contains("from higgs_mic") }
         try tmux.keys("Enter")
-        try tmux.waitFor("the recording", timeout: 60) { $0.contains("Recorded 30.0 s.") }
+        try tmux.waitFor("the recording", timeout: 60) { $0.contains("Recorded 29.1 s.") && $0.contains("0.8 s of silence around it left out.") }
         try tmux.keys("Enter")
         try tmux.waitFor("the transcript prompt") { $0.contains("What you read") }
         try tmux.keys("Enter")
@@ -405,8 +407,10 @@ struct EndToEndTests {
         try tmux.waitFor("the casting") { $0.contains("Mara speaks with mara.") }
 
         let wav = try Data(contentsOf: voices.appendingPathComponent("mara.wav"))
-        #expect(wav.count == 44 + 2 * 30 * 24_000)
-        let matches = wav.dropFirst(44) == Fixtures.rawSamples(Array(spoken.prefix(30 * 24_000)))
+        // From 0.15 s before the voice to the 30 s the recording may last.
+        let kept = Array(spoken[(24_000 - 3_600)..<(30 * 24_000)])
+        #expect(wav.count == 44 + 2 * kept.count)
+        let matches = wav.dropFirst(44) == Fixtures.rawSamples(kept)
         #expect(matches)
         #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8).hasPrefix("Hello! I'm recording this"))
         try tmux.keys("C-q")
