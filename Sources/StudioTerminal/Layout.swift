@@ -47,8 +47,3 @@ struct Layout: Equatable {
         script = Rect(y: mainTop, x: side + 1, height: mainHeight, width: max(1, width - side - 1))
     }
 }
-
-/// "1 line", "2 lines": a count and its noun, plural but for one.
-func counted(_ count: Int, _ noun: String) -> String {
-    "\(count) \(noun)\(count == 1 ? "" : "s")"
-}

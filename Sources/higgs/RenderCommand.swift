@@ -133,5 +133,4 @@ struct RenderCommand: ParsableCommand {
         FileHandle.standardError.write(Data("\(live ? "\r\u{1B}[K" : "")\(text)\n".utf8))
     }
 
-    private func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }

@@ -48,18 +48,7 @@ public struct DialoguePlanner: Sendable {
         self.takes = takes
         let casting = Casting(project: project, voices: library)
         self.casting = casting
-        var seen: [String: Int] = [:]
-        var transcripts: [String] = []
-        var identities: [LineIdentity] = []
-        for i in project.script.indices {
-            let t = casting.transcript(line: i, project: project)
-            let n = seen[t, default: 0]
-            seen[t] = n + 1
-            transcripts.append(t)
-            identities.append(LineIdentity(transcript: t, occurrence: n))
-        }
-        self.transcripts = transcripts
-        self.identities = identities
+        (transcripts, identities) = DialoguePlanner.lines(of: project, casting: casting)
 
         var problem: String?
         var resolved: [ResolvedVoice] = []
@@ -100,6 +89,27 @@ public struct DialoguePlanner: Sendable {
 
     /// The line is a note that changes the scene.
     public func changesScene(line: Int) -> Bool { ScriptLine(project.script[line]).sceneChange != nil }
+
+    /// Each line's transcript (speakers as the prompt's tags) and identity (the transcript and how many
+    /// lines before it have the same one): what its takes are filed under.
+    static func lines(of project: Project, casting: Casting) -> (transcripts: [String], identities: [LineIdentity]) {
+        var seen: [String: Int] = [:]
+        var transcripts: [String] = []
+        var identities: [LineIdentity] = []
+        for i in project.script.indices {
+            let t = casting.transcript(line: i, project: project)
+            let n = seen[t, default: 0]
+            seen[t] = n + 1
+            transcripts.append(t)
+            identities.append(LineIdentity(transcript: t, occurrence: n))
+        }
+        return (transcripts, identities)
+    }
+
+    /// The identities of a project's lines, without planning them (voices and scenes play no part).
+    public static func lineIdentities(of project: Project) -> [LineIdentity] {
+        lines(of: project, casting: Casting(project: project, voices: VoiceLibrary(clips: [], profiles: []))).identities
+    }
 
     public var lineCount: Int { project.script.count }
 

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Studio
+
+/// `higgs takes`: how much of a project's takes folder its lines use, and (`--prune`) the rest removed.
+struct TakesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "takes",
+        abstract: "Show what a project's takes folder holds for its lines and for lines that are gone; --prune removes the latter.",
+        discussion: """
+            The studio keeps every take, so that a line edited back to an earlier text finds its takes again. \
+            A take is used while a line of the project (as saved, and as autosaved if there are unsaved \
+            changes) lists it: all of a line's takes are kept, chosen or not. Close the studio first.
+            """
+    )
+
+    @Argument(help: "The project file (*.higgs).")
+    var project: String
+
+    @Flag(help: "Remove the takes and line records no line of the project uses.")
+    var prune = false
+
+    func run() throws {
+        do {
+            let url = URL(fileURLWithPath: project).standardizedFileURL
+            var lines = DialoguePlanner.lineIdentities(of: try ProjectFile.load(url))
+            // Unsaved changes may use takes the saved file does not.
+            if let recovery = ProjectFile.recovery(for: url) { lines += DialoguePlanner.lineIdentities(of: recovery.project) }
+            let store = TakeStore(folder: TakeStore.folder(forProject: url))
+            let inventory = store.inventory(of: lines)
+            func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+            var text = "\(store.folder.path): \(counted(inventory.used.count, "take")) used by the lines (\(mb(inventory.usedBytes)))"
+            let gone = inventory.unused.count + inventory.unusedRecords.count
+            if gone == 0 {
+                text += "; nothing unused"
+            } else {
+                text += "; \(counted(inventory.unused.count, "take")) (\(mb(inventory.unusedBytes))) and "
+                    + "\(counted(inventory.unusedRecords.count, "line record")) of lines that are gone"
+                if prune {
+                    try store.removeUnused(inventory)
+                    text += ", removed"
+                } else {
+                    text += " (--prune removes them)"
+                }
+            }
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } catch {
+            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

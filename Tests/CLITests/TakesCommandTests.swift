@@ -1,0 +1,60 @@
+import Foundation
+import Generation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+
+/// `higgs takes`: the takes a project's lines use are kept, those of lines that are gone are counted and,
+/// with --prune, removed.
+@Suite struct TakesCommandTests {
+    @Test func takesOfLinesThatAreGoneArePruned() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("show.higgs")
+        let store = TakeStore(folder: TakeStore.folder(forProject: url))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic)], script: ["[Mara] One.", "[Mara] Two."])
+        func addTake(_ line: Int, seed: UInt64) throws -> String {
+            var p = project
+            p.settings.seed = seed
+            let planner = DialoguePlanner(project: p, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                          takes: store, fingerprints: ClipFingerprints())
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1, 2], count: 8)), samples: [Float](repeating: 0.1, count: 1_000)),
+                          key: plan.key!, seed: seed, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            return plan.key!
+        }
+        // Line 1 has two takes (both stay: the writer may go back to the first), line 2 one; then line 2 is
+        // rewritten and given a take, so its first text's take and record are of a line that is gone.
+        let kept = [try addTake(0, seed: 1), try addTake(0, seed: 2)]
+        let gone = try addTake(1, seed: 1)
+        project.script[1] = "[Mara] Two, rewritten."
+        let rewritten = try addTake(1, seed: 1)
+        try ProjectFile.save(project, to: url)
+
+        var result = try CLI.run(["takes", "show.higgs"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("3 takes used by the lines"))
+        #expect(result.stderr.contains("; 1 take (") && result.stderr.contains("and 1 line record of lines that are gone (--prune removes them)"))
+        #expect(store.hasTake(gone))
+
+        // Unsaved changes count too: an autosave that still has the old line keeps its take.
+        var unsaved = project
+        unsaved.script.append("[Mara] Two.")
+        try ProjectFile.autosave(unsaved, for: url)
+        result = try CLI.run(["takes", "show.higgs"], in: folder)
+        #expect(result.stderr.contains("4 takes used by the lines") && result.stderr.contains("nothing unused"))
+        ProjectFile.discardAutosave(for: url)
+
+        result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("of lines that are gone, removed"))
+        #expect(!store.hasTake(gone) && (kept + [rewritten]).allSatisfy(store.hasTake))
+        let records = try FileManager.default.contentsOfDirectory(atPath: store.folder.appendingPathComponent("lines").path)
+        #expect(records.count == 2)
+        result = try CLI.run(["takes", "show.higgs"], in: folder)
+        #expect(result.stderr.contains("3 takes used by the lines") && result.stderr.contains("nothing unused"))
+
+        result = try CLI.run(["takes", "missing.higgs"], in: folder)
+        #expect(result.status == 1 && result.stderr.hasPrefix("higgs: ") && result.stderr.contains("missing.higgs"))
+    }
+}
