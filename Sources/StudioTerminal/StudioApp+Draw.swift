@@ -111,7 +111,10 @@ extension StudioApp {
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
             func style(at index: Int) -> Style {
                 if found.contains(where: { $0.contains(index) }) { return .found }
-                if parsed.isNote { return selected ? .selection : (parsed.sceneChange != nil ? .event : .dim) }
+                if parsed.isNote {
+                    if selected { return .selection }
+                    return parsed.sceneChange != nil ? .event : parsed.chapterTitle != nil ? .bold : .dim
+                }
                 if let span = parsed.spans.first(where: { $0.range.contains(index) }) {
                     switch span.kind {
                     case .speaker(let n?): return selected ? .selection : .speaker(n)

@@ -159,6 +159,35 @@ import Testing
         #expect(abs(try #require(peak) - 0.891) < 1e-4)
     }
 
+    /// `# chapter:` notes divide the export into a file per chapter, each its stretch of the whole dialogue;
+    /// lines before the first chapter are the opening; a chapter with no take has no file.
+    @Test func chaptersAreFilesOfTheirOwn() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Mara] Welcome.", "# Chapter: One: The Start", "[Theo] First.", "[Mara] Second.",
+                                       "# chapter:", "[Theo] Third.", "# chapter: Nothing/yet", "[Mara] No take."])
+        project.settings.gap = 0.001
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        for (line, level) in [(0, 0.1), (2, 0.2), (3, 0.3), (5, 0.4)] as [(Int, Float)] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [Float](repeating: level, count: 100)),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("book.export")
+        let report = try DialogueExport.export(planner, name: "book", to: out)
+        let chapters = report.files.filter { $0.hasPrefix("chapters/") }
+        #expect(chapters == ["chapters/00 Opening.wav", "chapters/01 One: The Start.wav", "chapters/02 Chapter 2.wav"])
+        let whole = try WAVFile.read(out.appendingPathComponent("book.wav")).samples
+        let expected = [0..<100, 124..<348, 372..<472].map { Array(whole[$0]) }
+        for (file, samples) in zip(chapters, expected) {
+            #expect(try WAVFile.read(out.appendingPathComponent(file)).samples == samples, "\(file)")
+        }
+        #expect(report.missing == [7])
+    }
+
     @Test func exportWithoutTakesWritesTheTranscript() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

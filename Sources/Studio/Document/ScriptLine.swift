@@ -103,16 +103,24 @@ public struct ScriptLine: Equatable, Sendable {
     /// A note `# scene: ...` changes the scene of the lines after it: `# scene: NAME` (from `Scenes/`),
     /// `# scene: none`, or `# scene: ` and a description written there. Nil for any other line.
     public var sceneChange: SceneChoice? {
-        guard isNote else { return nil }
-        let note = text.drop { $0 == " " || $0 == "\t" }.dropFirst().trimmingCharacters(in: .whitespaces)
-        guard note.lowercased().hasPrefix("scene:") else { return nil }
-        let value = note.dropFirst("scene:".count).trimmingCharacters(in: .whitespaces)
+        guard let value = directive("scene") else { return nil }
         if value.isEmpty || value.lowercased() == "none" { return SceneChoice.none }
         return SceneLibrary.isValidName(value) ? .named(value) : .inline(value)
     }
 
+    /// A note `# chapter: Title` starts a chapter (its own file in exports); the title may be empty.
+    public var chapterTitle: String? { directive("chapter") }
+
     /// Blank or a note: skipped by generation, context and export.
     public var saysNothing: Bool { isBlank || isNote }
+
+    /// The value of a note `# NAME: value` (the name in any case), trimmed; nil for any other line.
+    private func directive(_ name: String) -> String? {
+        guard isNote else { return nil }
+        let note = text.drop { $0 == " " || $0 == "\t" }.dropFirst().trimmingCharacters(in: .whitespaces)
+        guard note.lowercased().hasPrefix(name + ":") else { return nil }
+        return note.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces)
+    }
 
     /// The body with event tags removed and spaces folded: what a subtitle shows.
     public var spokenText: String {

@@ -87,7 +87,8 @@ public struct ExportReport: Equatable, Sendable {
 /// between lines), each line (`lines/NNN.wav`, NNN the script line number), subtitles (`NAME.srt`,
 /// `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
 /// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
-/// dialogue).
+/// dialogue) and, when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
+/// `00 Opening.wav` for what comes before the first), as an audiobook is delivered.
 public enum DialogueExport {
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL) throws -> ExportReport {
         let project = planner.project
@@ -100,9 +101,16 @@ public enum DialogueExport {
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
+        var chapters: [String] = []    // the titles of `# chapter:` notes
+        var pieceChapters: [Int] = []  // per piece: its chapter, -1 before the first
         var missing: [Int] = []
         let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
-        for i in project.script.indices where !planner.saysNothing(line: i) {
+        for i in project.script.indices {
+            if let title = ScriptLine(project.script[i]).chapterTitle {
+                chapters.append(title.isEmpty ? "Chapter \(chapters.count + 1)" : title)
+                continue
+            }
+            guard !planner.saysNothing(line: i) else { continue }
             guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
                 missing.append(i)
                 continue
@@ -114,6 +122,7 @@ public enum DialogueExport {
             let text = ScriptLine(project.script[i], cast: project.cast.map(\.name)).spokenText
             pieces.append((i, samples, named ? speaker : nil, text))
             stemNames.append(speaker ?? "no speaker")
+            pieceChapters.append(chapters.count - 1)
         }
         guard !pieces.isEmpty else {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
@@ -141,6 +150,18 @@ public enum DialogueExport {
                 }
                 let file = "stems/\(fileName(stem)).wav"
                 try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
+                files.append(file)
+            }
+        }
+        if !chapters.isEmpty {
+            // A chapter's file is its stretch of the whole dialogue; what comes before the first is the opening.
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
+            for chapter in Set(pieceChapters).sorted() {
+                let entries = timeline.indices.filter { pieceChapters[$0] == chapter }.map { timeline[$0] }
+                let title = chapter < 0 ? "Opening" : chapters[chapter]
+                let file = "chapters/" + String(format: "%02d ", chapter + 1) + fileName(title) + ".wav"
+                try WAVFile.write(Array(whole[entries.first!.start..<entries.last!.end]), sampleRate: AudioFormat.sampleRate,
+                                  to: folder.appendingPathComponent(file))
                 files.append(file)
             }
         }
