@@ -11,7 +11,8 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             `Name: text` lines and screenplay dialogue (a character cue in capitals, then the lines spoken) become \
             `[Name] text` turns and every name joins the cast with an automatic voice; parentheticals are dropped; \
-            other lines are kept as written. Nothing is overwritten: the project must not exist yet.
+            a screenplay's scene headings and sections become `#` notes (never spoken); other lines are kept as \
+            written. Nothing is overwritten: the project must not exist yet.
             """
     )
 
