@@ -176,6 +176,7 @@ extension StudioApp {
         lines.append(("", "A line starting with # is a note to yourself: kept in the script, never spoken or exported.", false))
         lines.append(("", "# scene: NAME (from Scenes/), # scene: a description, # scene: none: the scene of the lines after it.", false))
         lines.append(("", "# chapter: Title starts a chapter: exports write each chapter to a file of its own.", false))
+        lines.append(("", "# pause: 1.5 adds that many seconds of silence before the next line (exports, play from here).", false))
         lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   spinner: generating   ✗ failed", false))
         lines.append(("", "Project files are plain text; see the README for the format. Voices: \(voices.folder.path)", false))
         var first = 0

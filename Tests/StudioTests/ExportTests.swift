@@ -188,6 +188,41 @@ import Testing
         #expect(report.missing == [7])
     }
 
+    /// `# pause:` notes add silence before the next line: in the export (before the first line too, and as a
+    /// chapter's lead-in), in the subtitles' times, and in "play from here" (but for a lead-in).
+    @Test func pausesAddSilenceBeforeTheNextLine() throws {
+        #expect(ScriptLine("# pause: 1.5").pauseSeconds == 1.5 && ScriptLine("#Pause: 2 s").pauseSeconds == 2)
+        #expect(ScriptLine("# pause: soon").pauseSeconds == nil && ScriptLine("# pause: -1").pauseSeconds == nil)
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("p.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["# chapter: One", "# pause: 0.01", "[Mara] One.", "# pause: 0.02s", "# a note", "# pause: 0.005",
+                                       "[Theo] Two."])
+        project.settings.gap = 0.001
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        #expect([2, 6].map { planner.pause(before: $0) } == [240, 600])
+        for (line, level) in [(2, 0.25), (6, 0.5)] as [(Int, Float)] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [Float](repeating: level, count: 100)),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("p.export")
+        _ = try DialogueExport.export(planner, name: "p", to: out)
+        let whole = try WAVFile.read(out.appendingPathComponent("p.wav")).samples
+        let one = [Float](repeating: 0.25, count: 100), two = [Float](repeating: 0.5, count: 100)
+        let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
+        let laidOut = whole == zeros(240) + one + zeros(24 + 600) + two
+        #expect(laidOut)
+        let chapter = try WAVFile.read(out.appendingPathComponent("chapters/01 One.wav")).samples == whole
+        #expect(chapter)
+        #expect(try String(contentsOf: out.appendingPathComponent("p.srt"), encoding: .utf8).hasPrefix("1\n00:00:00,010 --> 00:00:00,014\n"))
+        let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: Array(0..<7)))
+        let played = stream.snapshot == one + zeros(624) + two
+        #expect(played)
+    }
+
     @Test func exportWithoutTakesWritesTheTranscript() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -108,6 +108,15 @@ public struct ScriptLine: Equatable, Sendable {
         return SceneLibrary.isValidName(value) ? .named(value) : .inline(value)
     }
 
+    /// A note `# pause: 1.5` (seconds, `s` optional, up to 60) asks for that much more silence before the
+    /// next line in exports and "play from here".
+    public var pauseSeconds: Double? {
+        guard var value = directive("pause") else { return nil }
+        if value.hasSuffix("s") { value = value.dropLast().trimmingCharacters(in: .whitespaces) }
+        guard let seconds = Double(value), seconds >= 0, seconds <= 60 else { return nil }
+        return seconds
+    }
+
     /// A note `# chapter: Title` starts a chapter (its own file in exports); the title may be empty.
     public var chapterTitle: String? { directive("chapter") }
 

@@ -2,7 +2,8 @@ import AudioIO
 import Foundation
 
 /// The audio "play from here" plays: the takes of the lines from `start` on, with the project's gap
-/// between them, exactly as the export lays them out, each line marked with its editor id.
+/// between them and the pauses notes ask for, exactly as the export lays them out (but for a pause before
+/// the first), each line marked with its editor id.
 public enum DialogueAudio {
     /// Lines without a take are skipped. Returns nil when no line from `start` on has one.
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int]) -> AudioStream? {
@@ -11,7 +12,8 @@ public enum DialogueAudio {
         var any = false
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, let samples = try? planner.levelledSamples(take) else { continue }
-            if any { stream.append([Float](repeating: 0, count: gap)) }
+            // What plays from here starts at once: a pause before the first line is not waited for.
+            if any { stream.append([Float](repeating: 0, count: gap + planner.pause(before: i))) }
             stream.markLine(lineIDs[i])
             stream.append(samples)
             any = true
@@ -22,6 +24,18 @@ public enum DialogueAudio {
 }
 
 extension DialoguePlanner {
+    /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that
+    /// says something), in samples.
+    public func pause(before i: Int) -> Int {
+        var seconds = 0.0
+        var j = i - 1
+        while j >= 0 && saysNothing(line: j) {
+            seconds += ScriptLine(project.script[j]).pauseSeconds ?? 0
+            j -= 1
+        }
+        return Int((seconds * Double(AudioFormat.sampleRate)).rounded())
+    }
+
     /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
     /// when it has one (each line alone, so that every voice sits at the same level), else as generated.
     public func levelledSamples(_ take: TakeInfo) throws -> [Float] {

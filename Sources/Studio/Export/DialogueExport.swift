@@ -24,12 +24,15 @@ public struct TimelineEntry: Equatable, Sendable {
 }
 
 public enum Timeline {
-    /// Lays out lines of `lengths[i]` samples with `gap` samples between consecutive lines.
-    public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int) -> [TimelineEntry] {
+    /// Lays out lines of `lengths[i]` samples with `gap` samples between consecutive lines, and `pauses[i]`
+    /// more before line `i` (a `# pause:` note; before the first line too).
+    public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int,
+                              pauses: [Int] = []) -> [TimelineEntry] {
         var at = 0
         var out: [TimelineEntry] = []
         for (i, l) in lines.enumerated() {
             if i > 0 { at += gap }
+            if pauses.indices.contains(i) { at += pauses[i] }
             out.append(TimelineEntry(line: l.line, start: at, length: l.length, speaker: l.speaker, text: l.text))
             at += l.length
         }
@@ -128,7 +131,8 @@ public enum DialogueExport {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
         let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
-        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: gap)
+        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: gap,
+                                       pauses: pieces.map { planner.pause(before: $0.line) })
         var whole = [Float]()
         whole.reserveCapacity((timeline.last?.end ?? 0))
         let linesFolder = folder.appendingPathComponent("lines")
@@ -160,7 +164,9 @@ public enum DialogueExport {
                 let entries = timeline.indices.filter { pieceChapters[$0] == chapter }.map { timeline[$0] }
                 let title = chapter < 0 ? "Opening" : chapters[chapter]
                 let file = "chapters/" + String(format: "%02d ", chapter + 1) + fileName(title) + ".wav"
-                try WAVFile.write(Array(whole[entries.first!.start..<entries.last!.end]), sampleRate: AudioFormat.sampleRate,
+                // A pause noted before the chapter's first line is the chapter's lead-in.
+                let start = entries.first!.start - planner.pause(before: entries.first!.line)
+                try WAVFile.write(Array(whole[start..<entries.last!.end]), sampleRate: AudioFormat.sampleRate,
                                   to: folder.appendingPathComponent(file))
                 files.append(file)
             }
