@@ -113,7 +113,9 @@ extension StudioApp {
                 if found.contains(where: { $0.contains(index) }) { return .found }
                 if parsed.isNote {
                     if selected { return .selection }
-                    return parsed.sceneChange != nil ? .event : parsed.chapterTitle != nil ? .bold : .dim
+                    // Notes that do something (a scene, a pause) in the event colour; chapters as headings.
+                    if parsed.chapterTitle != nil { return .bold }
+                    return parsed.sceneChange != nil || parsed.pauseSeconds != nil ? .event : .dim
                 }
                 if let span = parsed.spans.first(where: { $0.range.contains(index) }) {
                     switch span.kind {
