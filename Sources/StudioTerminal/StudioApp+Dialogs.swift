@@ -41,11 +41,13 @@ extension StudioApp {
         }
     }
 
-    /// A one-line text field; nil when cancelled with Esc.
-    func prompt(_ title: String, initial: String) throws -> String? {
+    /// A one-line text field; nil when cancelled with Esc. With `paths`, Tab completes a file's path (from
+    /// the current folder) and lists what it could still be.
+    func prompt(_ title: String, initial: String, paths: Bool = false) throws -> String? {
         var field = ScriptEditor(lines: [initial])
         field.moveToLineEnd()
         var scroll = 0
+        var hint: String?
         while true {
             drawMain()
             let inner = drawBox(height: 5, width: min(90, terminal.width - 2), title: title)
@@ -61,7 +63,8 @@ extension StudioApp {
             }
             terminal.fill(inner.y + 1, inner.x, inner.width, .selectionDim)
             terminal.put(inner.y + 1, inner.x, shown, .selectionDim)
-            terminal.put(inner.y + 2, inner.x, "Enter to confirm, Esc to cancel", .dim)
+            terminal.put(inner.y + 2, inner.x, hint ?? (paths ? "Tab completes, Enter to confirm, Esc to cancel" : "Enter to confirm, Esc to cancel"),
+                         .dim, width: inner.width)
             terminal.showCursor(at: (inner.y + 1, inner.x + DisplayWidth.column(of: field.column, in: chars) - DisplayWidth.column(of: scroll, in: chars)))
             terminal.refreshScreen()
             let event = try nextEvent()
@@ -71,7 +74,14 @@ extension StudioApp {
                 continue
             }
             guard case .key(let key) = event else { continue }
+            hint = nil
             switch key {
+            case .tab where paths:
+                let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                let (completed, candidates) = PathCompletion.complete(field.currentLine.text, in: here)
+                field = ScriptEditor(lines: [completed])
+                field.moveToLineEnd()
+                if candidates.isEmpty { hint = "No file starts so." } else if candidates.count > 1 { hint = candidates.joined(separator: "  ") }
             case .enter: return field.currentLine.text
             case .escape, .ctrl("c"): return nil
             case .char(let c): field.insert(String(c))

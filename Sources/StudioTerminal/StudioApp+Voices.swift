@@ -72,7 +72,7 @@ extension StudioApp {
 
     private func makeClipVoice(for i: Int) throws {
         let speaker = header.cast[i].name
-        guard let path = try prompt("WAV file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "") else { return }
+        guard let path = try prompt("WAV file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "", paths: true) else { return }
         let trimmed = path.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return }
         let source = URL(fileURLWithPath: NSString(string: trimmed).expandingTildeInPath)

@@ -379,7 +379,7 @@ final class StudioApp {
         var target = url
         // Only the default name asks; a file named on the command line is saved where it was named.
         if !onDisk && options.projectPath == nil {
-            guard let name = try prompt("Save as:", initial: url.lastPathComponent) else { return }
+            guard let name = try prompt("Save as:", initial: url.lastPathComponent, paths: true) else { return }
             var path = name.trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty else { return }
             if !path.hasSuffix(".higgs") { path += ".higgs" }

@@ -99,3 +99,24 @@ import Testing
         #expect(helpRows >= KeyMap.bindings.count)
     }
 }
+
+@Suite struct PathCompletionTests {
+    @Test func completesAsFarAsTheNamesAgree() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["mara take 1.wav", "mara take 2.wav", "notes.txt", ".hidden.wav"] {
+            try Data().write(to: folder.appendingPathComponent(name))
+        }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("clips/old"), withIntermediateDirectories: true)
+        try Data().write(to: folder.appendingPathComponent("clips/theo.wav"))
+
+        #expect(PathCompletion.complete("ma", in: folder) == ("mara take ", ["mara take 1.wav", "mara take 2.wav"]))
+        #expect(PathCompletion.complete("mara take 2", in: folder) == ("mara take 2.wav", ["mara take 2.wav"]))
+        #expect(PathCompletion.complete("cl", in: folder) == ("clips/", ["clips"]))
+        #expect(PathCompletion.complete("clips/t", in: folder) == ("clips/theo.wav", ["theo.wav"]))
+        #expect(PathCompletion.complete("\(folder.path)/no", in: URL(fileURLWithPath: "/")) == ("\(folder.path)/notes.txt", ["notes.txt"]))
+        #expect(PathCompletion.complete("x", in: folder) == ("x", []))
+        #expect(PathCompletion.complete("", in: folder).candidates == ["clips", "mara take 1.wav", "mara take 2.wav", "notes.txt"])
+        #expect(PathCompletion.complete(".h", in: folder).text == ".hidden.wav")
+    }
+}
