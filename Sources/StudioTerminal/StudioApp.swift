@@ -51,6 +51,8 @@ final class StudioApp {
     /// The file exists (a new project asks for its name on the first save).
     var onDisk: Bool
     var lastAutosaved: Project?
+    /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
+    var chosenName: Bool
     /// Grows when what the plan reads besides the document changes (Voices/ and Scenes/ re-read, the takes' folder).
     var inputsRevision = 0
 
@@ -71,7 +73,7 @@ final class StudioApp {
     private var plannedFor = (revision: -1, inputs: -1, takes: -1)
     var takesRevision = 0
     /// Each line's text when the states were last checked (see `forgetEditedStates`).
-    private var lineTexts: [Int: String] = [:]
+    var lineTexts: [Int: String] = [:]
 
     // The screen.
     var focus: Focus = .script
@@ -93,26 +95,12 @@ final class StudioApp {
 
     init(options: StudioOptions) throws {
         self.options = options
-        let path = options.projectPath ?? SampleProject.fileName
-        url = URL(fileURLWithPath: path).standardizedFileURL
-        if FileManager.default.fileExists(atPath: url.path) {
-            guard url.pathExtension == "higgs" else {
-                let suggested = url.deletingPathExtension().appendingPathExtension("higgs").lastPathComponent
-                throw StudioError("\(url.path): not a project (*.higgs); `higgs import \(url.lastPathComponent)` makes \(suggested) of a script")
-            }
-            let project = try ProjectFile.load(url)
-            baseline = project
-            onDisk = true
-            editor = ScriptEditor(lines: project.script, header: project)
-        } else {
-            guard url.pathExtension == "higgs" || options.projectPath == nil else {
-                throw StudioError("\(url.path): no such file (a new project needs a name ending in .higgs)")
-            }
-            let project = options.projectPath == nil ? SampleProject.project : Project(script: [])
-            baseline = project
-            onDisk = false
-            editor = ScriptEditor(lines: project.script, header: project)
-        }
+        url = URL(fileURLWithPath: options.projectPath ?? SampleProject.fileName).standardizedFileURL
+        let opened = try StudioApp.openProject(at: url, named: options.projectPath != nil)
+        baseline = opened.project
+        onDisk = opened.onDisk
+        chosenName = options.projectPath != nil
+        editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         lastAutosaved = nil
         voices = VoiceLibrary(folder: options.voicesFolder)
         scenes = SceneLibrary(folder: options.scenesFolder)
@@ -132,11 +120,7 @@ final class StudioApp {
         let box = published
         queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
         player = AudioPlayer(device: options.audioDevice, configuration: options.audioConfiguration)
-        if case .named(let name) = header.scene, let i = scenes.scenes.firstIndex(where: { $0.name == name }) {
-            sceneIndex = i + 1
-        } else if case .inline = header.scene {
-            sceneIndex = scenes.scenes.count + 1
-        }
+        sceneIndex = sceneRowOfHeader
     }
 
     /// The whole project as it is now.
@@ -164,7 +148,7 @@ final class StudioApp {
         audioProblem = AudioPlayer.probe(device: options.audioDevice, configuration: options.audioConfiguration)
         do {
             try offerRecovery()
-            if !onDisk && options.projectPath == nil {
+            if !onDisk && !chosenName {
                 say("The sample script, unsaved: ? shows the keys, Ctrl-S saves it.")
             } else if let problem = audioProblem {
                 say("\(problem) — playback is off; export still works", .warning)
@@ -251,7 +235,7 @@ final class StudioApp {
         }
     }
 
-    private func offerRecovery() throws {
+    func offerRecovery() throws {
         guard let recovery = ProjectFile.recovery(for: url) else { return }
         let f = DateFormatter()
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
@@ -314,6 +298,7 @@ final class StudioApp {
         switch action {
         case .help: try showHelp()
         case .save: try save()
+        case .openProject: try openAnother()
         case .quit: try quit()
         case .nextPanel: cycleFocus(1)
         case .previousPanel: cycleFocus(-1)
@@ -378,7 +363,7 @@ final class StudioApp {
     func save() throws {
         var target = url
         // Only the default name asks; a file named on the command line is saved where it was named.
-        if !onDisk && options.projectPath == nil {
+        if !onDisk && !chosenName {
             guard let name = try prompt("Save as:", initial: url.lastPathComponent, paths: true) else { return }
             var path = name.trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty else { return }
@@ -401,6 +386,23 @@ final class StudioApp {
         say("Saved \(target.path).", .good)
     }
 
+    /// Asks what becomes of unsaved changes before the project is left; false when the writer cancels (or
+    /// the save did not happen).
+    func settleChanges(before leaving: String) throws -> Bool {
+        guard isDirty else { return true }
+        switch try ask("Save changes to \(displayName) before \(leaving)? (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"]) {
+        case "y":
+            try save()
+            return !isDirty
+        case "n":
+            ProjectFile.discardAutosave(for: url)
+            lastAutosaved = project
+            return true
+        default:
+            return false
+        }
+    }
+
     /// A new project saved under another name brings its takes along.
     private func moveTakes(to target: URL) {
         let old = TakeStore.folder(forProject: url)
@@ -409,9 +411,14 @@ final class StudioApp {
         if FileManager.default.fileExists(atPath: old.path) && !FileManager.default.fileExists(atPath: new.path) {
             try? FileManager.default.moveItem(at: old, to: new)
         }
+        use(target)
+    }
+
+    /// The project at `target` is the one now: its takes folder, a queue of its own (the engine stays).
+    func use(_ target: URL) {
         queue.stop()
         url = target
-        takes = TakeStore(folder: new)
+        takes = TakeStore(folder: TakeStore.folder(forProject: target))
         let box = published
         queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
         takesRevision += 1
@@ -419,19 +426,7 @@ final class StudioApp {
     }
 
     func quit() throws {
-        if isDirty {
-            let answer = try ask("Save changes to \(displayName) before quitting? (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"])
-            switch answer {
-            case "y":
-                try save()
-                if isDirty { return }
-            case "n":
-                ProjectFile.discardAutosave(for: url)
-                lastAutosaved = project
-            default:
-                return
-            }
-        }
+        guard try settleChanges(before: "quitting") else { return }
         queue.cancelAll()
         player.stop()
         quitting = true

@@ -184,6 +184,40 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// Ctrl-O opens another project in place of this one: unsaved changes asked about first, a new name
+    /// starts an empty project that saves without asking for a name, the first opens again as saved.
+    @Test func anotherProjectOpensInPlace() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = folder.appendingPathComponent("one.higgs")
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] First project."]), to: first)
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "one.higgs"])
+        try tmux.waitFor("the first project") { $0.contains("[Ann] First project.") }
+        try tmux.keys("Enter", "End")
+        try tmux.type(" Edited.")
+        try tmux.keys("Escape", "C-o")
+        try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
+        try tmux.type("two")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to one.higgs before opening two.higgs?") }
+        try tmux.keys("y")
+        try tmux.waitFor("the new project") { $0.contains("two.higgs") && $0.contains("A new project, two.higgs") }
+        #expect(try ProjectFile.load(first).script == ["[Ann] First project. Edited."])
+        try tmux.keys("Enter")
+        try tmux.type("Second project.")
+        try tmux.keys("Escape", "C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved \(folder.appendingPathComponent("two.higgs").path)") }
+        #expect(try ProjectFile.load(folder.appendingPathComponent("two.higgs")).script == ["Second project."])
+        try tmux.keys("C-o")
+        try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
+        try tmux.type("one.higgs")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the first project again") { $0.contains("[Ann] First project. Edited.") && $0.contains("Opened ") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     @Test func sigtermLeavesASaneTerminalAndARecoverableAutosave() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,0 +1,69 @@
+import Foundation
+import Playback
+import Studio
+
+/// Opening projects: the one named at start, and another in its place (Ctrl-O) with the engine kept.
+extension StudioApp {
+    /// The project at `url`: read when it exists, else new (the sample script for the default name, else
+    /// empty). A file that is not a project, or a new name without `.higgs`, is an error naming it.
+    static func openProject(at url: URL, named: Bool) throws -> (project: Project, onDisk: Bool) {
+        if FileManager.default.fileExists(atPath: url.path) {
+            guard url.pathExtension == "higgs" else {
+                let suggested = url.deletingPathExtension().appendingPathExtension("higgs").lastPathComponent
+                throw StudioError("\(url.path): not a project (*.higgs); `higgs import \(url.lastPathComponent)` makes \(suggested) of a script")
+            }
+            return (try ProjectFile.load(url), true)
+        }
+        guard url.pathExtension == "higgs" || !named else {
+            throw StudioError("\(url.path): no such file (a new project needs a name ending in .higgs)")
+        }
+        return (named ? Project(script: []) : SampleProject.project, false)
+    }
+
+    /// The scene list's row for the header's scene.
+    var sceneRowOfHeader: Int {
+        if case .named(let name) = header.scene, let i = scenes.scenes.firstIndex(where: { $0.name == name }) { return i + 1 }
+        if case .inline = header.scene { return scenes.scenes.count + 1 }
+        return 0
+    }
+
+    /// Ctrl-O: another project, existing or new, in place of this one (whose unsaved changes are asked
+    /// about first). The engine stays loaded; playback and this project's queued lines stop.
+    func openAnother() throws {
+        guard let raw = try prompt("Open a project (an existing one, or a new name):", initial: "", paths: true) else { return }
+        var path = raw.trimmingCharacters(in: .whitespaces)
+        guard !path.isEmpty else { return }
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        if !path.hasSuffix(".higgs") && !FileManager.default.fileExists(atPath: URL(fileURLWithPath: path, relativeTo: here).path) {
+            path += ".higgs"
+        }
+        let target = URL(fileURLWithPath: NSString(string: path).expandingTildeInPath, relativeTo: here).standardizedFileURL
+        guard target != url else { return say("\(displayName) is the project open.", .dim) }
+        let opened: (project: Project, onDisk: Bool)
+        do {
+            opened = try StudioApp.openProject(at: target, named: true)
+        } catch {
+            return say("\(error)", .error, seconds: 10)
+        }
+        guard try settleChanges(before: "opening \(target.lastPathComponent)") else { return }
+        player.stop()
+        nowPlaying = nil
+        pendingPlay = nil
+        use(target)
+        editor = ScriptEditor(lines: opened.project.script, header: opened.project)
+        baseline = opened.project
+        onDisk = opened.onDisk
+        chosenName = true
+        lastAutosaved = nil
+        lineTexts = [:]
+        focus = .script
+        editing = false
+        top = 0
+        hScroll = 0
+        castIndex = 0
+        sceneIndex = sceneRowOfHeader
+        highlightsFound = false
+        say(opened.onDisk ? "Opened \(target.path)." : "A new project, \(target.lastPathComponent): Ctrl-S saves it.", .good)
+        try offerRecovery()
+    }
+}
