@@ -278,8 +278,7 @@ extension StudioApp {
             if report.lines == 0 {
                 text += "the transcript only (no line has a take yet)."
             } else {
-                let chapters = report.files.filter { $0.hasPrefix("chapters/") }.count
-                let extras = (chapters > 0 ? ", \(counted(chapters, "chapter"))" : "") + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
+                let extras = (report.chapters > 0 ? ", \(counted(report.chapters, "chapter"))" : "") + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
                 text += report.missing.isEmpty ? "." : "; \(counted(report.missing.count, "line")) \(report.missing.count == 1 ? "has" : "have") no take yet."
             }

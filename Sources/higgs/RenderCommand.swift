@@ -77,6 +77,7 @@ struct RenderCommand: ParsableCommand {
         let report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent,
                                                to: DialogueExport.folder(forProject: url))
         var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"
+        if report.chapters > 0 { text += " in \(counted(report.chapters, "chapter file"))" }
         if !report.missing.isEmpty { text += "; without a take: line " + report.missing.map { String($0 + 1) }.joined(separator: ", ") }
         say(text)
         try finish(failed)

@@ -179,7 +179,7 @@ import Testing
         let out = folder.appendingPathComponent("book.export")
         let report = try DialogueExport.export(planner, name: "book", to: out)
         let chapters = report.files.filter { $0.hasPrefix("chapters/") }
-        #expect(chapters == ["chapters/00 Opening.wav", "chapters/01 One: The Start.wav", "chapters/02 Chapter 2.wav"])
+        #expect(chapters == ["chapters/00 Opening.wav", "chapters/01 One: The Start.wav", "chapters/02 Chapter 2.wav"] && report.chapters == 3)
         let whole = try WAVFile.read(out.appendingPathComponent("book.wav")).samples
         let expected = [0..<100, 124..<348, 372..<472].map { Array(whole[$0]) }
         for (file, samples) in zip(chapters, expected) {

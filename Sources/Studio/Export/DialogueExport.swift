@@ -83,6 +83,9 @@ public struct ExportReport: Equatable, Sendable {
     /// Lines with something to say left out because they have no take yet.
     public var missing: [Int]
     public var seconds: Double
+
+    /// How many chapter files it wrote (`# chapter:` notes).
+    public var chapters: Int { files.filter { $0.hasPrefix("chapters/") }.count }
 }
 
 /// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
