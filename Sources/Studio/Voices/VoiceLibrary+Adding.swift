@@ -22,6 +22,9 @@ extension VoiceLibrary {
     @discardableResult
     public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
         try checkNewClip(name, transcript: transcript)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: audio.path))?[.size] as? Int, size > WAVFile.maximumFileSize {
+            throw StudioError("\(audio.path): \(size) bytes, far more than a voice clip (a few seconds)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: audio)
