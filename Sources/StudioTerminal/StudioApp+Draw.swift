@@ -65,6 +65,11 @@ extension StudioApp {
         }
         let lines = editor.lines.filter { !ScriptLine($0.text).saysNothing }.count
         add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(counted(header.cast.count, "speaker")) \(terminal.glyph("·", "-")) \(counted(lines, "line"))", .bar)
+        if exportSeconds > 0 {
+            // The runtime of the takes made so far, as the export would lay them out.
+            let whole = Int(exportSeconds.rounded())
+            add(" \(terminal.glyph("·", "-")) \(whole / 60):\(String(format: "%02d", whole % 60)) of audio", .bar)
+        }
         let help = " F1 help "
         if x + DisplayWidth.of(help) < l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }
     }

@@ -72,6 +72,8 @@ final class StudioApp {
     var plans: [Int: LinePlan] = [:]
     private var plannedFor = (revision: -1, inputs: -1, takes: -1)
     var takesRevision = 0
+    /// How long the export would be with the takes made so far (the title bar shows it).
+    var exportSeconds = 0.0
     /// Each line's text when the states were last checked (see `forgetEditedStates`).
     var lineTexts: [Int: String] = [:]
 
@@ -203,6 +205,7 @@ final class StudioApp {
             plannedFor = key
             planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
             plans = [:]
+            exportSeconds = Double(planner.exportLength) / Double(AudioFormat.sampleRate)
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))

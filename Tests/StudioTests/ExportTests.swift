@@ -89,6 +89,7 @@ import Testing
 
         let wav = try Data(contentsOf: out.appendingPathComponent("show.wav"))
         let samples = first.count + 24 + second.count
+        #expect(planner.exportLength == samples)
         var expected = Data("RIFF".utf8)
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(v).littleEndian) { expected.append(contentsOf: $0) } }
         func u16(_ v: Int) { withUnsafeBytes(of: UInt16(v).littleEndian) { expected.append(contentsOf: $0) } }
@@ -213,6 +214,7 @@ import Testing
         let whole = try WAVFile.read(out.appendingPathComponent("p.wav")).samples
         let one = [Float](repeating: 0.25, count: 100), two = [Float](repeating: 0.5, count: 100)
         let zeros = { (n: Int) in [Float](repeating: 0, count: n) }
+        #expect(planner.exportLength == whole.count)
         let laidOut = whole == zeros(240) + one + zeros(24 + 600) + two
         #expect(laidOut)
         let chapter = try WAVFile.read(out.appendingPathComponent("chapters/01 One.wav")).samples == whole

@@ -24,6 +24,20 @@ public enum DialogueAudio {
 }
 
 extension DialoguePlanner {
+    /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
+    /// no audio is read).
+    public var exportLength: Int {
+        let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
+        var length = 0
+        var any = false
+        for i in project.script.indices where !saysNothing(line: i) {
+            guard let take = takes(line: i).current, takes.hasTake(take.key) else { continue }
+            length += (any ? gap : 0) + pause(before: i) + take.samples
+            any = true
+        }
+        return length
+    }
+
     /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that
     /// says something), in samples.
     public func pause(before i: Int) -> Int {
