@@ -28,6 +28,15 @@ extension StudioApp {
         case .pageDown: editor.moveVertically(max(1, scriptRows - 1))
         case .firstLine: editor.moveTo(line: 0)
         case .lastLine: editor.moveTo(line: editor.lines.count - 1)
+        case .nextNote, .previousNote:
+            // Notes are the script's headings: chapters, scenes, the writer's own.
+            let forward = action == .nextNote
+            let order = forward ? Array((editor.line + 1)..<editor.lines.count) : Array((0..<editor.line).reversed())
+            if let i = order.first(where: { ScriptLine(editor.lines[$0].text).isNote }) {
+                editor.moveTo(line: i)
+            } else {
+                say(forward ? "No note below (# ... lines)." : "No note above (# ... lines).", .dim, seconds: 3)
+            }
         case .editLine:
             editor.moveToLineEnd()
             editing = true

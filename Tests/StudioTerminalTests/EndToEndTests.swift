@@ -218,6 +218,29 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// Notes in the script: not counted as lines, `}` and `{` go from one to the next, generating one says
+    /// it has nothing to say.
+    @Test func notesAreHeadingsNotLines() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: ["# chapter: One", "[Ann] First.", "[Ann] Second.", "# scene: busy_cafe", "[Ann] Third."]),
+                             to: folder.appendingPathComponent("notes.higgs"))
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "notes.higgs"])
+        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 3 lines") }
+        try tmux.keys("}")
+        try tmux.waitFor("the scene note") { $0.contains("›  4  # scene: busy_cafe") }
+        try tmux.keys("g")
+        try tmux.waitFor("the note's answer") { $0.contains("Nothing to generate: a blank line or a note") }
+        try tmux.keys("}")
+        try tmux.waitFor("no note below") { $0.contains("No note below") }
+        try tmux.keys("{")
+        try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     @Test func sigtermLeavesASaneTerminalAndARecoverableAutosave() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -57,7 +57,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     // Everywhere
     case help, save, openProject, quit, nextPanel, previousPanel, undo, redo, generateLine, playLine, redraw
     // Script
-    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine
+    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
@@ -93,6 +93,8 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .pageDown: return "page down"
         case .firstLine: return "first line"
         case .lastLine: return "last line"
+        case .nextNote: return "next note (# ..., a chapter, a scene)"
+        case .previousNote: return "previous note"
         case .editLine: return "edit the line (cursor at the end)"
         case .editLineStart: return "edit the line (cursor at the start)"
         case .newLineBelow: return "new line below"
@@ -183,6 +185,8 @@ public enum KeyMap {
         bind(.script, .pageDown, .pageDown)
         bind(.script, .firstLine, .home, .char("<"))
         bind(.script, .lastLine, .end, .char(">"))
+        bind(.script, .nextNote, .char("}"))
+        bind(.script, .previousNote, .char("{"))
         bind(.script, .editLine, .enter, .char("a"))
         bind(.script, .editLineStart, .char("i"))
         bind(.script, .newLineBelow, .char("o"))
