@@ -14,7 +14,9 @@ extension StudioApp {
             switch slot {
             case .automatic: return ("auto", "the model chooses a voice")
             case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
-            case .clip(let name): return (name, "clip: " + ((try? voices.clipTranscript(name)) ?? ""))
+            case .clip(let name):
+                let length = (try? WAVFile.read(voices.clipAudio(name))).map { String(format: " %.1f s", $0.duration) } ?? ""
+                return (name, "clip\(length): " + ((try? voices.clipTranscript(name)) ?? ""))
             }
         }
         items.append(("new clip…", "a voice from a WAV file of someone speaking (copied into \(voices.folder.path))"))

@@ -410,7 +410,9 @@ struct EndToEndTests {
         try tmux.keys("Tab")
         try tmux.waitFor("the cast panel") { $0.contains("clip mara.wav") }
         try tmux.keys("Enter")
-        try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("new profile…") }
+        try tmux.waitFor("the voice list, the clip with its length") {
+            $0.contains("Voice for Mara") && $0.contains("new profile…") && $0.contains(" s: Good evening, night owls")
+        }
         try tmux.keys("End", "Enter")
         try tmux.waitFor("the description prompt") { $0.contains("How Mara sounds") }
         try tmux.type("A hoarse radio voice, very clear audio.")
