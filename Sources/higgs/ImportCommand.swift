@@ -7,7 +7,7 @@ import Studio
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Make a project (*.higgs) of a script written elsewhere: Name: text lines, a Fountain screenplay, or plain text.",
+        abstract: "Make a project (*.higgs) of a script written elsewhere: Name: text lines, a Fountain screenplay, subtitles (.srt, .vtt), or plain text.",
         discussion: """
             `Name: text` lines and screenplay dialogue (a character cue in capitals, then the lines spoken) become \
             `[Name] text` turns and every name joins the cast with an automatic voice; parentheticals are dropped; \

@@ -84,6 +84,50 @@ import Testing
         #expect(ScriptImport.project(from: "Note: recorded live.\nTime: late.\nIt rained.").cast.isEmpty)
     }
 
+    /// Subtitles are a dub's script: the cues' words, speakers from `Name:` or WebVTT voices, two-speaker cues
+    /// split; numbers, times, settings and markup gone.
+    @Test func subtitlesBecomeTheirSpeeches() {
+        let srt = ScriptImport.project(from: """
+            1
+            00:00:01,000 --> 00:00:03,000
+            MARA: Good evening,
+            and <i>welcome</i>.
+
+            2
+            00:00:03,500 --> 00:00:05,000
+            THEO: Evening!
+
+            3
+            00:00:05,500 --> 00:00:07,000
+            - Toast?
+            - {\\an8}Always toast.
+
+            4
+            00:00:07,500 --> 00:00:09,000
+            MARA: Of course.
+            """)
+        #expect(srt.script == ["[Mara] Good evening, and welcome.", "[Theo] Evening!", "Toast?", "Always toast.", "[Mara] Of course."])
+        #expect(srt.cast.map(\.name) == ["Mara", "Theo"])
+
+        let vtt = ScriptImport.project(from: """
+            WEBVTT
+
+            NOTE made by hand
+
+            intro
+            00:01.000 --> 00:03.000 align:start
+            <v Mara>Good evening.</v>
+
+            00:03.500 --> 00:05.000
+            <v.loud Theo>Evening!
+            Lovely night.
+            """)
+        #expect(vtt.script == ["[Mara] Good evening.", "[Theo] Evening! Lovely night."])
+        #expect(vtt.cast.map(\.name) == ["Mara", "Theo"])
+        // A text that only mentions a time is not subtitles.
+        #expect(ScriptImport.project(from: "Meet at\n10:00 --> 11:00 maybe").script == ["Meet at", "10:00 --> 11:00 maybe"])
+    }
+
     @Test func theProjectPrintsAndParsesBack() throws {
         let project = ScriptImport.project(from: "\n\nMARA\nHi.\n\n\n\nTHEO\nHello.\n\n")
         #expect(project.script == ["[Mara] Hi.", "", "[Theo] Hello."])

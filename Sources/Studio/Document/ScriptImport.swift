@@ -12,12 +12,14 @@ import Foundation
 ///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
 ///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
 ///   short exchange), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
+/// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line (`SubtitleText`), then as a transcript.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
 public enum ScriptImport {
     public static let narrator = "Narrator"
 
     public static func project(from text: String) -> Project {
-        let lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
+        var lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
+        if let speeches = SubtitleText.speeches(lines) { lines = speeches }
         var importer = Importer(lines: lines)
         return importer.run()
     }
