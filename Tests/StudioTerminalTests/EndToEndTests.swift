@@ -185,7 +185,8 @@ struct EndToEndTests {
     }
 
     /// Ctrl-O opens another project in place of this one: unsaved changes asked about first, a new name
-    /// starts an empty project that saves without asking for a name, the first opens again as saved.
+    /// starts a project (here with the first one's cast) that saves without asking for a name, the first
+    /// opens again as saved.
     @Test func anotherProjectOpensInPlace() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -200,6 +201,8 @@ struct EndToEndTests {
         try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
         try tmux.type("two")
         try tmux.keys("Enter")
+        try tmux.waitFor("the question of the cast") { $0.contains("Start two.higgs with one.higgs's cast, scene and settings?") }
+        try tmux.keys("y")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to one.higgs before opening two.higgs?") }
         try tmux.keys("y")
         try tmux.waitFor("the new project") { $0.contains("two.higgs") && $0.contains("A new project, two.higgs") }
@@ -208,7 +211,8 @@ struct EndToEndTests {
         try tmux.type("Second project.")
         try tmux.keys("Escape", "C-s")
         try tmux.waitFor("the save") { $0.contains("Saved \(folder.appendingPathComponent("two.higgs").path)") }
-        #expect(try ProjectFile.load(folder.appendingPathComponent("two.higgs")).script == ["Second project."])
+        let second = try ProjectFile.load(folder.appendingPathComponent("two.higgs"))
+        #expect(second.script == ["Second project."] && second.cast == [CastMember(name: "Ann", voice: .automatic)])
         try tmux.keys("C-o")
         try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
         try tmux.type("one.higgs")
