@@ -27,6 +27,9 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Generate the lines only; write no export.")
     var noExport = false
 
+    @Option(help: "Generate only this chapter's lines: its number (0 is the opening, before the first `# chapter:` note) or its title. The export still holds every line with a take.")
+    var chapter: String?
+
     func run() throws {
         do {
             try render()
@@ -49,9 +52,19 @@ struct RenderCommand: ParsableCommand {
         let planner = { DialoguePlanner(project: document, voices: library, scenes: sceneLibrary, takes: takes, fingerprints: fingerprints) }
         let lineIDs = Array(document.script.indices)
         let first = planner()
-        let spoken = lineIDs.filter { !first.saysNothing(line: $0) }
+        var spoken = lineIDs.filter { !first.saysNothing(line: $0) }
+        var scope = url.lastPathComponent
+        if let chapter {
+            let chapters = first.chapters
+            guard let part = chapters.first(where: { Int(chapter) == $0.number || $0.title.lowercased() == chapter.lowercased() }) else {
+                let known = chapters.map { "\($0.number) \($0.title)" }.joined(separator: ", ")
+                throw StudioError("\(url.path): no chapter '\(chapter)'" + (known.isEmpty ? " (it has no `# chapter:` notes)" : " (chapters: \(known))"))
+            }
+            spoken = spoken.filter { part.lines.contains($0) }
+            scope += ", chapter \(part.number) (\(part.title))"
+        }
         let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
-        say("\(url.lastPathComponent): \(counted(spoken.count, "line")), \(stale.count) to generate")
+        say("\(scope): \(counted(spoken.count, "line")), \(stale.count) to generate")
 
         // Lines that cannot be generated as written (a speaker not cast, a voice not found) are said at once.
         var failed: [Int] = []

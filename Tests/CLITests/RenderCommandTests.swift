@@ -56,6 +56,36 @@ import Testing
         #expect(result.stderr.contains("exported to \(export.path)/: 3 lines"))
     }
 
+    /// `--chapter` generates one chapter's lines (by number or title) and exports what there is.
+    @Test func oneChapterAtATime() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["[Ann] Before it all.", "# chapter: Harbour", "[Ann] Boats.", "# chapter: Town", "[Ann] Streets."])
+        project.settings.maxNewTokens = 60
+        let file = folder.appendingPathComponent("book.higgs")
+        try ProjectFile.save(project, to: file)
+        let flags = ["--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                     "--voices", folder.path, "--scenes", folder.path]
+
+        var result = try CLI.run(["render", "book.higgs", "--chapter", "town"] + flags, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("book.higgs, chapter 2 (Town): 1 line, 1 to generate"))
+        #expect(result.stderr.contains("in 1 chapter file"))
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
+                                      takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
+        #expect([0, 2, 4].map { planner.plan(line: $0)?.take != nil } == [false, false, true])
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("book.export/chapters/02 Town.wav").path))
+
+        result = try CLI.run(["render", "book.higgs", "--chapter", "0", "--no-export"] + flags, in: folder)
+        #expect(result.status == 0 && result.stderr.contains("chapter 0 (Opening): 1 line, 1 to generate"))
+        result = try CLI.run(["render", "book.higgs", "--chapter", "Sea"] + flags, in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr == "higgs: \(file.path): no chapter 'Sea' (chapters: 0 Opening, 1 Harbour, 2 Town)\n")
+    }
+
     @Test func aMissingProjectIsOneLineNamingIt() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

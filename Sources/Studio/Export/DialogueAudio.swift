@@ -23,7 +23,33 @@ public enum DialogueAudio {
     }
 }
 
+/// A part of the script that `# chapter:` notes mark off.
+public struct Chapter: Equatable, Sendable {
+    /// 1 for the first `# chapter:` note; 0 for the lines before it (the opening).
+    public var number: Int
+    public var title: String
+    /// The script lines it holds, its note included.
+    public var lines: Range<Int>
+}
+
 extension DialoguePlanner {
+    /// The script's chapters, in order: none when it has no `# chapter:` note; else the opening (when lines
+    /// come before the first note) and one per note, an empty title read as "Chapter N".
+    public var chapters: [Chapter] {
+        let starts = project.script.indices.filter { ScriptLine(project.script[$0]).chapterTitle != nil }
+        guard let first = starts.first else { return [] }
+        var out: [Chapter] = []
+        if project.script[..<first].contains(where: { !ScriptLine($0).saysNothing }) {
+            out.append(Chapter(number: 0, title: "Opening", lines: 0..<first))
+        }
+        for (n, start) in starts.enumerated() {
+            let title = ScriptLine(project.script[start]).chapterTitle ?? ""
+            let end = n + 1 < starts.count ? starts[n + 1] : project.script.count
+            out.append(Chapter(number: n + 1, title: title.isEmpty ? "Chapter \(n + 1)" : title, lines: start..<end))
+        }
+        return out
+    }
+
     /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
     /// no audio is read).
     public var exportLength: Int {

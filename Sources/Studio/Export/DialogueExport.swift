@@ -107,16 +107,11 @@ public enum DialogueExport {
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
-        var chapters: [String] = []    // the titles of `# chapter:` notes
-        var pieceChapters: [Int] = []  // per piece: its chapter, -1 before the first
+        let chapters = planner.chapters
+        var pieceChapters: [Int] = []  // per piece: its chapter's number
         var missing: [Int] = []
         let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
-        for i in project.script.indices {
-            if let title = ScriptLine(project.script[i]).chapterTitle {
-                chapters.append(title.isEmpty ? "Chapter \(chapters.count + 1)" : title)
-                continue
-            }
-            guard !planner.saysNothing(line: i) else { continue }
+        for i in project.script.indices where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
                 missing.append(i)
                 continue
@@ -128,7 +123,7 @@ public enum DialogueExport {
             let text = ScriptLine(project.script[i], cast: project.cast.map(\.name)).spokenText
             pieces.append((i, samples, named ? speaker : nil, text))
             stemNames.append(speaker ?? "no speaker")
-            pieceChapters.append(chapters.count - 1)
+            pieceChapters.append(chapters.first { $0.lines.contains(i) }?.number ?? 0)
         }
         guard !pieces.isEmpty else {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
@@ -161,12 +156,11 @@ public enum DialogueExport {
             }
         }
         if !chapters.isEmpty {
-            // A chapter's file is its stretch of the whole dialogue; what comes before the first is the opening.
+            // A chapter's file is its stretch of the whole dialogue.
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
-            for chapter in Set(pieceChapters).sorted() {
-                let entries = timeline.indices.filter { pieceChapters[$0] == chapter }.map { timeline[$0] }
-                let title = chapter < 0 ? "Opening" : chapters[chapter]
-                let file = "chapters/" + String(format: "%02d ", chapter + 1) + fileName(title) + ".wav"
+            for chapter in chapters where pieceChapters.contains(chapter.number) {
+                let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
+                let file = "chapters/" + String(format: "%02d ", chapter.number) + fileName(chapter.title) + ".wav"
                 // A pause noted before the chapter's first line is the chapter's lead-in.
                 let start = entries.first!.start - planner.pause(before: entries.first!.line)
                 try WAVFile.write(Array(whole[start..<entries.last!.end]), sampleRate: AudioFormat.sampleRate,
