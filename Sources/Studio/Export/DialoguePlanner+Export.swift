@@ -1,0 +1,67 @@
+import AudioIO
+import Foundation
+
+/// How a project's lines are laid out in exports and "play from here": their chapters, the pauses notes
+/// ask for, their level, and the length of it all.
+/// A part of the script that `# chapter:` notes mark off.
+public struct Chapter: Equatable, Sendable {
+    /// 1 for the first `# chapter:` note; 0 for the lines before it (the opening).
+    public var number: Int
+    public var title: String
+    /// The script lines it holds, its note included.
+    public var lines: Range<Int>
+}
+
+extension DialoguePlanner {
+    /// The script's chapters, in order: none when it has no `# chapter:` note; else the opening (when lines
+    /// come before the first note) and one per note, an empty title read as "Chapter N".
+    public var chapters: [Chapter] {
+        let starts = project.script.indices.filter { ScriptLine(project.script[$0]).chapterTitle != nil }
+        guard let first = starts.first else { return [] }
+        var out: [Chapter] = []
+        if project.script[..<first].contains(where: { !ScriptLine($0).saysNothing }) {
+            out.append(Chapter(number: 0, title: "Opening", lines: 0..<first))
+        }
+        for (n, start) in starts.enumerated() {
+            let title = ScriptLine(project.script[start]).chapterTitle ?? ""
+            let end = n + 1 < starts.count ? starts[n + 1] : project.script.count
+            out.append(Chapter(number: n + 1, title: title.isEmpty ? "Chapter \(n + 1)" : title, lines: start..<end))
+        }
+        return out
+    }
+
+    /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
+    /// no audio is read).
+    public var exportLength: Int {
+        let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
+        var length = 0
+        var any = false
+        for i in project.script.indices where !saysNothing(line: i) {
+            guard let take = takes(line: i).current, takes.hasTake(take.key) else { continue }
+            length += (any ? gap : 0) + pause(before: i) + take.samples
+            any = true
+        }
+        return length
+    }
+
+    /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that
+    /// says something), in samples.
+    public func pause(before i: Int) -> Int {
+        var seconds = 0.0
+        var j = i - 1
+        while j >= 0 && saysNothing(line: j) {
+            seconds += ScriptLine(project.script[j]).pauseSeconds ?? 0
+            j -= 1
+        }
+        return Int((seconds * Double(AudioFormat.sampleRate)).rounded())
+    }
+
+    /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
+    /// when it has one (each line alone, so that every voice sits at the same level), else as generated.
+    public func levelledSamples(_ take: TakeInfo) throws -> [Float] {
+        let samples = try takes.samples(take.key)
+        guard let target = project.settings.loudness else { return samples }
+        let gain = Loudness.gain(bringing: samples, sampleRate: AudioFormat.sampleRate, to: target)
+        return samples.map { $0 * gain }
+    }
+}
