@@ -1,4 +1,3 @@
-import AudioIO
 import Foundation
 
 /// The audio "play from here" plays: the takes of the lines from `start` on, with the project's gap
