@@ -223,7 +223,7 @@ struct EndToEndTests {
     }
 
     /// Notes in the script: not counted as lines, `}` and `{` go from one to the next, generating one says
-    /// it has nothing to say.
+    /// it has nothing to say. And the loudness setting, stepped in the settings dialog.
     @Test func notesAreHeadingsNotLines() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -241,6 +241,13 @@ struct EndToEndTests {
         try tmux.waitFor("no note below") { $0.contains("No note below") }
         try tmux.keys("{")
         try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
+
+        // The loudness setting: off, then the podcast level, then a step.
+        try tmux.keys(",", "End", "Right")
+        try tmux.waitFor("the loudness on") { $0.contains("loudness        -16.0") }
+        try tmux.keys("Right", "Escape", "C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(folder.appendingPathComponent("notes.higgs")).settings.loudness == -15)
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
