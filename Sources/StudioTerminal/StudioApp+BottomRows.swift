@@ -1,0 +1,168 @@
+import Foundation
+import Playback
+import Studio
+
+/// The rows under the panels: the transport (what plays, where, how loud), the status line (the engine,
+/// messages) and the keys that apply now.
+extension StudioApp {
+    func drawTransport(_ y: Int) {
+        let width = terminal.width
+        let status = player.currentStatus
+        var x = 1
+        func add(_ text: String, _ style: Style = .normal) {
+            guard x < width else { return }
+            terminal.put(y, x, text, style)
+            x += DisplayWidth.of(text)
+        }
+        guard let np = nowPlaying, status.state != .idle else {
+            if let problem = audioProblem {
+                add("\(terminal.glyph("■", "#")) ", .dim)
+                add("audio off: \(problem)", .warning)
+            } else {
+                add("\(terminal.glyph("■", "#")) stopped  ", .dim)
+                add("Space", .key)
+                add(" plays the line  ", .dim)
+                add("P", .key)
+                add(" plays from here", .dim)
+            }
+            return
+        }
+        let icon: String
+        switch status.state {
+        case .playing: icon = terminal.glyph("▶", ">")
+        case .waiting: icon = terminal.glyph("…", "~")
+        case .paused: icon = terminal.glyph("⏸", "=")
+        case .finished: icon = terminal.glyph("■", "#")
+        case .failed: icon = terminal.glyph("✗", "x")
+        case .idle: icon = " "
+        }
+        if case .failed(let why) = status.state {
+            add("\(icon) ", .error)
+            add(why, .warning)
+            return
+        }
+        let rate = Double(np.sampleRate)
+        let total = np.stream.count
+        let growing = np.stream.state == .open
+        add("\(icon) ", status.state == .playing ? .good : .dim)
+        add(clock(Double(status.position) / rate), .bold)
+        add(" / \(clock(Double(total) / rate))\(growing ? "+" : "")", .dim)
+        switch np.kind {
+        case .audition(let voice):
+            add("  audition ", .dim)
+            add(voice)
+        case .line, .fromLine:
+            if let id = np.stream.line(at: status.position) ?? np.kind.lineID, let i = editor.index(of: id) {
+                add("  line ", .dim)
+                add("\(i + 1)", .bold)
+            }
+        }
+        if status.state == .waiting {
+            // The lead it waits for grows when generation is slower than real time (see PlaybackLead).
+            add("  buffering \(String(format: "%.1f", Double(status.lead) / rate)) s…", .generating)
+        }
+        // Waveform of what plays, with the playhead; then the level meter.
+        let meterWidth = 12
+        let waveWidth = width - x - meterWidth - 6
+        if waveWidth >= 10 && total > 0 {
+            add("  ")
+            let peaks = np.stream.peaks(0..<max(total, 1), buckets: waveWidth)
+            let head = Int(Double(status.position) / Double(max(total, 1)) * Double(waveWidth))
+            let blocks = terminal.unicode ? Array("▁▂▃▄▅▆▇█") : Array("_.-=^")
+            var wave = ""
+            for p in peaks { wave.append(blocks[min(blocks.count - 1, Int(min(1, p) * Float(blocks.count - 1) + 0.5))]) }
+            let chars = Array(wave)
+            terminal.put(y, x, String(chars[..<min(head, chars.count)]), .generating)
+            terminal.put(y, x + min(head, chars.count), String(chars[min(head, chars.count)...]), .border)
+            x += waveWidth
+        }
+        add("  ")
+        let level = status.level > 0 ? max(0, (20 * log10(Double(status.level)) + 48) / 48) : 0
+        let lit = Int((level * Double(meterWidth)).rounded())
+        for i in 0..<meterWidth {
+            let on = i < lit
+            terminal.put(y, x + i, on ? terminal.glyph("█", "#") : terminal.glyph("░", "."), on ? .meter(i >= meterWidth - 2 ? 2 : i >= meterWidth - 4 ? 1 : 0) : .border)
+        }
+    }
+
+    func drawStatus(_ y: Int) {
+        let width = terminal.width
+        let audio = audioProblem == nil ? "audio: \(options.audioDevice)" : "audio: off"
+        let right = " \(audio) "
+        let engineText: String
+        var style: Style = .dim
+        switch engine.state {
+        case .unavailable:
+            let location = options.engine
+            engineText = location.missing.isEmpty ? "engine: not in this build"
+                : "engine: no model in \(location.display(location.model)) — g says more"
+            style = .warning
+        case .loading(let what):
+            let frames = terminal.unicode ? ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"] : ["|", "/", "-", "\\"]
+            engineText = "engine: \(frames[spinner % frames.count]) \(what)…"
+        case .ready(let synthesizer):
+            let e = synthesizer.engineDescription
+            var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
+            // Generating several lines (and auditions): how many are left, counting the one running.
+            let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
+            if left > 1 { text += " · \(left) to go" }
+            if let fps = queue.framesPerSecond {
+                text += String(format: " · %.1f frames/s (%.2fx real time)", fps, fps / Double(AudioFormat.frameRate))
+            }
+            engineText = text
+        case .failed(let why):
+            engineText = "engine failed: \(why)"
+            style = .error
+        }
+        let room = max(1, width - DisplayWidth.of(right) - 1)
+        terminal.put(y, 0, " " + DisplayWidth.truncate(engineText, to: room - 1), style, width: room)
+        terminal.put(y, width - DisplayWidth.of(right), right, audioProblem == nil ? .dim : .warning)
+    }
+
+    func drawHints(_ y: Int) {
+        let width = terminal.width
+        if let m = message, m.until > Date() {
+            // A long message takes the rows above too (up to five), for as long as it shows.
+            let lines = Array(wrap(m.text, width: width - 2).prefix(5))
+            for (n, line) in lines.enumerated() {
+                let row = y - (lines.count - 1) + n
+                terminal.fill(row, 0, width, .normal)
+                terminal.put(row, 1, line, m.style)
+            }
+            return
+        }
+        message = nil
+        if focus == .script, !editing {
+            if let state = queue.state(.line(currentID)), case .failed(let why) = state {
+                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(why)", to: width - 2), .error)
+                return
+            }
+            if let p = plan(editor.line), let problem = p.problem {
+                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
+                return
+            }
+        }
+        let hints: [(String, String)]
+        switch context {
+        case .script, .everywhere:
+            hints = [("Enter", "edit"), ("g", "generate"), ("p", "play"), ("t", "speaker"), ("o", "new line"), ("[ ]", "takes"),
+                     ("e", "export"), ("/", "find"), ("Tab", "cast"), ("?", "help"), ("q", "quit")]
+        case .editing:
+            hints = [("Esc", "done"), ("Enter", "new turn"), ("Ctrl-T", "speaker"), ("Ctrl-G", "generate"), ("Ctrl-P", "play"),
+                     ("Ctrl-Z", "undo"), ("Ctrl-S", "save"), ("F1", "help")]
+        case .cast:
+            hints = [("Enter", "voice"), ("a", "add"), ("n", "rename"), ("x", "remove"), ("l", "audition"), ("J K", "move"),
+                     ("Tab", "scene"), ("Esc", "script"), ("?", "help")]
+        case .scene:
+            hints = [("Enter", "use"), ("E", "write your own"), ("Tab", "script"), ("Esc", "script"), ("?", "help")]
+        }
+        var x = 1
+        for (key, what) in hints {
+            let w = DisplayWidth.of(key) + DisplayWidth.of(what) + 3
+            guard x + w <= width else { break }
+            terminal.put(y, x, key, .key)
+            terminal.put(y, x + DisplayWidth.of(key) + 1, what, .dim)
+            x += w
+        }
+    }
+}
