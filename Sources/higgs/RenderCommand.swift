@@ -27,6 +27,9 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Generate the lines only; write no export.")
     var noExport = false
 
+    @Flag(help: "Say what would be generated (and what cannot be) without loading the model or writing anything.")
+    var dryRun = false
+
     @Option(help: "Generate only this chapter's lines: its number (0 is the opening, before the first `# chapter:` note) or its title. The export still holds every line with a take.")
     var chapter: String?
 
@@ -74,6 +77,14 @@ struct RenderCommand: ParsableCommand {
             failed.append(line)
         }
         let generated = stale.filter { !failed.contains($0) }
+        if dryRun {
+            // Each line that would be generated, with the seconds its current take (if any) lasts.
+            for line in generated {
+                let take = first.plan(line: line)?.take.map { String(format: ", now %.1f s out of date", $0.seconds) } ?? ""
+                say("would generate line \(line + 1)\(take): \(document.script[line])")
+            }
+            return try finish(failed)
+        }
         if !generated.isEmpty {
             let location = engine.location
             if let why = location.unavailableReason { throw StudioError(why) }

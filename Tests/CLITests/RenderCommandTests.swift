@@ -86,6 +86,29 @@ import Testing
         #expect(result.stderr == "higgs: \(file.path): no chapter 'Sea' (chapters: 0 Opening, 1 Harbour, 2 Town)\n")
     }
 
+    /// `--dry-run` needs no model: it says which lines would be generated and which cannot be, writes nothing.
+    @Test func aDryRunSaysWhatWouldBeDone() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["[Ann] Hello there.", "# chapter: One", "[Cy] Who am I?", "[Ann] Bye."])
+        try ProjectFile.save(project, to: folder.appendingPathComponent("show.higgs"))
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        var result = try CLI.run(["render", "show.higgs", "--dry-run", "--model", folder.appendingPathComponent("nowhere").path,
+                                  "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [
+            "show.higgs: 3 lines, 3 to generate",
+            "line 3: speaker 'Cy' is not in the cast (add them in the cast panel)",
+            "would generate line 1: [Ann] Hello there.",
+            "would generate line 4: [Ann] Bye.",
+            "not generated: line 3",
+        ])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == before)
+        result = try CLI.run(["render", "show.higgs", "--dry-run", "--chapter", "0", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("would generate line 1: ") && !result.stderr.contains("line 4"))
+    }
+
     @Test func aMissingProjectIsOneLineNamingIt() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
