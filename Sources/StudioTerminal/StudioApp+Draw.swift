@@ -114,14 +114,13 @@ extension StudioApp {
             let parsed = ScriptLine(line.text, cast: names)
             let chars = Array(line.text)
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
+            // A note is drawn in one style (asked once, not for every character): those that do something (a
+            // scene, a pause) in the event colour, chapters as headings.
+            let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
+                : parsed.sceneChange != nil || parsed.pauseSeconds != nil ? .event : .dim
             func style(at index: Int) -> Style {
                 if found.contains(where: { $0.contains(index) }) { return .found }
-                if parsed.isNote {
-                    if selected { return .selection }
-                    // Notes that do something (a scene, a pause) in the event colour; chapters as headings.
-                    if parsed.chapterTitle != nil { return .bold }
-                    return parsed.sceneChange != nil || parsed.pauseSeconds != nil ? .event : .dim
-                }
+                if let noteStyle { return selected ? .selection : noteStyle }
                 if let span = parsed.spans.first(where: { $0.range.contains(index) }) {
                     switch span.kind {
                     case .speaker(let n?): return selected ? .selection : .speaker(n)

@@ -15,7 +15,7 @@ extension StudioApp {
             case .automatic: return ("auto", "the model chooses a voice")
             case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
             case .clip(let name):
-                let length = (try? WAVFile.read(voices.clipAudio(name))).map { String(format: " %.1f s", $0.duration) } ?? ""
+                let length = voices.clipSeconds(name).map { String(format: " %.1f s", $0) } ?? ""
                 return (name, "clip\(length): " + ((try? voices.clipTranscript(name)) ?? ""))
             }
         }

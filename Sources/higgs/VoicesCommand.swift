@@ -1,5 +1,4 @@
 import ArgumentParser
-import AudioIO
 import Foundation
 import Prompt
 import Studio
@@ -38,7 +37,7 @@ struct VoicesCommand: ParsableCommand {
                 row("profile:\(profile.name)", profile.description.split(whereSeparator: \.isNewline).joined(separator: " "))
             }
             for clip in library.clips {
-                let length = (try? WAVFile.read(library.clipAudio(clip))).map { String(format: "%.1f s", $0.duration) } ?? "unreadable WAV"
+                let length = library.clipSeconds(clip).map { String(format: "%.1f s", $0) } ?? "unreadable WAV"
                 row(clip, "clip, \(length): “\((try? library.clipTranscript(clip)) ?? "")”")
             }
             for problem in library.problems { out += "  ! \(problem)\n" }

@@ -36,19 +36,14 @@ public enum Fixtures {
 
     /// Writes to `file` an ALSA configuration (asoundrc syntax) defining the playback device `name`: a
     /// `type file` pcm over `null` that writes what it plays, raw, to `capture`.
+    public static func writeCaptureDevice(_ name: String, capturingTo capture: URL, in file: URL) throws {
+        try writeFileDevice(name, output: capture, input: nil, in: file)
+    }
+
     /// An ALSA device, as a user would define one, whose capture side reads raw S16_LE mono from `input`
     /// (at the pace of the `null` device): a microphone that says what the test wants.
     public static func writeRecordingDevice(_ name: String, readingFrom input: URL, in file: URL) throws {
-        try """
-            pcm.\(name) {
-                type file
-                slave.pcm "null"
-                file "/dev/null"
-                infile "\(input.path)"
-                format "raw"
-            }
-
-            """.write(to: file, atomically: true, encoding: .utf8)
+        try writeFileDevice(name, output: URL(fileURLWithPath: "/dev/null"), input: input, in: file)
     }
 
     /// Raw S16_LE samples, as an ALSA `file` device reads or writes them.
@@ -56,15 +51,10 @@ public enum Fixtures {
         samples.withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
-    public static func writeCaptureDevice(_ name: String, capturingTo capture: URL, in file: URL) throws {
-        try """
-            pcm.\(name) {
-                type file
-                slave.pcm "null"
-                file "\(capture.path)"
-                format "raw"
-            }
-
-            """.write(to: file, atomically: true, encoding: .utf8)
+    /// A `type file` pcm over `null`: what is played goes to `output`, what is recorded comes from `input`.
+    private static func writeFileDevice(_ name: String, output: URL, input: URL?, in file: URL) throws {
+        let body = ["type file", "slave.pcm \"null\"", "file \"\(output.path)\""]
+            + (input.map { ["infile \"\($0.path)\""] } ?? []) + ["format \"raw\""]
+        try "pcm.\(name) {\n\(body.map { "    \($0)\n" }.joined())}\n\n".write(to: file, atomically: true, encoding: .utf8)
     }
 }

@@ -132,13 +132,21 @@ public enum ScriptImport {
         if name.hasPrefix("@") {
             name.removeFirst()
         } else {
-            let letters = name.filter(\.isLetter)
-            guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }),
-                  name.allSatisfy({ $0.isLetter || $0.isNumber || " .'-".contains($0) }) else { return nil }
-            name = name.split(separator: " ").map { word in word.prefix(1) + word.dropFirst().lowercased() }.joined(separator: " ")
+            guard let titled = fromCapitals(name), name.allSatisfy({ $0.isLetter || $0.isNumber || " .'-".contains($0) }) else {
+                return nil
+            }
+            name = titled
         }
         guard !name.isEmpty, CastNames.problem(with: name) == nil else { return nil }
         return name
+    }
+
+    /// A name written in capitals (`MARA`, `BRIDGET O'NEIL`), as scripts write speakers, in title case
+    /// (`Mara`, `Bridget O'neil`); nil when it is not all capitals.
+    static func fromCapitals(_ name: String) -> String? {
+        let letters = name.filter(\.isLetter)
+        guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }) else { return nil }
+        return name.split(separator: " ").map { word in word.prefix(1) + word.dropFirst().lowercased() }.joined(separator: " ")
     }
 
     /// What of a screenplay's structure stays as a note (`# ...`) for the writer to find their way: its

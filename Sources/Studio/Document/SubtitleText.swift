@@ -70,10 +70,7 @@ enum SubtitleText {
     /// turn, the name in title case when it is in capitals.
     private static func labelled(_ speech: String) -> String {
         guard let (name, said) = ScriptImport.colonTurn(speech) else { return speech }
-        let letters = name.filter(\.isLetter)
-        let shown = !letters.isEmpty && letters.allSatisfy(\.isUppercase)
-            ? name.split(separator: " ").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: " ") : name
-        return "[\(shown)] \(said)"
+        return "[\(ScriptImport.fromCapitals(name) ?? name)] \(said)"
     }
 
     /// The text without markup: `<i>`, `</v>`, `{\an8}`.

@@ -7,12 +7,11 @@ public enum DialogueAudio {
     /// Lines without a take are skipped. Returns nil when no line from `start` on has one.
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int]) -> AudioStream? {
         let stream = AudioStream()
-        let gap = Int((planner.project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
         var any = false
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, let samples = try? planner.levelledSamples(take) else { continue }
             // What plays from here starts at once: a pause before the first line is not waited for.
-            if any { stream.append([Float](repeating: 0, count: gap + planner.pause(before: i))) }
+            if any { stream.append([Float](repeating: 0, count: planner.gapSamples + planner.pause(before: i))) }
             stream.markLine(lineIDs[i])
             stream.append(samples)
             any = true

@@ -128,8 +128,7 @@ public enum DialogueExport {
         guard !pieces.isEmpty else {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
-        let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
-        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: gap,
+        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: planner.gapSamples,
                                        pauses: pieces.map { planner.pause(before: $0.line) })
         var whole = [Float]()
         whole.reserveCapacity((timeline.last?.end ?? 0))

@@ -1,8 +1,6 @@
 import AudioIO
 import Foundation
 
-/// How a project's lines are laid out in exports and "play from here": their chapters, the pauses notes
-/// ask for, their level, and the length of it all.
 /// A part of the script that `# chapter:` notes mark off.
 public struct Chapter: Equatable, Sendable {
     /// 1 for the first `# chapter:` note; 0 for the lines before it (the opening).
@@ -12,7 +10,12 @@ public struct Chapter: Equatable, Sendable {
     public var lines: Range<Int>
 }
 
+/// How a project's lines are laid out in exports and "play from here": their chapters, the gap and the
+/// pauses notes ask for, their level, and the length of it all.
 extension DialoguePlanner {
+    /// The `gap` setting, in samples.
+    public var gapSamples: Int { Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded()) }
+
     /// The script's chapters, in order: none when it has no `# chapter:` note; else the opening (when lines
     /// come before the first note) and one per note, an empty title read as "Chapter N".
     public var chapters: [Chapter] {
@@ -33,15 +36,11 @@ extension DialoguePlanner {
     /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
     /// no audio is read).
     public var exportLength: Int {
-        let gap = Int((project.settings.gap * Double(AudioFormat.sampleRate)).rounded())
-        var length = 0
-        var any = false
-        for i in project.script.indices where !saysNothing(line: i) {
-            guard let take = takes(line: i).current, takes.hasTake(take.key) else { continue }
-            length += (any ? gap : 0) + pause(before: i) + take.samples
-            any = true
+        let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
+            guard !saysNothing(line: i), let take = takes(line: i).current, takes.hasTake(take.key) else { return nil }
+            return (i, take.samples, nil, "")
         }
-        return length
+        return Timeline.layout(present, gap: gapSamples, pauses: present.map { pause(before: $0.line) }).last?.end ?? 0
     }
 
     /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that

@@ -17,6 +17,11 @@ extension VoiceLibrary {
         freeName(from: text) { profile(named: $0) != nil }
     }
 
+    /// The clip's length in seconds; nil when its audio cannot be read.
+    public func clipSeconds(_ name: String) -> Double? {
+        (try? WAVFile.read(clipAudio(name)))?.duration
+    }
+
     /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged, beside `NAME.txt` holding
     /// `transcript` on one line. Returns the clip's length in seconds.
     @discardableResult
