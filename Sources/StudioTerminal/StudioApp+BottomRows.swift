@@ -141,6 +141,13 @@ extension StudioApp {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
                 return
             }
+            // What the model is given, where a pronunciation respells the line (W lists them).
+            let line = ScriptLine(editor.lines[editor.line].text)
+            if !line.saysNothing, header.pronunciations.occur(in: line.body) {
+                let said = header.pronunciations.applied(to: line.body).trimmingCharacters(in: .whitespaces)
+                terminal.put(y, 1, DisplayWidth.truncate("said: \(said)  (W: pronunciations)", to: width - 2), .dim)
+                return
+            }
         }
         let hints: [(String, String)]
         switch context {

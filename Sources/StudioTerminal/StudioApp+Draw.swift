@@ -114,6 +114,7 @@ extension StudioApp {
             let parsed = ScriptLine(line.text, cast: names)
             let chars = Array(line.text)
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
+            let respelled = parsed.saysNothing ? [] : header.pronunciations.ranges(in: line.text)
             // A note is drawn in one style (asked once, not for every character): those that do something (a
             // scene, a pause) in the event colour, chapters as headings.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
@@ -128,6 +129,7 @@ extension StudioApp {
                     case .event: return selected ? .selection : .event
                     }
                 }
+                if !selected, respelled.contains(where: { $0.contains(index) }) { return .respelled }
                 return selected ? .selection : .normal
             }
             if isCursor && editing {

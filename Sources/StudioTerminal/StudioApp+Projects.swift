@@ -27,9 +27,9 @@ extension StudioApp {
         return 0
     }
 
-    /// Ctrl-O: another project, existing or new (empty, or with this one's cast, scene and settings), in
-    /// place of this one, whose unsaved changes are asked about first. The engine stays loaded; playback and
-    /// this project's queued lines stop.
+    /// Ctrl-O: another project, existing or new (empty, or with this one's cast, scene, settings and
+    /// pronunciations), in place of this one, whose unsaved changes are asked about first. The engine stays
+    /// loaded; playback and this project's queued lines stop.
     func openAnother() throws {
         guard let raw = try prompt("Open a project (an existing one, or a new name):", initial: "", paths: true) else { return }
         var path = raw.trimmingCharacters(in: .whitespaces)
@@ -46,10 +46,11 @@ extension StudioApp {
         } catch {
             return say("\(error)", .error, seconds: 10)
         }
-        // A new project often goes on from this one (the next episode): the same cast, scene and settings.
+        // A new project often goes on from this one (the next episode): the same cast, scene, settings and pronunciations.
         if !opened.onDisk, !header.cast.isEmpty,
-           try ask("Start \(target.lastPathComponent) with \(displayName)'s cast, scene and settings? (y)es / (n)o, empty", choices: ["y", "n"]) == "y" {
-            opened.project = Project(scene: header.scene, cast: header.cast, settings: header.settings, script: [])
+           try ask("Start \(target.lastPathComponent) with \(displayName)'s cast, scene, settings and pronunciations? (y)es / (n)o, empty", choices: ["y", "n"]) == "y" {
+            opened.project = Project(scene: header.scene, cast: header.cast, settings: header.settings,
+                                     pronunciations: header.pronunciations, script: [])
         }
         guard try settleChanges(before: "opening \(target.lastPathComponent)") else { return }
         player.stop()

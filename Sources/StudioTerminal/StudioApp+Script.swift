@@ -83,6 +83,7 @@ extension StudioApp {
         case .keepTakeAsVoice: try keepTakeAsVoice()
         case .export: export()
         case .settings: try showSettings()
+        case .pronunciations: try showPronunciations()
         case .find:
             guard let query = try prompt("Find (Enter; then n next, N previous):", initial: lastFind) else { return }
             lastFind = query

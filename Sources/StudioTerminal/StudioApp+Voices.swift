@@ -65,7 +65,8 @@ extension StudioApp {
         let speaker = header.cast[s].name
         // Without event tags: a clip's transcript goes to the model as written (the reference's way), so a
         // `[laugh]` there would be words, not the laugh that is in the audio.
-        let spoken = ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).spokenText
+        // Respelled as the line was said, so that the transcript matches the audio.
+        let spoken = header.pronunciations.applied(to: ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).spokenText)
         guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
               let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
                                     initial: voices.freeClipName(from: speaker)) else { return }

@@ -11,6 +11,8 @@ enum Style: Equatable {
     case queued, generating, done, stale, failed
     case panelTitle, panelTitleFocused, border
     case key, error, warning, good, found
+    /// A word said otherwise than written (a pronunciation).
+    case respelled
     case meter(Int)
 
     func attributes(colors: Bool) -> UInt32 {
@@ -35,6 +37,7 @@ enum Style: Equatable {
             case .failed, .error: return Attr.pair(Palette.red) | Attr.bold
             case .warning: return Attr.pair(Palette.yellow)
             case .found: return Attr.pair(Palette.yellow) | Attr.bold | Attr.underline
+            case .respelled: return Attr.underline
             case .panelTitle: return Attr.bold
             case .panelTitleFocused: return Attr.pair(Palette.barKey) | Attr.bold | Attr.reverse
             case .border: return Attr.pair(Palette.border)
@@ -48,7 +51,7 @@ enum Style: Equatable {
         case .bold, .speaker, .key, .panelTitle, .warning: return Attr.bold
         case .bar, .selection, .panelTitleFocused: return Attr.reverse
         case .barKey, .appName: return Attr.reverse | Attr.bold
-        case .unknownTag: return Attr.underline
+        case .unknownTag, .respelled: return Attr.underline
         case .failed, .error, .found: return Attr.bold | Attr.underline
         }
     }

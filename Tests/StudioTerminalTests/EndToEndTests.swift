@@ -201,7 +201,7 @@ struct EndToEndTests {
         try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
         try tmux.type("two")
         try tmux.keys("Enter")
-        try tmux.waitFor("the question of the cast") { $0.contains("Start two.higgs with one.higgs's cast, scene and settings?") }
+        try tmux.waitFor("the question of the cast") { $0.contains("Start two.higgs with one.higgs's cast, scene, settings") }
         try tmux.keys("y")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to one.higgs before opening two.higgs?") }
         try tmux.keys("y")
@@ -248,6 +248,40 @@ struct EndToEndTests {
         try tmux.keys("Right", "Escape", "C-s")
         try tmux.waitFor("the save") { $0.contains("Saved ") }
         #expect(try ProjectFile.load(folder.appendingPathComponent("notes.higgs")).settings.loudness == -15)
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
+    /// `W`: a word said otherwise than written. The list offers the line's name, the respelling is asked,
+    /// the line shows what the model is given; the file keeps it; Ctrl-Z takes it back.
+    @Test func pronunciationsRespellWhatIsSaid() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("names.higgs")
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: ["[Ann] Well. Siobhan is here, Siobhan.", "[Ann] Nobody else."]), to: file)
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "names.higgs"])
+        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 2 lines") }
+        try tmux.keys("W")
+        try tmux.waitFor("the empty list") { $0.contains("Pronunciations") && $0.contains("new word…") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the word offered") { $0.contains("Word or name, as written") && $0.contains("Siobhan ") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the respelling asked") { $0.contains("Say “Siobhan” as") }
+        try tmux.keys("C-u")
+        try tmux.type("Shiv-awn")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the entry listed") { $0.contains("said “Shiv-awn” · in 1 line") && $0.contains("1 line to generate again") }
+        try tmux.keys("Escape")
+        try tmux.waitFor("what the line says", timeout: 20) { $0.contains("said: Well. Shiv-awn is here, Shiv-awn.  (W: pronunciations)") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(file).pronunciations == [Pronunciation(word: "Siobhan", sayAs: "Shiv-awn")])
+        #expect(try ProjectFile.load(file).script[0] == "[Ann] Well. Siobhan is here, Siobhan.")
+        try tmux.keys("C-z", "C-s")
+        try tmux.waitFor("the second save") { $0.contains("Saved ") && !$0.contains("names.higgs ●") }
+        try tmux.waitUntil("the file without it") { (try? ProjectFile.load(file).pronunciations.isEmpty) == true }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

@@ -30,6 +30,8 @@ import Testing
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
                     cast: [CastMember(name: "Dr Chen", voice: .clip("en_woman")), CastMember(name: "Ólafur", voice: .automatic)],
                     settings: settings,
+                    pronunciations: [Pronunciation(word: "Siobhan", sayAs: "Shiv-awn"), Pronunciation(word: "gif", sayAs: "jif"),
+                                     Pronunciation(word: "New Orleans", sayAs: "New Or-lins, Louisiana")],
                     script: ["[Dr Chen] Hello.", "", "   ", "no tag here", "[SPEAKER3] raw tag [laugh]", "scene: not a header"]),
             Project(scene: .named("busy_cafe"), cast: [], script: ["[SPEAKER0] 你好 👋🏽 héllo"]),
         ]
@@ -102,6 +104,11 @@ import Testing
         ("settings: 3\nscript:\n", 1, "takes indented entries"),
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
+        ("pronounce:\n  Siobhan:\nscript:\n", 2, "'Siobhan' needs a way to say it"),
+        ("pronounce:\n  [laugh]: ha\nscript:\n", 2, "contains '['"),
+        ("pronounce:\n  GIF: [jif]\nscript:\n", 2, "how to say 'GIF' contains '['"),
+        ("pronounce:\n  a: b\n  a: c\nscript:\n", 3, "'a' appears twice"),
+        ("pronounce:\n  ...: dots\nscript:\n", 2, "has no letter or digit"),
     ] as [(String, Int, String)])
     func malformedFiles(text: String, line: Int, problem: String) {
         do {

@@ -8,14 +8,17 @@ public struct Project: Equatable, Sendable {
     /// Speaker `i` of the cast is `[SPEAKERi]` in the prompt.
     public var cast: [CastMember]
     public var settings: GenerationSettings
+    /// Words the voices are to say otherwise than they are written, in the order the writer gave them.
+    public var pronunciations: [Pronunciation]
     /// One turn per line, as written (named speakers, `[SPEAKERn]` tags, event tags).
     public var script: [String]
 
     public init(scene: SceneChoice = .none, cast: [CastMember] = [], settings: GenerationSettings = .init(),
-                script: [String] = []) {
+                pronunciations: [Pronunciation] = [], script: [String] = []) {
         self.scene = scene
         self.cast = cast
         self.settings = settings
+        self.pronunciations = pronunciations
         self.script = script
     }
 

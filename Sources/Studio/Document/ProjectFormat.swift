@@ -25,6 +25,9 @@ public struct ProjectError: Error, Equatable, CustomStringConvertible, Sendable 
 ///   Mara: profile:warm_host      (auto, a clip NAME from Voices/, or profile:NAME)
 ///   Theo: auto
 ///
+/// pronounce:                     (words the voices are to say otherwise than written)
+///   Siobhan: Shiv-awn
+///
 /// settings:
 ///   temperature: 0.7
 ///   ...
@@ -68,6 +71,11 @@ public enum ProjectFormat {
             for member in project.cast { out += "  \(member.name): \(member.voice)\n" }
             out += "\n"
         }
+        if !project.pronunciations.isEmpty {
+            out += "pronounce:\n"
+            for p in project.pronunciations { out += "  \(p.word): \(p.sayAs)\n" }
+            out += "\n"
+        }
         out += "settings:\n"
         for (key, value) in settingValues(project.settings) { out += "  \(key): \(value)\n" }
         out += "\nscript:\n"
@@ -88,6 +96,9 @@ public enum ProjectFormat {
 
     // MARK: Parsing
 
+    /// The header's sections, in canonical order.
+    static let sections = ["scene", "cast", "pronounce", "settings", "script"]
+
     /// Parses a project file's text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> Project {
         var lines = splitLines(text)
@@ -106,15 +117,15 @@ public enum ProjectFormat {
                 continue
             }
             if line.first == " " || line.first == "\t" {
-                throw fail(i, "indented line outside a section (sections: scene, cast, settings, script)")
+                throw fail(i, "indented line outside a section (sections: \(sections.joined(separator: ", ")))")
             }
             guard let colon = line.firstIndex(of: ":") else {
-                throw fail(i, "expected `section:` (scene, cast, settings or script), found '\(clip(line))'")
+                throw fail(i, "expected `section:` (\(sections.joined(separator: ", "))), found '\(clip(line))'")
             }
             let section = String(line[..<colon])
             let rest = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard ["scene", "cast", "settings", "script"].contains(section) else {
-                throw fail(i, "unknown section '\(clip(section))' (sections: scene, cast, settings, script)")
+            guard sections.contains(section) else {
+                throw fail(i, "unknown section '\(clip(section))' (sections: \(sections.joined(separator: ", ")))")
             }
             guard seen.insert(section).inserted else { throw fail(i, "second '\(section):' section") }
 
@@ -146,7 +157,7 @@ public enum ProjectFormat {
                     project.scene = .inline(rest)
                 }
                 i += 1
-            default: // cast, settings: indented `key: value` entries
+            default: // cast, pronounce, settings: indented `key: value` entries
                 guard rest.isEmpty else { throw fail(i, "'\(section):' takes indented entries on the lines below it") }
                 i += 1
                 var keys = Set<String>()
@@ -166,6 +177,11 @@ public enum ProjectFormat {
                     guard keys.insert(key).inserted else { throw fail(i, "'\(key)' appears twice in '\(section):'") }
                     if section == "cast" {
                         try parseCastEntry(name: key, value: value, into: &project, at: i, fail: fail)
+                    } else if section == "pronounce" {
+                        if let problem = Pronunciation.problem(word: key) ?? Pronunciation.problem(sayAs: value, word: key) {
+                            throw fail(i, problem)
+                        }
+                        project.pronunciations.append(Pronunciation(word: key, sayAs: value))
                     } else {
                         try parseSetting(key: key, value: value, into: &project.settings, at: i, fail: fail)
                     }

@@ -11,7 +11,8 @@ public struct LinePlan: Sendable {
     /// Nil when the line cannot be generated; `problem` says why.
     public let request: LineRequest?
     public let problem: String?
-    /// The previous lines given as context (oldest first): their identity, transcript and chosen take.
+    /// The previous lines given as context (oldest first): their identity, transcript as said (pronunciations
+    /// applied, as their takes were made) and chosen take.
     public let context: [(identity: LineIdentity, transcript: String, key: String)]
     /// The key a generation with `request` and this context would have.
     public let key: String?
@@ -32,6 +33,9 @@ public struct DialoguePlanner: Sendable {
     public let casting: Casting
     public let takes: TakeStore
     private let transcripts: [String]
+    /// The transcripts as the model is given them: the project's pronunciations applied. A line's identity
+    /// (its takes) follows what is written; its key, what is said.
+    private let said: [String]
     private let identities: [LineIdentity]
     let voices: [ResolvedVoice]
     /// The project's scene (the header's), for auditions.
@@ -49,6 +53,7 @@ public struct DialoguePlanner: Sendable {
         let casting = Casting(project: project, voices: library)
         self.casting = casting
         (transcripts, identities) = DialoguePlanner.lines(of: project, casting: casting)
+        said = transcripts.map { project.pronunciations.applied(to: $0) }
 
         var problem: String?
         var resolved: [ResolvedVoice] = []
@@ -141,14 +146,14 @@ public struct DialoguePlanner: Sendable {
                 continue
             }
             guard casting.problem(line: j) == nil, let take = takes(line: j).current else { break }
-            context.insert((identities[j], transcripts[j], take.key), at: 0)
+            context.insert((identities[j], said[j], take.key), at: 0)
             j -= 1
         }
         let problem = lineScenes[i].problem ?? casting.problem(line: i)
         var request: LineRequest?
         var key: String?
         if problem == nil {
-            let r = LineRequest(transcript: transcripts[i], speaker: casting.lineSpeakers[i], voices: voices,
+            let r = LineRequest(transcript: said[i], speaker: casting.lineSpeakers[i], voices: voices,
                                 speakerTags: casting.speakerTags, scene: lineScenes[i].text,
                                 sampling: SamplingSettings(project.settings), seed: seed ?? self.seed(line: i))
             request = r

@@ -62,7 +62,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
     case playPause, playFromCursor, stop, previousTake, nextTake, keepTakeAsVoice
-    case export, settings, find, findNext, findPrevious, clearFind
+    case export, settings, pronunciations, find, findNext, findPrevious, clearFind
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
     case cursorWordLeft, cursorWordRight, deleteBackward, deleteForward, deleteWordBackward, deleteToLineStart
@@ -118,6 +118,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .keepTakeAsVoice: return "keep the line's take as a voice clip; its speaker speaks with it"
         case .export: return "export WAVs, SRT/VTT subtitles and the transcript"
         case .settings: return "generation settings"
+        case .pronunciations: return "words said otherwise than written (a name the voices misread)"
         case .find: return "find a line by its text (case and accents ignored)"
         case .findNext: return "next line with the text found"
         case .findPrevious: return "previous line with the text found"
@@ -214,6 +215,7 @@ public enum KeyMap {
         bind(.script, .keepTakeAsVoice, .char("V"))
         bind(.script, .export, .char("e"))
         bind(.script, .settings, .char(","))
+        bind(.script, .pronunciations, .char("W"))
         bind(.script, .find, .char("/"))
         bind(.script, .findNext, .char("n"))
         bind(.script, .findPrevious, .char("N"))
