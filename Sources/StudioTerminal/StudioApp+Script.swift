@@ -92,6 +92,7 @@ extension StudioApp {
             guard !lastFind.isEmpty else { return say("Nothing to find yet: / asks for the text.", .dim, seconds: 3) }
             findLine(forward: action == .findNext)
         case .clearFind: highlightsFound = false
+        case .replace: try replaceEverywhere()
 
         case .stopEditing: editing = false
         case .splitLine: editor.splitLine()
@@ -108,6 +109,21 @@ extension StudioApp {
         case .deleteToLineEnd: editor.deleteToLineEnd()
         default: break
         }
+    }
+
+    /// `R`: a text replaced in every line, after saying how many it would change.
+    private func replaceEverywhere() throws {
+        guard let query = try prompt("Replace (in every line, case and accents ignored):", initial: lastFind),
+              !query.isEmpty else { return }
+        let count = editor.lines.map { ScriptEditor.replaceableOccurrences(of: query, in: $0.text).count }
+        let total = count.reduce(0, +)
+        guard total > 0 else { return say("No line says “\(query)” (speaker and sound tags are left alone).", .warning) }
+        guard let replacement = try prompt("Replace “\(query)” (\(counted(total, "time")) in \(counted(count.filter { $0 > 0 }.count, "line"))) with:",
+                                           initial: query) else { return }
+        let done = editor.replaceEverywhere(query, with: replacement)
+        lastFind = replacement
+        highlightsFound = !replacement.isEmpty
+        say("Replaced “\(query)” \(counted(done.count, "time")) in \(counted(done.lines, "line")) — Ctrl-Z takes it back.")
     }
 
     /// Moves to the next (or previous) line containing `lastFind`, and says where it is among them.

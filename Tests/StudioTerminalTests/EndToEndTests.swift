@@ -286,6 +286,35 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// `R`: a text replaced in every line, after saying how many; the speaker tags stay; Ctrl-Z undoes it.
+    @Test func replaceInEveryLine() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("toast.higgs")
+        let script = ["[Toast] Toast and toast.", "[Ann] More TOAST, Toast."]
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic), CastMember(name: "Toast", voice: .automatic)],
+                                     script: script), to: file)
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "toast.higgs"])
+        try tmux.waitFor("the script") { $0.contains("· 2 speakers · 2 lines") }
+        try tmux.keys("R")
+        try tmux.waitFor("the replace prompt") { $0.contains("Replace (in every line") }
+        try tmux.type("toast")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the count") { $0.contains("Replace “toast” (4 times in 2 lines) with:") }
+        try tmux.keys("C-u")
+        try tmux.type("jam")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the replacement") { $0.contains("Replaced “toast” 4 times in 2 lines") && $0.contains("[Ann] More JAM, Jam.") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(file).script == ["[Toast] Jam and jam.", "[Ann] More JAM, Jam."])
+        try tmux.keys("C-z", "C-s")
+        try tmux.waitUntil("the file as it was") { (try? ProjectFile.load(file).script) == script }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     @Test func sigtermLeavesASaneTerminalAndARecoverableAutosave() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -222,4 +222,25 @@ import Testing
         #expect(empty.texts == ["[A] First.", "[A] Second."])
         #expect(Set(empty.lines.map(\.id)).count == 2)
     }
+
+    /// Replacing in every line: found as find finds it (case and accents ignored), a capital kept, speaker
+    /// and sound tags left alone, notes included, capitals kept; one undo step.
+    @Test func replacingEverywhere() {
+        let texts = ["[Toast] Toast, toast and TÓAST!", "[Mara] [laugh] No toast here? toasty.", "# toast note",
+                     "[Mara] [toast] stays a tag.", "Nothing."]
+        var editor = ScriptEditor(lines: texts)
+        editor.moveTo(line: 4)
+        #expect(ScriptEditor.replaceableOccurrences(of: "toast", in: texts[0]) == [8..<13, 15..<20, 25..<30])
+        let done = editor.replaceEverywhere("toast", with: "bread")
+        #expect(done.count == 6 && done.lines == 3)
+        #expect(editor.lines.map(\.text) == ["[Toast] Bread, bread and BREAD!", "[Mara] [laugh] No bread here? bready.",
+                                             "# bread note", "[Mara] [toast] stays a tag.", "Nothing."])
+        #expect(editor.replaceEverywhere("absent", with: "x") == (0, 0))
+        editor.undo()
+        #expect(editor.lines.map(\.text) == texts)
+        // A tag written in place of a stage direction becomes a sound.
+        var directions = ScriptEditor(lines: ["[Ann] Ha (laughs) ha."])
+        directions.replaceEverywhere("(laughs)", with: "[laugh]")
+        #expect(ScriptLine(directions.lines[0].text).spans.map(\.kind) == [.speaker(index: nil), .event])
+    }
 }

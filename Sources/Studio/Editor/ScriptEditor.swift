@@ -394,6 +394,51 @@ public struct ScriptEditor: Sendable {
 
     private static let findOptions: String.CompareOptions = [.caseInsensitive, .diacriticInsensitive]
 
+    /// Where `query` occurs in `text` (as found) outside its tags: a replacement there changes what is said,
+    /// never who says it or a sound.
+    public static func replaceableOccurrences(of query: String, in text: String) -> [Range<Int>] {
+        let tags = ScriptLine(text).spans.map(\.range)
+        return occurrences(of: query, in: text).filter { r in !tags.contains { $0.overlaps(r) } }
+    }
+
+    /// Replaces every occurrence of `query` (found as `lines(containing:)` finds it, outside tags) with
+    /// `replacement`, as one undo step; where an occurrence is in capitals, so is its replacement, and where
+    /// it starts with one, so does its replacement.
+    /// Returns how many were replaced, in how many lines.
+    @discardableResult
+    public mutating func replaceEverywhere(_ query: String, with replacement: String) -> (count: Int, lines: Int) {
+        var newLines = lines
+        var count = 0, changedLines = 0
+        for i in newLines.indices {
+            let chars = Array(newLines[i].text)
+            let found = ScriptEditor.replaceableOccurrences(of: query, in: newLines[i].text)
+            guard !found.isEmpty else { continue }
+            var out = "", at = 0
+            for r in found {
+                out += String(chars[at..<r.lowerBound])
+                let was = String(chars[r])
+                if was.filter(\.isLetter).count > 1, was == was.uppercased(), was != was.lowercased() {
+                    out += replacement.uppercased()
+                } else if chars[r.lowerBound].isUppercase, let first = replacement.first, first.isLowercase {
+                    out += first.uppercased() + replacement.dropFirst()
+                } else {
+                    out += replacement
+                }
+                at = r.upperBound
+            }
+            out += String(chars[at...])
+            newLines[i].text = out
+            count += found.count
+            changedLines += 1
+        }
+        guard newLines != lines else { return (0, 0) }
+        record()
+        lines = newLines
+        column = min(column, chars.count)
+        changed()
+        return (count, changedLines)
+    }
+
     /// The first of `matches` (sorted line indexes) after the cursor line, or before it going back,
     /// wrapping around the script; the cursor line itself comes last. Nil when there are none.
     public func nextMatch(in matches: [Int], forward: Bool = true) -> Int? {

@@ -62,7 +62,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
     case playPause, playFromCursor, stop, previousTake, nextTake, keepTakeAsVoice
-    case export, settings, pronunciations, find, findNext, findPrevious, clearFind
+    case export, settings, pronunciations, find, findNext, findPrevious, clearFind, replace
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
     case cursorWordLeft, cursorWordRight, deleteBackward, deleteForward, deleteWordBackward, deleteToLineStart
@@ -123,6 +123,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .findNext: return "next line with the text found"
         case .findPrevious: return "previous line with the text found"
         case .clearFind: return "stop highlighting the text found"
+        case .replace: return "replace a text in every line (not in speaker or sound tags; one undo step)"
         case .stopEditing: return "stop editing"
         case .splitLine: return "split the line at the cursor (a new turn)"
         case .cursorLeft: return "cursor left"
@@ -220,6 +221,7 @@ public enum KeyMap {
         bind(.script, .findNext, .char("n"))
         bind(.script, .findPrevious, .char("N"))
         bind(.script, .clearFind, .escape)
+        bind(.script, .replace, .char("R"))
 
         bind(.editing, .stopEditing, .escape)
         bind(.editing, .splitLine, .enter)
