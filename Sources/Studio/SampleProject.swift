@@ -27,6 +27,7 @@ public enum SampleProject {
           max-new-tokens: 2048
           gap: 0.4
           loudness: off
+          runaway-stop: on
 
         script:
         [Mara] Good evening, night owls, and welcome back to The Small Hours.

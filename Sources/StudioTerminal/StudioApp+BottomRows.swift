@@ -141,6 +141,12 @@ extension StudioApp {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
                 return
             }
+            if let take = plan(editor.line)?.take, take.cut {
+                let text = String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, [ ] the others",
+                                  editor.line + 1, take.seconds)
+                terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), .warning)
+                return
+            }
             // What the model is given, where a pronunciation respells the line (W lists them).
             let line = ScriptLine(editor.lines[editor.line].text)
             if !line.saysNothing, header.pronunciations.occur(in: line.body) {

@@ -203,8 +203,10 @@ extension StudioApp {
         }
         let count = plan.takes.takes.count
         let index = (plan.takes.takes.firstIndex { $0.key == take.key } ?? 0) + 1
-        let mark = plan.isCurrent ? terminal.glyph("✓", "+") : "~"
-        return ("\(mark) \(String(format: "%.1f", take.seconds))s" + (count > 1 ? " \(index)/\(count)" : ""), plan.isCurrent ? .done : .stale)
+        // A take cut at its limit is marked so, whether current or not: it is most likely a runaway.
+        let mark = take.cut ? terminal.glyph("✂", "!") : plan.isCurrent ? terminal.glyph("✓", "+") : "~"
+        let style: Style = !plan.isCurrent ? .stale : take.cut ? .warning : .done
+        return ("\(mark) \(String(format: "%.1f", take.seconds))s" + (count > 1 ? " \(index)/\(count)" : ""), style)
     }
 
     // MARK: Cast and scene

@@ -148,7 +148,9 @@ extension StudioApp {
                 let sign: Double = [Key.left, .char("-"), .char("h")].contains(key) ? -1 : 1
                 let k = keys[row].key
                 let text: String
-                if k == "loudness" {
+                if k == "runaway-stop" {
+                    text = values[row].1 == "on" ? "off" : "on"
+                } else if k == "loudness" {
                     // Off, then the podcast level; past either end of the range, off again.
                     let value = Double(values[row].1).map { $0 + sign } ?? -16
                     text = (-40...(-5)).contains(value) ? String(Int(value)) : "off"

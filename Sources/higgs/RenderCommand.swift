@@ -30,8 +30,15 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Say what would be generated (and what cannot be) without loading the model or writing anything.")
     var dryRun = false
 
+    @Option(help: "How many times a line whose take runs to its limit (the project's runaway stop, or max-new-tokens) is generated again with a new seed, before the lines after it. Every take is kept; the last is chosen.")
+    var retries = 1
+
     @Option(help: "Generate only this chapter's lines: its number (0 is the opening, before the first `# chapter:` note) or its title. The export still holds every line with a take.")
     var chapter: String?
+
+    func validate() throws {
+        guard (0...10).contains(retries) else { throw ValidationError("--retries must be 0 to 10, found \(retries)") }
+    }
 
     func run() throws {
         do {
@@ -92,10 +99,16 @@ struct RenderCommand: ParsableCommand {
             let synthesizer = try EngineSynthesizer(location, status: { say($0) })
             let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
                                         document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
+            queue.retriesOfCutTakes = retries
             Interrupt.install()
             queue.generate(generated)
-            failed += wait(for: generated, in: queue)
+            let outcome = wait(for: generated, in: queue)
+            failed += outcome.failed
             queue.stop()
+            if !outcome.cut.isEmpty {
+                say("cut at their limit (the model ran on past the words): line " + outcome.cut.map { String($0 + 1) }.joined(separator: ", ")
+                    + " — listen to them; r in the studio makes a new take")
+            }
         }
         guard !noExport else { return try finish(failed) }
         let report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent,
@@ -107,9 +120,10 @@ struct RenderCommand: ParsableCommand {
         try finish(failed)
     }
 
-    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed.
-    private func wait(for lines: [Int], in queue: GenerationQueue) -> [Int] {
-        var failed: [Int] = []
+    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed,
+    /// and those whose take was cut at its limit (after the retries).
+    private func wait(for lines: [Int], in queue: GenerationQueue) -> (failed: [Int], cut: [Int]) {
+        var failed: [Int] = [], cut: [Int] = []
         var cancelling = false
         for (n, line) in lines.enumerated() {
             let label = "line \(line + 1) (\(n + 1)/\(lines.count))"
@@ -133,7 +147,9 @@ struct RenderCommand: ParsableCommand {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
                 say(cached ? "\(label): its take, kept"
-                    : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started)))
+                    : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started))
+                        + (info.cut ? ", cut at its limit" : ""))
+                if info.cut { cut.append(line) }
             case .failed(let why)?:
                 say("\(label): \(why)")
                 failed.append(line)
@@ -142,7 +158,7 @@ struct RenderCommand: ParsableCommand {
                 failed.append(line)
             }
         }
-        return failed
+        return (failed, cut)
     }
 
     private func finish(_ failed: [Int]) throws {

@@ -109,6 +109,34 @@ import Testing
         #expect(result.status == 0 && result.stderr.contains("would generate line 1: ") && !result.stderr.contains("line 4"))
     }
 
+    /// A take that runs to its limit is generated again at once with a new seed (`--retries`); every take is
+    /// kept, the last chosen; a line still cut at the end is named.
+    @Test func aTakeCutAtItsLimitIsRetried() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there, at length."])
+        // So few steps that the first take cannot end by itself: the delay pattern alone takes 8.
+        project.settings.maxNewTokens = 12
+        let file = folder.appendingPathComponent("cut.higgs")
+        try ProjectFile.save(project, to: file)
+        let result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "2", "--model", model.path,
+                                  "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                                  "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
+                                      takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
+        let takes = planner.takes(line: 0)
+        let last = try #require(takes.takes.last)
+        // Retried while cut (a retry with a new seed could end by itself within the steps, which stops them).
+        #expect(takes.takes.first?.cut == true && takes.takes.dropLast().allSatisfy(\.cut))
+        #expect(takes.takes.count == (last.cut ? 3 : takes.takes.count) && (2...3).contains(takes.takes.count))
+        #expect(takes.chosen == takes.takes.last?.key && planner.plan(line: 0)?.isCurrent == true)
+        #expect(result.stderr.contains("cut at their limit (the model ran on past the words): line 1") == last.cut)
+        #expect(try CLI.run(["render", "cut.higgs", "--retries", "11"], in: folder).status != 0)
+    }
+
     @Test func aMissingProjectIsOneLineNamingIt() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -243,7 +243,7 @@ struct EndToEndTests {
         try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
 
         // The loudness setting: off, then the podcast level, then a step.
-        try tmux.keys(",", "End", "Right")
+        try tmux.keys(",", "End", "Up", "Right")
         try tmux.waitFor("the loudness on") { $0.contains("loudness        -16.0") }
         try tmux.keys("Right", "Escape", "C-s")
         try tmux.waitFor("the save") { $0.contains("Saved ") }
@@ -430,7 +430,8 @@ struct EndToEndTests {
         try tmux.waitFor("the edited line") { $0.contains("The Small Hours. Truly.") && !$0.contains("✎") }
         try tmux.keys("g")
         let screen = try tmux.waitFor("the take", timeout: 120) { screen in
-            screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains("✓") }
+            // Random weights run on past the words: the take may be cut at the line's limit (✂), or end (✓).
+            screen.split(separator: "\n").contains { $0.contains("Truly.") && ($0.contains("✓") || $0.contains("✂")) }
         }
         #expect(screen.contains("frames/s"))
         try tmux.keys("p")

@@ -25,6 +25,7 @@ import Testing
         settings.maxNewTokens = 512
         settings.gap = 1.25
         settings.loudness = -16.5
+        settings.runawayStop = false
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -65,6 +66,7 @@ import Testing
               max-new-tokens: 2048
               gap: 0.4
               loudness: off
+              runaway-stop: on
 
             script:
             [Ann] Hi.
@@ -104,6 +106,7 @@ import Testing
         ("settings: 3\nscript:\n", 1, "takes indented entries"),
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
+        ("settings:\n  runaway-stop: yes\nscript:\n", 2, "runaway-stop must be on (stop a take"),
         ("pronounce:\n  Siobhan:\nscript:\n", 2, "'Siobhan' needs a way to say it"),
         ("pronounce:\n  [laugh]: ha\nscript:\n", 2, "contains '['"),
         ("pronounce:\n  GIF: [jif]\nscript:\n", 2, "how to say 'GIF' contains '['"),

@@ -145,6 +145,63 @@ import Transformer
         #expect(noiseDecibels(oneShot, take.samples) <= -60)
     }
 
+    /// A take stopped at its step limit is the start of the take it would have been, marked cut; one that
+    /// ends by itself is not. The store keeps the mark; the queue's retries make new takes (new seeds)
+    /// at once, keeping every one and choosing the last.
+    @Test func aTakeStoppedAtItsLimitIsCutAndRetried() throws {
+        var sampling = Self.greedy
+        sampling.maxNewTokens = 60
+        let request = LineRequest(transcript: "[SPEAKER0] A long line that would take a while.", speaker: 0, voices: [.automatic],
+                                  speakerTags: ["SPEAKER0"], scene: nil, sampling: sampling, seed: 3)
+        func speak(_ r: LineRequest) throws -> GeneratedTake {
+            try Self.synthesizer.synthesize(r, context: [], onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
+                                            isCancelled: { false })
+        }
+        let whole = try speak(request)
+        var limited = request
+        limited.stepLimit = 30
+        let cut = try speak(limited)
+        #expect(cut.cut && whole.codes.frameCount > cut.codes.frameCount && cut.codes.frameCount >= 30 - 9)
+        #expect(cut.codes.rows.map { Array($0) } == whole.codes.rows.map { Array($0.prefix(cut.codes.frameCount)) })
+        // Ended by itself well before its limit: not cut.
+        var short = request
+        short.sampling.maxNewTokens = 2048
+        short.stepLimit = 2000
+        short.sampling.temperature = 1
+        let ended = try speak(short)
+        #expect(!ended.cut && ended.codes.frameCount < 2000 - 9, "\(ended.codes.frameCount) frames")
+
+        // Through the queue, with a project whose max-new-tokens cuts every take.
+        let projectFolder = try Fixtures.temporaryFolder("higgs-synth-cut")
+        defer { try? FileManager.default.removeItem(at: projectFolder) }
+        var settings = GenerationSettings()
+        settings.maxNewTokens = 20
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+                              script: ["[Ann] One line, said at length.", "[Ann] Another."])
+        let takesFolder = projectFolder.appendingPathComponent("cut.takes")
+        let takes = TakeStore(folder: takesFolder)
+        let planner = { DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                        takes: takes, fingerprints: ClipFingerprints()) }
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner(), lineIDs: [0, 1]) })
+        queue.retriesOfCutTakes = 2
+        queue.generate([0])
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        guard case .done(.take(let info, cached: false)) = queue.state(.line(0)) else {
+            Issue.record("\(String(describing: queue.state(.line(0))))")
+            return
+        }
+        let reread = TakeStore(folder: takesFolder).takes(for: planner().identity(line: 0), transcript: planner().transcript(line: 0))
+        #expect(reread.takes.count == 3 && reread.takes.allSatisfy(\.cut))
+        #expect(reread.takes.map(\.reseeded) == [false, true, true])
+        #expect(reread.chosen == reread.takes.last?.key && info.key == reread.chosen)
+        queue.retriesOfCutTakes = 0
+        queue.generate([1])
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        #expect(planner().takes(line: 1).takes.count == 1)
+        queue.stop()
+    }
+
     @Test func cancellingStopsTheLine() throws {
         let request = LineRequest(transcript: "[SPEAKER0] A long line that would take a while.", speaker: 0, voices: [.automatic],
                                   speakerTags: ["SPEAKER0"], scene: nil, sampling: Self.greedy, seed: 3)

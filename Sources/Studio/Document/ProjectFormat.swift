@@ -50,6 +50,7 @@ public enum ProjectFormat {
         ("max-new-tokens", "a whole number >= 1"),
         ("gap", "seconds >= 0 between lines in exports"),
         ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
+        ("runaway-stop", "on (stop a take running far past its words: 4 s and 1 s a word) or off"),
     ]
 
     // MARK: Printing
@@ -88,7 +89,7 @@ public enum ProjectFormat {
         [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
          ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap)),
-         ("loudness", s.loudness.map(format) ?? "off")]
+         ("loudness", s.loudness.map(format) ?? "off"), ("runaway-stop", s.runawayStop ? "on" : "off")]
     }
 
     /// Shortest text that reads back to the same Double (`0.7`, `1.0`).
@@ -238,6 +239,9 @@ public enum ProjectFormat {
         case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
         case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
         case "loudness": s.loudness = value == "off" ? nil : try double { $0 >= -40 && $0 <= -5 }
+        case "runaway-stop":
+            guard value == "on" || value == "off" else { throw bad() }
+            s.runawayStop = value == "on"
         default: throw bad()
         }
     }

@@ -155,7 +155,8 @@ public struct DialoguePlanner: Sendable {
         if problem == nil {
             let r = LineRequest(transcript: said[i], speaker: casting.lineSpeakers[i], voices: voices,
                                 speakerTags: casting.speakerTags, scene: lineScenes[i].text,
-                                sampling: SamplingSettings(project.settings), seed: seed ?? self.seed(line: i))
+                                sampling: SamplingSettings(project.settings), seed: seed ?? self.seed(line: i),
+                                stepLimit: project.settings.runawayStop ? SpeakingTime.stepLimit(forSaying: said[i]) : nil)
             request = r
             key = TakeKey.make(r, clipFingerprints: fingerprints, contextKeys: context.map(\.key))
         }

@@ -97,7 +97,8 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                     }
                     let spoken = try engine.speak(
                         Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation, previous: previous,
-                        options: .init(sampling: sampling, maxNewTokens: s.maxNewTokens, forceAudio: true, endsWithAudioSegment: true),
+                        options: .init(sampling: sampling, maxNewTokens: min(s.maxNewTokens, line.stepLimit ?? .max), forceAudio: true,
+                                      endsWithAudioSegment: true),
                         isCancelled: { isCancelled() || decodeFailure != nil },
                         onFrame: { frame in
                             frames += 1
@@ -111,6 +112,6 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
         }
         if let decodeFailure { throw decodeFailure }
         if spoken.stopReason == .cancelled || isCancelled() { throw CancellationError() }
-        return GeneratedTake(codes: spoken.codes, samples: samples, promptIDs: spoken.promptIds)
+        return GeneratedTake(codes: spoken.codes, samples: samples, promptIDs: spoken.promptIds, cut: spoken.stopReason == .maxNewTokens)
     }
 }

@@ -42,6 +42,11 @@ public final class GenerationQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [GenerationJob: AudioStream] = [:]
     private var measured: (frames: Int, seconds: Double) = (0, 0)
+    /// How many times a line whose take was cut at its limit (`GeneratedTake.cut`) is generated again with a
+    /// new seed, at once, before the lines after it (which take it as context). Every take is kept; the
+    /// last is chosen. `higgs render` retries (nobody is there to hear it); the studio leaves it to the
+    /// writer, who may be listening to the take as it comes.
+    public var retriesOfCutTakes = 0
 
     /// Sentence an audition speaks.
     public static let auditionSentence = "Hello there. This is how I sound when I read a line of your script."
@@ -101,25 +106,33 @@ public final class GenerationQueue: @unchecked Sendable {
         let snapshot = document()
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
-        let seed: UInt64? = reseed ? UInt64.random(in: 0...UInt64(UInt32.max)) : nil
-        guard let plan = planner.plan(line: index, seed: seed) else { throw StudioError("the line is blank or a note (# ...): it says nothing") }
-        if let problem = plan.problem { throw StudioError(problem) }
-        guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
-
-        if !reseed && takes.hasTake(key) {
-            try takes.choose(key, line: plan.identity, transcript: plan.transcript, adopting: takes.info(for: key))
-            if let info = takes.takes(for: plan.identity, transcript: plan.transcript).takes.first(where: { $0.key == key }) {
-                return .take(info, cached: true)
+        func newSeed() -> UInt64 { UInt64.random(in: 0...UInt64(UInt32.max)) }
+        var reseeded = reseed
+        var retries = retriesOfCutTakes
+        while true {
+            guard let plan = planner.plan(line: index, seed: reseeded ? newSeed() : nil) else {
+                throw StudioError("the line is blank or a note (# ...): it says nothing")
             }
+            if let problem = plan.problem { throw StudioError(problem) }
+            guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
+
+            if !reseeded && takes.hasTake(key) {
+                try takes.choose(key, line: plan.identity, transcript: plan.transcript, adopting: takes.info(for: key))
+                if let info = takes.takes(for: plan.identity, transcript: plan.transcript).takes.first(where: { $0.key == key }) {
+                    return .take(info, cached: true)
+                }
+            }
+            let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
+            let context = try plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
+            let take = try run(.line(id), request: request, context: context, synthesizer: synthesizer, control: control)
+            let e = synthesizer.engineDescription
+            let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
+            let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseeded, line: plan.identity,
+                                     transcript: plan.transcript, engine: engineName)
+            guard info.cut && retries > 0 else { return .take(info, cached: false) }
+            retries -= 1
+            reseeded = true
         }
-        let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
-        let context = try plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
-        let take = try run(.line(id), request: request, context: context, synthesizer: synthesizer, control: control)
-        let e = synthesizer.engineDescription
-        let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
-        let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseed, line: plan.identity,
-                                 transcript: plan.transcript, engine: engineName)
-        return .take(info, cached: false)
     }
 
     private func runAudition(_ voice: VoiceSlot, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {

@@ -64,9 +64,12 @@ public struct LineRequest: Equatable, Hashable, Sendable {
     public var scene: String?
     public var sampling: SamplingSettings
     public var seed: UInt64
+    /// The most steps the take may run, below `sampling.maxNewTokens` (`SpeakingTime`); nil for none. Not
+    /// part of the take's key: a take that ends by itself is the same whatever the limit was.
+    public var stepLimit: Int?
 
     public init(transcript: String, speaker: Int?, voices: [ResolvedVoice], speakerTags: [String], scene: String?,
-                sampling: SamplingSettings, seed: UInt64) {
+                sampling: SamplingSettings, seed: UInt64, stepLimit: Int? = nil) {
         self.transcript = transcript
         self.speaker = speaker
         self.voices = voices
@@ -74,6 +77,7 @@ public struct LineRequest: Equatable, Hashable, Sendable {
         self.scene = scene
         self.sampling = sampling
         self.seed = seed
+        self.stepLimit = stepLimit
     }
 }
 
@@ -130,11 +134,14 @@ public struct GeneratedTake: Equatable, Sendable {
     public var samples: [Float]
     /// The prompt the engine built (kept in the codes file, for inspection); empty if not known.
     public var promptIDs: [Int]
+    /// It ran to its step limit (`max-new-tokens`, or the runaway stop) instead of ending by itself.
+    public var cut: Bool
 
-    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int] = []) {
+    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int] = [], cut: Bool = false) {
         self.codes = codes
         self.samples = samples
         self.promptIDs = promptIDs
+        self.cut = cut
     }
 }
 

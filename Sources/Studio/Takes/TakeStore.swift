@@ -15,8 +15,11 @@ public struct TakeInfo: Equatable, Sendable {
     public var created: String
     /// The engine that made it (for the takes list), e.g. `higgs-audio-v2-generation-3B-base q8`.
     public var engine: String
+    /// It was stopped at its limit, not ended by the model (`GeneratedTake.cut`).
+    public var cut: Bool
 
-    public init(key: String, seed: UInt64, reseeded: Bool, frames: Int, samples: Int, created: String, engine: String) {
+    public init(key: String, seed: UInt64, reseeded: Bool, frames: Int, samples: Int, created: String, engine: String,
+                cut: Bool = false) {
         self.key = key
         self.seed = seed
         self.reseeded = reseeded
@@ -24,6 +27,7 @@ public struct TakeInfo: Equatable, Sendable {
         self.samples = samples
         self.created = created
         self.engine = engine
+        self.cut = cut
     }
 
     public var seconds: Double { Double(samples) / Double(AudioFormat.sampleRate) }
@@ -96,7 +100,7 @@ public final class TakeStore: @unchecked Sendable {
         try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
         try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
         let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
-                            samples: take.samples.count, created: TakeStore.now(), engine: engine)
+                            samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut)
         try updateIndex(line, transcript: transcript) { index in
             index.takes.removeAll { $0.key == key }
             index.takes.append(info)
@@ -160,7 +164,8 @@ public final class TakeStore: @unchecked Sendable {
         out += " \"chosen\": \(index.chosen.map(CodesFile.jsonString) ?? "null"),\n \"takes\": [\n"
         out += index.takes.map { t in
             "  {\"key\": \"\(t.key)\", \"seed\": \(t.seed), \"reseeded\": \(t.reseeded), \"frames\": \(t.frames), "
-                + "\"samples\": \(t.samples), \"created\": \"\(t.created)\", \"engine\": \(CodesFile.jsonString(t.engine))}"
+                + "\"samples\": \(t.samples), \"created\": \"\(t.created)\", \"engine\": \(CodesFile.jsonString(t.engine))"
+                + (t.cut ? ", \"cut\": true}" : "}")
         }.joined(separator: ",\n")
         out += "\n]}\n"
         return Data(out.utf8)
@@ -174,7 +179,8 @@ public final class TakeStore: @unchecked Sendable {
                             reseeded: (t["reseeded"] as? Bool) ?? false,
                             frames: (t["frames"] as? NSNumber)?.intValue ?? 0,
                             samples: (t["samples"] as? NSNumber)?.intValue ?? 0,
-                            created: t["created"] as? String ?? "", engine: t["engine"] as? String ?? "")
+                            created: t["created"] as? String ?? "", engine: t["engine"] as? String ?? "",
+                            cut: (t["cut"] as? Bool) ?? false)
         }
         return LineTakes(transcript: root["transcript"] as? String ?? "", takes: takes, chosen: root["chosen"] as? String)
     }

@@ -1,0 +1,57 @@
+import Foundation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+
+/// The runaway stop: how long a line may take to say, from its words, pauses, sounds and script.
+@Suite struct SpeakingTimeTests {
+    @Test(arguments: [
+        // 4 s, then 1 s a word and 0.5 s a pause mark.
+        ("[SPEAKER0] Hello there.", 4 + 2 + 0.5),
+        ("Hello there", 4 + 2),
+        ("", 4),
+        // Apostrophes and hyphens keep a word whole; digits are a word each.
+        ("[SPEAKER1] Don't re-read it, 1999!", 4 + 3 + 4 + 1),
+        // Sounds take 4 s, songs and music 20; an unknown tag is read out (4 s too).
+        ("[SPEAKER0] Ha [laugh] ha [cough]", 4 + 2 + 8),
+        ("[SPEAKER0] [music start] La la [music end]", 4 + 20 + 2 + 4),
+        ("[SPEAKER0] Well [sigh] no", 4 + 2 + 4),
+        // Scripts without spaces: 0.6 s a character.
+        ("[SPEAKER0] 我最喜欢外婆。", 4 + 6 * 0.6 + 0.5),
+        ("こんにちは", 4 + 5 * 0.6),
+    ] as [(String, Double)])
+    func limits(transcript: String, seconds: Double) {
+        #expect(abs(SpeakingTime.limit(forSaying: transcript) - seconds) < 1e-9, "\(transcript)")
+    }
+
+    /// In steps: the limit's frames (25 a second, rounded up) and the delay pattern's tail.
+    @Test func stepLimit() {
+        #expect(SpeakingTime.stepLimit(forSaying: "[SPEAKER0] Hello there.") == 163 + 9)
+        #expect(SpeakingTime.stepLimit(forSaying: "Hello there", codebooks: 4) == 150 + 5)
+    }
+
+    /// The planner gives each line its limit while the setting is on, none when off; the take's key is the
+    /// same either way (a take that ends by itself does not depend on it).
+    @Test func plannedWithTheSetting() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var settings = GenerationSettings()
+        func plan() throws -> LinePlan {
+            let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+                                  pronunciations: [Pronunciation(word: "Siobhan", sayAs: "Shiv awn")],
+                                  script: ["[Ann] Siobhan, hello."])
+            return try #require(DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                                scenes: SceneLibrary(scenes: []), takes: TakeStore(folder: folder),
+                                                fingerprints: ClipFingerprints()).plan(line: 0))
+        }
+        let on = try plan()
+        // The limit follows what is said: "Shiv awn" is two words.
+        #expect(on.request?.stepLimit == SpeakingTime.stepLimit(forSaying: "[SPEAKER0] Shiv awn, hello."))
+        #expect(on.request?.stepLimit == Int((4.0 + 3 + 1) * 25) + 9)
+        settings.runawayStop = false
+        let off = try plan()
+        #expect(off.request?.stepLimit == nil)
+        #expect(off.key == on.key)
+    }
+}
