@@ -3,7 +3,7 @@
 //
 // Targets follow the data path:
 //   script -> Prompt -> TextTokenizer -> Transformer -> Generation -> AudioCodec -> Playback
-// with Checkpoint (weights on disk), Kernels (BLAS/SIMD) and AudioIO (WAV, resampling) beneath,
+// with Checkpoint (weights on disk), Kernels (BLAS/SIMD) and AudioIO (WAV, MP3, resampling) beneath,
 // Engine tying the stages together, Studio (document, takes, queue, export) and StudioTerminal
 // (the ncurses screen) on top, and the `higgs` command line.
 import PackageDescription
@@ -32,6 +32,8 @@ let package = Package(
                        providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSoxr", path: "Sources/System/CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CLame", path: "Sources/System/CLame", pkgConfig: "lame",
+                       providers: [.apt(["libmp3lame-dev"])]),
 
         // Kernels: BLAS calls and SIMD loops, apart from model logic. CKernels holds the hand-written
         // matrix-vector kernels (AVX-512 / AVX2 / portable, chosen at run time) and the thread pool.
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "Prompt", dependencies: ["TextTokenizer", .product(name: "Yams", package: "Yams")]),
         .target(name: "Transformer", dependencies: ["Checkpoint", "Kernels"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Transformer", "Kernels"], swiftSettings: numeric),
-        .target(name: "AudioIO", dependencies: ["CSoxr"], swiftSettings: numeric),
+        .target(name: "AudioIO", dependencies: ["CSoxr", "CLame"], swiftSettings: numeric),
         .target(name: "AudioCodec", dependencies: ["Checkpoint", "Kernels", "AudioIO", "Generation", "CCodecKernels"], swiftSettings: numeric),
         .target(name: "CCodecKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Engine", dependencies: ["Checkpoint", "TextTokenizer", "Prompt", "Transformer",

@@ -20,20 +20,24 @@ public enum WAVFile {
     /// Reads a WAV file and mixes its channels down to mono (the mean of the channels, as librosa does).
     /// Integer samples are scaled by 2^-(bits-1), so 16-bit -32768 reads as -1.
     public static func read(_ url: URL) throws -> Audio {
-        let data: Data
+        try decode(contents(of: url), file: url.path)
+    }
+
+    /// The bytes of an audio file given as input, with one-line errors naming it (not found, unreadable, too
+    /// large to be a clip).
+    static func contents(of url: URL) throws -> Data {
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
             if let size = attributes[.size] as? Int, size > maximumFileSize {
                 throw AudioFileError(file: url.path, "file is \(size) bytes, larger than the \(maximumFileSize)-byte limit for audio input")
             }
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            return try Data(contentsOf: url, options: .mappedIfSafe)
         } catch let error as AudioFileError {
             throw error
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
             throw AudioFileError(file: url.path, exists ? "cannot read the file" : "file not found")
         }
-        return try decode(data, file: url.path)
     }
 
     /// Decodes the bytes of a WAV file; `file` names it in errors.

@@ -27,6 +27,7 @@ public enum SampleProject {
           max-new-tokens: 2048
           gap: 0.4
           loudness: off
+          mp3: off
           runaway-stop: on
 
         script:

@@ -150,6 +150,15 @@ extension StudioApp {
                 let text: String
                 if k == "runaway-stop" {
                     text = values[row].1 == "on" ? "off" : "on"
+                } else if k == "mp3" {
+                    // Off, then 128 (podcasts); the bitrates in order; off again past either end.
+                    let rates = MP3File.bitrates
+                    if let i = Int(values[row].1).flatMap(rates.firstIndex(of:)) {
+                        let next = i + Int(sign)
+                        text = rates.indices.contains(next) ? String(rates[next]) : "off"
+                    } else {
+                        text = "128"
+                    }
                 } else if k == "loudness" {
                     // Off, then the podcast level; past either end of the range, off again.
                     let value = Double(values[row].1).map { $0 + sign } ?? -16

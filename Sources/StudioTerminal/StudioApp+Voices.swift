@@ -19,7 +19,7 @@ extension StudioApp {
                 return (name, "clip\(length): " + ((try? voices.clipTranscript(name)) ?? ""))
             }
         }
-        items.append(("new clip…", "a voice from a WAV file of someone speaking (copied into \(voices.folder.path))"))
+        items.append(("new clip…", "a voice from a WAV or MP3 file of someone speaking (copied into \(voices.folder.path))"))
         items.append(("record a clip…", "a voice recorded now from the microphone, reading a passage aloud"))
         items.append(("new profile…", "a voice you describe in words (added to profile.yaml)"))
         let current = slots.firstIndex(of: header.cast[i].voice) ?? 0
@@ -75,13 +75,13 @@ extension StudioApp {
 
     private func makeClipVoice(for i: Int) throws {
         let speaker = header.cast[i].name
-        guard let path = try prompt("WAV file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "", paths: true) else { return }
+        guard let path = try prompt("WAV or MP3 file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "", paths: true) else { return }
         let trimmed = path.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return }
         let source = URL(fileURLWithPath: NSString(string: trimmed).expandingTildeInPath)
         // The file is checked before the writer types its transcript.
         do {
-            _ = try WAVFile.read(source)
+            _ = try AudioFile.read(source)
         } catch {
             return say("\(error)", .error)
         }

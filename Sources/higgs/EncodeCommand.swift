@@ -14,14 +14,14 @@ struct EncodeCommand: ParsableCommand {
     @Option(name: .customLong("audio-tokenizer"), help: "The audio tokenizer folder (config.json, model.pth).")
     var audioTokenizer: String
 
-    @Option(help: "The WAV file to encode.")
+    @Option(help: "The WAV or MP3 file to encode.")
     var audio: String
 
     @Option(name: .customLong("codes-out"), help: "The codes file to write (JSON).")
     var codesOut: String
 
     func run() throws {
-        let clip = try WAVFile.read(URL(fileURLWithPath: audio))
+        let clip = try AudioFile.read(URL(fileURLWithPath: audio))
         let tokenizer = try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer))
         try tokenizer.loadEncoder()
         let start = Date()

@@ -54,7 +54,7 @@ struct VoicesCommand: ParsableCommand {
         @Argument(help: "The voice's name: letters, digits, _, - and . (a profile is cast as profile:NAME).")
         var name: String
 
-        @Option(help: "A WAV file of one person speaking, 5 to 20 seconds, copied as NAME.wav.")
+        @Option(help: "A WAV or MP3 file of one person speaking, 5 to 20 seconds, kept as NAME.wav.")
         var clip: String?
 
         @Option(help: "Exactly what is said in the clip.")

@@ -26,6 +26,7 @@ import Testing
         settings.gap = 1.25
         settings.loudness = -16.5
         settings.runawayStop = false
+        settings.mp3 = 192
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -66,6 +67,7 @@ import Testing
               max-new-tokens: 2048
               gap: 0.4
               loudness: off
+              mp3: off
               runaway-stop: on
 
             script:
@@ -107,6 +109,7 @@ import Testing
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
         ("settings:\n  runaway-stop: yes\nscript:\n", 2, "runaway-stop must be on (stop a take"),
+        ("settings:\n  mp3: 150\nscript:\n", 2, "mp3 must be an MP3 bitrate (32, 40,"),
         ("pronounce:\n  Siobhan:\nscript:\n", 2, "'Siobhan' needs a way to say it"),
         ("pronounce:\n  [laugh]: ha\nscript:\n", 2, "contains '['"),
         ("pronounce:\n  GIF: [jif]\nscript:\n", 2, "how to say 'GIF' contains '['"),

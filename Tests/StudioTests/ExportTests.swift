@@ -189,6 +189,39 @@ import Testing
         #expect(report.missing == [7])
     }
 
+    /// With the `mp3` setting, the dialogue and each chapter are written as MP3 too, beside their WAVs: the
+    /// same audio (decoded gaplessly, its length that of the WAV at 44.1 kHz), tagged with their titles.
+    @Test func mp3sOfTheDialogueAndItsChapters() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic)],
+                              script: ["# chapter: Harbour", "[Mara] Boats.", "# chapter: Town", "[Mara] Streets."])
+        project.settings.mp3 = 96
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        for (line, pitch) in [(1, 300.0), (3, 500.0)] {
+            let plan = try #require(planner.plan(line: line))
+            let samples = (0..<12_000).map { Float(0.3 * sin(2 * .pi * pitch * Double($0) / 24_000)) }
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("book.export")
+        let report = try DialogueExport.export(planner, name: "book", to: out)
+        #expect(report.files.filter { $0.hasSuffix(".mp3") } == ["book.mp3", "chapters/01 Harbour.mp3", "chapters/02 Town.mp3"])
+        #expect(report.chapters == 2)
+        for (wav, title) in [("book", "book"), ("chapters/01 Harbour", "Harbour"), ("chapters/02 Town", "Town")] {
+            let pcm = try WAVFile.read(out.appendingPathComponent(wav + ".wav")).samples
+            let data = try Data(contentsOf: out.appendingPathComponent(wav + ".mp3"))
+            let decoded = try MP3File.decode(data, file: wav)
+            #expect(decoded.samples.count == (pcm.count * 44_100 + 23_999) / 24_000, "\(wav)")
+            let rms = { (x: [Float]) in (x.reduce(0) { $0 + Double($1 * $1) } / Double(x.count)).squareRoot() }
+            #expect(abs(rms(decoded.samples) - rms(pcm)) < 0.02, "\(wav)")
+            let title16 = Data(title.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            #expect(data.prefix(200).range(of: title16) != nil, "\(wav): its title in the tag")
+        }
+    }
+
     /// `# pause:` notes add silence before the next line: in the export (before the first line too, and as a
     /// chapter's lead-in), in the subtitles' times, and in "play from here" (but for a lead-in).
     @Test func pausesAddSilenceBeforeTheNextLine() throws {

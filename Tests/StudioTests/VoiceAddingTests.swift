@@ -36,6 +36,24 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: voices.path).sorted() == ["mara.txt", "mara.wav"])
     }
 
+    /// An MP3 clip (what a phone or a download gives) is kept as the 16-bit WAV of its audio.
+    @Test func anMP3ClipIsKeptAsTheWAVOfItsAudio() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("memo.mp3")
+        let samples = (0..<48_000).map { 0.3 * sinf(Float($0) * 0.05) }
+        try MP3File.write(samples, sampleRate: 24_000, bitrate: 128, to: source)
+        let library = VoiceLibrary(folder: folder.appendingPathComponent("voices"))
+        let seconds = try library.addClip(named: "memo", audio: source, transcript: "Hello.")
+        #expect(abs(seconds - 2) < 1e-3)
+        let kept = try WAVFile.read(library.clipAudio("memo"))
+        let decoded = try MP3File.decode(Data(contentsOf: source), file: source.path)
+        #expect(kept.sampleRate == 44_100 && kept.samples.count == decoded.samples.count)
+        #expect(zip(kept.samples, decoded.samples).allSatisfy { abs($0 - $1) <= 1.0 / 32_768 + 1e-6 })
+        #expect(try AudioFile.read(source).samples == decoded.samples)
+        #expect(try AudioFile.isMP3(Data(contentsOf: source)) && !AudioFile.isMP3(Data(contentsOf: library.clipAudio("memo"))))
+    }
+
     @Test func aClipIsRefusedWithTheReasonAndNothingWritten() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -67,6 +67,8 @@ public struct GenerationSettings: Equatable, Hashable, Sendable {
     /// The loudness (LUFS) each line is brought to in exports and "play from here"; nil leaves the takes
     /// as generated.
     public var loudness: Double?
+    /// Exports also write MP3s of the dialogue and of each chapter at this bitrate (kbit/s); nil for none.
+    public var mp3: Int?
     /// Stop a take that runs far longer than its words need (`SpeakingTime`), and mark it cut. Not part of a
     /// take's key: a take that ends by itself is the same with it or without it.
     public var runawayStop = true

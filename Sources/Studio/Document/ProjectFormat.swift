@@ -1,4 +1,5 @@
 import Foundation
+import AudioIO
 import Prompt
 
 /// A problem in a project file, at a line. `description` is `file:line: problem`.
@@ -50,6 +51,7 @@ public enum ProjectFormat {
         ("max-new-tokens", "a whole number >= 1"),
         ("gap", "seconds >= 0 between lines in exports"),
         ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
+        ("mp3", "kbit/s of MP3s of the dialogue and chapters in exports (podcasts 128, audiobooks 192), or off"),
         ("runaway-stop", "on (stop a take running far past its words: 4 s and 1 s a word) or off"),
     ]
 
@@ -89,7 +91,8 @@ public enum ProjectFormat {
         [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
          ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap)),
-         ("loudness", s.loudness.map(format) ?? "off"), ("runaway-stop", s.runawayStop ? "on" : "off")]
+         ("loudness", s.loudness.map(format) ?? "off"), ("mp3", s.mp3.map(String.init) ?? "off"),
+         ("runaway-stop", s.runawayStop ? "on" : "off")]
     }
 
     /// Shortest text that reads back to the same Double (`0.7`, `1.0`).
@@ -239,6 +242,12 @@ public enum ProjectFormat {
         case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
         case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
         case "loudness": s.loudness = value == "off" ? nil : try double { $0 >= -40 && $0 <= -5 }
+        case "mp3":
+            guard value != "off" else { s.mp3 = nil; return }
+            guard let v = Int(value), MP3File.bitrates.contains(v) else {
+                throw fail(i, "mp3 must be an MP3 bitrate (\(MP3File.bitrates.map(String.init).joined(separator: ", "))) or off, found '\(clip(value))'")
+            }
+            s.mp3 = v
         case "runaway-stop":
             guard value == "on" || value == "off" else { throw bad() }
             s.runawayStop = value == "on"

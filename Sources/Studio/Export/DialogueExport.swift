@@ -84,8 +84,8 @@ public struct ExportReport: Equatable, Sendable {
     public var missing: [Int]
     public var seconds: Double
 
-    /// How many chapter files it wrote (`# chapter:` notes).
-    public var chapters: Int { files.filter { $0.hasPrefix("chapters/") }.count }
+    /// How many chapters it wrote (`# chapter:` notes), each as WAV and maybe MP3.
+    public var chapters: Int { files.filter { $0.hasPrefix("chapters/") && $0.hasSuffix(".wav") }.count }
 }
 
 /// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
@@ -94,7 +94,9 @@ public struct ExportReport: Equatable, Sendable {
 /// `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
 /// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
 /// dialogue) and, when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
-/// `00 Opening.wav` for what comes before the first), as an audiobook is delivered.
+/// `00 Opening.wav` for what comes before the first), as an audiobook is delivered. With the `mp3` setting,
+/// the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`, tagged with their titles,
+/// the project's name as album and a chapter's number as track).
 public enum DialogueExport {
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL) throws -> ExportReport {
         let project = planner.project
@@ -142,6 +144,11 @@ public enum DialogueExport {
             files.append(lineName)
         }
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
+        if let bitrate = project.settings.mp3 {
+            try MP3File.write(whole, sampleRate: AudioFormat.sampleRate, bitrate: bitrate, tags: .init(title: name, album: name),
+                              to: folder.appendingPathComponent("\(name).mp3"))
+            files.append("\(name).mp3")
+        }
         if Set(stemNames).count > 1 {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
             for stem in Set(stemNames).sorted() {
@@ -162,9 +169,15 @@ public enum DialogueExport {
                 let file = "chapters/" + String(format: "%02d ", chapter.number) + fileName(chapter.title) + ".wav"
                 // A pause noted before the chapter's first line is the chapter's lead-in.
                 let start = entries.first!.start - planner.pause(before: entries.first!.line)
-                try WAVFile.write(Array(whole[start..<entries.last!.end]), sampleRate: AudioFormat.sampleRate,
-                                  to: folder.appendingPathComponent(file))
+                let samples = Array(whole[start..<entries.last!.end])
+                try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
                 files.append(file)
+                if let bitrate = project.settings.mp3 {
+                    let mp3 = String(file.dropLast(4)) + ".mp3"
+                    try MP3File.write(samples, sampleRate: AudioFormat.sampleRate, bitrate: bitrate,
+                                      tags: .init(title: chapter.title, album: name, track: chapter.number), to: folder.appendingPathComponent(mp3))
+                    files.append(mp3)
+                }
             }
         }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))

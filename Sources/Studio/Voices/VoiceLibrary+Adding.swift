@@ -22,8 +22,8 @@ extension VoiceLibrary {
         (try? WAVFile.read(clipAudio(name)))?.duration
     }
 
-    /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged, beside `NAME.txt` holding
-    /// `transcript` on one line. Returns the clip's length in seconds.
+    /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged (an MP3 file as the WAV of its
+    /// audio), beside `NAME.txt` holding `transcript` on one line. Returns the clip's length in seconds.
     @discardableResult
     public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
         try checkNewClip(name, transcript: transcript)
@@ -37,8 +37,10 @@ extension VoiceLibrary {
             let exists = FileManager.default.fileExists(atPath: audio.path)
             throw StudioError("\(audio.path): \(exists ? "cannot read the file" : "file not found")")
         }
-        let decoded = try WAVFile.decode(data, file: audio.path)
-        return try writeClip(named: name, wav: data, duration: decoded.duration, source: audio.path, transcript: transcript)
+        let decoded = try AudioFile.decode(data, file: audio.path)
+        // A WAV file is kept byte for byte; an MP3 as the 16-bit WAV of its audio (the voice folder holds WAVs).
+        let wav = AudioFile.isMP3(data) ? WAVFile.encode(decoded.samples, sampleRate: decoded.sampleRate, format: .pcm16) : data
+        return try writeClip(named: name, wav: wav, duration: decoded.duration, source: audio.path, transcript: transcript)
     }
 
     /// Writes a recording (samples at `sampleRate`, -1...1) as `NAME.wav` (16-bit PCM) with `NAME.txt`.
