@@ -298,6 +298,12 @@ extension StudioApp {
     private func export() {
         let folder = DialogueExport.folder(forProject: url)
         let name = url.deletingPathExtension().lastPathComponent
+        if header.settings.mp3 != nil {
+            // Encoding MP3s takes seconds for an hour of audio: the screen says so before it waits.
+            say("Exporting, with MP3s…", .dim)
+            drawMain()
+            terminal.refreshScreen()
+        }
         do {
             let report = try DialogueExport.export(planner, name: name, to: folder)
             var text = "Exported to \(folder.path)/: "
@@ -305,6 +311,7 @@ extension StudioApp {
                 text += "the transcript only (no line has a take yet)."
             } else {
                 let extras = (report.chapters > 0 ? ", \(counted(report.chapters, "chapter"))" : "") + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
+                    + (report.files.contains { $0.hasSuffix(".mp3") } ? ", MP3s" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
                 text += report.missing.isEmpty ? "." : "; \(counted(report.missing.count, "line")) \(report.missing.count == 1 ? "has" : "have") no take yet."
             }
