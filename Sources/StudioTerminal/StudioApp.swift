@@ -119,8 +119,7 @@ final class StudioApp {
         project.script = editor.texts
         planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
         published = PublishedDocument(DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id)))
-        let box = published
-        queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
+        queue = StudioApp.queue(takes: takes, engine: engine, published: published)
         player = AudioPlayer(device: options.audioDevice, configuration: options.audioConfiguration)
         sceneIndex = sceneRowOfHeader
     }
@@ -417,13 +416,20 @@ final class StudioApp {
         use(target)
     }
 
+    /// The generation queue of a project's takes. A take cut at its limit is made again at once (a new seed)
+    /// when nobody was listening to it; one heard running on is left to the writer (`r`).
+    static func queue(takes: TakeStore, engine: EngineHandle, published: PublishedDocument) -> GenerationQueue {
+        let queue = GenerationQueue(takes: takes, engine: engine, document: { published.current })
+        queue.retriesOfCutTakes = 1
+        return queue
+    }
+
     /// The project at `target` is the one now: its takes folder, a queue of its own (the engine stays).
     func use(_ target: URL) {
         queue.stop()
         url = target
         takes = TakeStore(folder: TakeStore.folder(forProject: target))
-        let box = published
-        queue = GenerationQueue(takes: takes, engine: engine, document: { box.current })
+        queue = StudioApp.queue(takes: takes, engine: engine, published: published)
         takesRevision += 1
         inputsRevision += 1
     }

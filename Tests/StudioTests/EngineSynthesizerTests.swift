@@ -195,10 +195,20 @@ import Transformer
         #expect(reread.takes.count == 3 && reread.takes.allSatisfy(\.cut))
         #expect(reread.takes.map(\.reseeded) == [false, true, true])
         #expect(reread.chosen == reread.takes.last?.key && info.key == reread.chosen)
-        queue.retriesOfCutTakes = 0
+        // A take someone listens to as it comes is not retried: a player follows each attempt's audio
+        // from the moment it appears, so the line stops at the first one it catches (all four, unheard).
+        queue.retriesOfCutTakes = 3
+        let done = Flag()
+        let listener = Thread {
+            while !done.value { _ = queue.liveAudio(.line(1))?.available(from: 0) }
+        }
+        listener.start()
         queue.generate([1])
         #expect(queue.jobs.waitUntilIdle(timeout: 60))
-        #expect(planner().takes(line: 1).takes.count == 1)
+        done.value = true
+        let attempts = planner().takes(line: 1).takes
+        #expect(attempts.allSatisfy(\.cut) && attempts.count < 4, "\(attempts.count) takes")
+        #expect(queue.liveAudio(.line(1))?.wasFollowed == true)
         queue.stop()
     }
 
@@ -219,5 +229,15 @@ import Transformer
             try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: small, precision: .bf16, cache: .disabled)
         }
         #expect(Self.synthesizer.engineDescription.precision == "bf16")
+    }
+}
+
+/// A flag one thread sets and another reads.
+private final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    var value: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return set }
+        set { lock.lock(); set = newValue; lock.unlock() }
     }
 }

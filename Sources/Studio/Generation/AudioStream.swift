@@ -89,6 +89,13 @@ public final class AudioStream: @unchecked Sendable {
         return (max(0, samples.count - offset), end != .open)
     }
 
+    /// A player has read or looked at the stream (someone listened to it, if only for a moment).
+    public var wasFollowed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return followed != nil
+    }
+
     /// Samples written that a player following the stream has not read yet; nil when no player has
     /// read or looked within `followingWindow` seconds (nobody listens).
     public var listenerLead: Int? {

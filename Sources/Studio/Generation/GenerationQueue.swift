@@ -44,8 +44,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private var measured: (frames: Int, seconds: Double) = (0, 0)
     /// How many times a line whose take was cut at its limit (`GeneratedTake.cut`) is generated again with a
     /// new seed, at once, before the lines after it (which take it as context). Every take is kept; the
-    /// last is chosen. `higgs render` retries (nobody is there to hear it); the studio leaves it to the
-    /// writer, who may be listening to the take as it comes.
+    /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
+    /// they choose (a new take would start playing from nowhere).
     public var retriesOfCutTakes = 0
 
     /// Sentence an audition speaks.
@@ -129,7 +129,8 @@ public final class GenerationQueue: @unchecked Sendable {
             let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
             let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseeded, line: plan.identity,
                                      transcript: plan.transcript, engine: engineName)
-            guard info.cut && retries > 0 else { return .take(info, cached: false) }
+            let heard = liveAudio(.line(id))?.wasFollowed ?? false
+            guard info.cut && retries > 0 && !heard else { return .take(info, cached: false) }
             retries -= 1
             reseeded = true
         }
