@@ -33,7 +33,8 @@ public enum MP3File {
     /// The MP3 file of `samples` (mono, any rate, in [-1, 1]) at `bitrate` kbit/s, constant.
     public static func encode(_ samples: [Float], sampleRate rate: Int, bitrate: Int, tags: Tags = Tags()) throws -> Data {
         guard bitrates.contains(bitrate) else {
-            throw AudioFileError(file: "mp3", "\(bitrate) kbit/s is not an MP3 bitrate (\(bitrates.map(String.init).joined(separator: ", ")))")
+            let known = bitrates.map(String.init).joined(separator: ", ")
+            throw AudioFileError(file: "mp3", "\(bitrate) kbit/s is not an MP3 bitrate (\(known))")
         }
         let pcm = try Resampler.soxr(samples, from: rate, to: sampleRate)
         guard let lame = lame_init() else { throw AudioFileError(file: "mp3", "LAME could not start") }
@@ -47,7 +48,9 @@ public enum MP3File {
         lame_set_quality(lame, 2)  // LAME's "near best": its slower psychoacoustics, still many times real time
         lame_set_bWriteVbrTag(lame, 1)
         lame_set_write_id3tag_automatic(lame, 0)
-        guard lame_init_params(lame) >= 0 else { throw AudioFileError(file: "mp3", "LAME refused \(bitrate) kbit/s mono at \(sampleRate) Hz") }
+        guard lame_init_params(lame) >= 0 else {
+            throw AudioFileError(file: "mp3", "LAME refused \(bitrate) kbit/s mono at \(sampleRate) Hz")
+        }
 
         var audio = Data()
         let block = 8192
@@ -56,7 +59,9 @@ public enum MP3File {
         while at < pcm.count {
             let n = min(block, pcm.count - at)
             let written = pcm.withUnsafeBufferPointer { p in
-                lame_encode_buffer_ieee_float(lame, p.baseAddress! + at, p.baseAddress! + at, Int32(n), &buffer, Int32(buffer.count))
+                // Mono: LAME reads the first channel only.
+                lame_encode_buffer_ieee_float(lame, p.baseAddress! + at, p.baseAddress! + at, Int32(n), &buffer,
+                                              Int32(buffer.count))
             }
             guard written >= 0 else { throw AudioFileError(file: "mp3", "LAME failed to encode (\(written))") }
             audio.append(buffer, count: Int(written))

@@ -46,7 +46,7 @@ extension StudioApp {
         } catch {
             return say("\(error)", .error, seconds: 10)
         }
-        // A new project often goes on from this one (the next episode): the same cast, scene, settings and pronunciations.
+        // A new project often goes on from this one (the next episode): the same header but for the script.
         if !opened.onDisk, !header.cast.isEmpty,
            try ask("Start \(target.lastPathComponent) with \(displayName)'s cast, scene, settings and pronunciations? (y)es / (n)o, empty", choices: ["y", "n"]) == "y" {
             opened.project = Project(scene: header.scene, cast: header.cast, settings: header.settings,

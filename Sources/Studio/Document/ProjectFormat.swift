@@ -245,7 +245,8 @@ public enum ProjectFormat {
         case "mp3":
             guard value != "off" else { s.mp3 = nil; return }
             guard let v = Int(value), MP3File.bitrates.contains(v) else {
-                throw fail(i, "mp3 must be an MP3 bitrate (\(MP3File.bitrates.map(String.init).joined(separator: ", "))) or off, found '\(clip(value))'")
+                let known = MP3File.bitrates.map(String.init).joined(separator: ", ")
+                throw fail(i, "mp3 must be an MP3 bitrate (\(known)) or off, found '\(clip(value))'")
             }
             s.mp3 = v
         case "runaway-stop":
