@@ -222,6 +222,34 @@ import Testing
         }
     }
 
+    /// `# file:` notes name the next line's file (folders allowed; `..` and empty parts dropped, a name given
+    /// twice made unique); other lines keep their numbers; the notes are the event colour's, and act on the
+    /// next line that says something only.
+    @Test func fileNotesNameTheLinesFiles() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("game.takes"))
+        let project = Project(cast: [CastMember(name: "Guard", voice: .automatic)],
+                              script: ["# file: guard/greet", "# a reminder", "[Guard] Halt!", "[Guard] Who goes there?",
+                                       "# FILE: ../../etc/.hidden", "[Guard] Pass.", "# file: guard/greet", "[Guard] Halt again!",
+                                       "# file:", "[Guard] Bye."])
+        #expect(ScriptLine("# File:  npc/a b ").exportFileName == "npc/a b" && ScriptLine("# file:").exportFileName == nil)
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        #expect(planner.lineFileNames == [2: "guard/greet", 3: "004", 5: "etc/_hidden", 7: "guard/greet_2", 9: "010"])
+        for line in [2, 3, 5, 7, 9] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
+                                        samples: [Float](repeating: Float(line) / 10, count: 50)),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("game.export")
+        let report = try DialogueExport.export(planner, name: "game", to: out)
+        #expect(report.files.filter { $0.hasPrefix("lines/") }
+                == ["lines/004.wav", "lines/010.wav", "lines/etc/_hidden.wav", "lines/guard/greet.wav", "lines/guard/greet_2.wav"])
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/guard/greet_2.wav")).samples.allSatisfy { abs($0 - 0.7) < 1e-4 })
+    }
+
     /// `# pause:` notes add silence before the next line: in the export (before the first line too, and as a
     /// chapter's lead-in), in the subtitles' times, and in "play from here" (but for a lead-in).
     @Test func pausesAddSilenceBeforeTheNextLine() throws {

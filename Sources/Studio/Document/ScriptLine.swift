@@ -120,6 +120,10 @@ public struct ScriptLine: Equatable, Sendable {
     /// A note `# chapter: Title` starts a chapter (its own file in exports); the title may be empty.
     public var chapterTitle: String? { directive("chapter") }
 
+    /// A note `# file: NAME` (or `folder/NAME`) names the next line's file in exports, so that a game or an
+    /// app finds each line where it expects it, whatever is inserted above. Nil for an empty name.
+    public var exportFileName: String? { directive("file").flatMap { $0.isEmpty ? nil : $0 } }
+
     /// Blank or a note: skipped by generation, context and export.
     public var saysNothing: Bool { isBlank || isNote }
 

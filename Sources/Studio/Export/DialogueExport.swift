@@ -90,8 +90,8 @@ public struct ExportReport: Equatable, Sendable {
 
 /// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
 /// `[SPEAKERn]` form), and when lines have takes the whole dialogue (`NAME.wav`, 16-bit 24 kHz, a gap
-/// between lines), each line (`lines/NNN.wav`, NNN the script line number), subtitles (`NAME.srt`,
-/// `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
+/// between lines), each line (`lines/NNN.wav`, NNN the script line number, or the name a `# file:` note
+/// gives), subtitles (`NAME.srt`, `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
 /// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
 /// dialogue) and, when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
 /// `00 Opening.wav` for what comes before the first), as an audiobook is delivered. With the `mp3` setting,
@@ -136,11 +136,14 @@ public enum DialogueExport {
         whole.reserveCapacity((timeline.last?.end ?? 0))
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
+        let lineNames = planner.lineFileNames
         for (entry, piece) in zip(timeline, pieces) {
             whole.append(contentsOf: repeatElement(0, count: entry.start - whole.count))
             whole.append(contentsOf: piece.samples)
-            let lineName = String(format: "lines/%03d.wav", piece.line + 1)
-            try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(lineName))
+            let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
+            let lineURL = folder.appendingPathComponent(lineName)
+            try FileManager.default.createDirectory(at: lineURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: lineURL)
             files.append(lineName)
         }
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))

@@ -55,6 +55,33 @@ extension DialoguePlanner {
         return Int((seconds * Double(AudioFormat.sampleRate)).rounded())
     }
 
+    /// The path (under `lines/`, without `.wav`) of each line that says something: the name a `# file:` note
+    /// above it gives (between it and the line before that says something; folders allowed, `..` and empty
+    /// parts dropped), else its line number, `NNN`. A name given twice gets `_2`, `_3`... after the first.
+    public var lineFileNames: [Int: String] {
+        var names: [Int: String] = [:]
+        var taken = Set<String>()
+        for i in project.script.indices where !saysNothing(line: i) {
+            var given: String?
+            var j = i - 1
+            while j >= 0 && saysNothing(line: j) {
+                given = given ?? ScriptLine(project.script[j]).exportFileName
+                j -= 1
+            }
+            let parts = (given ?? "").split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !["", ".", ".."].contains($0) }.map(DialogueExport.fileName)
+            var name = parts.isEmpty ? String(format: "%03d", i + 1) : parts.joined(separator: "/")
+            if taken.contains(name.lowercased()) {
+                var n = 2
+                while taken.contains("\(name)_\(n)".lowercased()) { n += 1 }
+                name += "_\(n)"
+            }
+            taken.insert(name.lowercased())
+            names[i] = name
+        }
+        return names
+    }
+
     /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
     /// when it has one (each line alone, so that every voice sits at the same level), else as generated.
     public func levelledSamples(_ take: TakeInfo) throws -> [Float] {
