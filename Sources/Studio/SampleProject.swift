@@ -28,6 +28,7 @@ public enum SampleProject {
           gap: 0.4
           loudness: off
           mp3: off
+          audiobook: off
           runaway-stop: on
 
         script:

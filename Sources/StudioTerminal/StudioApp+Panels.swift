@@ -148,7 +148,7 @@ extension StudioApp {
                 let sign: Double = [Key.left, .char("-"), .char("h")].contains(key) ? -1 : 1
                 let k = keys[row].key
                 let text: String
-                if k == "runaway-stop" {
+                if k == "runaway-stop" || k == "audiobook" {
                     text = values[row].1 == "on" ? "off" : "on"
                 } else if k == "mp3" {
                     // Off, then 128 (podcasts); the bitrates in order; off again past either end.

@@ -223,7 +223,7 @@ struct EndToEndTests {
     }
 
     /// Notes in the script: not counted as lines, `}` and `{` go from one to the next, generating one says
-    /// it has nothing to say. And the loudness and MP3 settings, stepped in the settings dialog.
+    /// it has nothing to say. And the loudness, MP3 and audiobook settings, stepped in the settings dialog.
     @Test func notesAreHeadingsNotLines() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -243,15 +243,17 @@ struct EndToEndTests {
         try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
 
         // The loudness setting: off, then the podcast level, then a step.
-        try tmux.keys(",", "End", "Up", "Up", "Right")
+        try tmux.keys(",", "End", "Up", "Up", "Up", "Right")
         try tmux.waitFor("the loudness on") { $0.contains("loudness        -16.0") }
         // The MP3 bitrate below it: off, then 128 kbit/s, then the next bitrate up.
         try tmux.keys("Right", "Down", "Right", "Right")
         try tmux.waitFor("the mp3 bitrate") { $0.contains("mp3             160") }
+        try tmux.keys("Down", "Right")
+        try tmux.waitFor("the audiobook on") { $0.contains("audiobook       on") }
         try tmux.keys("Escape", "C-s")
         try tmux.waitFor("the save") { $0.contains("Saved ") }
         let settings = try ProjectFile.load(folder.appendingPathComponent("notes.higgs")).settings
-        #expect(settings.loudness == -15 && settings.mp3 == 160)
+        #expect(settings.loudness == -15 && settings.mp3 == 160 && settings.audiobook)
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

@@ -27,6 +27,7 @@ import Testing
         settings.loudness = -16.5
         settings.runawayStop = false
         settings.mp3 = 192
+        settings.audiobook = true
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -68,6 +69,7 @@ import Testing
               gap: 0.4
               loudness: off
               mp3: off
+              audiobook: off
               runaway-stop: on
 
             script:

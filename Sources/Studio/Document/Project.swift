@@ -69,6 +69,9 @@ public struct GenerationSettings: Equatable, Hashable, Sendable {
     public var loudness: Double?
     /// Exports also write MP3s of the dialogue and of each chapter at this bitrate (kbit/s); nil for none.
     public var mp3: Int?
+    /// Exports are an audiobook's: each chapter framed with room tone, peaks levelled under -3 dB, and every
+    /// chapter file checked against ACX's requirements (`AudiobookCheck`).
+    public var audiobook = false
     /// Stop a take that runs far longer than its words need (`SpeakingTime`), and mark it cut. Not part of a
     /// take's key: a take that ends by itself is the same with it or without it.
     public var runawayStop = true

@@ -52,6 +52,7 @@ public enum ProjectFormat {
         ("gap", "seconds >= 0 between lines in exports"),
         ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
         ("mp3", "kbit/s of MP3s of the dialogue and chapters in exports (podcasts 128, audiobooks 192), or off"),
+        ("audiobook", "on (chapters framed with room tone, peaks under -3 dB, checked against ACX's requirements) or off"),
         ("runaway-stop", "on (stop a take running far past its words: 4 s and 1 s a word) or off"),
     ]
 
@@ -92,6 +93,7 @@ public enum ProjectFormat {
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
          ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap)),
          ("loudness", s.loudness.map(format) ?? "off"), ("mp3", s.mp3.map(String.init) ?? "off"),
+         ("audiobook", s.audiobook ? "on" : "off"),
          ("runaway-stop", s.runawayStop ? "on" : "off")]
     }
 
@@ -249,6 +251,9 @@ public enum ProjectFormat {
                 throw fail(i, "mp3 must be an MP3 bitrate (\(known)) or off, found '\(clip(value))'")
             }
             s.mp3 = v
+        case "audiobook":
+            guard value == "on" || value == "off" else { throw bad() }
+            s.audiobook = value == "on"
         case "runaway-stop":
             guard value == "on" || value == "off" else { throw bad() }
             s.runawayStop = value == "on"

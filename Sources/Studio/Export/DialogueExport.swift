@@ -84,6 +84,27 @@ public struct ExportReport: Equatable, Sendable {
     public var missing: [Int]
     public var seconds: Double
 
+    /// The chapter files that fail ACX's requirements (`check.txt` says why); nil unless the project is an
+    /// audiobook.
+    public var audiobookFailures: [String]?
+
+    public init(folder: URL, files: [String], lines: Int, missing: [Int], seconds: Double, audiobookFailures: [String]? = nil) {
+        self.folder = folder
+        self.files = files
+        self.lines = lines
+        self.missing = missing
+        self.seconds = seconds
+        self.audiobookFailures = audiobookFailures
+    }
+
+    /// What the ACX check found, in a few words ("all 12 chapter files pass the ACX check"); nil unless the
+    /// project is an audiobook.
+    public var audiobookVerdict: String? {
+        guard let failures = audiobookFailures else { return nil }
+        return failures.isEmpty ? "all \(counted(chapters, "chapter file")) pass the ACX check"
+            : "\(failures.count) of \(counted(chapters, "chapter file")) fail the ACX check (check.txt says why)"
+    }
+
     /// How many chapters it wrote (`# chapter:` notes), each as WAV and maybe MP3.
     public var chapters: Int { files.filter { $0.hasPrefix("chapters/") && $0.hasSuffix(".wav") }.count }
 }
@@ -109,7 +130,11 @@ public enum DialogueExport {
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
-        let chapters = planner.chapters
+        // An audiobook without chapter notes is one chapter, named after the project.
+        var chapters = planner.chapters
+        if chapters.isEmpty && project.settings.audiobook {
+            chapters = [Chapter(number: 1, title: name, lines: project.script.indices)]
+        }
         var pieceChapters: [Int] = []  // per piece: its chapter's number
         var missing: [Int] = []
         let named = Set(planner.casting.lineSpeakers.compactMap { $0 }).count > 1
@@ -164,30 +189,67 @@ public enum DialogueExport {
                 files.append(file)
             }
         }
+        var checks: [(file: String, check: AudiobookCheck)] = []
         if !chapters.isEmpty {
-            // A chapter's file is its stretch of the whole dialogue.
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
             for chapter in chapters where pieceChapters.contains(chapter.number) {
                 let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
-                let file = "chapters/" + String(format: "%02d ", chapter.number) + fileName(chapter.title) + ".wav"
                 // A pause noted before the chapter's first line is the chapter's lead-in.
-                let start = entries.first!.start - planner.pause(before: entries.first!.line)
-                let samples = Array(whole[start..<entries.last!.end])
-                try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
-                files.append(file)
-                if let bitrate = project.settings.mp3 {
-                    let mp3 = String(file.dropLast(4)) + ".mp3"
-                    try MP3File.write(samples, sampleRate: AudioFormat.sampleRate, bitrate: bitrate,
-                                      tags: .init(title: chapter.title, album: name, track: chapter.number), to: folder.appendingPathComponent(mp3))
-                    files.append(mp3)
-                }
+                let leadIn = planner.pause(before: entries.first!.line)
+                let written = try writeChapter(chapter, Array(whole[(entries.first!.start - leadIn)..<entries.last!.end]),
+                                               leadIn: leadIn, name: name, settings: project.settings, in: folder)
+                files += written.files
+                if let check = written.check { checks.append((written.files[0], check)) }
             }
+        }
+        if project.settings.audiobook {
+            try AtomicFile.write(Data(audiobookReport(checks, mp3: project.settings.mp3).utf8), to: folder.appendingPathComponent("check.txt"))
+            files.append("check.txt")
         }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
         try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
-                            seconds: Double(whole.count) / Double(AudioFormat.sampleRate))
+                            seconds: Double(whole.count) / Double(AudioFormat.sampleRate),
+                            audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil)
+    }
+
+    /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting): its stretch of the whole
+    /// dialogue; for an audiobook, framed with room tone (0.75 s before its first line, counting a lead-in
+    /// pause, and 2 s after its last) and checked.
+    private static func writeChapter(_ chapter: Chapter, _ stretch: [Float], leadIn: Int, name: String,
+                                     settings: GenerationSettings, in folder: URL) throws -> (files: [String], check: AudiobookCheck?) {
+        let rate = AudioFormat.sampleRate
+        var samples = stretch
+        if settings.audiobook {
+            let before = max(0, Int(AudiobookCheck.leadIn * Double(rate)) - leadIn)
+            samples = [Float](repeating: 0, count: before) + samples + [Float](repeating: 0, count: Int(AudiobookCheck.tailOut * Double(rate)))
+        }
+        let file = "chapters/" + String(format: "%02d ", chapter.number) + fileName(chapter.title) + ".wav"
+        try WAVFile.write(samples, sampleRate: rate, to: folder.appendingPathComponent(file))
+        var files = [file]
+        if let bitrate = settings.mp3 {
+            let mp3 = String(file.dropLast(4)) + ".mp3"
+            try MP3File.write(samples, sampleRate: rate, bitrate: bitrate,
+                              tags: .init(title: chapter.title, album: name, track: chapter.number), to: folder.appendingPathComponent(mp3))
+            files.append(mp3)
+        }
+        return (files, settings.audiobook ? AudiobookCheck(samples, sampleRate: rate) : nil)
+    }
+
+    /// `check.txt`: each chapter file against ACX's requirements, and the MP3 setting against theirs.
+    static func audiobookReport(_ checks: [(file: String, check: AudiobookCheck)], mp3: Int?) -> String {
+        let failing = checks.filter { !$0.check.problems.isEmpty }.count
+        var out = "ACX audio requirements, each chapter file: "
+            + (failing == 0 ? "all \(counted(checks.count, "file")) pass.\n\n" : "\(failing) of \(counted(checks.count, "file")) fail.\n\n")
+        for (file, check) in checks { out += "\(file): \(check.summary)\n" }
+        if (mp3 ?? 0) < 192 {
+            out += "\nACX takes MP3 at 192 kbit/s or more, constant, at 44.1 kHz: set mp3 to 192.\n"
+        }
+        if failing > 0 {
+            out += "\nRMS and peaks follow the loudness setting (-20 LUFS is a start); room tone follows the chapters' notes.\n"
+        }
+        return out
     }
 
     /// A speaker's name as a file name: no path separators, no leading dot.

@@ -83,11 +83,13 @@ extension DialoguePlanner {
     }
 
     /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
-    /// when it has one (each line alone, so that every voice sits at the same level), else as generated.
+    /// when it has one (each line alone, so that every voice sits at the same level; peaks under -1 dB, or
+    /// -3.5 for an audiobook), else as generated.
     public func levelledSamples(_ take: TakeInfo) throws -> [Float] {
         let samples = try takes.samples(take.key)
         guard let target = project.settings.loudness else { return samples }
-        let gain = Loudness.gain(bringing: samples, sampleRate: AudioFormat.sampleRate, to: target)
+        let ceiling = project.settings.audiobook ? AudiobookCheck.ceiling : 0.891
+        let gain = Loudness.gain(bringing: samples, sampleRate: AudioFormat.sampleRate, to: target, ceiling: ceiling)
         return samples.map { $0 * gain }
     }
 }
