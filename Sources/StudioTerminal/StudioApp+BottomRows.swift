@@ -142,7 +142,7 @@ extension StudioApp {
                 return
             }
             if let take = plan(editor.line)?.take, take.cut {
-                let text = String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, [ ] the others",
+                let text = String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
                                   editor.line + 1, take.seconds)
                 terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), .warning)
                 return

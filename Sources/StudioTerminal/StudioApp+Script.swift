@@ -80,6 +80,7 @@ extension StudioApp {
             pendingPlay = nil
         case .previousTake: chooseTake(by: -1)
         case .nextTake: chooseTake(by: 1)
+        case .listTakes: try listTakes()
         case .keepTakeAsVoice: try keepTakeAsVoice()
         case .export: export()
         case .settings: try showSettings()
@@ -290,6 +291,33 @@ extension StudioApp {
             takesRevision += 1
             let t = list[next]
             say("Take \(next + 1) of \(list.count): \(String(format: "%.1f", t.seconds)) s, seed \(t.seed), made \(t.created)\(t.engine.isEmpty ? "" : " by \(t.engine)").")
+        } catch {
+            say("cannot choose the take: \(error)", .error)
+        }
+    }
+
+    /// `L`: every take of the line, newest last, to hear (`l`) and choose (Enter).
+    private func listTakes() throws {
+        guard let plan = plan(editor.line), !plan.takes.takes.isEmpty else { return say("This line has no takes yet.", .warning) }
+        let list = plan.takes.takes
+        let id = currentID
+        let items = list.enumerated().map { n, t -> (String, String) in
+            let mark = t.key == plan.take?.key ? terminal.glyph("▸", ">") : " "
+            var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
+            if t.cut { about += " · cut at its limit" }
+            if t.key == plan.key { about += " · what would be generated now" }
+            about += " · \(t.created)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
+            return ("\(mark) take \(n + 1)", about)
+        }
+        let current = list.firstIndex { $0.key == plan.take?.key } ?? list.count - 1
+        let title = "Takes of line \(editor.line + 1) — l hear · Enter choose · Esc close"
+        guard let chosen = try pick(title, items: items, selected: current, onAudition: { row in
+            self.playTake(list[row].key, lineID: id)
+        }) else { return }
+        do {
+            try takes.choose(list[chosen].key, line: plan.identity, transcript: plan.transcript)
+            takesRevision += 1
+            say("Take \(chosen + 1) of \(list.count) is the line's take.")
         } catch {
             say("cannot choose the take: \(error)", .error)
         }

@@ -61,7 +61,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
-    case playPause, playFromCursor, stop, previousTake, nextTake, keepTakeAsVoice
+    case playPause, playFromCursor, stop, previousTake, nextTake, listTakes, keepTakeAsVoice
     case export, settings, pronunciations, find, findNext, findPrevious, clearFind, replace
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
@@ -115,6 +115,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .stop: return "stop playback"
         case .previousTake: return "choose the line's previous (older) take"
         case .nextTake: return "choose the line's next (newer) take"
+        case .listTakes: return "the line's takes: hear any (l), choose one (Enter)"
         case .keepTakeAsVoice: return "keep the line's take as a voice clip; its speaker speaks with it"
         case .export: return "export WAVs, SRT/VTT subtitles and the transcript"
         case .settings: return "generation settings"
@@ -213,6 +214,7 @@ public enum KeyMap {
         bind(.script, .stop, .char("s"))
         bind(.script, .previousTake, .char("["))
         bind(.script, .nextTake, .char("]"))
+        bind(.script, .listTakes, .char("L"))
         bind(.script, .keepTakeAsVoice, .char("V"))
         bind(.script, .export, .char("e"))
         bind(.script, .settings, .char(","))
