@@ -323,30 +323,38 @@ extension StudioApp {
         }
     }
 
+    /// `e`: the export, on a thread of its own (a long book with MP3s takes minutes); the screen says how far
+    /// it has got and what it wrote.
     private func export() {
-        let folder = DialogueExport.folder(forProject: url)
+        if let job = exportJob, job.isRunning { return say("Still exporting to \(job.folder.path)/…", .dim) }
         let name = url.deletingPathExtension().lastPathComponent
-        if header.settings.mp3 != nil {
-            // Encoding MP3s takes seconds for an hour of audio: the screen says so before it waits.
-            say("Exporting, with MP3s…", .dim)
-            drawMain()
-            terminal.refreshScreen()
-        }
-        do {
-            let report = try DialogueExport.export(planner, name: name, to: folder)
-            var text = "Exported to \(folder.path)/: "
+        exportJob = ExportJob(planner, name: name, to: DialogueExport.folder(forProject: url))
+        say("Exporting…", .dim, seconds: 1)
+    }
+
+    /// Each turn: how the export is getting on, and what it wrote once it has.
+    func followExport() {
+        guard let job = exportJob else { return }
+        switch job.state {
+        case .running(let what):
+            if message == nil || message!.text.hasPrefix("Exporting") { say("Exporting: \(what)…", .dim, seconds: 1) }
+        case .failed(let why):
+            exportJob = nil
+            say("export failed: \(why)", .error, seconds: 10)
+        case .done(let report):
+            exportJob = nil
+            var text = "Exported to \(job.folder.path)/: "
             if report.lines == 0 {
                 text += "the transcript only (no line has a take yet)."
             } else {
-                let extras = (report.chapters > 0 ? ", \(counted(report.chapters, "chapter"))" : "") + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
+                let extras = (report.chapters > 0 ? ", \(counted(report.chapters, "chapter"))" : "")
+                    + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
                     + (report.files.contains { $0.hasSuffix(".mp3") } ? ", MP3s" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
                 text += report.missing.isEmpty ? "" : "; \(counted(report.missing.count, "line")) \(report.missing.count == 1 ? "has" : "have") no take yet"
                 text += report.audiobookVerdict.map { "; \($0)." } ?? "."
             }
             say(text, .good, seconds: 10)
-        } catch {
-            say("export failed: \(error)", .error, seconds: 10)
         }
     }
 }

@@ -93,6 +93,8 @@ final class StudioApp {
     /// Play this job's audio as soon as it starts (or, for a cached line, its take when done).
     var pendingPlay: GenerationJob?
     var quitting = false
+    /// The export running, if any (`e`).
+    var exportJob: ExportJob?
     var spinner = 0
 
     init(options: StudioOptions) throws {
@@ -171,6 +173,7 @@ final class StudioApp {
     /// One turn: bring derived state up to date, draw, wait for one event, handle it, autosave.
     private func step() throws {
         refresh()
+        followExport()
         draw()
         let event = try nextEvent()
         let edited = editing ? currentID : nil
@@ -438,6 +441,12 @@ final class StudioApp {
         guard try settleChanges(before: "quitting") else { return }
         queue.cancelAll()
         player.stop()
+        if let job = exportJob, job.isRunning {
+            // Its files would be left unwritten: it ends first, the screen saying so.
+            say("Finishing the export before quitting…", .dim)
+            draw()
+            job.wait()
+        }
         quitting = true
     }
 }

@@ -207,7 +207,9 @@ import Testing
                           key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
         }
         let out = folder.appendingPathComponent("book.export")
-        let report = try DialogueExport.export(planner, name: "book", to: out)
+        var stages: [String] = []
+        let report = try DialogueExport.export(planner, name: "book", to: out) { stages.append($0) }
+        #expect(stages == ["lines/", "book.wav", "book.mp3", "chapter 1 of 2 (Harbour)", "chapter 2 of 2 (Town)"])
         #expect(report.files.filter { $0.hasSuffix(".mp3") } == ["book.mp3", "chapters/01 Harbour.mp3", "chapters/02 Town.mp3"])
         #expect(report.chapters == 2)
         for (wav, title) in [("book", "book"), ("chapters/01 Harbour", "Harbour"), ("chapters/02 Town", "Town")] {
@@ -220,6 +222,41 @@ import Testing
             let title16 = Data(title.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
             #expect(data.prefix(200).range(of: title16) != nil, "\(wav): its title in the tag")
         }
+    }
+
+    /// The studio's export runs on a thread of its own: it ends with the report the export gives, the
+    /// same files, and says what it is writing meanwhile.
+    @Test func anExportJobWritesWhatTheExportWrites() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("job.takes"))
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One.", "[Ann] Two."])
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        for line in [0, 1] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
+                                        samples: [Float](repeating: 0.1 * Float(line + 1), count: 4_800)),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let job = ExportJob(planner, name: "job", to: folder.appendingPathComponent("a.export"))
+        job.wait()
+        job.wait()  // waiting again returns at once
+        guard case .done(let report) = job.state else { Issue.record("\(job.state)"); return }
+        #expect(!job.isRunning)
+        let direct = try DialogueExport.export(planner, name: "job", to: folder.appendingPathComponent("b.export"))
+        #expect(report.files == direct.files && report.seconds == direct.seconds)
+        for file in direct.files {
+            #expect(try Data(contentsOf: folder.appendingPathComponent("a.export/\(file)"))
+                    == Data(contentsOf: folder.appendingPathComponent("b.export/\(file)")), "\(file)")
+        }
+        // A folder it cannot write to: the job fails with the reason.
+        let blocked = folder.appendingPathComponent("blocked")
+        try Data("a file".utf8).write(to: blocked)
+        let failing = ExportJob(planner, name: "job", to: blocked)
+        failing.wait()
+        guard case .failed(let why) = failing.state else { Issue.record("\(failing.state)"); return }
+        #expect(!why.isEmpty)
     }
 
     /// `# file:` notes name the next line's file (folders allowed; `..` and empty parts dropped, a name given

@@ -119,7 +119,9 @@ public struct ExportReport: Equatable, Sendable {
 /// the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`, tagged with their titles,
 /// the project's name as album and a chapter's number as track).
 public enum DialogueExport {
-    public static func export(_ planner: DialoguePlanner, name: String, to folder: URL) throws -> ExportReport {
+    /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...).
+    public static func export(_ planner: DialoguePlanner, name: String, to folder: URL,
+                              progress: (String) -> Void = { _ in }) throws -> ExportReport {
         let project = planner.project
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var files: [String] = []
@@ -162,6 +164,7 @@ public enum DialogueExport {
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
+        progress("lines/")
         for (entry, piece) in zip(timeline, pieces) {
             whole.append(contentsOf: repeatElement(0, count: entry.start - whole.count))
             whole.append(contentsOf: piece.samples)
@@ -171,13 +174,16 @@ public enum DialogueExport {
             try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: lineURL)
             files.append(lineName)
         }
+        progress("\(name).wav")
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
         if let bitrate = project.settings.mp3 {
+            progress("\(name).mp3")
             try MP3File.write(whole, sampleRate: AudioFormat.sampleRate, bitrate: bitrate, tags: .init(title: name, album: name),
                               to: folder.appendingPathComponent("\(name).mp3"))
             files.append("\(name).mp3")
         }
         if Set(stemNames).count > 1 {
+            progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
             for stem in Set(stemNames).sorted() {
                 var samples = [Float](repeating: 0, count: whole.count)
@@ -196,6 +202,7 @@ public enum DialogueExport {
                 let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
                 // A pause noted before the chapter's first line is the chapter's lead-in.
                 let leadIn = planner.pause(before: entries.first!.line)
+                progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
                 let written = try writeChapter(chapter, Array(whole[(entries.first!.start - leadIn)..<entries.last!.end]),
                                                leadIn: leadIn, name: name, settings: project.settings, in: folder)
                 files += written.files

@@ -1,0 +1,57 @@
+import Foundation
+
+/// An export running on a thread of its own, so that the screen stays live while a long book is written
+/// (with MP3s, minutes for a book of many hours). It works from a planner of the project as it was when it
+/// started; every file it writes is written atomically, so stopping the program midway leaves no half file.
+public final class ExportJob: @unchecked Sendable {
+    public enum State: Sendable {
+        /// What it is writing now.
+        case running(String)
+        case done(ExportReport)
+        case failed(String)
+    }
+
+    private let lock = NSLock()
+    private var current: State = .running("starting")
+    private let finished = DispatchSemaphore(value: 0)
+    public let folder: URL
+
+    public init(_ planner: DialoguePlanner, name: String, to folder: URL) {
+        self.folder = folder
+        let thread = Thread { [self] in
+            let outcome: State
+            do {
+                outcome = .done(try DialogueExport.export(planner, name: name, to: folder) { self.set(.running($0)) })
+            } catch {
+                outcome = .failed("\(error)")
+            }
+            set(outcome)
+            finished.signal()
+        }
+        thread.name = "export"
+        thread.start()
+    }
+
+    public var state: State {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+
+    public var isRunning: Bool {
+        if case .running = state { return true }
+        return false
+    }
+
+    /// Blocks until the export has ended (quitting waits for it).
+    public func wait() {
+        finished.wait()
+        finished.signal()
+    }
+
+    private func set(_ state: State) {
+        lock.lock()
+        current = state
+        lock.unlock()
+    }
+}
