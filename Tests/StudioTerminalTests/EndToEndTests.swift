@@ -457,6 +457,8 @@ struct EndToEndTests {
         try tmux.keys("e")
         let exported = folder.appendingPathComponent("untitled.export/lines/001.wav")
         try tmux.waitUntil("the export") { FileManager.default.fileExists(atPath: exported.path) }
+        // Written on a thread of its own, then said on the screen.
+        try tmux.waitFor("the export's message") { $0.contains("Exported to ") && $0.contains("1 line, ") }
         let expected = try Data(contentsOf: exported).dropFirst(44)  // the 16-bit samples after the header
         #expect(expected.count >= 2 * 960)
         try tmux.waitUntil("the captured audio") { (try? Data(contentsOf: capture))?.count == expected.count }
