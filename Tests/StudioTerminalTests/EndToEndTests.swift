@@ -410,19 +410,6 @@ struct EndToEndTests {
         let expected = WAVFile.encode(clip, sampleRate: 24_000, format: .pcm16).dropFirst(44)
         try tmux.waitUntil("the captured audio") { (try? Data(contentsOf: capture))?.count == expected.count }
         #expect(try Data(contentsOf: capture) == Data(expected))
-
-        // A second take with a new seed; the takes list names both, and chooses the first again.
-        try tmux.keys("r")
-        try tmux.waitFor("the second take", timeout: 120) { screen in
-            screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains(" 2/2") }
-        }
-        try tmux.keys("L")
-        try tmux.waitFor("the takes list") { $0.contains("Takes of line 1") && $0.contains("take 2") && $0.contains("(new seed)") }
-        try tmux.keys("Up", "Enter")
-        try tmux.waitFor("the first take chosen") { screen in
-            screen.contains("Take 1 of 2 is the line's take.")
-                && screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains(" 1/2") }
-        }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
