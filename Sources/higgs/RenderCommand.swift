@@ -30,6 +30,9 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Say what would be generated (and what cannot be) without loading the model or writing anything.")
     var dryRun = false
 
+    @Flag(help: "Generate nothing (no model needed): export the takes there are now, as after changing an export setting.")
+    var exportOnly = false
+
     @Option(help: "How many times a line whose take runs to its limit (the project's runaway stop, or max-new-tokens) is generated again with a new seed, before the lines after it. Every take is kept; the last is chosen.")
     var retries = 1
 
@@ -38,6 +41,7 @@ struct RenderCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...10).contains(retries) else { throw ValidationError("--retries must be 0 to 10, found \(retries)") }
+        guard !(exportOnly && (noExport || dryRun)) else { throw ValidationError("--export-only goes with neither --no-export nor --dry-run") }
     }
 
     func run() throws {
@@ -74,6 +78,11 @@ struct RenderCommand: ParsableCommand {
             scope += ", chapter \(part.number) (\(part.title))"
         }
         let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
+        if exportOnly {
+            let outdated = stale.filter { first.plan(line: $0)?.take != nil }.count
+            say("\(scope): \(counted(spoken.count, "line")), exported as they are (\(outdated) with a take out of date)")
+            return try export(url, planner: planner, failed: [])
+        }
         say("\(scope): \(counted(spoken.count, "line")), \(stale.count) to generate")
 
         // Lines that cannot be generated as written (a speaker not cast, a voice not found) are said at once.
@@ -111,6 +120,11 @@ struct RenderCommand: ParsableCommand {
             }
         }
         guard !noExport else { return try finish(failed) }
+        try export(url, planner: planner, failed: failed)
+    }
+
+    /// Exports the project as the studio's `e` does, says what was written, and ends with the failures.
+    private func export(_ url: URL, planner: () -> DialoguePlanner, failed: [Int]) throws {
         let report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent,
                                                to: DialogueExport.folder(forProject: url))
         var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"

@@ -54,6 +54,19 @@ import Testing
         #expect(result.stderr.contains("line 4 (1/1): "))
         #expect(try takes.samples(#require(planner.plan(line: 0)?.key)) == first)
         #expect(result.stderr.contains("exported to \(export.path)/: 3 lines"))
+
+        // An export setting changed, and a line: --export-only writes the export again with no model at all,
+        // line 1 left out (no take) and the lines after it exported as they are (their context changed).
+        project.settings.mp3 = 64
+        project.script[0] = "[Ann] Hello there, again."
+        try ProjectFile.save(project, to: file)
+        result = try CLI.run(["render", "show.higgs", "--export-only", "--model", folder.appendingPathComponent("nowhere").path,
+                              "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("show.higgs: 3 lines, exported as they are (2 with a take out of date)"))
+        #expect(result.stderr.contains("without a take: line 1"))
+        #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("show.mp3").path))
+        #expect(try CLI.run(["render", "show.higgs", "--export-only", "--no-export"], in: folder).status != 0)
     }
 
     /// `--chapter` generates one chapter's lines (by number or title) and exports what there is.
