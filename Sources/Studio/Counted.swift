@@ -2,3 +2,12 @@
 public func counted(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
+
+/// "40 s", "12 min", "2 h 05 min": a duration as an estimate is read.
+public func spokenDuration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s < 60 { return "\(max(1, s)) s" }
+    if s < 3600 { return "\((s + 30) / 60) min" }
+    let minutes = (s + 30) / 60
+    return String(format: "%d h %02d min", minutes / 60, minutes % 60)
+}

@@ -105,7 +105,10 @@ extension StudioApp {
             var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
             // Generating several lines (and auditions): how many are left, counting the one running.
             let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
-            if left > 1 { text += " · \(left) to go" }
+            if left > 1 {
+                text += " · \(left) to go"
+                if let time = generatingLeft() { text += ", \(time)" }
+            }
             if let fps = queue.framesPerSecond {
                 text += String(format: " · %.1f frames/s (%.2fx real time)", fps, fps / Double(AudioFormat.frameRate))
             }
@@ -177,5 +180,19 @@ extension StudioApp {
             terminal.put(y, x + DisplayWidth.of(key) + 1, what, .dim)
             x += w
         }
+    }
+
+    /// About how long the lines queued (and the one running) will take, at this session's pace; nil before
+    /// any line has been timed.
+    func generatingLeft() -> String? {
+        guard let fps = queue.framesPerSecond, fps > 0 else { return nil }
+        let jobs = (queue.jobs.running.map { [$0] } ?? []) + queue.jobs.queued
+        let lines = jobs.compactMap { job -> (transcript: String, made: Double)? in
+            guard case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount else { return nil }
+            var made = 0.0
+            if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
+            return (planner.transcript(line: i), made)
+        }
+        return "about " + spokenDuration(SpeakingTime.generatingLeft(lines, framesPerSecond: fps))
     }
 }

@@ -111,7 +111,8 @@ struct RenderCommand: ParsableCommand {
             queue.retriesOfCutTakes = retries
             Interrupt.install()
             queue.generate(generated)
-            let outcome = wait(for: generated, in: queue)
+            let transcripts = Dictionary(uniqueKeysWithValues: generated.map { ($0, first.transcript(line: $0)) })
+            let outcome = wait(for: generated, in: queue, transcripts: transcripts)
             failed += outcome.failed
             queue.stop()
             if !outcome.cut.isEmpty {
@@ -137,7 +138,7 @@ struct RenderCommand: ParsableCommand {
 
     /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed,
     /// and those whose take was cut at its limit (after the retries).
-    private func wait(for lines: [Int], in queue: GenerationQueue) -> (failed: [Int], cut: [Int]) {
+    private func wait(for lines: [Int], in queue: GenerationQueue, transcripts: [Int: String]) -> (failed: [Int], cut: [Int]) {
         var failed: [Int] = [], cut: [Int] = []
         var cancelling = false
         for (n, line) in lines.enumerated() {
@@ -161,9 +162,14 @@ struct RenderCommand: ParsableCommand {
             switch queue.state(.line(line)) {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
+                // How long the rest will take, at the pace of the lines generated so far.
+                let rest = lines[(n + 1)...].map { (transcript: transcripts[$0] ?? "", made: 0.0) }
+                let left = queue.framesPerSecond.flatMap { fps in
+                    rest.isEmpty ? nil : "; about \(spokenDuration(SpeakingTime.generatingLeft(rest, framesPerSecond: fps))) left"
+                } ?? ""
                 say(cached ? "\(label): its take, kept"
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started))
-                        + (info.cut ? ", cut at its limit" : ""))
+                        + (info.cut ? ", cut at its limit" : "") + left)
                 if info.cut { cut.append(line) }
             case .failed(let why)?:
                 say("\(label): \(why)")

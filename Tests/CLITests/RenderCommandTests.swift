@@ -28,6 +28,11 @@ import Testing
         #expect(result.stderr.contains("show.higgs: 3 lines, 3 to generate"))
         #expect(result.stderr.contains("line 4: speaker 'Cy' is not in the cast"))
         #expect(result.stderr.contains("line 1 (1/2): ") && result.stderr.contains("line 2 (2/2): "))
+        // After the first line, how long the rest will take (at the pace measured); none after the last.
+        let firstReport = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("line 1 (1/2): ") })
+        #expect(firstReport.contains(" s of audio in ") && firstReport.hasSuffix(" left") && firstReport.contains("; about "),
+                "\(firstReport)")
+        #expect(result.stderr.split(separator: "\n").first { $0.hasPrefix("line 2 (2/2): ") }?.hasSuffix(" left") == false)
         #expect(result.stderr.contains("not generated: line 4"))
 
         let takes = TakeStore(folder: TakeStore.folder(forProject: file))

@@ -5,17 +5,35 @@ import Prompt
 /// (babbling, repeating, a long silence), which would otherwise run to `max-new-tokens` (82 s at the
 /// default) and hold up every line queued after it. The limit is generous, about two and a half times a
 /// slow reading, so that it never cuts a line that is merely slow; sounds and songs get time of their own.
+/// The same count at an ordinary pace estimates how long generating lines will take.
 public enum SpeakingTime {
-    /// Seconds any line may take, however short.
-    static let floor = 4.0
-    /// Seconds per word (a slow reading is 0.4), per character of scripts written without spaces (CJK, 0.25
-    /// read slowly), per pause mark, per sound tag, and per song or music tag.
-    static let perWord = 1.0, perSyllable = 0.6, perPause = 0.5, perSound = 4.0, perSong = 20.0
+    /// Seconds a line takes at a pace: at least `floor`, and so much a word, a character of scripts
+    /// written without spaces (CJK), a pause mark, a sound tag and a song or music tag.
+    struct Pace {
+        var floor, perWord, perSyllable, perPause, perSound, perSong: Double
+    }
+
+    /// The runaway limit: 2.5 times a slow reading (0.4 s a word), with room for sounds and songs.
+    static let runaway = Pace(floor: 4, perWord: 1, perSyllable: 0.6, perPause: 0.5, perSound: 4, perSong: 20)
+    /// An ordinary reading (150 words a minute), for estimates of how long generating will take.
+    static let typical = Pace(floor: 0.5, perWord: 0.4, perSyllable: 0.25, perPause: 0.2, perSound: 1.5, perSong: 8)
 
     /// The limit, in seconds, for a transcript as the model is given it (`[SPEAKERn]` and event tags as
     /// written).
-    public static func limit(forSaying transcript: String) -> Double {
-        var seconds = floor
+    public static func limit(forSaying transcript: String) -> Double { seconds(transcript, at: runaway) }
+
+    /// How long the line would take said at an ordinary pace, in seconds.
+    public static func expected(forSaying transcript: String) -> Double { seconds(transcript, at: typical) }
+
+    /// Seconds of generating still ahead: each line's expected length (less what is already made of it), in
+    /// frames, at `framesPerSecond`.
+    public static func generatingLeft(_ lines: [(transcript: String, made: Double)], framesPerSecond: Double) -> Double {
+        let audio = lines.reduce(0.0) { $0 + max(0, expected(forSaying: $1.transcript) - $1.made) }
+        return audio * Double(AudioFormat.frameRate) / framesPerSecond
+    }
+
+    static func seconds(_ transcript: String, at pace: Pace) -> Double {
+        var seconds = pace.floor
         let line = ScriptLine(transcript)
         let chars = Array(transcript)
         var i = line.bodyOffset
@@ -24,21 +42,21 @@ public enum SpeakingTime {
             if let span = line.spans.first(where: { $0.range.lowerBound == i }) {
                 let inner = String(chars[(span.range.lowerBound + 1)..<(span.range.upperBound - 1)])
                 // Sounds take their time; an unknown tag is read out, which takes no longer.
-                seconds += span.kind == .event && (inner.hasSuffix("start") || inner == "music") ? perSong : perSound
+                seconds += span.kind == .event && (inner.hasSuffix("start") || inner == "music") ? pace.perSong : pace.perSound
                 i = span.range.upperBound
                 inWord = false
                 continue
             }
             let c = chars[i]
             if c.isWrittenWithoutSpaces {
-                seconds += perSyllable
+                seconds += pace.perSyllable
                 inWord = false
             } else if c.isLetter || c.isNumber {
                 // Digits are read out one word each at most ("1999": nineteen ninety-nine).
-                if !inWord || c.isNumber { seconds += perWord }
+                if !inWord || c.isNumber { seconds += pace.perWord }
                 inWord = true
             } else {
-                if ".,;:!?…—".contains(c) || "。，、；：！？".contains(c) { seconds += perPause }
+                if ".,;:!?…—".contains(c) || "。，、；：！？".contains(c) { seconds += pace.perPause }
                 inWord = c == "'" || c == "-" ? inWord : false
             }
             i += 1
