@@ -14,8 +14,10 @@ extension StudioApp {
                 return (entry.word, "said “\(entry.sayAs)” · \(lines == 0 ? "in no line yet" : "in " + counted(lines, "line"))")
             }
             items.append(("new word…", "a word or name the voices misread, and how to spell it so that they say it right"))
-            let title = "Pronunciations — Enter change (empty text removes) · Esc close"
-            guard let chosen = try pick(title, items: items, selected: row) else { return }
+            let title = "Pronunciations — l hear · Enter change (empty text removes) · Esc close"
+            guard let chosen = try pick(title, items: items, selected: row, onAudition: { row in
+                if entries.indices.contains(row) { self.hear(entries[row]) }
+            }) else { return }
             row = chosen
             if entries.indices.contains(chosen) {
                 try changePronunciation(of: entries[chosen].word)
@@ -56,6 +58,22 @@ extension StudioApp {
         let saying = linesSaying([Pronunciation(word: word, sayAs: sayAs)]).count
         let lines = saying == 0 ? "no line says it yet" : "\(counted(saying, "line")) to generate again (g, or A for all)"
         say(sayAs.isEmpty ? "“\(word)” is said as written again — \(lines)." : "“\(word)” is said “\(sayAs)” — \(lines).")
+    }
+
+    /// Speaks the first line that says the word, respelled as it will be said, in its speaker's voice (the respelling alone, in
+    /// the cursor line's speaker's voice, when no line says it yet): the way to hear a spelling before
+    /// generating the lines again.
+    private func hear(_ entry: Pronunciation) {
+        let line = linesSaying([entry]).min()
+        let speakerLine = line ?? editor.line
+        let s = speakerLine < planner.lineCount ? planner.casting.lineSpeakers[speakerLine] : nil
+        let voice = s.flatMap { header.cast.indices.contains($0) ? header.cast[$0].voice : nil } ?? .automatic
+        let text = line.map { header.pronunciations.applied(to: ScriptLine(editor.lines[$0].text, cast: header.cast.map(\.name)).spokenText) }
+            ?? entry.sayAs
+        queue.audition(voice, library: voices, text: text)
+        pendingPlay = .audition(voice, text: text)
+        if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }
+        say("Hearing “\(text)”" + (s.flatMap { header.cast.indices.contains($0) ? " in \(header.cast[$0].name)'s voice" : nil } ?? "") + ".")
     }
 
     /// The script lines (indices) in which a word of `list` is said.

@@ -206,7 +206,7 @@ extension StudioApp {
     private func kind(of job: GenerationJob) -> NowPlaying.Kind {
         switch job {
         case .line(let id): return .line(id)
-        case .audition(let voice): return .audition(voice.description)
+        case .audition(let voice, _): return .audition(voice.description)
         }
     }
 

@@ -48,7 +48,7 @@ extension StudioApp {
             return
         }
         queue.audition(voice, library: voices)
-        pendingPlay = .audition(voice)
+        pendingPlay = .audition(voice, text: GenerationQueue.auditionSentence)
         if case .unavailable(let why) = engine.state { say(why, .warning, seconds: 12) } else {
             say("Auditioning \(voice): “\(GenerationQueue.auditionSentence)”")
         }

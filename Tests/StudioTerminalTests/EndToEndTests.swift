@@ -279,6 +279,9 @@ struct EndToEndTests {
         try tmux.type("Shiv-awn")
         try tmux.keys("Enter")
         try tmux.waitFor("the entry listed") { $0.contains("said “Shiv-awn” · in 1 line") && $0.contains("1 line to generate again") }
+        // l would speak the line as it will be said; without a model, the list says why not.
+        try tmux.keys("Up", "l")
+        try tmux.waitFor("the reason it cannot be heard") { $0.contains("No model to generate with") }
         try tmux.keys("Escape")
         try tmux.waitFor("what the line says", timeout: 20) { $0.contains("said: Well. Shiv-awn is here, Shiv-awn.  (W: pronunciations)") }
         try tmux.keys("C-s")

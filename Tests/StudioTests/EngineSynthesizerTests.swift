@@ -212,6 +212,27 @@ import Transformer
         queue.stop()
     }
 
+    /// Auditions are jobs of a voice and a text: the same voice saying two texts is two jobs, each with its
+    /// own audio (the pronunciation list's `l` says a line as it will be said; the voice list's, a sentence).
+    @Test func auditionsOfOneVoiceSayTheirOwnTexts() throws {
+        let library = VoiceLibrary(clips: [], profiles: [])
+        let takes = TakeStore(folder: Self.folder.appendingPathComponent("auditions.takes"))
+        let planner = DialoguePlanner(project: Project(), voices: library, scenes: SceneLibrary(scenes: []), takes: takes,
+                                      fingerprints: ClipFingerprints())
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner, lineIDs: []) })
+        queue.audition(.automatic, library: library)
+        queue.audition(.automatic, library: library, text: "Shiv-awn called.")
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        let sentence = GenerationJob.audition(.automatic, text: GenerationQueue.auditionSentence)
+        let word = GenerationJob.audition(.automatic, text: "Shiv-awn called.")
+        for job in [sentence, word] {
+            guard case .done(.audition(let seconds)) = queue.state(job) else { Issue.record("\(String(describing: queue.state(job)))"); continue }
+            #expect(seconds > 0 && queue.liveAudio(job)?.count == Int((seconds * 24_000).rounded()))
+        }
+        queue.stop()
+    }
+
     @Test func cancellingStopsTheLine() throws {
         let request = LineRequest(transcript: "[SPEAKER0] A long line that would take a while.", speaker: 0, voices: [.automatic],
                                   speakerTags: ["SPEAKER0"], scene: nil, sampling: Self.greedy, seed: 3)

@@ -14,10 +14,10 @@ public struct DocumentSnapshot: Sendable {
     }
 }
 
-/// A job of the generation queue: a script line (by editor id) or an audition of a cast member's voice.
+/// A job of the generation queue: a script line (by editor id) or an audition of a voice saying a text.
 public enum GenerationJob: Hashable, Sendable {
     case line(Int)
-    case audition(VoiceSlot)
+    case audition(VoiceSlot, text: String)
 }
 
 /// How a generation job ended well.
@@ -65,10 +65,12 @@ public final class GenerationQueue: @unchecked Sendable {
         }
     }
 
-    /// Queues an audition of a voice: the audition sentence in that voice alone, no context.
-    public func audition(_ voice: VoiceSlot, library: VoiceLibrary) {
-        dropLiveAudio(.audition(voice))
-        jobs.enqueue(.audition(voice)) { [self] control in try runAudition(voice, library: library, control: control) }
+    /// Queues an audition of a voice: `text` (the audition sentence, or a word's respelling in its line) in
+    /// that voice alone, no context.
+    public func audition(_ voice: VoiceSlot, library: VoiceLibrary, text: String = GenerationQueue.auditionSentence) {
+        let job = GenerationJob.audition(voice, text: text)
+        dropLiveAudio(job)
+        jobs.enqueue(job) { [self] control in try runAudition(job, library: library, control: control) }
     }
 
     /// A job about to be queued again: its previous audio is not the audio it will make. (Queueing happens
@@ -136,11 +138,12 @@ public final class GenerationQueue: @unchecked Sendable {
         }
     }
 
-    private func runAudition(_ voice: VoiceSlot, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {
+    private func runAudition(_ job: GenerationJob, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {
+        guard case .audition(let voice, let text) = job else { throw StudioError("not an audition") }
         let planner = document().planner
-        let request = try planner.auditionRequest(voice: voice, library: library, text: GenerationQueue.auditionSentence)
+        let request = try planner.auditionRequest(voice: voice, library: library, text: text)
         let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
-        let take = try run(.audition(voice), request: request, context: [], synthesizer: synthesizer, control: control)
+        let take = try run(job, request: request, context: [], synthesizer: synthesizer, control: control)
         return .audition(seconds: Double(take.samples.count) / Double(AudioFormat.sampleRate))
     }
 
