@@ -14,12 +14,27 @@ public enum MP3File {
         public var artist: String
         /// The track number (a chapter's), nil for none.
         public var track: Int?
+        /// Chapters within the file (podcast apps show them and skip between them), times in seconds.
+        public var chapters: [Chapter]
 
-        public init(title: String = "", album: String = "", artist: String = "", track: Int? = nil) {
+        public struct Chapter: Equatable, Sendable {
+            public var title: String
+            public var start: Double
+            public var end: Double
+
+            public init(title: String, start: Double, end: Double) {
+                self.title = title
+                self.start = start
+                self.end = end
+            }
+        }
+
+        public init(title: String = "", album: String = "", artist: String = "", track: Int? = nil, chapters: [Chapter] = []) {
             self.title = title
             self.album = album
             self.artist = artist
             self.track = track
+            self.chapters = chapters
         }
     }
 
@@ -143,23 +158,35 @@ public enum MP3File {
         return Audio(samples: samples, sampleRate: rate)
     }
 
-    /// An ID3v2.3 tag: text frames in UTF-16 with a byte-order mark, the form every player reads.
+    /// An ID3v2.3 tag: text frames in UTF-16 with a byte-order mark, the form every player reads, and the
+    /// ID3 chapter frames (a `CTOC` table of contents, then a `CHAP` per chapter with its title).
     static func id3(_ tags: Tags) -> Data {
-        var frames = Data()
-        func frame(_ id: String, _ text: String) {
-            guard !text.isEmpty else { return }
-            var body = Data([1, 0xFF, 0xFE])  // UTF-16, little-endian by its mark
-            for unit in text.utf16 { body.append(contentsOf: [UInt8(unit & 0xFF), UInt8(unit >> 8)]) }
-            frames.append(Data(id.utf8))
-            frames.append(contentsOf: withUnsafeBytes(of: UInt32(body.count).bigEndian, Array.init))
-            frames.append(contentsOf: [0, 0])
-            frames.append(body)
+        func bigEndian(_ value: UInt32) -> Data { withUnsafeBytes(of: value.bigEndian) { Data($0) } }
+        func frame(_ id: String, _ body: Data) -> Data {
+            Data(id.utf8) + bigEndian(UInt32(body.count)) + Data([0, 0]) + body
         }
-        frame("TIT2", tags.title)
-        frame("TALB", tags.album)
-        frame("TPE1", tags.artist)
-        frame("TRCK", tags.track.map(String.init) ?? "")
-        frame("TSSE", "Higgs Studio (LAME)")
+        func text(_ id: String, _ value: String) -> Data {
+            guard !value.isEmpty else { return Data() }
+            var body = Data([1, 0xFF, 0xFE])  // UTF-16, little-endian by its mark
+            for unit in value.utf16 { body.append(contentsOf: [UInt8(unit & 0xFF), UInt8(unit >> 8)]) }
+            return frame(id, body)
+        }
+        var frames = text("TIT2", tags.title) + text("TALB", tags.album) + text("TPE1", tags.artist)
+            + text("TRCK", tags.track.map(String.init) ?? "") + text("TSSE", "Higgs Studio (LAME)")
+        if !tags.chapters.isEmpty {
+            let ids = tags.chapters.indices.prefix(255).map { "chp\($0)" }
+            // Top level and ordered; the children's element ids, each ending in a zero byte.
+            var toc = Data("toc".utf8) + Data([0, 0x03, UInt8(ids.count)])
+            for id in ids { toc += Data(id.utf8) + Data([0]) }
+            frames += frame("CTOC", toc)
+            for (id, chapter) in zip(ids, tags.chapters) {
+                let ms = { (t: Double) in UInt32(max(0, (t * 1000).rounded())) }
+                // Times in milliseconds; byte offsets unused (all ones).
+                let body = Data(id.utf8) + Data([0]) + bigEndian(ms(chapter.start)) + bigEndian(ms(chapter.end))
+                    + bigEndian(.max) + bigEndian(.max) + text("TIT2", chapter.title)
+                frames += frame("CHAP", body)
+            }
+        }
         let size = frames.count
         var tag = Data("ID3".utf8) + Data([3, 0, 0])
         tag.append(contentsOf: [UInt8(size >> 21 & 0x7F), UInt8(size >> 14 & 0x7F), UInt8(size >> 7 & 0x7F), UInt8(size & 0x7F)])

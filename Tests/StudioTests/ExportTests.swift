@@ -222,6 +222,18 @@ import Testing
             let title16 = Data(title.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
             #expect(data.prefix(200).range(of: title16) != nil, "\(wav): its title in the tag")
         }
+        // The whole dialogue's MP3 marks its chapters (ID3 CHAP frames, in milliseconds, under a CTOC).
+        let tag = [UInt8](try Data(contentsOf: out.appendingPathComponent("book.mp3")).prefix(400))
+        #expect(tag.indices.contains { Array(tag[$0..<min(tag.count, $0 + 4)]) == Array("CTOC".utf8) })
+        var marks: [(start: Int, end: Int)] = []
+        for i in tag.indices.dropLast(30) where Array(tag[i..<(i + 4)]) == Array("CHAP".utf8) {
+            let body = i + 10 + 5  // the frame header, then "chpN\0"
+            func word(_ at: Int) -> Int { tag[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
+            marks.append((word(body), word(body + 4)))
+        }
+        let second = 12_000 + planner.gapSamples  // the second line starts after the first and the gap
+        #expect(marks.count == 2 && marks[0].start == 0 && marks[0].end == (second * 1000 + 12_000) / 24_000
+                && marks[1].start == marks[0].end && marks[1].end == ((second + 12_000) * 1000 + 12_000) / 24_000, "\(marks)")
     }
 
     /// The studio's export runs on a thread of its own: it ends with the report the export gives, the

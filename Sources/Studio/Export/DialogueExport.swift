@@ -174,11 +174,25 @@ public enum DialogueExport {
             try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: lineURL)
             files.append(lineName)
         }
+        // Each chapter's stretch of the whole dialogue, a pause noted before its first line its lead-in.
+        let spans = chapters.compactMap { chapter -> (chapter: Chapter, range: Range<Int>, leadIn: Int)? in
+            let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
+            guard let first = entries.first, let last = entries.last else { return nil }
+            let leadIn = planner.pause(before: first.line)
+            return (chapter, (first.start - leadIn)..<last.end, leadIn)
+        }
         progress("\(name).wav")
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
         if let bitrate = project.settings.mp3 {
             progress("\(name).mp3")
-            try MP3File.write(whole, sampleRate: AudioFormat.sampleRate, bitrate: bitrate, tags: .init(title: name, album: name),
+            // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
+            let rate = Double(AudioFormat.sampleRate)
+            let marks = spans.indices.map { k in
+                MP3File.Tags.Chapter(title: spans[k].chapter.title, start: Double(spans[k].range.lowerBound) / rate,
+                                     end: Double(k + 1 < spans.count ? spans[k + 1].range.lowerBound : whole.count) / rate)
+            }
+            try MP3File.write(whole, sampleRate: AudioFormat.sampleRate, bitrate: bitrate,
+                              tags: .init(title: name, album: name, chapters: marks),
                               to: folder.appendingPathComponent("\(name).mp3"))
             files.append("\(name).mp3")
         }
@@ -196,15 +210,12 @@ public enum DialogueExport {
             }
         }
         var checks: [(file: String, check: AudiobookCheck)] = []
-        if !chapters.isEmpty {
+        if !spans.isEmpty {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
-            for chapter in chapters where pieceChapters.contains(chapter.number) {
-                let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
-                // A pause noted before the chapter's first line is the chapter's lead-in.
-                let leadIn = planner.pause(before: entries.first!.line)
+            for (chapter, range, leadIn) in spans {
                 progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
-                let written = try writeChapter(chapter, Array(whole[(entries.first!.start - leadIn)..<entries.last!.end]),
-                                               leadIn: leadIn, name: name, settings: project.settings, in: folder)
+                let written = try writeChapter(chapter, Array(whole[range]), leadIn: leadIn, name: name,
+                                               settings: project.settings, in: folder)
                 files += written.files
                 if let check = written.check { checks.append((written.files[0], check)) }
             }
