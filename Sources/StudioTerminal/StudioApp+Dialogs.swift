@@ -157,7 +157,10 @@ extension StudioApp {
     func drawSettings(_ rows: [(String, String, String)], selected: Int) {
         drawMain()
         // Names, values (a few digits), then what each accepts in whatever width is left.
-        let inner = drawBox(height: rows.count + 5, width: min(96, terminal.width - 2), title: "Generation settings")
+        let width = min(96, terminal.width - 2)
+        // What the chosen setting accepts, whole, under the table when its column cuts it off.
+        let detail = DisplayWidth.of(rows[selected].2) > width - 30 ? wrap(rows[selected].2, width: width - 4).prefix(2) : []
+        let inner = drawBox(height: rows.count + 5 + (detail.isEmpty ? 0 : detail.count + 1), width: width, title: "Generation settings")
         for (i, row) in rows.enumerated() {
             let y = inner.y + i
             let isRow = i == selected
@@ -166,7 +169,11 @@ extension StudioApp {
             terminal.put(y, inner.x + 16, DisplayWidth.pad(row.1, to: 10), isRow ? .selection : .normal)
             terminal.put(y, inner.x + 26, row.2, isRow ? .selection : .dim, width: inner.width - 26)
         }
-        terminal.put(inner.y + rows.count + 1, inner.x, "← → change · Enter type a value · Esc close", .dim)
+        for (n, line) in detail.enumerated() {
+            terminal.put(inner.y + rows.count + 1 + n, inner.x, line, .normal, width: inner.width)
+        }
+        terminal.put(inner.y + rows.count + 1 + (detail.isEmpty ? 0 : detail.count + 1), inner.x,
+                     "← → change · Enter type a value · Esc close", .dim)
         terminal.showCursor(at: nil)
         terminal.refreshScreen()
     }
