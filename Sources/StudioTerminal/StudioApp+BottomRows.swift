@@ -183,16 +183,40 @@ extension StudioApp {
     }
 
     /// About how long the lines queued (and the one running) will take, at this session's pace; nil before
-    /// any line has been timed.
+    /// any line has been timed. The queued lines' audio is worked out again only when the queue or the script
+    /// changes, not on every frame (a whole script queued is thousands of lines).
     func generatingLeft() -> String? {
         guard let fps = queue.framesPerSecond, fps > 0 else { return nil }
-        let jobs = (queue.jobs.running.map { [$0] } ?? []) + queue.jobs.queued
-        let lines = jobs.compactMap { job -> (transcript: String, made: Double)? in
-            guard case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount else { return nil }
+        let queued = queue.jobs.queued
+        if !(queuedAudio?.isFor(queued, revision: editor.revision) ?? false) {
+            let index = Dictionary(editor.lines.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+            var seconds = 0.0
+            for case .line(let id) in queued {
+                if let i = index[id], i < planner.lineCount { seconds += SpeakingTime.expected(forSaying: planner.transcript(line: i)) }
+            }
+            queuedAudio = QueuedAudio(count: queued.count, first: queued.first, revision: editor.revision, seconds: seconds)
+        }
+        var running = 0.0
+        if let job = queue.jobs.running, case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount {
             var made = 0.0
             if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
-            return (planner.transcript(line: i), made)
+            running = SpeakingTime.generatingLeft([(planner.transcript(line: i), made)], framesPerSecond: fps)
         }
-        return "about " + spokenDuration(SpeakingTime.generatingLeft(lines, framesPerSecond: fps))
+        let queuedTime = SpeakingTime.generatingTime(audio: queuedAudio?.seconds ?? 0, framesPerSecond: fps)
+        return "about " + spokenDuration(running + queuedTime)
+    }
+}
+
+/// The expected audio of the lines queued, and the queue and script it was worked out for.
+struct QueuedAudio {
+    var count: Int
+    var first: GenerationJob?
+    var revision: Int
+    var seconds: Double
+
+    /// Worked out for this queue (its length and first job: jobs leave from the front and join at the back)
+    /// and this revision of the script.
+    func isFor(_ queued: [GenerationJob], revision: Int) -> Bool {
+        count == queued.count && first == queued.first && self.revision == revision
     }
 }

@@ -132,8 +132,6 @@ extension StudioApp {
     func showSettings() throws {
         var row = 0
         let keys = ProjectFormat.settingKeys
-        let steps: [String: Double] = ["temperature": 0.05, "top-k": 5, "top-p": 0.01, "ras-window": 1, "ras-repeats": 1,
-                                       "seed": 1, "chunk-buffer": 1, "max-new-tokens": 256, "gap": 0.05]
         while true {
             let values = ProjectFormat.settingValues(header.settings)
             let lines = keys.indices.map { i in (values[i].0, values[i].1, keys[i].accepts) }
@@ -145,31 +143,10 @@ extension StudioApp {
             case .home: row = 0
             case .end: row = keys.count - 1
             case .left, .right, .char("-"), .char("+"), .char("h"), .char("l"):
-                let sign: Double = [Key.left, .char("-"), .char("h")].contains(key) ? -1 : 1
+                let up = ![Key.left, .char("-"), .char("h")].contains(key)
                 let k = keys[row].key
-                let text: String
-                if k == "runaway-stop" || k == "audiobook" {
-                    text = values[row].1 == "on" ? "off" : "on"
-                } else if k == "mp3" {
-                    // Off, then 128 (podcasts); the bitrates in order; off again past either end.
-                    let rates = MP3File.bitrates
-                    if let i = Int(values[row].1).flatMap(rates.firstIndex(of:)) {
-                        let next = i + Int(sign)
-                        text = rates.indices.contains(next) ? String(rates[next]) : "off"
-                    } else {
-                        text = "128"
-                    }
-                } else if k == "loudness" {
-                    // Off, then the podcast level; past either end of the range, off again.
-                    let value = Double(values[row].1).map { $0 + sign } ?? -16
-                    text = (-40...(-5)).contains(value) ? String(Int(value)) : "off"
-                } else {
-                    let value = (Double(values[row].1) ?? 0) + sign * (steps[k] ?? 1)
-                    text = value == value.rounded() && k != "temperature" && k != "top-p" && k != "gap"
-                        ? String(Int(value)) : String(format: "%.2f", value)
-                }
                 var s = header.settings
-                if (try? ProjectFormat.applySetting(k, text, to: &s)) != nil {
+                if (try? ProjectFormat.applySetting(k, ProjectFormat.step(k, from: values[row].1, up: up), to: &s)) != nil {
                     editor.editHeader { $0.settings = s }
                 }
             case .enter:

@@ -95,6 +95,8 @@ final class StudioApp {
     var quitting = false
     /// The export running, if any (`e`).
     var exportJob: ExportJob?
+    /// The lines queued, in expected seconds of audio (for the engine line's estimate of the time left).
+    var queuedAudio: QueuedAudio?
     var spinner = 0
 
     init(options: StudioOptions) throws {

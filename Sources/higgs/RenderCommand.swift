@@ -111,8 +111,11 @@ struct RenderCommand: ParsableCommand {
             queue.retriesOfCutTakes = retries
             Interrupt.install()
             queue.generate(generated)
-            let transcripts = Dictionary(uniqueKeysWithValues: generated.map { ($0, first.transcript(line: $0)) })
-            let outcome = wait(for: generated, in: queue, transcripts: transcripts)
+            // The audio still ahead after each line, at an ordinary pace (for the estimate of the time left).
+            let expected = generated.map { SpeakingTime.expected(forSaying: first.transcript(line: $0)) }
+            var ahead = [Double](repeating: 0, count: expected.count)
+            for k in stride(from: expected.count - 2, through: 0, by: -1) { ahead[k] = ahead[k + 1] + expected[k + 1] }
+            let outcome = wait(for: generated, in: queue, audioAhead: ahead)
             failed += outcome.failed
             queue.stop()
             if !outcome.cut.isEmpty {
@@ -138,7 +141,7 @@ struct RenderCommand: ParsableCommand {
 
     /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed,
     /// and those whose take was cut at its limit (after the retries).
-    private func wait(for lines: [Int], in queue: GenerationQueue, transcripts: [Int: String]) -> (failed: [Int], cut: [Int]) {
+    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], cut: [Int]) {
         var failed: [Int] = [], cut: [Int] = []
         var cancelling = false
         for (n, line) in lines.enumerated() {
@@ -163,9 +166,9 @@ struct RenderCommand: ParsableCommand {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
                 // How long the rest will take, at the pace of the lines generated so far.
-                let rest = lines[(n + 1)...].map { (transcript: transcripts[$0] ?? "", made: 0.0) }
                 let left = queue.framesPerSecond.flatMap { fps in
-                    rest.isEmpty ? nil : "; about \(spokenDuration(SpeakingTime.generatingLeft(rest, framesPerSecond: fps))) left"
+                    n + 1 == lines.count ? nil
+                        : "; about \(spokenDuration(SpeakingTime.generatingTime(audio: audioAhead[n], framesPerSecond: fps))) left"
                 } ?? ""
                 say(cached ? "\(label): its take, kept"
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started))

@@ -208,6 +208,30 @@ public enum ProjectFormat {
         project.cast.append(CastMember(name: name, voice: slot))
     }
 
+    /// The written value one step up or down from `value` (the settings dialog's arrows). A step past a
+    /// setting's range is refused by `applySetting`, but for those that can be off: off then, and the first
+    /// step from off is the usual value (-16 LUFS, 128 kbit/s). On and off settings toggle.
+    public static func step(_ key: String, from value: String, up: Bool) -> String {
+        let sign: Double = up ? 1 : -1
+        switch key {
+        case "runaway-stop", "audiobook":
+            return value == "on" ? "off" : "on"
+        case "mp3":
+            let rates = MP3File.bitrates
+            guard let i = Int(value).flatMap(rates.firstIndex(of:)) else { return "128" }
+            return rates.indices.contains(i + Int(sign)) ? String(rates[i + Int(sign)]) : "off"
+        case "loudness":
+            let next = Double(value).map { $0 + sign } ?? -16
+            return (-40...(-5)).contains(next) ? String(Int(next)) : "off"
+        default:
+            let steps: [String: Double] = ["temperature": 0.05, "top-k": 5, "top-p": 0.01, "ras-window": 1, "ras-repeats": 1,
+                                           "seed": 1, "chunk-buffer": 1, "max-new-tokens": 256, "gap": 0.05]
+            let next = (Double(value) ?? 0) + sign * (steps[key] ?? 1)
+            return next == next.rounded() && !["temperature", "top-p", "gap"].contains(key)
+                ? String(Int(next)) : String(format: "%.2f", next)
+        }
+    }
+
     /// Sets one setting from its written value (the settings dialog); the error says what the key accepts.
     public static func applySetting(_ key: String, _ value: String, to settings: inout GenerationSettings) throws {
         do {
@@ -231,6 +255,10 @@ public enum ProjectFormat {
             guard let v = Int(value), ok(v) else { throw bad() }
             return v
         }
+        func onOff() throws -> Bool {
+            guard value == "on" || value == "off" else { throw bad() }
+            return value == "on"
+        }
         switch key {
         case "temperature": s.temperature = try double { $0 >= 0 }
         case "top-k": s.topK = try int { $0 >= 0 }
@@ -251,12 +279,8 @@ public enum ProjectFormat {
                 throw fail(i, "mp3 must be an MP3 bitrate (\(known)) or off, found '\(clip(value))'")
             }
             s.mp3 = v
-        case "audiobook":
-            guard value == "on" || value == "off" else { throw bad() }
-            s.audiobook = value == "on"
-        case "runaway-stop":
-            guard value == "on" || value == "off" else { throw bad() }
-            s.runawayStop = value == "on"
+        case "audiobook": s.audiobook = try onOff()
+        case "runaway-stop": s.runawayStop = try onOff()
         default: throw bad()
         }
     }
