@@ -26,6 +26,7 @@ public enum SampleProject {
           chunk-buffer: 2
           max-new-tokens: 2048
           gap: 0.4
+          trim: on
           loudness: off
           mp3: off
           audiobook: off

@@ -28,6 +28,7 @@ import Testing
         settings.runawayStop = false
         settings.mp3 = 192
         settings.audiobook = true
+        settings.trim = false
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -67,6 +68,7 @@ import Testing
               chunk-buffer: 2
               max-new-tokens: 2048
               gap: 0.4
+              trim: on
               loudness: off
               mp3: off
               audiobook: off
@@ -111,6 +113,7 @@ import Testing
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
         ("settings:\n  runaway-stop: yes\nscript:\n", 2, "runaway-stop must be on (stop a take"),
+        ("settings:\n  trim: 0.1\nscript:\n", 2, "trim must be on (cut the silence a take starts"),
         ("settings:\n  mp3: 150\nscript:\n", 2, "mp3 must be an MP3 bitrate (32, 40,"),
         ("pronounce:\n  Siobhan:\nscript:\n", 2, "'Siobhan' needs a way to say it"),
         ("pronounce:\n  [laugh]: ha\nscript:\n", 2, "contains '['"),

@@ -64,6 +64,8 @@ public struct GenerationSettings: Equatable, Hashable, Sendable {
     public var maxNewTokens: Int = 2048
     /// Silence between lines in exports and "play from here", in seconds.
     public var gap: Double = 0.4
+    /// Exports and "play from here" cut the silence each take starts and ends with (`TakeTrim`).
+    public var trim = true
     /// The loudness (LUFS) each line is brought to in exports and "play from here"; nil leaves the takes
     /// as generated.
     public var loudness: Double?

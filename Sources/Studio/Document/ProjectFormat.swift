@@ -50,6 +50,7 @@ public enum ProjectFormat {
         ("chunk-buffer", "a whole number >= 0 (previous lines given as context)"),
         ("max-new-tokens", "a whole number >= 1"),
         ("gap", "seconds >= 0 between lines in exports"),
+        ("trim", "on (cut the silence a take starts and ends with to 0.05 s and 0.15 s, so lines are a gap apart) or off"),
         ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
         ("mp3", "kbit/s of MP3s of the dialogue and chapters in exports (podcasts 128, audiobooks 192), or off"),
         ("audiobook", "on (chapters framed with room tone, peaks under -3 dB, checked against ACX's requirements) or off"),
@@ -92,6 +93,7 @@ public enum ProjectFormat {
         [("temperature", format(s.temperature)), ("top-k", "\(s.topK)"), ("top-p", format(s.topP)),
          ("ras-window", "\(s.rasWindow)"), ("ras-repeats", "\(s.rasRepeats)"), ("seed", "\(s.seed)"),
          ("chunk-buffer", "\(s.chunkBuffer)"), ("max-new-tokens", "\(s.maxNewTokens)"), ("gap", format(s.gap)),
+         ("trim", s.trim ? "on" : "off"),
          ("loudness", s.loudness.map(format) ?? "off"), ("mp3", s.mp3.map(String.init) ?? "off"),
          ("audiobook", s.audiobook ? "on" : "off"),
          ("runaway-stop", s.runawayStop ? "on" : "off")]
@@ -214,7 +216,7 @@ public enum ProjectFormat {
     public static func step(_ key: String, from value: String, up: Bool) -> String {
         let sign: Double = up ? 1 : -1
         switch key {
-        case "runaway-stop", "audiobook":
+        case "runaway-stop", "audiobook", "trim":
             return value == "on" ? "off" : "on"
         case "mp3":
             let rates = MP3File.bitrates
@@ -271,6 +273,7 @@ public enum ProjectFormat {
         case "chunk-buffer": s.chunkBuffer = try int { $0 >= 0 }
         case "max-new-tokens": s.maxNewTokens = try int { $0 >= 1 }
         case "gap": s.gap = try double { $0 >= 0 && $0 <= 60 }
+        case "trim": s.trim = try onOff()
         case "loudness": s.loudness = value == "off" ? nil : try double { $0 >= -40 && $0 <= -5 }
         case "mp3":
             guard value != "off" else { s.mp3 = nil; return }

@@ -34,11 +34,12 @@ extension DialoguePlanner {
     }
 
     /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
-    /// no audio is read).
+    /// no audio is read; a take recorded before its sound was kept counts whole until its audio is read).
     public var exportLength: Int {
         let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
             guard !saysNothing(line: i), let take = takes(line: i).current, takes.hasTake(take.key) else { return nil }
-            return (i, take.samples, nil, "")
+            let length = project.settings.trim ? TakeTrim.kept(takes.knownSound(of: take), of: take.samples).count : take.samples
+            return (i, length, nil, "")
         }
         return Timeline.layout(present, gap: gapSamples, pauses: present.map { pause(before: $0.line) }).last?.end ?? 0
     }
@@ -82,11 +83,12 @@ extension DialoguePlanner {
         return names
     }
 
-    /// A take's samples as exports and "play from here" give them: brought to the project's `loudness`
-    /// when it has one (each line alone, so that every voice sits at the same level; peaks under -1 dB, or
-    /// -3.5 for an audiobook), else as generated.
+    /// A take's samples as exports and "play from here" give them: the silence it starts and ends with cut
+    /// (`trim`), and brought to the project's `loudness` when it has one (each line alone, so that every
+    /// voice sits at the same level; peaks under -1 dB, or -3.5 for an audiobook).
     public func levelledSamples(_ take: TakeInfo) throws -> [Float] {
-        let samples = try takes.samples(take.key)
+        var samples = try takes.samples(take.key)
+        if project.settings.trim { samples = TakeTrim.apply(samples, sound: takes.sound(of: take, in: samples)) }
         guard let target = project.settings.loudness else { return samples }
         let ceiling = project.settings.audiobook ? AudiobookCheck.ceiling : 0.891
         let gain = Loudness.gain(bringing: samples, sampleRate: AudioFormat.sampleRate, to: target, ceiling: ceiling)

@@ -17,9 +17,12 @@ public struct TakeInfo: Equatable, Sendable {
     public var engine: String
     /// It was stopped at its limit, not ended by the model (`GeneratedTake.cut`).
     public var cut: Bool
+    /// Its samples from the first sounding frame to the last (`TakeTrim.sound`), for the length of a trimmed
+    /// export without reading the audio; nil for silence, and for takes recorded before it was kept.
+    public var sound: Range<Int>?
 
     public init(key: String, seed: UInt64, reseeded: Bool, frames: Int, samples: Int, created: String, engine: String,
-                cut: Bool = false) {
+                cut: Bool = false, sound: Range<Int>? = nil) {
         self.key = key
         self.seed = seed
         self.reseeded = reseeded
@@ -28,6 +31,7 @@ public struct TakeInfo: Equatable, Sendable {
         self.created = created
         self.engine = engine
         self.cut = cut
+        self.sound = sound
     }
 
     public var seconds: Double { Double(samples) / Double(AudioFormat.sampleRate) }
@@ -61,6 +65,8 @@ public final class TakeStore: @unchecked Sendable {
     public let folder: URL
     private let lock = NSLock()
     private var indexes: [LineIdentity: LineTakes] = [:]
+    /// Where takes recorded without `TakeInfo.sound` sound, once their audio has been read.
+    private var learnedSounds: [String: Range<Int>?] = [:]
 
     public init(folder: URL) {
         self.folder = folder
@@ -100,7 +106,8 @@ public final class TakeStore: @unchecked Sendable {
         try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
         try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
         let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
-                            samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut)
+                            samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut,
+                            sound: TakeTrim.sound(take.samples))
         try updateIndex(line, transcript: transcript) { index in
             index.takes.removeAll { $0.key == key }
             index.takes.append(info)
@@ -128,6 +135,26 @@ public final class TakeStore: @unchecked Sendable {
     /// The take's audio (24 kHz mono floats).
     public func samples(_ key: String) throws -> [Float] {
         try WAVFile.read(audioURL(key)).samples
+    }
+
+    /// Where a take's audio sounds (`TakeTrim.sound`): from its record, else worked out from `samples` (its
+    /// audio) and remembered for `knownSound`.
+    public func sound(of take: TakeInfo, in samples: [Float]) -> Range<Int>? {
+        if let sound = take.sound { return sound }
+        lock.lock()
+        defer { lock.unlock() }
+        if let learned = learnedSounds[take.key] { return learned }
+        let sound = TakeTrim.sound(samples)
+        learnedSounds[take.key] = sound
+        return sound
+    }
+
+    /// Where a take sounds, when its record or an earlier read of its audio says; nil (whole) else.
+    public func knownSound(of take: TakeInfo) -> Range<Int>? {
+        if let sound = take.sound { return sound }
+        lock.lock()
+        defer { lock.unlock() }
+        return learnedSounds[take.key] ?? nil
     }
 
     /// The take's codes.
@@ -165,7 +192,8 @@ public final class TakeStore: @unchecked Sendable {
         out += index.takes.map { t in
             "  {\"key\": \"\(t.key)\", \"seed\": \(t.seed), \"reseeded\": \(t.reseeded), \"frames\": \(t.frames), "
                 + "\"samples\": \(t.samples), \"created\": \"\(t.created)\", \"engine\": \(CodesFile.jsonString(t.engine))"
-                + (t.cut ? ", \"cut\": true}" : "}")
+                + (t.cut ? ", \"cut\": true" : "")
+                + (t.sound.map { ", \"sound\": [\($0.lowerBound), \($0.upperBound)]" } ?? "") + "}"
         }.joined(separator: ",\n")
         out += "\n]}\n"
         return Data(out.utf8)
@@ -180,9 +208,16 @@ public final class TakeStore: @unchecked Sendable {
                             frames: (t["frames"] as? NSNumber)?.intValue ?? 0,
                             samples: (t["samples"] as? NSNumber)?.intValue ?? 0,
                             created: t["created"] as? String ?? "", engine: t["engine"] as? String ?? "",
-                            cut: (t["cut"] as? Bool) ?? false)
+                            cut: (t["cut"] as? Bool) ?? false, sound: soundSpan(t["sound"]))
         }
         return LineTakes(transcript: root["transcript"] as? String ?? "", takes: takes, chosen: root["chosen"] as? String)
+    }
+
+    /// A recorded `[start, end]`, when it is one.
+    private static func soundSpan(_ value: Any?) -> Range<Int>? {
+        guard let pair = value as? [NSNumber], pair.count == 2 else { return nil }
+        let (start, end) = (pair[0].intValue, pair[1].intValue)
+        return start >= 0 && start < end ? start..<end : nil
     }
 
     static func now() -> String {
