@@ -335,6 +335,43 @@ import Testing
         #expect(played)
     }
 
+    /// `# overlap:` notes start the next line before the one before it ends (an interruption), never before
+    /// it starts; the overlapping audio is added together in the dialogue, its stems and "play from here".
+    @Test func overlapsStartTheNextLineBeforeTheLastEnds() throws {
+        #expect(ScriptLine("# overlap: 0.3 s").overlapSeconds == 0.3 && ScriptLine("# Overlap: 2").overlapSeconds == 2)
+        #expect(ScriptLine("# overlap: 11").overlapSeconds == nil && ScriptLine("# overlap: -1").overlapSeconds == nil)
+        let laidOut = Timeline.layout([(0, 1_000, nil, ""), (1, 500, nil, ""), (2, 300, nil, ""), (3, 10, nil, "")], gap: 100,
+                                      overlaps: [0, 200, 900, 0])
+        #expect(laidOut.map(\.start) == [0, 800, 800, 1_200] && Timeline.length(laidOut) == 1_300)
+
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("o.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Mara] Let me finish.", "# overlap: 0.004", "[Theo] No!"])
+        project.settings.gap = 0.001
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        #expect(planner.overlap(before: 2) == 96 && planner.overlap(before: 0) == 0)
+        for (line, samples) in [(0, [Float](repeating: 0.25, count: 200)), (2, [Float](repeating: 0.5, count: 100))] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("o.export")
+        _ = try DialogueExport.export(planner, name: "o", to: out)
+        let expected = [Float](repeating: 0.25, count: 104) + [Float](repeating: 0.75, count: 96) + [Float](repeating: 0.5, count: 4)
+        func near(_ a: [Float], _ b: [Float]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-4 } }
+        let whole = try WAVFile.read(out.appendingPathComponent("o.wav")).samples
+        #expect(near(whole, expected) && planner.exportLength == 204)
+        let theo = try WAVFile.read(out.appendingPathComponent("stems/Theo.wav")).samples
+        #expect(near(theo, [Float](repeating: 0, count: 104) + [Float](repeating: 0.5, count: 100)))
+        #expect(try String(contentsOf: out.appendingPathComponent("o.srt"), encoding: .utf8)
+            .contains("2\n00:00:00,004 --> 00:00:00,009\nTheo: No!"))
+        let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [10, 11, 12]))
+        #expect(stream.snapshot == expected && stream.line(at: 103) == 10 && stream.line(at: 104) == 12)
+    }
+
     @Test func exportWithoutTakesWritesTheTranscript() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

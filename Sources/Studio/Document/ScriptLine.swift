@@ -110,10 +110,17 @@ public struct ScriptLine: Equatable, Sendable {
 
     /// A note `# pause: 1.5` (seconds, `s` optional, up to 60) asks for that much more silence before the
     /// next line in exports and "play from here".
-    public var pauseSeconds: Double? {
-        guard var value = directive("pause") else { return nil }
+    public var pauseSeconds: Double? { seconds("pause", upTo: 60) }
+
+    /// A note `# overlap: 0.4` (seconds, `s` optional, up to 10) starts the next line that long before the
+    /// line before it ends, in place of the gap: an interruption, two people talking at once.
+    public var overlapSeconds: Double? { seconds("overlap", upTo: 10) }
+
+    /// The seconds a note `# NAME: 1.5` or `# NAME: 1.5 s` gives, from 0 to `limit`.
+    private func seconds(_ name: String, upTo limit: Double) -> Double? {
+        guard var value = directive(name) else { return nil }
         if value.hasSuffix("s") { value = value.dropLast().trimmingCharacters(in: .whitespaces) }
-        guard let seconds = Double(value), seconds >= 0, seconds <= 60 else { return nil }
+        guard let seconds = Double(value), seconds >= 0, seconds <= limit else { return nil }
         return seconds
     }
 

@@ -1,22 +1,30 @@
 import Foundation
 
-/// The audio "play from here" plays: the takes of the lines from `start` on, with the project's gap
-/// between them and the pauses notes ask for, exactly as the export lays them out (but for a pause before
-/// the first), each line marked with its editor id.
+/// The audio "play from here" plays: the takes of the lines from `start` on, laid out exactly as the export
+/// lays them out (the gap, pauses and overlaps; but for a pause before the first), each line marked with its
+/// editor id.
 public enum DialogueAudio {
     /// Lines without a take are skipped. Returns nil when no line from `start` on has one.
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int]) -> AudioStream? {
-        let stream = AudioStream()
-        var any = false
+        var pieces: [(line: Int, samples: [Float])] = []
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, let samples = try? planner.levelledSamples(take) else { continue }
-            // What plays from here starts at once: a pause before the first line is not waited for.
-            if any { stream.append([Float](repeating: 0, count: planner.gapSamples + planner.pause(before: i))) }
-            stream.markLine(lineIDs[i])
-            stream.append(samples)
-            any = true
+            pieces.append((i, samples))
         }
+        guard !pieces.isEmpty else { return nil }
+        let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, nil, "") }, leadIn: false)
+        let mixed = Timeline.mix(timeline, pieces.map(\.samples))
+        // Lines start in order (an overlapping line never before the one it interrupts), so each is marked
+        // as the audio up to its start is appended.
+        let stream = AudioStream()
+        var at = 0
+        for entry in timeline {
+            stream.append(Array(mixed[at..<entry.start]))
+            stream.markLine(lineIDs[entry.line])
+            at = entry.start
+        }
+        stream.append(Array(mixed[at...]))
         stream.finish()
-        return any ? stream : nil
+        return stream
     }
 }

@@ -25,16 +25,34 @@ public struct TimelineEntry: Equatable, Sendable {
 
 public enum Timeline {
     /// Lays out lines of `lengths[i]` samples with `gap` samples between consecutive lines, and `pauses[i]`
-    /// more before line `i` (a `# pause:` note; before the first line too).
+    /// more before line `i` (a `# pause:` note; before the first line too). A line with `overlaps[i]` (an
+    /// `# overlap:` note) starts that many samples before the line before it ends, in place of the gap,
+    /// but never before that line starts.
     public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int,
-                              pauses: [Int] = []) -> [TimelineEntry] {
-        var at = 0
+                              pauses: [Int] = [], overlaps: [Int] = []) -> [TimelineEntry] {
         var out: [TimelineEntry] = []
         for (i, l) in lines.enumerated() {
-            if i > 0 { at += gap }
+            var at = out.last.map { $0.end + gap } ?? 0
+            if let previous = out.last, overlaps.indices.contains(i), overlaps[i] > 0 {
+                at = max(previous.start, previous.end - overlaps[i])
+            }
             if pauses.indices.contains(i) { at += pauses[i] }
             out.append(TimelineEntry(line: l.line, start: at, length: l.length, speaker: l.speaker, text: l.text))
-            at += l.length
+        }
+        return out
+    }
+
+    /// How long a laid-out dialogue is: to the end of the line that ends last (an overlapping line may end
+    /// before the one it interrupts).
+    public static func length(_ entries: [TimelineEntry]) -> Int { entries.map(\.end).max() ?? 0 }
+
+    /// The lines' audio laid out, added together where they overlap; `pieces[i]` is `entries[i]`'s audio,
+    /// or nil to leave it out (another speaker's line, in a stem).
+    public static func mix(_ entries: [TimelineEntry], _ pieces: [[Float]?]) -> [Float] {
+        var out = [Float](repeating: 0, count: length(entries))
+        for (entry, piece) in zip(entries, pieces) {
+            guard let piece else { continue }
+            for (k, x) in piece.prefix(entry.length).enumerated() { out[entry.start + k] += x }
         }
         return out
     }
@@ -157,17 +175,13 @@ public enum DialogueExport {
         guard !pieces.isEmpty else {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
-        let timeline = Timeline.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) }, gap: planner.gapSamples,
-                                       pauses: pieces.map { planner.pause(before: $0.line) })
-        var whole = [Float]()
-        whole.reserveCapacity((timeline.last?.end ?? 0))
+        let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
+        let whole = Timeline.mix(timeline, pieces.map(\.samples))
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
         progress("lines/")
-        for (entry, piece) in zip(timeline, pieces) {
-            whole.append(contentsOf: repeatElement(0, count: entry.start - whole.count))
-            whole.append(contentsOf: piece.samples)
+        for piece in pieces {
             let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
             let lineURL = folder.appendingPathComponent(lineName)
             try FileManager.default.createDirectory(at: lineURL.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -177,9 +191,9 @@ public enum DialogueExport {
         // Each chapter's stretch of the whole dialogue, a pause noted before its first line its lead-in.
         let spans = chapters.compactMap { chapter -> (chapter: Chapter, range: Range<Int>, leadIn: Int)? in
             let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
-            guard let first = entries.first, let last = entries.last else { return nil }
+            guard let first = entries.first else { return nil }
             let leadIn = planner.pause(before: first.line)
-            return (chapter, (first.start - leadIn)..<last.end, leadIn)
+            return (chapter, (first.start - leadIn)..<Timeline.length(entries), leadIn)
         }
         progress("\(name).wav")
         try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
@@ -200,10 +214,7 @@ public enum DialogueExport {
             progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
             for stem in Set(stemNames).sorted() {
-                var samples = [Float](repeating: 0, count: whole.count)
-                for (k, entry) in timeline.enumerated() where stemNames[k] == stem {
-                    samples.replaceSubrange(entry.start..<entry.end, with: pieces[k].samples)
-                }
+                let samples = Timeline.mix(timeline, pieces.indices.map { stemNames[$0] == stem ? pieces[$0].samples : nil })
                 let file = "stems/\(fileName(stem)).wav"
                 try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
                 files.append(file)

@@ -41,19 +41,35 @@ extension DialoguePlanner {
             let length = project.settings.trim ? TakeTrim.kept(takes.knownSound(of: take), of: take.samples).count : take.samples
             return (i, length, nil, "")
         }
-        return Timeline.layout(present, gap: gapSamples, pauses: present.map { pause(before: $0.line) }).last?.end ?? 0
+        return Timeline.length(layout(present))
+    }
+
+    /// Lays out script lines of the given lengths (those with takes, in order) as exports do: the gap between
+    /// them, and the pauses and overlaps their notes ask for; `leadIn: false` leaves out a pause before the
+    /// first ("play from here" starts at once).
+    public func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], leadIn: Bool = true) -> [TimelineEntry] {
+        let pauses = lines.indices.map { k in k == 0 && !leadIn ? 0 : pause(before: lines[k].line) }
+        return Timeline.layout(lines, gap: gapSamples, pauses: pauses, overlaps: lines.map { overlap(before: $0.line) })
     }
 
     /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that
     /// says something), in samples.
-    public func pause(before i: Int) -> Int {
-        var seconds = 0.0
+    public func pause(before i: Int) -> Int { notedSamples(before: i, \.pauseSeconds) }
+
+    /// How far `# overlap:` notes before line `i` (between it and the line before that says something) ask
+    /// it to start before that line ends, in samples; 0 for none.
+    public func overlap(before i: Int) -> Int { notedSamples(before: i, \.overlapSeconds) }
+
+    /// The seconds that notes between line `i` and the line before it that says something give, added up,
+    /// in samples.
+    private func notedSamples(before i: Int, _ seconds: (ScriptLine) -> Double?) -> Int {
+        var total = 0.0
         var j = i - 1
         while j >= 0 && saysNothing(line: j) {
-            seconds += ScriptLine(project.script[j]).pauseSeconds ?? 0
+            total += seconds(ScriptLine(project.script[j])) ?? 0
             j -= 1
         }
-        return Int((seconds * Double(AudioFormat.sampleRate)).rounded())
+        return Int((total * Double(AudioFormat.sampleRate)).rounded())
     }
 
     /// The path (under `lines/`, without `.wav`) of each line that says something: the name a `# file:` note
