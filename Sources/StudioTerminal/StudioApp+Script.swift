@@ -37,6 +37,19 @@ extension StudioApp {
             } else {
                 say(forward ? "No note below (# ... lines)." : "No note above (# ... lines).", .dim, seconds: 3)
             }
+        case .nextToDo, .previousToDo:
+            // Going through a long script, the lines still to make (or make again) one after another.
+            let forward = action == .nextToDo
+            let order = forward ? Array((editor.line + 1)..<editor.lines.count) : Array((0..<editor.line).reversed())
+            let wanting = { (i: Int) -> Bool in
+                if case .failed? = self.queue.state(.line(self.editor.lines[i].id)) { return true }
+                return self.plan(i)?.wantsTake == true
+            }
+            if let i = order.first(where: wanting) {
+                editor.moveTo(line: i)
+            } else {
+                say(forward ? "Every line below has an up-to-date take." : "Every line above has an up-to-date take.", .dim, seconds: 3)
+            }
         case .editLine:
             editor.moveToLineEnd()
             editing = true

@@ -241,6 +241,13 @@ struct EndToEndTests {
         try tmux.waitFor("no note below") { $0.contains("No note below") }
         try tmux.keys("{")
         try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
+        // The lines without a take, one after another, past the notes.
+        try tmux.keys(")", ")", ")")
+        try tmux.waitFor("the last line without a take") { $0.contains("›  5▌ [Ann] Third.") }
+        try tmux.keys(")")
+        try tmux.waitFor("none below") { $0.contains("Every line below has an up-to-date take.") }
+        try tmux.keys("(")
+        try tmux.waitFor("the line above without a take") { $0.contains("›  3▌ [Ann] Second.") }
 
         // The loudness setting: off, then the podcast level, then a step.
         try tmux.keys(",", "End", "Up", "Up", "Up", "Right")

@@ -115,7 +115,7 @@ import Testing
         #expect(p.identity(line: 0) != p.identity(line: 5) && p.transcript(line: 0) == p.transcript(line: 5))
         #expect(p.plan(line: 2) == nil)
         let plan0 = try #require(p.plan(line: 0))
-        #expect(plan0.context.isEmpty && plan0.take == nil && !plan0.isCurrent)
+        #expect(plan0.context.isEmpty && plan0.take == nil && !plan0.isCurrent && plan0.wantsTake)
         #expect(plan0.request?.speakerTags == ["SPEAKER0", "SPEAKER1"])
         // Line 3 has no context while line 1 has no take (context stops at a line without one).
         #expect(p.plan(line: 3)?.context.isEmpty == true)
@@ -128,7 +128,7 @@ import Testing
         }
         let plan3 = try #require(p.plan(line: 3))
         #expect(plan3.context.map(\.transcript) == ["[SPEAKER0] One.", "[SPEAKER1] Two."])
-        #expect(p.plan(line: 0)!.isCurrent && p.plan(line: 1)!.isCurrent)
+        #expect(p.plan(line: 0)!.isCurrent && p.plan(line: 1)!.isCurrent && !p.plan(line: 1)!.wantsTake)
         let key3 = plan3.key
 
         // Choosing another take for line 1 changes line 3's key (its context changed) but not line 0's.
@@ -140,9 +140,17 @@ import Testing
         #expect(p.plan(line: 3)?.key != key3)
         #expect(p.plan(line: 1)!.isCurrent)
 
+        // A take cut at its limit is the line's, and still wants another.
+        var cut = Self.take(frames: 2, value: 0.3)
+        cut.cut = true
+        let plan4 = try #require(p.plan(line: 4))
+        try store.add(cut, key: plan4.key!, seed: 42, reseeded: false, line: plan4.identity, transcript: plan4.transcript, engine: "")
+        p = planner()
+        #expect(p.plan(line: 4)!.isCurrent && p.plan(line: 4)!.wantsTake)
+
         // Changing a setting makes existing takes out of date, still chosen and playable.
         project.settings.temperature = 0.3
         p = planner()
-        #expect(p.plan(line: 0)!.take != nil && !p.plan(line: 0)!.isCurrent)
+        #expect(p.plan(line: 0)!.take != nil && !p.plan(line: 0)!.isCurrent && p.plan(line: 0)!.wantsTake)
     }
 }

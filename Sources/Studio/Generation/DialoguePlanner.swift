@@ -23,6 +23,10 @@ public struct LinePlan: Sendable {
 
     /// The line's take is what would be generated now (no setting, voice, scene or context changed since).
     public var isCurrent: Bool { key != nil && take?.key == key }
+
+    /// The line still wants work before it is done: it has no take, its take is out of date, or it was cut
+    /// at its limit (most likely a runaway).
+    public var wantsTake: Bool { !isCurrent || take?.cut == true }
 }
 
 /// Plans the lines of a project: speakers to tags, voices resolved, context chosen as the reference's chunk

@@ -57,7 +57,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     // Everywhere
     case help, save, openProject, quit, nextPanel, previousPanel, undo, redo, generateLine, playLine, redraw
     // Script
-    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote
+    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote, nextToDo, previousToDo
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
@@ -95,6 +95,8 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .lastLine: return "last line"
         case .nextNote: return "next note (# ..., a chapter, a scene)"
         case .previousNote: return "previous note"
+        case .nextToDo: return "next line without an up-to-date take (none yet, out of date, cut, failed)"
+        case .previousToDo: return "previous line without an up-to-date take"
         case .editLine: return "edit the line (cursor at the end)"
         case .editLineStart: return "edit the line (cursor at the start)"
         case .newLineBelow: return "new line below"
@@ -190,6 +192,8 @@ public enum KeyMap {
         bind(.script, .lastLine, .end, .char(">"))
         bind(.script, .nextNote, .char("}"))
         bind(.script, .previousNote, .char("{"))
+        bind(.script, .nextToDo, .char(")"))
+        bind(.script, .previousToDo, .char("("))
         bind(.script, .editLine, .enter, .char("a"))
         bind(.script, .editLineStart, .char("i"))
         bind(.script, .newLineBelow, .char("o"))
