@@ -207,7 +207,7 @@ extension StudioApp {
         case .done(let outcome):
             pendingPlay = nil
             if case .take(let info, _) = outcome, case .line(let id) = job {
-                playTake(info.key, lineID: id)
+                playTake(info, lineID: id)
             } else if let stream = queue.liveAudio(job) {
                 start(stream, kind: kind(of: job))
             }
@@ -244,12 +244,13 @@ extension StudioApp {
             say("This line has no take yet: g generates it.", .warning)
             return
         }
-        playTake(take.key, lineID: id)
+        playTake(take, lineID: id)
     }
 
-    private func playTake(_ key: String, lineID: Int) {
+    /// A finished take is heard as exports and "play from here" give it: trimmed and levelled.
+    private func playTake(_ take: TakeInfo, lineID: Int) {
         do {
-            let stream = AudioStream(finished: try takes.samples(key))
+            let stream = AudioStream(finished: try planner.levelledSamples(take))
             stream.markLine(lineID)
             start(stream, kind: .line(lineID))
         } catch {
@@ -325,7 +326,7 @@ extension StudioApp {
         let current = list.firstIndex { $0.key == plan.take?.key } ?? list.count - 1
         let title = "Takes of line \(editor.line + 1) — l hear · Enter choose · Esc close"
         guard let chosen = try pick(title, items: items, selected: current, onAudition: { row in
-            self.playTake(list[row].key, lineID: id)
+            self.playTake(list[row], lineID: id)
         }) else { return }
         do {
             try takes.choose(list[chosen].key, line: plan.identity, transcript: plan.transcript)
