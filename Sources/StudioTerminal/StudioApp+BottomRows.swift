@@ -122,6 +122,17 @@ extension StudioApp {
         terminal.put(y, width - DisplayWidth.of(right), right, audioProblem == nil ? .dim : .warning)
     }
 
+    /// The cursor's line's cue, and whether its take fits it.
+    func cueHint(_ cue: Cue, take: TakeInfo?) -> (String, Style) {
+        var text = "at \(cue.written)"
+        if let length = cue.seconds { text += String(format: " (%.1f s)", length) }
+        guard let take else { return (text, .dim) }
+        let seconds = Double(planner.exportedLength(of: take)) / Double(AudioFormat.sampleRate)
+        text += String(format: ": the take is %.1f s", seconds)
+        guard let length = cue.seconds, seconds > length + 0.05 else { return (text, .dim) }
+        return (text + String(format: ", %.1f s too long — write it shorter, or r for another take", seconds - length), .warning)
+    }
+
     func drawHints(_ y: Int) {
         let width = terminal.width
         if let m = message, m.until > Date() {
@@ -148,6 +159,11 @@ extension StudioApp {
                 let text = String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
                                   editor.line + 1, take.seconds)
                 terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), .warning)
+                return
+            }
+            if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
+                let (text, style) = cueHint(cue, take: plan(editor.line)?.take)
+                terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), style)
                 return
             }
             // What the model is given, where a pronunciation respells the line (W lists them).

@@ -366,6 +366,7 @@ extension StudioApp {
                     + (report.files.contains { $0.hasSuffix(".mp3") } ? ", MP3s" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
                 text += report.missing.isEmpty ? "" : "; \(counted(report.missing.count, "line")) \(report.missing.count == 1 ? "has" : "have") no take yet"
+                text += report.cueVerdict.map { "; \($0)" } ?? ""
                 text += report.audiobookVerdict.map { "; \($0)." } ?? "."
             }
             say(text, .good, seconds: 10)

@@ -228,26 +228,30 @@ struct EndToEndTests {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
-                                     script: ["# chapter: One", "[Ann] First.", "[Ann] Second.", "# scene: busy_cafe", "[Ann] Third."]),
+                                     script: ["# chapter: One", "[Ann] First.", "[Ann] Second.", "# scene: busy_cafe", "[Ann] Third.",
+                                              "# at: 1:02.5 --> 1:04", "[Ann] Fourth."]),
                              to: folder.appendingPathComponent("notes.higgs"))
         let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "notes.higgs"])
-        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 3 lines") }
+        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 4 lines") }
         try tmux.keys("}")
         try tmux.waitFor("the scene note") { $0.contains("›  4  # scene: busy_cafe") }
         try tmux.keys("g")
         try tmux.waitFor("the note's answer") { $0.contains("Nothing to generate: a blank line or a note") }
-        try tmux.keys("}")
+        try tmux.keys("}", "}")
         try tmux.waitFor("no note below") { $0.contains("No note below") }
-        try tmux.keys("{")
+        try tmux.keys("{", "{")
         try tmux.waitFor("the chapter note") { $0.contains("›  1  # chapter: One") }
         // The lines without a take, one after another, past the notes.
         try tmux.keys(")", ")", ")")
-        try tmux.waitFor("the last line without a take") { $0.contains("›  5▌ [Ann] Third.") }
+        try tmux.waitFor("the third line") { $0.contains("›  5▌ [Ann] Third.") }
+        // A line with a cue says so under the script.
+        try tmux.keys(")")
+        try tmux.waitFor("the cue's line") { $0.contains("›  7▌ [Ann] Fourth.") && $0.contains("at 00:01:02.500 --> 00:01:04.000 (1.5 s)") }
         try tmux.keys(")")
         try tmux.waitFor("none below") { $0.contains("Every line below has an up-to-date take.") }
         try tmux.keys("(")
-        try tmux.waitFor("the line above without a take") { $0.contains("›  3▌ [Ann] Second.") }
+        try tmux.waitFor("the line above without a take") { $0.contains("›  5▌ [Ann] Third.") }
 
         // The loudness setting: off, then the podcast level, then a step.
         try tmux.keys(",", "End", "Up", "Up", "Up", "Right")

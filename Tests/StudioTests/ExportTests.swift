@@ -341,7 +341,7 @@ import Testing
         #expect(ScriptLine("# overlap: 0.3 s").overlapSeconds == 0.3 && ScriptLine("# Overlap: 2").overlapSeconds == 2)
         #expect(ScriptLine("# overlap: 11").overlapSeconds == nil && ScriptLine("# overlap: -1").overlapSeconds == nil)
         let laidOut = Timeline.layout([(0, 1_000, nil, ""), (1, 500, nil, ""), (2, 300, nil, ""), (3, 10, nil, "")], gap: 100,
-                                      overlaps: [0, 200, 900, 0])
+                                      placements: [0, 200, 900, 0].map { Placement(overlap: $0) })
         #expect(laidOut.map(\.start) == [0, 800, 800, 1_200] && Timeline.length(laidOut) == 1_300)
 
         let folder = try Fixtures.temporaryFolder()
@@ -352,7 +352,7 @@ import Testing
         project.settings.gap = 0.001
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
-        #expect(planner.overlap(before: 2) == 96 && planner.overlap(before: 0) == 0)
+        #expect(planner.placement(before: 2) == Placement(overlap: 96) && planner.placement(before: 0) == Placement())
         for (line, samples) in [(0, [Float](repeating: 0.25, count: 200)), (2, [Float](repeating: 0.5, count: 100))] {
             let plan = try #require(planner.plan(line: line))
             try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),

@@ -84,8 +84,8 @@ import Testing
         #expect(ScriptImport.project(from: "Note: recorded live.\nTime: late.\nIt rained.").cast.isEmpty)
     }
 
-    /// Subtitles are a dub's script: the cues' words, speakers from `Name:` or WebVTT voices, two-speaker cues
-    /// split; numbers, times, settings and markup gone.
+    /// Subtitles are a dub's script: the cues' words after their times (`# at:` notes), speakers from `Name:`
+    /// or WebVTT voices, two-speaker cues split; numbers, settings and markup gone.
     @Test func subtitlesBecomeTheirSpeeches() {
         let srt = ScriptImport.project(from: """
             1
@@ -106,7 +106,10 @@ import Testing
             00:00:07,500 --> 00:00:09,000
             MARA: Of course.
             """)
-        #expect(srt.script == ["[Mara] Good evening, and welcome.", "[Theo] Evening!", "Toast?", "Always toast.", "[Mara] Of course."])
+        #expect(srt.script == ["# at: 00:00:01.000 --> 00:00:03.000", "[Mara] Good evening, and welcome.",
+                               "# at: 00:00:03.500 --> 00:00:05.000", "[Theo] Evening!",
+                               "# at: 00:00:05.500 --> 00:00:07.000", "Toast?", "Always toast.",
+                               "# at: 00:00:07.500 --> 00:00:09.000", "[Mara] Of course."])
         #expect(srt.cast.map(\.name) == ["Mara", "Theo"])
 
         let vtt = ScriptImport.project(from: """
@@ -122,7 +125,8 @@ import Testing
             <v.loud Theo>Evening!
             Lovely night.
             """)
-        #expect(vtt.script == ["[Mara] Good evening.", "[Theo] Evening! Lovely night."])
+        #expect(vtt.script == ["# at: 00:00:01.000 --> 00:00:03.000", "[Mara] Good evening.",
+                               "# at: 00:00:03.500 --> 00:00:05.000", "[Theo] Evening! Lovely night."])
         #expect(vtt.cast.map(\.name) == ["Mara", "Theo"])
         // A text that only mentions a time is not subtitles.
         #expect(ScriptImport.project(from: "Meet at\n10:00 --> 11:00 maybe").script == ["Meet at", "10:00 --> 11:00 maybe"])

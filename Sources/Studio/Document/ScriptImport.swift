@@ -12,7 +12,8 @@ import Foundation
 ///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
 ///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
 ///   short exchange), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
-/// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line (`SubtitleText`), then as a transcript.
+/// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line after a `# at:` note of the cue's time
+///   (`SubtitleText`), then as a transcript.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
 public enum ScriptImport {
     public static let narrator = "Narrator"
@@ -92,7 +93,9 @@ public enum ScriptImport {
             // Nothing but turns, of two names or more with no sentence in them (a short exchange pasted):
             // each is a turn.
             let onlyTurns = uses.count >= 2 && !uses.keys.contains { $0.contains { ".,!?".contains($0) } }
-                && lines.allSatisfy { text in text.isEmpty || ScriptImport.colonTurn(text) != nil || ScriptLine(text).speaker != nil }
+                && lines.allSatisfy { text in
+                    text.isEmpty || ScriptLine(text).isNote || ScriptImport.colonTurn(text) != nil || ScriptLine(text).speaker != nil
+                }
             func isRegularTurn(_ i: Int) -> Bool { ScriptImport.colonTurn(line(i)).map { regulars.contains($0.0) } ?? false }
             for (i, text) in lines.enumerated() {
                 if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {

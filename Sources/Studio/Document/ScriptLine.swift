@@ -124,6 +124,10 @@ public struct ScriptLine: Equatable, Sendable {
         return seconds
     }
 
+    /// A note `# at: 00:01:23.400` (or `... --> 00:01:25.100`) puts the next line at that time in exports
+    /// (`Cue`); nil for any other line, or a time that does not read.
+    public var cue: Cue? { directive("at").flatMap(Cue.init) }
+
     /// A note `# chapter: Title` starts a chapter (its own file in exports); the title may be empty.
     public var chapterTitle: String? { directive("chapter") }
 

@@ -1,9 +1,10 @@
 import Foundation
 
 /// The words of a subtitle file (SubRip `.srt` or WebVTT `.vtt`), one line per speech, for `ScriptImport`:
-/// a film's or a game's subtitles are the script of its dub. Cue numbers, times, settings and styling go;
-/// a WebVTT voice (`<v Mara>`) or a label (`MARA: ...`) becomes a `[Mara]` turn; a cue of two speakers
-/// (`- Hi.` / `- Hello.`) is two lines; the blank lines between cues are not kept.
+/// a film's or a game's subtitles are the script of its dub. Each cue's time becomes a `# at:` note before
+/// its first speech (`Cue`), so that exports put the dub's lines where the picture has them; cue numbers,
+/// settings and styling go; a WebVTT voice (`<v Mara>`) or a label (`MARA: ...`) becomes a `[Mara]` turn;
+/// a cue of two speakers (`- Hi.` / `- Hello.`) is two lines; the blank lines between cues are not kept.
 enum SubtitleText {
     /// The cue lines of `lines` when they are subtitles, else nil.
     static func speeches(_ lines: [String]) -> [String]? {
@@ -13,14 +14,20 @@ enum SubtitleText {
         guard isVTT || isSRT else { return nil }
         var out: [String] = []
         var cue: [String] = []
+        var time: Cue?
         var inCue = false
         func flush() {
-            if !cue.isEmpty { out += split(cue) }
+            let speeches = split(cue)
+            if !speeches.isEmpty {
+                if let time { out.append("# at: \(time.written)") }
+                out += speeches
+            }
             cue = []
         }
         for line in lines {
             if isTiming(line) {
                 flush()
+                time = timing(line)
                 inCue = true
             } else if line.isEmpty {
                 flush()
@@ -38,6 +45,13 @@ enum SubtitleText {
         guard let arrow = line.range(of: "-->") else { return false }
         let start = line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
         return !start.isEmpty && start.allSatisfy { $0.isNumber || ":,.".contains($0) } && start.contains(":")
+    }
+
+    /// The times of a timing line, without WebVTT's settings after them (`align:start`).
+    private static func timing(_ line: String) -> Cue? {
+        guard let arrow = line.range(of: "-->") else { return nil }
+        let end = line[arrow.upperBound...].split(separator: " ").first.map(String.init) ?? ""
+        return Cue(line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces) + " --> " + end)
     }
 
     /// A cue's lines as speeches: a voice span is a turn, `- ` starts another speaker, other lines run on.

@@ -23,21 +23,41 @@ public struct TimelineEntry: Equatable, Sendable {
     public var end: Int { start + length }
 }
 
+/// Where a line goes relative to the line before it, from the notes above it, in samples.
+public struct Placement: Equatable, Sendable {
+    /// More silence before it (`# pause:`; before the first line too).
+    public var pause = 0
+    /// It starts this long before the line before it ends, in place of the gap (`# overlap:`).
+    public var overlap = 0
+    /// It starts here, whatever comes before (`# at:`, a cue).
+    public var at: Int?
+
+    public init(pause: Int = 0, overlap: Int = 0, at: Int? = nil) {
+        self.pause = pause
+        self.overlap = overlap
+        self.at = at
+    }
+}
+
 public enum Timeline {
-    /// Lays out lines of `lengths[i]` samples with `gap` samples between consecutive lines, and `pauses[i]`
-    /// more before line `i` (a `# pause:` note; before the first line too). A line with `overlaps[i]` (an
-    /// `# overlap:` note) starts that many samples before the line before it ends, in place of the gap,
-    /// but never before that line starts.
+    /// Lays out lines of `length` samples one after the other with `gap` samples between them, each placed
+    /// as `placements[i]` says: a pause adds silence, an overlap starts a line before the one before it
+    /// ends, a cue puts it at its time. A line never starts before the one before it.
     public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int,
-                              pauses: [Int] = [], overlaps: [Int] = []) -> [TimelineEntry] {
+                              placements: [Placement] = []) -> [TimelineEntry] {
         var out: [TimelineEntry] = []
         for (i, l) in lines.enumerated() {
-            var at = out.last.map { $0.end + gap } ?? 0
-            if let previous = out.last, overlaps.indices.contains(i), overlaps[i] > 0 {
-                at = max(previous.start, previous.end - overlaps[i])
+            let place = placements.indices.contains(i) ? placements[i] : Placement()
+            var start: Int
+            if let at = place.at {
+                start = at
+            } else if let previous = out.last {
+                start = (place.overlap > 0 ? previous.end - place.overlap : previous.end + gap) + place.pause
+            } else {
+                start = place.pause
             }
-            if pauses.indices.contains(i) { at += pauses[i] }
-            out.append(TimelineEntry(line: l.line, start: at, length: l.length, speaker: l.speaker, text: l.text))
+            start = max(start, out.last?.start ?? 0)
+            out.append(TimelineEntry(line: l.line, start: start, length: l.length, speaker: l.speaker, text: l.text))
         }
         return out
     }
@@ -105,14 +125,27 @@ public struct ExportReport: Equatable, Sendable {
     /// The chapter files that fail ACX's requirements (`check.txt` says why); nil unless the project is an
     /// audiobook.
     public var audiobookFailures: [String]?
+    /// The lines that run past their cues (`# at:` notes).
+    public var overruns: [CueOverrun]
 
-    public init(folder: URL, files: [String], lines: Int, missing: [Int], seconds: Double, audiobookFailures: [String]? = nil) {
+    public init(folder: URL, files: [String], lines: Int, missing: [Int], seconds: Double, audiobookFailures: [String]? = nil,
+                overruns: [CueOverrun] = []) {
         self.folder = folder
         self.files = files
         self.lines = lines
         self.missing = missing
         self.seconds = seconds
         self.audiobookFailures = audiobookFailures
+        self.overruns = overruns
+    }
+
+    /// The lines that run past their cues, in a few words ("line 12 runs 0.4 s past its cue"); nil when all
+    /// fit.
+    public var cueVerdict: String? {
+        guard let first = overruns.first else { return nil }
+        if overruns.count == 1 { return String(format: "line %d runs %.1f s past its cue", first.line + 1, first.seconds) }
+        let lines = overruns.prefix(8).map { String($0.line + 1) }.joined(separator: ", ") + (overruns.count > 8 ? "…" : "")
+        return "\(overruns.count) lines run past their cues (\(lines))"
     }
 
     /// What the ACX check found, in a few words ("all 12 chapter files pass the ACX check"); nil unless the
@@ -192,7 +225,9 @@ public enum DialogueExport {
         let spans = chapters.compactMap { chapter -> (chapter: Chapter, range: Range<Int>, leadIn: Int)? in
             let entries = timeline.indices.filter { pieceChapters[$0] == chapter.number }.map { timeline[$0] }
             guard let first = entries.first else { return nil }
-            let leadIn = planner.pause(before: first.line)
+            // A cue puts its line at a time: what comes before it is the line before's, not a lead-in.
+            let place = planner.placement(before: first.line)
+            let leadIn = place.at == nil ? place.pause : 0
             return (chapter, (first.start - leadIn)..<Timeline.length(entries), leadIn)
         }
         progress("\(name).wav")
@@ -240,7 +275,8 @@ public enum DialogueExport {
         files += ["\(name).wav", "\(name).srt", "\(name).vtt"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(whole.count) / Double(AudioFormat.sampleRate),
-                            audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil)
+                            audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
+                            overruns: planner.overruns(timeline))
     }
 
     /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting): its stretch of the whole

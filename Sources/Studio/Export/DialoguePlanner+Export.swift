@@ -10,6 +10,19 @@ public struct Chapter: Equatable, Sendable {
     public var lines: Range<Int>
 }
 
+/// A line that runs past its time (`DialoguePlanner.overruns`).
+public struct CueOverrun: Equatable, Sendable {
+    /// Script line index.
+    public var line: Int
+    /// How far past its cue's end, or into the next line's cue.
+    public var seconds: Double
+
+    public init(line: Int, seconds: Double) {
+        self.line = line
+        self.seconds = seconds
+    }
+}
+
 /// How a project's lines are laid out in exports and "play from here": their chapters, the gap and the
 /// pauses notes ask for, their level, and the length of it all.
 extension DialoguePlanner {
@@ -38,39 +51,70 @@ extension DialoguePlanner {
     public var exportLength: Int {
         let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
             guard !saysNothing(line: i), let take = takes(line: i).current, takes.hasTake(take.key) else { return nil }
-            let length = project.settings.trim ? TakeTrim.kept(takes.knownSound(of: take), of: take.samples).count : take.samples
-            return (i, length, nil, "")
+            return (i, exportedLength(of: take), nil, "")
         }
         return Timeline.length(layout(present))
     }
 
+    /// How long a take is in exports (trimmed, with the `trim` setting), in samples, from its record.
+    public func exportedLength(of take: TakeInfo) -> Int {
+        project.settings.trim ? TakeTrim.kept(takes.knownSound(of: take), of: take.samples).count : take.samples
+    }
+
+    /// The lines of an exported timeline that run past their cue's end, or into the next line's cue, by
+    /// more than 50 ms (about a consonant): a dub's lines that must be said faster, or written shorter.
+    public func overruns(_ timeline: [TimelineEntry]) -> [CueOverrun] {
+        timeline.indices.compactMap { k in
+            let entry = timeline[k]
+            var limit = cue(before: entry.line)?.end.map(Self.samples) ?? Int.max
+            if k + 1 < timeline.count, placement(before: timeline[k + 1].line).at != nil {
+                limit = min(limit, timeline[k + 1].start)
+            }
+            let over = entry.end - limit
+            return over > Self.samples(0.05) ? CueOverrun(line: entry.line, seconds: Double(over) / Double(AudioFormat.sampleRate)) : nil
+        }
+    }
+
     /// Lays out script lines of the given lengths (those with takes, in order) as exports do: the gap between
-    /// them, and the pauses and overlaps their notes ask for; `leadIn: false` leaves out a pause before the
-    /// first ("play from here" starts at once).
+    /// them, and the pauses, overlaps and cues their notes ask for; `leadIn: false` starts the first at once
+    /// ("play from here"), and the others as far after it as they would be.
     public func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], leadIn: Bool = true) -> [TimelineEntry] {
-        let pauses = lines.indices.map { k in k == 0 && !leadIn ? 0 : pause(before: lines[k].line) }
-        return Timeline.layout(lines, gap: gapSamples, pauses: pauses, overlaps: lines.map { overlap(before: $0.line) })
+        var entries = Timeline.layout(lines, gap: gapSamples, placements: lines.map { placement(before: $0.line) })
+        if !leadIn, let first = entries.first?.start {
+            for k in entries.indices { entries[k].start -= first }
+        }
+        return entries
     }
 
     /// The silence `# pause:` notes ask for before line `i` (those between it and the line before that
     /// says something), in samples.
-    public func pause(before i: Int) -> Int { notedSamples(before: i, \.pauseSeconds) }
+    public func pause(before i: Int) -> Int { placement(before: i).pause }
 
-    /// How far `# overlap:` notes before line `i` (between it and the line before that says something) ask
-    /// it to start before that line ends, in samples; 0 for none.
-    public func overlap(before i: Int) -> Int { notedSamples(before: i, \.overlapSeconds) }
-
-    /// The seconds that notes between line `i` and the line before it that says something give, added up,
-    /// in samples.
-    private func notedSamples(before i: Int, _ seconds: (ScriptLine) -> Double?) -> Int {
-        var total = 0.0
+    /// How the notes between line `i` and the line before it that says something place it: their pauses
+    /// and overlaps added up, and the cue nearest to it.
+    public func placement(before i: Int) -> Placement {
+        var pause = 0.0, overlap = 0.0
         var j = i - 1
         while j >= 0 && saysNothing(line: j) {
-            total += seconds(ScriptLine(project.script[j])) ?? 0
+            let note = ScriptLine(project.script[j])
+            pause += note.pauseSeconds ?? 0
+            overlap += note.overlapSeconds ?? 0
             j -= 1
         }
-        return Int((total * Double(AudioFormat.sampleRate)).rounded())
+        return Placement(pause: Self.samples(pause), overlap: Self.samples(overlap), at: cue(before: i).map { Self.samples($0.start) })
     }
+
+    /// The cue the notes above line `i` give it, if any.
+    public func cue(before i: Int) -> Cue? {
+        var j = i - 1
+        while j >= 0 && saysNothing(line: j) {
+            if let cue = ScriptLine(project.script[j]).cue { return cue }
+            j -= 1
+        }
+        return nil
+    }
+
+    static func samples(_ seconds: Double) -> Int { Int((seconds * Double(AudioFormat.sampleRate)).rounded()) }
 
     /// The path (under `lines/`, without `.wav`) of each line that says something: the name a `# file:` note
     /// above it gives (between it and the line before that says something; folders allowed, `..` and empty

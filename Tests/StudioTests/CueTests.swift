@@ -1,0 +1,73 @@
+import AudioIO
+import Foundation
+import Generation
+import Prompt
+import Studio
+import TestSupport
+import Testing
+
+/// `# at:` notes: a line at its time (a dub's cue), and the lines that run past theirs.
+@Suite struct CueTests {
+    @Test func timesReadAsSubtitlesAndPeopleWriteThem() throws {
+        func start(_ text: String) -> Double? { Cue(text)?.start }
+        let minutes = try #require(start("1:23.4"))
+        #expect(abs(minutes - 83.4) < 1e-9 && start("90") == 90 && start("1:02:03.5") == 3_723.5)
+        let span = try #require(Cue("00:01:23,400 --> 00:01:25,100"))
+        let end = try #require(span.end)
+        #expect(abs(span.start - 83.4) < 1e-9 && abs(end - 85.1) < 1e-9)
+        #expect(span.written == "00:01:23.400 --> 00:01:25.100" && Cue("2.5")?.written == "00:00:02.500")
+        let length = try #require(span.seconds)
+        #expect(abs(length - 1.7) < 1e-9)
+        for bad in ["", "soon", "1:60", "1:75:00", "1:2:3:4", "-1", "2 --> 1", "1 --> later", "1 --> 2 --> 3", "１:00"] {
+            #expect(Cue(bad) == nil, "\(bad)")
+        }
+        #expect(ScriptLine("# at: 1.5").cue == Cue(start: 1.5) && ScriptLine("#At: 0:02 --> 0:03").cue == Cue(start: 2, end: 3))
+        #expect(ScriptLine("# at: soon").cue == nil && ScriptLine("[Ann] at: 1.5").cue == nil)
+    }
+
+    @Test func linesStartAtTheirCuesAndOverrunsAreNamed() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("c.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["# at: 0.5", "[Mara] One.", "# at: 0.54 --> 0.58", "[Theo] Two.", "[Mara] Three."])
+        project.settings.gap = 0.001
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        #expect(planner.placement(before: 3) == Placement(at: 12_960) && planner.cue(before: 3) == Cue(start: 0.54, end: 0.58))
+        #expect(planner.cue(before: 4) == nil)
+        // Takes of 0.1 s that sound throughout: trimming keeps them whole.
+        let levels: [Int: Float] = [1: 0.25, 3: 0.5, 4: 0.125]
+        for line in [1, 3, 4] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
+                                        samples: [Float](repeating: levels[line]!, count: 2_400)),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("c.export")
+        let report = try DialogueExport.export(planner, name: "c", to: out)
+        // One at 0.5 s, Two at its cue 0.54 s (over One's end), Three a gap after Two.
+        let expected = [Float](repeating: 0, count: 12_000) + [Float](repeating: 0.25, count: 960) + [Float](repeating: 0.75, count: 1_440)
+            + [Float](repeating: 0.5, count: 960) + [Float](repeating: 0, count: 24) + [Float](repeating: 0.125, count: 2_400)
+        let whole = try WAVFile.read(out.appendingPathComponent("c.wav")).samples
+        #expect(whole.count == expected.count && zip(whole, expected).allSatisfy { abs($0 - $1) < 1e-4 })
+        #expect(planner.exportLength == expected.count)
+        // One runs 0.06 s into Two's cue, and Two 0.06 s past its end; Three has no cue.
+        #expect(report.overruns.map(\.line) == [1, 3] && report.overruns.allSatisfy { abs($0.seconds - 0.06) < 1e-9 })
+        #expect(report.cueVerdict == "2 lines run past their cues (2, 4)")
+        #expect(try String(contentsOf: out.appendingPathComponent("c.srt"), encoding: .utf8)
+            .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two."))
+
+        // Played from Two, it starts at once and Three follows as in the export.
+        let stream = try #require(DialogueAudio.stream(planner, from: 3, lineIDs: Array(0..<5)))
+        #expect(stream.snapshot.count == 2_400 + 24 + 2_400 && stream.line(at: 2_424) == 4)
+
+        // With room for it, nothing is named.
+        var roomy = project
+        roomy.script = ["# at: 0.5", "[Mara] One.", "# at: 0.62 --> 0.75", "[Theo] Two.", "[Mara] Three."]
+        let fits = DialoguePlanner(project: roomy, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                   takes: store, fingerprints: ClipFingerprints())
+        let layout = fits.layout([(1, 2_400, nil, ""), (3, 2_400, nil, ""), (4, 2_400, nil, "")])
+        #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.overruns(layout).isEmpty)
+    }
+}
