@@ -44,6 +44,10 @@ public enum MP3File {
     public static let bitrates = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
     /// The decoder's own delay, in samples, on top of the encoder's (mpglib's, as LAME's gapless decode skips it).
     static let decoderDelay = 528 + 1
+    /// One encoder or decoder at a time. mpglib fills its global tables on first use behind a flag it sets
+    /// before filling them, so a second decoder starting meanwhile decodes with half-filled tables: the
+    /// tests, running in parallel, decoded noise about one run in six before this.
+    private static let library = NSLock()
 
     /// The MP3 file of `samples` (mono, any rate, in [-1, 1]) at `bitrate` kbit/s, constant.
     public static func encode(_ samples: [Float], sampleRate rate: Int, bitrate: Int, tags: Tags = Tags()) throws -> Data {
@@ -52,6 +56,8 @@ public enum MP3File {
             throw AudioFileError(file: "mp3", "\(bitrate) kbit/s is not an MP3 bitrate (\(known))")
         }
         let pcm = try Resampler.soxr(samples, from: rate, to: sampleRate)
+        library.lock()
+        defer { library.unlock() }
         guard let lame = lame_init() else { throw AudioFileError(file: "mp3", "LAME could not start") }
         defer { lame_close(lame) }
         lame_set_num_channels(lame, 1)
@@ -112,6 +118,8 @@ public enum MP3File {
         if bytes.count >= 10, bytes[0] == 0x49, bytes[1] == 0x44, bytes[2] == 0x33 {
             start = 10 + (Int(bytes[6]) << 21 | Int(bytes[7]) << 14 | Int(bytes[8]) << 7 | Int(bytes[9]))
         }
+        library.lock()
+        defer { library.unlock() }
         guard start < bytes.count, let hip = hip_decode_init() else { throw AudioFileError(file: file, "no MP3 audio in it") }
         defer { hip_decode_exit(hip) }
         var left = [Int16](repeating: 0, count: 4608), right = [Int16](repeating: 0, count: 4608)
