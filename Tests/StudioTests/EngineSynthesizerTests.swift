@@ -185,6 +185,8 @@ import Transformer
         let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
                                     document: { DocumentSnapshot(planner: planner(), lineIDs: [0, 1]) })
         queue.retriesOfCutTakes = 2
+        let seeds = Counter(from: 1_000)
+        queue.newSeed = { seeds.next() }
         queue.generate([0])
         #expect(queue.jobs.waitUntilIdle(timeout: 60))
         guard case .done(.take(let info, cached: false)) = queue.state(.line(0)) else {
@@ -254,6 +256,14 @@ import Transformer
 }
 
 /// A flag one thread sets and another reads.
+/// Seeds one after another, from any thread.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64
+    init(from start: UInt64) { value = start }
+    func next() -> UInt64 { lock.lock(); defer { value += 1; lock.unlock() }; return value }
+}
+
 private final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false

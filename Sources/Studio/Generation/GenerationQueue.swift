@@ -47,6 +47,9 @@ public final class GenerationQueue: @unchecked Sendable {
     /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
     /// they choose (a new take would start playing from nowhere).
     public var retriesOfCutTakes = 0
+    /// Where regenerating and retrying get their new seeds: at random (a test fixes them, since whether a
+    /// take of random weights runs to its limit depends on its seed).
+    public var newSeed: @Sendable () -> UInt64 = { UInt64.random(in: 0...UInt64(UInt32.max)) }
 
     /// Sentence an audition speaks.
     public static let auditionSentence = "Hello there. This is how I sound when I read a line of your script."
@@ -108,7 +111,6 @@ public final class GenerationQueue: @unchecked Sendable {
         let snapshot = document()
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
-        func newSeed() -> UInt64 { UInt64.random(in: 0...UInt64(UInt32.max)) }
         var reseeded = reseed
         var retries = retriesOfCutTakes
         while true {
