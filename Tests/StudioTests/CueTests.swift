@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = TakeStore(folder: folder.appendingPathComponent("c.takes"))
         var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
-                              script: ["# at: 0.5", "[Mara] One.", "# at: 0.54 --> 0.58", "[Theo] Two.", "[Mara] Three."])
+                              script: ["# at: 0.5", "[Mara] One.", "# at: 0.54 --> 0.58", "[Theo] Two, \"too\".", "[Mara] Three."])
         project.settings.gap = 0.001
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
@@ -56,7 +56,10 @@ import Testing
         #expect(report.overruns.map(\.line) == [1, 3] && report.overruns.allSatisfy { abs($0.seconds - 0.06) < 1e-9 })
         #expect(report.cueVerdict == "2 lines run past their cues (2, 4)")
         #expect(try String(contentsOf: out.appendingPathComponent("c.srt"), encoding: .utf8)
-            .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two."))
+            .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two, \"too\"."))
+        // The table of lines, a dub's cue sheet: where each line landed, the words quoted where they need it.
+        let table = try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(table[2] == "lines/004.wav,Theo,\"Two, \"\"too\"\".\",0.540,0.640,4" && table[3].hasSuffix(",0.641,0.741,5"))
 
         // Played from Two, it starts at once and Three follows as in the export.
         let stream = try #require(DialogueAudio.stream(planner, from: 3, lineIDs: Array(0..<5)))

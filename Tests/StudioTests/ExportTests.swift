@@ -84,7 +84,7 @@ import Testing
         let out = folder.appendingPathComponent("show.export")
         let report = try DialogueExport.export(planner, name: "show", to: out)
         #expect(report.lines == 2 && report.missing == [2])
-        #expect(report.files == ["lines/001.wav", "lines/004.wav", "show.srt", "show.txt", "show.vtt", "show.wav",
+        #expect(report.files == ["lines.csv", "lines/001.wav", "lines/004.wav", "show.srt", "show.txt", "show.vtt", "show.wav",
                                  "stems/Mara.wav", "stems/Theo.wav"])
 
         let wav = try Data(contentsOf: out.appendingPathComponent("show.wav"))
@@ -116,6 +116,10 @@ import Testing
             == "[SPEAKER0] Hello [laugh] there.\n[SPEAKER1] No take yet.\n[SPEAKER1] Bye!\n")
         #expect(try String(contentsOf: out.appendingPathComponent("show.srt"), encoding: .utf8)
             == "1\n00:00:00,000 --> 00:00:00,000\nMara: Hello there.\n\n2\n00:00:00,001 --> 00:00:00,001\nTheo: Bye!\n\n")
+        // The table of lines: file, speaker, words, times, script line.
+        #expect(try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8)
+            == "file,speaker,text,start,end,script_line\r\nlines/001.wav,Mara,Hello there.,0.000,0.000,1\r\n"
+            + "lines/004.wav,Theo,Bye!,0.001,0.001,4\r\n")
 
         // "Play from here" is the same layout.
         let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8]))

@@ -163,7 +163,7 @@ public struct ExportReport: Equatable, Sendable {
 /// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
 /// `[SPEAKERn]` form), and when lines have takes the whole dialogue (`NAME.wav`, 16-bit 24 kHz, a gap
 /// between lines), each line (`lines/NNN.wav`, NNN the script line number, or the name a `# file:` note
-/// gives), subtitles (`NAME.srt`, `NAME.vtt`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
+/// gives), subtitles (`NAME.srt`, `NAME.vtt`), a table of the lines (`lines.csv`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
 /// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
 /// dialogue) and, when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
 /// `00 Opening.wav` for what comes before the first), as an audiobook is delivered. With the `mp3` setting,
@@ -214,12 +214,14 @@ public enum DialogueExport {
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
         progress("lines/")
+        var lineFiles: [String] = []
         for piece in pieces {
             let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
             let lineURL = folder.appendingPathComponent(lineName)
             try FileManager.default.createDirectory(at: lineURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: lineURL)
             files.append(lineName)
+            lineFiles.append(lineName)
         }
         // Each chapter's stretch of the whole dialogue, a pause noted before its first line its lead-in.
         let spans = chapters.compactMap { chapter -> (chapter: Chapter, range: Range<Int>, leadIn: Int)? in
@@ -272,7 +274,9 @@ public enum DialogueExport {
         }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
         try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
-        files += ["\(name).wav", "\(name).srt", "\(name).vtt"]
+        try AtomicFile.write(Data(lineTable(timeline, files: lineFiles, speakers: stemNames).utf8),
+                             to: folder.appendingPathComponent("lines.csv"))
+        files += ["\(name).wav", "\(name).srt", "\(name).vtt", "lines.csv"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(whole.count) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
@@ -300,6 +304,22 @@ public enum DialogueExport {
             files.append(mp3)
         }
         return (files, settings.audiobook ? AudiobookCheck(samples, sampleRate: rate) : nil)
+    }
+
+    /// `lines.csv`: a row per exported line (its file, speaker, words, where it sits in the dialogue and in
+    /// the script), for a game's dialogue table or a dub's cue sheet. RFC 4180: commas and quotes quoted.
+    static func lineTable(_ timeline: [TimelineEntry], files: [String], speakers: [String]) -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let rate = Double(AudioFormat.sampleRate)
+        var out = "file,speaker,text,start,end,script_line\r\n"
+        for (k, entry) in timeline.enumerated() {
+            let cells = [files[k], speakers[k], entry.text, String(format: "%.3f", Double(entry.start) / rate),
+                         String(format: "%.3f", Double(entry.end) / rate), String(entry.line + 1)]
+            out += cells.map(field).joined(separator: ",") + "\r\n"
+        }
+        return out
     }
 
     /// `check.txt`: each chapter file against ACX's requirements, and the MP3 setting against theirs.
