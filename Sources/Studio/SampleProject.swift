@@ -31,6 +31,7 @@ public enum SampleProject {
           mp3: off
           audiobook: off
           runaway-stop: on
+          fit-cues: off
 
         script:
         [Mara] Good evening, night owls, and welcome back to The Small Hours.

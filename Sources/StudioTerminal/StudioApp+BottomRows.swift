@@ -123,14 +123,20 @@ extension StudioApp {
     }
 
     /// The cursor's line's cue, and whether its take fits it.
-    func cueHint(_ cue: Cue, take: TakeInfo?) -> (String, Style) {
+    func cueHint(_ cue: Cue, line: Int, take: TakeInfo?) -> (String, Style) {
         var text = "at \(cue.written)"
         if let length = cue.seconds { text += String(format: " (%.1f s)", length) }
         guard let take else { return (text, .dim) }
-        let seconds = Double(planner.exportedLength(of: take)) / Double(AudioFormat.sampleRate)
+        let rate = Double(AudioFormat.sampleRate)
+        let natural = planner.trimmedLength(of: take)
+        let seconds = Double(planner.fittedLength(line: line, length: natural) ?? natural) / rate
         text += String(format: ": the take is %.1f s", seconds)
+        if seconds < Double(natural) / rate {
+            let faster = (Double(natural) / rate / seconds - 1) * 100
+            return (text + String(format: ", sped up %.0f%% from %.1f s to fit (fit-cues)", faster, Double(natural) / rate), .dim)
+        }
         guard let length = cue.seconds, seconds > length + 0.05 else { return (text, .dim) }
-        return (text + String(format: ", %.1f s too long — write it shorter, or r for another take", seconds - length), .warning)
+        return (text + String(format: ", %.1f s too long — write it shorter, r for another take, or raise fit-cues", seconds - length), .warning)
     }
 
     func drawHints(_ y: Int) {
@@ -162,7 +168,7 @@ extension StudioApp {
                 return
             }
             if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
-                let (text, style) = cueHint(cue, take: plan(editor.line)?.take)
+                let (text, style) = cueHint(cue, line: editor.line, take: plan(editor.line)?.take)
                 terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), style)
                 return
             }

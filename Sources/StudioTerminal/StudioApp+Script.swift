@@ -247,10 +247,11 @@ extension StudioApp {
         playTake(take, lineID: id)
     }
 
-    /// A finished take is heard as exports and "play from here" give it: trimmed and levelled.
+    /// A finished take is heard as exports and "play from here" give it: trimmed, levelled, fitted to its cue.
     private func playTake(_ take: TakeInfo, lineID: Int) {
         do {
-            let stream = AudioStream(finished: try planner.levelledSamples(take))
+            let samples = try editor.index(of: lineID).map { try planner.exportedSamples(line: $0, take: take) }
+            let stream = AudioStream(finished: try samples ?? planner.levelledSamples(take))
             stream.markLine(lineID)
             start(stream, kind: .line(lineID))
         } catch {

@@ -73,4 +73,40 @@ import Testing
         let layout = fits.layout([(1, 2_400, nil, ""), (3, 2_400, nil, ""), (4, 2_400, nil, "")])
         #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.overruns(layout).isEmpty)
     }
+
+    /// `fit-cues`: a take a little longer than its cue is sped up to fit it exactly; one far longer is left
+    /// at its pace and named.
+    @Test func takesALittleLongThanTheirCuesAreFitted() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("f.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["# at: 0 --> 0.09", "[Mara] One.", "# at: 0.2 --> 0.24", "[Theo] Two."])
+        func planner(_ fit: Int?) -> DialoguePlanner {
+            project.settings.fitCues = fit
+            return DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                   takes: store, fingerprints: ClipFingerprints())
+        }
+        let tone = (0..<2_400).map { Float(0.3 * sin(Double($0) * 0.05)) }
+        for line in [1, 3] {
+            let plan = try #require(planner(15).plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        // One is 11% longer than its cue: fitted. Two would need to be twice as fast: left, and named.
+        let fitted = planner(15)
+        #expect(fitted.fittedLength(line: 1, length: 2_400) == 2_160 && fitted.fittedLength(line: 3, length: 2_400) == nil)
+        let out = folder.appendingPathComponent("f.export")
+        let report = try DialogueExport.export(fitted, name: "f", to: out)
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/002.wav")).samples.count == 2_160)
+        #expect(try WAVFile.read(out.appendingPathComponent("f.wav")).samples.count == 7_200 && fitted.exportLength == 7_200)
+        #expect(report.overruns.map(\.line) == [3])
+        let played = try fitted.exportedSamples(line: 1, take: try #require(fitted.takes(line: 1).current))
+        #expect(played.count == 2_160)
+        // Off: the take at its pace.
+        let unfitted = planner(nil)
+        #expect(unfitted.fittedLength(line: 1, length: 2_400) == nil)
+        _ = try DialogueExport.export(unfitted, name: "f", to: out)
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/002.wav")).samples.count == 2_400)
+    }
 }

@@ -29,6 +29,7 @@ import Testing
         settings.mp3 = 192
         settings.audiobook = true
         settings.trim = false
+        settings.fitCues = 12
         let projects = [
             Project(),
             Project(scene: .inline("Line one of the scene.\n\n  indented line three"),
@@ -73,6 +74,7 @@ import Testing
               mp3: off
               audiobook: off
               runaway-stop: on
+              fit-cues: off
 
             script:
             [Ann] Hi.
@@ -114,6 +116,7 @@ import Testing
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),
         ("settings:\n  runaway-stop: yes\nscript:\n", 2, "runaway-stop must be on (stop a take"),
         ("settings:\n  trim: 0.1\nscript:\n", 2, "trim must be on (cut the silence a take starts"),
+        ("settings:\n  fit-cues: 30\nscript:\n", 2, "fit-cues must be percent, 1 to 25"),
         ("settings:\n  mp3: 150\nscript:\n", 2, "mp3 must be an MP3 bitrate (32, 40,"),
         ("pronounce:\n  Siobhan:\nscript:\n", 2, "'Siobhan' needs a way to say it"),
         ("pronounce:\n  [laugh]: ha\nscript:\n", 2, "contains '['"),

@@ -77,6 +77,9 @@ public struct GenerationSettings: Equatable, Hashable, Sendable {
     /// Stop a take that runs far longer than its words need (`SpeakingTime`), and mark it cut. Not part of a
     /// take's key: a take that ends by itself is the same with it or without it.
     public var runawayStop = true
+    /// A line whose take runs past its `# at:` cue's end is sped up to fit (`TimeStretch`), when at most
+    /// this many percent faster does it; nil leaves every take at its pace.
+    public var fitCues: Int?
 
     public init() {}
 }

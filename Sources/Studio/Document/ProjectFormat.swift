@@ -55,6 +55,7 @@ public enum ProjectFormat {
         ("mp3", "kbit/s of MP3s of the dialogue and chapters in exports (podcasts 128, audiobooks 192), or off"),
         ("audiobook", "on (chapters framed with room tone, peaks under -3 dB, checked against ACX's requirements) or off"),
         ("runaway-stop", "on (stop a take running far past its words: 4 s and 1 s a word) or off"),
+        ("fit-cues", "percent, 1 to 25: a line longer than its # at: cue is sped up that much at most to fit, pitch kept; or off"),
     ]
 
     // MARK: Printing
@@ -96,7 +97,7 @@ public enum ProjectFormat {
          ("trim", s.trim ? "on" : "off"),
          ("loudness", s.loudness.map(format) ?? "off"), ("mp3", s.mp3.map(String.init) ?? "off"),
          ("audiobook", s.audiobook ? "on" : "off"),
-         ("runaway-stop", s.runawayStop ? "on" : "off")]
+         ("runaway-stop", s.runawayStop ? "on" : "off"), ("fit-cues", s.fitCues.map(String.init) ?? "off")]
     }
 
     /// Shortest text that reads back to the same Double (`0.7`, `1.0`).
@@ -225,6 +226,9 @@ public enum ProjectFormat {
         case "loudness":
             let next = Double(value).map { $0 + sign } ?? -16
             return (-40...(-5)).contains(next) ? String(Int(next)) : "off"
+        case "fit-cues":
+            let next = Int(value).map { $0 + Int(sign) } ?? 10
+            return (1...25).contains(next) ? String(next) : "off"
         default:
             let steps: [String: Double] = ["temperature": 0.05, "top-k": 5, "top-p": 0.01, "ras-window": 1, "ras-repeats": 1,
                                            "seed": 1, "chunk-buffer": 1, "max-new-tokens": 256, "gap": 0.05]
@@ -284,6 +288,7 @@ public enum ProjectFormat {
             s.mp3 = v
         case "audiobook": s.audiobook = try onOff()
         case "runaway-stop": s.runawayStop = try onOff()
+        case "fit-cues": s.fitCues = value == "off" ? nil : try int { (1...25).contains($0) }
         default: throw bad()
         }
     }

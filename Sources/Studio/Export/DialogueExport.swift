@@ -196,7 +196,7 @@ public enum DialogueExport {
                 missing.append(i)
                 continue
             }
-            let samples = try planner.levelledSamples(take)
+            let samples = try planner.exportedSamples(line: i, take: take)
             let speaker = planner.casting.lineSpeakers[i].map { s in
                 s < project.cast.count ? project.cast[s].name : "SPEAKER\(s)"
             }

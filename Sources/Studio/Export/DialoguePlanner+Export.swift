@@ -51,14 +51,38 @@ extension DialoguePlanner {
     public var exportLength: Int {
         let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
             guard !saysNothing(line: i), let take = takes(line: i).current, takes.hasTake(take.key) else { return nil }
-            return (i, exportedLength(of: take), nil, "")
+            return (i, exportedLength(of: take, line: i), nil, "")
         }
         return Timeline.length(layout(present))
     }
 
-    /// How long a take is in exports (trimmed, with the `trim` setting), in samples, from its record.
-    public func exportedLength(of take: TakeInfo) -> Int {
+    /// How long line `i`'s take is in exports (trimmed, with the `trim` setting, and fitted to its cue, with
+    /// `fit-cues`), in samples, from its record.
+    public func exportedLength(of take: TakeInfo, line i: Int) -> Int {
+        let length = trimmedLength(of: take)
+        return fittedLength(line: i, length: length) ?? length
+    }
+
+    /// How long a take is with the `trim` setting, in samples, from its record.
+    public func trimmedLength(of take: TakeInfo) -> Int {
         project.settings.trim ? TakeTrim.kept(takes.knownSound(of: take), of: take.samples).count : take.samples
+    }
+
+    /// The length line `i`'s audio of `length` samples is brought to: its cue's, when it runs past the cue's
+    /// end by no more than `fit-cues` percent of speed allows; nil when it is left at its pace (it fits, its
+    /// cue has no end, it would need more, or the setting is off).
+    public func fittedLength(line i: Int, length: Int) -> Int? {
+        guard let percent = project.settings.fitCues, let seconds = cue(before: i)?.seconds else { return nil }
+        let target = Self.samples(seconds)
+        guard target > 0, length > target, Double(length) <= Double(target) * (1 + Double(percent) / 100) else { return nil }
+        return target
+    }
+
+    /// Line `i`'s take as exports, "play from here" and `p` give it: `levelledSamples`, then fitted to its cue.
+    public func exportedSamples(line i: Int, take: TakeInfo) throws -> [Float] {
+        let samples = try levelledSamples(take)
+        guard let target = fittedLength(line: i, length: samples.count) else { return samples }
+        return TimeStretch.fit(samples, to: target, sampleRate: AudioFormat.sampleRate)
     }
 
     /// The lines of an exported timeline that run past their cue's end, or into the next line's cue, by
