@@ -13,16 +13,20 @@ import Foundation
 ///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
 ///   short exchange), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
 /// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line after a `# at:` note of the cue's time
-///   (`SubtitleText`), then as a transcript.
+///   (`SubtitleText`), then as a transcript; the project fits takes up to 10% long to their cues.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
 public enum ScriptImport {
     public static let narrator = "Narrator"
 
     public static func project(from text: String) -> Project {
         var lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
-        if let speeches = SubtitleText.speeches(lines) { lines = speeches }
+        let subtitles = SubtitleText.speeches(lines)
+        if let subtitles { lines = subtitles }
         var importer = Importer(lines: lines)
-        return importer.run()
+        var project = importer.run()
+        // A dub: its lines are placed at their cues, and a take a little long for its cue is sped up to fit.
+        if subtitles != nil { project.settings.fitCues = 10 }
+        return project
     }
 
     private struct Importer {
