@@ -128,7 +128,8 @@ extension StudioApp {
         if let length = cue.seconds { text += String(format: " (%.1f s)", length) }
         guard let take else { return (text, .dim) }
         let rate = Double(AudioFormat.sampleRate)
-        let natural = planner.trimmedLength(of: take)
+        // At the line's tempo, before fitting.
+        let natural = planner.atTempo(line: line, length: planner.trimmedLength(of: take))
         let seconds = Double(planner.fittedLength(line: line, length: natural) ?? natural) / rate
         text += String(format: ": the take is %.1f s", seconds)
         if seconds < Double(natural) / rate {

@@ -74,6 +74,31 @@ import Testing
         #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.overruns(layout).isEmpty)
     }
 
+    /// `# tempo:` plays the next line faster or slower, at the length the tempo says, everywhere it is laid out.
+    @Test func tempoNotesPlayTheNextLineFasterOrSlower() throws {
+        #expect(ScriptLine("# tempo: 1.2").tempo == 1.2 && abs((ScriptLine("# Tempo: 90%").tempo ?? 0) - 0.9) < 1e-12)
+        #expect(ScriptLine("# tempo: 2").tempo == nil && ScriptLine("# tempo: 0.5").tempo == nil && ScriptLine("# tempo: fast").tempo == nil)
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("t.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["# tempo: 1.2", "[Mara] One.", "[Theo] Two."])
+        project.settings.gap = 0.001
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                      takes: store, fingerprints: ClipFingerprints())
+        let tone = (0..<2_400).map { Float(0.3 * sin(Double($0) * 0.05)) }
+        for line in [1, 2] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("t.export")
+        _ = try DialogueExport.export(planner, name: "t", to: out)
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/002.wav")).samples.count == 2_000)
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/003.wav")).samples.count == 2_400)
+        #expect(try WAVFile.read(out.appendingPathComponent("t.wav")).samples.count == 4_424 && planner.exportLength == 4_424)
+    }
+
     /// `fit-cues`: a take a little longer than its cue is sped up to fit it exactly; one far longer is left
     /// at its pace and named.
     @Test func takesALittleLongThanTheirCuesAreFitted() throws {

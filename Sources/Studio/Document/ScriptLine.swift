@@ -116,6 +116,16 @@ public struct ScriptLine: Equatable, Sendable {
     /// line before it ends, in place of the gap: an interruption, two people talking at once.
     public var overlapSeconds: Double? { seconds("overlap", upTo: 10) }
 
+    /// A note `# tempo: 1.1` (or `110%`, from 0.75 to 1.33) plays the next line that much faster (or slower
+    /// below 1), its pitch kept: a line the voice read too slowly for the scene.
+    public var tempo: Double? {
+        guard var value = directive("tempo") else { return nil }
+        var scale = 1.0
+        if value.hasSuffix("%") { value = value.dropLast().trimmingCharacters(in: .whitespaces); scale = 0.01 }
+        guard let number = Double(value).map({ $0 * scale }), number >= 0.75, number <= 1.33 else { return nil }
+        return number
+    }
+
     /// The seconds a note `# NAME: 1.5` or `# NAME: 1.5 s` gives, from 0 to `limit`.
     private func seconds(_ name: String, upTo limit: Double) -> Double? {
         guard var value = directive(name) else { return nil }

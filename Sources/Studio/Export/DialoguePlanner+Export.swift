@@ -59,9 +59,17 @@ extension DialoguePlanner {
     /// How long line `i`'s take is in exports (trimmed, with the `trim` setting, and fitted to its cue, with
     /// `fit-cues`), in samples, from its record.
     public func exportedLength(of take: TakeInfo, line i: Int) -> Int {
-        let length = trimmedLength(of: take)
+        paced(line: i, length: trimmedLength(of: take))
+    }
+
+    /// The length line `i`'s audio of `length` samples is played over: at its `# tempo:`, then fitted to its cue.
+    public func paced(line i: Int, length: Int) -> Int {
+        let length = atTempo(line: i, length: length)
         return fittedLength(line: i, length: length) ?? length
     }
+
+    /// The length of `length` samples at line `i`'s `# tempo:`.
+    public func atTempo(line i: Int, length: Int) -> Int { Int((Double(length) / (tempo(before: i) ?? 1)).rounded()) }
 
     /// How long a take is with the `trim` setting, in samples, from its record.
     public func trimmedLength(of take: TakeInfo) -> Int {
@@ -78,11 +86,12 @@ extension DialoguePlanner {
         return target
     }
 
-    /// Line `i`'s take as exports, "play from here" and `p` give it: `levelledSamples`, then fitted to its cue.
+    /// Line `i`'s take as exports, "play from here" and `p` give it: `levelledSamples`, then at its tempo
+    /// and fitted to its cue (in one stretch).
     public func exportedSamples(line i: Int, take: TakeInfo) throws -> [Float] {
         let samples = try levelledSamples(take)
-        guard let target = fittedLength(line: i, length: samples.count) else { return samples }
-        return TimeStretch.fit(samples, to: target, sampleRate: AudioFormat.sampleRate)
+        let length = paced(line: i, length: samples.count)
+        return length == samples.count ? samples : TimeStretch.fit(samples, to: length, sampleRate: AudioFormat.sampleRate)
     }
 
     /// The lines of an exported timeline that run past their cue's end, or into the next line's cue, by
@@ -129,10 +138,16 @@ extension DialoguePlanner {
     }
 
     /// The cue the notes above line `i` give it, if any.
-    public func cue(before i: Int) -> Cue? {
+    public func cue(before i: Int) -> Cue? { nearestNote(before: i, \.cue) }
+
+    /// The tempo the notes above line `i` give it, if any.
+    public func tempo(before i: Int) -> Double? { nearestNote(before: i, \.tempo) }
+
+    /// What the note nearest above line `i` (between it and the line before that says something) gives.
+    private func nearestNote<T>(before i: Int, _ value: (ScriptLine) -> T?) -> T? {
         var j = i - 1
         while j >= 0 && saysNothing(line: j) {
-            if let cue = ScriptLine(project.script[j]).cue { return cue }
+            if let found = value(ScriptLine(project.script[j])) { return found }
             j -= 1
         }
         return nil
