@@ -119,7 +119,8 @@ extension StudioApp {
             // scene, a pause) in the event colour, chapters as headings.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
                 : parsed.sceneChange != nil || parsed.pauseSeconds != nil || parsed.overlapSeconds != nil
-                    || parsed.cue != nil || parsed.tempo != nil || parsed.exportFileName != nil ? .event : .dim
+                    || parsed.cue != nil || parsed.tempo != nil || parsed.bed != nil
+                    || parsed.exportFileName != nil ? .event : .dim
             func style(at index: Int) -> Style {
                 if found.contains(where: { $0.contains(index) }) { return .found }
                 if let noteStyle { return selected ? .selection : noteStyle }

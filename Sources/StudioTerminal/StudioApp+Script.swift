@@ -260,7 +260,8 @@ extension StudioApp {
     }
 
     private func playFromCursor() {
-        guard let stream = DialogueAudio.stream(planner, from: editor.line, lineIDs: editor.lines.map(\.id)) else {
+        guard let stream = DialogueAudio.stream(planner, from: editor.line, lineIDs: editor.lines.map(\.id),
+                                                  bedFolder: url.deletingLastPathComponent()) else {
             say("No line from here on has a take yet: G generates them.", .warning)
             return
         }

@@ -116,6 +116,9 @@ public struct ScriptLine: Equatable, Sendable {
     /// line before it ends, in place of the gap: an interruption, two people talking at once.
     public var overlapSeconds: Double? { seconds("overlap", upTo: 10) }
 
+    /// A note `# bed: FILE [GAIN dB]` or `# bed: none` starts or ends a sound under the dialogue (`BedNote`).
+    public var bed: BedNote? { directive("bed").flatMap(BedNote.init) }
+
     /// A note `# tempo: 1.1` (or `110%`, from 0.75 to 1.33) plays the next line that much faster (or slower
     /// below 1), its pitch kept: a line the voice read too slowly for the scene.
     public var tempo: Double? {

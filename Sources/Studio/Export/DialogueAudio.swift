@@ -4,8 +4,10 @@ import Foundation
 /// lays them out (the gap, pauses and overlaps; but for a pause before the first), each line marked with its
 /// editor id.
 public enum DialogueAudio {
-    /// Lines without a take are skipped. Returns nil when no line from `start` on has one.
-    public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int]) -> AudioStream? {
+    /// Lines without a take are skipped. Returns nil when no line from `start` on has one. Beds are laid under
+    /// the lines with their files found from `bedFolder` (the project's); without one, or when a file cannot
+    /// be read (the export says why), the lines play alone.
+    public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int], bedFolder: URL? = nil) -> AudioStream? {
         var pieces: [(line: Int, samples: [Float])] = []
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
             guard let take = planner.takes(line: i).current, let samples = try? planner.exportedSamples(line: i, take: take) else { continue }
@@ -13,7 +15,8 @@ public enum DialogueAudio {
         }
         guard !pieces.isEmpty else { return nil }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, nil, "") }, leadIn: false)
-        let mixed = Timeline.mix(timeline, pieces.map(\.samples))
+        let mixed = bedFolder.flatMap { try? planner.mix(timeline, pieces.map(\.samples), bedsFrom: $0).audio }
+            ?? Timeline.mix(timeline, pieces.map(\.samples))
         // Lines start in order (an overlapping line never before the one it interrupts), so each is marked
         // as the audio up to its start is appended.
         let stream = AudioStream()

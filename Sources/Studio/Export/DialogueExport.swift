@@ -67,9 +67,9 @@ public enum Timeline {
     public static func length(_ entries: [TimelineEntry]) -> Int { entries.map(\.end).max() ?? 0 }
 
     /// The lines' audio laid out, added together where they overlap; `pieces[i]` is `entries[i]`'s audio,
-    /// or nil to leave it out (another speaker's line, in a stem).
-    public static func mix(_ entries: [TimelineEntry], _ pieces: [[Float]?]) -> [Float] {
-        var out = [Float](repeating: 0, count: length(entries))
+    /// or nil to leave it out (another speaker's line, in a stem). At least `length` samples long.
+    public static func mix(_ entries: [TimelineEntry], _ pieces: [[Float]?], length: Int = 0) -> [Float] {
+        var out = [Float](repeating: 0, count: max(length, self.length(entries)))
         for (entry, piece) in zip(entries, pieces) {
             guard let piece else { continue }
             for (k, x) in piece.prefix(entry.length).enumerated() { out[entry.start + k] += x }
@@ -209,7 +209,8 @@ public enum DialogueExport {
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
-        let whole = Timeline.mix(timeline, pieces.map(\.samples))
+        // Beds under the lines, their files found beside the project (the export folder's parent).
+        let (whole, bedTrack) = try planner.mix(timeline, pieces.map(\.samples), bedsFrom: folder.deletingLastPathComponent())
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
@@ -247,11 +248,16 @@ public enum DialogueExport {
                               to: folder.appendingPathComponent("\(name).mp3"))
             files.append("\(name).mp3")
         }
-        if Set(stemNames).count > 1 {
+        if Set(stemNames).count > 1 || bedTrack != nil {
             progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
+            if let bedTrack {
+                try WAVFile.write(bedTrack, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("stems/bed.wav"))
+                files.append("stems/bed.wav")
+            }
             for stem in Set(stemNames).sorted() {
-                let samples = Timeline.mix(timeline, pieces.indices.map { stemNames[$0] == stem ? pieces[$0].samples : nil })
+                let samples = Timeline.mix(timeline, pieces.indices.map { stemNames[$0] == stem ? pieces[$0].samples : nil },
+                                           length: whole.count)
                 let file = "stems/\(fileName(stem)).wav"
                 try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
                 files.append(file)
