@@ -254,7 +254,7 @@ struct EndToEndTests {
         try tmux.waitFor("the line above without a take") { $0.contains("›  5▌ [Ann] Third.") }
 
         // The loudness setting: off, then the podcast level, then a step.
-        try tmux.keys(",", "End", "Up", "Up", "Up", "Right")
+        try tmux.keys(",", "End", "Up", "Up", "Up", "Up", "Right")
         try tmux.waitFor("the loudness on") { $0.contains("loudness        -16.0") }
         // The MP3 bitrate below it: off, then 128 kbit/s, then the next bitrate up.
         try tmux.keys("Right", "Down", "Right", "Right")
