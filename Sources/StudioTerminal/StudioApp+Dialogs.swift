@@ -197,9 +197,11 @@ extension StudioApp {
         lines.append(("", "# overlap: 0.4 starts the next line that long before the one before it ends (an interruption).", false))
         lines.append(("", "# at: 1:23.4 or # at: 00:01:23.400 --> 00:01:25.100 puts the next line at that time (a dub's cue).", false))
         lines.append(("", "# tempo: 1.1 plays the next line 10% faster (0.9: slower), its pitch kept.", false))
-        lines.append(("", "# bed: rain.wav -18 dB lays a sound (WAV or MP3, beside the project) under the lines after it; # bed: none ends it.", false))
+        lines.append(("", "# bed: rain.wav -18 dB lays a sound (WAV or MP3, beside the project) under the lines after it;", false))
+        lines.append(("", "  # bed: none ends it.", false))
         lines.append(("", "# file: npc/greet names the next line's file in exports (lines/npc/greet.wav).", false))
-        lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   ✂ cut at its limit   spinner: generating   ✗ failed", false))
+        lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   ✂ cut at its limit", false))
+        lines.append(("", "  spinner: generating   ✗ failed", false))
         lines.append(("", "Project files are plain text; see the README for the format. Voices: \(voices.folder.path)", false))
         var first = 0
         while true {

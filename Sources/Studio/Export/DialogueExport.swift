@@ -160,15 +160,17 @@ public struct ExportReport: Equatable, Sendable {
     public var chapters: Int { files.filter { $0.hasPrefix("chapters/") && $0.hasSuffix(".wav") }.count }
 }
 
-/// Writes a project's export folder: the transcript (`NAME.txt`, always, in the reference's
-/// `[SPEAKERn]` form), and when lines have takes the whole dialogue (`NAME.wav`, 16-bit 24 kHz, a gap
-/// between lines), each line (`lines/NNN.wav`, NNN the script line number, or the name a `# file:` note
-/// gives), subtitles (`NAME.srt`, `NAME.vtt`), a table of the lines (`lines.csv`) and, when several speak, a stem per speaker (`stems/SPEAKER.wav`: the whole dialogue's
-/// length, silent but for that speaker's lines, so the stems laid over each other in an editor are the
-/// dialogue) and, when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
-/// `00 Opening.wav` for what comes before the first), as an audiobook is delivered. With the `mp3` setting,
-/// the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`, tagged with their titles,
-/// the project's name as album and a chapter's number as track).
+/// Writes a project's export folder:
+/// - the transcript (`NAME.txt`, always, in the reference's `[SPEAKERn]` form);
+/// - when lines have takes, the whole dialogue (`NAME.wav`, 16-bit 24 kHz, laid out by `DialoguePlanner.layout`,
+///   beds under it), each line (`lines/NNN.wav`, NNN the script line number, or the name a `# file:` note
+///   gives), subtitles (`NAME.srt`, `NAME.vtt`) and a table of the lines (`lines.csv`);
+/// - when several speak or a bed sounds, a stem each (`stems/SPEAKER.wav`, `stems/bed.wav`: the whole
+///   dialogue's length, silent but for theirs, so the stems laid over each other in an editor are the dialogue);
+/// - when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
+///   `00 Opening.wav` for what comes before the first), as an audiobook is delivered;
+/// - with the `mp3` setting, the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`,
+///   tagged with their titles, the project's name as album and a chapter's number as track).
 public enum DialogueExport {
     /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...).
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL,
