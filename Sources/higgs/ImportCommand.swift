@@ -35,9 +35,13 @@ struct ImportCommand: ParsableCommand {
             guard let text = String(data: data, encoding: .utf8) else { throw StudioError("\(source.path): not UTF-8 text") }
             let project = ScriptImport.project(from: text)
             try ProjectFile.save(project, to: target)
-            let turns = project.script.filter { !$0.isEmpty }.count
+            // Lines that say something: notes (headings, cues) are not counted.
+            let turns = project.script.filter { !ScriptLine($0).saysNothing }.count
+            let cues = project.script.filter { ScriptLine($0).cue != nil }.count
             let cast = project.cast.isEmpty ? "no speakers found" : "cast: " + project.cast.map(\.name).joined(separator: ", ")
-            FileHandle.standardError.write(Data("wrote \(target.path): \(turns) lines; \(cast) (automatic voices; `higgs studio \(target.lastPathComponent)` to choose them)\n".utf8))
+            let placed = cues == 0 ? "" : ", placed at their \(cues) subtitle cues (fit-cues: 10)"
+            FileHandle.standardError.write(Data(("wrote \(target.path): \(turns) lines\(placed); \(cast) (automatic voices; "
+                + "`higgs studio \(target.lastPathComponent)` to choose them)\n").utf8))
         } catch {
             FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
             throw ExitCode(1)

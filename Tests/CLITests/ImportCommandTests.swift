@@ -27,6 +27,12 @@ import Testing
 
         result = try CLI.run(["import", "chat.txt", "--out", "other.higgs"], in: folder)
         #expect(result.status == 0 && FileManager.default.fileExists(atPath: folder.appendingPathComponent("other.higgs").path))
+
+        // Subtitles: the lines counted without their cue notes, and said to be placed at them.
+        try "1\n00:00:01,000 --> 00:00:02,000\nANN: Hi.\n\n2\n00:00:03,000 --> 00:00:04,000\nBEA: Hello.\n"
+            .write(to: folder.appendingPathComponent("dub.srt"), atomically: true, encoding: .utf8)
+        result = try CLI.run(["import", "dub.srt"], in: folder)
+        #expect(result.stderr.contains("dub.higgs: 2 lines, placed at their 2 subtitle cues (fit-cues: 10); cast: Ann, Bea"), "\(result.stderr)")
     }
 
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
