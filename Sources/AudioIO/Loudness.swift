@@ -4,6 +4,16 @@ import Foundation
 /// clip to a target: what podcast and broadcast deliveries are specified in (-16 LUFS for podcasts,
 /// -23 for EBU R 128 broadcast).
 public enum Loudness {
+    /// Rounds off the peaks of `samples[range]` above 0.8 (-1.9 dBFS) so that they approach full scale
+    /// without reaching it (a tanh knee, smooth at 0.8), where sounds added together would clip.
+    public static func softLimit(_ samples: inout [Float], in range: Range<Int>, knee: Float = 0.8) {
+        let room = 1 - knee
+        for i in range.clamped(to: samples.indices) where abs(samples[i]) > knee {
+            let over = abs(samples[i]) - knee
+            samples[i] = (samples[i] < 0 ? -1 : 1) * (knee + room * tanh(over / room))
+        }
+    }
+
     /// A biquad section, normalised (a0 = 1).
     public struct Biquad: Sendable {
         public var b0, b1, b2, a1, a2: Double

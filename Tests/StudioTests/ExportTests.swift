@@ -376,6 +376,25 @@ import Testing
         #expect(stream.snapshot == expected && stream.line(at: 103) == 10 && stream.line(at: 104) == 12)
     }
 
+    /// Where lines overlap, loud peaks that would add up past full scale are rounded off under it; a line
+    /// alone keeps every sample.
+    @Test func overlappingPeaksAreRoundedOffNotClipped() throws {
+        let entries = Timeline.layout([(0, 1_000, nil, ""), (1, 500, nil, ""), (2, 200, nil, "")], gap: 100,
+                                      placements: [Placement(), Placement(overlap: 300), Placement(overlap: 100)])
+        #expect(Timeline.overlaps(entries) == [700..<1_000, 1_100..<1_200])
+        let planner = DialoguePlanner(project: Project(), voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                      takes: TakeStore(folder: URL(fileURLWithPath: "/nonexistent")), fingerprints: ClipFingerprints())
+        let pieces = [[Float](repeating: 0.7, count: 1_000), [Float](repeating: -0.7, count: 500), [Float](repeating: -0.6, count: 200)]
+        let mixed = try planner.mix(entries, pieces, bedsFrom: nil).audio
+        #expect(mixed.count == 1_300 && mixed[..<700].allSatisfy { $0 == 0.7 } && mixed[700..<1_000].allSatisfy { $0 == 0 })
+        #expect(mixed[1_000..<1_100].allSatisfy { $0 == -0.7 } && mixed[1_200...].allSatisfy { $0 == -0.6 })
+        // -1.3 rounded off: past the knee, short of full scale.
+        #expect(mixed[1_100..<1_200].allSatisfy { $0 < -0.8 && $0 > -1 })
+        var loud: [Float] = [0.5, 0.8, 1.2, -3]
+        Loudness.softLimit(&loud, in: 0..<4)
+        #expect(loud[0] == 0.5 && loud[1] == 0.8 && loud[2] > 0.95 && loud[2] < 1 && loud[3] < -0.99 && loud[3] >= -1)
+    }
+
     @Test func exportWithoutTakesWritesTheTranscript() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -36,15 +36,16 @@ extension DialoguePlanner {
         return spans
     }
 
-    /// The lines laid out (`pieces[i]` is `timeline[i]`'s audio) with the beds under them, and the beds alone
-    /// (nil when there are none); as long as the longer.
-    public func mix(_ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL) throws -> (audio: [Float], beds: [Float]?) {
-        let lines = Timeline.mix(timeline, pieces)
-        let spans = bedSpans(timeline)
-        guard !spans.isEmpty else { return (lines, nil) }
-        let beds = try bedTrack(spans, in: folder, length: lines.count)
-        var audio = Timeline.mix(timeline, pieces, length: beds.count)
-        for i in beds.indices { audio[i] += beds[i] }
+    /// The lines laid out (`pieces[i]` is `timeline[i]`'s audio) with the beds under them (their files found
+    /// from `folder`; none without one), and the beds alone (nil when there are none); as long as the longer.
+    /// Where two sounds add up (lines overlapping, a bed under a line), peaks are rounded off under full
+    /// scale (`Loudness.softLimit`) instead of clipping; a line alone is left exactly as it is.
+    public func mix(_ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws -> (audio: [Float], beds: [Float]?) {
+        let spans = folder == nil ? [] : bedSpans(timeline)
+        let beds = spans.isEmpty ? nil : try bedTrack(spans, in: folder!, length: Timeline.length(timeline))
+        var audio = Timeline.mix(timeline, pieces, length: beds?.count ?? 0)
+        if let beds { for i in beds.indices { audio[i] += beds[i] } }
+        for range in Timeline.overlaps(timeline) + spans.map(\.range) { Loudness.softLimit(&audio, in: range) }
         return (audio, beds)
     }
 

@@ -15,18 +15,20 @@ public enum DialogueAudio {
         }
         guard !pieces.isEmpty else { return nil }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, nil, "") }, leadIn: false)
-        let mixed = bedFolder.flatMap { try? planner.mix(timeline, pieces.map(\.samples), bedsFrom: $0).audio }
-            ?? Timeline.mix(timeline, pieces.map(\.samples))
+        let samples = pieces.map(\.samples)
+        guard let mixed = (try? planner.mix(timeline, samples, bedsFrom: bedFolder)) ?? (try? planner.mix(timeline, samples, bedsFrom: nil))
+        else { return nil }
+        let audio = mixed.audio
         // Lines start in order (an overlapping line never before the one it interrupts), so each is marked
         // as the audio up to its start is appended.
         let stream = AudioStream()
         var at = 0
         for entry in timeline {
-            stream.append(Array(mixed[at..<entry.start]))
+            stream.append(Array(audio[at..<entry.start]))
             stream.markLine(lineIDs[entry.line])
             at = entry.start
         }
-        stream.append(Array(mixed[at...]))
+        stream.append(Array(audio[at...]))
         stream.finish()
         return stream
     }

@@ -62,6 +62,17 @@ public enum Timeline {
         return out
     }
 
+    /// Where two or more lines sound at once (lines start in order, as `layout` places them).
+    public static func overlaps(_ entries: [TimelineEntry]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var reach = 0
+        for entry in entries {
+            if entry.start < reach { out.append(entry.start..<min(reach, entry.end)) }
+            reach = max(reach, entry.end)
+        }
+        return out
+    }
+
     /// How long a laid-out dialogue is: to the end of the line that ends last (an overlapping line may end
     /// before the one it interrupts).
     public static func length(_ entries: [TimelineEntry]) -> Int { entries.map(\.end).max() ?? 0 }
