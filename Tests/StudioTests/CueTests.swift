@@ -59,7 +59,7 @@ import Testing
             .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two, \"too\"."))
         // The table of lines, a dub's cue sheet: where each line landed, the words quoted where they need it.
         let table = try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8).components(separatedBy: "\r\n")
-        #expect(table[2] == "lines/004.wav,Theo,\"Two, \"\"too\"\".\",0.540,0.640,4" && table[3].hasSuffix(",0.641,0.741,5"))
+        #expect(table[2] == "lines/004.wav,Theo,\"Two, \"\"too\"\".\",0.540,0.640,0.540,0.580,4" && table[3].hasSuffix(",0.641,0.741,,,5"))
 
         // Played from Two, it starts at once and Three follows as in the export.
         let stream = try #require(DialogueAudio.stream(planner, from: 3, lineIDs: Array(0..<5)))

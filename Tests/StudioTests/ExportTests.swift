@@ -118,8 +118,8 @@ import Testing
             == "1\n00:00:00,000 --> 00:00:00,000\nMara: Hello there.\n\n2\n00:00:00,001 --> 00:00:00,001\nTheo: Bye!\n\n")
         // The table of lines: file, speaker, words, times, script line.
         #expect(try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8)
-            == "file,speaker,text,start,end,script_line\r\nlines/001.wav,Mara,Hello there.,0.000,0.000,1\r\n"
-            + "lines/004.wav,Theo,Bye!,0.001,0.001,4\r\n")
+            == "file,speaker,text,start,end,cue_start,cue_end,script_line\r\nlines/001.wav,Mara,Hello there.,0.000,0.000,,,1\r\n"
+            + "lines/004.wav,Theo,Bye!,0.001,0.001,,,4\r\n")
 
         // "Play from here" is the same layout.
         let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8]))

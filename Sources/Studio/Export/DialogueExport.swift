@@ -293,7 +293,8 @@ public enum DialogueExport {
         }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
         try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
-        try AtomicFile.write(Data(lineTable(timeline, files: lineFiles, speakers: stemNames).utf8),
+        try AtomicFile.write(Data(lineTable(timeline, files: lineFiles, speakers: stemNames,
+                                            cues: timeline.map { planner.cue(before: $0.line) }).utf8),
                              to: folder.appendingPathComponent("lines.csv"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt", "lines.csv"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
@@ -325,17 +326,19 @@ public enum DialogueExport {
         return (files, settings.audiobook ? AudiobookCheck(samples, sampleRate: rate) : nil)
     }
 
-    /// `lines.csv`: a row per exported line (its file, speaker, words, where it sits in the dialogue and in
-    /// the script), for a game's dialogue table or a dub's cue sheet. RFC 4180: commas and quotes quoted.
-    static func lineTable(_ timeline: [TimelineEntry], files: [String], speakers: [String]) -> String {
+    /// `lines.csv`: a row per exported line (its file, speaker, words, where it sits in the dialogue, its
+    /// cue's times when it has one, and its script line), for a game's dialogue table or a dub's cue sheet.
+    /// RFC 4180: commas and quotes quoted.
+    static func lineTable(_ timeline: [TimelineEntry], files: [String], speakers: [String], cues: [Cue?]) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         let rate = Double(AudioFormat.sampleRate)
-        var out = "file,speaker,text,start,end,script_line\r\n"
+        func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "" }
+        var out = "file,speaker,text,start,end,cue_start,cue_end,script_line\r\n"
         for (k, entry) in timeline.enumerated() {
-            let cells = [files[k], speakers[k], entry.text, String(format: "%.3f", Double(entry.start) / rate),
-                         String(format: "%.3f", Double(entry.end) / rate), String(entry.line + 1)]
+            let cells = [files[k], speakers[k], entry.text, seconds(Double(entry.start) / rate), seconds(Double(entry.end) / rate),
+                         seconds(cues[k]?.start), seconds(cues[k]?.end), String(entry.line + 1)]
             out += cells.map(field).joined(separator: ",") + "\r\n"
         }
         return out
