@@ -136,8 +136,8 @@ extension StudioApp {
             let faster = (Double(natural) / rate / seconds - 1) * 100
             return (text + String(format: ", sped up %.0f%% from %.1f s to fit (fit-cues)", faster, Double(natural) / rate), .dim)
         }
-        guard let length = cue.seconds, seconds > length + 0.05 else { return (text, .dim) }
-        return (text + String(format: ", %.1f s too long — write it shorter, r for another take, or raise fit-cues", seconds - length), .warning)
+        guard let over = planner.cueOverrun(line: line, take: take) else { return (text, .dim) }
+        return (text + String(format: ", %.1f s too long — write it shorter, r for another take, or raise fit-cues", over), .warning)
     }
 
     func drawHints(_ y: Int) {

@@ -43,12 +43,14 @@ extension StudioApp {
             let order = forward ? Array((editor.line + 1)..<editor.lines.count) : Array((0..<editor.line).reversed())
             let wanting = { (i: Int) -> Bool in
                 if case .failed? = self.queue.state(.line(self.editor.lines[i].id)) { return true }
-                return self.plan(i)?.wantsTake == true
+                guard let plan = self.plan(i) else { return false }
+                // A dub's line too long for its cue wants another take too (or shorter words).
+                return plan.wantsTake || plan.take.map { self.planner.cueOverrun(line: i, take: $0) != nil } == true
             }
             if let i = order.first(where: wanting) {
                 editor.moveTo(line: i)
             } else {
-                say(forward ? "Every line below has an up-to-date take." : "Every line above has an up-to-date take.", .dim, seconds: 3)
+                say(forward ? "No line below is still to make." : "No line above is still to make.", .dim, seconds: 3)
             }
         case .editLine:
             editor.moveToLineEnd()

@@ -249,7 +249,7 @@ struct EndToEndTests {
         try tmux.keys(")")
         try tmux.waitFor("the cue's line") { $0.contains("›  7▌ [Ann] Fourth.") && $0.contains("at 00:01:02.500 --> 00:01:04.000 (1.5 s)") }
         try tmux.keys(")")
-        try tmux.waitFor("none below") { $0.contains("Every line below has an up-to-date take.") }
+        try tmux.waitFor("none below") { $0.contains("No line below is still to make.") }
         try tmux.keys("(")
         try tmux.waitFor("the line above without a take") { $0.contains("›  5▌ [Ann] Third.") }
 

@@ -55,6 +55,9 @@ import Testing
         // One runs 0.06 s into Two's cue, and Two 0.06 s past its end; Three has no cue.
         #expect(report.overruns.map(\.line) == [1, 3] && report.overruns.allSatisfy { abs($0.seconds - 0.06) < 1e-9 })
         #expect(report.cueVerdict == "2 lines run past their cues (2, 4)")
+        // Two is too long for its own cue (what the studio shows, and stops at with `)`); One's cue has no end.
+        let two = try #require(planner.takes(line: 3).current), one = try #require(planner.takes(line: 1).current)
+        #expect(abs((planner.cueOverrun(line: 3, take: two) ?? 0) - 0.06) < 1e-9 && planner.cueOverrun(line: 1, take: one) == nil)
         #expect(try String(contentsOf: out.appendingPathComponent("c.srt"), encoding: .utf8)
             .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two, \"too\"."))
         // The table of lines, a dub's cue sheet: where each line landed, the words quoted where they need it.

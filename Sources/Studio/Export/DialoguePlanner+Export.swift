@@ -94,6 +94,15 @@ extension DialoguePlanner {
         return length == samples.count ? samples : TimeStretch.fit(samples, to: length, sampleRate: AudioFormat.sampleRate)
     }
 
+    /// How far line `i`'s take, as exported, runs past the length of its cue (one with an end), in seconds,
+    /// when that is more than 50 ms; nil when it fits or has no such cue. (The export also counts a line
+    /// running into the next line's cue: `overruns`.)
+    public func cueOverrun(line i: Int, take: TakeInfo) -> Double? {
+        guard let length = cue(before: i)?.seconds else { return nil }
+        let over = Double(exportedLength(of: take, line: i)) / Double(AudioFormat.sampleRate) - length
+        return over > 0.05 ? over : nil
+    }
+
     /// The lines of an exported timeline that run past their cue's end, or into the next line's cue, by
     /// more than 50 ms (about a consonant): a dub's lines that must be said faster, or written shorter.
     public func overruns(_ timeline: [TimelineEntry]) -> [CueOverrun] {
