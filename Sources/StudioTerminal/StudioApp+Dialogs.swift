@@ -201,7 +201,7 @@ extension StudioApp {
         lines.append(("", "  # bed: none ends it.", false))
         lines.append(("", "# file: npc/greet names the next line's file in exports (lines/npc/greet.wav).", false))
         lines.append(("", "Takes column: · none   ✓ up to date   ~ out of date (inputs changed)   ✂ cut at its limit", false))
-        lines.append(("", "  spinner: generating   ✗ failed", false))
+        lines.append(("", "  » too long for its # at: cue   spinner: generating   ✗ failed", false))
         lines.append(("", "Project files are plain text; see the README for the format. Voices: \(voices.folder.path)", false))
         var first = 0
         while true {
