@@ -9,7 +9,9 @@ public enum TimeStretch {
     /// `samples` over exactly `length` samples.
     public static func fit(_ samples: [Float], to length: Int, sampleRate: Int) -> [Float] {
         guard length > 0 else { return [] }
-        guard length != samples.count, samples.count > 0 else { return samples + [Float](repeating: 0, count: max(0, length - samples.count)) }
+        guard length != samples.count, samples.count > 0 else {
+            return samples + [Float](repeating: 0, count: max(0, length - samples.count))
+        }
         let hop = max(1, sampleRate / 100)
         let size = 2 * hop
         let reach = max(1, sampleRate / 200)

@@ -10,7 +10,8 @@ public enum DialogueAudio {
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int], bedFolder: URL? = nil) -> AudioStream? {
         var pieces: [(line: Int, samples: [Float])] = []
         for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
-            guard let take = planner.takes(line: i).current, let samples = try? planner.exportedSamples(line: i, take: take) else { continue }
+            guard let take = planner.takes(line: i).current,
+                  let samples = try? planner.exportedSamples(line: i, take: take) else { continue }
             pieces.append((i, samples))
         }
         guard !pieces.isEmpty else { return nil }
