@@ -42,7 +42,7 @@ extension DialoguePlanner {
     /// scale (`Loudness.softLimit`) instead of clipping; a line alone is left exactly as it is.
     public func mix(_ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws -> (audio: [Float], beds: [Float]?) {
         let spans = folder == nil ? [] : bedSpans(timeline)
-        let beds = spans.isEmpty ? nil : try bedTrack(spans, in: folder!, length: Timeline.length(timeline))
+        let beds = try folder.flatMap { spans.isEmpty ? nil : try bedTrack(spans, in: $0, length: Timeline.length(timeline)) }
         var audio = Timeline.mix(timeline, pieces, length: beds?.count ?? 0)
         if let beds { for i in beds.indices { audio[i] += beds[i] } }
         for range in Timeline.overlaps(timeline) + spans.map(\.range) { Loudness.softLimit(&audio, in: range) }
@@ -61,8 +61,7 @@ extension DialoguePlanner {
             if sound == nil {
                 do {
                     let audio = try AudioFile.read(url)
-                    sound = audio.sampleRate == AudioFormat.sampleRate ? audio.samples
-                        : try Resampler.soxr(audio.samples, from: audio.sampleRate, to: AudioFormat.sampleRate)
+                    sound = try Resampler.soxr(audio.samples, from: audio.sampleRate, to: AudioFormat.sampleRate)
                 } catch {
                     throw StudioError("line \(span.note + 1), # bed: \(error)")
                 }
