@@ -105,7 +105,14 @@ extension StudioApp {
             var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
             // Generating several lines (and auditions): how many are left, counting the one running.
             let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
-            if left > 1 {
+            let takesLeft = queue.jobs.running.flatMap { job -> Int? in
+                guard case .line(let id) = job, let t = queue.takeInProgress(of: id) else { return nil }
+                return t.of - t.take + 1
+            }
+            if let takesLeft, takesLeft > 1, left == 1 {
+                text += " · \(takesLeft) takes to go"
+                if let time = generatingLeft() { text += ", \(time)" }
+            } else if left > 1 {
                 text += " · \(left) to go"
                 if let time = generatingLeft() { text += ", \(time)" }
             }
@@ -223,7 +230,12 @@ extension StudioApp {
         if let job = queue.jobs.running, case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount {
             var made = 0.0
             if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
-            running = SpeakingTime.generatingLeft([(planner.transcript(line: i), made)], framesPerSecond: fps)
+            let transcript = planner.transcript(line: i)
+            running = SpeakingTime.generatingLeft([(transcript, made)], framesPerSecond: fps)
+            // Several takes asked for at once: the ones after this one.
+            if let more = queue.takeInProgress(of: id) {
+                running += Double(more.of - more.take) * SpeakingTime.generatingLeft([(transcript, 0)], framesPerSecond: fps)
+            }
         }
         let queuedTime = SpeakingTime.generatingTime(audio: queuedAudio?.seconds ?? 0, framesPerSecond: fps)
         return "about " + spokenDuration(running + queuedTime)

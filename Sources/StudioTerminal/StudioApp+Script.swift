@@ -195,6 +195,23 @@ extension StudioApp {
         }
     }
 
+    /// `3r`: several new takes of the line, made one after another; the first plays as it comes.
+    func makeTakes(_ count: Int) {
+        guard count > 1 else { return generate([currentID], play: true, reseed: true) }
+        let id = currentID
+        guard !ScriptLine(editor.currentLine.text).saysNothing else {
+            return say("Nothing to generate: a blank line or a note (# ...) says nothing.", .dim, seconds: 4)
+        }
+        guard queue.state(.line(id))?.isActive != true else {
+            return say("Line \(editor.line + 1) is already being made; c cancels it.", .warning, seconds: 4)
+        }
+        queue.makeTakes(count, of: id)
+        pendingPlay = .line(id)
+        if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }
+        if case .failed(let why) = engine.state { return say("the engine failed to load: \(why)", .error, seconds: 12) }
+        say("Making \(count) new takes of line \(editor.line + 1), the first playing as it comes; L lists them to hear and choose.")
+    }
+
     /// Starts the audio a generate or audition key asked for, once the job has some.
     func startPendingPlayback() {
         guard let job = pendingPlay, let state = queue.state(job) else { return }

@@ -98,6 +98,8 @@ final class StudioApp {
     /// The lines queued, in expected seconds of audio (for the engine line's estimate of the time left).
     var queuedAudio: QueuedAudio?
     var spinner = 0
+    /// A count typed before a script key (`3r`: three new takes; `5j`: five lines down).
+    var count: Int?
 
     init(options: StudioOptions) throws {
         self.options = options
@@ -292,13 +294,35 @@ final class StudioApp {
         if Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel).isTooSmall {
             guard action == .quit || action == .redraw else { return }
         }
+        // A count (1 to 99) before a script key, as in vi: `3r` asks for three takes at once.
+        let typedCount = count
+        count = nil
+        if focus == .script, !editing, action == nil, case .char(let c) = key, let digit = c.wholeNumberValue,
+           digit > 0 || typedCount != nil {
+            count = min(99, (typedCount ?? 0) * 10 + digit)
+            return say("\(count!)…  then r for that many new takes of the line, j or k to move that many lines", .dim, seconds: 4)
+        }
         guard let action else {
             if case .char(let c) = key, focus == .script { say("'\(c)' does nothing here — press ? for the keys", .dim, seconds: 3) }
             return
         }
         // A key of every panel pressed while writing (generate, play, save) takes the line as written.
         if editing, !KeyMap.binds(action, in: .editing) { castSpeaker(ofLine: currentID) }
+        if let typedCount, focus == .script, !editing {
+            return try perform(action, count: typedCount)
+        }
         try perform(action)
+    }
+
+    /// A script key given a count: some repeat, `r` makes that many takes; the others are done once.
+    private func perform(_ action: StudioAction, count: Int) throws {
+        switch action {
+        case .regenerate: makeTakes(count)
+        case .lineUp, .lineDown: editor.moveVertically(action == .lineDown ? count : -count)
+        case .moveLineUp, .moveLineDown, .nextToDo, .previousToDo, .nextNote, .previousNote, .findNext, .findPrevious:
+            for _ in 0..<count { try perform(action) }
+        default: try perform(action)
+        }
     }
 
     func perform(_ action: StudioAction) throws {

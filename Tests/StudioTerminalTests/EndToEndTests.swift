@@ -477,6 +477,17 @@ struct EndToEndTests {
             screen.contains("Take 1 of 2 is the line's take.")
                 && screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains(" 1/2") }
         }
+        // A count before r: two more takes at once, the last of them chosen (a cut one nobody heard is made
+        // again, so there may be more than four).
+        try tmux.keys("2")
+        try tmux.waitFor("the count") { $0.contains("2…  then r") }
+        try tmux.keys("r")
+        try tmux.waitFor("two takes more", timeout: 120) { screen in
+            screen.split(separator: "\n").contains { row in
+                let counted = row.split(separator: " ").last?.split(separator: "/").compactMap { Int($0) } ?? []
+                return row.contains("Truly.") && counted.count == 2 && counted[0] == counted[1] && counted[1] >= 4
+            }
+        }
         try tmux.keys("C-q")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
     }

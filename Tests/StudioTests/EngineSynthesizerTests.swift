@@ -214,6 +214,56 @@ import Transformer
         queue.stop()
     }
 
+    /// `3r`: several takes of a line asked for at once are made one after another as one job, each with a
+    /// new seed, the last chosen; a cut one is made again without counting, and the screen can tell which
+    /// take is being made.
+    @Test func severalTakesAskedForAtOnce() throws {
+        let projectFolder = try Fixtures.temporaryFolder("higgs-synth-takes")
+        defer { try? FileManager.default.removeItem(at: projectFolder) }
+        var settings = GenerationSettings()
+        settings.maxNewTokens = 20
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+                              script: ["[Ann] Read it three ways.", "[Ann] And this twice."])
+        let takes = TakeStore(folder: projectFolder.appendingPathComponent("takes.takes"))
+        let planner = { DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                        takes: takes, fingerprints: ClipFingerprints()) }
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner(), lineIDs: [0, 1]) })
+        let seeds = Counter(from: 500)
+        queue.newSeed = { seeds.next() }
+        let seen = Log()
+        let done = Flag()
+        let watcher = Thread {
+            while !done.value {
+                if let t = queue.takeInProgress(of: 0) { seen.add(t.take, of: t.of) }
+            }
+        }
+        watcher.start()
+        queue.makeTakes(3, of: 0)
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        done.value = true
+        let made = planner().takes(line: 0)
+        #expect(made.takes.map(\.seed) == [500, 501, 502] && made.takes.allSatisfy(\.reseeded))
+        #expect(made.chosen == made.takes.last?.key)
+        guard case .done(.take(let info, cached: false)) = queue.state(.line(0)) else {
+            Issue.record("\(String(describing: queue.state(.line(0))))")
+            return
+        }
+        #expect(info.key == made.chosen)
+        let numbers = seen.all
+        #expect(!numbers.isEmpty && numbers.allSatisfy { $0.of == 3 } && numbers.map(\.take) == numbers.map(\.take).sorted())
+        #expect(Set(numbers.map(\.take)).isSubset(of: [1, 2, 3]) && queue.takeInProgress(of: 0) == nil)
+
+        // Every take of this project is cut at 20 tokens: each of two takes is made again once.
+        queue.retriesOfCutTakes = 1
+        queue.makeTakes(2, of: 1)
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        let second = planner().takes(line: 1).takes
+        #expect(second.count == 4 && second.allSatisfy(\.cut), "\(second.count) takes")
+        #expect(second.map(\.seed) == [503, 504, 505, 506])
+        queue.stop()
+    }
+
     /// Auditions are jobs of a voice and a text: the same voice saying two texts is two jobs, each with its
     /// own audio (the pronunciation list's `l` says a line as it will be said; the voice list's, a sentence).
     @Test func auditionsOfOneVoiceSayTheirOwnTexts() throws {
@@ -262,6 +312,17 @@ private final class Counter: @unchecked Sendable {
     private var value: UInt64
     init(from start: UInt64) { value = start }
     func next() -> UInt64 { lock.lock(); defer { value += 1; lock.unlock() }; return value }
+}
+
+private final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(take: Int, of: Int)] = []
+    func add(_ take: Int, of: Int) {
+        lock.lock()
+        if items.last.map({ $0 != (take, of) }) ?? true { items.append((take, of)) }
+        lock.unlock()
+    }
+    var all: [(take: Int, of: Int)] { lock.lock(); defer { lock.unlock() }; return items }
 }
 
 private final class Flag: @unchecked Sendable {

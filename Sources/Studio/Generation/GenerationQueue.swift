@@ -42,6 +42,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [GenerationJob: AudioStream] = [:]
     private var measured: (frames: Int, seconds: Double) = (0, 0)
+    /// The take each line's running job is making, where it makes more than one.
+    private var making: [Int: (take: Int, of: Int)] = [:]
     /// How many times a line whose take was cut at its limit (`GeneratedTake.cut`) is generated again with a
     /// new seed, at once, before the lines after it (which take it as context). Every take is kept; the
     /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
@@ -64,8 +66,22 @@ public final class GenerationQueue: @unchecked Sendable {
     public func generate(_ lines: [Int], reseed: Bool = false) {
         for id in lines {
             dropLiveAudio(.line(id))
-            jobs.enqueue(.line(id)) { [self] control in try runLine(id, reseed: reseed, control: control) }
+            jobs.enqueue(.line(id)) { [self] control in try runLine(id, reseed: reseed, takes: 1, control: control) }
         }
+    }
+
+    /// Queues `count` new takes of a line (new seeds), made one after another as one job, so that a writer
+    /// asks once for several reads and chooses among them. Every take is kept; the last made is chosen.
+    public func makeTakes(_ count: Int, of line: Int) {
+        dropLiveAudio(.line(line))
+        jobs.enqueue(.line(line)) { [self] control in try runLine(line, reseed: true, takes: max(1, count), control: control) }
+    }
+
+    /// Which of several takes asked for at once (`makeTakes`) the line's running job is making: (2, of: 3).
+    public func takeInProgress(of line: Int) -> (take: Int, of: Int)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return making[line]
     }
 
     /// Queues an audition of a voice: `text` (the audition sentence, or a word's respelling in its line) in
@@ -107,13 +123,23 @@ public final class GenerationQueue: @unchecked Sendable {
 
     // MARK: Jobs
 
-    private func runLine(_ id: Int, reseed: Bool, control: Jobs.Control) throws -> GenerationOutcome {
+    /// Generates a line's take (or finds it made), `count` takes with new seeds when asked for several. A
+    /// take cut at its limit and not heard is made again without counting (`retriesOfCutTakes` per take).
+    private func runLine(_ id: Int, reseed: Bool, takes count: Int, control: Jobs.Control) throws -> GenerationOutcome {
         let snapshot = document()
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
         var reseeded = reseed
         var retries = retriesOfCutTakes
+        var made = 0
+        func making(_ take: Int?) {
+            lock.lock()
+            self.making[id] = take.map { ($0, count) }
+            lock.unlock()
+        }
+        defer { making(nil) }
         while true {
+            if count > 1 { making(made + 1) }
             guard let plan = planner.plan(line: index, seed: reseeded ? newSeed() : nil) else {
                 throw StudioError("the line is blank or a note (# ...): it says nothing")
             }
@@ -134,8 +160,13 @@ public final class GenerationQueue: @unchecked Sendable {
             let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseeded, line: plan.identity,
                                      transcript: plan.transcript, engine: engineName)
             let heard = liveAudio(.line(id))?.wasFollowed ?? false
-            guard info.cut && retries > 0 && !heard else { return .take(info, cached: false) }
-            retries -= 1
+            if info.cut && retries > 0 && !heard {
+                retries -= 1
+            } else {
+                made += 1
+                if made == count { return .take(info, cached: false) }
+                retries = retriesOfCutTakes
+            }
             reseeded = true
         }
     }

@@ -109,7 +109,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .previousSpeaker: return "previous speaker for the line"
         case .generateFromCursor: return "generate from this line to the end"
         case .generateAll: return "generate every line without an up-to-date take"
-        case .regenerate: return "regenerate the line with a new seed (a new take)"
+        case .regenerate: return "regenerate the line with a new seed (a new take; 3r makes three to choose from)"
         case .cancelLine: return "cancel the line's generation"
         case .cancelAll: return "cancel all generation"
         case .playPause: return "play the line / pause / resume"
@@ -290,6 +290,8 @@ public enum KeyMap {
         out.append((title: "Lists and prompts",
                     rows: [("↑ ↓ PgUp PgDn", "move"), ("Enter", "choose / confirm"), ("Esc", "cancel"),
                            ("← →", "change a setting's value"), ("y n c", "answer a question (yes, no, cancel)")]))
+        out.append((title: "Counts, in the script",
+                    rows: [("1-9", "a count for the next key: 3r three new takes to choose from, 5j five lines down")]))
         return out
     }
 }
