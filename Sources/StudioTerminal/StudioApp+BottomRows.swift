@@ -190,6 +190,10 @@ extension StudioApp {
         }
         let hints: [(String, String)]
         switch context {
+        case .script where playsFromHere, .everywhere where playsFromHere:
+            // A listen-through: the keys of reviewing what is heard.
+            hints = [("← →", "line before / next"), ("Space", "pause"), ("s", "stop"), ("r", "new take"), ("3r", "three to choose from"),
+                     ("L", "takes"), ("Enter", "edit"), ("?", "help")]
         case .script, .everywhere:
             hints = [("Enter", "edit"), ("g", "generate"), ("p", "play"), ("t", "speaker"), ("o", "new line"), ("[ ]", "takes"),
                      ("e", "export"), ("/", "find"), ("Tab", "cast"), ("?", "help"), ("q", "quit")]
@@ -210,6 +214,12 @@ extension StudioApp {
             terminal.put(y, x + DisplayWidth.of(key) + 1, what, .dim)
             x += w
         }
+    }
+
+    /// "Play from here" is playing (or paused).
+    var playsFromHere: Bool {
+        guard case .fromLine? = nowPlaying?.kind else { return false }
+        return [.playing, .waiting, .paused].contains(player.currentStatus.state)
     }
 
     /// About how long the lines queued (and the one running) will take, at this session's pace; nil before

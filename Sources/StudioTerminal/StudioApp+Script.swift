@@ -93,6 +93,7 @@ extension StudioApp {
         case .stop:
             player.stop()
             pendingPlay = nil
+        case .skipBack, .skipForward: skip(forward: action == .skipForward)
         case .previousTake: chooseTake(by: -1)
         case .nextTake: chooseTake(by: 1)
         case .listTakes: try listTakes()
@@ -247,6 +248,49 @@ extension StudioApp {
     func start(_ stream: AudioStream, kind: NowPlaying.Kind, sampleRate: Int = AudioFormat.sampleRate) {
         nowPlaying = NowPlaying(kind: kind, stream: stream, sampleRate: sampleRate)
         player.play(stream, sampleRate: sampleRate)
+        // "Play from here" takes the cursor along from line to line, so that r, L or an edit is on the line
+        // just heard; moving the cursor stops that.
+        if case .fromLine(let id) = kind { followedLine = id } else { followedLine = nil }
+    }
+
+    /// ← and → while something plays: from line to line in "play from here", 2 s within a single line.
+    private func skip(forward: Bool) {
+        let status = player.currentStatus
+        guard let np = nowPlaying, [.playing, .waiting, .paused].contains(status.state) else {
+            return say("← and → skip between lines while playing from here (P).", .dim, seconds: 3)
+        }
+        let rate = np.sampleRate
+        let target: Int?
+        if case .fromLine = np.kind {
+            target = np.stream.lineStart(skippingFrom: status.position, forward: forward, grace: rate * 3 / 2)
+        } else {
+            target = max(0, status.position + (forward ? 2 : -2) * rate)
+        }
+        guard let target, target < np.stream.count || np.stream.state == .open else {
+            return say("That was the last line.", .dim, seconds: 3)
+        }
+        player.play(np.stream, from: target, sampleRate: rate)
+        if followedLine != nil, let id = np.stream.line(at: target) { follow(to: id) }
+    }
+
+    /// Keeps the cursor on the line being heard while it follows playback (see `start`).
+    func followPlayback() {
+        guard let followed = followedLine else { return }
+        guard !editing, currentID == followed, let np = nowPlaying, case .fromLine = np.kind else {
+            followedLine = nil
+            return
+        }
+        // Before the player has taken the stream up, and after it ends, the cursor stays where it is.
+        let status = player.currentStatus
+        guard (player.currentSource as AnyObject?) === np.stream, [.playing, .waiting, .paused].contains(status.state),
+              let id = np.stream.line(at: status.position) else { return }
+        follow(to: id)
+    }
+
+    private func follow(to id: Int) {
+        guard let i = editor.index(of: id) else { return }
+        if i != editor.line { editor.moveTo(line: i) }
+        followedLine = id
     }
 
     func playLine(_ id: Int) {

@@ -100,6 +100,8 @@ final class StudioApp {
     var spinner = 0
     /// A count typed before a script key (`3r`: three new takes; `5j`: five lines down).
     var count: Int?
+    /// The line the cursor was taken to by playback it follows; nil when it does not follow.
+    var followedLine: Int?
 
     init(options: StudioOptions) throws {
         self.options = options
@@ -178,6 +180,7 @@ final class StudioApp {
     private func step() throws {
         refresh()
         followExport()
+        followPlayback()
         draw()
         let event = try nextEvent()
         let edited = editing ? currentID : nil

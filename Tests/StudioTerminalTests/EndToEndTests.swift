@@ -492,6 +492,55 @@ struct EndToEndTests {
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save") || $0.contains("save") }
     }
 
+    /// A listen-through: "play from here" takes the cursor along from line to line (so that `r` is on the
+    /// line just heard), → and ← skip to the next line and back, and moving the cursor stops the following.
+    @Test func playFromHereFollowsAndSkipsLines() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        let listener = try PacedListener(device: "higgs_speaker", in: folder, configuration: folder.appendingPathComponent(".asoundrc"))
+        defer { listener.close() }
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
+                               "--audio-device", "higgs_speaker"] + Self.libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("A")
+        try tmux.waitFor("every take", timeout: 180) { screen in
+            let rows = screen.split(separator: "\n").filter { $0.contains("▌ [") && $0.contains("│") }
+            return rows.count == 7 && rows.allSatisfy { $0.contains("✓") || $0.contains("✂") }
+        }
+        func row(_ line: Int, _ marker: String) -> (String) -> Bool {
+            { $0.contains("\(marker)\(String(format: "%3d", line))▌") }
+        }
+        try tmux.keys("<", "P")
+        try tmux.waitFor("line 1 playing") { $0.contains("  line 1 ") && row(1, "▶")($0) }
+        try tmux.keys("Right")
+        try tmux.waitFor("line 2 playing, the cursor on it") { $0.contains("  line 2 ") && row(2, "▶")($0) && !row(1, "›")($0) }
+        // Line 2 lasts 16 s: line 3 within 5 s is the skip.
+        try tmux.keys("Right")
+        try tmux.waitFor("line 3 playing", timeout: 5) { $0.contains("  line 3 ") && row(3, "▶")($0) }
+        try tmux.keys("Left")
+        try tmux.waitFor("line 2 again, from its start") { $0.contains("  line 2 ") && row(2, "▶")($0) }
+        // Once the message of A has gone, the bottom row gives the keys of a listen-through.
+        try tmux.waitFor("the keys of a listen-through") { $0.contains("← → line before / next") && $0.contains("  line 2 ") }
+        try tmux.keys("s")
+        try tmux.waitFor("the cursor left on the line heard") {
+            $0.contains("stopped") && row(2, "›")($0) && $0.contains("Enter edit  g generate")
+        }
+
+        // Moving the cursor while it plays: the cursor stays where it was put.
+        try tmux.keys("<", "P")
+        try tmux.waitFor("line 1 playing again") { $0.contains("  line 1 ") }
+        try tmux.keys("Down", "Down", "Down")
+        try tmux.waitFor("the cursor on line 4") { row(4, "›")($0) }
+        try tmux.keys("Right")
+        try tmux.waitFor("line 2 playing, the cursor still on 4") { $0.contains("  line 2 ") && row(4, "›")($0) }
+        // Quit before the listener goes: a player writing to nobody would get SIGPIPE.
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// Voices made in the studio: `V` keeps a generated take as a clip voice (its audio, the line's text)
     /// and casts the line's speaker with it; the voice list's "new profile…" adds a description to
     /// profile.yaml after the others; Ctrl-Z takes the casting back and leaves the voices.

@@ -152,6 +152,22 @@ import Testing
         #expect(stream.line(at: 1) == nil && stream.line(at: 4) == 7)
     }
 
+    /// ← and → while playing from here: on to the next line's start, back to this line's, or to the one
+    /// before when this one has only just begun.
+    @Test func skippingBetweenTheLinesOfAStream() {
+        let stream = AudioStream()
+        for (line, length) in [(3, 100), (4, 150), (6, 80)] {
+            stream.markLine(line)
+            stream.append([Float](repeating: 0.1, count: length))
+        }
+        stream.finish()
+        func skip(_ from: Int, _ forward: Bool) -> Int? { stream.lineStart(skippingFrom: from, forward: forward, grace: 30) }
+        #expect(skip(0, true) == 100 && skip(50, true) == 100 && skip(100, true) == 250 && skip(260, true) == nil)
+        #expect(skip(180, false) == 100 && skip(110, false) == 0 && skip(5, false) == 0 && skip(20, false) == 0)
+        #expect(skip(300, false) == 250 && skip(260, false) == 100)
+        #expect(stream.line(at: skip(50, true)!) == 4 && stream.line(at: skip(110, false)!) == 3)
+    }
+
     /// The stream tells the generator what its listener has not heard yet, and nothing once nobody follows it.
     @Test func audioStreamKnowsItsListenersLead() {
         let stream = AudioStream()

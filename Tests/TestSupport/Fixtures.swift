@@ -58,3 +58,54 @@ public enum Fixtures {
         try "pcm.\(name) {\n\(body.map { "    \($0)\n" }.joined())}\n\n".write(to: file, atomically: true, encoding: .utf8)
     }
 }
+
+/// A listener at the far end of an ALSA `file` device writing into a FIFO: it takes the raw 16-bit samples
+/// at the pace of real time (24 kHz), so a player blocks as on a real sound card, and a test can follow
+/// what plays as a person would hear it (the `null` device alone plays as fast as it is given audio).
+public final class PacedListener: @unchecked Sendable {
+    public let fifo: URL
+    private let descriptor: Int32
+    private let lock = NSLock()
+    private var done = false
+    private var thread: Thread?
+
+    /// Makes the FIFO and a device `name` in the ALSA configuration `file` that plays into it.
+    public init(device name: String, in folder: URL, configuration file: URL, sampleRate: Int = 24_000) throws {
+        fifo = folder.appendingPathComponent("\(name).fifo")
+        guard mkfifo(fifo.path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: fifo.path]) }
+        // Open for reading without waiting for the player, then read in blocking mode.
+        descriptor = open(fifo.path, O_RDONLY | O_NONBLOCK)
+        guard descriptor >= 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: fifo.path]) }
+        _ = fcntl(descriptor, F_SETFL, 0)
+        try Fixtures.writeCaptureDevice(name, capturingTo: fifo, in: file)
+        let bytesPerSlice = sampleRate * 2 / 50  // 20 ms
+        let fd = descriptor
+        let t = Thread { [unowned self] in
+            var buffer = [UInt8](repeating: 0, count: bytesPerSlice)
+            var due = Date()
+            while !self.isDone {
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                guard poll(&ready, 1, 50) > 0 else { continue }
+                let n = read(fd, &buffer, bytesPerSlice)
+                if n <= 0 { usleep(5_000); continue }  // no player at the other end
+                // Each slice taken is waited for as long as it lasts; after a silence, from now.
+                due = max(due, Date().addingTimeInterval(-0.1)).addingTimeInterval(Double(n) / Double(sampleRate * 2))
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+            }
+        }
+        thread = t
+        t.start()
+    }
+
+    private var isDone: Bool { lock.lock(); defer { lock.unlock() }; return done }
+
+    /// Stops listening; call after the player has gone (a writer without a reader gets SIGPIPE).
+    public func close() {
+        lock.lock()
+        done = true
+        lock.unlock()
+        while thread?.isFinished == false { usleep(5_000) }
+        Foundation.close(descriptor)
+    }
+}

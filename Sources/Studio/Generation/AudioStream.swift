@@ -134,6 +134,16 @@ public final class AudioStream: @unchecked Sendable {
         return marks
     }
 
+    /// Where a listener skipping from `offset` goes: on to the next line's start (nil after the last), or back
+    /// to the start of the line heard, or of the one before when that one began less than `grace` samples ago
+    /// (as a player's "previous" button does). Lines a cue placed over earlier ones are taken in time order.
+    public func lineStart(skippingFrom offset: Int, forward: Bool, grace: Int) -> Int? {
+        let starts = lineMarks.map(\.offset).sorted()
+        if forward { return starts.first { $0 > offset } }
+        guard let i = starts.lastIndex(where: { $0 <= offset }) else { return 0 }
+        return offset - starts[i] < grace && i > 0 ? starts[i - 1] : starts[i]
+    }
+
     /// The script line playing at `offset` (the last mark at or before it).
     public func line(at offset: Int) -> Int? {
         lock.lock()

@@ -61,7 +61,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
-    case playPause, playFromCursor, stop, previousTake, nextTake, listTakes, keepTakeAsVoice
+    case playPause, playFromCursor, stop, skipBack, skipForward, previousTake, nextTake, listTakes, keepTakeAsVoice
     case export, settings, pronunciations, find, findNext, findPrevious, clearFind, replace
     // Editing
     case stopEditing, splitLine, cursorLeft, cursorRight, cursorUp, cursorDown, cursorLineStart, cursorLineEnd
@@ -115,6 +115,8 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .playPause: return "play the line / pause / resume"
         case .playFromCursor: return "play from this line to the end"
         case .stop: return "stop playback"
+        case .skipBack: return "while playing from here: back to the start of the line heard (the one before, near its start); in one line, 2 s back"
+        case .skipForward: return "while playing from here: on to the next line; in one line, 2 s on"
         case .previousTake: return "choose the line's previous (older) take"
         case .nextTake: return "choose the line's next (newer) take"
         case .listTakes: return "the line's takes: hear any (l), choose one (Enter)"
@@ -216,6 +218,8 @@ public enum KeyMap {
         bind(.script, .playLine, .char("p"))
         bind(.script, .playFromCursor, .char("P"))
         bind(.script, .stop, .char("s"))
+        bind(.script, .skipBack, .left)
+        bind(.script, .skipForward, .right)
         bind(.script, .previousTake, .char("["))
         bind(.script, .nextTake, .char("]"))
         bind(.script, .listTakes, .char("L"))
