@@ -536,6 +536,22 @@ struct EndToEndTests {
         try tmux.waitFor("the cursor on line 4") { row(4, "›")($0) }
         try tmux.keys("Right")
         try tmux.waitFor("line 2 playing, the cursor still on 4") { $0.contains("  line 2 ") && row(4, "›")($0) }
+
+        // Within one line (p), → and ← go 2 s on and back.
+        func heard(_ screen: String) -> Double? {
+            guard let row = screen.split(separator: "\n").first(where: { $0.hasPrefix(" ▶ ") }),
+                  let clock = row.split(separator: " ").dropFirst().first?.split(separator: ":"), clock.count == 2,
+                  let m = Double(clock[0]), let s = Double(clock[1]) else { return nil }
+            return m * 60 + s
+        }
+        try tmux.keys("s", "k", "k", "p")
+        try tmux.waitFor("line 2 alone, at its start") { $0.contains("  line 2 ") && (heard($0) ?? 9) < 1 }
+        try tmux.keys("Right")
+        try tmux.waitFor("2 s on") { (heard($0) ?? 0) >= 2 }
+        try tmux.keys("Right")
+        try tmux.waitFor("4 s on, sooner than it plays", timeout: 1.5) { (heard($0) ?? 0) >= 4 }
+        try tmux.keys("Left")
+        try tmux.waitFor("2 s back", timeout: 1.5) { (heard($0) ?? 9) < 4 }
         // Quit before the listener goes: a player writing to nobody would get SIGPIPE.
         try tmux.keys("C-q")
         try tmux.waitForShell()
