@@ -57,7 +57,14 @@ public struct SHA256 {
     public static func hex(_ data: some Sequence<UInt8>) -> String {
         var h = SHA256()
         h.update(data)
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in h.finalize() {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }

@@ -63,7 +63,7 @@ extension StudioApp {
         case .named(let name): sceneLabel = "scene: \(name)"
         case .inline: sceneLabel = "scene: your own"
         }
-        let lines = editor.lines.filter { !ScriptLine($0.text).saysNothing }.count
+        let lines = planner.casting.saysNothing.filter { !$0 }.count
         add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(counted(header.cast.count, "speaker")) \(terminal.glyph("·", "-")) \(counted(lines, "line"))", .bar)
         if exportSeconds > 0 {
             // The runtime of the takes made so far, as the export would lay them out.
@@ -275,7 +275,7 @@ extension StudioApp {
             }
         }
         // Below a `# scene:` note the cursor's line has the note's scene, and the panel shows that one.
-        let note = focused ? nil : editor.lines[...editor.line].lastIndex { ScriptLine($0.text).sceneChange != nil }
+        let note = focused || editor.line >= planner.lineCount ? nil : (0...editor.line).last { planner.changesScene(line: $0) }
         let choice = note.flatMap { ScriptLine(editor.lines[$0].text).sceneChange } ?? header.scene
         if let note, y < r.y + r.height {
             terminal.put(y, r.x + 1, "from the note on line \(note + 1):", .dim, width: r.width - 2)

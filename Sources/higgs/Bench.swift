@@ -5,7 +5,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed (and fuzz parsers) on this machine.",
-        subcommands: [BenchModel.self, BenchLine.self, BenchCodec.self, BenchTokenizer.self, BenchKernels.self, BenchFuzzSafeTensors.self, BenchFuzzTorch.self],
+        subcommands: [BenchModel.self, BenchLine.self, BenchCodec.self, BenchTokenizer.self, BenchKernels.self, BenchScript.self, BenchFuzzSafeTensors.self, BenchFuzzTorch.self],
         defaultSubcommand: BenchModel.self
     )
 }

@@ -83,6 +83,16 @@ import Testing
         #expect(casting.transcript(line: 1, project: project) == "[SPEAKER1] still Theo")
         #expect(casting.transcript(line: 3, project: project) == "[SPEAKER0] Two.")
         #expect((0..<6).allSatisfy { casting.problem(line: $0) == nil })
+
+        // The words as Foundation trims them (tabs, every Unicode space, the zero-width space), which the
+        // take keys of lines written before have been made from.
+        let spaced = ["\t one \u{3000}", "\u{00A0}two\u{2009}three\u{202F}", "\u{200B}four ", " \t ", "[Theo]\t\u{2003}five\t"]
+        let spacedProject = Project(cast: project.cast, script: spaced)
+        let spacedCasting = Casting(project: spacedProject, voices: Self.library)
+        for (i, text) in spaced.enumerated() where i < 4 {
+            #expect(spacedCasting.transcript(line: i, project: spacedProject) == text.trimmingCharacters(in: .whitespaces))
+        }
+        #expect(spacedCasting.transcript(line: 4, project: spacedProject) == "[SPEAKER1] five")
     }
 
     @Test func tagsSortAsTheReferenceSortsThem() {

@@ -156,5 +156,17 @@ import Testing
         #expect(untagged.spans.map(\.kind) == [.event])
         #expect(ScriptLine("   ").isBlank)
         #expect(ScriptLine("[Nobody] hi", cast: ["A"]).spans.first?.kind == .speaker(index: nil))
+
+        // Places are in characters, whatever their bytes: accents, CJK, a family emoji of five scalars, a
+        // flag of two; a bracket inside another pair opens the next tag.
+        let wide = ScriptLine(" [Inès]  Voilà 你好 👩‍👩‍👧 [laugh] 🇫🇷 [[SPEAKER1] x", cast: ["Inès"])
+        #expect(wide.speaker == .name("Inès") && wide.bodyOffset == 9)
+        #expect(wide.body == "Voilà 你好 👩‍👩‍👧 [laugh] 🇫🇷 [[SPEAKER1] x")
+        #expect(wide.spans.map(\.kind) == [.speaker(index: 0), .event, .speaker(index: 1)])
+        #expect(wide.spans.map(\.range) == [1..<7, 20..<27, 31..<41])
+        let chars = Array(wide.text)
+        #expect(wide.spans.map { String(chars[$0.range]) } == ["[Inès]", "[laugh]", "[SPEAKER1]"])
+        let note = ScriptLine("  # [Mara] said this")
+        #expect(note.speaker == nil && note.spans.isEmpty && note.body == note.text)
     }
 }

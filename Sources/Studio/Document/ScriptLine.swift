@@ -46,21 +46,40 @@ public struct ScriptLine: Equatable, Sendable {
     /// Parses `text`; `cast` gives the names that map to `[SPEAKERn]`.
     public init(_ text: String, cast: [String] = []) {
         self.text = text
-        let chars = Array(text)
+        // A note has no speaker and no tags: nothing in it is spoken. Nor has a line without a bracket. (Every
+        // line is parsed on every edit: these need no characters taken apart.)
+        if text.first(where: { $0 != " " && $0 != "\t" }) == "#" || !text.utf8.contains(UInt8(ascii: "[")) {
+            (speaker, spans, bodyOffset, body) = (nil, [], 0, text)
+            return
+        }
+        // Brackets and spaces are ASCII, never part of another character's bytes: the tags are found in
+        // the UTF-8, and only their places are counted in characters (for the editor's cursor and colours).
+        let bytes = Array(text.utf8)
+        let ascii = !bytes.contains { $0 >= 0x80 }
+        var counted = (byte: 0, character: 0)
+        func characters(before byte: Int) -> Int {
+            guard !ascii else { return byte }
+            if byte < counted.byte { counted = (0, 0) }
+            let utf8 = text.utf8
+            counted.character += text.distance(from: utf8.index(utf8.startIndex, offsetBy: counted.byte),
+                                               to: utf8.index(utf8.startIndex, offsetBy: byte))
+            counted.byte = byte
+            return counted.character
+        }
+        let (open, close, space) = (UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: " "))
         var spans: [TagSpan] = []
         var speaker: SpeakerReference?
         var bodyStart = 0
+        var bodyOffset = 0
         var i = 0
-        // A note has no speaker and no tags: nothing in it is spoken.
-        if chars.first(where: { $0 != " " && $0 != "\t" }) == "#" { i = chars.count }
-        while i < chars.count {
-            guard chars[i] == "[", let close = chars[(i + 1)...].firstIndex(where: { $0 == "]" || $0 == "[" }),
-                  chars[close] == "]" else {
+        while i < bytes.count {
+            guard bytes[i] == open, let end = bytes[(i + 1)...].firstIndex(where: { $0 == close || $0 == open }),
+                  bytes[end] == close else {
                 i += 1
                 continue
             }
-            let inner = String(chars[(i + 1)..<close])
-            let leading = chars[..<i].allSatisfy { $0 == " " }
+            let inner = String(decoding: bytes[(i + 1)..<end], as: UTF8.self)
+            let leading = bytes[..<i].allSatisfy { $0 == space }
             let kind: TagSpan.Kind
             if let n = ScriptLine.speakerTagNumber(inner) {
                 kind = .speaker(index: n)
@@ -73,17 +92,19 @@ public struct ScriptLine: Equatable, Sendable {
             } else {
                 kind = .unknown
             }
+            let from = characters(before: i)
+            spans.append(TagSpan(range: from..<(characters(before: end) + 1), kind: kind))
             if leading && speaker != nil && bodyStart == 0, case .speaker = kind {
-                bodyStart = close + 1
-                while bodyStart < chars.count && chars[bodyStart] == " " { bodyStart += 1 }
+                bodyStart = end + 1
+                while bodyStart < bytes.count && bytes[bodyStart] == space { bodyStart += 1 }
+                bodyOffset = characters(before: bodyStart)
             }
-            spans.append(TagSpan(range: i..<(close + 1), kind: kind))
-            i = close + 1
+            i = end + 1
         }
         self.speaker = speaker
         self.spans = spans
-        self.bodyOffset = bodyStart
-        self.body = String(chars[bodyStart...])
+        self.bodyOffset = bodyOffset
+        self.body = bodyStart == 0 ? text : String(decoding: bytes[bodyStart...], as: UTF8.self)
     }
 
     /// `SPEAKER12` -> 12.
@@ -171,5 +192,18 @@ public struct ScriptLine: Equatable, Sendable {
         }
         out.append(contentsOf: chars[i...])
         return out.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+}
+
+extension String {
+    /// Without the spaces at either end, exactly as `trimmingCharacters(in: .whitespaces)` (tabs, Unicode
+    /// space separators and, in Foundation's set, the zero-width space), but without going through NSString:
+    /// it runs on every line of the script on every edit, and take keys made before depend on it.
+    var trimmedOfSpaces: String {
+        func isSpace(_ c: Character) -> Bool {
+            c.unicodeScalars.allSatisfy { $0 == "\t" || $0 == "\u{200B}" || $0.properties.generalCategory == .spaceSeparator }
+        }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first...last])
     }
 }

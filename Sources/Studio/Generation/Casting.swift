@@ -14,6 +14,10 @@ public struct Casting: Sendable {
     public let voiceProblems: [Int: String]
     /// The `SPEAKERn` tags of the whole script, sorted as strings (the reference's order).
     public let speakerTags: [String]
+    /// Each line is blank or a note (`ScriptLine.saysNothing`).
+    public let saysNothing: [Bool]
+    /// Each line's words without its speaker tag, trimmed (kept from the one parse of the script).
+    private let bodies: [String]
 
     public init(project: Project, voices library: VoiceLibrary) {
         var speakers: [Int?] = []
@@ -21,8 +25,12 @@ public struct Casting: Sendable {
         var current: Int?
         var used = Set<Int>()
         let names = project.cast.map(\.name)
+        var silent: [Bool] = []
+        var bodies: [String] = []
         for (i, text) in project.script.enumerated() {
             let line = ScriptLine(text, cast: names)
+            silent.append(line.saysNothing)
+            bodies.append(line.body.trimmedOfSpaces)
             switch line.speaker {
             case .tag(let n)?:
                 current = n
@@ -46,6 +54,8 @@ public struct Casting: Sendable {
         }
         lineSpeakers = speakers
         lineProblems = problems
+        saysNothing = silent
+        self.bodies = bodies
         let count = max(project.cast.count, (used.max() ?? -1) + 1)
         voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
         var voiceProblems: [Int: String] = [:]
@@ -68,8 +78,7 @@ public struct Casting: Sendable {
 
     /// The transcript of line `i` as a request holds it: `[SPEAKERn] body`, or the body alone.
     public func transcript(line i: Int, project: Project) -> String {
-        let line = ScriptLine(project.script[i], cast: project.cast.map(\.name))
-        let body = line.body.trimmingCharacters(in: .whitespaces)
+        let body = bodies.indices.contains(i) ? bodies[i] : ScriptLine(project.script[i]).body.trimmedOfSpaces
         guard let s = lineSpeakers[i] else { return body }
         return "[SPEAKER\(s)] \(body)"
     }

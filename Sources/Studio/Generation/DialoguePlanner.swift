@@ -48,6 +48,8 @@ public struct DialoguePlanner: Sendable {
     /// Each line's scene: the header's until a `# scene: ...` note changes it. A scene that cannot be read
     /// is a problem of every line it would be the scene of.
     private let lineScenes: [(text: String?, problem: String?)]
+    /// Each line is a `# scene:` note.
+    private let sceneNotes: [Bool]
     private let fingerprints: [String: String]
 
     public init(project: Project, voices library: VoiceLibrary, scenes: SceneLibrary, takes: TakeStore,
@@ -84,8 +86,11 @@ public struct DialoguePlanner: Sendable {
         }
         setupProblem = problem
         var current = (text: scene, problem: problem)
+        var notes: [Bool] = []
         lineScenes = project.script.map { text in
-            if let change = ScriptLine(text).sceneChange {
+            let change = ScriptLine(text).sceneChange
+            notes.append(change != nil)
+            if let change {
                 do {
                     current = (try scenes.text(for: change), nil)
                 } catch {
@@ -94,10 +99,11 @@ public struct DialoguePlanner: Sendable {
             }
             return current
         }
+        sceneNotes = notes
     }
 
     /// The line is a note that changes the scene.
-    public func changesScene(line: Int) -> Bool { ScriptLine(project.script[line]).sceneChange != nil }
+    public func changesScene(line: Int) -> Bool { sceneNotes[line] }
 
     /// Each line's transcript (speakers as the prompt's tags) and identity (the transcript and how many
     /// lines before it have the same one): what its takes are filed under.
@@ -125,7 +131,7 @@ public struct DialoguePlanner: Sendable {
     public func identity(line: Int) -> LineIdentity { identities[line] }
     public func transcript(line: Int) -> String { transcripts[line] }
     /// The line is blank or a note: it has no plan, is given to no line as context, and is not exported.
-    public func saysNothing(line: Int) -> Bool { ScriptLine(project.script[line]).saysNothing }
+    public func saysNothing(line: Int) -> Bool { casting.saysNothing[line] }
 
     /// The line's takes record.
     public func takes(line: Int) -> LineTakes { takes.takes(for: identities[line], transcript: transcripts[line]) }
