@@ -91,7 +91,9 @@ extension StudioApp {
             guard [.playing, .waiting, .paused].contains(player.currentStatus.state) else { return nil }
             return np.stream.line(at: player.currentStatus.position) ?? np.kind.lineID
         }
-        let textX = r.x + 6
+        // The line numbers take as many columns as the last one needs (an audiobook has thousands of lines).
+        let digits = max(3, String(editor.lines.count).count)
+        let textX = r.x + digits + 3
         let textWidth = max(1, takesX - 1 - textX)
         var cursorSpot: (y: Int, x: Int)?
         for row in 0..<rows {
@@ -105,10 +107,10 @@ extension StudioApp {
             let marker: String
             if isCursor && editing { marker = terminal.glyph("✎", ">") } else if line.id == playingID { marker = terminal.glyph("▶", ">") } else if isCursor { marker = terminal.glyph("›", ">") } else { marker = " " }
             terminal.put(y, r.x, marker, selected ? .selection : (line.id == playingID ? .good : .key))
-            terminal.put(y, r.x + 1, String(format: "%3d", i + 1), selected ? .selection : (isCursor ? .bold : .dim))
+            terminal.put(y, r.x + 1, String(format: "%\(digits)d", i + 1), selected ? .selection : (isCursor ? .bold : .dim))
             let speaker = i < planner.casting.lineSpeakers.count ? planner.casting.lineSpeakers[i] : nil
             if let s = speaker {
-                terminal.put(y, r.x + 4, terminal.glyph("▌", "|"), .speaker(s))
+                terminal.put(y, r.x + 1 + digits, terminal.glyph("▌", "|"), .speaker(s))
             }
 
             let parsed = ScriptLine(line.text, cast: names)

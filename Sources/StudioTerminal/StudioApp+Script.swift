@@ -196,8 +196,10 @@ extension StudioApp {
         }
     }
 
-    /// `3r`: several new takes of the line, made one after another; the first plays as it comes.
-    func makeTakes(_ count: Int) {
+    /// `3r`: several new takes of the line, made one after another; the first plays as it comes. (Twenty at
+    /// most: a count typed too long is not an hour of generating.)
+    func makeTakes(_ asked: Int) {
+        let count = min(asked, 20)
         guard count > 1 else { return generate([currentID], play: true, reseed: true) }
         let id = currentID
         guard !ScriptLine(editor.currentLine.text).saysNothing else {
@@ -210,7 +212,8 @@ extension StudioApp {
         pendingPlay = .line(id)
         if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }
         if case .failed(let why) = engine.state { return say("the engine failed to load: \(why)", .error, seconds: 12) }
-        say("Making \(count) new takes of line \(editor.line + 1), the first playing as it comes; L lists them to hear and choose.")
+        let most = asked > count ? " (20 at most)" : ""
+        say("Making \(count) new takes of line \(editor.line + 1)\(most), the first playing as it comes; L lists them to hear and choose.")
     }
 
     /// Starts the audio a generate or audition key asked for, once the job has some.

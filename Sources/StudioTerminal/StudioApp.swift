@@ -297,12 +297,12 @@ final class StudioApp {
         if Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel).isTooSmall {
             guard action == .quit || action == .redraw else { return }
         }
-        // A count (1 to 99) before a script key, as in vi: `3r` asks for three takes at once.
+        // A count before a script key, as in vi: `3r` asks for three takes at once, `250j` goes 250 lines down.
         let typedCount = count
         count = nil
         if focus == .script, !editing, action == nil, case .char(let c) = key, let digit = c.wholeNumberValue,
            digit > 0 || typedCount != nil {
-            count = min(99, (typedCount ?? 0) * 10 + digit)
+            count = min(99_999, (typedCount ?? 0) * 10 + digit)
             return say("\(count!)…  then r for that many new takes of the line, j or k to move that many lines", .dim, seconds: 4)
         }
         guard let action else {

@@ -269,6 +269,24 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// An audiobook's thousands of lines: the numbers widen to fit the last, and a count moves far.
+    @Test func aLongScriptNumbersEveryLine() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: (1...1_200).map { "[Ann] Sentence \($0)." }),
+                             to: folder.appendingPathComponent("book.higgs"))
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "book.higgs"])
+        try tmux.waitFor("the first lines, in four columns") { $0.contains("›   1▌ [Ann] Sentence 1.") && $0.contains("    2▌ [Ann] Sentence 2.") }
+        try tmux.keys("9", "9", "9", "j")
+        try tmux.waitFor("line 1,000") { $0.contains("›1000▌ [Ann] Sentence 1000.") }
+        try tmux.keys(">")
+        try tmux.waitFor("the last line") { $0.contains("›1200▌ [Ann] Sentence 1200.") && $0.contains(" 1199▌ [Ann] Sentence 1199.") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// `W`: a word said otherwise than written. The list offers the line's name, the respelling is asked,
     /// the line shows what the model is given; the file keeps it; Ctrl-Z takes it back.
     @Test func pronunciationsRespellWhatIsSaid() throws {
