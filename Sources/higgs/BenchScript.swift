@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Prompt
+import Generation
 import Studio
 
 /// `higgs bench script`: what the studio works out again on every edit of a long script.
@@ -19,6 +20,9 @@ struct BenchScript: ParsableCommand {
 
     @Option(help: "Edits to time.")
     var edits: Int = 50
+
+    @Option(help: "Also export the made-up script with takes of this many hours in all (synthetic audio), timing it and its peak memory.")
+    var exportHours: Double?
 
     func run() throws {
         let url = project.map { URL(fileURLWithPath: $0) }
@@ -51,6 +55,43 @@ struct BenchScript: ParsableCommand {
         print(String(format: "length    %.1f ms an edit (the title's length of the dialogue)", length / n * 1000))
         print(String(format: "plans     %.1f ms an edit (40 lines on screen)", visible / n * 1000))
         print(String(format: "total     %.1f ms an edit", (planning + length + visible) / n * 1000))
+        if let exportHours {
+            guard project == nil else { throw CommandFailure("--export-hours makes its own takes: give no project") }
+            try export(document, hours: exportHours, voices: voices, scenes: scenes)
+        }
+    }
+
+    /// Every line given a take of synthetic speech (noise shaped into syllables), then the whole exported.
+    private func export(_ document: Project, hours: Double, voices: VoiceLibrary, scenes: SceneLibrary) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-export-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let takes = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        let planner = DialoguePlanner(project: document, voices: voices, scenes: scenes, takes: takes, fingerprints: ClipFingerprints())
+        let speaking = document.script.indices.filter { !planner.saysNothing(line: $0) }
+        let length = Int(hours * 3600 * Double(AudioFormat.sampleRate)) / max(1, speaking.count)
+        var noise = SystemRandomNumberGenerator()
+        var start = Date()
+        for i in speaking {
+            guard let plan = planner.plan(line: i), let key = plan.key else { throw CommandFailure("line \(i + 1) cannot be planned") }
+            let samples = (0..<length).map { n in
+                Float.random(in: -0.3...0.3, using: &noise) * Float(abs(sin(Double(n) * .pi / 4800)))
+            }
+            let codes = try AudioCodes(rows: Array(repeating: Array(repeating: 1, count: length / AudioFormat.samplesPerFrame),
+                                                   count: AudioFormat.codebooks))
+            _ = try takes.add(GeneratedTake(codes: codes, samples: samples), key: key, seed: 0, reseeded: false,
+                              line: plan.identity, transcript: plan.transcript, engine: "bench")
+        }
+        print(String(format: "takes     %d of %.1f s written in %.1f s", speaking.count, Double(length) / Double(AudioFormat.sampleRate),
+                     Date().timeIntervalSince(start)))
+        PeakMemory.reset()
+        let before = PeakMemory.current()
+        start = Date()
+        let report = try DialogueExport.export(DialoguePlanner(project: document, voices: voices, scenes: scenes, takes: takes,
+                                                               fingerprints: ClipFingerprints()),
+                                               name: "book", to: folder.appendingPathComponent("book.export"))
+        print(String(format: "export    %.1f h of dialogue, %d files, in %.1f s; peak memory %.2f GB (%.2f GB before)",
+                     report.seconds / 3600, report.files.count, Date().timeIntervalSince(start),
+                     Double(PeakMemory.current()) / 1e9, Double(before) / 1e9))
     }
 
     /// An audiobook's shape: a chapter note every 100 lines, three speakers, lines of 8 to 40 words.
