@@ -44,68 +44,116 @@ public enum MP3File {
     public static let bitrates = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
     /// The decoder's own delay, in samples, on top of the encoder's (mpglib's, as LAME's gapless decode skips it).
     static let decoderDelay = 528 + 1
-    /// One encoder or decoder at a time. mpglib fills its global tables on first use behind a flag it sets
+    /// One LAME or mpglib call at a time. mpglib fills its global tables on first use behind a flag it sets
     /// before filling them, so a second decoder starting meanwhile decodes with half-filled tables: the
-    /// tests, running in parallel, decoded noise about one run in six before this.
+    /// tests, running in parallel, decoded noise about one run in six before this. LAME's `lame_init_params`
+    /// likewise rewrites global tables that running encoders read.
     private static let library = NSLock()
 
     /// The MP3 file of `samples` (mono, any rate, in [-1, 1]) at `bitrate` kbit/s, constant.
     public static func encode(_ samples: [Float], sampleRate rate: Int, bitrate: Int, tags: Tags = Tags()) throws -> Data {
-        guard bitrates.contains(bitrate) else {
-            let known = bitrates.map(String.init).joined(separator: ", ")
-            throw AudioFileError(file: "mp3", "\(bitrate) kbit/s is not an MP3 bitrate (\(known))")
-        }
+        let encoder = try Encoder(bitrate: bitrate, file: "mp3")
         let pcm = try Resampler.soxr(samples, from: rate, to: sampleRate)
-        library.lock()
-        defer { library.unlock() }
-        guard let lame = lame_init() else { throw AudioFileError(file: "mp3", "LAME could not start") }
-        defer { lame_close(lame) }
-        lame_set_num_channels(lame, 1)
-        lame_set_in_samplerate(lame, Int32(sampleRate))
-        lame_set_out_samplerate(lame, Int32(sampleRate))
-        lame_set_mode(lame, MONO)
-        lame_set_VBR(lame, vbr_off)
-        lame_set_brate(lame, Int32(bitrate))
-        lame_set_quality(lame, 2)  // LAME's "near best": its slower psychoacoustics, still many times real time
-        lame_set_bWriteVbrTag(lame, 1)
-        lame_set_write_id3tag_automatic(lame, 0)
-        guard lame_init_params(lame) >= 0 else {
-            throw AudioFileError(file: "mp3", "LAME refused \(bitrate) kbit/s mono at \(sampleRate) Hz")
-        }
-
         var audio = Data()
-        let block = 8192
-        var buffer = [UInt8](repeating: 0, count: block + block / 4 + 7200)  // LAME's worst case for a block
-        var at = 0
-        while at < pcm.count {
-            let n = min(block, pcm.count - at)
-            let written = pcm.withUnsafeBufferPointer { p in
-                // Mono: LAME reads the first channel only.
-                lame_encode_buffer_ieee_float(lame, p.baseAddress! + at, p.baseAddress! + at, Int32(n), &buffer,
-                                              Int32(buffer.count))
-            }
-            guard written >= 0 else { throw AudioFileError(file: "mp3", "LAME failed to encode (\(written))") }
-            audio.append(buffer, count: Int(written))
-            at += n
-        }
-        let flushed = lame_encode_flush(lame, &buffer, Int32(buffer.count))
-        guard flushed >= 0 else { throw AudioFileError(file: "mp3", "LAME failed to finish (\(flushed))") }
-        audio.append(buffer, count: Int(flushed))
+        try pcm.withUnsafeBufferPointer { p in try encoder.encode(p) { audio.append(contentsOf: $0) } }
+        try encoder.flush { audio.append(contentsOf: $0) }
         // The first frame was a placeholder for the Info frame, which can only be written now.
-        var info = [UInt8](repeating: 0, count: 4096)
-        let infoSize = lame_get_lametag_frame(lame, &info, info.count)
-        if infoSize > 0 && infoSize <= info.count && infoSize <= audio.count {
-            audio.replaceSubrange(0..<infoSize, with: info[0..<infoSize])
+        let info = encoder.infoFrame()
+        if !info.isEmpty && info.count <= audio.count {
+            audio.replaceSubrange(0..<info.count, with: info)
         }
         return id3(tags) + audio
     }
 
-    /// Writes the file atomically.
+    /// Writes the file atomically, a block at a time (as `MP3Writer` does).
     public static func write(_ samples: [Float], sampleRate rate: Int, bitrate: Int, tags: Tags = Tags(), to url: URL) throws {
-        do {
-            try WAVFile.writeAtomically(try encode(samples, sampleRate: rate, bitrate: bitrate, tags: tags), to: url)
-        } catch let error as AudioFileError where error.file == "mp3" {
-            throw AudioFileError(file: url.path, error.problem)
+        let writer = try MP3Writer(url: url, sampleRate: rate, bitrate: bitrate, tags: tags)
+        var at = 0
+        while at < samples.count {
+            let n = min(1 << 16, samples.count - at)
+            try writer.append(samples[at..<(at + n)])
+            at += n
+        }
+        try writer.finish()
+    }
+
+    /// LAME set up for the files written here (mono, 44.1 kHz in and out, constant bitrate, an Info frame),
+    /// the one place that configures it, for `encode` and `MP3Writer`. Every call into LAME takes `library`,
+    /// but only for that call: a writer lives as long as an export (hours of audio), and holding the lock
+    /// that long would stall every other encode and decode meanwhile, and deadlock a thread that decodes
+    /// while it holds a writer. Between calls a handle touches no shared state, so one call at a time is
+    /// all the tables need.
+    final class Encoder {
+        private let lame: OpaquePointer
+        private let file: String
+        /// Fed to LAME this many samples at a time, its output buffer sized for LAME's worst case for one.
+        private static let block = 8192
+        private var buffer = [UInt8](repeating: 0, count: block + block / 4 + 7200)
+
+        /// `file` names the file in errors.
+        init(bitrate: Int, file: String) throws {
+            guard bitrates.contains(bitrate) else {
+                let known = bitrates.map(String.init).joined(separator: ", ")
+                throw AudioFileError(file: file, "\(bitrate) kbit/s is not an MP3 bitrate (\(known))")
+            }
+            self.file = file
+            library.lock()
+            defer { library.unlock() }
+            guard let lame = lame_init() else { throw AudioFileError(file: file, "LAME could not start") }
+            lame_set_num_channels(lame, 1)
+            lame_set_in_samplerate(lame, Int32(sampleRate))
+            lame_set_out_samplerate(lame, Int32(sampleRate))
+            lame_set_mode(lame, MONO)
+            lame_set_VBR(lame, vbr_off)
+            lame_set_brate(lame, Int32(bitrate))
+            lame_set_quality(lame, 2)  // LAME's "near best": its slower psychoacoustics, still many times real time
+            lame_set_bWriteVbrTag(lame, 1)
+            lame_set_write_id3tag_automatic(lame, 0)
+            guard lame_init_params(lame) >= 0 else {
+                lame_close(lame)
+                throw AudioFileError(file: file, "LAME refused \(bitrate) kbit/s mono at \(sampleRate) Hz")
+            }
+            self.lame = lame
+        }
+
+        deinit {
+            library.lock()
+            lame_close(lame)
+            library.unlock()
+        }
+
+        /// Encodes samples at 44.1 kHz, handing `emit` the MP3 bytes as they come.
+        func encode(_ pcm: UnsafeBufferPointer<Float>, _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+            var at = 0
+            while at < pcm.count {
+                let n = min(Self.block, pcm.count - at)
+                let written = buffer.withUnsafeMutableBufferPointer { out in
+                    library.withLock {
+                        // Mono: LAME reads the first channel only.
+                        lame_encode_buffer_ieee_float(lame, pcm.baseAddress! + at, pcm.baseAddress! + at, Int32(n),
+                                                      out.baseAddress!, Int32(out.count))
+                    }
+                }
+                guard written >= 0 else { throw AudioFileError(file: file, "LAME failed to encode (\(written))") }
+                try buffer.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<Int(written)])) }
+                at += n
+            }
+        }
+
+        /// Encodes what LAME still holds and ends the stream.
+        func flush(_ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+            let flushed = buffer.withUnsafeMutableBufferPointer { out in
+                library.withLock { lame_encode_flush(lame, out.baseAddress!, Int32(out.count)) }
+            }
+            guard flushed >= 0 else { throw AudioFileError(file: file, "LAME failed to finish (\(flushed))") }
+            try buffer.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[0..<Int(flushed)])) }
+        }
+
+        /// The Info frame for the stream encoded (after `flush`), to go over the first frame; empty if none.
+        func infoFrame() -> [UInt8] {
+            var info = [UInt8](repeating: 0, count: 4096)
+            let size = library.withLock { lame_get_lametag_frame(lame, &info, info.count) }
+            return size > 0 && size <= info.count ? Array(info[0..<size]) : []
         }
     }
 

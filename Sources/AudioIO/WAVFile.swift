@@ -202,13 +202,25 @@ public enum WAVFile {
 
     // MARK: Writing
 
+    /// The most data bytes a file can hold: RIFF sizes are 32-bit, and the header counts in the RIFF size.
+    static let maximumDataSize = Int(UInt32.max) - 64
+
     /// The bytes of a mono WAV file holding `samples` (clamped to [-1, 1] for PCM).
     public static func encode(_ samples: [Float], sampleRate: Int, format: SampleFormat = .pcm16) -> Data {
-        let width = format == .pcm16 ? 2 : 4
-        let dataSize = samples.count * width
+        var out = header(samples: samples.count, sampleRate: sampleRate, format: format)
+        var body = Data(count: samples.count * format.width)
+        samples.withUnsafeBufferPointer { p in body.withUnsafeMutableBytes { store(p, as: format, into: $0) } }
+        out.append(body)
+        return out
+    }
+
+    /// The header of a mono file of `count` samples: RIFF, fmt (with a fact chunk for float), data.
+    static func header(samples count: Int, sampleRate: Int, format: SampleFormat) -> Data {
+        let width = format.width
+        let dataSize = count * width
         let fmtSize = format == .pcm16 ? 16 : 18
         let factSize = format == .pcm16 ? 0 : 12
-        var out = Data(capacity: 12 + 8 + fmtSize + factSize + 8 + dataSize)
+        var out = Data(capacity: 12 + 8 + fmtSize + factSize + 8)
         func put32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         func put16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         out.append(contentsOf: Array("RIFF".utf8))
@@ -225,57 +237,48 @@ public enum WAVFile {
             put16(0)  // cbSize
             out.append(contentsOf: Array("fact".utf8))
             put32(4)
-            put32(UInt32(truncatingIfNeeded: samples.count))
+            put32(UInt32(truncatingIfNeeded: count))
         }
         out.append(contentsOf: Array("data".utf8))
         put32(UInt32(truncatingIfNeeded: dataSize))
+        return out
+    }
+
+    /// Samples as the data chunk holds them, into `bytes` (`samples.count · format.width` of them): PCM clamped
+    /// to [-1, 1] and rounded, NaN as silence; float as is. The one conversion, for `encode` and `WAVWriter`.
+    static func store(_ samples: UnsafeBufferPointer<Float>, as format: SampleFormat, into bytes: UnsafeMutableRawBufferPointer) {
+        precondition(bytes.count >= samples.count * format.width)
         switch format {
         case .pcm16:
-            var pcm = [Int16](repeating: 0, count: samples.count)
             for i in samples.indices {
                 let x = samples[i].isNaN ? 0 : min(max(samples[i], -1), 1)
-                pcm[i] = Int16((x * 32767).rounded()).littleEndian
+                bytes.storeBytes(of: Int16((x * 32767).rounded()).littleEndian, toByteOffset: 2 * i, as: Int16.self)
             }
-            pcm.withUnsafeBytes { out.append(contentsOf: $0) }
         case .float32:
-            samples.withUnsafeBytes { out.append(contentsOf: $0) }
+            for i in samples.indices {
+                bytes.storeBytes(of: samples[i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+            }
         }
-        return out
     }
 
     /// Writes a mono WAV file atomically: a temporary file beside the target, then a rename,
     /// so a reader (or a crash) never sees half a file.
     public static func write(_ samples: [Float], sampleRate: Int, to url: URL, format: SampleFormat = .pcm16) throws {
         guard sampleRate > 0 else { throw AudioFileError(file: url.path, "cannot write a sample rate of \(sampleRate) Hz") }
-        guard samples.count * 4 < Int(UInt32.max) - 64 else {
+        guard samples.count * format.width <= maximumDataSize else {
             throw AudioFileError(file: url.path, "\(samples.count) samples are too many for a WAV file")
         }
         try writeAtomically(encode(samples, sampleRate: sampleRate, format: format), to: url)
     }
 
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else {
-            throw AudioFileError(file: url.path, "cannot create a file in \(folder.path) (\(String(cString: strerror(errno))))")
-        }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; return false }
-                done += n
-            }
-            return true
-        }
-        let reason = ok ? "" : String(cString: strerror(errno))
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temporary.path, url.path) == 0 else {
-            let why = reason.isEmpty ? String(cString: strerror(errno)) : reason
-            unlink(temporary.path)
-            throw AudioFileError(file: url.path, "cannot write (\(why))")
-        }
+        let file = try PendingFile(beside: url)
+        try file.write(data)
+        try file.commit()
     }
+}
+
+extension WAVFile.SampleFormat {
+    /// Bytes a sample takes.
+    var width: Int { self == .pcm16 ? 2 : 4 }
 }

@@ -83,14 +83,20 @@ struct BenchScript: ParsableCommand {
         }
         print(String(format: "takes     %d of %.1f s written in %.1f s", speaking.count, Double(length) / Double(AudioFormat.sampleRate),
                      Date().timeIntervalSince(start)))
+        let made = DialoguePlanner(project: document, voices: voices, scenes: scenes, takes: takes, fingerprints: ClipFingerprints())
         PeakMemory.reset()
-        let before = PeakMemory.current()
+        var before = PeakMemory.current()
         start = Date()
-        let report = try DialogueExport.export(DialoguePlanner(project: document, voices: voices, scenes: scenes, takes: takes,
-                                                               fingerprints: ClipFingerprints()),
-                                               name: "book", to: folder.appendingPathComponent("book.export"))
+        let report = try DialogueExport.export(made, name: "book", to: folder.appendingPathComponent("book.export"))
         print(String(format: "export    %.1f h of dialogue, %d files, in %.1f s; peak memory %.2f GB (%.2f GB before)",
                      report.seconds / 3600, report.files.count, Date().timeIntervalSince(start),
+                     Double(PeakMemory.current()) / 1e9, Double(before) / 1e9))
+        PeakMemory.reset()
+        before = PeakMemory.current()
+        start = Date()
+        let stream = DialogueAudio.stream(made, from: 0, lineIDs: Array(document.script.indices))
+        print(String(format: "play      from the first line: %.1f s of audio ready in %.1f s; peak memory %.2f GB (%.2f GB before)",
+                     Double(stream?.count ?? 0) / Double(AudioFormat.sampleRate), Date().timeIntervalSince(start),
                      Double(PeakMemory.current()) / 1e9, Double(before) / 1e9))
     }
 

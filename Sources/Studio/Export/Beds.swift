@@ -41,12 +41,8 @@ extension DialoguePlanner {
     /// Where two sounds add up (lines overlapping, a bed under a line), peaks are rounded off under full
     /// scale (`Loudness.softLimit`) instead of clipping; a line alone is left exactly as it is.
     public func mix(_ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws -> (audio: [Float], beds: [Float]?) {
-        let spans = folder == nil ? [] : bedSpans(timeline)
-        let beds = try folder.flatMap { spans.isEmpty ? nil : try bedTrack(spans, in: $0, length: Timeline.length(timeline)) }
-        var audio = Timeline.mix(timeline, pieces, length: beds?.count ?? 0)
-        if let beds { for i in beds.indices { audio[i] += beds[i] } }
-        for range in Timeline.overlaps(timeline) + spans.map(\.range) { Loudness.softLimit(&audio, in: range) }
-        return (audio, beds)
+        let mix = try DialogueMix(self, timeline, pieces, bedsFrom: folder)
+        return (mix.samples(0..<mix.length), mix.beds)
     }
 
     /// The beds as one track of at least `length` samples: each file (WAV or MP3, found from `folder`, the
@@ -77,5 +73,47 @@ extension DialoguePlanner {
             }
         }
         return track
+    }
+}
+
+/// The dialogue as exports give it, worked out a stretch at a time: the lines laid out, the beds under them,
+/// the peaks rounded off where two sounds add up. An export writes a book of many hours a stretch at a time
+/// instead of holding it whole, several times over, in memory.
+public struct DialogueMix {
+    public let timeline: [TimelineEntry]
+    /// Each timeline entry's audio.
+    public let pieces: [[Float]]
+    /// The beds as one track (nil when there are none).
+    public let beds: [Float]?
+    /// Where sounds meet (lines overlapping, beds under lines): the soft limit applies there alone.
+    let meetings: [Range<Int>]
+    /// Samples, to the end of the last line or bed.
+    public let length: Int
+
+    public init(_ planner: DialoguePlanner, _ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws {
+        let spans = folder == nil ? [] : planner.bedSpans(timeline)
+        self.timeline = timeline
+        self.pieces = pieces
+        beds = try folder.flatMap { spans.isEmpty ? nil : try planner.bedTrack(spans, in: $0, length: Timeline.length(timeline)) }
+        meetings = Timeline.overlaps(timeline) + spans.map(\.range)
+        length = max(Timeline.length(timeline), beds?.count ?? 0)
+    }
+
+    /// The dialogue's samples in `range`.
+    public func samples(_ range: Range<Int>) -> [Float] {
+        var audio = Timeline.mix(timeline, pieces, range: range)
+        if let beds {
+            for at in range.clamped(to: beds.indices) { audio[at - range.lowerBound] += beds[at] }
+        }
+        for meeting in meetings {
+            let here = meeting.clamped(to: range)
+            Loudness.softLimit(&audio, in: (here.lowerBound - range.lowerBound)..<(here.upperBound - range.lowerBound))
+        }
+        return audio
+    }
+
+    /// Only the lines `include` chooses (by timeline index), in `range`: a stem, as long as the dialogue.
+    public func stem(_ range: Range<Int>, of include: (Int) -> Bool) -> [Float] {
+        Timeline.mix(timeline, pieces.indices.map { include($0) ? pieces[$0] : nil }, range: range)
     }
 }

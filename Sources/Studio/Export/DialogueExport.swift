@@ -80,10 +80,16 @@ public enum Timeline {
     /// The lines' audio laid out, added together where they overlap; `pieces[i]` is `entries[i]`'s audio,
     /// or nil to leave it out (another speaker's line, in a stem). At least `length` samples long.
     public static func mix(_ entries: [TimelineEntry], _ pieces: [[Float]?], length: Int = 0) -> [Float] {
-        var out = [Float](repeating: 0, count: max(length, self.length(entries)))
+        mix(entries, pieces, range: 0..<max(length, self.length(entries)))
+    }
+
+    /// The stretch `range` of that mix (a long book is written a stretch at a time).
+    public static func mix(_ entries: [TimelineEntry], _ pieces: [[Float]?], range: Range<Int>) -> [Float] {
+        var out = [Float](repeating: 0, count: range.count)
         for (entry, piece) in zip(entries, pieces) {
             guard let piece else { continue }
-            for (k, x) in piece.prefix(entry.length).enumerated() { out[entry.start + k] += x }
+            let heard = (entry.start..<(entry.start + min(entry.length, piece.count))).clamped(to: range)
+            for at in heard { out[at - range.lowerBound] += piece[at - entry.start] }
         }
         return out
     }
@@ -223,7 +229,7 @@ public enum DialogueExport {
         }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
         // Beds under the lines, their files found beside the project (the export folder's parent).
-        let (whole, bedTrack) = try planner.mix(timeline, pieces.map(\.samples), bedsFrom: folder.deletingLastPathComponent())
+        let mix = try DialogueMix(planner, timeline, pieces.map(\.samples), bedsFrom: folder.deletingLastPathComponent())
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
@@ -246,33 +252,40 @@ public enum DialogueExport {
             let leadIn = place.at == nil ? place.pause : 0
             return (chapter, (first.start - leadIn)..<Timeline.length(entries), leadIn)
         }
-        progress("\(name).wav")
-        try WAVFile.write(whole, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("\(name).wav"))
-        if let bitrate = project.settings.mp3 {
-            progress("\(name).mp3")
-            // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
-            let rate = Double(AudioFormat.sampleRate)
-            let marks = spans.indices.map { k in
-                MP3File.Tags.Chapter(title: spans[k].chapter.title, start: Double(spans[k].range.lowerBound) / rate,
-                                     end: Double(k + 1 < spans.count ? spans[k + 1].range.lowerBound : whole.count) / rate)
-            }
-            try MP3File.write(whole, sampleRate: AudioFormat.sampleRate, bitrate: bitrate,
-                              tags: .init(title: name, album: name, chapters: marks),
-                              to: folder.appendingPathComponent("\(name).mp3"))
+        progress(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
+        let rate = AudioFormat.sampleRate
+        let dialogue = try WAVWriter(url: folder.appendingPathComponent("\(name).wav"), sampleRate: rate)
+        // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
+        let marks = spans.indices.map { k in
+            MP3File.Tags.Chapter(title: spans[k].chapter.title, start: Double(spans[k].range.lowerBound) / Double(rate),
+                                 end: Double(k + 1 < spans.count ? spans[k + 1].range.lowerBound : mix.length) / Double(rate))
+        }
+        let podcast = try project.settings.mp3.map { bitrate in
+            try MP3Writer(url: folder.appendingPathComponent("\(name).mp3"), sampleRate: rate, bitrate: bitrate,
+                          tags: .init(title: name, album: name, chapters: marks))
+        }
+        for stretch in stretches(of: mix.length) {
+            let samples = mix.samples(stretch)
+            try dialogue.append(samples)
+            try podcast?.append(samples)
+        }
+        try dialogue.finish()
+        if let podcast {
+            try podcast.finish()
             files.append("\(name).mp3")
         }
-        if Set(stemNames).count > 1 || bedTrack != nil {
+        if Set(stemNames).count > 1 || mix.beds != nil {
             progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
-            if let bedTrack {
-                try WAVFile.write(bedTrack, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent("stems/bed.wav"))
+            if let beds = mix.beds {
+                try WAVFile.write(beds, sampleRate: rate, to: folder.appendingPathComponent("stems/bed.wav"))
                 files.append("stems/bed.wav")
             }
             for stem in Set(stemNames).sorted() {
-                let samples = Timeline.mix(timeline, pieces.indices.map { stemNames[$0] == stem ? pieces[$0].samples : nil },
-                                           length: whole.count)
                 let file = "stems/\(fileName(stem)).wav"
-                try WAVFile.write(samples, sampleRate: AudioFormat.sampleRate, to: folder.appendingPathComponent(file))
+                let track = try WAVWriter(url: folder.appendingPathComponent(file), sampleRate: rate)
+                for stretch in stretches(of: mix.length) { try track.append(mix.stem(stretch) { stemNames[$0] == stem }) }
+                try track.finish()
                 files.append(file)
             }
         }
@@ -281,7 +294,7 @@ public enum DialogueExport {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
             for (chapter, range, leadIn) in spans {
                 progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
-                let written = try writeChapter(chapter, Array(whole[range]), leadIn: leadIn, name: name,
+                let written = try writeChapter(chapter, mix.samples(range), leadIn: leadIn, name: name,
                                                settings: project.settings, in: folder)
                 files += written.files
                 if let check = written.check { checks.append((written.files[0], check)) }
@@ -298,9 +311,15 @@ public enum DialogueExport {
                              to: folder.appendingPathComponent("lines.csv"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt", "lines.csv"]
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
-                            seconds: Double(whole.count) / Double(AudioFormat.sampleRate),
+                            seconds: Double(mix.length) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
                             overruns: planner.overruns(timeline))
+    }
+
+    /// Ten-second stretches of `length` samples: what the files of the whole dialogue are written in.
+    private static func stretches(of length: Int) -> [Range<Int>] {
+        let step = 10 * AudioFormat.sampleRate
+        return stride(from: 0, to: length, by: step).map { $0..<min(length, $0 + step) }
     }
 
     /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting): its stretch of the whole
