@@ -332,6 +332,11 @@ extension StudioApp {
             return
         }
         start(stream, kind: .fromLine(currentID))
+        // Half an hour at most (DialogueAudio.horizon): where it stops short of the script's takes, say so.
+        if let last = stream.lineMarks.last.flatMap({ editor.index(of: $0.line) }),
+           (last + 1..<planner.lineCount).contains(where: { !planner.saysNothing(line: $0) && planner.takes(line: $0).current != nil }) {
+            say("Playing half an hour, to line \(last + 1); P there plays on (the cursor follows what plays).", .dim, seconds: 8)
+        }
     }
 
     // MARK: Takes and export
