@@ -56,6 +56,7 @@ extension StudioApp {
         player.stop()
         nowPlaying = nil
         pendingPlay = nil
+        preparing = nil
         use(target)
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         baseline = opened.project

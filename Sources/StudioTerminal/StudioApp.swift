@@ -21,6 +21,32 @@ final class PublishedDocument: @unchecked Sendable {
     }
 }
 
+/// "Play from here" made ready on a thread of its own: reading and levelling half an hour of takes is a
+/// second or more in a long book, and the screen goes on meanwhile.
+final class PreparedStream: @unchecked Sendable {
+    /// The line it plays from (editor id).
+    let lineID: Int
+    private let lock = NSLock()
+    private var made: AudioStream??
+
+    init(from lineID: Int, _ make: @escaping @Sendable () -> AudioStream?) {
+        self.lineID = lineID
+        Thread { [self] in
+            let stream = make()
+            lock.lock()
+            made = .some(stream)
+            lock.unlock()
+        }.start()
+    }
+
+    /// Nil while it is being made; then the stream, or nil when no line from there on has a take.
+    var ready: AudioStream?? {
+        lock.lock()
+        defer { lock.unlock() }
+        return made
+    }
+}
+
 /// What the transport bar follows.
 struct NowPlaying {
     enum Kind: Equatable {
@@ -92,6 +118,8 @@ final class StudioApp {
     var nowPlaying: NowPlaying?
     /// Play this job's audio as soon as it starts (or, for a cached line, its take when done).
     var pendingPlay: GenerationJob?
+    /// "Play from here" being made ready (P), started once it is.
+    var preparing: PreparedStream?
     var quitting = false
     /// The export running, if any (`e`).
     var exportJob: ExportJob?
@@ -220,6 +248,7 @@ final class StudioApp {
             castIndex = max(0, min(castIndex, header.cast.count - 1))
         }
         startPendingPlayback()
+        startPreparedPlayback()
     }
 
     /// The plan of script line `i` (memoised until the next change).
@@ -300,7 +329,7 @@ final class StudioApp {
         // A count before a script key, as in vi: `3r` asks for three takes at once, `250j` goes 250 lines down.
         let typedCount = count
         count = nil
-        if focus == .script, !editing, action == nil, case .char(let c) = key, let digit = c.wholeNumberValue,
+        if focus == .script, !editing, action == nil, case .char(let c) = key, c.isASCII, let digit = c.wholeNumberValue,
            digit > 0 || typedCount != nil {
             count = min(99_999, (typedCount ?? 0) * 10 + digit)
             return say("\(count!)…  then r for that many new takes of the line, j or k to move that many lines", .dim, seconds: 4)
