@@ -186,6 +186,11 @@ extension StudioApp {
         // Blank lines and notes have nothing to generate (queued, they would only fail).
         let ids = ids.filter { id in editor.index(of: id).map { !ScriptLine(editor.lines[$0].text).saysNothing } ?? false }
         guard !ids.isEmpty else { return say("Nothing to generate: a blank line or a note (# ...) says nothing.", .dim, seconds: 4) }
+        // A single line asked for while it waits behind others (A queued the script): it goes next.
+        if ids.count == 1, case .queued? = queue.state(.line(ids[0])), queue.jobs.queued.first != .line(ids[0]),
+           queue.makeNext(ids[0]) {
+            say("Line \((editor.index(of: ids[0]) ?? 0) + 1) is made next, before the lines queued ahead of it.")
+        }
         queue.generate(ids, reseed: reseed)
         if play { pendingPlay = .line(ids[0]) }
         if case .unavailable(let why) = engine.state {

@@ -32,6 +32,24 @@ import Testing
         #expect(queue.state(0) == .done("zero") && queue.state(3) == .done("3"))
     }
 
+    /// `g` on a line waiting behind others: it runs next; the running job and the others keep their order.
+    @Test func aWaitingJobRunsNext() {
+        let queue = JobQueue<Int, Int, Int>(name: "test")
+        let log = Log()
+        let started = DispatchSemaphore(value: 0)
+        let gate = DispatchSemaphore(value: 0)
+        queue.enqueue(0) { _ in started.signal(); gate.wait(); log.add("0"); return 0 }
+        for i in 1...4 { queue.enqueue(i) { _ in log.add("\(i)"); return i } }
+        started.wait()
+        #expect(queue.runNext(3) && queue.queued == [3, 1, 2, 4])
+        #expect(!queue.runNext(0) && !queue.runNext(9))  // running, unknown
+        #expect(queue.runNext(3) && queue.queued == [3, 1, 2, 4])
+        gate.signal()
+        #expect(queue.waitUntilIdle(timeout: 10))
+        #expect(log.all == ["0", "3", "1", "2", "4"])
+        #expect(!queue.runNext(3))  // done
+    }
+
     @Test func cancellingQueuedAndRunningJobs() {
         let queue = JobQueue<String, Int, Int>(name: "test")
         let log = Log()

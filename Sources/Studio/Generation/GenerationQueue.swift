@@ -70,6 +70,11 @@ public final class GenerationQueue: @unchecked Sendable {
         }
     }
 
+    /// A line already waiting is made next, before the lines queued ahead of it (someone wants to hear it
+    /// now); false when it is not waiting. Its context is the takes the lines before it have by then.
+    @discardableResult
+    public func makeNext(_ line: Int) -> Bool { jobs.runNext(.line(line)) }
+
     /// Queues `count` new takes of a line (new seeds), made one after another as one job, so that a writer
     /// asks once for several reads and chooses among them. Every take is kept; the last made is chosen.
     public func makeTakes(_ count: Int, of line: Int) {

@@ -85,6 +85,17 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         changes += 1
     }
 
+    /// Moves a waiting job to the front, to run next; false when it is not waiting.
+    @discardableResult
+    public func runNext(_ id: ID) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let i = queue.firstIndex(where: { $0.id == id }) else { return false }
+        queue.insert(queue.remove(at: i), at: 0)
+        changes += 1
+        return true
+    }
+
     public func state(_ id: ID) -> State? {
         condition.lock()
         defer { condition.unlock() }
