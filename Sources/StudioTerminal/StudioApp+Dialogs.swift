@@ -197,6 +197,7 @@ extension StudioApp {
         lines.append(("", "# overlap: 0.4 starts the next line that long before the one before it ends (an interruption).", false))
         lines.append(("", "# at: 1:23.4 or # at: 00:01:23.400 --> 00:01:25.100 puts the next line at that time (a dub's cue).", false))
         lines.append(("", "# tempo: 1.1 plays the next line 10% faster (0.9: slower), its pitch kept.", false))
+        lines.append(("", "# gain: -6 dB makes the next line that much quieter (after loudness levels it): a whisper.", false))
         lines.append(("", "# bed: rain.wav -18 dB lays a sound (WAV or MP3, beside the project) under the lines after it;", false))
         lines.append(("", "  # bed: none ends it.", false))
         lines.append(("", "# file: npc/greet names the next line's file in exports (lines/npc/greet.wav).", false))

@@ -102,6 +102,40 @@ import Testing
         #expect(try WAVFile.read(out.appendingPathComponent("t.wav")).samples.count == 4_424 && planner.exportLength == 4_424)
     }
 
+    /// `# gain:` makes the next line quieter or louder after levelling, in the line's file and the dialogue;
+    /// the lines after it are left alone, and a gain up rounds off what would pass full scale.
+    @Test func gainNotesMakeTheNextLineQuieterOrLouder() throws {
+        #expect(ScriptLine("# gain: -6 dB").gainDecibels == -6 && ScriptLine("# Gain: -6dB").gainDecibels == -6)
+        #expect(ScriptLine("# gain: +3").gainDecibels == 3 && ScriptLine("# gain: 12 db").gainDecibels == 12)
+        #expect(ScriptLine("# gain: -50").gainDecibels == nil && ScriptLine("# gain: loud").gainDecibels == nil)
+        #expect(ScriptLine("[Mara] # gain: -6").gainDecibels == nil)
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("g.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["# gain: -6 dB", "[Mara] One.", "[Theo] Two.", "# gain: 12", "[Mara] Three."])
+        project.settings.gap = 0.001
+        project.settings.trim = false
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                      takes: store, fingerprints: ClipFingerprints())
+        let tone = (0..<2_400).map { Float(0.5 * sin(Double($0) * 0.05)) }
+        for line in [1, 2, 4] {
+            let plan = try #require(planner.plan(line: line))
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let out = folder.appendingPathComponent("g.export")
+        _ = try DialogueExport.export(planner, name: "g", to: out)
+        func peak(_ file: String) throws -> Float { try WAVFile.read(out.appendingPathComponent(file)).samples.map(abs).max() ?? 0 }
+        #expect(abs(try peak("lines/002.wav") - 0.5 * 0.501) < 0.002)
+        #expect(abs(try peak("lines/003.wav") - 0.5) < 0.002)
+        // +12 dB would take 0.5 to 2: rounded off under full scale instead of clipping.
+        let loud = try peak("lines/005.wav")
+        #expect(loud > 0.9 && loud < 1)
+        let dialogue = try WAVFile.read(out.appendingPathComponent("g.wav")).samples
+        #expect(abs((dialogue.prefix(2_400).map(abs).max() ?? 0) - 0.5 * 0.501) < 0.002)
+    }
+
     /// `fit-cues`: a take a little longer than its cue is sped up to fit it exactly; one far longer is left
     /// at its pace and named.
     @Test func takesALittleLongThanTheirCuesAreFitted() throws {

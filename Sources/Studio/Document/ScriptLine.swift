@@ -150,6 +150,15 @@ public struct ScriptLine: Equatable, Sendable {
         return number
     }
 
+    /// A note `# gain: -6 dB` (or `-6`, `+3 dB`; from -40 to +12) makes the next line that much quieter or
+    /// louder, after the `loudness` setting has levelled it: a whisper kept a whisper, an aside under the scene.
+    public var gainDecibels: Double? {
+        guard var value = directive("gain") else { return nil }
+        if value.lowercased().hasSuffix("db") { value = value.dropLast(2).trimmingCharacters(in: .whitespaces) }
+        guard let decibels = Double(value), decibels >= -40, decibels <= 12 else { return nil }
+        return decibels
+    }
+
     /// The seconds a note `# NAME: 1.5` or `# NAME: 1.5 s` gives, from 0 to `limit`.
     private func seconds(_ name: String, upTo limit: Double) -> Double? {
         guard var value = directive(name) else { return nil }

@@ -87,11 +87,18 @@ extension DialoguePlanner {
     }
 
     /// Line `i`'s take as exports, "play from here" and `p` give it: `levelledSamples`, then at its tempo
-    /// and fitted to its cue (in one stretch).
+    /// and fitted to its cue (in one stretch), then at its `# gain:` (peaks a gain would push past full scale
+    /// rounded off, `Loudness.softLimit`).
     public func exportedSamples(line i: Int, take: TakeInfo) throws -> [Float] {
-        let samples = try levelledSamples(take)
+        var samples = try levelledSamples(take)
         let length = paced(line: i, length: samples.count)
-        return length == samples.count ? samples : TimeStretch.fit(samples, to: length, sampleRate: AudioFormat.sampleRate)
+        if length != samples.count { samples = TimeStretch.fit(samples, to: length, sampleRate: AudioFormat.sampleRate) }
+        if let decibels = gain(before: i), decibels != 0 {
+            let factor = Float(pow(10, decibels / 20))
+            for k in samples.indices { samples[k] *= factor }
+            if decibels > 0 { Loudness.softLimit(&samples, in: samples.indices) }
+        }
+        return samples
     }
 
     /// How far line `i`'s take, as exported, runs past the length of its cue (one with an end), in seconds,
@@ -148,6 +155,9 @@ extension DialoguePlanner {
 
     /// The cue the notes above line `i` give it, if any.
     public func cue(before i: Int) -> Cue? { nearestNote(before: i, \.cue) }
+
+    /// The gain in dB the notes above line `i` give it, if any.
+    public func gain(before i: Int) -> Double? { nearestNote(before: i, \.gainDecibels) }
 
     /// The tempo the notes above line `i` give it, if any.
     public func tempo(before i: Int) -> Double? { nearestNote(before: i, \.tempo) }
