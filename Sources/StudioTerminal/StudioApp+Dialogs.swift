@@ -209,8 +209,16 @@ extension StudioApp {
             drawMain()
             let inner = drawBox(height: terminal.height - 2, width: min(100, terminal.width - 2), title: "Help — Esc closes, ↑ ↓ scroll")
             let visible = max(1, inner.height)
-            first = max(0, min(first, lines.count - visible))
-            for (n, line) in lines[first..<min(lines.count, first + visible)].enumerated() {
+            // Each text wrapped to the box (a key's under its description's column), so nothing is cut off.
+            let rows = lines.flatMap { keys, text, bold -> [(String, String, Bool)] in
+                let width = keys.isEmpty ? inner.width - 2 : inner.width - 23
+                guard DisplayWidth.of(text) > width else { return [(keys, text, bold)] }
+                return wrap(text, width: width).enumerated().map { n, part in
+                    n == 0 ? (keys, part, bold) : keys.isEmpty ? ("", "  " + part, bold) : (" ", part, bold)
+                }
+            }
+            first = max(0, min(first, rows.count - visible))
+            for (n, line) in rows[first..<min(rows.count, first + visible)].enumerated() {
                 let y = inner.y + n
                 if line.0.isEmpty {
                     terminal.put(y, inner.x, line.1, line.2 ? .bold : .dim, width: inner.width)
@@ -228,7 +236,7 @@ extension StudioApp {
             case .pageUp: first -= visible
             case .pageDown, .char(" "): first += visible
             case .home: first = 0
-            case .end: first = lines.count
+            case .end: first = Int.max / 2
             default: return
             }
         }

@@ -82,6 +82,11 @@ struct EndToEndTests {
         try tmux.keys("F1")
         screen = try tmux.waitFor("the help screen") { $0.contains("Help") && $0.contains("Everywhere") }
         #expect(screen.contains("Ctrl-S") && screen.contains("save the project"))
+        // At its end, in 80 columns: what is longer than the box goes on beneath, nothing cut off.
+        try tmux.keys("End")
+        screen = try tmux.waitFor("the end of the help") { $0.contains("Project files are plain text") }
+        #expect(screen.contains("│   under the lines after it;") && screen.contains("│   # bed: none ends it."))
+        #expect(screen.contains("│   (lines/npc/greet.wav).") && screen.contains("│   cut at its limit"))
         try tmux.keys("Escape")
         try tmux.waitFor("the help screen to close") { !$0.contains("Everywhere") }
 
