@@ -56,7 +56,8 @@ extension StudioApp {
         player.stop()
         nowPlaying = nil
         pendingPlay = nil
-        preparing = nil
+        listenThrough?.cancel()
+        listenThrough = nil
         use(target)
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         baseline = opened.project

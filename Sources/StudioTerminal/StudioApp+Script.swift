@@ -93,7 +93,8 @@ extension StudioApp {
         case .stop:
             player.stop()
             pendingPlay = nil
-            preparing = nil
+            listenThrough?.cancel()
+            listenThrough = nil
         case .skipBack, .skipForward: skip(forward: action == .skipForward)
         case .previousTake: chooseTake(by: -1)
         case .nextTake: chooseTake(by: 1)
@@ -255,7 +256,8 @@ extension StudioApp {
     // MARK: Playback
 
     func start(_ stream: AudioStream, kind: NowPlaying.Kind, sampleRate: Int = AudioFormat.sampleRate) {
-        if case .fromLine = kind {} else { preparing = nil }  // something else asked for since P
+        listenThrough?.cancel()  // whatever was read for P before: nobody hears it any more
+        listenThrough = nil
         nowPlaying = NowPlaying(kind: kind, stream: stream, sampleRate: sampleRate)
         player.play(stream, sampleRate: sampleRate)
         // "Play from here" takes the cursor along from line to line, so that r, L or an edit is on the line
@@ -333,28 +335,12 @@ extension StudioApp {
     }
 
     private func playFromCursor() {
-        let (planner, from, ids, folder) = (planner, editor.line, editor.lines.map(\.id), url.deletingLastPathComponent())
-        player.stop()
-        preparing = PreparedStream(from: currentID) {
-            DialogueAudio.stream(planner, from: from, lineIDs: ids, bedFolder: folder)
-        }
-    }
-
-    /// Starts "play from here" once its audio is ready (P); says so while a long book's takes are read.
-    func startPreparedPlayback() {
-        guard let prepared = preparing else { return }
-        guard let made = prepared.ready else {
-            if (message?.until).map({ $0 < Date() }) ?? true { say("Reading the takes from here…", .dim, seconds: 1) }
-            return
-        }
-        preparing = nil
-        guard let stream = made else { return say("No line from here on has a take yet: G generates them.", .warning) }
-        start(stream, kind: .fromLine(prepared.lineID))
-        // Half an hour at most (DialogueAudio.horizon): where it stops short of the script's takes, say so.
-        if let last = stream.lineMarks.last.flatMap({ editor.index(of: $0.line) }),
-           (last + 1..<planner.lineCount).contains(where: { !planner.saysNothing(line: $0) && planner.takes(line: $0).current != nil }) {
-            say("Playing half an hour, to line \(last + 1); P there plays on (the cursor follows what plays).", .dim, seconds: 8)
-        }
+        guard (editor.line..<planner.lineCount).contains(where: { !planner.saysNothing(line: $0) && planner.takes(line: $0).current != nil })
+        else { return say("No line from here on has a take yet: G generates them.", .warning) }
+        let listening = ListenThrough(planner, from: editor.line, lineIDs: editor.lines.map(\.id),
+                                      bedFolder: url.deletingLastPathComponent())
+        start(listening.stream, kind: .fromLine(currentID))
+        listenThrough = listening
     }
 
     // MARK: Takes and export

@@ -21,29 +21,27 @@ final class PublishedDocument: @unchecked Sendable {
     }
 }
 
-/// "Play from here" made ready on a thread of its own: reading and levelling half an hour of takes is a
-/// second or more in a long book, and the screen goes on meanwhile.
-final class PreparedStream: @unchecked Sendable {
-    /// The line it plays from (editor id).
-    let lineID: Int
+/// "Play from here" being read on a thread of its own while it plays (`DialogueAudio.play`): it starts at
+/// once, and a long book is read as it is heard, never held whole.
+final class ListenThrough: @unchecked Sendable {
+    let stream = AudioStream()
     private let lock = NSLock()
-    private var made: AudioStream??
+    private var cancelled = false
 
-    init(from lineID: Int, _ make: @escaping @Sendable () -> AudioStream?) {
-        self.lineID = lineID
+    init(_ planner: DialoguePlanner, from line: Int, lineIDs: [Int], bedFolder: URL) {
         Thread { [self] in
-            let stream = make()
-            lock.lock()
-            made = .some(stream)
-            lock.unlock()
+            // A minute ahead of what is heard at most.
+            DialogueAudio.play(planner, from: line, lineIDs: lineIDs, bedFolder: bedFolder, into: stream,
+                               ahead: 60 * AudioFormat.sampleRate,
+                               isCancelled: { [self] in lock.lock(); defer { lock.unlock() }; return cancelled })
         }.start()
     }
 
-    /// Nil while it is being made; then the stream, or nil when no line from there on has a take.
-    var ready: AudioStream?? {
+    /// Nobody listens any more: the reading stops.
+    func cancel() {
         lock.lock()
-        defer { lock.unlock() }
-        return made
+        cancelled = true
+        lock.unlock()
     }
 }
 
@@ -118,8 +116,8 @@ final class StudioApp {
     var nowPlaying: NowPlaying?
     /// Play this job's audio as soon as it starts (or, for a cached line, its take when done).
     var pendingPlay: GenerationJob?
-    /// "Play from here" being made ready (P), started once it is.
-    var preparing: PreparedStream?
+    /// "Play from here" being read as it plays (P).
+    var listenThrough: ListenThrough?
     var quitting = false
     /// The export running, if any (`e`).
     var exportJob: ExportJob?
@@ -248,7 +246,6 @@ final class StudioApp {
             castIndex = max(0, min(castIndex, header.cast.count - 1))
         }
         startPendingPlayback()
-        startPreparedPlayback()
     }
 
     /// The plan of script line `i` (memoised until the next change).

@@ -50,6 +50,53 @@ import Testing
         let stream = try #require(DialogueAudio.stream(planner, from: 2, lineIDs: Array(0..<5), bedFolder: folder))
         #expect(abs(stream.snapshot[36_000] - level) < 1e-6)
 
+        // Played as it is read, a little at a time: the same samples and marks as all at once, whatever the
+        // stretch (the bed fading in under a short line, the overlap, the cue).
+        var busy = project
+        busy.script = ["[Theo] Zero.", "[Mara] Short.", "# bed: tone.wav -6 dB", "[Theo] One.", "# overlap: 0.5", "[Mara] Two.",
+                       "# at: 9", "[Theo] Three.", "# bed: none", "[Mara] Four."]
+        let lively = DialoguePlanner(project: busy, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                     takes: store, fingerprints: ClipFingerprints())
+        let spoken = [(0, 30_000), (1, 6_000), (3, 50_000), (5, 40_000), (7, 30_000), (9, 20_000)]
+        for (line, length) in spoken {
+            let plan = try #require(lively.plan(line: line))
+            let voice = (0..<length).map { Float(0.6 * sin(Double($0) * 0.07 + Double(line))) }
+            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: voice),
+                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+        }
+        let ids = (0..<10).map { 100 + $0 }
+        let atOnce = try #require(DialogueAudio.stream(lively, from: 0, lineIDs: ids, bedFolder: folder))
+        #expect(atOnce.lineMarks.map(\.line) == spoken.map { 100 + $0.0 })
+        for stretch in [1_000, 7_777, 60_000, 10 * 24_000] {
+            let growing = AudioStream()
+            DialogueAudio.play(lively, from: 0, lineIDs: ids, bedFolder: folder, into: growing, stretch: stretch)
+            #expect(growing.state == .finished && growing.snapshot == atOnce.snapshot, "stretch \(stretch)")
+            #expect(growing.lineMarks.map(\.offset) == atOnce.lineMarks.map(\.offset)
+                    && growing.lineMarks.map(\.line) == atOnce.lineMarks.map(\.line))
+        }
+        // Kept a little ahead of its listener: it waits for the player before reading on.
+        let paced = AudioStream()
+        let reader = Thread { DialogueAudio.play(lively, from: 0, lineIDs: ids, bedFolder: folder, into: paced, stretch: 1_000, ahead: 20_000) }
+        reader.start()
+        while paced.count == 0 { usleep(1_000) }
+        usleep(200_000)  // nobody reads: it has stopped short of the end
+        #expect(paced.state == .open && paced.count < atOnce.count / 2, "\(paced.count) of \(atOnce.count)")
+        var heard = [Float](repeating: 0, count: atOnce.count)
+        var at = 0
+        while paced.state == .open || at < paced.count {
+            usleep(1_000)
+            at += heard[at...].withUnsafeMutableBufferPointer { paced.read(from: at, into: UnsafeMutableBufferPointer(rebasing: $0[..<min($0.count, 4_000)])) }.count
+        }
+        #expect(paced.state == .finished && heard == atOnce.snapshot)
+
+        // Asked to stop, it stops; with nothing to play, it says so.
+        let stopped = AudioStream()
+        DialogueAudio.play(lively, from: 0, lineIDs: ids, bedFolder: folder, into: stopped, stretch: 1_000, isCancelled: { true })
+        #expect(stopped.state == .failed("cancelled") && stopped.count == 0)
+        let silent = AudioStream()
+        DialogueAudio.play(lively, from: 10, lineIDs: ids, into: silent)
+        #expect(silent.state != .finished && silent.state != .open && silent.count == 0)
+
         // A file that is not there: the export says which note.
         var missing = project
         missing.script[0] = "# bed: nope.wav"

@@ -125,11 +125,6 @@ import Testing
         let stream = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8]))
         #expect(stream.snapshot == first + Array(repeating: 0, count: 24) + second)
         #expect(stream.line(at: 0) == 5 && stream.line(at: 33) == 8)
-        // It goes as far as its horizon: the line that reaches it is the last.
-        let near = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8], horizon: first.count))
-        #expect(near.snapshot == first && near.lineMarks.map(\.line) == [5])
-        let reaching = try #require(DialogueAudio.stream(planner, from: 0, lineIDs: [5, 6, 7, 8], horizon: first.count + 1))
-        #expect(reaching.snapshot == stream.snapshot)
     }
 
     /// With a `loudness`, every exported line (and "play from here") is brought to it on its own: a quiet

@@ -41,79 +41,53 @@ extension DialoguePlanner {
     /// Where two sounds add up (lines overlapping, a bed under a line), peaks are rounded off under full
     /// scale (`Loudness.softLimit`) instead of clipping; a line alone is left exactly as it is.
     public func mix(_ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws -> (audio: [Float], beds: [Float]?) {
-        let mix = try DialogueMix(self, timeline, pieces, bedsFrom: folder)
-        return (mix.samples(0..<mix.length), mix.beds)
+        let mix = try DialogueMix(self, timeline, pieces, bedsFrom: folder.map(BedSounds.init))
+        return (mix.samples(0..<mix.length), mix.hasBeds ? mix.beds(0..<mix.length) : nil)
     }
 
-    /// The beds as one track of at least `length` samples: each file (WAV or MP3, found from `folder`, the
-    /// project's) looped over its span at its gain, fading in and out. A file that cannot be read is an
-    /// error naming its note.
-    public func bedTrack(_ spans: [BedSpan], in folder: URL, length: Int) throws -> [Float] {
-        var track = [Float](repeating: 0, count: max(length, spans.map(\.range.upperBound).max() ?? 0))
-        var sounds: [String: [Float]] = [:]
+    /// The beds' samples in `range` (their sounds read into `sounds` already): each file looped over its span
+    /// at its gain, fading in and out.
+    func bedSamples(_ spans: [BedSpan], _ range: Range<Int>, sounds: BedSounds) -> [Float] {
+        var out = [Float](repeating: 0, count: range.count)
+        let fade = Float(Self.bedFade)
         for span in spans {
-            let url = span.file.hasPrefix("/") ? URL(fileURLWithPath: span.file) : folder.appendingPathComponent(span.file)
-            var sound = sounds[url.path]
-            if sound == nil {
-                do {
-                    let audio = try AudioFile.read(url)
-                    sound = try Resampler.soxr(audio.samples, from: audio.sampleRate, to: AudioFormat.sampleRate)
-                } catch {
-                    throw StudioError("line \(span.note + 1), # bed: \(error)")
-                }
-                guard sound?.isEmpty == false else { throw StudioError("line \(span.note + 1), # bed: \(url.path): no audio in it") }
-                sounds[url.path] = sound
-            }
-            let loop = sound!
+            guard let loop = sounds.loaded(span) else { continue }
             let gain = Float(pow(10, span.gain / 20))
-            let fade = Float(Self.bedFade)
-            for i in span.range {
+            for i in span.range.clamped(to: range) {
                 let envelope = min(1, Float(i - span.range.lowerBound) / fade, Float(span.range.upperBound - i) / fade)
-                track[i] += loop[(i - span.range.lowerBound) % loop.count] * gain * envelope
+                out[i - range.lowerBound] += loop[(i - span.range.lowerBound) % loop.count] * gain * envelope
             }
         }
-        return track
+        return out
     }
 }
 
-/// The dialogue as exports give it, worked out a stretch at a time: the lines laid out, the beds under them,
-/// the peaks rounded off where two sounds add up. An export writes a book of many hours a stretch at a time
-/// instead of holding it whole, several times over, in memory.
-public struct DialogueMix {
-    public let timeline: [TimelineEntry]
-    /// Each timeline entry's audio.
-    public let pieces: [[Float]]
-    /// The beds as one track (nil when there are none).
-    public let beds: [Float]?
-    /// Where sounds meet (lines overlapping, beds under lines): the soft limit applies there alone.
-    let meetings: [Range<Int>]
-    /// Samples, to the end of the last line or bed.
-    public let length: Int
+/// The sounds of the beds, found from the project's folder and read once (a stretch at a time would read a
+/// long bed file again and again).
+public final class BedSounds: @unchecked Sendable {
+    public let folder: URL
+    private var sounds: [String: [Float]] = [:]
 
-    public init(_ planner: DialoguePlanner, _ timeline: [TimelineEntry], _ pieces: [[Float]], bedsFrom folder: URL?) throws {
-        let spans = folder == nil ? [] : planner.bedSpans(timeline)
-        self.timeline = timeline
-        self.pieces = pieces
-        beds = try folder.flatMap { spans.isEmpty ? nil : try planner.bedTrack(spans, in: $0, length: Timeline.length(timeline)) }
-        meetings = Timeline.overlaps(timeline) + spans.map(\.range)
-        length = max(Timeline.length(timeline), beds?.count ?? 0)
+    public init(folder: URL) { self.folder = folder }
+
+    /// Reads the sounds of `spans` not read yet; a file that cannot be read is an error naming its note.
+    func load(_ spans: [BedSpan]) throws {
+        for span in spans where loaded(span) == nil {
+            let url = file(span)
+            do {
+                let audio = try AudioFile.read(url)
+                let sound = try Resampler.soxr(audio.samples, from: audio.sampleRate, to: AudioFormat.sampleRate)
+                guard !sound.isEmpty else { throw StudioError("\(url.path): no audio in it") }
+                sounds[url.path] = sound
+            } catch {
+                throw StudioError("line \(span.note + 1), # bed: \(error)")
+            }
+        }
     }
 
-    /// The dialogue's samples in `range`.
-    public func samples(_ range: Range<Int>) -> [Float] {
-        var audio = Timeline.mix(timeline, pieces, range: range)
-        if let beds {
-            for at in range.clamped(to: beds.indices) { audio[at - range.lowerBound] += beds[at] }
-        }
-        for meeting in meetings {
-            let here = meeting.clamped(to: range)
-            Loudness.softLimit(&audio, in: (here.lowerBound - range.lowerBound)..<(here.upperBound - range.lowerBound))
-        }
-        return audio
-    }
+    func loaded(_ span: BedSpan) -> [Float]? { sounds[file(span).path] }
 
-    /// Only the lines `include` chooses (by timeline index), in `range`: a stem, as long as the dialogue.
-    public func stem(_ range: Range<Int>, of include: (Int) -> Bool) -> [Float] {
-        Timeline.mix(timeline, pieces.indices.map { include($0) ? pieces[$0] : nil }, range: range)
+    private func file(_ span: BedSpan) -> URL {
+        span.file.hasPrefix("/") ? URL(fileURLWithPath: span.file) : folder.appendingPathComponent(span.file)
     }
 }

@@ -229,7 +229,7 @@ public enum DialogueExport {
         }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
         // Beds under the lines, their files found beside the project (the export folder's parent).
-        let mix = try DialogueMix(planner, timeline, pieces.map(\.samples), bedsFrom: folder.deletingLastPathComponent())
+        let mix = try DialogueMix(planner, timeline, pieces.map(\.samples), bedsFrom: BedSounds(folder: folder.deletingLastPathComponent()))
         let linesFolder = folder.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
@@ -274,11 +274,13 @@ public enum DialogueExport {
             try podcast.finish()
             files.append("\(name).mp3")
         }
-        if Set(stemNames).count > 1 || mix.beds != nil {
+        if Set(stemNames).count > 1 || mix.hasBeds {
             progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
-            if let beds = mix.beds {
-                try WAVFile.write(beds, sampleRate: rate, to: folder.appendingPathComponent("stems/bed.wav"))
+            if mix.hasBeds {
+                let track = try WAVWriter(url: folder.appendingPathComponent("stems/bed.wav"), sampleRate: rate)
+                for stretch in stretches(of: mix.length) { try track.append(mix.beds(stretch)) }
+                try track.finish()
                 files.append("stems/bed.wav")
             }
             for stem in Set(stemNames).sorted() {

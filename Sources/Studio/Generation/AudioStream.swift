@@ -105,6 +105,13 @@ public final class AudioStream: @unchecked Sendable {
         return samples.count - readEnd
     }
 
+    /// Samples written past the furthest a player has read (what a reader ahead of its listener holds).
+    public var unread: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return samples.count - readEnd
+    }
+
     /// All samples so far.
     public var snapshot: [Float] {
         lock.lock()
