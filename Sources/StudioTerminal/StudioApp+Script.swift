@@ -279,7 +279,7 @@ extension StudioApp {
             target = max(0, status.position + (forward ? 2 : -2) * rate)
         }
         guard let target, target < np.stream.count || np.stream.state == .open else {
-            return say("That was the last line.", .dim, seconds: 3)
+            return say(np.stream.state == .open ? "The next line is still being read; a moment." : "That was the last line.", .dim, seconds: 3)
         }
         player.play(np.stream, from: target, sampleRate: rate)
         if followedLine != nil, let id = np.stream.line(at: target) { follow(to: id) }
