@@ -349,7 +349,8 @@ final class StudioApp {
         case .regenerate: makeTakes(count)
         case .lineUp, .lineDown: editor.moveVertically(action == .lineDown ? count : -count)
         case .moveLineUp, .moveLineDown, .nextToDo, .previousToDo, .nextNote, .previousNote, .findNext, .findPrevious:
-            for _ in 0..<count { try perform(action) }
+            // No further than the script is long (a count typed too long is not a minute of moving).
+            for _ in 0..<min(count, editor.lines.count) { try perform(action) }
         default: try perform(action)
         }
     }
