@@ -165,6 +165,10 @@ extension StudioApp {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(why)", to: width - 2), .error)
                 return
             }
+            if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem {
+                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): this note does nothing: \(problem)", to: width - 2), .warning)
+                return
+            }
             if let p = plan(editor.line), let problem = p.problem {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
                 return

@@ -118,10 +118,11 @@ extension StudioApp {
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
             let respelled = parsed.saysNothing ? [] : header.pronunciations.ranges(in: line.text)
             // A note is drawn in one style (asked once, not for every character): those that do something (a
-            // scene, a pause) in the event colour, chapters as headings.
+            // scene, a pause) in the event colour, chapters as headings, one that means to act and cannot as a warning.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
+                : parsed.noteProblem != nil ? .warning
                 : parsed.sceneChange != nil || parsed.pauseSeconds != nil || parsed.overlapSeconds != nil
-                    || parsed.cue != nil || parsed.tempo != nil || parsed.bed != nil
+                    || parsed.cue != nil || parsed.tempo != nil || parsed.gainDecibels != nil || parsed.bed != nil
                     || parsed.exportFileName != nil ? .event : .dim
             func style(at index: Int) -> Style {
                 if found.contains(where: { $0.contains(index) }) { return .found }

@@ -65,6 +65,10 @@ struct RenderCommand: ParsableCommand {
         // Each line's context is the takes chosen before it, so every job plans from the takes as they are then.
         let planner = { DialoguePlanner(project: document, voices: library, scenes: sceneLibrary, takes: takes, fingerprints: fingerprints) }
         let lineIDs = Array(document.script.indices)
+        // A note that means to act and cannot (a tempo out of range, a time that does not read) is said, not skipped in silence.
+        for (i, text) in document.script.enumerated() {
+            if let problem = ScriptLine(text).noteProblem { say("line \(i + 1): this note does nothing: \(problem)") }
+        }
         let first = planner()
         var spoken = lineIDs.filter { !first.saysNothing(line: $0) }
         var scope = url.lastPathComponent

@@ -274,6 +274,24 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// A note that means to act and cannot (a gain that does not read) says so under the script.
+    @Test func aNoteThatDoesNothingSaysWhy() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: ["[Ann] First.", "# gain: loud", "[Ann] Second."]),
+                             to: folder.appendingPathComponent("notes.higgs"))
+        let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "notes.higgs"])
+        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 2 lines") }
+        try tmux.keys("j")
+        try tmux.waitFor("why the note does nothing") {
+            $0.contains("line 2: this note does nothing: a gain is -40 to +12 dB (# gain: -6 dB)")
+        }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// An audiobook's thousands of lines: the numbers widen to fit the last, and a count moves far.
     @Test func aLongScriptNumbersEveryLine() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")

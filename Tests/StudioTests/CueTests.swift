@@ -109,6 +109,14 @@ import Testing
         #expect(ScriptLine("# gain: +3").gainDecibels == 3 && ScriptLine("# gain: 12 db").gainDecibels == 12)
         #expect(ScriptLine("# gain: -50").gainDecibels == nil && ScriptLine("# gain: loud").gainDecibels == nil)
         #expect(ScriptLine("[Mara] # gain: -6").gainDecibels == nil)
+        // A note that means to act and cannot says why; one that works, or any other line, says nothing.
+        #expect(ScriptLine("# gain: loud").noteProblem == "a gain is -40 to +12 dB (# gain: -6 dB)")
+        #expect(ScriptLine("# tempo: 150%").noteProblem?.hasPrefix("a tempo is 0.75 to 1.33") == true)
+        #expect(ScriptLine("# pause: 2 minutes").noteProblem != nil && ScriptLine("# at: soon").noteProblem != nil)
+        #expect(ScriptLine("# overlap: 20").noteProblem != nil && ScriptLine("# file:").noteProblem != nil)
+        for fine in ["# gain: -6", "# tempo: 90%", "# pause: 2 s", "# at: 1:02", "# note to self: ok", "[Mara] # tempo: 9", ""] {
+            #expect(ScriptLine(fine).noteProblem == nil, "\(fine)")
+        }
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = TakeStore(folder: folder.appendingPathComponent("g.takes"))

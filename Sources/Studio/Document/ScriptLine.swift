@@ -159,6 +159,21 @@ public struct ScriptLine: Equatable, Sendable {
         return decibels
     }
 
+    /// Why a note written as one of the notes that act (`# pause:`, `# tempo:`, ...) does nothing: its value does
+    /// not read. Nil for any other line, and for a note that works.
+    public var noteProblem: String? {
+        guard isNote else { return nil }
+        if directive("pause") != nil, pauseSeconds == nil { return "a pause is 0 to 60 seconds (# pause: 1.5)" }
+        if directive("overlap") != nil, overlapSeconds == nil { return "an overlap is 0 to 10 seconds (# overlap: 0.4)" }
+        if directive("at") != nil, cue == nil {
+            return "a cue is a time, # at: 1:23.4, or two, # at: 00:01:23.400 --> 00:01:25.100"
+        }
+        if directive("tempo") != nil, tempo == nil { return "a tempo is 0.75 to 1.33, or 75% to 133% (# tempo: 1.1)" }
+        if directive("gain") != nil, gainDecibels == nil { return "a gain is -40 to +12 dB (# gain: -6 dB)" }
+        if directive("file") != nil, exportFileName == nil { return "a file note names the line's file (# file: guard/greet_01)" }
+        return nil
+    }
+
     /// The seconds a note `# NAME: 1.5` or `# NAME: 1.5 s` gives, from 0 to `limit`.
     private func seconds(_ name: String, upTo limit: Double) -> Double? {
         guard var value = directive(name) else { return nil }
