@@ -12,6 +12,7 @@ import Testing
         #expect(ScriptLine("# bed: rain.wav -18 dB").bed == .start(file: "rain.wav", gain: -18))
         #expect(ScriptLine("# bed: Music/the theme.mp3 -6dB").bed == .start(file: "Music/the theme.mp3", gain: -6))
         #expect(ScriptLine("# bed: hum.wav").bed == .start(file: "hum.wav", gain: BedNote.defaultGain))
+        #expect(ScriptLine("# bed: rain.wav \u{2212}18 dB").bed == .start(file: "rain.wav", gain: -18))
         #expect(ScriptLine("# bed: 1999.wav").bed == .start(file: "1999.wav", gain: BedNote.defaultGain))
         #expect(ScriptLine("# bed: none").bed == .stop && ScriptLine("# Bed:").bed == .stop && ScriptLine("# note").bed == nil)
     }

@@ -107,6 +107,7 @@ import Testing
     @Test func gainNotesMakeTheNextLineQuieterOrLouder() throws {
         #expect(ScriptLine("# gain: -6 dB").gainDecibels == -6 && ScriptLine("# Gain: -6dB").gainDecibels == -6)
         #expect(ScriptLine("# gain: +3").gainDecibels == 3 && ScriptLine("# gain: 12 db").gainDecibels == 12)
+        #expect(ScriptLine("# gain: \u{2212}6 dB").gainDecibels == -6)  // the typographic minus
         #expect(ScriptLine("# gain: -50").gainDecibels == nil && ScriptLine("# gain: loud").gainDecibels == nil)
         #expect(ScriptLine("[Mara] # gain: -6").gainDecibels == nil)
         // A note that means to act and cannot says why; one that works, or any other line, says nothing.

@@ -23,7 +23,7 @@ public enum BedNote: Equatable, Sendable {
         if words.count >= 2, words.last?.lowercased() == "db" { words.removeLast() }
         if words.count >= 2, let last = words.last {
             let number = last.lowercased().hasSuffix("db") ? String(last.dropLast(2)) : last
-            if let value = Double(number), value.isFinite, value <= 12, value >= -60 {
+            if let value = ScriptLine.number(number), value.isFinite, value <= 12, value >= -60 {
                 gain = value
                 words.removeLast()
             }

@@ -155,8 +155,14 @@ public struct ScriptLine: Equatable, Sendable {
     public var gainDecibels: Double? {
         guard var value = directive("gain") else { return nil }
         if value.lowercased().hasSuffix("db") { value = value.dropLast(2).trimmingCharacters(in: .whitespaces) }
-        guard let decibels = Double(value), decibels >= -40, decibels <= 12 else { return nil }
+        guard let decibels = Self.number(value), decibels >= -40, decibels <= 12 else { return nil }
         return decibels
+    }
+
+    /// A number as people write it: also with the minus sign of typography (U+2212), which text editors and
+    /// documents put where a hyphen was typed.
+    static func number(_ text: String) -> Double? {
+        Double(text.replacingOccurrences(of: "\u{2212}", with: "-"))
     }
 
     /// Why a note written as one of the notes that act (`# pause:`, `# tempo:`, ...) does nothing: its value does
