@@ -21,30 +21,6 @@ final class PublishedDocument: @unchecked Sendable {
     }
 }
 
-/// "Play from here" being read on a thread of its own while it plays (`DialogueAudio.play`): it starts at
-/// once, and a long book is read as it is heard, never held whole.
-final class ListenThrough: @unchecked Sendable {
-    let stream = AudioStream()
-    private let lock = NSLock()
-    private var cancelled = false
-
-    init(_ planner: DialoguePlanner, from line: Int, lineIDs: [Int], bedFolder: URL) {
-        Thread { [self] in
-            // A minute ahead of what is heard at most.
-            DialogueAudio.play(planner, from: line, lineIDs: lineIDs, bedFolder: bedFolder, into: stream,
-                               ahead: 60 * AudioFormat.sampleRate,
-                               isCancelled: { [self] in lock.lock(); defer { lock.unlock() }; return cancelled })
-        }.start()
-    }
-
-    /// Nobody listens any more: the reading stops.
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        lock.unlock()
-    }
-}
-
 /// What the transport bar follows.
 struct NowPlaying {
     enum Kind: Equatable {

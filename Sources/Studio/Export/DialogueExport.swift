@@ -278,16 +278,12 @@ public enum DialogueExport {
             progress("stems/")
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
             if mix.hasBeds {
-                let track = try WAVWriter(url: folder.appendingPathComponent("stems/bed.wav"), sampleRate: rate)
-                for stretch in stretches(of: mix.length) { try track.append(mix.beds(stretch)) }
-                try track.finish()
+                try writeWAV(folder.appendingPathComponent("stems/bed.wav"), length: mix.length, mix.beds)
                 files.append("stems/bed.wav")
             }
             for stem in Set(stemNames).sorted() {
                 let file = "stems/\(fileName(stem)).wav"
-                let track = try WAVWriter(url: folder.appendingPathComponent(file), sampleRate: rate)
-                for stretch in stretches(of: mix.length) { try track.append(mix.stem(stretch) { stemNames[$0] == stem }) }
-                try track.finish()
+                try writeWAV(folder.appendingPathComponent(file), length: mix.length) { mix.stem($0) { stemNames[$0] == stem } }
                 files.append(file)
             }
         }
@@ -322,6 +318,13 @@ public enum DialogueExport {
     private static func stretches(of length: Int) -> [Range<Int>] {
         let step = 10 * AudioFormat.sampleRate
         return stride(from: 0, to: length, by: step).map { $0..<min(length, $0 + step) }
+    }
+
+    /// A WAV of `length` samples written a stretch at a time, each stretch's samples from `samples`.
+    private static func writeWAV(_ url: URL, length: Int, _ samples: (Range<Int>) -> [Float]) throws {
+        let file = try WAVWriter(url: url, sampleRate: AudioFormat.sampleRate)
+        for stretch in stretches(of: length) { try file.append(samples(stretch)) }
+        try file.finish()
     }
 
     /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting): its stretch of the whole
