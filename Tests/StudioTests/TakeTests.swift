@@ -95,6 +95,10 @@ import Testing
         #expect(try again.samples(a.key) == first.samples)
         #expect(try again.codes(a.key) == first.codes)
         #expect(again.hasTake(a.key) && !again.hasTake("cccccccccccccccccccc"))
+        // A take deleted by hand: hasTake asks the disk again; hadTake remembers it (what the title counts).
+        try FileManager.default.removeItem(at: again.audioURL(a.key))
+        #expect(!again.hasTake(a.key) && again.hadTake(a.key))
+        #expect(!TakeStore(folder: folder).hadTake(a.key) && again.hadTake(b.key) && !again.hadTake("cccccccccccccccccccc"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }
         #expect(leftovers.isEmpty)
     }

@@ -50,7 +50,7 @@ extension DialoguePlanner {
     /// no audio is read; a take recorded before its sound was kept counts whole until its audio is read).
     public var exportLength: Int {
         let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
-            guard !saysNothing(line: i), let take = takes(line: i).current, takes.hasTake(take.key) else { return nil }
+            guard !saysNothing(line: i), let take = takes(line: i).current, takes.hadTake(take.key) else { return nil }
             return (i, exportedLength(of: take, line: i), nil, "")
         }
         return Timeline.length(layout(present))

@@ -68,8 +68,13 @@ public final class TakeStore: @unchecked Sendable {
     /// Where takes recorded without `TakeInfo.sound` sound, once their audio has been read.
     private var learnedSounds: [String: Range<Int>?] = [:]
 
+    /// Takes seen on disk: the studio never deletes one (see `hadTake`).
+    private var seen: Set<String> = []
+    private let folderPath: String
+
     public init(folder: URL) {
         self.folder = folder
+        folderPath = folder.path
     }
 
     /// `NAME.takes` beside `NAME.higgs`.
@@ -84,7 +89,23 @@ public final class TakeStore: @unchecked Sendable {
 
     /// True when both files of the take exist.
     public func hasTake(_ key: String) -> Bool {
-        FileManager.default.fileExists(atPath: audioURL(key).path) && FileManager.default.fileExists(atPath: codesURL(key).path)
+        let base = folderPath + "/" + key  // the paths of audioURL and codesURL, without building URLs for them
+        guard FileManager.default.fileExists(atPath: base + ".wav") && FileManager.default.fileExists(atPath: base + ".json")
+        else { return false }
+        lock.lock()
+        seen.insert(key)
+        lock.unlock()
+        return true
+    }
+
+    /// `hasTake`, remembered once true. The studio never deletes a take, so what is asked on every keystroke
+    /// (the title's length of the dialogue) need not ask the disk again; a take deleted by hand still counts
+    /// there until the next start, while exports and playback ask `hasTake`.
+    public func hadTake(_ key: String) -> Bool {
+        lock.lock()
+        let known = seen.contains(key)
+        lock.unlock()
+        return known || hasTake(key)
     }
 
     /// The takes of a line (empty when it has none).
