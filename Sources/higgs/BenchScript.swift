@@ -24,6 +24,9 @@ struct BenchScript: ParsableCommand {
     @Option(help: "Also export the made-up script with takes of this many hours in all (synthetic audio), timing it and its peak memory.")
     var exportHours: Double?
 
+    @Option(help: "With --export-hours: leave the made-up book (book.higgs, its takes and export) in this folder.")
+    var keep: String?
+
     func run() throws {
         let url = project.map { URL(fileURLWithPath: $0) }
         let document = try url.map(ProjectFile.load) ?? Self.madeUp(lines: lines)
@@ -69,8 +72,14 @@ struct BenchScript: ParsableCommand {
 
     /// Every line given a take of synthetic speech (noise shaped into syllables), then the whole exported.
     private func export(_ document: Project, hours: Double, voices: VoiceLibrary, scenes: SceneLibrary) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-export-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = keep.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("higgs-bench-export-\(UUID().uuidString)")
+        defer { if keep == nil { try? FileManager.default.removeItem(at: folder) } }
+        if keep != nil {
+            // The book as a project beside its takes, to open in the studio.
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try ProjectFile.save(document, to: folder.appendingPathComponent("book.higgs"))
+        }
         let takes = TakeStore(folder: folder.appendingPathComponent("book.takes"))
         let planner = DialoguePlanner(project: document, voices: voices, scenes: scenes, takes: takes, fingerprints: ClipFingerprints())
         let speaking = document.script.indices.filter { !planner.saysNothing(line: $0) }
