@@ -213,7 +213,7 @@ import Testing
         let out = folder.appendingPathComponent("book.export")
         var stages: [String] = []
         let report = try DialogueExport.export(planner, name: "book", to: out) { stages.append($0) }
-        #expect(stages == ["lines/", "book.wav and .mp3", "chapter 1 of 2 (Harbour)", "chapter 2 of 2 (Town)"])
+        #expect(stages == ["the takes (1 of 2)", "lines/", "book.wav and .mp3", "chapter 1 of 2 (Harbour)", "chapter 2 of 2 (Town)"])
         #expect(report.files.filter { $0.hasSuffix(".mp3") } == ["book.mp3", "chapters/01 Harbour.mp3", "chapters/02 Town.mp3"])
         #expect(report.chapters == 2)
         for (wav, title) in [("book", "book"), ("chapters/01 Harbour", "Harbour"), ("chapters/02 Town", "Town")] {
