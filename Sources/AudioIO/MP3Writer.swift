@@ -4,7 +4,7 @@ import Foundation
 /// 44.1 kHz and encoded as it comes, so memory stays one block however long the book. The bytes are those
 /// `MP3File.encode` gives for all the samples at once. The file appears at `url` only on `finish`,
 /// atomically; a writer dropped before that (an export failing midway) leaves `url` as it was.
-public final class MP3Writer {
+public final class MP3Writer: SampleSink {
     public let url: URL
     private let resampler: StreamingResampler
     private let encoder: MP3File.Encoder
@@ -29,14 +29,6 @@ public final class MP3Writer {
     public func append(_ samples: UnsafeBufferPointer<Float>) throws {
         let file = try open()
         try encode(resampler.process(samples), to: file)
-    }
-
-    public func append(_ samples: [Float]) throws {
-        try samples.withUnsafeBufferPointer { try append($0) }
-    }
-
-    public func append(_ samples: ArraySlice<Float>) throws {
-        try samples.withUnsafeBufferPointer { try append($0) }
     }
 
     /// Encodes the last of the audio, writes the Info frame over the placeholder LAME left as the first

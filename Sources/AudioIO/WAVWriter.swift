@@ -4,7 +4,7 @@ import Foundation
 /// audio is 3.5 GB as floats): memory stays one block however long the file. The bytes are those
 /// `WAVFile.write` gives for all the samples at once, however they were split. The file appears at `url`
 /// only on `finish`, atomically; a writer dropped before that (an export failing midway) leaves `url` as it was.
-public final class WAVWriter {
+public final class WAVWriter: SampleSink {
     public let url: URL
     private let sampleRate: Int
     private let format: WAVFile.SampleFormat
@@ -46,14 +46,6 @@ public final class WAVWriter {
         count += samples.count
     }
 
-    public func append(_ samples: [Float]) throws {
-        try samples.withUnsafeBufferPointer { try append($0) }
-    }
-
-    public func append(_ samples: ArraySlice<Float>) throws {
-        try samples.withUnsafeBufferPointer { try append($0) }
-    }
-
     /// Fills in the header's sizes, flushes the file to disk and renames it onto `url`. Nothing can be
     /// appended afterwards.
     public func finish() throws {
@@ -69,5 +61,20 @@ public final class WAVWriter {
     private func open() throws -> PendingFile {
         guard let file else { throw AudioFileError(file: url.path, "the WAV file is already finished") }
         return file
+    }
+}
+
+/// A file that takes mono samples a block at a time (`WAVWriter`, `MP3Writer`).
+public protocol SampleSink: AnyObject {
+    func append(_ samples: UnsafeBufferPointer<Float>) throws
+}
+
+extension SampleSink {
+    public func append(_ samples: [Float]) throws {
+        try samples.withUnsafeBufferPointer { try append($0) }
+    }
+
+    public func append(_ samples: ArraySlice<Float>) throws {
+        try samples.withUnsafeBufferPointer { try append($0) }
     }
 }

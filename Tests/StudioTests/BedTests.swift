@@ -31,9 +31,7 @@ import Testing
                                       takes: store, fingerprints: ClipFingerprints())
         // Silent takes of 3 s, so that what sounds is the bed.
         for line in [1, 2, 4] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [Float](repeating: 0, count: 72_000)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: 0, count: 72_000), line: line)
         }
         let out = folder.appendingPathComponent("b.export")
         let report = try DialogueExport.export(planner, name: "b", to: out)
@@ -60,10 +58,8 @@ import Testing
                                      takes: store, fingerprints: ClipFingerprints())
         let spoken = [(0, 30_000), (1, 6_000), (3, 50_000), (5, 40_000), (7, 30_000), (9, 20_000)]
         for (line, length) in spoken {
-            let plan = try #require(lively.plan(line: line))
             let voice = (0..<length).map { Float(0.6 * sin(Double($0) * 0.07 + Double(line))) }
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: voice),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try lively.keepTake(voice, line: line)
         }
         let ids = (0..<10).map { 100 + $0 }
         let atOnce = try #require(DialogueAudio.stream(lively, from: 0, lineIDs: ids, bedFolder: folder))

@@ -27,9 +27,7 @@ import Testing
         #expect(planner.plan(line: 1) == nil && planner.plan(line: 3) == nil)
         #expect(planner.saysNothing(line: 1) && !planner.saysNothing(line: 2))
         for line in [0, 2] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [0.5]),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([0.5], line: line)
         }
         let last = try #require(planner.plan(line: 4))
         #expect(last.context.map(\.transcript) == ["[SPEAKER1] One.", "[SPEAKER1] still Theo"])
@@ -59,9 +57,7 @@ import Testing
         #expect(last.request == nil && last.problem?.hasPrefix("no scene 'nowhere' in ") == true)
 
         for line in [0, 2] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [0.5]),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([0.5], line: line)
         }
         #expect(planner.plan(line: 2)?.context.isEmpty == true)
         #expect(planner.plan(line: 4)?.context.map(\.transcript) == ["[SPEAKER0] Two."])

@@ -39,10 +39,7 @@ import Testing
         // Takes of 0.1 s that sound throughout: trimming keeps them whole.
         let levels: [Int: Float] = [1: 0.25, 3: 0.5, 4: 0.125]
         for line in [1, 3, 4] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
-                                        samples: [Float](repeating: levels[line]!, count: 2_400)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: levels[line]!, count: 2_400), line: line)
         }
         let out = folder.appendingPathComponent("c.export")
         let report = try DialogueExport.export(planner, name: "c", to: out)
@@ -91,9 +88,7 @@ import Testing
                                       takes: store, fingerprints: ClipFingerprints())
         let tone = (0..<2_400).map { Float(0.3 * sin(Double($0) * 0.05)) }
         for line in [1, 2] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(tone, line: line)
         }
         let out = folder.appendingPathComponent("t.export")
         _ = try DialogueExport.export(planner, name: "t", to: out)
@@ -129,9 +124,7 @@ import Testing
                                       takes: store, fingerprints: ClipFingerprints())
         let tone = (0..<2_400).map { Float(0.5 * sin(Double($0) * 0.05)) }
         for line in [1, 2, 4] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(tone, line: line)
         }
         let out = folder.appendingPathComponent("g.export")
         _ = try DialogueExport.export(planner, name: "g", to: out)
@@ -160,9 +153,7 @@ import Testing
         }
         let tone = (0..<2_400).map { Float(0.3 * sin(Double($0) * 0.05)) }
         for line in [1, 3] {
-            let plan = try #require(planner(15).plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: tone),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner(15).keepTake(tone, line: line)
         }
         // One is 11% longer than its cue: fitted. Two would need to be twice as fast: left, and named.
         let fitted = planner(15)

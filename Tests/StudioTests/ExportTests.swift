@@ -77,9 +77,7 @@ import Testing
         let first: [Float] = [0, 0.5, -0.5, 1, -1, 2, -2, 0.25]
         let second: [Float] = [0.1, -0.1, 0.00001]
         for (line, samples) in [(0, first), (3, second)] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(samples, line: line)
         }
         let out = folder.appendingPathComponent("show.export")
         let report = try DialogueExport.export(planner, name: "show", to: out)
@@ -140,9 +138,7 @@ import Testing
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         func tone(_ amplitude: Float) -> [Float] { (0..<36_000).map { amplitude * sinf(Float($0) * 0.13) * (1 + 0.5 * sinf(Float($0) * 0.0007)) } }
         for (line, samples) in [(0, tone(0.02)), (1, tone(0.6))] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(samples, line: line)
         }
         let out = folder.appendingPathComponent("show.export")
         _ = try DialogueExport.export(planner, name: "show", to: out)
@@ -177,9 +173,7 @@ import Testing
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         for (line, level) in [(0, 0.1), (2, 0.2), (3, 0.3), (5, 0.4)] as [(Int, Float)] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [Float](repeating: level, count: 100)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: level, count: 100), line: line)
         }
         let out = folder.appendingPathComponent("book.export")
         let report = try DialogueExport.export(planner, name: "book", to: out)
@@ -205,10 +199,8 @@ import Testing
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         for (line, pitch) in [(1, 300.0), (3, 500.0)] {
-            let plan = try #require(planner.plan(line: line))
             let samples = (0..<12_000).map { Float(0.3 * sin(2 * .pi * pitch * Double($0) / 24_000)) }
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(samples, line: line)
         }
         let out = folder.appendingPathComponent("book.export")
         var stages: [String] = []
@@ -250,10 +242,7 @@ import Testing
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         for line in [0, 1] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
-                                        samples: [Float](repeating: 0.1 * Float(line + 1), count: 4_800)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: 0.1 * Float(line + 1), count: 4_800), line: line)
         }
         let job = ExportJob(planner, name: "job", to: folder.appendingPathComponent("a.export"))
         job.wait()
@@ -291,10 +280,7 @@ import Testing
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         #expect(planner.lineFileNames == [2: "guard/greet", 3: "004", 5: "etc/_hidden", 7: "guard/greet_2", 9: "010"])
         for line in [2, 3, 5, 7, 9] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)),
-                                        samples: [Float](repeating: Float(line) / 10, count: 50)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: Float(line) / 10, count: 50), line: line)
         }
         let out = folder.appendingPathComponent("game.export")
         let report = try DialogueExport.export(planner, name: "game", to: out)
@@ -319,9 +305,7 @@ import Testing
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         #expect([2, 6].map { planner.pause(before: $0) } == [240, 600])
         for (line, level) in [(2, 0.25), (6, 0.5)] as [(Int, Float)] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: [Float](repeating: level, count: 100)),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake([Float](repeating: level, count: 100), line: line)
         }
         let out = folder.appendingPathComponent("p.export")
         _ = try DialogueExport.export(planner, name: "p", to: out)
@@ -358,9 +342,7 @@ import Testing
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         #expect(planner.placement(before: 2) == Placement(overlap: 96) && planner.placement(before: 0) == Placement())
         for (line, samples) in [(0, [Float](repeating: 0.25, count: 200)), (2, [Float](repeating: 0.5, count: 100))] {
-            let plan = try #require(planner.plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: samples),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner.keepTake(samples, line: line)
         }
         let out = folder.appendingPathComponent("o.export")
         _ = try DialogueExport.export(planner, name: "o", to: out)

@@ -60,9 +60,7 @@ import Testing
         let store = TakeStore(folder: takesFolder)
         let raw = [Self.take(before: 0.3, after: 1.2), Self.take(before: 0.8, after: 0.4)]
         for line in 0..<2 {
-            let plan = try #require(planner(project, store).plan(line: line))
-            try store.add(GeneratedTake(codes: try AudioCodes(rows: Array(repeating: [1], count: 8)), samples: raw[line]),
-                          key: plan.key!, seed: 42, reseeded: false, line: plan.identity, transcript: plan.transcript, engine: "")
+            try planner(project, store).keepTake(raw[line], line: line)
         }
         let kept = raw.map { TakeTrim.kept(TakeTrim.sound($0), of: $0.count) }
         let gap = 6_000

@@ -6,24 +6,12 @@ import Foundation
 /// `bedFolder` (the project's); without one, or when a file cannot be read (the export says why), the lines
 /// play alone.
 public enum DialogueAudio {
-    /// The whole of it at once; nil when no line from `start` on has a take.
+    /// The whole of it at once (`play` with a stretch no script reaches: one mix of every line); nil when no
+    /// line from `start` on has a take.
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int], bedFolder: URL? = nil) -> AudioStream? {
-        var pieces: [(line: Int, samples: [Float])] = []
-        for i in start..<planner.lineCount where !planner.saysNothing(line: i) {
-            guard let take = planner.takes(line: i).current,
-                  let samples = try? planner.exportedSamples(line: i, take: take) else { continue }
-            pieces.append((i, samples))
-        }
-        guard !pieces.isEmpty else { return nil }
-        let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, nil, "") }, leadIn: false)
-        let samples = pieces.map(\.samples)
-        guard let mix = (try? DialogueMix(planner, timeline, samples, bedsFrom: bedFolder.map(BedSounds.init)))
-                ?? (try? DialogueMix(planner, timeline, samples, bedsFrom: nil)) else { return nil }
         let stream = AudioStream()
-        var played = Played(stream: stream, lineIDs: lineIDs)
-        played.append(mix, upTo: mix.length)
-        stream.finish()
-        return stream
+        play(planner, from: start, lineIDs: lineIDs, bedFolder: bedFolder, into: stream, stretch: .max)
+        return stream.state == .finished ? stream : nil
     }
 
     /// The same, appended to `stream` as the takes are read, `stretch` samples or so at a time, so that it plays at
