@@ -71,10 +71,14 @@ import Transformer
     /// path), gives what the one-pass prefill gives; with a half or int8 cache too (int8 is what quantized
     /// weights use: the prefill reads the cache converted, the decode step's kernel reads it as it is).
     /// There a last-bit difference in a key (products blocked differently) can round it to the
-    /// neighbouring half, so with halves the bound is one half step, 2^-11. An int8 cache also rounds the
-    /// queries, and a flip there moves a value by 1/127 of its row's largest; the hidden states moved by
-    /// at most 6.4e-4 on these cases, so its bound is 2^-10 (a batched path that did not round the
-    /// queries as the decode kernel does differed by 3.4e-3 and more, and fails it). (With quantized
+    /// neighbouring half, so with halves the bound is one half step, 2^-11.
+    ///
+    /// An int8 cache also rounds the queries, and a last-bit difference can flip one of them to the
+    /// neighbouring step, 1/127 of its row's largest: the logits of that position then move by up to about
+    /// 1e-3 (6.4e-4 on AVX-512, 1.1e-3 on AVX2; the decode kernel itself matches the definition within 1e-5
+    /// at every position there). So with int8 most positions must agree within 2^-12, and at most one in
+    /// twenty may differ by a flip, within 2^-8. A batched path that did not round the queries as the
+    /// decode kernel does moved nine positions in ten by more than 2^-10 and fails this. (With quantized
     /// activations the same can flip an input's int8 step; those are covered by the accuracy guards instead.)
     @Test(arguments: Geometry.allCases, [KVPrecision.float32, .float16, .int8])
     func chunksAndSingleStepsAgreeWithOnePass(_ geometry: Geometry, cache: KVPrecision) throws {
@@ -84,15 +88,18 @@ import Transformer
         let input = reference.input
         let whole = try model.trace(input, cachePrecision: cache)
         let chunked = try model.trace(input, chunkRows: 7, cachePrecision: cache)
-        let bound: Float = switch cache { case .float32: 1e-5; case .float16: 0x1p-11; case .int8: 0x1p-10 }
+        let bound: Float = switch cache { case .float32: 1e-5; case .float16: 0x1p-11; case .int8: 0x1p-12 }
+        /// The largest error allowed at the few positions where an int8 rounding flipped.
+        let flipBound: Float = cache == .int8 ? 0x1p-8 : bound
         for (a, b) in zip(whole.hiddenStates, chunked.hiddenStates) {
-            #expect(relativeError(b, a) <= bound)
+            #expect(relativeError(b, a) <= (cache == .int8 ? 0x1p-10 : bound))
         }
 
         // One position per append, through a cache that has to grow from 8 positions.
         let session = Session(model: model, capacity: 8, cachePrecision: cache)
         var single = ModelInput(numCodebooks: c.audioNumCodebooks)
         let vocabulary = c.text.vocabSize, audioWidth = c.audioNumCodebooks * c.audioCodebookEntries
+        var errors: [(what: String, error: Float)] = []
         for p in 0..<input.count {
             single.removeAll()
             if input.kinds[p] == .text {
@@ -102,13 +109,17 @@ import Transformer
             }
             try session.append(single, head: .text)
             let text = relativeError(Array(session.textLogits), whole.textLogits[p * vocabulary..<(p + 1) * vocabulary])
-            #expect(text <= bound, "text logits at position \(p): \(text)")
+            errors.append(("text logits at position \(p)", text))
             if let row = whole.audioOutPositions.firstIndex(of: p) {
                 session.evaluate(.audio)
                 let audio = relativeError(Array(session.audioLogits), whole.audioLogits[row * audioWidth..<(row + 1) * audioWidth])
-                #expect(audio <= bound, "audio logits at position \(p): \(audio)")
+                errors.append(("audio logits at position \(p)", audio))
             }
         }
+        let beyond = errors.filter { $0.error > bound }
+        #expect(cache == .int8 ? beyond.count * 20 <= errors.count : beyond.isEmpty,
+                "\(beyond.count) of \(errors.count) beyond \(bound): \(beyond.prefix(5))")
+        for (what, error) in beyond { #expect(error <= flipBound, "\(what): \(error)") }
         #expect(session.count == input.count)
     }
 }
