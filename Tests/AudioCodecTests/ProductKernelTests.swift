@@ -1,0 +1,66 @@
+import CCodecKernels
+import Testing
+
+/// The codec's product kernels against their definitions in Double, on shapes that reach every edge of
+/// the register tiles: more than one block of 8 rows, a reduction longer than the AVX2 tile's 128-row
+/// passes and not a multiple of them, a last panel short of 32 columns, and rows of b wider than n.
+@Suite struct ProductKernelTests {
+    /// Deterministic values in [-1, 1].
+    static func values(_ count: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int(state >> 41) % 2001 - 1000) / 1000
+        }
+    }
+
+    @Test func gemmPanelsMatchTheDefinition() {
+        let m = 24, k = 300, n = 70, ldb = 96, ldc = 75
+        let a = Self.values(m * k, seed: 1), b = Self.values(k * ldb, seed: 2)
+        var packed = [Float](repeating: 0, count: m * k)
+        codec_pack_rows(a, k, m, k, &packed)
+        var c = [Float](repeating: .nan, count: m * ldc)
+        var scratch = [Float](repeating: 0, count: k * 32)
+        codec_gemm_panels(packed, m, k, b, ldb, n, &c, ldc, 0, (n + 31) / 32, &scratch)
+        var worst = 0.0
+        for i in 0..<m {
+            for t in 0..<n {
+                let want = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(b[$1 * ldb + t]) }
+                worst = max(worst, abs(want - Double(c[i * ldc + t])))
+            }
+            // Columns past n are left as they were.
+            let untouched = c[i * ldc + n..<(i + 1) * ldc].allSatisfy { $0.isNaN }
+            #expect(untouched)
+        }
+        #expect(worst < 1e-4, "largest error \(worst)")
+    }
+
+    @Test(arguments: [(1, 1), (2, 3)])
+    func convolutionPanelsMatchTheDefinition(stride: Int, dilation: Int) {
+        let cout = 16, cin = 45, kernel = 7, count = 70
+        let ldx = (count - 1) * stride + (kernel - 1) * dilation + 1, ldy = 72
+        let w = Self.values(cout * cin * kernel, seed: 3), x = Self.values(cin * ldx, seed: 4)
+        let bias = Self.values(cout, seed: 5)
+        var packed = [Float](repeating: 0, count: w.count)
+        codec_pack_rows(w, cin * kernel, cout, cin * kernel, &packed)
+        var y = [Float](repeating: 0.5, count: cout * ldy)
+        var scratch = [Float](repeating: 0, count: cin * kernel * 32)
+        codec_conv_panels(packed, cout, cin, kernel, stride, dilation, x, ldx, &y, ldy, count, bias, 1, nil,
+                          0, (count + 31) / 32, &scratch)
+        var worst = 0.0
+        for o in 0..<cout {
+            for t in 0..<count {
+                var want = 0.5 + Double(bias[o])  // accumulated onto what y held
+                for c in 0..<cin {
+                    for j in 0..<kernel {
+                        want += Double(w[(o * cin + c) * kernel + j]) * Double(x[c * ldx + t * stride + j * dilation])
+                    }
+                }
+                worst = max(worst, abs(want - Double(y[o * ldy + t])))
+            }
+            let untouched = y[o * ldy + count..<(o + 1) * ldy].allSatisfy { $0 == 0.5 }
+            #expect(untouched)
+        }
+        #expect(worst < 1e-4, "largest error \(worst)")
+    }
+}
