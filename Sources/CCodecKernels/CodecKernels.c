@@ -45,101 +45,6 @@ typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
     } while (0)
 
 
-CLONES
-void codec_winograd_panels(const float *x, long ldx, long available, long cin,
-                           float *y, long ldy, long cout,
-                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
-                           const float *bt, const float *at, const float *packed_u, const float *bias,
-                           const float *snake_alpha, long panel_begin, long panel_end,
-                           long block_begin, long block_end, float *scratch) {
-    float *v = scratch;                              // [alpha][cin][PANEL]
-    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL], rows of blocks [block_begin, block_end)
-    long blocks = cout / 8;
-    for (long panel = panel_begin; panel < panel_end; panel++) {
-        long p0 = panel * PANEL;
-        long n = tiles - p0 < PANEL ? tiles - p0 : PANEL;
-
-        // Input transform: v[xi][c][lane] = sum_i bt[xi][i] * x[c][start[p0 + lane] + dilation * i].
-        for (long c = 0; c < cin; c++) {
-            const float *row = x + c * ldx;
-            float a = snake_alpha ? snake_alpha[c] : 0.0f, inverse = 1.0f / (a + 1e-9f);
-            for (long half = 0; half < PANEL / LANES; half++) {
-                v16 g[MAX_ALPHA];
-                for (long i = 0; i < alpha; i++) {
-                    float gathered[LANES];
-                    for (long lane = 0; lane < LANES; lane++) {
-                        long p = half * LANES + lane;
-                        long index = p < n ? start[p0 + p] + dilation * i : available;
-                        gathered[lane] = index < available ? row[index] : 0.0f;
-                    }
-                    g[i] = load16(gathered);
-                    if (snake_alpha) SNAKE16(g[i], a, inverse, g[i]);  // snake(0) = 0: padding stays zero
-                }
-                for (long xi = 0; xi < alpha; xi++) {
-                    const float *k = bt + xi * alpha;
-                    v16 sum = splat(0.0f);
-                    for (long i = 0; i < alpha; i++)
-                        if (k[i] != 0.0f) sum += splat(k[i]) * g[i];
-                    store16(v + (xi * cin + c) * PANEL + half * LANES, sum);
-                }
-            }
-        }
-
-        // Products: for each xi, [cout x cin] x [cin x PANEL], 8 rows by 32 columns at a time.
-        for (long xi = 0; xi < alpha; xi++) {
-            const float *b = v + xi * cin * PANEL;
-            for (long block = block_begin; block < block_end; block++) {
-                const float *a = packed_u + (xi * blocks + block) * cin * 8;
-                v16 acc[8][2];
-                for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); }
-                for (long k = 0; k < cin; k++) {
-                    v16 b0 = load16(b + k * PANEL), b1 = load16(b + k * PANEL + LANES);
-                    const float *ak = a + k * 8;
-                    for (long r = 0; r < 8; r++) {
-                        v16 s = splat(ak[r]);
-                        acc[r][0] += s * b0;
-                        acc[r][1] += s * b1;
-                    }
-                }
-                float *out = products + (xi * cout + block * 8) * PANEL;
-                for (long r = 0; r < 8; r++) {
-                    store16(out + r * PANEL, acc[r][0]);
-                    store16(out + r * PANEL + LANES, acc[r][1]);
-                }
-            }
-        }
-
-        // Output transform: y[o][start + dilation * j] = bias[o] + sum_xi at[j][xi] * products[xi][o][lane].
-        for (long o = block_begin * 8; o < block_end * 8; o++) {
-            float *out = y + o * ldy;
-            float b = bias ? bias[o] : 0.0f;
-            for (long half = 0; half < PANEL / LANES; half++) {
-                v16 result[MAX_ALPHA];
-                for (long j = 0; j < m; j++) result[j] = splat(b);
-                for (long xi = 0; xi < alpha; xi++) {
-                    v16 value = load16(products + (xi * cout + o) * PANEL + half * LANES);
-                    for (long j = 0; j < m; j++) result[j] += splat(at[j * alpha + xi]) * value;
-                }
-                float lanes[MAX_ALPHA][LANES];
-                for (long j = 0; j < m; j++) store16(lanes[j], result[j]);
-                for (long lane = 0; lane < LANES; lane++) {
-                    long p = half * LANES + lane;
-                    if (p >= n) break;
-                    long s0 = start[p0 + p], limit = valid[p0 + p];
-                    for (long j = 0; j < limit; j++) out[s0 + dilation * j] = lanes[j][lane];
-                }
-            }
-        }
-    }
-}
-
-void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
-    for (long block = 0; block < m / 8; block++)
-        for (long kk = 0; kk < k; kk++)
-            for (long row = 0; row < 8; row++)
-                packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk];
-}
-
 /// AVX-512 (32 registers) holds the whole 8 x 32 tile's sums: 16 vectors of 16. With AVX2's 16 registers
 /// those are 32 halves, and most lived on the stack; there the tile is taken as four 4 x 16 quarters
 /// (8 registers of sums), each its own pass over a stretch of k: decode 4.7x -> 6.7x real time on a
@@ -189,6 +94,89 @@ __attribute__((constructor)) static void codec_find_registers(void) {
         }                                                                           \
         for (long r = 0; r < 8; r++) { store_row(r, acc[r][0], acc[r][1]); }       \
     } while (0)
+
+CLONES
+void codec_winograd_panels(const float *x, long ldx, long available, long cin,
+                           float *y, long ldy, long cout,
+                           const long *start, const long *valid, long tiles, long dilation, long alpha, long m,
+                           const float *bt, const float *at, const float *packed_u, const float *bias,
+                           const float *snake_alpha, long panel_begin, long panel_end,
+                           long block_begin, long block_end, float *scratch) {
+    float *v = scratch;                              // [alpha][cin][PANEL]
+    float *products = scratch + alpha * cin * PANEL;  // [alpha][cout][PANEL], rows of blocks [block_begin, block_end)
+    long blocks = cout / 8;
+    for (long panel = panel_begin; panel < panel_end; panel++) {
+        long p0 = panel * PANEL;
+        long n = tiles - p0 < PANEL ? tiles - p0 : PANEL;
+
+        // Input transform: v[xi][c][lane] = sum_i bt[xi][i] * x[c][start[p0 + lane] + dilation * i].
+        for (long c = 0; c < cin; c++) {
+            const float *row = x + c * ldx;
+            float a = snake_alpha ? snake_alpha[c] : 0.0f, inverse = 1.0f / (a + 1e-9f);
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 g[MAX_ALPHA];
+                for (long i = 0; i < alpha; i++) {
+                    float gathered[LANES];
+                    for (long lane = 0; lane < LANES; lane++) {
+                        long p = half * LANES + lane;
+                        long index = p < n ? start[p0 + p] + dilation * i : available;
+                        gathered[lane] = index < available ? row[index] : 0.0f;
+                    }
+                    g[i] = load16(gathered);
+                    if (snake_alpha) SNAKE16(g[i], a, inverse, g[i]);  // snake(0) = 0: padding stays zero
+                }
+                for (long xi = 0; xi < alpha; xi++) {
+                    const float *k = bt + xi * alpha;
+                    v16 sum = splat(0.0f);
+                    for (long i = 0; i < alpha; i++)
+                        if (k[i] != 0.0f) sum += splat(k[i]) * g[i];
+                    store16(v + (xi * cin + c) * PANEL + half * LANES, sum);
+                }
+            }
+        }
+
+        // Products: for each xi, [cout x cin] x [cin x PANEL], 8 rows by 32 columns at a time.
+        for (long xi = 0; xi < alpha; xi++) {
+            const float *b = v + xi * cin * PANEL;
+            for (long block = block_begin; block < block_end; block++) {
+                const float *a = packed_u + (xi * blocks + block) * cin * 8;
+                float *out = products + (xi * cout + block * 8) * PANEL;
+#define STORE_PRODUCT(r, lo, hi) do { store16(out + (r) * PANEL, lo); store16(out + (r) * PANEL + LANES, hi); } while (0)
+                PRODUCT_8x32(a, b, PANEL, cin, STORE_PRODUCT);
+#undef STORE_PRODUCT
+            }
+        }
+
+        // Output transform: y[o][start + dilation * j] = bias[o] + sum_xi at[j][xi] * products[xi][o][lane].
+        for (long o = block_begin * 8; o < block_end * 8; o++) {
+            float *out = y + o * ldy;
+            float b = bias ? bias[o] : 0.0f;
+            for (long half = 0; half < PANEL / LANES; half++) {
+                v16 result[MAX_ALPHA];
+                for (long j = 0; j < m; j++) result[j] = splat(b);
+                for (long xi = 0; xi < alpha; xi++) {
+                    v16 value = load16(products + (xi * cout + o) * PANEL + half * LANES);
+                    for (long j = 0; j < m; j++) result[j] += splat(at[j * alpha + xi]) * value;
+                }
+                float lanes[MAX_ALPHA][LANES];
+                for (long j = 0; j < m; j++) store16(lanes[j], result[j]);
+                for (long lane = 0; lane < LANES; lane++) {
+                    long p = half * LANES + lane;
+                    if (p >= n) break;
+                    long s0 = start[p0 + p], limit = valid[p0 + p];
+                    for (long j = 0; j < limit; j++) out[s0 + dilation * j] = lanes[j][lane];
+                }
+            }
+        }
+    }
+}
+
+void codec_pack_rows(const float *a, long lda, long m, long k, float *packed) {
+    for (long block = 0; block < m / 8; block++)
+        for (long kk = 0; kk < k; kk++)
+            for (long row = 0; row < 8; row++)
+                packed[(block * k + kk) * 8 + row] = a[(block * 8 + row) * lda + kk];
+}
 
 CLONES
 void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, long stride, long dilation,
