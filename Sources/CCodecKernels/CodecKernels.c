@@ -47,7 +47,7 @@ typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
 
 /// AVX-512 (32 registers) holds the whole 8 x 32 tile's sums: 16 vectors of 16. With AVX2's 16 registers
 /// those are 32 halves, and most lived on the stack; there the tile is taken as four 4 x 16 quarters
-/// (8 registers of sums), each its own pass over a stretch of k: decode 4.7x -> 6.7x real time on a
+/// (8 registers of sums), each its own pass over a stretch of k: decode 4.7x -> 10.2x real time on a
 /// 2-core AVX2 EPYC. (A 6-row quarter needs 15 of the 16 registers, and the compiler spilled it.)
 static int codec_wide_registers;
 /// Rows of b each quarter takes in turn, so that the four passes find them in L1 (128 rows of 32 floats:
