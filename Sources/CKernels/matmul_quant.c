@@ -195,22 +195,22 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
                     }
                 }
             } else if (k == Q4) {
-                __m256i s[2][INPUTS_AVX2];
-                for (size_t a = 0; a < 2; a++)
-                    for (size_t b = 0; b < n_in; b++) s[a][b] = _mm256_setzero_si256();
-                for (int p = h; p < 8; p += 2) {  // packed bytes 32p..: positions 32p.. (low), 256 + 32p.. (high)
-                    __m256i lo[2], hi[2];
-                    for (size_t a = 0; a < 2; a++) ck_nibbles_256(w[a], p, 0, &lo[a], &hi[a]);
-                    for (size_t b = 0; b < n_in; b++) {
-                        __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
-                        __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
-                        for (size_t a = 0; a < 2; a++)
-                            s[a][b] = _mm256_add_epi16(s[a][b], _mm256_add_epi16(_mm256_maddubs_epi16(lo[a], v0),
-                                                                                  _mm256_maddubs_epi16(hi[a], v1)));
+                // A row at a time: its sums for the 4 inputs, its nibbles and an input fit the 16 registers,
+                // where both rows' together went to the stack (the inputs, read twice, come from L1).
+                for (size_t a = 0; a < 2; a++) {
+                    __m256i s[INPUTS_AVX2];
+                    for (size_t b = 0; b < n_in; b++) s[b] = _mm256_setzero_si256();
+                    for (int p = h; p < 8; p += 2) {  // packed bytes 32p..: positions 32p.. (low), 256 + 32p.. (high)
+                        __m256i lo, hi;
+                        ck_nibbles_256(w[a], p, 0, &lo, &hi);
+                        for (size_t b = 0; b < n_in; b++) {
+                            __m256i v0 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 32 * p));
+                            __m256i v1 = _mm256_loadu_si256((const __m256i *)(x[b].quants + g * CK_GROUP + 256 + 32 * p));
+                            s[b] = _mm256_add_epi16(s[b], _mm256_add_epi16(_mm256_maddubs_epi16(lo, v0), _mm256_maddubs_epi16(hi, v1)));
+                        }
                     }
+                    for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_madd_epi16(s[b], ones);
                 }
-                for (size_t a = 0; a < 2; a++)
-                    for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_madd_epi16(s[a][b], ones);
             } else if (k == Q6) {
                 for (size_t a = 0; a < 2; a++)
                     for (size_t b = 0; b < n_in; b++) d[a][b] = _mm256_setzero_si256();
