@@ -62,8 +62,8 @@ __attribute__((constructor)) static void codec_find_registers(void) {
 #define PRODUCT_8x32(a_block, b_rows, ldb_, k_dim, store_row)                       \
     do {                                                                            \
         v16 acc[8][2];                                                              \
+        for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); } \
         if (codec_wide_registers) {                                                 \
-            for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); } \
             for (long kk = 0; kk < (k_dim); kk++) {                                 \
                 const float *brow = (b_rows) + kk * (ldb_);                         \
                 v16 b0 = load16(brow), b1 = load16(brow + LANES);                   \
@@ -75,7 +75,6 @@ __attribute__((constructor)) static void codec_find_registers(void) {
                 }                                                                   \
             }                                                                       \
         } else {                                                                    \
-            for (long r = 0; r < 8; r++) { acc[r][0] = splat(0.0f); acc[r][1] = splat(0.0f); } \
             for (long k0 = 0; k0 < (k_dim); k0 += QUARTER_K) {                      \
                 long k1 = (k_dim) - k0 < QUARTER_K ? (k_dim) : k0 + QUARTER_K;      \
                 for (long r0 = 0; r0 < 8; r0 += 4)                                  \
