@@ -223,6 +223,11 @@ static void attend_kv_heads(const float *q, const void *keys, const void *values
             ck_attend_group_avx2_i8(qg, qs, (const int8_t *)k, (const int8_t *)v, ks, vs, og, scores, group, d, n_keys, scale);
             continue;
         }
+        if (isa == 2 && element != 1 && d % 16 == 0 && d <= AVX2_GROUP_D && group <= GROUP_MAX) {
+            if (element == 2) ck_attend_group_avx2_f16(qg, (const uint16_t *)k, (const uint16_t *)v, og, scores, group, d, n_keys, scale);
+            else ck_attend_group_avx2_f32(qg, (const float *)k, (const float *)v, og, scores, group, d, n_keys, scale);
+            continue;
+        }
         single_fn single = isa >= 2 && d % 8 == 0 ? avx2 : portable;
 #elif CK_NEON
         single_fn single = isa >= 1 && d % 8 == 0 ? neon : portable;

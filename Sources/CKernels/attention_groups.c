@@ -1,6 +1,6 @@
 // Decode attention's grouped kernels for x86: the query heads that share a kv head (grouped-query
 // attention) taken together, so each cached key and value row is read once per kv head. AVX-512 over
-// every cache type (with VNNI for int8 keys), and AVX2 over the int8 cache. attention.c chooses
+// every cache type (with VNNI for int8 keys), and AVX2 over every cache type too. attention.c chooses
 // between these and its one-query-head kernels.
 #include "arch.h"
 #if CK_X86
@@ -206,22 +206,28 @@ AVX2 static inline __m256 sum_lanes8(const __m256i *x) {
     return _mm256_cvtepi32_ps(_mm256_add_epi32(lo, hi));
 }
 
-// out[i][0..16) (+)= sum_{j in [j0, j1)} scores[i][j] * v[j][c0..c0+16) for n <= 3 queries, int8 values:
+// Eight cached elements from index i as floats: Float32, half or int8 (its row's scale applied elsewhere).
+AVX2 INLINE __m256 load8_avx2(const void *p, size_t i, int type) {
+    if (type == I8) return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)((const int8_t *)p + i))));
+    if (type == F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
+    return _mm256_loadu_ps((const float *)p + i);
+}
+
+// out[i][0..16) (+)= sum_{j in [j0, j1)} scores[i][j] * v[j][c0..c0+16) for n <= 3 queries (values of `type`):
 // written for the first block of keys, added after. 16 columns rather than 32: 3 queries by 4 vectors
 // of sums, their 3 weights and a value vector took all 16 registers, and one sum went to the stack and
 // back at every key.
-AVX2 INLINE void weigh_values_avx2(const int8_t *v, size_t c0, size_t d, const float *scores, size_t n_keys,
+AVX2 INLINE void weigh_values_avx2(const void *v, int type, size_t c0, size_t d, const float *scores, size_t n_keys,
                                    size_t j0, size_t j1, float *out, size_t n) {
     __m256 acc[3][2];
     for (size_t i = 0; i < n; i++)
         for (int w = 0; w < 2; w++)
             acc[i][w] = j0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(out + i * d + 8 * w);
     for (size_t j = j0; j < j1; j++) {
-        const int8_t *row = v + j * d + c0;
         __m256 p[3];
         for (size_t i = 0; i < n; i++) p[i] = _mm256_set1_ps(scores[i * n_keys + j]);
         for (int w = 0; w < 2; w++) {
-            __m256 value = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(row + 8 * w))));
+            __m256 value = load8_avx2(v, j * d + c0 + 8 * w, type);
             for (size_t i = 0; i < n; i++) acc[i][w] = _mm256_fmadd_ps(p[i], value, acc[i][w]);
         }
     }
@@ -229,8 +235,35 @@ AVX2 INLINE void weigh_values_avx2(const int8_t *v, size_t c0, size_t d, const f
         for (int w = 0; w < 2; w++) _mm256_storeu_ps(out + i * d + 8 * w, acc[i][w]);
 }
 
-// Keys whose value rows every column pass reads while they sit in L1 (128 rows of up to 256 bytes).
-#define VALUE_BLOCK 128
+// Bytes of value rows every column pass reads while they sit in L1 (128 int8 rows of 128).
+#define VALUE_BLOCK_BYTES 16384
+
+// The softmax of every query's scores (top: each query's largest), then out[i] = sum_j p[i][j] v[j]
+// for the group: a block of keys at a time (their rows stay in L1 across the column passes), over
+// which 16 columns for up to 3 queries stay in registers (6 sums); 3 queries (the published shape) with
+// constant bounds, so that they stay in registers. 28 layers of int8 over 3000 keys on one thread of a
+// Zen 3 VM: 23 ms with 32 columns over all keys at a time, 21.5 with 16, 19.5 with blocks of keys. (Over
+// Float32 and halves, grouping took 83 -> 61 and 44 -> 33 ms against a query head at a time.)
+AVX2 INLINE void weigh_group_avx2(const void *v, int type, const float *vs, float *out, float *scores, size_t group,
+                                  size_t d, size_t n_keys, const float *top) {
+    float inverse[GROUP_MAX];
+    for (size_t i = 0; i < group; i++) inverse[i] = 1 / ck_softmax_from_top_avx2(scores + i * n_keys, n_keys, top[i]);
+    scale_weights(scores, group, n_keys, vs);
+    size_t row_bytes = d * (type == I8 ? 1 : type == F16 ? 2 : 4);
+    size_t keys = row_bytes < VALUE_BLOCK_BYTES ? VALUE_BLOCK_BYTES / row_bytes : 1;
+    for (size_t j0 = 0; j0 < n_keys; j0 += keys) {
+        size_t j1 = n_keys - j0 < keys ? n_keys : j0 + keys;
+        for (size_t c0 = 0; c0 < d; c0 += 16)
+            for (size_t i0 = 0; i0 < group; i0 += 3) {
+                if (group - i0 >= 3) weigh_values_avx2(v, type, c0, d, scores + i0 * n_keys, n_keys, j0, j1, out + i0 * d + c0, 3);
+                else weigh_values_avx2(v, type, c0, d, scores + i0 * n_keys, n_keys, j0, j1, out + i0 * d + c0, group - i0);
+            }
+    }
+    for (size_t i = 0; i < group; i++) {
+        __m256 inv = _mm256_set1_ps(inverse[i]);
+        for (size_t c = 0; c < d; c += 8) _mm256_storeu_ps(out + i * d + c, _mm256_mul_ps(_mm256_loadu_ps(out + i * d + c), inv));
+    }
+}
 
 // q: [group][d] integer-valued floats (scales qs), d a multiple of 32 up to 256; scores: [group][n_keys].
 AVX2 void ck_attend_group_avx2_i8(const float *q, const float *qs, const int8_t *k, const int8_t *v, const float *ks,
@@ -243,7 +276,7 @@ AVX2 void ck_attend_group_avx2_i8(const float *q, const float *qs, const int8_t 
         signs[e] = (int8_t)value;
         magnitudes[e] = (uint8_t)(value < 0 ? -value : value);
     }
-    float top[GROUP_MAX], inverse[GROUP_MAX];
+    float top[GROUP_MAX];
     for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
     const __m256i ones = _mm256_set1_epi16(1);
     size_t j = 0;
@@ -277,26 +310,69 @@ AVX2 void ck_attend_group_avx2_i8(const float *q, const float *qs, const int8_t 
             if (s > top[i]) top[i] = s;
         }
     }
-    for (size_t i = 0; i < group; i++) inverse[i] = 1 / ck_softmax_from_top_avx2(scores + i * n_keys, n_keys, top[i]);
-    scale_weights(scores, group, n_keys, vs);
-    // Values: a block of keys at a time (their rows stay in L1 across the column passes), over which 16
-    // columns for up to 3 queries stay in registers (6 sums); 3 queries (the published shape) with
-    // constant bounds, so that they stay in registers. 28 layers over 3000 keys on one thread of a Zen 3
-    // VM: 23 ms with 32 columns over all keys at a time, 21.5 with 16, 19.5 with blocks of keys.
-    for (size_t j0 = 0; j0 < n_keys; j0 += VALUE_BLOCK) {
-        size_t j1 = n_keys - j0 < VALUE_BLOCK ? n_keys : j0 + VALUE_BLOCK;
-        for (size_t c0 = 0; c0 < d; c0 += 16)
-            for (size_t i0 = 0; i0 < group; i0 += 3) {
-                if (group - i0 >= 3) weigh_values_avx2(v, c0, d, scores + i0 * n_keys, n_keys, j0, j1, out + i0 * d + c0, 3);
-                else weigh_values_avx2(v, c0, d, scores + i0 * n_keys, n_keys, j0, j1, out + i0 * d + c0, group - i0);
-            }
-    }
-    for (size_t i = 0; i < group; i++) {
-        __m256 inv = _mm256_set1_ps(inverse[i]);
-        for (size_t c = 0; c < d; c += 8) _mm256_storeu_ps(out + i * d + c, _mm256_mul_ps(_mm256_loadu_ps(out + i * d + c), inv));
-    }
+    weigh_group_avx2(v, I8, vs, out, scores, group, d, n_keys, top);
 }
 
+// Lane t: the sum of the 8 lanes of x[t].
+AVX2 static inline __m256 sum_lanes8_ps(const __m256 *x) {
+    __m256 ab = _mm256_hadd_ps(_mm256_hadd_ps(x[0], x[1]), _mm256_hadd_ps(x[2], x[3]));
+    __m256 cd = _mm256_hadd_ps(_mm256_hadd_ps(x[4], x[5]), _mm256_hadd_ps(x[6], x[7]));
+    return _mm256_add_ps(_mm256_permute2f128_ps(ab, cd, 0x20), _mm256_permute2f128_ps(ab, cd, 0x31));
+}
+
+// ---- AVX2 over a Float32 or half cache, the query heads of one kv head together as over int8: each
+// key and value row is read once per kv head instead of once per query head. Scores take 8 keys at a
+// time (half keys widened once into an L1 buffer, not once per query), one reduction tree for 8 dots.
+// q: [group][d], d a multiple of 16 up to AVX2_GROUP_D.
+AVX2 INLINE void attend_group_avx2_float(const float *q, const void *k, const void *v, float *out, float *scores,
+                                         size_t group, size_t d, size_t n_keys, float scale, int type) {
+    float top[GROUP_MAX];
+    for (size_t i = 0; i < group; i++) top[i] = -INFINITY;
+    float widened[8 * AVX2_GROUP_D];
+    size_t element = type == F16 ? 2 : 4;
+    size_t j = 0;
+    for (; j + 8 <= n_keys; j += 8) {
+        for (size_t b = 0; b < 8 * d * element; b += 64)
+            _mm_prefetch((const char *)k + j * d * element + b + KV_AHEAD, _MM_HINT_T0);
+        const float *block = (const float *)k + j * d;
+        if (type == F16) {
+            for (size_t c = 0; c < 8 * d; c += 8) _mm256_storeu_ps(widened + c, load8_avx2(k, j * d + c, F16));
+            block = widened;
+        }
+        for (size_t i = 0; i < group; i++) {
+            __m256 acc[8];
+            for (int t = 0; t < 8; t++) acc[t] = _mm256_setzero_ps();
+            for (size_t c = 0; c < d; c += 8) {
+                __m256 qc = _mm256_loadu_ps(q + i * d + c);
+                for (int t = 0; t < 8; t++) acc[t] = _mm256_fmadd_ps(qc, _mm256_loadu_ps(block + t * d + c), acc[t]);
+            }
+            __m256 s = _mm256_mul_ps(sum_lanes8_ps(acc), _mm256_set1_ps(scale));
+            _mm256_storeu_ps(scores + i * n_keys + j, s);
+            float m = ck_max8(s);
+            if (m > top[i]) top[i] = m;
+        }
+    }
+    for (; j < n_keys; j++) {
+        for (size_t i = 0; i < group; i++) {
+            __m256 acc = _mm256_setzero_ps();
+            for (size_t c = 0; c < d; c += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i * d + c), load8_avx2(k, j * d + c, type), acc);
+            float s = ck_sum8(acc) * scale;
+            scores[i * n_keys + j] = s;
+            if (s > top[i]) top[i] = s;
+        }
+    }
+    weigh_group_avx2(v, type, NULL, out, scores, group, d, n_keys, top);
+}
+
+AVX2 void ck_attend_group_avx2_f32(const float *q, const float *k, const float *v, float *out, float *scores,
+                                   size_t group, size_t d, size_t n_keys, float scale) {
+    attend_group_avx2_float(q, k, v, out, scores, group, d, n_keys, scale, F32);
+}
+
+AVX2 void ck_attend_group_avx2_f16(const float *q, const uint16_t *k, const uint16_t *v, float *out, float *scores,
+                                   size_t group, size_t d, size_t n_keys, float scale) {
+    attend_group_avx2_float(q, k, v, out, scores, group, d, n_keys, scale, F16);
+}
 // One AVX-512 instance per element type, so the loads inside are plain loads or conversions.
 #define AVX512_INSTANCE(suffix, type)                                                                           \
     AVX512 void ck_attend_group_avx512_##suffix(const float *q, const float *qs, const void *k, const void *v,  \

@@ -2,6 +2,7 @@
 // (attention_neon.c): the cache's element types, the value scales' folding, and their entry points.
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include "arch.h"
 
 enum { F32 = 0, F16 = 1, I8 = 2 };
@@ -28,7 +29,7 @@ static inline __attribute__((always_inline)) void scale_weights(float *scores, s
 float ck_softmax_from_top_avx2(float *scores, size_t n, float top);
 // The query heads of one kv head together (attention_groups.c): q [group][d] (int8 caches: integer-valued
 // floats with one scale each in qs), scores [group][n_keys] scratch, out [group][d]. AVX-512: d a multiple
-// of 16; `vnni` takes int8 keys as bytes. AVX2: int8 cache, d a multiple of 32 up to AVX2_GROUP_D.
+// of 16; `vnni` takes int8 keys as bytes. AVX2 over int8: d a multiple of 32 up to AVX2_GROUP_D.
 #define CK_GROUP_ARGS const float *q, const float *qs, const void *k, const void *v, const float *ks, const float *vs, \
                       float *out, float *scores, size_t group, size_t d, size_t n_keys, float scale, int vnni
 void ck_attend_group_avx512_f32(CK_GROUP_ARGS);
@@ -38,6 +39,11 @@ void ck_attend_group_avx512_i8(CK_GROUP_ARGS);
 void ck_attend_group_avx2_i8(const float *q, const float *qs, const int8_t *k, const int8_t *v, const float *ks,
                              const float *vs, float *out, float *scores, size_t group, size_t d, size_t n_keys,
                              float scale);
+// AVX2 over a Float32 or half cache: d a multiple of 16 up to AVX2_GROUP_D.
+void ck_attend_group_avx2_f32(const float *q, const float *k, const float *v, float *out, float *scores,
+                              size_t group, size_t d, size_t n_keys, float scale);
+void ck_attend_group_avx2_f16(const float *q, const uint16_t *k, const uint16_t *v, float *out, float *scores,
+                              size_t group, size_t d, size_t n_keys, float scale);
 #endif
 
 #if CK_NEON

@@ -5,7 +5,7 @@ import Testing
 
 /// The fused decode attention against the definition computed in Double: through the thread pool, and
 /// the kernel alone at every instruction-set level this machine has (grouped AVX-512 with and without VNNI,
-/// grouped AVX2 over int8 and per-head AVX2 otherwise, portable),
+/// grouped AVX2, per-head AVX2 where a head is not a multiple of 16 or the group too large, portable),
 /// over a Float32 cache, a half one and an int8 one (a scale per row).
 @Suite struct DecodeAttentionTests {
     /// The prefill's softmax (the attention kernels' exponential) is the definition within 1e-6 at every level,
