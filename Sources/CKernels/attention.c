@@ -58,12 +58,6 @@ INLINE void attend_portable(const float *q, const void *k, const void *v, const 
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-AVX2 INLINE __m256 load8(const void *p, size_t i, int type) {
-    if (type == F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
-    if (type == I8) return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)((const int8_t *)p + i))));
-    return _mm256_loadu_ps((const float *)p + i);
-}
-
 // Replaces scores with e^(score - top) and returns their sum.
 AVX2 float ck_softmax_from_top_avx2(float *scores, size_t n, float top) {
     __m256 max = _mm256_set1_ps(top), total = _mm256_setzero_ps();
@@ -123,10 +117,10 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const
         __m256 a0 = _mm256_setzero_ps(), a1 = a0;
         size_t c = 0;
         for (; c + 16 <= d; c += 16) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), load8(k, key + c + 8, type), a1);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), ck_load8_avx2(k, key + c, type), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c + 8), ck_load8_avx2(k, key + c + 8, type), a1);
         }
-        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), load8(k, key + c, type), a0);
+        for (; c < d; c += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q + c), ck_load8_avx2(k, key + c, type), a0);
         float s = ck_sum8(_mm256_add_ps(a0, a1)) * (ks ? scale * ks[j] : scale);
         scores[j] = s;
         if (s > top) top = s;
@@ -142,7 +136,7 @@ AVX2 INLINE void attend_avx2(const float *q, const void *k, const void *v, const
         for (size_t jj = 0; jj < n_keys; jj++) {
             __m256 p = _mm256_set1_ps(scores[jj]);
             size_t value = jj * d + c0;
-            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, load8(v, value + 8 * i, type), acc[i]);
+            for (size_t i = 0; i < width / 8; i++) acc[i] = _mm256_fmadd_ps(p, ck_load8_avx2(v, value + 8 * i, type), acc[i]);
         }
         __m256 inv = _mm256_set1_ps(inverse);
         for (size_t i = 0; i < width / 8; i++) _mm256_storeu_ps(out + c0 + 8 * i, _mm256_mul_ps(acc[i], inv));

@@ -206,13 +206,6 @@ AVX2 static inline __m256 sum_lanes8(const __m256i *x) {
     return _mm256_cvtepi32_ps(_mm256_add_epi32(lo, hi));
 }
 
-// Eight cached elements from index i as floats: Float32, half or int8 (its row's scale applied elsewhere).
-AVX2 INLINE __m256 load8_avx2(const void *p, size_t i, int type) {
-    if (type == I8) return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)((const int8_t *)p + i))));
-    if (type == F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
-    return _mm256_loadu_ps((const float *)p + i);
-}
-
 // out[i][0..16) (+)= sum_{j in [j0, j1)} scores[i][j] * v[j][c0..c0+16) for n <= 3 queries (values of `type`):
 // written for the first block of keys, added after. 16 columns rather than 32: 3 queries by 4 vectors
 // of sums, their 3 weights and a value vector took all 16 registers, and one sum went to the stack and
@@ -227,7 +220,7 @@ AVX2 INLINE void weigh_values_avx2(const void *v, int type, size_t c0, size_t d,
         __m256 p[3];
         for (size_t i = 0; i < n; i++) p[i] = _mm256_set1_ps(scores[i * n_keys + j]);
         for (int w = 0; w < 2; w++) {
-            __m256 value = load8_avx2(v, j * d + c0 + 8 * w, type);
+            __m256 value = ck_load8_avx2(v, j * d + c0 + 8 * w, type);
             for (size_t i = 0; i < n; i++) acc[i][w] = _mm256_fmadd_ps(p[i], value, acc[i][w]);
         }
     }
@@ -336,7 +329,7 @@ AVX2 INLINE void attend_group_avx2_float(const float *q, const void *k, const vo
             _mm_prefetch((const char *)k + j * d * element + b + KV_AHEAD, _MM_HINT_T0);
         const float *block = (const float *)k + j * d;
         if (type == F16) {
-            for (size_t c = 0; c < 8 * d; c += 8) _mm256_storeu_ps(widened + c, load8_avx2(k, j * d + c, F16));
+            for (size_t c = 0; c < 8 * d; c += 8) _mm256_storeu_ps(widened + c, ck_load8_avx2(k, j * d + c, F16));
             block = widened;
         }
         for (size_t i = 0; i < group; i++) {
@@ -355,7 +348,7 @@ AVX2 INLINE void attend_group_avx2_float(const float *q, const void *k, const vo
     for (; j < n_keys; j++) {
         for (size_t i = 0; i < group; i++) {
             __m256 acc = _mm256_setzero_ps();
-            for (size_t c = 0; c < d; c += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i * d + c), load8_avx2(k, j * d + c, type), acc);
+            for (size_t c = 0; c < d; c += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i * d + c), ck_load8_avx2(k, j * d + c, type), acc);
             float s = ck_sum8(acc) * scale;
             scores[i * n_keys + j] = s;
             if (s > top[i]) top[i] = s;

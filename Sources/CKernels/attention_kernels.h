@@ -25,6 +25,13 @@ static inline __attribute__((always_inline)) void scale_weights(float *scores, s
 }
 
 #if CK_X86
+// Eight cached elements from index i as floats (AVX2): Float32, half or int8 (its row's scale applied elsewhere).
+__attribute__((target("avx2,fma,f16c"), always_inline)) static inline __m256 ck_load8_avx2(const void *p, size_t i, int type) {
+    if (type == F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i)));
+    if (type == I8) return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)((const int8_t *)p + i))));
+    return _mm256_loadu_ps((const float *)p + i);
+}
+
 // Replaces scores with e^(score - top) and returns their sum (AVX2).
 float ck_softmax_from_top_avx2(float *scores, size_t n, float top);
 // The query heads of one kv head together (attention_groups.c): q [group][d] (int8 caches: integer-valued
