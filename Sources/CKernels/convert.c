@@ -111,6 +111,8 @@ int ck_byte_dots(void) {
     return machine_choice() == dots_level && __atomic_load_n(&byte_dots, __ATOMIC_RELAXED) > 0;
 }
 
+int ck_machine_isa(void) { return machine_isa(); }
+
 int ck_set_isa(int level) {
     int dots, best = detect_isa(&dots);
     forced_level = level < 0 ? 0 : level < best ? level : best;

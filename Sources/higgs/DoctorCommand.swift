@@ -33,6 +33,8 @@ struct DoctorCommand: ParsableCommand {
         // What the kernels run on here ($HIGGS_KERNELS may cap it, to check a machine with fewer instructions).
         let cores = System.physicalCores
         print("This machine: \(cores) \(cores == 1 ? "core" : "cores"), kernels \(ThreadPool.instructionSet)")
+        let forced = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? ""
+        print("OpenBLAS: its \(BLAS.coreName) kernels\(forced)")
         print("")
         if modelOK && tokenizerOK {
             print("Both checkpoints are complete: `higgs` and `higgs generate` will use them.")

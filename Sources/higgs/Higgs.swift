@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 
 @main
 struct Higgs: ParsableCommand {
@@ -10,4 +11,9 @@ struct Higgs: ParsableCommand {
                       DownloadCommand.self, TokenizeCommand.self, BenchCommand.self, DecodeCommand.self, EncodeCommand.self],
         defaultSubcommand: StudioCommand.self
     )
+
+    static func main() {
+        BLAS.restartOnPreferredCore()  // before any thread, terminal or file is opened
+        main(nil)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import TestSupport
 import Testing
 
@@ -50,5 +51,26 @@ import Testing
         let unknown = try CLI.run(["doctor"], in: home, environment: ["HIGGS_KERNELS": "avx9"])
         #expect(unknown.stderr.contains("HIGGS_KERNELS='avx9' is not one of portable, avx2, avx2-vnni, avx512, avx512-vnni"), "\(unknown.stderr)")
         #expect(unknown.stdout.contains(machine + "\n"))
+    }
+}
+
+/// `higgs` runs OpenBLAS on kernels as wide as the machine has, restarting itself under `OPENBLAS_CORETYPE`
+/// where OpenBLAS chose narrower ones when it loaded; a user's own `OPENBLAS_CORETYPE` stands.
+@Suite struct OpenBLASCoreCommandTests {
+    static func core(_ result: CLI.Result) -> String? {
+        guard let line = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("OpenBLAS: its ") }) else { return nil }
+        return line.dropFirst("OpenBLAS: its ".count).split(separator: " ").first.map(String.init)
+    }
+
+    @Test func runsOnTheWidestKernelsUnlessTheUserChose() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let chosen = try CLI.run(["doctor"], in: home, environment: ["OPENBLAS_CORETYPE": ""])
+        let core = try #require(Self.core(chosen), "\(chosen.stdout)")
+        #expect(BLAS.widerCore(than: core, machineLevel: BLAS.machineLevel) == nil, "OpenBLAS runs its \(core) kernels")
+        #if arch(x86_64)
+        let own = try CLI.run(["doctor"], in: home, environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(own.stdout.contains("OpenBLAS: its Prescott kernels (OPENBLAS_CORETYPE=Prescott)"), "\(own.stdout)")
+        #endif
     }
 }

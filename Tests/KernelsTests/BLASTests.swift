@@ -49,3 +49,26 @@ import Testing
         #expect(worst < 1e-4, "largest error \(worst)")
     }
 }
+
+/// Which OpenBLAS kernels to ask for when the ones it chose at load are narrower than the machine's.
+@Suite struct OpenBLASCoreTests {
+    @Test func asksForTheWidestFamilyTheMachineRuns() {
+        // Debian 12's OpenBLAS takes Intel's Emerald Rapids for a Prescott.
+        #expect(BLAS.widerCore(than: "Prescott", machineLevel: 4) == "SkylakeX")
+        #expect(BLAS.widerCore(than: "Sandybridge", machineLevel: 3) == "SkylakeX")
+        #expect(BLAS.widerCore(than: "Haswell", machineLevel: 4) == "SkylakeX")  // Zen 4 in OpenBLAS before 0.3.22
+        #expect(BLAS.widerCore(than: "Nehalem", machineLevel: 2) == "Haswell")
+    }
+
+    @Test func leavesAsWideOrUnknownChoicesAlone() {
+        #expect(BLAS.widerCore(than: "SkylakeX", machineLevel: 4) == nil)
+        #expect(BLAS.widerCore(than: "SapphireRapids", machineLevel: 4) == nil)
+        #expect(BLAS.widerCore(than: "Zen", machineLevel: 2) == nil)
+        #expect(BLAS.widerCore(than: "Cooperlake", machineLevel: 2) == nil)
+        // A machine without AVX2 gains nothing from a family it could not run.
+        #expect(BLAS.widerCore(than: "Prescott", machineLevel: 0) == nil)
+        // Another architecture's families, and names this table does not know.
+        #expect(BLAS.widerCore(than: "NEOVERSEN1", machineLevel: 1) == nil)
+        #expect(BLAS.widerCore(than: "GraniteRapids", machineLevel: 4) == nil)
+    }
+}

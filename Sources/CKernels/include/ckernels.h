@@ -94,6 +94,8 @@ typedef struct {
 // with VNNI. aarch64: 0 portable, 1 NEON.
 int ck_isa(void);
 const char *ck_isa_name(void);
+// The best level this machine has, whatever $HIGGS_KERNELS says (for choosing OpenBLAS's kernels).
+int ck_machine_isa(void);
 // Forces a lower instruction set on the calling thread only (tests comparing variants); returns the level in effect.
 int ck_set_isa(int level);
 // Whether the level with a byte dot-product extension uses it, where the machine has it: AVX2 kernels
