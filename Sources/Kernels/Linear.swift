@@ -35,6 +35,9 @@ public enum Linear {
         case .quantized:
             quantizedProduct(weight, input: input, count: count, output: output, scratch: work!)
             return
+        case .bf16(let w) where onTiles(weight):
+            tileProduct(w, rows: weight.rows, cols: weight.cols, input: input, count: count, output: output, scratch: work!)
+            return
         case .bf16, .f16:
             break
         }
@@ -56,10 +59,38 @@ public enum Linear {
         case .f32:
             return 0
         case .bf16, .f16:
-            return count <= 1 ? 0 : min(tileRows, weight.rows) * weight.cols
+            // Either path's, so the size holds whichever a call takes.
+            return count <= 1 ? 0 : max(min(tileRows, weight.rows) * weight.cols, tileScratchCount(cols: weight.cols, count: count))
         case .quantized(let q, _):
             return count == 1 ? QuantizedInput.floats(paddedCols: q.paddedCols)
                 : QuantizedInput.descriptorFloats(count) + count * QuantizedInput.floats(paddedCols: q.paddedCols)
+        }
+    }
+
+    /// Whether a batch against these bf16 weights runs on AMX tiles (`ck_matmul_bf16_amx`): where the machine
+    /// has them, for widths and row counts in whole tiles (every matrix of the published model).
+    public static func onTiles(_ weight: Matrix) -> Bool {
+        weight.rows % 32 == 0 && weight.cols % 32 == 0 && ck_amx() != 0
+    }
+
+    /// Floats of scratch the tile path needs: the three bf16 parts of the inputs in whole blocks of 16, and
+    /// room to align them to 64 bytes.
+    static func tileScratchCount(cols: Int, count: Int) -> Int {
+        ((count + 15) / 16 * 16 * cols * 3 + 1) / 2 + 16
+    }
+
+    /// bf16 weights times several inputs on AMX tiles: the inputs split into bf16 parts once, then the
+    /// weight rows split over the pool in whole tile blocks of 32.
+    private static func tileProduct(
+        _ w: UnsafePointer<UInt16>, rows: Int, cols: Int, input: UnsafePointer<Float>, count: Int,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let aligned = UnsafeMutableRawPointer(scratch).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: UInt16.self)
+        ck_split_bf16(input, count, cols, aligned)
+        let blocks = rows / 32, parts = min(ThreadPool.shared.threads, blocks)
+        ThreadPool.shared.run(tasks: parts) { part in
+            ck_matmul_bf16_amx(w, cols, aligned, count, output, rows,
+                               blocks * part / parts * 32, blocks * (part + 1) / parts * 32)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import TestSupport
 
 /// Runs the `higgs` binary that `swift test` built beside this test bundle, as a user would.
@@ -24,6 +25,9 @@ enum CLI {
         for name in ["HIGGS_MODEL", "HIGGS_AUDIO_TOKENIZER", "XDG_CONFIG_HOME", "HF_HOME", "HF_HUB_CACHE"] {
             environment[name] = nil
         }
+        // The OpenBLAS kernels of this process (which does not restart itself onto wider ones, as higgs may), so
+        // that what the binary computes can be compared exactly with what the library computes here.
+        environment["OPENBLAS_CORETYPE"] = BLAS.coreName
         for (name, value) in extra { environment[name] = value.isEmpty ? nil : value }
         process.environment = environment
         let out = Pipe(), err = Pipe()

@@ -107,6 +107,18 @@ int ck_set_byte_dots(int enabled);
 
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
+
+// Batched bf16 products on AMX tiles (x86 with AMX-BF16, at the AVX-512 VNNI level; elsewhere these do nothing
+// and ck_amx says 0). ck_amx: whether they serve here (the CPU has the tiles and Linux granted them).
+int ck_amx(void);
+// x [count, cols] = x1 + x2 + x3, each a bf16 (8 + 8 + 8 significant bits), as ck_matmul_bf16_amx reads them:
+// three planes of ceil(count / 16) * 16 * cols elements (64-byte aligned), each in blocks of 16 positions,
+// a block a run of [16 positions x 32 columns] tiles. cols a multiple of 32.
+void ck_split_bf16(const float *x, size_t count, size_t cols, uint16_t *parts);
+// y[t * ldy + r] = sum_c x[t, c] * w[r * cols + c] for t < count, r in [row_begin, row_end), x as split by
+// ck_split_bf16: cols and the row bounds multiples of 32.
+void ck_matmul_bf16_amx(const uint16_t *w, size_t cols, const uint16_t *x, size_t count, float *y, size_t ldy,
+                        size_t row_begin, size_t row_end);
 void ck_matvec_f16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_q6(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t row_begin, size_t row_end);
