@@ -14,7 +14,8 @@ public enum Linear {
     ///
     /// One row is a matrix-vector product read straight from the stored precision (the hand-written
     /// kernels of CKernels, split over the thread pool); several rows go through OpenBLAS sgemm,
-    /// converting the weight a tile at a time so no full Float32 copy is made.
+    /// converting the weight a tile at a time so no full Float32 copy is made, or for bf16 weights on a CPU
+    /// with AMX through its tiles, and for quantized weights through the integer kernels.
     public static func apply(
         _ weight: Matrix, input: UnsafePointer<Float>, count: Int,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil
