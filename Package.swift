@@ -80,7 +80,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "GenerationTests", dependencies: ["TestSupport", "Generation", "Engine"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint", "CCodecKernels"],
+        .testTarget(name: "AudioCodecTests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Checkpoint", "CCodecKernels", "Kernels"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "EngineTests", dependencies: ["TestSupport", "Engine", "Prompt", "Generation", "Transformer"],
                     exclude: ["Fixtures"]),

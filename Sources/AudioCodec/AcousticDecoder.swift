@@ -94,9 +94,6 @@ struct AcousticDecoder {
             let snake = try Snake(reader, p + ".0", channels: channels)
             let upsample = try ConvTranspose1d(reader, p + ".1", inChannels: channels, stride: stride,
                                                padding: (stride + 1) / 2, outputPadding: stride % 2)
-            guard upsample.kernel == 2 * stride else {
-                throw reader.fail("'\(p).1' has kernel \(upsample.kernel); ratio \(stride) needs kernel \(2 * stride)")
-            }
             channels = upsample.outChannels
             let units = try Self.dilations.enumerated().map { j, d in
                 try ResidualUnit(reader, "\(p).\(j + 2)", channels: channels, dilation: d)

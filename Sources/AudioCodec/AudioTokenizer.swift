@@ -27,9 +27,13 @@ public final class AudioTokenizer: @unchecked Sendable {
         /// dilations of 6 and more) run as Winograd F(6, 7): 3.5 times fewer multiplications, but
         /// below that the transforms cost more than they save.
         public var winogradMinimumChannels = 64
+        /// Stride-1 convolutions whose output and input channels come in 32s run on AMX tiles where
+        /// the CPU has them (Sapphire Rapids and later), in Float32 accuracy; Winograd is then not used.
+        public var tiles = true
 
-        public init(winogradMinimumChannels: Int = 64) {
+        public init(winogradMinimumChannels: Int = 64, tiles: Bool = true) {
             self.winogradMinimumChannels = winogradMinimumChannels
+            self.tiles = tiles
         }
     }
 
@@ -60,7 +64,7 @@ public final class AudioTokenizer: @unchecked Sendable {
         self.options = options
         self.weights = weights
         self.identity = identity ?? weights.location
-        let reader = WeightReader(store: weights, winogradMinimumChannels: options.winogradMinimumChannels)
+        let reader = WeightReader(store: weights, options: options)
         quantizer = try ResidualVectorQuantizer(reader, count: configuration.codebookCount, codebookSize: configuration.codebookSize)
         if let dimension = configuration.codebookDimension, dimension != quantizer.codebookDimension {
             throw reader.fail("codebook entries have width \(quantizer.codebookDimension), config.json says codebook_dim \(dimension)")
@@ -143,7 +147,7 @@ public final class AudioTokenizer: @unchecked Sendable {
         encoderLock.lock()
         defer { encoderLock.unlock() }
         if let loadedEncoder { return loadedEncoder }
-        let loaded = try TokenizerEncoder(WeightReader(store: weights, winogradMinimumChannels: options.winogradMinimumChannels), configuration: configuration, quantizer: quantizer)
+        let loaded = try TokenizerEncoder(WeightReader(store: weights, options: options), configuration: configuration, quantizer: quantizer)
         loadedEncoder = loaded
         return loaded
     }

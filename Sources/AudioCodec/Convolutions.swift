@@ -1,9 +1,11 @@
+import CCodecKernels
 import Checkpoint
 import Kernels
 
 /// `nn.Conv1d` with its weight-norm folded, over whole signals or (stride 1) in pieces.
 struct Conv1d {
-    /// `[out, in·kernel]`, kept only for the BLAS path, when no packed form exists.
+    /// `[out, in, kernel]` as loaded, kept only for layers whose output channels do not come in
+    /// eights (the decoder's last has one), which go a row at a time.
     let weight: FloatBuffer?
     let bias: FloatBuffer?
     let outChannels: Int
@@ -16,6 +18,8 @@ struct Conv1d {
     let winograd: WinogradConvolution?
     /// The weight packed for the direct product kernel (when the output channels come in eights).
     let packed: PackedRows?
+    /// The weight packed for AMX tiles, which then do all the work.
+    let tiles: TileRows?
     /// Snake's alphas when the layer before is a snake: the convolution applies it as it reads
     /// its input, sparing a pass over the signal (exact: snake(0) = 0, so the padding is unchanged).
     /// Worth it for 1x1 convolutions only, which read each input once.
@@ -32,22 +36,32 @@ struct Conv1d {
         if let expectedIn, shape[1] != expectedIn {
             throw reader.fail("convolution '\(prefix)' takes \(shape[1]) channels, \(expectedIn) expected from the layer before")
         }
-        outChannels = shape[0]
-        inChannels = shape[1]
-        kernel = shape[2]
-        bias = hasBias ? try reader.floats(prefix + ".bias", shape: [shape[0]]) : nil
+        let bias = hasBias ? try reader.floats(prefix + ".bias", shape: [shape[0]]) : nil
+        self.init(weight: values, outChannels: shape[0], inChannels: shape[1], kernel: shape[2], bias: bias,
+                  stride: stride, dilation: dilation, padding: padding, options: reader.options)
+    }
+
+    /// A convolution of `weight` `[out, in, kernel]` (row-major).
+    init(weight values: FloatBuffer, outChannels: Int, inChannels: Int, kernel: Int, bias: FloatBuffer?,
+         stride: Int = 1, dilation: Int = 1, padding: Int? = nil, options: AudioTokenizer.Options) {
+        self.outChannels = outChannels
+        self.inChannels = inChannels
+        self.kernel = kernel
+        self.bias = bias
         self.stride = stride
         self.dilation = dilation
-        self.padding = padding ?? (shape[2] - 1) * dilation / 2
+        self.padding = padding ?? (kernel - 1) * dilation / 2
+        tiles = options.tiles && stride == 1
+            ? TileRows(values.pointer, rows: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation) : nil
         // Winograd's transforms gather inputs `dilation` apart, which costs more as the dilation
         // grows: wide dilations need more channels to pay off (measured on the codec's shapes).
-        winograd = stride == 1 && WinogradConvolution.supports(kernel: kernel) && outChannels % 8 == 0
-            && inChannels >= reader.winogradMinimumChannels * max(1, dilation / 3)
+        winograd = tiles == nil && stride == 1 && WinogradConvolution.supports(kernel: kernel) && outChannels % 8 == 0
+            && inChannels >= options.winogradMinimumChannels * max(1, dilation / 3)
             ? WinogradConvolution(weight: values.pointer, bias: bias.map { UnsafePointer($0.pointer) },
                                   outChannels: outChannels, inChannels: inChannels, kernel: kernel, dilation: dilation)
             : nil
-        packed = winograd == nil ? PackedRows(values.pointer, rows: shape[0], columns: shape[1] * shape[2]) : nil
-        weight = packed == nil && winograd?.direct == nil ? values : nil
+        packed = tiles == nil && winograd == nil ? PackedRows(values.pointer, rows: outChannels, columns: inChannels * kernel) : nil
+        weight = tiles == nil && packed == nil && winograd?.direct == nil ? values : nil
     }
 
     /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
@@ -75,29 +89,22 @@ struct Conv1d {
         let out = y.pointer + at
         let b = bias.map { UnsafePointer($0.pointer) }
         let snake = inputSnake.map { UnsafePointer($0.pointer) }
-        // Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.
-        if let winograd, !accumulate, count >= 2 * winograd.tile * dilation {
+        if let tiles {
+            tiles.convolve(x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate,
+                           snakeAlpha: snake)
+        } else if let winograd, !accumulate, count >= 2 * winograd.tile * dilation {
             winograd.forward(x: x, ldx: ldx, count: count, y: out, ldy: y.count, snakeAlpha: snake)
         } else if let packed = packed ?? winograd?.direct {
             packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
                             x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate,
                             snakeAlpha: snake)
         } else {
-            // The BLAS path (layers whose outputs do not come in eights) takes its snake separately.
-            var input = x, inputStride = ldx, snaked: Signal?
-            if let snake {
-                let length = (count - 1) * stride + span + 1
-                let copy = Signal(channels: inChannels, count: length)
-                for c in 0..<inChannels { copy.row(c).update(from: x + c * ldx, count: length) }
-                SignalKernels.snake(copy.pointer, ld: length, channels: inChannels, count: length, alpha: snake)
-                snaked = copy
-                input = UnsafePointer(copy.pointer)
-                inputStride = length
+            let w = UnsafePointer(weight!.pointer)
+            let parts = outChannels * inChannels * kernel * count >= 1 << 18 ? ThreadCount.current : 1
+            ThreadPool.shared.run(tasks: parts) { part in
+                codec_conv_rows(w, outChannels, inChannels, kernel, stride, dilation, x, ldx, out, y.count, b,
+                                accumulate ? 1 : 0, snake, count * part / parts, count * (part + 1) / parts)
             }
-            Convolution.forward(weight: weight!.pointer, bias: b, outChannels: outChannels, inChannels: inChannels,
-                                kernel: kernel, stride: stride, dilation: dilation,
-                                x: input, ldx: inputStride, count: count, y: out, ldy: y.count, accumulate: accumulate)
-            withExtendedLifetime(snaked) {}
         }
     }
 }
@@ -156,89 +163,86 @@ struct ConvStream {
     }
 }
 
-/// `nn.ConvTranspose1d` with its weight-norm folded (weight `[in, out, kernel]`), fed in pieces.
+/// `nn.ConvTranspose1d` with its weight-norm folded (weight `[in, out, kernel]`) and a kernel of twice
+/// its stride, as every up-sampling of the decoder has.
+///
+/// It runs in its polyphase form. Output `u = m·s + r - p` (`r < s`) is reached by two inputs only,
+/// m through tap r and m - 1 through tap r + s:
+/// `y[o, u] = b[o] + Σ_c W[c, o, r]·x[c, m] + W[c, o, r + s]·x[c, m - 1]`.
+/// That is a stride-1, kernel-2 convolution to `s·out` rows (row `o·s + r`) over the input with a zero
+/// before it, whose columns interleave into the output: each output is written once, where
+/// spreading every input over `kernel` columns and overlap-adding them writes and reads twice the
+/// output through memory.
 struct ConvTranspose1d {
-    /// `[in, out·kernel]`, kept only for the BLAS path, when no packed form exists.
-    let weight: FloatBuffer?
-    let bias: FloatBuffer?
+    /// `[out·stride, in, 2]`: taps `r + s` then `r` of output channel o for row `o·s + r`.
+    let phases: Conv1d
     let inChannels: Int
     let outChannels: Int
     let kernel: Int
     let stride: Int
     let padding: Int
     let outputPadding: Int
-    /// Wᵀ `[out·kernel, in]` packed for the product kernel.
-    let packedTranspose: PackedRows?
 
     init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int, stride: Int, padding: Int, outputPadding: Int) throws {
         let (values, shape) = try reader.weight(prefix)
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape[0] == expectedIn else {
             throw reader.fail("tensor '\(prefix)' has shape \(shape), a transposed convolution [\(expectedIn), out, kernel] expected")
         }
-        inChannels = shape[0]
-        outChannels = shape[1]
-        kernel = shape[2]
-        bias = try reader.floats(prefix + ".bias", shape: [shape[1]])
+        guard shape[2] == 2 * stride else {
+            throw reader.fail("'\(prefix)' has kernel \(shape[2]); ratio \(stride) needs kernel \(2 * stride)")
+        }
+        let (cin, cout, k) = (shape[0], shape[1], shape[2])
+        inChannels = cin
+        outChannels = cout
+        kernel = k
         self.stride = stride
         self.padding = padding
         self.outputPadding = outputPadding
-        let rows = outChannels * kernel
-        var transposed = [Float](repeating: 0, count: rows * inChannels)
-        for i in 0..<inChannels { for r in 0..<rows { transposed[r * inChannels + i] = values[i * rows + r] } }
-        let inputs = inChannels
-        packedTranspose = transposed.withUnsafeBufferPointer { PackedRows($0.baseAddress!, rows: rows, columns: inputs) }
-        weight = packedTranspose == nil ? values : nil
+        let bias = try reader.floats(prefix + ".bias", shape: [cout])
+        let w = FloatBuffer(count: cout * stride * cin * 2), b = FloatBuffer(count: cout * stride)
+        for o in 0..<cout {
+            for r in 0..<stride {
+                let row = o * stride + r
+                b[row] = bias[o]
+                for c in 0..<cin {
+                    w[(row * cin + c) * 2] = values[(c * cout + o) * k + r + stride]
+                    w[(row * cin + c) * 2 + 1] = values[(c * cout + o) * k + r]
+                }
+            }
+        }
+        phases = Conv1d(weight: w, outChannels: cout * stride, inChannels: cin, kernel: 2, bias: b, padding: 1,
+                        options: reader.options)
     }
 
     /// Output length for `count` inputs: `(count - 1)·stride - 2·padding + kernel + outputPadding`.
     func outputCount(_ count: Int) -> Int { max(0, (count - 1) * stride - 2 * padding + kernel + outputPadding) }
 }
 
-/// A transposed convolution fed in pieces. Each input spreads over `kernel` outputs; an output is
-/// final once no later input can reach it, so pieces give exactly the whole-signal result.
+/// A transposed convolution fed in pieces. Polyphase column m is complete once input m has arrived,
+/// so pieces give exactly the whole-signal result.
 struct ConvTransposeStream {
     let conv: ConvTranspose1d
-    private var pending: Signal  // sums for outputs emitted..<emitted + pending.count
-    private var emitted = 0
+    private var phases: ConvStream
+    private var columns = 0  // polyphase columns given out so far
     private var inputs = 0
 
     init(_ conv: ConvTranspose1d) {
         self.conv = conv
-        pending = .zeros(channels: conv.outChannels, count: 0)
+        phases = ConvStream(conv.phases)
     }
 
     mutating func push(_ x: Signal, final: Bool) -> Signal {
-        let s = conv.stride, p = conv.padding, k = conv.kernel
-        let n = x.count
-        let total = inputs + n
-        let reach = n > 0 ? (total - 1) * s + k - p : 0
-        let ready = final ? conv.outputCount(total) : max(emitted, total * s - p)
-        let end = max(emitted + pending.count, reach, ready)
-        if end - emitted > pending.count {
-            pending = pending.appending(.zeros(channels: conv.outChannels, count: 0), zeros: end - emitted - pending.count)
-        }
-        if n > 0 {
-            let columns = FloatBuffer(count: conv.outChannels * k * n)
-            if let packed = conv.packedTranspose {
-                packed.multiply(x.pointer, ldb: n, n: n, into: columns.pointer, ldc: n)
-            } else {
-                Convolution.transposedColumns(weight: conv.weight!.pointer, outChannels: conv.outChannels,
-                                              inChannels: conv.inChannels, kernel: k,
-                                              x: x.pointer, ldx: n, count: n, z: columns.pointer)
-            }
-            Convolution.overlapAdd(z: columns.pointer, outChannels: conv.outChannels, kernel: k, count: n, stride: s,
-                                   shift: p + emitted - inputs * s, y: pending.pointer, ldy: pending.count,
-                                   yCount: pending.count)
-        }
-        inputs = total
-        let out = pending.columns(0..<(ready - emitted))
-        pending = pending.columns((ready - emitted)..<pending.count)
-        emitted = ready
-        if let bias = conv.bias {
-            for c in 0..<out.channels {
-                let row = out.row(c), b = bias[c]
-                for t in 0..<out.count { row[t] += b }
-            }
+        inputs += x.count
+        // At the end, one zero input (x[inputs] = 0) completes the last column.
+        let z = phases.push(final ? x.appending(.zeros(channels: x.channels, count: 0), zeros: 1) : x, final: final)
+        let s = conv.stride
+        let first = columns * s - conv.padding  // where this piece's first column starts
+        columns += z.count
+        let lower = max(0, first)
+        let upper = final ? conv.outputCount(inputs) : columns * s - conv.padding
+        let out = Signal(channels: conv.outChannels, count: max(0, upper - lower))
+        Signal.rows(out.channels, work: out.channels * out.count) { o in
+            codec_interleave_phases(z.pointer, z.count, z.count, s, lower - first, out.pointer, out.count, out.count, o, o + 1)
         }
         return out
     }

@@ -5,8 +5,8 @@ import Kernels
 /// Reads the tokenizer's tensors as Float32 buffers, folding weight norm as it goes.
 struct WeightReader {
     let store: TensorStore
-    /// Kernel-7 convolutions with at least this many input channels use Winograd's algorithm.
-    var winogradMinimumChannels = AudioTokenizer.Options().winogradMinimumChannels
+    /// How the convolutions it loads compute.
+    var options = AudioTokenizer.Options()
 
     func has(_ name: String) -> Bool { store.tensorIfPresent(name) != nil }
 

@@ -1,49 +1,11 @@
 #include "CodecKernels.h"
 #include <math.h>
 #include <malloc.h>
+#include "codec_vectors.h"
 
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define LANES 16
 #define MAX_ALPHA 16
-
-
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
 #define PANEL 32
-
-// Macros rather than functions: a 64-byte vector may not cross a call in the AVX2 and baseline clones.
-#define splat(a) ({ float s_ = (a); (v16){s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_, s_}; })
-#define load16(p) (*(const v16 *)(p))
-#define store16(p, value) (*(v16 *)(p) = (value))
-
-typedef unsigned v16u __attribute__((vector_size(64), aligned(4)));
-
-/// The fast sine below on 16 lanes (the same arithmetic as the scalar version).
-#define FAST_SIN16(x, result)                                                          \
-    do {                                                                               \
-        v16 q_ = (x) * splat(0.318309886183790671538f) + splat(12582912.0f);           \
-        v16 n_ = q_ - splat(12582912.0f);                                              \
-        v16 r_ = (x) - n_ * splat(3.140625f);                                          \
-        r_ -= n_ * splat(0.0009670257568359375f);                                      \
-        r_ -= n_ * splat(6.2771141529083251953e-07f);                                  \
-        r_ -= n_ * splat(1.2154201256553420762e-10f);                                  \
-        v16 r2_ = r_ * r_;                                                             \
-        v16 p_ = splat(2.6083159809786593541503e-06f);                                 \
-        p_ = p_ * r2_ - splat(0.0001981069071916863322258f);                          \
-        p_ = p_ * r2_ + splat(0.00833307858556509017944336f);                         \
-        p_ = p_ * r2_ - splat(0.166666597127914428710938f);                           \
-        v16 s_ = r_ + r_ * r2_ * p_;                                                   \
-        v16u sign_ = ((v16u)q_ & 1u) << 31;                                            \
-        (result) = (v16)((v16u)s_ ^ sign_);                                            \
-    } while (0)
-
-/// snake(x) = x + sin(a x)^2 / (a + 1e-9) on 16 lanes.
-#define SNAKE16(v, a, inverse, result)                                                 \
-    do {                                                                               \
-        v16 s16_;                                                                      \
-        FAST_SIN16(splat(a) * (v), s16_);                                              \
-        (result) = (v) + splat(inverse) * (s16_ * s16_);                               \
-    } while (0)
-
 
 /// AVX-512 (32 registers) holds the whole 8 x 32 tile's sums: 16 vectors of 16. With AVX2's 16 registers
 /// those are 32 halves, and most lived on the stack; there the tile is taken as four 4 x 16 quarters
@@ -263,6 +225,59 @@ void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, lo
             } while (0)
             PRODUCT_8x32(packed_a + block * k * 8, source, stride, k, STORE_GEMM);
 #undef STORE_GEMM
+        }
+    }
+}
+
+CLONES
+void codec_conv_rows(const float *w, long cout, long cin, long kernel, long stride, long dilation,
+                     const float *x, long ldx, float *y, long ldy, const float *bias, int accumulate,
+                     const float *snake_alpha, long begin, long end) {
+    for (long o = 0; o < cout; o++) {
+        float *out = y + o * ldy;
+        for (long t0 = begin; t0 < end; t0 += LANES) {
+            long n = end - t0 < LANES ? end - t0 : LANES;
+            v16 sum = splat(bias ? bias[o] : 0.0f);
+            for (long c = 0; c < cin; c++) {
+                const float *row = x + c * ldx + t0 * stride;
+                const float *taps = w + (o * cin + c) * kernel;
+                float a = snake_alpha ? snake_alpha[c] : 0.0f, inverse = 1.0f / (a + 1e-9f);
+                for (long j = 0; j < kernel; j++) {
+                    v16 v;
+                    if (stride == 1 && n == LANES) {
+                        v = load16(row + j * dilation);
+                    } else {
+                        float lanes[LANES];
+                        for (long i = 0; i < LANES; i++) lanes[i] = i < n ? row[i * stride + j * dilation] : 0.0f;
+                        v = load16(lanes);
+                    }
+                    if (snake_alpha) SNAKE16(v, a, inverse, v);
+                    sum += splat(taps[j]) * v;
+                }
+            }
+            float lanes[LANES];
+            store16(lanes, sum);
+            for (long i = 0; i < n; i++) out[t0 + i] = (accumulate ? out[t0 + i] : 0.0f) + lanes[i];
+        }
+    }
+}
+
+void codec_interleave_phases(const float *z, long ldz, long columns, long phases, long shift,
+                             float *y, long ldy, long count, long row_begin, long row_end) {
+    for (long o = row_begin; o < row_end; o++) {
+        float *out = y + o * ldy;
+        // Column m fills samples m * phases - shift + [0, phases): only the first and last columns are cut.
+        long first = shift / phases, last = (count + shift + phases - 1) / phases;
+        if (last > columns) last = columns;
+        for (long m = first; m < last; m++) {
+            long base = m * phases - shift;
+            const float *column = z + o * phases * ldz + m;
+            if (base >= 0 && base + phases <= count) {
+                for (long r = 0; r < phases; r++) out[base + r] = column[r * ldz];
+            } else {
+                for (long r = 0; r < phases; r++)
+                    if (base + r >= 0 && base + r < count) out[base + r] = column[r * ldz];
+            }
         }
     }
 }

@@ -2,10 +2,8 @@ import Dispatch
 
 /// 1-D convolutions over channel-major signals (`channels` rows of samples), as GEMMs.
 ///
-/// Weights keep PyTorch's layouts: a convolution's `[out, in, kernel]` is the row-major
-/// `[out, in·kernel]` matrix whose product with the im2col matrix of the input gives the output;
-/// a transposed convolution's `[in, out, kernel]` is `[in, out·kernel]`, whose transposed product
-/// with the input gives the columns that overlap-add into the output.
+/// Weights keep PyTorch's layout: a convolution's `[out, in, kernel]` is the row-major
+/// `[out, in·kernel]` matrix whose product with the im2col matrix of the input gives the output.
 public enum Convolution {
     /// Floats of scratch the im2col buffer is kept under, so a tile stays in the caches.
     static let tileFloats = 1 << 20
@@ -79,50 +77,4 @@ public enum Convolution {
             }
         }
     }
-
-    /// The columns of a transposed convolution: `z[(o, j), t] = Σ_i w[i, o, j] · x[i, t]`.
-    ///
-    /// - weight: `[inChannels, outChannels·kernel]` row-major.
-    /// - z: `outChannels·kernel` rows of `count` floats.
-    public static func transposedColumns(
-        weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int, kernel: Int,
-        x: UnsafePointer<Float>, ldx: Int, count: Int, z: UnsafeMutablePointer<Float>
-    ) {
-        guard count > 0 else { return }
-        BLAS.gemm(transposeA: true, m: outChannels * kernel, n: count, k: inChannels,
-                  a: weight, lda: outChannels * kernel, b: x, ldb: ldx, c: z, ldc: count)
-    }
-
-    /// Overlap-adds the columns of a transposed convolution: `y[o, t·stride + j - shift] += z[(o, j), t]`
-    /// for the targets that fall in `0..<yCount`.
-    public static func overlapAdd(
-        z: UnsafePointer<Float>, outChannels: Int, kernel: Int, count: Int, stride: Int, shift: Int,
-        y: UnsafeMutablePointer<Float>, ldy: Int, yCount: Int
-    ) {
-        let body: (Int) -> Void = { o in
-            let out = y + o * ldy
-            for j in 0..<kernel {
-                let row = z + (o * kernel + j) * count
-                // t·stride + j - shift in 0..<yCount
-                var t0 = 0
-                if j - shift < 0 { t0 = (shift - j + stride - 1) / stride }
-                let limit = yCount - j + shift  // t·stride < limit
-                let t1 = limit <= 0 ? 0 : min(count, (limit + stride - 1) / stride)
-                var t = t0
-                while t < t1 {
-                    out[t * stride + j - shift] += row[t]
-                    t += 1
-                }
-            }
-        }
-        let parts = outChannels * kernel * count >= 1 << 17 ? min(ThreadCount.current, outChannels) : 1
-        if parts <= 1 {
-            for o in 0..<outChannels { body(o) }
-        } else {
-            ThreadPool.shared.run(tasks: parts) { part in
-                for o in (outChannels * part / parts)..<(outChannels * (part + 1) / parts) { body(o) }
-            }
-        }
-    }
-
 }

@@ -87,4 +87,8 @@ public final class ThreadPool: @unchecked Sendable {
 
     /// The instruction set the kernels chose on this machine.
     public static var instructionSet: String { String(cString: ck_isa_name()) }
+
+    /// Whether AMX tiles serve here: the CPU has them, Linux granted them, and `HIGGS_KERNELS` does not
+    /// hold the kernels below AVX-512 VNNI.
+    public static var hasTiles: Bool { ck_amx() != 0 }
 }

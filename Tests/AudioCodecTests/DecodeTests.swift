@@ -25,7 +25,8 @@ import Testing
         let cases = try #require(try Fixtures.json(TokenizerFixture.target, "decode/cases.json") as? [String: [String: Any]])
         let kept = try #require(cases["\(frames)"]?["kept_frames"] as? [[Int]])
 
-        for (name, decoder) in [("direct", tokenizer), ("winograd", TokenizerFixture.winogradTokenizer)] {
+        for (name, decoder) in [("default", tokenizer), ("float32", TokenizerFixture.float32Tokenizer),
+                                ("winograd", TokenizerFixture.winogradTokenizer)] {
             let wave = try decoder.decode(codes)
             #expect(wave.count == frames * 960)
             var offset = 0

@@ -18,9 +18,13 @@ enum TokenizerFixture {
 
     static let tokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder)
 
+    /// The same weights with every convolution on the Float32 kernels, where the default takes AMX
+    /// tiles for those it can (on CPUs that have them).
+    static let float32Tokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(tiles: false))
+
     /// The same weights with every convolution that can take Winograd's algorithm taking it (the
     /// small fixture is otherwise below the channel count where it pays).
-    static let winogradTokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(winogradMinimumChannels: 1))
+    static let winogradTokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(winogradMinimumChannels: 1, tiles: false))
 
     static func int32s(_ path: String) throws -> [Int] {
         let data = try Data(contentsOf: Fixtures.url(target, path))

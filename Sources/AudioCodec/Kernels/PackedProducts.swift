@@ -20,24 +20,25 @@ final class PackedRows: @unchecked Sendable {
 
     static let panel = 32
 
-    /// Runs `body(panels, rows, scratch)` over `panels` and `rows` (a multiple of 8), split across the
-    /// cores when `work` (multiply-adds) is worth it: by panels when they share out evenly, otherwise
-    /// by blocks of 8 rows (a streaming decode's first layers see a few frames through hundreds of
-    /// channels: one panel). Each part gets its own `scratchFloats` of scratch.
-    static func parallel(panels: Int, rows: Int, work: Int, scratchFloats: Int,
+    /// Runs `body(panels, rows, scratch)` over `panels` and `rows` (a multiple of `block`), split across
+    /// the cores when `work` (multiply-adds) is worth it: by panels when they share out evenly, otherwise
+    /// by blocks of rows (a streaming decode's first layers see a few frames through hundreds of
+    /// channels: one panel). Each part gets its own `scratchFloats` of scratch, 64-byte aligned.
+    static func parallel(panels: Int, rows: Int, block: Int = 8, work: Int, scratchFloats: Int,
                          _ body: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let threads = work >= 1 << 18 ? ThreadCount.current : 1
-        let byPanels = panels >= 4 * threads || panels % threads == 0 || rows / 8 < threads
+        let byPanels = panels >= 4 * threads || panels % threads == 0 || rows / block < threads
         let parts = byPanels ? min(panels, threads) : threads
         withoutActuallyEscaping(body) { body in
             let run: (Int) -> Void = { part in
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchFloats, 1))
-                defer { scratch.deallocate() }
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: max(scratchFloats, 1) * 4, alignment: 64)
+                defer { raw.deallocate() }
+                let scratch = raw.bindMemory(to: Float.self, capacity: max(scratchFloats, 1))
                 if byPanels {
                     body(panels * part / parts..<panels * (part + 1) / parts, 0..<rows, scratch)
                 } else {
-                    let blocks = rows / 8
-                    body(0..<panels, blocks * part / parts * 8..<blocks * (part + 1) / parts * 8, scratch)
+                    let blocks = rows / block
+                    body(0..<panels, blocks * part / parts * block..<blocks * (part + 1) / parts * block, scratch)
                 }
             }
             if parts <= 1 { run(0) } else { ThreadPool.shared.run(tasks: parts, run) }
@@ -66,6 +67,42 @@ final class PackedRows: @unchecked Sendable {
         Self.parallel(panels: panels, rows: rows, work: rows * columns * n, scratchFloats: columns * Self.panel) { panels, rows, scratch in
             codec_gemm_panels(values.pointer + rows.lowerBound * columns, rows.count, columns, b, ldb, n,
                               c + rows.lowerBound * ldc, ldc, panels.lowerBound, panels.upperBound, scratch)
+        }
+    }
+}
+
+/// Weights packed for AMX tiles (bf16 parts hi and lo), for stride-1 convolutions whose output rows and
+/// input channels come in 32s, on CPUs that have the tiles (see `codec_conv_amx`).
+final class TileRows: @unchecked Sendable {
+    let rows: Int
+    let inChannels: Int
+    let kernel: Int
+    let dilation: Int
+    private let values: UnsafeMutablePointer<UInt16>
+
+    /// Packs `weight` `[rows, inChannels, kernel]`; nil where the tiles cannot take it.
+    init?(_ weight: UnsafePointer<Float>, rows: Int, inChannels: Int, kernel: Int, dilation: Int) {
+        guard ThreadPool.hasTiles, rows % 32 == 0, inChannels % 32 == 0, rows > 0, inChannels > 0 else { return nil }
+        self.rows = rows
+        self.inChannels = inChannels
+        self.kernel = kernel
+        self.dilation = dilation
+        values = .allocate(capacity: codec_amx_packed_count(rows, inChannels, kernel))
+        codec_amx_pack(weight, rows, inChannels, kernel, values)
+    }
+
+    deinit { values.deallocate() }
+
+    /// `y[o, t] = bias[o] + Σ_{c,j} w[o, c, j] · x[c, t + j·dilation]` for `t < count`, as `PackedRows.convolve`.
+    func convolve(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, count: Int,
+                  bias: UnsafePointer<Float>?, accumulate: Bool, snakeAlpha: UnsafePointer<Float>?) {
+        guard count > 0 else { return }
+        let panels = (count + PackedRows.panel - 1) / PackedRows.panel
+        let scratch = (codec_amx_scratch_bytes(inChannels, kernel, dilation) + 3) / 4
+        PackedRows.parallel(panels: panels, rows: rows, block: 32, work: rows * inChannels * kernel * count,
+                            scratchFloats: scratch) { panels, rows, scratch in
+            codec_conv_amx(values, inChannels, kernel, dilation, x, ldx, y, ldy, count, bias, accumulate ? 1 : 0,
+                           snakeAlpha, panels.lowerBound, panels.upperBound, rows.lowerBound, rows.upperBound, scratch)
         }
     }
 }

@@ -5,6 +5,7 @@
 #define CODEC_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// A whole Winograd convolution F(m, r) (alpha = m + r - 1) for the tile panels [panel_begin, panel_end),
 /// a panel being 32 consecutive tiles. Tile p reads x[c * ldx + start[p] + dilation * i] (i < alpha; at or
@@ -40,6 +41,19 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
 void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
                        float *c, long ldc, long panel_begin, long panel_end, float *scratch);
 
+/// The same convolution one output row at a time, 16 outputs at a time, for layers whose output channels
+/// do not come in eights (the decoder's last has one): w in PyTorch's [cout, cin, kernel], outputs t in
+/// [begin, end), `snake_alpha` and `accumulate` as above.
+void codec_conv_rows(const float *w, long cout, long cin, long kernel, long stride, long dilation,
+                     const float *x, long ldx, float *y, long ldy, const float *bias, int accumulate,
+                     const float *snake_alpha, long begin, long end);
+
+/// Polyphase columns back into time order, for rows [row_begin, row_end):
+///   y[o * ldy + m * phases + r - shift] = z[(o * phases + r) * ldz + m]   (m < columns, r < phases)
+/// for the targets in [0, count); shift >= 0.
+void codec_interleave_phases(const float *z, long ldz, long columns, long phases, long shift,
+                             float *y, long ldy, long count, long row_begin, long row_end);
+
 /// Winograd weights for the panel kernel: packed_u[((xi * (cout / 8) + o / 8) * cin + c) * 8 + o % 8]
 /// = sum_j g[xi * kernel + j] * w[(o * cin + c) * kernel + j], for w in PyTorch's [cout, cin, kernel].
 void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u);
@@ -49,6 +63,21 @@ void codec_snake(const float *x, float *y, long ld, long count, const float *alp
 
 /// GELU with the exact error function, in place on x[begin, end).
 void codec_gelu(float *x, long begin, long end);
+
+/// AMX tiles (x86-64 only; the caller checks that the CPU has them and Linux granted them), for stride-1
+/// convolutions whose output rows and input channels are multiples of 32.
+/// Elements (uint16) codec_amx_pack writes for a [rows, cin, kernel] Float32 weight.
+long codec_amx_packed_count(long rows, long cin, long kernel);
+/// Splits a [rows, cin, kernel] weight (PyTorch's layout) into bf16 parts hi and lo laid out as A tiles.
+void codec_amx_pack(const float *w, long rows, long cin, long kernel, uint16_t *packed);
+/// Bytes of scratch codec_conv_amx needs, one per calling thread.
+long codec_amx_scratch_bytes(long cin, long kernel, long dilation);
+/// codec_conv_panels (stride 1) on tiles, in Float32 accuracy (three bf16 products), for the output rows
+/// [row_begin, row_end) (multiples of 32) of the panels [panel_begin, panel_end).
+void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dilation,
+                    const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
+                    const float *snake_alpha, long panel_begin, long panel_end, long row_begin, long row_end,
+                    void *scratch);
 
 /// glibc: serve blocks up to 32 MiB from the heap and keep up to 256 MiB free there, instead of
 /// mapping each large block afresh (and faulting in cleared pages) on every allocation.
