@@ -4,16 +4,16 @@ import Kernels
 /// DAC's residual unit: `x + conv1x1(snake(conv7_dilated(snake(x))))` (keys `block.0` to `block.3`).
 ///
 /// The second snake runs inside the 1x1 convolution, which reads each input once
-/// (`Conv1d.inputSnake`); the first is a pass of its own, since the kernel-7 convolution reads
-/// each input seven times.
+/// (`Conv1d.inputSnake`). The first is a pass of its own, since the kernel-7 convolution reads
+/// each input seven times, except on AMX tiles, which take each input once per panel.
 struct ResidualUnit {
     let snake1: Snake
-    let conv1: Conv1d  // kernel 7, dilation d, padding 3d
+    let conv1: Conv1d  // kernel 7, dilation d, padding 3d (snake inside on tiles)
     let conv2: Conv1d  // snake, then kernel 1
 
     init(_ reader: WeightReader, _ prefix: String, channels: Int, dilation: Int) throws {
         snake1 = try Snake(reader, prefix + ".block.0", channels: channels)
-        conv1 = try Conv1d(reader, prefix + ".block.1", inChannels: channels, dilation: dilation)
+        conv1 = try Conv1d(reader, prefix + ".block.1", inChannels: channels, dilation: dilation).takingSnake(snake1)
         let snake2 = try Snake(reader, prefix + ".block.2", channels: conv1.outChannels)
         var second = try Conv1d(reader, prefix + ".block.3", inChannels: conv1.outChannels, padding: 0)
         second.inputSnake = snake2.alpha
@@ -25,10 +25,7 @@ struct ResidualUnit {
 
     /// The unit over a whole signal.
     func callAsFunction(_ x: Signal) -> Signal {
-        let h = Signal(channels: x.channels, count: x.count)
-        SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: x.channels, count: x.count,
-                            alpha: snake1.alpha.pointer)
-        let y = conv1(h)
+        let y = conv1(conv1.inputSnake == nil ? snake1(x) : x)
         let out = x.columns(0..<x.count)
         conv2.run(y.pointer, ldx: y.count, count: y.count, into: out, at: 0, accumulate: true)
         return out
@@ -48,10 +45,7 @@ struct ResidualUnit {
         }
 
         mutating func push(_ x: Signal, final: Bool) -> Signal {
-            let h = Signal(channels: x.channels, count: x.count)
-            SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: x.channels, count: x.count,
-                                alpha: unit.snake1.alpha.pointer)
-            let y = conv.push(h, final: final)
+            let y = conv.push(unit.conv1.inputSnake == nil ? unit.snake1(x) : x, final: final)
             // The output starts as the residual: the waiting inputs, then this piece's first ones;
             // the 1x1 convolution adds itself to it.
             let n = y.count, held = waiting.count
@@ -93,7 +87,7 @@ struct AcousticDecoder {
             let p = "\(prefix).\(i + 1).block"
             let snake = try Snake(reader, p + ".0", channels: channels)
             let upsample = try ConvTranspose1d(reader, p + ".1", inChannels: channels, stride: stride,
-                                               padding: (stride + 1) / 2, outputPadding: stride % 2)
+                                               padding: (stride + 1) / 2, outputPadding: stride % 2, snake: snake)
             channels = upsample.outChannels
             let units = try Self.dilations.enumerated().map { j, d in
                 try ResidualUnit(reader, "\(p).\(j + 2)", channels: channels, dilation: d)
@@ -141,7 +135,7 @@ struct AcousticDecoder {
         mutating func push(_ latent: Signal, final: Bool) -> [Float] {
             var x = input.push(latent, final: final)
             for b in decoder.blocks.indices {
-                decoder.blocks[b].snake.apply(x)
+                if decoder.blocks[b].upsample.phases.inputSnake == nil { decoder.blocks[b].snake.apply(x) }
                 x = upsamples[b].push(x, final: final)
                 for u in units[b].indices { x = units[b][u].push(x, final: final) }
             }

@@ -64,6 +64,15 @@ struct Conv1d {
         weight = tiles == nil && packed == nil && winograd?.direct == nil ? values : nil
     }
 
+    /// This convolution with `snake` applied to its inputs as they are read, where that is cheaper
+    /// than a pass of its own: on AMX tiles, which take each input once per panel.
+    func takingSnake(_ snake: Snake) -> Conv1d {
+        guard tiles != nil else { return self }
+        var fused = self
+        fused.inputSnake = snake.alpha
+        return fused
+    }
+
     /// Input samples one output reads beyond its first: `(kernel - 1) · dilation`.
     var span: Int { (kernel - 1) * dilation }
 
@@ -183,7 +192,9 @@ struct ConvTranspose1d {
     let padding: Int
     let outputPadding: Int
 
-    init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int, stride: Int, padding: Int, outputPadding: Int) throws {
+    /// `snake`: the activation before it, taken inside where that is cheaper (see `Conv1d.takingSnake`).
+    init(_ reader: WeightReader, _ prefix: String, inChannels expectedIn: Int, stride: Int, padding: Int, outputPadding: Int,
+         snake: Snake) throws {
         let (values, shape) = try reader.weight(prefix)
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }), shape[0] == expectedIn else {
             throw reader.fail("tensor '\(prefix)' has shape \(shape), a transposed convolution [\(expectedIn), out, kernel] expected")
@@ -211,7 +222,7 @@ struct ConvTranspose1d {
             }
         }
         phases = Conv1d(weight: w, outChannels: cout * stride, inChannels: cin, kernel: 2, bias: b, padding: 1,
-                        options: reader.options)
+                        options: reader.options).takingSnake(snake)
     }
 
     /// Output length for `count` inputs: `(count - 1)·stride - 2·padding + kernel + outputPadding`.
@@ -256,6 +267,15 @@ struct Snake {
     init(_ reader: WeightReader, _ prefix: String, channels: Int) throws {
         alpha = try reader.floats(prefix + ".alpha", shape: [1, channels, 1])
         self.channels = channels
+    }
+
+    /// Into a new signal.
+    func callAsFunction(_ x: Signal) -> Signal {
+        precondition(x.channels == channels)
+        let h = Signal(channels: x.channels, count: x.count)
+        SignalKernels.snake(x.pointer, into: h.pointer, ld: x.count, channels: channels, count: x.count,
+                            alpha: alpha.pointer)
+        return h
     }
 
     /// In place.

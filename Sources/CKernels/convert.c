@@ -134,7 +134,7 @@ const char *ck_isa_name(void) {
     return "portable";
 #else
     switch (ck_isa()) {
-    case 4: return ck_amx() ? "AVX-512 VNNI, AMX tiles for bf16 batches" : "AVX-512 VNNI";
+    case 4: return ck_amx() ? "AVX-512 VNNI, AMX tiles for bf16 batches and codec convolutions" : "AVX-512 VNNI";
     case 3: return "AVX-512";
     case 2: return ck_byte_dots() ? "AVX2 + AVX-VNNI" : "AVX2";
     default: return "portable";
