@@ -8,7 +8,7 @@
 //
 // A is the weight: 16 output channels by 16 pairs of input channels at one tap, packed once at load. B is the
 // input: 16 pairs of input channels by 16 positions. Pairing channels (not taps) makes every B tile a strided
-// load from one array built per panel of 32 positions, `pairs[c / 2][t]` = (x[c][t], x[c + 1][t]) in bf16 (after
+// load from one array built per panel of 128 positions, `pairs[c / 2][t]` = (x[c][t], x[c + 1][t]) in bf16 (after
 // snake, when asked): each input value is split once, not once per tap. C is a block of the output, 32
 // channels by 32 positions in four tiles.
 #include "CodecKernels.h"
@@ -76,8 +76,12 @@ void codec_amx_pack(const float *w, long rows, long cin, long kernel, uint16_t *
         }
 }
 
-// Positions a panel's pair rows hold: 32 outputs and the taps' reach, rounded up to whole vectors.
-static long pair_row(long kernel, long dilation) { return (32 + (kernel - 1) * dilation + 15) / 16 * 16; }
+// Outputs whose inputs are split together: the taps' reach past them is split twice, once for each
+// neighbouring panel, so wider panels split less twice (a dilation-9 tap reaches 54 past).
+#define PANEL 128
+
+// Positions a panel's pair rows hold: its outputs and the taps' reach, rounded up to whole vectors.
+static long pair_row(long kernel, long dilation) { return (PANEL + (kernel - 1) * dilation + 15) / 16 * 16; }
 
 long codec_amx_scratch_bytes(long cin, long kernel, long dilation) {
     return 2 * (cin / 2) * pair_row(kernel, dilation) * 4 + 32 * 32 * 4 + 64;
@@ -125,14 +129,16 @@ AMX void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dila
     for (int t = 0; t < 8; t++) { config.bytes_per_row[t] = 64; config.rows[t] = 16; }
     _tile_loadconfig(&config);
     for (long panel = panel_begin; panel < panel_end; panel++) {
-        long t0 = panel * 32, n = count - t0 < 32 ? count - t0 : 32;
-        build_pairs(x, ldx, cin, t0, available, ld, snake_alpha, hi_pairs, lo_pairs);
+        long p0 = panel * PANEL, width = count - p0 < PANEL ? count - p0 : PANEL;
+        build_pairs(x, ldx, cin, p0, available, ld, snake_alpha, hi_pairs, lo_pairs);
+        for (long sub = 0; sub < width; sub += 32)
         for (long r = row_begin; r < row_end; r += 32) {
+            long t0 = p0 + sub, n = width - sub < 32 ? width - sub : 32;
             const uint16_t *a = packed + (r / 32) * steps * 4 * TILE;
             _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
             for (long s = 0; s < steps; s++) {
                 const uint16_t *as = a + s * 4 * TILE;
-                long offset = 16 * (s % groups) * ld + (s / groups) * dilation;  // channel pairs, tap
+                long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
                 const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
                 // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
                 _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi

@@ -93,11 +93,14 @@ final class TileRows: @unchecked Sendable {
 
     deinit { values.deallocate() }
 
+    /// Positions the tile kernel takes at once.
+    static let panel = 128
+
     /// `y[o, t] = bias[o] + Σ_{c,j} w[o, c, j] · x[c, t + j·dilation]` for `t < count`, as `PackedRows.convolve`.
     func convolve(x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int, count: Int,
                   bias: UnsafePointer<Float>?, accumulate: Bool, snakeAlpha: UnsafePointer<Float>?) {
         guard count > 0 else { return }
-        let panels = (count + PackedRows.panel - 1) / PackedRows.panel
+        let panels = (count + Self.panel - 1) / Self.panel
         let scratch = (codec_amx_scratch_bytes(inChannels, kernel, dilation) + 3) / 4
         PackedRows.parallel(panels: panels, rows: rows, block: 32, work: rows * inChannels * kernel * count,
                             scratchFloats: scratch) { panels, rows, scratch in

@@ -73,7 +73,7 @@ void codec_amx_pack(const float *w, long rows, long cin, long kernel, uint16_t *
 /// Bytes of scratch codec_conv_amx needs, one per calling thread.
 long codec_amx_scratch_bytes(long cin, long kernel, long dilation);
 /// codec_conv_panels (stride 1) on tiles, in Float32 accuracy (three bf16 products), for the output rows
-/// [row_begin, row_end) (multiples of 32) of the panels [panel_begin, panel_end).
+/// [row_begin, row_end) (multiples of 32) of the panels [panel_begin, panel_end) of 128 positions.
 void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dilation,
                     const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
                     const float *snake_alpha, long panel_begin, long panel_end, long row_begin, long row_end,
