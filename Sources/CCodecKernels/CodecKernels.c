@@ -3,7 +3,11 @@
 #include <malloc.h>
 #include "codec_vectors.h"
 
+#if defined(__x86_64__)
 #define CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define CLONES
+#endif
 #define MAX_ALPHA 16
 #define PANEL 32
 
@@ -16,8 +20,10 @@ static int codec_wide_registers;
 /// 16 KB).
 #define QUARTER_K 128
 __attribute__((constructor)) static void codec_find_registers(void) {
+#if defined(__x86_64__)
     __builtin_cpu_init();
     codec_wide_registers = __builtin_cpu_supports("avx512f");
+#endif
 }
 
 /// out[row][0..32) = sum_k a[k][row] * b[k * ldb + 0..32) for 8 rows: the register-blocked core.
