@@ -22,7 +22,7 @@ struct Conv1d {
     let tiles: TileRows?
     /// Snake's alphas when the layer before is a snake: the convolution applies it as it reads
     /// its input, sparing a pass over the signal (exact: snake(0) = 0, so the padding is unchanged).
-    /// Worth it for 1x1 convolutions only, which read each input once.
+    /// Worth it where each input is read about once: 1x1 convolutions, and any on AMX tiles.
     var inputSnake: FloatBuffer?
 
     /// Loads `prefix` (shape `[out, in, kernel]` read off the weight); `inChannels` is checked when
@@ -102,6 +102,7 @@ struct Conv1d {
             tiles.convolve(x: x, ldx: ldx, y: out, ldy: y.count, count: count, bias: b, accumulate: accumulate,
                            snakeAlpha: snake)
         } else if let winograd, !accumulate, count >= 2 * winograd.tile * dilation {
+            // (Short pieces of a dilated convolution fill Winograd's tiles only partly: direct is cheaper.)
             winograd.forward(x: x, ldx: ldx, count: count, y: out, ldy: y.count, snakeAlpha: snake)
         } else if let packed = packed ?? winograd?.direct {
             packed.convolve(inChannels: inChannels, kernel: kernel, stride: stride, dilation: dilation,
