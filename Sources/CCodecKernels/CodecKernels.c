@@ -200,42 +200,6 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
 }
 
 CLONES
-void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
-                       float *c, long ldc, long panel_begin, long panel_end, float *scratch) {
-    for (long panel = panel_begin; panel < panel_end; panel++) {
-        long t0 = panel * PANEL;
-        long width = n - t0 < PANEL ? n - t0 : PANEL;
-        // The panel copied into one contiguous block: rows of b a whole row apart (often a multiple of
-        // 4 KB) fall into the same few L1 sets and evict each other between the kernel's passes. The
-        // last panel's columns past n are zero, so the kernel reads no further than n.
-        for (long kk = 0; kk < k; kk++) {
-            const float *row = b + kk * ldb + t0;
-            float *dst = scratch + kk * PANEL;
-            if (width == PANEL) {
-                store16(dst, load16(row));
-                store16(dst + LANES, load16(row + LANES));
-            } else {
-                for (long t = 0; t < PANEL; t++) dst[t] = t < width ? row[t] : 0.0f;
-            }
-        }
-        const float *source = scratch;
-        const long stride = PANEL;
-        for (long block = 0; block < m / 8; block++) {
-            float *out = c + block * 8 * ldc + t0;
-            float tail[8][PANEL];
-#define STORE_GEMM(r, lo, hi)                                                            \
-            do {                                                                         \
-                if (width == PANEL) { store16(out + (r) * ldc, lo); store16(out + (r) * ldc + LANES, hi); } \
-                else { store16(tail[r], lo); store16(tail[r] + LANES, hi);                \
-                       for (long t = 0; t < width; t++) out[(r) * ldc + t] = tail[r][t]; } \
-            } while (0)
-            PRODUCT_8x32(packed_a + block * k * 8, source, stride, k, STORE_GEMM);
-#undef STORE_GEMM
-        }
-    }
-}
-
-CLONES
 void codec_conv_rows(const float *w, long cout, long cin, long kernel, long stride, long dilation,
                      const float *x, long ldx, float *y, long ldy, const float *bias, int accumulate,
                      const float *snake_alpha, long begin, long end) {
@@ -270,11 +234,11 @@ void codec_conv_rows(const float *w, long cout, long cin, long kernel, long stri
 
 void codec_interleave_phases(const float *z, long ldz, long columns, long phases, long shift,
                              float *y, long ldy, long count, long row_begin, long row_end) {
+    // Column m fills samples m * phases - shift + [0, phases): only the first and last columns are cut.
+    long first = shift / phases, last = (count + shift + phases - 1) / phases;
+    if (last > columns) last = columns;
     for (long o = row_begin; o < row_end; o++) {
         float *out = y + o * ldy;
-        // Column m fills samples m * phases - shift + [0, phases): only the first and last columns are cut.
-        long first = shift / phases, last = (count + shift + phases - 1) / phases;
-        if (last > columns) last = columns;
         for (long m = first; m < last; m++) {
             long base = m * phases - shift;
             const float *column = z + o * phases * ldz + m;

@@ -131,36 +131,37 @@ AMX void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dila
     for (long panel = panel_begin; panel < panel_end; panel++) {
         long p0 = panel * PANEL, width = count - p0 < PANEL ? count - p0 : PANEL;
         build_pairs(x, ldx, cin, p0, available, ld, snake_alpha, hi_pairs, lo_pairs);
-        for (long sub = 0; sub < width; sub += 32)
-        for (long r = row_begin; r < row_end; r += 32) {
-            long t0 = p0 + sub, n = width - sub < 32 ? width - sub : 32;
-            const uint16_t *a = packed + (r / 32) * steps * 4 * TILE;
-            _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-            for (long s = 0; s < steps; s++) {
-                const uint16_t *as = a + s * 4 * TILE;
-                long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
-                const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
-                // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
-                _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
-                _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
-                _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
-                _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
-                _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
-                _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-            }
-            _tile_stored(0, c, 128); _tile_stored(1, c + 16, 128);
-            _tile_stored(2, c + 16 * 32, 128); _tile_stored(3, c + 16 * 32 + 16, 128);
-            for (long o = 0; o < 32; o++) {
-                float *out = y + (r + o) * ldy + t0;
-                __m512 shift = _mm512_set1_ps(bias ? bias[r + o] : 0.0f);
-                for (int h = 0; h < 2 && 16 * h < n; h++) {
-                    long first = 16 * h;
-                    __mmask16 valid = n - first >= 16 ? 0xFFFF : (__mmask16)((1u << (n - first)) - 1);
-                    __m512 v = _mm512_add_ps(_mm512_loadu_ps(c + o * 32 + first), shift);
-                    if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(valid, out + first));
-                    _mm512_mask_storeu_ps(out + first, valid, v);
+        for (long sub = 0; sub < width; sub += 32) {
+            for (long r = row_begin; r < row_end; r += 32) {
+                long t0 = p0 + sub, n = width - sub < 32 ? width - sub : 32;
+                const uint16_t *a = packed + (r / 32) * steps * 4 * TILE;
+                _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+                for (long s = 0; s < steps; s++) {
+                    const uint16_t *as = a + s * 4 * TILE;
+                    long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
+                    const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
+                    // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
+                    _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
+                    _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                    _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                    _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
+                    _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                }
+                _tile_stored(0, c, 128); _tile_stored(1, c + 16, 128);
+                _tile_stored(2, c + 16 * 32, 128); _tile_stored(3, c + 16 * 32 + 16, 128);
+                for (long o = 0; o < 32; o++) {
+                    float *out = y + (r + o) * ldy + t0;
+                    __m512 shift = _mm512_set1_ps(bias ? bias[r + o] : 0.0f);
+                    for (int h = 0; h < 2 && 16 * h < n; h++) {
+                        long first = 16 * h;
+                        __mmask16 valid = n - first >= 16 ? 0xFFFF : (__mmask16)((1u << (n - first)) - 1);
+                        __m512 v = _mm512_add_ps(_mm512_loadu_ps(c + o * 32 + first), shift);
+                        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(valid, out + first));
+                        _mm512_mask_storeu_ps(out + first, valid, v);
+                    }
                 }
             }
         }

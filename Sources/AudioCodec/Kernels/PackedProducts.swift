@@ -59,16 +59,6 @@ final class PackedRows: @unchecked Sendable {
                               accumulate ? 1 : 0, snakeAlpha, panels.lowerBound, panels.upperBound, scratch)
         }
     }
-
-    /// `c[i, t] = Σ_k a[i, k] · b[k, t]` for `t < n`, these rows being `a`.
-    func multiply(_ b: UnsafePointer<Float>, ldb: Int, n: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
-        guard n > 0 else { return }
-        let panels = (n + Self.panel - 1) / Self.panel
-        Self.parallel(panels: panels, rows: rows, work: rows * columns * n, scratchFloats: columns * Self.panel) { panels, rows, scratch in
-            codec_gemm_panels(values.pointer + rows.lowerBound * columns, rows.count, columns, b, ldb, n,
-                              c + rows.lowerBound * ldc, ldc, panels.lowerBound, panels.upperBound, scratch)
-        }
-    }
 }
 
 /// Weights packed for AMX tiles (bf16 parts hi and lo), for stride-1 convolutions whose output rows and

@@ -36,11 +36,6 @@ void codec_conv_panels(const float *packed_w, long cout, long cin, long kernel, 
                        const float *x, long ldx, float *y, long ldy, long count, const float *bias, int accumulate,
                        const float *snake_alpha, long panel_begin, long panel_end, float *scratch);
 
-/// A matrix product over the columns of panels [panel_begin, panel_end): c[i * ldc + t] = sum_k a[i][k] * b[k * ldb + t]
-/// for i < m (a packed by codec_pack_rows), t < n. `scratch` holds k * 32 floats, one per thread.
-void codec_gemm_panels(const float *packed_a, long m, long k, const float *b, long ldb, long n,
-                       float *c, long ldc, long panel_begin, long panel_end, float *scratch);
-
 /// The same convolution one output row at a time, 16 outputs at a time, for layers whose output channels
 /// do not come in eights (the decoder's last has one): w in PyTorch's [cout, cin, kernel], outputs t in
 /// [begin, end), `snake_alpha` and `accumulate` as above.
