@@ -15,6 +15,10 @@
 #define CK_NEON 0
 #endif
 
+// Whether the CPU has AMX tiles (bf16 and int8) and the OS grants them to this process (matmul_amx.c): the
+// x86 level above AVX-512 VNNI.
+int ck_machine_tiles(void);
+
 // A spinning thread's hint to its core that it waits (frees the pipeline for the sibling thread).
 static inline void ck_spin_pause(void) {
 #if CK_X86

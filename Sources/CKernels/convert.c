@@ -20,7 +20,8 @@ static int machine_isa(void) {
 #elif CK_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")) {
-        return __builtin_cpu_supports("avx512vnni") ? 4 : 3;
+        if (!__builtin_cpu_supports("avx512vnni")) return 3;
+        return ck_machine_tiles() ? 5 : 4;
     }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c")) return 2;
     return 0;
@@ -50,14 +51,14 @@ static int machine_byte_dots(void) {
 }
 
 // $HIGGS_KERNELS caps the instruction set for the whole process (x86: portable, avx2, avx2-vnni, avx512,
-// avx512-vnni; aarch64: portable, neon, neon-dotprod): to time or check what a machine with fewer
+// avx512-vnni, amx; aarch64: portable, neon, neon-dotprod): to time or check what a machine with fewer
 // instructions runs, here. An unknown name is said once and ignored. `dots` is whether the level with
 // the byte dot-product extension (AVX2, NEON) may use it.
 #if CK_NEON
 static const char *const names[] = {"portable", "neon"}, *const dots_name = "neon-dotprod";
 static const int dots_level = 1;
 #else
-static const char *const names[] = {"portable", "", "avx2", "avx512", "avx512-vnni"}, *const dots_name = "avx2-vnni";
+static const char *const names[] = {"portable", "", "avx2", "avx512", "avx512-vnni", "amx"}, *const dots_name = "avx2-vnni";
 static const int dots_level = 2;
 #endif
 static const int top_level = sizeof names / sizeof names[0] - 1;
@@ -134,7 +135,8 @@ const char *ck_isa_name(void) {
     return "portable";
 #else
     switch (ck_isa()) {
-    case 4: return ck_amx() ? "AVX-512 VNNI, AMX tiles for bf16 batches and codec convolutions" : "AVX-512 VNNI";
+    case 5: return "AVX-512 VNNI, AMX tiles for batched products and codec convolutions";
+    case 4: return "AVX-512 VNNI";
     case 3: return "AVX-512";
     case 2: return ck_byte_dots() ? "AVX2 + AVX-VNNI" : "AVX2";
     default: return "portable";

@@ -12,6 +12,7 @@
 // tolerances, and two parts (2^-17) still past the 1e-5 within which a chunked prefill meets single steps.
 #include "ckernels.h"
 #include "arch.h"
+#include "amx_tiles.h"
 #include <string.h>
 
 #if CK_X86 && defined(__linux__)
@@ -27,20 +28,10 @@ enum {
     PARTS = 3        // bf16 parts of each activation
 };
 
-// The 64-byte tile configuration (palette 1): tiles 0-3 accumulate C, 4-5 hold A, 6-7 hold B.
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t bytes_per_row[16];
-    uint8_t rows[16];
-} tile_config;
-
-static void configure(tile_config *config, int positions) {
+// Tiles 0-3 accumulate C, 4-5 hold A, 6-7 hold B.
+static void configure(ck_tile_config *config, int positions) {
     memset(config, 0, sizeof *config);
-    config->palette = 1;
-    for (int t = 0; t < 8; t++) {
-        config->bytes_per_row[t] = 64;
-        config->rows[t] = t >= 6 ? 16 : (uint8_t)positions;  // B: 16 column pairs; A and C: one row per position
-    }
+    for (int t = 0; t < 8; t++) ck_tile_shape(config, t, t >= 6 ? 16 : positions, 64);  // B: 16 column pairs; A and C: a row per position
 }
 
 // The weight block rows [r, r + 32) x columns [k, k + 32 * steps) as B tiles: out[g][s] is the tile of rows
@@ -49,32 +40,11 @@ static void configure(tile_config *config, int positions) {
 AMX static void pack_weights(const uint16_t *w, size_t cols, size_t r, size_t k, int steps, uint32_t *out) {
     for (int g = 0; g < 2; g++) {
         for (int s = 0; s < steps; s++) {
-            __m512i v[16], t[16];
+            __m512i v[16];
             for (int i = 0; i < 16; i++) v[i] = _mm512_loadu_si512(w + (r + 16 * g + i) * cols + k + 32 * s);
-            // Standard 16 x 16 transpose of dwords: pairs, quads, then 128-bit lanes twice.
-            for (int i = 0; i < 16; i += 2) {
-                t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
-                t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
-            }
-            for (int i = 0; i < 16; i += 4) {
-                v[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
-                v[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
-                v[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
-                v[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
-            }
-            for (int i = 0; i < 4; i++) {
-                t[i] = _mm512_shuffle_i32x4(v[i], v[i + 4], 0x88);
-                t[i + 4] = _mm512_shuffle_i32x4(v[i], v[i + 4], 0xDD);
-                t[i + 8] = _mm512_shuffle_i32x4(v[i + 8], v[i + 12], 0x88);
-                t[i + 12] = _mm512_shuffle_i32x4(v[i + 8], v[i + 12], 0xDD);
-            }
+            ck_transpose_dwords(v);
             uint32_t *tile = out + (g * STEPS + s) * 256;
-            for (int i = 0; i < 4; i++) {
-                _mm512_store_si512(tile + 16 * i, _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88));
-                _mm512_store_si512(tile + 16 * (i + 8), _mm512_shuffle_i32x4(t[i], t[i + 8], 0xDD));
-                _mm512_store_si512(tile + 16 * (i + 4), _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88));
-                _mm512_store_si512(tile + 16 * (i + 12), _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xDD));
-            }
+            for (int i = 0; i < 16; i++) _mm512_store_si512(tile + 16 * i, v[i]);
         }
     }
 }
@@ -128,7 +98,7 @@ AMX void ck_matmul_bf16_amx(const uint16_t *w, size_t cols, const uint16_t *x, s
                             size_t row_begin, size_t row_end) {
     static _Thread_local uint32_t packed[2 * STEPS * 256] __attribute__((aligned(64)));
     size_t whole = count / 16 * 16, rest = count - whole, plane = (count + 15) / 16 * 16 * cols;
-    tile_config full, tail;
+    ck_tile_config full, tail;
     configure(&full, 16);
     configure(&tail, (int)rest);
     _tile_loadconfig(&full);
@@ -173,27 +143,31 @@ AMX void ck_split_bf16(const float *x, size_t count, size_t cols, uint16_t *part
     }
 }
 
-// CPUID leaf 7: EDX bit 22 AMX-BF16, bit 24 AMX-TILE. Linux (5.16 on) hands a process the tiles' 8 KB of
-// state only when asked: arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA).
+// CPUID leaf 7: EDX bit 22 AMX-BF16, bit 24 AMX-TILE, bit 25 AMX-INT8 (every AMX CPU so far has all three).
+// Linux (5.16 on) hands a process the tiles' 8 KB of state only when asked: arch_prctl(ARCH_REQ_XCOMP_PERM,
+// XFEATURE_XTILEDATA).
 static int machine_amx(void) {
     unsigned a = 7, b, c = 0, d;
     __asm__("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-    if (!((d >> 22) & 1) || !((d >> 24) & 1)) return 0;
+    if (!((d >> 22) & 1) || !((d >> 24) & 1) || !((d >> 25) & 1)) return 0;
     return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
 }
 
-int ck_amx(void) {
+int ck_machine_tiles(void) {
     static int granted = -1;
     int known = __atomic_load_n(&granted, __ATOMIC_ACQUIRE);
     if (known < 0) {
         known = machine_amx();
         __atomic_store_n(&granted, known, __ATOMIC_RELEASE);
     }
-    return known && ck_isa() >= 4;
+    return known;
 }
+
+int ck_amx(void) { return ck_isa() >= 5; }
 
 #else
 
+int ck_machine_tiles(void) { return 0; }
 int ck_amx(void) { return 0; }
 
 void ck_split_bf16(const float *x, size_t count, size_t cols, uint16_t *parts) {

@@ -414,6 +414,7 @@ AVX512VNNI static void q4_vnni(ck_q4_matrix w, const ck_q8_vector *x, float *y, 
 void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     switch (ck_isa()) {
 #if CK_X86
+    case 5:
     case 4: q8_vnni(w, x, y, cols, r0, r1); break;
     case 3: q8_avx512(w, x, y, cols, r0, r1); break;
     case 2: q8_avx2(w, x, y, cols, r0, r1); break;
@@ -427,6 +428,7 @@ void ck_matvec_q8(ck_q8_matrix w, const ck_q8_vector *x, float *y, size_t cols, 
 void ck_matvec_q6(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     switch (ck_isa()) {
 #if CK_X86
+    case 5:
     case 4: q6_vnni(w, x, y, cols, r0, r1); break;
     case 3: q6_avx512(w, x, y, cols, r0, r1); break;
     case 2: q6_avx2(w, x, y, cols, r0, r1); break;
@@ -440,6 +442,7 @@ void ck_matvec_q6(ck_q6_matrix w, const ck_q8_vector *x, float *y, size_t cols, 
 void ck_matvec_q4(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t cols, size_t r0, size_t r1) {
     switch (ck_isa()) {
 #if CK_X86
+    case 5:
     case 4: q4_vnni(w, x, y, cols, r0, r1); break;
     case 3: q4_avx512(w, x, y, cols, r0, r1); break;
     case 2: q4_avx2(w, x, y, cols, r0, r1); break;

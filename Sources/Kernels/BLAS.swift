@@ -61,7 +61,7 @@ extension BLAS {
     public static var coreName: String { String(cString: openblas_get_corename()) }
 
     /// OpenBLAS's x86 families by the widest vectors their kernels use (1: SSE or AVX, 2: AVX2 and FMA,
-    /// 3: AVX-512), as `ck_machine_isa` ranks the machine (2: AVX2, 3 and 4: AVX-512). A family not here
+    /// 3: AVX-512), as `ck_machine_isa` ranks the machine (2: AVX2, 3 to 5: AVX-512). A family not here
     /// (another architecture's, or one newer than this list) is left alone.
     private static let familyLevels: [String: Int] = {
         var levels: [String: Int] = [:]

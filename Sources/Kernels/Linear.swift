@@ -15,7 +15,8 @@ public enum Linear {
     /// One row is a matrix-vector product read straight from the stored precision (the hand-written
     /// kernels of CKernels, split over the thread pool); several rows go through OpenBLAS sgemm,
     /// converting the weight a tile at a time so no full Float32 copy is made, or for bf16 weights on a CPU
-    /// with AMX through its tiles, and for quantized weights through the integer kernels.
+    /// with AMX through its tiles, and for quantized weights through the integer kernels (on AMX's int8 tiles
+    /// where the machine has them).
     public static func apply(
         _ weight: Matrix, input: UnsafePointer<Float>, count: Int,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil
@@ -32,6 +33,9 @@ public enum Linear {
         case .f32(let w):
             BLAS.gemm(transposeB: true, m: count, n: weight.rows, k: weight.cols,
                       a: input, lda: weight.cols, b: w, ldb: weight.cols, c: output, ldc: weight.rows)
+            return
+        case .quantized where onTiles(weight):
+            quantizedTileProduct(weight, input: input, count: count, output: output, scratch: work!)
             return
         case .quantized:
             quantizedProduct(weight, input: input, count: count, output: output, scratch: work!)
@@ -63,15 +67,22 @@ public enum Linear {
             // Either path's, so the size holds whichever a call takes.
             return count <= 1 ? 0 : max(min(tileRows, weight.rows) * weight.cols, tileScratchCount(cols: weight.cols, count: count))
         case .quantized(let q, _):
-            return count == 1 ? QuantizedInput.floats(paddedCols: q.paddedCols)
-                : QuantizedInput.descriptorFloats(count) + count * QuantizedInput.floats(paddedCols: q.paddedCols)
+            if count == 1 { return QuantizedInput.floats(paddedCols: q.paddedCols) }
+            return max(QuantizedInput.descriptorFloats(count) + count * QuantizedInput.floats(paddedCols: q.paddedCols),
+                       TileInputs.floats(paddedCols: q.paddedCols, count: count))
         }
     }
 
-    /// Whether a batch against these bf16 weights runs on AMX tiles (`ck_matmul_bf16_amx`): where the machine
-    /// has them, for widths and row counts in whole tiles (every matrix of the published model).
+    /// Whether a batch against these weights runs on AMX tiles: where the machine has them, for bf16 weights
+    /// (`ck_matmul_bf16_amx`) with widths and row counts in whole tiles of 32, and for quantized ones
+    /// (`ck_matmul_q8_amx`...) with rows in 16s: every matrix of the published model.
     public static func onTiles(_ weight: Matrix) -> Bool {
-        weight.rows % 32 == 0 && weight.cols % 32 == 0 && ck_amx() != 0
+        guard ck_amx() != 0 else { return false }
+        switch weight.elements {
+        case .bf16: return weight.rows % 32 == 0 && weight.cols % 32 == 0
+        case .quantized: return weight.rows % 16 == 0
+        case .f32, .f16: return false
+        }
     }
 
     /// Floats of scratch the tile path needs: the three bf16 parts of the inputs in whole blocks of 16, and
@@ -95,6 +106,28 @@ public enum Linear {
         }
     }
 
+    /// Quantized weights times several inputs on AMX tiles: the inputs quantized for the tiles once, 16
+    /// positions per task, then the weight rows shared over the pool in blocks of 16.
+    private static func quantizedTileProduct(
+        _ weight: Matrix, input: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        guard case .quantized(let q, let format) = weight.elements else { return }
+        let inputs = TileInputs(scratch, paddedCols: q.paddedCols, count: count)
+        let pool = ThreadPool.shared, tiles = (count + 15) / 16
+        let quantizers = min(pool.threads, tiles)
+        pool.run(tasks: quantizers) { part in
+            let t0 = tiles * part / quantizers * 16, t1 = min(count, tiles * (part + 1) / quantizers * 16)
+            ck_quantize_rows(input + t0 * weight.cols, weight.cols, t1 - t0, weight.cols, q.paddedCols,
+                             inputs.quants + t0 * q.paddedCols, inputs.scales + t0 * inputs.blocks)
+        }
+        // Balanced as it runs (on a busy machine one thread's share of a static split held the other up), in
+        // runs of 64 rows, within which the kernel fetches a panel's weights while it multiplies the one before.
+        pool.runRows(weight.rows, granule: 64) { rows in
+            q.tileProduct(format, quants: inputs.quants, scales: inputs.scales, count: count, output, ldy: weight.rows, rows: rows)
+        }
+    }
+
     /// Quantized weights times several inputs: every input quantized once into scratch, then the
     /// weight rows split over the pool, each part running the multi-input integer kernel.
     private static func quantizedProduct(
@@ -114,15 +147,10 @@ public enum Linear {
             }
         }
         var job = MatrixMatrixJob(weight: weight, vectors: vectors, count: count, output: output)
-        let pool = ThreadPool.shared
-        let parts = min(pool.threads, max(1, weight.rows / 2))
+        // Runs of 48 rows keep the kernels' tiles (3 rows for q8, 2 for q6 and q4) whole, balanced as they run.
         withUnsafeMutablePointer(to: &job) { context in
-            pool.run(tasks: parts, context: context) { context, task, tasks in
-                let job = context!.assumingMemoryBound(to: MatrixMatrixJob.self).pointee
-                let rows = job.weight.rows
-                // Boundaries at multiples of 6 keep the kernels' tiles (3 rows for q8, 2 for q6 and q4) whole.
-                let lo = rows * task / tasks / 6 * 6, hi = task == tasks - 1 ? rows : rows * (task + 1) / tasks / 6 * 6
-                job.run(lo..<hi)
+            ThreadPool.shared.runRows(weight.rows, granule: 48, context: context) { context, begin, end in
+                context!.assumingMemoryBound(to: MatrixMatrixJob.self).pointee.run(begin..<end)
             }
         }
     }
@@ -277,6 +305,27 @@ struct QuantizedInput {
         let sums = (raw + paddedCols + 4 * blocks).assumingMemoryBound(to: Int32.self)
         vector = ck_q8_vector(quants: quants, scales: scales, sums: sums)
         withUnsafePointer(to: vector) { ck_quantize_vector(x, valid, paddedCols, UnsafeMutablePointer(mutating: $0)) }
+    }
+}
+
+/// A batch of inputs quantized for the AMX int8 tiles (`ck_quantize_rows`), in scratch floats: the quants of
+/// whole tiles of 16 positions, 64-byte aligned, then a scale per position and block.
+struct TileInputs {
+    let quants: UnsafeMutablePointer<Int8>
+    let scales: UnsafeMutablePointer<Float>
+    let blocks: Int
+
+    static func floats(paddedCols: Int, count: Int) -> Int {
+        let positions = (count + 15) / 16 * 16
+        return positions * paddedCols / 4 + positions * paddedCols / Int(CK_BLOCK) + 16
+    }
+
+    init(_ scratch: UnsafeMutablePointer<Float>, paddedCols: Int, count: Int) {
+        let positions = (count + 15) / 16 * 16
+        let raw = UnsafeMutableRawPointer(scratch).alignedUp(toMultipleOf: 64)
+        quants = raw.assumingMemoryBound(to: Int8.self)
+        scales = (raw + positions * paddedCols).assumingMemoryBound(to: Float.self)
+        blocks = paddedCols / Int(CK_BLOCK)
     }
 }
 

@@ -84,6 +84,17 @@ public struct Matrix: @unchecked Sendable {
             case .q4: ck_matmul_q4(q4, vectors, count, y, ldy, paddedCols, r0, r1)
             }
         }
+
+        /// The same on AMX tiles, the inputs quantized by `ck_quantize_rows` (`quants`, `scales`); rows in 16s.
+        func tileProduct(_ format: Quantization.Format, quants: UnsafePointer<Int8>, scales: UnsafePointer<Float>, count: Int,
+                         _ y: UnsafeMutablePointer<Float>, ldy: Int, rows range: Range<Int>) {
+            let (r0, r1) = (range.lowerBound, range.upperBound)
+            switch format {
+            case .q8: ck_matmul_q8_amx(q8, paddedCols, quants, scales, count, y, ldy, r0, r1)
+            case .q6: ck_matmul_q6_amx(q6, paddedCols, quants, scales, count, y, ldy, r0, r1)
+            case .q4: ck_matmul_q4_amx(q4, paddedCols, quants, scales, count, y, ldy, r0, r1)
+            }
+        }
     }
 
     public let rows: Int

@@ -69,6 +69,18 @@ public final class ThreadPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// Runs `body(range)` over rows `0..<rows` in whole `granule`s, balanced across the pool as it runs.
+    public func runRows(_ rows: Int, granule: Int, _ body: (Range<Int>) -> Void) {
+        withoutActuallyEscaping(body) { escaping in
+            var job = escaping
+            withUnsafeMutablePointer(to: &job) { context in
+                runRows(rows, granule: granule, context: context) { context, begin, end in
+                    context!.assumingMemoryBound(to: ((Range<Int>) -> Void).self).pointee(Int(begin)..<Int(end))
+                }
+            }
+        }
+    }
+
     /// Splits `0..<count` into one contiguous range per thread (fewer for small counts).
     public func split(_ count: Int, minimumPerTask: Int = 1, _ body: (Range<Int>) -> Void) {
         let parts = max(1, min(threads, count / max(1, minimumPerTask)))

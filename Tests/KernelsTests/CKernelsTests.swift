@@ -6,7 +6,7 @@ import Testing
 /// The hand-written matrix-vector kernels agree with plain double-precision sums at every
 /// instruction-set level this machine has, and the quantized formats stay within their error bounds.
 @Suite(.serialized) struct CKernelsTests {
-    /// Levels to check: the portable code, and each SIMD level up to the machine's best (x86: 2, 3, 4;
+    /// Levels to check: the portable code, and each SIMD level up to the machine's best (x86: 2, 3, 4, 5;
     /// aarch64: 1).
     static var levels: [Int32] {
         let best = ck_set_isa(9)

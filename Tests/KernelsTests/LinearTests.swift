@@ -192,6 +192,29 @@ import Kernels
         #expect(zip(back, values).allSatisfy { abs($0 - $1) <= step * 1.02 })
     }
 
+    /// A batch in the shape the AMX int8 tiles take (rows in 16s) gives what one product per row gives, through
+    /// the tiles where the machine has them and through the VNNI kernels with the calling thread held to level 4
+    /// (the choice of path is the caller's); rows narrower than a group (70 columns) are padded inside.
+    @Test(arguments: Quantization.Format.allCases, [70, 1536])
+    func batchesOnIntegerTilesEqualSingleRows(_ format: Quantization.Format, cols: Int) {
+        let rows = 48, count = 37
+        let weight = Quantization.quantize(Matrix(rows: rows, cols: cols, values: LinearTests.random(rows * cols, seed: 11)),
+                                           format: format)
+        let x = FloatBuffer(LinearTests.random(count * cols, seed: 12))
+        let scratch = FloatBuffer(count: Linear.scratchCount(weight, count: count))
+        let one = FloatBuffer(count: count * rows)
+        for t in 0..<count { Linear.apply(weight, input: x.pointer + t * cols, count: 1, output: one.pointer + t * rows, scratch: scratch.pointer) }
+        for level: Int32 in [9, 4] {
+            ck_set_isa(level)
+            defer { ck_set_isa(9) }
+            let batch = FloatBuffer([Float](repeating: .nan, count: count * rows))
+            Linear.apply(weight, input: x.pointer, count: count, output: batch.pointer, scratch: scratch.pointer)
+            let scale = one.array.map(abs).max()!
+            let worst = zip(batch.array, one.array).map { abs($0 - $1) }.max()! / scale
+            #expect(worst <= 1e-5, "\(format), \(cols) columns\(Linear.onTiles(weight) ? " on tiles" : ""): worst \(worst)")
+        }
+    }
+
     /// Two or three weights of one width applied to one input as a group (a layer's q/k/v, an FFN's
     /// gate/up; one job on the pool over their rows laid end to end) give exactly what one product each
     /// gives, with mixed formats, with a pair of rows on either side of each boundary, and for a batch.

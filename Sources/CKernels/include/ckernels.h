@@ -91,7 +91,7 @@ typedef struct {
 } ck_q8_vector;
 
 // Which instruction set the kernels use. x86: 0 portable, 2 AVX2+FMA+F16C, 3 AVX-512 (F, BW, VL), 4 AVX-512
-// with VNNI. aarch64: 0 portable, 1 NEON.
+// with VNNI, 5 that and AMX tiles. aarch64: 0 portable, 1 NEON.
 int ck_isa(void);
 const char *ck_isa_name(void);
 // The best level this machine has, whatever $HIGGS_KERNELS says (for choosing OpenBLAS's kernels).
@@ -108,8 +108,8 @@ int ck_set_byte_dots(int enabled);
 void ck_matvec_f32(const float *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 void ck_matvec_bf16(const uint16_t *w, const float *x, float *y, size_t cols, size_t row_begin, size_t row_end);
 
-// Batched bf16 products on AMX tiles (x86 with AMX-BF16, at the AVX-512 VNNI level; elsewhere these do nothing
-// and ck_amx says 0). ck_amx: whether they serve here (the CPU has the tiles and Linux granted them).
+// Batched bf16 products on AMX tiles (x86 with AMX-BF16 and AMX-INT8, level 5; elsewhere these do nothing and
+// ck_amx says 0). ck_amx: whether they serve here (the CPU has the tiles, Linux granted them, and the level is 5).
 int ck_amx(void);
 // x [count, cols] = x1 + x2 + x3, each a bf16 (8 + 8 + 8 significant bits), as ck_matmul_bf16_amx reads them:
 // three planes of ceil(count / 16) * 16 * cols elements (64-byte aligned), each in blocks of 16 positions,
@@ -133,6 +133,21 @@ void ck_matmul_q6(ck_q6_matrix w, const ck_q8_vector *x, size_t n_inputs, float 
                   size_t row_begin, size_t row_end);
 void ck_matmul_q4(ck_q4_matrix w, const ck_q8_vector *x, size_t n_inputs, float *y, size_t ldy, size_t cols,
                   size_t row_begin, size_t row_end);
+
+// The same products on AMX's int8 tiles (x86 with AMX-INT8 where ck_amx says 1; elsewhere they do nothing), the
+// inputs quantized by ck_quantize_rows: y[t * ldy + r] for t < count, r in [row_begin, row_end) (multiples of 16).
+void ck_matmul_q8_amx(ck_q8_matrix w, size_t cols, const int8_t *xq, const float *xs, size_t count, float *y,
+                      size_t ldy, size_t row_begin, size_t row_end);
+void ck_matmul_q6_amx(ck_q6_matrix w, size_t cols, const int8_t *xq, const float *xs, size_t count, float *y,
+                      size_t ldy, size_t row_begin, size_t row_end);
+void ck_matmul_q4_amx(ck_q4_matrix w, size_t cols, const int8_t *xq, const float *xs, size_t count, float *y,
+                      size_t ldy, size_t row_begin, size_t row_end);
+// Rows x[t * ldx ..] (t < count; the first `valid` values, zeros up to `cols`) quantized per block of CK_BLOCK as
+// ck_quantize_vector does, but for the tiles: quants of 16 positions by a block in column order (512 bytes), all of
+// a block of positions' blocks in turn, ceil(count / 16) blocks of positions, and their scales likewise (16 floats
+// a block); the positions past count are zeros. x86 with AVX-512 only.
+void ck_quantize_rows(const float *x, size_t ldx, size_t count, size_t valid, size_t cols, int8_t *quants,
+                      float *scales);
 
 // Quantizes x for ck_matvec_q8 / ck_matvec_q4: its first `valid` values, then zeros up to `cols`
 // (a multiple of CK_GROUP: rows narrower than a group are stored padded with zeros).
