@@ -43,22 +43,38 @@ AMX_INT8 static inline __attribute__((always_inline)) void pack(kind k, const ui
         const uint8_t *rows[16];
         for (int n = 0; n < 16; n++) rows[n] = data + ck_pair_quants_at(bytes, cols, r + n, g0 + gi);
         int8_t (*tiles)[8 * 64] = out->tiles + gi * GROUP_BLOCKS;
-        // t < 4 are q4's and q6's low nibbles, t >= 4 their high nibbles of the same bytes.
-        for (int t = 0; t < 8; t++) {
-            __m512i v[16];
-            for (int n = 0; n < 16; n++) {
-                if (k == Q8) {
-                    v[n] = _mm512_loadu_si512(rows[n] + 64 * t);
-                    continue;
-                }
-                __m512i packed = _mm512_loadu_si512(rows[n] + 64 * (t % 4));
-                __m512i u = _mm512_and_si512(t < 4 ? packed : _mm512_srli_epi16(packed, 4), mask);
-                if (k == Q6)  // top bits of positions 64t.. in field t / 2 of the plane's half t % 2
-                    u = _mm512_or_si512(u, ck_q6_top_bits_512(_mm512_loadu_si512(rows[n] + 256 + 64 * (t % 2)), t / 2));
-                v[n] = _mm512_sub_epi8(u, offset);
+        __m512i v[16];
+        if (k == Q8) {
+            for (int t = 0; t < 8; t++) {
+                for (int n = 0; n < 16; n++) v[n] = _mm512_loadu_si512(rows[n] + 64 * t);
+                ck_transpose_dwords(v);
+                for (int b = 0; b < 16; b++) _mm512_store_si512(tiles[b] + 64 * t, v[b]);
             }
-            ck_transpose_dwords(v);
-            for (int b = 0; b < 16; b++) _mm512_store_si512(tiles[b] + 64 * t, v[b]);
+        } else {
+            // The packed bytes are transposed before their nibbles are split (which bytes they sit in does not
+            // matter to that), one transpose for rows t and t + 4 of the tiles: the low nibbles at 64p.. are
+            // positions 64p.., the high ones 256 + 64p... q6's top-bit planes (two halves, their fields serving
+            // t = h, h + 2, h + 4, h + 6) are transposed once each.
+            __m512i planes[2][16];
+            if (k == Q6) {
+                for (int h = 0; h < 2; h++) {
+                    for (int n = 0; n < 16; n++) planes[h][n] = _mm512_loadu_si512(rows[n] + 256 + 64 * h);
+                    ck_transpose_dwords(planes[h]);
+                }
+            }
+            for (int p = 0; p < 4; p++) {
+                for (int n = 0; n < 16; n++) v[n] = _mm512_loadu_si512(rows[n] + 64 * p);
+                ck_transpose_dwords(v);
+                for (int b = 0; b < 16; b++) {
+                    __m512i lo = _mm512_and_si512(v[b], mask), hi = _mm512_and_si512(_mm512_srli_epi16(v[b], 4), mask);
+                    if (k == Q6) {  // top bits of positions 64t.. in field t / 2 of plane half t % 2
+                        lo = _mm512_or_si512(lo, ck_q6_top_bits_512(planes[p % 2][b], p / 2));
+                        hi = _mm512_or_si512(hi, ck_q6_top_bits_512(planes[p % 2][b], 2 + p / 2));
+                    }
+                    _mm512_store_si512(tiles[b] + 64 * p, _mm512_sub_epi8(lo, offset));
+                    _mm512_store_si512(tiles[b] + 64 * (p + 4), _mm512_sub_epi8(hi, offset));
+                }
+            }
         }
         __m512i s[16];
         for (int n = 0; n < 16; n++) {
