@@ -100,8 +100,8 @@ AMX_INT8 static inline __attribute__((always_inline)) void pack(kind k, const ui
     } while (0)
 #define STORE(c) _tile_stored(c, sums[c], 64)
 // The accumulators are sixteen named variables: as an array indexed in unrolled loops, clang kept them in memory.
-#define SCALE_ROW(i) a##i = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(from + 16 * (i))),                 \
-                                            _mm512_mul_ps(ws, _mm512_set1_ps(input_scales[i])), a##i)
+#define SCALE_ROW(i) a##i = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(from + 16 * (i))), ws), \
+                                            _mm512_set1_ps(input_scales[i]), a##i)
 #define EXTRACT(block)                                                                                         \
     do {                                                                                                       \
         __asm__ volatile("" ::: "memory"); /* keeps each block's loads in place: hoisted, they spilled */       \
