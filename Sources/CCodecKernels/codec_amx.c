@@ -141,13 +141,13 @@ AMX void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dila
                     long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
                     const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
                     // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
+                    // W hi x lo, W hi x hi, W lo x hi: each change of operand reloads two tiles, eight a step.
                     _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
-                    _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
-                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
                     _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
                     _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                    _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
                     _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                    _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
                     _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
                 }
                 _tile_stored(0, c, 128); _tile_stored(1, c + 16, 128);
