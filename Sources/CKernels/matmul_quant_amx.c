@@ -4,7 +4,8 @@
 // A tile product C[16 x 16] += A[16 x K] B[K x 16] of signed bytes sums exactly in int32, but every block of 32
 // columns has its own scales (the weight's per row, the input's per position), so each product spans one block,
 // K = 32, and its sums are scaled into Float32 accumulators with AVX-512 before the next block's:
-//   A: 16 positions x the block's 32 input quants in column order, a tile's 512 bytes in a run (ck_quantize_rows);
+//   A: 16 positions x the block's 32 input quants in column order, a tile's 512 bytes in a run (ck_quantize_rows,
+//      quantize.c);
 //   B: 8 rows of 16 x 4 bytes, row t holding elements 4t..4t+3 of the block for 16 weight rows.
 // In the stored formats (ckernels.h) those four bytes of block k lie at t * 64 + 4k of a row's group, so the 64
 // bytes at t of 16 rows, transposed as dwords, are row t of all 16 blocks' B tiles. Weights are unpacked to signed
@@ -196,32 +197,6 @@ AMX_INT8 static void matmul_amx(kind k, const uint8_t *data, size_t cols, const 
     _tile_release();
 }
 
-// Each position's blocks to int8 as ck_quantize_vector does (scale max |x| / 127, round to nearest), in column order.
-#define AVX512BW __attribute__((target("avx512f,avx512bw")))
-AVX512BW void ck_quantize_rows(const float *x, size_t ldx, size_t count, size_t valid, size_t cols, int8_t *quants,
-                               float *scales) {
-    const size_t blocks = cols / CK_BLOCK, padded = (count + 15) / 16 * 16;
-    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
-    for (size_t t = 0; t < padded; t++) {
-        for (size_t b = 0; b < blocks; b++) {
-            size_t base = b * CK_BLOCK;
-            size_t n0 = t < count && valid > base ? (valid - base < 16 ? valid - base : 16) : 0;
-            size_t n1 = t < count && valid > base + 16 ? (valid - base - 16 < 16 ? valid - base - 16 : 16) : 0;
-            __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)((1u << n0) - 1), x + t * ldx + base);
-            __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((1u << n1) - 1), x + t * ldx + base + 16);
-            float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-            float scale = amax / 127.0f;
-            __m512 inverse = _mm512_set1_ps(scale > 0 ? 1.0f / scale : 0);
-            __m512i q0 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v0, inverse)), lo), hi);
-            __m512i q1 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v1, inverse)), lo), hi);
-            int8_t *tile_row = quants + (t / 16 * blocks + b) * 512 + t % 16 * CK_BLOCK;
-            _mm_storeu_si128((__m128i *)tile_row, _mm512_cvtepi32_epi8(q0));
-            _mm_storeu_si128((__m128i *)(tile_row + 16), _mm512_cvtepi32_epi8(q1));
-            scales[(t / 16 * blocks + b) * 16 + t % 16] = scale;
-        }
-    }
-}
-
 void ck_matmul_q8_amx(ck_q8_matrix w, size_t cols, const int8_t *xq, const float *xs, size_t count, float *y,
                       size_t ldy, size_t row_begin, size_t row_end) {
     matmul_amx(Q8, (const uint8_t *)w.data, cols, xq, xs, count, y, ldy, row_begin, row_end);
@@ -237,10 +212,6 @@ void ck_matmul_q4_amx(ck_q4_matrix w, size_t cols, const int8_t *xq, const float
 
 #else
 
-void ck_quantize_rows(const float *x, size_t ldx, size_t count, size_t valid, size_t cols, int8_t *quants,
-                      float *scales) {
-    (void)x, (void)ldx, (void)count, (void)valid, (void)cols, (void)quants, (void)scales;
-}
 void ck_matmul_q8_amx(ck_q8_matrix w, size_t cols, const int8_t *xq, const float *xs, size_t count, float *y,
                       size_t ldy, size_t row_begin, size_t row_end) {
     (void)w, (void)cols, (void)xq, (void)xs, (void)count, (void)y, (void)ldy, (void)row_begin, (void)row_end;

@@ -286,21 +286,29 @@ static inline int8_t *input_block_quants(ck_q8_vector *out, size_t b) {
 // The same arithmetic 32 lanes at a time: every decode step quantizes a few hundred input vectors, and
 // the caller's pool threads wait meanwhile. Element 4t + j of block k lands at t * 64 + k * 4 + j.
 #define AVX512BW __attribute__((target("avx512f,avx512bw")))
+
+// Block b of x (its first `valid` values, zeros after) to int32 lanes q0 (elements 0-15) and q1 (16-31); returns
+// the block's scale. The one arithmetic of both input layouts, so the tiles meet the quants the VNNI kernels do.
+AVX512BW static inline float quantize_block_avx512(const float *x, size_t valid, size_t b, __m512i *q0, __m512i *q1) {
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+    size_t base = b * CK_BLOCK;
+    size_t n0 = valid > base ? (valid - base < 16 ? valid - base : 16) : 0;
+    size_t n1 = valid > base + 16 ? (valid - base - 16 < 16 ? valid - base - 16 : 16) : 0;
+    __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)((1u << n0) - 1), x + base);
+    __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((1u << n1) - 1), x + base + 16);
+    float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    float scale = amax / 127.0f;
+    __m512 s = _mm512_set1_ps(scale > 0 ? 1.0f / scale : 0);
+    *q0 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v0, s)), lo), hi);
+    *q1 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v1, s)), lo), hi);
+    return scale;
+}
+
 AVX512BW static void quantize_vector_avx512(const float *x, size_t valid, size_t cols, ck_q8_vector *out) {
     size_t blocks = cols / CK_BLOCK;
-    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
     for (size_t b = 0; b < blocks; b++) {
-        size_t base = b * CK_BLOCK;
-        size_t n0 = valid > base ? (valid - base < 16 ? valid - base : 16) : 0;
-        size_t n1 = valid > base + 16 ? (valid - base - 16 < 16 ? valid - base - 16 : 16) : 0;
-        __m512 v0 = _mm512_maskz_loadu_ps((__mmask16)((1u << n0) - 1), x + base);
-        __m512 v1 = _mm512_maskz_loadu_ps((__mmask16)((1u << n1) - 1), x + base + 16);
-        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-        float scale = amax / 127.0f;
-        float inverse = scale > 0 ? 1.0f / scale : 0;
-        __m512 s = _mm512_set1_ps(inverse);
-        __m512i q0 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v0, s)), lo), hi);
-        __m512i q1 = _mm512_min_epi32(_mm512_max_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(v1, s)), lo), hi);
+        __m512i q0, q1;
+        float scale = quantize_block_avx512(x, valid, b, &q0, &q1);
         uint32_t chunks[8];
         _mm_storeu_si128((__m128i *)chunks, _mm512_cvtepi32_epi8(q0));
         _mm_storeu_si128((__m128i *)(chunks + 4), _mm512_cvtepi32_epi8(q1));
@@ -308,6 +316,23 @@ AVX512BW static void quantize_vector_avx512(const float *x, size_t valid, size_t
         for (int t = 0; t < 8; t++) memcpy(group + t * 64, chunks + t, 4);
         out->scales[b] = scale;
         out->sums[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+    }
+}
+
+// The same per position of a batch, in the AMX kernels' layout (ckernels.h): a block of 16 positions' quants of
+// one column block in a 512-byte run, their 16 scales together; positions past `count` up to a whole 16 are zero.
+AVX512BW void ck_quantize_rows(const float *x, size_t ldx, size_t count, size_t valid, size_t cols, int8_t *quants,
+                               float *scales) {
+    const size_t blocks = cols / CK_BLOCK, padded = (count + 15) / 16 * 16;
+    for (size_t t = 0; t < padded; t++) {
+        for (size_t b = 0; b < blocks; b++) {
+            __m512i q0, q1;
+            float scale = quantize_block_avx512(x + t * ldx, t < count ? valid : 0, b, &q0, &q1);
+            int8_t *tile_row = quants + (t / 16 * blocks + b) * 512 + t % 16 * CK_BLOCK;
+            _mm_storeu_si128((__m128i *)tile_row, _mm512_cvtepi32_epi8(q0));
+            _mm_storeu_si128((__m128i *)(tile_row + 16), _mm512_cvtepi32_epi8(q1));
+            scales[(t / 16 * blocks + b) * 16 + t % 16] = scale;
+        }
     }
 }
 
@@ -346,6 +371,13 @@ AVX2 static void quantize_vector_avx2(const float *x, size_t valid, size_t cols,
         out->scales[b] = scale;
         out->sums[b] = _mm_cvtsi128_si32(s4);
     }
+}
+
+#else
+
+void ck_quantize_rows(const float *x, size_t ldx, size_t count, size_t valid, size_t cols, int8_t *quants,
+                      float *scales) {
+    (void)x, (void)ldx, (void)count, (void)valid, (void)cols, (void)quants, (void)scales;
 }
 
 #endif  // CK_X86

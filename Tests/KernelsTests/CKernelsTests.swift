@@ -136,6 +136,19 @@ import Testing
             bytes = raw
         }
 
+        /// Every weight at its largest unsigned value (q4 nibble 15, q6 63, q8 127), every scale 1.
+        static func extremes(bits: Int, rows: Int, cols: Int) -> Quantized {
+            let groupBytes = bits == 8 ? 512 : bits == 6 ? 384 : 256
+            var raw = [UInt8](repeating: bits == 8 ? 0x7F : 0xFF, count: bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols))
+            for r in 0..<rows {
+                for g in 0..<cols / Int(CK_GROUP) {
+                    let at = ck_pair_scales_at(groupBytes, cols, r, g)
+                    for b in 0..<16 { raw[at + 2 * b] = 0x00; raw[at + 2 * b + 1] = 0x3C }  // f16 1.0
+                }
+            }
+            return Quantized(bits: bits, raw: raw, rows: rows, cols: cols)
+        }
+
         /// The lowest level of a block (q8's -127 is symmetric; q6 and q4 have one more step below).
         var lowest: Int { bits == 8 ? -127 : -(1 << (bits - 1)) }
         var highest: Int { bits == 8 ? 127 : (1 << (bits - 1)) - 1 }
@@ -283,15 +296,8 @@ import Testing
     /// input at +-127, one product and batches, at every level and with AVX-VNNI.
     @Test(arguments: [8, 6, 4])
     func integerSumsStayExactAtTheExtremes(bits: Int) {
-        let rows = 6, cols = 1024, groupBytes = bits == 8 ? 512 : bits == 6 ? 384 : 256
-        var raw = [UInt8](repeating: bits == 8 ? 0x7F : 0xFF, count: bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols))
-        for r in 0..<rows {
-            for g in 0..<cols / Int(CK_GROUP) {
-                let at = ck_pair_scales_at(groupBytes, cols, r, g)
-                for b in 0..<16 { raw[at + 2 * b] = 0x00; raw[at + 2 * b + 1] = 0x3C }  // f16 1.0
-            }
-        }
-        let w = Quantized(bits: bits, raw: raw, rows: rows, cols: cols)
+        let rows = 6, cols = 1024
+        let w = Quantized.extremes(bits: bits, rows: rows, cols: cols)
         let level = Double(w.highest)  // q4 15 - 8, q6 63 - 32, q8 127
         for sign in [1.0, -1.0] {
             let vectors = (0..<4).map { _ in InputVector([Float](repeating: Float(sign), count: cols), cols: cols) }

@@ -107,15 +107,8 @@ struct IntegerTileTests {
     /// +-127, over 1024 columns.
     @Test(arguments: [8, 6, 4])
     func sumsStayExactAtTheExtremes(bits: Int) {
-        let rows = 16, cols = 1024, groupBytes = bits == 8 ? 512 : bits == 6 ? 384 : 256
-        var raw = [UInt8](repeating: bits == 8 ? 0x7F : 0xFF, count: bits == 8 ? ck_q8_bytes(rows, cols) : bits == 6 ? ck_q6_bytes(rows, cols) : ck_q4_bytes(rows, cols))
-        for r in 0..<rows {
-            for g in 0..<cols / Int(CK_GROUP) {
-                let at = ck_pair_scales_at(groupBytes, cols, r, g)
-                for b in 0..<16 { raw[at + 2 * b] = 0x00; raw[at + 2 * b + 1] = 0x3C }  // f16 1.0
-            }
-        }
-        let w = CKernelsTests.Quantized(bits: bits, raw: raw, rows: rows, cols: cols)
+        let rows = 16, cols = 1024
+        let w = CKernelsTests.Quantized.extremes(bits: bits, rows: rows, cols: cols)
         for sign in [Float(1), -1] {
             let batch = TileBatch([Float](repeating: sign, count: 16 * cols), count: 16, valid: cols, cols: cols)
             let y = FloatBuffer([Float](repeating: .nan, count: 16 * rows))
