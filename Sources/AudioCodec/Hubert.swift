@@ -165,37 +165,13 @@ struct Hubert {
     /// One post-norm transformer layer over `[frames, hidden]`.
     private func apply(_ layer: Layer, _ x: [Float], frames: Int) -> [Float] {
         let q = layer.query(x, rows: frames), k = layer.key(x, rows: frames), v = layer.value(x, rows: frames)
-        let scaling = 1 / Float(Self.headWidth).squareRoot()
         var context = [Float](repeating: 0, count: frames * hidden)
-        var scores = [Float](repeating: 0, count: frames * frames)
-        for head in 0..<heads {
-            let offset = head * Self.headWidth
-            // scores[i, j] = (q_i · scaling) · k_j over this head's columns.
-            var qs = [Float](repeating: 0, count: frames * Self.headWidth)
-            for t in 0..<frames {
-                for d in 0..<Self.headWidth { qs[t * Self.headWidth + d] = q[t * hidden + offset + d] * scaling }
-            }
-            qs.withUnsafeBufferPointer { a in
-                k.withUnsafeBufferPointer { b in
-                    scores.withUnsafeMutableBufferPointer { c in
-                        BLAS.gemm(transposeB: true, m: frames, n: frames, k: Self.headWidth, a: a.baseAddress!, lda: Self.headWidth,
-                                  b: b.baseAddress! + offset, ldb: hidden, c: c.baseAddress!, ldc: frames)
-                    }
-                }
-            }
-            for i in 0..<frames {
-                var peak = -Float.infinity
-                for j in 0..<frames { peak = max(peak, scores[i * frames + j]) }
-                var total: Float = 0
-                for j in 0..<frames { let e = exp(scores[i * frames + j] - peak); scores[i * frames + j] = e; total += e }
-                let inverse = 1 / total
-                for j in 0..<frames { scores[i * frames + j] *= inverse }
-            }
-            scores.withUnsafeBufferPointer { a in
-                v.withUnsafeBufferPointer { b in
-                    context.withUnsafeMutableBufferPointer { c in
-                        BLAS.gemm(m: frames, n: Self.headWidth, k: frames, a: a.baseAddress!, lda: frames,
-                                  b: b.baseAddress! + offset, ldb: hidden, c: c.baseAddress! + offset, ldc: hidden)
+        q.withUnsafeBufferPointer { q in
+            k.withUnsafeBufferPointer { k in
+                v.withUnsafeBufferPointer { v in
+                    context.withUnsafeMutableBufferPointer { context in
+                        attend(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, frames: frames,
+                               into: context.baseAddress!)
                     }
                 }
             }
@@ -211,5 +187,27 @@ struct Hubert {
         SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: layer.finalNorm.weight.pointer,
                                 bias: layer.finalNorm.bias.pointer, epsilon: Self.epsilon)
         return h
+    }
+
+    /// Bidirectional attention of every head over `[frames, hidden]` queries, keys and values, into
+    /// `context`. The heads share out over the pool, each with its own scores `[frames, frames]`: a
+    /// head's two products are too small to split well, and its softmax is as much work as they are.
+    private func attend(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, frames: Int,
+                        into context: UnsafeMutablePointer<Float>) {
+        let width = Self.headWidth, scaling = 1 / Float(width).squareRoot()
+        let lanes = min(heads, ThreadPool.shared.threads)
+        ThreadPool.shared.run(tasks: lanes) { lane in
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: frames * frames)
+            defer { scores.deallocate() }
+            for head in heads * lane / lanes..<heads * (lane + 1) / lanes {
+                let offset = head * width
+                // scores[i, j] = scaling · q_i · k_j over this head's columns.
+                BLAS.gemm(transposeB: true, m: frames, n: frames, k: width, alpha: scaling, a: q + offset, lda: hidden,
+                          b: k + offset, ldb: hidden, c: scores, ldc: frames)
+                for i in 0..<frames { Vector.attentionSoftmax(scores + i * frames, count: frames) }
+                BLAS.gemm(m: frames, n: width, k: frames, a: scores, lda: frames, b: v + offset, ldb: hidden,
+                          c: context + offset, ldc: hidden)
+            }
+        }
     }
 }
