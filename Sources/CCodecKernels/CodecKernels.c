@@ -252,6 +252,21 @@ void codec_interleave_phases(const float *z, long ldz, long columns, long phases
     }
 }
 
+void codec_split_phases(const float *x, long ldx, long available, long phases, float *y, long ldy, long columns,
+                        long row_begin, long row_end) {
+    for (long c = row_begin; c < row_end; c++) {
+        const float *in = x + c * ldx;
+        for (long r = 0; r < phases; r++) {
+            float *out = y + (c * phases + r) * ldy;
+            // Columns m with m * phases + r < available hold samples; the rest are zero.
+            long filled = available > r ? (available - r + phases - 1) / phases : 0;
+            if (filled > columns) filled = columns;
+            for (long m = 0; m < filled; m++) out[m] = in[m * phases + r];
+            for (long m = filled; m < columns; m++) out[m] = 0;
+        }
+    }
+}
+
 /// sin by Cody-Waite reduction modulo pi and a minimax polynomial on [-pi/2, pi/2]
 /// (absolute error about 1e-7 for |x| < 65536); larger arguments use the library.
 static inline float fast_sin(float x) {

@@ -86,6 +86,24 @@ import Testing
         #expect(worst < 1e-5, "largest error \(worst) of sum |w x|")
     }
 
+    /// A strided convolution runs on the tiles as a stride-1 one over its input's phases: each phase row holds
+    /// every `phases`-th sample from its offset, zero from the last sample the outputs read on (what lies past
+    /// it in x's rows is not the signal's).
+    @Test func phasesSplitIntoChannels() {
+        let channels = 3, phases = 2, ldx = 20, available = 15, columns = 9
+        let x = (0..<channels * ldx).map { Float($0) }
+        var y = [Float](repeating: -1, count: channels * phases * columns)
+        codec_split_phases(x, ldx, available, phases, &y, columns, columns, 0, channels)
+        for c in 0..<channels {
+            for r in 0..<phases {
+                for m in 0..<columns {
+                    let t = m * phases + r
+                    #expect(y[(c * phases + r) * columns + m] == (t < available ? x[c * ldx + t] : 0))
+                }
+            }
+        }
+    }
+
     /// GELU with the error function (HuBERT's, as torch's exact GELU) against its value in Double, over the
     /// vector loop and the scalar tail: within 2e-6 relative for |v| <= 5, and within 1e-6 |v| everywhere.
     /// (1 + erff(v/√2) in Float32, as before, was 4% off at v = -5: a difference of numbers near 1.)

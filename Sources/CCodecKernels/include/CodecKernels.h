@@ -49,6 +49,12 @@ void codec_conv_rows(const float *w, long cout, long cin, long kernel, long stri
 void codec_interleave_phases(const float *z, long ldz, long columns, long phases, long shift,
                              float *y, long ldy, long count, long row_begin, long row_end);
 
+/// A strided signal's phases as channels, for rows [row_begin, row_end) of x:
+///   y[(c * phases + r) * ldy + m] = x[c * ldx + m * phases + r]   (m < columns, r < phases)
+/// where m * phases + r < available, zero past it (a stride-s convolution of x is then a stride-1 one of y).
+void codec_split_phases(const float *x, long ldx, long available, long phases, float *y, long ldy, long columns,
+                        long row_begin, long row_end);
+
 /// Winograd weights for the panel kernel: packed_u[((xi * (cout / 8) + o / 8) * cin + c) * 8 + o % 8]
 /// = sum_j g[xi * kernel + j] * w[(o * cin + c) * kernel + j], for w in PyTorch's [cout, cin, kernel].
 void codec_winograd_weights(const float *w, long cout, long cin, long kernel, const float *g, long alpha, float *packed_u);
