@@ -43,14 +43,39 @@ struct AcousticEncoder {
 
     /// The latent `[D, frames]` of a waveform.
     func callAsFunction(_ samples: [Float]) -> Signal {
-        var x = input(Signal(channels: 1, count: samples.count, values: samples))
-        for block in blocks {
-            for unit in block.units { x = unit(x) }
+        var x = firstLayers(samples)
+        for (b, block) in blocks.enumerated() {
+            if b > 0 { for unit in block.units { x = unit(x) } }
             block.snake.apply(x)
             x = block.downsample(x)
         }
         snake.apply(x)
         return output(x)
+    }
+
+    /// Samples the first layers take at a time: 2 MB a signal at 64 channels. Alternating runs of a 10 s
+    /// encode took 1.75-2.20 s with these pieces against 1.80-2.31 s without (in five rounds of six faster).
+    static let pieceSamples = 8192
+
+    /// The input convolution and the first block's residual units, which keep the waveform's length, in
+    /// pieces. At the full rate their signals are large (64 channels of 10 s are 61 MB), and over them each
+    /// layer waited on memory, the 1x1 convolutions most; pieces of `pieceSamples` stay in the caches from
+    /// one layer to the next. The streams make the pieces join exactly.
+    private func firstLayers(_ samples: [Float]) -> Signal {
+        var inputStream = ConvStream(input)
+        var units = blocks.first.map { $0.units.map(ResidualUnit.Stream.init) } ?? []
+        let out = Signal(channels: input.outChannels, count: samples.count)
+        var start = 0, written = 0
+        repeat {
+            let end = min(samples.count, start + Self.pieceSamples), final = end == samples.count
+            var x = inputStream.push(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), final: final)
+            for u in units.indices { x = units[u].push(x, final: final) }
+            for c in 0..<x.channels { (out.row(c) + written).update(from: x.row(c), count: x.count) }
+            written += x.count
+            start = end
+        } while start < samples.count
+        precondition(written == samples.count, "the first layers keep the length")
+        return out
     }
 }
 
