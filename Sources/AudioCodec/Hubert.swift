@@ -73,15 +73,15 @@ struct Hubert {
         var transformer: [Layer] = []
         while reader.has("\(prefix).encoder.layers.\(transformer.count).attention.q_proj.weight") {
             let p = "\(prefix).encoder.layers.\(transformer.count)"
-            let intermediate = try Dense(reader, p + ".feed_forward.intermediate_dense", inFeatures: hidden)
+            let intermediate = try Dense(reader, p + ".feed_forward.intermediate_dense", inFeatures: hidden, tiles: true)
             transformer.append(Layer(
-                query: try Dense(reader, p + ".attention.q_proj", inFeatures: hidden),
-                key: try Dense(reader, p + ".attention.k_proj", inFeatures: hidden),
-                value: try Dense(reader, p + ".attention.v_proj", inFeatures: hidden),
-                output: try Dense(reader, p + ".attention.out_proj", inFeatures: hidden),
+                query: try Dense(reader, p + ".attention.q_proj", inFeatures: hidden, tiles: true),
+                key: try Dense(reader, p + ".attention.k_proj", inFeatures: hidden, tiles: true),
+                value: try Dense(reader, p + ".attention.v_proj", inFeatures: hidden, tiles: true),
+                output: try Dense(reader, p + ".attention.out_proj", inFeatures: hidden, tiles: true),
                 attentionNorm: try norm(p + ".layer_norm", hidden),
                 intermediate: intermediate,
-                feedForwardOutput: try Dense(reader, p + ".feed_forward.output_dense", inFeatures: intermediate.outFeatures),
+                feedForwardOutput: try Dense(reader, p + ".feed_forward.output_dense", inFeatures: intermediate.outFeatures, tiles: true),
                 finalNorm: try norm(p + ".final_layer_norm", hidden)))
         }
         guard !transformer.isEmpty else { throw reader.fail("the semantic model has no transformer layers (\(prefix).encoder.layers.0)") }
@@ -117,13 +117,15 @@ struct Hubert {
         for i in h.indices { h[i] += position[i] }
         SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: encoderNorm.weight.pointer,
                                 bias: encoderNorm.bias.pointer, epsilon: Self.epsilon)
-        var sum = h
+        // The layers run channel-major, as the tile products take their inputs.
+        var state = h.withUnsafeBufferPointer { Signal.fromTimeMajor($0.baseAddress!, count: frames, channels: hidden) }
+        let sum = state.columns(0..<frames)
         for layer in layers {
-            h = apply(layer, h, frames: frames)
-            for i in sum.indices { sum[i] += h[i] }
+            state = apply(layer, state)
+            sum.add(state)
         }
         let count = Float(layers.count + 1)
-        return sum.map { $0 / count }
+        return sum.timeMajor().map { $0 / count }
     }
 
     /// GroupNorm with a group per channel: each channel normalised over time, then scaled and shifted
@@ -163,51 +165,63 @@ struct Hubert {
         return y.timeMajor()
     }
 
-    /// One post-norm transformer layer over `[frames, hidden]`.
-    private func apply(_ layer: Layer, _ x: [Float], frames: Int) -> [Float] {
-        let q = layer.query(x, rows: frames), k = layer.key(x, rows: frames), v = layer.value(x, rows: frames)
-        var context = [Float](repeating: 0, count: frames * hidden)
-        q.withUnsafeBufferPointer { q in
-            k.withUnsafeBufferPointer { k in
-                v.withUnsafeBufferPointer { v in
-                    context.withUnsafeMutableBufferPointer { context in
-                        attend(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, frames: frames,
-                               into: context.baseAddress!)
-                    }
-                }
-            }
-        }
-        var h = layer.output(context, rows: frames)
-        for i in h.indices { h[i] += x[i] }
-        SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: layer.attentionNorm.weight.pointer,
-                                bias: layer.attentionNorm.bias.pointer, epsilon: Self.epsilon)
-        var inner = layer.intermediate(h, rows: frames)
-        SignalKernels.gelu(&inner, count: inner.count)
-        let ff = layer.feedForwardOutput(inner, rows: frames)
-        for i in h.indices { h[i] += ff[i] }
-        SignalKernels.layerNorm(&h, rows: frames, width: hidden, weight: layer.finalNorm.weight.pointer,
-                                bias: layer.finalNorm.bias.pointer, epsilon: Self.epsilon)
-        return h
+    /// One post-norm transformer layer over `x` `[hidden, frames]`.
+    private func apply(_ layer: Layer, _ x: Signal) -> Signal {
+        let frames = x.count
+        let q = layer.query.apply(x), k = layer.key.apply(x), v = layer.value.apply(x)
+        let context = Signal(channels: hidden, count: frames)
+        attend(q: q, k: k, v: v, into: context)
+        let h = x.columns(0..<frames)  // the residual, the attention's output added to it
+        layer.output.apply(context, into: h, accumulate: true)
+        Self.layerNorm(h, layer.attentionNorm)
+        let inner = layer.intermediate.apply(h)
+        SignalKernels.gelu(inner.pointer, count: inner.channels * inner.count)
+        let out = h.columns(0..<frames)
+        layer.feedForwardOutput.apply(inner, into: out, accumulate: true)
+        Self.layerNorm(out, layer.finalNorm)
+        return out
     }
 
-    /// Bidirectional attention of every head over `[frames, hidden]` queries, keys and values, into
-    /// `context`. The heads share out over the pool, each with its own scores `[frames, frames]`: a
-    /// head's two products are too small to split well, and its softmax is as much work as they are.
-    private func attend(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, frames: Int,
-                        into context: UnsafeMutablePointer<Float>) {
-        let width = Self.headWidth, scaling = 1 / Float(width).squareRoot()
+    /// Layer norm of every column of `x` (one frame's `hidden` values), in place: the sums run along the
+    /// rows, a frame per lane.
+    private static func layerNorm(_ x: Signal, _ norm: (weight: FloatBuffer, bias: FloatBuffer)) {
+        let n = x.count, width = Float(x.channels)
+        var mean = [Float](repeating: 0, count: n), variance = [Float](repeating: 0, count: n)
+        for c in 0..<x.channels {
+            let row = x.row(c)
+            for t in 0..<n { mean[t] += row[t] }
+        }
+        for t in 0..<n { mean[t] /= width }
+        for c in 0..<x.channels {
+            let row = x.row(c)
+            for t in 0..<n { let d = row[t] - mean[t]; variance[t] += d * d }
+        }
+        let scale = variance.map { 1 / ($0 / width + epsilon).squareRoot() }
+        Signal.rows(x.channels, work: x.channels * n) { c in
+            let row = x.row(c), w = norm.weight[c], b = norm.bias[c]
+            for t in 0..<n { row[t] = (row[t] - mean[t]) * scale[t] * w + b }
+        }
+    }
+
+    /// Bidirectional attention of every head over queries, keys and values `[hidden, frames]`, into
+    /// `context` `[hidden, frames]`. The heads share out over the pool, each with its own scores
+    /// `[frames, frames]`: a head's two products are too small to split well, and its softmax is as much
+    /// work as they are.
+    private func attend(q: Signal, k: Signal, v: Signal, into context: Signal) {
+        let frames = q.count, width = Self.headWidth, scaling = 1 / Float(width).squareRoot()
         let lanes = min(heads, ThreadPool.shared.threads)
         ThreadPool.shared.run(tasks: lanes) { lane in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: frames * frames)
             defer { scores.deallocate() }
             for head in heads * lane / lanes..<heads * (lane + 1) / lanes {
-                let offset = head * width
-                // scores[i, j] = scaling · q_i · k_j over this head's columns.
-                BLAS.gemm(transposeB: true, m: frames, n: frames, k: width, alpha: scaling, a: q + offset, lda: hidden,
-                          b: k + offset, ldb: hidden, c: scores, ldc: frames)
+                let rows = head * width * frames  // this head's rows
+                // scores[i, j] = scaling · q_i · k_j over this head's rows.
+                BLAS.gemm(transposeA: true, m: frames, n: frames, k: width, alpha: scaling, a: q.pointer + rows, lda: frames,
+                          b: k.pointer + rows, ldb: frames, c: scores, ldc: frames)
                 for i in 0..<frames { Vector.attentionSoftmax(scores + i * frames, count: frames) }
-                BLAS.gemm(m: frames, n: width, k: frames, a: scores, lda: frames, b: v + offset, ldb: hidden,
-                          c: context + offset, ldc: hidden)
+                // context[d, i] = Σ_j v[d, j] · scores[i, j]
+                BLAS.gemm(transposeB: true, m: width, n: frames, k: frames, a: v.pointer + rows, lda: frames, b: scores,
+                          ldb: frames, c: context.pointer + rows, ldc: frames)
             }
         }
     }

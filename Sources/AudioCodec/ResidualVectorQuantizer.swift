@@ -1,14 +1,21 @@
 import Checkpoint
 import Kernels
 
-/// `nn.Linear` over time-major rows: `y[t] = W x[t] + b`, W `[out, in]`.
+/// `nn.Linear`: `y[t] = W x[t] + b`, W `[out, in]`, over time-major rows or channel-major signals.
 struct Dense {
-    let weight: FloatBuffer
+    /// `[out, in]`; nil where the tiles hold it.
+    let weight: FloatBuffer?
     let bias: FloatBuffer?
     let inFeatures: Int
     let outFeatures: Int
+    /// The weight packed for AMX tiles (as a 1x1 convolution), for the channel-major products, where asked
+    /// for and the CPU has them.
+    let tiles: TileRows?
 
-    init(_ reader: WeightReader, _ prefix: String, inFeatures expectedIn: Int? = nil, bias hasBias: Bool = true) throws {
+    /// `tiles`: pack the weight for AMX tiles where the tokenizer's options allow (for layers that run
+    /// channel-major, HuBERT's); the Float32 copy is then not kept.
+    init(_ reader: WeightReader, _ prefix: String, inFeatures expectedIn: Int? = nil, bias hasBias: Bool = true,
+         tiles wantsTiles: Bool = false) throws {
         let shape = try reader.tensor(prefix + ".weight").shape
         guard shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
             throw reader.fail("tensor '\(prefix).weight' has shape \(shape), a [out, in] matrix expected")
@@ -16,14 +23,18 @@ struct Dense {
         if let expectedIn, shape[1] != expectedIn {
             throw reader.fail("'\(prefix)' takes \(shape[1]) features, \(expectedIn) expected")
         }
-        weight = try reader.floats(prefix + ".weight")
+        let values = try reader.floats(prefix + ".weight")
         bias = hasBias ? try reader.floats(prefix + ".bias", shape: [shape[0]]) : nil
         outFeatures = shape[0]
         inFeatures = shape[1]
+        tiles = wantsTiles && reader.options.tiles
+            ? TileRows(values.pointer, rows: outFeatures, inChannels: inFeatures, kernel: 1, dilation: 1) : nil
+        weight = tiles == nil ? values : nil
     }
 
     /// `rows` rows of `inFeatures` in, `rows` rows of `outFeatures` out.
     func callAsFunction(_ x: UnsafePointer<Float>, rows: Int) -> [Float] {
+        guard let weight else { return apply(Signal.fromTimeMajor(x, count: rows, channels: inFeatures)).timeMajor() }
         var y = [Float](repeating: 0, count: rows * outFeatures)
         guard rows > 0 else { return y }
         y.withUnsafeMutableBufferPointer { out in
@@ -39,6 +50,27 @@ struct Dense {
     func callAsFunction(_ x: [Float], rows: Int) -> [Float] {
         precondition(x.count == rows * inFeatures)
         return x.withUnsafeBufferPointer { self($0.baseAddress!, rows: rows) }
+    }
+
+    /// Over a signal `[inFeatures, count]`: `[outFeatures, count]`.
+    func apply(_ x: Signal) -> Signal {
+        let y = Signal(channels: outFeatures, count: x.count)
+        apply(x, into: y)
+        return y
+    }
+
+    /// Over a signal `[inFeatures, count]` into `y` `[outFeatures, count]`, or added to what it holds.
+    func apply(_ x: Signal, into y: Signal, accumulate: Bool = false) {
+        precondition(x.channels == inFeatures && y.channels == outFeatures && y.count == x.count)
+        guard x.count > 0 else { return }
+        let b = bias.map { UnsafePointer($0.pointer) }
+        if let tiles {
+            tiles.convolve(x: x.pointer, ldx: x.count, y: y.pointer, ldy: y.count, count: x.count, bias: b,
+                           accumulate: accumulate, snakeAlpha: nil)
+        } else {
+            Convolution.forward(weight: weight!.pointer, bias: b, outChannels: outFeatures, inChannels: inFeatures, kernel: 1,
+                                x: x.pointer, ldx: x.count, count: x.count, y: y.pointer, ldy: y.count, accumulate: accumulate)
+        }
     }
 }
 
