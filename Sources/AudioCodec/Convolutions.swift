@@ -68,8 +68,8 @@ struct Conv1d {
     /// of its input's phases: with `x_r[c, m] = x[c, m·s + r]` and tap `j = a·s + r`,
     /// `y[o, t] = Σ_{c,r,a} w[o, c, a·s + r] · x_r[c, t + a]`, a kernel of ⌈k/s⌉ over `s·in` channels
     /// (`w'[o, c·s + r, a]`, zero where `a·s + r ≥ k`). Splitting the phases is one pass over the input,
-    /// and the products then run on the tiles (HuBERT's and the acoustic encoder's strided layers ran
-    /// at a third of their speed on the Float32 kernels).
+    /// and the products then run on the tiles (HuBERT's second layer, the largest, took about half the
+    /// time it took on the Float32 kernels).
     private static func tileRows(_ values: FloatBuffer, outChannels: Int, inChannels: Int, kernel: Int, stride: Int,
                                  dilation: Int) -> TileRows? {
         if stride == 1 {

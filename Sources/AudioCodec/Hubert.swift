@@ -214,14 +214,14 @@ struct Hubert {
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: frames * frames)
             defer { scores.deallocate() }
             for head in heads * lane / lanes..<heads * (lane + 1) / lanes {
-                let rows = head * width * frames  // this head's rows
+                let first = head * width * frames  // where this head's rows start
                 // scores[i, j] = scaling · q_i · k_j over this head's rows.
-                BLAS.gemm(transposeA: true, m: frames, n: frames, k: width, alpha: scaling, a: q.pointer + rows, lda: frames,
-                          b: k.pointer + rows, ldb: frames, c: scores, ldc: frames)
+                BLAS.gemm(transposeA: true, m: frames, n: frames, k: width, alpha: scaling, a: q.pointer + first, lda: frames,
+                          b: k.pointer + first, ldb: frames, c: scores, ldc: frames)
                 for i in 0..<frames { Vector.attentionSoftmax(scores + i * frames, count: frames) }
                 // context[d, i] = Σ_j v[d, j] · scores[i, j]
-                BLAS.gemm(transposeB: true, m: width, n: frames, k: frames, a: v.pointer + rows, lda: frames, b: scores,
-                          ldb: frames, c: context.pointer + rows, ldc: frames)
+                BLAS.gemm(transposeB: true, m: width, n: frames, k: frames, a: v.pointer + first, lda: frames, b: scores,
+                          ldb: frames, c: context.pointer + first, ldc: frames)
             }
         }
     }
