@@ -63,8 +63,8 @@ struct WeightReader {
         let size = axis.map { shape[$0] } ?? 1
         let inner = axis.map { shape[($0 + 1)...].reduce(1, *) } ?? v.count
         let outer = v.count / max(size * inner, 1)
-        // Element (o, s, i) of v viewed as [outer, size, inner].
-        for s in 0..<size {
+        // Element (o, s, i) of v viewed as [outer, size, inner]; each s on its own, shared over the pool.
+        Signal.rows(size, work: v.count) { s in
             var sum: Double = 0
             for o in 0..<outer {
                 let base = (o * size + s) * inner

@@ -77,8 +77,17 @@ final class TileRows: @unchecked Sendable {
         self.inChannels = inChannels
         self.kernel = kernel
         self.dilation = dilation
-        values = .allocate(capacity: codec_amx_packed_count(rows, inChannels, kernel))
-        codec_amx_pack(weight, rows, inChannels, kernel, values)
+        let values = UnsafeMutablePointer<UInt16>.allocate(capacity: codec_amx_packed_count(rows, inChannels, kernel))
+        self.values = values
+        // Blocks of 32 rows pack on their own: they share out over the pool (a tokenizer's encoder side
+        // packs about 100 million weights as it loads).
+        let blocks = rows / 32, perBlock = codec_amx_packed_count(32, inChannels, kernel)
+        let parts = min(ThreadCount.current, blocks)
+        ThreadPool.shared.run(tasks: parts) { part in
+            let first = blocks * part / parts, end = blocks * (part + 1) / parts
+            codec_amx_pack(weight + first * 32 * inChannels * kernel, (end - first) * 32, inChannels, kernel,
+                           values + first * perBlock)
+        }
     }
 
     deinit { values.deallocate() }
