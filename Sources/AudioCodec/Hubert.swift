@@ -173,34 +173,15 @@ struct Hubert {
         attend(q: q, k: k, v: v, into: context)
         let h = x.columns(0..<frames)  // the residual, the attention's output added to it
         layer.output.apply(context, into: h, accumulate: true)
-        Self.layerNorm(h, layer.attentionNorm)
+        SignalKernels.layerNorm(columnsOf: h, weight: layer.attentionNorm.weight, bias: layer.attentionNorm.bias,
+                                epsilon: Self.epsilon)
         let inner = layer.intermediate.apply(h)
         SignalKernels.gelu(inner.pointer, count: inner.channels * inner.count)
         let out = h.columns(0..<frames)
         layer.feedForwardOutput.apply(inner, into: out, accumulate: true)
-        Self.layerNorm(out, layer.finalNorm)
+        SignalKernels.layerNorm(columnsOf: out, weight: layer.finalNorm.weight, bias: layer.finalNorm.bias,
+                                epsilon: Self.epsilon)
         return out
-    }
-
-    /// Layer norm of every column of `x` (one frame's `hidden` values), in place: the sums run along the
-    /// rows, a frame per lane.
-    private static func layerNorm(_ x: Signal, _ norm: (weight: FloatBuffer, bias: FloatBuffer)) {
-        let n = x.count, width = Float(x.channels)
-        var mean = [Float](repeating: 0, count: n), variance = [Float](repeating: 0, count: n)
-        for c in 0..<x.channels {
-            let row = x.row(c)
-            for t in 0..<n { mean[t] += row[t] }
-        }
-        for t in 0..<n { mean[t] /= width }
-        for c in 0..<x.channels {
-            let row = x.row(c)
-            for t in 0..<n { let d = row[t] - mean[t]; variance[t] += d * d }
-        }
-        let scale = variance.map { 1 / ($0 / width + epsilon).squareRoot() }
-        Signal.rows(x.channels, work: x.channels * n) { c in
-            let row = x.row(c), w = norm.weight[c], b = norm.bias[c]
-            for t in 0..<n { row[t] = (row[t] - mean[t]) * scale[t] * w + b }
-        }
     }
 
     /// Bidirectional attention of every head over queries, keys and values `[hidden, frames]`, into

@@ -81,10 +81,8 @@ final class TileRows: @unchecked Sendable {
         self.values = values
         // Blocks of 32 rows pack on their own: they share out over the pool (a tokenizer's encoder side
         // packs about 100 million weights as it loads).
-        let blocks = rows / 32, perBlock = codec_amx_packed_count(32, inChannels, kernel)
-        let parts = min(ThreadCount.current, blocks)
-        ThreadPool.shared.run(tasks: parts) { part in
-            let first = blocks * part / parts, end = blocks * (part + 1) / parts
+        let perBlock = codec_amx_packed_count(32, inChannels, kernel)
+        SignalKernels.parallel(rows: rows / 32, work: rows * inChannels * kernel) { first, end in
             codec_amx_pack(weight + first * 32 * inChannels * kernel, (end - first) * 32, inChannels, kernel,
                            values + first * perBlock)
         }

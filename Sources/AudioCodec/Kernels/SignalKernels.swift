@@ -48,6 +48,27 @@ enum SignalKernels {
         }
     }
 
+    /// Layer norm of every column of a channel-major signal (one position's values), in place: the sums
+    /// run along the rows, a position per lane.
+    static func layerNorm(columnsOf x: Signal, weight: FloatBuffer, bias: FloatBuffer, epsilon: Float) {
+        let n = x.count, width = Float(x.channels)
+        var mean = [Float](repeating: 0, count: n), variance = [Float](repeating: 0, count: n)
+        for c in 0..<x.channels {
+            let row = x.row(c)
+            for t in 0..<n { mean[t] += row[t] }
+        }
+        for t in 0..<n { mean[t] /= width }
+        for c in 0..<x.channels {
+            let row = x.row(c)
+            for t in 0..<n { let d = row[t] - mean[t]; variance[t] += d * d }
+        }
+        let scale = variance.map { 1 / ($0 / width + epsilon).squareRoot() }
+        Signal.rows(x.channels, work: x.channels * n) { c in
+            let row = x.row(c), w = weight[c], b = bias[c]
+            for t in 0..<n { row[t] = (row[t] - mean[t]) * scale[t] * w + b }
+        }
+    }
+
     /// Runs `body` over row ranges, split across `ThreadCount.current` cores when there is enough work.
     static func parallel(rows: Int, work: Int, _ body: (Int, Int) -> Void) {
         let parts = work >= 1 << 15 ? min(ThreadCount.current, rows) : 1
