@@ -1,5 +1,22 @@
 import Kernels
 
+/// Where the rows a layer runs keep their keys and values.
+enum RowCaches {
+    /// The rows are consecutive positions of one sequence, following what its cache holds.
+    case sequence(KVCache)
+    /// Row `r` is the next position of its own sequence, whose cache is `caches[r]` (several
+    /// generations stepping together, see `Session.step`).
+    case perRow([KVCache])
+
+    /// The caches of the rows listed in `rowIndex` (their first `n`), for a layer that runs a subset of the rows.
+    func gathered(_ rowIndex: UnsafePointer<Int>, count n: Int) -> RowCaches {
+        switch self {
+        case .sequence: return self
+        case .perRow(let caches): return .perRow((0..<n).map { caches[rowIndex[$0]] })
+        }
+    }
+}
+
 /// Causal grouped-query self-attention: `heads` query heads share `kvHeads` key/value heads
 /// (`heads / kvHeads` queries per kv head), scores scaled by `1/sqrt(headDim)`, softmax in Float32.
 struct Attention {
@@ -13,13 +30,13 @@ struct Attention {
 
     var scale: Float { 1 / Float(headDim).squareRoot() }
 
-    /// Attends `rows` new positions (normalised input `h`, `[rows][hidden]`, in sequence order, following
-    /// what `cache` holds) to the cached positions and to each other, appends their keys and values to
-    /// `cache`, and writes the projected result to `out` (`[rows][hidden]`).
+    /// Attends `rows` new positions (normalised input `h`, `[rows][hidden]`) to their cached positions (and,
+    /// for a sequence, to each other), appends their keys and values to their caches, and writes the
+    /// projected result to `out` (`[rows][hidden]`).
     func callAsFunction(
         _ h: UnsafePointer<Float>, rows m: Int,
         cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, rope: RotaryEmbedding,
-        cache: KVCache, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>
+        caches: RowCaches, workspace ws: Workspace, into out: UnsafeMutablePointer<Float>
     ) {
         let d = headDim, queryWidth = heads * d, keyWidth = kvHeads * d, half = d / 2
         Linear.apply(query, key, value, input: h, count: m, outputs: (ws.q.pointer, ws.k.pointer, ws.v.pointer),
@@ -30,16 +47,25 @@ struct Attention {
         }
         // Over an int8 cache the queries are int8 too, one scale per head (the decode kernel multiplies
         // bytes); the batched path rounds them the same way, so both compute the same scores.
+        let cache: KVCache
+        switch caches {
+        case .sequence(let sequence):
+            cache = sequence
+        case .perRow(let rowCaches):
+            // Each row is one decoding step of its own sequence.
+            if rowCaches[0].precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
+            for (r, rowCache) in rowCaches.prefix(m).enumerated() {
+                rowCache.append(keys: ws.k.pointer + r * keyWidth, values: ws.v.pointer + r * keyWidth, rows: 1)
+                attendOne(ws.q.pointer + r * queryWidth, cache: rowCache, workspace: ws, into: ws.context.pointer + r * queryWidth)
+            }
+            Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
+            return
+        }
         if cache.precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
         if m == 1 {
-            DecodeAttention.attend(query: ws.q.pointer, keys: cache.keys(head: 0), values: cache.values(head: 0),
-                                   precision: cache.precision, keyScales: cache.keyScales(head: 0),
-                                   valueScales: cache.valueScales(head: 0), output: ws.context.pointer, scores: ws.scores.pointer,
-                                   scoreCapacity: ws.scores.count,
-                                   heads: heads, kvHeads: kvHeads, headDim: d, capacity: cache.capacity, keyCount: past + 1,
-                                   scale: scale)
+            attendOne(ws.q.pointer, cache: cache, workspace: ws, into: ws.context.pointer)
             Linear.apply(output, input: ws.context.pointer, count: 1, output: out, scratch: ws.tile.pointer)
             return
         }
@@ -74,6 +100,17 @@ struct Attention {
             }
         }
         Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
+    }
+
+    /// One position's query (`[heads][headDim]`) against every key in `cache`, its own included: the
+    /// decoding kernel, with the workspace's scores as its scratch.
+    private func attendOne(_ q: UnsafePointer<Float>, cache: KVCache, workspace ws: Workspace, into context: UnsafeMutablePointer<Float>) {
+        DecodeAttention.attend(query: q, keys: cache.keys(head: 0), values: cache.values(head: 0),
+                               precision: cache.precision, keyScales: cache.keyScales(head: 0),
+                               valueScales: cache.valueScales(head: 0), output: context, scores: ws.scores.pointer,
+                               scoreCapacity: ws.scores.count,
+                               heads: heads, kvHeads: kvHeads, headDim: headDim, capacity: cache.capacity, keyCount: cache.count,
+                               scale: scale)
     }
 }
 

@@ -28,24 +28,24 @@ struct DecoderLayer {
     let audio: AudioBranch?
 
     /// Runs the layer over `rows` positions of the residual stream `x` (`[rows][hidden]`, updated in place).
-    /// `ws.isAudio`, `ws.cos` and `ws.sin` describe the rows.
-    func forward(_ x: UnsafeMutablePointer<Float>, rows m: Int, rope: RotaryEmbedding, cache: KVCache, workspace ws: Workspace) {
+    /// `ws.isAudio`, `ws.cos` and `ws.sin` describe the rows, `caches` where their keys and values go.
+    func forward(_ x: UnsafeMutablePointer<Float>, rows m: Int, rope: RotaryEmbedding, caches: RowCaches, workspace ws: Workspace) {
         let width = ws.hidden
         switch audioPath {
         case .shared:
-            llama(x, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, cache: cache, workspace: ws)
+            llama(x, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, caches: caches, workspace: ws)
 
         case .skipped:
             let text = ws.collect(audio: false, count: m)
             if text == m {
-                llama(x, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, cache: cache, workspace: ws)
+                llama(x, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, caches: caches, workspace: ws)
             } else if text > 0 {
                 let half = rope.half
                 ws.gather(x, into: ws.gathered.pointer, rows: text, width: width)
                 ws.gather(ws.cos.pointer, into: ws.gatheredCos.pointer, rows: text, width: half)
                 ws.gather(ws.sin.pointer, into: ws.gatheredSin.pointer, rows: text, width: half)
                 llama(ws.gathered.pointer, rows: text, cos: ws.gatheredCos.pointer, sin: ws.gatheredSin.pointer,
-                      rope: rope, cache: cache, workspace: ws)
+                      rope: rope, caches: caches.gathered(ws.rowIndex, count: text), workspace: ws)
                 ws.scatter(ws.gathered.pointer, into: x, rows: text, width: width)
             }
 
@@ -55,7 +55,7 @@ struct DecoderLayer {
                 let norm = ws.isAudio[r] ? audio.inputNorm : inputNorm
                 norm.apply(x + r * width, into: ws.h.pointer + r * width)
             }
-            attention(ws.h.pointer, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, cache: cache,
+            attention(ws.h.pointer, rows: m, cos: ws.cos.pointer, sin: ws.sin.pointer, rope: rope, caches: caches,
                       workspace: ws, into: ws.projected.pointer)
             Vector.add(ws.projected.pointer, into: x, count: m * width)
             residualFeedForward(x, rows: m, audio: false, norm: postAttentionNorm, feedForward: feedForward, workspace: ws)
@@ -66,11 +66,11 @@ struct DecoderLayer {
     /// The plain Llama layer over consecutive rows `r` (`[rows][hidden]`, updated in place).
     private func llama(
         _ r: UnsafeMutablePointer<Float>, rows m: Int, cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
-        rope: RotaryEmbedding, cache: KVCache, workspace ws: Workspace
+        rope: RotaryEmbedding, caches: RowCaches, workspace ws: Workspace
     ) {
         let count = m * ws.hidden
         inputNorm.apply(r, into: ws.h.pointer, rows: m)
-        attention(ws.h.pointer, rows: m, cos: cos, sin: sin, rope: rope, cache: cache, workspace: ws, into: ws.projected.pointer)
+        attention(ws.h.pointer, rows: m, cos: cos, sin: sin, rope: rope, caches: caches, workspace: ws, into: ws.projected.pointer)
         Vector.add(ws.projected.pointer, into: r, count: count)
         postAttentionNorm.apply(r, into: ws.h.pointer, rows: m)
         feedForward(ws.h.pointer, rows: m, workspace: ws, into: ws.projected.pointer)

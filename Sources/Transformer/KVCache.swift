@@ -64,6 +64,23 @@ final class KVCache {
         capacity = grown
     }
 
+    /// Replaces what the cache holds with the first `positions` positions of `other` (same geometry and precision).
+    func copy(_ other: KVCache, positions: Int) {
+        precondition(other.kvHeads == kvHeads && other.headDim == headDim && other.precision == precision, "caches differ")
+        let n = min(positions, other.count)
+        reserve(n)
+        let rowBytes = headDim * precision.bytes
+        for head in 0..<kvHeads {
+            (keys + head * capacity * rowBytes).copyMemory(from: other.keys + head * other.capacity * rowBytes, byteCount: n * rowBytes)
+            (values + head * capacity * rowBytes).copyMemory(from: other.values + head * other.capacity * rowBytes, byteCount: n * rowBytes)
+            if precision == .int8 {
+                (keyScaleRows + head * capacity).update(from: other.keyScaleRows + head * other.capacity, count: n)
+                (valueScaleRows + head * capacity).update(from: other.valueScaleRows + head * other.capacity, count: n)
+            }
+        }
+        count = n
+    }
+
     /// Appends `rows` positions from row-major `[rows][kvHeads * headDim]` keys and values.
     func append(keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, rows: Int) {
         precondition(count + rows <= capacity, "KV cache capacity exceeded (reserve first)")

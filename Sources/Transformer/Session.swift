@@ -91,6 +91,51 @@ public final class Session {
         UnsafeBufferPointer(start: workspace.audioLogits.pointer, count: workspace.audioLogits.count)
     }
 
+    /// Runs one position in each of several sessions at once, each after the positions its own session has
+    /// seen (`inputs[i]` holds one position, for `sessions[i]`), then evaluates `heads[i]` in each session.
+    ///
+    /// The weight products run over all the positions together, so a step of several generations reads
+    /// each weight once (at batch 1 a step only waits on reading them); each position attends to its own
+    /// session's cache alone. The positions run in the first session's workspace.
+    public static func step(_ sessions: [Session], inputs: [ModelInput], heads: [OutputHead]) throws {
+        precondition(sessions.count == inputs.count && sessions.count == heads.count, "one input and head per session")
+        guard let lead = sessions.first else { return }
+        for (session, input) in zip(sessions, inputs) {
+            precondition(session.model === lead.model, "sessions of different models")
+            guard input.count == 1 else { throw ModelInputError("a step runs one position per session, got \(input.count)") }
+            try session.model.validate(input)
+        }
+        precondition(Set(sessions.map { ObjectIdentifier($0) }).count == sessions.count, "a session twice in one step")
+        if sessions.count == 1 { return try lead.append(inputs[0], head: heads[0]) }
+        let ws = lead.workspace, model = lead.model
+        precondition(sessions.count <= ws.rows, "\(sessions.count) sessions in one step, the workspace holds \(ws.rows) rows")
+        for session in sessions { session.reserve(session.count + 1) }
+        ws.reserve(keys: sessions.map(\.capacity).max()!)
+
+        let width = ws.hidden, half = model.rope.half
+        for (r, (session, input)) in zip(sessions, inputs).enumerated() {
+            let row = ws.x.pointer + r * width
+            ws.isAudio[r] = input.kinds[0].isAudio
+            if input.kinds[0] == .text {
+                model.tokenEmbedding.lookup(input.tokens[0], into: row)
+            } else {
+                model.audioEmbedding.embed(input.codes, at: 0, into: row, scratch: ws.embedding.pointer)
+            }
+            model.rope.angles(position: session.count, cos: ws.cos.pointer + r * half, sin: ws.sin.pointer + r * half)
+        }
+        for (l, layer) in model.layers.enumerated() {
+            layer.forward(ws.x.pointer, rows: sessions.count, rope: model.rope,
+                          caches: .perRow(sessions.map { $0.caches[l] }), workspace: ws)
+        }
+        // The heads run in each session's own workspace: they are a small part of a step's weights.
+        for (r, session) in sessions.enumerated() {
+            session.count += 1
+            session.lastRow = 0
+            if r > 0 { session.workspace.x.pointer.update(from: ws.x.pointer + r * width, count: width) }
+            session.evaluate(heads[r])
+        }
+    }
+
     /// Runs positions `positions` of `input` (at most `workspace.rows`) through every layer; the final
     /// residual rows are left in `workspace.x`.
     func run(_ input: ModelInput, positions: Range<Int>, recorder: Recorder?) {
@@ -110,10 +155,20 @@ public final class Session {
         let rows = positions.count
         recorder?.record(stage: 0, ws.x.pointer, rows: rows)
         for (l, layer) in model.layers.enumerated() {
-            layer.forward(ws.x.pointer, rows: rows, rope: model.rope, cache: caches[l], workspace: ws)
+            layer.forward(ws.x.pointer, rows: rows, rope: model.rope, caches: .sequence(caches[l]), workspace: ws)
             recorder?.record(stage: l + 1, ws.x.pointer, rows: rows)
         }
         count += rows
+    }
+
+    /// Takes over the first `positions` positions `other` holds (`other`'s keys and values for them), in
+    /// place of what this session held: a second generation from the same start need not prefill it again.
+    public func continueFrom(_ other: Session, positions: Int) {
+        precondition(other.model === model, "sessions of different models")
+        let n = min(max(0, positions), other.count)
+        reserve(n)
+        for (mine, theirs) in zip(caches, other.caches) { mine.copy(theirs, positions: n) }
+        count = n
     }
 
     /// Final norm and `head` on one residual row.
