@@ -65,6 +65,8 @@ public enum GenerationEvent: Sendable {
 public final class Generator {
     public let model: Model
     private let session: Session
+    /// Sessions of the generations that run beside the first in a batch (made when first needed, kept).
+    private var companions: [Session] = []
     private let lock = NSLock()
     /// The prompt whose prefill the session's cache holds (its positions are never overwritten by the
     /// steps that follow them); nil when unknown.
@@ -80,173 +82,92 @@ public final class Generator {
         session = Session(model: model, capacity: 1024, chunkRows: chunkRows)
     }
 
-    private enum Mode { case text, audioStart, audio }
-
     /// Generates after `prompt` (already expanded, see `AudioPlaceholders`). `onFrame` receives each
     /// finished decoder frame during generation; `isCancelled` is checked once per step.
     public func generate(
         _ prompt: ModelInput, options: GenerationOptions,
         isCancelled: () -> Bool = { false }, onFrame: ((_ frame: [Int]) -> Void)? = nil
     ) throws -> GenerationResult {
+        try generate([(prompt, options)], isCancelled: isCancelled, onFrame: onFrame.map { handler in { _, frame in handler(frame) } })[0]
+    }
+
+    /// Runs several independent generations at once (takes of one line with different seeds, or lines
+    /// with no context between them): each step runs one position of every generation still going in one
+    /// pass, which reads the weights once for all of them. Each result is what `generate` would give for its
+    /// request alone, up to the last bits of the batched products (bit for bit with quantized weights).
+    /// A request's prompt start shared with an earlier request's is prefilled once. `onFrame` hears the
+    /// request's index with each of its frames.
+    public func generate(
+        _ requests: [(prompt: ModelInput, options: GenerationOptions)],
+        isCancelled: () -> Bool = { false }, onFrame: ((_ request: Int, _ frame: [Int]) -> Void)? = nil
+    ) throws -> [GenerationResult] {
         lock.lock()
         defer { lock.unlock() }
-        let c = model.configuration
-        let codebooks = c.audioNumCodebooks, entries = c.audioCodebookEntries
-        let bos = c.audioStreamBOSId, eos = c.audioStreamEOSId
-        guard !prompt.isEmpty else { throw GenerationError("the prompt is empty") }
-        guard options.maxNewTokens > 0 else { throw GenerationError("max_new_tokens must be positive, got \(options.maxNewTokens)") }
-        try model.validate(prompt)
-        let limit = options.maxNewTokens
-        // Memory for the steps ahead is reserved up front, up to a bound; beyond it, it grows geometrically.
-        let expected = min(limit, 4096)
+        guard !requests.isEmpty else { return [] }
+        var streams: [GenerationStream] = []
+        for (i, request) in requests.enumerated() {
+            try model.validate(request.prompt)
+            streams.append(try GenerationStream(prompt: request.prompt, options: request.options, configuration: model.configuration,
+                                                onFrame: onFrame.map { handler in { frame in handler(i, frame) } }))
+        }
+        while companions.count < requests.count - 1 {
+            companions.append(Session(model: model, capacity: 1024, chunkRows: session.chunkRows))
+        }
+        let sessions = [session] + companions.prefix(requests.count - 1)
 
-        // A prompt that starts like the previous one (same scene, voices and earlier lines) goes on from
-        // its cached prefill, in whole chunks: the chunks left then run exactly as in a full prefill, so
-        // the result does not depend on what ran before. At least the last position runs (its logits).
-        let shared = prefilled.map { min(prompt.sharedPrefixCount(with: $0), prompt.count - 1) } ?? 0
-        reusedPromptPositions = shared / session.chunkRows * session.chunkRows
-        session.truncate(to: reusedPromptPositions)
-        prefilled = nil
-        session.reserve(prompt.count + expected)
-        let sampler = Sampler(options: options.sampling, capacity: max(c.text.vocabSize, entries))
-
-        // The audio-out codes so far (the repetition window reads them) and the segments generated.
-        var history = AudioCodes(numCodebooks: codebooks)
-        history.reserveCapacity(frames: prompt.count + expected)
-        for p in 0..<prompt.count where prompt.kinds[p] == .audioOut { history.append(frame: prompt.frame(at: p)) }
-        var segments: [AudioCodes] = []
-        var tokens: [Int] = []
-        tokens.reserveCapacity(expected)
-        var delay = 0                 // codebooks released from bos so far, minus one
-        var remainingDelays: Int?     // frames until every codebook has reached eos
-
-        // The last token of the reference's sequence decides the mode of each step.
-        var last: Int
-        switch prompt.kinds[prompt.count - 1] {
-        case .text: last = prompt.tokens[prompt.count - 1]
-        case .audioIn: last = c.audioInTokenId
-        case .audioOut:
-            // The prompt continues an audio segment: its trailing audio-out positions.
-            last = c.audioOutTokenId
-            var start = prompt.count
-            while start > 0 && prompt.kinds[start - 1] == .audioOut { start -= 1 }
-            var segment = AudioCodes(numCodebooks: codebooks)
-            for p in start..<prompt.count { segment.append(frame: prompt.frame(at: p)) }
-            segments.append(segment)
-            let column = prompt.frame(at: prompt.count - 1)
-            delay = codebooks - column.filter { $0 == bos }.count
-            if let f = column.firstIndex(of: eos) { remainingDelays = codebooks - (f - column.startIndex) - 1 }
+        if isCancelled() { for i in streams.indices { streams[i].cancel() } }
+        var ready: [Int] = []  // the streams whose prompts are prefilled
+        for i in streams.indices {
+            streams[i].emitPromptFrames()
+            guard streams[i].reason == nil else { continue }
+            try prefill(i, of: streams, in: sessions, after: ready)
+            ready.append(i)
+            streams[i].advance(sessions[i], isCancelled: isCancelled)
         }
 
-        var frame = [Int](repeating: 0, count: codebooks)
-        var decoded = [Int](repeating: 0, count: codebooks)
-        var step = ModelInput(numCodebooks: codebooks)
+        var step = ModelInput(numCodebooks: model.configuration.audioNumCodebooks)
         step.reserveCapacity(1)
-        let lag = c.useDelayPattern ? codebooks - 1 : 0
-        var steps = 0
-        var reason: StopReason?
-        if isCancelled() { reason = .cancelled }
-
-        /// Hands out decoder column `column` of the current segment.
-        func emit(_ column: Int) {
-            guard let onFrame, column >= 1 else { return }
-            let segment = segments[segments.count - 1]
-            for k in 0..<codebooks {
-                decoded[k] = min(max(segment[k, column + (lag == 0 ? 0 : k)], 0), c.audioCodebookSize - 1)
-            }
-            onFrame(decoded)
-        }
-        // A prompt that continues a segment has its finished frames already.
-        if reason == nil, let segment = segments.last {
-            for column in stride(from: 1, through: segment.frameCount - 1 - lag, by: 1) { emit(column) }
-        }
-
-        while reason == nil {
-            let mode: Mode = last == c.audioOutBOSTokenId ? .audioStart : (last == c.audioOutTokenId ? .audio : .text)
-            let head: OutputHead = mode == .audio ? .audio : (mode == .text ? .text : .none)
-            if steps == 0 {
-                try session.append(prompt.positions(reusedPromptPositions..<prompt.count), head: head)
-                prefilled = prompt
+        var inputs = [ModelInput](repeating: step, count: streams.count)
+        var going: [Int] = []
+        going.reserveCapacity(streams.count)
+        while true {
+            going.removeAll(keepingCapacity: true)
+            for i in streams.indices where streams[i].reason == nil { going.append(i) }
+            if going.isEmpty { break }
+            for i in going { streams[i].nextInput(into: &inputs[i]) }
+            if going.count == 1 {
+                try sessions[going[0]].append(inputs[going[0]], head: streams[going[0]].head)
             } else {
-                step.removeAll()
-                if mode == .audio {
-                    for k in 0..<codebooks { frame[k] = history[k, history.frameCount - 1] }
-                    step.appendAudio(.audioOut, frame: frame)
-                } else {
-                    step.appendText(last)
-                }
-                try session.append(step, head: head)
+                try Session.step(going.map { sessions[$0] }, inputs: going.map { inputs[$0] }, heads: going.map { streams[$0].head })
             }
-
-            var next: Int
-            switch mode {
-            case .audioStart:
-                next = c.audioOutTokenId
-                for k in 0..<codebooks { frame[k] = bos }
-                var segment = AudioCodes(numCodebooks: codebooks)
-                segment.reserveCapacity(frames: expected)
-                segments.append(segment)
-            case .audio:
-                sampler.sampleFrame(session.audioLogits, entries: entries, history: history, into: &frame)
-                next = c.audioOutTokenId
-                if c.useDelayPattern {
-                    if delay + 1 < codebooks {
-                        for k in (delay + 1)..<codebooks { frame[k] = bos }
-                        delay += 1
-                    }
-                    if let r = remainingDelays {
-                        for k in 0..<(codebooks - r) { frame[k] = eos }
-                        remainingDelays = r - 1
-                    } else if let f = frame.firstIndex(of: eos) {
-                        // The first codebook to reach eos ends the ones below it too.
-                        for k in 0..<f { frame[k] = eos }
-                        remainingDelays = codebooks - f - 1
-                    }
-                    if let r = remainingDelays, r <= 0 {
-                        next = c.audioEOSTokenId
-                        delay = 0
-                        remainingDelays = nil
-                    }
-                }
-            case .text:
-                next = sampler.sample(session.textLogits)
-            }
-            if mode != .text {
-                history.append(frame: frame)
-                segments[segments.count - 1].append(frame: frame)
-            }
-            // The reference keeps a single <|AUDIO_OUT|> per segment in its sequence.
-            if mode != .audio || next != c.audioOutTokenId {
-                tokens.append(next)
-                last = next
-            }
-            steps += 1
-
-            if options.stopTokenIds.contains(next) {
-                reason = .stopToken(next)
-            } else if options.endsWithAudioSegment && mode == .audio && next == c.audioEOSTokenId {
-                reason = .audioSegmentEnded
-            } else if steps >= limit {
-                reason = .maxNewTokens
-            } else if mode == .text && (next == c.audioInTokenId || next == c.audioOutTokenId) {
-                reason = .placeholderToken(next)
-            } else if isCancelled() {
-                reason = .cancelled
-            }
-
-            // A decoder frame is finished once its last codebook's code exists; the segment's final column
-            // is dropped (it holds the eos frame), so only hand out frames of a segment that goes on.
-            if mode != .text && reason == nil && next != c.audioEOSTokenId {
-                emit(segments[segments.count - 1].frameCount - 1 - lag)
-            }
+            for i in going { streams[i].advance(sessions[i], isCancelled: isCancelled) }
         }
+        return streams.map { $0.result() }
+    }
 
-        var codes = AudioCodes(numCodebooks: codebooks)
-        for segment in segments {
-            codes.append(contentsOf: DelayPattern.decoderFrames(of: segment, codebookSize: c.audioCodebookSize,
-                                                                delayed: c.useDelayPattern))
+    /// Prefills stream `i`'s prompt in `sessions[i]` and evaluates its first step's head. The main session
+    /// goes on from the previous call's prompt, a companion from the stream among `earlier` (prefilled
+    /// already) whose prompt starts the most like its own. Either takes over whole chunks only, so the
+    /// chunks left run exactly as in a full prefill and the result does not depend on what ran before
+    /// (a prompt runs in chunks from its first position). At least the last position runs (its logits).
+    private func prefill(_ i: Int, of streams: [GenerationStream], in sessions: [Session], after earlier: [Int]) throws {
+        let prompt = streams[i].prompt, target = sessions[i]
+        func whole(_ shared: Int) -> Int { min(shared, prompt.count - 1) / target.chunkRows * target.chunkRows }
+        target.reserve(prompt.count + streams[i].expectedSteps)
+        var reused = 0
+        if i == 0 {
+            reused = whole(prefilled.map { prompt.sharedPrefixCount(with: $0) } ?? 0)
+            reusedPromptPositions = reused
+            prefilled = nil
+            target.truncate(to: reused)
+        } else if let j = earlier.max(by: { prompt.sharedPrefixCount(with: streams[$0].prompt) < prompt.sharedPrefixCount(with: streams[$1].prompt) }) {
+            reused = whole(prompt.sharedPrefixCount(with: streams[j].prompt))
+            target.continueFrom(sessions[j], positions: reused)
+        } else {
+            target.reset()
         }
-        return GenerationResult(tokens: tokens, segments: segments, codes: codes, steps: steps, stopReason: reason!)
+        try target.append(prompt.positions(reused..<prompt.count), head: streams[i].head)
+        if i == 0 { prefilled = prompt }
     }
 
     /// Generates on a thread of its own and streams each finished frame, then the result. Ending the
