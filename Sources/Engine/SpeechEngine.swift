@@ -75,7 +75,21 @@ public final class SpeechEngine: @unchecked Sendable {
         _ chunk: String, context: GenerationContext, previous: [SpokenChunk] = [], options: Options = Options(),
         isCancelled: () -> Bool = { false }, onFrame: (([Int]) -> Void)? = nil
     ) throws -> SpokenChunk {
-        let prompt = chat.encode(context.messages(forChunk: chunk, after: previous.map(\.text)), forceAudio: options.forceAudio)
+        try speak(chunk, context: context, previous: previous, takes: [options], isCancelled: isCancelled,
+                  onFrame: onFrame.map { handler in { _, frame in handler(frame) } })[0]
+    }
+
+    /// Generates several takes of `chunk` at once, one per element of `takes` (their seeds differ): the
+    /// prompt is prefilled once and every step runs all the takes still going, reading the weights once
+    /// for all (see `Generator.generate(_ requests:)`). Each take is what `speak` gives with its options.
+    /// `onFrame` hears the take's index with each of its frames.
+    public func speak(
+        _ chunk: String, context: GenerationContext, previous: [SpokenChunk] = [], takes: [Options],
+        isCancelled: () -> Bool = { false }, onFrame: ((_ take: Int, _ frame: [Int]) -> Void)? = nil
+    ) throws -> [SpokenChunk] {
+        guard let first = takes.first else { return [] }
+        precondition(takes.allSatisfy { $0.forceAudio == first.forceAudio }, "the takes of a chunk share its prompt")
+        let prompt = chat.encode(context.messages(forChunk: chunk, after: previous.map(\.text)), forceAudio: first.forceAudio)
         var clips: [String: AudioCodes] = [:]
         for voice in context.voices {
             guard case .clip(let name, let audio, _) = voice, clips[name] == nil else { continue }
@@ -91,11 +105,14 @@ public final class SpeechEngine: @unchecked Sendable {
             }
         }
         let input = try AudioPlaceholders.expand(tokens: prompt.ids, audio: audio, configuration: model.configuration)
-        let result = try generator.generate(
-            input, options: GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens,
-                                     endsWithAudioSegment: options.endsWithAudioSegment),
-            isCancelled: isCancelled, onFrame: onFrame)
-        return SpokenChunk(text: chunk, promptIds: prompt.ids, codes: result.codes, steps: result.steps, stopReason: result.stopReason)
+        let requests = takes.map { options in
+            (input, GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens,
+                                      endsWithAudioSegment: options.endsWithAudioSegment))
+        }
+        let results = try generator.generate(requests, isCancelled: isCancelled, onFrame: onFrame)
+        return results.map {
+            SpokenChunk(text: chunk, promptIds: prompt.ids, codes: $0.codes, steps: $0.steps, stopReason: $0.stopReason)
+        }
     }
 
     /// A whole transcript, as the reference CLI generates it.

@@ -107,7 +107,7 @@ extension StudioApp {
             let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
             let takesLeft = queue.jobs.running.flatMap { job -> Int? in
                 guard case .line(let id) = job, let t = queue.takeInProgress(of: id) else { return nil }
-                return t.of - t.take + 1
+                return t.of - t.first + 1
             }
             if let takesLeft, takesLeft > 1, left == 1 {
                 text += " · \(takesLeft) takes to go"
@@ -246,9 +246,10 @@ extension StudioApp {
             if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
             let transcript = planner.transcript(line: i)
             running = SpeakingTime.generatingLeft([(transcript, made)], framesPerSecond: fps)
-            // Several takes asked for at once: the ones after this one.
+            // Several takes asked for at once: the ones after those being made (each as long as a line made
+            // alone: an estimate from above, since takes made together share their steps).
             if let more = queue.takeInProgress(of: id) {
-                running += Double(more.of - more.take) * SpeakingTime.generatingLeft([(transcript, 0)], framesPerSecond: fps)
+                running += Double(more.of - more.last) * SpeakingTime.generatingLeft([(transcript, 0)], framesPerSecond: fps)
             }
         }
         let queuedTime = SpeakingTime.generatingTime(audio: queuedAudio?.seconds ?? 0, framesPerSecond: fps)

@@ -187,8 +187,8 @@ extension StudioApp {
             case .running(let progress):
                 let frames = terminal.unicode ? ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"] : ["|", "/", "-", "\\"]
                 let spin = frames[(spinner / 1) % frames.count]
-                // Several takes asked for at once: which one this is.
-                let which = queue.takeInProgress(of: id).map { " \($0.take)/\($0.of)" } ?? ""
+                // Several takes asked for at once: which ones these are.
+                let which = queue.takeInProgress(of: id).map { " \($0.label)" } ?? ""
                 guard let p = progress else { return ("\(spin) starting\(which)", .generating) }
                 return ("\(spin) \(String(format: "%.1f", p.seconds))s\(which)", .generating)
             case .failed(let why): return ("\(terminal.glyph("✗", "x")) \(why)", .failed)

@@ -203,7 +203,7 @@ extension StudioApp {
         }
     }
 
-    /// `3r`: several new takes of the line, made one after another; the first plays as it comes. (Twenty at
+    /// `3r`: several new takes of the line, made together; the first plays as it comes. (Twenty at
     /// most: a count typed too long is not an hour of generating.)
     func makeTakes(_ asked: Int) {
         let count = min(asked, 20)

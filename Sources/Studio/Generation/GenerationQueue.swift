@@ -14,6 +14,16 @@ public struct DocumentSnapshot: Sendable {
     }
 }
 
+/// The takes of a line being made together, of the `of` asked for at once: takes `first` to `last`.
+public struct TakesInProgress: Equatable, Sendable {
+    public var first: Int
+    public var last: Int
+    public var of: Int
+
+    /// "2/3", or "1-3/3" for takes made together.
+    public var label: String { (first == last ? "\(first)" : "\(first)-\(last)") + "/\(of)" }
+}
+
 /// A job of the generation queue: a script line (by editor id) or an audition of a voice saying a text.
 public enum GenerationJob: Hashable, Sendable {
     case line(Int)
@@ -42,8 +52,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private let lock = NSLock()
     private var live: [GenerationJob: AudioStream] = [:]
     private var measured: (frames: Int, seconds: Double) = (0, 0)
-    /// The take each line's running job is making, where it makes more than one.
-    private var making: [Int: (take: Int, of: Int)] = [:]
+    /// The takes each line's running job is making, where it makes more than one.
+    private var making: [Int: TakesInProgress] = [:]
     /// How many times a line whose take was cut at its limit (`GeneratedTake.cut`) is generated again with a
     /// new seed, at once, before the lines after it (which take it as context). Every take is kept; the
     /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
@@ -75,15 +85,15 @@ public final class GenerationQueue: @unchecked Sendable {
     @discardableResult
     public func makeNext(_ line: Int) -> Bool { jobs.runNext(.line(line)) }
 
-    /// Queues `count` new takes of a line (new seeds), made one after another as one job, so that a writer
-    /// asks once for several reads and chooses among them. Every take is kept; the last made is chosen.
+    /// Queues `count` new takes of a line (new seeds), made together as one job, so that a writer asks once
+    /// for several reads and chooses among them. Every take is kept; the last made is chosen.
     public func makeTakes(_ count: Int, of line: Int) {
         dropLiveAudio(.line(line))
         jobs.enqueue(.line(line)) { [self] control in try runLine(line, reseed: true, takes: max(1, count), control: control) }
     }
 
-    /// Which of several takes asked for at once (`makeTakes`) the line's running job is making: (2, of: 3).
-    public func takeInProgress(of line: Int) -> (take: Int, of: Int)? {
+    /// Which of several takes asked for at once (`makeTakes`) the line's running job is making.
+    public func takeInProgress(of line: Int) -> TakesInProgress? {
         lock.lock()
         defer { lock.unlock() }
         return making[line]
@@ -128,52 +138,65 @@ public final class GenerationQueue: @unchecked Sendable {
 
     // MARK: Jobs
 
-    /// Generates a line's take (or finds it made), `count` takes with new seeds when asked for several. A
-    /// take cut at its limit and not heard is made again without counting (`retriesOfCutTakes` per take).
+    /// Generates a line's take (or finds it made), `count` takes with new seeds when asked for several:
+    /// those are made together (`LineSynthesizer.synthesize(_:seeds:...)`), the first heard as it comes.
+    /// A take cut at its limit and not heard is made again without counting (`retriesOfCutTakes` per take).
     private func runLine(_ id: Int, reseed: Bool, takes count: Int, control: Jobs.Control) throws -> GenerationOutcome {
         let snapshot = document()
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
         var reseeded = reseed
-        var retries = retriesOfCutTakes
+        // One entry per take still to make: the retries it has left.
+        var wanted = [Int](repeating: retriesOfCutTakes, count: count)
         var made = 0
-        func making(_ take: Int?) {
+        var last: TakeInfo?
+        func making(_ takes: ClosedRange<Int>?) {
             lock.lock()
-            self.making[id] = take.map { ($0, count) }
+            self.making[id] = takes.map { TakesInProgress(first: $0.lowerBound, last: $0.upperBound, of: count) }
             lock.unlock()
         }
         defer { making(nil) }
-        while true {
-            if count > 1 { making(made + 1) }
+        func plan() throws -> LinePlan {
             guard let plan = planner.plan(line: index, seed: reseeded ? newSeed() : nil) else {
                 throw StudioError("the line is blank or a note (# ...): it says nothing")
             }
             if let problem = plan.problem { throw StudioError(problem) }
-            guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
-
-            if !reseeded && takes.hasTake(key) {
-                try takes.choose(key, line: plan.identity, transcript: plan.transcript, adopting: takes.info(for: key))
-                if let info = takes.takes(for: plan.identity, transcript: plan.transcript).takes.first(where: { $0.key == key }) {
+            guard plan.request != nil, plan.key != nil else { throw StudioError("the line cannot be planned") }
+            return plan
+        }
+        while !wanted.isEmpty {
+            let first = try plan()
+            if !reseeded && takes.hasTake(first.key!) {
+                try takes.choose(first.key!, line: first.identity, transcript: first.transcript, adopting: takes.info(for: first.key!))
+                if let info = takes.takes(for: first.identity, transcript: first.transcript).takes.first(where: { $0.key == first.key }) {
                     return .take(info, cached: true)
                 }
             }
             let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
-            let context = try plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
-            let take = try run(.line(id), request: request, context: context, synthesizer: synthesizer, control: control)
+            let round = reseeded ? min(wanted.count, synthesizer.takesTogether) : 1
+            if count > 1 { making(made + 1...made + round) }
+            let plans = try [first] + (1..<round).map { _ in try plan() }
+            let context = try first.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
+            let generated = try run(.line(id), request: first.request!, seeds: plans.map { $0.request!.seed }, context: context,
+                                    synthesizer: synthesizer, control: control)
             let e = synthesizer.engineDescription
             let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
-            let info = try takes.add(take, key: key, seed: request.seed, reseeded: reseeded, line: plan.identity,
-                                     transcript: plan.transcript, engine: engineName)
             let heard = liveAudio(.line(id))?.wasFollowed ?? false
-            if info.cut && retries > 0 && !heard {
-                retries -= 1
-            } else {
-                made += 1
-                if made == count { return .take(info, cached: false) }
-                retries = retriesOfCutTakes
+            var next: [Int] = []
+            for (i, (plan, take)) in zip(plans, generated).enumerated() {
+                let info = try takes.add(take, key: plan.key!, seed: plan.request!.seed, reseeded: reseeded, line: plan.identity,
+                                         transcript: plan.transcript, engine: engineName)
+                if info.cut && wanted[i] > 0 && !(i == 0 && heard) {
+                    next.append(wanted[i] - 1)
+                } else {
+                    made += 1
+                    last = info
+                }
             }
+            wanted = next + wanted.dropFirst(round)
             reseeded = true
         }
+        return .take(last!, cached: false)
     }
 
     private func runAudition(_ job: GenerationJob, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {
@@ -187,21 +210,28 @@ public final class GenerationQueue: @unchecked Sendable {
 
     private func run(_ job: GenerationJob, request: LineRequest, context: [GeneratedLine], synthesizer: LineSynthesizer,
                      control: Jobs.Control) throws -> GeneratedTake {
+        try run(job, request: request, seeds: [request.seed], context: context, synthesizer: synthesizer, control: control)[0]
+    }
+
+    /// Takes of `request` with each of `seeds`, the first one's audio live as `job`'s.
+    private func run(_ job: GenerationJob, request: LineRequest, seeds: [UInt64], context: [GeneratedLine],
+                     synthesizer: LineSynthesizer, control: Jobs.Control) throws -> [GeneratedTake] {
         let stream = AudioStream()
         lock.lock()
         live[job] = stream
         lock.unlock()
         let started = Date()
         do {
-            let take = try synthesizer.synthesize(request, context: context, onProgress: control.report,
-                                                  onAudio: stream.append, listenerLead: { stream.listenerLead },
-                                                  isCancelled: control.isCancelled)
+            let takes = try synthesizer.synthesize(request, seeds: seeds, context: context, onProgress: control.report,
+                                                   onAudio: stream.append, listenerLead: { stream.listenerLead },
+                                                   isCancelled: control.isCancelled)
             stream.finish()
             lock.lock()
-            measured.frames += take.codes.frameCount
+            // The pace of a line as heard: the first take's frames (takes made together share the steps).
+            measured.frames += takes[0].codes.frameCount
             measured.seconds += Date().timeIntervalSince(started)
             lock.unlock()
-            return take
+            return takes
         } catch {
             stream.fail(control.isCancelled() ? "cancelled" : "\(error)")
             throw error

@@ -28,6 +28,19 @@ public protocol LineSynthesizer: AnyObject, Sendable {
                     onAudio: ([Float]) -> Void,
                     listenerLead: () -> Int?,
                     isCancelled: () -> Bool) throws -> GeneratedTake
+
+    /// How many takes `synthesize(_:seeds:...)` makes at once at most (more are made in turn).
+    var takesTogether: Int { get }
+
+    /// Generates one take of `line` for each of `seeds` (in place of the line's own seed), at once where
+    /// the engine can: a step of several takes costs much less than a step of each. The first take is the
+    /// one heard: its frames go to `onProgress` and its audio to `onAudio` as they come; the others come
+    /// with the result. Cancelling stops them all (`CancellationError`).
+    func synthesize(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine],
+                    onProgress: (SynthesisProgress) -> Void,
+                    onAudio: ([Float]) -> Void,
+                    listenerLead: () -> Int?,
+                    isCancelled: () -> Bool) throws -> [GeneratedTake]
 }
 
 /// The engine as the status line shows it.
