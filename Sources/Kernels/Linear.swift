@@ -10,6 +10,13 @@ public enum Linear {
     /// long as with the VNNI kernels at 16 positions, a fifth less time at 32, two fifths less at 64).
     static let quantizedTileBatch = 32
 
+    /// The largest batch of half-precision weights (off the AMX tiles) that runs one row at a time through
+    /// the matrix-vector kernels: converting the weight to Float32 tiles for sgemm writes a full copy per
+    /// product, which a few rows do not repay. A step of two generations together took 11 times one's
+    /// time that way with bf16 weights (`higgs bench model --together 2`, development VM with AMX off);
+    /// the conversion costs about ten rows' matrix-vector products.
+    static let rowByRowBatch = 8
+
     /// Computes `output[t, r] = sum_c input[t, c] * weight[r, c]` for `t < count`.
     ///
     /// - input: `[count, weight.cols]`, row-major.
@@ -47,6 +54,11 @@ public enum Linear {
             return
         case .bf16(let w) where onTiles(weight):
             tileProduct(w, rows: weight.rows, cols: weight.cols, input: input, count: count, output: output, scratch: work!)
+            return
+        case .bf16 where count <= rowByRowBatch, .f16 where count <= rowByRowBatch:
+            for t in 0..<count {
+                matrixVector(weight, input + t * weight.cols, output + t * weight.rows, scratch: work)
+            }
             return
         case .bf16, .f16:
             break

@@ -34,6 +34,9 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Audio decoding steps timed per precision and thread count.")
     var steps = 12
 
+    @Option(help: "Also time steps of this many generations together (takes of a line), comma-separated: e.g. 2,4.")
+    var together: String?
+
     @Option(help: "Seconds of audio the codec decodes (random full-size tokenizer unless --audio-tokenizer); 0 skips it.")
     var codecSeconds = 10
 
@@ -49,6 +52,7 @@ struct BenchModel: ParsableCommand {
     func run() throws {
         let cores = System.physicalCores
         let threadCounts = try threads.map(parseList) ?? Array(Set([1, cores])).sorted()
+        let batches = try together.map(parseList) ?? []
         let chosen = try precisions.split(separator: ",").map { name -> WeightPrecision in
             guard let p = WeightPrecision(rawValue: String(name)) else { throw ValidationError("unknown precision '\(name)'") }
             return p
@@ -114,12 +118,23 @@ struct BenchModel: ParsableCommand {
                 // The floor from the bandwidth probed right before and right after: this machine's moves from
                 // minute to minute, and one probe before a timing can miss a change during it.
                 let before = ThreadPool.shared.readBandwidth()
-                let seconds = try Self.decode(session, steps: steps)
+                let seconds = try Self.decode([session], steps: steps)
                 let after = ThreadPool.shared.readBandwidth()
                 report.bandwidth[t] = max(report.bandwidth[t] ?? 0, before, after)
                 let floor = Double(row.stepBytes) / ((before + after) / 2 * 1e9)
                 row.decode[t] = .init(milliseconds: seconds * 1000, floorMilliseconds: floor * 1000,
                                       bandwidthBefore: before, bandwidthAfter: after)
+            }
+            // Beside the last thread count's steps alone, as the table compares them.
+            ThreadPool.setSharedThreads(threadCounts.last!)
+            for n in batches where n > 1 {
+                // The other generations go on from the same prompt and steps, as takes of one line do.
+                let sessions = [session] + (1..<n).map { _ in
+                    let other = Session(model: model, capacity: session.count + steps + 16)
+                    other.continueFrom(session, positions: session.count)
+                    return other
+                }
+                row.together[n] = try Self.decode(sessions, steps: steps) * 1000
             }
             ThreadPool.setSharedThreads(cores)
             row.peakResidentBytes = PeakMemory.current()
@@ -167,21 +182,28 @@ struct BenchModel: ParsableCommand {
         return input
     }
 
-    /// Median seconds of one audio step (one position through every layer and the audio head).
-    static func decode(_ session: Session, steps: Int) throws -> Double {
-        let c = session.model.configuration
+    /// Median seconds of one audio step (one position through every layer and the audio head) of every
+    /// session, together.
+    static func decode(_ sessions: [Session], steps: Int) throws -> Double {
+        let c = sessions[0].model.configuration
         var step = ModelInput(numCodebooks: c.audioNumCodebooks)
         step.reserveCapacity(1)
-        var frame = [Int](repeating: c.audioStreamBOSId, count: c.audioNumCodebooks)
+        var inputs = [ModelInput](repeating: step, count: sessions.count)
+        var frames = [[Int]](repeating: [Int](repeating: c.audioStreamBOSId, count: c.audioNumCodebooks), count: sessions.count)
+        let heads = [OutputHead](repeating: .audio, count: sessions.count)
         var times: [Double] = []
         for _ in 0..<steps + 1 {
-            step.removeAll()
-            step.appendAudio(.audioOut, frame: frame)
+            for i in sessions.indices {
+                inputs[i].removeAll()
+                inputs[i].appendAudio(.audioOut, frame: frames[i])
+            }
             let start = DispatchTime.now().uptimeNanoseconds
-            try session.append(step, head: .audio)
-            let logits = session.audioLogits
-            for k in 0..<c.audioNumCodebooks {
-                frame[k] = Vector.argmax(logits.baseAddress! + k * c.audioCodebookEntries, count: c.audioCodebookEntries)
+            try Session.step(sessions, inputs: inputs, heads: heads)
+            for (i, session) in sessions.enumerated() {
+                let logits = session.audioLogits
+                for k in 0..<c.audioNumCodebooks {
+                    frames[i][k] = Vector.argmax(logits.baseAddress! + k * c.audioCodebookEntries, count: c.audioCodebookEntries)
+                }
             }
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }

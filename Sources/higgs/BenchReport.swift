@@ -24,6 +24,8 @@ struct BenchReport {
         var stepBytes = 0
         var prefillPositionsPerSecond = 0.0
         var decode: [Int: Decode] = [:]
+        /// Milliseconds of one step of this many generations together, on all the cores.
+        var together: [Int: Double] = [:]
         var peakResidentBytes = 0
 
         func line(_ threads: [Int]) -> String {
@@ -71,6 +73,14 @@ struct BenchReport {
             line += String(format: " | %6.2f", Double(r.peakResidentBytes) / 1e9)  // GB, as the weights
             lines.append(line)
         }
+        for r in rows where !r.together.isEmpty {
+            guard let one = r.decode[threads.last!]?.milliseconds else { continue }
+            let batches = r.together.keys.sorted().map { n in
+                String(format: "%d: %.1f ms a step (%.2fx one's, %.1f ms a generation)", n, r.together[n]!, r.together[n]! / one,
+                       r.together[n]! / Double(n))
+            }
+            lines.append("\(r.precision) generations together @\(threads.last!): " + batches.joined(separator: "; "))
+        }
         if let codecRealTimeFactor {
             lines.append(String(format: "codec decode: %.1fx faster than real time", 1 / codecRealTimeFactor))
         }
@@ -94,6 +104,11 @@ struct BenchReport {
                     }),
                 ]
                 if let cached = r.cachedLoadSeconds { row["cached_load_seconds"] = cached }
+                if !r.together.isEmpty {
+                    row["together"] = Dictionary(uniqueKeysWithValues: r.together.map { n, ms in
+                        (String(n), ["ms_per_step": ms, "ms_per_generation": ms / Double(n)])
+                    })
+                }
                 return row
             },
             "codec_real_time_factor": codecRealTimeFactor as Any,

@@ -71,7 +71,7 @@ import Kernels
     /// block of 512; whole pairs of 16 positions, a single 16, and a part of 16) are as exact as Float32:
     /// within 2e-7 of the sum of |w x| (here: 7.7e-8 on tiles, 4.0e-8 by sgemm; splitting each input into
     /// only two bf16 parts rather than three misses it, 3.6e-7). Where the machine has no tiles, this checks
-    /// the sgemm path.
+    /// the sgemm path (and for 2 inputs, the matrix-vector kernels row by row).
     @Test(arguments: [2, 16, 17, 45, 64])
     func batchesOnTilesAreAsExactAsFloat32(count: Int) {
         let rows = 320, cols = 1056
