@@ -94,7 +94,8 @@ public final class Generator {
     /// Runs several independent generations at once (takes of one line with different seeds, or lines
     /// with no context between them): each step runs one position of every generation still going in one
     /// pass, which reads the weights once for all of them. Each result is what `generate` would give for its
-    /// request alone, up to the last bits of the batched products (bit for bit with quantized weights).
+    /// request alone up to the last bits of the products, which add a long row's blocks in another order
+    /// with several inputs: a sampled generation can part ways with its request's run alone after a while.
     /// A request's prompt start shared with an earlier request's is prefilled once. `onFrame` hears the
     /// request's index with each of its frames.
     public func generate(
@@ -149,7 +150,8 @@ public final class Generator {
     /// goes on from the previous call's prompt, a companion from the stream among `earlier` (prefilled
     /// already) whose prompt starts the most like its own. Either takes over whole chunks only, so the
     /// chunks left run exactly as in a full prefill and the result does not depend on what ran before
-    /// (a prompt runs in chunks from its first position). At least the last position runs (its logits).
+    /// (a prompt runs in chunks from its first position). At least the last position runs (its logits),
+    /// except for a companion whose prompt is an earlier stream's: it takes over that prefill whole.
     private func prefill(_ i: Int, of streams: [GenerationStream], in sessions: [Session], after earlier: [Int]) throws {
         let prompt = streams[i].prompt, target = sessions[i]
         func whole(_ shared: Int) -> Int { min(shared, prompt.count - 1) / target.chunkRows * target.chunkRows }
@@ -161,7 +163,14 @@ public final class Generator {
             prefilled = nil
             target.truncate(to: reused)
         } else if let j = earlier.max(by: { prompt.sharedPrefixCount(with: streams[$0].prompt) < prompt.sharedPrefixCount(with: streams[$1].prompt) }) {
-            reused = whole(prompt.sharedPrefixCount(with: streams[j].prompt))
+            let shared = prompt.sharedPrefixCount(with: streams[j].prompt)
+            if shared == prompt.count && shared == streams[j].prompt.count {
+                // The same prompt (takes of one line): its prefill and first logits are the ones stream j has,
+                // computed in the same chunks.
+                target.continueFrom(sessions[j], positions: shared)
+                return
+            }
+            reused = whole(shared)
             target.continueFrom(sessions[j], positions: reused)
         } else {
             target.reset()

@@ -163,12 +163,19 @@ public final class Session {
 
     /// Takes over the first `positions` positions `other` holds (`other`'s keys and values for them), in
     /// place of what this session held: a second generation from the same start need not prefill it again.
+    /// Taking over all of them takes over the last position's logits and final residual too.
     public func continueFrom(_ other: Session, positions: Int) {
         precondition(other.model === model, "sessions of different models")
         let n = min(max(0, positions), other.count)
         reserve(n)
         for (mine, theirs) in zip(caches, other.caches) { mine.copy(theirs, positions: n) }
         count = n
+        guard n == other.count, n > 0 else { return }
+        let ws = workspace, theirs = other.workspace
+        ws.x.pointer.update(from: theirs.x.pointer + other.lastRow * theirs.hidden, count: ws.hidden)
+        lastRow = 0
+        ws.textLogits.pointer.update(from: theirs.textLogits.pointer, count: ws.textLogits.count)
+        ws.audioLogits.pointer.update(from: theirs.audioLogits.pointer, count: ws.audioLogits.count)
     }
 
     /// Final norm and `head` on one residual row.

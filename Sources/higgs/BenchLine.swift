@@ -43,6 +43,9 @@ struct BenchLine: ParsableCommand {
     @Option(help: "Frames of a previous line given as context (random codes), as the studio gives the line before; 0 for none.")
     var contextFrames = 0
 
+    @Option(help: "Also time this many takes of the line made together (the studio's 3r) against one after another.")
+    var takes = 1
+
     func run() throws {
         guard let precision = WeightPrecision(rawValue: precision) else { throw ValidationError("unknown precision '\(self.precision)'") }
         let cache = weightsCache.map { QuantizedWeightCache(folder: URL(fileURLWithPath: $0)) } ?? .standard
@@ -107,6 +110,27 @@ struct BenchLine: ParsableCommand {
                          + " playing each piece at once: %.2f s, %d pause%@ (%.2f s)",
                          Listener(lead: studioLead).leadAsked, listener.started ?? lastFrame, listener.pauses, listener.pauses == 1 ? "" : "s",
                          listener.paused, listener.leadAsked, eager.started ?? lastFrame, eager.pauses, eager.pauses == 1 ? "" : "s", eager.paused))
+        }
+        if takes > 1 {
+            let request = LineRequest(transcript: "[SPEAKER0] The lighthouse keeper counted the ships until the fog rolled in.",
+                                      speaker: 0, voices: [.automatic], speakerTags: ["SPEAKER0"], scene: nil, sampling: sampling, seed: 1)
+            let seeds = (1...takes).map { UInt64($0) }
+            start = Date()
+            let together = try synthesizer.synthesize(request, seeds: seeds, context: previous, onProgress: { _ in }, onAudio: { _ in },
+                                                      listenerLead: { nil }, isCancelled: { false })
+            let togetherSeconds = Date().timeIntervalSince(start)
+            start = Date()
+            var frames = 0
+            for seed in seeds {
+                var alone = request
+                alone.seed = seed
+                frames += try synthesizer.synthesize(alone, context: previous, onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
+                                                     isCancelled: { false }).codes.frameCount
+            }
+            let aloneSeconds = Date().timeIntervalSince(start)
+            print(String(format: "%d takes of the line: together %.1f s (%d frames), one after another %.1f s (%d frames): %.2fx",
+                         takes, togetherSeconds, together.map(\.codes.frameCount).reduce(0, +), aloneSeconds, frames,
+                         aloneSeconds / togetherSeconds))
         }
     }
 

@@ -37,8 +37,9 @@ import Generation
     }
 
     /// Takes of one prompt with different seeds, sampled, with q8 weights: the batch prefills the prompt
-    /// once (the other takes go on from its whole chunks) and every take equals the same seed's
-    /// generation alone, bit for bit; the takes differ from each other.
+    /// once (the other takes take it over) and every take equals the same seed's generation alone, bit for
+    /// bit (rows this short add their blocks in the same order with one input or several); the takes
+    /// differ from each other.
     @Test func takesOfOnePromptEqualTheirSeedsAlone() throws {
         let reference = try #require(ReferenceGeneration.all.first { $0.name == "context-cut-by-max-new-tokens" })
         let model = try Model.load(folder: reference.modelFolder, precision: .q8, cache: .disabled)

@@ -288,8 +288,9 @@ import Transformer
 
     /// Takes made together (four at a time, here in two rounds) are the takes their seeds make alone: the
     /// same codes and the same audio up to rounding, though only the first is decoded as it comes (paced by
-    /// its listener) and the others in the largest batches. The first is the one heard and counted. With q8 weights the
-    /// steps together compute exactly what a step alone does, so sampled takes stay equal to the last frame.
+    /// its listener) and the others in the largest batches. The first is the one heard and counted. With q8
+    /// weights on rows this short the steps together compute exactly what a step alone does, so sampled
+    /// takes stay equal to the last frame.
     @Test func takesMadeTogetherAreTheirSeedsTakes() throws {
         let synthesizer = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .q8,
                                                 cache: .disabled)

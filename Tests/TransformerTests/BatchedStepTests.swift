@@ -110,5 +110,17 @@ import Kernels
         try second.append(input.positions(48..<input.count), head: .text)
         #expect(Array(second.textLogits) == Array(whole.textLogits))
         #expect(second.count == input.count)
+
+        // Taking over every position takes over the logits and the last residual too.
+        let third = Session(model: model, capacity: 8, chunkRows: 16)
+        third.continueFrom(whole, positions: whole.count)
+        #expect(third.count == whole.count && Array(third.textLogits) == Array(whole.textLogits))
+        third.evaluate(.audio)
+        whole.evaluate(.audio)
+        #expect(Array(third.audioLogits) == Array(whole.audioLogits))
+        let next = Self.position(40, of: input)
+        try third.append(next, head: .text)
+        try whole.append(next, head: .text)
+        #expect(Array(third.textLogits) == Array(whole.textLogits))
     }
 }
