@@ -76,9 +76,9 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                        listenerLead: listenerLead, isCancelled: isCancelled)[0]
     }
 
-    /// Takes generated together at most: a step of four takes at q4 took 1.8-1.9 times a step of one on
-    /// the development VM, of two 1.4 times; beyond four the first take, the one heard as it comes, would
-    /// come too slowly, and each take holds a KV cache and scratch of its own.
+    /// Takes generated together at most: a step of four takes at q4 took 1.6-2.1 times a step of one on
+    /// the development VM, of two 1.4-1.7 times (`higgs bench model --together`); with more, the first
+    /// take, the one heard as it comes, comes more slowly, and each take holds a KV cache of its own.
     public let takesTogether = 4
 
     public func synthesize(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine],
