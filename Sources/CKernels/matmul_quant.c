@@ -44,6 +44,7 @@ typedef enum { Q8, Q6, Q4 } kind;
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
 #define INPUTS 4
+#define TILE_AHEAD 8192
 
 // Rows r.. times inputs x over the column groups [g0, g1): written to y for the first span, added after.
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
@@ -58,6 +59,14 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
     const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
     const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
     for (size_t g = g0; g < g1; g++) {
+        // The tile's pairs of rows stream past once: fetch them TILE_AHEAD bytes ahead, as the one-input
+        // kernels do for q4 and q6. Without it one thread's product of a q4 matrix with 1-4 inputs took
+        // 1.3-1.5 times as long (with 8192 x 3072 and 3072 x 8192 matrices, a C harness), and a q8 one 1.4.
+        for (size_t a = 0; a < R; a += 2) {
+            const uint8_t *pair = data + ck_pair_quants_at(bytes, cols, r + a, g);
+            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++)
+                _mm_prefetch((const char *)(pair + 64 * p + TILE_AHEAD), _MM_HINT_T0);
+        }
         __m512i d[ROWS][INPUTS];
         for (size_t b = 0; b < n_in; b++) {
             __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),

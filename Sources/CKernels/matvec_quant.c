@@ -60,9 +60,11 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
     rows_portable(Q4, w.data, x, y, cols, r0, r1);
 }
 
-// Bytes ahead of the current q4 (and q6) weights to prefetch. A q4 row is consumed fast enough that the
-// hardware prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s
-// on one thread, the read probe's 42); q8 keeps pace with the hardware prefetcher alone.
+// Bytes ahead of the current weights to prefetch. A q4 row is consumed fast enough that the hardware
+// prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s on one
+// thread, the read probe's 42). q8 kept pace with the hardware prefetcher alone on an AMD Zen 4 VM, but
+// not on an Intel Emerald Rapids one: a one-thread q8 step took 263-283 ms with the prefetch against
+// 287-327 without (`higgs bench model --precisions q8 --threads 1,2`, three alternating rounds).
 #define Q4_AHEAD 8192
 
 #if CK_NEON
@@ -369,8 +371,7 @@ AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, 
         for (size_t g = 0; g < cols / CK_GROUP; g++) {
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
-            if (f != Q8)
-                for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
             __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
             __m512i da = dot(block, xq, sums), db = dot(block + bytes, xq, sums);
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
