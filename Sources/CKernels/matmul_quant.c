@@ -157,6 +157,7 @@ TILES(Q4)
 // 32 bits as the AVX-512 VNNI tile: no 16-bit stage, and q8 takes u = q + 128 as there.
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 #define INPUTS_AVX2 4
+#define TILE_AHEAD_AVX2 8192
 
 // AVX-VNNI's vpdpbusd (VEX-encoded), written out so that the one tile serves both: the compiler would
 // otherwise need the avxvnni target for the whole tile.
@@ -177,6 +178,8 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
     const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
     for (size_t g = g0; g < g1; g++) {
         const uint8_t *w[2] = {data + ck_pair_quants_at(bytes, cols, r, g), data + ck_pair_quants_at(bytes, cols, r + 1, g)};
+        for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++)  // ahead, as the AVX-512 tile
+            _mm_prefetch((const char *)(w[0] + 64 * p + TILE_AHEAD_AVX2), _MM_HINT_T0);
         for (int h = 0; h < 2; h++) {  // blocks 8h..8h+7
             __m256i d[2][INPUTS_AVX2];
             if (vnni) {
