@@ -29,7 +29,7 @@ struct GenerationStream {
     private(set) var reason: StopReason?
 
     /// Steps reserved for up front; beyond it, memory grows geometrically.
-    var expectedSteps: Int { min(options.maxNewTokens, 4096) }
+    let expectedSteps: Int
 
     init(prompt: ModelInput, options: GenerationOptions, configuration c: Configuration,
          onFrame: ((_ frame: [Int]) -> Void)?) throws {
@@ -44,11 +44,11 @@ struct GenerationStream {
         sampler = Sampler(options: options.sampling, capacity: max(c.text.vocabSize, c.audioCodebookEntries))
         frame = [Int](repeating: 0, count: codebooks)
         decoded = frame
-        let expected = min(options.maxNewTokens, 4096)
+        expectedSteps = min(options.maxNewTokens, 4096)
         history = AudioCodes(numCodebooks: codebooks)
-        history.reserveCapacity(frames: prompt.count + expected)
+        history.reserveCapacity(frames: prompt.count + expectedSteps)
         for p in 0..<prompt.count where prompt.kinds[p] == .audioOut { history.append(frame: prompt.frame(at: p)) }
-        tokens.reserveCapacity(expected)
+        tokens.reserveCapacity(expectedSteps)
 
         let bos = c.audioStreamBOSId, eos = c.audioStreamEOSId
         switch prompt.kinds[prompt.count - 1] {

@@ -105,6 +105,10 @@ public final class Generator {
         lock.lock()
         defer { lock.unlock() }
         guard !requests.isEmpty else { return [] }
+        // A step runs one row per generation in the first session's workspace.
+        guard requests.count <= session.chunkRows else {
+            throw GenerationError("\(requests.count) generations at once; at most \(session.chunkRows) (the prefill chunk's rows)")
+        }
         var streams: [GenerationStream] = []
         for (i, request) in requests.enumerated() {
             try model.validate(request.prompt)

@@ -15,6 +15,14 @@ enum RowCaches {
         case .perRow(let caches): return .perRow((0..<n).map { caches[rowIndex[$0]] })
         }
     }
+
+    /// How the caches store their rows (the same for every cache of a model).
+    var precision: KVPrecision {
+        switch self {
+        case .sequence(let cache): return cache.precision
+        case .perRow(let caches): return caches[0].precision
+        }
+    }
 }
 
 /// Causal grouped-query self-attention: `heads` query heads share `kvHeads` key/value heads
@@ -47,13 +55,13 @@ struct Attention {
         }
         // Over an int8 cache the queries are int8 too, one scale per head (the decode kernel multiplies
         // bytes); the batched path rounds them the same way, so both compute the same scores.
+        if caches.precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
         let cache: KVCache
         switch caches {
         case .sequence(let sequence):
             cache = sequence
         case .perRow(let rowCaches):
             // Each row is one decoding step of its own sequence.
-            if rowCaches[0].precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
             for (r, rowCache) in rowCaches.prefix(m).enumerated() {
                 rowCache.append(keys: ws.k.pointer + r * keyWidth, values: ws.v.pointer + r * keyWidth, rows: 1)
                 attendOne(ws.q.pointer + r * queryWidth, cache: rowCache, workspace: ws, into: ws.context.pointer + r * queryWidth)
@@ -61,7 +69,6 @@ struct Attention {
             Linear.apply(output, input: ws.context.pointer, count: m, output: out, scratch: ws.tile.pointer)
             return
         }
-        if cache.precision == .int8 { Convert.roundRowsToInt8(ws.q.pointer, count: m * heads, width: d) }
         let past = cache.count
         cache.append(keys: ws.k.pointer, values: ws.v.pointer, rows: m)
         if m == 1 {

@@ -112,16 +112,9 @@ public final class Session {
         for session in sessions { session.reserve(session.count + 1) }
         ws.reserve(keys: sessions.map(\.capacity).max()!)
 
-        let width = ws.hidden, half = model.rope.half
+        let width = ws.hidden
         for (r, (session, input)) in zip(sessions, inputs).enumerated() {
-            let row = ws.x.pointer + r * width
-            ws.isAudio[r] = input.kinds[0].isAudio
-            if input.kinds[0] == .text {
-                model.tokenEmbedding.lookup(input.tokens[0], into: row)
-            } else {
-                model.audioEmbedding.embed(input.codes, at: 0, into: row, scratch: ws.embedding.pointer)
-            }
-            model.rope.angles(position: session.count, cos: ws.cos.pointer + r * half, sin: ws.sin.pointer + r * half)
+            lead.embed(input, position: 0, row: r, at: session.count)
         }
         for (l, layer) in model.layers.enumerated() {
             layer.forward(ws.x.pointer, rows: sessions.count, rope: model.rope,
@@ -140,18 +133,7 @@ public final class Session {
     /// residual rows are left in `workspace.x`.
     func run(_ input: ModelInput, positions: Range<Int>, recorder: Recorder?) {
         let ws = workspace
-        let width = ws.hidden, half = model.rope.half
-        for (r, p) in positions.enumerated() {
-            let row = ws.x.pointer + r * width
-            let kind = input.kinds[p]
-            ws.isAudio[r] = kind.isAudio
-            if kind == .text {
-                model.tokenEmbedding.lookup(input.tokens[p], into: row)
-            } else {
-                model.audioEmbedding.embed(input.codes, at: p * input.numCodebooks, into: row, scratch: ws.embedding.pointer)
-            }
-            model.rope.angles(position: count + r, cos: ws.cos.pointer + r * half, sin: ws.sin.pointer + r * half)
-        }
+        for (r, p) in positions.enumerated() { embed(input, position: p, row: r, at: count + r) }
         let rows = positions.count
         recorder?.record(stage: 0, ws.x.pointer, rows: rows)
         for (l, layer) in model.layers.enumerated() {
@@ -176,6 +158,20 @@ public final class Session {
         lastRow = 0
         ws.textLogits.pointer.update(from: theirs.textLogits.pointer, count: ws.textLogits.count)
         ws.audioLogits.pointer.update(from: theirs.audioLogits.pointer, count: ws.audioLogits.count)
+    }
+
+    /// Puts position `p` of `input` into row `r` of the workspace: its embedding, its kind and the rotary
+    /// angles of sequence position `sequencePosition`.
+    private func embed(_ input: ModelInput, position p: Int, row r: Int, at sequencePosition: Int) {
+        let ws = workspace, half = model.rope.half
+        let row = ws.x.pointer + r * ws.hidden
+        ws.isAudio[r] = input.kinds[p].isAudio
+        if input.kinds[p] == .text {
+            model.tokenEmbedding.lookup(input.tokens[p], into: row)
+        } else {
+            model.audioEmbedding.embed(input.codes, at: p * input.numCodebooks, into: row, scratch: ws.embedding.pointer)
+        }
+        model.rope.angles(position: sequencePosition, cos: ws.cos.pointer + r * half, sin: ws.sin.pointer + r * half)
     }
 
     /// Final norm and `head` on one residual row.

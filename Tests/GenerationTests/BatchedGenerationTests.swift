@@ -58,6 +58,16 @@ import Generation
         #expect(generator.reusedPromptPositions == (prompt.count - 1) / 16 * 16)
     }
 
+    /// A step holds one row per generation in a prefill chunk's rows: more generations than that are refused.
+    @Test func moreGenerationsThanAChunksRowsAreRefused() throws {
+        let model = try Models.model("a")
+        let reference = try #require(ReferenceGeneration.all.first { $0.geometry == "a" })
+        let request = (try Self.prompt(reference, model), Self.options(reference))
+        #expect(throws: GenerationError("3 generations at once; at most 2 (the prefill chunk's rows)")) {
+            try Generator(model: model, chunkRows: 2).generate([request, request, request])
+        }
+    }
+
     /// Cancelling stops every generation of the batch within one step.
     @Test func cancellingStopsEveryGeneration() throws {
         let model = try Models.model("a")
