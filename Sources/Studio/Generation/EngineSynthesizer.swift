@@ -76,8 +76,8 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                        listenerLead: listenerLead, isCancelled: isCancelled)[0]
     }
 
-    /// Takes generated together at most: a step of four takes at q4 took 1.6-2.1 times a step of one on
-    /// the development VM, of two 1.4-1.7 times (`higgs bench model --together`); with more, the first
+    /// Takes generated together at most: a step of four takes at q4 took 1.4-1.5 times a step of one on
+    /// the development VM, of two 1.1-1.3 times (`higgs bench model --together`); with more, the first
     /// take, the one heard as it comes, comes more slowly, and each take holds a KV cache of its own.
     public let takesTogether = 4
 
