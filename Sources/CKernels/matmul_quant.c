@@ -44,7 +44,6 @@ typedef enum { Q8, Q6, Q4 } kind;
 #define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define ROWS 3  // q8 tiles are 3 rows by 4 inputs; q4 and q6, which need two registers per row, 2 by 4
 #define INPUTS 4
-#define TILE_AHEAD 8192
 
 // Rows r.. times inputs x over the column groups [g0, g1): written to y for the first span, added after.
 VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_t *data, size_t cols, const ck_q8_vector *x,
@@ -59,14 +58,8 @@ VNNI static inline __attribute__((always_inline)) void tile(kind k, const uint8_
     const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
     const __m512i flip = _mm512_set1_epi8((char)0x80), mask = _mm512_set1_epi8(0x0F);
     for (size_t g = g0; g < g1; g++) {
-        // The tile's pairs of rows stream past once: fetch them TILE_AHEAD bytes ahead, as the one-input
-        // kernels do for q4 and q6. Without it one thread's product of a q4 matrix with 1-4 inputs took
-        // 1.3-1.5 times as long (with 8192 x 3072 and 3072 x 8192 matrices, a C harness), and a q8 one 1.4.
-        for (size_t a = 0; a < R; a += 2) {
-            const uint8_t *pair = data + ck_pair_quants_at(bytes, cols, r + a, g);
-            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++)
-                _mm_prefetch((const char *)(pair + 64 * p + TILE_AHEAD), _MM_HINT_T0);
-        }
+        for (size_t a = 0; a < R; a += 2)  // the tile's pairs of rows, ahead
+            ck_fetch_ahead(data + ck_pair_quants_at(bytes, cols, r + a, g), ck_pair_block_bytes(bytes));
         __m512i d[ROWS][INPUTS];
         for (size_t b = 0; b < n_in; b++) {
             __m512i offset = _mm512_sub_epi32(_mm512_setzero_si512(),
@@ -157,7 +150,6 @@ TILES(Q4)
 // 32 bits as the AVX-512 VNNI tile: no 16-bit stage, and q8 takes u = q + 128 as there.
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 #define INPUTS_AVX2 4
-#define TILE_AHEAD_AVX2 8192
 
 // AVX-VNNI's vpdpbusd (VEX-encoded), written out so that the one tile serves both: the compiler would
 // otherwise need the avxvnni target for the whole tile.
@@ -178,8 +170,7 @@ AVX2 static inline __attribute__((always_inline)) void tile_avx2(kind k, int vnn
     const int shift = k == Q8 ? 7 : k == Q6 ? 5 : 3;
     for (size_t g = g0; g < g1; g++) {
         const uint8_t *w[2] = {data + ck_pair_quants_at(bytes, cols, r, g), data + ck_pair_quants_at(bytes, cols, r + 1, g)};
-        for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++)  // ahead, as the AVX-512 tile
-            _mm_prefetch((const char *)(w[0] + 64 * p + TILE_AHEAD_AVX2), _MM_HINT_T0);
+        ck_fetch_ahead(w[0], ck_pair_block_bytes(bytes));
         for (int h = 0; h < 2; h++) {  // blocks 8h..8h+7
             __m256i d[2][INPUTS_AVX2];
             if (vnni) {

@@ -60,12 +60,6 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
     rows_portable(Q4, w.data, x, y, cols, r0, r1);
 }
 
-// Bytes ahead of the current weights to prefetch. A q4 row is consumed fast enough that the hardware
-// prefetcher alone leaves this core's share of the bandwidth unused (measured: 34 -> 41 GB/s on one
-// thread, the read probe's 42). q8 kept pace with the hardware prefetcher alone on an AMD Zen 4 VM, but
-// not on an Intel Emerald Rapids one: a one-thread q8 step took 263-283 ms with the prefetch against
-// 287-327 without (`higgs bench model --precisions q8 --threads 1,2`, three alternating rounds).
-#define Q4_AHEAD 8192
 
 #if CK_NEON
 
@@ -119,7 +113,7 @@ NEON_INLINE void rows_neon(format f, const uint8_t *data, const ck_q8_vector *x,
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
-            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) __builtin_prefetch(block + 64 * p + Q4_AHEAD);
+            ck_fetch_ahead(block, ck_pair_block_bytes(bytes));
             acc_a = weigh_neon(group_neon(f, block, xq, sdot), scales, x->scales + g * 16, acc_a);
             acc_b = weigh_neon(group_neon(f, block + bytes, xq, sdot), scales + 16, x->scales + g * 16, acc_b);
         }
@@ -233,7 +227,7 @@ AVX2 INLINE void rows_avx2(format f, const uint8_t *data, const ck_q8_vector *x,
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);
-            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            ck_fetch_ahead(block, ck_pair_block_bytes(bytes));
             acc_a = weigh_avx2(group_avx2(f, block, xq, x->sums + g * 16), scales, x->scales + g * 16, acc_a);
             acc_b = weigh_avx2(group_avx2(f, block + bytes, xq, x->sums + g * 16), scales + 16, x->scales + g * 16, acc_b);
         }
@@ -371,7 +365,7 @@ AVX512 INLINE void rows_avx512(format f, group_dot_fn dot, const uint8_t *data, 
         for (size_t g = 0; g < cols / CK_GROUP; g++) {
             const uint8_t *block = data + ck_pair_quants_at(bytes, cols, r, g);
             const int8_t *xq = x->quants + g * CK_GROUP;
-            for (size_t p = 0; p < ck_pair_block_bytes(bytes) / 64; p++) _mm_prefetch((const char *)(block + 64 * p + Q4_AHEAD), _MM_HINT_T0);
+            ck_fetch_ahead(block, ck_pair_block_bytes(bytes));
             __m512i sums = _mm512_loadu_si512(x->sums + g * 16);
             __m512i da = dot(block, xq, sums), db = dot(block + bytes, xq, sums);
             const uint16_t *scales = (const uint16_t *)(block + 2 * bytes);

@@ -166,8 +166,7 @@ public final class Generator {
             reusedPromptPositions = reused
             prefilled = nil
             target.truncate(to: reused)
-        } else if let j = earlier.max(by: { prompt.sharedPrefixCount(with: streams[$0].prompt) < prompt.sharedPrefixCount(with: streams[$1].prompt) }) {
-            let shared = prompt.sharedPrefixCount(with: streams[j].prompt)
+        } else if let (j, shared) = earlier.map({ ($0, prompt.sharedPrefixCount(with: streams[$0].prompt)) }).max(by: { $0.1 < $1.1 }) {
             if shared == prompt.count && shared == streams[j].prompt.count {
                 // The same prompt (takes of one line): its prefill and first logits are the ones stream j has,
                 // computed in the same chunks.

@@ -24,7 +24,7 @@ struct BenchReport {
         var stepBytes = 0
         var prefillPositionsPerSecond = 0.0
         var decode: [Int: Decode] = [:]
-        /// Milliseconds of one step of this many generations together, on all the cores.
+        /// Milliseconds of one step of this many generations together, on the last thread count.
         var together: [Int: Double] = [:]
         var peakResidentBytes = 0
 

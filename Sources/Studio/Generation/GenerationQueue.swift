@@ -156,19 +156,21 @@ public final class GenerationQueue: @unchecked Sendable {
             lock.unlock()
         }
         defer { making(nil) }
-        func plan() throws -> LinePlan {
+        /// The line planned with its next seed, with the request and key it must have.
+        func plan() throws -> (plan: LinePlan, request: LineRequest, key: String) {
             guard let plan = planner.plan(line: index, seed: reseeded ? newSeed() : nil) else {
                 throw StudioError("the line is blank or a note (# ...): it says nothing")
             }
             if let problem = plan.problem { throw StudioError(problem) }
-            guard plan.request != nil, plan.key != nil else { throw StudioError("the line cannot be planned") }
-            return plan
+            guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
+            return (plan, request, key)
         }
         while !wanted.isEmpty {
             let first = try plan()
-            if !reseeded && takes.hasTake(first.key!) {
-                try takes.choose(first.key!, line: first.identity, transcript: first.transcript, adopting: takes.info(for: first.key!))
-                if let info = takes.takes(for: first.identity, transcript: first.transcript).takes.first(where: { $0.key == first.key }) {
+            if !reseeded && takes.hasTake(first.key) {
+                let line = first.plan
+                try takes.choose(first.key, line: line.identity, transcript: line.transcript, adopting: takes.info(for: first.key))
+                if let info = takes.takes(for: line.identity, transcript: line.transcript).takes.first(where: { $0.key == first.key }) {
                     return .take(info, cached: true)
                 }
             }
@@ -176,16 +178,16 @@ public final class GenerationQueue: @unchecked Sendable {
             let round = reseeded ? min(wanted.count, synthesizer.takesTogether) : 1
             if count > 1 { making(made + 1...made + round) }
             let plans = try [first] + (1..<round).map { _ in try plan() }
-            let context = try first.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
-            let generated = try run(.line(id), request: first.request!, seeds: plans.map { $0.request!.seed }, context: context,
+            let context = try first.plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
+            let generated = try run(.line(id), request: first.request, seeds: plans.map(\.request.seed), context: context,
                                     synthesizer: synthesizer, control: control)
             let e = synthesizer.engineDescription
             let engineName = URL(fileURLWithPath: e.modelPath).lastPathComponent + " " + e.precision
             let heard = liveAudio(.line(id))?.wasFollowed ?? false
             var next: [Int] = []
-            for (i, (plan, take)) in zip(plans, generated).enumerated() {
-                let info = try takes.add(take, key: plan.key!, seed: plan.request!.seed, reseeded: reseeded, line: plan.identity,
-                                         transcript: plan.transcript, engine: engineName)
+            for (i, (planned, take)) in zip(plans, generated).enumerated() {
+                let info = try takes.add(take, key: planned.key, seed: planned.request.seed, reseeded: reseeded, line: planned.plan.identity,
+                                         transcript: planned.plan.transcript, engine: engineName)
                 if info.cut && wanted[i] > 0 && !(i == 0 && heard) {
                     next.append(wanted[i] - 1)
                 } else {
