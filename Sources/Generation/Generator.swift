@@ -62,24 +62,37 @@ public enum GenerationEvent: Sendable {
 /// codebook under the delay pattern (codebook `k` is held at stream bos for its first `k` frames; once a
 /// stream eos appears, the lower codebooks are forced to eos and the rest follow one per frame, then
 /// `<|audio_eos|>` returns to text mode), and text steps sample from the text head.
+///
+/// Calls from several threads share their steps: a generation asked for while others run joins them at
+/// their next step (its prompt prefilled first), and every step runs one position of each generation going,
+/// reading the weights once for all of them. Whichever waiting caller is free runs the step; each call
+/// returns as soon as its own generations end.
 public final class Generator {
     public let model: Model
-    private let session: Session
-    /// Sessions of the generations that run beside the first in a batch (made when first needed, kept).
-    private var companions: [Session] = []
-    private let lock = NSLock()
-    /// The prompt whose prefill the session's cache holds (its positions are never overwritten by the
-    /// steps that follow them); nil when unknown.
-    private var prefilled: ModelInput?
-    /// Positions of the last prompt whose keys and values came from the previous prompt's prefill.
-    public private(set) var reusedPromptPositions = 0
+    private let chunkRows: Int
+    /// Guards everything below. `stepping` marks the one caller running the model (the prefills of the
+    /// generations waiting to join, then a step of every generation going) while the others wait.
+    private let state = NSCondition()
+    private var stepping = false
+    /// Sessions, kept with the prompt whose prefill each holds for later prompts that start alike.
+    private var slots: [Slot]
+    private var joining: [Running] = []
+    private var going: [Running] = []
+    private var reused = 0
+
+    /// Generations stepping together now, of every call, with those waiting to join.
+    public var generationsAtOnce: Int { state.withLock { going.count + joining.count } }
+
+    /// Positions of the last call's first prompt whose keys and values came from an earlier prefill.
+    public var reusedPromptPositions: Int { state.withLock { reused } }
 
     /// `chunkRows`: positions per prefill batch, which is also the unit in which a prompt's start is
     /// reused; 128 prefills as fast as 256 here (500 positions, q4: 150-162 against 152-156 per
     /// second; 64 drops to 142) and wastes half as much of a shared start.
     public init(model: Model, chunkRows: Int = 128) {
         self.model = model
-        session = Session(model: model, capacity: 1024, chunkRows: chunkRows)
+        self.chunkRows = chunkRows
+        slots = [Slot(Session(model: model, capacity: 1024, chunkRows: chunkRows))]
     }
 
     /// Generates after `prompt` (already expanded, see `AudioPlaceholders`). `onFrame` receives each
@@ -97,89 +110,178 @@ public final class Generator {
     /// request alone up to the last bits of the products, which add a long row's blocks in another order
     /// with several inputs: a sampled generation can part ways with its request's run alone after a while.
     /// A request's prompt start shared with an earlier request's is prefilled once. `onFrame` hears the
-    /// request's index with each of its frames.
+    /// request's index with each of its frames. Generations of other calls running meanwhile step with
+    /// these, and `onFrame` and `isCancelled` may be called on their threads (never two at once).
     public func generate(
         _ requests: [(prompt: ModelInput, options: GenerationOptions)],
         isCancelled: () -> Bool = { false }, onFrame: ((_ request: Int, _ frame: [Int]) -> Void)? = nil
     ) throws -> [GenerationResult] {
-        lock.lock()
-        defer { lock.unlock() }
         guard !requests.isEmpty else { return [] }
-        // A step runs one row per generation in the first session's workspace.
-        guard requests.count <= session.chunkRows else {
-            throw GenerationError("\(requests.count) generations at once; at most \(session.chunkRows) (the prefill chunk's rows)")
-        }
-        var streams: [GenerationStream] = []
-        for (i, request) in requests.enumerated() {
-            try model.validate(request.prompt)
-            streams.append(try GenerationStream(prompt: request.prompt, options: request.options, configuration: model.configuration,
-                                                onFrame: onFrame.map { handler in { frame in handler(i, frame) } }))
-        }
-        while companions.count < requests.count - 1 {
-            companions.append(Session(model: model, capacity: 1024, chunkRows: session.chunkRows))
-        }
-        let sessions = [session] + companions.prefix(requests.count - 1)
-
-        if isCancelled() { for i in streams.indices { streams[i].cancel() } }
-        var ready: [Int] = []  // the streams whose prompts are prefilled
-        for i in streams.indices {
-            streams[i].emitPromptFrames()
-            guard streams[i].reason == nil else { continue }
-            try prefill(i, of: streams, in: sessions, after: ready)
-            ready.append(i)
-            streams[i].advance(sessions[i], isCancelled: isCancelled)
-        }
-
-        var step = ModelInput(numCodebooks: model.configuration.audioNumCodebooks)
-        step.reserveCapacity(1)
-        var inputs = [ModelInput](repeating: step, count: streams.count)
-        var going: [Int] = []
-        going.reserveCapacity(streams.count)
-        while true {
-            going.removeAll(keepingCapacity: true)
-            for i in streams.indices where streams[i].reason == nil { going.append(i) }
-            if going.isEmpty { break }
-            for i in going { streams[i].nextInput(into: &inputs[i]) }
-            if going.count == 1 {
-                try sessions[going[0]].append(inputs[going[0]], head: streams[going[0]].head)
-            } else {
-                try Session.step(going.map { sessions[$0] }, inputs: going.map { inputs[$0] }, heads: going.map { streams[$0].head })
+        // The closures are kept by the generations, which end before this call returns.
+        return try withoutActuallyEscaping(isCancelled) { isCancelled in
+            try withoutActuallyEscaping(onFrame ?? { _, _ in }) { onFrame in
+                var mine: [Running] = []
+                for (i, request) in requests.enumerated() {
+                    try model.validate(request.prompt)
+                    let stream = try GenerationStream(prompt: request.prompt, options: request.options,
+                                                      configuration: model.configuration,
+                                                      onFrame: { frame in onFrame(i, frame) })
+                    mine.append(Running(stream, isCancelled: isCancelled, firstOfCall: i == 0))
+                }
+                try run(mine)
+                if let failure = mine.lazy.compactMap(\.failure).first { throw failure }
+                return mine.map { $0.stream.result() }
             }
-            for i in going { streams[i].advance(sessions[i], isCancelled: isCancelled) }
         }
-        return streams.map { $0.result() }
     }
 
-    /// Prefills stream `i`'s prompt in `sessions[i]` and evaluates its first step's head. The main session
-    /// goes on from the previous call's prompt, a companion from the stream among `earlier` (prefilled
-    /// already) whose prompt starts the most like its own. Either takes over whole chunks only, so the
-    /// chunks left run exactly as in a full prefill and the result does not depend on what ran before
-    /// (a prompt runs in chunks from its first position). At least the last position runs (its logits),
-    /// except for a companion whose prompt is an earlier stream's: it takes over that prefill whole.
-    private func prefill(_ i: Int, of streams: [GenerationStream], in sessions: [Session], after earlier: [Int]) throws {
-        let prompt = streams[i].prompt, target = sessions[i]
-        func whole(_ shared: Int) -> Int { min(shared, prompt.count - 1) / target.chunkRows * target.chunkRows }
-        target.reserve(prompt.count + streams[i].expectedSteps)
-        var reused = 0
-        if i == 0 {
-            reused = whole(prefilled.map { prompt.sharedPrefixCount(with: $0) } ?? 0)
-            reusedPromptPositions = reused
-            prefilled = nil
-            target.truncate(to: reused)
-        } else if let (j, shared) = earlier.map({ ($0, prompt.sharedPrefixCount(with: streams[$0].prompt)) }).max(by: { $0.1 < $1.1 }) {
-            if shared == prompt.count && shared == streams[j].prompt.count {
-                // The same prompt (takes of one line): its prefill and first logits are the ones stream j has,
-                // computed in the same chunks.
-                target.continueFrom(sessions[j], positions: shared)
-                return
-            }
-            reused = whole(shared)
-            target.continueFrom(sessions[j], positions: reused)
-        } else {
-            target.reset()
+    /// Queues `mine` to join, then takes turns running the model until they have all ended.
+    private func run(_ mine: [Running]) throws {
+        state.lock()
+        defer { state.unlock() }
+        // A step runs one row per generation in the stepping session's workspace.
+        let rows = going.count + joining.count + mine.count
+        guard rows <= chunkRows else {
+            throw GenerationError("\(rows) generations at once; at most \(chunkRows) (the prefill chunk's rows)")
         }
-        try target.append(prompt.positions(reused..<prompt.count), head: streams[i].head)
-        if i == 0 { prefilled = prompt }
+        joining += mine
+        while !mine.allSatisfy(\.ended) {
+            if stepping {
+                state.wait()
+                continue
+            }
+            stepping = true
+            let newcomers = joining, before = going
+            joining.removeAll()
+            state.unlock()
+            for generation in newcomers { join(generation) }
+            let batch = before + newcomers
+            step(batch)
+            state.lock()
+            going = batch.filter { !$0.ended }
+            for generation in batch where generation.ended { generation.slot?.busy = false }
+            stepping = false
+            state.broadcast()
+        }
+    }
+
+    /// Prefills a generation's prompt and takes its first step's outcome from the prompt's logits.
+    private func join(_ generation: Running) {
+        if generation.isCancelled() { generation.stream.cancel() }
+        generation.stream.emitPromptFrames()
+        guard !generation.ended else { return }
+        do {
+            let slot = try prefill(generation)
+            generation.slot = slot
+            generation.stream.advance(slot.session, isCancelled: generation.isCancelled)
+        } catch {
+            generation.failure = error
+        }
+    }
+
+    /// One step of every generation in `batch` not ended yet, in one pass.
+    private func step(_ batch: [Running]) {
+        let live = batch.filter { !$0.ended }
+        guard !live.isEmpty else { return }
+        for generation in live { generation.stream.nextInput(into: &generation.input) }
+        do {
+            if live.count == 1 {
+                try live[0].slot!.session.append(live[0].input, head: live[0].stream.head)
+            } else {
+                try Session.step(live.map { $0.slot!.session }, inputs: live.map(\.input), heads: live.map(\.stream.head))
+            }
+        } catch {
+            for generation in live {
+                generation.failure = error
+                generation.slot!.prompt = nil
+            }
+            return
+        }
+        for generation in live {
+            generation.slot!.logitsArePrompts = false
+            generation.stream.advance(generation.slot!.session, isCancelled: generation.isCancelled)
+        }
+    }
+
+    /// Prefills a generation's prompt in a free session and evaluates its first step's head. It goes on from
+    /// the session (free or not) whose prompt starts the most like its own, taking over whole chunks only, so
+    /// the chunks left run exactly as in a full prefill and the result does not depend on what ran before
+    /// (a prompt runs in chunks from its first position). At least the last position runs (its logits),
+    /// except where a session holds the same prompt with its logits still: it takes over that prefill whole.
+    private func prefill(_ generation: Running) throws -> Slot {
+        let prompt = generation.stream.prompt
+        func whole(_ shared: Int) -> Int { min(shared, prompt.count - 1) / chunkRows * chunkRows }
+        let shared = slots.map { slot in slot.prompt.map { prompt.sharedPrefixCount(with: $0) } ?? 0 }
+        let best = shared.indices.max { shared[$0] < shared[$1] }!
+        let free = slots.indices.filter { !slots[$0].busy }
+        // A free session holding as much of the start as the best needs no copy.
+        let target: Slot
+        if let own = free.first(where: { whole(shared[$0]) == whole(shared[best]) }) {
+            target = slots[own]
+        } else if let other = free.max(by: { shared[$0] < shared[$1] }) {
+            target = slots[other]
+        } else {
+            target = Slot(Session(model: model, capacity: 1024, chunkRows: chunkRows))
+            slots.append(target)
+        }
+        target.busy = true
+        target.session.reserve(prompt.count + generation.stream.expectedSteps)
+        let source = slots[best]
+        var reused = whole(shared[best])
+        if shared[best] == prompt.count && source.prompt?.count == prompt.count && source.logitsArePrompts {
+            // The same prompt (takes of one line): its prefill and first logits are the ones it holds.
+            if target !== source { target.session.continueFrom(source.session, positions: prompt.count) }
+            reused = prompt.count
+        } else if target === source || reused == 0 {
+            target.session.truncate(to: reused)
+        } else {
+            target.session.continueFrom(source.session, positions: reused)
+        }
+        if generation.firstOfCall { state.withLock { self.reused = reused } }
+        if reused < prompt.count {
+            target.prompt = nil
+            do {
+                try target.session.append(prompt.positions(reused..<prompt.count), head: generation.stream.head)
+            } catch {
+                target.busy = false
+                throw error
+            }
+        }
+        target.prompt = prompt
+        target.logitsArePrompts = true
+        return target
+    }
+
+    /// A session and the prompt whose positions it holds as its prefill left them (steps only add after them).
+    private final class Slot {
+        let session: Session
+        var prompt: ModelInput?
+        /// Its logits are still its prompt's last position's (no step ran since).
+        var logitsArePrompts = false
+        /// A generation going steps in it.
+        var busy = false
+
+        init(_ session: Session) { self.session = session }
+    }
+
+    /// A generation between its steps, wherever its call came from.
+    private final class Running {
+        var stream: GenerationStream
+        let isCancelled: () -> Bool
+        let firstOfCall: Bool
+        var slot: Slot?
+        var input: ModelInput
+        var failure: Error?
+
+        init(_ stream: GenerationStream, isCancelled: @escaping () -> Bool, firstOfCall: Bool) {
+            self.stream = stream
+            self.isCancelled = isCancelled
+            self.firstOfCall = firstOfCall
+            input = ModelInput(numCodebooks: stream.prompt.numCodebooks)
+            input.reserveCapacity(1)
+        }
+
+        var ended: Bool { stream.reason != nil || failure != nil }
     }
 
     /// Generates on a thread of its own and streams each finished frame, then the result. Ending the
