@@ -50,6 +50,46 @@ import Testing
         #expect(!queue.runNext(3))  // done
     }
 
+    /// With `beside`, a queued job that takes nothing from those running or queued ahead of it starts beside
+    /// them (two at most here); one that does waits for them. Jobs named by a letter and a number depend
+    /// on the jobs of their letter.
+    @Test func independentJobsRunBesideOthers() {
+        let queue = JobQueue<String, Int, Int>(name: "test", atOnce: 2, beside: { running, queued in
+            var busy = Set(running.map(\.first))
+            for (i, job) in queued.enumerated() {
+                if !busy.contains(job.first) { return i }
+                busy.insert(job.first)
+            }
+            return nil
+        })
+        let log = Log()
+        let gates = Dictionary(uniqueKeysWithValues: ["a1", "a2", "b1", "c1"].map { ($0, DispatchSemaphore(value: 0)) })
+        let started = DispatchSemaphore(value: 0)
+        for id in ["a1", "a2", "b1", "c1"] {
+            queue.enqueue(id) { _ in
+                log.add("start \(id)")
+                started.signal()
+                gates[id]!.wait()
+                log.add("end \(id)")
+                return 0
+            }
+        }
+        started.wait()
+        started.wait()
+        // a1 and b1 run; a2 waits for a1, c1 for room.
+        #expect(Set(queue.running) == ["a1", "b1"] && queue.queued == ["a2", "c1"])
+        gates["a1"]!.signal()
+        started.wait()
+        // a1's end made room: a2 may start now, and does, as the first queued.
+        #expect(Set(queue.running) == ["a2", "b1"] && queue.queued == ["c1"])
+        for id in ["a2", "b1", "c1"] { gates[id]!.signal() }
+        #expect(queue.waitUntilIdle(timeout: 10))
+        let all = log.all
+        #expect(all.firstIndex(of: "start b1")! < all.firstIndex(of: "end a1")!)
+        #expect(all.firstIndex(of: "end a1")! < all.firstIndex(of: "start a2")!)
+        #expect(["a1", "a2", "b1", "c1"].allSatisfy { queue.state($0) == .done(0) })
+    }
+
     @Test func cancellingQueuedAndRunningJobs() {
         let queue = JobQueue<String, Int, Int>(name: "test")
         let log = Log()
@@ -65,7 +105,7 @@ import Testing
         queue.enqueue("next") { _ in log.add("next ran"); return 2 }
         queue.enqueue("dropped") { _ in log.add("dropped ran"); return 3 }
         started.wait()
-        #expect(queue.running == "long")
+        #expect(queue.running == ["long"])
         #expect(queue.state("long") == .running(nil))
         queue.cancel("dropped")
         #expect(queue.state("dropped") == .cancelled)

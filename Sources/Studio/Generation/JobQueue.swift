@@ -1,7 +1,9 @@
 import Foundation
 
-/// A first-in first-out queue of jobs run one at a time on a background thread, publishing each job's state.
-/// The screen reads the states whenever it draws; nothing here ever waits on the screen.
+/// A first-in first-out queue of jobs run on background threads, publishing each job's state. Jobs run one
+/// at a time unless `beside` lets a queued job start while others run (up to `atOnce` of them): a job that
+/// does not depend on those running or queued ahead of it. The screen reads the states whenever it draws;
+/// nothing here ever waits on the screen.
 public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Sendable, Output: Equatable & Sendable>: @unchecked Sendable {
     public enum State: Equatable, Sendable {
         case queued
@@ -27,19 +29,28 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
 
     public typealias Work = @Sendable (Control) throws -> Output
 
+    /// Which queued job (its index in `queued`) may start beside the jobs `running`, nil for none. Called
+    /// with the queue locked: it must not call the queue.
+    public typealias Beside = @Sendable (_ running: [ID], _ queued: [ID]) -> Int?
+
     private let condition = NSCondition()
     private var queue: [(id: ID, work: Work)] = []
     private var states: [ID: State] = [:]
-    private var runningID: ID?
-    private var cancelRunning = false
-    private var worker: Thread?
+    private var runningIDs: [ID] = []
+    private var cancelling: Set<ID> = []
+    private var scheduler: Thread?
     private var stopping = false
     private var changes = 0
     private var ends = 0
     private let name: String
+    private let atOnce: Int
+    private let beside: Beside?
 
-    public init(name: String) {
+    /// `atOnce` jobs at most run together, where `beside` lets them; without it, one at a time.
+    public init(name: String, atOnce: Int = 1, beside: Beside? = nil) {
         self.name = name
+        self.atOnce = max(1, atOnce)
+        self.beside = beside
     }
 
     /// Adds a job at the end. A job whose id is already queued or running is not added again (false).
@@ -51,11 +62,10 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         queue.append((id, work))
         states[id] = .queued
         changes += 1
-        if worker == nil {
-            let thread = Thread { [weak self] in self?.runLoop() }
+        if scheduler == nil {
+            let thread = Thread { [weak self] in self?.schedule() }
             thread.name = name
-            thread.stackSize = 4 << 20
-            worker = thread
+            scheduler = thread
             thread.start()
         }
         condition.broadcast()
@@ -70,8 +80,8 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
             queue.remove(at: i)
             states[id] = .cancelled
             changes += 1
-        } else if runningID == id {
-            cancelRunning = true
+        } else if runningIDs.contains(id) {
+            cancelling.insert(id)
         }
     }
 
@@ -81,7 +91,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         defer { condition.unlock() }
         for job in queue { states[job.id] = .cancelled }
         queue.removeAll()
-        if runningID != nil { cancelRunning = true }
+        cancelling.formUnion(runningIDs)
         changes += 1
     }
 
@@ -116,10 +126,11 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         return queue.map(\.id)
     }
 
-    public var running: ID? {
+    /// Ids running, in the order they started.
+    public var running: [ID] {
         condition.lock()
         defer { condition.unlock() }
-        return runningID
+        return runningIDs
     }
 
     /// Grows on every state change: the screen redraws when it moved.
@@ -136,7 +147,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         return ends
     }
 
-    /// Cancels everything and lets the worker thread end (a queue replaced by another).
+    /// Cancels everything and lets the queue's threads end (a queue replaced by another).
     public func stop() {
         cancelAll()
         condition.lock()
@@ -150,59 +161,79 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
-        while !queue.isEmpty || runningID != nil {
+        while !queue.isEmpty || !runningIDs.isEmpty {
             if !condition.wait(until: deadline) { return false }
         }
         return true
     }
 
-    private func runLoop() {
+    /// Starts jobs as they may start, each on a thread of its own, until the queue stops.
+    private func schedule() {
+        condition.lock()
+        defer { condition.unlock() }
         while true {
-            condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
             if stopping && queue.isEmpty {
-                worker = nil
-                condition.unlock()
+                scheduler = nil
                 return
             }
-            let job = queue.removeFirst()
-            runningID = job.id
-            cancelRunning = false
-            states[job.id] = .running(nil)
-            changes += 1
-            condition.unlock()
-
-            let control = Control(
-                isCancelled: { [unowned self] in
-                    condition.lock()
-                    defer { condition.unlock() }
-                    return cancelRunning && runningID == job.id
-                },
-                report: { [unowned self] progress in
-                    condition.lock()
-                    defer { condition.unlock() }
-                    if runningID == job.id {
-                        states[job.id] = .running(progress)
-                        changes += 1
-                    }
-                })
-            let final: State
-            do {
-                final = .done(try job.work(control))
-            } catch is CancellationError {
-                final = .cancelled
-            } catch {
-                final = control.isCancelled() ? .cancelled : .failed("\(error)")
+            if let next = startable() {
+                start(queue.remove(at: next))
+            } else {
+                condition.wait()
             }
-
-            condition.lock()
-            states[job.id] = final
-            runningID = nil
-            cancelRunning = false
-            changes += 1
-            ends += 1
-            condition.broadcast()
-            condition.unlock()
         }
+    }
+
+    /// The queued job to start now: the first when none runs, else the one `beside` chooses.
+    private func startable() -> Int? {
+        guard !queue.isEmpty, runningIDs.count < atOnce else { return nil }
+        if runningIDs.isEmpty { return 0 }
+        guard let beside, let i = beside(runningIDs, queue.map(\.id)), queue.indices.contains(i) else { return nil }
+        return i
+    }
+
+    private func start(_ job: (id: ID, work: Work)) {
+        runningIDs.append(job.id)
+        cancelling.remove(job.id)
+        states[job.id] = .running(nil)
+        changes += 1
+        let thread = Thread { [self] in run(job) }
+        thread.name = name
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    private func run(_ job: (id: ID, work: Work)) {
+        let control = Control(
+            isCancelled: { [unowned self] in
+                condition.lock()
+                defer { condition.unlock() }
+                return cancelling.contains(job.id)
+            },
+            report: { [unowned self] progress in
+                condition.lock()
+                defer { condition.unlock() }
+                if runningIDs.contains(job.id) {
+                    states[job.id] = .running(progress)
+                    changes += 1
+                }
+            })
+        let final: State
+        do {
+            final = .done(try job.work(control))
+        } catch is CancellationError {
+            final = .cancelled
+        } catch {
+            final = control.isCancelled() ? .cancelled : .failed("\(error)")
+        }
+
+        condition.lock()
+        states[job.id] = final
+        runningIDs.removeAll { $0 == job.id }
+        cancelling.remove(job.id)
+        changes += 1
+        ends += 1
+        condition.broadcast()
+        condition.unlock()
     }
 }
