@@ -104,8 +104,9 @@ extension StudioApp {
             let e = synthesizer.engineDescription
             var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
             // Generating several lines (and auditions): how many are left, counting the one running.
-            let left = queue.jobs.queued.count + (queue.jobs.running == nil ? 0 : 1)
-            let takesLeft = queue.jobs.running.flatMap { job -> Int? in
+            let running = queue.jobs.running
+            let left = queue.jobs.queued.count + running.count
+            let takesLeft = running.first.flatMap { job -> Int? in
                 guard case .line(let id) = job, let t = queue.takeInProgress(of: id) else { return nil }
                 return t.of - t.first + 1
             }
@@ -240,12 +241,14 @@ extension StudioApp {
             }
             queuedAudio = QueuedAudio(count: queued.count, first: queued.first, revision: editor.revision, seconds: seconds)
         }
+        // The lines running: each one's time left, summed (an estimate from above where two run together).
         var running = 0.0
-        if let job = queue.jobs.running, case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount {
+        for job in queue.jobs.running {
+            guard case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount else { continue }
             var made = 0.0
             if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
             let transcript = planner.transcript(line: i)
-            running = SpeakingTime.generatingLeft([(transcript, made)], framesPerSecond: fps)
+            running += SpeakingTime.generatingLeft([(transcript, made)], framesPerSecond: fps)
             // Several takes asked for at once: the ones after those being made (each as long as a line made
             // alone: an estimate from above, since takes made together share their steps).
             if let more = queue.takeInProgress(of: id) {

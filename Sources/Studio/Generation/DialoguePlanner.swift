@@ -142,6 +142,19 @@ public struct DialoguePlanner: Sendable {
         return project.settings.seed
     }
 
+    /// The lines whose takes `plan(line:)` may give the line as context, whether they have a take now or
+    /// not: the `chunkBuffer` lines that say something before it, back to its scene's start. A line made
+    /// while one of these is being made, or waits to be, would miss that line's new take.
+    public func contextReach(line i: Int) -> [Int] {
+        var reach: [Int] = []
+        var j = i - 1
+        while j >= 0 && reach.count < project.settings.chunkBuffer && !changesScene(line: j) {
+            if !saysNothing(line: j) { reach.append(j) }
+            j -= 1
+        }
+        return reach
+    }
+
     /// The plan of a line; nil for a blank line or a note. `seed` overrides the line's seed (regenerate).
     public func plan(line i: Int, seed: UInt64? = nil) -> LinePlan? {
         guard project.script.indices.contains(i), !saysNothing(line: i) else { return nil }

@@ -19,8 +19,6 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     public let engineDescription: EngineDescription
     private let engine: SpeechEngine
     private let codec: AudioTokenizer
-    /// One line at a time: the engine's session and the decoder are not shared.
-    private let lock = NSLock()
 
     /// The precision the studio uses when none is asked for: the fastest, real time or near it on two cores.
     public static let defaultPrecision = WeightPrecision.q4
@@ -104,8 +102,8 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                                     onAudio: ([Float]) -> Void,
                                     listenerLead: () -> Int?,
                                     isCancelled: () -> Bool) throws -> [GeneratedTake] {
-        lock.lock()
-        defer { lock.unlock() }
+        // Lines of several jobs may be made at once: their generations share the engine's steps, and each
+        // call decodes its own takes.
         let conversation = GenerationContext(scene: line.scene, voices: line.voices, speakerTags: line.speakerTags)
         let previous = context.map { SpokenChunk(text: Transcript.normalize($0.transcript, finalPunctuation: false), promptIds: [], codes: $0.codes) }
         let s = line.sampling
