@@ -46,6 +46,9 @@ struct BenchLine: ParsableCommand {
     @Option(help: "Also time this many takes of the line made together (the studio's 3r) against one after another.")
     var takes = 1
 
+    @Option(help: "Also time this many scenes of three lines made beside each other, as the studio's queue makes them, against every line one after another.")
+    var beside = 1
+
     func run() throws {
         guard let precision = WeightPrecision(rawValue: precision) else { throw ValidationError("unknown precision '\(self.precision)'") }
         let cache = weightsCache.map { QuantizedWeightCache(folder: URL(fileURLWithPath: $0)) } ?? .standard
@@ -132,6 +135,60 @@ struct BenchLine: ParsableCommand {
                          takes, togetherSeconds, together.map(\.codes.frameCount).reduce(0, +), aloneSeconds, frames,
                          aloneSeconds / togetherSeconds))
         }
+        if beside > 1 {
+            // Greedy, so that both runs make the same frames: sampled lines made beside each other part ways
+            // with their runs alone after a while (see `Generator`), and random weights end a line anywhere.
+            var greedy = sampling
+            greedy.temperature = 0
+            try timeBeside(synthesizer, sampling: greedy, context: previous)
+        }
+    }
+
+    /// `beside` scenes of three lines each, every scene's lines made in turn on a thread of its own (as the
+    /// studio's queue makes a line of another scene beside the line running; their generations share the
+    /// engine's steps), against all the lines one after another.
+    private func timeBeside(_ synthesizer: EngineSynthesizer, sampling: SamplingSettings, context: [GeneratedLine]) throws {
+        let texts = ["The lighthouse keeper counted the ships until the fog rolled in.", "Nobody on the pier had seen the tide go out so far.",
+                     "By morning the whole village knew about the letter.", "She folded the map twice and hid it under the floorboard.",
+                     "The baker left the door open for the cat again.", "Two bells, then silence, then the sound of oars."]
+        let linesPerScene = 3
+        let scenes = (0..<beside).map { scene in
+            (0..<linesPerScene).map { k in
+                let i = scene * linesPerScene + k
+                return LineRequest(transcript: "[SPEAKER0] " + texts[i % texts.count] + (i < texts.count ? "" : " Again, \(i)."), speaker: 0,
+                                   voices: [.automatic], speakerTags: ["SPEAKER0"], scene: nil, sampling: sampling, seed: UInt64(i + 1))
+            }
+        }
+        @Sendable func make(_ request: LineRequest) throws -> Int {
+            try synthesizer.synthesize(request, context: context, onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
+                                       isCancelled: { false }).codes.frameCount
+        }
+        final class Outcome: @unchecked Sendable { var frames = 0, failure: Error? }
+        let outcomes = scenes.map { _ in Outcome() }
+        let group = DispatchGroup()
+        let start = Date()
+        for (lines, outcome) in zip(scenes, outcomes) {
+            group.enter()
+            Thread {
+                do {
+                    for line in lines { outcome.frames += try make(line) }
+                } catch {
+                    outcome.failure = error
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let besideSeconds = Date().timeIntervalSince(start)
+        if let failure = outcomes.lazy.compactMap(\.failure).first { throw failure }
+        let aloneStart = Date()
+        let frames = try scenes.joined().map(make).reduce(0, +)
+        let aloneSeconds = Date().timeIntervalSince(aloneStart)
+        let besideFrames = outcomes.map(\.frames).reduce(0, +)
+        let besidePace = besideSeconds / Double(max(1, besideFrames)), alonePace = aloneSeconds / Double(max(1, frames))
+        print(String(format: "%d scenes of %d lines beside each other: %.1f s for %d frames (%.1f ms a frame), one line after another %.1f s for %d (%.1f ms): %.2fx",
+                     beside, linesPerScene, besideSeconds, besideFrames, 1000 * besidePace, aloneSeconds, frames, 1000 * alonePace,
+                     alonePace / besidePace))
     }
 
     /// A listener to audio arriving in pieces through a player holding back `PlaybackLead`: when playback
