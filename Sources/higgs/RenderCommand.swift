@@ -154,10 +154,10 @@ struct RenderCommand: ParsableCommand {
             let started = Date()
             while let state = queue.state(.line(line)), state.isActive {
                 if Interrupt.requested && !cancelling {
-                    // The line being generated goes on (its take is kept); the ones waiting are dropped.
+                    // The lines being generated go on (their takes are kept); the ones waiting are dropped.
                     cancelling = true
                     for waiting in queue.jobs.queued { queue.cancel(waiting) }
-                    say("stopping after the line being generated (Ctrl-C again stops at once)")
+                    say("stopping after the lines being generated (Ctrl-C again stops at once)")
                 }
                 // On a terminal, the audio made so far, in place (a long line is a minute or more).
                 if live, case .running(let progress?) = state {

@@ -80,6 +80,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
             queue.remove(at: i)
             states[id] = .cancelled
             changes += 1
+            condition.broadcast()  // a job waiting for it may start now
         } else if runningIDs.contains(id) {
             cancelling.insert(id)
         }
@@ -103,6 +104,7 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         guard let i = queue.firstIndex(where: { $0.id == id }) else { return false }
         queue.insert(queue.remove(at: i), at: 0)
         changes += 1
+        condition.broadcast()  // it may start beside the jobs running
         return true
     }
 
