@@ -145,7 +145,7 @@ public final class Generator {
             throw GenerationError("\(rows) generations at once; at most \(chunkRows) (the prefill chunk's rows)")
         }
         joining += mine
-        while !mine.allSatisfy(\.ended) {
+        while !mine.allSatisfy(\.finished) {
             if stepping {
                 state.wait()
                 continue
@@ -159,7 +159,10 @@ public final class Generator {
             step(batch)
             state.lock()
             going = batch.filter { !$0.ended }
-            for generation in batch where generation.ended { generation.slot?.busy = false }
+            for generation in batch where generation.ended {
+                generation.slot?.busy = false
+                generation.finished = true
+            }
             stepping = false
             state.broadcast()
         }
@@ -272,6 +275,8 @@ public final class Generator {
         var slot: Slot?
         var input: ModelInput
         var failure: Error?
+        /// Ended, as its caller may read under the lock (`ended` changes during a step, outside it).
+        var finished = false
 
         init(_ stream: GenerationStream, isCancelled: @escaping () -> Bool, firstOfCall: Bool) {
             self.stream = stream
