@@ -90,14 +90,14 @@ import Generation
         let generator = Generator(model: model)
         let first = (try BatchedGenerationTests.prompt(references[0], model), BatchedGenerationTests.options(references[0]))
         let started = DispatchSemaphore(value: 0)
-        let stop = CancellationSwitch()
+        let stop = SharedFlag()
         nonisolated(unsafe) var other: Result<GenerationResult, Error>?
         let thread = Thread {
             started.wait()
             // The same prompt with a step limit it never reaches before it is stopped.
             var options = first.1
             options.maxNewTokens = 10_000
-            other = Result { try generator.generate(first.0, options: options, isCancelled: { stop.isOn }) }
+            other = Result { try generator.generate(first.0, options: options, isCancelled: { stop.value }) }
         }
         thread.start()
         var frames = 0
@@ -107,7 +107,7 @@ import Generation
                 started.signal()
                 Self.wait { generator.generationsAtOnce == 2 }
             } else if frames == 3 {
-                stop.turnOn()
+                stop.value = true
             }
         }
         Self.wait { other != nil }
@@ -117,13 +117,4 @@ import Generation
         #expect(result.tokens == references[0].generatedIds)
         #expect(result.codes == references[0].codes)
     }
-}
-
-/// A flag turned on from one thread and read from another.
-final class CancellationSwitch: @unchecked Sendable {
-    private let lock = NSLock()
-    private var on = false
-
-    func turnOn() { lock.withLock { on = true } }
-    var isOn: Bool { lock.withLock { on } }
 }

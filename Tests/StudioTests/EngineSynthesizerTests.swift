@@ -200,7 +200,7 @@ import Transformer
         // A take someone listens to as it comes is not retried: a player follows each attempt's audio
         // from the moment it appears, so the line stops at the first one it catches (all four, unheard).
         queue.retriesOfCutTakes = 3
-        let done = Flag()
+        let done = SharedFlag()
         let listener = Thread {
             while !done.value { _ = queue.liveAudio(.line(1))?.available(from: 0) }
         }
@@ -232,7 +232,7 @@ import Transformer
         let seeds = Counter(from: 500)
         queue.newSeed = { seeds.next() }
         let seen = Log()
-        let done = Flag()
+        let done = SharedFlag()
         let watcher = Thread {
             while !done.value {
                 if let t = queue.takeInProgress(of: 0) { seen.add(t.first, t.last, of: t.of) }
@@ -340,7 +340,6 @@ import Transformer
     }
 }
 
-/// A flag one thread sets and another reads.
 /// Seeds one after another, from any thread.
 private final class Counter: @unchecked Sendable {
     private let lock = NSLock()
@@ -360,11 +359,3 @@ private final class Log: @unchecked Sendable {
     var all: [(first: Int, last: Int, of: Int)] { lock.lock(); defer { lock.unlock() }; return items }
 }
 
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var set = false
-    var value: Bool {
-        get { lock.lock(); defer { lock.unlock() }; return set }
-        set { lock.lock(); set = newValue; lock.unlock() }
-    }
-}

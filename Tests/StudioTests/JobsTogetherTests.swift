@@ -15,6 +15,9 @@ import Testing
         private(set) var mostAtOnce = 0
         private(set) var events: [String] = []
 
+        /// Called on a line's first frame, with its transcript (on the thread making it).
+        var onFirstFrame: ((String) -> Void)?
+
         init(_ engine: EngineSynthesizer) { self.engine = engine }
 
         var engineDescription: EngineDescription { engine.engineDescription }
@@ -34,8 +37,10 @@ import Testing
                 events.append("start " + line.transcript)
             }
             defer { lock.withLock { inFlight -= 1; events.append("end " + line.transcript) } }
-            return try engine.synthesize(line, seeds: seeds, context: context, onProgress: onProgress, onAudio: onAudio,
-                                         listenerLead: listenerLead, isCancelled: isCancelled)
+            return try engine.synthesize(line, seeds: seeds, context: context, onProgress: { progress in
+                if progress.frames == 1 { onFirstFrame?(line.transcript) }
+                onProgress(progress)
+            }, onAudio: onAudio, listenerLead: listenerLead, isCancelled: isCancelled)
         }
 
         func index(_ event: String) -> Int? { lock.withLock { events.firstIndex(of: event) } }
@@ -98,5 +103,70 @@ import Testing
                                               listenerLead: { nil }, isCancelled: { false })
             #expect(try takes.codes(info.key) == alone.codes, "line \(line)")
         }
+    }
+
+    /// An audition asked for while a line is made starts beside it, unless someone is listening to the line
+    /// as it comes: then it waits for the line's end, so that its prefill does not hold the line back.
+    @Test(arguments: [false, true])
+    func anAuditionWaitsForALineSomeoneListensTo(listening: Bool) throws {
+        let engine = try EngineSynthesizer(modelFolder: EngineSynthesizerTests.model, audioTokenizerFolder: EngineSynthesizerTests.audioTokenizer,
+                                           precision: .q8, cache: .disabled)
+        let watched = Watched(engine)
+        var settings = GenerationSettings()
+        settings.maxNewTokens = 30
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings, script: ["[Ann] One."])
+        let folder = try Fixtures.temporaryFolder("higgs-jobs-listened")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let takes = TakeStore(folder: folder.appendingPathComponent("dialogue.takes"))
+        let library = VoiceLibrary(clips: [], profiles: [])
+        let planner = DialoguePlanner(project: project, voices: library, scenes: SceneLibrary(scenes: []), takes: takes,
+                                      fingerprints: ClipFingerprints())
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(watched)),
+                                    document: { DocumentSnapshot(planner: planner, lineIDs: [0]) })
+        let audition = GenerationJob.audition(.automatic, text: GenerationQueue.auditionSentence)
+        // A player following the line: it looks at the stream every few milliseconds.
+        let listener = SharedFlag()
+        if listening {
+            Thread {
+                while !listener.value {
+                    _ = queue.liveAudio(.line(0))?.available(from: 0)
+                    usleep(5000)
+                }
+            }.start()
+        }
+        final class Seen: @unchecked Sendable { var running: [GenerationJob] = [] }
+        let seen = Seen()
+        watched.onFirstFrame = { transcript in
+            guard transcript.hasSuffix("One.") else { return }
+            if listening { Self.wait { queue.liveAudio(.line(0))?.listenerLead != nil } }
+            queue.audition(.automatic, library: library)
+            // The queue looks at once when a job is queued, and every half second while jobs wait.
+            Thread.sleep(forTimeInterval: 0.7)
+            seen.running = queue.jobs.running
+        }
+        queue.generate([0])
+        #expect(queue.jobs.waitUntilIdle(timeout: 120))
+        listener.value = true
+        queue.stop()
+
+        let lineEnd = try #require(watched.index("end [SPEAKER0] One."))
+        let auditionStart = try #require(watched.index("start " + GenerationQueue.auditionSentence))
+        if listening {
+            #expect(seen.running == [.line(0)])
+            #expect(auditionStart > lineEnd)
+        } else {
+            #expect(seen.running == [.line(0), audition])
+            #expect(auditionStart < lineEnd)
+        }
+        guard case .done(.take)? = queue.state(.line(0)), case .done(.audition)? = queue.state(audition) else {
+            Issue.record("\(String(describing: queue.state(.line(0)))), \(String(describing: queue.state(audition)))")
+            return
+        }
+    }
+
+    /// Waits (at most a minute) until `condition` holds.
+    static func wait(until condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(60)
+        while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
     }
 }

@@ -51,7 +51,7 @@ public final class GenerationQueue: @unchecked Sendable {
     private let engine: EngineHandle
     private let document: @Sendable () -> DocumentSnapshot
     private let lock = NSLock()
-    private var live: [GenerationJob: AudioStream] = [:]
+    private let live = LiveAudio()
     private var measured: (frames: Int, seconds: Double) = (0, 0)
     /// The takes each line's running job is making, where it makes more than one.
     private var making: [Int: TakesInProgress] = [:]
@@ -71,15 +71,28 @@ public final class GenerationQueue: @unchecked Sendable {
         self.takes = takes
         self.engine = engine
         self.document = document
-        jobs = Jobs(name: "generation", atOnce: Self.jobsAtOnce, beside: { running, queued in
-            Self.firstIndependent(of: running, in: queued, document())
+        jobs = Jobs(name: "generation", atOnce: Self.jobsAtOnce, beside: { [live] running, queued in
+            // A line someone listens to as it is made is not held back by another job's prefill and steps.
+            running.contains { live[$0]?.listenerLead != nil } ? nil : Self.firstIndependent(of: running, in: queued, document())
         })
+    }
+
+    /// The audio of each job, as it is made.
+    private final class LiveAudio: @unchecked Sendable {
+        private let lock = NSLock()
+        private var streams: [GenerationJob: AudioStream] = [:]
+
+        subscript(job: GenerationJob) -> AudioStream? {
+            get { lock.withLock { streams[job] } }
+            set { lock.withLock { streams[job] = newValue } }
+        }
     }
 
     /// Jobs made at once at most. A job that takes nothing from another (an audition, a line in another
     /// scene) starts beside it, and their generations share the engine's steps: a step of two takes costs
     /// 1.1-1.3 times a step of one, so each goes at about 0.8 of its pace alone and the two end much sooner
-    /// than one after the other (`higgs bench model --together`).
+    /// than one after the other (`higgs bench model --together`). Not beside a line someone is listening
+    /// to as it comes: the newcomer's prefill would hold it back for seconds.
     public static let jobsAtOnce = 2
 
     /// The first queued job that takes nothing from the jobs running or queued ahead of it: an audition, or
@@ -137,9 +150,7 @@ public final class GenerationQueue: @unchecked Sendable {
     /// on one thread, so an active job is never between this check and its enqueue.)
     private func dropLiveAudio(_ job: GenerationJob) {
         guard jobs.state(job)?.isActive != true else { return }
-        lock.lock()
         live[job] = nil
-        lock.unlock()
     }
 
     public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
@@ -149,11 +160,7 @@ public final class GenerationQueue: @unchecked Sendable {
     public func state(_ job: GenerationJob) -> Jobs.State? { jobs.state(job) }
 
     /// The audio of a job while it runs (and after, until the next job of the same id starts).
-    public func liveAudio(_ job: GenerationJob) -> AudioStream? {
-        lock.lock()
-        defer { lock.unlock() }
-        return live[job]
-    }
+    public func liveAudio(_ job: GenerationJob) -> AudioStream? { live[job] }
 
     /// Frames generated per second of wall time, over every line generated this session.
     public var framesPerSecond: Double? {
@@ -245,9 +252,7 @@ public final class GenerationQueue: @unchecked Sendable {
     private func run(_ job: GenerationJob, request: LineRequest, seeds: [UInt64], context: [GeneratedLine],
                      synthesizer: LineSynthesizer, control: Jobs.Control) throws -> [GeneratedTake] {
         let stream = AudioStream()
-        lock.lock()
         live[job] = stream
-        lock.unlock()
         let started = Date()
         do {
             let takes = try synthesizer.synthesize(request, seeds: seeds, context: context, onProgress: control.report,

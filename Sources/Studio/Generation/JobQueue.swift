@@ -30,7 +30,8 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
     public typealias Work = @Sendable (Control) throws -> Output
 
     /// Which queued job (its index in `queued`) may start beside the jobs `running`, nil for none. Called
-    /// with the queue locked: it must not call the queue.
+    /// with the queue locked (it must not call the queue) whenever the queue changes, and every half second
+    /// while jobs wait beside others.
     public typealias Beside = @Sendable (_ running: [ID], _ queued: [ID]) -> Int?
 
     private let condition = NSCondition()
@@ -180,8 +181,11 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
             }
             if let next = startable() {
                 start(queue.remove(at: next))
-            } else {
+            } else if queue.isEmpty || beside == nil || runningIDs.count >= atOnce {
                 condition.wait()
+            } else {
+                // What `beside` looks at may change without the queue hearing of it (someone stops listening).
+                _ = condition.wait(until: Date().addingTimeInterval(0.5))
             }
         }
     }
