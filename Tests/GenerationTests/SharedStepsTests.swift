@@ -29,12 +29,6 @@ import Generation
         func codes(_ call: String) -> AudioCodes? { lock.withLock { seen.first { $0.call == call }?.codes } }
     }
 
-    /// Waits (at most a minute) until `condition` holds.
-    static func wait(until condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(60)
-        while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
-    }
-
     /// The longest reference case runs on this thread; when its first frame is out, the geometry's other
     /// cases are asked for on another thread, and join it. Every case reproduces the reference, and the
     /// other call's frames come before the first call's last: they stepped together.
@@ -46,7 +40,7 @@ import Generation
         let generator = Generator(model: model)
         let requests = try references.map { (try BatchedGenerationTests.prompt($0, model), BatchedGenerationTests.options($0)) }
         let events = Events()
-        let started = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0), ended = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var others: Result<[GenerationResult], Error>?
         let thread = Thread {
             started.wait()
@@ -55,6 +49,7 @@ import Generation
                     events.frame("other \(i)", frame, codebooks: codebooks)
                 })
             }
+            ended.signal()
         }
         thread.start()
         var joined = false
@@ -63,9 +58,9 @@ import Generation
             guard !joined else { return }
             joined = true
             started.signal()
-            Self.wait { generator.generationsAtOnce == references.count }
+            waitUntil { generator.generationsAtOnce == references.count }
         }
-        Self.wait { others != nil }
+        ended.wait()
         let rest = try #require(try others?.get())
 
         for (reference, result) in zip(references, [first] + rest) {
@@ -89,7 +84,7 @@ import Generation
         let model = try Models.model("a")
         let generator = Generator(model: model)
         let first = (try BatchedGenerationTests.prompt(references[0], model), BatchedGenerationTests.options(references[0]))
-        let started = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0), ended = DispatchSemaphore(value: 0)
         let stop = SharedFlag()
         nonisolated(unsafe) var other: Result<GenerationResult, Error>?
         let thread = Thread {
@@ -98,6 +93,7 @@ import Generation
             var options = first.1
             options.maxNewTokens = 10_000
             other = Result { try generator.generate(first.0, options: options, isCancelled: { stop.value }) }
+            ended.signal()
         }
         thread.start()
         var frames = 0
@@ -105,12 +101,12 @@ import Generation
             frames += 1
             if frames == 1 {
                 started.signal()
-                Self.wait { generator.generationsAtOnce == 2 }
+                waitUntil { generator.generationsAtOnce == 2 }
             } else if frames == 3 {
                 stop.value = true
             }
         }
-        Self.wait { other != nil }
+        ended.wait()
         let stopped = try #require(try other?.get())
         #expect(stopped.stopReason == .cancelled)
         #expect(stopped.steps > 0 && stopped.steps < references[0].steps)

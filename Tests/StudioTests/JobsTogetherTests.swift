@@ -138,7 +138,7 @@ import Testing
         let seen = Seen()
         watched.onFirstFrame = { transcript in
             guard transcript.hasSuffix("One.") else { return }
-            if listening { Self.wait { queue.liveAudio(.line(0))?.listenerLead != nil } }
+            if listening { waitUntil { queue.liveAudio(.line(0))?.listenerLead != nil } }
             queue.audition(.automatic, library: library)
             // The queue looks at once when a job is queued, and every half second while jobs wait.
             Thread.sleep(forTimeInterval: 0.7)
@@ -164,9 +164,4 @@ import Testing
         }
     }
 
-    /// Waits (at most a minute) until `condition` holds.
-    static func wait(until condition: () -> Bool) {
-        let deadline = Date().addingTimeInterval(60)
-        while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
-    }
 }
