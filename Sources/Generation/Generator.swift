@@ -219,7 +219,9 @@ public final class Generator {
         let free = slots.indices.filter { !slots[$0].busy }
         // A free session holding as much of the start as the best needs no copy.
         let target: Slot
-        if let own = free.first(where: { whole(shared[$0]) == whole(shared[best]) }) {
+        if !slots[best].busy {
+            target = slots[best]
+        } else if let own = free.first(where: { whole(shared[$0]) == whole(shared[best]) }) {
             target = slots[own]
         } else if let other = free.max(by: { shared[$0] < shared[$1] }) {
             target = slots[other]
