@@ -47,8 +47,8 @@ import Testing
     }
 
     /// Two scenes of two lines each, then an audition, queued at once, context one line: the second scene's
-    /// first line starts beside the first scene's first line; each second line waits for the line before
-    /// it; the audition takes the first room. Every take is what its line makes alone with the same context (q8 weights, whose
+    /// first line and the audition start beside the first scene's first line; each second line waits for
+    /// the line before it. Every take is what its line makes alone with the same context (q8 weights, whose
     /// steps together compute exactly what steps alone do on rows this short).
     @Test func linesOfAnotherSceneAndAuditionsAreMadeBeside() throws {
         let engine = try EngineSynthesizer(modelFolder: EngineSynthesizerTests.model, audioTokenizerFolder: EngineSynthesizerTests.audioTokenizer,
@@ -78,12 +78,14 @@ import Testing
         #expect(queue.jobs.waitUntilIdle(timeout: 120))
         queue.stop()
 
-        #expect(watched.mostAtOnce == 2)
+        // The two scenes' first lines and the audition.
+        #expect(watched.mostAtOnce == 3)
         func index(_ event: String) throws -> Int { try #require(watched.index(event), "\(event)") }
         let spoken = script.map { $0.replacingOccurrences(of: "[Ann]", with: "[SPEAKER0]").replacingOccurrences(of: "[Ben]", with: "[SPEAKER1]") }
         #expect(try index("start " + spoken[3]) < index("end " + spoken[0]))
         #expect(try index("end " + spoken[0]) < index("start " + spoken[1]))
         #expect(try index("end " + spoken[3]) < index("start " + spoken[4]))
+        #expect(try index("start " + GenerationQueue.auditionSentence) < index("end " + spoken[0]))
         let audition = GenerationJob.audition(.automatic, text: GenerationQueue.auditionSentence)
         guard case .done(.audition(let seconds))? = queue.state(audition), seconds > 0 else {
             Issue.record("the audition: \(String(describing: queue.state(audition)))")

@@ -89,11 +89,12 @@ public final class GenerationQueue: @unchecked Sendable {
     }
 
     /// Jobs made at once at most. A job that takes nothing from another (an audition, a line in another
-    /// scene) starts beside it, and their generations share the engine's steps: a step of two takes costs
-    /// 1.1-1.3 times a step of one, so each goes at about 0.8 of its pace alone and the two end much sooner
-    /// than one after the other (`higgs bench model --together`). Not beside a line someone is listening
-    /// to as it comes: the newcomer's prefill would hold it back for seconds.
-    public static let jobsAtOnce = 2
+    /// scene) starts beside it, and their generations share the engine's steps: a step of two or three
+    /// takes costs 1.1-1.4 times a step of one (`higgs bench model --together`). Scenes' lines made beside
+    /// each other (`higgs bench line --beside N`, q4, two cores) came 1.5x faster than one after another
+    /// with two, 1.7-2.0x with three and 1.9x with four. Not beside a line someone is listening to as it
+    /// comes: the newcomer's prefill would hold it back for seconds.
+    public static let jobsAtOnce = 3
 
     /// The first queued job that takes nothing from the jobs running or queued ahead of it: an audition, or
     /// a line none of whose possible context lines (`DialoguePlanner.contextReach`) is among them.
