@@ -149,10 +149,20 @@ struct RenderCommand: ParsableCommand {
     private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], cut: [Int]) {
         var failed: [Int] = [], cut: [Int] = []
         var cancelling = false
+        // When each line was seen to start and to end: lines of other scenes are made beside the one
+        // waited for, and may be done before their turn to be reported comes.
+        var startedAt: [Int: Date] = [:], endedAt: [Int: Date] = [:]
+        func look() {
+            let running = Set(queue.jobs.running.compactMap { job -> Int? in if case .line(let l) = job { return l } else { return nil } })
+            let now = Date()
+            for line in running where startedAt[line] == nil { startedAt[line] = now }
+            for line in startedAt.keys where endedAt[line] == nil && !running.contains(line) { endedAt[line] = now }
+        }
         for (n, line) in lines.enumerated() {
             let label = "line \(line + 1) (\(n + 1)/\(lines.count))"
-            let started = Date()
+            look()
             while let state = queue.state(.line(line)), state.isActive {
+                look()
                 if Interrupt.requested && !cancelling {
                     // The lines being generated go on (their takes are kept); the ones waiting are dropped.
                     cancelling = true
@@ -176,7 +186,8 @@ struct RenderCommand: ParsableCommand {
                         : "; about \(spokenDuration(SpeakingTime.generatingTime(audio: audioAhead[n], framesPerSecond: fps))) left"
                 } ?? ""
                 say(cached ? "\(label): its take, kept"
-                    : String(format: "%@: %.1f s of audio in %.1f s", label, seconds, Date().timeIntervalSince(started))
+                    : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
+                             (endedAt[line] ?? Date()).timeIntervalSince(startedAt[line] ?? Date()))
                         + (info.cut ? ", cut at its limit" : "") + left)
                 if info.cut { cut.append(line) }
             case .failed(let why)?:
