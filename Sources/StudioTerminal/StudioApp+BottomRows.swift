@@ -103,7 +103,7 @@ extension StudioApp {
         case .ready(let synthesizer):
             let e = synthesizer.engineDescription
             var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
-            // Generating several lines (and auditions): how many are left, counting the one running.
+            // Generating several lines (and auditions): how many are left, counting those running.
             let running = queue.jobs.running
             let left = queue.jobs.queued.count + running.count
             let takesLeft = running.first.flatMap { job -> Int? in
@@ -241,7 +241,7 @@ extension StudioApp {
             }
             queuedAudio = QueuedAudio(count: queued.count, first: queued.first, revision: editor.revision, seconds: seconds)
         }
-        // The lines running: each one's time left, summed (an estimate from above where two run together).
+        // The lines running: each one's time left, summed (an estimate from above where several run together).
         var running = 0.0
         for job in queue.jobs.running {
             guard case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount else { continue }
