@@ -113,4 +113,57 @@ import Generation
         #expect(result.tokens == references[0].generatedIds)
         #expect(result.codes == references[0].codes)
     }
+
+    /// Five threads each make twelve calls of one to three reference cases at once (the same prompt often in
+    /// several calls, in chunks of 16 so that prompts go on from each other's prefills), half of them
+    /// cancelled after a few steps: nothing waits forever, and every generation not cancelled is the
+    /// reference's.
+    @Test func manyCallsFromManyThreadsWithCancellations() throws {
+        let references = ReferenceGeneration.all.filter { $0.geometry == "a" }
+        let model = try Models.model("a")
+        let generator = Generator(model: model, chunkRows: 16)
+        let requests = try references.map { (try BatchedGenerationTests.prompt($0, model), BatchedGenerationTests.options($0)) }
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var wrong: [String] = []
+            var reproduced = 0, cancelled = 0
+        }
+        let tally = Tally()
+        let group = DispatchGroup()
+        for thread in 0..<5 {
+            group.enter()
+            Thread {
+                var random = SeededRandom(seed: UInt64(thread))
+                for call in 0..<12 {
+                    let picks = (0..<Int.random(in: 1...3, using: &random)).map { _ in Int.random(in: 0..<requests.count, using: &random) }
+                    let stopAfter = Bool.random(using: &random) ? Int.random(in: 0...8, using: &random) : Int.max
+                    // Polled by whichever caller runs the step, never by two at once.
+                    var checks = 0
+                    do {
+                        let results = try generator.generate(picks.map { requests[$0] }, isCancelled: { checks += 1; return checks > stopAfter })
+                        tally.lock.withLock {
+                            for (pick, result) in zip(picks, results) {
+                                if result.stopReason == .cancelled {
+                                    tally.cancelled += 1
+                                } else if result.tokens == references[pick].generatedIds && result.codes == references[pick].codes {
+                                    tally.reproduced += 1
+                                } else {
+                                    tally.wrong.append("thread \(thread), call \(call): \(references[pick])")
+                                }
+                            }
+                        }
+                    } catch {
+                        tally.lock.withLock { tally.wrong.append("thread \(thread), call \(call): \(error)") }
+                    }
+                }
+                group.leave()
+            }.start()
+        }
+        #expect(group.wait(timeout: .now() + 300) == .success)
+        tally.lock.withLock {
+            #expect(tally.wrong.isEmpty, "\(tally.wrong)")
+            #expect(tally.reproduced > 20 && tally.cancelled > 20)
+        }
+        #expect(generator.generationsAtOnce == 0)
+    }
 }
