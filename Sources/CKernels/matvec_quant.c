@@ -60,7 +60,6 @@ static void q4_portable(ck_q4_matrix w, const ck_q8_vector *x, float *y, size_t 
     rows_portable(Q4, w.data, x, y, cols, r0, r1);
 }
 
-
 #if CK_NEON
 
 // ---- NEON (aarch64): a 16-byte vector carries 4 elements of 4 blocks; a group's 16 block dots sit in

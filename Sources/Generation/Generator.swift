@@ -188,11 +188,7 @@ public final class Generator {
         guard !live.isEmpty else { return }
         for generation in live { generation.stream.nextInput(into: &generation.input) }
         do {
-            if live.count == 1 {
-                try live[0].slot!.session.append(live[0].input, head: live[0].stream.head)
-            } else {
-                try Session.step(live.map { $0.slot!.session }, inputs: live.map(\.input), heads: live.map(\.stream.head))
-            }
+            try Session.step(live.map { $0.slot!.session }, inputs: live.map(\.input), heads: live.map(\.stream.head))
         } catch {
             for generation in live {
                 generation.failure = error

@@ -127,8 +127,7 @@ struct BenchLine: ParsableCommand {
             for seed in seeds {
                 var alone = request
                 alone.seed = seed
-                frames += try synthesizer.synthesize(alone, context: previous, onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
-                                                     isCancelled: { false }).codes.frameCount
+                frames += try Self.framesOf(alone, by: synthesizer, context: previous)
             }
             let aloneSeconds = Date().timeIntervalSince(start)
             print(String(format: "%d takes of the line: together %.1f s (%d frames), one after another %.1f s (%d frames): %.2fx",
@@ -142,6 +141,12 @@ struct BenchLine: ParsableCommand {
             greedy.temperature = 0
             try timeBeside(synthesizer, sampling: greedy, context: previous)
         }
+    }
+
+    /// The frames of one take of `request`, made with nobody listening.
+    private static func framesOf(_ request: LineRequest, by synthesizer: EngineSynthesizer, context: [GeneratedLine]) throws -> Int {
+        try synthesizer.synthesize(request, context: context, onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
+                                   isCancelled: { false }).codes.frameCount
     }
 
     /// `beside` scenes of three lines each, every scene's lines made in turn on a thread of its own (as the
@@ -159,10 +164,7 @@ struct BenchLine: ParsableCommand {
                                    voices: [.automatic], speakerTags: ["SPEAKER0"], scene: nil, sampling: sampling, seed: UInt64(i + 1))
             }
         }
-        @Sendable func make(_ request: LineRequest) throws -> Int {
-            try synthesizer.synthesize(request, context: context, onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
-                                       isCancelled: { false }).codes.frameCount
-        }
+        @Sendable func make(_ request: LineRequest) throws -> Int { try Self.framesOf(request, by: synthesizer, context: context) }
         final class Outcome: @unchecked Sendable { var frames = 0, failure: Error? }
         let outcomes = scenes.map { _ in Outcome() }
         let group = DispatchGroup()

@@ -100,12 +100,11 @@ public final class GenerationQueue: @unchecked Sendable {
     /// a line none of whose possible context lines (`DialoguePlanner.contextReach`) is among them.
     static func firstIndependent(of running: [GenerationJob], in queued: [GenerationJob], _ snapshot: DocumentSnapshot) -> Int? {
         var busy = Set(running.compactMap { job -> Int? in if case .line(let id) = job { return id } else { return nil } })
-        var index: [Int: Int]?
+        let index = Dictionary(snapshot.lineIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         for (q, job) in queued.enumerated() {
             guard case .line(let id) = job else { return q }
-            if index == nil { index = Dictionary(snapshot.lineIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a }) }
             // A line deleted since it was queued fails at once.
-            guard let i = index?[id], i < snapshot.planner.lineCount else { return q }
+            guard let i = index[id], i < snapshot.planner.lineCount else { return q }
             if !snapshot.planner.contextReach(line: i).contains(where: { busy.contains(snapshot.lineIDs[$0]) }) { return q }
             busy.insert(id)
         }
