@@ -153,8 +153,9 @@ struct Conv1d {
     }
 }
 
-/// A stride-1 convolution fed in pieces: it keeps the last `span` inputs, and gives each output
-/// once the inputs it reads have arrived, so pieces give exactly the whole-signal result.
+/// A convolution fed in pieces: it keeps the inputs the next outputs read, and gives each output
+/// once the inputs it reads have arrived, so pieces give exactly the whole-signal result (with
+/// `padding` zeros on each side, as `callAsFunction`).
 ///
 /// The input is read in place; only the few columns where the kept history meets the new piece
 /// (and, at the end, where the piece meets the right padding) are copied.
@@ -163,33 +164,37 @@ struct ConvStream {
     private var history: Signal
 
     init(_ conv: Conv1d) {
-        precondition(conv.stride == 1)
+        // Output m reads columns m·s ... m·s + span: with a stride past the kernel, inputs between
+        // windows would be skipped and the history would not say where the next window starts.
+        precondition(conv.stride <= conv.span + 1)
         self.conv = conv
         history = .zeros(channels: conv.inChannels, count: conv.padding)
     }
 
     /// Outputs that `x` completes; `final` pads the right edge with zeros and gives the rest.
     mutating func push(_ x: Signal, final: Bool) -> Signal {
-        let span = conv.span, kept = history.count
-        let zeros = final ? span - conv.padding : 0
+        let s = conv.stride, span = conv.span, kept = history.count
+        let zeros = final ? conv.padding : 0
         let length = kept + x.count + zeros  // of history ++ x ++ zeros
-        let count = max(0, length - span)
+        let count = length > span ? (length - span - 1) / s + 1 : 0
         let y = Signal(channels: conv.outChannels, count: count)
-        // Outputs [0, head) read the history; [head, tail) lie inside x; [tail, count) read the zeros.
-        let head = min(count, kept)
-        let tail = max(head, min(count, kept + x.count - span))
+        // Output m reads columns m·s ..< m·s + span + 1. Outputs [0, head) read the history;
+        // [head, tail) lie inside x; [tail, count) read the zeros.
+        let head = min(count, (kept + s - 1) / s)
+        let inside = kept + x.count - span  // outputs starting before this column end inside x
+        let tail = max(head, min(count, inside > 0 ? (inside - 1) / s + 1 : 0))
         if head > 0 {
-            let piece = slice(x, 0..<(head + span), zeros: zeros)
+            let piece = slice(x, 0..<((head - 1) * s + span + 1), zeros: zeros)
             conv.run(piece.pointer, ldx: piece.count, count: head, into: y, at: 0)
         }
         if tail > head {
-            conv.run(x.pointer + (head - kept), ldx: x.count, count: tail - head, into: y, at: head)
+            conv.run(x.pointer + (head * s - kept), ldx: x.count, count: tail - head, into: y, at: head)
         }
         if count > tail {
-            let piece = slice(x, tail..<(count + span), zeros: zeros)
+            let piece = slice(x, (tail * s)..<((count - 1) * s + span + 1), zeros: zeros)
             conv.run(piece.pointer, ldx: piece.count, count: count - tail, into: y, at: tail)
         }
-        history = slice(x, count..<length, zeros: zeros)
+        history = slice(x, (count * s)..<length, zeros: zeros)
         return y
     }
 
@@ -279,8 +284,8 @@ struct ConvTransposeStream {
 
     mutating func push(_ x: Signal, final: Bool) -> Signal {
         inputs += x.count
-        // At the end, one zero input (x[inputs] = 0) completes the last column.
-        let z = phases.push(final ? x.appending(.zeros(channels: x.channels, count: 0), zeros: 1) : x, final: final)
+        // At the end, the phases' right padding (x[inputs] = 0) completes the last column.
+        let z = phases.push(x, final: final)
         let s = conv.stride
         let first = columns * s - conv.padding  // where this piece's first column starts
         columns += z.count
