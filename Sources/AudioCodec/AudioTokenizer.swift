@@ -30,10 +30,20 @@ public final class AudioTokenizer: @unchecked Sendable {
         /// Stride-1 convolutions whose output and input channels come in 32s run on AMX tiles where
         /// the CPU has them (Sapphire Rapids and later), in Float32 accuracy; Winograd is then not used.
         public var tiles = true
+        /// Samples the encoder's high-rate layers (HuBERT's feature extractor, the acoustic encoder's
+        /// first blocks) take at a time, so that its memory does not grow with the clip's length.
+        public var encoderPieceSamples = 8192
+        /// Queries of HuBERT's attention scored at once, per head: the scores are this many rows
+        /// by the clip's frames (50 a second).
+        public var attentionRowsAtOnce = 512
 
-        public init(winogradMinimumChannels: Int = 64, tiles: Bool = true) {
+        public init(winogradMinimumChannels: Int = 64, tiles: Bool = true, encoderPieceSamples: Int = 8192,
+                    attentionRowsAtOnce: Int = 512) {
+            precondition(encoderPieceSamples > 0 && attentionRowsAtOnce > 0)
             self.winogradMinimumChannels = winogradMinimumChannels
             self.tiles = tiles
+            self.encoderPieceSamples = encoderPieceSamples
+            self.attentionRowsAtOnce = attentionRowsAtOnce
         }
     }
 

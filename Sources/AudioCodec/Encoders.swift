@@ -15,8 +15,11 @@ struct AcousticEncoder {
     let blocks: [Block]
     let snake: Snake
     let output: Conv1d
+    /// Samples the streamed layers take at a time (`AudioTokenizer.Options.encoderPieceSamples`).
+    let pieceSamples: Int
 
     init(_ reader: WeightReader, prefix: String = "encoder.block", ratios: [Int], latentChannels: Int) throws {
+        pieceSamples = reader.options.encoderPieceSamples
         input = try Conv1d(reader, prefix + ".0", inChannels: 1, padding: 3)
         var channels = input.outChannels
         var blocks: [Block] = []
@@ -43,9 +46,9 @@ struct AcousticEncoder {
 
     /// The latent `[D, frames]` of a waveform.
     func callAsFunction(_ samples: [Float]) -> Signal {
-        var x = firstLayers(samples)
-        for (b, block) in blocks.enumerated() {
-            if b > 0 { for unit in block.units { x = unit(x) } }
+        var x = streamedLayers(samples)
+        for block in blocks.dropFirst(Self.streamedBlocks) {
+            for unit in block.units { x = unit(x) }
             block.snake.apply(x)
             x = block.downsample(x)
         }
@@ -53,29 +56,49 @@ struct AcousticEncoder {
         return output(x)
     }
 
-    /// Samples the first layers take at a time: 2 MB a signal at 64 channels. Alternating runs of a 10 s
-    /// encode took 1.75-2.20 s with these pieces against 1.80-2.31 s without (in five rounds of six faster).
-    static let pieceSamples = 8192
+    /// Blocks that run piece by piece, the input convolution before them. Their signals are the
+    /// large ones: 64 channels at 24 kHz are 6 MB a second, 128 channels at 3 kHz 1.5 MB, after
+    /// them 256 channels at 600 Hz 0.6 MB. Deeper, pieces would be too short for the wide layers,
+    /// which read all their weights on every piece.
+    static let streamedBlocks = 2
 
-    /// The input convolution and the first block's residual units, which keep the waveform's length, in
-    /// pieces. At the full rate their signals are large (64 channels of 10 s are 61 MB), and over them each
-    /// layer waited on memory, the 1x1 convolutions most; pieces of `pieceSamples` stay in the caches from
-    /// one layer to the next. The streams make the pieces join exactly.
-    private func firstLayers(_ samples: [Float]) -> Signal {
-        var inputStream = ConvStream(input)
-        var units = blocks.first.map { $0.units.map(ResidualUnit.Stream.init) } ?? []
-        let out = Signal(channels: input.outChannels, count: samples.count)
-        var start = 0, written = 0
-        repeat {
-            let end = min(samples.count, start + Self.pieceSamples), final = end == samples.count
-            var x = inputStream.push(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), final: final)
+    /// One block fed in pieces.
+    private struct BlockStream {
+        let block: Block
+        var units: [ResidualUnit.Stream]
+        var downsample: ConvStream
+
+        init(_ block: Block) {
+            self.block = block
+            units = block.units.map(ResidualUnit.Stream.init)
+            downsample = ConvStream(block.downsample)
+        }
+
+        mutating func push(_ piece: Signal, final: Bool) -> Signal {
+            var x = piece
             for u in units.indices { x = units[u].push(x, final: final) }
-            for c in 0..<x.channels { (out.row(c) + written).update(from: x.row(c), count: x.count) }
-            written += x.count
+            block.snake.apply(x)
+            return downsample.push(x, final: final)
+        }
+    }
+
+    /// The input convolution and the first `streamedBlocks` blocks, over pieces of `pieceSamples`
+    /// samples: memory stays that of a piece however long the audio, and pieces this size stay in
+    /// the caches from one layer to the next (over 61 MB signals every layer waited on memory). The
+    /// streams make the pieces join exactly.
+    private func streamedLayers(_ samples: [Float]) -> Signal {
+        var inputStream = ConvStream(input)
+        var streams = blocks.prefix(Self.streamedBlocks).map(BlockStream.init)
+        var pieces: [Signal] = []
+        var start = 0
+        repeat {
+            let end = min(samples.count, start + pieceSamples), final = end == samples.count
+            var x = inputStream.push(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), final: final)
+            for b in streams.indices { x = streams[b].push(x, final: final) }
+            pieces.append(x)
             start = end
         } while start < samples.count
-        precondition(written == samples.count, "the first layers keep the length")
-        return out
+        return Signal.joining(pieces, channels: streams.last?.block.downsample.outChannels ?? input.outChannels)
     }
 }
 

@@ -24,6 +24,9 @@ struct Hubert {
     let layers: [Layer]
     let hidden: Int
     let heads: Int
+    /// Samples the feature extractor takes at a time, and queries scored at once (see `AudioTokenizer.Options`).
+    let pieceSamples: Int
+    let attentionRows: Int
 
     static let kernels = [10, 3, 3, 3, 3, 2, 2]
     static let strides = [5, 2, 2, 2, 2, 2, 2]
@@ -36,6 +39,8 @@ struct Hubert {
         func norm(_ p: String, _ width: Int) throws -> (weight: FloatBuffer, bias: FloatBuffer) {
             (try reader.floats(p + ".weight", shape: [width]), try reader.floats(p + ".bias", shape: [width]))
         }
+        pieceSamples = reader.options.encoderPieceSamples
+        attentionRows = reader.options.attentionRowsAtOnce
         let extractor = prefix + ".feature_extractor.conv_layers"
         if reader.has(extractor + ".1.layer_norm.weight") {
             throw reader.fail("the semantic model's feature extractor has a layer norm on every layer (feat_extract_norm \"layer\", a large HuBERT); only the base variant with group norm is supported")
@@ -98,13 +103,7 @@ struct Hubert {
     /// The mean over the embedding output and every layer's output, time-major `[frames, hidden]`,
     /// of 16 kHz `samples` (as `HubertModel(x, output_hidden_states=True)` then the mean of the stack).
     func meanHiddenStates(_ samples: [Float]) -> [Float] {
-        // Feature extractor: convolutions with GELU, the first normalised per channel over time.
-        var x = Signal(channels: 1, count: samples.count, values: samples)
-        for (i, conv) in featureLayers.enumerated() {
-            x = conv(x)
-            if i == 0 { groupNormPerChannel(x) }
-            SignalKernels.gelu(x.pointer, count: x.channels * x.count)
-        }
+        let x = featureFrames(samples)
         let frames = x.count
         guard frames > 0 else { return [] }
         var features = x.timeMajor()
@@ -128,21 +127,44 @@ struct Hubert {
         return sum.timeMajor().map { $0 / count }
     }
 
-    /// GroupNorm with a group per channel: each channel normalised over time, then scaled and shifted
-    /// (the channels share out over the pool: 512 of 32,000 samples for 10 s).
-    private func groupNormPerChannel(_ x: Signal) {
-        Signal.rows(x.channels, work: x.channels * x.count) { c in
-            let row = x.row(c)
-            var mean: Float = 0
-            for t in 0..<x.count { mean += row[t] }
-            mean /= Float(x.count)
-            var variance: Float = 0
-            for t in 0..<x.count { let d = row[t] - mean; variance += d * d }
-            variance /= Float(x.count)
-            let scale = 1 / (variance + Self.epsilon).squareRoot() * featureNorm.weight[c]
-            let shift = featureNorm.bias[c]
-            for t in 0..<x.count { row[t] = (row[t] - mean) * scale + shift }
+    /// The feature extractor `[channels, frames]`: convolutions with GELU, the first normalised per
+    /// channel over the whole clip (GroupNorm with a group per channel). It runs over pieces of
+    /// `pieceSamples` samples, twice: first for layer 0's statistics, then through every layer, so
+    /// that its memory does not grow with the clip (layer 0 is 512 channels at 3.2 kHz, 6.5 MB a
+    /// second). The streams make the pieces join exactly.
+    private func featureFrames(_ samples: [Float]) -> Signal {
+        func pieces(_ body: (Signal, Bool) -> Void) {
+            var start = 0
+            repeat {
+                let end = min(samples.count, start + pieceSamples)
+                body(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), end == samples.count)
+                start = end
+            } while start < samples.count
         }
+        var first = ConvStream(featureLayers[0])
+        var statistics = ChannelStatistics(channels: featureLayers[0].outChannels)
+        pieces { piece, final in statistics.add(first.push(piece, final: final)) }
+        let (mean, scale) = statistics.normalization(weight: featureNorm.weight, epsilon: Self.epsilon)
+
+        var streams = featureLayers.map(ConvStream.init)
+        var frames: [Signal] = []
+        pieces { piece, final in
+            var x = piece
+            for i in streams.indices {
+                x = streams[i].push(x, final: final)
+                if i == 0 {
+                    let y = x
+                    Signal.rows(y.channels, work: y.channels * y.count) { c in
+                        let row = y.row(c)
+                        let shift = featureNorm.bias[c]
+                        for t in 0..<y.count { row[t] = (row[t] - mean[c]) * scale[c] + shift }
+                    }
+                }
+                SignalKernels.gelu(x.pointer, count: x.channels * x.count)
+            }
+            frames.append(x)
+        }
+        return Signal.joining(frames, channels: featureLayers[featureLayers.count - 1].outChannels)
     }
 
     /// The grouped positional convolution (kernel 128, padding 64, the last output dropped), then GELU.
@@ -185,25 +207,72 @@ struct Hubert {
     }
 
     /// Bidirectional attention of every head over queries, keys and values `[hidden, frames]`, into
-    /// `context` `[hidden, frames]`. The heads share out over the pool, each with its own scores
-    /// `[frames, frames]`: a head's two products are too small to split well, and its softmax is as much
-    /// work as they are.
+    /// `context` `[hidden, frames]`. The heads share out over the pool, each scoring `attentionRows`
+    /// queries at a time against every key (scores `[rows, frames]`; a whole clip's at once would
+    /// grow with its square): a head's two products are too small to split well, and its softmax is
+    /// as much work as they are.
     private func attend(q: Signal, k: Signal, v: Signal, into context: Signal) {
         let frames = q.count, width = Self.headWidth, scaling = 1 / Float(width).squareRoot()
+        let rowsAtOnce = min(frames, attentionRows)
         let lanes = min(heads, ThreadPool.shared.threads)
         ThreadPool.shared.run(tasks: lanes) { lane in
-            let scores = UnsafeMutablePointer<Float>.allocate(capacity: frames * frames)
+            let scores = UnsafeMutablePointer<Float>.allocate(capacity: rowsAtOnce * frames)
             defer { scores.deallocate() }
             for head in heads * lane / lanes..<heads * (lane + 1) / lanes {
-                let first = head * width * frames  // where this head's rows start
-                // scores[i, j] = scaling · q_i · k_j over this head's rows.
-                BLAS.gemm(transposeA: true, m: frames, n: frames, k: width, alpha: scaling, a: q.pointer + first, lda: frames,
-                          b: k.pointer + first, ldb: frames, c: scores, ldc: frames)
-                for i in 0..<frames { Vector.attentionSoftmax(scores + i * frames, count: frames) }
-                // context[d, i] = Σ_j v[d, j] · scores[i, j]
-                BLAS.gemm(transposeB: true, m: width, n: frames, k: frames, a: v.pointer + first, lda: frames, b: scores,
-                          ldb: frames, c: context.pointer + first, ldc: frames)
+                let keys = head * width * frames  // where this head's rows start
+                for first in stride(from: 0, to: frames, by: rowsAtOnce) {
+                    let rows = min(rowsAtOnce, frames - first), queries = keys + first
+                    // scores[i, j] = scaling · q_(first + i) · k_j over this head's rows.
+                    BLAS.gemm(transposeA: true, m: rows, n: frames, k: width, alpha: scaling, a: q.pointer + queries,
+                              lda: frames, b: k.pointer + keys, ldb: frames, c: scores, ldc: frames)
+                    for i in 0..<rows { Vector.attentionSoftmax(scores + i * frames, count: frames) }
+                    // context[d, first + i] = Σ_j v[d, j] · scores[i, j]
+                    BLAS.gemm(transposeB: true, m: width, n: rows, k: frames, a: v.pointer + keys, lda: frames,
+                              b: scores, ldb: frames, c: context.pointer + queries, ldc: frames)
+                }
             }
         }
+    }
+}
+
+/// Per-channel mean and variance of a signal that arrives in pieces (Chan's pairwise merge, in
+/// Double): GroupNorm with a group per channel over a clip too long to hold at once.
+struct ChannelStatistics {
+    private var count = 0
+    private var mean: [Double]
+    private var squares: [Double]  // sums of squared deviations from the mean
+
+    init(channels: Int) {
+        mean = Array(repeating: 0, count: channels)
+        squares = Array(repeating: 0, count: channels)
+    }
+
+    mutating func add(_ x: Signal) {
+        guard x.count > 0 else { return }
+        let n = Double(x.count), before = Double(count), total = before + n
+        mean.withUnsafeMutableBufferPointer { mean in
+            squares.withUnsafeMutableBufferPointer { squares in
+                Signal.rows(x.channels, work: x.channels * x.count) { c in
+                    let row = x.row(c)
+                    var sum = 0.0
+                    for t in 0..<x.count { sum += Double(row[t]) }
+                    let pieceMean = sum / n
+                    var deviations = 0.0
+                    for t in 0..<x.count { let d = Double(row[t]) - pieceMean; deviations += d * d }
+                    let delta = pieceMean - mean[c]
+                    mean[c] += delta * n / total
+                    squares[c] += deviations + delta * delta * before * n / total
+                }
+            }
+        }
+        count += x.count
+    }
+
+    /// Each channel's mean, and `weight / √(variance + ε)`.
+    func normalization(weight: FloatBuffer, epsilon: Float) -> (mean: [Float], scale: [Float]) {
+        let scale = mean.indices.map { c in
+            Float(Double(weight[c]) / ((count > 0 ? squares[c] / Double(count) : 0) + Double(epsilon)).squareRoot())
+        }
+        return (mean.map { Float($0) }, scale)
     }
 }

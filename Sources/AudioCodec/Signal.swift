@@ -129,6 +129,18 @@ struct Signal {
         return out
     }
 
+    /// Signals of `channels` channels one after another in time.
+    static func joining(_ pieces: [Signal], channels: Int) -> Signal {
+        let out = Signal(channels: channels, count: pieces.reduce(0) { $0 + $1.count })
+        var at = 0
+        for piece in pieces where piece.count > 0 {
+            precondition(piece.channels == channels)
+            rows(channels, work: channels * piece.count) { c in (out.row(c) + at).update(from: piece.row(c), count: piece.count) }
+            at += piece.count
+        }
+        return out
+    }
+
     /// Adds columns `range` of `other` to columns `at..<at + range.count` of this signal, in place.
     func add(_ other: Signal, columns range: Range<Int>, at: Int) {
         precondition(other.channels == channels && at + range.count <= count)

@@ -26,6 +26,11 @@ enum TokenizerFixture {
     /// small fixture is otherwise below the channel count where it pays).
     static let winogradTokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(winogradMinimumChannels: 1, tiles: false))
 
+    /// The same weights with the encoder's streamed layers fed pieces of 997 samples (a prime: no
+    /// piece boundary lines up with a stride) and HuBERT scoring 7 queries at a time, where the
+    /// fixture's clips would otherwise pass in one or two pieces and one block of queries.
+    static let smallPiecesTokenizer: AudioTokenizer = try! AudioTokenizer(folder: folder, options: .init(encoderPieceSamples: 997, attentionRowsAtOnce: 7))
+
     static func int32s(_ path: String) throws -> [Int] {
         let data = try Data(contentsOf: Fixtures.url(target, path))
         return data.withUnsafeBytes { raw in (0..<data.count / 4).map { Int(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self))) } }
