@@ -83,21 +83,18 @@ struct AcousticEncoder {
     }
 
     /// The input convolution and the first `streamedBlocks` blocks, over pieces of `pieceSamples`
-    /// samples: memory stays that of a piece however long the audio, and pieces this size stay in
-    /// the caches from one layer to the next (over 61 MB signals every layer waited on memory). The
-    /// streams make the pieces join exactly.
+    /// samples: these layers hold a piece at a time however long the audio, and pieces this size stay
+    /// in the caches from one layer to the next (over 61 MB signals every layer waited on memory).
+    /// The streams make the pieces join exactly.
     private func streamedLayers(_ samples: [Float]) -> Signal {
         var inputStream = ConvStream(input)
         var streams = blocks.prefix(Self.streamedBlocks).map(BlockStream.init)
         var pieces: [Signal] = []
-        var start = 0
-        repeat {
-            let end = min(samples.count, start + pieceSamples), final = end == samples.count
-            var x = inputStream.push(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), final: final)
+        Signal.pieces(of: samples, size: pieceSamples) { piece, final in
+            var x = inputStream.push(piece, final: final)
             for b in streams.indices { x = streams[b].push(x, final: final) }
             pieces.append(x)
-            start = end
-        } while start < samples.count
+        }
         return Signal.joining(pieces, channels: streams.last?.block.downsample.outChannels ?? input.outChannels)
     }
 }

@@ -130,25 +130,17 @@ struct Hubert {
     /// The feature extractor `[channels, frames]`: convolutions with GELU, the first normalised per
     /// channel over the whole clip (GroupNorm with a group per channel). It runs over pieces of
     /// `pieceSamples` samples, twice: first for layer 0's statistics, then through every layer, so
-    /// that its memory does not grow with the clip (layer 0 is 512 channels at 3.2 kHz, 6.5 MB a
-    /// second). The streams make the pieces join exactly.
+    /// that its layers hold a piece at a time, not the clip (layer 0 is 512 channels at 3.2 kHz,
+    /// 6.5 MB a second). The streams make the pieces join exactly.
     private func featureFrames(_ samples: [Float]) -> Signal {
-        func pieces(_ body: (Signal, Bool) -> Void) {
-            var start = 0
-            repeat {
-                let end = min(samples.count, start + pieceSamples)
-                body(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), end == samples.count)
-                start = end
-            } while start < samples.count
-        }
         var first = ConvStream(featureLayers[0])
         var statistics = ChannelStatistics(channels: featureLayers[0].outChannels)
-        pieces { piece, final in statistics.add(first.push(piece, final: final)) }
+        Signal.pieces(of: samples, size: pieceSamples) { piece, final in statistics.add(first.push(piece, final: final)) }
         let (mean, scale) = statistics.normalization(weight: featureNorm.weight, epsilon: Self.epsilon)
 
         var streams = featureLayers.map(ConvStream.init)
         var frames: [Signal] = []
-        pieces { piece, final in
+        Signal.pieces(of: samples, size: pieceSamples) { piece, final in
             var x = piece
             for i in streams.indices {
                 x = streams[i].push(x, final: final)

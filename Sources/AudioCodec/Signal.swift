@@ -129,6 +129,17 @@ struct Signal {
         return out
     }
 
+    /// `samples` as one-channel signals of `size` samples (the last one shorter), each with whether it is
+    /// the last, for the streams that take a long clip in pieces.
+    static func pieces(of samples: [Float], size: Int, _ body: (Signal, _ final: Bool) -> Void) {
+        var start = 0
+        repeat {
+            let end = min(samples.count, start + size)
+            body(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), end == samples.count)
+            start = end
+        } while start < samples.count
+    }
+
     /// Signals of `channels` channels one after another in time.
     static func joining(_ pieces: [Signal], channels: Int) -> Signal {
         let out = Signal(channels: channels, count: pieces.reduce(0) { $0 + $1.count })
