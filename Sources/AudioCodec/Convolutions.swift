@@ -183,16 +183,25 @@ struct ConvStream {
         let head = min(count, (kept + s - 1) / s)
         let inside = kept + x.count - span  // outputs starting before this column end inside x
         let tail = max(head, min(count, inside > 0 ? (inside - 1) / s + 1 : 0))
-        if head > 0 {
-            let piece = slice(x, 0..<((head - 1) * s + span + 1), zeros: zeros)
-            conv.run(piece.pointer, ldx: piece.count, count: head, into: y, at: 0)
-        }
-        if tail > head {
-            conv.run(x.pointer + (head * s - kept), ldx: x.count, count: tail - head, into: y, at: head)
-        }
-        if count > tail {
-            let piece = slice(x, (tail * s)..<((count - 1) * s + span + 1), zeros: zeros)
-            conv.run(piece.pointer, ldx: piece.count, count: count - tail, into: y, at: tail)
+        let products = (head > 0 ? 1 : 0) + (tail > head ? 1 : 0) + (count > tail ? 1 : 0)
+        if products > 1 && length <= conv.outChannels * conv.kernel {
+            // A short piece: one product over a copy reads the weights once, where the three parts would
+            // read them up to three times; the copy costs less while the piece has fewer columns than the
+            // weights have rows times taps (the wide layers of a decoder fed five frames at a time).
+            let piece = slice(x, 0..<((count - 1) * s + span + 1), zeros: zeros)
+            conv.run(piece.pointer, ldx: piece.count, count: count, into: y, at: 0)
+        } else {
+            if head > 0 {
+                let piece = slice(x, 0..<((head - 1) * s + span + 1), zeros: zeros)
+                conv.run(piece.pointer, ldx: piece.count, count: head, into: y, at: 0)
+            }
+            if tail > head {
+                conv.run(x.pointer + (head * s - kept), ldx: x.count, count: tail - head, into: y, at: head)
+            }
+            if count > tail {
+                let piece = slice(x, (tail * s)..<((count - 1) * s + span + 1), zeros: zeros)
+                conv.run(piece.pointer, ldx: piece.count, count: count - tail, into: y, at: tail)
+            }
         }
         history = slice(x, (count * s)..<length, zeros: zeros)
         return y
@@ -202,11 +211,13 @@ struct ConvStream {
     private func slice(_ x: Signal, _ range: Range<Int>, zeros: Int) -> Signal {
         let out = Signal(channels: conv.inChannels, count: range.count)
         let kept = history.count
-        for c in 0..<conv.inChannels {
-            let row = out.row(c)
-            for (i, t) in range.enumerated() {
-                row[i] = t < kept ? history.row(c)[t] : t < kept + x.count ? x.row(c)[t - kept] : 0
-            }
+        let fromHistory = range.clamped(to: 0..<kept), fromX = range.clamped(to: kept..<(kept + x.count))
+        let zeroed = range.clamped(to: min(kept + x.count, range.upperBound)..<range.upperBound)
+        Signal.rows(conv.inChannels, work: conv.inChannels * range.count) { c in
+            let row = out.row(c) - range.lowerBound  // indexed by column of history ++ x ++ zeros
+            (row + fromHistory.lowerBound).update(from: history.row(c) + fromHistory.lowerBound, count: fromHistory.count)
+            (row + fromX.lowerBound).update(from: x.row(c) + (fromX.lowerBound - kept), count: fromX.count)
+            (row + zeroed.lowerBound).update(repeating: 0, count: zeroed.count)
         }
         return out
     }
