@@ -31,7 +31,7 @@ public final class AudioTokenizer: @unchecked Sendable {
         /// the CPU has them (Sapphire Rapids and later), in Float32 accuracy; Winograd is then not used.
         public var tiles = true
         /// Samples the encoder's high-rate layers (HuBERT's feature extractor, the acoustic encoder's
-        /// first blocks) take at a time, so that its memory does not grow with the clip's length.
+        /// first blocks) take at a time, so that its memory grows little with the clip's length.
         public var encoderPieceSamples = 8192
         /// Queries of HuBERT's attention scored at once, per head: the scores are this many rows
         /// by the clip's frames (50 a second).

@@ -158,7 +158,7 @@ struct Conv1d {
 /// `padding` zeros on each side, as `callAsFunction`).
 ///
 /// The input is read in place; only the few columns where the kept history meets the new piece
-/// (and, at the end, where the piece meets the right padding) are copied.
+/// (and, at the end, where the piece meets the right padding) are copied, or a short piece whole.
 struct ConvStream {
     let conv: Conv1d
     private var history: Signal
@@ -213,11 +213,14 @@ struct ConvStream {
         let kept = history.count
         let fromHistory = range.clamped(to: 0..<kept), fromX = range.clamped(to: kept..<(kept + x.count))
         let zeroed = range.clamped(to: min(kept + x.count, range.upperBound)..<range.upperBound)
+        let start = range.lowerBound
         Signal.rows(conv.inChannels, work: conv.inChannels * range.count) { c in
-            let row = out.row(c) - range.lowerBound  // indexed by column of history ++ x ++ zeros
-            (row + fromHistory.lowerBound).update(from: history.row(c) + fromHistory.lowerBound, count: fromHistory.count)
-            (row + fromX.lowerBound).update(from: x.row(c) + (fromX.lowerBound - kept), count: fromX.count)
-            (row + zeroed.lowerBound).update(repeating: 0, count: zeroed.count)
+            let row = out.row(c)
+            if !fromHistory.isEmpty {
+                (row + (fromHistory.lowerBound - start)).update(from: history.row(c) + fromHistory.lowerBound, count: fromHistory.count)
+            }
+            if !fromX.isEmpty { (row + (fromX.lowerBound - start)).update(from: x.row(c) + (fromX.lowerBound - kept), count: fromX.count) }
+            if !zeroed.isEmpty { (row + (zeroed.lowerBound - start)).update(repeating: 0, count: zeroed.count) }
         }
         return out
     }
