@@ -1,6 +1,7 @@
 import AudioCodec
 import AudioIO
 import Foundation
+import Generation
 import TestSupport
 import Testing
 
@@ -60,6 +61,19 @@ import Testing
         try #require(pieces.semanticFeatures.count == whole.semanticFeatures.count)
         try #require(pieces.quantizerInput.count == whole.quantizerInput.count)
         #expect(TokenizerFixture.relativeError(pieces.semanticFeatures, whole.semanticFeatures) <= 1e-5)
+        #expect(TokenizerFixture.relativeError(pieces.quantizerInput, whole.quantizerInput) <= 1e-5)
+    }
+
+    /// Clips whose last piece is whole, one sample long, or shorter than the first layers' kernels: the
+    /// final pieces close the streams as the whole clip does.
+    @Test(arguments: [997 * 20, 997 * 20 + 1, 997 * 20 + 4])
+    func lastPiecesOfAnyLengthCloseTheStreams(_ count: Int) throws {
+        var random = SeededRandom(seed: UInt64(count))
+        let samples = (0..<count).map { i in Float(0.3 * sin(Double(i) * 0.031) + 0.2 * (random.nextUnit() - 0.5)) }
+        let whole = try tokenizer.encoding(of: samples, sampleRate: 24000)
+        let pieces = try TokenizerFixture.smallPiecesTokenizer.encoding(of: samples, sampleRate: 24000)
+        #expect(pieces.codes == whole.codes)
+        try #require(pieces.quantizerInput.count == whole.quantizerInput.count)
         #expect(TokenizerFixture.relativeError(pieces.quantizerInput, whole.quantizerInput) <= 1e-5)
     }
 
