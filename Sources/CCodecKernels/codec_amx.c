@@ -87,14 +87,14 @@ long codec_amx_scratch_bytes(long cin, long kernel, long dilation) {
     return 2 * (cin / 2) * pair_row(kernel, dilation) * 4 + 32 * 32 * 4 + 64;
 }
 
-// pairs[part][cp * ld + t] for t < ld: channels 2 cp and 2 cp + 1 at input column t0 + t (zero at and past
-// `available`), split into hi and lo.
-AMX static void build_pairs(const float *x, long ldx, long cin, long t0, long available, long ld,
+// pairs[part][cp * ld + t] for t < columns (a multiple of 16, at most ld): channels 2 cp and 2 cp + 1 at input
+// column t0 + t (zero at and past `available`), split into hi and lo.
+AMX static void build_pairs(const float *x, long ldx, long cin, long t0, long available, long ld, long columns,
                             const float *snake_alpha, uint32_t *hi_pairs, uint32_t *lo_pairs) {
-    long valid = available - t0 < ld ? available - t0 : ld;
+    long valid = available - t0 < columns ? available - t0 : columns;
     for (long cp = 0; cp < cin / 2; cp++) {
         const float *row0 = x + 2 * cp * ldx + t0, *row1 = row0 + ldx;
-        for (long t = 0; t < ld; t += 16) {
+        for (long t = 0; t < columns; t += 16) {
             __mmask16 mask = valid - t >= 16 ? 0xFFFF : valid > t ? (__mmask16)((1u << (valid - t)) - 1) : 0;
             __m512 v0 = _mm512_maskz_loadu_ps(mask, row0 + t), v1 = _mm512_maskz_loadu_ps(mask, row1 + t);
             // The next panel's inputs, one row stream per channel: too many streams for the hardware's
@@ -134,28 +134,47 @@ AMX void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dila
     _tile_loadconfig(&config);
     for (long panel = panel_begin; panel < panel_end; panel++) {
         long p0 = panel * PANEL, width = count - p0 < PANEL ? count - p0 : PANEL;
-        build_pairs(x, ldx, cin, p0, available, ld, snake_alpha, hi_pairs, lo_pairs);
+        // A last block of 16 positions or fewer computes 16 (the pieces of a stream are often that short at the
+        // low rates: 5 frames are 5 positions at the decoder's first layers), and only the columns read are built.
+        long last = (width - 1) / 32 * 32, reads = last + (width - last <= 16 ? 16 : 32) + (kernel - 1) * dilation;
+        build_pairs(x, ldx, cin, p0, available, ld, (reads + 15) / 16 * 16 < ld ? (reads + 15) / 16 * 16 : ld,
+                    snake_alpha, hi_pairs, lo_pairs);
         for (long sub = 0; sub < width; sub += 32) {
             for (long r = row_begin; r < row_end; r += 32) {
                 long t0 = p0 + sub, n = width - sub < 32 ? width - sub : 32;
                 const uint16_t *a = packed + (r / 32) * steps * 4 * TILE;
                 _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-                for (long s = 0; s < steps; s++) {
-                    const uint16_t *as = a + s * 4 * TILE;
-                    long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
-                    const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
-                    // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
-                    // W hi x lo, W hi x hi, W lo x hi: each change of operand reloads two tiles, eight a step.
-                    _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
-                    _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
-                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                    _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
-                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                    _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
-                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                if (n > 16) {
+                    for (long s = 0; s < steps; s++) {
+                        const uint16_t *as = a + s * 4 * TILE;
+                        long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
+                        const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
+                        // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
+                        // W hi x lo, W hi x hi, W lo x hi: each change of operand reloads two tiles, eight a step.
+                        _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
+                        _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                        _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                        _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
+                    }
+                } else {
+                    for (long s = 0; s < steps; s++) {  // positions 0-15 only: C tiles 0 and 2
+                        const uint16_t *as = a + s * 4 * TILE;
+                        long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;
+                        const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
+                        _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
+                        _tile_loadd(6, bl, ld * 4);                                             // x lo
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                        _tile_loadd(6, bh, ld * 4);                                             // x hi
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                        _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
+                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                    }
                 }
-                _tile_stored(0, c, 128); _tile_stored(1, c + 16, 128);
-                _tile_stored(2, c + 16 * 32, 128); _tile_stored(3, c + 16 * 32 + 16, 128);
+                _tile_stored(0, c, 128); _tile_stored(2, c + 16 * 32, 128);
+                if (n > 16) { _tile_stored(1, c + 16, 128); _tile_stored(3, c + 16 * 32 + 16, 128); }
                 for (long o = 0; o < 32; o++) {
                     float *out = y + (r + o) * ldy + t0;
                     _mm_prefetch((const char *)(out + PANEL), _MM_HINT_T0);  // this row in the next panel

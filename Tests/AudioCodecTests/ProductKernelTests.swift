@@ -47,14 +47,13 @@ import Testing
     }
 
     /// The AMX tile kernel against the definition in Double: a whole panel of 128 positions and a last one
-    /// short of 32, two blocks
-    /// of 32 rows, dilated taps, inputs through snake, bias, and accumulation onto what y held. Its three bf16
+    /// short of 32 (of 16 or fewer for 135 and 6, which take the 16-position block), two blocks of 32 rows, dilated taps, inputs through snake, bias, and accumulation onto what y held. Its three bf16
     /// products must be as exact as Float32 (measured 1.5e-6 of sum |w x|); leaving out x's low part
     /// gives 4.5e-4.
     @Test(.enabled(if: ThreadPool.hasTiles, "the CPU has no AMX tiles (or Linux did not grant them)"),
-          arguments: [(7, 3, false), (2, 1, false), (1, 1, true)])
-    func tilesMatchTheDefinition(kernel: Int, dilation: Int, snake: Bool) {
-        let cout = 64, cin = 64, count = 150
+          arguments: [(7, 3, false, 150), (2, 1, false, 150), (1, 1, true, 150), (7, 9, true, 135), (2, 1, false, 6)])
+    func tilesMatchTheDefinition(kernel: Int, dilation: Int, snake: Bool, count: Int) {
+        let cout = 64, cin = 64
         let ldx = count + (kernel - 1) * dilation + 5, ldy = 155
         let w = Self.values(cout * cin * kernel, seed: 6), x = Self.values(cin * ldx, seed: 7).map { $0 * 3 }
         let bias = Self.values(cout, seed: 8), alpha = Self.values(cin, seed: 9).map { 1 + abs($0) }
