@@ -44,23 +44,38 @@ struct AcousticEncoder {
         }
     }
 
-    /// The latent `[D, frames]` of a waveform.
+    /// The latent `[D, frames]` of a waveform, computed in pieces so that memory stays that of a piece
+    /// however long the audio; the streams make the pieces join exactly.
+    ///
+    /// Two kinds of piece. The input convolution and the first `earlyBlocks` blocks take `pieceSamples`
+    /// samples at a time: their signals are the large ones (64 channels at 24 kHz are 6 MB a second),
+    /// and pieces this size stay in the caches from one layer to the next (over whole signals every layer
+    /// waited on memory). Their outputs, 256 channels at 600 Hz when published, are gathered into pieces
+    /// of at least `pieceSamples / 4` columns (3.4 s) for the deeper blocks, whose wider layers read all
+    /// their weights on every piece and would compute mostly padding in short ones.
     func callAsFunction(_ samples: [Float]) -> Signal {
-        var x = streamedLayers(samples)
-        for block in blocks.dropFirst(Self.streamedBlocks) {
-            for unit in block.units { x = unit(x) }
-            block.snake.apply(x)
-            x = block.downsample(x)
+        var inputStream = ConvStream(input)
+        var early = blocks.prefix(Self.earlyBlocks).map(BlockStream.init)
+        var late = blocks.dropFirst(Self.earlyBlocks).map(BlockStream.init)
+        var outputStream = ConvStream(output)
+        let gathered = early.last?.block.downsample.outChannels ?? input.outChannels
+        var waiting: [Signal] = [], latent: [Signal] = []
+        Signal.pieces(of: samples, size: pieceSamples) { piece, final in
+            var x = inputStream.push(piece, final: final)
+            for b in early.indices { x = early[b].push(x, final: final) }
+            waiting.append(x)
+            guard final || waiting.reduce(0, { $0 + $1.count }) >= max(1, pieceSamples / 4) else { return }
+            var y = Signal.joining(waiting, channels: gathered)
+            waiting = []
+            for b in late.indices { y = late[b].push(y, final: final) }
+            snake.apply(y)
+            latent.append(outputStream.push(y, final: final))
         }
-        snake.apply(x)
-        return output(x)
+        return Signal.joining(latent, channels: output.outChannels)
     }
 
-    /// Blocks that run piece by piece, the input convolution before them. Their signals are the
-    /// large ones: 64 channels at 24 kHz are 6 MB a second, 128 channels at 3 kHz 1.5 MB, after
-    /// them 256 channels at 600 Hz 0.6 MB. Deeper, pieces would be too short for the wide layers,
-    /// which read all their weights on every piece.
-    static let streamedBlocks = 2
+    /// Blocks that take the waveform's pieces as they come (see `callAsFunction`).
+    static let earlyBlocks = 2
 
     /// One block fed in pieces.
     private struct BlockStream {
@@ -80,22 +95,6 @@ struct AcousticEncoder {
             block.snake.apply(x)
             return downsample.push(x, final: final)
         }
-    }
-
-    /// The input convolution and the first `streamedBlocks` blocks, over pieces of `pieceSamples`
-    /// samples: these layers hold a piece at a time however long the audio, and pieces this size stay
-    /// in the caches from one layer to the next (over 61 MB signals every layer waited on memory).
-    /// The streams make the pieces join exactly.
-    private func streamedLayers(_ samples: [Float]) -> Signal {
-        var inputStream = ConvStream(input)
-        var streams = blocks.prefix(Self.streamedBlocks).map(BlockStream.init)
-        var pieces: [Signal] = []
-        Signal.pieces(of: samples, size: pieceSamples) { piece, final in
-            var x = inputStream.push(piece, final: final)
-            for b in streams.indices { x = streams[b].push(x, final: final) }
-            pieces.append(x)
-        }
-        return Signal.joining(pieces, channels: streams.last?.block.downsample.outChannels ?? input.outChannels)
     }
 }
 
