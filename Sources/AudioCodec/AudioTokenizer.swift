@@ -30,8 +30,9 @@ public final class AudioTokenizer: @unchecked Sendable {
         /// Stride-1 convolutions whose output and input channels come in 32s run on AMX tiles where
         /// the CPU has them (Sapphire Rapids and later), in Float32 accuracy; Winograd is then not used.
         public var tiles = true
-        /// Samples the encoder's high-rate layers (HuBERT's feature extractor, the acoustic encoder's
-        /// first blocks) take at a time, so that its memory grows little with the clip's length.
+        /// Samples the encoder's convolutions (HuBERT's feature extractor, the acoustic encoder, whose
+        /// deeper blocks take a quarter as many columns) take at a time, so that its memory grows little
+        /// with the clip's length.
         public var encoderPieceSamples = 8192
         /// Queries of HuBERT's attention scored at once, per head: the scores are this many rows
         /// by the clip's frames (50 a second).
