@@ -135,7 +135,9 @@ struct Signal {
         var start = 0
         repeat {
             let end = min(samples.count, start + size)
-            body(Signal(channels: 1, count: end - start, values: Array(samples[start..<end])), end == samples.count)
+            let piece = Signal(channels: 1, count: end - start)
+            samples.withUnsafeBufferPointer { piece.pointer.update(from: $0.baseAddress! + start, count: end - start) }
+            body(piece, end == samples.count)
             start = end
         } while start < samples.count
     }

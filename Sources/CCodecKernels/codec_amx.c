@@ -144,37 +144,27 @@ AMX void codec_conv_amx(const uint16_t *packed, long cin, long kernel, long dila
                 long t0 = p0 + sub, n = width - sub < 32 ? width - sub : 32;
                 const uint16_t *a = packed + (r / 32) * steps * 4 * TILE;
                 _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
-                if (n > 16) {
-                    for (long s = 0; s < steps; s++) {
-                        const uint16_t *as = a + s * 4 * TILE;
-                        long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
-                        const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
-                        // tiles 0-3: C (rows r, r + 16) x (positions 0, 16); 4-5: A; 6-7: B
-                        // W hi x lo, W hi x hi, W lo x hi: each change of operand reloads two tiles, eight a step.
-                        _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
-                        _tile_loadd(6, bl, ld * 4); _tile_loadd(7, bl + 16, ld * 4);            // x lo
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                        _tile_loadd(6, bh, ld * 4); _tile_loadd(7, bh + 16, ld * 4);            // x hi
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                        _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(2, 5, 6); _tile_dpbf16ps(3, 5, 7);
-                    }
-                } else {
-                    for (long s = 0; s < steps; s++) {  // positions 0-15 only: C tiles 0 and 2
-                        const uint16_t *as = a + s * 4 * TILE;
-                        long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;
-                        const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
-                        _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
-                        _tile_loadd(6, bl, ld * 4);                                             // x lo
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
-                        _tile_loadd(6, bh, ld * 4);                                             // x hi
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
-                        _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
-                        _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
-                    }
+                // tiles 0-3: C (rows r, r + 16) x (positions 0, 16), of which a narrow block (16 positions or
+                // fewer) uses 0 and 2; 4-5: A; 6-7: B. W hi x lo, W hi x hi, W lo x hi: each change of operand
+                // reloads two tiles (one of B when narrow): eight loads a step, seven when narrow.
+                int wide = n > 16;
+                for (long s = 0; s < steps; s++) {
+                    const uint16_t *as = a + s * 4 * TILE;
+                    long offset = 16 * (s % groups) * ld + sub + (s / groups) * dilation;  // channel pairs, position, tap
+                    const uint32_t *bh = hi_pairs + offset, *bl = lo_pairs + offset;
+                    _tile_loadd(4, as, 64); _tile_loadd(5, as + TILE, 64);                  // W hi
+                    _tile_loadd(6, bl, ld * 4);                                             // x lo
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                    if (wide) { _tile_loadd(7, bl + 16, ld * 4); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7); }
+                    _tile_loadd(6, bh, ld * 4);                                             // x hi
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                    if (wide) { _tile_loadd(7, bh + 16, ld * 4); _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7); }
+                    _tile_loadd(4, as + 2 * TILE, 64); _tile_loadd(5, as + 3 * TILE, 64);  // W lo
+                    _tile_dpbf16ps(0, 4, 6); _tile_dpbf16ps(2, 5, 6);
+                    if (wide) { _tile_dpbf16ps(1, 4, 7); _tile_dpbf16ps(3, 5, 7); }
                 }
                 _tile_stored(0, c, 128); _tile_stored(2, c + 16 * 32, 128);
-                if (n > 16) { _tile_stored(1, c + 16, 128); _tile_stored(3, c + 16 * 32 + 16, 128); }
+                if (wide) { _tile_stored(1, c + 16, 128); _tile_stored(3, c + 16 * 32 + 16, 128); }
                 for (long o = 0; o < 32; o++) {
                     float *out = y + (r + o) * ldy + t0;
                     _mm_prefetch((const char *)(out + PANEL), _MM_HINT_T0);  // this row in the next panel
