@@ -23,25 +23,32 @@ final class PackedRows: @unchecked Sendable {
     /// Runs `body(panels, rows, scratch)` over `panels` and `rows` (a multiple of `block`), split across
     /// the cores when `work` (multiply-adds) is worth it: by panels when they share out evenly, otherwise
     /// by blocks of rows (a streaming decode's first layers see a few frames through hundreds of
-    /// channels: one panel). Each part gets its own `scratchFloats` of scratch, 64-byte aligned.
+    /// channels: one panel). Each call of `body` gets its own `scratchFloats` of scratch, 64-byte aligned.
+    ///
+    /// With four parts or more a thread, the parts are handed out as the threads run (`runRows`) rather than
+    /// halved up front: cores do not keep the same pace (on a shared host, a neighbour's work slows one), and
+    /// a fixed half left the faster one waiting for the other.
     static func parallel(panels: Int, rows: Int, block: Int = 8, work: Int, scratchFloats: Int,
                          _ body: (Range<Int>, Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let threads = work >= 1 << 18 ? ThreadCount.current : 1
         let byPanels = panels >= 4 * threads || panels % threads == 0 || rows / block < threads
-        let parts = byPanels ? min(panels, threads) : threads
-        withoutActuallyEscaping(body) { body in
-            let run: (Int) -> Void = { part in
-                let raw = UnsafeMutableRawPointer.allocate(byteCount: max(scratchFloats, 1) * 4, alignment: 64)
-                defer { raw.deallocate() }
-                let scratch = raw.bindMemory(to: Float.self, capacity: max(scratchFloats, 1))
-                if byPanels {
-                    body(panels * part / parts..<panels * (part + 1) / parts, 0..<rows, scratch)
-                } else {
-                    let blocks = rows / block
-                    body(0..<panels, blocks * part / parts * block..<blocks * (part + 1) / parts * block, scratch)
-                }
+        let parts = byPanels ? panels : rows / block
+        func run(_ range: Range<Int>) {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: max(scratchFloats, 1) * 4, alignment: 64)
+            defer { raw.deallocate() }
+            let scratch = raw.bindMemory(to: Float.self, capacity: max(scratchFloats, 1))
+            if byPanels {
+                body(range, 0..<rows, scratch)
+            } else {
+                body(0..<panels, range.lowerBound * block..<range.upperBound * block, scratch)
             }
-            if parts <= 1 { run(0) } else { ThreadPool.shared.run(tasks: parts, run) }
+        }
+        if threads <= 1 {
+            run(0..<parts)
+        } else if parts >= 4 * threads {
+            ThreadPool.shared.runRows(parts, granule: 1, run)
+        } else {
+            ThreadPool.shared.split(parts, run)
         }
     }
 
