@@ -109,17 +109,16 @@ public enum Linear {
     }
 
     /// bf16 weights times several inputs on AMX tiles: the inputs split into bf16 parts once, then the
-    /// weight rows split over the pool in whole tile blocks of 32.
+    /// weight rows shared over the pool in whole tile blocks of 32.
     private static func tileProduct(
         _ w: UnsafePointer<UInt16>, rows: Int, cols: Int, input: UnsafePointer<Float>, count: Int,
         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let aligned = UnsafeMutableRawPointer(scratch).alignedUp(toMultipleOf: 64).assumingMemoryBound(to: UInt16.self)
         ck_split_bf16(input, count, cols, aligned)
-        let blocks = rows / 32, parts = min(ThreadPool.shared.threads, blocks)
-        ThreadPool.shared.run(tasks: parts) { part in
-            ck_matmul_bf16_amx(w, cols, aligned, count, output, rows,
-                               blocks * part / parts * 32, blocks * (part + 1) / parts * 32)
+        // Balanced as it runs, as the quantized products below: a static half waited on the slower core.
+        ThreadPool.shared.runRows(rows, granule: 32) { range in
+            ck_matmul_bf16_amx(w, cols, aligned, count, output, rows, range.lowerBound, range.upperBound)
         }
     }
 
