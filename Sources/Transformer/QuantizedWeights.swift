@@ -37,7 +37,8 @@ public enum WeightPrecision: String, CaseIterable, Sendable {
 /// Where quantized weights are kept between runs, so that a second start maps them (and copies the
 /// matrices of the audio steps, a second or so) instead of quantizing again (half a minute). Files are
 /// keyed by the checkpoint's identity (its files' names, sizes and modification times) and the
-/// precision; a stale or damaged file is simply rebuilt.
+/// precision; a stale or damaged file is simply rebuilt, and writing a checkpoint's new file removes the
+/// file its earlier files had at that precision.
 public struct QuantizedWeightCache: Sendable {
     public let folder: URL?
 
@@ -103,6 +104,7 @@ final class QuantizedWeights {
         guard let file, (try? write(storage!, header: head, to: file)) != nil else {
             return QuantizedWeights(matrices: matrices, reused: false)
         }
+        removeSuperseded(by: file, identity: identity, precision: precision)
         // Written, the file serves this load as it will the next (the text matrices mapped, not held);
         // the quantized copy goes first, so that the two never sit in memory together.
         storage = nil
@@ -214,6 +216,43 @@ final class QuantizedWeights {
             throw CheckpointError(url: file, "cannot write the quantized weights (\(String(cString: strerror(errno))))")
         }
         keep = true
+    }
+
+    /// Removes the cache files that `file` supersedes: the same checkpoint folder at the same precision under
+    /// an earlier identity (its files changed since: a new download, a rewritten checkpoint). Nothing would
+    /// serve them again unless the old files came back as they were, and each holds gigabytes. Files of other
+    /// folders or precisions stay, and so does anything whose header this cache did not write. A process
+    /// that has an old file mapped keeps reading it (the name goes, the pages stay until unmapped).
+    static func removeSuperseded(by file: URL, identity: String, precision: WeightPrecision) {
+        guard let checkpoint = checkpointFolder(of: identity) else { return }
+        let folder = file.deletingLastPathComponent()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in names where name.hasSuffix("-\(precision.rawValue).weights") && name != file.lastPathComponent {
+            let other = folder.appendingPathComponent(name)
+            guard let source = source(of: other, precision: precision), source != identity,
+                  checkpointFolder(of: source) == checkpoint else { continue }
+            try? FileManager.default.removeItem(at: other)
+        }
+    }
+
+    /// The checkpoint folder an identity (`Model.identity(of:)`) names: what comes before its first file,
+    /// `config.json`, which every model folder has. Nil for identities of another form.
+    static func checkpointFolder(of identity: String) -> Substring? {
+        identity.range(of: "|config.json:").map { identity[..<$0.lowerBound] }
+    }
+
+    /// The identity a cache file at `precision` was written for, read from its header (any version); nil
+    /// when the file is not one of this cache's.
+    private static func source(of file: URL, precision: WeightPrecision) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
+        defer { try? handle.close() }
+        guard let start = try? handle.read(upToCount: 16), start.count == 16,
+              Array(start.prefix(magic.count)) == magic else { return nil }
+        let length = start.suffix(4).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        guard length > 0, length <= 64 << 20, let json = try? handle.read(upToCount: length), json.count == length,
+              let fields = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+              fields["precision"] as? String == precision.rawValue else { return nil }
+        return fields["source"] as? String
     }
 
     /// Quantizes every matrix of `layout` into `data`, releasing each source tensor's pages once done

@@ -86,6 +86,43 @@ import Kernels
         #expect(try Self.audioLogits(first) == logits)
     }
 
+    /// When a checkpoint's files change (a new download, a rewritten checkpoint), its next quantization
+    /// replaces the file its old files had at that precision, and leaves every other file alone: its other
+    /// precision, another folder's, and files the cache did not write.
+    @Test func aChangedCheckpointReplacesItsCacheFile() throws {
+        let work = try Fixtures.temporaryFolder("higgs-superseded")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let config = RandomCheckpoint.config(layers: 1, hidden: 512, intermediate: 512, heads: 8, kvHeads: 2,
+                                             headDim: 64, vocabulary: 512)
+        let a = work.appendingPathComponent("a"), b = work.appendingPathComponent("b")
+        try RandomCheckpoint.write(to: a, config: config, seed: 1)
+        try RandomCheckpoint.write(to: b, config: config, seed: 1)
+        let cacheFolder = work.appendingPathComponent("cache")
+        let cache = QuantizedWeightCache(folder: cacheFolder)
+        func files() throws -> Set<String> { Set(try FileManager.default.contentsOfDirectory(atPath: cacheFolder.path)) }
+
+        _ = try Model.load(folder: a, precision: .q4, cache: cache)
+        let oldQ4 = try files()
+        _ = try Model.load(folder: a, precision: .q8, cache: cache)
+        _ = try Model.load(folder: b, precision: .q4, cache: cache)
+        let strangers = ["notes.txt", "0123456789abcdef-q4.weights"]
+        for name in strangers { try Data("not a cache file".utf8).write(to: cacheFolder.appendingPathComponent(name)) }
+        let before = try files()
+        #expect(before.count == 5)
+
+        // The checkpoint's weights change (here only their time): a new identity, quantized afresh.
+        let weights = a.appendingPathComponent("model.safetensors").path
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: weights)
+        let changed = try Model.load(folder: a, precision: .q4, cache: cache)
+        #expect(!changed.reusedQuantizedWeights)
+        let after = try files()
+        #expect(after.count == 5)
+        #expect(after.isDisjoint(with: oldQ4), "the old q4 file of a is gone")
+        #expect(before.subtracting(oldQ4).isSubset(of: after), "a's q8, b's q4 and the strangers stay")
+        #expect(try Model.load(folder: a, precision: .q4, cache: cache).reusedQuantizedWeights)
+        #expect(try Model.load(folder: b, precision: .q4, cache: cache).reusedQuantizedWeights)
+    }
+
     /// The matrices held in memory rather than mapped are exactly those an audio step reads: their bytes
     /// are the step's bytes as the model counts them.
     @Test(arguments: [WeightPrecision.q8, .q4])
