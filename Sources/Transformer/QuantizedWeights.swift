@@ -235,8 +235,9 @@ final class QuantizedWeights {
         }
     }
 
-    /// The checkpoint folder an identity (`Model.identity(of:)`) names: what comes before its first file,
-    /// `config.json`, which every model folder has. Nil for identities of another form.
+    /// The checkpoint folder an identity (`Model.identity(of:)`) names: what comes before `|config.json:`
+    /// (every model folder has that file, and its name sorts before the weights'). Nil for identities of
+    /// another form.
     static func checkpointFolder(of identity: String) -> Substring? {
         identity.range(of: "|config.json:").map { identity[..<$0.lowerBound] }
     }
