@@ -74,6 +74,9 @@ public final class AudioPlayer: @unchecked Sendable {
     /// Next sample of the source to hand to the device.
     private var offset = 0
     private var command: Command?
+    /// True while the player thread carries out a command it has taken: `waitUntilDone` must not read the
+    /// state before the command has had its effect (a stop after a failure still read `failed`).
+    private var handling = false
     private var pcm: OpaquePointer?
     private var periodFrames = 1200
     /// The rate the open device plays at.
@@ -157,7 +160,7 @@ public final class AudioPlayer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
-        while command != nil || [.playing, .waiting].contains(status.state) {
+        while command != nil || handling || [.playing, .waiting].contains(status.state) {
             if !condition.wait(until: deadline) { break }
         }
         return status
@@ -186,8 +189,15 @@ public final class AudioPlayer: @unchecked Sendable {
             while command == nil && ![.playing, .waiting].contains(status.state) { condition.wait() }
             let c = command
             command = nil
+            handling = c != nil
             condition.unlock()
-            if let c { handle(c) }
+            if let c {
+                handle(c)
+                condition.lock()
+                handling = false
+                condition.broadcast()
+                condition.unlock()
+            }
 
             condition.lock()
             let playing = [.playing, .waiting].contains(status.state)
