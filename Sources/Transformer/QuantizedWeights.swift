@@ -47,14 +47,16 @@ public struct QuantizedWeightCache: Sendable {
     /// No cache: quantize at every load.
     public static let disabled = QuantizedWeightCache(folder: nil)
 
-    /// `$HIGGS_CACHE`, else `$XDG_CACHE_HOME/higgs-studio/weights`, else `~/.cache/higgs-studio/weights`.
+    /// `$HIGGS_CACHE`, else `$XDG_CACHE_HOME/higgs-studio/weights`, else `~/.cache/higgs-studio/weights`, `~`
+    /// being `$HOME` as for the studio's other folders (Foundation's home directory is the account's, not `$HOME`).
     public static var standard: QuantizedWeightCache {
         let env = ProcessInfo.processInfo.environment
         if let own = env["HIGGS_CACHE"], !own.isEmpty {
             return QuantizedWeightCache(folder: URL(fileURLWithPath: own).appendingPathComponent("weights"))
         }
+        let home = env["HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
         let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
+            ?? home.appendingPathComponent(".cache")
         return QuantizedWeightCache(folder: base.appendingPathComponent("higgs-studio/weights"))
     }
 }
