@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "PlaybackTests", dependencies: ["TestSupport", "Playback", "AudioIO"]),
         // Drives the real `higgs` binary in tmux (the dependency makes `swift test` build it).
         .testTarget(name: "ModelHubTests", dependencies: ["TestSupport", "ModelHub", "Studio"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "Studio", "higgs"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "AudioCodec", "AudioIO", "Engine", "Generation", "Prompt", "Studio", "Transformer", "higgs"]),
         .testTarget(name: "StudioTerminalTests", dependencies: ["TestSupport", "Studio", "Prompt", "AudioIO", "higgs"]),
     ],
     swiftLanguageModes: [.v5]

@@ -61,6 +61,50 @@ public struct QuantizedWeightCache: Sendable {
     }
 }
 
+extension QuantizedWeightCache {
+    /// A file of the cache, as its header describes it (for `higgs doctor`).
+    public struct File: Sendable {
+        public enum Standing: Sendable, Equatable {
+            /// A start at its precision maps it.
+            case current
+            /// The checkpoint's files changed since: the next start at its precision replaces it.
+            case checkpointChanged
+            /// Its checkpoint folder is not there (moved, deleted, or on a drive not mounted now).
+            case checkpointGone
+            /// Written by an earlier format of the cache: no start reads it again.
+            case olderFormat
+        }
+
+        public let url: URL
+        public let bytes: Int
+        public let precision: String
+        /// The checkpoint folder it was written for.
+        public let checkpoint: String
+        public let standing: Standing
+    }
+
+    /// The files in the folder that carry the cache's header, by name; none when there is no folder.
+    public func files() -> [File] {
+        guard let folder else { return [] }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        return names.compactMap { name in
+            let url = folder.appendingPathComponent(name)
+            guard let header = QuantizedWeights.header(of: url) else { return nil }
+            let checkpoint = QuantizedWeights.checkpointFolder(of: header.source).map(String.init) ?? header.source
+            let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            let standing: File.Standing
+            if header.version != QuantizedWeights.version {
+                standing = .olderFormat
+            } else if !FileManager.default.fileExists(atPath: URL(fileURLWithPath: checkpoint).appendingPathComponent("config.json").path) {
+                standing = .checkpointGone
+            } else {
+                standing = Model.identity(of: URL(fileURLWithPath: checkpoint)) == header.source ? .current : .checkpointChanged
+            }
+            return File(url: url, bytes: bytes, precision: header.precision, checkpoint: checkpoint, standing: standing)
+        }
+    }
+}
+
 /// The quantized matrices of one model. From a cache file, the matrices every audio step reads are copied
 /// into one block of memory (`QuantizedStorage`, in huge pages where the system gives them: a q4 decode
 /// step ran about 5% faster than from the file's pages) and the others (text FFN of DualFFN layers,
@@ -231,8 +275,8 @@ final class QuantizedWeights {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in names where name.hasSuffix("-\(precision.rawValue).weights") && name != file.lastPathComponent {
             let other = folder.appendingPathComponent(name)
-            guard let source = source(of: other, precision: precision), source != identity,
-                  checkpointFolder(of: source) == checkpoint else { continue }
+            guard let header = header(of: other), header.precision == precision.rawValue, header.source != identity,
+                  checkpointFolder(of: header.source) == checkpoint else { continue }
             try? FileManager.default.removeItem(at: other)
         }
     }
@@ -244,18 +288,19 @@ final class QuantizedWeights {
         identity.range(of: "|config.json:").map { identity[..<$0.lowerBound] }
     }
 
-    /// The identity a cache file at `precision` was written for, read from its header (any version); nil
-    /// when the file is not one of this cache's.
-    private static func source(of file: URL, precision: WeightPrecision) -> String? {
+    /// What a cache file's header says: its format version, precision and the identity it was written for;
+    /// nil when the file is not one of this cache's.
+    static func header(of file: URL) -> (version: Int, precision: String, source: String)? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
         guard let start = try? handle.read(upToCount: 16), start.count == 16,
               Array(start.prefix(magic.count)) == magic else { return nil }
-        let length = start.suffix(4).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        func word(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(start[start.startIndex + at + $1]) << (8 * $1) } }
+        let length = word(12)
         guard length > 0, length <= 64 << 20, let json = try? handle.read(upToCount: length), json.count == length,
               let fields = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
-              fields["precision"] as? String == precision.rawValue else { return nil }
-        return fields["source"] as? String
+              let precision = fields["precision"] as? String, let source = fields["source"] as? String else { return nil }
+        return (word(8), precision, source)
     }
 
     /// Quantizes every matrix of `layout` into `data`, releasing each source tensor's pages once done

@@ -30,6 +30,8 @@ struct DoctorCommand: ParsableCommand {
         let tokenizerOK = report("Audio tokenizer", EngineLocation.tokenizerRepository, location.audioTokenizerPlaces,
                                  location.audioTokenizer, location) { try Self.inspectTokenizer($0) }
         print("")
+        reportWeightCache(QuantizedWeightCache.standard, location)
+        print("")
         // What the kernels run on here ($HIGGS_KERNELS may cap it, to check a machine with fewer instructions).
         let cores = System.physicalCores
         print("This machine: \(cores) \(cores == 1 ? "core" : "cores"), kernels \(ThreadPool.instructionSet)")
@@ -67,6 +69,25 @@ struct DoctorCommand: ParsableCommand {
     }
 
     private func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    /// The quantized weights kept for later starts: each file's checkpoint, size, and whether a start would
+    /// use it (it is gigabytes; a file no start uses can go).
+    private func reportWeightCache(_ cache: QuantizedWeightCache, _ location: EngineLocation) {
+        guard let folder = cache.folder else { return }
+        let files = cache.files()
+        let total = files.reduce(0) { $0 + $1.bytes }
+        func size(_ bytes: Int) -> String { ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file) }
+        print("Quantized weights: \(location.display(folder))" + (files.isEmpty ? " (none yet)" : ", \(size(total))"))
+        for file in files {
+            let standing = switch file.standing {
+            case .current: ""
+            case .checkpointChanged: ", for files since changed (the next start at \(file.precision) replaces it)"
+            case .checkpointGone: ", its folder is not there (remove \(file.url.lastPathComponent) if it will not come back)"
+            case .olderFormat: ", an older format no start reads (remove \(file.url.lastPathComponent))"
+            }
+            print("    \(file.precision) of \(location.display(URL(fileURLWithPath: file.checkpoint))): \(size(file.bytes))\(standing)")
+        }
+    }
 
     static func size(_ url: URL) -> String {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? Int) ?? 0

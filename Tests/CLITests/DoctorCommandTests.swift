@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import TestSupport
 import Testing
+import Transformer
 
 /// `higgs doctor` finds checkpoints in the Hugging Face cache and says what is there.
 @Suite struct DoctorCommandTests {
@@ -36,6 +37,47 @@ import Testing
         try "{}".write(to: broken.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let bad = try CLI.run(["doctor", "--model", broken.path], in: home)
         #expect(bad.status == 1 && bad.stdout.contains("not usable: ") && bad.stdout.contains("broken/config.json"))
+    }
+
+    /// The quantized weights kept for later starts are listed with their checkpoint and size, and those no
+    /// start would use say why: the checkpoint changed, its folder is gone, or the file is of an older format.
+    @Test func listsTheQuantizedWeights() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let standard = ["HIGGS_CACHE": "", "XDG_CACHE_HOME": ""]
+        let empty = try CLI.run(["doctor"], in: home, environment: standard)
+        #expect(empty.stdout.contains("Quantized weights: ~/.cache/higgs-studio/weights (none yet)\n"), "\(empty.stdout)")
+
+        let folder = home.appendingPathComponent(".cache/higgs-studio/weights")
+        let cache = QuantizedWeightCache(folder: folder)
+        let gone = try CheckpointFixtures.modelFolder(in: home.appendingPathComponent("old"))
+        _ = try Model.load(folder: gone, precision: .q4, cache: cache)
+        try FileManager.default.removeItem(at: home.appendingPathComponent("old"))
+        let model = try CheckpointFixtures.modelFolder(in: home)
+        _ = try Model.load(folder: model, precision: .q8, cache: cache)
+        // The checkpoint changes (its config.json, a link to the fixture, becomes a file of its own), then q4 is made.
+        let config = model.appendingPathComponent("config.json")
+        let text = try Data(contentsOf: config)
+        try FileManager.default.removeItem(at: config)
+        try text.write(to: config)
+        _ = try Model.load(folder: model, precision: .q4, cache: cache)
+        // A file of the cache's first format: the magic, version 1, the header's JSON.
+        let json = Data(#"{"precision":"q4","source":"/models/first|config.json:1625:0"}"#.utf8)
+        var first = Data("HIGGSQNT".utf8)
+        for word in [UInt32(1), UInt32(json.count)] { withUnsafeBytes(of: word.littleEndian) { first.append(contentsOf: $0) } }
+        try (first + json).write(to: folder.appendingPathComponent("0000000000000001-q4.weights"))
+        try Data("not ours".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+
+        let listed = try CLI.run(["doctor"], in: home, environment: standard)
+        let lines = listed.stdout.split(separator: "\n").map(String.init)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("Quantized weights: ~/.cache/higgs-studio/weights, ") }, "\(listed.stdout)")
+        let files = lines[(start + 1)...].prefix { $0.hasPrefix("    ") }
+        #expect(files.count == 4, "\(listed.stdout)")
+        func line(_ prefix: String) -> String? { files.first { $0.hasPrefix(prefix) } }
+        #expect(line("    q4 of ~/model: ").map { !$0.contains(", ") } == true, "\(files)")
+        #expect(line("    q8 of ~/model: ")?.hasSuffix(", for files since changed (the next start at q8 replaces it)") == true)
+        #expect(line("    q4 of ~/old/model: ")?.contains(", its folder is not there (remove ") == true)
+        #expect(line("    q4 of /models/first: ")?.hasSuffix(", an older format no start reads (remove 0000000000000001-q4.weights)") == true)
     }
 
     /// `HIGGS_KERNELS` caps the kernels' instruction set for the whole process; an unknown name is said
