@@ -83,10 +83,11 @@ extension QuantizedWeightCache {
         public let standing: Standing
     }
 
-    /// The files in the folder that carry the cache's header, by name; none when there is no folder.
+    /// The files in the folder that carry the cache's header, by name; none when there is no folder. (A file
+    /// being written is hidden, `.NAME.PID.tmp`, until it is renamed into place.)
     public func files() -> [File] {
         guard let folder else { return [] }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         return names.compactMap { name in
             let url = folder.appendingPathComponent(name)
             guard let header = QuantizedWeights.header(of: url) else { return nil }
