@@ -83,14 +83,10 @@ extension QuantizedWeightCache {
         public let standing: Standing
     }
 
-    /// The files in the folder that carry the cache's header, by name; none when there is no folder. (A file
-    /// being written is hidden, `.NAME.PID.tmp`, until it is renamed into place.)
+    /// The files in the folder that carry the cache's header, by name; none when there is no folder.
     public func files() -> [File] {
         guard let folder else { return [] }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        return names.compactMap { name in
-            let url = folder.appendingPathComponent(name)
-            guard let header = QuantizedWeights.header(of: url) else { return nil }
+        return QuantizedWeights.headers(in: folder).map { url, header in
             let checkpoint = QuantizedWeights.checkpointFolder(of: header.source).map(String.init) ?? header.source
             let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             let standing: File.Standing
@@ -272,13 +268,20 @@ final class QuantizedWeights {
     /// that has an old file mapped keeps reading it (the name goes, the pages stay until unmapped).
     static func removeSuperseded(by file: URL, identity: String, precision: WeightPrecision) {
         guard let checkpoint = checkpointFolder(of: identity) else { return }
-        let folder = file.deletingLastPathComponent()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        for name in names where name.hasSuffix("-\(precision.rawValue).weights") && name != file.lastPathComponent {
-            let other = folder.appendingPathComponent(name)
-            guard let header = header(of: other), header.precision == precision.rawValue, header.source != identity,
-                  checkpointFolder(of: header.source) == checkpoint else { continue }
+        for (other, header) in headers(in: file.deletingLastPathComponent())
+        where other.lastPathComponent.hasSuffix("-\(precision.rawValue).weights") && other.lastPathComponent != file.lastPathComponent
+            && header.precision == precision.rawValue && header.source != identity && checkpointFolder(of: header.source) == checkpoint {
             try? FileManager.default.removeItem(at: other)
+        }
+    }
+
+    /// The files of a cache folder with their headers, by name: those the cache wrote, and not the ones still
+    /// being written (hidden, `.NAME.PID.tmp`, until renamed into place).
+    static func headers(in folder: URL) -> [(url: URL, header: Header)] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        return names.compactMap { name in
+            let url = folder.appendingPathComponent(name)
+            return header(of: url).map { (url, $0) }
         }
     }
 
@@ -289,9 +292,11 @@ final class QuantizedWeights {
         identity.range(of: "|config.json:").map { identity[..<$0.lowerBound] }
     }
 
-    /// What a cache file's header says: its format version, precision and the identity it was written for;
-    /// nil when the file is not one of this cache's.
-    static func header(of file: URL) -> (version: Int, precision: String, source: String)? {
+    /// What a cache file's header says: its format version, precision and the identity it was written for.
+    typealias Header = (version: Int, precision: String, source: String)
+
+    /// A cache file's header; nil when the file is not one of this cache's.
+    static func header(of file: URL) -> Header? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
         defer { try? handle.close() }
         guard let start = try? handle.read(upToCount: 16), start.count == 16,
