@@ -3,7 +3,6 @@ import AudioCodec
 import AudioIO
 import Foundation
 import Generation
-import Generation
 
 /// `higgs decode`: a codes file to a WAV through the audio tokenizer.
 struct DecodeCommand: ParsableCommand {
@@ -12,8 +11,7 @@ struct DecodeCommand: ParsableCommand {
         abstract: "Decode a codes file (the \"codes\" array, 8 x frames) to a 24 kHz WAV."
     )
 
-    @Option(name: .customLong("audio-tokenizer"), help: "The audio tokenizer folder (config.json, model.pth).")
-    var audioTokenizer: String
+    @OptionGroup var audioTokenizer: AudioTokenizerOption
 
     @Option(help: "A codes file, as `higgs generate --codes-out` or `higgs encode` write it.")
     var codes: String
@@ -26,9 +24,13 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let codes = CodesFile.codes(of: try CodesFile.read(URL(fileURLWithPath: codes)))
-        let tokenizer = try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer))
+        let tokenizer = try audioTokenizer.load()
         let start = Date()
-        let samples = try tokenizer.decode(codes)
+        let samples: [Float]
+        do { samples = try tokenizer.decode(codes) } catch let error as CodecError {
+            // Codes this tokenizer cannot decode: the codes file is what is wrong (or the tokenizer it was made for).
+            throw CodecError("\(self.codes): \(error)")
+        }
         let seconds = Date().timeIntervalSince(start)
         try WAVFile.write(samples, sampleRate: tokenizer.sampleRate, to: URL(fileURLWithPath: outPath), format: float ? .float32 : .pcm16)
         let duration = Double(samples.count) / Double(tokenizer.sampleRate)

@@ -11,8 +11,7 @@ struct EncodeCommand: ParsableCommand {
         abstract: "Encode a WAV file (any rate, mono or stereo) to a codes file."
     )
 
-    @Option(name: .customLong("audio-tokenizer"), help: "The audio tokenizer folder (config.json, model.pth).")
-    var audioTokenizer: String
+    @OptionGroup var audioTokenizer: AudioTokenizerOption
 
     @Option(help: "The WAV or MP3 file to encode.")
     var audio: String
@@ -22,7 +21,7 @@ struct EncodeCommand: ParsableCommand {
 
     func run() throws {
         let clip = try AudioFile.read(URL(fileURLWithPath: audio))
-        let tokenizer = try AudioTokenizer(folder: URL(fileURLWithPath: audioTokenizer))
+        let tokenizer = try audioTokenizer.load()
         try tokenizer.loadEncoder()
         let start = Date()
         let codes = try tokenizer.encode(clip)

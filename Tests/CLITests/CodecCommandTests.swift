@@ -25,6 +25,48 @@ import Testing
 
         let missing = try CLI.run(["decode", "--audio-tokenizer", tokenizerFolder.path, "--codes", "none.json", "--out-path", "x.wav"], in: folder)
         #expect(missing.status != 0 && missing.stderr.contains("none.json: file not found"))
+
+        // Codes this tokenizer cannot decode name the codes file.
+        let seven = try AudioCodes(rows: Array(codes.rows.prefix(7)))
+        try CodesFile.encode([CodesFile.Chunk(text: "x", promptIDs: [1], codes: seven)]).write(to: folder.appendingPathComponent("seven.json"))
+        let wrong = try CLI.run(["decode", "--audio-tokenizer", tokenizerFolder.path, "--codes", "seven.json", "--out-path", "x.wav"], in: folder)
+        #expect(wrong.status != 0 && wrong.stderr.contains("seven.json: codes have 7 codebooks, the tokenizer has 8"), "\(wrong.stderr)")
+    }
+
+    /// Without `--audio-tokenizer`, decode and encode find the tokenizer where the studio does, and say where
+    /// they looked when it is not there.
+    @Test func theTokenizerIsFoundAsTheStudioFindsIt() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let codes = try AudioCodes(rows: (0..<8).map { q in (0..<12).map { (q * 131 + $0 * 17) % 1024 } })
+        try CodesFile.encode([CodesFile.Chunk(text: "x", promptIDs: [1], codes: codes)]).write(to: folder.appendingPathComponent("in.json"))
+
+        let nowhere = try CLI.run(["decode", "--codes", "in.json", "--out-path", "out.wav"], in: folder)
+        #expect(nowhere.status != 0)
+        #expect(nowhere.stderr.contains("no audio tokenizer: looked for the audio tokenizer in ~/models/higgs-audio-v2-tokenizer "
+                                        + "(the default; set --audio-tokenizer or $HIGGS_AUDIO_TOKENIZER)"), "\(nowhere.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.wav").path))
+
+        // The default folder under the home directory.
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("models/higgs-audio-v2-tokenizer"),
+                                                   withDestinationURL: tokenizer)
+        let decoded = try CLI.run(["decode", "--codes", "in.json", "--out-path", "out.wav", "--float"], in: folder)
+        #expect(decoded.status == 0, "\(decoded.stderr)")
+        let expected = try AudioTokenizer(folder: tokenizer).decode(codes)
+        #expect(try WAVFile.read(folder.appendingPathComponent("out.wav")).samples == expected)
+
+        // The variable comes before the default folder: here it names a folder with no weights.
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let encoded = try CLI.run(["encode", "--audio", "out.wav", "--codes-out", "back.json"], in: folder,
+                                  environment: ["HIGGS_AUDIO_TOKENIZER": empty.path])
+        #expect(encoded.status != 0 && encoded.stderr.contains("looked for the audio tokenizer in ~/empty (from $HIGGS_AUDIO_TOKENIZER)"),
+                "\(encoded.stderr)")
+        let again = try CLI.run(["encode", "--audio", "out.wav", "--codes-out", "back.json"], in: folder)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(CodesFile.codes(of: try CodesFile.read(folder.appendingPathComponent("back.json"))).frameCount == 12)
     }
 
     @Test func encodeWritesTheCodesOfTheClip() throws {

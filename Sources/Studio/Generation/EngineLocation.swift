@@ -92,11 +92,14 @@ public struct EngineLocation: Equatable, Sendable {
                     && !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors.index.json").path) {
             out.append("the model's weights in \(display(model)) (model.safetensors[.index.json])")
         }
-        if !fm.fileExists(atPath: audioTokenizer.appendingPathComponent("model.pth").path) {
-            out.append("the audio tokenizer in \(display(audioTokenizer)) "
-                       + "(\(hint(audioTokenizerSource, "--audio-tokenizer", "HIGGS_AUDIO_TOKENIZER")))")
-        }
+        if let tokenizer = missingAudioTokenizer { out.append(tokenizer) }
         return out
+    }
+
+    /// What is missing of the audio tokenizer, as one phrase of `missing` (nil when its folder has the weights).
+    public var missingAudioTokenizer: String? {
+        guard !FileManager.default.fileExists(atPath: audioTokenizer.appendingPathComponent("model.pth").path) else { return nil }
+        return "the audio tokenizer in \(display(audioTokenizer)) (\(hint(audioTokenizerSource, "--audio-tokenizer", "HIGGS_AUDIO_TOKENIZER")))"
     }
 
     private func hint(_ source: Source, _ flag: String, _ variable: String) -> String {
