@@ -67,7 +67,7 @@ let package = Package(
         ]),
 
         // Tests, one target per stage; fixtures made by Tools/fixtures (by hand, never by CI).
-        .target(name: "TestSupport", dependencies: ["AudioCodec", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        .target(name: "TestSupport", dependencies: ["AudioCodec", "ModelHub", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["TestSupport", "Kernels"]),
         .testTarget(name: "CheckpointTests", dependencies: ["TestSupport", "Checkpoint", "Transformer"],

@@ -21,6 +21,27 @@ public final class Download: @unchecked Sendable {
         public var files: Int
         public var filesDone: Int
         public var seconds: Double
+
+        public init(done: Int, total: Int, files: Int, filesDone: Int, seconds: Double) {
+            (self.done, self.total, self.files, self.filesDone, self.seconds) = (done, total, files, filesDone, seconds)
+        }
+
+        /// The part done, 0 to 1 (0 before the sizes are known).
+        public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
+        public var bytesPerSecond: Double { seconds > 0 ? Double(done) / seconds : 0 }
+        /// The time left at the speed so far; nil before there is a speed.
+        public var secondsLeft: Double? {
+            bytesPerSecond > 0 ? Double(max(0, total - done)) / bytesPerSecond : nil
+        }
+
+        /// `1.2 GB`, as the file manager writes sizes.
+        public static func bytes(_ n: Int) -> String { ByteCountFormatter.string(fromByteCount: Int64(n), countStyle: .file) }
+
+        /// `4m05s`, or `1h02m` past an hour.
+        public static func duration(_ seconds: Double) -> String {
+            let s = Int(seconds.rounded())
+            return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+        }
     }
 
     private let lock = NSLock()

@@ -80,17 +80,12 @@ final class ProgressBar: @unchecked Sendable {
     private func draw(final: Bool) {
         let p = download.current
         guard p.total > 0 else { return }
-        let fraction = min(1, Double(p.done) / Double(p.total))
-        let speed = p.seconds > 0 ? Double(p.done) / p.seconds : 0
-        let left = speed > 0 ? Double(p.total - p.done) / speed : 0
-        let width = 24, filled = Int(fraction * Double(width))
+        let bytes = Download.Progress.bytes
+        let width = 24, filled = Int(p.fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let eta = left >= 3600 ? String(format: "%dh%02dm", Int(left) / 3600, Int(left) % 3600 / 60)
-            : String(format: "%dm%02ds", Int(left) / 60, Int(left) % 60)
-        let text = String(format: "%@ %@ %5.1f%% %@/%@ %@/s ETA %@ (%d/%d files)", label, bar, fraction * 100,
-                          Self.bytes(p.done), Self.bytes(p.total), Self.bytes(Int(speed)), eta, p.filesDone, p.files)
+        let text = String(format: "%@ %@ %5.1f%% %@/%@ %@/s ETA %@ (%d/%d files)", label, bar, p.fraction * 100,
+                          bytes(p.done), bytes(p.total), bytes(Int(p.bytesPerSecond)),
+                          Download.Progress.duration(p.secondsLeft ?? 0), p.filesDone, p.files)
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (final ? "\n" : "")).utf8))
     }
-
-    static func bytes(_ n: Int) -> String { ByteCountFormatter.string(fromByteCount: Int64(n), countStyle: .file) }
 }

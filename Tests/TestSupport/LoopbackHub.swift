@@ -6,29 +6,50 @@ import Glibc
 
 /// A small HTTP/1.1 server on 127.0.0.1 that answers the hub endpoints a download uses, with the hub's
 /// metadata and redirects, and misbehaves on demand. One thread per connection; every response closes it.
-final class LoopbackHub: @unchecked Sendable {
-    struct File {
-        var name: String
-        var data: Data
-        var lfs = true
+public final class LoopbackHub: @unchecked Sendable {
+    public struct File {
+        public var name: String
+        public var data: Data
+        public var lfs = true
         /// Sent instead of the real bytes (the listed SHA-256 stays the real one's).
-        var corrupted = false
+        public var corrupted = false
         /// The first body response stops after this many bytes and drops the connection.
-        var cutOnceAfter: Int?
+        public var cutOnceAfter: Int?
         /// The size the metadata lists, when it lies.
-        var listedSize: Int?
+        public var listedSize: Int?
         /// A Content-Length that lies (larger than what is sent).
-        var claimedLength: Int?
+        public var claimedLength: Int?
+
+        public init(name: String, data: Data, lfs: Bool = true) {
+            self.name = name
+            self.data = data
+            self.lfs = lfs
+        }
+
+        /// Every file of a folder (a checkpoint to serve), links followed; `.json` files are not LFS.
+        public static func folder(_ url: URL) throws -> [File] {
+            try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { name in
+                File(name: name, data: try Data(contentsOf: url.appendingPathComponent(name)), lfs: !name.hasSuffix(".json"))
+            }
+        }
     }
 
-    let repository: String
-    let commit = String(repeating: "c0ffee", count: 7).prefix(40).description
-    var files: [File]
+    /// Each repository's files, all at one commit.
+    public var repositories: [String: [File]]
+    public let commit = String(repeating: "c0ffee", count: 7).prefix(40).description
     /// A token the server requires (401 without, 403 with a wrong one); nil: open.
-    var requiredToken: String?
+    public var requiredToken: String?
     /// How resolve answers: a relative or absolute redirect to the CDN path, or the bytes directly.
-    enum Redirect { case none, relative, absolute }
-    var redirect = Redirect.relative
+    public enum Redirect: Sendable { case none, relative, absolute }
+    public var redirect = Redirect.relative
+
+    /// The repository, of a hub serving one.
+    public var repository: String { repositories.keys.first! }
+    /// Its files.
+    public var files: [File] {
+        get { repositories[repository]! }
+        set { repositories[repository] = newValue }
+    }
 
     private(set) var port: UInt16 = 0
     private var listener: Int32 = -1
@@ -37,13 +58,16 @@ final class LoopbackHub: @unchecked Sendable {
     private var cuts: Set<String> = []
     private var active = 0
     /// The most file transfers that were under way at once.
-    private(set) var mostAtOnce = 0
+    public private(set) var mostAtOnce = 0
     /// Each file response is held this long before its bytes, so concurrent transfers overlap.
-    var delay: TimeInterval = 0
+    public var delay: TimeInterval = 0
 
-    init(repository: String, files: [File]) throws {
-        self.repository = repository
-        self.files = files
+    public convenience init(repository: String, files: [File]) throws {
+        try self.init(repositories: [repository: files])
+    }
+
+    public init(repositories: [String: [File]]) throws {
+        self.repositories = repositories
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -66,14 +90,14 @@ final class LoopbackHub: @unchecked Sendable {
 
     /// Wakes the accept loop, which closes the socket itself: closing it here could close a descriptor
     /// number another thread has been given since.
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
     }
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    public var endpoint: String { "http://127.0.0.1:\(port)" }
 
     /// Requests for file bytes so far: path and Range header.
-    var byteRequests: [(path: String, range: String?)] {
+    public var byteRequests: [(path: String, range: String?)] {
         lock.lock()
         defer { lock.unlock() }
         return log.filter { $0.path.hasPrefix("/cdn/") || $0.path.contains("/resolve/") && redirect == .none }
@@ -116,31 +140,34 @@ final class LoopbackHub: @unchecked Sendable {
             guard let auth = headers["authorization"] else { return respond(connection, 401, [:], Data("unauthorized".utf8)) }
             if auth != "Bearer \(requiredToken)" { return respond(connection, 403, [:], Data("forbidden".utf8)) }
         }
-        if path == "/api/models/\(repository)/revision/main" || path == "/api/models/\(repository)/revision/\(commit)" {
-            let siblings = files.map { f -> [String: Any] in
-                var entry: [String: Any] = ["rfilename": f.name, "size": f.listedSize ?? f.data.count,
-                                            "blobId": SHA256.hex("blob " + f.name).prefix(40).description]
-                if f.lfs { entry["lfs"] = ["sha256": SHA256.hex(f.data), "size": f.listedSize ?? f.data.count] }
-                return entry
+        for (repository, files) in repositories {
+            if path == "/api/models/\(repository)/revision/main" || path == "/api/models/\(repository)/revision/\(commit)" {
+                let siblings = files.map { f -> [String: Any] in
+                    var entry: [String: Any] = ["rfilename": f.name, "size": f.listedSize ?? f.data.count,
+                                                "blobId": SHA256.hex("blob " + f.name).prefix(40).description]
+                    if f.lfs { entry["lfs"] = ["sha256": SHA256.hex(f.data), "size": f.listedSize ?? f.data.count] }
+                    return entry
+                }
+                let body = try! JSONSerialization.data(withJSONObject: ["sha": commit, "siblings": siblings])
+                return respond(connection, 200, ["Content-Type": "application/json"], body)
             }
-            let body = try! JSONSerialization.data(withJSONObject: ["sha": commit, "siblings": siblings])
-            return respond(connection, 200, ["Content-Type": "application/json"], body)
-        }
-        let resolve = "/\(repository)/resolve/\(commit)/"
-        if path.hasPrefix(resolve) {
-            let name = String(path.dropFirst(resolve.count))
-            switch redirect {
-            case .relative: return respond(connection, 302, ["Location": "/cdn/\(name)"], Data())
-            case .absolute: return respond(connection, 302, ["Location": "\(endpoint)/cdn/\(name)"], Data())
-            case .none: return sendFile(connection, name, range: headers["range"])
+            // The CDN's paths name the repository too, as the hub's do (its file names repeat across repositories).
+            let resolve = "/\(repository)/resolve/\(commit)/", cdn = "/cdn/\(repository)/"
+            if path.hasPrefix(resolve) {
+                let name = String(path.dropFirst(resolve.count))
+                switch redirect {
+                case .relative: return respond(connection, 302, ["Location": cdn + name], Data())
+                case .absolute: return respond(connection, 302, ["Location": endpoint + cdn + name], Data())
+                case .none: return sendFile(connection, repository, name, range: headers["range"])
+                }
             }
+            if path.hasPrefix(cdn) { return sendFile(connection, repository, String(path.dropFirst(cdn.count)), range: headers["range"]) }
         }
-        if path.hasPrefix("/cdn/") { return sendFile(connection, String(path.dropFirst(5)), range: headers["range"]) }
         respond(connection, 404, [:], Data("not found".utf8))
     }
 
-    private func sendFile(_ connection: Int32, _ name: String, range: String?) {
-        guard let file = files.first(where: { $0.name == name }) else { return respond(connection, 404, [:], Data()) }
+    private func sendFile(_ connection: Int32, _ repository: String, _ name: String, range: String?) {
+        guard let file = repositories[repository]?.first(where: { $0.name == name }) else { return respond(connection, 404, [:], Data()) }
         var data = file.data
         if file.corrupted, !data.isEmpty { data[data.count / 2] ^= 0xFF }
         var start = 0
@@ -151,8 +178,8 @@ final class LoopbackHub: @unchecked Sendable {
         var headers = ["Content-Length": "\(file.claimedLength ?? body.count)", "ETag": "\"\(SHA256.hex(file.data))\""]
         if start > 0 { headers["Content-Range"] = "bytes \(start)-\(data.count - 1)/\(data.count)" }
         lock.lock()
-        let cut = file.cutOnceAfter.flatMap { cuts.contains(name) ? nil : $0 }
-        if cut != nil { cuts.insert(name) }
+        let cut = file.cutOnceAfter.flatMap { cuts.contains(repository + "/" + name) ? nil : $0 }
+        if cut != nil { cuts.insert(repository + "/" + name) }
         active += 1
         mostAtOnce = max(mostAtOnce, active)
         lock.unlock()
