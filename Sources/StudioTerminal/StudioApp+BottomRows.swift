@@ -95,6 +95,7 @@ extension StudioApp {
         case .unavailable:
             let location = options.engine
             engineText = location.missing.isEmpty ? "engine: not in this build"
+                : checkpointFetch != nil ? "engine: no model here — g offers to download it"
                 : "engine: no model in \(location.display(location.model)) — g says more"
             style = .warning
         case .loading(let what):
@@ -122,7 +123,7 @@ extension StudioApp {
             }
             engineText = text
         case .failed(let why):
-            engineText = "engine failed: \(why)"
+            engineText = checkpointFetch != nil ? "engine: the download stopped (g tries again): \(why)" : "engine failed: \(why)"
             style = .error
         }
         let room = max(1, width - DisplayWidth.of(right) - 1)

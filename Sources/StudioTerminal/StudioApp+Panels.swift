@@ -39,7 +39,9 @@ extension StudioApp {
             castIndex = target
         case .audition:
             guard header.cast.indices.contains(castIndex) else { return }
-            audition(header.cast[castIndex].voice)
+            let voice = header.cast[castIndex].voice
+            if case .clip = voice {} else { try offerCheckpointFetch() }  // a clip voice's audition plays the clip
+            audition(voice)
         case .stop:
             player.stop()
             pendingPlay = nil

@@ -70,12 +70,12 @@ extension StudioApp {
         case .moveLineDown: editor.moveLine(by: 1)
         case .nextSpeaker, .previousSpeaker:
             editor.cycleSpeaker(speakerNames, forward: action == .nextSpeaker)
-        case .generateLine: generate([currentID], play: true)
-        case .generateFromCursor: generate(editor.lines[editor.line...].map(\.id), play: false)
+        case .generateLine: try generate([currentID], play: true)
+        case .generateFromCursor: try generate(editor.lines[editor.line...].map(\.id), play: false)
         case .generateAll:
             let ids = editor.lines.indices.filter { i in plan(i).map { !$0.isCurrent } ?? false }.map { editor.lines[$0].id }
-            if ids.isEmpty { say("Every line has an up-to-date take.", .good) } else { generate(ids, play: false) }
-        case .regenerate: generate([currentID], play: true, reseed: true)
+            if ids.isEmpty { say("Every line has an up-to-date take.", .good) } else { try generate(ids, play: false) }
+        case .regenerate: try generate([currentID], play: true, reseed: true)
         case .cancelLine:
             queue.cancel(.line(currentID))
             if pendingPlay == .line(currentID) { pendingPlay = nil }
@@ -183,10 +183,11 @@ extension StudioApp {
 
     // MARK: Generation
 
-    func generate(_ ids: [Int], play: Bool, reseed: Bool = false) {
+    func generate(_ ids: [Int], play: Bool, reseed: Bool = false) throws {
         // Blank lines and notes have nothing to generate (queued, they would only fail).
         let ids = ids.filter { id in editor.index(of: id).map { !ScriptLine(editor.lines[$0].text).saysNothing } ?? false }
         guard !ids.isEmpty else { return say("Nothing to generate: a blank line or a note (# ...) says nothing.", .dim, seconds: 4) }
+        try offerCheckpointFetch()
         // A single line asked for while it waits behind others (A queued the script): it goes next.
         if ids.count == 1, case .queued? = queue.state(.line(ids[0])), queue.jobs.queued.first != .line(ids[0]),
            queue.makeNext(ids[0]) {
@@ -205,9 +206,9 @@ extension StudioApp {
 
     /// `3r`: several new takes of the line, made together; the first plays as it comes. (Twenty at
     /// most: a count typed too long is not an hour of generating.)
-    func makeTakes(_ asked: Int) {
+    func makeTakes(_ asked: Int) throws {
         let count = min(asked, 20)
-        guard count > 1 else { return generate([currentID], play: true, reseed: true) }
+        guard count > 1 else { return try generate([currentID], play: true, reseed: true) }
         let id = currentID
         guard !ScriptLine(editor.currentLine.text).saysNothing else {
             return say("Nothing to generate: a blank line or a note (# ...) says nothing.", .dim, seconds: 4)
@@ -215,6 +216,7 @@ extension StudioApp {
         guard queue.state(.line(id))?.isActive != true else {
             return say("Line \(editor.line + 1) is already being made; c cancels it.", .warning, seconds: 4)
         }
+        try offerCheckpointFetch()
         queue.makeTakes(count, of: id)
         pendingPlay = .line(id)
         if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }

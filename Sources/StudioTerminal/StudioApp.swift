@@ -104,6 +104,8 @@ final class StudioApp {
     var count: Int?
     /// The line the cursor was taken to by playback it follows; nil when it does not follow.
     var followedLine: Int?
+    /// Whether the checkpoints were fetched from here (a failure then offers the fetch again).
+    var fetchedCheckpoints = false
 
     init(options: StudioOptions) throws {
         self.options = options
@@ -322,7 +324,7 @@ final class StudioApp {
     /// A script key given a count: some repeat, `r` makes that many takes; the others are done once.
     private func perform(_ action: StudioAction, count: Int) throws {
         switch action {
-        case .regenerate: makeTakes(count)
+        case .regenerate: try makeTakes(count)
         case .lineUp, .lineDown: editor.moveVertically(action == .lineDown ? count : -count)
         case .moveLineUp, .moveLineDown, .nextToDo, .previousToDo, .nextNote, .previousNote, .findNext, .findPrevious:
             // No further than the script is long (a count typed too long is not a minute of moving).

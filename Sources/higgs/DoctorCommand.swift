@@ -41,8 +41,9 @@ struct DoctorCommand: ParsableCommand {
         if modelOK && tokenizerOK {
             print("Both checkpoints are complete: `higgs` and `higgs generate` will use them.")
         } else {
-            print("Get them with `huggingface-cli download \(EngineLocation.modelRepository)` and `... \(EngineLocation.tokenizerRepository)`"
-                  + " (the Hugging Face cache is looked in), or point a flag, a variable or the config file at folders holding them.")
+            print("Get them with `higgs download` (or `huggingface-cli download \(EngineLocation.modelRepository)` and `... "
+                  + "\(EngineLocation.tokenizerRepository)`: the Hugging Face cache is looked in), or point a flag, a variable or the "
+                  + "config file at folders holding them. The studio offers the download itself when nothing names another folder.")
             throw ExitCode(1)
         }
     }

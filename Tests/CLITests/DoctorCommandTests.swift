@@ -12,7 +12,7 @@ import Transformer
         let nothing = try CLI.run(["doctor"], in: home)
         #expect(nothing.status == 1)
         #expect(nothing.stdout.contains("→ the default folder: ~/models/higgs-audio-v2-generation-3B-base (no such folder)"))
-        #expect(nothing.stdout.contains("huggingface-cli download bosonai/higgs-audio-v2-generation-3B-base"))
+        #expect(nothing.stdout.contains("Get them with `higgs download` (or `huggingface-cli download bosonai/higgs-audio-v2-generation-3B-base`"))
 
         // Both checkpoints in the cache layout huggingface_hub writes (refs/main -> snapshots/COMMIT).
         let hub = home.appendingPathComponent(".cache/huggingface/hub")

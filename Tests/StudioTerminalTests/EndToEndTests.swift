@@ -21,7 +21,7 @@ struct EndToEndTests {
         // The sample project, its wide characters drawn in place, the engine's absence explained.
         var screen = try tmux.waitFor("the sample script") { $0.contains("[Lin] 我最喜欢外婆做的葱油饼，又香又脆。") }
         #expect(screen.contains("untitled.higgs"))
-        #expect(screen.contains("engine: no model in"))
+        #expect(screen.contains("engine: no model here — g offers to download it"))
         #expect(screen.split(separator: "\n").allSatisfy { DisplayWidth.of($0) <= 80 })
 
         // Edit the last line: append wide characters.
@@ -43,9 +43,12 @@ struct EndToEndTests {
         try tmux.waitFor("the first toast again") { $0.contains("“TOAST”: line 3, 1 of 3 (wrapped around).") }
         try tmux.keys(">")
 
-        // The generation key says why nothing is generated, and where the model was looked for.
+        // The generation key offers to download the model; declined, it says why nothing is generated, and
+        // where the model was looked for.
         try tmux.keys("g")
-        screen = try tmux.waitFor("the no-model message") { $0.contains("No model to generate with") }
+        try tmux.waitFor("the offer to download") { $0.contains("No model to generate with here. Download") }
+        try tmux.keys("n")
+        screen = try tmux.waitFor("the no-model message") { $0.contains("No model to generate with:") }
         #expect(screen.contains(folder.appendingPathComponent("models").path) || screen.contains("~/models"))
 
         // Save under a new name.

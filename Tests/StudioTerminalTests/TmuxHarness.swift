@@ -167,10 +167,12 @@ final class TmuxSession {
         try waitUntil(what) { (try? atPrompt()) == true }
     }
 
-    /// Starts the studio in the pane with `arguments` (shell-quoted here) and waits for its first screen.
-    func launchStudio(_ arguments: [String], waitFor marker: String = "Higgs Studio") throws {
-        let quoted = ([TmuxSession.higgs.path] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        try run("cd '\(folder.path)' && " + quoted.joined(separator: " "))
+    /// Starts the studio in the pane with `arguments` (shell-quoted here), and `environment` added to the
+    /// shell's, and waits for its first screen.
+    func launchStudio(_ arguments: [String], environment: [String: String] = [:], waitFor marker: String = "Higgs Studio") throws {
+        let variables = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let quoted = (variables.isEmpty ? [] : ["env"] + variables) + [TmuxSession.higgs.path] + arguments
+        try run("cd '\(folder.path)' && " + quoted.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " "))
         try waitFor("the studio's first screen") { $0.contains(marker) }
     }
 

@@ -83,17 +83,19 @@ public struct EngineLocation: Equatable, Sendable {
     }
 
     /// What is missing from the folders, one phrase each (empty when both look complete).
-    public var missing: [String] {
+    public var missing: [String] { [missingModel, missingAudioTokenizer].compactMap { $0 } }
+
+    /// What is missing of the generation model, as one phrase of `missing` (nil when its folder has its files).
+    public var missingModel: String? {
         let fm = FileManager.default
-        var out: [String] = []
         if !fm.fileExists(atPath: model.appendingPathComponent("config.json").path) {
-            out.append("the model in \(display(model)) (\(hint(modelSource, "--model", "HIGGS_MODEL")))")
-        } else if !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors").path)
-                    && !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors.index.json").path) {
-            out.append("the model's weights in \(display(model)) (model.safetensors[.index.json])")
+            return "the model in \(display(model)) (\(hint(modelSource, "--model", "HIGGS_MODEL")))"
         }
-        if let tokenizer = missingAudioTokenizer { out.append(tokenizer) }
-        return out
+        if !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors").path)
+            && !fm.fileExists(atPath: model.appendingPathComponent("model.safetensors.index.json").path) {
+            return "the model's weights in \(display(model)) (model.safetensors[.index.json])"
+        }
+        return nil
     }
 
     /// What is missing of the audio tokenizer, as one phrase of `missing` (nil when its folder has the weights).
@@ -113,8 +115,8 @@ public struct EngineLocation: Equatable, Sendable {
     }
 
     /// How to get the checkpoints, in one sentence.
-    public static let howToGet = "Run `higgs doctor` to see every place looked at; download \(modelRepository) and "
-        + "\(tokenizerRepository) with `huggingface-cli download REPO` (found in the Hugging Face cache) or into those folders."
+    public static let howToGet = "Run `higgs doctor` to see every place looked at; `higgs download` fetches \(modelRepository) "
+        + "and \(tokenizerRepository) into the Hugging Face cache, where they are found (or put them into those folders)."
 
     /// Why there is no generation, for the status line and the generation keys.
     public var unavailableReason: String? {

@@ -1,0 +1,35 @@
+import Foundation
+import Studio
+
+/// Getting the checkpoints from the studio: a first start without them offers to download them when something
+/// is asked of the model, and the engine line follows the download and then the load.
+extension StudioApp {
+    /// The download the studio could offer: none in a build without the engine, while the engine has what it
+    /// needs, or when the missing folders were named by the writer (see `CheckpointFetch`).
+    var checkpointFetch: CheckpointFetch? {
+        guard options.makeSynthesizer != nil else { return nil }
+        switch engine.state {
+        case .unavailable: break
+        case .failed where fetchedCheckpoints: break  // the download stopped (the network, a full disk): again
+        default: return nil
+        }
+        return CheckpointFetch(for: options.engine)
+    }
+
+    /// Asks whether to download the missing checkpoints; on yes, the engine downloads them, then loads, and
+    /// what was asked of it waits for it.
+    func offerCheckpointFetch() throws {
+        guard let fetch = checkpointFetch, let make = options.makeSynthesizer else { return }
+        let question = "No model to generate with here. Download \(fetch.summary) into "
+            + "\(options.engine.display(fetch.destination)) now? It can take a while; quitting stops it, and the next "
+            + "download goes on from there. (y/n)"
+        guard try ask(question, choices: ["y", "n"]) == "y" else { return }
+        fetchedCheckpoints = true
+        engine.load("downloading") { [engine] in
+            let location = try fetch.run { engine.stillLoading($0) }
+            engine.stillLoading("loading \(location.display(location.model))")
+            return try make(location) { engine.stillLoading($0) }
+        }
+        say("Downloading the checkpoints; what you asked for is made once the model has loaded.")
+    }
+}
