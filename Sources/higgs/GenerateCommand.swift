@@ -124,7 +124,9 @@ struct GenerateCommand: ParsableCommand {
 
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location.model.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw GenerationError("\(location.model.path): no such model folder (give --model DIR)")
+            if location.modelSource == .flag { throw GenerationError("\(location.model.path): no such model folder") }
+            throw GenerationError("no model: looked for \(location.missingModel ?? location.display(location.model)). "
+                                  + "`higgs download` fetches it; `higgs doctor` shows every place looked at")
         }
         let start = Date()
         log.line("loading \(location.display(location.model)) (\(precision))")

@@ -114,6 +114,10 @@ import Testing
 
         let noModel = try CLI.run(["generate", "--model", folder.appendingPathComponent("nothing").path, "--transcript", "Hi."], in: folder)
         #expect(noModel.status != 0 && noModel.stderr.contains("nothing: no such model folder"))
+        let nowhere = try CLI.run(["generate", "--transcript", "Hi."], in: folder)
+        #expect(nowhere.status != 0 && nowhere.stderr.contains("no model: looked for the model in ~/models/higgs-audio-v2-generation-3B-base "
+                                                               + "(the default; set --model or $HIGGS_MODEL). `higgs download` fetches it"),
+                "\(nowhere.stderr)")
 
         let unknownVoice = try CLI.run(["generate", "--model", model.path, "--transcript", "Hi.", "--ref-audio", "nobody",
                                         "--voices", Fixtures.url("PromptTests", "voices").path], in: folder)
