@@ -11,8 +11,15 @@ import Generation
 public final class VoiceCodeCache: @unchecked Sendable {
     public let tokenizer: AudioTokenizer
     public let folder: URL?
-    private let lock = NSLock()
+    private let lock = NSCondition()
     private var memory: [String: AudioCodes] = [:]
+    /// Clips being read or encoded now: a second caller waits for the first (two jobs, or a job and the
+    /// prefill ahead, with one new clip voice) rather than encoding the clip again beside it.
+    private var inFlight: Set<String> = []
+    private var encodings = 0
+
+    /// Clips this cache has encoded (not found in memory or on disk).
+    public var encoded: Int { lock.withLock { encodings } }
 
     public init(tokenizer: AudioTokenizer, folder: URL? = VoiceCodeCache.defaultFolder) {
         self.tokenizer = tokenizer
@@ -40,9 +47,19 @@ public final class VoiceCodeCache: @unchecked Sendable {
         }
         let key = Self.hash(bytes, salt: tokenizer.identity)
         lock.lock()
-        let known = memory[key]
+        while inFlight.contains(key) { lock.wait() }
+        if let known = memory[key] {
+            lock.unlock()
+            return known
+        }
+        inFlight.insert(key)
         lock.unlock()
-        if let known { return known }
+        defer {
+            lock.lock()
+            inFlight.remove(key)
+            lock.broadcast()
+            lock.unlock()
+        }
 
         let file = folder?.appendingPathComponent("\(key).json")
         if let file, let cached = try? CodesFile.codes(of: CodesFile.read(file)), cached.numCodebooks == tokenizer.codebookCount,
@@ -52,6 +69,7 @@ public final class VoiceCodeCache: @unchecked Sendable {
         }
         let audio = try WAVFile.decode(bytes, file: url.path)
         let codes = try tokenizer.encode(audio)
+        lock.withLock { encodings += 1 }
         if let folder, let file {
             // A cache that cannot be written only costs time later; it is not an error.
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

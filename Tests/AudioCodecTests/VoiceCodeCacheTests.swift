@@ -47,6 +47,28 @@ import Testing
         #expect(throws: AudioFileError(file: missing.path, "file not found")) { try cache.codes(forClip: missing) }
     }
 
+    /// Two callers asking at once for a clip not yet encoded: one encodes it, the other waits for its codes.
+    @Test func aClipAskedForTwiceAtOnceIsEncodedOnce() throws {
+        let clip = Fixtures.url(TokenizerFixture.target, "encode/mono16k.wav")
+        let tokenizer = TokenizerFixture.tokenizer
+        let cache = VoiceCodeCache(tokenizer: tokenizer, folder: nil)
+        final class Box: @unchecked Sendable { var codes: AudioCodes? }
+        let boxes = [Box(), Box()]
+        let group = DispatchGroup()
+        for box in boxes {
+            group.enter()
+            Thread {
+                box.codes = try? cache.codes(forClip: clip)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let expected = try tokenizer.encode(try WAVFile.read(clip))
+        #expect(boxes.allSatisfy { $0.codes == expected })
+        #expect(cache.encoded == 1)
+        #expect(try cache.codes(forClip: clip) == expected && cache.encoded == 1)
+    }
+
     @Test func defaultFolderIsUnderTheUserCache() {
         let folder = VoiceCodeCache.defaultFolder
         #expect(folder?.path.hasSuffix("higgs-studio/voice-codes") == true)
