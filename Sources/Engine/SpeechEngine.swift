@@ -89,7 +89,31 @@ public final class SpeechEngine: @unchecked Sendable {
     ) throws -> [SpokenChunk] {
         guard let first = takes.first else { return [] }
         precondition(takes.allSatisfy { $0.forceAudio == first.forceAudio }, "the takes of a chunk share its prompt")
-        let prompt = chat.encode(context.messages(forChunk: chunk, after: previous.map(\.text)), forceAudio: first.forceAudio)
+        let (prompt, input) = try prompt(for: chunk, context: context, previous: previous, forceAudio: first.forceAudio)
+        let requests = takes.map { options in
+            (input, GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens,
+                                      endsWithAudioSegment: options.endsWithAudioSegment))
+        }
+        let results = try generator.generate(requests, isCancelled: isCancelled, onFrame: onFrame)
+        return results.map {
+            SpokenChunk(text: chunk, promptIds: prompt.ids, codes: $0.codes, steps: $0.steps, stopReason: $0.stopReason)
+        }
+    }
+
+    /// Prefills the start of the prompt `speak` would give the model for `chunk`, while nothing is generated,
+    /// so that speaking it later begins sooner (see `Generator.prepare`): the studio does this for the line
+    /// under the cursor. Stops when a generation asks to run or `isCancelled` says so. Returns the positions held.
+    @discardableResult
+    public func prepare(_ chunk: String, context: GenerationContext, previous: [SpokenChunk] = [], forceAudio: Bool = true,
+                        isCancelled: () -> Bool = { false }) throws -> Int {
+        let (_, input) = try prompt(for: chunk, context: context, previous: previous, forceAudio: forceAudio)
+        return try generator.prepare(input, isCancelled: isCancelled)
+    }
+
+    /// The chat prompt of a chunk, and the model's input with its audio placeholders filled in.
+    private func prompt(for chunk: String, context: GenerationContext, previous: [SpokenChunk],
+                        forceAudio: Bool) throws -> (EncodedPrompt, ModelInput) {
+        let prompt = chat.encode(context.messages(forChunk: chunk, after: previous.map(\.text)), forceAudio: forceAudio)
         var clips: [String: AudioCodes] = [:]
         for voice in context.voices {
             guard case .clip(let name, let audio, _) = voice, clips[name] == nil else { continue }
@@ -104,15 +128,7 @@ public final class SpeechEngine: @unchecked Sendable {
             case .generated(let i): return previous[i].codes
             }
         }
-        let input = try AudioPlaceholders.expand(tokens: prompt.ids, audio: audio, configuration: model.configuration)
-        let requests = takes.map { options in
-            (input, GenerationOptions(maxNewTokens: options.maxNewTokens, sampling: options.sampling, stopTokenIds: stopTokens,
-                                      endsWithAudioSegment: options.endsWithAudioSegment))
-        }
-        let results = try generator.generate(requests, isCancelled: isCancelled, onFrame: onFrame)
-        return results.map {
-            SpokenChunk(text: chunk, promptIds: prompt.ids, codes: $0.codes, steps: $0.steps, stopReason: $0.stopReason)
-        }
+        return (prompt, try AudioPlaceholders.expand(tokens: prompt.ids, audio: audio, configuration: model.configuration))
     }
 
     /// A whole transcript, as the reference CLI generates it.

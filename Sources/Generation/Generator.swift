@@ -135,6 +135,51 @@ public final class Generator {
         }
     }
 
+    /// Prefills the start of `prompt` ahead of its generation, while nothing else runs (the studio does this
+    /// for the line under the cursor while the writer reads it): every whole chunk but the one holding its last
+    /// position, which a generation always runs itself. A later prompt that starts alike takes these chunks
+    /// over as it takes over an earlier generation's, with the same results. Returns the positions held.
+    ///
+    /// It gives way: it starts only when no generation runs or waits, and stops between chunks when a
+    /// generation asks to run (which then waits at most one chunk) or when `isCancelled` says so.
+    @discardableResult
+    public func prepare(_ prompt: ModelInput, isCancelled: () -> Bool = { false }) throws -> Int {
+        try model.validate(prompt)
+        let end = max(0, prompt.count - 1) / chunkRows * chunkRows
+        state.lock()
+        guard end > 0, !stepping, going.isEmpty, joining.isEmpty, !isCancelled() else {
+            state.unlock()
+            return 0
+        }
+        // The slot holding the most of this start goes on from it: nothing runs, so every slot is free.
+        let shared = slots.map { slot in slot.prompt.map { prompt.sharedPrefixCount(with: $0) } ?? 0 }
+        let target = slots[shared.indices.max { shared[$0] < shared[$1] }!]
+        stepping = true
+        state.unlock()
+        defer {
+            state.lock()
+            stepping = false
+            state.broadcast()
+            state.unlock()
+        }
+        var held = min(shared.max()!, end) / chunkRows * chunkRows
+        guard held < end else { return held }
+        // Its positions past the shared start (a longer prompt, a generation's steps) are not this prompt's.
+        target.session.truncate(to: held)
+        target.prompt = held > 0 ? prompt.positions(0..<held) : nil
+        target.logitsArePrompts = false
+        target.session.reserve(prompt.count + 64)
+        while held < end {
+            let someoneWaits = state.withLock { !joining.isEmpty }
+            if someoneWaits || isCancelled() { break }
+            target.prompt = nil  // while its positions change
+            try target.session.append(prompt.positions(held..<held + chunkRows), head: .none)
+            held += chunkRows
+            target.prompt = prompt.positions(0..<held)
+        }
+        return held
+    }
+
     /// Queues `mine` to join, then takes turns running the model until they have all ended.
     private func run(_ mine: [Running]) throws {
         state.lock()

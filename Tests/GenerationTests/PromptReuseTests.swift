@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Transformer
 import Generation
@@ -59,5 +60,55 @@ import Generation
         let next = try generator.generate(prompt, options: options)
         #expect(generator.reusedPromptPositions == (prompt.count - 1) / Self.chunkRows * Self.chunkRows)
         #expect(next == (try Generator(model: model, chunkRows: Self.chunkRows).generate(prompt, options: options)))
+    }
+
+    /// A start prefilled ahead (`prepare`, the studio's line under the cursor) is taken over by the generation
+    /// asked for later, with what a fresh generator gives; a prompt that starts alike goes on from it.
+    @Test func aPreparedStartIsTakenOverWithTheSameResult() throws {
+        let (model, prompt, options) = try Self.setup()
+        let whole = (prompt.count - 1) / Self.chunkRows * Self.chunkRows
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        #expect(try generator.prepare(prompt, isCancelled: { true }) == 0)
+        #expect(try generator.prepare(prompt) == whole)
+        let first = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == whole)
+        #expect(first == (try Generator(model: model, chunkRows: Self.chunkRows).generate(prompt, options: options)))
+
+        // What is held is not prefilled again; a variant keeps the shared whole chunks and prefills the rest.
+        #expect(try generator.prepare(prompt) == whole)
+        let changed = Self.variant(of: prompt)
+        let changedWhole = (changed.count - 1) / Self.chunkRows * Self.chunkRows
+        #expect(try generator.prepare(changed) == changedWhole)
+        let second = try generator.generate(changed, options: options)
+        #expect(generator.reusedPromptPositions == changedWhole)
+        #expect(second == (try Generator(model: model, chunkRows: Self.chunkRows).generate(changed, options: options)))
+    }
+
+    /// A generation asked for while a start is prefilled ahead waits for one chunk at most: the preparing
+    /// stops there, and the generation gives what it gives alone.
+    @Test func preparingGivesWayToAGeneration() throws {
+        let (model, prompt, options) = try Self.setup()
+        let changed = Self.variant(of: prompt)
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        final class Box: @unchecked Sendable { var result: GenerationResult?; var failure: Error? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        var checks = 0
+        let held = try generator.prepare(prompt, isCancelled: {
+            checks += 1
+            // Before its first chunk: a generation of another prompt asks to run, and is waiting when this returns.
+            if checks == 2 {
+                Thread {
+                    do { box.result = try generator.generate(changed, options: options) } catch { box.failure = error }
+                    done.signal()
+                }.start()
+                while generator.generationsAtOnce == 0 { usleep(1000) }
+            }
+            return false
+        })
+        #expect(held == Self.chunkRows)
+        done.wait()
+        #expect(box.failure == nil)
+        #expect(box.result == (try Generator(model: model, chunkRows: Self.chunkRows).generate(changed, options: options)))
     }
 }
