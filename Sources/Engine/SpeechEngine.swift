@@ -36,6 +36,10 @@ public final class SpeechEngine: @unchecked Sendable {
         try checkSpecialTokens()
     }
 
+    /// Positions of the last chunk's prompt whose keys and values came from an earlier prefill (an earlier
+    /// chunk's, or one `prepare` made ahead).
+    public var reusedPromptPositions: Int { generator.reusedPromptPositions }
+
     /// The model's audio token ids must be the tokenizer's, or prompts would address the wrong embeddings.
     private func checkSpecialTokens() throws {
         let c = model.configuration

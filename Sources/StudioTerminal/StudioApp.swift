@@ -71,6 +71,8 @@ final class StudioApp {
     var planner: DialoguePlanner
     var plans: [Int: LinePlan] = [:]
     private var plannedFor = (revision: -1, inputs: -1, takes: -1)
+    /// What the last prefill ahead was asked for: the cursor's line and the revisions above.
+    private var prefillWish: [Int] = []
     var takesRevision = 0
     /// How long the export would be with the takes made so far (the title bar shows it).
     var exportSeconds = 0.0
@@ -222,6 +224,13 @@ final class StudioApp {
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))
+        }
+        // The line under the cursor, its prompt's start prefilled while nothing is generated; asked again when
+        // the cursor moves or the line, its inputs or the takes before it change.
+        let wish = [currentID, key.revision, key.inputs, key.takes]
+        if wish != prefillWish {
+            prefillWish = wish
+            queue.prefillAhead(currentID)
         }
         startPendingPlayback()
     }

@@ -49,6 +49,9 @@ struct BenchLine: ParsableCommand {
     @Option(help: "Also time this many scenes of three lines made beside each other, as the studio's queue makes them, against every line one after another.")
     var beside = 1
 
+    @Flag(help: "Prefill each line's prompt ahead before asking for it, as the studio does for the line under the cursor while nothing is generated (timed apart).")
+    var prefillAhead = false
+
     func run() throws {
         guard let precision = WeightPrecision(rawValue: precision) else { throw ValidationError("unknown precision '\(self.precision)'") }
         let cache = weightsCache.map { QuantizedWeightCache(folder: URL(fileURLWithPath: $0)) } ?? .standard
@@ -73,6 +76,11 @@ struct BenchLine: ParsableCommand {
             var pieces: [(time: Double, samples: Int)] = []
             // The codec's batches follow what this listener has waiting, as they follow the studio's player.
             var listening = Listener(lead: studioLead)
+            if prefillAhead {
+                start = Date()
+                try synthesizer.prepare(request, context: previous, isCancelled: { false })
+                print(String(format: "line %d: prefilled ahead in %.2f s", run + 1, Date().timeIntervalSince(start)))
+            }
             start = Date()
             let take = try synthesizer.synthesize(
                 request, context: previous, onProgress: { _ in frameTimes.append(Date().timeIntervalSince(start)) },

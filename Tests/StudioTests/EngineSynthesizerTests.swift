@@ -107,6 +107,48 @@ import Transformer
         queue.stop()
     }
 
+    /// The line under the cursor, prefilled ahead while the queue is idle: its generation takes the prompt's
+    /// whole chunks over, and makes the take it makes without them.
+    @Test func theLineUnderTheCursorIsPrefilledAhead() throws {
+        let synthesizer = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .bf16,
+                                                cache: .disabled)
+        // A long scene: the prompt runs past one prefill chunk (128 positions).
+        let scene = String(repeating: "A quiet room with the soft hum of machines and rain on the window. ", count: 10)
+        var settings = GenerationSettings()
+        settings.temperature = 0
+        settings.maxNewTokens = 40
+        let project = Project(scene: .inline(scene), cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+                              script: ["[Ann] Hello there, how are you today?"])
+        let projectFolder = try Fixtures.temporaryFolder("higgs-synth-project")
+        defer { try? FileManager.default.removeItem(at: projectFolder) }
+        let takes = TakeStore(folder: projectFolder.appendingPathComponent("ahead.takes"))
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: takes, fingerprints: ClipFingerprints())
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner, lineIDs: [0]) })
+        defer { queue.stop() }
+
+        queue.prefillAhead(0)
+        let deadline = Date().addingTimeInterval(60)
+        while queue.prefillsAhead == 0 && Date() < deadline { usleep(10_000) }
+        #expect(queue.prefillsAhead == 1)
+        queue.generate([0])
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        #expect(synthesizer.reusedPromptPositions >= 128)
+        guard case .done(.take(let info, cached: false)) = queue.state(.line(0)) else {
+            Issue.record("\(String(describing: queue.state(.line(0))))")
+            return
+        }
+        // The same line on an engine that prefilled nothing ahead.
+        let fresh = try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: Self.audioTokenizer, precision: .bf16,
+                                          cache: .disabled)
+        let request = try #require(planner.plan(line: 0)?.request)
+        let alone = try fresh.synthesize(request, context: [], onProgress: { _ in }, onAudio: { _ in }, listenerLead: { nil },
+                                         isCancelled: { false })
+        #expect(fresh.reusedPromptPositions == 0)
+        #expect(try takes.codes(info.key) == alone.codes)
+    }
+
     /// Audio arrives while the line is generated, in pieces as large as the listener's lead allows; the
     /// pieces are the take, and the take is the one-shot decode of its codes within -60 dB; progress
     /// counts every frame.

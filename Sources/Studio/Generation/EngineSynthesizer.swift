@@ -20,6 +20,9 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
     private let engine: SpeechEngine
     private let codec: AudioTokenizer
 
+    /// Positions of the last line's prompt that were not prefilled again (see `SpeechEngine.reusedPromptPositions`).
+    public var reusedPromptPositions: Int { engine.reusedPromptPositions }
+
     /// The precision the studio uses when none is asked for: the fastest, real time or near it on two cores.
     public static let defaultPrecision = WeightPrecision.q4
 
@@ -95,6 +98,18 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
         return takes
     }
 
+    public func prepare(_ line: LineRequest, context: [GeneratedLine], isCancelled: () -> Bool) throws {
+        let (conversation, previous) = Self.conversation(of: line, context: context)
+        try engine.prepare(Transcript.normalize(line.transcript, finalPunctuation: false), context: conversation,
+                           previous: previous, forceAudio: true, isCancelled: isCancelled)
+    }
+
+    /// The scene, voices and earlier lines a line is spoken after, as the engine takes them.
+    private static func conversation(of line: LineRequest, context: [GeneratedLine]) -> (GenerationContext, [SpokenChunk]) {
+        (GenerationContext(scene: line.scene, voices: line.voices, speakerTags: line.speakerTags),
+         context.map { SpokenChunk(text: Transcript.normalize($0.transcript, finalPunctuation: false), promptIds: [], codes: $0.codes) })
+    }
+
     /// One batch of takes: the first decoded as it comes and paced by its listener, the others decoded
     /// as they come in the largest batches.
     private func synthesizeTogether(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine],
@@ -104,8 +119,7 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
                                     isCancelled: () -> Bool) throws -> [GeneratedTake] {
         // Lines of several jobs may be made at once: their generations share the engine's steps, and each
         // call decodes its own takes.
-        let conversation = GenerationContext(scene: line.scene, voices: line.voices, speakerTags: line.speakerTags)
-        let previous = context.map { SpokenChunk(text: Transcript.normalize($0.transcript, finalPunctuation: false), promptIds: [], codes: $0.codes) }
+        let (conversation, previous) = Self.conversation(of: line, context: context)
         let s = line.sampling
         let options = seeds.map { seed in
             SpeechEngine.Options(sampling: SamplingOptions(temperature: Float(s.temperature), topK: s.topK > 0 ? s.topK : nil, topP: s.topP,

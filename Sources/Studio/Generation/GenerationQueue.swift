@@ -55,6 +55,7 @@ public final class GenerationQueue: @unchecked Sendable {
     private var measured: (frames: Int, seconds: Double) = (0, 0)
     /// The takes each line's running job is making, where it makes more than one.
     private var making: [Int: TakesInProgress] = [:]
+    private var ahead: PrefillAhead!
     /// How many times a line whose take was cut at its limit (`GeneratedTake.cut`) is generated again with a
     /// new seed, at once, before the lines after it (which take it as context). Every take is kept; the
     /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
@@ -75,7 +76,13 @@ public final class GenerationQueue: @unchecked Sendable {
             // A line someone listens to as it is made is not held back by another job's prefill and steps.
             running.contains { live[$0]?.listenerLead != nil } ? nil : Self.firstIndependent(of: running, in: queued, document())
         })
+        ahead = PrefillAhead(idle: { [jobs, engine] in
+            guard case .ready = engine.state else { return false }
+            return jobs.running.isEmpty && jobs.queued.isEmpty
+        }, work: { [weak self] id, isCancelled in self?.prefillAhead(line: id, isCancelled: isCancelled) ?? true })
     }
+
+    deinit { ahead.stop() }
 
     /// The audio of each job, as it is made.
     private final class LiveAudio: @unchecked Sendable {
@@ -153,10 +160,21 @@ public final class GenerationQueue: @unchecked Sendable {
         live[job] = nil
     }
 
+    /// Prefills the start of line `id`'s prompt while the queue is idle (the line under the cursor: its `g`
+    /// or `r` then begins sooner; see `PrefillAhead`). Call again when the line, its context or the cursor
+    /// changes; nil asks for nothing.
+    public func prefillAhead(_ id: Int?) { ahead.want(id) }
+
+    /// How many prefills ahead have been carried out to the end.
+    public var prefillsAhead: Int { ahead.finished }
+
     public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
     public func cancelAll() { jobs.cancelAll() }
-    /// Cancels everything and ends the worker thread (the queue is being replaced).
-    public func stop() { jobs.stop() }
+    /// Cancels everything and ends the worker threads (the queue is being replaced).
+    public func stop() {
+        ahead.stop()
+        jobs.stop()
+    }
     public func state(_ job: GenerationJob) -> Jobs.State? { jobs.state(job) }
 
     /// The audio of a job while it runs (and after, until the next job of the same id starts).
@@ -232,6 +250,22 @@ public final class GenerationQueue: @unchecked Sendable {
             reseeded = true
         }
         return .take(last!, cached: false)
+    }
+
+    /// The line's prompt start prefilled as its generation would run it now: its plan and the takes before it.
+    /// A line that cannot be planned is left alone (its generation says why). False when it gave way.
+    private func prefillAhead(line id: Int, isCancelled: () -> Bool) -> Bool {
+        guard case .ready(let synthesizer) = engine.state else { return false }
+        let snapshot = document()
+        guard let index = snapshot.lineIDs.firstIndex(of: id), let plan = snapshot.planner.plan(line: index),
+              plan.problem == nil, let request = plan.request else { return true }
+        do {
+            let context = try plan.context.map { GeneratedLine(transcript: $0.transcript, codes: try takes.codes($0.key)) }
+            try synthesizer.prepare(request, context: context, isCancelled: isCancelled)
+        } catch {
+            return true
+        }
+        return !isCancelled()
     }
 
     private func runAudition(_ job: GenerationJob, library: VoiceLibrary, control: Jobs.Control) throws -> GenerationOutcome {

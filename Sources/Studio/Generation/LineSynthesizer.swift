@@ -41,6 +41,16 @@ public protocol LineSynthesizer: AnyObject, Sendable {
                     onAudio: ([Float]) -> Void,
                     listenerLead: () -> Int?,
                     isCancelled: () -> Bool) throws -> [GeneratedTake]
+
+    /// Prefills the start of `line`'s prompt while nothing is generated, so that generating it later begins
+    /// sooner (the studio does this for the line under the cursor). Gives way to any generation asked for
+    /// meanwhile, and stops when `isCancelled` says so.
+    func prepare(_ line: LineRequest, context: [GeneratedLine], isCancelled: () -> Bool) throws
+}
+
+extension LineSynthesizer {
+    /// Nothing to prefill ahead (an engine without a prompt cache).
+    public func prepare(_ line: LineRequest, context: [GeneratedLine], isCancelled: () -> Bool) throws {}
 }
 
 /// The engine as the status line shows it.
