@@ -146,8 +146,10 @@ public final class Generator {
     public func prepare(_ prompt: ModelInput, isCancelled: () -> Bool = { false }) throws -> Int {
         try model.validate(prompt)
         let end = max(0, prompt.count - 1) / chunkRows * chunkRows
+        // The caller's check runs outside the lock, as every other call of it does.
+        guard end > 0, !isCancelled() else { return 0 }
         state.lock()
-        guard end > 0, !stepping, going.isEmpty, joining.isEmpty, !isCancelled() else {
+        guard !stepping, going.isEmpty, joining.isEmpty else {
             state.unlock()
             return 0
         }
