@@ -48,6 +48,10 @@ public final class Download: @unchecked Sendable {
     private var progress = Progress(done: 0, total: 0, files: 0, filesDone: 0, seconds: 0)
     private var started = Date()
 
+    /// Bytes free on the disk holding a folder (nil when it cannot be told): a download that would not fit
+    /// stops before its first byte, saying how much it needs.
+    public var freeSpace: @Sendable (URL) -> Int? = Download.freeBytes
+
     public init(cache: HubCache, client: HubClient, parallel: Int = 4) {
         self.cache = cache
         self.client = client
@@ -79,6 +83,7 @@ public final class Download: @unchecked Sendable {
         let snapshot = repo.appendingPathComponent("snapshots").appendingPathComponent(remote.commit)
         try createFolder(blobs)
         try createFolder(snapshot)
+        try checkRoom(for: files, in: blobs, repository: repository)
 
         lock.lock()
         started = Date()
@@ -116,6 +121,24 @@ public final class Download: @unchecked Sendable {
             try write(Data(remote.commit.utf8), to: repo.appendingPathComponent("refs").appendingPathComponent(revision))
         }
         return snapshot
+    }
+
+    /// What the files still need (those not in the cache, less what their partial downloads hold) must fit on
+    /// the cache's disk, with 1% to spare for the file system.
+    private func checkRoom(for files: [HubClient.RemoteFile], in blobs: URL, repository: String) throws {
+        let needed = files.reduce(0) { sum, file in
+            guard file.size > 0, fileSize(blobs.appendingPathComponent(file.blobName)) != file.size else { return sum }
+            return sum + max(0, file.size - (fileSize(blobs.appendingPathComponent(file.blobName + ".incomplete")) ?? 0))
+        }
+        guard needed > 0, let free = freeSpace(blobs), Double(needed) * 1.01 > Double(free) else { return }
+        throw ModelHubError("\(repository): needs \(Progress.bytes(needed)) more in \(blobs.deletingLastPathComponent().path), "
+                            + "and that disk has \(Progress.bytes(free)) free; make room, or set HF_HUB_CACHE to a folder on a larger disk")
+    }
+
+    static func freeBytes(_ folder: URL) -> Int? {
+        var stats = statvfs()
+        guard statvfs(folder.path, &stats) == 0 else { return nil }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
     }
 
     // MARK: One file

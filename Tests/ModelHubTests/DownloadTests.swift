@@ -140,6 +140,37 @@ import Testing
         }
     }
 
+    /// A download that would not fit on the cache's disk stops before its first byte, saying what it needs;
+    /// what is in the cache already (or partly) needs no room.
+    @Test func aDownloadThatWouldNotFitStopsFirst() throws {
+        let s = try Self.setup()
+        defer { s.hub.stop(); try? FileManager.default.removeItem(at: s.folder) }
+        let total = s.hub.files.reduce(0) { $0 + $1.data.count }
+        let small = s.download()
+        small.freeSpace = { _ in total / 2 }
+        do {
+            try small.run(Self.repository)
+            Issue.record("a download twice the free space started")
+        } catch let error as ModelHubError {
+            #expect(error.description.hasPrefix("bosonai/tiny-model: needs \(Download.Progress.bytes(total)) more in "), "\(error)")
+            #expect(error.description.hasSuffix("and that disk has \(Download.Progress.bytes(total / 2)) free; make room, or set "
+                                                + "HF_HUB_CACHE to a folder on a larger disk"), "\(error)")
+        }
+        #expect(s.hub.byteRequests.isEmpty)
+
+        // Half of the weights are there from an earlier, interrupted run: the rest fits.
+        let blobs = s.cache.repositoryFolder(Self.repository).appendingPathComponent("blobs")
+        let weights = s.hub.files[1].data
+        try weights.prefix(weights.count / 2).write(to: blobs.appendingPathComponent(SHA256.hex(weights) + ".incomplete"))
+        let resumed = s.download()
+        resumed.freeSpace = { _ in (total - weights.count / 2) * 11 / 10 }
+        try resumed.run(Self.repository)
+        // Complete, it needs nothing.
+        let again = s.download()
+        again.freeSpace = { _ in 0 }
+        try again.run(Self.repository)
+    }
+
     /// Files go at most `parallel` at a time, and the progress the bar draws adds up.
     @Test func transfersAreBoundedAndProgressAddsUp() throws {
         let s = try Self.setup { files in
