@@ -15,6 +15,11 @@ public final class HubClient: @unchecked Sendable {
     let token: String?
     let session: URLSession
 
+    /// Whether `HF_HUB_OFFLINE` forbids fetching (as huggingface_hub reads it: 1, true, yes or on).
+    public static func isOffline(_ environment: [String: String]) -> Bool {
+        ["1", "true", "yes", "on"].contains(environment["HF_HUB_OFFLINE"]?.lowercased() ?? "")
+    }
+
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let text = environment["HF_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://huggingface.co"
         endpoint = URL(string: text.hasSuffix("/") ? String(text.dropLast()) : text)!

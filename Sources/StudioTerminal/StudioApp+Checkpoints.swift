@@ -10,7 +10,7 @@ extension StudioApp {
         guard options.makeSynthesizer != nil else { return nil }
         switch engine.state {
         case .unavailable: break
-        case .failed where fetchedCheckpoints: break  // the download stopped (the network, a full disk): again
+        case .failed where fetchStatus.value == .stopped: break  // the network, a full disk: again
         default: return nil
         }
         return CheckpointFetch(for: options.engine)
@@ -24,12 +24,30 @@ extension StudioApp {
             + "\(options.engine.display(fetch.destination)) now? It can take a while; quitting stops it, and the next "
             + "download goes on from there. (y/n)"
         guard try ask(question, choices: ["y", "n"]) == "y" else { return }
-        fetchedCheckpoints = true
-        engine.load("downloading") { [engine] in
-            let location = try fetch.run { engine.stillLoading($0) }
+        engine.load("downloading") { [engine, fetchStatus] in
+            fetchStatus.value = .running
+            let location: EngineLocation
+            do { location = try fetch.run { engine.stillLoading($0) } } catch {
+                fetchStatus.value = .stopped
+                throw error
+            }
+            fetchStatus.value = .done
             engine.stillLoading("loading \(location.display(location.model))")
             return try make(location) { engine.stillLoading($0) }
         }
         say("Downloading the checkpoints; what you asked for is made once the model has loaded.")
+    }
+}
+
+/// How the studio's download of the checkpoints went, as the engine's loading thread tells it.
+final class FetchStatus: @unchecked Sendable {
+    enum Value { case none, running, stopped, done }
+
+    private let lock = NSLock()
+    private var current = Value.none
+
+    var value: Value {
+        get { lock.withLock { current } }
+        set { lock.withLock { current = newValue } }
     }
 }

@@ -106,8 +106,8 @@ final class StudioApp {
     var count: Int?
     /// The line the cursor was taken to by playback it follows; nil when it does not follow.
     var followedLine: Int?
-    /// Whether the checkpoints were fetched from here (a failure then offers the fetch again).
-    var fetchedCheckpoints = false
+    /// The download of the checkpoints from here, if any (one that stopped is offered again).
+    let fetchStatus = FetchStatus()
 
     init(options: StudioOptions) throws {
         self.options = options

@@ -30,7 +30,7 @@ struct DownloadCommand: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let cache = HubCache(environment: environment)
-        let offline = ["1", "true", "yes", "on"].contains(environment["HF_HUB_OFFLINE"]?.lowercased() ?? "")
+        let offline = HubClient.isOffline(environment)
         let repositories = model.map { [$0] } ?? [EngineLocation.modelRepository, EngineLocation.tokenizerRepository]
         for repository in repositories {
             let download = Download(cache: cache, client: HubClient(environment: environment), parallel: parallel)

@@ -15,7 +15,7 @@ public struct CheckpointFetch: Sendable {
     let environment: [String: String]
 
     public init?(for location: EngineLocation, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        let offline = ["1", "true", "yes", "on"].contains(environment["HF_HUB_OFFLINE"]?.lowercased() ?? "")
+        let offline = HubClient.isOffline(environment)
         let named: Set<EngineLocation.Source> = [.flag, .environment, .configFile]
         var repositories: [String] = []
         if location.missingModel != nil {
