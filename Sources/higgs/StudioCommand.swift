@@ -12,7 +12,8 @@ struct StudioCommand: ParsableCommand {
             script when it does not exist. The checkpoints are looked for in --model / --audio-tokenizer, \
             $HIGGS_MODEL / $HIGGS_AUDIO_TOKENIZER, ~/.config/higgs-studio/config.yaml, the Hugging Face cache \
             (`higgs download` puts them there), then ~/models/...; `higgs doctor` shows where. Without them the \
-            studio still edits, casts and exports text.
+            studio still edits, casts and exports text, and the first key that asks for speech offers to download \
+            them (when no flag, variable or config file names other folders).
             """
     )
 
