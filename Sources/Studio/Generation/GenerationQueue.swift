@@ -168,6 +168,9 @@ public final class GenerationQueue: @unchecked Sendable {
     /// How many prefills ahead have been carried out to the end.
     public var prefillsAhead: Int { ahead.finished }
 
+    /// Whether a prefill ahead runs now.
+    public var isPrefillingAhead: Bool { ahead.isWorking }
+
     public func cancel(_ job: GenerationJob) { jobs.cancel(job) }
     public func cancelAll() { jobs.cancelAll() }
     /// Cancels everything and ends the worker threads (the queue is being replaced).

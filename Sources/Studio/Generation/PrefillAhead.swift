@@ -17,6 +17,7 @@ final class PrefillAhead: @unchecked Sendable {
     private var serial = 0
     private var done = 0
     private var finishedCount = 0
+    private var working = false
     private var stopping = false
     private var started = false
     private let idle: @Sendable () -> Bool
@@ -49,6 +50,9 @@ final class PrefillAhead: @unchecked Sendable {
     /// Wishes carried out to the end so far.
     var finished: Int { condition.withLock { finishedCount } }
 
+    /// Whether a prefill ahead runs now (the engine line says so: the cores are busy for the writer's sake).
+    var isWorking: Bool { condition.withLock { working } }
+
     func stop() {
         condition.lock()
         stopping = true
@@ -70,11 +74,13 @@ final class PrefillAhead: @unchecked Sendable {
                 condition.wait(until: Date().addingTimeInterval(age < settle ? settle - age : 0.2))
                 continue
             }
+            working = true
             condition.unlock()
             let finished = work(w.line) { [self] in
                 !idle() || condition.withLock { stopping || wish?.serial != w.serial }
             }
             condition.lock()
+            working = false
             if finished {
                 done = w.serial
                 finishedCount += 1
