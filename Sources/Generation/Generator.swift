@@ -153,9 +153,6 @@ public final class Generator {
             state.unlock()
             return 0
         }
-        // The slot holding the most of this start goes on from it: nothing runs, so every slot is free.
-        let shared = slots.map { slot in slot.prompt.map { prompt.sharedPrefixCount(with: $0) } ?? 0 }
-        let target = slots[shared.indices.max { shared[$0] < shared[$1] }!]
         stepping = true
         state.unlock()
         defer {
@@ -164,10 +161,26 @@ public final class Generator {
             state.broadcast()
             state.unlock()
         }
-        var held = min(shared.max()!, end) / chunkRows * chunkRows
+        // Nothing runs, so every slot is free. The one holding the most of this start goes on from it, unless it
+        // holds a prompt that goes on otherwise (the line made last, another line prepared): then the start is
+        // copied into a slot of its own (up to `slotsKept`, after that the slot sharing least), and both stay.
+        let shared = slots.map { slot in slot.prompt.map { prompt.sharedPrefixCount(with: $0) } ?? 0 }
+        let best = shared.indices.max { shared[$0] < shared[$1] }!
+        var held = min(shared[best], end) / chunkRows * chunkRows
         guard held < end else { return held }
-        // Its positions past the shared start (a longer prompt, a generation's steps) are not this prompt's.
-        target.session.truncate(to: held)
+        let target: Slot
+        if (slots[best].prompt?.count ?? 0) <= held {
+            target = slots[best]
+            target.session.truncate(to: held)  // a generation's steps after its prompt
+        } else {
+            if slots.count < Self.slotsKept {
+                target = Slot(Session(model: model, capacity: prompt.count + 64, chunkRows: chunkRows))
+                slots.append(target)
+            } else {
+                target = slots[slots.indices.filter { $0 != best }.min { shared[$0] < shared[$1] }!]
+            }
+            target.session.continueFrom(slots[best].session, positions: held)
+        }
         target.prompt = held > 0 ? prompt.positions(0..<held) : nil
         target.logitsArePrompts = false
         target.session.reserve(prompt.count + 64)
@@ -181,6 +194,10 @@ public final class Generator {
         }
         return held
     }
+
+    /// Sessions `prepare` may keep at once: the line made last and the next ones prepared ahead of it (each is a
+    /// KV cache and a chunk's workspace, under 0.1 GB at the published size).
+    static let slotsKept = 3
 
     /// Queues `mine` to join, then takes turns running the model until they have all ended.
     private func run(_ mine: [Running]) throws {

@@ -118,7 +118,7 @@ extension StudioApp {
                 text += " · \(left) to go"
                 if let time = generatingLeft() { text += ", \(time)" }
             }
-            if left == 0 && queue.isPrefillingAhead { text += " · preparing the cursor's line" }
+            if left == 0 && queue.isPrefillingAhead { text += " · preparing lines ahead" }
             if let fps = queue.framesPerSecond {
                 text += String(format: " · %.1f frames/s (%.2fx real time)", fps, fps / Double(AudioFormat.frameRate))
             }

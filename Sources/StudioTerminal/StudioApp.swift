@@ -225,12 +225,22 @@ final class StudioApp {
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))
         }
-        // The line under the cursor, its prompt's start prefilled while nothing is generated; asked again when
-        // the cursor moves or the line, its inputs or the takes before it change.
+        // The line under the cursor, and the next one once it has its take (the next line's context), have their
+        // prompts' starts prefilled while nothing is generated; asked again when the cursor moves or anything
+        // a prompt is made of changes.
         let wish = [currentID, key.revision, key.inputs, key.takes]
         if wish != prefillWish {
             prefillWish = wish
-            queue.prefillAhead(currentID)
+            var lines = [currentID]
+            if plan(editor.line)?.isCurrent == true,
+               let next = (editor.line + 1..<editor.lines.count).first(where: { plan($0) != nil }) {
+                lines.append(editor.lines[next].id)
+            }
+            var version = Hasher()
+            version.combine(key.revision)
+            version.combine(key.inputs)
+            version.combine(key.takes)
+            queue.prefillAhead(lines, version: version.finalize())
         }
         startPendingPlayback()
     }

@@ -84,6 +84,23 @@ import Generation
         #expect(second == (try Generator(model: model, chunkRows: Self.chunkRows).generate(changed, options: options)))
     }
 
+    /// A start prepared beside the prompt made last keeps that one too: a retake of the last prompt and the
+    /// prepared one each take over all their whole chunks.
+    @Test func aPreparedStartKeepsTheLastPromptBesideIt() throws {
+        let (model, prompt, options) = try Self.setup()
+        let changed = Self.variant(of: prompt)
+        func whole(_ p: ModelInput) -> Int { (p.count - 1) / Self.chunkRows * Self.chunkRows }
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        let first = try generator.generate(prompt, options: options)
+        #expect(try generator.prepare(changed) == whole(changed))
+        let second = try generator.generate(changed, options: options)
+        #expect(generator.reusedPromptPositions == whole(changed))
+        #expect(second == (try Generator(model: model, chunkRows: Self.chunkRows).generate(changed, options: options)))
+        let again = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == whole(prompt))  // 48 when the prepared start took its slot
+        #expect(again == first)
+    }
+
     /// A generation asked for while a start is prefilled ahead waits for one chunk at most: the preparing
     /// stops there, and the generation gives what it gives alone.
     @Test func preparingGivesWayToAGeneration() throws {

@@ -128,7 +128,7 @@ import Transformer
                                     document: { DocumentSnapshot(planner: planner, lineIDs: [0]) })
         defer { queue.stop() }
 
-        queue.prefillAhead(0)
+        queue.prefillAhead([0], version: 1)
         let deadline = Date().addingTimeInterval(60)
         while queue.prefillsAhead == 0 && Date() < deadline { usleep(10_000) }
         #expect(queue.prefillsAhead == 1)

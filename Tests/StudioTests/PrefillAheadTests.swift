@@ -4,8 +4,8 @@ import Studio
 import TestSupport
 import Testing
 
-/// The queue's prefill ahead of the line under the cursor: when it starts, what stops it, and what it does
-/// after, with an engine whose prefill ahead holds until it is told to stop or let go.
+/// The queue's prefill ahead of the line under the cursor and the next: when it starts, what stops it, and what
+/// it does after, with an engine whose prefill ahead holds until it is told to stop or let go.
 @Suite(.serialized) struct PrefillAheadTests {
     /// The real engine for lines; its `prepare` records the line and holds until stopped or released.
     final class Held: LineSynthesizer, @unchecked Sendable {
@@ -53,7 +53,7 @@ import Testing
         #expect(condition(), "\(what)")
     }
 
-    @Test func itWaitsForTheCursorToRestGivesWayAndComesBack() throws {
+    @Test func itWaitsForTheCursorToRestGivesWayAndComesBackForEachVersion() throws {
         let engine = try EngineSynthesizer(modelFolder: EngineSynthesizerTests.model, audioTokenizerFolder: EngineSynthesizerTests.audioTokenizer,
                                            precision: .bf16, cache: .disabled)
         let held = Held(engine)
@@ -73,17 +73,20 @@ import Testing
 
         // Half a second after the wish, not before.
         let asked = Date()
-        queue.prefillAhead(10)
+        queue.prefillAhead([10], version: 1)
         Self.waitUntil("the prefill ahead of line 1") { held.events == ["prepare [SPEAKER0] One."] }
         #expect(Date().timeIntervalSince(asked) >= 0.5)
         #expect(queue.isPrefillingAhead)
 
-        // A newer wish stops it; the new line's comes after.
-        queue.prefillAhead(11)
+        // A wish that still names the line lets it go on; one that does not stops it, and its first line comes next.
+        queue.prefillAhead([10, 11], version: 1)
+        usleep(300_000)
+        #expect(held.events == ["prepare [SPEAKER0] One."])
+        queue.prefillAhead([11], version: 1)
         Self.waitUntil("line 2's prefill ahead") { held.events.last == "prepare [SPEAKER0] Two." }
         #expect(held.events == ["prepare [SPEAKER0] One.", "gave way [SPEAKER0] One.", "prepare [SPEAKER0] Two."])
 
-        // A job stops it, runs, and once the queue is idle the wish is carried out again, to its end.
+        // A job stops it, runs, and once the queue is idle the line is prefilled again, to its end.
         queue.generate([10])
         #expect(queue.jobs.waitUntilIdle(timeout: 60))
         Self.waitUntil("line 2's prefill ahead again") { held.events.filter { $0 == "prepare [SPEAKER0] Two." }.count == 2 }
@@ -93,5 +96,15 @@ import Testing
         held.release()
         Self.waitUntil("the prefill ahead carried out") { queue.prefillsAhead == 1 }
         #expect(held.events.last == "prepared [SPEAKER0] Two." && !queue.isPrefillingAhead)
+
+        // Done for this version of the document; a new version (an edit, a take) prefills it again.
+        let count = held.events.count
+        queue.prefillAhead([11], version: 1)
+        usleep(800_000)
+        #expect(held.events.count == count)
+        queue.prefillAhead([11, 10], version: 2)
+        Self.waitUntil("both lines prefilled for the new version") { queue.prefillsAhead == 3 }
+        #expect(Array(held.events[count...]) == ["prepare [SPEAKER0] Two.", "prepared [SPEAKER0] Two.",
+                                                 "prepare [SPEAKER0] One.", "prepared [SPEAKER0] One."])
     }
 }

@@ -160,12 +160,13 @@ public final class GenerationQueue: @unchecked Sendable {
         live[job] = nil
     }
 
-    /// Prefills the start of line `id`'s prompt while the queue is idle (the line under the cursor: its `g`
-    /// or `r` then begins sooner; see `PrefillAhead`). Call again when the line, its context or the cursor
-    /// changes; nil asks for nothing.
-    public func prefillAhead(_ id: Int?) { ahead.want(id) }
+    /// Prefills the starts of these lines' prompts, in order, while the queue is idle (the line under the
+    /// cursor and the one after it: their `g` or `r` then begins sooner; see `PrefillAhead`). `version` names the
+    /// document they are planned from: call again when the cursor moves, and with a new version when a line,
+    /// the inputs or the takes change. No lines asks for nothing.
+    public func prefillAhead(_ lines: [Int], version: Int) { ahead.want(lines, version: version) }
 
-    /// How many prefills ahead have been carried out to the end.
+    /// How many lines have been prefilled ahead to the end.
     public var prefillsAhead: Int { ahead.finished }
 
     /// Whether a prefill ahead runs now.

@@ -1,23 +1,30 @@
 import Foundation
 
-/// The start of one line's prompt prefilled while nothing is generated: the line under the cursor, so that
-/// its `g` or `r` begins in a second or two rather than after a whole prefill (a scene, its voices and the
-/// lines before it run to hundreds of positions: 7 s on two slow cores).
+/// The starts of a few lines' prompts prefilled while nothing is generated: the line under the cursor, then
+/// the line after it, so that the next `g` or `r` begins in a second or two rather than after a whole prefill (a
+/// scene, its voices and the lines before it run to hundreds of positions: 5-8 s on two slow cores).
 ///
-/// A wish names a line; the newest replaces the one before. It is carried out once it has stood still for
-/// `settle` (the cursor passing over lines wastes nothing) and only while the queue is idle and the engine
-/// ready. It gives way, within one prefill chunk, to a job that starts or to a newer wish; one that gave way
-/// to a job is carried out again when the queue is idle.
+/// A wish names the lines, in order, and the version of the document they are planned from; the newest replaces
+/// the one before. It is carried out once it has stood still for `settle` (the cursor passing over lines wastes
+/// nothing) and only while the queue is idle and the engine ready. A line being prefilled goes on while a newer
+/// wish of the same version still names it (the cursor moved to it); another version, or a job that starts,
+/// stops it within one prefill chunk. A line stopped by a job is prefilled again once the queue is idle.
 final class PrefillAhead: @unchecked Sendable {
     /// Prefills line `id`'s start, stopping when told to; true when done (or impossible), false when stopped.
     typealias Work = (_ id: Int, _ isCancelled: () -> Bool) -> Bool
 
+    private struct Wish {
+        var lines: [Int]
+        var version: Int
+        var since: Date
+    }
+
     private let condition = NSCondition()
-    private var wish: (line: Int, since: Date, serial: Int)?
-    private var serial = 0
-    private var done = 0
+    private var wish: Wish?
+    /// Lines of the wish's version prefilled to the end.
+    private var done: Set<Int> = []
     private var finishedCount = 0
-    private var working = false
+    private var working: Int?
     private var stopping = false
     private var started = false
     private let idle: @Sendable () -> Bool
@@ -30,14 +37,14 @@ final class PrefillAhead: @unchecked Sendable {
         self.work = work
     }
 
-    /// Prefill line `id` ahead (nil: nothing); a call with the same line again asks again (its text, or the
-    /// takes before it, may have changed).
-    func want(_ id: Int?) {
+    /// Prefill these lines ahead, in order (none: nothing), as planned from document `version`: a new version
+    /// (an edit, a new take) prefills them again.
+    func want(_ lines: [Int], version: Int) {
         condition.lock()
         defer { condition.unlock() }
-        serial += 1
-        wish = id.map { ($0, Date(), serial) }
-        if !started && id != nil {
+        if version != wish?.version { done = [] }
+        wish = Wish(lines: lines, version: version, since: Date())
+        if !started && !lines.isEmpty {
             started = true
             let thread = Thread { [self] in loop() }
             thread.name = "prefill-ahead"
@@ -47,11 +54,11 @@ final class PrefillAhead: @unchecked Sendable {
         condition.broadcast()
     }
 
-    /// Wishes carried out to the end so far.
+    /// Lines prefilled to the end so far.
     var finished: Int { condition.withLock { finishedCount } }
 
     /// Whether a prefill ahead runs now (the engine line says so: the cores are busy for the writer's sake).
-    var isWorking: Bool { condition.withLock { working } }
+    var isWorking: Bool { condition.withLock { working != nil } }
 
     func stop() {
         condition.lock()
@@ -64,7 +71,7 @@ final class PrefillAhead: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         while !stopping {
-            guard let w = wish, w.serial != done else {
+            guard let w = wish, let line = w.lines.first(where: { !done.contains($0) }) else {
                 condition.wait()
                 continue
             }
@@ -74,15 +81,15 @@ final class PrefillAhead: @unchecked Sendable {
                 condition.wait(until: Date().addingTimeInterval(age < settle ? settle - age : 0.2))
                 continue
             }
-            working = true
+            working = line
             condition.unlock()
-            let finished = work(w.line) { [self] in
-                !idle() || condition.withLock { stopping || wish?.serial != w.serial }
+            let finished = work(line) { [self] in
+                !idle() || condition.withLock { stopping || wish?.version != w.version || wish?.lines.contains(line) != true }
             }
             condition.lock()
-            working = false
-            if finished {
-                done = w.serial
+            working = nil
+            if finished && wish?.version == w.version {
+                done.insert(line)
                 finishedCount += 1
             }
         }
