@@ -73,6 +73,14 @@ import Testing
         let ids = Array(script.indices)
         let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(watched)),
                                     document: { DocumentSnapshot(planner: planner(), lineIDs: ids) })
+        let spoken = script.map { $0.replacingOccurrences(of: "[Ann]", with: "[SPEAKER0]").replacingOccurrences(of: "[Ben]", with: "[SPEAKER1]") }
+        // The first line holds at its first frame until the audition has started (30 s at most), so that the order
+        // checked below does not hang on how soon this thread gets to queue the audition on a loaded machine.
+        watched.onFirstFrame = { transcript in
+            guard transcript == spoken[0] else { return }
+            let deadline = Date().addingTimeInterval(30)
+            while watched.index("start " + GenerationQueue.auditionSentence) == nil && Date() < deadline { usleep(2000) }
+        }
         queue.generate([0, 1, 3, 4])
         queue.audition(.automatic, library: library)
         #expect(queue.jobs.waitUntilIdle(timeout: 120))
@@ -81,7 +89,6 @@ import Testing
         // The two scenes' first lines and the audition.
         #expect(watched.mostAtOnce == 3)
         func index(_ event: String) throws -> Int { try #require(watched.index(event), "\(event)") }
-        let spoken = script.map { $0.replacingOccurrences(of: "[Ann]", with: "[SPEAKER0]").replacingOccurrences(of: "[Ben]", with: "[SPEAKER1]") }
         #expect(try index("start " + spoken[3]) < index("end " + spoken[0]))
         #expect(try index("end " + spoken[0]) < index("start " + spoken[1]))
         #expect(try index("end " + spoken[3]) < index("start " + spoken[4]))
