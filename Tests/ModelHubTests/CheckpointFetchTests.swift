@@ -22,6 +22,16 @@ import Testing
         #expect(fetch(["HF_HUB_OFFLINE": "1"]) == nil)
         #expect(fetch(["HF_HUB_OFFLINE": "0"]) != nil)
 
+        // The question gives the sizes, and what a stopped download left in the cache.
+        let offer = try #require(CheckpointFetch(for: EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: environment),
+                                                 environment: environment))
+        #expect(offer.summary == "bosonai/higgs-audio-v2-generation-3B-base (11.5 GB) and bosonai/higgs-audio-v2-tokenizer (0.8 GB)")
+        let blobs = HubCache(environment: environment).repositoryFolder(EngineLocation.modelRepository).appendingPathComponent("blobs")
+        try FileManager.default.createDirectory(at: blobs, withIntermediateDirectories: true)
+        try Data(count: 3_000_000).write(to: blobs.appendingPathComponent(String(repeating: "ab", count: 32) + ".incomplete"))
+        #expect(offer.summary.hasPrefix("bosonai/higgs-audio-v2-generation-3B-base (11.5 GB, 3 MB of it here already) and "))
+        try FileManager.default.removeItem(at: home.appendingPathComponent(".cache"))
+
         // Only what is missing: here the model is in the default folder.
         let models = home.appendingPathComponent("models")
         try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)

@@ -36,10 +36,23 @@ public struct CheckpointFetch: Sendable {
     public var destination: URL { HubCache(environment: environment).root }
 
     /// What is fetched, for the question that offers it: the published sizes (the model's shards add up
-    /// to 11.5 GB; the tokenizer's model.pth, float32, to about 0.8 GB).
+    /// to 11.5 GB; the tokenizer's model.pth, float32, to about 0.8 GB), and what an earlier download left.
     public var summary: String {
-        repositories.map { $0 == EngineLocation.modelRepository ? "\($0) (11.5 GB)" : "\($0) (0.8 GB)" }
-            .joined(separator: " and ")
+        repositories.map { repository in
+            var size = repository == EngineLocation.modelRepository ? "11.5 GB" : "0.8 GB"
+            let here = bytesHere(of: repository)
+            if here > 0 { size += ", \(Download.Progress.bytes(here)) of it here already" }
+            return "\(repository) (\(size))"
+        }.joined(separator: " and ")
+    }
+
+    /// Bytes of a repository's files in the cache, whole or in part (a download that was stopped).
+    func bytesHere(of repository: String) -> Int {
+        let blobs = HubCache(environment: environment).repositoryFolder(repository).appendingPathComponent("blobs")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: blobs.path)) ?? []
+        return names.reduce(0) { sum, name in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: blobs.appendingPathComponent(name).path)[.size] as? Int) ?? 0)
+        }
     }
 
     /// Fetches the repositories one after another, telling `progress` how far it is a few times a second,
