@@ -10,7 +10,7 @@ extension StudioApp {
         guard options.makeSynthesizer != nil else { return nil }
         switch engine.state {
         case .unavailable: break
-        case .failed where fetchStatus.value == .stopped: break  // the network, a full disk: again
+        case .failed where fetchStopped.value: break  // the network, a full disk: again
         default: return nil
         }
         return CheckpointFetch(for: options.engine)
@@ -24,14 +24,13 @@ extension StudioApp {
             + "\(options.engine.display(fetch.destination)) now? It can take a while; quitting stops it, and the next "
             + "download goes on from there. (y/n)"
         guard try ask(question, choices: ["y", "n"]) == "y" else { return }
-        engine.load("downloading") { [engine, fetchStatus] in
-            fetchStatus.value = .running
+        engine.load("downloading") { [engine, fetchStopped] in
+            fetchStopped.value = false
             let location: EngineLocation
             do { location = try fetch.run { engine.stillLoading($0) } } catch {
-                fetchStatus.value = .stopped
+                fetchStopped.value = true
                 throw error
             }
-            fetchStatus.value = .done
             engine.stillLoading("loading \(location.display(location.model))")
             return try make(location) { engine.stillLoading($0) }
         }
@@ -39,15 +38,13 @@ extension StudioApp {
     }
 }
 
-/// How the studio's download of the checkpoints went, as the engine's loading thread tells it.
-final class FetchStatus: @unchecked Sendable {
-    enum Value { case none, running, stopped, done }
-
+/// Whether the studio's last download of the checkpoints stopped, as the engine's loading thread tells it.
+final class FetchStopped: @unchecked Sendable {
     private let lock = NSLock()
-    private var current = Value.none
+    private var stopped = false
 
-    var value: Value {
-        get { lock.withLock { current } }
-        set { lock.withLock { current = newValue } }
+    var value: Bool {
+        get { lock.withLock { stopped } }
+        set { lock.withLock { stopped = newValue } }
     }
 }

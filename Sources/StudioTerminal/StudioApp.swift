@@ -106,8 +106,8 @@ final class StudioApp {
     var count: Int?
     /// The line the cursor was taken to by playback it follows; nil when it does not follow.
     var followedLine: Int?
-    /// The download of the checkpoints from here, if any (one that stopped is offered again).
-    let fetchStatus = FetchStatus()
+    /// Whether the download of the checkpoints from here stopped (it is then offered again).
+    let fetchStopped = FetchStopped()
 
     init(options: StudioOptions) throws {
         self.options = options

@@ -48,11 +48,8 @@ import Testing
     @Test func fetchesBothCheckpointsWhereEveryCommandFindsThem() throws {
         let home = try Fixtures.temporaryFolder("higgs-fetch")
         defer { try? FileManager.default.removeItem(at: home) }
-        let sources = home.appendingPathComponent("published")
-        let hub = try LoopbackHub(repositories: [
-            EngineLocation.modelRepository: try LoopbackHub.File.folder(try CheckpointFixtures.modelFolder(in: sources)),
-            EngineLocation.tokenizerRepository: try LoopbackHub.File.folder(try CheckpointFixtures.audioTokenizer(in: sources)),
-        ])
+        let hub = try LoopbackHub(checkpointsIn: home.appendingPathComponent("published"), model: EngineLocation.modelRepository,
+                                  tokenizer: EngineLocation.tokenizerRepository)
         defer { hub.stop() }
         let environment = ["HOME": home.appendingPathComponent("user").path, "HF_ENDPOINT": hub.endpoint]
         let before = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: environment)

@@ -10,11 +10,8 @@ extension EndToEndTests {
     @Test func aFirstStartDownloadsTheModel() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let published = folder.appendingPathComponent("published")
-        let hub = try LoopbackHub(repositories: [
-            EngineLocation.modelRepository: try LoopbackHub.File.folder(try CheckpointFixtures.modelFolder(in: published)),
-            EngineLocation.tokenizerRepository: try LoopbackHub.File.folder(try CheckpointFixtures.audioTokenizer(in: published)),
-        ])
+        let hub = try LoopbackHub(checkpointsIn: folder.appendingPathComponent("published"), model: EngineLocation.modelRepository,
+                                  tokenizer: EngineLocation.tokenizerRepository)
         defer { hub.stop() }
         hub.delay = 1  // each file held back a second, so the screen shows the download under way
 

@@ -23,12 +23,6 @@ import Testing
         var engineDescription: EngineDescription { engine.engineDescription }
         var takesTogether: Int { engine.takesTogether }
 
-        func synthesize(_ line: LineRequest, context: [GeneratedLine], onProgress: (SynthesisProgress) -> Void,
-                        onAudio: ([Float]) -> Void, listenerLead: () -> Int?, isCancelled: () -> Bool) throws -> GeneratedTake {
-            try synthesize(line, seeds: [line.seed], context: context, onProgress: onProgress, onAudio: onAudio,
-                           listenerLead: listenerLead, isCancelled: isCancelled)[0]
-        }
-
         func synthesize(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine], onProgress: (SynthesisProgress) -> Void,
                         onAudio: ([Float]) -> Void, listenerLead: () -> Int?, isCancelled: () -> Bool) throws -> [GeneratedTake] {
             lock.withLock {

@@ -21,12 +21,6 @@ import Testing
         var events: [String] { lock.withLock { log } }
         func release() { lock.withLock { released = true } }
 
-        func synthesize(_ line: LineRequest, context: [GeneratedLine], onProgress: (SynthesisProgress) -> Void,
-                        onAudio: ([Float]) -> Void, listenerLead: () -> Int?, isCancelled: () -> Bool) throws -> GeneratedTake {
-            try synthesize(line, seeds: [line.seed], context: context, onProgress: onProgress, onAudio: onAudio,
-                           listenerLead: listenerLead, isCancelled: isCancelled)[0]
-        }
-
         func synthesize(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine], onProgress: (SynthesisProgress) -> Void,
                         onAudio: ([Float]) -> Void, listenerLead: () -> Int?, isCancelled: () -> Bool) throws -> [GeneratedTake] {
             lock.withLock { log.append("make " + line.transcript) }

@@ -66,6 +66,13 @@ public final class LoopbackHub: @unchecked Sendable {
         try self.init(repositories: [repository: files])
     }
 
+    /// The test checkpoints (`CheckpointFixtures`, written under `folder`) served as the two published
+    /// repositories, under the names given.
+    public convenience init(checkpointsIn folder: URL, model: String, tokenizer: String) throws {
+        try self.init(repositories: [model: try File.folder(try CheckpointFixtures.modelFolder(in: folder)),
+                                     tokenizer: try File.folder(try CheckpointFixtures.audioTokenizer(in: folder))])
+    }
+
     public init(repositories: [String: [File]]) throws {
         self.repositories = repositories
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

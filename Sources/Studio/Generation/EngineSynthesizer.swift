@@ -68,15 +68,6 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
             : "quantizing \(model) to \(precision.rawValue): \(Int(fraction * 100))% (first start; later starts read the cache)"
     }
 
-    public func synthesize(_ line: LineRequest, context: [GeneratedLine],
-                           onProgress: (SynthesisProgress) -> Void,
-                           onAudio: ([Float]) -> Void,
-                           listenerLead: () -> Int?,
-                           isCancelled: () -> Bool) throws -> GeneratedTake {
-        try synthesize(line, seeds: [line.seed], context: context, onProgress: onProgress, onAudio: onAudio,
-                       listenerLead: listenerLead, isCancelled: isCancelled)[0]
-    }
-
     /// Takes generated together at most: a step of four takes at q4 took 1.4-1.5 times a step of one on
     /// the development VM, of two 1.1-1.3 times (`higgs bench model --together`); with more, the first
     /// take, the one heard as it comes, comes more slowly, and each take holds a KV cache of its own.

@@ -49,6 +49,16 @@ public protocol LineSynthesizer: AnyObject, Sendable {
 }
 
 extension LineSynthesizer {
+    /// One take with the line's own seed: the first of `synthesize(_:seeds:...)`.
+    public func synthesize(_ line: LineRequest, context: [GeneratedLine],
+                           onProgress: (SynthesisProgress) -> Void,
+                           onAudio: ([Float]) -> Void,
+                           listenerLead: () -> Int?,
+                           isCancelled: () -> Bool) throws -> GeneratedTake {
+        try synthesize(line, seeds: [line.seed], context: context, onProgress: onProgress, onAudio: onAudio,
+                       listenerLead: listenerLead, isCancelled: isCancelled)[0]
+    }
+
     /// Nothing to prefill ahead (an engine without a prompt cache).
     public func prepare(_ line: LineRequest, context: [GeneratedLine], isCancelled: () -> Bool) throws {}
 }
