@@ -83,7 +83,8 @@ struct EndToEndTests {
 
         // The help screen lists the keys.
         try tmux.keys("F1")
-        screen = try tmux.waitFor("the help screen") { $0.contains("Help") && $0.contains("Everywhere") }
+        // (The whole frame: capture-pane can catch the box drawn but not yet its rows.)
+        screen = try tmux.waitFor("the help screen") { $0.contains("Help") && $0.contains("Everywhere") && $0.contains("save the project") }
         #expect(screen.contains("Ctrl-S") && screen.contains("save the project"))
         // At its end, in 80 columns: what is longer than the box goes on beneath, nothing cut off.
         try tmux.keys("End")
