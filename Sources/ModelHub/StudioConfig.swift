@@ -1,17 +1,32 @@
 import Foundation
 import Yams
 
-/// The user's settings file, `$XDG_CONFIG_HOME/higgs-studio/config.yaml` (default `~/.config/...`):
+/// The user's settings file, `$XDG_CONFIG_HOME/higgs-studio/config.yaml` (default `~/.config/...`): what
+/// holds on this machine whatever the project, each key standing in for a flag that is not given.
 ///
 ///     model: ~/models/higgs-audio-v2-generation-3B-base
 ///     audio_tokenizer: ~/models/higgs-audio-v2-tokenizer
+///     precision: q8          # bf16, q8 or q4
+///     threads: 4
+///     audio_device: hw:1     # ALSA playback device; record_device: the one voices are recorded from
+///     prefill_ahead: off     # the studio computes the next lines' prompts while idle (default on)
 ///
-/// Only these keys are read; others are left for later versions.
+/// A key not among these is kept in `unknownKeys` (for `higgs doctor`), so that a misspelt one is told.
 public struct StudioConfig: Sendable, Equatable {
     public var model: String?
     public var audioTokenizer: String?
+    public var precision: String?
+    public var threads: Int?
+    public var audioDevice: String?
+    public var recordDevice: String?
+    public var prefillAhead: Bool?
+    /// Keys the file has that are not read, in the file's order.
+    public var unknownKeys: [String] = []
     /// Where it was read from (or would be).
     public let file: URL
+
+    public static let keys = ["model", "audio_tokenizer", "precision", "threads", "audio_device", "record_device", "prefill_ahead"]
+    public static let precisions = ["bf16", "q8", "q4"]
 
     public static func file(environment: [String: String]) -> URL {
         if let xdg = environment["XDG_CONFIG_HOME"], xdg.hasPrefix("/") {
@@ -21,20 +36,52 @@ public struct StudioConfig: Sendable, Equatable {
         return URL(fileURLWithPath: home).appendingPathComponent(".config/higgs-studio/config.yaml")
     }
 
-    /// Reads the file; none is an empty config; a file that is not a YAML map is an error naming it.
+    /// An empty config for `file` (what a missing or unreadable file gives).
+    public init(file: URL) { self.file = file }
+
+    /// Reads the file; none is an empty config; a file that is not a YAML map, or a value that does not
+    /// read, is an error naming the file and the key.
     public init(environment: [String: String]) throws {
         file = Self.file(environment: environment)
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return }
-        let loaded: Any?
-        do { loaded = try Yams.load(yaml: text) } catch {
+        let loaded: Node?
+        do { loaded = try Yams.compose(yaml: text) } catch {
             throw ModelHubError("\(file.path): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")
         }
-        guard let map = loaded as? [String: Any] else {
-            if loaded == nil { return }
+        guard let loaded else { return }
+        guard let map = loaded.mapping else {
             throw ModelHubError("\(file.path): expected keys such as `model:` and `audio_tokenizer:`")
         }
-        model = map["model"] as? String
-        audioTokenizer = map["audio_tokenizer"] as? String
+        for (key, value) in map {
+            guard let name = key.string else { continue }
+            guard Self.keys.contains(name) else { unknownKeys.append(name); continue }
+            if value.scalar?.string.isEmpty == true { continue }  // `model:` with nothing after it: as if not written
+            // Every value is read as the text written, so `threads: 4`, `prefill_ahead: off` and `audio_device: null`
+            // (ALSA's device that plays nothing) read as meant.
+            guard let text = value.scalar?.string else { throw bad(name, "expects a value, not a list or a map") }
+            switch name {
+            case "model": model = text
+            case "audio_tokenizer": audioTokenizer = text
+            case "audio_device": audioDevice = text
+            case "record_device": recordDevice = text
+            case "precision":
+                guard Self.precisions.contains(text) else { throw bad(name, "must be bf16, q8 or q4, not '\(text)'") }
+                precision = text
+            case "threads":
+                guard let n = Int(text), n >= 1 else { throw bad(name, "must be a number of threads, 1 or more, not '\(text)'") }
+                threads = n
+            default:
+                switch text.lowercased() {
+                case "on", "true", "yes": prefillAhead = true
+                case "off", "false", "no": prefillAhead = false
+                default: throw bad(name, "must be on or off, not '\(text)'")
+                }
+            }
+        }
+    }
+
+    private func bad(_ key: String, _ problem: String) -> ModelHubError {
+        ModelHubError("\(file.path): `\(key):` \(problem)")
     }
 }
 

@@ -103,7 +103,7 @@ extension StudioApp {
             engineText = "engine: \(frames[spinner % frames.count]) \(what)…"
         case .ready(let synthesizer):
             let e = synthesizer.engineDescription
-            var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) threads"
+            var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) thread\(e.threads == 1 ? "" : "s")"
             // Generating several lines (and auditions): how many are left, counting those running.
             let running = queue.jobs.running
             let left = queue.jobs.queued.count + running.count

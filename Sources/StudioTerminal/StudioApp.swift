@@ -163,7 +163,9 @@ final class StudioApp {
         audioProblem = AudioPlayer.probe(device: options.audioDevice, configuration: options.audioConfiguration)
         do {
             try offerRecovery()
-            if !onDisk && !chosenName {
+            if let problem = options.engine.configProblem {
+                say("\(problem) — the config file is not used", .warning, seconds: 10)
+            } else if !onDisk && !chosenName {
                 say("The sample script, unsaved: ? shows the keys, Ctrl-S saves it.")
             } else if let problem = audioProblem {
                 say("\(problem) — playback is off; export still works", .warning)
@@ -229,7 +231,7 @@ final class StudioApp {
         // prompts' starts prefilled while nothing is generated; asked again when the cursor moves or anything
         // a prompt is made of changes.
         let wish = [currentID, key.revision, key.inputs, key.takes]
-        if wish != prefillWish {
+        if wish != prefillWish && options.prefillAhead {
             prefillWish = wish
             var lines = [currentID]
             if plan(editor.line)?.isCurrent == true,

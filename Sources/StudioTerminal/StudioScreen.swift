@@ -16,13 +16,16 @@ public struct StudioOptions {
     /// ALSA device a voice is recorded from (nil: `audioDevice`).
     public var recordDevice: String?
     public var engine: EngineLocation
+    /// Whether the prompts of the line under the cursor and the next are computed while the engine is idle
+    /// (the config file's `prefill_ahead`; off spares the cores, on a laptop on battery, say).
+    public var prefillAhead: Bool
     /// Loads the generation engine from the checkpoints (nil in a build without the engine), saying
     /// what it is doing meanwhile to its second argument (the engine line's text).
     public var makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?
 
     public init(projectPath: String?, voicesFolder: URL, scenesFolder: URL, audioDevice: String,
                 audioConfiguration: URL? = nil, recordDevice: String? = nil, engine: EngineLocation,
-                makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?) {
+                prefillAhead: Bool = true, makeSynthesizer: (@Sendable (EngineLocation, @escaping @Sendable (String) -> Void) throws -> LineSynthesizer)?) {
         self.projectPath = projectPath
         self.voicesFolder = voicesFolder
         self.scenesFolder = scenesFolder
@@ -30,6 +33,7 @@ public struct StudioOptions {
         self.audioConfiguration = audioConfiguration
         self.recordDevice = recordDevice
         self.engine = engine
+        self.prefillAhead = prefillAhead
         self.makeSynthesizer = makeSynthesizer
     }
 }

@@ -3,6 +3,7 @@ import AudioCodec
 import Checkpoint
 import Foundation
 import Kernels
+import ModelHub
 import Studio
 import Transformer
 
@@ -22,7 +23,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer)
-        if let problem = location.configProblem { print("config file: \(problem) (ignored)\n") }
+        reportConfig(location)
         let modelOK = report("Generation model", EngineLocation.modelRepository, location.modelPlaces, location.model, location) {
             try Self.inspectModel($0)
         }
@@ -46,6 +47,26 @@ struct DoctorCommand: ParsableCommand {
                   + "config file at folders holding them. The studio offers the download itself when nothing names another folder.")
             throw ExitCode(1)
         }
+    }
+
+    /// The config file: not there, not read (why), or what it sets beside the folders, and keys it has that are
+    /// not read (a misspelt `precison:` is otherwise silently without effect).
+    private func reportConfig(_ location: EngineLocation) {
+        let config = location.config, file = location.display(config.file)
+        if let problem = location.configProblem { return print("config file: \(problem) (ignored)\n") }
+        guard FileManager.default.fileExists(atPath: config.file.path) else { return }
+        let settings: [(String, String?)] = [
+            ("precision", config.precision), ("threads", config.threads.map(String.init)),
+            ("audio_device", config.audioDevice), ("record_device", config.recordDevice),
+            ("prefill_ahead", config.prefillAhead.map { $0 ? "on" : "off" }),
+        ]
+        let set = settings.compactMap { key, value in value.map { "\(key): \($0)" } }
+        print("config file \(file)" + (set.isEmpty ? "" : ": " + set.joined(separator: ", ")))
+        if !config.unknownKeys.isEmpty {
+            print("  not read (unknown keys): \(config.unknownKeys.joined(separator: ", ")); it reads "
+                  + StudioConfig.keys.joined(separator: ", "))
+        }
+        print("")
     }
 
     /// Prints the places and the chosen folder's contents; true when it looks complete.

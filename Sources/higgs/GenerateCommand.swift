@@ -84,10 +84,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Also write the codes file (JSON) here.")
     var codesOut: String?
 
-    @Option(help: "Weight precision: bf16, q8 or q4.")
-    var precision = "bf16"
+    @Option(help: "Weight precision: bf16, q8 or q4 (default: the config file's `precision:`, else bf16 as the reference).")
+    var precision: String?
 
-    @Option(help: "Threads (default: physical cores).")
+    @Option(help: "Threads (default: the config file's `threads:`, else physical cores).")
     var threads: Int?
 
     @Flag(inversion: .prefixedNo, help: "End the prompt with <|audio_out_bos|> so the model speaks at once.")
@@ -97,7 +97,7 @@ struct GenerateCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard WeightPrecision(rawValue: precision) != nil else {
+        if let precision, WeightPrecision(rawValue: precision) == nil {
             throw ValidationError("--precision must be bf16, q8 or q4, not '\(precision)'")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
@@ -115,8 +115,10 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ThreadPool.setSharedThreads(threads) }
-        let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer)
+        let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads)
+        location.warnAboutConfig()
+        if let threads = location.threads { ThreadPool.setSharedThreads(threads) }
+        let precision = location.precision ?? WeightPrecision.bf16.rawValue
         let log = Progress(quiet: quiet)
 
         let dialogue = try makeDialogue()

@@ -107,6 +107,7 @@ struct RenderCommand: ParsableCommand {
         }
         if !generated.isEmpty {
             let location = engine.location
+            location.warnAboutConfig()
             if let why = location.unavailableReason { throw StudioError(why) }
             say("loading \(location.display(location.model))")
             let synthesizer = try EngineSynthesizer(location, status: { say($0) })

@@ -13,7 +13,8 @@ struct StudioCommand: ParsableCommand {
             $HIGGS_MODEL / $HIGGS_AUDIO_TOKENIZER, ~/.config/higgs-studio/config.yaml, the Hugging Face cache \
             (`higgs download` puts them there), then ~/models/...; `higgs doctor` shows where. Without them the \
             studio still edits, casts and exports text, and the first key that asks for speech offers to download \
-            them (when no flag, variable or config file names other folders).
+            them (when no flag, variable or config file names other folders). The config file also sets \
+            precision:, threads:, audio_device:, record_device: and prefill_ahead: (on or off) for the flags not given.
             """
     )
 
@@ -22,25 +23,27 @@ struct StudioCommand: ParsableCommand {
 
     @OptionGroup var engine: StudioEngineOptions
 
-    @Option(help: "The ALSA playback device (see `aplay -L`).")
-    var audioDevice = "default"
+    @Option(help: "The ALSA playback device (see `aplay -L`; default: the config file's `audio_device:`, else `default`).")
+    var audioDevice: String?
 
     @Option(name: .customLong("audio-config"),
             help: "An ALSA configuration file (asoundrc syntax) read over the system's, e.g. one defining --audio-device.")
     var audioConfig: String?
 
-    @Option(help: "The ALSA device a voice is recorded from (see `arecord -L`; default: --audio-device).")
+    @Option(help: "The ALSA device a voice is recorded from (see `arecord -L`; default: the config file's `record_device:`, else the playback device).")
     var recordDevice: String?
 
     func run() throws {
+        let location = engine.location
         let options = StudioOptions(
             projectPath: project,
             voicesFolder: engine.voicesFolder,
             scenesFolder: engine.scenesFolder,
-            audioDevice: audioDevice,
+            audioDevice: audioDevice ?? location.config.audioDevice ?? "default",
             audioConfiguration: audioConfig.map { URL(fileURLWithPath: $0) },
-            recordDevice: recordDevice,
-            engine: engine.location,
+            recordDevice: recordDevice ?? location.config.recordDevice,
+            engine: location,
+            prefillAhead: location.config.prefillAhead ?? true,
             makeSynthesizer: { try EngineSynthesizer($0, status: $1) })
         let status: Int32
         do {

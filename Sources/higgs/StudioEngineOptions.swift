@@ -37,3 +37,11 @@ struct StudioEngineOptions: ParsableArguments {
     var voicesFolder: URL { StudioFolders.locate("Voices", flag: voices) }
     var scenesFolder: URL { StudioFolders.locate("Scenes", flag: scenes) }
 }
+
+extension EngineLocation {
+    /// Says on stderr that the config file could not be read and is not used (the commands go on without it).
+    func warnAboutConfig() {
+        guard let configProblem else { return }
+        FileHandle.standardError.write(Data("higgs: \(configProblem); the config file is not used\n".utf8))
+    }
+}

@@ -67,6 +67,50 @@ import Testing
         #expect(location.configProblem?.contains(file.path) == true && location.modelSource == .defaultFolder)
     }
 
+    /// The engine's and the studio's settings: read as written, stood in for by flags, misspelt keys kept for
+    /// `higgs doctor`, values that do not read named with the file and the key.
+    @Test func configFileSetsTheEngineUnlessAFlagDoes() throws {
+        let home = try Fixtures.temporaryFolder("higgs-home")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let env = ["HOME": home.path]
+        let file = StudioConfig.file(environment: env)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try """
+            precision: q8
+            threads: 3
+            audio_device: null
+            record_device: hw:1,0
+            prefill_ahead: off
+            precison: q4
+            model:
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let config = try StudioConfig(environment: env)
+        #expect(config.precision == "q8" && config.threads == 3 && config.prefillAhead == false)
+        #expect(config.audioDevice == "null" && config.recordDevice == "hw:1,0" && config.model == nil)
+        #expect(config.unknownKeys == ["precison"])
+
+        var location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+        #expect(location.precision == "q8" && location.threads == 3 && location.configProblem == nil)
+        location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, precision: "bf16", threads: 1, environment: env)
+        #expect(location.precision == "bf16" && location.threads == 1)
+
+        for (line, problem) in [("precision: q5", "`precision:` must be bf16, q8 or q4, not 'q5'"),
+                                ("threads: 0", "`threads:` must be a number of threads, 1 or more, not '0'"),
+                                ("threads: two", "`threads:` must be a number of threads, 1 or more, not 'two'"),
+                                ("prefill_ahead: maybe", "`prefill_ahead:` must be on or off, not 'maybe'"),
+                                ("audio_device: [a, b]", "`audio_device:` expects a value, not a list or a map")] {
+            try (line + "\n").write(to: file, atomically: true, encoding: .utf8)
+            #expect(throws: ModelHubError("\(file.path): \(problem)")) { try StudioConfig(environment: env) }
+            // The commands go on without the file, and say why.
+            location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
+            #expect(location.configProblem == "\(file.path): \(problem)" && location.precision == nil)
+        }
+        for (text, on) in [("on", true), ("yes", true), ("true", true), ("Off", false), ("no", false), ("false", false)] {
+            try "prefill_ahead: \(text)\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try StudioConfig(environment: env).prefillAhead == on)
+        }
+    }
+
     /// Flags, then variables, then the config file, then the Hugging Face cache, then ~/models.
     @Test func locationsAreTriedInOrder() throws {
         let home = try Fixtures.temporaryFolder("higgs-home")

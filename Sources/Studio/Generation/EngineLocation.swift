@@ -21,9 +21,11 @@ public struct EngineLocation: Equatable, Sendable {
     public var modelSource: Source
     public var audioTokenizer: URL
     public var audioTokenizerSource: Source
-    /// `--precision` and `--threads` as given (nil: the engine's default).
+    /// `--precision` and `--threads` as given, else the config file's (nil: the engine's default).
     public var precision: String?
     public var threads: Int?
+    /// The config file as read (empty when it is missing or could not be read).
+    public var config: StudioConfig
     /// The home folder paths are shown relative to (`~/models/...`).
     public var home: String
     /// Every place looked at for each checkpoint, in order.
@@ -40,10 +42,11 @@ public struct EngineLocation: Equatable, Sendable {
         let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         self.home = home.path
-        var config: StudioConfig?
-        do { config = try StudioConfig(environment: environment) } catch { configProblem = "\(error)" }
-        let cache = HubCache(environment: environment)
         let configFile = StudioConfig.file(environment: environment)
+        var config = StudioConfig(file: configFile)
+        do { config = try StudioConfig(environment: environment) } catch { configProblem = "\(error)" }
+        self.config = config
+        let cache = HubCache(environment: environment)
 
         func places(flag: String?, flagName: String, variable: String, configured: String?, configKey: String,
                     repository: String, folder: String) -> [Place] {
@@ -63,17 +66,17 @@ public struct EngineLocation: Equatable, Sendable {
                       folder: home.appendingPathComponent("models").appendingPathComponent(folder)),
             ]
         }
-        modelPlaces = places(flag: modelFlag, flagName: "--model", variable: "HIGGS_MODEL", configured: config?.model,
+        modelPlaces = places(flag: modelFlag, flagName: "--model", variable: "HIGGS_MODEL", configured: config.model,
                              configKey: "model", repository: Self.modelRepository, folder: "higgs-audio-v2-generation-3B-base")
         audioTokenizerPlaces = places(flag: audioTokenizerFlag, flagName: "--audio-tokenizer", variable: "HIGGS_AUDIO_TOKENIZER",
-                                      configured: config?.audioTokenizer, configKey: "audio_tokenizer",
+                                      configured: config.audioTokenizer, configKey: "audio_tokenizer",
                                       repository: Self.tokenizerRepository, folder: "higgs-audio-v2-tokenizer")
         let model = modelPlaces.first { $0.folder != nil }!
         let tokenizer = audioTokenizerPlaces.first { $0.folder != nil }!
         (self.model, modelSource) = (model.folder!, model.source)
         (audioTokenizer, audioTokenizerSource) = (tokenizer.folder!, tokenizer.source)
-        self.precision = precision
-        self.threads = threads
+        self.precision = precision ?? config.precision
+        self.threads = threads ?? config.threads
     }
 
     static func expand(_ path: String, home: URL) -> String {
