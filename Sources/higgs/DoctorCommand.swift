@@ -98,7 +98,7 @@ struct DoctorCommand: ParsableCommand {
         guard let folder = cache.folder else { return }
         let files = cache.files()
         let total = files.reduce(0) { $0 + $1.bytes }
-        print("Quantized weights: \(location.display(folder))" + (files.isEmpty ? " (none yet)" : ", \(Self.size(bytes: total))"))
+        print("Quantized weights: \(location.display(folder))" + (files.isEmpty ? " (none yet)" : ", \(Download.Progress.bytes(total))"))
         for file in files {
             let standing = switch file.standing {
             case .current: ""
@@ -106,15 +106,13 @@ struct DoctorCommand: ParsableCommand {
             case .checkpointGone: ", its folder is not there (remove \(file.url.lastPathComponent) if it will not come back)"
             case .olderFormat: ", an older format no start reads (remove \(file.url.lastPathComponent))"
             }
-            print("    \(file.precision) of \(location.display(URL(fileURLWithPath: file.checkpoint))): \(Self.size(bytes: file.bytes))\(standing)")
+            print("    \(file.precision) of \(location.display(URL(fileURLWithPath: file.checkpoint))): \(Download.Progress.bytes(file.bytes))\(standing)")
         }
     }
 
     static func size(_ url: URL) -> String {
-        size(bytes: (try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? Int) ?? 0)
+        Download.Progress.bytes((try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size] as? Int) ?? 0)
     }
-
-    static func size(bytes: Int) -> String { ByteCountFormatter.string(fromByteCount: Int64(bytes), countStyle: .file) }
 
     /// config.json, tokenizer.json and the weights' headers, checked against what the config implies.
     static func inspectModel(_ folder: URL) throws -> [String] {

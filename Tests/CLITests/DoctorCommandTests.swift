@@ -37,6 +37,18 @@ import Transformer
         try "{}".write(to: broken.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let bad = try CLI.run(["doctor", "--model", broken.path], in: home)
         #expect(bad.status == 1 && bad.stdout.contains("not usable: ") && bad.stdout.contains("broken/config.json"))
+
+        // The config file: what it sets, the keys it does not read, and a value that does not read.
+        let config = home.appendingPathComponent(".config/higgs-studio/config.yaml")
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "precision: q8\nprefill_ahead: off\nprecison: q4\n".write(to: config, atomically: true, encoding: .utf8)
+        let configured = try CLI.run(["doctor"], in: home)
+        #expect(configured.stdout.hasPrefix("config file ~/.config/higgs-studio/config.yaml: precision: q8, prefill_ahead: off\n"
+                                            + "  not read (unknown keys): precison; it reads model, "), "\(configured.stdout)")
+        try "threads: none\n".write(to: config, atomically: true, encoding: .utf8)
+        let wrong = try CLI.run(["doctor"], in: home)
+        #expect(wrong.stdout.hasPrefix("config file: \(config.path): `threads:` must be a number of threads, 1 or more, not 'none' (ignored)\n"),
+                "\(wrong.stdout)")
     }
 
     /// The quantized weights kept for later starts are listed with their checkpoint and size, and those no
