@@ -43,9 +43,12 @@ extension StudioApp {
 
     /// A one-line text field; nil when cancelled with Esc. With `paths`, Tab completes a file's path (from
     /// the current folder) and lists what it could still be.
-    func prompt(_ title: String, initial: String, paths: Bool = false) throws -> String? {
+    /// - Parameter selected: the initial text is shown selected, and what is typed first replaces it (a name to
+    ///   save as: a new name is typed whole; arrows keep it to edit).
+    func prompt(_ title: String, initial: String, paths: Bool = false, selected: Bool = false) throws -> String? {
         var field = ScriptEditor(lines: [initial])
         field.moveToLineEnd()
+        var selection = selected && !initial.isEmpty
         var scroll = 0
         var hint: String?
         while true {
@@ -62,7 +65,7 @@ extension StudioApp {
                 used += w
             }
             terminal.fill(inner.y + 1, inner.x, inner.width, .selectionDim)
-            terminal.put(inner.y + 1, inner.x, shown, .selectionDim)
+            terminal.put(inner.y + 1, inner.x, shown, selection ? .selection : .selectionDim)
             terminal.put(inner.y + 2, inner.x, hint ?? (paths ? "Tab completes, Enter to confirm, Esc to cancel" : "Enter to confirm, Esc to cancel"),
                          .dim, width: inner.width)
             terminal.showCursor(at: (inner.y + 1, inner.x + DisplayWidth.column(of: field.column, in: chars) - DisplayWidth.column(of: scroll, in: chars)))
@@ -70,11 +73,22 @@ extension StudioApp {
             let event = try nextEvent()
             if case .paste(let text) = event {
                 // One line: a pasted path or description keeps its words, not its line breaks.
+                if selection { field = ScriptEditor(lines: [""]) }
+                selection = false
                 field.insert(text.split(whereSeparator: \.isNewline).joined(separator: " "))
                 continue
             }
             guard case .key(let key) = event else { continue }
             hint = nil
+            if selection {
+                selection = false
+                switch key {
+                case .char, .backspace, .delete: field = ScriptEditor(lines: [""])  // typed over, or deleted
+                default: break
+                }
+                if case .backspace = key { continue }
+                if case .delete = key { continue }
+            }
             switch key {
             case .tab where paths:
                 let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)

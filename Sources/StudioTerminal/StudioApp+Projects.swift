@@ -62,6 +62,7 @@ extension StudioApp {
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         baseline = opened.project
         onDisk = opened.onDisk
+        diskContents = opened.onDisk ? ProjectFile.contents(of: target) : nil
         chosenName = true
         lastAutosaved = nil
         lineTexts = [:]

@@ -50,6 +50,9 @@ final class StudioApp {
     var baseline: Project
     /// The file exists (a new project asks for its name on the first save).
     var onDisk: Bool
+    /// What the file held when it was last read or written here (nil: nothing was): a save first checks that no
+    /// other program has written it since.
+    var diskContents: Data?
     var lastAutosaved: Project?
     /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
     var chosenName: Bool
@@ -115,6 +118,7 @@ final class StudioApp {
         let opened = try StudioApp.openProject(at: url, named: options.projectPath != nil)
         baseline = opened.project
         onDisk = opened.onDisk
+        diskContents = opened.onDisk ? ProjectFile.contents(of: url) : nil
         chosenName = options.projectPath != nil
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         lastAutosaved = nil
@@ -276,7 +280,8 @@ final class StudioApp {
         guard let recovery = ProjectFile.recovery(for: url) else { return }
         let f = DateFormatter()
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        let answer = try ask("Unsaved changes to \(displayName) from \(f.string(from: recovery.modified)) were found. Recover them? (y)es / (n)o, discard them",
+        let later = recovery.fileSavedLater.map { " \(displayName) was saved after them (\(f.string(from: $0))): recovering sets that aside until you save." } ?? ""
+        let answer = try ask("Unsaved changes to \(displayName) from \(f.string(from: recovery.modified)) were found.\(later) Recover them? (y)es / (n)o, discard them",
                              choices: ["y", "n"])
         if answer == "y" {
             editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)
@@ -358,6 +363,7 @@ final class StudioApp {
         switch action {
         case .help: try showHelp()
         case .save: try save()
+        case .saveAs: try save(askingForName: true)
         case .openProject: try openAnother()
         case .quit: try quit()
         case .nextPanel: cycleFocus(1)
@@ -420,28 +426,44 @@ final class StudioApp {
 
     // MARK: Saving and quitting
 
-    func save() throws {
+    /// Ctrl-S, or Alt-S / `S` with `askingForName` (save as). Only the sample's default name asks otherwise; a file
+    /// named on the command line is saved where it was named.
+    func save(askingForName: Bool = false) throws {
         var target = url
-        // Only the default name asks; a file named on the command line is saved where it was named.
-        if !onDisk && !chosenName {
-            guard let name = try prompt("Save as:", initial: url.lastPathComponent, paths: true) else { return }
+        if askingForName || (!onDisk && !chosenName) {
+            let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let shown = url.deletingLastPathComponent().path == here.path ? url.lastPathComponent : url.path
+            guard let name = try prompt("Save as:", initial: shown, paths: true, selected: true) else { return }
             var path = name.trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty else { return }
             if !path.hasSuffix(".higgs") { path += ".higgs" }
-            target = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+            target = URL(fileURLWithPath: path, relativeTo: here).standardizedFileURL
             if target != url, FileManager.default.fileExists(atPath: target.path) {
                 guard try ask("\(target.lastPathComponent) exists. Replace it? (y)es / (n)o", choices: ["y", "n"]) == "y" else { return }
             }
         }
+        // Another program (an editor, a sync client, a second studio) wrote the file since it was read here.
+        if target == url, let now = ProjectFile.contents(of: target), now != diskContents {
+            let answer = try ask("\(target.lastPathComponent) was changed by another program \(onDisk ? "since it was last opened or saved here" : "since this project began here"). "
+                                 + "Replace that with this version? (y)es / (n)o, keep it (Alt-S saves this one under another name)",
+                                 choices: ["y", "n"])
+            guard answer == "y" else { return say("Not saved: \(target.path) keeps what the other program wrote.", .warning, seconds: 10) }
+        }
+        let written: Data
         do {
-            try ProjectFile.save(project, to: target)
+            written = try ProjectFile.save(project, to: target)
         } catch {
             say("not saved: \(error)", .error, seconds: 10)
             return
         }
-        if target != url { moveTakes(to: target) }
+        if target != url {
+            // The sample's first save takes its takes along; a copy saved elsewhere shares them, the original keeping its own.
+            if onDisk { linkTakes(to: target) } else { moveTakes(to: target) }
+        }
         baseline = project
         onDisk = true
+        chosenName = true
+        diskContents = written
         lastAutosaved = project
         say("Saved \(target.path).", .good)
     }
@@ -464,6 +486,28 @@ final class StudioApp {
     }
 
     /// A new project saved under another name brings its takes along.
+    /// The project saved as `target` is the one now, with the takes made so far (hard links: no second copy of the
+    /// audio; takes are never written in place).
+    private func linkTakes(to target: URL) {
+        let old = TakeStore.folder(forProject: url), new = TakeStore.folder(forProject: target)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: old.path) && !fm.fileExists(atPath: new.path), let files = fm.enumerator(atPath: old.path) {
+            for case let file as String in files {
+                let from = old.appendingPathComponent(file), to = new.appendingPathComponent(file)
+                var isFolder: ObjCBool = false
+                guard fm.fileExists(atPath: from.path, isDirectory: &isFolder) else { continue }
+                if isFolder.boolValue {
+                    try? fm.createDirectory(at: to, withIntermediateDirectories: true)
+                } else {
+                    try? fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    if (try? fm.linkItem(at: from, to: to)) == nil { try? fm.copyItem(at: from, to: to) }
+                }
+            }
+        }
+        ProjectFile.discardAutosave(for: url)  // the changes it held are in the new file
+        use(target)
+    }
+
     private func moveTakes(to target: URL) {
         let old = TakeStore.folder(forProject: url)
         let new = TakeStore.folder(forProject: target)

@@ -65,6 +65,47 @@ import Testing
         #expect(throws: StudioError.self) { try AtomicFile.write(Data(), to: folder.appendingPathComponent("no/such/dir")) }
     }
 
+    /// Saving over a file keeps what the writer set up around it: a link stays a link to the file it names, the
+    /// permissions stay, a read-only file is not replaced, and a missing folder is named as the problem.
+    @Test func atomicWriteKeepsLinksAndPermissions() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fm = FileManager.default
+        let real = folder.appendingPathComponent("real/p.higgs"), link = folder.appendingPathComponent("p.higgs")
+        try fm.createDirectory(at: real.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("first".utf8).write(to: real)
+        try fm.createSymbolicLink(at: link, withDestinationURL: real)
+        try fm.setAttributes([.posixPermissions: 0o660], ofItemAtPath: real.path)
+        try AtomicFile.write(Data("second".utf8), to: link)
+        #expect(try fm.destinationOfSymbolicLink(atPath: link.path) == real.path)
+        #expect(try String(contentsOf: real, encoding: .utf8) == "second")
+        #expect(try fm.attributesOfItem(atPath: real.path)[.posixPermissions] as? Int == 0o660)
+        #expect(try fm.contentsOfDirectory(atPath: real.deletingLastPathComponent().path) == ["p.higgs"])
+
+        try fm.setAttributes([.posixPermissions: 0o444], ofItemAtPath: real.path)
+        #expect(throws: StudioError("\(link.path): the file is read-only (mode 0444)")) { try AtomicFile.write(Data("third".utf8), to: link) }
+        #expect(try String(contentsOf: real, encoding: .utf8) == "second")
+
+        let nowhere = folder.appendingPathComponent("gone/p.higgs")
+        #expect(throws: StudioError("\(nowhere.path): there is no folder \(folder.path)/gone")) { try AtomicFile.write(Data(), to: nowhere) }
+    }
+
+    /// An autosave older than the file it belongs to says so: recovering it sets aside what was saved later.
+    @Test func recoveryTellsWhenTheFileWasSavedAfterTheAutosave() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("p.higgs")
+        try ProjectFile.save(Project(script: ["[Mara] Hello."]), to: url)
+        try ProjectFile.autosave(Project(script: ["[Mara] Hello there."]), for: url)
+        let earlier = Date().addingTimeInterval(-60)
+        try FileManager.default.setAttributes([.modificationDate: earlier], ofItemAtPath: url.path)
+        #expect(ProjectFile.recovery(for: url)?.fileSavedLater == nil)
+        try FileManager.default.setAttributes([.modificationDate: earlier], ofItemAtPath: ProjectFile.autosaveURL(for: url).path)
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
+        let recovery = try #require(ProjectFile.recovery(for: url))
+        #expect(recovery.project.script == ["[Mara] Hello there."] && recovery.fileSavedLater != nil)
+    }
+
     @Test func engineLocationPrefersFlagsThenEnvironment() {
         let env = ["HOME": "/home/ann", "HIGGS_MODEL": "~/m", "HIGGS_AUDIO_TOKENIZER": ""]
         let a = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)

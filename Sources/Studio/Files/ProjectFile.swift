@@ -25,11 +25,18 @@ public enum ProjectFile {
         return text
     }
 
-    /// Saves atomically and durably, then removes the autosave.
-    public static func save(_ project: Project, to url: URL) throws {
-        try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: url, durable: true)
+    /// Saves atomically and durably, then removes the autosave; returns what the file now holds.
+    @discardableResult
+    public static func save(_ project: Project, to url: URL) throws -> Data {
+        let data = Data(ProjectFormat.print(project).utf8)
+        try AtomicFile.write(data, to: url, durable: true)
         discardAutosave(for: url)
+        return data
     }
+
+    /// What the file holds now (nil when there is none): the studio compares it with what it read or wrote last,
+    /// so that a save does not silently replace what another program wrote meanwhile.
+    public static func contents(of url: URL) -> Data? { FileManager.default.contents(atPath: url.path) }
 
     /// Writes the autosave of `url` (cheap enough for every edit: one small file, no fsync).
     public static func autosave(_ project: Project, for url: URL) throws {
@@ -44,6 +51,9 @@ public enum ProjectFile {
     public struct Recovery: Sendable {
         public var project: Project
         public var modified: Date
+        /// When the project file was written after the autosave (saved from another program, or another copy
+        /// of the studio): recovering would then set aside that newer file's content.
+        public var fileSavedLater: Date?
     }
 
     /// An autosave worth offering: it exists, parses, and holds another project than the saved file (or the
@@ -52,7 +62,9 @@ public enum ProjectFile {
         let side = autosaveURL(for: url)
         guard let text = try? readText(side), let project = try? ProjectFormat.parse(text, file: side.path) else { return nil }
         if let saved = try? load(url), saved == project { return nil }
-        let modified = (try? FileManager.default.attributesOfItem(atPath: side.path)[.modificationDate] as? Date) ?? Date()
-        return Recovery(project: project, modified: modified)
+        func modification(_ url: URL) -> Date? { (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date }
+        let modified = modification(side) ?? Date()
+        let saved = modification(url).flatMap { $0 > modified ? $0 : nil }
+        return Recovery(project: project, modified: modified, fileSavedLater: saved)
     }
 }

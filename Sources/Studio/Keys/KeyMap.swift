@@ -55,7 +55,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
 /// Everything the studio can do from the keyboard.
 public enum StudioAction: String, CaseIterable, Sendable {
     // Everywhere
-    case help, save, openProject, quit, nextPanel, previousPanel, undo, redo, generateLine, playLine, redraw
+    case help, save, saveAs, openProject, quit, nextPanel, previousPanel, undo, redo, generateLine, playLine, redraw
     // Script
     case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote, nextToDo, previousToDo
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
@@ -78,6 +78,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         switch self {
         case .help: return "this help"
         case .save: return "save the project"
+        case .saveAs: return "save the project under another name (or in another folder), and go on with that file"
         case .openProject: return "open another project (or start one); the engine stays loaded"
         case .quit: return "quit (asks when there are unsaved changes)"
         case .nextPanel: return "next panel (script, cast, scene)"
@@ -174,6 +175,7 @@ public enum KeyMap {
         func bind(_ c: KeyContext, _ a: StudioAction, _ keys: Key...) { b.append(KeyBinding(context: c, keys: keys, action: a)) }
         bind(.everywhere, .help, .function(1))
         bind(.everywhere, .save, .ctrl("s"))
+        bind(.everywhere, .saveAs, .alt("s"))
         bind(.everywhere, .openProject, .ctrl("o"))
         bind(.everywhere, .quit, .ctrl("q"), .ctrl("c"))
         bind(.everywhere, .nextPanel, .tab)
@@ -218,6 +220,7 @@ public enum KeyMap {
         bind(.script, .playLine, .char("p"))
         bind(.script, .playFromCursor, .char("P"))
         bind(.script, .stop, .char("s"))
+        bind(.script, .saveAs, .char("S"))
         bind(.script, .skipBack, .left)
         bind(.script, .skipForward, .right)
         bind(.script, .previousTake, .char("["))

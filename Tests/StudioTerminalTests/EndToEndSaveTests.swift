@@ -1,0 +1,54 @@
+import Foundation
+import Studio
+import TestSupport
+import Testing
+
+extension EndToEndTests {
+    /// A save does not silently replace what another program wrote to the file meanwhile (it asks, and `n` keeps
+    /// that), and Alt-S saves the project under another name, the original left as it was.
+    @Test func aSaveAsksBeforeReplacingAnotherProgramsChangesAndSavesAs() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("p.higgs")
+        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
+
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"])
+        try tmux.waitFor("the project") { $0.contains("First line.") }
+        try tmux.keys("Enter")  // edits the line, the cursor at its end
+        try tmux.type(" Mine.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edit") { $0.contains("First line. Mine.") && $0.contains("p.higgs ●") }
+
+        // Another editor writes the file.
+        try ProjectFile.save(Project(script: ["[SPEAKER0] First line.", "[SPEAKER0] Theirs."]), to: file)
+        try tmux.keys("C-s")
+        try tmux.waitFor("the question") { $0.contains("p.higgs was changed by another program since it was last opened") && $0.contains("Replace that with this") }
+        try tmux.keys("n")
+        try tmux.waitFor("the refusal") { $0.contains("Not saved: \(file.path) keeps what the other program wrote.") }
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] First line.", "[SPEAKER0] Theirs."])
+
+        // Saved under another name: the typed name replaces the one offered.
+        try tmux.keys("M-s")
+        try tmux.waitFor("the name asked") { $0.contains("Save as:") && $0.contains("p.higgs") }
+        try tmux.type("mine")
+        try tmux.keys("Enter")
+        let copy = folder.appendingPathComponent("mine.higgs")
+        try tmux.waitFor("the save") { $0.contains("Saved \(copy.path).") && $0.contains("mine.higgs") }
+        #expect(try ProjectFile.load(copy).script == ["[SPEAKER0] First line. Mine."])
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] First line.", "[SPEAKER0] Theirs."])
+
+        // The studio goes on with the new file; once it is changed elsewhere too, `y` replaces that.
+        try tmux.keys("Enter")
+        try tmux.type(" Again.")
+        try tmux.keys("Escape")
+        try ProjectFile.save(Project(script: ["[SPEAKER0] Elsewhere."]), to: copy)
+        try tmux.keys("C-s")
+        try tmux.waitFor("the question") { $0.contains("mine.higgs was changed by another program since it was last") }
+        try tmux.keys("y")
+        try tmux.waitFor("the save") { $0.contains("Saved \(copy.path).") }
+        #expect(try ProjectFile.load(copy).script == ["[SPEAKER0] First line. Mine. Again."])
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
+}
