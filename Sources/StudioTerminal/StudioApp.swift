@@ -486,24 +486,9 @@ final class StudioApp {
     }
 
     /// A new project saved under another name brings its takes along.
-    /// The project saved as `target` is the one now, with the takes made so far (hard links: no second copy of the
-    /// audio; takes are never written in place).
+    /// The project saved as `target` is the one now, with the takes made so far (shared with the original).
     private func linkTakes(to target: URL) {
-        let old = TakeStore.folder(forProject: url), new = TakeStore.folder(forProject: target)
-        let fm = FileManager.default
-        if fm.fileExists(atPath: old.path) && !fm.fileExists(atPath: new.path), let files = fm.enumerator(atPath: old.path) {
-            for case let file as String in files {
-                let from = old.appendingPathComponent(file), to = new.appendingPathComponent(file)
-                var isFolder: ObjCBool = false
-                guard fm.fileExists(atPath: from.path, isDirectory: &isFolder) else { continue }
-                if isFolder.boolValue {
-                    try? fm.createDirectory(at: to, withIntermediateDirectories: true)
-                } else {
-                    try? fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true)
-                    if (try? fm.linkItem(at: from, to: to)) == nil { try? fm.copyItem(at: from, to: to) }
-                }
-            }
-        }
+        TakeStore.share(fromProject: url, toProject: target)
         ProjectFile.discardAutosave(for: url)  // the changes it held are in the new file
         use(target)
     }

@@ -103,6 +103,29 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// A project saved under another name has its original's takes, as links: choosing a take in the copy (a
+    /// rewritten line index) leaves the original's choice as it was.
+    @Test func aCopySharesItsOriginalsTakes() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = folder.appendingPathComponent("p.higgs"), copy = folder.appendingPathComponent("copy.higgs")
+        let store = TakeStore(folder: TakeStore.folder(forProject: original))
+        let line = LineIdentity(transcript: "[SPEAKER0] Hi.", occurrence: 0)
+        let first = Self.take(frames: 3, value: 0.5)
+        let a = try store.add(first, key: "aaaaaaaaaaaaaaaaaaaa", seed: 1, reseeded: false, line: line, transcript: "[SPEAKER0] Hi.", engine: "m")
+        let b = try store.add(Self.take(frames: 2, value: 0.1), key: "bbbbbbbbbbbbbbbbbbbb", seed: 2, reseeded: false, line: line,
+                              transcript: "[SPEAKER0] Hi.", engine: "m")
+        TakeStore.share(fromProject: original, toProject: copy)
+        let shared = TakeStore(folder: TakeStore.folder(forProject: copy))
+        #expect(try shared.samples(a.key) == first.samples)
+        #expect(shared.takes(for: line, transcript: "").current?.key == b.key)
+        let links = try FileManager.default.attributesOfItem(atPath: shared.audioURL(a.key).path)[.referenceCount] as? Int
+        #expect(links == 2)
+        try shared.choose(a.key, line: line, transcript: "[SPEAKER0] Hi.")
+        #expect(TakeStore(folder: TakeStore.folder(forProject: original)).takes(for: line, transcript: "").current?.key == b.key)
+        #expect(TakeStore(folder: TakeStore.folder(forProject: copy)).takes(for: line, transcript: "").current?.key == a.key)
+    }
+
     @Test func planningUsesChosenTakesOfPreviousLinesAsContext() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

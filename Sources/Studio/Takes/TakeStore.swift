@@ -82,6 +82,25 @@ public final class TakeStore: @unchecked Sendable {
         url.deletingPathExtension().appendingPathExtension("takes")
     }
 
+    /// The takes of the project at `old` given to the copy saved at `new` as hard links (no second copy of the
+    /// audio; safe since takes are never written in place, every write replacing the file), a file copied where
+    /// a link cannot be made (another file system). Nothing happens when the copy has takes already.
+    public static func share(fromProject old: URL, toProject new: URL) {
+        let from = folder(forProject: old), to = folder(forProject: new), fm = FileManager.default
+        guard fm.fileExists(atPath: from.path), !fm.fileExists(atPath: to.path), let files = fm.enumerator(atPath: from.path) else { return }
+        for case let file as String in files {
+            let source = from.appendingPathComponent(file), target = to.appendingPathComponent(file)
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: source.path, isDirectory: &isFolder) else { continue }
+            if isFolder.boolValue {
+                try? fm.createDirectory(at: target, withIntermediateDirectories: true)
+            } else {
+                try? fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if (try? fm.linkItem(at: source, to: target)) == nil { try? fm.copyItem(at: source, to: target) }
+            }
+        }
+    }
+
     private var linesFolder: URL { folder.appendingPathComponent("lines") }
 
     public func audioURL(_ key: String) -> URL { folder.appendingPathComponent("\(key).wav") }
