@@ -168,7 +168,7 @@ extension StudioApp {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(why)", to: width - 2), .error)
                 return
             }
-            if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem {
+            if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem(projectFolder: url.deletingLastPathComponent()) {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): this note does nothing: \(problem)", to: width - 2), .warning)
                 return
             }

@@ -120,7 +120,7 @@ extension StudioApp {
             // A note is drawn in one style (asked once, not for every character): those that do something (a
             // scene, a pause) in the event colour, chapters as headings, one that means to act and cannot as a warning.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
-                : parsed.noteProblem != nil ? .warning
+                : parsed.noteProblem(projectFolder: url.deletingLastPathComponent()) != nil ? .warning
                 : parsed.sceneChange != nil || parsed.pauseSeconds != nil || parsed.overlapSeconds != nil
                     || parsed.cue != nil || parsed.tempo != nil || parsed.gainDecibels != nil || parsed.bed != nil
                     || parsed.exportFileName != nil ? .event : .dim

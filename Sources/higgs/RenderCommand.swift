@@ -66,8 +66,16 @@ struct RenderCommand: ParsableCommand {
         let planner = { DialoguePlanner(project: document, voices: library, scenes: sceneLibrary, takes: takes, fingerprints: fingerprints) }
         let lineIDs = Array(document.script.indices)
         // A note that means to act and cannot (a tempo out of range, a time that does not read) is said, not skipped in silence.
+        // A bed whose file is missing would stop the export after all the generation: it stops here, before it.
+        var missingBed: String?
         for (i, text) in document.script.enumerated() {
-            if let problem = ScriptLine(text).noteProblem { say("line \(i + 1): this note does nothing: \(problem)") }
+            let line = ScriptLine(text)
+            guard let problem = line.noteProblem(projectFolder: url.deletingLastPathComponent()) else { continue }
+            if line.noteProblem == nil { missingBed = missingBed ?? "line \(i + 1), # bed: \(problem)" }
+            say("line \(i + 1): this note does nothing: \(problem)")
+        }
+        if let missingBed, !noExport, !dryRun {
+            throw StudioError("\(missingBed): the export would fail; add the file or change the note (--no-export generates without exporting)")
         }
         let first = planner()
         var spoken = lineIDs.filter { !first.saysNothing(line: $0) }

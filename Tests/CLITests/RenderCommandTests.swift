@@ -156,6 +156,33 @@ import Testing
         #expect(try CLI.run(["render", "cut.higgs", "--retries", "11"], in: folder).status != 0)
     }
 
+    /// A bed whose sound file is not there stops the render before it generates anything (the export at the end
+    /// would fail); a dry run names it; `--no-export` generates all the same.
+    @Test func aMissingBedFileStopsTheRenderBeforeItGenerates() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["# bed: rain.wav -18 dB", "[Ann] Hello there."])
+        try ProjectFile.save(project, to: folder.appendingPathComponent("show.higgs"))
+        let flags = ["--model", folder.appendingPathComponent("nowhere").path, "--voices", folder.path, "--scenes", folder.path]
+        let missing = "there is no sound file \(folder.path)/rain.wav (a bed's file is found from the project's folder)"
+        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [
+            "line 1: this note does nothing: \(missing)",
+            "higgs: line 1, # bed: \(missing): the export would fail; add the file or change the note (--no-export generates without exporting)",
+        ])
+        result = try CLI.run(["render", "show.higgs", "--dry-run"] + flags, in: folder)
+        #expect(result.stderr.hasPrefix("line 1: this note does nothing: \(missing)\n") && result.stderr.contains("would generate line 2"))
+        // Without the export the lines are generated (here the model is missing: that is what stops it).
+        result = try CLI.run(["render", "show.higgs", "--no-export"] + flags, in: folder)
+        #expect(result.status == 1 && result.stderr.contains("No model to generate with"))
+        // With the file there, nothing is said of it.
+        try WAVFile.write([Float](repeating: 0.1, count: 2400), sampleRate: 24000, to: folder.appendingPathComponent("rain.wav"))
+        result = try CLI.run(["render", "show.higgs", "--dry-run"] + flags, in: folder)
+        #expect(!result.stderr.contains("this note does nothing"))
+    }
+
     @Test func aMissingProjectIsOneLineNamingIt() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -283,7 +283,7 @@ struct EndToEndTests {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
-                                     script: ["[Ann] First.", "# gain: loud", "[Ann] Second."]),
+                                     script: ["[Ann] First.", "# gain: loud", "[Ann] Second.", "# bed: rain.wav"]),
                              to: folder.appendingPathComponent("notes.higgs"))
         let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "notes.higgs"])
@@ -292,6 +292,9 @@ struct EndToEndTests {
         try tmux.waitFor("why the note does nothing") {
             $0.contains("line 2: this note does nothing: a gain is -40 to +12 dB (# gain: -6 dB)")
         }
+        // A bed whose file is not beside the project is said as it is written, not at the export.
+        try tmux.keys("j", "j")
+        try tmux.waitFor("the missing bed") { $0.contains("line 4: this note does nothing: there is no sound file ") }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

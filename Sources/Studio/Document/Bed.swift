@@ -30,4 +30,24 @@ public enum BedNote: Equatable, Sendable {
         }
         self = .start(file: words.joined(separator: " "), gain: gain)
     }
+
+    /// The sound file a bed names, found from the project's folder (nil for `# bed: none`).
+    public func file(besideProjectIn folder: URL) -> URL? {
+        guard case .start(let file, _) = self else { return nil }
+        return file.hasPrefix("/") ? URL(fileURLWithPath: file) : folder.appendingPathComponent(file)
+    }
+}
+
+extension ScriptLine {
+    /// Why a note does nothing (`noteProblem`), or why its bed cannot be laid: no such file where the project is.
+    /// Said as the note is written, and by `higgs render` before it generates, not at the export hours later.
+    public func noteProblem(projectFolder: URL) -> String? {
+        if let problem = noteProblem { return problem }
+        guard let file = bed?.file(besideProjectIn: projectFolder) else { return nil }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder) else {
+            return "there is no sound file \(file.path) (a bed's file is found from the project's folder)"
+        }
+        return isFolder.boolValue ? "\(file.path) is a folder, not a sound file" : nil
+    }
 }

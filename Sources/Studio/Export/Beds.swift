@@ -88,6 +88,6 @@ public final class BedSounds: @unchecked Sendable {
     func loaded(_ span: BedSpan) -> [Float]? { sounds[file(span).path] }
 
     private func file(_ span: BedSpan) -> URL {
-        span.file.hasPrefix("/") ? URL(fileURLWithPath: span.file) : folder.appendingPathComponent(span.file)
+        BedNote.start(file: span.file, gain: 0).file(besideProjectIn: folder)!
     }
 }
