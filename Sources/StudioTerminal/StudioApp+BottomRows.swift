@@ -177,8 +177,11 @@ extension StudioApp {
                 return
             }
             if let take = plan(editor.line)?.take, take.cut {
-                let text = String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
-                                  editor.line + 1, take.seconds)
+                let text = take.atMaxNewTokens
+                    ? String(format: "line %d: its take stopped at %.1f s, at max-new-tokens (%d), before the model ended it — raise it in the settings (,)",
+                             editor.line + 1, take.seconds, header.settings.maxNewTokens)
+                    : String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
+                             editor.line + 1, take.seconds)
                 terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), .warning)
                 return
             }

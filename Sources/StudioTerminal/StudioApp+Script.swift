@@ -307,7 +307,7 @@ extension StudioApp {
         let items = list.enumerated().map { n, t -> (String, String) in
             let mark = t.key == plan.take?.key ? terminal.glyph("▸", ">") : " "
             var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
-            if t.cut { about += " · cut at its limit" }
+            if t.cut { about += t.atMaxNewTokens ? " · stopped at max-new-tokens" : " · cut at its limit" }
             if t.key == plan.key { about += " · what would be generated now" }
             about += " · \(t.created)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
             return ("\(mark) take \(n + 1)", about)

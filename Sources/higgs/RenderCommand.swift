@@ -135,6 +135,10 @@ struct RenderCommand: ParsableCommand {
                 say("cut at their limit (the model ran on past the words): line " + outcome.cut.map { String($0 + 1) }.joined(separator: ", ")
                     + " — listen to them; r in the studio makes a new take")
             }
+            if !outcome.stopped.isEmpty {
+                say("stopped at max-new-tokens (\(document.settings.maxNewTokens)) before the model ended them: line "
+                    + outcome.stopped.map { String($0 + 1) }.joined(separator: ", ") + " — a higher max-new-tokens lets them end")
+            }
         }
         guard !noExport else { return try finish(failed) }
         try export(url, planner: planner, failed: failed)
@@ -154,9 +158,9 @@ struct RenderCommand: ParsableCommand {
     }
 
     /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed,
-    /// and those whose take was cut at its limit (after the retries).
-    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], cut: [Int]) {
-        var failed: [Int] = [], cut: [Int] = []
+    /// those whose take was cut at the runaway stop (after the retries), and those stopped at max-new-tokens.
+    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], cut: [Int], stopped: [Int]) {
+        var failed: [Int] = [], cut: [Int] = [], stopped: [Int] = []
         var cancelling = false
         // When each line was seen to start and to end: lines of other scenes are made beside the one
         // waited for, and may be done before their turn to be reported comes.
@@ -197,8 +201,8 @@ struct RenderCommand: ParsableCommand {
                 say(cached ? "\(label): its take, kept"
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
                              (endedAt[line] ?? Date()).timeIntervalSince(startedAt[line] ?? Date()))
-                        + (info.cut ? ", cut at its limit" : "") + left)
-                if info.cut { cut.append(line) }
+                        + (info.ranOn ? ", cut at its limit" : info.cut ? ", stopped at max-new-tokens" : "") + left)
+                if info.ranOn { cut.append(line) } else if info.cut { stopped.append(line) }
             case .failed(let why)?:
                 say("\(label): \(why)")
                 failed.append(line)
@@ -207,7 +211,7 @@ struct RenderCommand: ParsableCommand {
                 failed.append(line)
             }
         }
-        return (failed, cut)
+        return (failed, cut, stopped)
     }
 
     private func finish(_ failed: [Int]) throws {

@@ -128,16 +128,16 @@ import Testing
         #expect(result.status == 0 && result.stderr.contains("would generate line 1: ") && !result.stderr.contains("would generate line 5"))
     }
 
-    /// A take that runs to its limit is generated again at once with a new seed (`--retries`); every take is
-    /// kept, the last chosen; a line still cut at the end is named.
+    /// A take that runs on to the runaway stop is generated again at once with a new seed (`--retries`); every take
+    /// is kept, the last chosen; a line still cut at the end is named.
     @Test func aTakeCutAtItsLimitIsRetried() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try CheckpointFixtures.modelFolder(in: folder)
         let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
-        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there, at length."])
-        // So few steps that the first take cannot end by itself: the delay pattern alone takes 8.
-        project.settings.maxNewTokens = 12
+        // The random-weight model does not end a line by itself: it runs to the runaway stop of a one-word line
+        // (5 s, 134 steps).
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
         let file = folder.appendingPathComponent("cut.higgs")
         try ProjectFile.save(project, to: file)
         let result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "2", "--model", model.path,
@@ -149,11 +149,35 @@ import Testing
         let takes = planner.takes(line: 0)
         let last = try #require(takes.takes.last)
         // Retried while cut (a retry with a new seed could end by itself within the steps, which stops them).
-        #expect(takes.takes.first?.cut == true && takes.takes.dropLast().allSatisfy(\.cut))
+        #expect(takes.takes.first?.ranOn == true && takes.takes.dropLast().allSatisfy(\.ranOn))
         #expect(takes.takes.count == (last.cut ? 3 : takes.takes.count) && (2...3).contains(takes.takes.count))
         #expect(takes.chosen == takes.takes.last?.key && planner.plan(line: 0)?.isCurrent == true)
         #expect(result.stderr.contains("cut at their limit (the model ran on past the words): line 1") == last.cut)
         #expect(try CLI.run(["render", "cut.higgs", "--retries", "11"], in: folder).status != 0)
+    }
+
+    /// A take stopped by the project's own `max-new-tokens`, below the runaway stop, is the writer's limit: it is
+    /// kept as it is (not made again) and said to have stopped there, not to have run on.
+    @Test func aTakeStoppedAtMaxNewTokensIsNotARunaway() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there, at length."])
+        project.settings.maxNewTokens = 12  // the delay pattern alone takes 8 steps: the take cannot end by itself
+        let file = folder.appendingPathComponent("short.higgs")
+        try ProjectFile.save(project, to: file)
+        let result = try CLI.run(["render", "short.higgs", "--no-export", "--retries", "2", "--model", model.path,
+                                  "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                                  "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
+                                      takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
+        let takes = planner.takes(line: 0).takes
+        #expect(takes.count == 1 && takes[0].cut && takes[0].atMaxNewTokens && !takes[0].ranOn)
+        #expect(result.stderr.contains(", stopped at max-new-tokens"))
+        #expect(result.stderr.contains("stopped at max-new-tokens (12) before the model ended them: line 1 — a higher max-new-tokens lets them end"))
+        #expect(!result.stderr.contains("ran on"))
     }
 
     /// A bed whose sound file is not there stops the render before it generates anything (the export at the end

@@ -25,7 +25,7 @@ public struct LinePlan: Sendable {
     public var isCurrent: Bool { key != nil && take?.key == key }
 
     /// The line still wants work before it is done: it has no take, its take is out of date, or it was cut
-    /// at its limit (most likely a runaway).
+    /// at its limit (most likely a runaway; one stopped at `max-new-tokens` too, since it stops before its end).
     public var wantsTake: Bool { !isCurrent || take?.cut == true }
 }
 

@@ -154,7 +154,8 @@ public final class EngineSynthesizer: LineSynthesizer, @unchecked Sendable {
         if let decodeFailure { throw decodeFailure }
         if spoken.contains(where: { $0.stopReason == .cancelled }) || isCancelled() { throw CancellationError() }
         return zip(spoken, samples).map { spoken, samples in
-            GeneratedTake(codes: spoken.codes, samples: samples, promptIDs: spoken.promptIds, cut: spoken.stopReason == .maxNewTokens)
+            GeneratedTake(codes: spoken.codes, samples: samples, promptIDs: spoken.promptIds, cut: spoken.stopReason == .maxNewTokens,
+                          atMaxNewTokens: s.maxNewTokens < (line.stepLimit ?? .max))
         }
     }
 }

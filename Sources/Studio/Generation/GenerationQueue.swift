@@ -243,7 +243,7 @@ public final class GenerationQueue: @unchecked Sendable {
             for (i, (planned, take)) in zip(plans, generated).enumerated() {
                 let info = try takes.add(take, key: planned.key, seed: planned.request.seed, reseeded: reseeded, line: planned.plan.identity,
                                          transcript: planned.plan.transcript, engine: engineName)
-                if info.cut && wanted[i] > 0 && !(i == 0 && heard) {
+                if info.ranOn && wanted[i] > 0 && !(i == 0 && heard) {
                     next.append(wanted[i] - 1)
                 } else {
                     made += 1

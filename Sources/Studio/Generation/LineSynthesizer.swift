@@ -169,13 +169,20 @@ public struct GeneratedTake: Equatable, Sendable {
     public var promptIDs: [Int]
     /// It ran to its step limit (`max-new-tokens`, or the runaway stop) instead of ending by itself.
     public var cut: Bool
+    /// The limit it ran to was the project's `max-new-tokens`, lower than the runaway stop (or with that off): the
+    /// writer's own limit, not the model running on, so it is neither made again nor called a runaway.
+    public var atMaxNewTokens: Bool
 
-    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int] = [], cut: Bool = false) {
+    public init(codes: AudioCodes, samples: [Float], promptIDs: [Int] = [], cut: Bool = false, atMaxNewTokens: Bool = false) {
         self.codes = codes
         self.samples = samples
         self.promptIDs = promptIDs
         self.cut = cut
+        self.atMaxNewTokens = cut && atMaxNewTokens
     }
+
+    /// Cut at the runaway stop: the model ran on far past the words (made again when nobody heard it).
+    public var ranOn: Bool { cut && !atMaxNewTokens }
 }
 
 /// The audio format of the model's tokenizer.

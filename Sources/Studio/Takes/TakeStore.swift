@@ -17,12 +17,14 @@ public struct TakeInfo: Equatable, Sendable {
     public var engine: String
     /// It was stopped at its limit, not ended by the model (`GeneratedTake.cut`).
     public var cut: Bool
+    /// That limit was the project's `max-new-tokens` (`GeneratedTake.atMaxNewTokens`), not the runaway stop.
+    public var atMaxNewTokens: Bool
     /// Its samples from the first sounding frame to the last (`TakeTrim.sound`), for the length of a trimmed
     /// export without reading the audio; nil for silence, and for takes recorded before it was kept.
     public var sound: Range<Int>?
 
     public init(key: String, seed: UInt64, reseeded: Bool, frames: Int, samples: Int, created: String, engine: String,
-                cut: Bool = false, sound: Range<Int>? = nil) {
+                cut: Bool = false, atMaxNewTokens: Bool = false, sound: Range<Int>? = nil) {
         self.key = key
         self.seed = seed
         self.reseeded = reseeded
@@ -31,8 +33,12 @@ public struct TakeInfo: Equatable, Sendable {
         self.created = created
         self.engine = engine
         self.cut = cut
+        self.atMaxNewTokens = cut && atMaxNewTokens
         self.sound = sound
     }
+
+    /// Cut at the runaway stop (`GeneratedTake.ranOn`).
+    public var ranOn: Bool { cut && !atMaxNewTokens }
 
     public var seconds: Double { Double(samples) / Double(AudioFormat.sampleRate) }
 }
@@ -147,6 +153,7 @@ public final class TakeStore: @unchecked Sendable {
         try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
         let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
                             samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut,
+                            atMaxNewTokens: take.atMaxNewTokens,
                             sound: TakeTrim.sound(take.samples))
         try updateIndex(line, transcript: transcript) { index in
             index.takes.removeAll { $0.key == key }
@@ -232,7 +239,7 @@ public final class TakeStore: @unchecked Sendable {
         out += index.takes.map { t in
             "  {\"key\": \"\(t.key)\", \"seed\": \(t.seed), \"reseeded\": \(t.reseeded), \"frames\": \(t.frames), "
                 + "\"samples\": \(t.samples), \"created\": \"\(t.created)\", \"engine\": \(CodesFile.jsonString(t.engine))"
-                + (t.cut ? ", \"cut\": true" : "")
+                + (t.cut ? ", \"cut\": true" : "") + (t.atMaxNewTokens ? ", \"limit\": \"max-new-tokens\"" : "")
                 + (t.sound.map { ", \"sound\": [\($0.lowerBound), \($0.upperBound)]" } ?? "") + "}"
         }.joined(separator: ",\n")
         out += "\n]}\n"
@@ -248,7 +255,8 @@ public final class TakeStore: @unchecked Sendable {
                             frames: (t["frames"] as? NSNumber)?.intValue ?? 0,
                             samples: (t["samples"] as? NSNumber)?.intValue ?? 0,
                             created: t["created"] as? String ?? "", engine: t["engine"] as? String ?? "",
-                            cut: (t["cut"] as? Bool) ?? false, sound: soundSpan(t["sound"]))
+                            cut: (t["cut"] as? Bool) ?? false, atMaxNewTokens: t["limit"] as? String == "max-new-tokens",
+                            sound: soundSpan(t["sound"]))
         }
         return LineTakes(transcript: root["transcript"] as? String ?? "", takes: takes, chosen: root["chosen"] as? String)
     }
