@@ -43,7 +43,11 @@ public struct StudioConfig: Sendable, Equatable {
     /// read, is an error naming the file and the key.
     public init(environment: [String: String]) throws {
         file = Self.file(environment: environment)
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder) else { return }
+        guard !isFolder.boolValue else { throw ModelHubError("\(file.path): a folder, where the config file was expected") }
+        guard let data = FileManager.default.contents(atPath: file.path) else { throw ModelHubError("\(file.path): cannot read it") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ModelHubError("\(file.path): not UTF-8 text") }
         let loaded: Node?
         do { loaded = try Yams.compose(yaml: text) } catch {
             throw ModelHubError("\(file.path): not valid YAML (\(String(describing: error).split(separator: "\n").first ?? ""))")

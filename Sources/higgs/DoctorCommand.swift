@@ -77,8 +77,13 @@ struct DoctorCommand: ParsableCommand {
             let what = place.folder.map { location.display($0) + (exists($0) ? "" : " (no such folder)") } ?? "—"
             print("  \(place.folder?.path == chosen.path ? "→" : " ") \(place.description): \(what)")
         }
-        guard exists(chosen) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: chosen.path, isDirectory: &isFolder) else {
             print("    not usable: \(location.display(chosen)) does not exist")
+            return false
+        }
+        guard isFolder.boolValue else {
+            print("    not usable: \(location.display(chosen)) is a file; a checkpoint is a folder of files")
             return false
         }
         do {

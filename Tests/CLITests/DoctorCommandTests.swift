@@ -37,6 +37,10 @@ import Transformer
         try "{}".write(to: broken.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         let bad = try CLI.run(["doctor", "--model", broken.path], in: home)
         #expect(bad.status == 1 && bad.stdout.contains("not usable: ") && bad.stdout.contains("broken/config.json"))
+        let file = broken.appendingPathComponent("config.json")
+        let named = try CLI.run(["doctor", "--model", file.path], in: home)
+        #expect(named.status == 1 && named.stdout.contains("not usable: ~/broken/config.json is a file; a checkpoint is a folder of files"),
+                "\(named.stdout)")
 
         // The config file: what it sets, the keys it does not read, and a value that does not read.
         let config = home.appendingPathComponent(".config/higgs-studio/config.yaml")

@@ -105,6 +105,13 @@ import Testing
             location = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)
             #expect(location.configProblem == "\(file.path): \(problem)" && location.precision == nil)
         }
+        // A file that is not text, and a folder in its place, are named too.
+        try Data([0xff, 0xfe, 0x00, 0x9c]).write(to: file)
+        #expect(throws: ModelHubError("\(file.path): not UTF-8 text")) { try StudioConfig(environment: env) }
+        try FileManager.default.removeItem(at: file)
+        try FileManager.default.createDirectory(at: file, withIntermediateDirectories: false)
+        #expect(throws: ModelHubError("\(file.path): a folder, where the config file was expected")) { try StudioConfig(environment: env) }
+        try FileManager.default.removeItem(at: file)
         for (text, on) in [("on", true), ("yes", true), ("true", true), ("Off", false), ("no", false), ("false", false)] {
             try "prefill_ahead: \(text)\n".write(to: file, atomically: true, encoding: .utf8)
             #expect(try StudioConfig(environment: env).prefillAhead == on)
