@@ -33,13 +33,20 @@ struct ImportCommand: ParsableCommand {
             let data: Data
             do { data = try Data(contentsOf: source) } catch { throw StudioError("\(source.path): cannot read it") }
             guard let text = String(data: data, encoding: .utf8) else { throw StudioError("\(source.path): not UTF-8 text") }
-            let project = ScriptImport.project(from: text)
+            let imported = ScriptImport.read(text)
+            let project = imported.project
             try ProjectFile.save(project, to: target)
+            for remark in imported.remarks {
+                FileHandle.standardError.write(Data("higgs: \(source.path):\(remark.line): \(remark.message)\n".utf8))
+            }
             // Lines that say something: notes (headings, cues) are not counted.
             let turns = project.script.filter { !ScriptLine($0).saysNothing }.count
-            let cues = project.script.filter { ScriptLine($0).cue != nil }.count
             let cast = project.cast.isEmpty ? "no speakers found" : "cast: " + project.cast.map(\.name).joined(separator: ", ")
-            let placed = cues == 0 ? "" : ", placed at their \(cues) subtitle cues (fit-cues: 10)"
+            var placed = ""
+            if let cues = imported.cues, cues.count > 0 {
+                placed = cues.placed == cues.count ? ", placed at their \(cues.count) subtitle cues (fit-cues: 10)"
+                    : ", placed at \(cues.placed) of their \(cues.count) subtitle cues (fit-cues: 10; the rest said above)"
+            }
             FileHandle.standardError.write(Data(("wrote \(target.path): \(turns) lines\(placed); \(cast) (automatic voices; "
                 + "`higgs studio \(target.lastPathComponent)` to choose them)\n").utf8))
         } catch {

@@ -35,6 +35,43 @@ import Testing
         #expect(result.stderr.contains("dub.higgs: 2 lines, placed at their 2 subtitle cues (fit-cues: 10); cast: Ann, Bea"), "\(result.stderr)")
     }
 
+    /// A cue that does not read: its text is kept, a line names the file, the line and what is wrong, and the
+    /// summary counts only the cues placed.
+    @Test func subtitleCuesThatDoNotReadAreSaidAndKept() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try """
+            1
+            00:00:01,000 --> 00:00:02,000
+            MARA: Hello.
+
+            2
+            00:00:02,500 --> 00:00:04,000
+            THEO: Hi.
+
+            3
+            00:00:05,000 --> 00:00:04,000
+            Backwards in time.
+
+            4
+            garbage --> nonsense
+            Text after garbage.
+
+            """.write(to: folder.appendingPathComponent("a.srt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["import", "a.srt"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let said = result.stderr.split(separator: "\n").map(String.init)
+        let path = folder.appendingPathComponent("a.srt").path
+        #expect(said.count == 3 && said[0] == "higgs: \(path):10: cue 3's end 00:00:04,000 comes before its start 00:00:05,000; "
+                + "it is placed at its start, without an end", "\(result.stderr)")
+        #expect(said.count == 3 && said[1] == "higgs: \(path):14: cue 4's timing 'garbage --> nonsense' does not read; "
+                + "its text is kept without a time")
+        #expect(result.stderr.contains("a.higgs: 4 lines, placed at 3 of their 4 subtitle cues (fit-cues: 10; the rest said above); "
+                                       + "cast: Mara, Theo"))
+        let project = try ProjectFile.load(folder.appendingPathComponent("a.higgs"))
+        #expect(project.script.suffix(3) == ["# at: 00:00:05.000", "Backwards in time.", "Text after garbage."])
+    }
+
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

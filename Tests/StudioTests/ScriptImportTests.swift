@@ -133,6 +133,65 @@ import Testing
         #expect(prose.script == ["Meet at", "10:00 --> 11:00 maybe"] && prose.settings.fitCues == nil)
     }
 
+    /// A cue whose timing does not read loses no words: its text is kept (at its start when only that reads,
+    /// else without a time) and a remark names the cue and its line in the file.
+    @Test func cuesThatDoNotReadKeepTheirTextAndAreSaid() {
+        let srt = ScriptImport.read("""
+            1
+            00:00:01,000 --> 00:00:02,000
+            MARA: Hello.
+
+            2
+            00:00:02,500 --> 00:00:04,000
+            THEO: Hi.
+
+            3
+            00:00:05,000 --> 00:00:04,000
+            Backwards in time.
+
+            4
+            garbage --> nonsense
+            Text after garbage.
+
+            5
+            No timing here.
+            """)
+        #expect(srt.project.script == ["# at: 00:00:01.000 --> 00:00:02.000", "[Mara] Hello.",
+                                       "# at: 00:00:02.500 --> 00:00:04.000", "[Theo] Hi.",
+                                       "# at: 00:00:05.000", "Backwards in time.", "Text after garbage.", "No timing here."])
+        #expect(srt.remarks == [
+            .init(line: 10, message: "cue 3's end 00:00:04,000 comes before its start 00:00:05,000; it is placed at its start, without an end"),
+            .init(line: 14, message: "cue 4's timing 'garbage --> nonsense' does not read; its text is kept without a time"),
+            .init(line: 17, message: "cue 5 has no timing line (`00:00:01,000 --> 00:00:02,000`); its text is kept without a time"),
+        ])
+        #expect(srt.cues?.count == 5 && srt.cues?.placed == 3)
+
+        // WebVTT the same way; its header and comments are not cues.
+        let vtt = ScriptImport.read("""
+            WEBVTT
+
+            00:01.000 --> 00:02.000
+            <v Mara>Hello.
+
+            00:03.000 --> 00:02.500 align:start
+            <v Theo>Backwards.
+
+            garbage --> nonsense
+            <v Theo>After garbage.
+
+            NOTE a comment is not said
+            """)
+        #expect(vtt.project.script == ["# at: 00:00:01.000 --> 00:00:02.000", "[Mara] Hello.",
+                                       "# at: 00:00:03.000", "[Theo] Backwards.", "[Theo] After garbage."])
+        #expect(vtt.remarks == [
+            .init(line: 6, message: "cue 2's end 00:02.500 comes before its start 00:03.000; it is placed at its start, without an end"),
+            .init(line: 9, message: "cue 3's timing 'garbage --> nonsense' does not read; its text is kept without a time"),
+        ])
+        #expect(vtt.cues?.count == 3 && vtt.cues?.placed == 2)
+        // Subtitles that read have nothing to say.
+        #expect(ScriptImport.read("1\n00:00:01,000 --> 00:00:02,000\nHi.\n").remarks.isEmpty)
+    }
+
     @Test func theProjectPrintsAndParsesBack() throws {
         let project = ScriptImport.project(from: "\n\nMARA\nHi.\n\n\n\nTHEO\nHello.\n\n")
         #expect(project.script == ["[Mara] Hi.", "", "[Theo] Hello."])

@@ -18,23 +18,51 @@ import Foundation
 public enum ScriptImport {
     public static let narrator = "Narrator"
 
-    public static func project(from text: String) -> Project {
-        var lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
+    /// A line of the script that does not import as it reads, with its line in the file (from 1).
+    public struct Remark: Equatable, Sendable {
+        public var line: Int
+        public var message: String
+
+        public init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
+    }
+
+    /// A script as a project, with what of it did not import as it reads; for subtitles, how many cues
+    /// kept their text and how many of those a `# at:` note places.
+    public struct Imported {
+        public var project: Project
+        public var remarks: [Remark]
+        public var cues: (count: Int, placed: Int)?
+    }
+
+    public static func project(from text: String) -> Project { read(text).project }
+
+    public static func read(_ text: String) -> Imported {
+        let lines = ProjectFormat.splitLines(text).map { $0.trimmingCharacters(in: .whitespaces) }
         let subtitles = SubtitleText.speeches(lines)
-        if let subtitles { lines = subtitles }
-        var importer = Importer(lines: lines)
+        var importer = subtitles.map { Importer(lines: $0.lines.map(\.text), numbers: $0.lines.map(\.line)) }
+            ?? Importer(lines: lines, numbers: lines.indices.map { $0 + 1 })
         var project = importer.run()
         // A dub: its lines are placed at their cues, and a take a little long for its cue is sped up to fit.
         if subtitles != nil { project.settings.fitCues = 10 }
-        return project
+        return Imported(project: project, remarks: (subtitles?.remarks ?? []) + importer.remarks,
+                        cues: subtitles.map { ($0.cues, $0.placed) })
     }
 
     private struct Importer {
         let lines: [String]
+        /// Each line's line in the file.
+        let numbers: [Int]
         var names: [String] = []
         var script: [String] = []
+        var remarks: [Remark] = []
 
-        init(lines: [String]) { self.lines = lines }
+        init(lines: [String], numbers: [Int]) {
+            self.lines = lines
+            self.numbers = numbers
+        }
 
         mutating func cast(_ name: String) {
             if !names.contains(name) && ScriptLine.speakerTagNumber(name) == nil { names.append(name) }

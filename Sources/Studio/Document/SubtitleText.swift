@@ -5,39 +5,68 @@ import Foundation
 /// its first speech (`Cue`), so that exports put the dub's lines where the picture has them; cue numbers,
 /// settings and styling go; a WebVTT voice (`<v Mara>`) or a label (`MARA: ...`) becomes a `[Mara]` turn;
 /// a cue of two speakers (`- Hi.` / `- Hello.`) is two lines; the blank lines between cues are not kept.
+/// No words are lost to a cue that does not read: its text is kept (at its start when only that reads,
+/// else without a time) and a remark names the cue and its line.
 enum SubtitleText {
+    struct Read {
+        /// The speeches and notes, each with its line in the file (from 1).
+        var lines: [(line: Int, text: String)] = []
+        var remarks: [ScriptImport.Remark] = []
+        /// The cues whose text was kept, and how many of them are placed by a `# at:` note.
+        var cues = 0
+        var placed = 0
+    }
+
     /// The cue lines of `lines` when they are subtitles, else nil.
-    static func speeches(_ lines: [String]) -> [String]? {
-        let content = lines.filter { !$0.isEmpty }
-        let isVTT = content.first?.hasPrefix("WEBVTT") == true
-        let isSRT = content.count >= 2 && Int(content[0]) != nil && isTiming(content[1])
+    static func speeches(_ lines: [String]) -> Read? {
+        // Blocks of lines between blank lines, each with the index of its first line.
+        var blocks: [(start: Int, lines: [String])] = []
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            if i > 0, !lines[i - 1].isEmpty, !blocks.isEmpty { blocks[blocks.count - 1].lines.append(line) } else { blocks.append((i, [line])) }
+        }
+        let isVTT = blocks.first?.lines[0].hasPrefix("WEBVTT") == true
+        let isSRT = blocks.contains { $0.lines.count >= 2 && Int($0.lines[0]) != nil && isTiming($0.lines[1]) }
         guard isVTT || isSRT else { return nil }
-        var out: [String] = []
-        var cue: [String] = []
-        var time: Cue?
-        var inCue = false
-        func flush() {
-            let speeches = split(cue)
-            if !speeches.isEmpty {
-                if let time { out.append("# at: \(time.written)") }
-                out += speeches
+        var read = Read()
+        var ordinal = 0
+        for (k, block) in blocks.enumerated() {
+            let first = block.lines[0]
+            // WebVTT's header, comments, styles and regions are for the player.
+            if isVTT && (k == 0 || ["NOTE", "STYLE", "REGION"].contains { first == $0 || first.hasPrefix($0 + " ") }) { continue }
+            ordinal += 1
+            // A cue: its number (or WebVTT identifier), its timing, its text.
+            let timingAt = block.lines.prefix(2).firstIndex { $0.contains("-->") }
+            let numbered = timingAt == 0 ? nil : Int(first)
+            let name = "cue \(numbered ?? ordinal)"
+            let textAt = timingAt.map { $0 + 1 } ?? (numbered == nil ? 0 : 1)
+            let speeches = split(block.lines.indices.dropFirst(textAt).map { (block.start + $0 + 1, block.lines[$0]) })
+            guard !speeches.isEmpty else { continue }
+            read.cues += 1
+            let line = block.start + (timingAt ?? 0) + 1
+            var note: Cue?
+            if let timingAt {
+                let timing = block.lines[timingAt]
+                switch reading(timing) {
+                case .cue(let cue):
+                    note = cue
+                case .start(let cue, let problem):
+                    note = cue
+                    read.remarks.append(.init(line: line, message: "\(name)'s \(problem); it is placed at its start, without an end"))
+                case nil:
+                    read.remarks.append(.init(line: line, message: "\(name)'s timing '\(ProjectFormat.clip(timing))' does not read; "
+                                              + "its text is kept without a time"))
+                }
+            } else {
+                read.remarks.append(.init(line: line, message: "\(name) has no timing line (`00:00:01,000 --> 00:00:02,000`); "
+                                          + "its text is kept without a time"))
             }
-            cue = []
-        }
-        for line in lines {
-            if isTiming(line) {
-                flush()
-                time = timing(line)
-                inCue = true
-            } else if line.isEmpty {
-                flush()
-                inCue = false
-            } else if inCue {
-                cue.append(line)
+            if let note {
+                read.lines.append((line, "# at: \(note.written)"))
+                read.placed += 1
             }
+            read.lines += speeches
         }
-        flush()
-        return out
+        return read
     }
 
     /// `00:00:01,000 --> 00:00:02,500` (and WebVTT's `00:01.000 --> ...` with settings after it).
@@ -47,17 +76,33 @@ enum SubtitleText {
         return !start.isEmpty && start.allSatisfy { $0.isNumber || ":,.".contains($0) } && start.contains(":")
     }
 
-    /// The times of a timing line, without WebVTT's settings after them (`align:start`).
-    private static func timing(_ line: String) -> Cue? {
-        guard let arrow = line.range(of: "-->") else { return nil }
-        let end = line[arrow.upperBound...].split(separator: " ").first.map(String.init) ?? ""
-        return Cue(line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces) + " --> " + end)
+    private enum Timing {
+        case cue(Cue)
+        /// Only the start reads, or the end comes before it: what is wrong.
+        case start(Cue, String)
     }
 
-    /// A cue's lines as speeches: a voice span is a turn, `- ` starts another speaker, other lines run on.
-    private static func split(_ cue: [String]) -> [String] {
-        var speeches: [String] = []
-        for raw in cue {
+    /// The times of a timing line, without WebVTT's settings after them (`align:start`); nil when its start
+    /// does not read.
+    private static func reading(_ line: String) -> Timing? {
+        guard let arrow = line.range(of: "-->"),
+              let start = Cue.seconds(line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)) else { return nil }
+        let written = line[arrow.upperBound...].split(separator: " ").first.map(String.init) ?? ""
+        guard let end = Cue.seconds(written) else {
+            return .start(Cue(start: start), written.isEmpty ? "timing has no end" : "end '\(ProjectFormat.clip(written))' does not read")
+        }
+        guard end >= start else {
+            let begins = line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
+            return .start(Cue(start: start), "end \(written) comes before its start \(begins)")
+        }
+        return .cue(Cue(start: start, end: end))
+    }
+
+    /// A cue's lines as speeches, each with the line it starts on: a voice span is a turn, `- ` starts another
+    /// speaker, other lines run on.
+    private static func split(_ cue: [(Int, String)]) -> [(line: Int, text: String)] {
+        var speeches: [(line: Int, text: String)] = []
+        for (number, raw) in cue {
             var line = raw
             var voice: String?
             if line.hasPrefix("<v"), let close = line.firstIndex(of: ">") {
@@ -70,11 +115,11 @@ enum SubtitleText {
             line = plain(line)
             guard !line.isEmpty else { continue }
             if let voice {
-                speeches.append("[\(voice)] \(line)")
+                speeches.append((number, "[\(voice)] \(line)"))
             } else if line.hasPrefix("- ") || line.hasPrefix("-\u{00A0}") || speeches.isEmpty {
-                speeches.append(labelled(line.hasPrefix("-") ? String(line.dropFirst(2)) : line))
+                speeches.append((number, labelled(line.hasPrefix("-") ? String(line.dropFirst(2)) : line)))
             } else {
-                speeches[speeches.count - 1] += " " + line
+                speeches[speeches.count - 1].text += " " + line
             }
         }
         return speeches
