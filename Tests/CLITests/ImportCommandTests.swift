@@ -35,6 +35,24 @@ import Testing
         #expect(result.stderr.contains("dub.higgs: 2 lines, placed at their 2 subtitle cues (fit-cues: 10); cast: Ann, Bea"), "\(result.stderr)")
     }
 
+    /// Someone who speaks once is cast beside a line without a name; a `Name:` line left as text is said.
+    @Test func aTranscriptCastsWhoSpeaksOnceAndSaysWhatIsLeftAsText() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "Mara: Hello.\nTheo: Hi Mara.\nThis line has no name.\nMara: How are you?\n"
+            .write(to: folder.appendingPathComponent("g.txt"), atomically: true, encoding: .utf8)
+        var result = try CLI.run(["import", "g.txt"], in: folder)
+        #expect(result.status == 0 && result.stderr.hasPrefix("wrote ") && result.stderr.contains("g.higgs: 4 lines; cast: Mara, Theo"),
+                "\(result.stderr)")
+        #expect(try ProjectFile.load(folder.appendingPathComponent("g.higgs")).script[1] == "[Theo] Hi Mara.")
+
+        try "Mara: Hello.\nTheo: Hi Mara.\nThis line has no name.\nMara: How are you?\n\nNote: bring milk.\n"
+            .write(to: folder.appendingPathComponent("n.txt"), atomically: true, encoding: .utf8)
+        result = try CLI.run(["import", "n.txt"], in: folder)
+        #expect(result.stderr.hasPrefix("higgs: \(folder.appendingPathComponent("n.txt").path):6: left as text: 'Note:' is used once, "
+                                        + "not next to a turn of a name used twice (write [Note] to make it a turn)\n"), "\(result.stderr)")
+    }
+
     /// A cue that does not read: its text is kept, a line names the file, the line and what is wrong, and the
     /// summary counts only the cues placed.
     @Test func subtitleCuesThatDoNotReadAreSaidAndKept() throws {

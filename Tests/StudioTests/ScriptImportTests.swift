@@ -84,6 +84,30 @@ import Testing
         #expect(ScriptImport.project(from: "Note: recorded live.\nTime: late.\nIt rained.").cast.isEmpty)
     }
 
+    /// Someone who speaks once in a conversation is cast whether or not a line without a name stands in it; a
+    /// `Name:` line a transcript leaves as text is said, with its line.
+    @Test func someoneWhoSpeaksOnceIsCastBesideALineWithoutAName() {
+        let exchange = ScriptImport.read("Mara: Hello.\nTheo: Hi Mara.\nMara: How are you?")
+        let unnamed = ScriptImport.read("Mara: Hello.\nTheo: Hi Mara.\nThis line has no name.\nMara: How are you?")
+        #expect(exchange.project.cast.map(\.name) == ["Mara", "Theo"] && unnamed.project.cast == exchange.project.cast)
+        #expect(unnamed.project.script == ["[Mara] Hello.", "[Theo] Hi Mara.", "This line has no name.", "[Mara] How are you?"])
+        #expect(unnamed.remarks.isEmpty && exchange.remarks.isEmpty)
+
+        // Away from the turns, a name used once stays text, and the import says so.
+        let away = ScriptImport.read("Mara: Hello.\nTheo: Hi Mara.\nThis line has no name.\nMara: How are you?\n\nNote: bring milk.")
+        #expect(away.project.cast.map(\.name) == ["Mara", "Theo"] && away.project.script.last == "Note: bring milk.")
+        #expect(away.remarks == [.init(line: 6, message: "left as text: 'Note:' is used once, not next to a turn of a name used twice "
+                                       + "(write [Note] to make it a turn)")])
+        // Next to a regular's turn in a file mostly of prose: text, said.
+        let monologue = ScriptImport.read("Mara: Hello.\nMara: Again.\nNote: bring milk.\nIt rained.\nWe stayed in.\nThe end.")
+        #expect(monologue.project.cast.map(\.name) == ["Mara"] && monologue.project.script[2] == "Note: bring milk.")
+        #expect(monologue.remarks == [.init(line: 3, message: "left as text: 'Note:' is used once, and most lines are not turns "
+                                            + "(write [Note] to make it a turn)")])
+        // Prose with colons and no turns: prose, nothing to say.
+        let prose = ScriptImport.read("Note: bring milk.\nIt rained all day.\nTime: late.")
+        #expect(prose.project.cast.isEmpty && prose.remarks.isEmpty)
+    }
+
     /// Subtitles are a dub's script: the cues' words after their times (`# at:` notes), speakers from `Name:`
     /// or WebVTT voices, two-speaker cues split; numbers, settings and markup gone.
     @Test func subtitlesBecomeTheirSpeeches() {

@@ -9,9 +9,10 @@ import Foundation
 ///   headings (`INT. ...`), sections (`# Act One`) and synopses (`= ...`) become notes (`# ...`, never
 ///   spoken); action lines are read by a Narrator (an untagged line would continue the last character's turn).
 /// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
-///   four words and the file uses it twice, or it stands next to such a turn in a file of at least two
-///   such names (someone may speak once), or the file is nothing but such lines of two names or more (a
-///   short exchange), so that `Note: ...` or `Chapter 1: ...` in prose stays prose.
+///   four words and the file uses it twice, or it stands next to such a turn in a conversation (someone may
+///   speak once): a file of at least two such names, or one whose lines are mostly turns; or the file is
+///   nothing but such lines of two names or more (a short exchange); so that `Note: ...` or `Chapter 1: ...`
+///   in prose stays prose. In a transcript, a `Name:` line left as text is remarked on.
 /// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line after a `# at:` note of the cue's time
 ///   (`SubtitleText`), then as a transcript; the project fits takes up to 10% long to their cues.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
@@ -122,24 +123,39 @@ public enum ScriptImport {
             var uses: [String: Int] = [:]
             for text in lines { if let (name, _) = ScriptImport.colonTurn(text) { uses[name, default: 0] += 1 } }
             let regulars = Set(uses.filter { $0.value >= 2 }.keys)
+            func isSentence(_ name: String) -> Bool { name.contains { ".,!?".contains($0) } }
+            let spoken = lines.filter { !$0.isEmpty && !ScriptLine($0).isNote }
+            let turns = spoken.filter { ScriptImport.colonTurn($0) != nil || ScriptLine($0).speaker != nil }.count
             // Nothing but turns, of two names or more with no sentence in them (a short exchange pasted):
             // each is a turn.
-            let onlyTurns = uses.count >= 2 && !uses.keys.contains { $0.contains { ".,!?".contains($0) } }
-                && lines.allSatisfy { text in
-                    text.isEmpty || ScriptLine(text).isNote || ScriptImport.colonTurn(text) != nil || ScriptLine(text).speaker != nil
-                }
+            let onlyTurns = uses.count >= 2 && !uses.keys.contains(where: isSentence) && turns == spoken.count
             func isRegularTurn(_ i: Int) -> Bool { ScriptImport.colonTurn(line(i)).map { regulars.contains($0.0) } ?? false }
+            // Someone who speaks once is a turn next to the turn of someone who speaks twice in a conversation:
+            // two such regulars, or turns in most lines (a stray line without a name does not make the
+            // exchange prose). In prose, a lone `Note:` is not next to a regular's turn.
+            func speaksOnceInTurn(_ i: Int, _ name: String) -> Bool {
+                (isRegularTurn(i - 1) || isRegularTurn(i + 1)) && (regulars.count >= 2 || (2 * turns > spoken.count && !isSentence(name)))
+            }
+            var leftAsText: [(Int, String)] = []
             for (i, text) in lines.enumerated() {
                 if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
                     cast(name)
                     script.append(text)
-                } else if let (name, said) = ScriptImport.colonTurn(text), onlyTurns || regulars.contains(name)
-                            || (regulars.count >= 2 && (isRegularTurn(i - 1) || isRegularTurn(i + 1))) {
+                } else if let (name, said) = ScriptImport.colonTurn(text), onlyTurns || regulars.contains(name) || speaksOnceInTurn(i, name) {
                     cast(name)
                     script.append("[\(name)] \(said)")
                 } else {
+                    if let (name, _) = ScriptImport.colonTurn(text) { leftAsText.append((i, name)) }
                     script.append(text)
                 }
+            }
+            // In a transcript, a `Name:` line kept as text may be a speaker this rule missed: it is said. In
+            // prose (no turns) they are prose.
+            guard uses.keys.contains(where: names.contains) else { return }
+            for (i, name) in leftAsText {
+                let why = !(isRegularTurn(i - 1) || isRegularTurn(i + 1)) ? "is used once, not next to a turn of a name used twice"
+                    : isSentence(name) ? "is used once and reads as a sentence" : "is used once, and most lines are not turns"
+                remarks.append(Remark(line: numbers[i], message: "left as text: '\(name):' \(why) (write [\(name)] to make it a turn)"))
             }
         }
     }
