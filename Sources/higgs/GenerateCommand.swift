@@ -120,6 +120,9 @@ struct GenerateCommand: ParsableCommand {
         if let threads = location.threads { ThreadPool.setSharedThreads(threads) }
         let precision = location.precision ?? WeightPrecision.bf16.rawValue
         let log = Progress(quiet: quiet)
+        // Before the minutes that loading and generating take: the files must have somewhere to go.
+        try checkFolder(of: outPath, flag: "--out-path")
+        if let codesOut { try checkFolder(of: codesOut, flag: "--codes-out") }
 
         let dialogue = try makeDialogue()
         let (chunks, _) = try dialogue.plan()
@@ -168,11 +171,14 @@ struct GenerateCommand: ParsableCommand {
                         rate, Interrupt.requested ? " (interrupted)" : ""))
 
         var codesPath = codesOut
+        var instead = ""
         if codec == nil && codesPath == nil {
             codesPath = (outPath.hasSuffix(".wav") ? String(outPath.dropLast(4)) : outPath) + ".codes.json"
+            // A file nobody named: the message says where it comes from.
+            instead = " (the codes, beside --out-path, as there is no audio tokenizer to make the WAV)"
         }
         if let codesPath {
-            try write(CodesFile.encode(written), to: codesPath)
+            try write(CodesFile.encode(written), to: codesPath, instead)
             log.line("wrote \(codesPath)")
         }
         guard let codec else {
@@ -235,9 +241,29 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    private func write(_ data: Data, to path: String) throws {
+    private func write(_ data: Data, to path: String, _ what: String) throws {
         do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw GenerationError("\(path): cannot write (\(error.localizedDescription))")
+            // The system's words (`No such file or directory`), not Foundation's "The operation could not be completed".
+            let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
+            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
+            throw GenerationError("\(path)\(what): cannot write (\(reason ?? error.localizedDescription))")
+        }
+    }
+
+    /// The folder a file is to be written in: there, a folder, and writable.
+    private func checkFolder(of path: String, flag: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent()
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+            throw GenerationError("\(flag) \(path): a folder, not a file")
+        }
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else {
+            throw GenerationError("\(flag) \(path): no folder \(folder.path)")
+        }
+        guard isFolder.boolValue else { throw GenerationError("\(flag) \(path): \(folder.path) is a file, not a folder") }
+        guard FileManager.default.isWritableFile(atPath: folder.path) else {
+            throw GenerationError("\(flag) \(path): cannot write in \(folder.path)")
         }
     }
 }

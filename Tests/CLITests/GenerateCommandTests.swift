@@ -79,6 +79,37 @@ import Testing
         #expect(none.status == 0, "\(none.stderr)")
         #expect(none.stderr.contains("0 frames") && none.stderr.contains("no audio frames") && !none.stderr.contains("real-time"),
                 "\(none.stderr)")
+
+        // The codes file nobody named cannot be written (a folder holds its name): the message says where
+        // the file comes from, and what the system said.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("blocked.codes.json/taken"), withIntermediateDirectories: true)
+        let blocked = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
+                                   "--seed", "3", "--max-new-tokens", "1", "--out-path", "blocked.wav", "--quiet"], in: folder)
+        #expect(blocked.status == 1 && blocked.stderr == "Error: blocked.codes.json (the codes, beside --out-path, as there is no audio "
+                + "tokenizer to make the WAV): cannot write (Is a directory)\n", "\(blocked.stderr)")
+    }
+
+    /// Where the WAV and the codes go is checked before the model is looked for: a folder that is not there is
+    /// one line naming the flag, the file and the folder, and no time goes to loading or generating.
+    @Test func outputFoldersAreCheckedBeforeTheModel() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "/nonexistent/x.wav"], in: folder)
+        #expect(result.status == 1 && result.stderr == "Error: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
+        result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--codes-out", "missing/c.json"], in: folder)
+        #expect(result.status == 1 && result.stderr.hasPrefix("Error: --codes-out missing/c.json: no folder /")
+                && result.stderr.hasSuffix("/missing\n"), "\(result.stderr)")
+        result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "."], in: folder)
+        #expect(result.status == 1 && result.stderr == "Error: --out-path .: a folder, not a file\n", "\(result.stderr)")
+        try "hi".write(to: folder.appendingPathComponent("hi.txt"), atomically: true, encoding: .utf8)
+        result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "hi.txt/x.wav"], in: folder)
+        #expect(result.status == 1 && result.stderr.hasPrefix("Error: --out-path hi.txt/x.wav: /")
+                && result.stderr.hasSuffix("/hi.txt is a file, not a folder\n"), "\(result.stderr)")
+
+        // With a model there, it is not loaded.
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        result = try CLI.run(["generate", "--transcript", "hi", "--model", model.path, "--out-path", "/nonexistent/x.wav"], in: folder)
+        #expect(result.status == 1 && result.stderr == "Error: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
     }
 
     /// A clip voice is encoded by the audio tokenizer (and cached under ~/.cache): the command's codes are
