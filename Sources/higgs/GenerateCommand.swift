@@ -48,34 +48,34 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Chunk the transcript by 'speaker' turns or by 'word' count (default: one chunk).")
     var chunkMethod: String?
 
-    @Option(help: "Words per chunk for --chunk-method word.")
+    @Option(parsing: .unconditional, help: "Words per chunk for --chunk-method word.")
     var chunkMaxWordNum = 200
 
-    @Option(help: "Turns per chunk for --chunk-method speaker.")
+    @Option(parsing: .unconditional, help: "Turns per chunk for --chunk-method speaker.")
     var chunkMaxNumTurns = 1
 
-    @Option(help: "Generated chunks kept as context (default: all).")
+    @Option(parsing: .unconditional, help: "Generated chunks kept as context (default: all).")
     var generationChunkBufferSize: Int?
 
-    @Option(help: "Sampling temperature; 0 is greedy.")
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 is greedy.")
     var temperature: Float = 1
 
-    @Option(help: "Keep the k most likely tokens (0: all).")
+    @Option(parsing: .unconditional, help: "Keep the k most likely tokens (0: all).")
     var topK = 50
 
-    @Option(help: "Keep the most likely tokens up to this probability mass.")
+    @Option(parsing: .unconditional, help: "Keep the most likely tokens up to this probability mass.")
     var topP = 0.95
 
-    @Option(help: "Repetition-aware sampling window (0 disables).")
+    @Option(parsing: .unconditional, help: "Repetition-aware sampling window (0 disables).")
     var rasWinLen = 7
 
-    @Option(help: "Repeats allowed in the RAS window.")
+    @Option(parsing: .unconditional, help: "Repeats allowed in the RAS window.")
     var rasWinMaxNumRepeat = 2
 
-    @Option(help: "Random seed (default: drawn, and printed).")
+    @Option(parsing: .unconditional, help: "Random seed, a whole number from 0 (default: drawn, and printed).")
     var seed: UInt64?
 
-    @Option(help: "New tokens allowed per chunk.")
+    @Option(parsing: .unconditional, help: "New tokens allowed per chunk.")
     var maxNewTokens = 2048
 
     @Option(help: "The WAV file to write.")
@@ -87,7 +87,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Weight precision: bf16, q8 or q4 (default: the config file's `precision:`, else bf16 as the reference).")
     var precision: String?
 
-    @Option(help: "Threads (default: the config file's `threads:`, else physical cores).")
+    @Option(parsing: .unconditional, help: "Threads (default: the config file's `threads:`, else physical cores).")
     var threads: Int?
 
     @Flag(inversion: .prefixedNo, help: "End the prompt with <|audio_out_bos|> so the model speaks at once.")
@@ -112,6 +112,9 @@ struct GenerateCommand: ParsableCommand {
         if temperature < 0 || !(0...1).contains(topP) || topK < 0 {
             throw ValidationError("sampling needs temperature >= 0, top-k >= 0 and top-p in 0...1")
         }
+        // A negative window read as 0 would turn repetition-aware sampling off without a word.
+        if rasWinLen < 0 { throw ValidationError("--ras-win-len must be 0 or more (0 disables), not \(rasWinLen)") }
+        if rasWinMaxNumRepeat < 0 { throw ValidationError("--ras-win-max-num-repeat must be 0 or more, not \(rasWinMaxNumRepeat)") }
     }
 
     func run() throws {
@@ -147,7 +150,7 @@ struct GenerateCommand: ParsableCommand {
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         if self.seed == nil { log.line("seed \(seed)") }
         let sampling = SamplingOptions(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP,
-                                       rasWindowLength: max(0, rasWinLen), rasMaxRepeats: rasWinMaxNumRepeat, seed: seed)
+                                       rasWindowLength: rasWinLen, rasMaxRepeats: rasWinMaxNumRepeat, seed: seed)
         let options = SpeechEngine.Options(sampling: sampling, maxNewTokens: maxNewTokens, forceAudio: forceAudioGen)
 
         Interrupt.install()

@@ -33,7 +33,7 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Generate nothing (no model needed): export the takes there are now, as after changing an export setting.")
     var exportOnly = false
 
-    @Option(help: "How many times a line whose take runs to its limit (the project's runaway stop, or max-new-tokens) is generated again with a new seed, before the lines after it. Every take is kept; the last is chosen.")
+    @Option(parsing: .unconditional, help: "How many times a line whose take runs to its limit (the project's runaway stop, or max-new-tokens) is generated again with a new seed, before the lines after it. Every take is kept; the last is chosen.")
     var retries = 1
 
     @Option(help: "Generate only this chapter's lines: its number (0 is the opening, before the first `# chapter:` note) or its title. The export still holds every line with a take.")

@@ -14,7 +14,7 @@ struct StudioEngineOptions: ParsableArguments {
     @Option(help: "Weight precision: bf16, q8 or q4 (default q4: the fastest; q8 and bf16 are closer to the published weights).")
     var precision: String?
 
-    @Option(help: "Threads for generation (default: the engine's).")
+    @Option(parsing: .unconditional, help: "Threads for generation (default: the engine's).")
     var threads: Int?
 
     @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")

@@ -138,6 +138,31 @@ import Testing
         #expect(spoken[0].codes.frameCount > 0)
     }
 
+    /// A negative number is the flag's value, not a flag of its own ("Missing value for '--temperature'"):
+    /// the checks say what is wrong with it, before any model is looked for.
+    @Test func negativeNumbersAreReadAndRefused() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sampling = "sampling needs temperature >= 0, top-k >= 0 and top-p in 0...1"
+        for (flag, value, message) in [
+            ("--temperature", "-1", sampling), ("--top-k", "-5", sampling), ("--top-p", "-0.5", sampling),
+            ("--ras-win-len", "-3", "--ras-win-len must be 0 or more (0 disables), not -3"),
+            ("--ras-win-max-num-repeat", "-1", "--ras-win-max-num-repeat must be 0 or more, not -1"),
+            ("--seed", "-5", "The value '-5' is invalid for '--seed <seed>'"),
+            ("--threads", "-2", "--threads must be at least 1"),
+            ("--max-new-tokens", "-1", "--max-new-tokens must be at least 1"),
+            ("--chunk-max-word-num", "-1", "chunk sizes must be at least 1"),
+            ("--chunk-max-num-turns", "-1", "chunk sizes must be at least 1"),
+            ("--generation-chunk-buffer-size", "-1", "--generation-chunk-buffer-size must not be negative"),
+        ] {
+            let result = try CLI.run(["generate", "--transcript", "hi", flag, value], in: folder)
+            #expect(result.status == 64 && result.stderr.hasPrefix("Error: \(message)\n"), "\(flag) \(value): \(result.stderr)")
+        }
+        // The seed's help says what it takes.
+        let seed = try CLI.run(["generate", "--transcript", "hi", "--seed", "-5"], in: folder)
+        #expect(seed.stderr.contains("Random seed, a whole number from 0"))
+    }
+
     @Test func badInputIsOneLineNamingTheProblem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -207,6 +207,19 @@ import Testing
         #expect(!result.stderr.contains("this note does nothing"))
     }
 
+    /// A negative number is the flag's value, not a missing one: the check says what is wrong with it (the
+    /// studio shares --threads with render).
+    @Test func negativeNumbersAreReadAndRefused() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var result = try CLI.run(["render", "x.higgs", "--retries", "-1"], in: folder)
+        #expect(result.status == 64 && result.stderr.hasPrefix("Error: --retries must be 0 to 10, found -1\n"), "\(result.stderr)")
+        result = try CLI.run(["render", "x.higgs", "--threads", "-2"], in: folder)
+        #expect(result.status == 64 && result.stderr.hasPrefix("Error: --threads must be at least 1\n"), "\(result.stderr)")
+        result = try CLI.run(["studio", "--threads", "-2"], in: folder)
+        #expect(result.status == 64 && result.stderr.hasPrefix("Error: --threads must be at least 1\n"), "\(result.stderr)")
+    }
+
     @Test func aMissingProjectIsOneLineNamingIt() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
