@@ -213,12 +213,11 @@ import Transformer
         let ended = try speak(short)
         #expect(!ended.cut && ended.codes.frameCount < 2000 - 9, "\(ended.codes.frameCount) frames")
 
-        // Through the queue, with a project whose max-new-tokens cuts every take.
+        // Through the queue, with a project whose takes all run on to the runaway stop (the random model does not
+        // end these lines with these seeds). One stopped by max-new-tokens is not retried (RenderCommandTests).
         let projectFolder = try Fixtures.temporaryFolder("higgs-synth-cut")
         defer { try? FileManager.default.removeItem(at: projectFolder) }
-        var settings = GenerationSettings()
-        settings.maxNewTokens = 20
-        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
                               script: ["[Ann] One line, said at length.", "[Ann] Another."])
         let takesFolder = projectFolder.appendingPathComponent("cut.takes")
         let takes = TakeStore(folder: takesFolder)
@@ -262,9 +261,7 @@ import Transformer
     @Test func severalTakesAskedForAtOnce() throws {
         let projectFolder = try Fixtures.temporaryFolder("higgs-synth-takes")
         defer { try? FileManager.default.removeItem(at: projectFolder) }
-        var settings = GenerationSettings()
-        settings.maxNewTokens = 20
-        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], settings: settings,
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
                               script: ["[Ann] Read it three ways.", "[Ann] And this twice."])
         let takes = TakeStore(folder: projectFolder.appendingPathComponent("takes.takes"))
         let planner = { DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
@@ -297,13 +294,15 @@ import Transformer
         #expect(!numbers.isEmpty && numbers.allSatisfy { $0.first == 1 && $0.last == 3 && $0.of == 3 })
         #expect(queue.takeInProgress(of: 0) == nil)
 
-        // Every take of this project is cut at 20 tokens: each of two takes is made again once.
+        // Each of two takes that runs on to the runaway stop is made again once (with these seeds one of the two
+        // does, the other ends by itself).
         queue.retriesOfCutTakes = 1
         queue.makeTakes(2, of: 1)
         #expect(queue.jobs.waitUntilIdle(timeout: 60))
         let second = planner().takes(line: 1).takes
-        #expect(second.count == 4 && second.allSatisfy(\.cut), "\(second.count) takes")
-        #expect(second.map(\.seed) == [503, 504, 505, 506])
+        let ranOn = second.prefix(2).filter(\.ranOn).count
+        #expect(ranOn > 0 && second.count == 2 + ranOn, "\(second.count) takes")
+        #expect(second.map(\.seed) == Array(503..<503 + UInt64(second.count)))
         queue.stop()
     }
 
