@@ -97,6 +97,37 @@ import Testing
         #expect(e.lines.map(\.text) == ["one", "two", "three"])
     }
 
+    /// A new line opens with the next speaker's tag: a tag typed at once replaces it, Backspace takes it back
+    /// whole, and once anything else is typed it is the line's own text.
+    @Test func theTagANewLineOpensWithIsASuggestion() {
+        var e = ScriptEditor(lines: ["[Mara] Hi."])
+        e.newLine(text: "[Theo] ")
+        e.insert("[Zed] Hello.")
+        #expect(e.lines.map(\.text) == ["[Mara] Hi.", "[Zed] Hello."])
+        e.undo()
+        #expect(e.lines.map(\.text) == ["[Mara] Hi.", "[Theo] "])
+
+        e.moveTo(line: 0)
+        e.newLine(text: "[Theo] ")
+        e.backspace()
+        #expect(e.lines[1].text == "" && e.column == 0)
+        e.insert("# pause: 1")
+        #expect(e.lines[1].text == "# pause: 1")
+
+        // Typed into, it stays: a bracket later is text (an event tag), and Backspace deletes one character.
+        e.moveTo(line: 0)
+        e.newLine(text: "[Theo] ")
+        e.insert("Well ")
+        e.insert("[laugh]")
+        #expect(e.lines[1].text == "[Theo] Well [laugh]")
+        e.newLine(text: "[Mara] ")
+        e.moveLeft()
+        e.insert("x")
+        e.moveToLineEnd()
+        e.backspace()
+        #expect(e.lines[2].text == "[Mara]x")
+    }
+
     @Test func headerEditsUndoWithTheLines() {
         let project = Project(scene: .named("late_night_radio"), cast: [CastMember(name: "Mara", voice: .automatic)],
                               script: ["[Mara] Hi.", "[Mara] Bye."])

@@ -115,6 +115,8 @@ public struct ScriptEditor: Sendable {
             guard !clean.isEmpty else { continue }
             let afterSpace = clean.last == " "
             record(.typing(line: line, afterSpace: false))
+            // A speaker tag typed over the one a new line was opened with replaces it.
+            if clean.hasPrefix("["), isUntouchedSuggestion { clearSuggestion() }
             var c = chars
             c.insert(contentsOf: clean, at: column)
             lines[line].text = String(c)
@@ -152,7 +154,12 @@ public struct ScriptEditor: Sendable {
 
     /// Backspace: deletes the character before the cursor, or joins the line to the previous one.
     public mutating func backspace() {
-        if column > 0 {
+        if isUntouchedSuggestion {
+            // The suggested tag goes whole, as it came: the line is then empty, for a tag or a note of one's own.
+            record(.deleting(line: line))
+            clearSuggestion()
+            changed()
+        } else if column > 0 {
             record(.deleting(line: line))
             var c = chars
             c.remove(at: column - 1)
@@ -225,14 +232,32 @@ public struct ScriptEditor: Sendable {
 
     // MARK: Line operations
 
-    /// Opens an empty line below (or above) the cursor line and moves there.
+    /// Opens an empty line below (or above) the cursor line and moves there; `text` is a suggestion (the next
+    /// speaker's tag), replaced when a tag of one's own is typed at once, and taken back whole by Backspace.
     public mutating func newLine(above: Bool = false, text: String = "") {
         record()
         let at = above ? line : line + 1
-        lines.insert(EditorLine(id: takeID(), text: text), at: at)
+        let id = takeID()
+        lines.insert(EditorLine(id: id, text: text), at: at)
         line = at
         column = text.count
+        suggestion = text.isEmpty ? nil : (id, text)
         changed()
+    }
+
+    /// The line opened last, with the text it was opened with.
+    private var suggestion: (id: Int, text: String)?
+
+    /// The cursor is at the end of a suggestion nothing was typed into yet.
+    private var isUntouchedSuggestion: Bool {
+        guard let suggestion, lines[line].id == suggestion.id else { return false }
+        return lines[line].text == suggestion.text && column == suggestion.text.count
+    }
+
+    private mutating func clearSuggestion() {
+        lines[line].text = ""
+        column = 0
+        suggestion = nil
     }
 
     /// Deletes the cursor line (the last line is emptied instead); returns its text.

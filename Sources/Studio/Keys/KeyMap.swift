@@ -100,7 +100,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .previousToDo: return "previous line still to make"
         case .editLine: return "edit the line (cursor at the end)"
         case .editLineStart: return "edit the line (cursor at the start)"
-        case .newLineBelow: return "new line below"
+        case .newLineBelow: return "new line below, with the next speaker's tag (a tag typed at once replaces it; Backspace takes it away)"
         case .newLineAbove: return "new line above"
         case .deleteLine: return "delete the line"
         case .duplicateLine: return "duplicate the line"
