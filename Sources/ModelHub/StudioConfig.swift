@@ -10,6 +10,8 @@ import Yams
 ///     threads: 4
 ///     audio_device: hw:1     # ALSA playback device; record_device: the one voices are recorded from
 ///     prefill_ahead: off     # the studio computes the next lines' prompts while idle (default on)
+///     voices: ~/higgs/Voices # the voice and scene libraries, where a project's folder has none of its own
+///     scenes: ~/higgs/Scenes
 ///
 /// A key not among these is kept in `unknownKeys` (for `higgs doctor`), so that a misspelt one is told.
 public struct StudioConfig: Sendable, Equatable {
@@ -20,12 +22,15 @@ public struct StudioConfig: Sendable, Equatable {
     public var audioDevice: String?
     public var recordDevice: String?
     public var prefillAhead: Bool?
+    public var voices: String?
+    public var scenes: String?
     /// Keys the file has that are not read, in the file's order.
     public var unknownKeys: [String] = []
     /// Where it was read from (or would be).
     public let file: URL
 
-    public static let keys = ["model", "audio_tokenizer", "precision", "threads", "audio_device", "record_device", "prefill_ahead"]
+    public static let keys = ["model", "audio_tokenizer", "precision", "threads", "audio_device", "record_device", "prefill_ahead",
+                              "voices", "scenes"]
     public static let precisions = ["bf16", "q8", "q4"]
 
     public static func file(environment: [String: String]) -> URL {
@@ -68,6 +73,8 @@ public struct StudioConfig: Sendable, Equatable {
             case "audio_tokenizer": audioTokenizer = text
             case "audio_device": audioDevice = text
             case "record_device": recordDevice = text
+            case "voices": voices = text
+            case "scenes": scenes = text
             case "precision":
                 guard Self.precisions.contains(text) else { throw bad(name, "must be bf16, q8 or q4, not '\(text)'") }
                 precision = text

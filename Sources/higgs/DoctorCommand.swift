@@ -58,7 +58,7 @@ struct DoctorCommand: ParsableCommand {
         let settings: [(String, String?)] = [
             ("precision", config.precision), ("threads", config.threads.map(String.init)),
             ("audio_device", config.audioDevice), ("record_device", config.recordDevice),
-            ("prefill_ahead", config.prefillAhead.map { $0 ? "on" : "off" }),
+            ("prefill_ahead", config.prefillAhead.map { $0 ? "on" : "off" }), ("voices", config.voices), ("scenes", config.scenes),
         ]
         let set = settings.compactMap { key, value in value.map { "\(key): \($0)" } }
         print("config file \(file)" + (set.isEmpty ? "" : ": " + set.joined(separator: ", ")))

@@ -14,7 +14,7 @@ struct StudioCommand: ParsableCommand {
             (`higgs download` puts them there), then ~/models/...; `higgs doctor` shows where. Without them the \
             studio still edits, casts and exports text, and the first key that asks for speech offers to download \
             them (when no flag, variable or config file names other folders). The config file also sets \
-            precision:, threads:, audio_device:, record_device: and prefill_ahead: (on or off) for the flags not given.
+            precision:, threads:, audio_device:, record_device:, voices:, scenes: and prefill_ahead: (on or off) for the flags not given.
             """
     )
 

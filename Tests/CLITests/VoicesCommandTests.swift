@@ -34,6 +34,26 @@ import Testing
         ])
     }
 
+    /// A library kept in one place for every project: the config file's `voices:` is used where the current folder
+    /// has no `Voices/` of its own (the binary run from anywhere), and one there comes first.
+    @Test func theConfigFileNamesTheVoicesFolder() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = folder.appendingPathComponent("library/Voices")
+        try FileManager.default.createDirectory(at: library, withIntermediateDirectories: true)
+        try "profiles:\n  shared_host: A warm, low voice.\n".write(to: library.appendingPathComponent("profile.yaml"), atomically: true, encoding: .utf8)
+        let config = folder.appendingPathComponent(".config/higgs-studio/config.yaml")  // HOME is the folder
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "voices: ~/library/Voices\n".write(to: config, atomically: true, encoding: .utf8)
+        let project = folder.appendingPathComponent("project")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        var result = try CLI.run(["voices"], in: project, environment: ["HOME": folder.path])
+        #expect(result.status == 0 && result.stdout.contains("shared_host"), "\(result.stdout)")
+        try FileManager.default.createDirectory(at: project.appendingPathComponent("Voices"), withIntermediateDirectories: true)
+        result = try CLI.run(["voices"], in: project, environment: ["HOME": folder.path])
+        #expect(result.status == 0 && !result.stdout.contains("shared_host"), "\(result.stdout)")
+    }
+
     @Test func refusalsSayWhyInOneLine() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
