@@ -124,7 +124,8 @@ extension StudioApp {
             }
             engineText = text
         case .failed(let why):
-            engineText = checkpointFetch != nil ? "engine: the download stopped (g tries again): \(why)" : "engine failed: \(why)"
+            engineText = checkpointFetch != nil ? "engine: the download stopped (g tries again): \(CheckpointFetch.causeFirst(why))"
+                : "engine failed: \(why)"
             style = .error
         }
         let room = max(1, width - DisplayWidth.of(right) - 1)

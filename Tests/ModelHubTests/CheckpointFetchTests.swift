@@ -78,4 +78,13 @@ import Testing
         #expect(CheckpointFetch.describe(Download.Progress(done: 210_000_000, total: 805_000_000, files: 2, filesDone: 1, seconds: 10), of: repository)
             == "downloading \(repository): 210 MB of 805 MB (26%), 21 MB/s, 0m28s left")
     }
+
+    /// The engine line says why a download stopped before where: the hub's address is long, the line is not.
+    @Test func aStoppedDownloadSaysWhyFirst() {
+        #expect(CheckpointFetch.causeFirst("https://huggingface.co/api/models/x/revision/main: Could not resolve host")
+                == "Could not resolve host (https://huggingface.co/api/models/x/revision/main)")
+        #expect(CheckpointFetch.causeFirst("org/model@main: access refused (401): set HF_TOKEN")
+                == "access refused (401): set HF_TOKEN (org/model@main)")
+        #expect(CheckpointFetch.causeFirst("the disk is full: 3 GB more needed") == "the disk is full: 3 GB more needed")
+    }
 }

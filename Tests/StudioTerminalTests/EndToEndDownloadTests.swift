@@ -33,7 +33,7 @@ extension EndToEndTests {
         try tmux.keys("g")
         try tmux.waitFor("the question again") { $0.contains("~/.cache/huggingface/hub now?") }
         try tmux.keys("y")
-        try tmux.waitFor("the failed download") { $0.contains("engine: the download stopped (g tries again): bosonai/higgs-audio-v2-generation-3B-base@main: access refused (401)") }
+        try tmux.waitFor("the failed download") { $0.contains("engine: the download stopped (g tries again): access refused (401): set HF_TOKEN") }
         hub.requiredToken = nil
         try tmux.keys("g")
         try tmux.waitFor("the question once more") { $0.contains("~/.cache/huggingface/hub now?") }

@@ -88,3 +88,12 @@ public struct CheckpointFetch: Sendable {
         return text
     }
 }
+
+extension CheckpointFetch {
+    /// A download's error, `URL: what went wrong`, with what went wrong first: on a line cut at the terminal's
+    /// width the hub's long address would leave no room for it ("Could not resolve host").
+    public static func causeFirst(_ message: String) -> String {
+        guard let split = message.range(of: ": "), !message[..<split.lowerBound].contains(" ") else { return message }
+        return "\(message[split.upperBound...]) (\(message[..<split.lowerBound]))"
+    }
+}
