@@ -130,8 +130,14 @@ import Testing
         let casting = Casting(project: project, voices: library)
         #expect(casting.voiceProblems[0] == "speaker 'A': no profile 'cold_host' in /voices/profile.yaml (profiles: warm_host)")
         #expect(casting.voiceProblems[1] == "speaker 'B': no voice clip 'belinda' in /voices (a clip needs belinda.wav and belinda.txt)")
-        // Every voice is in every line's prompt: a bad voice stops all lines, and the message names it.
-        #expect(casting.problem(line: 1) == casting.voiceProblems[0])
+        // Every voice is in every line's prompt: a bad voice stops all lines. A line says what is wrong with its own
+        // speaker's voice first, and another's as another's.
+        #expect(casting.problem(line: 0) == casting.voiceProblems[0])
+        #expect(casting.problem(line: 1) == casting.voiceProblems[1])
+        let fine = Project(cast: [CastMember(name: "A", voice: .profile("cold_host")), CastMember(name: "C", voice: .automatic)],
+                           script: ["[A] x", "[C] y"])
+        #expect(Casting(project: fine, voices: library).problem(line: 1)
+                == "A's voice, which every line's prompt holds: no profile 'cold_host' in /voices/profile.yaml (profiles: warm_host)")
     }
 
     @Test func shippedVoicesAndScenesLoad() throws {

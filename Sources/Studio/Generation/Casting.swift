@@ -12,6 +12,8 @@ public struct Casting: Sendable {
     public let voices: [VoiceSlot]
     /// Cast members whose voice cannot be used, by speaker index, with the reason.
     public let voiceProblems: [Int: String]
+    /// The same, as the member's name and the voice's problem.
+    private let badVoices: [Int: (name: String, problem: String)]
     /// The `SPEAKERn` tags of the whole script, sorted as strings (the reference's order).
     public let speakerTags: [String]
     /// Each line is blank or a note (`ScriptLine.saysNothing`).
@@ -58,13 +60,12 @@ public struct Casting: Sendable {
         self.bodies = bodies
         let count = max(project.cast.count, (used.max() ?? -1) + 1)
         voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
-        var voiceProblems: [Int: String] = [:]
+        var badVoices: [Int: (name: String, problem: String)] = [:]
         for (i, member) in project.cast.enumerated() {
-            if let problem = library.problem(with: member.voice) {
-                voiceProblems[i] = "speaker '\(member.name)': \(problem)"
-            }
+            if let problem = library.problem(with: member.voice) { badVoices[i] = (member.name, problem) }
         }
-        self.voiceProblems = voiceProblems
+        self.badVoices = badVoices
+        voiceProblems = badVoices.mapValues { "speaker '\($0.name)': \($0.problem)" }
         speakerTags = used.map { "SPEAKER\($0)" }.sorted()
     }
 
@@ -72,8 +73,11 @@ public struct Casting: Sendable {
     /// voice is part of every line's prompt, so one bad voice stops them all).
     public func problem(line i: Int) -> String? {
         if let p = lineProblems[i] { return p }
-        if let first = voiceProblems.keys.min() { return voiceProblems[first] }
-        return nil
+        // The line's own speaker first; else the first bad voice, said to be another's (the writer looks for
+        // what is wrong with this line's speaker otherwise).
+        if let own = lineSpeakers[i].flatMap({ voiceProblems[$0] }) { return own }
+        guard let first = badVoices.keys.min(), let other = badVoices[first] else { return nil }
+        return "\(other.name)'s voice, which every line's prompt holds: \(other.problem)"
     }
 
     /// The transcript of line `i` as a request holds it: `[SPEAKERn] body`, or the body alone.
