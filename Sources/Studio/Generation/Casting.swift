@@ -93,7 +93,8 @@ public enum UncastSpeaker: Equatable, Sendable {
     /// A new speaker: the studio casts them, with an automatic voice.
     case newcomer(String)
     /// One slip of the keys from a cast member's name (a letter dropped, added or swapped with its
-    /// neighbour, or another case): more likely a typo than a new speaker, so the studio asks.
+    /// neighbour, another case, or an accent left out or added: Zoe for Zoë): more likely a typo than a new
+    /// speaker, so the studio asks. A letter for another is not one (Tim beside Tom is someone else).
     case likelyTypo(String, of: String)
 
     /// What `text` names that `cast` lacks, or nil (no name, a cast name, a `[SPEAKERn]` tag, or a
@@ -109,7 +110,8 @@ public enum UncastSpeaker: Equatable, Sendable {
     }
 
     private static func oneSlipApart(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.lowercased()), y = Array(b.lowercased())
+        func plain(_ s: String) -> [Character] { Array(s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)) }
+        let x = plain(a), y = plain(b)
         if x == y { return true }
         if x.count == y.count {
             let differ = x.indices.filter { x[$0] != y[$0] }
