@@ -293,7 +293,7 @@ extension StudioApp {
             try takes.choose(list[next].key, line: plan.identity, transcript: plan.transcript)
             takesRevision += 1
             let t = list[next]
-            say("Take \(next + 1) of \(list.count): \(String(format: "%.1f", t.seconds)) s, seed \(t.seed), made \(t.created)\(t.engine.isEmpty ? "" : " by \(t.engine)").")
+            say("Take \(next + 1) of \(list.count): \(String(format: "%.1f", t.seconds)) s, seed \(t.seed), made \(t.createdLocally)\(t.engine.isEmpty ? "" : " by \(t.engine)").")
         } catch {
             say("cannot choose the take: \(error)", .error)
         }
@@ -309,7 +309,7 @@ extension StudioApp {
             var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
             if t.cut { about += t.atMaxNewTokens ? " · stopped at max-new-tokens" : " · cut at its limit" }
             if t.key == plan.key { about += " · what would be generated now" }
-            about += " · \(t.created)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
+            about += " · \(t.createdLocally)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
             return ("\(mark) take \(n + 1)", about)
         }
         let current = list.firstIndex { $0.key == plan.take?.key } ?? list.count - 1

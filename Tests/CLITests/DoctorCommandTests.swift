@@ -55,6 +55,13 @@ import Transformer
                 "\(wrong.stdout)")
     }
 
+    @Test func saysItsVersion() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let result = try CLI.run(["--version"], in: home)
+        #expect(result.status == 0 && result.stdout.hasPrefix("higgs 0.") && result.stdout.contains("higgs-audio-v2"), "\(result.stdout)")
+    }
+
     /// The quantized weights kept for later starts are listed with their checkpoint and size, and those no
     /// start would use say why: the checkpoint changed, its folder is gone, or the file is of an older format.
     @Test func listsTheQuantizedWeights() throws {

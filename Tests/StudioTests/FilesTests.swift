@@ -50,6 +50,11 @@ import Testing
         #expect(throws: ProjectError(file: bad.path, line: 2, "seed must be a whole number >= 0, found '-1'")) {
             try ProjectFile.load(bad)
         }
+        // A number past what the setting can hold says so (it read as if it were not a number).
+        #expect(throws: StudioError("max-new-tokens must be a whole number >= 1, found '99999999999999999999', far too large")) {
+            var settings = GenerationSettings()
+            try ProjectFormat.applySetting("max-new-tokens", "99999999999999999999", to: &settings)
+        }
         try Data([0xff, 0xfe, 0x00]).write(to: bad)
         #expect(throws: StudioError("\(bad.path): not UTF-8 text")) { try ProjectFile.load(bad) }
     }

@@ -126,6 +126,23 @@ import Testing
         #expect(TakeStore(folder: TakeStore.folder(forProject: copy)).takes(for: line, transcript: "").current?.key == a.key)
     }
 
+    /// The studio shows when a take was made in this machine's time, as it shows other times (the index keeps UTC).
+    @Test func aTakesTimeIsShownLocally() {
+        let take = TakeInfo(key: "aaaaaaaaaaaaaaaaaaaa", seed: 1, reseeded: false, frames: 1, samples: 960,
+                            created: "2026-12-02T02:33:13Z", engine: "m")
+        let shown = take.createdLocally
+        let parts = shown.split(separator: " ")
+        #expect(shown.count == 19 && parts.count == 2 && parts[0].hasPrefix("2026-12-0") && shown.hasSuffix(":13"), "\(shown)")
+        let utc = DateFormatter()
+        utc.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        utc.timeZone = TimeZone(identifier: "UTC")
+        let offset = TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: 1_796_178_793))
+        #expect(utc.date(from: shown)?.addingTimeInterval(-Double(offset)) == ISO8601DateFormatter().date(from: take.created))
+        var odd = take
+        odd.created = "yesterday"
+        #expect(odd.createdLocally == "yesterday")
+    }
+
     @Test func planningUsesChosenTakesOfPreviousLinesAsContext() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -258,7 +258,14 @@ public enum ProjectFormat {
             return v
         }
         func int(_ ok: (Int) -> Bool) throws -> Int {
-            guard let v = Int(value), ok(v) else { throw bad() }
+            guard let v = Int(value) else {
+                // Digits past what a number here can be: saying only what it must be reads as if it were not one.
+                if !value.isEmpty, value.allSatisfy(\.isASCII), value.allSatisfy(\.isNumber) {
+                    throw fail(i, "\(key) must be \(accepts), found '\(clip(value))', far too large")
+                }
+                throw bad()
+            }
+            guard ok(v) else { throw bad() }
             return v
         }
         func onOff() throws -> Bool {

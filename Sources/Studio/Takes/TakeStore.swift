@@ -41,6 +41,19 @@ public struct TakeInfo: Equatable, Sendable {
     public var ranOn: Bool { cut && !atMaxNewTokens }
 
     public var seconds: Double { Double(samples) / Double(AudioFormat.sampleRate) }
+
+    /// When it was made, in this machine's time as the studio shows times (`created` as written, if it does not read).
+    public var createdLocally: String {
+        guard let date = ISO8601DateFormatter().date(from: created) else { return created }
+        return TakeInfo.shown(date)
+    }
+
+    /// A moment as the studio shows it: local time, to the second.
+    public static func shown(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return f.string(from: date)
+    }
 }
 
 /// The takes of one line: every take made for it, oldest first, and the one chosen.
