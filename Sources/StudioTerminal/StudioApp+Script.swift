@@ -222,7 +222,8 @@ extension StudioApp {
         if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }
         if case .failed(let why) = engine.state { return say("the engine failed to load: \(why)", .error, seconds: 12) }
         let most = asked > count ? " (20 at most)" : ""
-        say("Making \(count) new takes of line \(editor.line + 1)\(most), the first playing as it comes; L lists them to hear and choose.")
+        let playing = audioProblem == nil ? ", the first playing as it comes" : ""  // no device: nothing plays
+        say("Making \(count) new takes of line \(editor.line + 1)\(most)\(playing); L lists them to hear and choose.")
     }
 
     /// Starts the audio a generate or audition key asked for, once the job has some.

@@ -328,6 +328,8 @@ final class StudioApp {
         // A count before a script key, as in vi: `3r` asks for three takes at once, `250j` goes 250 lines down.
         let typedCount = count
         count = nil
+        // The count's hint goes once the count is used (or dropped), not seconds later over what the key did.
+        if typedCount != nil, let shown = message, shown.text.hasPrefix("\(typedCount!)…") { message = nil }
         if focus == .script, !editing, action == nil, case .char(let c) = key, c.isASCII, let digit = c.wholeNumberValue,
            digit > 0 || typedCount != nil {
             count = min(99_999, (typedCount ?? 0) * 10 + digit)

@@ -309,8 +309,11 @@ struct EndToEndTests {
         let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "book.higgs"])
         try tmux.waitFor("the first lines, in four columns") { $0.contains("›   1▌ [Ann] Sentence 1.") && $0.contains("    2▌ [Ann] Sentence 2.") }
-        try tmux.keys("9", "9", "9", "j")
-        try tmux.waitFor("line 1,000") { $0.contains("›1000▌ [Ann] Sentence 1000.") }
+        try tmux.keys("9", "9", "9")
+        try tmux.waitFor("the count's hint") { $0.contains("999…  then r for that many") }
+        try tmux.keys("j")
+        // The hint goes with the count it was for.
+        try tmux.waitFor("line 1,000") { $0.contains("›1000▌ [Ann] Sentence 1000.") && !$0.contains("then r for that many") }
         try tmux.keys(">")
         try tmux.waitFor("the last line") { $0.contains("›1200▌ [Ann] Sentence 1200.") && $0.contains(" 1199▌ [Ann] Sentence 1199.") }
         try tmux.keys("C-q")
