@@ -167,8 +167,11 @@ final class StudioApp {
         audioProblem = AudioPlayer.probe(device: options.audioDevice, configuration: options.audioConfiguration)
         do {
             try offerRecovery()
+            let folder = url.deletingLastPathComponent()
             if let problem = options.engine.configProblem {
                 say("\(problem) — the config file is not used", .warning, seconds: 10)
+            } else if !onDisk && !FileManager.default.fileExists(atPath: folder.path) {
+                say("There is no folder \(folder.path): Ctrl-S cannot save there; Alt-S saves the project elsewhere.", .warning, seconds: 15)
             } else if !onDisk && !chosenName {
                 say("The sample script, unsaved: ? shows the keys, Ctrl-S saves it.")
             } else if let problem = audioProblem {

@@ -51,4 +51,26 @@ extension EndToEndTests {
         try tmux.keys("q")
         try tmux.waitForShell()
     }
+
+    /// A new project named in a folder that does not exist says so at once, and Alt-S saves it elsewhere: the
+    /// writing is not lost to a save that cannot happen.
+    @Test func aProjectInAMissingFolderIsSavedElsewhere() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "gone/p.higgs"])
+        try tmux.waitFor("the warning") { $0.contains("There is no folder \(folder.path)/gone: Ctrl-S cannot save there") }
+        try tmux.keys("Enter")
+        try tmux.type("[SPEAKER0] Kept.")
+        try tmux.keys("Escape", "C-s")
+        try tmux.waitFor("the save refused") { $0.contains("not saved: \(folder.path)/gone/p.higgs: there is no folder \(folder.path)/gone") }
+        try tmux.keys("M-s")
+        try tmux.waitFor("the name asked") { $0.contains("Save as:") }
+        try tmux.type("here")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the save") { $0.contains("Saved \(folder.path)/here.higgs.") }
+        #expect(try ProjectFile.load(folder.appendingPathComponent("here.higgs")).script == ["[SPEAKER0] Kept."])
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
 }
