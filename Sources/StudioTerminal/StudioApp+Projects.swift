@@ -77,3 +77,49 @@ extension StudioApp {
         try offerRecovery()
     }
 }
+
+/// A file's size and modification time: what tells cheaply, once a second, that another program wrote it.
+struct DiskStamp: Equatable {
+    var size: Int
+    var modified: Date
+
+    init?(_ url: URL) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+              let size = attributes[.size] as? Int, let modified = attributes[.modificationDate] as? Date else { return nil }
+        (self.size, self.modified) = (size, modified)
+    }
+}
+
+extension StudioApp {
+    /// Another program (an editor, a sync client) wrote the project file: with no unsaved changes here the studio
+    /// reads it again, as editors do; with some, it says so once (Ctrl-S then asks before replacing it).
+    func followDisk() {
+        let now = Date()
+        // Not while a line is edited, nor while lines are made or followed as they play: their jobs name lines
+        // of the text as it is (a file read again numbers its lines anew). Looked at again once they are done.
+        let busy = !queue.jobs.running.isEmpty || !queue.jobs.queued.isEmpty || listenThrough != nil
+        guard now.timeIntervalSince(diskCheckedAt) >= 1, !editing, !(busy && !isDirty) else { return }
+        diskCheckedAt = now
+        let stamp = DiskStamp(url)
+        guard stamp != diskStamp else { return }
+        diskStamp = stamp
+        guard stamp != nil, let contents = ProjectFile.contents(of: url), contents != diskContents else { return }
+        guard !isDirty else {
+            return say("\(displayName) was changed by another program; Ctrl-S asks before replacing it, Alt-S saves yours elsewhere.",
+                       .warning, seconds: 15)
+        }
+        do {
+            let project = try ProjectFile.load(url)
+            let line = editor.line
+            editor = ScriptEditor(lines: project.script, header: project)
+            editor.moveTo(line: min(line, editor.lines.count - 1))
+            baseline = project
+            lastAutosaved = project
+            diskContents = contents
+            onDisk = true
+            say("Read \(displayName) again: another program changed it.", .good)
+        } catch {
+            say("\(displayName) was changed by another program and does not read now: \(error)", .error, seconds: 15)
+        }
+    }
+}

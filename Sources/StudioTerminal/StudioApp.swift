@@ -53,6 +53,9 @@ final class StudioApp {
     /// What the file held when it was last read or written here (nil: nothing was): a save first checks that no
     /// other program has written it since.
     var diskContents: Data?
+    /// The file's size and modification time when it was last looked at for changes by another program.
+    var diskStamp: DiskStamp?
+    var diskCheckedAt = Date.distantPast
     var lastAutosaved: Project?
     /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
     var chosenName: Bool
@@ -195,6 +198,7 @@ final class StudioApp {
     private func step() throws {
         refresh()
         followExport()
+        followDisk()
         followPlayback()
         draw()
         let event = try nextEvent()

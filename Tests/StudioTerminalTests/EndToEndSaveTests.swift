@@ -73,4 +73,32 @@ extension EndToEndTests {
         try tmux.keys("q")
         try tmux.waitForShell()
     }
+
+    /// The project file written by another program is read again while nothing here is unsaved, as editors do;
+    /// with unsaved changes here the studio says so instead, and keeps them.
+    @Test func aFileChangedElsewhereIsReadAgainOrSaid() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("p.higgs")
+        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"])
+        try tmux.waitFor("the project") { $0.contains("First line.") }
+
+        try ProjectFile.save(Project(script: ["[SPEAKER0] First line.", "[SPEAKER0] Written elsewhere."]), to: file)
+        try tmux.waitFor("the file read again") { $0.contains("Written elsewhere.") && $0.contains("Read p.higgs again: another program changed it.") }
+
+        try tmux.keys("Enter")
+        try tmux.type(" Mine.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edit") { $0.contains("p.higgs ●") }
+        try ProjectFile.save(Project(script: ["[SPEAKER0] Third version."]), to: file)
+        try tmux.waitFor("the warning") { $0.contains("p.higgs was changed by another program; Ctrl-S asks before replacing it") }
+        #expect(try tmux.screen().contains("First line. Mine.") && !tmux.screen().contains("Third version."))
+        try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to p.higgs") }
+        try tmux.keys("n")
+        try tmux.waitForShell()
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Third version."])
+    }
 }
