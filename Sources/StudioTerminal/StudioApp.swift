@@ -285,8 +285,8 @@ final class StudioApp {
 
     func offerRecovery() throws {
         guard let recovery = ProjectFile.recovery(for: url) else { return }
-        let later = recovery.fileSavedLater.map { " \(displayName) was saved after them (\(TakeInfo.shown($0))): recovering sets that aside until you save." } ?? ""
-        let answer = try ask("Unsaved changes to \(displayName) from \(TakeInfo.shown(recovery.modified)) were found.\(later) Recover them? (y)es / (n)o, discard them",
+        let later = recovery.fileSavedLater.map { " \(displayName) was saved after them (\(LocalTime.shown($0))): recovering sets that aside until you save." } ?? ""
+        let answer = try ask("Unsaved changes to \(displayName) from \(LocalTime.shown(recovery.modified)) were found.\(later) Recover them? (y)es / (n)o, discard them",
                              choices: ["y", "n"])
         if answer == "y" {
             editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)

@@ -45,10 +45,12 @@ public struct TakeInfo: Equatable, Sendable {
     /// When it was made, in this machine's time as the studio shows times (`created` as written, if it does not read).
     public var createdLocally: String {
         guard let date = ISO8601DateFormatter().date(from: created) else { return created }
-        return TakeInfo.shown(date)
+        return LocalTime.shown(date)
     }
+}
 
-    /// A moment as the studio shows it: local time, to the second.
+/// Moments as the studio shows them (a take made, an autosave written): this machine's time, to the second.
+public enum LocalTime {
     public static func shown(_ date: Date) -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyy-MM-dd HH:mm:ss"
