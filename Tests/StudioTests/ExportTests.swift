@@ -110,8 +110,9 @@ import Testing
 
         let line4 = try Data(contentsOf: out.appendingPathComponent("lines/004.wav"))
         #expect(line4.count == 44 + 6 && line4.suffix(6) == expected.suffix(6))
+        // The transcript is of what is heard: the line without a take is not in it; the speakers by name.
         #expect(try String(contentsOf: out.appendingPathComponent("show.txt"), encoding: .utf8)
-            == "[SPEAKER0] Hello [laugh] there.\n[SPEAKER1] No take yet.\n[SPEAKER1] Bye!\n")
+            == "[Mara] Hello [laugh] there.\n[Theo] Bye!\n")
         #expect(try String(contentsOf: out.appendingPathComponent("show.srt"), encoding: .utf8)
             == "1\n00:00:00,000 --> 00:00:00,000\nMara: Hello there.\n\n2\n00:00:00,001 --> 00:00:00,001\nTheo: Bye!\n\n")
         // The table of lines: file, speaker, words, times, script line.
@@ -386,7 +387,46 @@ import Testing
         let report = try DialogueExport.export(planner, name: "sample", to: folder)
         #expect(report.files == ["sample.txt"] && report.lines == 0 && report.missing.count == 7)
         let text = try String(contentsOf: folder.appendingPathComponent("sample.txt"), encoding: .utf8)
-        #expect(text.hasPrefix("[SPEAKER0] Good evening, night owls"))
-        #expect(text.contains("\n[SPEAKER3] 我最喜欢外婆做的葱油饼，又香又脆。\n"))
+        #expect(text.hasPrefix("[Mara] Good evening, night owls"))
+        #expect(text.contains("\n[Lin] 我最喜欢外婆做的葱油饼，又香又脆。\n"))
+    }
+
+    /// An export replaces the one before in its folder: what that one wrote and this one does not (a line since
+    /// without a take, a chapter or a stem gone, MP3s turned off) is removed, and nothing else there.
+    @Test func anExportLeavesNothingOfTheOneBefore() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
+                              script: ["[Mara] Welcome.", "# chapter: One", "[Theo] First.", "# file: guard/greet", "[Mara] Second."])
+        project.settings.mp3 = 128
+        func planner() -> DialoguePlanner {
+            DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                            takes: store, fingerprints: ClipFingerprints())
+        }
+        for (line, level) in [(0, 0.1), (2, 0.2), (4, 0.3)] as [(Int, Float)] {
+            try planner().keepTake([Float](repeating: level, count: 2400), line: line)
+        }
+        let out = folder.appendingPathComponent("book.export")
+        let first = try DialogueExport.export(planner(), name: "book", to: out)
+        #expect(first.files.contains("lines/guard/greet.wav") && first.files.contains("book.mp3") && first.files.contains("stems/Theo.wav"))
+        try "mine".write(to: out.appendingPathComponent("notes.md"), atomically: true, encoding: .utf8)
+        try "mine".write(to: out.appendingPathComponent("lines/read me.txt"), atomically: true, encoding: .utf8)
+
+        // Theo's line goes, and the chapter, the file note and the MP3s with it.
+        project.script = ["[Mara] Welcome.", "[Mara] Second."]
+        project.settings.mp3 = nil
+        let second = try DialogueExport.export(planner(), name: "book", to: out)
+        var left: [String] = []
+        for case let file as String in FileManager.default.enumerator(atPath: out.path)! {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path, isDirectory: &isFolder), !isFolder.boolValue {
+                left.append(file)
+            }
+        }
+        #expect(left.sorted() == (second.files + ["notes.md", "lines/read me.txt"]).sorted(), "\(left.sorted())")
+        #expect(second.files == ["book.srt", "book.txt", "book.vtt", "book.wav", "lines.csv", "lines/001.wav", "lines/002.wav"])
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("lines/guard").path))
+        #expect(try WAVFile.read(out.appendingPathComponent("lines/002.wav")).samples.allSatisfy { $0 > 0.25 })
     }
 }

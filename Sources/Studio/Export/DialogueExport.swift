@@ -195,10 +195,6 @@ public enum DialogueExport {
         let project = planner.project
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var files: [String] = []
-        let transcript = project.script.indices.filter { !planner.saysNothing(line: $0) }
-            .map { planner.transcript(line: $0) }.joined(separator: "\n") + "\n"
-        try AtomicFile.write(Data(transcript.utf8), to: folder.appendingPathComponent("\(name).txt"))
-        files.append("\(name).txt")
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
@@ -227,7 +223,13 @@ public enum DialogueExport {
             stemNames.append(speaker ?? "no speaker")
             pieceChapters.append(chapters.first { $0.lines.contains(i) }?.number ?? 0)
         }
+        // The transcript: the lines heard, with their speakers' names as written; every line when none has a take
+        // yet (a script exported as text, with no model).
+        try AtomicFile.write(Data(transcript(planner, lines: pieces.isEmpty ? speaking : pieces.map(\.line)).utf8),
+                             to: folder.appendingPathComponent("\(name).txt"))
+        files.append("\(name).txt")
         guard !pieces.isEmpty else {
+            removeEarlierFiles(in: folder, name: name, keeping: files)
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
@@ -311,10 +313,49 @@ public enum DialogueExport {
                                             cues: timeline.map { planner.cue(before: $0.line) }).utf8),
                              to: folder.appendingPathComponent("lines.csv"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt", "lines.csv"]
+        removeEarlierFiles(in: folder, name: name, keeping: files)
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(mix.length) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
                             overruns: planner.overruns(timeline))
+    }
+
+    /// `[Name] words` per line, the words as written (a respelling is for the model), event tags kept.
+    static func transcript(_ planner: DialoguePlanner, lines: [Int]) -> String {
+        let cast = planner.project.cast.map(\.name)
+        return lines.map { i in
+            let body = ScriptLine(planner.project.script[i], cast: cast).body.trimmingCharacters(in: .whitespaces)
+            guard let s = planner.casting.lineSpeakers[i] else { return body }
+            return "[\(s < cast.count ? cast[s] : "SPEAKER\(s)")] \(body)"
+        }.joined(separator: "\n") + "\n"
+    }
+
+    /// What an earlier export wrote and this one did not (a line since cut or renumbered, a chapter removed, MP3s
+    /// turned off): removed, so that the folder holds this export and nothing older beside it, which a game or an
+    /// upload would take as part of it. Only the kinds of files an export writes go: the dialogue's files, and
+    /// WAVs and MP3s under `lines/`, `stems/` and `chapters/` (then folders left empty there).
+    static func removeEarlierFiles(in folder: URL, name: String, keeping written: [String]) {
+        let fm = FileManager.default, kept = Set(written)
+        var stale = ["\(name).wav", "\(name).mp3", "\(name).srt", "\(name).vtt", "lines.csv", "check.txt"].filter { !kept.contains($0) }
+        var folders: [String] = []
+        for top in ["lines", "stems", "chapters"] {
+            guard let found = fm.enumerator(atPath: folder.appendingPathComponent(top).path) else { continue }
+            for case let file as String in found {
+                let path = "\(top)/\(file)"
+                var isFolder: ObjCBool = false
+                guard fm.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isFolder) else { continue }
+                if isFolder.boolValue { folders.append(path) } else if ["wav", "mp3"].contains((file as NSString).pathExtension), !kept.contains(path) {
+                    stale.append(path)
+                }
+            }
+            folders.append(top)
+        }
+        for path in stale { try? fm.removeItem(at: folder.appendingPathComponent(path)) }
+        // Deepest first; a folder still holding something stays.
+        for path in folders.sorted(by: { $0.count > $1.count }) {
+            let url = folder.appendingPathComponent(path)
+            if (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true { try? fm.removeItem(at: url) }
+        }
     }
 
     /// Ten-second stretches of `length` samples: what the files of the whole dialogue are written in.
