@@ -320,9 +320,12 @@ import Transformer
         #expect(queue.jobs.waitUntilIdle(timeout: 60))
         let sentence = GenerationJob.audition(.automatic, text: GenerationQueue.auditionSentence)
         let word = GenerationJob.audition(.automatic, text: "Shiv-awn called.")
-        for job in [sentence, word] {
+        for (job, text) in [(sentence, GenerationQueue.auditionSentence), (word, "Shiv-awn called.")] {
             guard case .done(.audition(let seconds)) = queue.state(job) else { Issue.record("\(String(describing: queue.state(job)))"); continue }
             #expect(seconds > 0 && queue.liveAudio(job)?.count == Int((seconds * 24_000).rounded()))
+            // The random model runs on with these seeds: an audition stops where a line of its words would (it ran
+            // to max-new-tokens).
+            #expect(seconds <= SpeakingTime.limit(forSaying: text) + 0.1 && seconds > SpeakingTime.limit(forSaying: text) - 1, "\(seconds) s")
         }
         queue.stop()
     }

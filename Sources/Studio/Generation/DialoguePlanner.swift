@@ -196,7 +196,9 @@ extension DialoguePlanner {
         let resolved: ResolvedVoice
         do { resolved = try library.resolve(voice) } catch { throw StudioError("\(error)") }
         return LineRequest(transcript: text, speaker: nil, voices: voice == .automatic ? [] : [resolved], speakerTags: [],
-                           scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed)
+                           scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed,
+                           // An audition (a voice, a respelling to hear) runs on no longer than a line of its words would.
+                           stepLimit: project.settings.runawayStop ? SpeakingTime.stepLimit(forSaying: text) : nil)
     }
 }
 
