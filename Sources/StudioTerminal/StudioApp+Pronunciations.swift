@@ -39,7 +39,7 @@ extension StudioApp {
     private func changePronunciation(of word: String) throws {
         let current = header.pronunciations.entry(for: word)
         guard let typed = try prompt("Say “\(word)” as (spelled as it sounds, e.g. Shiv-awn; empty removes it):",
-                                     initial: current?.sayAs ?? word) else { return }
+                                     initial: current?.sayAs ?? word, selected: true) else { return }
         let sayAs = typed.trimmingCharacters(in: .whitespaces)
         var list = header.pronunciations
         if sayAs.isEmpty {

@@ -168,7 +168,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
         var project = Project(cast: [CastMember(name: "Mara", voice: .automatic), CastMember(name: "Theo", voice: .automatic)],
-                              script: ["[Mara] Welcome.", "# Chapter: One: The Start", "[Theo] First.", "[Mara] Second.",
+                              script: ["[Mara] Welcome.", "# Chapter: One: Who <is> it?", "[Theo] First.", "[Mara] Second.",
                                        "# chapter:", "[Theo] Third.", "# chapter: Nothing/yet", "[Mara] No take."])
         project.settings.gap = 0.001
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
@@ -179,7 +179,7 @@ import Testing
         let out = folder.appendingPathComponent("book.export")
         let report = try DialogueExport.export(planner, name: "book", to: out)
         let chapters = report.files.filter { $0.hasPrefix("chapters/") }
-        #expect(chapters == ["chapters/00 Opening.wav", "chapters/01 One: The Start.wav", "chapters/02 Chapter 2.wav"] && report.chapters == 3)
+        #expect(chapters == ["chapters/00 Opening.wav", "chapters/01 One - Who _is_ it_.wav", "chapters/02 Chapter 2.wav"] && report.chapters == 3)
         let whole = try WAVFile.read(out.appendingPathComponent("book.wav")).samples
         let expected = [0..<100, 124..<348, 372..<472].map { Array(whole[$0]) }
         for (file, samples) in zip(chapters, expected) {

@@ -427,9 +427,11 @@ public enum DialogueExport {
         return out
     }
 
-    /// A speaker's name as a file name: no path separators, no leading dot.
+    /// A name (a speaker's, a chapter's) as a file's name on any disk the files may be copied to: `/` and the characters Windows and exFAT
+    /// refuse (`\ : * ? " < > |`) become `_`, a colon ` -` (a chapter's "One: The Start"), and a leading dot `_`.
     static func fileName(_ speaker: String) -> String {
-        let safe = speaker.replacingOccurrences(of: "/", with: "_")
+        var safe = speaker.replacingOccurrences(of: ": ", with: " - ")
+        safe = String(safe.map { "/\\:*?\"<>|".contains($0) ? "_" : $0 })
         return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
