@@ -139,6 +139,11 @@ struct GenerateCommand: ParsableCommand {
         let start = Date()
         log.line("loading \(location.display(location.model)) (\(precision))")
         let codec = try loadAudioTokenizer(location)
+        // Said before the minutes of generating, and again at the end where the files are named.
+        if codec == nil {
+            warn("no audio tokenizer (\(location.display(location.audioTokenizer)) has no model.pth; give --audio-tokenizer): "
+                 + "only the codes will be written, no WAV")
+        }
         let voiceCodes = codec.map { VoiceCodeCache(tokenizer: $0) }
         let engine = try SpeechEngine(modelFolder: location.model, precision: WeightPrecision(rawValue: precision)!,
                                       clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } },
