@@ -158,6 +158,7 @@ extension StudioApp {
                     do {
                         try ProjectFormat.applySetting(k, text.trimmingCharacters(in: .whitespaces), to: &s)
                         editor.editHeader { $0.settings = s }
+                        message = nil  // an earlier value's error is answered
                     } catch {
                         say("\(error)", .error)
                     }

@@ -302,6 +302,7 @@ extension StudioApp {
 
     /// `L`: every take of the line, newest last, to hear (`l`) and choose (Enter).
     private func listTakes() throws {
+        if ScriptLine(editor.currentLine.text).saysNothing { return say("A note or a blank line is not spoken: it has no takes.", .dim, seconds: 3) }
         guard let plan = plan(editor.line), !plan.takes.takes.isEmpty else { return say("This line has no takes yet.", .warning) }
         let list = plan.takes.takes
         let id = currentID
