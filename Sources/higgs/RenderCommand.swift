@@ -42,6 +42,10 @@ struct RenderCommand: ParsableCommand {
     func validate() throws {
         guard (0...10).contains(retries) else { throw ValidationError("--retries must be 0 to 10, found \(retries)") }
         guard !(exportOnly && (noExport || dryRun)) else { throw ValidationError("--export-only goes with neither --no-export nor --dry-run") }
+        // --chapter chooses what is generated; an export always holds every line with a take.
+        guard !(exportOnly && chapter != nil) else {
+            throw ValidationError("--export-only exports every line with a take; --chapter chooses the lines to generate")
+        }
     }
 
     func run() throws {

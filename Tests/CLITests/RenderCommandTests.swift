@@ -214,6 +214,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         var result = try CLI.run(["render", "x.higgs", "--retries", "-1"], in: folder)
         #expect(result.status == 64 && result.stderr.hasPrefix("Error: --retries must be 0 to 10, found -1\n"), "\(result.stderr)")
+        result = try CLI.run(["render", "x.higgs", "--export-only", "--chapter", "1"], in: folder)
+        #expect(result.status == 64 && result.stderr.hasPrefix("Error: --export-only exports every line with a take; --chapter chooses"))
         result = try CLI.run(["render", "x.higgs", "--threads", "-2"], in: folder)
         #expect(result.status == 64 && result.stderr.hasPrefix("Error: --threads must be at least 1\n"), "\(result.stderr)")
         result = try CLI.run(["studio", "--threads", "-2"], in: folder)
