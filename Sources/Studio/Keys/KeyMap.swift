@@ -122,7 +122,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .nextTake: return "choose the line's next (newer) take"
         case .listTakes: return "the line's takes: hear any (l), choose one (Enter)"
         case .keepTakeAsVoice: return "keep the line's take as a voice clip; its speaker speaks with it"
-        case .export: return "export WAVs, SRT/VTT subtitles and the transcript"
+        case .export: return "export into NAME.export/: the dialogue (WAV; MP3 with the setting), each line, stems, chapters, SRT/VTT subtitles, the transcript, lines.csv (check.txt for an audiobook)"
         case .settings: return "generation settings"
         case .pronunciations: return "words said otherwise than written (a name the voices misread)"
         case .find: return "find a line by its text (case and accents ignored)"
