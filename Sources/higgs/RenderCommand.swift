@@ -78,8 +78,9 @@ struct RenderCommand: ParsableCommand {
             if line.noteProblem == nil { missingBed = missingBed ?? "line \(i + 1), # bed: \(problem)" }
             say("line \(i + 1): this note does nothing: \(problem)")
         }
-        if let missingBed, !noExport, !dryRun {
-            throw StudioError("\(missingBed): the export would fail; add the file or change the note (--no-export generates without exporting)")
+        let bedStops = missingBed.map { "\($0): the export would fail; add the file or change the note (--no-export generates without exporting)" }
+        if let bedStops, !noExport, !dryRun {
+            throw StudioError(bedStops)
         }
         let first = planner()
         var spoken = lineIDs.filter { !first.saysNothing(line: $0) }
@@ -115,6 +116,8 @@ struct RenderCommand: ParsableCommand {
                 let take = first.plan(line: line)?.take.map { String(format: ", now %.1f s out of date", $0.seconds) } ?? ""
                 say("would generate line \(line + 1)\(take): \(document.script[line])")
             }
+            // The render itself would stop at the missing bed: so does its dry run, after saying what it would do.
+            if let bedStops, !noExport { throw StudioError(bedStops) }
             return try finish(failed)
         }
         if !generated.isEmpty {
@@ -204,7 +207,7 @@ struct RenderCommand: ParsableCommand {
                 } ?? ""
                 say(cached ? "\(label): its take, kept"
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
-                             (endedAt[line] ?? Date()).timeIntervalSince(startedAt[line] ?? Date()))
+                             max(0, (endedAt[line] ?? Date()).timeIntervalSince(startedAt[line] ?? Date())))
                         + (info.ranOn ? ", cut at its limit" : info.cut ? ", stopped at max-new-tokens" : "") + left)
                 if info.ranOn { cut.append(line) } else if info.cut { stopped.append(line) }
             case .failed(let why)?:

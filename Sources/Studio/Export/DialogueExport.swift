@@ -169,7 +169,7 @@ public struct ExportReport: Equatable, Sendable {
     /// project is an audiobook.
     public var audiobookVerdict: String? {
         guard let failures = audiobookFailures else { return nil }
-        return failures.isEmpty ? "all \(counted(chapters, "chapter file")) pass the ACX check"
+        return failures.isEmpty ? (chapters == 1 ? "the chapter file passes the ACX check" : "all \(chapters) chapter files pass the ACX check")
             : "\(failures.count) of \(counted(chapters, "chapter file")) fail the ACX check (check.txt says why)"
     }
 
