@@ -53,7 +53,7 @@ public enum ProjectFormat {
         ("trim", "on (cut the silence a take starts and ends with to 0.05 s and 0.15 s, so lines are a gap apart) or off"),
         ("loudness", "LUFS of each line in exports, -40 to -5 (podcasts -16), or off"),
         ("mp3", "kbit/s of MP3s of the dialogue and chapters in exports (podcasts 128, audiobooks 192), or off"),
-        ("audiobook", "on (chapters framed with room tone, peaks under -3 dB, checked against ACX's requirements) or off"),
+        ("audiobook", "on (chapters framed with room tone, peaks under -3.5 dB, checked against ACX's requirements) or off"),
         ("runaway-stop", "on (stop a take running far past its words: 4 s and 1 s a word) or off"),
         ("fit-cues", "percent, 1 to 25: a line longer than its # at: cue is sped up that much at most to fit, pitch kept; or off"),
     ]
