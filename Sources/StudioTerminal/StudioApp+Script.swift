@@ -73,8 +73,12 @@ extension StudioApp {
         case .generateLine: try generate([currentID], play: true)
         case .generateFromCursor: try generate(editor.lines[editor.line...].map(\.id), play: false)
         case .generateAll:
-            let ids = editor.lines.indices.filter { i in plan(i).map { !$0.isCurrent } ?? false }.map { editor.lines[$0].id }
-            if ids.isEmpty { say("Every line has an up-to-date take.", .good) } else { try generate(ids, play: false) }
+            // From the first line out of date to the end: the lines after it may go out of date as the ones before
+            // them get new takes (their context); those still up to date when their turn comes keep their takes.
+            guard let start = editor.lines.indices.first(where: { i in plan(i).map { !$0.isCurrent } ?? false }) else {
+                return say("Every line has an up-to-date take.", .good)
+            }
+            try generate(editor.lines[start...].map(\.id), play: false)
         case .regenerate: try generate([currentID], play: true, reseed: true)
         case .cancelLine:
             queue.cancel(.line(currentID))

@@ -109,7 +109,7 @@ struct RenderCommand: ParsableCommand {
             say("line \(line + 1): \(problem)")
             failed.append(line)
         }
-        let generated = stale.filter { !failed.contains($0) }
+        var generated = stale.filter { !failed.contains($0) }
         if dryRun {
             // Each line that would be generated, with the seconds its current take (if any) lasts.
             for line in generated {
@@ -119,6 +119,12 @@ struct RenderCommand: ParsableCommand {
             // The render itself would stop at the missing bed: so does its dry run, after saying what it would do.
             if let bedStops, !noExport { throw StudioError(bedStops) }
             return try finish(failed)
+        }
+        // A line after one made anew goes out of date once that one has its new take (it is the later line's
+        // context): so every line from the first to make is queued, and one still up to date when its turn comes
+        // keeps its take at once. Queued out of date only, each render would reach `chunk-buffer` lines further.
+        if let start = generated.first {
+            generated = spoken.filter { $0 >= start && !failed.contains($0) }
         }
         if !generated.isEmpty {
             let location = engine.location

@@ -109,7 +109,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .nextSpeaker: return "next speaker for the line"
         case .previousSpeaker: return "previous speaker for the line"
         case .generateFromCursor: return "generate from this line to the end"
-        case .generateAll: return "generate every line without an up-to-date take"
+        case .generateAll: return "generate every line without an up-to-date take, and those after it that its new take puts out of date"
         case .regenerate: return "regenerate the line with a new seed (a new take; 3r makes three to choose from)"
         case .cancelLine: return "cancel the line's generation"
         case .cancelAll: return "cancel all generation"
