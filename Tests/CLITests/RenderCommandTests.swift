@@ -110,20 +110,14 @@ import Testing
     @Test func oneRenderBringsTheLinesAfterAChangeUpToDate() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CheckpointFixtures.modelFolder(in: folder)
-        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
         var project = Project(cast: [CastMember(name: "Ann", voice: .automatic), CastMember(name: "Bo", voice: .automatic)],
                               script: ["[Ann] One.", "[Bo] Two.", "[Ann] Three.", "[Bo] Four.", "[Ann] Five."])
         project.settings.maxNewTokens = 30
         let file = folder.appendingPathComponent("chain.higgs")
         try ProjectFile.save(project, to: file)
-        let flags = ["--no-export", "--retries", "0", "--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
-                     "--voices", folder.path, "--scenes", folder.path]
+        let flags = try ["--no-export", "--retries", "0"] + Self.engineFlags(in: folder)
         #expect(try CLI.run(["render", "chain.higgs"] + flags, in: folder).status == 0)
-        func planner() -> DialoguePlanner {
-            DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
-                            takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
-        }
+        func planner() -> DialoguePlanner { Self.planner(project, file: file, in: folder) }
         let firstKey = try #require(planner().plan(line: 0)?.key)
 
         // Line 2 said otherwise: its take is out of date; the lines after it are not, until it has a new one.
@@ -169,19 +163,15 @@ import Testing
     @Test func aTakeCutAtItsLimitIsRetried() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CheckpointFixtures.modelFolder(in: folder)
-        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        let flags = try Self.engineFlags(in: folder)
         // The random-weight model does not end a line by itself: it runs to the runaway stop of a one-word line
         // (5 s, 134 steps).
         let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
         let file = folder.appendingPathComponent("cut.higgs")
         try ProjectFile.save(project, to: file)
-        let result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "2", "--model", model.path,
-                                  "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
-                                  "--voices", folder.path, "--scenes", folder.path], in: folder)
+        let result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "2"] + flags, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
-                                      takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
+        let planner = Self.planner(project, file: file, in: folder)
         let takes = planner.takes(line: 0)
         let last = try #require(takes.takes.last)
         // Retried while cut (a retry with a new seed could end by itself within the steps, which stops them).
@@ -197,19 +187,14 @@ import Testing
     @Test func aTakeStoppedAtMaxNewTokensIsNotARunaway() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CheckpointFixtures.modelFolder(in: folder)
-        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        let flags = try Self.engineFlags(in: folder)
         var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there, at length."])
         project.settings.maxNewTokens = 12  // the delay pattern alone takes 8 steps: the take cannot end by itself
         let file = folder.appendingPathComponent("short.higgs")
         try ProjectFile.save(project, to: file)
-        let result = try CLI.run(["render", "short.higgs", "--no-export", "--retries", "2", "--model", model.path,
-                                  "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
-                                  "--voices", folder.path, "--scenes", folder.path], in: folder)
+        let result = try CLI.run(["render", "short.higgs", "--no-export", "--retries", "2"] + flags, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
-                                      takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
-        let takes = planner.takes(line: 0).takes
+        let takes = Self.planner(project, file: file, in: folder).takes(line: 0).takes
         #expect(takes.count == 1 && takes[0].cut && takes[0].atMaxNewTokens && !takes[0].ranOn)
         #expect(result.stderr.contains(", stopped at max-new-tokens"))
         #expect(result.stderr.contains("stopped at max-new-tokens (12) before the model ended them: line 1 — a higher max-new-tokens lets them end"))
@@ -268,5 +253,17 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("higgs: ") && result.stderr.contains("nowhere.higgs"))
         #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// The test checkpoints made in `folder`, as render's flags (bf16), with `folder` as the voices and scenes.
+    static func engineFlags(in folder: URL) throws -> [String] {
+        ["--model", try CheckpointFixtures.modelFolder(in: folder).path, "--audio-tokenizer", try CheckpointFixtures.audioTokenizer(in: folder).path,
+         "--precision", "bf16", "--voices", folder.path, "--scenes", folder.path]
+    }
+
+    /// The studio's plan of `project`, saved as `file` in `folder`, with the takes render made for it.
+    static func planner(_ project: Project, file: URL, in folder: URL) -> DialoguePlanner {
+        DialoguePlanner(project: project, voices: VoiceLibrary(folder: folder), scenes: SceneLibrary(folder: folder),
+                        takes: TakeStore(folder: TakeStore.folder(forProject: file)), fingerprints: ClipFingerprints())
     }
 }

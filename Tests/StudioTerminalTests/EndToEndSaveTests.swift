@@ -9,12 +9,7 @@ extension EndToEndTests {
     @Test func aSaveAsksBeforeReplacingAnotherProgramsChangesAndSavesAs() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("p.higgs")
-        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
-
-        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
-        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"])
-        try tmux.waitFor("the project") { $0.contains("First line.") }
+        let (file, tmux) = try Self.studioOnOneLine(in: folder)
         try tmux.keys("Enter")  // edits the line, the cursor at its end
         try tmux.type(" Mine.")
         try tmux.keys("Escape")
@@ -79,11 +74,7 @@ extension EndToEndTests {
     @Test func aFileChangedElsewhereIsReadAgainOrSaid() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("p.higgs")
-        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
-        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
-        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"])
-        try tmux.waitFor("the project") { $0.contains("First line.") }
+        let (file, tmux) = try Self.studioOnOneLine(in: folder)
 
         try ProjectFile.save(Project(script: ["[SPEAKER0] First line.", "[SPEAKER0] Written elsewhere."]), to: file)
         try tmux.waitFor("the file read again") { $0.contains("Written elsewhere.") && $0.contains("Read p.higgs again: another program changed it.") }
@@ -100,5 +91,15 @@ extension EndToEndTests {
         try tmux.keys("n")
         try tmux.waitForShell()
         #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Third version."])
+    }
+
+    /// The studio open on `p.higgs` in `folder`, a project of one line ("First line."), on its first screen.
+    static func studioOnOneLine(in folder: URL) throws -> (file: URL, tmux: TmuxSession) {
+        let file = folder.appendingPathComponent("p.higgs")
+        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(libraryFlags + ["--audio-device", "null", "p.higgs"])
+        try tmux.waitFor("the project") { $0.contains("First line.") }
+        return (file, tmux)
     }
 }

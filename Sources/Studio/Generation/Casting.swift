@@ -11,7 +11,7 @@ public struct Casting: Sendable {
     /// Voice of `SPEAKERi`, for every tag up to the highest one used (past the cast: automatic).
     public let voices: [VoiceSlot]
     /// Cast members whose voice cannot be used, by speaker index, with the reason.
-    public let voiceProblems: [Int: String]
+    public var voiceProblems: [Int: String] { badVoices.mapValues { "speaker '\($0.name)': \($0.problem)" } }
     /// The same, as the member's name and the voice's problem.
     private let badVoices: [Int: (name: String, problem: String)]
     /// The `SPEAKERn` tags of the whole script, sorted as strings (the reference's order).
@@ -65,7 +65,6 @@ public struct Casting: Sendable {
             if let problem = library.problem(with: member.voice) { badVoices[i] = (member.name, problem) }
         }
         self.badVoices = badVoices
-        voiceProblems = badVoices.mapValues { "speaker '\($0.name)': \($0.problem)" }
         speakerTags = used.map { "SPEAKER\($0)" }.sorted()
     }
 
@@ -75,7 +74,7 @@ public struct Casting: Sendable {
         if let p = lineProblems[i] { return p }
         // The line's own speaker first; else the first bad voice, said to be another's (the writer looks for
         // what is wrong with this line's speaker otherwise).
-        if let own = lineSpeakers[i].flatMap({ voiceProblems[$0] }) { return own }
+        if let own = lineSpeakers[i].flatMap({ badVoices[$0] }) { return "speaker '\(own.name)': \(own.problem)" }
         guard let first = badVoices.keys.min(), let other = badVoices[first] else { return nil }
         return "\(other.name)'s voice, which every line's prompt holds: \(other.problem)"
     }
