@@ -33,14 +33,14 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Generate nothing (no model needed): export the takes there are now, as after changing an export setting.")
     var exportOnly = false
 
-    @Option(parsing: .unconditional, help: "How many times a line whose take runs to its limit (the project's runaway stop, or max-new-tokens) is generated again with a new seed, before the lines after it. Every take is kept; the last is chosen.")
-    var retries = 1
+    @Option(parsing: .unconditional, help: "How many times a line whose take runs on to the project's runaway stop is generated again with a new seed, before the lines after it (default: 1). Given, it also makes new takes of the lines whose take an earlier run left cut. Every take is kept; the last is chosen.")
+    var retries: Int?
 
     @Option(help: "Generate only this chapter's lines: its number (0 is the opening, before the first `# chapter:` note) or its title. The export still holds every line with a take.")
     var chapter: String?
 
     func validate() throws {
-        guard (0...10).contains(retries) else { throw ValidationError("--retries must be 0 to 10, found \(retries)") }
+        if let retries, !(0...10).contains(retries) { throw ValidationError("--retries must be 0 to 10, found \(retries)") }
         guard !(exportOnly && (noExport || dryRun)) else { throw ValidationError("--export-only goes with neither --no-export nor --dry-run") }
         // --chapter chooses what is generated; an export always holds every line with a take.
         guard !(exportOnly && chapter != nil) else {
@@ -95,12 +95,15 @@ struct RenderCommand: ParsableCommand {
             scope += ", chapter \(part.number) (\(part.title))"
         }
         let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
+        // Lines an earlier run left cut at the runaway stop: made again only when --retries asks.
+        let remade = (retries ?? 0) > 0 ? Self.ranOn(spoken, first) : []
         if exportOnly {
             let outdated = stale.filter { first.plan(line: $0)?.take != nil }.count
             say("\(scope): \(counted(spoken.count, "line")), exported as they are (\(outdated) with a take out of date)")
             return try export(url, planner: planner, failed: [])
         }
-        say("\(scope): \(counted(spoken.count, "line")), \(stale.count) to generate")
+        say("\(scope): \(counted(spoken.count, "line")), \(stale.count + remade.count) to generate"
+            + (remade.isEmpty ? "" : " (\(remade.count) of them cut at the runaway stop before, made again for --retries)"))
 
         // Lines that cannot be generated as written (a speaker not cast, a voice not found) are said at once.
         var failed: [Int] = []
@@ -109,13 +112,17 @@ struct RenderCommand: ParsableCommand {
             say("line \(line + 1): \(problem)")
             failed.append(line)
         }
-        var generated = stale.filter { !failed.contains($0) }
+        var generated = (stale.filter { !failed.contains($0) } + remade).sorted()
         if dryRun {
             // Each line that would be generated, with the seconds its current take (if any) lasts.
             for line in generated {
-                let take = first.plan(line: line)?.take.map { String(format: ", now %.1f s out of date", $0.seconds) } ?? ""
+                let take = first.plan(line: line)?.take.map {
+                    remade.contains(line) ? String(format: " (its %.1f s take was cut at the runaway stop)", $0.seconds)
+                        : String(format: " (its %.1f s take is out of date)", $0.seconds)
+                } ?? ""
                 say("would generate line \(line + 1)\(take): \(document.script[line])")
             }
+            sayCutAndStopped(spoken.filter { !generated.contains($0) }, first, maxNewTokens: document.settings.maxNewTokens)
             // The render itself would stop at the missing bed: so does its dry run, after saying what it would do.
             if let bedStops, !noExport { throw StudioError(bedStops) }
             return try finish(failed)
@@ -134,27 +141,43 @@ struct RenderCommand: ParsableCommand {
             let synthesizer = try EngineSynthesizer(location, status: { say($0) })
             let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
                                         document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
-            queue.retriesOfCutTakes = retries
+            queue.retriesOfCutTakes = retries ?? 1
+            queue.remakesKeptCutTakes = !remade.isEmpty
             Interrupt.install()
             queue.generate(generated)
             // The audio still ahead after each line, at an ordinary pace (for the estimate of the time left).
             let expected = generated.map { SpeakingTime.expected(forSaying: first.transcript(line: $0)) }
             var ahead = [Double](repeating: 0, count: expected.count)
             for k in stride(from: expected.count - 2, through: 0, by: -1) { ahead[k] = ahead[k + 1] + expected[k + 1] }
-            let outcome = wait(for: generated, in: queue, audioAhead: ahead)
-            failed += outcome.failed
+            failed += wait(for: generated, in: queue, audioAhead: ahead)
             queue.stop()
-            if !outcome.cut.isEmpty {
-                say("cut at their limit (the model ran on past the words): line " + outcome.cut.map { String($0 + 1) }.joined(separator: ", ")
-                    + " — listen to them; r in the studio makes a new take")
-            }
-            if !outcome.stopped.isEmpty {
-                say("stopped at max-new-tokens (\(document.settings.maxNewTokens)) before the model ended them: line "
-                    + outcome.stopped.map { String($0 + 1) }.joined(separator: ", ") + " — a higher max-new-tokens lets them end")
-            }
         }
+        // Every render ends with the lines still cut, made in this run or an earlier one.
+        sayCutAndStopped(spoken.filter { !failed.contains($0) }, planner(), maxNewTokens: document.settings.maxNewTokens)
         guard !noExport else { return try finish(failed) }
         try export(url, planner: planner, failed: failed)
+    }
+
+    /// The lines among `lines` whose up-to-date take was cut at the runaway stop.
+    private static func ranOn(_ lines: [Int], _ planner: DialoguePlanner) -> [Int] {
+        lines.filter { line in planner.plan(line: line).map { $0.isCurrent && $0.take?.ranOn == true } ?? false }
+    }
+
+    /// Names the lines among `lines` whose up-to-date take was cut: at the runaway stop, or at max-new-tokens.
+    private func sayCutAndStopped(_ lines: [Int], _ planner: DialoguePlanner, maxNewTokens: Int) {
+        func listed(_ lines: [Int]) -> String { lines.map { String($0 + 1) }.joined(separator: ", ") }
+        let cut = Self.ranOn(lines, planner)
+        if !cut.isEmpty {
+            say("cut at their limit (the model ran on past the words): line \(listed(cut)) — listen to them; "
+                + "--retries N makes new takes of them, as r does in the studio")
+        }
+        let stopped = lines.filter { line in
+            planner.plan(line: line).map { $0.isCurrent && $0.take.map { $0.cut && !$0.ranOn } == true } ?? false
+        }
+        if !stopped.isEmpty {
+            say("stopped at max-new-tokens (\(maxNewTokens)) before the model ended them: line \(listed(stopped))"
+                + " — a higher max-new-tokens lets them end")
+        }
     }
 
     /// Exports the project as the studio's `e` does, says what was written, and ends with the failures.
@@ -170,10 +193,9 @@ struct RenderCommand: ParsableCommand {
         try finish(failed)
     }
 
-    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed,
-    /// those whose take was cut at the runaway stop (after the retries), and those stopped at max-new-tokens.
-    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], cut: [Int], stopped: [Int]) {
-        var failed: [Int] = [], cut: [Int] = [], stopped: [Int] = []
+    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed.
+    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> [Int] {
+        var failed: [Int] = []
         var cancelling = false
         // When each line was seen to start and to end: lines of other scenes are made beside the one
         // waited for, and may be done before their turn to be reported comes.
@@ -215,7 +237,6 @@ struct RenderCommand: ParsableCommand {
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,
                              max(0, (endedAt[line] ?? Date()).timeIntervalSince(startedAt[line] ?? Date())))
                         + (info.ranOn ? ", cut at its limit" : info.cut ? ", stopped at max-new-tokens" : "") + left)
-                if info.ranOn { cut.append(line) } else if info.cut { stopped.append(line) }
             case .failed(let why)?:
                 say("\(label): \(why)")
                 failed.append(line)
@@ -224,7 +245,7 @@ struct RenderCommand: ParsableCommand {
                 failed.append(line)
             }
         }
-        return (failed, cut, stopped)
+        return failed
     }
 
     private func finish(_ failed: [Int]) throws {

@@ -182,6 +182,38 @@ import Testing
         #expect(try CLI.run(["render", "cut.higgs", "--retries", "11"], in: folder).status != 0)
     }
 
+    /// A line an earlier render left cut at the runaway stop is named by every render after it, and made again only
+    /// when `--retries` asks (a second plain render of an unchanged script makes nothing).
+    @Test func aLaterRenderWithRetriesMakesTheCutLinesAgain() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let flags = try Self.engineFlags(in: folder)
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
+        let file = folder.appendingPathComponent("cut.higgs")
+        try ProjectFile.save(project, to: file)
+        var result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "0"] + flags, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let planner = Self.planner(project, file: file, in: folder)
+        let cut = try #require(planner.takes(line: 0).takes.first)
+        #expect(planner.takes(line: 0).takes.count == 1 && cut.ranOn)  // the test model runs on with the line's own seed
+        let named = "cut at their limit (the model ran on past the words): line 1 — listen to them; --retries N makes new takes of them"
+
+        result = try CLI.run(["render", "cut.higgs", "--no-export"] + flags, in: folder)
+        #expect(result.status == 0 && result.stderr.contains("cut.higgs: 1 line, 0 to generate\n"), "\(result.stderr)")
+        #expect(result.stderr.contains(named) && Self.planner(project, file: file, in: folder).takes(line: 0).takes.count == 1)
+        result = try CLI.run(["render", "cut.higgs", "--dry-run", "--retries", "1"] + flags, in: folder)
+        #expect(result.stderr.contains("would generate line 1 (its \(String(format: "%.1f", cut.seconds)) s take was cut at the runaway stop): [Ann] Hello."),
+                "\(result.stderr)")
+
+        result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "1"] + flags, in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("1 line, 1 to generate (1 of them cut at the runaway stop before, made again for --retries)"))
+        let takes = Self.planner(project, file: file, in: folder).takes(line: 0)
+        let new = try #require(takes.takes.last)
+        #expect(takes.takes.count == 2 && new.reseeded && new.seed != cut.seed && takes.chosen == new.key)
+        #expect(result.stderr.contains(named) == new.ranOn)
+    }
+
     /// A take stopped by the project's own `max-new-tokens`, below the runaway stop, is the writer's limit: it is
     /// kept as it is (not made again) and said to have stopped there, not to have run on.
     @Test func aTakeStoppedAtMaxNewTokensIsNotARunaway() throws {

@@ -61,6 +61,10 @@ public final class GenerationQueue: @unchecked Sendable {
     /// last is chosen. A take someone listened to as it came is not retried: they heard it run on, and
     /// they choose (a new take would start playing from nowhere).
     public var retriesOfCutTakes = 0
+    /// A line whose up-to-date take was cut at the runaway stop in an earlier run is generated again too, as if
+    /// it had just run on (`retriesOfCutTakes` new takes at most): `higgs render --retries N` asks for it. Without
+    /// it such a take is kept as it is, so that a second run of an unchanged script makes nothing.
+    public var remakesKeptCutTakes = false
     /// Where regenerating and retrying get their new seeds: at random (a test fixes them, since whether a
     /// take of random weights runs to its limit depends on its seed).
     public var newSeed: @Sendable () -> UInt64 = { UInt64.random(in: 0...UInt64(UInt32.max)) }
@@ -226,7 +230,12 @@ public final class GenerationQueue: @unchecked Sendable {
                 let line = first.plan
                 try takes.choose(first.key, line: line.identity, transcript: line.transcript, adopting: takes.info(for: first.key))
                 if let info = takes.takes(for: line.identity, transcript: line.transcript).takes.first(where: { $0.key == first.key }) {
-                    return .take(info, cached: true)
+                    guard remakesKeptCutTakes && info.ranOn && retriesOfCutTakes > 0 && count == 1 else { return .take(info, cached: true) }
+                    // The kept take is this line's try that ran on: the retries follow it.
+                    last = info
+                    wanted = [retriesOfCutTakes - 1]
+                    reseeded = true
+                    continue
                 }
             }
             let synthesizer = try engine.synthesizer(isCancelled: control.isCancelled)
