@@ -227,7 +227,9 @@ extension StudioApp {
         if case .failed(let why) = engine.state { return say("the engine failed to load: \(why)", .error, seconds: 12) }
         let most = asked > count ? " (20 at most)" : ""
         let playing = audioProblem == nil ? ", the first playing as it comes" : ""  // no device: nothing plays
-        say("Making \(count) new takes of line \(editor.line + 1)\(most)\(playing); L lists them to hear and choose.")
+        // A take that runs on (one not heard as it came) is made again, so the count is of takes that end.
+        let again = queue.retriesOfCutTakes > 0 ? " (one that runs on is made again)" : ""
+        say("Making \(count) new takes of line \(editor.line + 1)\(most)\(playing)\(again); L lists them to hear and choose.")
     }
 
     /// Starts the audio a generate or audition key asked for, once the job has some.

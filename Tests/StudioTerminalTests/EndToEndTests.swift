@@ -533,6 +533,7 @@ struct EndToEndTests {
         try tmux.keys("2")
         try tmux.waitFor("the count") { $0.contains("2…  then r") }
         try tmux.keys("r")
+        try tmux.waitFor("the count's message") { $0.contains("Making 2 new takes of line 1, the first playing as it comes (one that runs on is made again)") }
         try tmux.waitFor("two takes more", timeout: 120) { screen in
             screen.split(separator: "\n").contains { row in
                 let counted = row.split(separator: " ").last?.split(separator: "/").compactMap { Int($0) } ?? []
