@@ -306,6 +306,35 @@ import Transformer
         queue.stop()
     }
 
+    /// A line whose take was made with a new seed keeps that seed when it is made again (its context changed), and
+    /// the new take is up to date: the seed it was made with is the one the line is planned with next.
+    @Test func aLineMadeAgainWithItsNewSeedIsUpToDate() throws {
+        let projectFolder = try Fixtures.temporaryFolder("higgs-synth-seed")
+        defer { try? FileManager.default.removeItem(at: projectFolder) }
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] First.", "[Ann] Second."])
+        let takes = TakeStore(folder: projectFolder.appendingPathComponent("takes.takes"))
+        let planner = { DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                        takes: takes, fingerprints: ClipFingerprints()) }
+        let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(Self.synthesizer)),
+                                    document: { DocumentSnapshot(planner: planner(), lineIDs: [0, 1]) })
+        defer { queue.stop() }
+        let seeds = Counter(from: 700)
+        queue.newSeed = { seeds.next() }
+        queue.generate([0])
+        queue.generate([1], reseed: true)
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        #expect(planner().plan(line: 1)?.take?.seed == 700 && planner().plan(line: 1)?.isCurrent == true)
+        // Line 1 with a new take: line 2's context changed, and it is made again, with its seed.
+        queue.generate([0], reseed: true)
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        #expect(planner().plan(line: 1)?.isCurrent == false)
+        queue.generate([1])
+        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        let second = try #require(planner().plan(line: 1))
+        #expect(second.takes.takes.count == 2 && second.take?.seed == 700 && second.take?.reseeded == true)
+        #expect(second.isCurrent)
+    }
+
     /// Auditions are jobs of a voice and a text: the same voice saying two texts is two jobs, each with its
     /// own audio (the pronunciation list's `l` says a line as it will be said; the voice list's, a sentence).
     @Test func auditionsOfOneVoiceSayTheirOwnTexts() throws {

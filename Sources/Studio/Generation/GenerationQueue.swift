@@ -250,7 +250,10 @@ public final class GenerationQueue: @unchecked Sendable {
             let heard = liveAudio(.line(id))?.wasFollowed ?? false
             var next: [Int] = []
             for (i, (planned, take)) in zip(plans, generated).enumerated() {
-                let info = try takes.add(take, key: planned.key, seed: planned.request.seed, reseeded: reseeded, line: planned.plan.identity,
+                // A line planned without a new seed takes its chosen take's, when that had one (`DialoguePlanner.seed`):
+                // the take made with it is reseeded too, or the line's next plan would go back to the project's seed.
+                let newSeed = reseeded || planned.request.seed != planner.project.settings.seed
+                let info = try takes.add(take, key: planned.key, seed: planned.request.seed, reseeded: newSeed, line: planned.plan.identity,
                                          transcript: planned.plan.transcript, engine: engineName)
                 if info.ranOn && wanted[i] > 0 && !(i == 0 && heard) {
                     next.append(wanted[i] - 1)
