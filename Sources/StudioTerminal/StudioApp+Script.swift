@@ -86,7 +86,8 @@ extension StudioApp {
         case .cancelAll:
             queue.cancelAll()
             pendingPlay = nil
-            say("Cancelled all generation.")
+            say(exportWaits ? "Cancelled all generation, and the export waiting for it." : "Cancelled all generation.")
+            exportWaits = false
         case .playPause:
             switch player.currentStatus.state {
             case .playing, .waiting, .paused: player.togglePause()
@@ -336,15 +337,38 @@ extension StudioApp {
 
     /// `e`: the export, on a thread of its own (a long book with MP3s takes minutes); the screen says how far
     /// it has got and what it wrote.
+    /// `e`: the export of the takes there are, or, while lines of the script are still being made (an `A`), of the
+    /// takes they are making, once they are done; `e` again does not wait.
     private func export() {
         if let job = exportJob, job.isRunning { return say("Still exporting to \(job.folder.path)/…", .dim) }
+        let making = linesBeingMade
+        if making > 0 && !exportWaits {
+            exportWaits = true
+            return say("\(counted(making, "line")) \(making == 1 ? "is" : "are") still being made: the export starts once "
+                       + "\(making == 1 ? "it is" : "they are") done (e again exports the takes there are now).", .dim, seconds: 8)
+        }
+        startExport()
+    }
+
+    private func startExport() {
+        exportWaits = false
         let name = url.deletingPathExtension().lastPathComponent
         exportJob = ExportJob(planner, name: name, to: DialogueExport.folder(forProject: url))
         say("Exporting…", .dim, seconds: 1)
     }
 
-    /// Each turn: how the export is getting on, and what it wrote once it has.
+    /// Lines of this script queued or being made (auditions are not).
+    private var linesBeingMade: Int {
+        let ids = Set(editor.lines.map(\.id))
+        return (queue.jobs.queued + queue.jobs.running).filter { job in
+            if case .line(let id) = job { return ids.contains(id) } else { return false }
+        }.count
+    }
+
+    /// Each turn: how the export is getting on, and what it wrote once it has; a waiting export starts once the
+    /// lines it waits for are made.
     func followExport() {
+        if exportWaits && linesBeingMade == 0 { startExport() }
         guard let job = exportJob else { return }
         switch job.state {
         case .running(let what):

@@ -105,6 +105,8 @@ final class StudioApp {
     var quitting = false
     /// The export running, if any (`e`).
     var exportJob: ExportJob?
+    /// `e` was pressed while lines of the script were still being made: the export starts once they are.
+    var exportWaits = false
     /// The lines queued, in expected seconds of audio (for the engine line's estimate of the time left).
     var queuedAudio: QueuedAudio?
     var spinner = 0
