@@ -70,7 +70,15 @@ extension StudioApp {
         guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
               let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
                                     initial: voices.freeClipName(from: speaker)) else { return }
-        addClip(name, castAs: s) { try self.voices.addClip(named: $0, audio: self.takes.audioURL(take.key), transcript: transcript) }
+        // As the export hears it: the model's silence around the words cut (a clip's lead-in becomes every prompt's),
+        // in 16-bit PCM as a recorded clip is, which any tool reads.
+        let samples = TakeTrim.apply(try takes.samples(take.key), sound: take.sound)
+        let added = addClip(name, castAs: s) {
+            try self.voices.addClip(named: $0, recording: samples, sampleRate: AudioFormat.sampleRate, transcript: transcript)
+        }
+        if added && !plan.isCurrent {
+            say("\(header.cast[s].name) speaks with \(name), made from the line's take, which is out of date.", .warning, seconds: 6)
+        }
     }
 
     private func makeClipVoice(for i: Int) throws {
@@ -214,13 +222,16 @@ extension StudioApp {
     }
 
     /// Writes a clip voice named `name` (trimmed) with `write`, then casts speaker `i` with it.
-    private func addClip(_ name: String, castAs i: Int, _ write: (String) throws -> Double) {
+    /// False when the clip could not be added (the message says why).
+    @discardableResult
+    private func addClip(_ name: String, castAs i: Int, _ write: (String) throws -> Double) -> Bool {
         let name = name.trimmingCharacters(in: .whitespaces)
         let seconds: Double
         do {
             seconds = try write(name)
         } catch {
-            return say("\(error)", .error)
+            say("\(error)", .error)
+            return false
         }
         reloadLibraries()
         cast(i, as: .clip(name))
@@ -228,6 +239,7 @@ extension StudioApp {
             say("\(header.cast[i].name) speaks with the clip \(name) (\(Int(seconds)) s): clips over 30 s make every prompt long; 5 to 20 s is plenty.",
                 .warning, seconds: 10)
         }
+        return true
     }
 
     private func cast(_ i: Int, as voice: VoiceSlot) {

@@ -646,8 +646,13 @@ struct EndToEndTests {
         let takeAudio = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("untitled.takes").path)
             .filter { $0.hasSuffix(".wav") }
         #expect(takeAudio.count == 1)
-        #expect(try Data(contentsOf: voices.appendingPathComponent("mara.wav"))
-            == Data(contentsOf: folder.appendingPathComponent("untitled.takes/\(takeAudio[0])")))
+        // The take as the export hears it (its silence trimmed), in 16-bit PCM.
+        let clip = try Data(contentsOf: voices.appendingPathComponent("mara.wav"))
+        #expect(clip[20] == 1 && clip[34] == 16)  // the fmt chunk's format (PCM) and bits per sample
+        let take = try WAVFile.read(folder.appendingPathComponent("untitled.takes/\(takeAudio[0])")).samples
+        let trimmed = TakeTrim.apply(take, sound: TakeTrim.sound(take))
+        let kept = try WAVFile.read(voices.appendingPathComponent("mara.wav")).samples
+        #expect(kept.count == trimmed.count && zip(kept, trimmed).allSatisfy { abs($0 - min(max($1, -1), 1)) <= 2.0 / 32767 })  // 16 bits, read back as x / 32768
         #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8)
             == "Good evening, night owls, and welcome back to The Small Hours.\n")
 
