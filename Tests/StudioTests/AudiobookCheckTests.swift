@@ -72,6 +72,7 @@ import Testing
         let text = try String(contentsOf: out.appendingPathComponent("check.txt"), encoding: .utf8)
         #expect(text.contains("chapters/00 Opening.wav: ") && text.contains("chapters/01 Sea.wav: "))
         #expect(text.contains("set mp3 to 192"))
+        #expect(text.contains("Every file's room tone is digital silence (zeros)"))
         #expect(report.audiobookFailures == ["chapters/00 Opening.wav", "chapters/01 Sea.wav"])  // far too loud: RMS
         #expect(report.audiobookVerdict == "2 of 2 chapter files fail the ACX check (check.txt says why)")
 

@@ -424,6 +424,13 @@ public enum DialogueExport {
         if failing > 0 {
             out += "\nRMS and peaks follow the loudness setting (-20 LUFS is a start); room tone follows the chapters' notes.\n"
         }
+        // ACX measures no floor for it, but its reviewers hear zeros between words as dead air (an edit, not a room).
+        let silent = checks.filter { $0.check.noiseFloor == -.infinity }.count
+        if silent > 0 {
+            out += "\n\(silent == checks.count ? "Every file's" : "\(silent) of the files'") room tone is digital silence (zeros), and so are the "
+                + "gaps between lines without a bed: ACX's reviewers may reject that as dead air. A `# bed:` of your room's own "
+                + "tone (-60 dB or quieter) fills the gaps under the lines; an audio editor's room-tone fill, the frame.\n"
+        }
         return out
     }
 
