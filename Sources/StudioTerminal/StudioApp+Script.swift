@@ -73,12 +73,11 @@ extension StudioApp {
         case .generateLine: try generate([currentID], play: true)
         case .generateFromCursor: try generate(editor.lines[editor.line...].map(\.id), play: false)
         case .generateAll:
-            // From the first line out of date to the end: the lines after it may go out of date as the ones before
-            // them get new takes (their context); those still up to date when their turn comes keep their takes.
-            guard let start = editor.lines.indices.first(where: { i in plan(i).map { !$0.isCurrent } ?? false }) else {
-                return say("Every line has an up-to-date take.", .good)
-            }
-            try generate(editor.lines[start...].map(\.id), play: false)
+            // The lines out of date, and those after them whose context they are (out of date once those have their
+            // new takes); any still up to date when its turn comes keeps its take.
+            let lines = planner.linesToMake(Array(editor.lines.indices))
+            guard !lines.isEmpty else { return say("Every line has an up-to-date take.", .good) }
+            try generate(lines.map { editor.lines[$0].id }, play: false)
         case .regenerate: try generate([currentID], play: true, reseed: true)
         case .cancelLine:
             queue.cancel(.line(currentID))

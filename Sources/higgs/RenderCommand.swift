@@ -128,11 +128,9 @@ struct RenderCommand: ParsableCommand {
             return try finish(failed)
         }
         // A line after one made anew goes out of date once that one has its new take (it is the later line's
-        // context): so every line from the first to make is queued, and one still up to date when its turn comes
-        // keeps its take at once. Queued out of date only, each render would reach `chunk-buffer` lines further.
-        if let start = generated.first {
-            generated = spoken.filter { $0 >= start && !failed.contains($0) }
-        }
+        // context): it is queued too, and keeps its take at once if it is still up to date when its turn comes.
+        // Queued out of date only, each render would reach `chunk-buffer` lines further.
+        generated = first.linesToMake(spoken.filter { !failed.contains($0) }, remade: remade)
         if !generated.isEmpty {
             let location = engine.location
             location.warnAboutConfig()

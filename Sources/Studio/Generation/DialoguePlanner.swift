@@ -155,6 +155,18 @@ public struct DialoguePlanner: Sendable {
         return reach
     }
 
+    /// The lines among `lines` (in script order) that one pass must make to leave them up to date: those out of
+    /// date now, those in `remade`, and those whose context holds a line made before them in the pass (they go out
+    /// of date once it has its new take). Lines after a scene change that are up to date are not among them.
+    public func linesToMake(_ lines: [Int], remade: [Int] = []) -> [Int] {
+        var made = Set<Int>()
+        for i in lines {
+            guard let plan = plan(line: i) else { continue }  // a blank line or a note says nothing
+            if !plan.isCurrent || remade.contains(i) || contextReach(line: i).contains(where: made.contains) { made.insert(i) }
+        }
+        return lines.filter(made.contains)
+    }
+
     /// The plan of a line; nil for a blank line or a note. `seed` overrides the line's seed (regenerate).
     public func plan(line i: Int, seed: UInt64? = nil) -> LinePlan? {
         guard project.script.indices.contains(i), !saysNothing(line: i) else { return nil }
