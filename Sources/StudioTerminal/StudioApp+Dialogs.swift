@@ -122,7 +122,8 @@ extension StudioApp {
         while true {
             refresh()
             drawMain()
-            let width = min(100, terminal.width - 2)
+            // Wide terminals show long rows whole (a take's engine and time, a voice's description).
+            let width = min(140, terminal.width - 2)
             let labelWidth = min(28, max(8, items.map { DisplayWidth.of($0.0) }.max() ?? 8) + 2)
             // Texts cut off in their column are shown whole, for the chosen row, under the list.
             let textWidth = width - 4 - labelWidth
@@ -171,7 +172,7 @@ extension StudioApp {
     func drawSettings(_ rows: [(String, String, String)], selected: Int) {
         drawMain()
         // Names, values (a few digits), then what each accepts in whatever width is left.
-        let width = min(96, terminal.width - 2)
+        let width = min(140, terminal.width - 2)
         // What the chosen setting accepts, whole, under the table when its column cuts it off.
         let detail = DisplayWidth.of(rows[selected].2) > width - 30 ? wrap(rows[selected].2, width: width - 4).prefix(2) : []
         let inner = drawBox(height: rows.count + 5 + (detail.isEmpty ? 0 : detail.count + 1), width: width, title: "Generation settings")

@@ -316,7 +316,7 @@ extension StudioApp {
             let mark = t.key == plan.take?.key ? terminal.glyph("▸", ">") : " "
             var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
             if t.cut { about += t.atMaxNewTokens ? " · stopped at max-new-tokens" : " · cut at its limit" }
-            if t.key == plan.key { about += " · what would be generated now" }
+            if t.key == plan.key { about += " · up to date" }  // made from the line, settings and context as they are now
             about += " · \(t.createdLocally)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
             return ("\(mark) take \(n + 1)", about)
         }

@@ -522,7 +522,7 @@ struct EndToEndTests {
             screen.split(separator: "\n").contains { $0.contains("Truly.") && $0.contains(" 2/2") }
         }
         try tmux.keys("L")
-        try tmux.waitFor("the takes list") { $0.contains("Takes of line 1") && $0.contains("take 2") && $0.contains("(new seed)") }
+        try tmux.waitFor("the takes list") { $0.contains("Takes of line 1") && $0.contains("take 2") && $0.contains("(new seed)") && $0.contains(" · up to date · ") }
         try tmux.keys("Up", "Enter")
         try tmux.waitFor("the first take chosen") { screen in
             screen.contains("Take 1 of 2 is the line's take.")
