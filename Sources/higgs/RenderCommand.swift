@@ -15,7 +15,9 @@ struct RenderCommand: ParsableCommand {
             Lines are generated as the studio generates them (the same takes, context and seeds), in script \
             order; lines whose inputs did not change keep their takes. The export goes to NAME.export/ beside \
             the project, as the studio's `e` writes it. Ctrl-C stops after the line being generated (a second \
-            Ctrl-C at once). Exits with 1 when a line could not be generated (each is named with the reason).
+            Ctrl-C at once). Exits with 1 when a line could not be generated (each is named with the reason). \
+            "line N" is the script's line N, as the studio's gutter numbers it (the header before the script \
+            is not counted); a file that does not read names the line of the file.
             """
     )
 
