@@ -49,7 +49,9 @@ enum Signals {
 
     private static func restoreFromHandler() {
         if haveModes, let modes { tcsetattr(STDIN_FILENO, TCSANOW, modes) }
-        let reset: StaticString = "\u{1b}[0m\u{1b}[?1000l\u{1b}[?2004l\u{1b}[?1049l\u{1b}[?25h\r\n"
+        // Attributes, mouse, bracketed paste, the alternate screen, the cursor, and the keypad's application mode
+        // (curses's `keypad` leaves arrows sending ESC O A to the shell otherwise).
+        let reset: StaticString = "\u{1b}[0m\u{1b}[?1000l\u{1b}[?2004l\u{1b}[?1049l\u{1b}[?25h\u{1b}[?1l\u{1b}>\r\n"
         _ = write(STDOUT_FILENO, reset.utf8Start, reset.utf8CodeUnitCount)
     }
 }

@@ -50,6 +50,30 @@ import Testing
         #expect(e.currentLine.text == "[Lin] 好世界！")
     }
 
+    /// Scalars typed one at a time that join the character before them (a skin tone, a combining accent, a flag's
+    /// second letter, a zero-width joiner) leave the cursor after the character they made, and typing goes on.
+    @Test func typedScalarsThatJoinTheCharacterBefore() {
+        for (pieces, whole) in [(["👍", "\u{1F3FD}"], "👍🏽"), (["e", "\u{301}"], "é"), (["🇫", "🇷"], "🇫🇷"),
+                                (["👩", "\u{200D}", "👩", "\u{200D}", "👧"], "👩‍👩‍👧"), (["a", "\u{200D}", "b"], "a\u{200D}b")] {
+            var e = ScriptEditor(lines: ["[Mara] Hi "])
+            e.moveToLineEnd()
+            for piece in pieces { e.insert(piece) }
+            e.insert("x")
+            #expect(e.currentLine.text == "[Mara] Hi " + whole + "x")
+            #expect(e.column == e.currentLine.text.count)
+            e.moveLeft()
+            e.insert("y")
+            #expect(e.currentLine.text == "[Mara] Hi " + whole + "yx")
+        }
+        // A combining accent typed before a letter's neighbour joins the letter before it; the cursor stays after it.
+        var e = ScriptEditor(lines: ["cafe!"])
+        e.moveTo(line: 0, column: 4)
+        e.insert("\u{301}")
+        #expect(e.currentLine.text == "café!" && e.column == 4)
+        e.insert("s")
+        #expect(e.currentLine.text == "cafés!")
+    }
+
     @Test func undoRedoGroupsWords() {
         var e = ScriptEditor(lines: [""])
         for c in "Hello big world" { e.insert(String(c)) }

@@ -117,10 +117,12 @@ public struct ScriptEditor: Sendable {
             record(.typing(line: line, afterSpace: false))
             // A speaker tag typed over the one a new line was opened with replaces it.
             if clean.hasPrefix("["), isUntouchedSuggestion { clearSuggestion() }
-            var c = chars
-            c.insert(contentsOf: clean, at: column)
-            lines[line].text = String(c)
-            column += clean.count
+            let c = chars
+            let before = String(c[..<column]) + clean
+            lines[line].text = before + String(c[column...])
+            // Counted again: typed scalars can join the character before them into one (a skin tone after 👍, a
+            // combining accent after e, a flag's second letter), or the one after.
+            column = min(before.count, lines[line].text.count)
             // A word ends at a space: the next word is its own undo step.
             group = afterSpace ? .typing(line: line, afterSpace: true) : .typing(line: line, afterSpace: false)
             changed()
