@@ -37,7 +37,7 @@ import Testing
                     settings: settings,
                     pronunciations: [Pronunciation(word: "Siobhan", sayAs: "Shiv-awn"), Pronunciation(word: "gif", sayAs: "jif"),
                                      Pronunciation(word: "New Orleans", sayAs: "New Or-lins, Louisiana")],
-                    script: ["[Dr Chen] Hello.", "", "   ", "no tag here", "[SPEAKER3] raw tag [laugh]", "scene: not a header"]),
+                    script: ["[Dr Chen] Hello.", "", "spaces after   ", "no tag here", "[SPEAKER3] raw tag [laugh]", "scene: not a header"]),
             Project(scene: .named("busy_cafe"), cast: [], script: ["[SPEAKER0] 你好 👋🏽 héllo"]),
         ]
         for p in projects {
@@ -89,6 +89,9 @@ import Testing
         #expect(p.cast == [CastMember(name: "A", voice: .automatic)])
         #expect(p.scene == .inline("A cosy room with a fire."))
         #expect(p.script == ["[A] Hi."])
+        // Script lines indented as the sections are keep no indent (text typed at a line's start stays before its tag).
+        let indented = try ProjectFormat.parse("cast:\n  A: auto\nscript:\n  [A] Hi.\n\t# chapter: Two\n    and on.\n", file: "x")
+        #expect(indented.script == ["[A] Hi.", "# chapter: Two", "and on."])
     }
 
     /// Each malformed file gives `file:line: problem` at the right line.

@@ -141,7 +141,9 @@ public enum ProjectFormat {
             switch section {
             case "script":
                 guard rest.isEmpty else { throw fail(i, "'script:' takes no value; the script starts on the next line") }
-                project.script = Array(lines[(i + 1)...])
+                // Indented as the header's sections are, the lines keep no indent: it means nothing to a line, and
+                // text typed before it (Home) would push a speaker's tag off the line's start.
+                project.script = lines[(i + 1)...].map { String($0.drop { $0 == " " || $0 == "\t" }) }
                 return project
             case "scene":
                 if rest == "|" {
