@@ -238,7 +238,7 @@ public final class Generator {
         generation.stream.emitPromptFrames()
         guard !generation.ended else { return }
         do {
-            let slot = try prefill(generation)
+            guard let slot = try prefill(generation) else { return generation.stream.cancel() }  // cancelled during it
             generation.slot = slot
             generation.stream.advance(slot.session, isCancelled: generation.isCancelled)
         } catch {
@@ -271,7 +271,8 @@ public final class Generator {
     /// the chunks left run exactly as in a full prefill and the result does not depend on what ran before
     /// (a prompt runs in chunks from its first position). At least the last position runs (its logits),
     /// except where a session holds the same prompt with its logits still: it takes over that prefill whole.
-    private func prefill(_ generation: Running) throws -> Slot {
+    /// Nil when the generation was cancelled during it.
+    private func prefill(_ generation: Running) throws -> Slot? {
         let prompt = generation.stream.prompt
         func whole(_ shared: Int) -> Int { min(shared, prompt.count - 1) / chunkRows * chunkRows }
         let shared = slots.map { slot in slot.prompt.map { prompt.sharedPrefixCount(with: $0) } ?? 0 }
@@ -303,14 +304,25 @@ public final class Generator {
             target.session.continueFrom(source.session, positions: reused)
         }
         if generation.firstOfCall { state.withLock { self.reused = reused } }
-        if reused < prompt.count {
-            target.prompt = nil
+        // A chunk at a time (the chunks a whole prefill runs, since `reused` is whole chunks), so that a cancel stops a
+        // long prompt (a long scene, long voice clips) within one chunk; what ran stays to be taken over.
+        var done = reused
+        while done < prompt.count {
+            if generation.isCancelled() {
+                target.prompt = done > 0 ? prompt.positions(0..<done) : nil
+                target.logitsArePrompts = false
+                target.busy = false
+                return nil
+            }
+            let end = min(prompt.count, done + chunkRows)
+            target.prompt = nil  // while its positions change
             do {
-                try target.session.append(prompt.positions(reused..<prompt.count), head: generation.stream.head)
+                try target.session.append(prompt.positions(done..<end), head: end == prompt.count ? generation.stream.head : .none)
             } catch {
                 target.busy = false
                 throw error
             }
+            done = end
         }
         target.prompt = prompt
         target.logitsArePrompts = true

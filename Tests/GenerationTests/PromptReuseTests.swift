@@ -62,6 +62,21 @@ import Generation
         #expect(next == (try Generator(model: model, chunkRows: Self.chunkRows).generate(prompt, options: options)))
     }
 
+    /// A generation cancelled during its prefill stops between chunks (a long prompt is not run to its end first);
+    /// the chunks it ran are taken over by the next generation of that prompt, with what a fresh generator gives.
+    @Test func aGenerationCancelledDuringItsPrefillStopsAtAChunk() throws {
+        let (model, prompt, options) = try Self.setup()
+        #expect(prompt.count > 3 * Self.chunkRows)
+        let generator = Generator(model: model, chunkRows: Self.chunkRows)
+        var asked = 0
+        // Asked before the prefill, then before each chunk: cancelled after two chunks.
+        let stopped = try generator.generate(prompt, options: options, isCancelled: { asked += 1; return asked > 3 })
+        #expect(stopped.stopReason == .cancelled && stopped.steps == 0 && asked == 4)
+        let next = try generator.generate(prompt, options: options)
+        #expect(generator.reusedPromptPositions == 2 * Self.chunkRows)
+        #expect(next == (try Generator(model: model, chunkRows: Self.chunkRows).generate(prompt, options: options)))
+    }
+
     /// A start prefilled ahead (`prepare`, the studio's line under the cursor) is taken over by the generation
     /// asked for later, with what a fresh generator gives; a prompt that starts alike goes on from it.
     @Test func aPreparedStartIsTakenOverWithTheSameResult() throws {
