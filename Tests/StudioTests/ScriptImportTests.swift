@@ -84,6 +84,24 @@ import Testing
         #expect(ScriptImport.project(from: "Note: recorded live.\nTime: late.\nIt rained.").cast.isEmpty)
     }
 
+    /// `MARA:` labels a speaker as scripts do: in a file of turns in most lines, or on a line of its own, it is
+    /// a turn even said once, the name in title case as a screenplay's or subtitles' are.
+    @Test func namesInCapitalsAreTurnsEvenSaidOnce() {
+        let site = ScriptImport.read("MARA: Meet soon.\nTHEO: OK.\nhttp://example.com is the site.\n")
+        #expect(site.project.cast.map(\.name) == ["Mara", "Theo"])
+        #expect(site.project.script == ["[Mara] Meet soon.", "[Theo] OK.", "http://example.com is the site."])
+        #expect(site.remarks.isEmpty)
+        let alone = ScriptImport.project(from: "MARA: Hello.")
+        #expect(alone.cast.map(\.name) == ["Mara"] && alone.script == ["[Mara] Hello."])
+        // However the file writes her name, she is one speaker.
+        let both = ScriptImport.project(from: "MARA: Hi.\nMara: Again.\nTheo: Hello.")
+        #expect(both.cast.map(\.name) == ["Mara", "Theo"] && both.script == ["[Mara] Hi.", "[Mara] Again.", "[Theo] Hello."])
+        // In prose, capitals said once stay prose, and so does `Note:` on a line of its own.
+        let prose = ScriptImport.read("WARNING: wet paint.\nIt rained all day.\nWe stayed in.")
+        #expect(prose.project.cast.isEmpty && prose.project.script[0] == "WARNING: wet paint." && prose.remarks.isEmpty)
+        #expect(ScriptImport.project(from: "Note: this is a draft.").cast.isEmpty)
+    }
+
     /// Someone who speaks once in a conversation is cast whether or not a line without a name stands in it; a
     /// `Name:` line a transcript leaves as text is said, with its line.
     @Test func someoneWhoSpeaksOnceIsCastBesideALineWithoutAName() {

@@ -11,8 +11,10 @@ import Foundation
 /// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
 ///   four words and the file uses it twice, or it stands next to such a turn in a conversation (someone may
 ///   speak once): a file of at least two such names, or one whose lines are mostly turns; or the file is
-///   nothing but such lines of two names or more (a short exchange); so that `Note: ...` or `Chapter 1: ...`
-///   in prose stays prose. In a transcript, a `Name:` line left as text is remarked on.
+///   nothing but such lines of two names or more (a short exchange); or the name is in capitals (`MARA:`, as
+///   scripts label speakers) in a file of turns in most lines (a line of its own too); so that `Note: ...` or
+///   `Chapter 1: ...` in prose stays prose. A name in capitals comes in title case (`Mara`), as a screenplay's
+///   and subtitles' do. In a transcript, a `Name:` line left as text is remarked on.
 /// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line after a `# at:` note of the cue's time
 ///   (`SubtitleText`), then as a transcript; the project fits takes up to 10% long to their cues.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
@@ -120,8 +122,14 @@ public enum ScriptImport {
         }
 
         mutating func transcript() {
+            // `MARA:` is Mara, as in a screenplay or subtitles: one speaker however the file writes her name.
+            func turn(_ text: String) -> (name: String, said: String, label: Bool)? {
+                guard let (name, said) = ScriptImport.colonTurn(text) else { return nil }
+                let titled = ScriptImport.fromCapitals(name)
+                return (titled ?? name, said, titled != nil)
+            }
             var uses: [String: Int] = [:]
-            for text in lines { if let (name, _) = ScriptImport.colonTurn(text) { uses[name, default: 0] += 1 } }
+            for text in lines { if let (name, _, _) = turn(text) { uses[name, default: 0] += 1 } }
             let regulars = Set(uses.filter { $0.value >= 2 }.keys)
             func isSentence(_ name: String) -> Bool { name.contains { ".,!?".contains($0) } }
             let spoken = lines.filter { !$0.isEmpty && !ScriptLine($0).isNote }
@@ -129,19 +137,23 @@ public enum ScriptImport {
             // Nothing but turns, of two names or more with no sentence in them (a short exchange pasted):
             // each is a turn.
             let onlyTurns = uses.count >= 2 && !uses.keys.contains(where: isSentence) && turns == spoken.count
-            func isRegularTurn(_ i: Int) -> Bool { ScriptImport.colonTurn(line(i)).map { regulars.contains($0.0) } ?? false }
+            // A name in capitals is how scripts label a speaker, where prose writes `Note:`: in a file of
+            // turns in most lines (a line of its own too), it is a turn even said once.
+            let mostlyTurns = 2 * turns > spoken.count
+            func isRegularTurn(_ i: Int) -> Bool { turn(line(i)).map { regulars.contains($0.name) } ?? false }
             // Someone who speaks once is a turn next to the turn of someone who speaks twice in a conversation:
             // two such regulars, or turns in most lines (a stray line without a name does not make the
             // exchange prose). In prose, a lone `Note:` is not next to a regular's turn.
             func speaksOnceInTurn(_ i: Int, _ name: String) -> Bool {
-                (isRegularTurn(i - 1) || isRegularTurn(i + 1)) && (regulars.count >= 2 || (2 * turns > spoken.count && !isSentence(name)))
+                (isRegularTurn(i - 1) || isRegularTurn(i + 1)) && (regulars.count >= 2 || (mostlyTurns && !isSentence(name)))
             }
             var leftAsText: [(Int, String)] = []
             for (i, text) in lines.enumerated() {
                 if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
                     cast(name)
                     script.append(text)
-                } else if let (name, said) = ScriptImport.colonTurn(text), onlyTurns || regulars.contains(name) || speaksOnceInTurn(i, name) {
+                } else if let (name, said, label) = turn(text),
+                          onlyTurns || regulars.contains(name) || (label && mostlyTurns) || speaksOnceInTurn(i, name) {
                     cast(name)
                     script.append("[\(name)] \(said)")
                 } else {
