@@ -234,6 +234,48 @@ import Testing
         #expect(ScriptImport.read("1\n00:00:01,000 --> 00:00:02,000\nHi.\n").remarks.isEmpty)
     }
 
+    /// Fountain's text for the writer alone is never spoken: notes (`[[...]]`) become notes of the script, after
+    /// the line they stood in; boneyard (`/* ... */`, text put aside) and page breaks are left out; a forced
+    /// action's `!` goes.
+    @Test func aScreenplaysNotesAndBoneyardAreNotSpoken() {
+        let imported = ScriptImport.read("""
+            MARA
+            Hello [[inline note]] there.
+
+            /* boneyard
+            hidden text */
+
+            [[a note]]
+
+            !SHOUTS
+
+            THEO [[tired]]
+            Fine. /* cut */ Really.
+            [[a note that runs
+            over two lines]]
+
+            ===
+
+            Rain. [[check the sound]]
+            """)
+        #expect(imported.project.cast.map(\.name) == ["Mara", "Narrator", "Theo"])
+        #expect(imported.project.script == [
+            "[Mara] Hello there.", "# inline note", "",
+            "# a note", "",
+            "[Narrator] SHOUTS", "",
+            "[Theo] Fine. Really.", "# tired", "# a note that runs over two lines", "",
+            "[Narrator] Rain.", "# check the sound",
+        ])
+        #expect(imported.remarks.isEmpty)
+        // A character in the boneyard is not one; a boneyard left open runs to the end, as Fountain reads it, and is said.
+        #expect(ScriptImport.project(from: "/* an old scene\nTHEO\nBye. */\n\nMARA\nHello.").script == ["[Mara] Hello."])
+        let open = ScriptImport.read("MARA\nHello.\n\n/* cut from here\n\nTHEO\nGone.")
+        #expect(open.project.script == ["[Mara] Hello."])
+        #expect(open.remarks == [.init(line: 4, message: "'/*' opens a boneyard that no '*/' closes: the rest of the script is left out")])
+        // Outside a screenplay, the same marks are the writer's text.
+        #expect(ScriptImport.project(from: "Ann: See /* this */ and [[that]].\nBob: OK.").script[0] == "[Ann] See /* this */ and [[that]].")
+    }
+
     @Test func theProjectPrintsAndParsesBack() throws {
         let project = ScriptImport.project(from: "\n\nMARA\nHi.\n\n\n\nTHEO\nHello.\n\n")
         #expect(project.script == ["[Mara] Hi.", "", "[Theo] Hello."])

@@ -7,7 +7,9 @@ import Foundation
 ///   `@McCoy`), then the lines spoken up to a blank line, one turn. Parentheticals (`(whispering)`) are directions
 ///   to an actor and are dropped, as are the title page, transitions (`CUT TO:`) and centred text; scene
 ///   headings (`INT. ...`), sections (`# Act One`) and synopses (`= ...`) become notes (`# ...`, never
-///   spoken); action lines are read by a Narrator (an untagged line would continue the last character's turn).
+///   spoken); action lines are read by a Narrator (an untagged line would continue the last character's turn),
+///   a forced action's `!` left out. Notes (`[[...]]`) become notes after their line, boneyard (`/* ... */`)
+///   and page breaks (`===`) are left out (`FountainText`).
 /// - A transcript: `Name: text` lines (`Name：text` too), when the part before the colon could be a cast name of at most
 ///   four words and the file uses it twice, or it stands next to such a turn in a conversation (someone may
 ///   speak once): a file of at least two such names, or one whose lines are mostly turns; or the file is
@@ -55,9 +57,9 @@ public enum ScriptImport {
     }
 
     private struct Importer {
-        let lines: [String]
+        var lines: [String]
         /// Each line's line in the file.
-        let numbers: [Int]
+        var numbers: [Int]
         var names: [String] = []
         var script: [String] = []
         var remarks: [Remark] = []
@@ -80,7 +82,20 @@ public enum ScriptImport {
         }
 
         mutating func run() -> Project {
-            if lines.indices.contains(where: { cue(at: $0) != nil }) { screenplay() } else { transcript() }
+            // A screenplay's notes and boneyard are for its writer: out of the way before its cues are looked for
+            // (a cue in the boneyard is none), and in a transcript or prose they are the writer's text.
+            let written = (lines, numbers)
+            let plain = FountainText.plain(lines, numbers: numbers)
+            (lines, numbers) = (plain.lines.map(\.text), plain.lines.map(\.line))
+            if lines.indices.contains(where: { cue(at: $0) != nil }) {
+                if let open = plain.openBoneyard {
+                    remarks.append(Remark(line: open, message: "'/*' opens a boneyard that no '*/' closes: the rest of the script is left out"))
+                }
+                screenplay()
+            } else {
+                (lines, numbers) = written
+                transcript()
+            }
             while script.last == "" { script.removeLast() }
             while script.first == "" { script.removeFirst() }
             // Blank lines kept in pairs or more say nothing in the studio: one is enough.
@@ -103,18 +118,28 @@ public enum ScriptImport {
                     // The block's lines are one speech (a screenplay breaks them for the page): one turn.
                     cast(name)
                     i += 1
-                    var said: [String] = []
+                    var said: [String] = [], notes: [String] = []
                     while i < lines.count && !lines[i].isEmpty {
-                        if !(lines[i].hasPrefix("(") && lines[i].hasSuffix(")")) { said.append(lines[i]) }
+                        // A note taken out of the speech follows it.
+                        if lines[i].hasPrefix("#") {
+                            notes.append(lines[i])
+                        } else if !(lines[i].hasPrefix("(") && lines[i].hasSuffix(")")) {
+                            said.append(lines[i])
+                        }
                         i += 1
                     }
                     if !said.isEmpty { script.append("[\(name)] " + said.joined(separator: " ")) }
+                    script += notes
                 } else {
                     if let note = ScriptImport.screenplayNote(text) {
                         script.append(note)
                     } else if !ScriptImport.isScreenplayDirection(text) {
-                        cast(ScriptImport.narrator)
-                        script.append("[\(ScriptImport.narrator)] \(text)")
+                        // `!` makes a line action (one in capitals is no cue): the mark is not read.
+                        let action = text.hasPrefix("!") ? text.dropFirst().trimmingCharacters(in: .whitespaces) : text
+                        if !action.isEmpty {
+                            cast(ScriptImport.narrator)
+                            script.append("[\(ScriptImport.narrator)] \(action)")
+                        }
                     }
                     i += 1
                 }
@@ -217,19 +242,20 @@ public enum ScriptImport {
     static func screenplayNote(_ line: String) -> String? {
         if line.hasPrefix("#") { return line }
         if line.hasPrefix("=") && !line.hasPrefix("===") { return "# " + line.dropFirst().trimmingCharacters(in: .whitespaces) }
-        guard isScreenplayDirection(line), !line.hasPrefix(">") else { return nil }
+        guard isScreenplayDirection(line), !line.hasPrefix(">"), !line.hasPrefix("===") else { return nil }
         let upper = line.uppercased()
         guard !(line == upper && (line.hasSuffix("TO:") || line.hasPrefix("FADE"))) else { return nil }
         return "# " + (line.hasPrefix(".") ? String(line.dropFirst()) : line)
     }
 
-    /// Scene headings, transitions and centred text: for the reader of a screenplay, not for a voice.
+    /// Scene headings, transitions, centred text and page breaks: for the reader of a screenplay, not for a voice.
     static func isScreenplayDirection(_ line: String) -> Bool {
         let upper = line.uppercased()
         let headings = ["INT.", "EXT.", "INT/EXT", "INT./EXT", "I/E", "EST."]
         if headings.contains(where: { upper.hasPrefix($0 + " ") || upper == $0 }) { return true }
         if line.hasPrefix(".") && !line.hasPrefix("..") { return true }            // a forced heading
         if line.hasPrefix(">") { return true }                                      // a transition or centred text
+        if line.count >= 3 && line.allSatisfy({ $0 == "=" }) { return true }        // a page break
         return line == upper && line.contains(where: \.isLetter) && (line.hasSuffix("TO:") || line.hasPrefix("FADE"))
     }
 }
