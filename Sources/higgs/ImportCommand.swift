@@ -16,7 +16,7 @@ struct ImportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The script (UTF-8 text).")
+    @Argument(help: "The script: UTF-8 text, or UTF-16 with a byte-order mark.")
     var script: String
 
     @Option(name: .shortAndLong, help: "The project to write (default: the script's name with .higgs).")
@@ -32,7 +32,9 @@ struct ImportCommand: ParsableCommand {
             }
             let data: Data
             do { data = try Data(contentsOf: source) } catch { throw StudioError("\(source.path): cannot read it") }
-            guard let text = String(data: data, encoding: .utf8) else { throw StudioError("\(source.path): not UTF-8 text") }
+            guard let text = Self.text(of: data) else {
+                throw StudioError("\(source.path): not UTF-8 text (nor UTF-16 with a byte-order mark); \(conversion(of: data))")
+            }
             let imported = ScriptImport.read(text)
             let project = imported.project
             try ProjectFile.save(project, to: target)
@@ -53,5 +55,33 @@ struct ImportCommand: ParsableCommand {
             FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// The text of a script in UTF-8, or in UTF-16 with a byte-order mark (Windows Notepad's "Unicode"); a
+    /// mark is not part of the text. Nil for any other bytes, and for zero bytes, which no text has (they
+    /// are UTF-16's without its mark, read as UTF-8).
+    static func text(of data: Data) -> String? {
+        let mark = [UInt8](data.prefix(3))
+        if mark.starts(with: [0xFF, 0xFE]) { return String(data: data.dropFirst(2), encoding: .utf16LittleEndian) }
+        if mark.starts(with: [0xFE, 0xFF]) { return String(data: data.dropFirst(2), encoding: .utf16BigEndian) }
+        guard !data.contains(0) else { return nil }
+        return String(data: mark == [0xEF, 0xBB, 0xBF] ? data.dropFirst(3) : data, encoding: .utf8)
+    }
+
+    /// How to make UTF-8 of a script that is not, from the encoding it most likely is: UTF-16 when it has
+    /// zero bytes (every other byte of Latin letters), else the Western 8-bit one (Latin-1 as Windows writes it).
+    func conversion(of data: Data) -> String {
+        let utf16 = data.contains(0)
+        let from = !utf16 ? "WINDOWS-1252" : data.first == 0 ? "UTF-16BE" : "UTF-16LE"
+        let name = script as NSString
+        let converted = name.deletingPathExtension + "-utf8" + (name.pathExtension.isEmpty ? "" : "." + name.pathExtension)
+        return "if it is \(utf16 ? "UTF-16" : "Latin-1 or Windows-1252"), "
+            + "`iconv -f \(from) -t UTF-8 \(Self.quoted(script)) > \(Self.quoted(converted))` converts it"
+    }
+
+    /// A path as a shell reads it back.
+    static func quoted(_ path: String) -> String {
+        let plain = path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-/+".contains($0)) }
+        return plain ? path : "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }

@@ -90,12 +90,39 @@ import Testing
         #expect(project.script.suffix(3) == ["# at: 00:00:05.000", "Backwards in time.", "Text after garbage."])
     }
 
+    /// Windows Notepad's "Unicode" is UTF-16 with a byte-order mark (little-endian; big-endian too), and its
+    /// UTF-8 may start with a mark: each reads as the text it is.
+    @Test func utf16AndMarkedUTF8ScriptsImport() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let text = "Mara: Voilà, 🍞!\r\nTheo: Hi.\r\n"
+        let files = ["le.txt": Data([0xFF, 0xFE]) + text.data(using: .utf16LittleEndian)!,
+                     "be.txt": Data([0xFE, 0xFF]) + text.data(using: .utf16BigEndian)!,
+                     "marked.txt": Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8)]
+        for (name, data) in files {
+            try data.write(to: folder.appendingPathComponent(name))
+            let result = try CLI.run(["import", name], in: folder)
+            #expect(result.status == 0 && result.stderr.contains("2 lines; cast: Mara, Theo"), "\(name): \(result.stderr)")
+            let project = try ProjectFile.load(folder.appendingPathComponent(name).deletingPathExtension().appendingPathExtension("higgs"))
+            #expect(project.script == ["[Mara] Voilà, 🍞!", "[Theo] Hi."], "\(name)")
+        }
+    }
+
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
+        // Latin-1 (or Windows' Western): said, with how to convert it.
         try Data([0x41, 0xFF, 0xFE, 0x0A]).write(to: folder.appendingPathComponent("bad.txt"))
         var result = try CLI.run(["import", "bad.txt"], in: folder)
-        #expect(result.status == 1 && result.stderr == "higgs: \(folder.appendingPathComponent("bad.txt").path): not UTF-8 text\n")
+        #expect(result.status == 1 && result.stderr == "higgs: \(folder.appendingPathComponent("bad.txt").path): not UTF-8 text "
+                + "(nor UTF-16 with a byte-order mark); if it is Latin-1 or Windows-1252, "
+                + "`iconv -f WINDOWS-1252 -t UTF-8 bad.txt > bad-utf8.txt` converts it\n", "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad.higgs").path))
+        // UTF-16 without its mark has zero bytes, which no text has.
+        try "Mara: Hi.\n".data(using: .utf16LittleEndian)!.write(to: folder.appendingPathComponent("my script.txt"))
+        result = try CLI.run(["import", "my script.txt"], in: folder)
+        #expect(result.status == 1 && result.stderr.hasSuffix("my script.txt: not UTF-8 text (nor UTF-16 with a byte-order mark); "
+                + "if it is UTF-16, `iconv -f UTF-16LE -t UTF-8 'my script.txt' > 'my script-utf8.txt'` converts it\n"), "\(result.stderr)")
         result = try CLI.run(["import", "missing.txt"], in: folder)
         #expect(result.status == 1 && result.stderr.contains("missing.txt: cannot read it"))
         result = try CLI.run(["import", "bad.txt", "--out", "x.txt"], in: folder)
