@@ -10,9 +10,11 @@ struct ImportCommand: ParsableCommand {
         abstract: "Make a project (*.higgs) of a script written elsewhere: Name: text lines, a Fountain screenplay, subtitles (.srt, .vtt), or plain text.",
         discussion: """
             `Name: text` lines and screenplay dialogue (a character cue in capitals, then the lines spoken) become \
-            `[Name] text` turns and every name joins the cast with an automatic voice; parentheticals are dropped; \
-            a screenplay's scene headings and sections become `#` notes (never spoken); other lines are kept as \
-            written. Nothing is overwritten: the project must not exist yet.
+            `[Name] text` turns and every name joins the cast with an automatic voice. A screenplay's action is \
+            read by a Narrator; its scene headings, sections and [[notes]] become `#` notes (never spoken); its \
+            parentheticals, transitions and /* boneyard */ are dropped. Subtitles become their cues' speeches, \
+            each after a `# at:` note of its time. Other lines (plain text, a transcript's lines without a name) \
+            are kept as written. Nothing is overwritten: the project must not exist yet.
             """
     )
 
@@ -35,6 +37,7 @@ struct ImportCommand: ParsableCommand {
             guard let text = Self.text(of: data) else {
                 throw StudioError("\(source.path): not UTF-8 text (nor UTF-16 with a byte-order mark); \(conversion(of: data))")
             }
+            guard text.contains(where: { !$0.isWhitespace }) else { throw StudioError("\(source.path): has no text to import") }
             let imported = ScriptImport.read(text)
             let project = imported.project
             try ProjectFile.save(project, to: target)
@@ -49,7 +52,7 @@ struct ImportCommand: ParsableCommand {
                 placed = cues.placed == cues.count ? ", placed at their \(cues.count) subtitle cues (fit-cues: 10)"
                     : ", placed at \(cues.placed) of their \(cues.count) subtitle cues (fit-cues: 10; the rest said above)"
             }
-            FileHandle.standardError.write(Data(("wrote \(target.path): \(turns) lines\(placed); \(cast) (automatic voices; "
+            FileHandle.standardError.write(Data(("wrote \(target.path): \(counted(turns, "line"))\(placed); \(cast) (automatic voices; "
                 + "`higgs studio \(target.lastPathComponent)` to choose them)\n").utf8))
         } catch {
             FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))

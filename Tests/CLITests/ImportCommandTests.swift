@@ -108,6 +108,32 @@ import Testing
         }
     }
 
+    /// A file with nothing in it to say is refused, and nothing is written; a line of its own is a script.
+    @Test func anEmptyScriptIsRefused() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (name, text) in [("empty.txt", ""), ("blank.txt", " \n\n\t\r\n")] {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            let result = try CLI.run(["import", name], in: folder)
+            #expect(result.status == 1 && result.stderr == "higgs: \(folder.appendingPathComponent(name).path): has no text to import\n",
+                    "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["blank.txt", "empty.txt"])
+        // One line is a script.
+        try "MARA: Hello.\n".write(to: folder.appendingPathComponent("one.txt"), atomically: true, encoding: .utf8)
+        let result = try CLI.run(["import", "one.txt"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("one.higgs: 1 line; cast: Mara"), "\(result.stderr)")
+    }
+
+    /// The help says where a screenplay's action goes, and what else is kept as written.
+    @Test func theHelpSaysWhatBecomesOfEachLine() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try CLI.run(["import", "--help"], in: folder)
+        let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(help.contains("action is read by a Narrator") && help.contains("UTF-16"), "\(help)")
+    }
+
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
