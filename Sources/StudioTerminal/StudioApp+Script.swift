@@ -108,7 +108,7 @@ extension StudioApp {
         case .settings: try showSettings()
         case .pronunciations: try showPronunciations()
         case .find:
-            guard let query = try prompt("Find (Enter; then n next, N previous):", initial: lastFind) else { return }
+            guard let query = try prompt("Find (Enter; then n next, N previous):", initial: lastFind, selected: true) else { return }
             lastFind = query
             findLine(forward: true)
         case .findNext, .findPrevious:
@@ -136,13 +136,13 @@ extension StudioApp {
 
     /// `R`: a text replaced in every line, after saying how many it would change.
     private func replaceEverywhere() throws {
-        guard let query = try prompt("Replace (in every line, case and accents ignored):", initial: lastFind),
+        guard let query = try prompt("Replace (whole words, in every line, case and accents ignored):", initial: lastFind, selected: true),
               !query.isEmpty else { return }
         let count = editor.lines.map { ScriptEditor.replaceableOccurrences(of: query, in: $0.text).count }
         let total = count.reduce(0, +)
         guard total > 0 else { return say("No line says “\(query)” (speaker and sound tags are left alone).", .warning) }
         guard let replacement = try prompt("Replace “\(query)” (\(counted(total, "time")) in \(counted(count.filter { $0 > 0 }.count, "line"))) with:",
-                                           initial: query) else { return }
+                                           initial: query, selected: true) else { return }
         let done = editor.replaceEverywhere(query, with: replacement)
         lastFind = replacement
         highlightsFound = !replacement.isEmpty

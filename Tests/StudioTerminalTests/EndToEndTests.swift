@@ -369,12 +369,11 @@ struct EndToEndTests {
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "toast.higgs"])
         try tmux.waitFor("the script") { $0.contains("· 2 speakers · 2 lines") }
         try tmux.keys("R")
-        try tmux.waitFor("the replace prompt") { $0.contains("Replace (in every line") }
+        try tmux.waitFor("the replace prompt") { $0.contains("Replace (whole words, in every line") }
         try tmux.type("toast")
         try tmux.keys("Enter")
         try tmux.waitFor("the count") { $0.contains("Replace “toast” (4 times in 2 lines) with:") }
-        try tmux.keys("C-u")
-        try tmux.type("jam")
+        try tmux.type("jam")  // replaces the text offered (selected)
         try tmux.keys("Enter")
         try tmux.waitFor("the replacement") { $0.contains("Replaced “toast” 4 times in 2 lines") && $0.contains("[Ann] More JAM, Jam.") }
         try tmux.keys("C-s")

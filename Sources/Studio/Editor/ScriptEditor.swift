@@ -421,11 +421,19 @@ public struct ScriptEditor: Sendable {
 
     private static let findOptions: String.CompareOptions = [.caseInsensitive, .diacriticInsensitive]
 
-    /// Where `query` occurs in `text` (as found) outside its tags: a replacement there changes what is said,
-    /// never who says it or a sound.
+    /// Where `query` occurs in `text` (as found) outside its tags, as a whole word: a replacement there changes
+    /// what is said, never who says it or a sound, and a name is not changed inside a longer word (Tom in
+    /// Tomorrow). An end of the query that is not a letter or digit may meet anything.
     public static func replaceableOccurrences(of query: String, in text: String) -> [Range<Int>] {
         let tags = ScriptLine(text).spans.map(\.range)
-        return occurrences(of: query, in: text).filter { r in !tags.contains { $0.overlaps(r) } }
+        let chars = Array(text)
+        func isWord(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber } ?? false }
+        let (wordStart, wordEnd) = (isWord(query.first), isWord(query.last))
+        return occurrences(of: query, in: text).filter { r in
+            !tags.contains { $0.overlaps(r) }
+                && !(wordStart && r.lowerBound > 0 && isWord(chars[r.lowerBound - 1]))
+                && !(wordEnd && r.upperBound < chars.count && isWord(chars[r.upperBound]))
+        }
     }
 
     /// Replaces every occurrence of `query` (found as `lines(containing:)` finds it, outside tags) with
