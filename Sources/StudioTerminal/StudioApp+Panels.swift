@@ -71,7 +71,7 @@ extension StudioApp {
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { return }
         if let problem = CastNames.problem(with: name) { return say(problem, .error) }
-        guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
+        if let other = CastNames.lookAlike(of: name, among: header.cast.map(\.name)) { return sayAlreadyCast(name, other) }
         editor.editHeader { $0.cast.append(CastMember(name: name, voice: .automatic)) }
         castIndex = header.cast.count - 1
         try chooseVoice(for: castIndex)
@@ -83,7 +83,9 @@ extension StudioApp {
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name != old else { return }
         if let problem = CastNames.problem(with: name) { return say(problem, .error) }
-        guard header.castIndex(named: name) == nil else { return say("\(name) is already in the cast.", .error) }
+        // Another speaker only: Theo may become THEO or Théo.
+        let others = header.cast.indices.filter { $0 != i }.map { header.cast[$0].name }
+        if let other = CastNames.lookAlike(of: name, among: others) { return sayAlreadyCast(name, other) }
         let names = header.cast.map(\.name)
         editor.editHeader({ $0.cast[i].name = name }, lines: { text in
             let line = ScriptLine(text, cast: names)
@@ -93,6 +95,11 @@ extension StudioApp {
             return String(chars)
         })
         say("Renamed \(old) to \(name) in the cast and the script.")
+    }
+
+    private func sayAlreadyCast(_ name: String, _ other: String) {
+        say(other == name ? "\(name) is already in the cast."
+                : "\(other) is already in the cast: \(name) beside \(other) would read as one speaker.", .error)
     }
 
     // MARK: Scene

@@ -110,6 +110,12 @@ struct EndToEndTests {
         try tmux.waitFor("Zed in the cast") { $0.contains("5 speakers") && !$0.contains("Voice for Zed") }
         try tmux.keys("C-z")
         try tmux.waitFor("Zed undone") { $0.contains("4 speakers") }
+        // A name another speaker has in other capitals is taken.
+        try tmux.keys("a")
+        try tmux.waitFor("the name prompt") { $0.contains("New speaker's name:") }
+        try tmux.type("mara")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the look-alike refused") { $0.contains("Mara is already in the cast: mara beside Mara would read as one speaker.") }
         try tmux.keys("Enter")
         try tmux.waitFor("the last speaker's voice list") { $0.contains("Voice for Lin") }
         try tmux.keys("Escape", "Escape")

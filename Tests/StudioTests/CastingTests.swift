@@ -125,6 +125,16 @@ import Testing
         #expect(UncastSpeaker(in: "[Ann] Hi.", cast: []) == .newcomer("Ann"))
     }
 
+    /// A name added or renamed to may not be another's in other capitals or accents: the two would read as one.
+    @Test func aNameDifferingOnlyInCapitalsOrAccentsIsTaken() {
+        let cast = ["Mara", "Zoë", "Theo"]
+        #expect(CastNames.lookAlike(of: "mara", among: cast) == "Mara")
+        #expect(CastNames.lookAlike(of: "MARA", among: cast) == "Mara")
+        #expect(CastNames.lookAlike(of: "Zoe", among: cast) == "Zoë")
+        #expect(CastNames.lookAlike(of: "Mara", among: cast) == "Mara")
+        #expect(CastNames.lookAlike(of: "Marah", among: cast) == nil && CastNames.lookAlike(of: "Tim", among: cast) == nil)
+    }
+
     @Test func unknownVoicesAreErrorsNamingThem() {
         let folder = URL(fileURLWithPath: "/voices")
         let library = VoiceLibrary(clips: ["en_man"], profiles: [.init(name: "warm_host", description: "d")], folder: folder)

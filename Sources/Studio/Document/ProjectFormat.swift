@@ -319,6 +319,13 @@ public enum ProjectFormat {
 
 /// Rules for cast names: they appear as `[Name]` at the start of script lines.
 public enum CastNames {
+    /// The name among `names` that `name` differs from only in capitals or accents (mara for Mara, Zoe for
+    /// Zoë): two such speakers would read as one in the script, so a new name may not be one.
+    public static func lookAlike(of name: String, among names: [String]) -> String? {
+        func plain(_ s: String) -> String { s.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil) }
+        return names.first { plain($0) == plain(name) }
+    }
+
     /// Why `name` cannot be a cast name, or nil when it can.
     public static func problem(with name: String) -> String? {
         if name.isEmpty { return "a speaker needs a name" }
