@@ -204,7 +204,11 @@ extension StudioApp {
         } else if case .failed(let why) = engine.state {
             say("the engine failed to load: \(why)", .error, seconds: 12)
         } else if ids.count > 1 {
-            say("Queued \(ids.count) lines; lines whose inputs did not change are taken from their takes.")
+            // Lines that cannot be made as written (an uncast speaker, a missing voice or scene) fail at once.
+            let blocked = ids.filter { id in editor.index(of: id).flatMap { plan($0)?.problem } != nil }.count
+            say("Queued \(counted(ids.count - blocked, "line")); lines whose inputs did not change are taken from their takes"
+                + (blocked == 0 ? "." : "; \(counted(blocked, "line")) cannot be made as written (✗ says why)."),
+                blocked == 0 ? .normal : .warning)
         }
     }
 

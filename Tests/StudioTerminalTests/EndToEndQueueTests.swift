@@ -1,0 +1,29 @@
+import Foundation
+import Studio
+import TestSupport
+import Testing
+
+extension EndToEndTests {
+    /// `A` counts the lines it queued apart from those that cannot be made as written, which fail at once.
+    @Test func allSaysWhichLinesCannotBeMade() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        // Written by hand: Ghost is not in the cast.
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: ["[Ann] One.", "[Ghost] Boo.", "[Ann] Three."]),
+                             to: folder.appendingPathComponent("ghost.higgs"))
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
+                               "--audio-device", "null", "ghost.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("A")
+        try tmux.waitFor("the count") {
+            $0.contains("Queued 2 lines; lines whose inputs did not change are taken from their takes; 1 line cannot be made as written (✗ says why).")
+        }
+        try tmux.waitFor("the line that cannot be made") { $0.contains("[Ghost] Boo.") && $0.contains("✗ speaker 'G") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+}
