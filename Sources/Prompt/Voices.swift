@@ -34,6 +34,16 @@ public enum VoiceSlot: Equatable, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Why a clip cannot be called `name` (a valid name), or nil: a cast entry `Mara: NAME` must read back as
+    /// the clip, and `auto` reads as the automatic voice. (A profile is written `profile:NAME`, so any name reads back.)
+    public static func clipNameProblem(_ name: String) -> String? {
+        switch VoiceSlot(written: name) {
+        case .clip(name)?, nil: return nil
+        case .automatic?: return "'\(name)' cannot name a clip voice: in a cast, \(name) is the automatic voice"
+        case let other?: return "'\(name)' cannot name a clip voice: in a cast, it reads as \(other)"
+        }
+    }
+
     /// Clip and profile names: what a file name or a YAML key can hold without quoting.
     public static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.unicodeScalars.allSatisfy {
@@ -67,7 +77,7 @@ public struct VoiceLibrary: Sendable {
     }
 
     public let folder: URL
-    /// Clip names with both files present, sorted.
+    /// Clips a cast can use, sorted: `NAME.wav` and `NAME.txt` both there, under a name that reads back as the clip.
     public let clips: [String]
     /// Profiles in the order `profile.yaml` lists them.
     public let profiles: [Profile]
@@ -94,7 +104,16 @@ public struct VoiceLibrary: Sendable {
         for name in wavs.subtracting(texts).sorted() {
             problems.append("\(folder.appendingPathComponent(name).path).wav has no transcript \(name).txt")
         }
-        clips = wavs.intersection(texts).filter(VoiceSlot.isValidName).sorted()
+        var clips: [String] = []
+        for name in wavs.intersection(texts).filter(VoiceSlot.isValidName).sorted() {
+            // Listed, it could be cast, and the cast would reopen with another voice.
+            if let problem = VoiceSlot.clipNameProblem(name) {
+                problems.append("\(folder.appendingPathComponent(name).path).wav: \(problem) (rename \(name).wav and \(name).txt)")
+            } else {
+                clips.append(name)
+            }
+        }
+        self.clips = clips
 
         var profiles: [Profile] = []
         let yamlURL = folder.appendingPathComponent("profile.yaml")

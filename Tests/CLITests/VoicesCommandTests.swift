@@ -65,6 +65,8 @@ import Testing
         #expect(result.status != 0 && result.stderr.contains("a clip needs --transcript"))
         result = try CLI.run(["voices", "add", "two words", "--description", "A voice.", "--voices", "V"], in: folder)
         #expect(result.status == 1 && result.stderr == "higgs: 'two words' cannot name a voice: use letters, digits, _, - and . (not first)\n")
+        result = try CLI.run(["voices", "add", "auto", "--clip", "bad.wav", "--transcript", "Hi.", "--voices", "V"], in: folder)
+        #expect(result.status == 1 && result.stderr == "higgs: 'auto' cannot name a clip voice: in a cast, auto is the automatic voice\n")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("V").path))
     }
 }

@@ -183,6 +183,20 @@ import Testing
         #expect(library.slots == [VoiceSlot.automatic, .profile("calm"), .profile("quick"), .clip("amy")])
     }
 
+    /// A clip called `auto` (made by hand) is not offered: cast, it would reopen as the automatic voice.
+    @Test func aClipCalledAutoIsAProblemNotAVoice() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["auto.wav", "auto.txt", "amy.wav", "amy.txt"] {
+            try "Hi there.\n".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let library = VoiceLibrary(folder: folder)
+        #expect(library.clips == ["amy"])
+        #expect(library.problems == ["\(folder.appendingPathComponent("auto").path).wav: 'auto' cannot name a clip voice: "
+            + "in a cast, auto is the automatic voice (rename auto.wav and auto.txt)"])
+        #expect(VoiceSlot.clipNameProblem("amy") == nil && VoiceSlot.clipNameProblem("none") == nil)
+    }
+
     @Test func badProfileFiles() {
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }

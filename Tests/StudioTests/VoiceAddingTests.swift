@@ -74,6 +74,8 @@ import Testing
         #expect(refusal("ann", source, "Again.").contains("a voice clip 'ann' is already there"))
         #expect(refusal("a b", source, "Hi.").contains("'a b' cannot name a voice"))
         #expect(refusal(".hidden", source, "Hi.").contains("cannot name a voice"))
+        // `Mara: auto` in the cast would reopen as the automatic voice, the clip lost.
+        #expect(refusal("auto", source, "Hi.") == "'auto' cannot name a clip voice: in a cast, auto is the automatic voice")
         #expect(refusal("bob", source, " \n ").contains("needs the transcript"))
         let missing = folder.appendingPathComponent("nowhere.wav")
         #expect(refusal("bob", missing, "Hi.") == "\(missing.path): file not found")
@@ -126,6 +128,10 @@ import Testing
         #expect(updated == "# mine\nprofiles:\n    calm: A calm voice.\n\n    # loud ones\n    loud: |\n      A loud voice.\n"
             + "    soft: >-\n      A soft voice.\n\nnotes: keep\n")
         #expect(VoiceLibrary(folder: folder).profiles.map(\.name) == ["calm", "loud", "soft"])
+        // A profile is cast as `profile:NAME`, which reads back whatever the name: `auto` is one too.
+        try VoiceLibrary(folder: folder).addProfile(named: "auto", description: "An automatic-sounding voice.")
+        #expect(VoiceLibrary(folder: folder).profile(named: "auto") != nil && VoiceSlot(written: "profile:auto") == .profile("auto"))
+        try text.write(to: file, atomically: true, encoding: .utf8)
 
         // Refused: a name already there, an empty description, a file the library cannot read (left alone),
         // a map written in flow style.

@@ -54,6 +54,7 @@ extension VoiceLibrary {
 
     private func checkNewClip(_ name: String, transcript: String) throws {
         try checkNew(name)
+        if let problem = VoiceSlot.clipNameProblem(name) { throw StudioError(problem) }
         guard !clipFilesExist(name) else {
             throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
         }
