@@ -77,6 +77,11 @@ import Testing
         // `Mara: auto` in the cast would reopen as the automatic voice, the clip lost.
         #expect(refusal("auto", source, "Hi.") == "'auto' cannot name a clip voice: in a cast, auto is the automatic voice")
         #expect(refusal("bob", source, " \n ").contains("needs the transcript"))
+        // Said before the file system refuses the file name.
+        let long = String(repeating: "a", count: 300)
+        #expect(refusal(long, source, "Hi.") == "'aaaaaaaaaaaaaaaaaaaa…' (300 characters) cannot name a voice: at most 100 characters")
+        #expect(throws: StudioError.self) { try reread.addProfile(named: long, description: "A voice.") }
+        #expect(refusal(String(repeating: "語", count: 90), source, "Hi.").hasSuffix("at most 100 characters, fewer outside A-Z"))
         let missing = folder.appendingPathComponent("nowhere.wav")
         #expect(refusal("bob", missing, "Hi.") == "\(missing.path): file not found")
         let notWAV = folder.appendingPathComponent("notes.wav")

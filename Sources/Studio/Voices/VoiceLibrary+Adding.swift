@@ -117,7 +117,17 @@ extension VoiceLibrary {
 
     public var profileFile: URL { folder.appendingPathComponent("profile.yaml") }
 
+    /// The longest name a new voice may have: far more than a name needs, and its files (written through a
+    /// temporary `.NAME.wav.tmp-PID-N`) stay within the file system's 255 bytes. A letter outside ASCII takes
+    /// 2 to 4 bytes, so such names are held to 200 bytes too.
+    public static let maximumNameLength = 100
+
     private func checkNew(_ name: String) throws {
+        // Before the characters: a long name is shown cut, and the file system's own refusal says less.
+        if name.count > Self.maximumNameLength || name.utf8.count > 200 {
+            throw StudioError("'\(name.prefix(20))…' (\(name.count) characters) cannot name a voice: "
+                + "at most \(Self.maximumNameLength) characters" + (name.count > Self.maximumNameLength ? "" : ", fewer outside A-Z"))
+        }
         guard VoiceSlot.isValidName(name) else {
             throw StudioError("'\(name)' cannot name a voice: use letters, digits, _, - and . (not first)")
         }
