@@ -82,6 +82,15 @@ import Testing
         #expect(refusal(long, source, "Hi.") == "'aaaaaaaaaaaaaaaaaaaa…' (300 characters) cannot name a voice: at most 100 characters")
         #expect(throws: StudioError.self) { try reread.addProfile(named: long, description: "A voice.") }
         #expect(refusal(String(repeating: "語", count: 90), source, "Hi.").hasSuffix("at most 100 characters, fewer outside A-Z"))
+        // Half a clip is named as what it is, not as a clip already there.
+        try "Left over.\n".write(to: voices.appendingPathComponent("orphan.txt"), atomically: true, encoding: .utf8)
+        #expect(refusal("orphan", source, "Hi.")
+                == "\(voices.appendingPathComponent("orphan.txt").path) is there without orphan.wav: remove it, or add the WAV beside it")
+        _ = try writeClip(voices.appendingPathComponent("mute.wav"))
+        #expect(refusal("mute", source, "Hi.")
+                == "\(voices.appendingPathComponent("mute.wav").path) is there without mute.txt: remove it, or write its transcript in mute.txt beside it")
+        try FileManager.default.removeItem(at: voices.appendingPathComponent("orphan.txt"))
+        try FileManager.default.removeItem(at: voices.appendingPathComponent("mute.wav"))
         let missing = folder.appendingPathComponent("nowhere.wav")
         #expect(refusal("bob", missing, "Hi.") == "\(missing.path): file not found")
         let notWAV = folder.appendingPathComponent("notes.wav")

@@ -55,7 +55,16 @@ extension VoiceLibrary {
     private func checkNewClip(_ name: String, transcript: String) throws {
         try checkNew(name)
         if let problem = VoiceSlot.clipNameProblem(name) { throw StudioError(problem) }
-        guard !clipFilesExist(name) else {
+        let there = clipFiles(name)
+        let audio = there.first { $0.lowercased().hasSuffix(".wav") }, text = there.first { $0.lowercased().hasSuffix(".txt") }
+        // Half a clip (an add cut short, a file left by hand) is named, not called a clip: the writer decides
+        // what it was meant to be.
+        if let audio, text == nil {
+            throw StudioError("\(folder.appendingPathComponent(audio).path) is there without \(name).txt: remove it, "
+                + "or write its transcript in \(name).txt beside it")
+        } else if let text, audio == nil {
+            throw StudioError("\(folder.appendingPathComponent(text).path) is there without \(name).wav: remove it, or add the WAV beside it")
+        } else if !there.isEmpty {
             throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
         }
         guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
@@ -133,14 +142,17 @@ extension VoiceLibrary {
         }
     }
 
-    /// Either file of the clip, in any case of its extension (the library lists `NAME.WAV` too).
-    private func clipFilesExist(_ name: String) -> Bool {
+    /// The clip's files that are there, sorted, in any case of their extension (`NAME.WAV` would stand beside
+    /// a new `NAME.wav` on a case-insensitive disk).
+    private func clipFiles(_ name: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.contains { file in
+        return names.filter { file in
             let lower = file.lowercased()
             return (lower.hasSuffix(".wav") || lower.hasSuffix(".txt")) && file.dropLast(4) == name
-        }
+        }.sorted()
     }
+
+    private func clipFilesExist(_ name: String) -> Bool { !clipFiles(name).isEmpty }
 
     private func freeName(from text: String, taken: (String) -> Bool) -> String {
         var base = String(text.lowercased().unicodeScalars.map { scalar -> Character in
