@@ -78,8 +78,8 @@ struct VoicesCommand: ParsableCommand {
             do {
                 if let clip, let transcript {
                     let seconds = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
-                    let long = seconds > 30 ? " (over 30 s: every prompt that uses it is long; 5 to 20 s is plenty)" : ""
-                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(long), to \(library.folder.path); cast a speaker as \(name)\n".utf8))
+                    let advice = VoiceLibrary.lengthAdvice(seconds: seconds).map { " (\($0))" } ?? ""
+                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(advice), to \(library.folder.path); cast a speaker as \(name)\n".utf8))
                 } else if let description {
                     try library.addProfile(named: name, description: description)
                     FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\n".utf8))

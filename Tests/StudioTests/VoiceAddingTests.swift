@@ -99,7 +99,28 @@ import Testing
         let blip = folder.appendingPathComponent("blip.wav")
         _ = try writeClip(blip, seconds: 0.1)
         #expect(refusal("bob", blip, "Hi.").contains("needs a few seconds"))
+        // Silence (digital, or hiss under -60 dBFS) would be cloned as silence: refused, from a file or a recording.
+        let silent = folder.appendingPathComponent("silent.wav")
+        try WAVFile.write([Float](repeating: 0, count: 6 * 44_100), sampleRate: 44_100, to: silent)
+        #expect(refusal("bob", silent, "Hi.") == "\(silent.path): holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking")
+        let hiss = (0..<6 * 24_000).map { _ in Float.random(in: -0.0005...0.0005) }
+        #expect(throws: StudioError("the recording: holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking")) {
+            try reread.addClip(named: "bob", recording: hiss, sampleRate: 24_000, transcript: "Hi.")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: voices.path).sorted() == ["ann.txt", "ann.wav"])
+    }
+
+    /// A quiet voice is still a voice; a short or long clip is added, with what to tell the writer about it.
+    @Test func aQuietOrShortClipIsAddedWithAdviceOnItsLength() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = VoiceLibrary(folder: folder)
+        let quiet = (0..<Int(1.2 * 24_000)).map { 0.01 * sinf(Float($0) * 0.05) }   // -43 dBFS
+        let seconds = try library.addClip(named: "whisper", recording: quiet, sampleRate: 24_000, transcript: "Psst.")
+        #expect(VoiceLibrary(folder: folder).clips == ["whisper"])
+        #expect(VoiceLibrary.lengthAdvice(seconds: seconds) == "under 3 s: the model has little of the voice to copy; 5 to 20 s works best")
+        #expect(VoiceLibrary.lengthAdvice(seconds: 3) == nil && VoiceLibrary.lengthAdvice(seconds: 30) == nil)
+        #expect(VoiceLibrary.lengthAdvice(seconds: 31) == "over 30 s: every prompt that uses it is long; 5 to 20 s is plenty")
     }
 
     /// Added to the project's own `profile.yaml`: its text stays as it was, the new profile follows the others.

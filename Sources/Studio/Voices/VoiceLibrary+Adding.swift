@@ -23,7 +23,8 @@ extension VoiceLibrary {
     }
 
     /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged (an MP3 file as the WAV of its
-    /// audio), beside `NAME.txt` holding `transcript` on one line. Returns the clip's length in seconds.
+    /// audio), beside `NAME.txt` holding `transcript` on one line. Returns the clip's length in seconds (tell the
+    /// writer its `lengthAdvice`). Silent audio, or under half a second of it, is refused.
     @discardableResult
     public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
         try checkNewClip(name, transcript: transcript)
@@ -38,18 +39,19 @@ extension VoiceLibrary {
             throw StudioError("\(audio.path): \(exists ? "cannot read the file" : "file not found")")
         }
         let decoded = try AudioFile.decode(data, file: audio.path)
+        try Self.checkSound(decoded.samples, sampleRate: decoded.sampleRate, source: audio.path)
         // A WAV file is kept byte for byte; an MP3 as the 16-bit WAV of its audio (the voice folder holds WAVs).
         let wav = AudioFile.isMP3(data) ? WAVFile.encode(decoded.samples, sampleRate: decoded.sampleRate, format: .pcm16) : data
-        return try writeClip(named: name, wav: wav, duration: decoded.duration, source: audio.path, transcript: transcript)
+        return try writeClip(named: name, wav: wav, duration: decoded.duration, transcript: transcript)
     }
 
     /// Writes a recording (samples at `sampleRate`, -1...1) as `NAME.wav` (16-bit PCM) with `NAME.txt`.
     @discardableResult
     public func addClip(named name: String, recording samples: [Float], sampleRate: Int, transcript: String) throws -> Double {
         try checkNewClip(name, transcript: transcript)
+        try Self.checkSound(samples, sampleRate: sampleRate, source: "the recording")
         let data = WAVFile.encode(samples, sampleRate: sampleRate, format: .pcm16)
-        return try writeClip(named: name, wav: data, duration: Double(samples.count) / Double(sampleRate),
-                             source: "the recording", transcript: transcript)
+        return try writeClip(named: name, wav: data, duration: Double(samples.count) / Double(sampleRate), transcript: transcript)
     }
 
     private func checkNewClip(_ name: String, transcript: String) throws {
@@ -70,10 +72,35 @@ extension VoiceLibrary {
         guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
     }
 
-    private func writeClip(named name: String, wav data: Data, duration: Double, source: String, transcript: String) throws -> Double {
+    /// Clips shorter than this are added with a warning (`lengthAdvice`): the model has little of the voice to
+    /// copy, and 5 to 20 s works best.
+    public static let shortClipSeconds = 3.0
+    /// Clips longer than this are added with a warning: every prompt that uses one is long.
+    public static let longClipSeconds = 30.0
+    /// A clip whose loudest 20 ms is quieter than this (dBFS) holds no sound: digital silence, or hiss.
+    public static let silentClipLevel = -60.0
+
+    /// What to tell the writer about a clip of `seconds` that was added, or nil when its length is fine.
+    public static func lengthAdvice(seconds: Double) -> String? {
+        if seconds < shortClipSeconds {
+            return "under \(Int(shortClipSeconds)) s: the model has little of the voice to copy; 5 to 20 s works best"
+        }
+        if seconds > longClipSeconds { return "over \(Int(longClipSeconds)) s: every prompt that uses it is long; 5 to 20 s is plenty" }
+        return nil
+    }
+
+    /// Refuses audio that cannot be a voice: a blip, or silence (which the model would copy as silence).
+    static func checkSound(_ samples: [Float], sampleRate: Int, source: String) throws {
+        let duration = sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0
         guard duration >= 0.5 else {
             throw StudioError("\(source): holds \(String(format: "%.2f", duration)) s of audio; a voice clip needs a few seconds")
         }
+        guard Silence.soundingSpan(samples, sampleRate: sampleRate, floor: -40, quietest: silentClipLevel) != nil else {
+            throw StudioError("\(source): holds no sound (nothing louder than \(Int(silentClipLevel)) dBFS); a voice clip is someone speaking")
+        }
+    }
+
+    private func writeClip(named name: String, wav data: Data, duration: Double, transcript: String) throws -> Double {
         try createFolder()
         // The transcript first: a clip is listed only once its audio is there too, so an interrupted add
         // leaves nothing half made in the voice list.
