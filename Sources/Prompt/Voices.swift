@@ -119,7 +119,9 @@ public struct VoiceLibrary: Sendable {
         let yamlURL = folder.appendingPathComponent("profile.yaml")
         if let text = try? String(contentsOf: yamlURL, encoding: .utf8) {
             do {
-                profiles = try VoiceLibrary.parseProfiles(text)
+                let read = try VoiceLibrary.readProfiles(text)
+                profiles = read.profiles
+                problems += read.problems.map { "\(yamlURL.path):\($0.line): \($0.problem)" }
             } catch {
                 problems.append("\(yamlURL.path): \(error)")
             }
@@ -128,8 +130,17 @@ public struct VoiceLibrary: Sendable {
         self.problems = problems
     }
 
-    /// The `profiles:` map of a `profile.yaml`, in file order.
+    /// The `profiles:` map of a `profile.yaml`, in file order; the first entry that does not read is an error.
     public static func parseProfiles(_ yaml: String) throws -> [Profile] {
+        let read = try readProfiles(yaml)
+        if let first = read.problems.first { throw PromptError("line \(first.line): \(first.problem)") }
+        return read.profiles
+    }
+
+    /// The `profiles:` map of a `profile.yaml`, in file order, and what is wrong with the entries left out:
+    /// one bad entry does not hide the others. A name given twice keeps its last entry, as YAML readers
+    /// (the reference's too) do. Throws when the file has no map to read.
+    public static func readProfiles(_ yaml: String) throws -> (profiles: [Profile], problems: [(line: Int, problem: String)]) {
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -139,18 +150,26 @@ public struct VoiceLibrary: Sendable {
         guard let root = node?.mapping else { throw PromptError("expected a top-level `profiles:` map") }
         guard let map = root["profiles"]?.mapping else { throw PromptError("no top-level `profiles:` map") }
         var out: [Profile] = []
+        var problems: [(line: Int, problem: String)] = []
         for (key, value) in map {
+            let line = key.mark?.line ?? 0
             guard let name = key.string, VoiceSlot.isValidName(name) else {
-                throw PromptError("profile name '\(key.string ?? "?")' is not a plain name")
+                problems.append((line, "profile name '\(key.string ?? "?")' is not a plain name (letters, digits, _, - and .)"))
+                continue
             }
             guard let text = value.string, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw PromptError("profile '\(name)' needs a text description")
+                problems.append((line, "profile '\(name)' needs a text description"))
+                continue
+            }
+            if let earlier = out.firstIndex(where: { $0.name == name }) {
+                problems.append((line, "profile '\(name)' is given twice; the last one is used"))
+                out.remove(at: earlier)
             }
             // Kept as YAML gives it (a `|` block keeps its final newline): the reference puts it in the
             // system message unchanged.
             out.append(Profile(name: name, description: text))
         }
-        return out
+        return (out, problems)
     }
 
     public func profile(named name: String) -> Profile? { profiles.first { $0.name == name } }

@@ -197,6 +197,26 @@ import Testing
         #expect(VoiceSlot.clipNameProblem("amy") == nil && VoiceSlot.clipNameProblem("none") == nil)
     }
 
+    /// A bad entry is named with its line, and the good ones around it are still voices.
+    @Test func oneBadProfileDoesNotHideTheOthers() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("profile.yaml")
+        try "profiles:\n  good_one: A calm voice.\n  \"has space\": x\n  dup: one\n  listed: [x]\n  dup: two\n  last: A loud voice.\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let library = VoiceLibrary(folder: folder)
+        #expect(library.profiles == [.init(name: "good_one", description: "A calm voice."), .init(name: "dup", description: "two"),
+                                     .init(name: "last", description: "A loud voice.")])
+        #expect(library.problems == [
+            "\(file.path):3: profile name 'has space' is not a plain name (letters, digits, _, - and .)",
+            "\(file.path):5: profile 'listed' needs a text description",
+            "\(file.path):6: profile 'dup' is given twice; the last one is used",
+        ])
+        #expect(library.problem(with: .profile("good_one")) == nil)
+        // Added to, it is not: the writer fixes it first.
+        #expect(throws: StudioError.self) { try library.addProfile(named: "new", description: "New.") }
+    }
+
     @Test func badProfileFiles() {
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }
