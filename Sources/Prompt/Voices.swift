@@ -99,16 +99,28 @@ public struct VoiceLibrary: Sendable {
         if names.isEmpty && !FileManager.default.fileExists(atPath: folder.path) {
             problems.append("\(folder.path): no such voices folder")
         }
-        let wavs = Set(names.filter { $0.lowercased().hasSuffix(".wav") }.map { String($0.dropLast(4)) })
-        let texts = Set(names.filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) })
-        for name in wavs.subtracting(texts).sorted() {
-            problems.append("\(folder.appendingPathComponent(name).path).wav has no transcript \(name).txt")
+        // Hidden files (`.DS_Store`, an editor's) are not the writer's voices.
+        let visible = names.filter { !$0.hasPrefix(".") }
+        func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
+        func stems(_ ext: String) -> Set<String> { Set(visible.filter { $0.hasSuffix(ext) }.map { String($0.dropLast(4)) }) }
+        let wavs = stems(".wav"), texts = stems(".txt")
+        // The engine opens NAME.wav: `NAME.WAV` is another file on Linux, so it is named, not read.
+        func otherCase(_ ext: String) -> [String] { visible.filter { $0.lowercased().hasSuffix(ext) && !$0.hasSuffix(ext) }.sorted() }
+        for file in otherCase(".wav") {
+            problems.append("\(path(file)): a clip's audio must end in lower-case .wav (rename it \(file.dropLast(4)).wav)")
         }
+        let textsInOtherCase = otherCase(".txt")
         var clips: [String] = []
-        for name in wavs.intersection(texts).filter(VoiceSlot.isValidName).sorted() {
-            // Listed, it could be cast, and the cast would reopen with another voice.
-            if let problem = VoiceSlot.clipNameProblem(name) {
-                problems.append("\(folder.appendingPathComponent(name).path).wav: \(problem) (rename \(name).wav and \(name).txt)")
+        for name in wavs.sorted() {
+            let wav = path("\(name).wav")
+            if !VoiceSlot.isValidName(name) {
+                problems.append("\(wav): '\(name)' cannot name a voice: use letters, digits, _, - and . (rename it and its .txt)")
+            } else if !texts.contains(name) {
+                let misnamed = textsInOtherCase.first { $0.dropLast(4) == name }
+                problems.append("\(wav) has no transcript \(name).txt" + (misnamed.map { " (\($0) must end in lower-case .txt)" } ?? ""))
+            } else if let problem = VoiceSlot.clipNameProblem(name) {
+                // Listed, it could be cast, and the cast would reopen with another voice.
+                problems.append("\(wav): \(problem) (rename \(name).wav and \(name).txt)")
             } else {
                 clips.append(name)
             }

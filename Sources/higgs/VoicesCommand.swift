@@ -36,11 +36,14 @@ struct VoicesCommand: ParsableCommand {
             for profile in library.profiles {
                 row("profile:\(profile.name)", profile.description.split(whereSeparator: \.isNewline).joined(separator: " "))
             }
+            var problems = library.problems
             for clip in library.clips {
-                let length = library.clipSeconds(clip).map { String(format: "%.1f s", $0) } ?? "unreadable WAV"
-                row(clip, "clip, \(length): “\((try? library.clipTranscript(clip)) ?? "")”")
+                let check = library.check(clip: clip)
+                let length = check.seconds.map { String(format: "%.1f s", $0) } ?? "unreadable WAV"
+                row(clip, "clip, \(length): “\(check.transcript)”")
+                problems += check.problems
             }
-            for problem in library.problems { out += "  ! \(problem)\n" }
+            for problem in problems { out += "  ! \(problem)\n" }
             print(out, terminator: "")
         }
     }

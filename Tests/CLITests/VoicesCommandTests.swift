@@ -31,6 +31,7 @@ import Testing
             folder.appendingPathComponent("V").path,
             "  profile:calm  A calm, low voice, very clear audio.",
             "  me            clip, 1.5 s: “Hello, it is me.”",
+            "  ! \(library.clipAudio("me").path): 1.5 s, under 3 s: the model has little of the voice to copy; 5 to 20 s works best",
         ])
     }
 
@@ -52,6 +53,43 @@ import Testing
         try FileManager.default.createDirectory(at: project.appendingPathComponent("Voices"), withIntermediateDirectories: true)
         result = try CLI.run(["voices"], in: project, environment: ["HOME": folder.path])
         #expect(result.status == 0 && !result.stdout.contains("shared_host"), "\(result.stdout)")
+    }
+
+    /// Every clip that would be a poor voice or none is named with the reason, not only the missing files.
+    @Test func theListSaysWhatIsWrongWithEachClip() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func tone(_ seconds: Double, rate: Int = 8_000) -> [Float] { (0..<Int(seconds * Double(rate))).map { 0.3 * sinf(Float($0) * 0.05) } }
+        let files: [(String, [Float]?, String)] = [
+            ("good", tone(6), "Hello there.\n"), ("UPPER", tone(6), "Shouted.\n"), ("notaudio", nil, "Hi.\n"),
+            ("empty", tone(6), ""), ("multi", tone(6), "Line one.\nLine two.\n"), ("silent", [Float](repeating: 0, count: 48_000), "Hush.\n"),
+            ("long", tone(31), "On and on.\n"), ("bad name", tone(6), "Hi.\n"),
+        ]
+        for (name, samples, transcript) in files {
+            let audio = folder.appendingPathComponent(name == "UPPER" ? "UPPER.WAV" : "\(name).wav")
+            if let samples { try WAVFile.write(samples, sampleRate: 8_000, to: audio) } else { try Data("not audio, a few words".utf8).write(to: audio) }
+            try transcript.write(to: folder.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
+        }
+        let result = try CLI.run(["voices", "list", "--voices", "."], in: folder)
+        func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
+        #expect(result.stdout.split(separator: "\n").map(String.init) == [
+            folder.path,
+            "  empty     clip, 6.0 s: “”",
+            "  good      clip, 6.0 s: “Hello there.”",
+            "  long      clip, 31.0 s: “On and on.”",
+            "  multi     clip, 6.0 s: “Line one. Line two.”",
+            "  notaudio  clip, unreadable WAV: “Hi.”",
+            "  silent    clip, 6.0 s: “Hush.”",
+            "  ! \(path("UPPER.WAV")): a clip's audio must end in lower-case .wav (rename it UPPER.wav)",
+            "  ! \(path("bad name.wav")): 'bad name' cannot name a voice: use letters, digits, _, - and . (rename it and its .txt)",
+            "  ! \(path("empty.txt")): empty; it holds what is said in the clip, which the model reads with it",
+            "  ! \(path("long.wav")): 31.0 s, over 30 s: every prompt that uses it is long; 5 to 20 s is plenty",
+            "  ! \(path("multi.txt")): 2 lines; a clip's transcript is one line (join them)",
+            "  ! \(path("notaudio.wav")): not a RIFF file (starts with 'not '), expected a WAV file",
+            "  ! \(path("silent.wav")): holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking",
+        ], "\(result.stdout)")
+        // A report: its problems are in what it prints, and it exits 0 as it does for a folder not made yet.
+        #expect(result.status == 0)
     }
 
     @Test func refusalsSayWhyInOneLine() throws {

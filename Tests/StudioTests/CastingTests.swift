@@ -217,6 +217,24 @@ import Testing
         #expect(throws: StudioError.self) { try library.addProfile(named: "new", description: "New.") }
     }
 
+    /// The engine opens NAME.wav and NAME.txt: files named otherwise are named as problems, not listed or
+    /// silently left out; hidden files are not voices.
+    @Test func misnamedClipFilesAreProblems() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["amy.wav", "amy.TXT", "Bob.Wav", "Bob.txt", "two words.wav", "two words.txt", ".hidden.wav", "cy.wav", "cy.txt"] {
+            try "Hi there.\n".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let library = VoiceLibrary(folder: folder)
+        func path(_ file: String) -> String { folder.appendingPathComponent(file).path }
+        #expect(library.clips == ["cy"])
+        #expect(library.problems == [
+            "\(path("Bob.Wav")): a clip's audio must end in lower-case .wav (rename it Bob.wav)",
+            "\(path("amy.wav")) has no transcript amy.txt (amy.TXT must end in lower-case .txt)",
+            "\(path("two words.wav")): 'two words' cannot name a voice: use letters, digits, _, - and . (rename it and its .txt)",
+        ])
+    }
+
     @Test func badProfileFiles() {
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("voices:\n  a: b\n") }
         #expect(throws: PromptError.self) { try VoiceLibrary.parseProfiles("profiles: [1, 2]\n") }
