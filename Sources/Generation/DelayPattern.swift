@@ -26,7 +26,8 @@ public enum DelayPattern {
         let c = delayed.numCodebooks
         let t = max(0, delayed.frameCount - (c - 1))
         var rows: [[Int]] = []
-        for k in 0..<c { rows.append(Array(delayed.rows[k][k..<k + t])) }
+        // (With no frame, no range is taken: codebook k's row may be shorter than k.)
+        for k in 0..<c { rows.append(t > 0 ? Array(delayed.rows[k][k..<k + t]) : []) }
         return try! AudioCodes(rows: rows)
     }
 

@@ -85,6 +85,11 @@ import Generation
             #expect(delayed.rows[k].suffix(codebooks - 1 - k).allSatisfy { $0 == -2 })
         }
         #expect(DelayPattern.revert(delayed) == codes)
+        // Fewer columns than codebooks (a generation stopped after one step) hold no frame.
+        for columns in 0..<codebooks {
+            let short = try AudioCodes(rows: (0..<codebooks).map { _ in [Int](repeating: 5, count: columns) })
+            #expect(DelayPattern.revert(short) == AudioCodes(numCodebooks: codebooks))
+        }
     }
 
     /// The decoder's frames: reverted, clipped, bos and eos frames dropped (as the CLI does).
