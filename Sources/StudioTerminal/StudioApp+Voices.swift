@@ -16,7 +16,9 @@ extension StudioApp {
             case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
             case .clip(let name):
                 let length = voices.clipSeconds(name).map { String(format: " %.1f s", $0) } ?? ""
-                return (name, "clip\(length): " + ((try? voices.clipTranscript(name)) ?? ""))
+                // On one line: a transcript written over several would break the list's rows.
+                let transcript = ((try? voices.clipTranscript(name)) ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+                return (name, "clip\(length): " + transcript)
             }
         }
         items.append(("new clip…", "a voice from a WAV or MP3 file of someone speaking (copied into \(voices.folder.path))"))
@@ -235,9 +237,8 @@ extension StudioApp {
         }
         reloadLibraries()
         cast(i, as: .clip(name))
-        if seconds > 30 {
-            say("\(header.cast[i].name) speaks with the clip \(name) (\(Int(seconds)) s): clips over 30 s make every prompt long; 5 to 20 s is plenty.",
-                .warning, seconds: 10)
+        if let advice = VoiceLibrary.lengthAdvice(seconds: seconds) {
+            say("\(header.cast[i].name) speaks with the clip \(name) (\(String(format: "%.1f", seconds)) s), \(advice).", .warning, seconds: 10)
         }
         return true
     }
