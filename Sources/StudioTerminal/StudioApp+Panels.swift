@@ -40,7 +40,8 @@ extension StudioApp {
         case .audition:
             guard header.cast.indices.contains(castIndex) else { return }
             let voice = header.cast[castIndex].voice
-            if case .clip = voice {} else { try offerCheckpointFetch() }  // a clip voice's audition plays the clip
+            // A clip voice's audition plays the clip; with playback off, no other is made (nor the model fetched for it).
+            if case .clip = voice {} else if audioProblem == nil { try offerCheckpointFetch() }
             audition(voice)
         case .stop:
             player.stop()

@@ -70,6 +70,7 @@ extension StudioApp {
         let voice = s.flatMap { header.cast.indices.contains($0) ? header.cast[$0].voice : nil } ?? .automatic
         let text = line.map { header.pronunciations.applied(to: ScriptLine(editor.lines[$0].text, cast: header.cast.map(\.name)).spokenText) }
             ?? entry.sayAs
+        if audioProblem != nil { return say("Playback is off (the audio device did not open): nothing would be heard.", .warning) }
         queue.audition(voice, library: voices, text: text)
         pendingPlay = .audition(voice, text: text)
         if case .unavailable(let why) = engine.state { return say(why, .warning, seconds: 12) }

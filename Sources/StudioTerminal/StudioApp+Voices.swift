@@ -49,6 +49,8 @@ extension StudioApp {
             }
             return
         }
+        // Made only to be heard: with playback off it would be minutes of both cores for nobody.
+        if audioProblem != nil { return say("Playback is off (the audio device did not open): an audition would be heard by nobody.", .warning) }
         queue.audition(voice, library: voices)
         pendingPlay = .audition(voice, text: GenerationQueue.auditionSentence)
         if case .unavailable(let why) = engine.state { say(why, .warning, seconds: 12) } else {

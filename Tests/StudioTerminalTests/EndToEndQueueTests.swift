@@ -26,4 +26,20 @@ extension EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
+
+    /// With playback off (the device did not open), an audition, made only to be heard, is not generated.
+    @Test func noAuditionIsMadeWithPlaybackOff() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "higgs_no_such_device"])
+        try tmux.waitFor("playback off") { $0.contains("audio device 'higgs_no_such_device'") }
+        try tmux.keys("Tab", "l")
+        try tmux.waitFor("the audition refused") {
+            $0.contains("Playback is off (the audio device did not open): an audition would be heard by nobody.")
+        }
+        #expect(try !tmux.screen().contains("Auditioning"))
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
 }
