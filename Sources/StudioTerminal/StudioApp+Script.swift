@@ -172,7 +172,10 @@ extension StudioApp {
             switch ScriptLine(editor.lines[i].text, cast: names).speaker {
             case .name(let n)?: return n
             case .tag(let k)?: return "SPEAKER\(k)"
-            case nil: return nil
+            case nil:
+                // A line without a tag goes on with the speaker before it.
+                guard i < planner.lineCount, let s = planner.casting.lineSpeakers[i], header.cast.indices.contains(s) else { return nil }
+                return header.cast[s].name
             }
         }
         guard let here = speaker(editor.line) else { return "" }
