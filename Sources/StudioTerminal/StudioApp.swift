@@ -163,6 +163,9 @@ final class StudioApp {
     func run() throws -> Int32 {
         try terminal.start()
         defer { terminal.stop() }
+        // `higgs takes --prune` asks before removing takes this studio's undo may bring back.
+        if FileManager.default.fileExists(atPath: url.path) { OpenMark.mark(url) }
+        defer { OpenMark.clear(url) }
         if let make = options.makeSynthesizer, case .loading = engine.state {
             let location = options.engine
             engine.load("loading \(location.display(location.model))") { [engine] in
@@ -523,7 +526,9 @@ final class StudioApp {
     /// The project at `target` is the one now: its takes folder, a queue of its own (the engine stays).
     func use(_ target: URL) {
         queue.stop()
+        OpenMark.clear(url)
         url = target
+        OpenMark.mark(target)
         takes = TakeStore(folder: TakeStore.folder(forProject: target))
         queue = StudioApp.queue(takes: takes, engine: engine, published: published)
         takesRevision += 1

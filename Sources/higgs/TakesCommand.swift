@@ -10,7 +10,8 @@ struct TakesCommand: ParsableCommand {
         discussion: """
             The studio keeps every take, so that a line edited back to an earlier text finds its takes again. \
             A take is used while a line of the project (as saved, and as autosaved if there are unsaved \
-            changes) lists it: all of a line's takes are kept, chosen or not. Close the studio first.
+            changes) lists it: all of a line's takes are kept, chosen or not. --prune refuses while a studio \
+            has the project open: its undo can bring back lines whose takes it would remove.
             """
     )
 
@@ -37,6 +38,10 @@ struct TakesCommand: ParsableCommand {
                 text += "; \(counted(inventory.unused.count, "take")) (\(mb(inventory.unusedBytes))) and "
                     + "\(counted(inventory.unusedRecords.count, "line record")) of lines that are gone"
                 if prune {
+                    if let pid = OpenMark.holder(of: url) {
+                        throw StudioError("\(url.path) is open in the studio (process \(pid)): close it first, since its undo can "
+                                          + "bring back lines whose takes --prune would remove")
+                    }
                     try store.removeUnused(inventory)
                     text += ", removed"
                 } else {

@@ -46,6 +46,18 @@ import Testing
         #expect(result.stderr.contains("4 takes used by the lines") && result.stderr.contains("nothing unused"))
         ProjectFile.discardAutosave(for: url)
 
+        // Open in a studio (this process stands for it): --prune refuses, and removes nothing.
+        OpenMark.mark(url)
+        result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
+        #expect(result.status == 1 && result.stderr.contains("show.higgs is open in the studio (process \(getpid())): close it first"),
+                "\(result.stderr)")
+        #expect(store.hasTake(gone))
+        // A studio that died leaves its mark, which counts for nothing.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        try Data("\(ended.processIdentifier)\n".utf8).write(to: OpenMark.url(for: url))
         result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
         #expect(result.status == 0 && result.stderr.contains("of lines that are gone, removed"))
         #expect(!store.hasTake(gone) && (kept + [rewritten]).allSatisfy(store.hasTake))

@@ -374,6 +374,7 @@ struct EndToEndTests {
         let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "toast.higgs"])
         try tmux.waitFor("the script") { $0.contains("· 2 speakers · 2 lines") }
+        #expect(OpenMark.holder(of: file) != nil)  // the studio's own process: `higgs takes --prune` asks it
         try tmux.keys("R")
         try tmux.waitFor("the replace prompt") { $0.contains("Replace (whole words, in every line") }
         try tmux.type("toast")
@@ -389,6 +390,7 @@ struct EndToEndTests {
         try tmux.waitUntil("the file as it was") { (try? ProjectFile.load(file).script) == script }
         try tmux.keys("C-q")
         try tmux.waitForShell()
+        #expect(!FileManager.default.fileExists(atPath: OpenMark.url(for: file).path))
     }
 
     @Test func sigtermLeavesASaneTerminalAndARecoverableAutosave() throws {
