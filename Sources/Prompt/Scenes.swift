@@ -15,22 +15,35 @@ public struct SceneLibrary: Sendable {
     public let folder: URL
     /// Sorted by name.
     public let scenes: [Scene]
+    /// Why each scene file that is there cannot be a scene (not UTF-8 text, no text), by name: a scene named
+    /// in a script is then said to be that file's problem, not to be missing.
+    public let unreadable: [String: String]
 
     public init(folder: URL) {
         self.folder = folder
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        scenes = names.filter { $0.hasSuffix(".txt") }.map { String($0.dropLast(4)) }
-            .filter(SceneLibrary.isValidName).sorted()
-            .compactMap { name in
-                guard let text = try? String(contentsOf: folder.appendingPathComponent("\(name).txt"), encoding: .utf8)
-                else { return nil }
-                return Scene(name: name, text: PythonText.strip(text))
+        var scenes: [Scene] = [], unreadable: [String: String] = [:]
+        for name in names.filter({ $0.hasSuffix(".txt") }).map({ String($0.dropLast(4)) }).filter(SceneLibrary.isValidName).sorted() {
+            let file = folder.appendingPathComponent("\(name).txt")
+            guard let raw = try? String(contentsOf: file, encoding: .utf8) else {
+                unreadable[name] = "\(file.path): not UTF-8 text (save it as UTF-8)"
+                continue
             }
+            let text = PythonText.strip(raw)
+            guard !text.isEmpty else {
+                unreadable[name] = "\(file.path): holds no text (a scene describes where the voices are)"
+                continue
+            }
+            scenes.append(Scene(name: name, text: text))
+        }
+        self.scenes = scenes
+        self.unreadable = unreadable
     }
 
     public init(scenes: [Scene], folder: URL = URL(fileURLWithPath: "Scenes")) {
         self.folder = folder
         self.scenes = scenes
+        unreadable = [:]
     }
 
     /// Scene names are file names: letters, digits, `_` and `-`.
@@ -47,6 +60,7 @@ public struct SceneLibrary: Sendable {
     public func resolve(_ argument: String) throws -> String? {
         if argument == "empty" || argument.isEmpty { return nil }
         if let scene = scene(named: argument) { return scene.text }
+        if let problem = unreadable[argument] { throw PromptError(problem) }
         let file = URL(fileURLWithPath: argument)
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: file.path, isDirectory: &isFolder), !isFolder.boolValue {

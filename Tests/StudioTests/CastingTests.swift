@@ -167,6 +167,24 @@ import Testing
         #expect(throws: StudioError.self) { try scenes.text(for: .named("moon_base")) }
     }
 
+    /// A scene file that is there but cannot be a scene (not UTF-8, no text) is not offered, and a script naming
+    /// it is told what is wrong with the file rather than that there is no such scene.
+    @Test func aSceneFileThatDoesNotReadIsSaid() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "A quiet room.\n".write(to: folder.appendingPathComponent("room.txt"), atomically: true, encoding: .utf8)
+        try Data([0xFF, 0xFE, 0x41, 0x00, 0xC3]).write(to: folder.appendingPathComponent("wide.txt"))
+        try "  \n\n".write(to: folder.appendingPathComponent("blank.txt"), atomically: true, encoding: .utf8)
+        let scenes = SceneLibrary(folder: folder)
+        #expect(scenes.scenes.map(\.name) == ["room"])
+        #expect(throws: StudioError("\(folder.path)/wide.txt: not UTF-8 text (save it as UTF-8)")) { try scenes.text(for: .named("wide")) }
+        #expect(throws: StudioError("\(folder.path)/blank.txt: holds no text (a scene describes where the voices are)")) {
+            try scenes.text(for: .named("blank"))
+        }
+        #expect(throws: PromptError.self) { try scenes.resolve("wide") }
+        #expect(try scenes.text(for: .named("room")) == "A quiet room.")
+    }
+
     @Test func clipFolderLayout() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

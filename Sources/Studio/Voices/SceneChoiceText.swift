@@ -9,6 +9,7 @@ extension SceneLibrary {
         case .inline(let text): return text
         case .named(let name):
             guard let scene = scene(named: name) else {
+                if let problem = unreadable[name] { throw StudioError(problem) }
                 let known = scenes.map(\.name).joined(separator: ", ")
                 throw StudioError("no scene '\(name)' in \(folder.path)" + (known.isEmpty ? "" : " (scenes: \(known))"))
             }
