@@ -98,7 +98,7 @@ public enum WAVFile {
                 break
             }
             guard body + declared <= bytes.count else {
-                throw fail("truncated: '\(printable(bytes[offset..<offset + 4]))' chunk declares \(declared) bytes but only \(bytes.count - body) remain")
+                throw fail("truncated: \(printable(bytes[offset..<offset + 4])) chunk declares \(declared) bytes but only \(bytes.count - body) remain")
             }
             if id == "fmt " {
                 layout = try parseFormat(bytes, at: body, size: declared, fail: fail)
