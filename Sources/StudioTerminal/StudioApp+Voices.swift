@@ -72,8 +72,7 @@ extension StudioApp {
         // Respelled as the line was said, so that the transcript matches the audio.
         let spoken = header.pronunciations.applied(to: ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).spokenText)
         guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
-              let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
-                                    initial: voices.freeClipName(from: speaker)) else { return }
+              let name = try askClipName(initial: voices.freeClipName(from: speaker)) else { return }
         // As the export hears it: the model's silence around the words cut (a clip's lead-in becomes every prompt's),
         // in 16-bit PCM as a recorded clip is, which any tool reads.
         let samples = TakeTrim.apply(try takes.samples(take.key), sound: take.sound)
@@ -101,8 +100,7 @@ extension StudioApp {
         let beside = try? String(contentsOf: source.deletingPathExtension().appendingPathExtension("txt"), encoding: .utf8)
         guard let transcript = try prompt("What is said in the clip (its transcript):",
                                           initial: beside.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""),
-              let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
-                                    initial: voices.freeClipName(from: source.deletingPathExtension().lastPathComponent)) else { return }
+              let name = try askClipName(initial: voices.freeClipName(from: source.deletingPathExtension().lastPathComponent)) else { return }
         addClip(name, castAs: i) { try self.voices.addClip(named: $0, audio: source, transcript: transcript) }
     }
 
@@ -154,8 +152,7 @@ extension StudioApp {
                 finish(recorder!)
             case .enter where recording != nil:
                 guard let transcript = try prompt("What you read (the clip's transcript):", initial: Self.readingPassage),
-                      let name = try prompt("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):",
-                                            initial: voices.freeClipName(from: speaker)) else { continue }
+                      let name = try askClipName(initial: voices.freeClipName(from: speaker)) else { continue }
                 let samples = recording!
                 addClip(name, castAs: i) { try self.voices.addClip(named: $0, recording: samples, sampleRate: AudioFormat.sampleRate, transcript: transcript) }
                 return
@@ -214,8 +211,8 @@ extension StudioApp {
         let speaker = header.cast[i].name
         guard let description = try prompt("How \(speaker) sounds (gender, age, accent, pitch, pace, tone; “very clear audio”):", initial: ""),
               !description.trimmingCharacters(in: .whitespaces).isEmpty,
-              let raw = try prompt("Name of the profile (profile:NAME):", initial: voices.freeProfileName(from: speaker)) else { return }
-        let name = raw.trimmingCharacters(in: .whitespaces)
+              let name = try askVoiceName("Name of the profile (profile:NAME):", initial: voices.freeProfileName(from: speaker),
+                                          problem: voices.problem(withNewProfileName:)) else { return }
         do {
             try voices.addProfile(named: name, description: description)
         } catch {
@@ -223,6 +220,24 @@ extension StudioApp {
         }
         reloadLibraries()
         cast(i, as: .profile(name))
+    }
+
+    private func askClipName(initial: String) throws -> String? {
+        try askVoiceName("Name of the voice (\(voices.folder.lastPathComponent)/NAME.wav):", initial: initial,
+                         problem: voices.problem(withNewClipName:))
+    }
+
+    /// A new voice's name (trimmed), asked again while `problem` finds one (taken, not a name), so that what
+    /// was typed before it (a description, a transcript) is not lost; nil when cancelled.
+    private func askVoiceName(_ title: String, initial: String, problem: (String) -> String?) throws -> String? {
+        var offered = initial
+        while true {
+            guard let raw = try prompt(title, initial: offered) else { return nil }
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard let why = problem(name) else { return name }
+            say(why, .error, seconds: 10)
+            offered = name
+        }
     }
 
     /// Writes a clip voice named `name` (trimmed) with `write`, then casts speaker `i` with it.

@@ -674,6 +674,11 @@ struct EndToEndTests {
         try tmux.type("A hoarse radio voice, very clear audio.")
         try tmux.keys("Enter")
         try tmux.waitFor("the profile name prompt") { $0.contains("Name of the profile") }
+        // A name taken is said, and asked again: the description typed is kept.
+        try tmux.keys("C-u")
+        try tmux.type("warm_host")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the name taken, asked again") { $0.contains("a profile 'warm_host' is already there") && $0.contains("Name of the profile") }
         try tmux.keys("C-u")
         try tmux.type("hoarse")
         try tmux.keys("Enter")

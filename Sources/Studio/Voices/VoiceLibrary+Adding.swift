@@ -54,7 +54,30 @@ extension VoiceLibrary {
         return try writeClip(named: name, wav: data, duration: Double(samples.count) / Double(sampleRate), transcript: transcript)
     }
 
+    /// Why `name` cannot name a new clip here (not a name, taken, half there); nil when it can. Asked as the name
+    /// is typed, so that what was typed before it (a transcript, a file) is not lost to a taken name.
+    public func problem(withNewClipName name: String) -> String? {
+        do { try checkNewClipName(name) } catch { return "\(error)" }
+        return nil
+    }
+
+    /// Why `name` cannot name a new profile here; nil when it can.
+    public func problem(withNewProfileName name: String) -> String? {
+        do {
+            try checkNew(name)
+            guard profile(named: name) == nil else { throw StudioError("\(profileFile.path): a profile '\(name)' is already there") }
+        } catch {
+            return "\(error)"
+        }
+        return nil
+    }
+
     private func checkNewClip(_ name: String, transcript: String) throws {
+        try checkNewClipName(name)
+        guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
+    }
+
+    private func checkNewClipName(_ name: String) throws {
         try checkNew(name)
         if let problem = VoiceSlot.clipNameProblem(name) { throw StudioError(problem) }
         let there = clipFiles(name)
@@ -69,7 +92,6 @@ extension VoiceLibrary {
         } else if !there.isEmpty {
             throw StudioError("\(folder.appendingPathComponent(name).path): a voice clip '\(name)' is already there")
         }
-        guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
     }
 
     /// Clips shorter than this are added with a warning (`lengthAdvice`): the model has little of the voice to
@@ -118,10 +140,7 @@ extension VoiceLibrary {
     /// Adds `description` to `profile.yaml` as `NAME`, after the profiles already there, leaving the rest of
     /// the file (comments, layout) as it was; creates the file when there is none.
     public func addProfile(named name: String, description: String) throws {
-        try checkNew(name)
-        guard profile(named: name) == nil else {
-            throw StudioError("\(profileFile.path): a profile '\(name)' is already there")
-        }
+        if let problem = problem(withNewProfileName: name) { throw StudioError(problem) }
         let text = Self.oneLine(description)
         guard !text.isEmpty else { throw StudioError("a profile voice needs a description of how it sounds") }
         var existing: String?
