@@ -39,6 +39,9 @@ public final class VoiceCodeCache: @unchecked Sendable {
         return base.appendingPathComponent("higgs-studio").appendingPathComponent("voice-codes")
     }
 
+    /// The longest clip encoded, in seconds.
+    public static let longestClip = 60.0
+
     /// The codes of a WAV clip, from the cache when this clip was encoded before by this tokenizer.
     public func codes(forClip url: URL) throws -> AudioCodes {
         let bytes: Data
@@ -68,6 +71,12 @@ public final class VoiceCodeCache: @unchecked Sendable {
             return cached
         }
         let audio = try WAVFile.decode(bytes, file: url.path)
+        // A long clip would hold up its line for minutes here (the encoder cannot be stopped halfway), then make
+        // every prompt long: refused before.
+        guard audio.duration <= Self.longestClip else {
+            throw AudioFileError(file: url.path, String(format: "%.0f s of audio: a voice clip over %.0f s is not used (it would take ", audio.duration, Self.longestClip)
+                + "minutes to encode, and make every prompt long); cut it to 5 to 20 s of one person speaking")
+        }
         let codes = try tokenizer.encode(audio)
         lock.withLock { encodings += 1 }
         if let folder, let file {

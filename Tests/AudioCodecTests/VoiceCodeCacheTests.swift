@@ -69,6 +69,20 @@ import Testing
         #expect(try cache.codes(forClip: clip) == expected && cache.encoded == 1)
     }
 
+    /// A clip over a minute is refused before it is encoded (minutes of work the line could not stop).
+    @Test func aClipOverAMinuteIsRefused() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clip = folder.appendingPathComponent("long.wav")
+        try WAVFile.write([Float](repeating: 0.1, count: 61 * 16_000), sampleRate: 16_000, to: clip, format: .pcm16)
+        let cache = VoiceCodeCache(tokenizer: TokenizerFixture.tokenizer, folder: nil)
+        #expect(throws: AudioFileError(file: clip.path, "61 s of audio: a voice clip over 60 s is not used (it would take minutes to encode, "
+                                        + "and make every prompt long); cut it to 5 to 20 s of one person speaking")) {
+            try cache.codes(forClip: clip)
+        }
+        #expect(cache.encoded == 0)
+    }
+
     @Test func defaultFolderIsUnderTheUserCache() {
         let folder = VoiceCodeCache.defaultFolder
         #expect(folder?.path.hasSuffix("higgs-studio/voice-codes") == true)

@@ -107,6 +107,12 @@ import Testing
         #expect(throws: StudioError("the recording: holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking")) {
             try reread.addClip(named: "bob", recording: hiss, sampleRate: 24_000, transcript: "Hi.")
         }
+        // Over a minute: generation would not use it.
+        let minute = (0..<61 * 8_000).map { 0.2 * sinf(Float($0) * 0.05) }
+        #expect(throws: StudioError("the recording: 61 s of audio; a voice clip over 60 s is not used (every prompt would carry it); "
+                                    + "cut it to 5 to 20 s of one person speaking")) {
+            try reread.addClip(named: "bob", recording: minute, sampleRate: 8_000, transcript: "Hi.")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: voices.path).sorted() == ["ann.txt", "ann.wav"])
     }
 

@@ -1,3 +1,4 @@
+import AudioCodec
 import AudioIO
 import Foundation
 import Prompt
@@ -116,6 +117,11 @@ extension VoiceLibrary {
         let duration = sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0
         guard duration >= 0.5 else {
             throw StudioError("\(source): holds \(String(format: "%.2f", duration)) s of audio; a voice clip needs a few seconds")
+        }
+        // What generation would refuse (`VoiceCodeCache.longestClip`) is refused as it is added.
+        guard duration <= VoiceCodeCache.longestClip else {
+            throw StudioError("\(source): \(Int(duration)) s of audio; a voice clip over \(Int(VoiceCodeCache.longestClip)) s is not used "
+                + "(every prompt would carry it); cut it to 5 to 20 s of one person speaking")
         }
         guard Silence.soundingSpan(samples, sampleRate: sampleRate, floor: -40, quietest: silentClipLevel) != nil else {
             throw StudioError("\(source): holds no sound (nothing louder than \(Int(silentClipLevel)) dBFS); a voice clip is someone speaking")
