@@ -380,8 +380,9 @@ final class StudioApp {
         case .quit: try quit()
         case .nextPanel: cycleFocus(1)
         case .previousPanel: cycleFocus(-1)
-        case .undo: editor.undo()
-        case .redo: editor.redo()
+        // Said, so that what the last change said ("Renamed…", "Deleted…") is not left standing over its undoing.
+        case .undo: say(editor.undo() ? "Undone (Ctrl-Y redoes)." : "Nothing to undo.", .dim, seconds: 3)
+        case .redo: say(editor.redo() ? "Redone." : "Nothing to redo.", .dim, seconds: 3)
         case .redraw:
             reloadLibraries()
             terminal.hardRefresh()

@@ -109,7 +109,7 @@ struct EndToEndTests {
         try tmux.keys("Enter")
         try tmux.waitFor("Zed in the cast") { $0.contains("5 speakers") && !$0.contains("Voice for Zed") }
         try tmux.keys("C-z")
-        try tmux.waitFor("Zed undone") { $0.contains("4 speakers") }
+        try tmux.waitFor("Zed undone") { $0.contains("4 speakers") && $0.contains("Undone (Ctrl-Y redoes).") }
         // A name another speaker has in other capitals is taken.
         try tmux.keys("a")
         try tmux.waitFor("the name prompt") { $0.contains("New speaker's name:") }

@@ -74,6 +74,15 @@ import Testing
         #expect(e.currentLine.text == "cafés!")
     }
 
+    @Test func undoAndRedoSayWhetherThereWasAnything() {
+        var e = ScriptEditor(lines: ["[Ann] Hi."])
+        #expect(!e.undo() && !e.redo())
+        e.moveToLineEnd()
+        e.insert("!")
+        #expect(e.undo() && e.currentLine.text == "[Ann] Hi." && !e.undo())
+        #expect(e.redo() && e.currentLine.text == "[Ann] Hi.!" && !e.redo())
+    }
+
     @Test func undoRedoGroupsWords() {
         var e = ScriptEditor(lines: [""])
         for c in "Hello big world" { e.insert(String(c)) }

@@ -80,16 +80,22 @@ public struct ScriptEditor: Sendable {
         goalColumn = nil
     }
 
-    public mutating func undo() {
-        guard let s = undoStack.popLast() else { return }
+    /// False when there was nothing to undo.
+    @discardableResult
+    public mutating func undo() -> Bool {
+        guard let s = undoStack.popLast() else { return false }
         redoStack.append(snapshot)
         restore(s)
+        return true
     }
 
-    public mutating func redo() {
-        guard let s = redoStack.popLast() else { return }
+    /// False when there was nothing to redo.
+    @discardableResult
+    public mutating func redo() -> Bool {
+        guard let s = redoStack.popLast() else { return false }
         undoStack.append(snapshot)
         restore(s)
+        return true
     }
 
     private var snapshot: Snapshot { Snapshot(lines: lines, header: header, line: line, column: column) }
