@@ -129,7 +129,10 @@ extension StudioApp {
             // The room before the first word and after the last is left out.
             let samples = Array(whole[Silence.soundingRange(whole, sampleRate: r.sampleRate)])
             if peak < 0.01 {
-                note = ("The recording is silent: is the microphone on and not muted? (r records again)", .warning)
+                // ALSA's null device gives silence at once: no microphone is behind it.
+                note = device == "null"
+                    ? ("The recording is silent: the device is null, which records nothing (--record-device names a microphone).", .warning)
+                    : ("The recording is silent: is the microphone on and not muted? (r records again)", .warning)
             } else if Double(samples.count) < Double(r.sampleRate) {
                 note = ("Under a second of sound: r records again.", .warning)
             } else {

@@ -42,4 +42,22 @@ extension EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
+
+    /// Recording from ALSA's null device ends at once in silence: said as the device, not as a muted microphone.
+    @Test func aRecordingFromTheNullDeviceSaysSo() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null"])
+        try tmux.waitFor("the studio") { $0.contains("audio: null") }
+        try tmux.keys("Tab", "Enter")
+        try tmux.waitFor("the voice list") { $0.contains("Voice for Mara") && $0.contains("record a clip…") }
+        try tmux.keys("End", "Up", "Enter")
+        try tmux.waitFor("the recorder") { $0.contains("Enter start recording (from null)") }
+        try tmux.keys("Enter")
+        try tmux.waitFor("the silence said") { $0.contains("the device is null, which records nothing") }
+        try tmux.keys("Escape")
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
 }
