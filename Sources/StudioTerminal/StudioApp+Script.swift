@@ -342,9 +342,8 @@ extension StudioApp {
     }
 
     /// `e`: the export, on a thread of its own (a long book with MP3s takes minutes); the screen says how far
-    /// it has got and what it wrote.
-    /// `e`: the export of the takes there are, or, while lines of the script are still being made (an `A`), of the
-    /// takes they are making, once they are done; `e` again does not wait.
+    /// it has got and what it wrote. While lines of the script are still being made (an `A`), it waits for the
+    /// takes they are making; `e` again does not wait.
     private func export() {
         if let job = exportJob, job.isRunning { return say("Still exporting to \(job.folder.path)/…", .dim) }
         let making = linesBeingMade
