@@ -118,9 +118,18 @@ extension StudioApp {
 
     /// A list to choose from; `onAudition` is called with the highlighted row on `l` or Space.
     func pick(_ title: String, items: [(String, String)], selected: Int, onAudition: ((Int) -> Void)? = nil) throws -> Int? {
-        var row = max(0, min(selected, items.count - 1))
+        try pick(title, liveItems: { items }, selected: selected, onAudition: onAudition)
+    }
+
+    /// `pick` of a list that may grow while it shows (the takes of a line still being made): `liveItems` is asked
+    /// again every turn.
+    func pick(_ title: String, liveItems: () -> [(String, String)], selected: Int, onAudition: ((Int) -> Void)? = nil) throws -> Int? {
+        var row = max(0, selected)
         while true {
             refresh()
+            let items = liveItems()
+            guard !items.isEmpty else { return nil }
+            row = min(row, items.count - 1)
             drawMain()
             // Wide terminals show long rows whole (a take's engine and time, a voice's description).
             let width = min(140, terminal.width - 2)

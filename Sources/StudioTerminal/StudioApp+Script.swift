@@ -316,21 +316,26 @@ extension StudioApp {
     /// `L`: every take of the line, newest last, to hear (`l`) and choose (Enter).
     private func listTakes() throws {
         if ScriptLine(editor.currentLine.text).saysNothing { return say("A note or a blank line is not spoken: it has no takes.", .dim, seconds: 3) }
-        guard let plan = plan(editor.line), !plan.takes.takes.isEmpty else { return say("This line has no takes yet.", .warning) }
-        let list = plan.takes.takes
-        let id = currentID
-        let items = list.enumerated().map { n, t -> (String, String) in
-            let mark = t.key == plan.take?.key ? terminal.glyph("▸", ">") : " "
-            var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
-            if t.cut { about += t.atMaxNewTokens ? " · stopped at max-new-tokens" : " · cut at its limit" }
-            if t.key == plan.key { about += " · up to date" }  // made from the line, settings and context as they are now
-            about += " · \(t.createdLocally)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
-            return ("\(mark) take \(n + 1)", about)
+        guard let first = plan(editor.line), !first.takes.takes.isEmpty else { return say("This line has no takes yet.", .warning) }
+        let id = currentID, line = editor.line
+        // Read again each turn: takes still being made (3r) join the list as they come.
+        var plan = first
+        var list: [TakeInfo] { plan.takes.takes }
+        func items() -> [(String, String)] {
+            if let now = self.plan(line), !now.takes.takes.isEmpty { plan = now }
+            return list.enumerated().map { n, t -> (String, String) in
+                let mark = t.key == plan.take?.key ? terminal.glyph("▸", ">") : " "
+                var about = String(format: "%.1f s · seed %llu", t.seconds, t.seed) + (t.reseeded ? " (new seed)" : "")
+                if t.cut { about += t.atMaxNewTokens ? " · stopped at max-new-tokens" : " · cut at its limit" }
+                if t.key == plan.key { about += " · up to date" }  // made from the line, settings and context as they are now
+                about += " · \(t.createdLocally)" + (t.engine.isEmpty ? "" : " · \(t.engine)")
+                return ("\(mark) take \(n + 1)", about)
+            }
         }
-        let current = list.firstIndex { $0.key == plan.take?.key } ?? list.count - 1
-        let title = "Takes of line \(editor.line + 1) — l hear · Enter choose · Esc close"
-        guard let chosen = try pick(title, items: items, selected: current, onAudition: { row in
-            self.playTake(list[row], lineID: id)
+        let current = list.firstIndex { $0.key == first.take?.key } ?? list.count - 1
+        let title = "Takes of line \(line + 1) — l hear · Enter choose · Esc close"
+        guard let chosen = try pick(title, liveItems: items, selected: current, onAudition: { row in
+            if list.indices.contains(row) { self.playTake(list[row], lineID: id) }
         }) else { return }
         do {
             try takes.choose(list[chosen].key, line: plan.identity, transcript: plan.transcript)
