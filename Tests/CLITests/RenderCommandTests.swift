@@ -150,7 +150,7 @@ import Testing
         #expect(result.stderr.split(separator: "\n").map(String.init) == [
             "line 4: this note does nothing: a tempo is 0.75 to 1.33, or 75% to 133% (# tempo: 1.1)",
             "show.higgs: 3 lines, 3 to generate",
-            "line 3: speaker 'Cy' is not in the cast (add them in the cast panel)",
+            "line 3: speaker 'Cy' is not in the cast (the studio's cast panel adds them; in the file, `Cy: auto` under `cast:`)",
             "would generate line 1: [Ann] Hello there.",
             "would generate line 5: [Ann] Bye.",
             "not generated: line 3",

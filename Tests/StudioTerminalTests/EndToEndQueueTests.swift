@@ -4,27 +4,36 @@ import TestSupport
 import Testing
 
 extension EndToEndTests {
-    /// `A` counts the lines it queued apart from those that cannot be made as written, which fail at once.
+    /// A script written elsewhere names a speaker its cast lacks: the studio casts them as it opens it, as it casts
+    /// a name typed in a line. `A` then counts the lines it queued apart from those that cannot be made as written
+    /// (a scene that is not there), which fail at once.
     @Test func allSaysWhichLinesCannotBeMade() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try CheckpointFixtures.modelFolder(in: folder)
         let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
-        // Written by hand: Ghost is not in the cast.
+        // Written by hand: Ghost is not in the cast, and the last line's scene is nowhere.
         try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
-                                     script: ["[Ann] One.", "[Ghost] Boo.", "[Ann] Three."]),
+                                     script: ["[Ann] One.", "[Ghost] Boo.", "# scene: moon_base", "[Ann] Three."]),
                              to: folder.appendingPathComponent("ghost.higgs"))
         let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
         try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
                                "--audio-device", "null", "ghost.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("Ghost cast") {
+            $0.contains("Ghost joined the cast with automatic voices: the script names them and the cast did not") && $0.contains("2 speakers")
+        }
         try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
         try tmux.keys("A")
         try tmux.waitFor("the count") {
             $0.contains("Queued 2 lines; lines whose inputs did not change are taken from their takes; 1 line cannot be made as written (✗ says why).")
         }
-        try tmux.waitFor("the line that cannot be made") { $0.contains("[Ghost] Boo.") && $0.contains("✗ speaker 'G") }
+        try tmux.waitFor("the line that cannot be made") { $0.contains("[Ann] Three.") && $0.contains("✗ no scene '") }
+        // The cast grew: a change to save.
         try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to ghost.higgs") }
+        try tmux.keys("y")
         try tmux.waitForShell()
+        #expect(try ProjectFile.load(folder.appendingPathComponent("ghost.higgs")).cast.map(\.name) == ["Ann", "Ghost"])
     }
 
     /// With playback off (the device did not open), an audition, made only to be heard, is not generated.

@@ -99,7 +99,7 @@ import Testing
     @Test func unknownSpeakerIsAnErrorNamingThem() {
         let project = Project(cast: [CastMember(name: "Mara", voice: .automatic)], script: ["[Mara] a", "[Marra] b", "c"])
         let casting = Casting(project: project, voices: Self.library)
-        #expect(casting.problem(line: 1) == "speaker 'Marra' is not in the cast (add them in the cast panel)")
+        #expect(casting.problem(line: 1) == "speaker 'Marra' is not in the cast (the studio's cast panel adds them; in the file, `Marra: auto` under `cast:`)")
         #expect(casting.problem(line: 0) == nil)
         #expect(casting.lineSpeakers == [0, nil, 0])
     }
@@ -123,6 +123,15 @@ import Testing
             #expect(UncastSpeaker(in: text, cast: cast) == nil, "\(text)")
         }
         #expect(UncastSpeaker(in: "[Ann] Hi.", cast: []) == .newcomer("Ann"))
+    }
+
+    /// The names a script gives that its cast lacks, first use first, each once; a likely typo of a cast member's
+    /// name is not one (the studio asks about it instead).
+    @Test func aScriptsUncastNamesAreItsNewcomers() {
+        let project = Project(cast: [CastMember(name: "Mara", voice: .automatic)],
+                              script: ["[Ann] a", "[Mra] b", "[Ann] c", "# [Zed] a note", "[Bo] d", "plain", "[SPEAKER3] x", "[Mara] e"])
+        #expect(project.uncastNewcomers == ["Ann", "Bo"])
+        #expect(Project(script: ["Just text."]).uncastNewcomers.isEmpty)
     }
 
     /// A name added or renamed to may not be another's in other capitals or accents: the two would read as one.

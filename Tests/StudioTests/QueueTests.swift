@@ -186,7 +186,7 @@ import Testing
         #expect(queue.jobs.waitUntilIdle(timeout: 10))
         #expect(queue.state(.line(10)) == .failed(message))
         #expect(queue.state(.line(11)) == .done(.take(stored, cached: true)))
-        #expect(queue.state(.line(12)) == .failed("speaker 'Nobody' is not in the cast (add them in the cast panel)"))
+        #expect(queue.state(.line(12)) == .failed("speaker 'Nobody' is not in the cast (the studio's cast panel adds them; in the file, `Nobody: auto` under `cast:`)"))
         #expect(queue.state(.line(13)) == .failed("the line was deleted"))
         // Regenerating with a new seed always needs the engine.
         queue.generate([11], reseed: true)

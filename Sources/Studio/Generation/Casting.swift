@@ -40,7 +40,7 @@ public struct Casting: Sendable {
                 if let n = project.castIndex(named: name) {
                     current = n
                 } else {
-                    problems[i] = "speaker '\(name)' is not in the cast (add them in the cast panel)"
+                    problems[i] = "speaker '\(name)' is not in the cast (the studio's cast panel adds them; in the file, `\(name): auto` under `cast:`)"
                     speakers.append(nil)
                     continue
                 }
@@ -84,6 +84,21 @@ public struct Casting: Sendable {
         let body = bodies.indices.contains(i) ? bodies[i] : ScriptLine(project.script[i]).body.trimmedOfSpaces
         guard let s = lineSpeakers[i] else { return body }
         return "[SPEAKER\(s)] \(body)"
+    }
+}
+
+extension Project {
+    /// The names at the start of script lines that no cast member has and that are not likely typos of a cast
+    /// member's (`UncastSpeaker`), in the order the script first names them: a script written elsewhere
+    /// names its speakers without a cast, and the studio casts them as it casts a name typed in a line.
+    public var uncastNewcomers: [String] {
+        var names = cast.map(\.name), newcomers: [String] = []
+        for text in script {
+            guard case .newcomer(let name)? = UncastSpeaker(in: text, cast: names) else { continue }
+            names.append(name)
+            newcomers.append(name)
+        }
+        return newcomers
     }
 }
 
