@@ -75,6 +75,17 @@ extension StudioApp {
         highlightsFound = false
         say(opened.onDisk ? "Opened \(target.path)." : "A new project, \(target.lastPathComponent): Ctrl-S saves it.", .good)
         try offerRecovery()
+        if let joined = castScriptNewcomers() { say(joined, .good, seconds: 10) }
+    }
+
+    /// A script written elsewhere names speakers its cast lacks: they are cast as a name typed in a line is (one
+    /// undo step). What to say of it, or nil.
+    func castScriptNewcomers() -> String? {
+        let newcomers = project.uncastNewcomers
+        guard !newcomers.isEmpty else { return nil }
+        editor.editHeader { $0.cast += newcomers.map { CastMember(name: $0, voice: .automatic) } }
+        return "\(newcomers.joined(separator: ", ")) joined the cast with automatic voices: the script names them and the cast "
+            + "did not (Tab, then Enter, chooses a voice)."
     }
 }
 

@@ -176,11 +176,7 @@ final class StudioApp {
         do {
             try offerRecovery()
             let folder = url.deletingLastPathComponent()
-            // A script written elsewhere names speakers its cast lacks: cast as a name typed in a line is (one undo step).
-            let newcomers = project.uncastNewcomers
-            if !newcomers.isEmpty {
-                editor.editHeader { $0.cast += newcomers.map { CastMember(name: $0, voice: .automatic) } }
-            }
+            let joined = castScriptNewcomers()
             if let problem = options.engine.configProblem {
                 say("\(problem) — the config file is not used", .warning, seconds: 10)
             } else if !onDisk && !FileManager.default.fileExists(atPath: folder.path) {
@@ -189,9 +185,8 @@ final class StudioApp {
                 say("The sample script, unsaved: ? shows the keys, Ctrl-S saves it.")
             } else if let problem = audioProblem {
                 say("\(problem) — playback is off; export still works", .warning)
-            } else if !newcomers.isEmpty {
-                say("\(newcomers.joined(separator: ", ")) joined the cast with automatic voices: the script names "
-                    + "\(newcomers.count == 1 ? "them" : "them all") and the cast did not (Tab, then Enter, chooses a voice).", .good, seconds: 10)
+            } else if let joined {
+                say(joined, .good, seconds: 10)
             }
             while !quitting {
                 try step()

@@ -233,7 +233,16 @@ struct EndToEndTests {
         try tmux.type("one.higgs")
         try tmux.keys("Enter")
         try tmux.waitFor("the first project again") { $0.contains("[Ann] First project. Edited.") && $0.contains("Opened ") }
+        // A file written elsewhere, naming a speaker its cast lacks: cast as it opens.
+        try ProjectFile.save(Project(script: ["[Cy] Written elsewhere."]), to: folder.appendingPathComponent("three.higgs"))
+        try tmux.keys("C-o")
+        try tmux.waitFor("the open prompt") { $0.contains("Open a project") }
+        try tmux.type("three.higgs")
+        try tmux.keys("Enter")
+        try tmux.waitFor("Cy cast") { $0.contains("Cy joined the cast with automatic voices") && $0.contains("1 speaker") }
         try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to three.higgs") }
+        try tmux.keys("n")
         try tmux.waitForShell()
     }
 
