@@ -1,0 +1,115 @@
+import Foundation
+import Studio
+
+/// Saving (Ctrl-S, save as), the question before leaving unsaved changes, the project that is open now, and quitting.
+extension StudioApp {
+    /// Ctrl-S, or Alt-S / `S` with `askingForName` (save as). Only the sample's default name asks otherwise; a file
+    /// named on the command line is saved where it was named.
+    func save(askingForName: Bool = false) throws {
+        var target = url
+        if askingForName || (!onDisk && !chosenName) {
+            let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let shown = url.deletingLastPathComponent().path == here.path ? url.lastPathComponent : url.path
+            guard let name = try prompt("Save as:", initial: shown, paths: true, selected: true) else { return }
+            var path = name.trimmingCharacters(in: .whitespaces)
+            guard !path.isEmpty else { return }
+            if !path.hasSuffix(".higgs") { path += ".higgs" }
+            target = URL(fileURLWithPath: path, relativeTo: here).standardizedFileURL
+            if target != url, FileManager.default.fileExists(atPath: target.path) {
+                guard try ask("\(target.lastPathComponent) exists. Replace it? (y)es / (n)o", choices: ["y", "n"]) == "y" else { return }
+            }
+        }
+        // Another program (an editor, a sync client, a second studio) wrote the file since it was read here.
+        if target == url, let now = ProjectFile.contents(of: target), now != diskContents {
+            let answer = try ask("\(target.lastPathComponent) was changed by another program \(onDisk ? "since it was last opened or saved here" : "since this project began here"). "
+                                 + "Replace that with this version? (y)es / (n)o, keep it (Alt-S saves this one under another name)",
+                                 choices: ["y", "n"])
+            guard answer == "y" else { return say("Not saved: \(target.path) keeps what the other program wrote.", .warning, seconds: 10) }
+        }
+        let written: Data
+        do {
+            written = try ProjectFile.save(project, to: target)
+        } catch {
+            say("not saved: \(error)", .error, seconds: 10)
+            return
+        }
+        if target != url {
+            // The sample's first save takes its takes along; a copy saved elsewhere shares them, the original keeping its own.
+            if onDisk { linkTakes(to: target) } else { moveTakes(to: target) }
+        }
+        baseline = project
+        onDisk = true
+        chosenName = true
+        diskContents = written
+        lastAutosaved = project
+        say("Saved \(target.path).", .good)
+    }
+
+    /// Asks what becomes of unsaved changes before the project is left; false when the writer cancels (or
+    /// the save did not happen).
+    func settleChanges(before leaving: String) throws -> Bool {
+        guard isDirty else { return true }
+        switch try ask("Save changes to \(displayName) before \(leaving)? (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"]) {
+        case "y":
+            try save()
+            return !isDirty
+        case "n":
+            ProjectFile.discardAutosave(for: url)
+            lastAutosaved = project
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A new project saved under another name brings its takes along.
+    /// The project saved as `target` is the one now, with the takes made so far (shared with the original).
+    private func linkTakes(to target: URL) {
+        TakeStore.share(fromProject: url, toProject: target)
+        ProjectFile.discardAutosave(for: url)  // the changes it held are in the new file
+        use(target)
+    }
+
+    private func moveTakes(to target: URL) {
+        let old = TakeStore.folder(forProject: url)
+        let new = TakeStore.folder(forProject: target)
+        ProjectFile.discardAutosave(for: url)
+        if FileManager.default.fileExists(atPath: old.path) && !FileManager.default.fileExists(atPath: new.path) {
+            try? FileManager.default.moveItem(at: old, to: new)
+        }
+        use(target)
+    }
+
+    /// The generation queue of a project's takes. A take cut at its limit is made again at once (a new seed)
+    /// when nobody was listening to it; one heard running on is left to the writer (`r`).
+    static func queue(takes: TakeStore, engine: EngineHandle, published: PublishedDocument) -> GenerationQueue {
+        let queue = GenerationQueue(takes: takes, engine: engine, document: { published.current })
+        queue.retriesOfCutTakes = 1
+        return queue
+    }
+
+    /// The project at `target` is the one now: its takes folder, a queue of its own (the engine stays).
+    func use(_ target: URL) {
+        queue.stop()
+        OpenMark.clear(url)
+        url = target
+        OpenMark.mark(target)
+        takes = TakeStore(folder: TakeStore.folder(forProject: target))
+        queue = StudioApp.queue(takes: takes, engine: engine, published: published)
+        takesRevision += 1
+        inputsRevision += 1
+    }
+
+    func quit() throws {
+        guard try settleChanges(before: "quitting") else { return }
+        queue.cancelAll()
+        player.stop()
+        if let job = exportJob, job.isRunning {
+            // Its files would be left unwritten: it ends first, the screen saying so.
+            say("Finishing the export before quitting…", .dim)
+            draw()
+            job.wait()
+        }
+        quitting = true
+    }
+}
