@@ -98,7 +98,7 @@ struct RenderCommand: ParsableCommand {
         }
         let stale = spoken.filter { first.plan(line: $0).map { !$0.isCurrent } ?? false }
         // Lines an earlier run left cut at the runaway stop: made again only when --retries asks.
-        let remade = (retries ?? 0) > 0 ? Self.ranOn(spoken, first) : []
+        let remade = (retries ?? 0) > 0 ? Self.cutTakes(spoken, first).ranOn : []
         if exportOnly {
             let outdated = stale.filter { first.plan(line: $0)?.take != nil }.count
             say("\(scope): \(counted(spoken.count, "line")), exported as they are (\(outdated) with a take out of date)")
@@ -158,21 +158,22 @@ struct RenderCommand: ParsableCommand {
         try export(url, planner: planner, failed: failed)
     }
 
-    /// The lines among `lines` whose up-to-date take was cut at the runaway stop.
-    private static func ranOn(_ lines: [Int], _ planner: DialoguePlanner) -> [Int] {
-        lines.filter { line in planner.plan(line: line).map { $0.isCurrent && $0.take?.ranOn == true } ?? false }
+    /// The lines among `lines` whose up-to-date take was cut: at the runaway stop (it ran on), or at max-new-tokens.
+    private static func cutTakes(_ lines: [Int], _ planner: DialoguePlanner) -> (ranOn: [Int], stopped: [Int]) {
+        let cut = lines.compactMap { line -> (Int, Bool)? in
+            guard let plan = planner.plan(line: line), plan.isCurrent, let take = plan.take, take.cut else { return nil }
+            return (line, take.ranOn)
+        }
+        return (cut.filter(\.1).map(\.0), cut.filter { !$0.1 }.map(\.0))
     }
 
     /// Names the lines among `lines` whose up-to-date take was cut: at the runaway stop, or at max-new-tokens.
     private func sayCutAndStopped(_ lines: [Int], _ planner: DialoguePlanner, maxNewTokens: Int) {
         func listed(_ lines: [Int]) -> String { lines.map { String($0 + 1) }.joined(separator: ", ") }
-        let cut = Self.ranOn(lines, planner)
+        let (cut, stopped) = Self.cutTakes(lines, planner)
         if !cut.isEmpty {
             say("cut at their limit (the model ran on past the words): line \(listed(cut)) — listen to them; "
                 + "--retries N makes new takes of them, as r does in the studio")
-        }
-        let stopped = lines.filter { line in
-            planner.plan(line: line).map { $0.isCurrent && $0.take.map { $0.cut && !$0.ranOn } == true } ?? false
         }
         if !stopped.isEmpty {
             say("stopped at max-new-tokens (\(maxNewTokens)) before the model ended them: line \(listed(stopped))"

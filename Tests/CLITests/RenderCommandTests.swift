@@ -166,11 +166,7 @@ import Testing
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let flags = try Self.engineFlags(in: folder)
-        // The random-weight model does not end a line by itself: it runs to the runaway stop of a one-word line
-        // (5 s, 134 steps).
-        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
-        let file = folder.appendingPathComponent("cut.higgs")
-        try ProjectFile.save(project, to: file)
+        let (project, file) = try Self.oneWordLine(in: folder)
         let result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "2"] + flags, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let planner = Self.planner(project, file: file, in: folder)
@@ -190,9 +186,7 @@ import Testing
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let flags = try Self.engineFlags(in: folder)
-        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
-        let file = folder.appendingPathComponent("cut.higgs")
-        try ProjectFile.save(project, to: file)
+        let (project, file) = try Self.oneWordLine(in: folder)
         var result = try CLI.run(["render", "cut.higgs", "--no-export", "--retries", "0"] + flags, in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let planner = Self.planner(project, file: file, in: folder)
@@ -293,6 +287,15 @@ import Testing
     static func engineFlags(in folder: URL) throws -> [String] {
         ["--model", try CheckpointFixtures.modelFolder(in: folder).path, "--audio-tokenizer", try CheckpointFixtures.audioTokenizer(in: folder).path,
          "--precision", "bf16", "--voices", folder.path, "--scenes", folder.path]
+    }
+
+    /// `cut.higgs` of one line, `[Ann] Hello.`: the random-weight model does not end a line by itself, so it runs
+    /// to the runaway stop of a one-word line (5 s, 134 steps).
+    static func oneWordLine(in folder: URL) throws -> (project: Project, file: URL) {
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello."])
+        let file = folder.appendingPathComponent("cut.higgs")
+        try ProjectFile.save(project, to: file)
+        return (project, file)
     }
 
     /// The studio's plan of `project`, saved as `file` in `folder`, with the takes render made for it.

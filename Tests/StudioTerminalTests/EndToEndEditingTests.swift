@@ -9,17 +9,14 @@ extension EndToEndTests {
     @Test func aNewLineAfterAContinuationHasTheNextSpeakersTag() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic), CastMember(name: "Bo", voice: .automatic)],
-                                     script: ["[Ann] One.", "[Bo] Two.", "And more from Bo."]),
-                             to: folder.appendingPathComponent("turns.higgs"))
-        let tmux = try TmuxSession(width: 120, height: 24, folder: folder)
-        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "turns.higgs"])
-        try tmux.waitFor("the script") { $0.contains("And more from Bo.") }
+        let (file, tmux) = try Self.studio(on: Project(cast: [CastMember(name: "Ann", voice: .automatic), CastMember(name: "Bo", voice: .automatic)],
+                                                       script: ["[Ann] One.", "[Bo] Two.", "And more from Bo."]),
+                                           named: "turns.higgs", in: folder, showing: "And more from Bo.", width: 120, height: 24)
         try tmux.keys(">", "o")
         try tmux.type("Three.")
         try tmux.keys("Escape", "C-s")
         try tmux.waitFor("the save") { $0.contains("Saved ") }
-        #expect(try ProjectFile.load(folder.appendingPathComponent("turns.higgs")).script
+        #expect(try ProjectFile.load(file).script
             == ["[Ann] One.", "[Bo] Two.", "And more from Bo.", "[Ann] Three."])
         try tmux.keys("C-q")
         try tmux.waitForShell()

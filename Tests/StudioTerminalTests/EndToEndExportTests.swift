@@ -9,11 +9,8 @@ extension EndToEndTests {
     @Test func anExportAskedForDuringAllWaitsForTheLines() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CheckpointFixtures.modelFolder(in: folder)
-        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
         let tmux = try TmuxSession(width: 200, height: 30, folder: folder)
-        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
-                               "--audio-device", "null"] + Self.libraryFlags)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null"] + Self.libraryFlags)
         try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
         try tmux.keys("A", "e")
         try tmux.waitFor("the export waiting") { $0.contains("still being made: the export starts once") }

@@ -10,15 +10,12 @@ extension EndToEndTests {
     @Test func allSaysWhichLinesCannotBeMade() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = try CheckpointFixtures.modelFolder(in: folder)
-        let audioTokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
         // Written by hand: Ghost is not in the cast, and the last line's scene is nowhere.
         try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
                                      script: ["[Ann] One.", "[Ghost] Boo.", "# scene: moon_base", "[Ann] Three."]),
                              to: folder.appendingPathComponent("ghost.higgs"))
         let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
-        try tmux.launchStudio(["--model", model.path, "--audio-tokenizer", audioTokenizer.path, "--precision", "bf16",
-                               "--audio-device", "null", "ghost.higgs"] + Self.libraryFlags)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "ghost.higgs"] + Self.libraryFlags)
         try tmux.waitFor("Ghost cast") {
             $0.contains("Ghost joined the cast with automatic voices: the script names them and the cast did not") && $0.contains("2 speakers")
         }

@@ -92,14 +92,4 @@ extension EndToEndTests {
         try tmux.waitForShell()
         #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Third version."])
     }
-
-    /// The studio open on `p.higgs` in `folder`, a project of one line ("First line."), on its first screen.
-    static func studioOnOneLine(in folder: URL) throws -> (file: URL, tmux: TmuxSession) {
-        let file = folder.appendingPathComponent("p.higgs")
-        try ProjectFile.save(Project(script: ["[SPEAKER0] First line."]), to: file)
-        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
-        try tmux.launchStudio(libraryFlags + ["--audio-device", "null", "p.higgs"])
-        try tmux.waitFor("the project") { $0.contains("First line.") }
-        return (file, tmux)
-    }
 }
