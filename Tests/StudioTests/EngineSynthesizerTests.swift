@@ -238,21 +238,26 @@ import Transformer
         #expect(reread.takes.count == 3 && reread.takes.allSatisfy(\.cut))
         #expect(reread.takes.map(\.reseeded) == [false, true, true])
         #expect(reread.chosen == reread.takes.last?.key && info.key == reread.chosen)
-        // A take someone listens to as it comes is not retried: a player follows each attempt's audio
-        // from the moment it appears, so the line stops at the first one it catches (all four, unheard).
-        queue.retriesOfCutTakes = 3
+        queue.stop()
+        // A take someone listens to as it comes is not retried. A player follows the line's audio from the moment
+        // it appears; the engine waits for it, as a loaded machine can keep the player from looking for a while
+        // (unheard, this line's third take, seed 1003, ends by itself).
+        let heardQueue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(WaitsForItsListener(Self.synthesizer))),
+                                         document: { DocumentSnapshot(planner: planner(), lineIDs: [0, 1]) })
+        heardQueue.retriesOfCutTakes = 3
+        heardQueue.newSeed = { seeds.next() }
         let done = SharedFlag()
         let listener = Thread {
-            while !done.value { _ = queue.liveAudio(.line(1))?.available(from: 0) }
+            while !done.value { _ = heardQueue.liveAudio(.line(1))?.available(from: 0) }
         }
         listener.start()
-        queue.generate([1])
-        #expect(queue.jobs.waitUntilIdle(timeout: 60))
+        heardQueue.generate([1])
+        #expect(heardQueue.jobs.waitUntilIdle(timeout: 60))
         done.value = true
         let attempts = planner().takes(line: 1).takes
-        #expect(attempts.allSatisfy(\.cut) && attempts.count < 4, "\(attempts.count) takes")
-        #expect(queue.liveAudio(.line(1))?.wasFollowed == true)
-        queue.stop()
+        #expect(attempts.count == 1 && attempts[0].cut, "\(attempts.map { ($0.seed, $0.cut) })")
+        #expect(heardQueue.liveAudio(.line(1))?.wasFollowed == true)
+        heardQueue.stop()
     }
 
     /// `3r`: several takes of a line asked for at once are made together as one job, each with a new seed,
@@ -410,6 +415,26 @@ import Transformer
             try EngineSynthesizer(modelFolder: Self.model, audioTokenizerFolder: small, precision: .bf16, cache: .disabled)
         }
         #expect(Self.synthesizer.engineDescription.precision == "bf16")
+    }
+}
+
+/// The real engine, whose first take, once it has audio, waits until a player follows it (30 s at most).
+private final class WaitsForItsListener: LineSynthesizer, @unchecked Sendable {
+    let engine: EngineSynthesizer
+    init(_ engine: EngineSynthesizer) { self.engine = engine }
+
+    var engineDescription: EngineDescription { engine.engineDescription }
+    var takesTogether: Int { engine.takesTogether }
+
+    func synthesize(_ line: LineRequest, seeds: [UInt64], context: [GeneratedLine], onProgress: (SynthesisProgress) -> Void,
+                    onAudio: ([Float]) -> Void, listenerLead: () -> Int?, isCancelled: () -> Bool) throws -> [GeneratedTake] {
+        var followed = false
+        return try engine.synthesize(line, seeds: seeds, context: context, onProgress: onProgress, onAudio: { pcm in
+            onAudio(pcm)
+            let deadline = Date().addingTimeInterval(30)
+            while !followed && listenerLead() == nil && Date() < deadline { usleep(1000) }
+            followed = true
+        }, listenerLead: listenerLead, isCancelled: isCancelled)
     }
 }
 
