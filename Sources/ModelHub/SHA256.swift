@@ -1,11 +1,13 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), for verifying downloads, take keys and clip fingerprints: stable across runs, machines and versions,
-/// which Swift's `Hasher` is not.
+/// which Swift's `Hasher` is not. Allocation-free per block: a download hashes gigabytes, and the studio hashes every
+/// script line's transcript after each edit.
 public struct SHA256 {
-    private var state: [UInt32] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-    ]
+    private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+    )
+    /// Bytes of an unfinished block (fewer than 64).
     private var pending: [UInt8] = []
     private var length: UInt64 = 0
 
@@ -23,26 +25,40 @@ public struct SHA256 {
     public init() {}
 
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        let all = Array(bytes)
-        length &+= UInt64(all.count)
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(bytes).withUnsafeBytes { update($0) }
+        }
+    }
+
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func update(_ data: Data) {
+        data.withUnsafeBytes { update($0) }
+    }
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        length &+= UInt64(bytes.count)
         var i = 0
         // Top up a partial block, then whole blocks straight from the input, then keep the rest.
         if !pending.isEmpty {
-            let take = min(64 - pending.count, all.count)
-            pending += all[0..<take]
+            let take = min(64 - pending.count, bytes.count)
+            pending += UnsafeRawBufferPointer(rebasing: bytes[0..<take])
             i = take
             guard pending.count == 64 else { return }
-            compress(pending[...])
+            pending.withUnsafeBytes { compress(blocks: $0.baseAddress!, count: 1) }
             pending.removeAll(keepingCapacity: true)
         }
-        while i + 64 <= all.count {
-            compress(all[i..<(i + 64)])
-            i += 64
+        let whole = (bytes.count - i) / 64
+        if whole > 0 {
+            compress(blocks: base + i, count: whole)
+            i += whole * 64
         }
-        pending += all[i...]
+        pending += UnsafeRawBufferPointer(rebasing: bytes[i...])
     }
-
-    public mutating func update(_ text: String) { update(Array(text.utf8)) }
 
     public mutating func finalize() -> [UInt8] {
         let bits = length &* 8
@@ -50,44 +66,90 @@ public struct SHA256 {
         tail += [UInt8](repeating: 0, count: (119 - pending.count) % 64)
         tail += (0..<8).map { UInt8(truncatingIfNeeded: bits >> (56 - 8 * UInt64($0))) }
         update(tail)
-        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
+        return digest
+    }
+
+    /// The state as bytes: the digest, once the padding has been hashed.
+    private var digest: [UInt8] {
+        let s = state
+        return [s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7].flatMap { word in
+            (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) }
+        }
     }
 
     /// Lowercase hex digest of `data`.
     public static func hex(_ data: some Sequence<UInt8>) -> String {
         var h = SHA256()
         h.update(data)
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in h.finalize() {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return h.hexDigest()
     }
 
-    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+    public static func hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            // A short text (a script line's transcript) is hashed with its padding on the stack.
+            guard bytes.count <= 119 else {
+                var h = SHA256()
+                h.update(UnsafeRawBufferPointer(bytes))
+                return h.hexDigest()
+            }
+            var h = SHA256()
+            let blocks = bytes.count <= 55 ? 1 : 2
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { padded in
+                padded.initialize(repeating: 0)
+                _ = UnsafeMutableRawBufferPointer(padded).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                padded[bytes.count] = 0x80
+                let bits = UInt64(bytes.count) &* 8
+                for i in 0..<8 { padded[64 * blocks - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+                h.compress(blocks: UnsafeRawPointer(padded.baseAddress!), count: blocks)
+            }
+            return h.hex(of: h.digest)
+        }
+    }
 
-    private mutating func compress(_ block: ArraySlice<UInt8>) {
-        var w = [UInt32](repeating: 0, count: 64)
-        let o = block.startIndex
-        for i in 0..<16 {
-            w[i] = UInt32(block[o + 4 * i]) << 24 | UInt32(block[o + 4 * i + 1]) << 16 | UInt32(block[o + 4 * i + 2]) << 8
-                | UInt32(block[o + 4 * i + 3])
+    /// `finalize()` as 64 lowercase hex digits.
+    public mutating func hexDigest() -> String { hex(of: finalize()) }
+
+    private func hex(of digest: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: 64) { out in
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { digits in
+                for (i, byte) in digest.enumerated() {
+                    out[2 * i] = digits[Int(byte >> 4)]
+                    out[2 * i + 1] = digits[Int(byte & 15)]
+                }
+            }
+            return 64
         }
-        func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+    }
+
+    /// Runs the compression function over `count` consecutive 64-byte blocks.
+    private mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+        @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
+        var (h0, h1, h2, h3, h4, h5, h6, h7) = state
+        SHA256.k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                for block in 0..<count {
+                    let p = blocks + 64 * block
+                    for i in 0..<16 {
+                        w[i] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    }
+                    for i in 16..<64 {
+                        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                    }
+                    var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
+                    for i in 0..<64 {
+                        let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ k[i] &+ w[i]
+                        let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+                        (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                    h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                }
+            }
         }
-        var (a, b, c, d, e, f, g, h) = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
-        for i in 0..<64 {
-            let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ SHA256.k[i] &+ w[i]
-            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-        }
-        for (i, v) in [a, b, c, d, e, f, g, h].enumerated() { state[i] = state[i] &+ v }
+        state = (h0, h1, h2, h3, h4, h5, h6, h7)
     }
 }
