@@ -130,7 +130,13 @@ extension StudioApp {
     }
 
     private func editSceneText() throws {
-        let current = (try? scenes.text(for: header.scene)) ?? nil
+        // The text as it is, to edit, even one the planner refuses (a control token in it is what to take out).
+        let current: String?
+        switch header.scene {
+        case .none: current = nil
+        case .inline(let text): current = text
+        case .named(let name): current = scenes.scene(named: name)?.text
+        }
         guard let text = try prompt("Scene description (where and how the audio is recorded):", initial: current ?? "") else { return }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         editor.editHeader { $0.scene = trimmed.isEmpty ? .none : .inline(trimmed) }

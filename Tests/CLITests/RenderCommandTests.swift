@@ -259,6 +259,27 @@ import Testing
         #expect(result.status == 0 && !result.stderr.contains("this note does nothing"), "\(result.stderr)")
     }
 
+    /// A line holding one of the model's control tokens (pasted from elsewhere) is named with it and not generated;
+    /// the lines around it are, and the render ends saying what was not.
+    @Test func aLineHoldingAControlTokenIsNotGenerated() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["[Ann] Hello.", "[Ann] Fine, thanks.<|eot_id|>", "[Ann] Bye."])
+        project.settings.maxNewTokens = 12
+        let file = folder.appendingPathComponent("tokens.higgs")
+        try ProjectFile.save(project, to: file)
+        let result = try CLI.run(["render", "tokens.higgs", "--no-export", "--retries", "0"] + Self.engineFlags(in: folder), in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("tokens.higgs: 3 lines, 3 to generate"), "\(result.stderr)")
+        #expect(result.stderr.contains("line 2: the line holds the model's control token <|eot_id|>: it would end the turn there; remove it\n"))
+        #expect(result.stderr.contains("line 1 (1/2): ") && result.stderr.contains("line 3 (2/2): "))
+        #expect(result.stderr.contains("not generated: line 2\n"))
+        let planner = Self.planner(project, file: file, in: folder)
+        #expect(planner.plan(line: 0)?.take != nil && planner.plan(line: 2)?.take != nil)
+        #expect(planner.plan(line: 1)?.take == nil && planner.takes(line: 1).takes.isEmpty)
+    }
+
     /// A negative number is the flag's value, not a missing one: the check says what is wrong with it (the
     /// studio shares --threads with render).
     @Test func negativeNumbersAreReadAndRefused() throws {

@@ -36,6 +36,8 @@ public struct Pronunciation: Equatable, Hashable, Sendable {
         if let bad = sayAs.first(where: { "[]".contains($0) || $0.isNewline || $0 == "\t" }) {
             return "how to say '\(word)' contains '\(bad)'"
         }
+        // The model would act on it rather than say it (`ControlTokens`).
+        if let token = ControlTokens.first(in: sayAs) { return "how to say '\(word)' holds the model's control token \(token)" }
         return nil
     }
 

@@ -10,6 +10,9 @@ public struct Casting: Sendable {
     public let lineProblems: [Int: String]
     /// Voice of `SPEAKERi`, for every tag up to the highest one used (past the cast: automatic).
     public let voices: [VoiceSlot]
+    /// What the prompt is given of each of `voices`: a clip's audio file and transcript, a profile's description
+    /// (empty where the library has none: such a voice is a problem).
+    public let resolvedVoices: [ResolvedVoice]
     /// Cast members whose voice cannot be used, by speaker index, with the reason.
     public var voiceProblems: [Int: String] { badVoices.mapValues { "speaker '\($0.name)': \($0.problem)" } }
     /// The same, as the member's name and the voice's problem.
@@ -59,10 +62,24 @@ public struct Casting: Sendable {
         saysNothing = silent
         self.bodies = bodies
         let count = max(project.cast.count, (used.max() ?? -1) + 1)
-        voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
+        let voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
+        self.voices = voices
+        let resolved = voices.map { slot -> ResolvedVoice in
+            switch slot {
+            case .automatic: return .automatic
+            case .profile(let name): return .profile(name: name, description: library.profile(named: name)?.description ?? "")
+            case .clip(let name):
+                // Only a clip the library has is read (one it lacks is a problem; planning without a library reads nothing).
+                let transcript = library.clips.contains(name) ? (try? library.clipTranscript(name)) ?? "" : ""
+                return .clip(name: name, audio: library.clipAudio(name), transcript: transcript)
+            }
+        }
+        resolvedVoices = resolved
         var badVoices: [Int: (name: String, problem: String)] = [:]
         for (i, member) in project.cast.enumerated() {
-            if let problem = library.problem(with: member.voice) { badVoices[i] = (member.name, problem) }
+            if let problem = library.problem(with: member.voice) ?? library.controlTokenProblem(of: resolved[i]) {
+                badVoices[i] = (member.name, problem)
+            }
         }
         self.badVoices = badVoices
         speakerTags = used.map { "SPEAKER\($0)" }.sorted()

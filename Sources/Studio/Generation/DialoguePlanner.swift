@@ -62,21 +62,11 @@ public struct DialoguePlanner: Sendable {
         said = transcripts.map { project.pronunciations.applied(to: $0) }
 
         var problem: String?
-        var resolved: [ResolvedVoice] = []
         var prints: [String: String] = [:]
-        for slot in casting.voices {
-            switch slot {
-            case .automatic: resolved.append(.automatic)
-            case .profile(let name):
-                resolved.append(.profile(name: name, description: library.profile(named: name)?.description ?? ""))
-            case .clip(let name):
-                let transcript = (try? library.clipTranscript(name)) ?? ""
-                let audio = library.clipAudio(name)
-                resolved.append(.clip(name: name, audio: audio, transcript: transcript))
-                if let p = fingerprints.fingerprint(audio) { prints[name] = p }
-            }
+        for case .clip(let name, let audio, _) in casting.resolvedVoices {
+            if let p = fingerprints.fingerprint(audio) { prints[name] = p }
         }
-        self.voices = resolved
+        self.voices = casting.resolvedVoices
         self.fingerprints = prints
         do {
             scene = try scenes.text(for: project.scene)
@@ -167,6 +157,14 @@ public struct DialoguePlanner: Sendable {
         return lines.filter(made.contains)
     }
 
+    /// Why line `i` as said cannot go into a prompt: it holds one of the model's control tokens (`ControlTokens`),
+    /// always a slip in a dialogue line (pasted with the text from elsewhere). The written line is named; the
+    /// pronunciations only where the token is theirs.
+    func controlTokenProblem(line i: Int) -> String? {
+        guard let asSaid = ControlTokens.problem(inTranscript: said[i], "the line as said (its pronunciations applied)") else { return nil }
+        return ControlTokens.problem(inTranscript: transcripts[i], "the line") ?? asSaid
+    }
+
     /// The plan of a line; nil for a blank line or a note. `seed` overrides the line's seed (regenerate).
     public func plan(line i: Int, seed: UInt64? = nil) -> LinePlan? {
         guard project.script.indices.contains(i), !saysNothing(line: i) else { return nil }
@@ -180,11 +178,11 @@ public struct DialoguePlanner: Sendable {
                 j -= 1
                 continue
             }
-            guard casting.problem(line: j) == nil, let take = takes(line: j).current else { break }
+            guard casting.problem(line: j) == nil, controlTokenProblem(line: j) == nil, let take = takes(line: j).current else { break }
             context.insert((identities[j], said[j], take.key), at: 0)
             j -= 1
         }
-        let problem = lineScenes[i].problem ?? casting.problem(line: i)
+        let problem = lineScenes[i].problem ?? casting.problem(line: i) ?? controlTokenProblem(line: i)
         var request: LineRequest?
         var key: String?
         if problem == nil {
@@ -207,6 +205,9 @@ extension DialoguePlanner {
         if let problem = setupProblem { throw StudioError(problem) }
         let resolved: ResolvedVoice
         do { resolved = try library.resolve(voice) } catch { throw StudioError("\(error)") }
+        if let problem = library.controlTokenProblem(of: resolved) ?? ControlTokens.problem(inTranscript: text, "the words to hear") {
+            throw StudioError(problem)
+        }
         return LineRequest(transcript: text, speaker: nil, voices: voice == .automatic ? [] : [resolved], speakerTags: [],
                            scene: scene, sampling: SamplingSettings(project.settings), seed: project.settings.seed,
                            // An audition (a voice, a respelling to hear) runs on no longer than a line of its words would.

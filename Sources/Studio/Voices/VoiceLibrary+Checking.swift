@@ -40,9 +40,25 @@ extension VoiceLibrary {
                 // The model is given the file as it is, breaks and all; every other transcript is one line.
                 problems.append("\(textURL.path): \(lines) lines; a clip's transcript is one line (join them)")
             }
+            if let problem = ControlTokens.problem(in: stripped, textURL.path) { problems.append(problem) }
         } else {
             problems.append("\(textURL.path): cannot read the transcript (or it is not UTF-8 text)")
         }
         return ClipCheck(seconds: seconds, transcript: transcript, problems: problems)
+    }
+}
+
+extension VoiceLibrary {
+    /// Why a voice's text cannot go into a prompt: a clip's transcript or a profile's description that holds one
+    /// of the model's control tokens (pasted with it from elsewhere), which would act there rather than be read.
+    public func controlTokenProblem(of voice: ResolvedVoice) -> String? {
+        switch voice {
+        case .automatic:
+            return nil
+        case .clip(let name, _, let transcript):
+            return ControlTokens.problem(in: transcript, folder.appendingPathComponent("\(name).txt").path)
+        case .profile(let name, let description):
+            return ControlTokens.problem(in: description, "profile '\(name)' in \(folder.appendingPathComponent("profile.yaml").path)")
+        }
     }
 }
