@@ -173,6 +173,10 @@ extension StudioApp {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): this note does nothing: \(problem)", to: width - 2), .warning)
                 return
             }
+            if let problem = planner.sceneNoteProblem(line: editor.line) {
+                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
+                return
+            }
             if let p = plan(editor.line), let problem = p.problem {
                 terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
                 return

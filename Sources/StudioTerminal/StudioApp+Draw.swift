@@ -118,9 +118,11 @@ extension StudioApp {
             let found = highlightsFound ? ScriptEditor.occurrences(of: lastFind, in: line.text) : []
             let respelled = parsed.saysNothing ? [] : header.pronunciations.ranges(in: line.text)
             // A note is drawn in one style (asked once, not for every character): those that do something (a
-            // scene, a pause) in the event colour, chapters as headings, one that means to act and cannot as a warning.
+            // scene, a pause) in the event colour, chapters as headings, one that means to act and cannot (a scene
+            // that is not there) as a warning.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
-                : parsed.noteProblem(projectFolder: url.deletingLastPathComponent()) != nil ? .warning
+                : parsed.noteProblem(projectFolder: url.deletingLastPathComponent()) != nil
+                    || planner.sceneNoteProblem(line: i) != nil ? .warning
                 : parsed.sceneChange != nil || parsed.pauseSeconds != nil || parsed.overlapSeconds != nil
                     || parsed.cue != nil || parsed.tempo != nil || parsed.gainDecibels != nil || parsed.bed != nil
                     || parsed.exportFileName != nil ? .event : .dim
@@ -286,7 +288,9 @@ extension StudioApp {
         }
         let text: String
         do {
-            text = try scenes.text(for: choice) ?? (note == nil ? "No scene: the model hears only the voices. Tab here and choose one." : "No scene.")
+            // A note's value is checked as the planner checks it (a path or a scene's name misspelt is no description).
+            let chosen = try note == nil ? scenes.text(for: choice) : scenes.text(forNote: choice)
+            text = chosen ?? (note == nil ? "No scene: the model hears only the voices. Tab here and choose one." : "No scene.")
         } catch {
             for line in wrap("! \(error)", width: r.width - 2) where y < r.y + r.height {
                 terminal.put(y, r.x + 1, line, .error)

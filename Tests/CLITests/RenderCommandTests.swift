@@ -280,6 +280,26 @@ import Testing
         #expect(planner.plan(line: 1)?.take == nil && planner.takes(line: 1).takes.isEmpty)
     }
 
+    /// A `# scene:` note that reads as a path is named as its lines' problem (a dry run, no model): it is not their
+    /// description, and they are not generated with it.
+    @Test func aSceneNoteThatIsAPathIsNamed() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "A quiet studio.\n".write(to: folder.appendingPathComponent("quiet_studio.txt"), atomically: true, encoding: .utf8)
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["[Ann] Hello.", "# scene: ../k/Scenes/quiet_studio", "[Ann] Bye."])
+        try ProjectFile.save(project, to: folder.appendingPathComponent("show.higgs"))
+        let result = try CLI.run(["render", "show.higgs", "--dry-run", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [
+            "show.higgs: 2 lines, 2 to generate",
+            "line 3: # scene: ../k/Scenes/quiet_studio is a path: a note names a scene of \(folder.path) (# scene: quiet_studio) "
+                + "or describes one in words",
+            "would generate line 1: [Ann] Hello.",
+            "not generated: line 3",
+        ])
+    }
+
     /// A negative number is the flag's value, not a missing one: the check says what is wrong with it (the
     /// studio shares --threads with render).
     @Test func negativeNumbersAreReadAndRefused() throws {

@@ -293,16 +293,17 @@ struct EndToEndTests {
         try tmux.waitForShell()
     }
 
-    /// A note that means to act and cannot (a gain that does not read) says so under the script.
+    /// A note that means to act and cannot (a gain that does not read, a scene that is not one) says so under the script.
     @Test func aNoteThatDoesNothingSaysWhy() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
-                                     script: ["[Ann] First.", "# gain: loud", "[Ann] Second.", "# bed: rain.wav"]),
+                                     script: ["[Ann] First.", "# gain: loud", "[Ann] Second.", "# bed: rain.wav",
+                                              "# scene: ../Scenes/quiet_studio", "[Ann] Third."]),
                              to: folder.appendingPathComponent("notes.higgs"))
         let tmux = try TmuxSession(width: 100, height: 24, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "notes.higgs"])
-        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 2 lines") }
+        try tmux.waitFor("the script") { $0.contains("· 1 speaker · 3 lines") }
         try tmux.keys("j")
         try tmux.waitFor("why the note does nothing") {
             $0.contains("line 2: this note does nothing: a gain is -40 to +12 dB (# gain: -6 dB)")
@@ -310,6 +311,11 @@ struct EndToEndTests {
         // A bed whose file is not beside the project is said as it is written, not at the export.
         try tmux.keys("j", "j")
         try tmux.waitFor("the missing bed") { $0.contains("line 4: this note does nothing: there is no sound file ") }
+        // A scene note that reads as a path is not taken as the scene's description: said at the note and its lines.
+        try tmux.keys("j")
+        try tmux.waitFor("the scene note's slip") { $0.contains("line 5: # scene: ../Scenes/quiet_studio is a path: a note names a scene of ") }
+        try tmux.keys("j")
+        try tmux.waitFor("its line's problem") { $0.contains("line 6: # scene: ../Scenes/quiet_studio is a path: a note names a scene of ") }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

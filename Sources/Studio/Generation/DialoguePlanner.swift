@@ -82,7 +82,7 @@ public struct DialoguePlanner: Sendable {
             notes.append(change != nil)
             if let change {
                 do {
-                    current = (try scenes.text(for: change), nil)
+                    current = (try scenes.text(forNote: change), nil)
                 } catch {
                     current = (nil, "\(error)")
                 }
@@ -94,6 +94,12 @@ public struct DialoguePlanner: Sendable {
 
     /// The line is a note that changes the scene.
     public func changesScene(line: Int) -> Bool { sceneNotes[line] }
+
+    /// Why the scene a `# scene:` note on line `i` chooses cannot be had (no such scene, a slip for one, a control
+    /// token in it): the problem of the lines after it, said at the note too. Nil for any other line.
+    public func sceneNoteProblem(line i: Int) -> String? {
+        sceneNotes.indices.contains(i) && sceneNotes[i] ? lineScenes[i].problem : nil
+    }
 
     /// Each line's transcript (speakers as the prompt's tags) and identity (the transcript and how many
     /// lines before it have the same one): what its takes are filed under.
