@@ -99,7 +99,6 @@ import Testing
         ("cast:\n  Mara = warm_host\nscript:\n", 2, "expected `name: value`"),
         ("settings:\n  temperature: hot\nscript:\n", 2, "temperature must be a number >= 0"),
         ("settings:\n  top-p: 1.5\nscript:\n", 2, "top-p must be a number in (0, 1]"),
-        ("settings:\n  speed: 2\nscript:\n", 2, "unknown setting 'speed'"),
         ("settings:\n  seed: 1\n  seed: 2\nscript:\n", 3, "'seed' appears twice"),
         ("\n\nvoices:\n  a: b\nscript:\n", 3, "unknown section 'voices'"),
         ("cast:\n  A: auto\ncast:\n  B: auto\nscript:\n", 3, "second 'cast:' section"),

@@ -8,16 +8,20 @@ public struct Project: Equatable, Sendable {
     /// Speaker `i` of the cast is `[SPEAKERi]` in the prompt.
     public var cast: [CastMember]
     public var settings: GenerationSettings
+    /// The `settings:` entries this version does not read, in the file's order: kept as written so that a
+    /// project saved here loses nothing a newer version (or a writer) put there.
+    public var unknownSettings: [UnknownSetting]
     /// Words the voices are to say otherwise than they are written, in the order the writer gave them.
     public var pronunciations: [Pronunciation]
     /// One turn per line, as written (named speakers, `[SPEAKERn]` tags, event tags).
     public var script: [String]
 
     public init(scene: SceneChoice = .none, cast: [CastMember] = [], settings: GenerationSettings = .init(),
-                pronunciations: [Pronunciation] = [], script: [String] = []) {
+                unknownSettings: [UnknownSetting] = [], pronunciations: [Pronunciation] = [], script: [String] = []) {
         self.scene = scene
         self.cast = cast
         self.settings = settings
+        self.unknownSettings = unknownSettings
         self.pronunciations = pronunciations
         self.script = script
     }
@@ -45,6 +49,23 @@ public struct CastMember: Equatable, Sendable {
     public init(name: String, voice: VoiceSlot) {
         self.name = name
         self.voice = voice
+    }
+}
+
+/// A `settings:` entry whose key this version does not read (a newer version's setting, or a misspelt one),
+/// kept as written.
+public struct UnknownSetting: Equatable, Sendable {
+    public var key: String
+    /// The text after the colon, as written (without the spaces around it).
+    public var value: String
+    /// The known setting it followed in the file (nil: it came first): it is written back there, so that
+    /// a save here moves nothing a newer version wrote in its own order.
+    public var after: String?
+
+    public init(key: String, value: String, after: String? = nil) {
+        self.key = key
+        self.value = value
+        self.after = after
     }
 }
 

@@ -17,6 +17,22 @@ public struct ProjectError: Error, Equatable, CustomStringConvertible, Sendable 
     public var description: String { "\(file):\(line): \(problem)" }
 }
 
+/// Something in a project file that does not stop it opening but that its writer should know of (a setting
+/// this version does not read). `description` is `file:line: what`.
+public struct ProjectWarning: Equatable, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int
+    public let what: String
+
+    public init(file: String, line: Int, _ what: String) {
+        self.file = file
+        self.line = line
+        self.what = what
+    }
+
+    public var description: String { "\(file):\(line): \(what)" }
+}
+
 /// The `*.higgs` text format: a header of sections, then the script.
 ///
 /// ```
@@ -37,7 +53,9 @@ public struct ProjectError: Error, Equatable, CustomStringConvertible, Sendable 
 /// [Mara] Good evening.           (one turn per line, verbatim to the end of the file)
 /// ```
 /// `print` writes this canonical form; `parse(print(p)) == p` and `print(parse(t)) == t` for canonical `t`.
-/// Blank lines and `#` comment lines are allowed in the header and not kept.
+/// Blank lines and `#` comment lines are allowed in the header and not kept. A setting this version does not
+/// read is kept as written (`Project.unknownSettings`) and told as a warning, not refused: a project written by a
+/// newer version opens here, and a save here keeps what that version wrote.
 public enum ProjectFormat {
     /// Setting keys in canonical order, with what each accepts (for messages).
     public static let settingKeys: [(key: String, accepts: String)] = [
@@ -83,7 +101,23 @@ public enum ProjectFormat {
             out += "\n"
         }
         out += "settings:\n"
-        for (key, value) in settingValues(project.settings) { out += "  \(key): \(value)\n" }
+        let known = settingValues(project.settings)
+        // Each unknown setting goes back after the known one it followed (first when none; last when that one
+        // is not a setting of this version either, which only code that builds a Project can ask for).
+        func slot(_ kept: UnknownSetting) -> Int {
+            guard let after = kept.after else { return -1 }
+            return known.firstIndex { $0.0 == after } ?? known.count - 1
+        }
+        func writeKept(at index: Int) {
+            for kept in project.unknownSettings where slot(kept) == index {
+                out += kept.value.isEmpty ? "  \(kept.key):\n" : "  \(kept.key): \(kept.value)\n"
+            }
+        }
+        writeKept(at: -1)
+        for (index, (key, value)) in known.enumerated() {
+            out += "  \(key): \(value)\n"
+            writeKept(at: index)
+        }
         out += "\nscript:\n"
         for line in project.script { out += line + "\n" }
         return out
@@ -108,8 +142,41 @@ public enum ProjectFormat {
     /// The header's sections, in canonical order.
     static let sections = ["scene", "cast", "pronounce", "settings", "script"]
 
+    /// A project as read, and what the writer should be told of its file.
+    public struct Parsed: Sendable {
+        public var project: Project
+        public var warnings: [ProjectWarning]
+    }
+
     /// Parses a project file's text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws -> Project {
+        try read(text, file: file).project
+    }
+
+    /// Parses a project file's text, with warnings (settings this version keeps without reading); `file` names it
+    /// in errors and warnings.
+    public static func read(_ text: String, file: String) throws -> Parsed {
+        var unknownLines: [Int] = []
+        let project = try parse(text, file: file, unknownLines: &unknownLines)
+        let warning = unknownSettingsWarning(Array(zip(project.unknownSettings.map(\.key), unknownLines)), file: file)
+        return Parsed(project: project, warnings: warning.map { [$0] } ?? [])
+    }
+
+    /// One warning for all the settings kept without being read, at the first one's line. It does not list the
+    /// settings this version reads (the settings dialog does): it stays short enough for the studio's message row.
+    private static func unknownSettingsWarning(_ kept: [(key: String, line: Int)], file: String) -> ProjectWarning? {
+        guard let first = kept.first else { return nil }
+        guard kept.count > 1 else {
+            return ProjectWarning(file: file, line: first.line,
+                                  "unknown setting '\(clip(first.key))': this version does not use it and keeps it as written")
+        }
+        let others = kept.dropFirst().map { "'\(clip($0.key))' (line \($0.line))" }
+        return ProjectWarning(file: file, line: first.line, "unknown settings '\(clip(first.key))', \(others.joined(separator: ", ")): "
+                              + "this version does not use them and keeps them as written")
+    }
+
+    /// Parses the lines; `unknownLines` gets the line of each of `unknownSettings` (for the warning).
+    private static func parse(_ text: String, file: String, unknownLines: inout [Int]) throws -> Project {
         var lines = splitLines(text)
         if lines.last == "" { lines.removeLast() }
 
@@ -172,6 +239,7 @@ public enum ProjectFormat {
                 guard rest.isEmpty else { throw fail(i, "'\(section):' takes indented entries on the lines below it") }
                 i += 1
                 var keys = Set<String>()
+                var lastKnownSetting: String?
                 while i < lines.count {
                     let l = lines[i]
                     let t = l.trimmingCharacters(in: .whitespaces)
@@ -193,8 +261,14 @@ public enum ProjectFormat {
                             throw fail(i, problem)
                         }
                         project.pronunciations.append(Pronunciation(word: key, sayAs: value))
-                    } else {
+                    } else if settingKeys.contains(where: { $0.key == key }) {
+                        // A known key whose value does not read is still an error: that setting would not be what was written.
                         try parseSetting(key: key, value: value, into: &project.settings, at: i, fail: fail)
+                        lastKnownSetting = key
+                    } else {
+                        guard !key.isEmpty else { throw fail(i, "a setting needs a name before ':', found '\(clip(t))'") }
+                        project.unknownSettings.append(UnknownSetting(key: key, value: value, after: lastKnownSetting))
+                        unknownLines.append(i + 1)
                     }
                     i += 1
                 }

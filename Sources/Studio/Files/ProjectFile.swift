@@ -13,7 +13,13 @@ public enum ProjectFile {
 
     /// Reads and parses a project; errors are `ProjectError` (`file:line: problem`) or a read error naming the file.
     public static func load(_ url: URL) throws -> Project {
-        try ProjectFormat.parse(try readText(url), file: url.path)
+        try read(url).project
+    }
+
+    /// Reads and parses a project, with the warnings its writer should be told (a command says them on stderr,
+    /// the studio as it opens the file).
+    public static func read(_ url: URL) throws -> ProjectFormat.Parsed {
+        try ProjectFormat.read(try readText(url), file: url.path)
     }
 
     static func readText(_ url: URL) throws -> String {
