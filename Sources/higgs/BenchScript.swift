@@ -29,7 +29,7 @@ struct BenchScript: ParsableCommand {
 
     func run() throws {
         let url = project.map { URL(fileURLWithPath: $0) }
-        let document = try url.map(ProjectFile.load) ?? Self.madeUp(lines: lines)
+        let document = try url.map(ProjectFile.loadSayingWarnings) ?? Self.madeUp(lines: lines)
         guard !document.script.isEmpty else { throw CommandFailure("\(project ?? "the script"): no lines") }
         let folder = url?.deletingLastPathComponent() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let voices = VoiceLibrary(folder: folder.appendingPathComponent("Voices"))

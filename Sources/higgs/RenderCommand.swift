@@ -63,7 +63,7 @@ struct RenderCommand: ParsableCommand {
 
     private func render() throws {
         let url = URL(fileURLWithPath: project).standardizedFileURL
-        let document = try ProjectFile.load(url)
+        let document = try ProjectFile.loadSayingWarnings(url)
         let library = VoiceLibrary(folder: engine.voicesFolder)
         let sceneLibrary = SceneLibrary(folder: engine.scenesFolder)
         let takes = TakeStore(folder: TakeStore.folder(forProject: url))

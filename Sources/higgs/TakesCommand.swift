@@ -24,7 +24,7 @@ struct TakesCommand: ParsableCommand {
     func run() throws {
         do {
             let url = URL(fileURLWithPath: project).standardizedFileURL
-            var lines = DialoguePlanner.lineIdentities(of: try ProjectFile.load(url))
+            var lines = DialoguePlanner.lineIdentities(of: try ProjectFile.loadSayingWarnings(url))
             // Unsaved changes may use takes the saved file does not.
             if let recovery = ProjectFile.recovery(for: url) { lines += DialoguePlanner.lineIdentities(of: recovery.project) }
             let store = TakeStore(folder: TakeStore.folder(forProject: url))

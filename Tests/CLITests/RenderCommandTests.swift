@@ -160,6 +160,24 @@ import Testing
         #expect(result.status == 0 && result.stderr.contains("would generate line 1: ") && !result.stderr.contains("would generate line 5"))
     }
 
+    /// A setting this version does not read (a newer version's) is said once on stderr, naming the file, line and key,
+    /// and the render goes on; the file is left as it is.
+    @Test func aSettingThisVersionDoesNotReadIsSaidAndTheRenderGoesOn() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("show.higgs")
+        let text = "cast:\n  Ann: auto\n\nsettings:\n  seed: 7\n  speed: 1.1\n\nscript:\n[Ann] Hello there.\n"
+        try Data(text.utf8).write(to: file)
+        let result = try CLI.run(["render", "show.higgs", "--dry-run", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let told = result.stderr.split(separator: "\n").filter { $0.contains("unknown setting") }
+        #expect(told.count == 1)
+        #expect(told.first?.hasPrefix("higgs: ") == true && told.first?.hasSuffix(
+            "show.higgs:6: unknown setting 'speed': this version does not use it and keeps it as written") == true, "\(result.stderr)")
+        #expect(result.stderr.contains("would generate line 1: [Ann] Hello there."))
+        #expect(try String(contentsOf: file, encoding: .utf8) == text)
+    }
+
     /// A take that runs on to the runaway stop is generated again at once with a new seed (`--retries`); every take
     /// is kept, the last chosen; a line still cut at the end is named.
     @Test func aTakeCutAtItsLimitIsRetried() throws {
