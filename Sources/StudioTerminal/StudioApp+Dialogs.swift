@@ -178,13 +178,17 @@ extension StudioApp {
         }
     }
 
-    func drawSettings(_ rows: [(String, String, String)], selected: Int) {
+    /// `kept`: the file's settings this version does not read, listed under the table (they are saved as they are).
+    func drawSettings(_ rows: [(String, String, String)], selected: Int, kept: [UnknownSetting]) {
         drawMain()
         // Names, values (a few digits), then what each accepts in whatever width is left.
         let width = min(140, terminal.width - 2)
         // What the chosen setting accepts, whole, under the table when its column cuts it off.
         let detail = DisplayWidth.of(rows[selected].2) > width - 30 ? wrap(rows[selected].2, width: width - 4).prefix(2) : []
-        let inner = drawBox(height: rows.count + 5 + (detail.isEmpty ? 0 : detail.count + 1), width: width, title: "Generation settings")
+        let keptLine = kept.isEmpty ? nil
+            : "Kept as written, not used by this version: " + kept.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let below = (detail.isEmpty ? 0 : detail.count + 1) + (keptLine == nil ? 0 : 2)
+        let inner = drawBox(height: rows.count + 5 + below, width: width, title: "Generation settings")
         for (i, row) in rows.enumerated() {
             let y = inner.y + i
             let isRow = i == selected
@@ -196,8 +200,10 @@ extension StudioApp {
         for (n, line) in detail.enumerated() {
             terminal.put(inner.y + rows.count + 1 + n, inner.x, line, .normal, width: inner.width)
         }
-        terminal.put(inner.y + rows.count + 1 + (detail.isEmpty ? 0 : detail.count + 1), inner.x,
-                     "← → change · Enter type a value · Esc close", .dim)
+        if let keptLine {
+            terminal.put(inner.y + rows.count + 1 + (detail.isEmpty ? 0 : detail.count + 1), inner.x, keptLine, .dim, width: inner.width)
+        }
+        terminal.put(inner.y + rows.count + 1 + below, inner.x, "← → change · Enter type a value · Esc close", .dim)
         terminal.showCursor(at: nil)
         terminal.refreshScreen()
     }

@@ -151,7 +151,7 @@ extension StudioApp {
         while true {
             let values = ProjectFormat.settingValues(header.settings)
             let lines = keys.indices.map { i in (values[i].0, values[i].1, keys[i].accepts) }
-            drawSettings(lines, selected: row)
+            drawSettings(lines, selected: row, kept: header.unknownSettings)
             guard case .key(let key) = try nextEvent() else { continue }
             switch key {
             case .up, .char("k"): row = max(0, row - 1)

@@ -5,19 +5,28 @@ import Studio
 /// Opening projects: the one named at start, and another in its place (Ctrl-O) with the engine kept.
 extension StudioApp {
     /// The project at `url`: read when it exists, else new (the sample script for the default name, else
-    /// empty). A file that is not a project, or a new name without `.higgs`, is an error naming it.
-    static func openProject(at url: URL, named: Bool) throws -> (project: Project, onDisk: Bool) {
+    /// empty), with what the file holds that this version keeps without using. A file that is not a project, or a
+    /// new name without `.higgs`, is an error naming it.
+    static func openProject(at url: URL, named: Bool) throws -> (project: Project, onDisk: Bool, warnings: [ProjectWarning]) {
         if FileManager.default.fileExists(atPath: url.path) {
             guard url.pathExtension == "higgs" else {
                 let suggested = url.deletingPathExtension().appendingPathExtension("higgs").lastPathComponent
                 throw StudioError("\(url.path): not a project (*.higgs); `higgs import \(url.lastPathComponent)` makes \(suggested) of a script")
             }
-            return (try ProjectFile.load(url), true)
+            let parsed = try ProjectFile.read(url)
+            return (parsed.project, true, parsed.warnings)
         }
         guard url.pathExtension == "higgs" || !named else {
             throw StudioError("\(url.path): no such file (a new project needs a name ending in .higgs)")
         }
-        return (named ? Project(script: []) : SampleProject.project, false)
+        return (named ? Project(script: []) : SampleProject.project, false, [])
+    }
+
+    /// What to say of a file's warnings as it opens, or nil when it has none. The file is named by its name alone:
+    /// it is the project open, and its folder would push what is wrong off the message row.
+    static func told(_ warnings: [ProjectWarning]) -> String? {
+        guard !warnings.isEmpty else { return nil }
+        return warnings.map { "\(URL(fileURLWithPath: $0.file).lastPathComponent):\($0.line): \($0.what)" }.joined(separator: "; ")
     }
 
     /// The scene list's row for the header's scene.
@@ -40,7 +49,7 @@ extension StudioApp {
         }
         let target = URL(fileURLWithPath: NSString(string: path).expandingTildeInPath, relativeTo: here).standardizedFileURL
         guard target != url else { return say("\(displayName) is the project open.", .dim) }
-        var opened: (project: Project, onDisk: Bool)
+        var opened: (project: Project, onDisk: Bool, warnings: [ProjectWarning])
         do {
             opened = try StudioApp.openProject(at: target, named: true)
         } catch {
@@ -50,7 +59,7 @@ extension StudioApp {
         if !opened.onDisk, !header.cast.isEmpty,
            try ask("Start \(target.lastPathComponent) with \(displayName)'s cast, scene, settings and pronunciations? (y)es / (n)o, empty", choices: ["y", "n"]) == "y" {
             opened.project = Project(scene: header.scene, cast: header.cast, settings: header.settings,
-                                     pronunciations: header.pronunciations, script: [])
+                                     unknownSettings: header.unknownSettings, pronunciations: header.pronunciations, script: [])
         }
         guard try settleChanges(before: "opening \(target.lastPathComponent)") else { return }
         player.stop()
@@ -75,7 +84,13 @@ extension StudioApp {
         highlightsFound = false
         say(opened.onDisk ? "Opened \(target.path)." : "A new project, \(target.lastPathComponent): Ctrl-S saves it.", .good)
         try offerRecovery()
-        if let joined = castScriptNewcomers() { say(joined, .good, seconds: 10) }
+        let joined = castScriptNewcomers()
+        // As at start: what the file keeps unread is told before the newcomers, who show in the cast anyway.
+        if let warning = StudioApp.told(opened.warnings) {
+            say(warning, .warning, seconds: 15)
+        } else if let joined {
+            say(joined, .good, seconds: 10)
+        }
     }
 
     /// A script written elsewhere names speakers its cast lacks: they are cast as a name typed in a line is (one
@@ -120,7 +135,8 @@ extension StudioApp {
                        .warning, seconds: 15)
         }
         do {
-            let project = try ProjectFile.load(url)
+            let parsed = try ProjectFile.read(url)
+            let project = parsed.project
             let line = editor.line
             editor = ScriptEditor(lines: project.script, header: project)
             editor.moveTo(line: min(line, editor.lines.count - 1))
@@ -128,7 +144,11 @@ extension StudioApp {
             lastAutosaved = project
             diskContents = contents
             onDisk = true
-            say("Read \(displayName) again: another program changed it.", .good)
+            if let warning = StudioApp.told(parsed.warnings) {
+                say("Read again: \(warning)", .warning, seconds: 15)
+            } else {
+                say("Read \(displayName) again: another program changed it.", .good)
+            }
         } catch {
             say("\(displayName) was changed by another program and does not read now: \(error)", .error, seconds: 15)
         }

@@ -93,6 +93,8 @@ final class StudioApp {
     var castIndex = 0
     var sceneIndex = 0
     var message: (text: String, style: Style, until: Date)?
+    /// What the file opened at start holds that this version keeps without using, said once the screen is up.
+    private var openingWarning: String?
     /// The text `/` last looked for (`n` and `N` look for it again), and whether the script shows where
     /// it occurs (until Esc).
     var lastFind = ""
@@ -126,6 +128,7 @@ final class StudioApp {
         diskContents = opened.onDisk ? ProjectFile.contents(of: url) : nil
         chosenName = options.projectPath != nil
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
+        openingWarning = StudioApp.told(opened.warnings)
         lastAutosaved = nil
         voices = VoiceLibrary(folder: options.voicesFolder)
         scenes = SceneLibrary(folder: options.scenesFolder)
@@ -179,6 +182,8 @@ final class StudioApp {
             let joined = castScriptNewcomers()
             if let problem = options.engine.configProblem {
                 say("\(problem) — the config file is not used", .warning, seconds: 10)
+            } else if let warning = openingWarning {
+                say(warning, .warning, seconds: 15)
             } else if !onDisk && !FileManager.default.fileExists(atPath: folder.path) {
                 say("There is no folder \(folder.path): Ctrl-S cannot save there; Alt-S saves the project elsewhere.", .warning, seconds: 15)
             } else if !onDisk && !chosenName {

@@ -47,6 +47,39 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// A setting this version does not read (a newer version's) does not stop the file opening: it is told as the file
+    /// opens, listed in the settings dialog, and kept where it was through an edit and a save.
+    @Test func aNewerVersionsSettingIsToldOnOpenAndKeptThroughASave() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let kept = [UnknownSetting(key: "speed", value: "1.1", after: "temperature")]
+        let project = Project(unknownSettings: kept, script: ["[SPEAKER0] First line."])
+        let (file, tmux) = try Self.studio(on: project, named: "p.higgs", in: folder, showing: "First line.", width: 200)
+        try tmux.waitFor("the warning") {
+            $0.contains("p.higgs:3: unknown setting 'speed': this version does not use it and keeps it as written")
+        }
+        try tmux.keys(",")
+        try tmux.waitFor("the settings dialog") { $0.contains("Kept as written, not used by this version: speed: 1.1") }
+        try tmux.keys("Escape", "Enter")
+        try tmux.type(" Edited.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edit") { $0.contains("First line. Edited.") && $0.contains("p.higgs ●") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved \(file.path).") }
+        #expect(try String(contentsOf: file, encoding: .utf8).contains("settings:\n  temperature: 1.0\n  speed: 1.1\n  top-k: 50\n"))
+        #expect(try ProjectFile.load(file).unknownSettings == kept)
+
+        // Written again by the newer version, with one more: read again, and both are told.
+        let more = kept + [UnknownSetting(key: "pitch", value: "low", after: "temperature")]
+        try ProjectFile.save(Project(unknownSettings: more, script: ["[SPEAKER0] Newer."]), to: file)
+        try tmux.waitFor("the file read again") {
+            $0.contains("Newer.")
+                && $0.contains("Read again: p.higgs:3: unknown settings 'speed', 'pitch' (line 4): this version does not use them")
+        }
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
+
     /// A new project named in a folder that does not exist says so at once, and Alt-S saves it elsewhere: the
     /// writing is not lost to a save that cannot happen.
     @Test func aProjectInAMissingFolderIsSavedElsewhere() throws {
