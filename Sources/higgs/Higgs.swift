@@ -15,6 +15,17 @@ struct Higgs: ParsableCommand {
 
     static func main() {
         BLAS.restartOnPreferredCore()  // before any thread, terminal or file is opened
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            // A command's own failure (the parser's "other" errors: exit 1 with a message) reads as every command
+            // words it, `higgs: FILE: problem`, not `Error: ...`; help, refused flags (with the usage) and exit codes
+            // stay the parser's.
+            let message = message(for: error)
+            guard exitCode(for: error) == .failure, !message.isEmpty else { exit(withError: error) }
+            FileHandle.standardError.write(Data("higgs: \(message)\n".utf8))
+            exit(withError: ExitCode.failure)
+        }
     }
 }

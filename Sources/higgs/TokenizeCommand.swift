@@ -49,7 +49,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 }
 
-/// A one-line error of a command (argument parser prints it after "Error: ", without the usage).
+/// A one-line error of a command (`Higgs.main` prints it after "higgs: ", without the usage).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

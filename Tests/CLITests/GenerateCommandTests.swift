@@ -88,7 +88,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("blocked.codes.json/taken"), withIntermediateDirectories: true)
         let blocked = try CLI.run(["generate", "--model", model.path, "--transcript", "Hello there.", "--scene-prompt", "empty",
                                    "--seed", "3", "--max-new-tokens", "1", "--out-path", "blocked.wav", "--quiet"], in: folder)
-        #expect(blocked.status == 1 && blocked.stderr.hasSuffix("\nError: blocked.codes.json (the codes, beside --out-path, as there is no audio "
+        #expect(blocked.status == 1 && blocked.stderr.hasSuffix("\nhiggs: blocked.codes.json (the codes, beside --out-path, as there is no audio "
                 + "tokenizer to make the WAV): cannot write (Is a directory)\n"), "\(blocked.stderr)")
     }
 
@@ -98,21 +98,21 @@ import Testing
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         var result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "/nonexistent/x.wav"], in: folder)
-        #expect(result.status == 1 && result.stderr == "Error: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr == "higgs: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
         result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--codes-out", "missing/c.json"], in: folder)
-        #expect(result.status == 1 && result.stderr.hasPrefix("Error: --codes-out missing/c.json: no folder /")
+        #expect(result.status == 1 && result.stderr.hasPrefix("higgs: --codes-out missing/c.json: no folder /")
                 && result.stderr.hasSuffix("/missing\n"), "\(result.stderr)")
         result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "."], in: folder)
-        #expect(result.status == 1 && result.stderr == "Error: --out-path .: a folder, not a file\n", "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr == "higgs: --out-path .: a folder, not a file\n", "\(result.stderr)")
         try "hi".write(to: folder.appendingPathComponent("hi.txt"), atomically: true, encoding: .utf8)
         result = try CLI.run(["generate", "--transcript", "hi", "--model", "M", "--out-path", "hi.txt/x.wav"], in: folder)
-        #expect(result.status == 1 && result.stderr.hasPrefix("Error: --out-path hi.txt/x.wav: /")
+        #expect(result.status == 1 && result.stderr.hasPrefix("higgs: --out-path hi.txt/x.wav: /")
                 && result.stderr.hasSuffix("/hi.txt is a file, not a folder\n"), "\(result.stderr)")
 
         // With a model there, it is not loaded.
         let model = try CheckpointFixtures.modelFolder(in: folder)
         result = try CLI.run(["generate", "--transcript", "hi", "--model", model.path, "--out-path", "/nonexistent/x.wav"], in: folder)
-        #expect(result.status == 1 && result.stderr == "Error: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
+        #expect(result.status == 1 && result.stderr == "higgs: --out-path /nonexistent/x.wav: no folder /nonexistent\n", "\(result.stderr)")
     }
 
     /// A clip voice is encoded by the audio tokenizer (and cached under ~/.cache): the command's codes are
