@@ -130,14 +130,9 @@ struct GenerateCommand: ParsableCommand {
         let dialogue = try makeDialogue()
         let (chunks, _) = try dialogue.plan()
 
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: location.model.path, isDirectory: &isFolder), isFolder.boolValue else {
-            if location.modelSource == .flag { throw GenerationError("\(location.model.path): no such model folder") }
-            throw GenerationError("no model: looked for \(location.missingModel ?? location.display(location.model)). "
-                                  + "`higgs download` fetches it; `higgs doctor` shows every place looked at")
-        }
+        let modelFolder = try location.modelFolder()
         let start = Date()
-        log.line("loading \(location.display(location.model)) (\(precision))")
+        log.line("loading \(location.display(modelFolder)) (\(precision))")
         let codec = try loadAudioTokenizer(location)
         // Said before the minutes of generating, and again at the end where the files are named.
         if codec == nil {
@@ -145,7 +140,7 @@ struct GenerateCommand: ParsableCommand {
                  + "only the codes will be written, no WAV")
         }
         let voiceCodes = codec.map { VoiceCodeCache(tokenizer: $0) }
-        let engine = try SpeechEngine(modelFolder: location.model, precision: WeightPrecision(rawValue: precision)!,
+        let engine = try SpeechEngine(modelFolder: modelFolder, precision: WeightPrecision(rawValue: precision)!,
                                       clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } },
                                       quantizing: { log.quantizing($0, to: precision) })
         if let codec { try checkCompatible(engine.model.configuration, codec, location) }

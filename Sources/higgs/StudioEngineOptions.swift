@@ -39,6 +39,17 @@ struct StudioEngineOptions: ParsableArguments {
 }
 
 extension EngineLocation {
+    /// The generation model's folder, there, or one line saying where it was looked for.
+    func modelFolder() throws -> URL {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: model.path, isDirectory: &isFolder), isFolder.boolValue else {
+            if modelSource == .flag { throw CommandFailure("\(model.path): no such model folder") }
+            throw CommandFailure("no model: looked for \(missingModel ?? display(model)). "
+                                 + "`higgs download` fetches it; `higgs doctor` shows every place looked at")
+        }
+        return model
+    }
+
     /// Says on stderr that the config file could not be read and is not used (the commands go on without it).
     func warnAboutConfig() {
         guard let configProblem else { return }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Studio
 import TextTokenizer
 
 /// `higgs tokenize`: the ids the Llama 3 tokenizer gives a text, exactly as the reference's
@@ -10,8 +11,8 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Print the token ids of a text as a JSON array."
     )
 
-    @Option(help: "The model folder holding tokenizer.json.")
-    var model: String
+    @Option(help: "The generation model folder holding tokenizer.json; by default found as the studio finds it (`higgs doctor` shows where).")
+    var model: String?
 
     @Option(help: "The text to tokenize.")
     var text: String?
@@ -22,17 +23,16 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Prepend <|begin_of_text|>.")
     var bos = false
 
+    func validate() throws {
+        guard (text == nil) != (file == nil) else { throw ValidationError("give exactly one of --text and --file") }
+    }
+
     func run() throws {
-        let input: String
-        switch (text, file) {
-        case (let text?, nil):
-            input = text
-        case (nil, let file?):
-            input = try Self.readText(file)
-        default:
-            throw CommandFailure("give exactly one of --text and --file")
-        }
-        let tokenizer = try BPETokenizer(modelFolder: URL(fileURLWithPath: model))
+        let input = try text ?? Self.readText(file!)
+        let location = EngineLocation(modelFlag: model, audioTokenizerFlag: nil)
+        location.warnAboutConfig()
+        let folder = try location.modelFolder()
+        let tokenizer = try BPETokenizer(modelFolder: folder)
         let ids = tokenizer.encode(input, addBOS: bos)
         print("[" + ids.map(String.init).joined(separator: ",") + "]")
     }
