@@ -2,7 +2,8 @@ import Foundation
 
 /// The project `higgs` opens when no file is given and `untitled.higgs` does not exist yet in the current
 /// folder: a short late-night radio scene with four cast voices from `Voices/profile.yaml`, event tags and a
-/// Mandarin line. Built into the binary, so the first screen has something to play with anywhere.
+/// Mandarin line. Its text is built into the binary, so the first screen has a script anywhere; its voices are
+/// the sample profiles of the voices folder `StudioFolders` finds (the cast panel names any it lacks).
 public enum SampleProject {
     /// The file name a new project is saved as.
     public static let fileName = "untitled.higgs"

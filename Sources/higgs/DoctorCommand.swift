@@ -12,7 +12,7 @@ import Transformer
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Show where the checkpoints are looked for, what is there, and whether it is complete."
+        abstract: "Show where the checkpoints are looked for, what is there, and whether it is complete; which voices and scenes folders are used."
     )
 
     @Option(help: "The generation model folder, as the other commands take it.")
@@ -20,6 +20,12 @@ struct DoctorCommand: ParsableCommand {
 
     @Option(help: "The audio tokenizer folder, as the other commands take it.")
     var audioTokenizer: String?
+
+    @Option(help: FolderHelp.voices)
+    var voices: String?
+
+    @Option(help: FolderHelp.scenes)
+    var scenes: String?
 
     func run() throws {
         let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer)
@@ -30,6 +36,8 @@ struct DoctorCommand: ParsableCommand {
         print("")
         let tokenizerOK = report("Audio tokenizer", EngineLocation.tokenizerRepository, location.audioTokenizerPlaces,
                                  location.audioTokenizer, location) { try Self.inspectTokenizer($0) }
+        print("")
+        reportFolders(location)
         print("")
         reportWeightCache(QuantizedWeightCache.standard, location)
         print("")
@@ -92,6 +100,14 @@ struct DoctorCommand: ParsableCommand {
         } catch {
             print("    not usable: \(error)")
             return false
+        }
+    }
+
+    /// The voices and scenes folders the studio and the commands use, and why those (the last place looked at is the
+    /// source tree the binary was built in, which a binary on another machine does not have).
+    private func reportFolders(_ location: EngineLocation) {
+        for folder in [StudioFolders.find("Voices", flag: voices), StudioFolders.find("Scenes", flag: scenes)] {
+            print("\(folder.name): " + (folder.problem ?? "\(location.display(folder.url)) (\(folder.reason))"))
         }
     }
 

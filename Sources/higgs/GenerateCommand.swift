@@ -33,7 +33,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "A scene from the scenes folder, a file, or 'empty'.")
     var scenePrompt = "quiet_studio"
 
-    @Option(help: "The scene descriptions folder (default: Scenes/).")
+    @Option(help: FolderHelp.scenes)
     var scenes: String?
 
     @Option(help: "Voices for SPEAKER0, SPEAKER1, ...: clip names or profile:NAME, comma-separated.")
@@ -42,7 +42,7 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Describe the reference voices in the system message.")
     var refAudioInSystemMessage = false
 
-    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    @Option(help: FolderHelp.voices)
     var voices: String?
 
     @Option(help: "Chunk the transcript by 'speaker' turns or by 'word' count (default: one chunk).")

@@ -17,10 +17,10 @@ struct StudioEngineOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads for generation (default: the engine's).")
     var threads: Int?
 
-    @Option(help: "The voices folder: NAME.wav + NAME.txt clips and profile.yaml (default: Voices/).")
+    @Option(help: FolderHelp.voices)
     var voices: String?
 
-    @Option(help: "The scene descriptions folder: NAME.txt (default: Scenes/).")
+    @Option(help: FolderHelp.scenes)
     var scenes: String?
 
     func validate() throws {
@@ -36,6 +36,18 @@ struct StudioEngineOptions: ParsableArguments {
 
     var voicesFolder: URL { StudioFolders.locate("Voices", flag: voices) }
     var scenesFolder: URL { StudioFolders.locate("Scenes", flag: scenes) }
+}
+
+/// The help of `--voices` and `--scenes`, the same in every command that takes them: where the folder is found
+/// when the flag is not given (`StudioFolders`).
+enum FolderHelp {
+    static let voices = help("voices folder: NAME.wav + NAME.txt clips and profile.yaml", "Voices")
+    static let scenes = help("scene descriptions folder: NAME.txt", "Scenes")
+
+    private static func help(_ what: String, _ name: String) -> ArgumentHelp {
+        ArgumentHelp("The \(what) (default: \(name)/ here, else `\(name.lowercased()):` in the config file, else the \(name)/ of "
+                     + "the source tree higgs was built in; `higgs doctor` shows which).")
+    }
 }
 
 extension EngineLocation {

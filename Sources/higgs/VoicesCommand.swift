@@ -14,10 +14,10 @@ struct VoicesCommand: ParsableCommand {
     )
 
     struct Folder: ParsableArguments {
-        @Option(help: "The voices folder (default: Voices/ here, else the source tree's).")
+        @Option(help: FolderHelp.voices)
         var voices: String?
 
-        var library: VoiceLibrary { VoiceLibrary(folder: StudioFolders.locate("Voices", flag: voices)) }
+        var found: StudioFolder { StudioFolders.find("Voices", flag: voices) }
     }
 
     struct List: ParsableCommand {
@@ -26,8 +26,9 @@ struct VoicesCommand: ParsableCommand {
         @OptionGroup var folder: Folder
 
         func run() throws {
-            let library = folder.library
-            var out = "\(library.folder.path)\n"
+            let found = folder.found
+            let library = VoiceLibrary(folder: found.url)
+            var out = library.folder.path + (found.source == .flag ? "" : " (\(found.reason))") + "\n"
             if library.profiles.isEmpty && library.clips.isEmpty {
                 out += "  no voices (add one: higgs voices add NAME --clip FILE --transcript TEXT, or --description TEXT)\n"
             }
@@ -77,7 +78,7 @@ struct VoicesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let library = folder.library
+            let library = VoiceLibrary(folder: folder.found.url)
             do {
                 if let clip, let transcript {
                     let seconds = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)

@@ -14,8 +14,10 @@ enum CLI {
     }
 
     /// `higgs arguments...` in `folder`, with HOME there too so nothing of the user's is found or written.
-    /// `environment` adds to (or, with an empty value, removes from) the inherited variables.
-    static func run(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:]) throws -> Result {
+    /// `environment` adds to (or, with an empty value, removes from) the inherited variables; `binary`, a copy of
+    /// it elsewhere.
+    static func run(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:],
+                    binary: URL = CLI.binary) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

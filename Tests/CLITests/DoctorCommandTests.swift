@@ -55,6 +55,23 @@ import Transformer
                 "\(wrong.stdout)")
     }
 
+    /// The voices and scenes folders in use, and why those: the source tree the binary was built in when nothing
+    /// else names one, the current folder's, a flag's (one that is not there said so).
+    @Test func showsTheVoicesAndScenesFoldersAndWhy() throws {
+        let home = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let tree = Fixtures.testsFolder.deletingLastPathComponent()
+        let built = try CLI.run(["doctor"], in: home)
+        #expect(built.stdout.contains("\nVoices: \(tree.path)/Voices (the source tree higgs was built in; there is no Voices/ here and "
+                                      + "the config file names none)\nScenes: \(tree.path)/Scenes (the source tree higgs was built in; "
+                                      + "there is no Scenes/ here and the config file names none)\n"), "\(built.stdout)")
+
+        try FileManager.default.createDirectory(at: home.appendingPathComponent("Voices"), withIntermediateDirectories: true)
+        let here = try CLI.run(["doctor", "--scenes", "nowhere"], in: home)
+        #expect(here.stdout.contains("\nVoices: ~/Voices (in the current folder)\nScenes: \(home.path)/nowhere: no such scenes folder\n"),
+                "\(here.stdout)")
+    }
+
     @Test func saysItsVersion() throws {
         let home = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: home) }

@@ -55,6 +55,25 @@ import Testing
         #expect(result.status == 0 && !result.stdout.contains("shared_host"), "\(result.stdout)")
     }
 
+    /// Without `Voices/` here or in the config file, the voices are those of the source tree the binary was built
+    /// in, wherever the binary is: a copy of it elsewhere finds the same folder, and the list says why that one.
+    @Test func aCopiedBinaryFindsTheSourceTreeItWasBuiltIn() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let copy = folder.appendingPathComponent("bin/higgs")
+        try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CLI.binary, to: copy)
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let tree = Fixtures.testsFolder.deletingLastPathComponent()
+
+        let result = try CLI.run(["voices"], in: empty, binary: copy)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("\(tree.appendingPathComponent("Voices").path) (the source tree higgs was built in; "
+                                        + "there is no Voices/ here and the config file names none)\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("  profile:warm_host "))
+    }
+
     /// Every clip that would be a poor voice or none is named with the reason, not only the missing files.
     @Test func theListSaysWhatIsWrongWithEachClip() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
