@@ -27,6 +27,8 @@ struct VoicesCommand: ParsableCommand {
 
         func run() throws {
             let found = folder.found
+            // An empty list would hide that the folder meant is not there (a mistyped --voices, a binary built elsewhere).
+            if let problem = found.problem { throw CommandFailure(problem) }
             let library = VoiceLibrary(folder: found.url)
             var out = library.folder.path + (found.source == .flag ? "" : " (\(found.reason))") + "\n"
             if library.profiles.isEmpty && library.clips.isEmpty {
@@ -78,15 +80,18 @@ struct VoicesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let library = VoiceLibrary(folder: folder.found.url)
+            let found = folder.found
+            let library = VoiceLibrary(folder: found.url)
+            // Adding makes the folder, as the studio does; said, so that a mistyped --voices is seen.
+            let made = found.exists ? "" : " (a new voices folder)"
             do {
                 if let clip, let transcript {
                     let seconds = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
                     let advice = VoiceLibrary.lengthAdvice(seconds: seconds).map { " (\($0))" } ?? ""
-                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(advice), to \(library.folder.path); cast a speaker as \(name)\n".utf8))
+                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(advice), to \(library.folder.path)\(made); cast a speaker as \(name)\n".utf8))
                 } else if let description {
                     try library.addProfile(named: name, description: description)
-                    FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\n".utf8))
+                    FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\(made)\n".utf8))
                 }
             } catch {
                 FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))

@@ -12,15 +12,13 @@ import Testing
         let samples = (0..<36_000).map { 0.4 * sinf(Float($0) * 0.03) }
         try WAVFile.write(samples, sampleRate: 24_000, to: folder.appendingPathComponent("me.wav"))
 
-        var result = try CLI.run(["voices", "--voices", "V"], in: folder)
-        #expect(result.status == 0 && result.stdout.contains("no voices (add one:"))
-        #expect(result.stdout.contains("! \(folder.appendingPathComponent("V").path): no such voices folder"))
-
-        result = try CLI.run(["voices", "add", "me", "--clip", "me.wav", "--transcript", "Hello, it is me.", "--voices", "V"], in: folder)
+        // Adding makes the folder, and says so.
+        var result = try CLI.run(["voices", "add", "me", "--clip", "me.wav", "--transcript", "Hello, it is me.", "--voices", "V"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("added the clip me, 1.5 s (under 3 s: the model has little of the voice to copy; 5 to 20 s works best), to "))
+        #expect(result.stderr == "added the clip me, 1.5 s (under 3 s: the model has little of the voice to copy; 5 to 20 s works best), "
+                + "to \(folder.appendingPathComponent("V").path) (a new voices folder); cast a speaker as me\n", "\(result.stderr)")
         result = try CLI.run(["voices", "add", "calm", "--description", "A calm, low voice, very clear audio.", "--voices", "V"], in: folder)
-        #expect(result.status == 0 && result.stderr.contains("added profile:calm to "))
+        #expect(result.status == 0 && result.stderr == "added profile:calm to \(folder.appendingPathComponent("V/profile.yaml").path)\n")
 
         let library = VoiceLibrary(folder: folder.appendingPathComponent("V"))
         #expect(library.clips == ["me"] && library.profiles == [.init(name: "calm", description: "A calm, low voice, very clear audio.")])
@@ -53,6 +51,26 @@ import Testing
         try FileManager.default.createDirectory(at: project.appendingPathComponent("Voices"), withIntermediateDirectories: true)
         result = try CLI.run(["voices"], in: project, environment: ["HOME": folder.path])
         #expect(result.status == 0 && !result.stdout.contains("shared_host"), "\(result.stdout)")
+    }
+
+    /// A folder that is not there is one line naming it, and a non-zero exit, not an empty list: a mistyped
+    /// `--voices`, a file, or a config file's `voices:` that names no folder.
+    @Test func aFolderThatIsNotThereIsAnError() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var result = try CLI.run(["voices", "list", "--voices", "/nonexistent/Voices"], in: folder)
+        #expect(result.status == 1 && result.stdout.isEmpty && result.stderr == "higgs: /nonexistent/Voices: no such voices folder\n",
+                "\(result.stderr)")
+        try "not a folder".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        result = try CLI.run(["voices", "--voices", "notes.txt"], in: folder)
+        #expect(result.status == 1 && result.stderr == "higgs: \(folder.appendingPathComponent("notes.txt").path): a file, not a voices folder\n")
+
+        let config = folder.appendingPathComponent(".config/higgs-studio/config.yaml")  // HOME is the folder
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "voices: ~/library/Voices\n".write(to: config, atomically: true, encoding: .utf8)
+        result = try CLI.run(["voices"], in: folder)
+        #expect(result.status == 1 && result.stderr == "higgs: \(folder.path)/library/Voices: no such voices folder (`voices:` in the config file)\n",
+                "\(result.stderr)")
     }
 
     /// Without `Voices/` here or in the config file, the voices are those of the source tree the binary was built
@@ -107,7 +125,7 @@ import Testing
             "  ! \(path("notaudio.wav")): not a RIFF file (starts with 'not '), expected a WAV file",
             "  ! \(path("silent.wav")): holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking",
         ], "\(result.stdout)")
-        // A report: its problems are in what it prints, and it exits 0 as it does for a folder not made yet.
+        // A report: its problems are in what it prints, and it exits 0 (a folder that is not there is an error).
         #expect(result.status == 0)
     }
 
