@@ -244,7 +244,8 @@ final class StudioApp {
         if key != plannedFor {
             if key.revision != plannedFor.revision { forgetEditedStates() }
             plannedFor = key
-            planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints)
+            planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints,
+                                      after: planner)
             plans = [:]
             exportSeconds = Double(planner.exportLength) / Double(AudioFormat.sampleRate)
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))

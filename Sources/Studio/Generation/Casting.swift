@@ -23,20 +23,35 @@ public struct Casting: Sendable {
     public let saysNothing: [Bool]
     /// Each line's words without its speaker tag, trimmed (kept from the one parse of the script).
     private let bodies: [String]
+    /// Who each line names at its start, as written.
+    private let references: [SpeakerReference?]
 
     public init(project: Project, voices library: VoiceLibrary) {
+        self.init(project: project, voices: library, after: nil)
+    }
+
+    /// The casting of `project`; the lines an edit left as they were are not parsed again, but taken from the
+    /// casting before it.
+    init(project: Project, voices library: VoiceLibrary, after previous: (casting: Casting, unchanged: UnchangedLines)?) {
         var speakers: [Int?] = []
         var problems: [Int: String] = [:]
         var current: Int?
         var used = Set<Int>()
-        let names = project.cast.map(\.name)
         var silent: [Bool] = []
         var bodies: [String] = []
+        var references: [SpeakerReference?] = []
         for (i, text) in project.script.enumerated() {
-            let line = ScriptLine(text, cast: names)
-            silent.append(line.saysNothing)
-            bodies.append(line.body.trimmedOfSpaces)
-            switch line.speaker {
+            if let previous, let j = previous.unchanged.old(i) {
+                silent.append(previous.casting.saysNothing[j])
+                bodies.append(previous.casting.bodies[j])
+                references.append(previous.casting.references[j])
+            } else {
+                let line = ScriptLine(text)
+                silent.append(line.saysNothing)
+                bodies.append(line.body.trimmedOfSpaces)
+                references.append(line.speaker)
+            }
+            switch references[i] {
             case .tag(let n)?:
                 current = n
             case .name(let name)?:
@@ -50,7 +65,7 @@ public struct Casting: Sendable {
             case nil:
                 break
             }
-            if line.saysNothing {
+            if silent[i] {
                 speakers.append(nil)
                 continue
             }
@@ -61,6 +76,7 @@ public struct Casting: Sendable {
         lineProblems = problems
         saysNothing = silent
         self.bodies = bodies
+        self.references = references
         let count = max(project.cast.count, (used.max() ?? -1) + 1)
         let voices = (0..<count).map { $0 < project.cast.count ? project.cast[$0].voice : .automatic }
         self.voices = voices

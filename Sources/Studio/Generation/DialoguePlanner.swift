@@ -52,14 +52,23 @@ public struct DialoguePlanner: Sendable {
     private let sceneNotes: [Bool]
     private let fingerprints: [String: String]
 
+    /// Plans `project`. `previous`, the plan of the script before an edit, lends what it read of the lines the
+    /// edit left as they were (the studio plans again after every key; the result is the same without it).
     public init(project: Project, voices library: VoiceLibrary, scenes: SceneLibrary, takes: TakeStore,
-                fingerprints: ClipFingerprints) {
+                fingerprints: ClipFingerprints, after previous: DialoguePlanner? = nil) {
         self.project = project
         self.takes = takes
-        let casting = Casting(project: project, voices: library)
+        let before = previous.map { (planner: $0, unchanged: UnchangedLines(from: $0.project.script, to: project.script)) }
+        let casting = Casting(project: project, voices: library, after: before.map { ($0.planner.casting, $0.unchanged) })
         self.casting = casting
-        (transcripts, identities) = DialoguePlanner.lines(of: project, casting: casting)
-        said = transcripts.map { project.pronunciations.applied(to: $0) }
+        (transcripts, identities) = DialoguePlanner.lines(of: project, casting: casting, after: before)
+        let samePronunciations = before.map { $0.planner.project.pronunciations == project.pronunciations } ?? false
+        said = transcripts.indices.map { [transcripts] i in
+            if samePronunciations, let before, let j = before.unchanged.old(i), before.planner.transcripts[j] == transcripts[i] {
+                return before.planner.said[j]
+            }
+            return project.pronunciations.applied(to: transcripts[i])
+        }
 
         var problem: String?
         var prints: [String: String] = [:]
@@ -77,8 +86,9 @@ public struct DialoguePlanner: Sendable {
         setupProblem = problem
         var current = (text: scene, problem: problem)
         var notes: [Bool] = []
-        lineScenes = project.script.map { text in
-            let change = ScriptLine(text).sceneChange
+        lineScenes = project.script.indices.map { i in
+            // Only a note (a line that says nothing) changes the scene; a spoken line is not parsed again for it.
+            let change = casting.saysNothing[i] ? ScriptLine(project.script[i]).sceneChange : nil
             notes.append(change != nil)
             if let change {
                 do {
@@ -103,16 +113,29 @@ public struct DialoguePlanner: Sendable {
 
     /// Each line's transcript (speakers as the prompt's tags) and identity (the transcript and how many
     /// lines before it have the same one): what its takes are filed under.
-    static func lines(of project: Project, casting: Casting) -> (transcripts: [String], identities: [LineIdentity]) {
+    static func lines(of project: Project, casting: Casting, after previous: (planner: DialoguePlanner, unchanged: UnchangedLines)? = nil)
+        -> (transcripts: [String], identities: [LineIdentity]) {
         var seen: [String: Int] = [:]
         var transcripts: [String] = []
         var identities: [LineIdentity] = []
+        seen.reserveCapacity(project.script.count)
+        transcripts.reserveCapacity(project.script.count)
+        identities.reserveCapacity(project.script.count)
+        /// The count before, and one more (the dictionary's entry found once).
+        func counted(_ n: inout Int) -> Int {
+            defer { n += 1 }
+            return n
+        }
         for i in project.script.indices {
-            let t = casting.transcript(line: i, project: project)
-            let n = seen[t, default: 0]
-            seen[t] = n + 1
+            // A line the edit left, spoken by the same speaker, has the transcript it had (and its hash).
+            let kept = previous.flatMap { p in
+                p.unchanged.old(i).flatMap { j in p.planner.casting.lineSpeakers[j] == casting.lineSpeakers[i] ? j : nil }
+            }
+            let t = kept.map { previous!.planner.transcripts[$0] } ?? casting.transcript(line: i, project: project)
+            let n = counted(&seen[t, default: 0])
             transcripts.append(t)
-            identities.append(LineIdentity(transcript: t, occurrence: n))
+            identities.append(kept.map { LineIdentity(sameTranscriptAs: previous!.planner.identities[$0], occurrence: n) }
+                              ?? LineIdentity(transcript: t, occurrence: n))
         }
         return (transcripts, identities)
     }

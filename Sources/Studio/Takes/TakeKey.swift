@@ -51,6 +51,12 @@ public struct LineIdentity: Hashable, Sendable, CustomStringConvertible {
         self.occurrence = occurrence
     }
 
+    /// Another occurrence of the transcript `same` is of (its hash taken, not worked out again).
+    init(sameTranscriptAs same: LineIdentity, occurrence: Int) {
+        transcriptHash = same.transcriptHash
+        self.occurrence = occurrence
+    }
+
     /// `HASH-N`: the file name of the line's take index.
     public var description: String { "\(transcriptHash)-\(occurrence)" }
 }
