@@ -57,6 +57,8 @@ final class StudioApp {
     var diskStamp: DiskStamp?
     var diskCheckedAt = Date.distantPast
     var lastAutosaved: Project?
+    /// When the autosave was last brought up to date (monotonic seconds).
+    var autosavedAt = 0.0
     /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
     var chosenName: Bool
     /// Grows when what the plan reads besides the document changes (Voices/ and Scenes/ re-read, the takes' folder).
@@ -157,7 +159,7 @@ final class StudioApp {
         return p
     }
 
-    var isDirty: Bool { project != baseline }
+    var isDirty: Bool { !editor.holds(baseline) }
 
     var displayName: String { url.lastPathComponent }
 
@@ -225,7 +227,9 @@ final class StudioApp {
         case .tick, .hangup: break
         }
         if let edited, !(editing && currentID == edited) { castSpeaker(ofLine: edited) }
-        autosave()
+        // Written in a pause of the keys (a tick without one), or after two seconds of typing: a long script takes
+        // milliseconds to write, and the next key's echo would wait for it.
+        if event == .tick || ProcessInfo.processInfo.systemUptime - autosavedAt >= 2 { autosave() }
     }
 
     /// Waits for the next event; a pending signal ends the wait with `Interrupted`.
@@ -281,8 +285,9 @@ final class StudioApp {
     }
 
     private func autosave() {
+        autosavedAt = ProcessInfo.processInfo.systemUptime
+        guard lastAutosaved.map({ !editor.holds($0) }) ?? true else { return }
         let current = project
-        guard current != lastAutosaved else { return }
         if isDirty {
             do {
                 try ProjectFile.autosave(current, for: url)
@@ -436,14 +441,17 @@ final class StudioApp {
     /// Forgets the finished, failed or cancelled job state of each line whose text changed: it was about
     /// another text (the takes column then shows the line's takes again).
     func forgetEditedStates() {
-        var texts: [Int: String] = [:]
-        for line in editor.lines {
-            texts[line.id] = line.text
-            if lineTexts[line.id] != line.text, let state = queue.state(.line(line.id)), !state.isActive {
+        // Kept up to date in place (a key changes one line of thousands); the lines that went away leave it.
+        if lineTexts.count > editor.lines.count {
+            let present = Set(editor.lines.map(\.id))
+            lineTexts = lineTexts.filter { present.contains($0.key) }
+        }
+        for line in editor.lines where lineTexts[line.id] != line.text {
+            lineTexts[line.id] = line.text
+            if let state = queue.state(.line(line.id)), !state.isActive {
                 queue.jobs.forget(.line(line.id))
             }
         }
-        lineTexts = texts
     }
 }
 

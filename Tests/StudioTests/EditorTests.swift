@@ -74,6 +74,34 @@ import Testing
         #expect(e.currentLine.text == "cafés!")
     }
 
+    /// `holds` (unsaved changes, the autosave's) says what comparing `texts` and the header with a project says.
+    @Test func holdsIsWhatTheProjectItMakesEquals() {
+        let header = Project(cast: [CastMember(name: "Ann", voice: .automatic)])
+        var editor = ScriptEditor(lines: ["[Ann] One.", "Two."], header: header)
+        func made(_ editor: ScriptEditor) -> Project {
+            var p = editor.header
+            p.script = editor.texts
+            return p
+        }
+        let saved = made(editor)
+        #expect(editor.holds(saved))
+        editor.insert("x")
+        #expect(!editor.holds(saved) && editor.holds(made(editor)))
+        editor.undo()
+        #expect(editor.holds(saved))
+        editor.editHeader { $0.settings.seed = 7 }
+        #expect(!editor.holds(saved) && editor.holds(made(editor)))
+        var longer = saved
+        longer.script.append("Three.")
+        #expect(!editor.holds(longer))
+        // A lone empty line is an empty script.
+        let empty = ScriptEditor(lines: [""], header: header)
+        #expect(empty.holds(header) && !empty.holds(saved))
+        var blank = header
+        blank.script = [""]
+        #expect(!empty.holds(blank) && made(empty) != blank)
+    }
+
     @Test func undoAndRedoSayWhetherThereWasAnything() {
         var e = ScriptEditor(lines: ["[Ann] Hi."])
         #expect(!e.undo() && !e.redo())

@@ -58,6 +58,16 @@ public struct ScriptEditor: Sendable {
         lines.count == 1 && lines[0].text.isEmpty ? [] : lines.map(\.text)
     }
 
+    /// The editor holds `project`, header and script: what `texts` would equal, found without making it (the
+    /// studio asks on every frame whether a script of tens of thousands of lines has unsaved changes).
+    public func holds(_ project: Project) -> Bool {
+        var other = project
+        other.script = []
+        guard other == header else { return false }
+        if lines.count == 1 && lines[0].text.isEmpty { return project.script.isEmpty }
+        return lines.count == project.script.count && zip(lines, project.script).allSatisfy { $0.text == $1 }
+    }
+
     public var currentLine: EditorLine { lines[line] }
     public var canUndo: Bool { !undoStack.isEmpty }
     public var canRedo: Bool { !redoStack.isEmpty }
