@@ -164,44 +164,9 @@ extension StudioApp {
             return
         }
         message = nil
-        if focus == .script, !editing {
-            if let state = queue.state(.line(currentID)), case .failed(let why) = state {
-                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(why)", to: width - 2), .error)
-                return
-            }
-            if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem(projectFolder: url.deletingLastPathComponent()) {
-                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): this note does nothing: \(problem)", to: width - 2), .warning)
-                return
-            }
-            if let problem = planner.sceneNoteProblem(line: editor.line) {
-                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
-                return
-            }
-            if let p = plan(editor.line), let problem = p.problem {
-                terminal.put(y, 1, DisplayWidth.truncate("line \(editor.line + 1): \(problem)", to: width - 2), .warning)
-                return
-            }
-            if let take = plan(editor.line)?.take, take.cut {
-                let text = take.atMaxNewTokens
-                    ? String(format: "line %d: its take stopped at %.1f s, at max-new-tokens (%d), before the model ended it — raise it in the settings (,)",
-                             editor.line + 1, take.seconds, header.settings.maxNewTokens)
-                    : String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
-                             editor.line + 1, take.seconds)
-                terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), .warning)
-                return
-            }
-            if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
-                let (text, style) = cueHint(cue, line: editor.line, take: plan(editor.line)?.take)
-                terminal.put(y, 1, DisplayWidth.truncate(text, to: width - 2), style)
-                return
-            }
-            // What the model is given, where a pronunciation respells the line (W lists them).
-            let line = ScriptLine(editor.lines[editor.line].text)
-            if !line.saysNothing, header.pronunciations.occur(in: line.body) {
-                let said = header.pronunciations.applied(to: line.body).trimmingCharacters(in: .whitespaces)
-                terminal.put(y, 1, DisplayWidth.truncate("said: \(said)  (W: pronunciations)", to: width - 2), .dim)
-                return
-            }
+        if focus == .script, !editing, let hint = lineHint() {
+            terminal.put(y, 1, Self.fitted(hint.text, to: width - 2), hint.style)
+            return
         }
         let hints: [(String, String)]
         switch context {
@@ -229,6 +194,48 @@ extension StudioApp {
             terminal.put(y, x + DisplayWidth.of(key) + 1, what, .dim)
             x += w
         }
+    }
+
+    /// What the bottom row says of the script's current line when no message shows: why it failed or cannot be
+    /// made, what is wrong with its take or note, its cue, what it says respelled; nil for nothing.
+    func lineHint() -> (text: String, style: Style)? {
+        if let state = queue.state(.line(currentID)), case .failed(let why) = state {
+            return ("line \(editor.line + 1): \(why)", .error)
+        }
+        if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem(projectFolder: url.deletingLastPathComponent()) {
+            return ("line \(editor.line + 1): this note does nothing: \(problem)", .warning)
+        }
+        if let problem = planner.sceneNoteProblem(line: editor.line) {
+            return ("line \(editor.line + 1): \(problem)", .warning)
+        }
+        if let p = plan(editor.line), let problem = p.problem {
+            return ("line \(editor.line + 1): \(problem)", .warning)
+        }
+        if let take = plan(editor.line)?.take, take.cut {
+            let text = take.atMaxNewTokens
+                ? String(format: "line %d: its take stopped at %.1f s, at max-new-tokens (%d), before the model ended it — raise it in the settings (,)",
+                         editor.line + 1, take.seconds, header.settings.maxNewTokens)
+                : String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
+                         editor.line + 1, take.seconds)
+            return (text, .warning)
+        }
+        if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
+            return cueHint(cue, line: editor.line, take: plan(editor.line)?.take)
+        }
+        // What the model is given, where a pronunciation respells the line (W lists them).
+        let line = ScriptLine(editor.lines[editor.line].text)
+        if !line.saysNothing, header.pronunciations.occur(in: line.body) {
+            let said = header.pronunciations.applied(to: line.body).trimmingCharacters(in: .whitespaces)
+            return ("said: \(said)  (W: pronunciations)", .dim)
+        }
+        return nil
+    }
+
+    /// `text` in `width` columns; one cut short says that `!` shows it whole.
+    static func fitted(_ text: String, to width: Int) -> String {
+        guard DisplayWidth.of(text) > width else { return text }
+        let more = " (! shows all)"
+        return DisplayWidth.truncate(text, to: max(1, width - DisplayWidth.of(more))) + more
     }
 
     /// "Play from here" is playing (or paused).

@@ -52,6 +52,9 @@ extension StudioApp {
             } else {
                 say(forward ? "No line below is still to make." : "No line above is still to make.", .dim, seconds: 3)
             }
+        case .lineHintInFull:
+            // A message wraps over up to five rows; the hint row cuts at the window's width.
+            if let hint = lineHint() { say(hint.text, hint.style, seconds: 30) } else { say("Line \(editor.line + 1): nothing to say of it.") }
         case .editLine:
             editor.moveToLineEnd()
             editing = true

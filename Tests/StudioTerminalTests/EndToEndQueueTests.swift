@@ -33,6 +33,28 @@ extension EndToEndTests {
         #expect(try ProjectFile.load(folder.appendingPathComponent("ghost.higgs")).cast.map(\.name) == ["Ann", "Ghost"])
     }
 
+    /// The bottom row says what is wrong with the line under the cursor; cut short by a narrow window, it says so,
+    /// and `!` says it whole (wrapped over the rows above).
+    @Test func aLineHintCutShortIsSaidInFull() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                     script: ["# scene: a_scene_whose_name_is_long_enough_to_need_more_than_one_row", "[Ann] One."]),
+                             to: folder.appendingPathComponent("narrow.higgs"))
+        let tmux = try TmuxSession(width: 80, height: 24, folder: folder)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "narrow.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("the script") { $0.contains("[Ann] One.") }
+        try tmux.keys("j")
+        try tmux.waitFor("the hint cut short") { $0.contains("line 2: no scene 'a_scene_whose") && $0.contains("(! shows all)") }
+        #expect(try !tmux.screen().contains("(scenes: "))
+        try tmux.keys("!")
+        try tmux.waitFor("the whole hint, wrapped") {
+            $0.contains("line 2: no scene 'a_scene_whose") && $0.contains("(scenes: ") && !$0.contains("(! shows all)")
+        }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// With playback off (the device did not open), an audition, made only to be heard, is not generated.
     @Test func noAuditionIsMadeWithPlaybackOff() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")

@@ -57,7 +57,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
     // Everywhere
     case help, save, saveAs, openProject, quit, nextPanel, previousPanel, undo, redo, generateLine, playLine, redraw
     // Script
-    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote, nextToDo, previousToDo
+    case lineUp, lineDown, pageUp, pageDown, firstLine, lastLine, nextNote, previousNote, nextToDo, previousToDo, lineHintInFull
     case editLine, editLineStart, newLineBelow, newLineAbove, deleteLine, duplicateLine, moveLineUp, moveLineDown
     case nextSpeaker, previousSpeaker
     case generateFromCursor, generateAll, regenerate, cancelLine, cancelAll
@@ -98,6 +98,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .previousNote: return "previous note"
         case .nextToDo: return "next line still to make: no take, out of date, cut, failed, or too long for its cue"
         case .previousToDo: return "previous line still to make"
+        case .lineHintInFull: return "say in full what the bottom row says of the line (why it failed or cannot be made), when it is cut short"
         case .editLine: return "edit the line (cursor at the end)"
         case .editLineStart: return "edit the line (cursor at the start)"
         case .newLineBelow: return "new line below, with the next speaker's tag (a tag typed at once replaces it; Backspace takes it away)"
@@ -198,6 +199,7 @@ public enum KeyMap {
         bind(.script, .previousNote, .char("{"))
         bind(.script, .nextToDo, .char(")"))
         bind(.script, .previousToDo, .char("("))
+        bind(.script, .lineHintInFull, .char("!"))
         bind(.script, .editLine, .enter, .char("a"))
         bind(.script, .editLineStart, .char("i"))
         bind(.script, .newLineBelow, .char("o"))
