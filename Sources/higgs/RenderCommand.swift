@@ -104,22 +104,25 @@ struct RenderCommand: ParsableCommand {
             say("\(scope): \(counted(spoken.count, "line")), exported as they are (\(outdated) with a take out of date)")
             return try export(url, planner: planner, failed: [])
         }
-        say("\(scope): \(counted(spoken.count, "line")), \(stale.count + remade.count) to generate"
-            + (remade.isEmpty ? "" : " (\(remade.count) of them cut at the runaway stop before, made again for --retries)"))
-
-        // Lines that cannot be generated as written (a speaker not cast, a voice not found) are said at once.
-        var failed: [Int] = []
-        for line in stale {
-            guard let problem = first.plan(line: line)?.problem else { continue }
-            say("line \(line + 1): \(problem)")
-            failed.append(line)
-        }
-        var generated = (stale.filter { !failed.contains($0) } + remade).sorted()
+        // Lines that cannot be generated as written (a speaker not cast, a voice not found), said after the count.
+        let problems = stale.compactMap { line in first.plan(line: line)?.problem.map { (line, $0) } }
+        var failed = problems.map(\.0)
+        // A line after one made anew goes out of date once that one has its new take (it is the later line's
+        // context): it is made too, and keeps its take at once if it is still up to date when its turn comes.
+        // Made out of date only, each render would reach `chunk-buffer` lines further.
+        let generated = first.linesToMake(spoken.filter { !failed.contains($0) }, remade: remade)
+        let following = generated.filter { !stale.contains($0) && !remade.contains($0) }
+        say("\(scope): \(counted(spoken.count, "line")), \(generated.count + failed.count) to generate"
+            + (remade.isEmpty ? "" : " (\(remade.count) of them cut at the runaway stop before, made again for --retries)")
+            + (following.isEmpty ? "" : " (\(following.count) of them after a line made anew, whose take is their context)"))
+        if let provisional = chapterContextOutOfDate(spoken, first) { say(provisional) }
+        for (line, problem) in problems { say("line \(line + 1): \(problem)") }
         if dryRun {
-            // Each line that would be generated, with the seconds its current take (if any) lasts.
+            // Each line that would be generated, and why: its current take (if any) and how long it lasts.
             for line in generated {
                 let take = first.plan(line: line)?.take.map {
                     remade.contains(line) ? String(format: " (its %.1f s take was cut at the runaway stop)", $0.seconds)
+                        : following.contains(line) ? String(format: " (its %.1f s take goes out of date: its context is made anew)", $0.seconds)
                         : String(format: " (its %.1f s take is out of date)", $0.seconds)
                 } ?? ""
                 say("would generate line \(line + 1)\(take): \(document.script[line])")
@@ -129,10 +132,6 @@ struct RenderCommand: ParsableCommand {
             if let bedStops, !noExport { throw StudioError(bedStops) }
             return try finish(failed)
         }
-        // A line after one made anew goes out of date once that one has its new take (it is the later line's
-        // context): it is queued too, and keeps its take at once if it is still up to date when its turn comes.
-        // Queued out of date only, each render would reach `chunk-buffer` lines further.
-        generated = first.linesToMake(spoken.filter { !failed.contains($0) }, remade: remade)
         if !generated.isEmpty {
             let location = engine.location
             location.warnAboutConfig()
@@ -156,6 +155,23 @@ struct RenderCommand: ParsableCommand {
         sayCutAndStopped(spoken.filter { !failed.contains($0) }, planner(), maxNewTokens: document.settings.maxNewTokens)
         guard !noExport else { return try finish(failed) }
         try export(url, planner: planner, failed: failed)
+    }
+
+    /// With `--chapter`: when the lines before the chapter in its scene (its first lines' context, and theirs) are
+    /// not all up to date, the chapter's new takes go out of date once those are made; said, with what to do.
+    private func chapterContextOutOfDate(_ chapterLines: [Int], _ planner: DialoguePlanner) -> String? {
+        guard chapter != nil, let start = chapterLines.first, planner.project.settings.chunkBuffer > 0 else { return nil }
+        var before: [Int] = []
+        var j = start - 1
+        while j >= 0 && !planner.changesScene(line: j) {
+            if let plan = planner.plan(line: j), !plan.isCurrent { before.append(j) }
+            j -= 1
+        }
+        guard !before.isEmpty else { return nil }
+        let named = before.reversed().prefix(5).map { String($0 + 1) }.joined(separator: ", ") + (before.count > 5 ? ", …" : "")
+        return "the lines before this chapter in its scene are its first lines' context, and \(counted(before.count, "line")) of them "
+            + "(\(named)) \(before.count == 1 ? "has" : "have") no up-to-date take: this chapter's lines will be made again once they have "
+            + "(a render of the whole script, or of the chapters in order, makes each line once)"
     }
 
     /// The lines among `lines` whose up-to-date take was cut: at the runaway stop (it ran on), or at max-new-tokens.

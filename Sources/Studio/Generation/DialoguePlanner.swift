@@ -122,7 +122,7 @@ public struct DialoguePlanner: Sendable {
         transcripts.reserveCapacity(project.script.count)
         identities.reserveCapacity(project.script.count)
         /// The count before, and one more (the dictionary's entry found once).
-        func counted(_ n: inout Int) -> Int {
+        func occurrence(_ n: inout Int) -> Int {
             defer { n += 1 }
             return n
         }
@@ -132,7 +132,7 @@ public struct DialoguePlanner: Sendable {
                 p.unchanged.old(i).flatMap { j in p.planner.casting.lineSpeakers[j] == casting.lineSpeakers[i] ? j : nil }
             }
             let t = kept.map { previous!.planner.transcripts[$0] } ?? casting.transcript(line: i, project: project)
-            let n = counted(&seen[t, default: 0])
+            let n = occurrence(&seen[t, default: 0])
             transcripts.append(t)
             identities.append(kept.map { LineIdentity(sameTranscriptAs: previous!.planner.identities[$0], occurrence: n) }
                               ?? LineIdentity(transcript: t, occurrence: n))
