@@ -137,7 +137,8 @@ extension StudioApp {
         case .inline(let text): current = text
         case .named(let name): current = scenes.scene(named: name)?.text
         }
-        guard let text = try prompt("Scene description (where and how the audio is recorded):", initial: current ?? "") else { return }
+        guard let text = try askPromptText("Scene description (where and how the audio is recorded):", initial: current ?? "",
+                                           what: "the scene description") else { return }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         editor.editHeader { $0.scene = trimmed.isEmpty ? .none : .inline(trimmed) }
         sceneIndex = trimmed.isEmpty ? 0 : sceneRows.count - 1

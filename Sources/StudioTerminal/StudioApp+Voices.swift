@@ -71,7 +71,7 @@ extension StudioApp {
         // `[laugh]` there would be words, not the laugh that is in the audio.
         // Respelled as the line was said, so that the transcript matches the audio.
         let spoken = header.pronunciations.applied(to: ScriptLine(editor.lines[i].text, cast: header.cast.map(\.name)).spokenText)
-        guard let transcript = try prompt("What is said in the take (the clip's transcript):", initial: spoken),
+        guard let transcript = try askPromptText("What is said in the take (the clip's transcript):", initial: spoken, what: "the transcript"),
               let name = try askClipName(initial: voices.freeClipName(from: speaker)) else { return }
         // As the export hears it: the model's silence around the words cut (a clip's lead-in becomes every prompt's),
         // in 16-bit PCM as a recorded clip is, which any tool reads.
@@ -98,8 +98,9 @@ extension StudioApp {
         }
         // A transcript beside the clip (the reference's voice folders keep one) is offered.
         let beside = try? String(contentsOf: source.deletingPathExtension().appendingPathExtension("txt"), encoding: .utf8)
-        guard let transcript = try prompt("What is said in the clip (its transcript):",
-                                          initial: beside.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""),
+        guard let transcript = try askPromptText("What is said in the clip (its transcript):",
+                                                 initial: beside.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "",
+                                                 what: "the transcript"),
               let name = try askClipName(initial: voices.freeClipName(from: source.deletingPathExtension().lastPathComponent)) else { return }
         addClip(name, castAs: i) { try self.voices.addClip(named: $0, audio: source, transcript: transcript) }
     }
@@ -154,7 +155,7 @@ extension StudioApp {
             case .enter where recorder != nil:
                 finish(recorder!)
             case .enter where recording != nil:
-                guard let transcript = try prompt("What you read (the clip's transcript):", initial: Self.readingPassage),
+                guard let transcript = try askPromptText("What you read (the clip's transcript):", initial: Self.readingPassage, what: "the transcript"),
                       let name = try askClipName(initial: voices.freeClipName(from: speaker)) else { continue }
                 let samples = recording!
                 addClip(name, castAs: i) { try self.voices.addClip(named: $0, recording: samples, sampleRate: AudioFormat.sampleRate, transcript: transcript) }
@@ -212,7 +213,8 @@ extension StudioApp {
 
     private func makeProfileVoice(for i: Int) throws {
         let speaker = header.cast[i].name
-        guard let description = try prompt("How \(speaker) sounds (gender, age, accent, pitch, pace, tone; “very clear audio”):", initial: ""),
+        guard let description = try askPromptText("How \(speaker) sounds (gender, age, accent, pitch, pace, tone; “very clear audio”):",
+                                                  initial: "", what: "the description"),
               !description.trimmingCharacters(in: .whitespaces).isEmpty,
               let name = try askVoiceName("Name of the profile (profile:NAME):", initial: voices.freeProfileName(from: speaker),
                                           problem: voices.problem(withNewProfileName:)) else { return }
@@ -233,13 +235,23 @@ extension StudioApp {
     /// A new voice's name (trimmed), asked again while `problem` finds one (taken, not a name), so that what
     /// was typed before it (a description, a transcript) is not lost; nil when cancelled.
     private func askVoiceName(_ title: String, initial: String, problem: (String) -> String?) throws -> String? {
+        try ask(title, initial: initial, refusing: problem).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Text that goes into every prompt with the voice (a clip's transcript, a profile's description), asked again,
+    /// as typed, while it holds one of the model's control tokens: refused where it is written, not at every line.
+    func askPromptText(_ title: String, initial: String, what: String) throws -> String? {
+        try ask(title, initial: initial) { ControlTokens.problem(in: $0, what) }
+    }
+
+    /// Asks until `problem` finds nothing in the answer (trimmed of spaces for it), saying each problem; nil when cancelled.
+    private func ask(_ title: String, initial: String, refusing problem: (String) -> String?) throws -> String? {
         var offered = initial
         while true {
             guard let raw = try prompt(title, initial: offered) else { return nil }
-            let name = raw.trimmingCharacters(in: .whitespaces)
-            guard let why = problem(name) else { return name }
+            guard let why = problem(raw.trimmingCharacters(in: .whitespaces)) else { return raw }
             say(why, .error, seconds: 10)
-            offered = name
+            offered = raw
         }
     }
 

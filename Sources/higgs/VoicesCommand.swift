@@ -36,10 +36,13 @@ struct VoicesCommand: ParsableCommand {
             }
             let width = (library.profiles.map { $0.name.count + 8 } + library.clips.map(\.count)).max() ?? 0
             func row(_ name: String, _ text: String) { out += "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text + "\n" }
+            var problems = library.problems
             for profile in library.profiles {
                 row("profile:\(profile.name)", profile.description.split(whereSeparator: \.isNewline).joined(separator: " "))
+                if let problem = library.controlTokenProblem(of: .profile(name: profile.name, description: profile.description)) {
+                    problems.append(problem)
+                }
             }
-            var problems = library.problems
             for clip in library.clips {
                 let check = library.check(clip: clip)
                 let length = check.seconds.map { String(format: "%.1f s", $0) } ?? "unreadable WAV"

@@ -33,6 +33,29 @@ import Testing
         ])
     }
 
+    /// A voice's text goes into every prompt with it: one holding a model control token is refused as it is added,
+    /// and one put in the folder by hand is named in the list, a profile's as a clip's.
+    @Test func aControlTokenInAVoiceIsRefusedAndListed() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try WAVFile.write((0..<120_000).map { 0.4 * sinf(Float($0) * 0.03) }, sampleRate: 24_000, to: folder.appendingPathComponent("me.wav"))
+        var result = try CLI.run(["voices", "add", "me", "--clip", "me.wav", "--transcript", "Hello <|audio_eos|> there.", "--voices", "V"],
+                                 in: folder)
+        #expect(result.status == 1 && result.stderr.contains("the transcript holds the model's control token <|audio_eos|>"), "\(result.stderr)")
+        result = try CLI.run(["voices", "add", "warm", "--description", "A warm voice <|eot_id|> deep.", "--voices", "V"], in: folder)
+        #expect(result.status == 1 && result.stderr.contains("the description holds the model's control token <|eot_id|>"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("V/me.wav").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("V/profile.yaml").path))
+
+        // Written by hand.
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("V"), withIntermediateDirectories: true)
+        try "profiles:\n  warm: A warm voice <|eot_id|> deep.\n".write(to: folder.appendingPathComponent("V/profile.yaml"), atomically: true,
+                                                                        encoding: .utf8)
+        result = try CLI.run(["voices", "list", "--voices", "V"], in: folder)
+        #expect(result.stdout.contains("  ! profile 'warm' in \(folder.appendingPathComponent("V/profile.yaml").path) holds the model's "
+                                       + "control token <|eot_id|>: it would end the turn there; remove it"), "\(result.stdout)")
+    }
+
     /// A library kept in one place for every project: the config file's `voices:` is used where the current folder
     /// has no `Voices/` of its own (the binary run from anywhere), and one there comes first.
     @Test func theConfigFileNamesTheVoicesFolder() throws {

@@ -76,6 +76,8 @@ extension VoiceLibrary {
     private func checkNewClip(_ name: String, transcript: String) throws {
         try checkNewClipName(name)
         guard !Self.oneLine(transcript).isEmpty else { throw StudioError("a clip voice needs the transcript of what is said in it") }
+        // It goes into every prompt with the voice, where the model would act on such a token.
+        if let problem = ControlTokens.problem(in: transcript, "the transcript") { throw StudioError(problem) }
     }
 
     private func checkNewClipName(_ name: String) throws {
@@ -149,6 +151,7 @@ extension VoiceLibrary {
         if let problem = problem(withNewProfileName: name) { throw StudioError(problem) }
         let text = Self.oneLine(description)
         guard !text.isEmpty else { throw StudioError("a profile voice needs a description of how it sounds") }
+        if let problem = ControlTokens.problem(in: text, "the description") { throw StudioError(problem) }
         var existing: String?
         var expected: [Profile] = []
         if FileManager.default.fileExists(atPath: profileFile.path) {
