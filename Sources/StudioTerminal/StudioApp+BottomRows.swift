@@ -147,8 +147,13 @@ extension StudioApp {
             let faster = (Double(natural) / rate / seconds - 1) * 100
             return (text + String(format: ", sped up %.0f%% from %.1f s to fit (fit-cues)", faster, Double(natural) / rate), .dim)
         }
-        guard let over = planner.cueOverrun(line: line, take: take) else { return (text, .dim) }
-        return (text + String(format: ", %.1f s too long — write it shorter, r for another take, or raise fit-cues", over), .warning)
+        if let delay = cueProblems.delay(line: line) {
+            text += String(format: "; it starts %.1f s late, when line %d ends", delay.seconds, delay.after + 1)
+        }
+        guard let over = cueProblems.overrun(line: line) else { return (text, cueProblems.delay(line: line) == nil ? .dim : .warning) }
+        let why = over.intoCueOf.map { String(format: ", %.1f s into line %d's cue", over.seconds, $0 + 1) }
+            ?? String(format: ", %.1f s too long", over.seconds)
+        return (text + why + " — write it shorter, r for another take, or raise fit-cues", .warning)
     }
 
     func drawHints(_ y: Int) {
@@ -221,6 +226,10 @@ extension StudioApp {
         }
         if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
             return cueHint(cue, line: editor.line, take: plan(editor.line)?.take)
+        }
+        // A line without a cue of its own can still run into the next line's.
+        if plan(editor.line)?.isCurrent == true, let over = cueProblems.overrun(line: editor.line) {
+            return (over.said + " — write it shorter, or r for another take", .warning)
         }
         // What the model is given, where a pronunciation respells the line (W lists them).
         let line = ScriptLine(editor.lines[editor.line].text)

@@ -44,8 +44,8 @@ extension StudioApp {
             let wanting = { (i: Int) -> Bool in
                 if case .failed? = self.queue.state(.line(self.editor.lines[i].id)) { return true }
                 guard let plan = self.plan(i) else { return false }
-                // A dub's line too long for its cue wants another take too (or shorter words).
-                return plan.wantsTake || plan.take.map { self.planner.cueOverrun(line: i, take: $0) != nil } == true
+                // A dub's line too long for its cue, or running into the next one's, wants another take too (or shorter words).
+                return plan.wantsTake || plan.isCurrent && self.cueProblems.overrun(line: i) != nil
             }
             if let i = order.first(where: wanting) {
                 editor.moveTo(line: i)

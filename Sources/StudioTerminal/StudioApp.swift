@@ -84,6 +84,8 @@ final class StudioApp {
     var takesRevision = 0
     /// How long the export would be with the takes made so far (the title bar shows it).
     var exportSeconds = 0.0
+    /// The lines that run past their cues or wait past them with the takes there are now, as the export names them.
+    var cueProblems = CueProblems()
     /// Each line's text when the states were last checked (see `forgetEditedStates`).
     var lineTexts: [Int: String] = [:]
 
@@ -251,7 +253,9 @@ final class StudioApp {
             planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints,
                                       after: planner)
             plans = [:]
-            exportSeconds = Double(planner.exportLength) / Double(AudioFormat.sampleRate)
+            let timeline = planner.presentTimeline
+            exportSeconds = Double(Timeline.length(timeline)) / Double(AudioFormat.sampleRate)
+            cueProblems = planner.cueProblems(timeline)
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))

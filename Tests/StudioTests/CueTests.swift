@@ -43,23 +43,25 @@ import Testing
         }
         let out = folder.appendingPathComponent("c.export")
         let report = try DialogueExport.export(planner, name: "c", to: out)
-        // One at 0.5 s, Two at its cue 0.54 s (over One's end), Three a gap after Two.
-        let expected = [Float](repeating: 0, count: 12_000) + [Float](repeating: 0.25, count: 960) + [Float](repeating: 0.75, count: 1_440)
-            + [Float](repeating: 0.5, count: 960) + [Float](repeating: 0, count: 24) + [Float](repeating: 0.125, count: 2_400)
+        // One at 0.5 s; Two's cue 0.54 s falls 0.06 s before One ends, so Two waits for it, a gap after; Three a gap after Two.
+        let expected = [Float](repeating: 0, count: 12_000) + [Float](repeating: 0.25, count: 2_400) + [Float](repeating: 0, count: 24)
+            + [Float](repeating: 0.5, count: 2_400) + [Float](repeating: 0, count: 24) + [Float](repeating: 0.125, count: 2_400)
         let whole = try WAVFile.read(out.appendingPathComponent("c.wav")).samples
         #expect(whole.count == expected.count && zip(whole, expected).allSatisfy { abs($0 - $1) < 1e-4 })
         #expect(planner.exportLength == expected.count)
         // One runs 0.06 s into Two's cue, and Two 0.06 s past its end; Three has no cue.
         #expect(report.overruns.map(\.line) == [1, 3] && report.overruns.allSatisfy { abs($0.seconds - 0.06) < 1e-9 })
-        #expect(report.cueVerdict == "2 lines run past their cues (2, 4)")
-        // Two is too long for its own cue (what the studio shows, and stops at with `)`); One's cue has no end.
-        let two = try #require(planner.takes(line: 3).current), one = try #require(planner.takes(line: 1).current)
-        #expect(abs((planner.cueOverrun(line: 3, take: two) ?? 0) - 0.06) < 1e-9 && planner.cueOverrun(line: 1, take: one) == nil)
+        #expect(report.overruns.map(\.intoCueOf) == [3, nil] && report.cues.delays == [CueDelay(line: 3, seconds: 0.061, after: 1)])
+        #expect(report.cueVerdict == "2 lines run past their cues (2, 4); line 4 starts 0.1 s after its cue, when line 2 ends")
+        // What the studio shows, and stops at with `)`: One runs into Two's cue, Two is too long for its own.
+        let shown = planner.cueProblems(planner.presentTimeline)
+        #expect(shown == report.cues && shown.overrun(line: 3)?.intoCueOf == nil && shown.overrun(line: 1)?.intoCueOf == 3)
+        #expect(shown.overrun(line: 4) == nil && shown.delay(line: 3)?.after == 1)
         #expect(try String(contentsOf: out.appendingPathComponent("c.srt"), encoding: .utf8)
-            .contains("2\n00:00:00,540 --> 00:00:00,640\nTheo: Two, \"too\"."))
+            .contains("2\n00:00:00,601 --> 00:00:00,701\nTheo: Two, \"too\"."))
         // The table of lines, a dub's cue sheet: where each line landed, the words quoted where they need it.
         let table = try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8).components(separatedBy: "\r\n")
-        #expect(table[2] == "lines/004.wav,Theo,\"Two, \"\"too\"\".\",0.540,0.640,0.540,0.580,4" && table[3].hasSuffix(",0.641,0.741,,,5"))
+        #expect(table[2] == "lines/004.wav,Theo,\"Two, \"\"too\"\".\",0.601,0.701,0.540,0.580,4" && table[3].hasSuffix(",0.702,0.802,,,5"))
 
         // Played from Two, it starts at once and Three follows as in the export.
         let stream = try #require(DialogueAudio.stream(planner, from: 3, lineIDs: Array(0..<5)))
@@ -71,7 +73,55 @@ import Testing
         let fits = DialoguePlanner(project: roomy, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
                                    takes: store, fingerprints: ClipFingerprints())
         let layout = fits.layout([(1, 2_400, nil, ""), (3, 2_400, nil, ""), (4, 2_400, nil, "")])
-        #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.overruns(layout).isEmpty)
+        #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.cueProblems(layout).isEmpty)
+    }
+
+    /// A subtitle whose time did not read leaves its line without a cue, following the line before; the cued
+    /// line after it, whose cue falls before that line ends (or even starts), waits for it to end instead of
+    /// being added on top of it, and both are named: in the export, and in the studio (`»`, `)`).
+    @Test func aCuedLineWaitsForAnUncuedLineRunningIntoItsCue() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("d.takes"))
+        var project = Project(cast: [CastMember(name: "Tom", voice: .automatic)],
+                              script: ["# at: 0.1 --> 0.15", "[Tom] No.", "[Tom] Broken cue time.", "# at: 0.25 --> 0.5", "[Tom] Later, then."])
+        project.settings.gap = 0.01
+        func planner(_ script: [String]) -> DialoguePlanner {
+            project.script = script
+            return DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                                   takes: store, fingerprints: ClipFingerprints())
+        }
+        let dub = planner(project.script)
+        let lengths = [1: 4_800, 2: 4_800, 4: 1_200]
+        for line in [1, 2, 4] {
+            try dub.keepTake([Float](repeating: 0.25, count: lengths[line]!), line: line)
+        }
+        let out = folder.appendingPathComponent("d.export")
+        let report = try DialogueExport.export(dub, name: "d", to: out)
+        // No at 0.1 s to 0.3; Broken a gap after it, to 0.51; Later's cue (0.25) falls before Broken even starts:
+        // it waits for Broken to end, a gap after, and nothing sounds on top of anything.
+        let timeline = dub.presentTimeline
+        #expect(timeline.map(\.start) == [2_400, 7_440, 12_480] && Timeline.overlaps(timeline).isEmpty)
+        let whole = try WAVFile.read(out.appendingPathComponent("d.wav")).samples
+        #expect(whole.count == 13_680 && whole.allSatisfy { abs($0) < 0.26 })
+        let table = try String(contentsOf: out.appendingPathComponent("lines.csv"), encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(table[2] == "lines/003.wav,Tom,Broken cue time.,0.310,0.510,,,3")
+        #expect(table[3] == "lines/005.wav,Tom,\"Later, then.\",0.520,0.570,0.250,0.500,5")
+        // Named: No past its cue, Broken into Later's, and Later as late, waiting for Broken.
+        #expect(report.overruns.map(\.line) == [1, 2] && report.overruns.map(\.intoCueOf) == [nil, 4])
+        #expect(report.cues.delays.map(\.line) == [4] && report.cues.delays.map(\.after) == [2])
+        #expect(report.cueVerdict == "2 lines run past their cues (2, 3); line 5 starts 0.3 s after its cue, when line 3 ends")
+        // The studio asks the same of the takes it has: Broken, with no cue of its own, is marked and stopped at.
+        let shown = dub.cueProblems(timeline)
+        #expect(shown == report.cues && shown.overrun(line: 2)?.said == "line 3 runs 0.3 s into line 5's cue")
+
+        // A cue inside Broken, after it starts: Later waits all the same, rather than being added on top of it.
+        let inside = planner(["# at: 0.1 --> 0.15", "[Tom] No.", "[Tom] Broken cue time.", "# at: 0.4 --> 0.5", "[Tom] Later, then."])
+        #expect(inside.presentTimeline.map(\.start) == [2_400, 7_440, 12_480])
+        #expect(inside.cueProblems(inside.presentTimeline).delay(line: 4)?.after == 2)
+        // A cue a few milliseconds inside Broken's end (under 50 ms) is kept, and nothing is named for it.
+        let close = planner(["# at: 0.1 --> 0.3", "[Tom] No.", "[Tom] Broken cue time.", "# at: 0.48 --> 0.6", "[Tom] Later, then."])
+        #expect(close.presentTimeline.map(\.start) == [2_400, 7_440, 11_520] && close.cueProblems(close.presentTimeline).isEmpty)
     }
 
     /// `# tempo:` plays the next line faster or slower, at the length the tempo says, everywhere it is laid out.

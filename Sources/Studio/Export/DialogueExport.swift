@@ -29,7 +29,7 @@ public struct Placement: Equatable, Sendable {
     public var pause = 0
     /// It starts this long before the line before it ends, in place of the gap (`# overlap:`).
     public var overlap = 0
-    /// It starts here, whatever comes before (`# at:`, a cue).
+    /// It starts here (`# at:`, a cue), unless a line before it still sounds there (`Timeline.layout`).
     public var at: Int?
 
     public init(pause: Int = 0, overlap: Int = 0, at: Int? = nil) {
@@ -40,17 +40,26 @@ public struct Placement: Equatable, Sendable {
 }
 
 public enum Timeline {
+    /// How far a line may run into the next line's cue, in samples, before that line waits for it and both
+    /// are named: 50 ms, about a consonant (`DialoguePlanner.cueProblems`).
+    public static let cueTolerance = AudioFormat.sampleRate / 20
+
     /// Lays out lines of `length` samples one after the other with `gap` samples between them, each placed
     /// as `placements[i]` says: a pause adds silence, an overlap starts a line before the one before it
-    /// ends, a cue puts it at its time. A line never starts before the one before it.
+    /// ends, a cue puts it at its time. A cued line that would start while a line before it still sounds
+    /// (by more than `cueTolerance`), or before the line before it starts, waits for it to end, after the
+    /// gap: two voices are never added together but where an overlap note asks, and lines start in order
+    /// ("play from here" plays a line once the one before it has started).
     public static func layout(_ lines: [(line: Int, length: Int, speaker: String?, text: String)], gap: Int,
                               placements: [Placement] = []) -> [TimelineEntry] {
         var out: [TimelineEntry] = []
+        var reach = 0  // where the lines so far end
         for (i, l) in lines.enumerated() {
             let place = placements.indices.contains(i) ? placements[i] : Placement()
             var start: Int
             if let at = place.at {
-                start = at
+                let clashes = !out.isEmpty && (reach - at > cueTolerance || at < out.last!.start)
+                start = clashes ? reach + gap : at
             } else if let previous = out.last {
                 start = (place.overlap > 0 ? previous.end - place.overlap : previous.end + gap) + place.pause
             } else {
@@ -58,6 +67,7 @@ public enum Timeline {
             }
             start = max(start, out.last?.start ?? 0)
             out.append(TimelineEntry(line: l.line, start: start, length: l.length, speaker: l.speaker, text: l.text))
+            reach = max(reach, start + l.length)
         }
         return out
     }
@@ -142,28 +152,24 @@ public struct ExportReport: Equatable, Sendable {
     /// The chapter files that fail ACX's requirements (`check.txt` says why); nil unless the project is an
     /// audiobook.
     public var audiobookFailures: [String]?
-    /// The lines that run past their cues (`# at:` notes).
-    public var overruns: [CueOverrun]
+    /// The lines that run past their cues (`# at:` notes), and those that start after theirs.
+    public var cues: CueProblems
+    public var overruns: [CueOverrun] { cues.overruns }
 
     public init(folder: URL, files: [String], lines: Int, missing: [Int], seconds: Double, audiobookFailures: [String]? = nil,
-                overruns: [CueOverrun] = []) {
+                cues: CueProblems = CueProblems()) {
         self.folder = folder
         self.files = files
         self.lines = lines
         self.missing = missing
         self.seconds = seconds
         self.audiobookFailures = audiobookFailures
-        self.overruns = overruns
+        self.cues = cues
     }
 
-    /// The lines that run past their cues, in a few words ("line 12 runs 0.4 s past its cue"); nil when all
-    /// fit.
-    public var cueVerdict: String? {
-        guard let first = overruns.first else { return nil }
-        if overruns.count == 1 { return String(format: "line %d runs %.1f s past its cue", first.line + 1, first.seconds) }
-        let lines = overruns.prefix(8).map { String($0.line + 1) }.joined(separator: ", ") + (overruns.count > 8 ? "…" : "")
-        return "\(overruns.count) lines run past their cues (\(lines))"
-    }
+    /// The lines that run past their cues or start after them, in a few words ("line 12 runs 0.4 s past its
+    /// cue"); nil when all keep them.
+    public var cueVerdict: String? { cues.verdict }
 
     /// What the ACX check found, in a few words ("all 12 chapter files pass the ACX check"); nil unless the
     /// project is an audiobook.
@@ -317,7 +323,7 @@ public enum DialogueExport {
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(mix.length) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
-                            overruns: planner.overruns(timeline))
+                            cues: planner.cueProblems(timeline))
     }
 
     /// `[Name] words` per line, the words as written (a respelling is for the model), event tags kept.

@@ -10,19 +10,6 @@ public struct Chapter: Equatable, Sendable {
     public var lines: Range<Int>
 }
 
-/// A line that runs past its time (`DialoguePlanner.overruns`).
-public struct CueOverrun: Equatable, Sendable {
-    /// Script line index.
-    public var line: Int
-    /// How far past its cue's end, or into the next line's cue.
-    public var seconds: Double
-
-    public init(line: Int, seconds: Double) {
-        self.line = line
-        self.seconds = seconds
-    }
-}
-
 /// How a project's lines are laid out in exports and "play from here": their chapters, the gap and the
 /// pauses notes ask for, their level, and the length of it all.
 extension DialoguePlanner {
@@ -46,14 +33,17 @@ extension DialoguePlanner {
         return out
     }
 
-    /// How long the exported dialogue is with the takes there are now, in samples (from the takes' records:
-    /// no audio is read; a take recorded before its sound was kept counts whole until its audio is read).
-    public var exportLength: Int {
+    /// How long the exported dialogue is with the takes there are now, in samples.
+    public var exportLength: Int { Timeline.length(presentTimeline) }
+
+    /// The exported dialogue laid out with the takes there are now, from the takes' records: no audio is read
+    /// (a take recorded before its sound was kept counts whole until its audio is read).
+    public var presentTimeline: [TimelineEntry] {
         let present = project.script.indices.compactMap { i -> (line: Int, length: Int, speaker: String?, text: String)? in
             guard !saysNothing(line: i), let take = takes(line: i).current, takes.hadTake(take.key) else { return nil }
             return (i, exportedLength(of: take, line: i), nil, "")
         }
-        return Timeline.length(layout(present))
+        return layout(present)
     }
 
     /// How long line `i`'s take is in exports (trimmed, with the `trim` setting, and fitted to its cue, with
@@ -99,29 +89,6 @@ extension DialoguePlanner {
             if decibels > 0 { Loudness.softLimit(&samples, in: samples.indices) }
         }
         return samples
-    }
-
-    /// How far line `i`'s take, as exported, runs past the length of its cue (one with an end), in seconds,
-    /// when that is more than 50 ms; nil when it fits or has no such cue. (The export also counts a line
-    /// running into the next line's cue: `overruns`.)
-    public func cueOverrun(line i: Int, take: TakeInfo) -> Double? {
-        guard let length = cue(before: i)?.seconds else { return nil }
-        let over = Double(exportedLength(of: take, line: i)) / Double(AudioFormat.sampleRate) - length
-        return over > 0.05 ? over : nil
-    }
-
-    /// The lines of an exported timeline that run past their cue's end, or into the next line's cue, by
-    /// more than 50 ms (about a consonant): a dub's lines that must be said faster, or written shorter.
-    public func overruns(_ timeline: [TimelineEntry]) -> [CueOverrun] {
-        timeline.indices.compactMap { k in
-            let entry = timeline[k]
-            var limit = cue(before: entry.line)?.end.map(Self.samples) ?? Int.max
-            if k + 1 < timeline.count, placement(before: timeline[k + 1].line).at != nil {
-                limit = min(limit, timeline[k + 1].start)
-            }
-            let over = entry.end - limit
-            return over > Self.samples(0.05) ? CueOverrun(line: entry.line, seconds: Double(over) / Double(AudioFormat.sampleRate)) : nil
-        }
     }
 
     /// Lays out script lines of the given lengths (those with takes, in order) as exports do: the gap between
