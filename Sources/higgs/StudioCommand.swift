@@ -34,6 +34,11 @@ struct StudioCommand: ParsableCommand {
     var recordDevice: String?
 
     func run() throws {
+        // A word that is no file and no project name is most likely a command that is not one (`higgs export`).
+        if let project, !project.contains("/"), URL(fileURLWithPath: project).pathExtension.isEmpty,
+           !FileManager.default.fileExists(atPath: project) {
+            throw CommandFailure("'\(project)' is not a command (`higgs --help` lists them) nor a file here; a new project's name ends in .higgs")
+        }
         let location = engine.location
         let options = StudioOptions(
             projectPath: project,
