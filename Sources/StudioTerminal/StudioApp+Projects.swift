@@ -117,6 +117,20 @@ struct DiskStamp: Equatable {
 }
 
 extension StudioApp {
+    /// Takes deleted by another program (the takes folder removed, a take's files): the lines that had them show
+    /// they have none, and the screen says so. Looked at with the project file, once a second (the folder's
+    /// modification time; each take only once it changed).
+    func followTakes() {
+        guard let gone = takes.vanishedTakes() else { return }
+        takesRevision += 1
+        let name = takes.folder.lastPathComponent
+        let lines = counted(gone.lines, "line")
+        say(gone.folderGone
+            ? "\(name)/ is missing: \(lines) lost \(gone.lines == 1 ? "its take" : "their takes"); g or A makes them again, and e keeps the export there is."
+            : "\(lines) lost \(gone.lines == 1 ? "its take" : "their takes") from \(name)/ (deleted by another program); g or A makes them again.",
+            .warning, seconds: 15)
+    }
+
     /// Another program (an editor, a sync client) wrote the project file: with no unsaved changes here the studio
     /// reads it again, as editors do; with some, it says so once (Ctrl-S then asks before replacing it).
     func followDisk() {
@@ -124,8 +138,10 @@ extension StudioApp {
         // Not while a line is edited, nor while lines are made or followed as they play: their jobs name lines
         // of the text as it is (a file read again numbers its lines anew). Looked at again once they are done.
         let busy = !queue.jobs.running.isEmpty || !queue.jobs.queued.isEmpty || listenThrough != nil
-        guard now.timeIntervalSince(diskCheckedAt) >= 1, !editing, !(busy && !isDirty) else { return }
+        guard now.timeIntervalSince(diskCheckedAt) >= 1 else { return }
         diskCheckedAt = now
+        followTakes()
+        guard !editing, !(busy && !isDirty) else { return }
         let stamp = DiskStamp(url)
         guard stamp != diskStamp else { return }
         diskStamp = stamp

@@ -207,7 +207,9 @@ public struct DialoguePlanner: Sendable {
                 j -= 1
                 continue
             }
-            guard casting.problem(line: j) == nil, controlTokenProblem(line: j) == nil, let take = takes(line: j).current else { break }
+            // A take whose files are gone (deleted by hand) is no context: its codes cannot be read.
+            guard casting.problem(line: j) == nil, controlTokenProblem(line: j) == nil, let take = takes(line: j).current,
+                  takes.hadTake(take.key) else { break }
             context.insert((identities[j], said[j], take.key), at: 0)
             j -= 1
         }

@@ -224,8 +224,17 @@ public final class GenerationQueue: @unchecked Sendable {
             guard let request = plan.request, let key = plan.key else { throw StudioError("the line cannot be planned") }
             return (plan, request, key)
         }
+        var lookedForContext = false
         while !wanted.isEmpty {
             let first = try plan()
+            // Context takes deleted by hand since they were last seen: forgotten, the line planned again without them
+            // (once: a record read again lists only the takes there are).
+            let goneContext = first.plan.context.map(\.key).filter { !takes.hasTake($0) }
+            if !goneContext.isEmpty && !lookedForContext {
+                lookedForContext = true
+                takes.forget(takes: goneContext)
+                continue
+            }
             if !reseeded && takes.hasTake(first.key) {
                 let line = first.plan
                 try takes.choose(first.key, line: line.identity, transcript: line.transcript, adopting: takes.info(for: first.key))

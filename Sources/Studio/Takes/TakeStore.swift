@@ -49,6 +49,14 @@ public struct TakeInfo: Equatable, Sendable {
     }
 }
 
+/// Takes another program deleted, as `TakeStore.vanishedTakes()` finds them.
+public struct VanishedTakes: Equatable, Sendable {
+    /// The takes folder itself is gone.
+    public var folderGone: Bool
+    /// Lines of those read whose chosen take went.
+    public var lines: Int
+}
+
 /// Moments as the studio shows them (a take made, an autosave written): this machine's time, to the second.
 public enum LocalTime {
     public static func shown(_ date: Date) -> String {
@@ -92,10 +100,16 @@ public final class TakeStore: @unchecked Sendable {
     /// Takes seen on disk: the studio never deletes one (see `hadTake`).
     private var seen: Set<String> = []
     private let folderPath: String
+    /// The folder's modification time when `vanishedTakes()` last looked (nil: no folder); a change made by
+    /// another program (a take deleted, the folder removed) changes it.
+    private var lookedAtStamp: Date?
+    /// Lines whose chosen take `forget(takes:)` found gone since `vanishedTakes()` last told.
+    private var forgottenLines = 0
 
     public init(folder: URL) {
         self.folder = folder
         folderPath = folder.path
+        lookedAtStamp = TakeStore.stamp(folderPath)
     }
 
     /// `NAME.takes` beside `NAME.higgs`.
@@ -129,18 +143,22 @@ public final class TakeStore: @unchecked Sendable {
 
     /// True when both files of the take exist.
     public func hasTake(_ key: String) -> Bool {
-        let base = folderPath + "/" + key  // the paths of audioURL and codesURL, without building URLs for them
-        guard FileManager.default.fileExists(atPath: base + ".wav") && FileManager.default.fileExists(atPath: base + ".json")
-        else { return false }
+        guard filesExist(key) else { return false }
         lock.lock()
         seen.insert(key)
         lock.unlock()
         return true
     }
 
+    /// Both files of the take are on disk (asked with or without the lock held).
+    func filesExist(_ key: String) -> Bool {
+        let base = folderPath + "/" + key  // the paths of audioURL and codesURL, without building URLs for them
+        return FileManager.default.fileExists(atPath: base + ".wav") && FileManager.default.fileExists(atPath: base + ".json")
+    }
+
     /// `hasTake`, remembered once true. The studio never deletes a take, so what is asked on every keystroke
     /// (the title's length of the dialogue) need not ask the disk again; a take deleted by hand still counts
-    /// there until the next start, while exports and playback ask `hasTake`.
+    /// there until `vanishedTakes()` finds it gone, while exports and playback ask `hasTake`.
     public func hadTake(_ key: String) -> Bool {
         lock.lock()
         let known = seen.contains(key)
@@ -153,7 +171,7 @@ public final class TakeStore: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let cached = indexes[line] { return cached }
-        let loaded = readIndex(line) ?? LineTakes(transcript: transcript)
+        let loaded = readPresentIndex(line) ?? LineTakes(transcript: transcript)
         indexes[line] = loaded
         return loaded
     }
@@ -162,10 +180,12 @@ public final class TakeStore: @unchecked Sendable {
     @discardableResult
     public func add(_ take: GeneratedTake, key: String, seed: UInt64, reseeded: Bool, line: LineIdentity,
                     transcript: String, engine: String) throws -> TakeInfo {
+        let before = TakeStore.stamp(folderPath)
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let chunk = CodesFile.Chunk(text: transcript, promptIDs: take.promptIDs, codes: take.codes)
         try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
         try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
+        wrote(after: before)
         let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
                             samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut,
                             atMaxNewTokens: take.atMaxNewTokens,
@@ -236,7 +256,7 @@ public final class TakeStore: @unchecked Sendable {
     private func updateIndex(_ line: LineIdentity, transcript: String, _ change: (inout LineTakes) -> Void) throws {
         lock.lock()
         defer { lock.unlock() }
-        var index = indexes[line] ?? readIndex(line) ?? LineTakes(transcript: transcript)
+        var index = indexes[line] ?? readPresentIndex(line) ?? LineTakes(transcript: transcript)
         change(&index)
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         try AtomicFile.write(TakeStore.encode(index), to: indexURL(line))
@@ -247,6 +267,72 @@ public final class TakeStore: @unchecked Sendable {
         // By a path, not a URL: a long script's first plan asks for every line's, most of them not there.
         guard let data = FileManager.default.contents(atPath: folderPath + "/lines/\(line).json") else { return nil }
         return TakeStore.decode(data)
+    }
+
+    /// The line's record less the takes whose files are gone (deleted by hand): a take that cannot be played,
+    /// exported or given as context is no take. Those found are remembered as seen, as `hasTake` does.
+    private func readPresentIndex(_ line: LineIdentity) -> LineTakes? {
+        guard var index = readIndex(line) else { return nil }
+        index.takes.removeAll { take in
+            if seen.contains(take.key) { return false }
+            guard filesExist(take.key) else { return true }
+            seen.insert(take.key)
+            return false
+        }
+        return index
+    }
+
+    // MARK: Takes gone from disk
+
+    /// The folder's modification time, nil when there is no folder.
+    private static func stamp(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+
+    /// After this store wrote into the folder: its own change is not another program's (unless one came
+    /// before it, since the last look: that is still found).
+    private func wrote(after before: Date?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if lookedAtStamp == before { lookedAtStamp = TakeStore.stamp(folderPath) }
+    }
+
+    /// What another program took away since the last look: whether the folder itself is gone, and how many lines
+    /// of those read lost their chosen take. Their records are read again (less what is gone) when next asked
+    /// for. Nil when nothing went. Cheap when nothing changed (a look at the folder's modification time), so it
+    /// can be asked once a second; when something did, every take of the records read is looked for.
+    public func vanishedTakes() -> VanishedTakes? {
+        let now = TakeStore.stamp(folderPath)
+        lock.lock()
+        defer { lock.unlock() }
+        var lines = forgottenLines
+        forgottenLines = 0
+        if now != lookedAtStamp {
+            lookedAtStamp = now
+            if now == nil { seen.removeAll() }
+            for (line, index) in indexes {
+                let gone = index.takes.map(\.key).filter { now == nil || !filesExist($0) }
+                guard !gone.isEmpty else { continue }
+                if let current = index.current?.key, gone.contains(current) { lines += 1 }
+                indexes[line] = nil
+                seen.subtract(gone)
+                for key in gone { learnedSounds[key] = nil }
+            }
+        }
+        return lines > 0 ? VanishedTakes(folderGone: now == nil, lines: lines) : nil
+    }
+
+    /// Takes found gone while being used (a context line's, as a line is made): no record read lists them
+    /// any more, and the next `vanishedTakes()` counts the lines that had them.
+    public func forget(takes keys: [String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        let gone = Set(keys)
+        for (line, index) in indexes where index.takes.contains(where: { gone.contains($0.key) }) {
+            if let current = index.current?.key, gone.contains(current) { forgottenLines += 1 }
+            indexes[line] = nil
+        }
+        seen.subtract(gone)
     }
 
     static func encode(_ index: LineTakes) -> Data {
