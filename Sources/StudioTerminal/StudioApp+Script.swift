@@ -389,6 +389,9 @@ extension StudioApp {
         case .failed(let why):
             exportJob = nil
             say("export failed: \(why)", .error, seconds: 10)
+        case .refused(let why):
+            exportJob = nil
+            say("\(why).", .warning, seconds: 15)
         case .done(let report):
             exportJob = nil
             var text = "Exported to \(job.folder.path)/: "
@@ -399,7 +402,7 @@ extension StudioApp {
                     + (report.files.contains { $0.hasPrefix("stems/") } ? ", stems" : "")
                     + (report.files.contains { $0.hasSuffix(".mp3") } ? ", MP3s" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
-                text += report.missing.isEmpty ? "" : "; \(counted(report.missing.count, "line")) \(report.missing.count == 1 ? "has" : "have") no take yet"
+                text += report.missingVerdict.map { "; \($0)" } ?? ""
                 text += report.cueVerdict.map { "; \($0)" } ?? ""
                 text += report.audiobookVerdict.map { "; \($0)." } ?? "."
             }

@@ -203,7 +203,7 @@ struct RenderCommand: ParsableCommand {
                                                to: DialogueExport.folder(forProject: url))
         var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"
         if report.chapters > 0 { text += " in \(counted(report.chapters, "chapter file"))" }
-        if !report.missing.isEmpty { text += "; without a take: line " + report.missing.map { String($0 + 1) }.joined(separator: ", ") }
+        if let verdict = report.missingVerdict { text += "; " + verdict }
         if let verdict = report.cueVerdict { text += "; " + verdict }
         if let verdict = report.audiobookVerdict { text += "; " + verdict }
         say(text)

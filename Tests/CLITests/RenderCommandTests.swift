@@ -69,7 +69,7 @@ import Testing
                               "--voices", folder.path, "--scenes", folder.path], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("show.higgs: 3 lines, exported as they are (2 with a take out of date)"))
-        #expect(result.stderr.contains("without a take: line 1"))
+        #expect(result.stderr.contains("; line 1 has no take"))
         #expect(FileManager.default.fileExists(atPath: export.appendingPathComponent("show.mp3").path))
         #expect(try CLI.run(["render", "show.higgs", "--export-only", "--no-export"], in: folder).status != 0)
     }
@@ -351,6 +351,24 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("higgs: ") && result.stderr.contains("nowhere.higgs"))
         #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// With no take (the takes folder deleted), --export-only refuses as the studio's `e` does: the earlier
+    /// export's audio stays, and the exit status says nothing was exported.
+    @Test func anExportWithNoTakeKeepsTheEarlierExport() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (_, file) = try Self.oneWordLine(in: folder)
+        let export = DialogueExport.folder(forProject: file)
+        let earlier = ["cut.wav", "cut.txt", "lines/001.wav"]
+        try FileManager.default.createDirectory(at: export.appendingPathComponent("lines"), withIntermediateDirectories: true)
+        for name in earlier { try Data("earlier".utf8).write(to: export.appendingPathComponent(name)) }
+
+        let result = try CLI.run(["render", "cut.higgs", "--export-only", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("higgs: Not exported: no line has a take (cut.takes/ is missing); the previous export in \(export.path)/ is kept"),
+                "\(result.stderr)")
+        for name in earlier { #expect(try Data(contentsOf: export.appendingPathComponent(name)) == Data("earlier".utf8)) }
     }
 
     /// The test checkpoints made in `folder`, as render's flags (bf16), with `folder` as the voices and scenes.

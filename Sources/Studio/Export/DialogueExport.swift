@@ -139,6 +139,18 @@ public enum Subtitles {
     }
 }
 
+/// An export not written because no line has a take while the folder holds an earlier export's audio: that
+/// audio is kept (the takes it was made from may be gone).
+public struct ExportRefused: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    public init(takes: URL, export: URL) {
+        let missing = !FileManager.default.fileExists(atPath: takes.path)
+        description = "Not exported: no line has a take" + (missing ? " (\(takes.lastPathComponent)/ is missing)" : "")
+            + "; the previous export in \(export.path)/ is kept"
+    }
+}
+
 /// What an export wrote.
 public struct ExportReport: Equatable, Sendable {
     public var folder: URL
@@ -177,6 +189,15 @@ public struct ExportReport: Equatable, Sendable {
         guard let failures = audiobookFailures else { return nil }
         return failures.isEmpty ? (chapters == 1 ? "the chapter file passes the ACX check" : "all \(chapters) chapter files pass the ACX check")
             : "\(failures.count) of \(counted(chapters, "chapter file")) fail the ACX check (check.txt says why)"
+    }
+
+    /// The lines left out for want of a take, named ("line 4 has no take", "3 lines have no take: 4, 7, 9");
+    /// nil when none is.
+    public var missingVerdict: String? {
+        guard !missing.isEmpty else { return nil }
+        if missing.count == 1 { return "line \(missing[0] + 1) has no take" }
+        let lines = missing.prefix(8).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 8 ? "…" : "")
+        return "\(missing.count) lines have no take: \(lines)"
     }
 
     /// How many chapters it wrote (`# chapter:` notes), each as WAV and maybe MP3.
@@ -228,6 +249,11 @@ public enum DialogueExport {
             pieces.append((i, samples, named ? speaker : nil, text))
             stemNames.append(speaker ?? "no speaker")
             pieceChapters.append(chapters.first { $0.lines.contains(i) }?.number ?? 0)
+        }
+        // Without a take to export, an export would leave the transcript alone and remove the audio an earlier one
+        // wrote: perhaps the only copy left, when the takes were deleted. The folder is left as it is.
+        if pieces.isEmpty && holdsAudio(folder, name: name) {
+            throw ExportRefused(takes: planner.takes.folder, export: folder)
         }
         // The transcript: the lines heard, with their speakers' names as written; every line when none has a take
         // yet (a script exported as text, with no model).
@@ -334,6 +360,12 @@ public enum DialogueExport {
             guard let s = planner.casting.lineSpeakers[i] else { return body }
             return "[\(s < cast.count ? cast[s] : "SPEAKER\(s)")] \(body)"
         }.joined(separator: "\n") + "\n"
+    }
+
+    /// The folder holds audio an earlier export wrote (the dialogue, or files under `lines/`, `stems/`, `chapters/`).
+    static func holdsAudio(_ folder: URL, name: String) -> Bool {
+        let fm = FileManager.default
+        return ["\(name).wav", "\(name).mp3", "lines", "stems", "chapters"].contains { fm.fileExists(atPath: folder.appendingPathComponent($0).path) }
     }
 
     /// What an earlier export wrote and this one did not (a line since cut or renumbered, a chapter removed, MP3s

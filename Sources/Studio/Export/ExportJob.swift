@@ -9,6 +9,8 @@ public final class ExportJob: @unchecked Sendable {
         case running(String)
         case done(ExportReport)
         case failed(String)
+        /// Nothing written, the earlier export kept (`ExportRefused`): why.
+        case refused(String)
     }
 
     private let lock = NSLock()
@@ -22,6 +24,8 @@ public final class ExportJob: @unchecked Sendable {
             let outcome: State
             do {
                 outcome = .done(try DialogueExport.export(planner, name: name, to: folder) { self.set(.running($0)) })
+            } catch let refused as ExportRefused {
+                outcome = .refused(refused.description)
             } catch {
                 outcome = .failed("\(error)")
             }
