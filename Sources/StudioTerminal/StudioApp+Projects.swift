@@ -123,6 +123,7 @@ extension StudioApp {
     func followTakes() {
         guard let gone = takes.vanishedTakes() else { return }
         takesRevision += 1
+        refresh()  // planned again before this turn's draw: the message and the lines' marks agree
         let name = takes.folder.lastPathComponent
         let lines = counted(gone.lines, "line")
         say(gone.folderGone
