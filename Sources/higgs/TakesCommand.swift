@@ -10,7 +10,7 @@ struct TakesCommand: ParsableCommand {
         discussion: """
             The studio keeps every take, so that a line edited back to an earlier text finds its takes again. \
             A take is used while a line of the project (as saved, and as autosaved if there are unsaved \
-            changes) lists it: all of a line's takes are kept, chosen or not. --prune refuses while a studio \
+            changes, in any studio) lists it: all of a line's takes are kept, chosen or not. --prune refuses while a studio \
             has the project open: its undo can bring back lines whose takes it would remove.
             """
     )
@@ -25,8 +25,10 @@ struct TakesCommand: ParsableCommand {
         do {
             let url = URL(fileURLWithPath: project).standardizedFileURL
             var lines = DialoguePlanner.lineIdentities(of: try ProjectFile.loadSayingWarnings(url))
-            // Unsaved changes may use takes the saved file does not.
-            if let recovery = ProjectFile.recovery(for: url) { lines += DialoguePlanner.lineIdentities(of: recovery.project) }
+            // Unsaved changes (every studio's, open or gone) may use takes the saved file does not.
+            for recovery in ProjectFile.recoveries(for: url, evenOfLiveStudios: true) {
+                lines += DialoguePlanner.lineIdentities(of: recovery.project)
+            }
             let store = TakeStore(folder: TakeStore.folder(forProject: url))
             let inventory = store.inventory(of: lines)
             func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }

@@ -1,14 +1,35 @@
 import Foundation
 import Prompt
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Opening, saving and autosaving a project file.
 ///
 /// Saves are atomic and durable. Every edit is also written, atomically but without fsync, to a sidecar
 /// `.NAME.higgs.autosave` beside the file: the process can die at any moment (crash, kill, closed
 /// terminal) and the next open offers the autosave back. A save, or discarding the changes, removes it.
+///
+/// A studio that opens a project another live studio has open writes its own `.NAME.higgs.PID.autosave`
+/// instead (`process`), so that neither overwrites nor removes the other's unsaved work.
 public enum ProjectFile {
-    public static func autosaveURL(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).autosave")
+    public static func autosaveURL(for url: URL, process: pid_t? = nil) -> URL {
+        let name = process.map { ".\(url.lastPathComponent).\($0).autosave" } ?? ".\(url.lastPathComponent).autosave"
+        return url.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    /// Every autosave of `url` there is: the shared one (process nil) first, then each process's own.
+    public static func autosaves(for url: URL) -> [(file: URL, process: pid_t?)] {
+        let folder = url.deletingLastPathComponent()
+        let shared = autosaveURL(for: url).lastPathComponent
+        let prefix = ".\(url.lastPathComponent).", suffix = ".autosave"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.sorted { ($0 == shared ? 0 : 1, $0) < ($1 == shared ? 0 : 1, $1) }.compactMap { name in
+            if name == shared { return (folder.appendingPathComponent(name), nil) }
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count,
+                  let pid = pid_t(name.dropFirst(prefix.count).dropLast(suffix.count)), pid > 0 else { return nil }
+            return (folder.appendingPathComponent(name), pid)
+        }
     }
 
     /// Reads and parses a project; errors are `ProjectError` (`file:line: problem`) or a read error naming the file.
@@ -31,12 +52,13 @@ public enum ProjectFile {
         return text
     }
 
-    /// Saves atomically and durably, then removes the autosave; returns what the file now holds.
+    /// Saves atomically and durably, then removes the autosave (the shared one, or `process`'s own); returns what
+    /// the file now holds.
     @discardableResult
-    public static func save(_ project: Project, to url: URL) throws -> Data {
+    public static func save(_ project: Project, to url: URL, autosaveOf process: pid_t? = nil) throws -> Data {
         let data = Data(ProjectFormat.print(project).utf8)
         try AtomicFile.write(data, to: url, durable: true)
-        discardAutosave(for: url)
+        discardAutosave(for: url, process: process)
         return data
     }
 
@@ -45,16 +67,18 @@ public enum ProjectFile {
     public static func contents(of url: URL) -> Data? { FileManager.default.contents(atPath: url.path) }
 
     /// Writes the autosave of `url` (cheap enough for every edit: one small file, no fsync).
-    public static func autosave(_ project: Project, for url: URL) throws {
-        try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: autosaveURL(for: url), durable: false)
+    public static func autosave(_ project: Project, for url: URL, process: pid_t? = nil) throws {
+        try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: autosaveURL(for: url, process: process), durable: false)
     }
 
-    public static func discardAutosave(for url: URL) {
-        try? FileManager.default.removeItem(at: autosaveURL(for: url))
+    public static func discardAutosave(for url: URL, process: pid_t? = nil) {
+        try? FileManager.default.removeItem(at: autosaveURL(for: url, process: process))
     }
 
     /// A project found in an autosave, and when it was written.
     public struct Recovery: Sendable {
+        /// The autosave it was read from.
+        public var file: URL
         public var project: Project
         public var modified: Date
         /// When the project file was written after the autosave (saved from another program, or another copy
@@ -62,15 +86,28 @@ public enum ProjectFile {
         public var fileSavedLater: Date?
     }
 
-    /// An autosave worth offering: it exists, parses, and holds another project than the saved file (or the
-    /// file is gone).
-    public static func recovery(for url: URL) -> Recovery? {
-        let side = autosaveURL(for: url)
-        guard let text = try? readText(side), let project = try? ProjectFormat.parse(text, file: side.path) else { return nil }
-        if let saved = try? load(url), saved == project { return nil }
+    /// The newest autosave worth offering (see `recoveries`).
+    public static func recovery(for url: URL) -> Recovery? { recoveries(for: url).first }
+
+    /// The autosaves worth offering, newest first: each exists, parses, and holds another project than the saved
+    /// file (or the file is gone). Those a live studio other than this process may still be writing are left out
+    /// unless `evenOfLiveStudios` (`higgs takes` counts their lines): a process's own whose process lives, and
+    /// the shared one while another studio has the project open (it may be that studio's).
+    public static func recoveries(for url: URL, evenOfLiveStudios: Bool = false) -> [Recovery] {
+        let saved = try? load(url)
         func modification(_ url: URL) -> Date? { (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date }
-        let modified = modification(side) ?? Date()
-        let saved = modification(url).flatMap { $0 > modified ? $0 : nil }
-        return Recovery(project: project, modified: modified, fileSavedLater: saved)
+        let openElsewhere = !evenOfLiveStudios && OpenMark.holder(of: url) != nil
+        let found: [Recovery] = autosaves(for: url).compactMap { side in
+            if !evenOfLiveStudios {
+                if let pid = side.process, pid != getpid(), OpenMark.isAlive(pid) { return nil }
+                if side.process == nil && openElsewhere { return nil }
+            }
+            guard let text = try? readText(side.file), let project = try? ProjectFormat.parse(text, file: side.file.path),
+                  project != saved else { return nil }
+            let modified = modification(side.file) ?? Date()
+            let savedLater = modification(url).flatMap { $0 > modified ? $0 : nil }
+            return Recovery(file: side.file, project: project, modified: modified, fileSavedLater: savedLater)
+        }
+        return found.sorted { $0.modified > $1.modified }
     }
 }
