@@ -49,6 +49,7 @@ extension StudioApp {
         }
         let target = URL(fileURLWithPath: NSString(string: path).expandingTildeInPath, relativeTo: here).standardizedFileURL
         guard target != url else { return say("\(displayName) is the project open.", .dim) }
+        guard try openHereToo(target, otherwise: "stay in \(displayName)") else { return }
         var opened: (project: Project, onDisk: Bool, warnings: [ProjectWarning])
         do {
             opened = try StudioApp.openProject(at: target, named: true)

@@ -28,7 +28,8 @@ extension StudioApp {
         }
         let written: Data
         do {
-            written = try ProjectFile.save(project, to: target)
+            // Saved elsewhere, the autosave of the file replaced is left alone: it may be another studio's.
+            written = try ProjectFile.save(project, to: target, autosaveOf: target == url ? autosaveProcess : getpid())
         } catch {
             say("not saved: \(error)", .error, seconds: 10)
             return
@@ -42,6 +43,8 @@ extension StudioApp {
         chosenName = true
         diskContents = written
         lastAutosaved = project
+        // A project begun here is marked open once it is a file (`higgs takes --prune` asks the studio).
+        OpenMark.mark(url)
         say("Saved \(target.path).", .good)
     }
 
@@ -54,7 +57,7 @@ extension StudioApp {
             try save()
             return !isDirty
         case "n":
-            ProjectFile.discardAutosave(for: url)
+            ProjectFile.discardAutosave(for: url, process: autosaveProcess)
             lastAutosaved = project
             return true
         default:
@@ -66,14 +69,14 @@ extension StudioApp {
     /// The project saved as `target` is the one now, with the takes made so far (shared with the original).
     private func linkTakes(to target: URL) {
         TakeStore.share(fromProject: url, toProject: target)
-        ProjectFile.discardAutosave(for: url)  // the changes it held are in the new file
+        ProjectFile.discardAutosave(for: url, process: autosaveProcess)  // the changes it held are in the new file
         use(target)
     }
 
     private func moveTakes(to target: URL) {
         let old = TakeStore.folder(forProject: url)
         let new = TakeStore.folder(forProject: target)
-        ProjectFile.discardAutosave(for: url)
+        ProjectFile.discardAutosave(for: url, process: autosaveProcess)
         if FileManager.default.fileExists(atPath: old.path) && !FileManager.default.fileExists(atPath: new.path) {
             try? FileManager.default.moveItem(at: old, to: new)
         }
@@ -93,7 +96,7 @@ extension StudioApp {
         queue.stop()
         OpenMark.clear(url)
         url = target
-        OpenMark.mark(target)
+        claim(target)
         takes = TakeStore(folder: TakeStore.folder(forProject: target))
         queue = StudioApp.queue(takes: takes, engine: engine, published: published)
         takesRevision += 1

@@ -57,6 +57,9 @@ final class StudioApp {
     var diskStamp: DiskStamp?
     var diskCheckedAt = Date.distantPast
     var lastAutosaved: Project?
+    /// Whose autosave this studio writes: the shared one (nil), or its own (this process) when it opened the project
+    /// while another studio had it open, so that neither overwrites nor removes the other's unsaved work.
+    var autosaveProcess: pid_t?
     /// When the autosave was last brought up to date (monotonic seconds).
     var autosavedAt = 0.0
     /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
@@ -170,8 +173,12 @@ final class StudioApp {
     func run() throws -> Int32 {
         try terminal.start()
         defer { terminal.stop() }
-        // `higgs takes --prune` asks before removing takes this studio's undo may bring back.
-        if FileManager.default.fileExists(atPath: url.path) { OpenMark.mark(url) }
+        do {
+            guard try openHereToo(url, otherwise: "quit") else { return 0 }
+        } catch let interrupted as Interrupted {
+            return 128 + interrupted.signal
+        }
+        claim(url)
         defer { OpenMark.clear(url) }
         if let make = options.makeSynthesizer, case .loading = engine.state {
             let location = options.engine
@@ -202,10 +209,10 @@ final class StudioApp {
             }
             return 0
         } catch let interrupted as Interrupted {
-            if isDirty { try? ProjectFile.autosave(project, for: url) }
+            if isDirty { try? ProjectFile.autosave(project, for: url, process: autosaveProcess) }
             terminal.stop()
             let name = String(cString: strsignal(interrupted.signal))
-            let note = isDirty ? "; unsaved changes are in \(ProjectFile.autosaveURL(for: url).path) (offered on next open)" : ""
+            let note = isDirty ? "; unsaved changes are in \(ProjectFile.autosaveURL(for: url, process: autosaveProcess).path) (offered on next open)" : ""
             FileHandle.standardError.write(Data("higgs: \(name)\(note)\n".utf8))
             return 128 + interrupted.signal
         }
@@ -294,30 +301,15 @@ final class StudioApp {
         let current = project
         if isDirty {
             do {
-                try ProjectFile.autosave(current, for: url)
+                try ProjectFile.autosave(current, for: url, process: autosaveProcess)
                 lastAutosaved = current
             } catch {
                 say("autosave failed: \(error)", .error)
                 lastAutosaved = current
             }
         } else {
-            ProjectFile.discardAutosave(for: url)
+            ProjectFile.discardAutosave(for: url, process: autosaveProcess)
             lastAutosaved = current
-        }
-    }
-
-    func offerRecovery() throws {
-        guard let recovery = ProjectFile.recovery(for: url) else { return }
-        let later = recovery.fileSavedLater.map { " \(displayName) was saved after them (\(LocalTime.shown($0))): recovering sets that aside until you save." } ?? ""
-        let answer = try ask("Unsaved changes to \(displayName) from \(LocalTime.shown(recovery.modified)) were found.\(later) Recover them? (y)es / (n)o, discard them",
-                             choices: ["y", "n"])
-        if answer == "y" {
-            editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)
-            lastAutosaved = recovery.project
-            say("Recovered the autosave; Ctrl-S saves it.", .good)
-        } else {
-            ProjectFile.discardAutosave(for: url)
-            say("Discarded the autosave.")
         }
     }
 
