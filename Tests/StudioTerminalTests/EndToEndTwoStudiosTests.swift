@@ -20,11 +20,25 @@ extension EndToEndTests {
             ((try? String(contentsOf: shared, encoding: .utf8)) ?? "").contains("From the first.")
         }
 
+        // `n` at start quits, the mark as it was.
         let second = try TmuxSession(width: 160, height: 30, folder: folder)
         try second.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"], waitFor: "p.higgs is open in another studio")
         #expect(try second.screen().contains("(process \(firstPID))"))
-        try second.keys("y")
-        try second.waitFor("the project") { $0.contains("First line.") && !$0.contains("Question") }
+        try second.keys("n")
+        try second.waitForShell()
+        #expect(OpenMark.holders(of: file) == [firstPID])
+
+        // Ctrl-O asks the same: `n` stays in the project open, `y` opens it.
+        try second.launchStudio(Self.libraryFlags + ["--audio-device", "null", "q.higgs"])
+        for answer in ["n", "y"] {
+            try second.keys("C-o")
+            try second.waitFor("the open prompt") { $0.contains("Open a project") }
+            try second.type("p.higgs")
+            try second.keys("Enter")
+            try second.waitFor("the question") { $0.contains("p.higgs is open in another studio") && $0.contains("stay in q.higgs") }
+            try second.keys(answer)
+        }
+        try second.waitFor("the project") { $0.contains("First line.") && $0.contains("Opened \(file.path)") }
         let secondPID = try #require(try second.foregroundPID())
         try second.keys("Enter")
         try second.type(" From the second.")
