@@ -26,7 +26,9 @@ extension StudioApp {
     func offerRecovery() throws {
         let recoveries = ProjectFile.recoveries(for: url)
         for (i, recovery) in recoveries.enumerated() {
-            let later = recovery.fileSavedLater.map { " \(displayName) was saved after them (\(LocalTime.shown($0))): recovering sets that aside until you save." } ?? ""
+            let later = recovery.fileSavedLater.map {
+                " \(displayName) was saved after them (\(LocalTime.shown($0))): recovering sets that aside, and Ctrl-S asks before replacing it."
+            } ?? ""
             let which = recoveries.count > 1 ? " (\(i + 1) of \(recoveries.count), newest first)" : ""
             let answer = try ask("Unsaved changes to \(displayName) from \(LocalTime.shown(recovery.modified)) were found\(which).\(later) "
                                  + "Recover them? (y)es / (n)o, discard them", choices: ["y", "n"])
@@ -37,6 +39,9 @@ extension StudioApp {
             }
             editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)
             adopt(recovery)
+            // The file holds what another program saved after these changes: a save asks before replacing it, as it
+            // asks for a change made while the project is open.
+            if recovery.fileSavedLater != nil { diskContents = nil }
             let left = recoveries.count - i - 1
             let kept = left == 0 ? "" : " \(left == 1 ? "An older autosave is" : "\(left) older autosaves are") kept for the next open."
             say("Recovered the autosave; Ctrl-S saves it.\(kept)", .good, seconds: left == 0 ? 6 : 12)

@@ -102,6 +102,36 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// An autosave recovered over a file another program saved after it: the save asks before replacing that
+    /// file's content, as it asks for a change made while the project is open.
+    @Test func aRecoveredAutosaveAsksBeforeReplacingALaterSave() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("later.higgs")
+        // The file saved (a save takes its autosave away), then the autosave as a crash a minute before left it.
+        try ProjectFile.save(Project(script: ["[SPEAKER0] Saved by another program."]), to: file)
+        try ProjectFile.autosave(Project(script: ["[SPEAKER0] Typed before the crash."]), for: file)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)],
+                                              ofItemAtPath: ProjectFile.autosaveURL(for: file).path)
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "later.higgs"], waitFor: "Unsaved changes to")
+        #expect(try tmux.screen().contains("recovering sets that aside, and Ctrl-S asks before replacing it."))
+        try tmux.keys("y")
+        try tmux.waitFor("the recovered line") { $0.contains("Typed before the crash.") && $0.contains("later.higgs ●") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the question") { $0.contains("later.higgs was changed by another program") }
+        try tmux.keys("n")
+        try tmux.waitFor("not saved") { $0.contains("Not saved: ") }
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Saved by another program."])
+        try tmux.keys("C-s")
+        try tmux.waitFor("the question again") { $0.contains("later.higgs was changed by another program") }
+        try tmux.keys("y")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Typed before the crash."])
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
+
     /// The project file written by another program is read again while nothing here is unsaved, as editors do;
     /// with unsaved changes here the studio says so instead, and keeps them.
     @Test func aFileChangedElsewhereIsReadAgainOrSaid() throws {
