@@ -158,6 +158,11 @@ extension StudioApp {
 
     func drawHints(_ y: Int) {
         let width = terminal.width
+        // A line's hint shown in full belongs to that line (another message since is left alone).
+        if let shown = hintInFull, shown.line != currentID || message?.text != shown.text {
+            if message?.text == shown.text { message = nil }
+            hintInFull = nil
+        }
         if let m = message, m.until > Date() {
             // A long message takes the rows above too (up to five), for as long as it shows.
             let lines = Array(wrap(m.text, width: width - 2).prefix(5))
@@ -223,6 +228,10 @@ extension StudioApp {
                 : String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
                          editor.line + 1, take.seconds)
             return (text, .warning)
+        }
+        if let p = plan(editor.line), !p.isCurrent, let request = p.request,
+           let long = SpeakingTime.beyondMaxNewTokens(request.transcript, maxNewTokens: header.settings.maxNewTokens) {
+            return ("line \(editor.line + 1): \(long)", .warning)
         }
         if let cue = planner.cue(before: editor.line), !ScriptLine(editor.lines[editor.line].text).saysNothing {
             return cueHint(cue, line: editor.line, take: plan(editor.line)?.take)

@@ -54,7 +54,12 @@ extension StudioApp {
             }
         case .lineHintInFull:
             // A message wraps over up to five rows; the hint row cuts at the window's width.
-            if let hint = lineHint() { say(hint.text, hint.style, seconds: 30) } else { say("Line \(editor.line + 1): nothing to say of it.") }
+            if let hint = lineHint() {
+                say(hint.text, hint.style, seconds: 30)
+                hintInFull = (currentID, hint.text)
+            } else {
+                say("Line \(editor.line + 1): nothing to say of it.")
+            }
         case .editLine:
             editor.moveToLineEnd()
             editing = true

@@ -62,6 +62,8 @@ final class StudioApp {
     var autosaveProcess: pid_t?
     /// When the autosave was last brought up to date (monotonic seconds).
     var autosavedAt = 0.0
+    /// The line whose hint `!` is showing in full, as a message, and its text: it goes when the cursor leaves the line.
+    var hintInFull: (line: Int, text: String)?
     /// The writer named the file (on the command line, or by opening it): saving does not ask for a name.
     var chosenName: Bool
     /// Grows when what the plan reads besides the document changes (Voices/ and Scenes/ re-read, the takes' folder).

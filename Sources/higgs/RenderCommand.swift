@@ -117,6 +117,12 @@ struct RenderCommand: ParsableCommand {
             + (following.isEmpty ? "" : " (\(following.count) of them after a line made anew, whose take is their context)"))
         if let provisional = chapterContextOutOfDate(spoken, first) { say(provisional) }
         for (line, problem) in problems { say("line \(line + 1): \(problem)") }
+        // A line longer than max-new-tokens lets a take be is said before it is made (its take would stop short).
+        for line in generated {
+            guard let said = first.plan(line: line)?.request?.transcript,
+                  let long = SpeakingTime.beyondMaxNewTokens(said, maxNewTokens: document.settings.maxNewTokens) else { continue }
+            say("line \(line + 1): \(long)")
+        }
         if dryRun {
             // Each line that would be generated, and why: its current take (if any) and how long it lasts.
             for line in generated {

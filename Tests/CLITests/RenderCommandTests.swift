@@ -169,6 +169,17 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == before)
         result = try CLI.run(["render", "show.higgs", "--dry-run", "--chapter", "0", "--voices", folder.path, "--scenes", folder.path], in: folder)
         #expect(result.status == 0 && result.stderr.contains("would generate line 1: ") && !result.stderr.contains("would generate line 5"))
+
+        // A line longer than max-new-tokens lets a take be is said before it is made.
+        var long = project
+        long.script[0] = "[Ann] " + Array(repeating: "And then she walked on along the shore.", count: 40).joined(separator: " ")
+        long.settings.maxNewTokens = 500
+        try ProjectFile.save(long, to: folder.appendingPathComponent("show.higgs"))
+        result = try CLI.run(["render", "show.higgs", "--dry-run", "--chapter", "0", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(result.stderr.contains("line 1: about ") && result.stderr.contains(" s of speech, more than max-new-tokens (500) makes (20 s): "
+                                                                                     + "its take would stop before its end; split the line"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("line 5: about"))
     }
 
     /// A setting this version does not read (a newer version's) is said once on stderr, naming the file, line and key,

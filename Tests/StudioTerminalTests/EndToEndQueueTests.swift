@@ -38,9 +38,11 @@ extension EndToEndTests {
     @Test func aLineHintCutShortIsSaidInFull() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)],
-                                     script: ["# scene: a_scene_whose_name_is_long_enough_to_need_more_than_one_row", "[Ann] One."]),
-                             to: folder.appendingPathComponent("narrow.higgs"))
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["# scene: a_scene_whose_name_is_long_enough_to_need_more_than_one_row", "[Ann] One.", "# scene: none",
+                                       "[Ann] " + Array(repeating: "And then she walked on along the shore.", count: 5).joined(separator: " ")])
+        project.settings.maxNewTokens = 100
+        try ProjectFile.save(project, to: folder.appendingPathComponent("narrow.higgs"))
         let tmux = try TmuxSession(width: 80, height: 24, folder: folder)
         try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "narrow.higgs"] + Self.libraryFlags)
         try tmux.waitFor("the script") { $0.contains("[Ann] One.") }
@@ -51,6 +53,9 @@ extension EndToEndTests {
         try tmux.waitFor("the whole hint, wrapped") {
             $0.contains("line 2: no scene 'a_scene_whose") && $0.contains("(scenes: ") && !$0.contains("(! shows all)")
         }
+        // A line longer than max-new-tokens lets a take be says so before it is made.
+        try tmux.keys("j", "j")
+        try tmux.waitFor("the long line's hint") { $0.contains("line 4: about ") && $0.contains("(! shows all)") }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

@@ -25,6 +25,16 @@ public enum SpeakingTime {
     /// How long the line would take said at an ordinary pace, in seconds.
     public static func expected(forSaying transcript: String) -> Double { seconds(transcript, at: typical) }
 
+    /// Why a take of `transcript` would not hold it all: said at an ordinary pace it lasts longer than
+    /// `maxNewTokens` generation steps make (the delay pattern's steps at the end counted); nil when it fits.
+    public static func beyondMaxNewTokens(_ transcript: String, maxNewTokens: Int, codebooks: Int = 8) -> String? {
+        let needed = expected(forSaying: transcript)
+        let room = Double(maxNewTokens - codebooks - 1) / Double(AudioFormat.frameRate)
+        guard needed > room else { return nil }
+        return String(format: "about %.0f s of speech, more than max-new-tokens (%d) makes (%.0f s): its take would stop before its end; split the line",
+                      needed, maxNewTokens, max(0, room))
+    }
+
     /// Seconds of generating still ahead: each line's expected length (less what is already made of it), in
     /// frames, at `framesPerSecond`.
     public static func generatingLeft(_ lines: [(transcript: String, made: Double)], framesPerSecond: Double) -> Double {
