@@ -3,6 +3,11 @@ public func counted(_ count: Int, _ noun: String) -> String {
     "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
+/// `4, 5, 9`: script line indexes as the gutter numbers them, eight at most (a summary's list of lines).
+public func lineNumbers(_ lines: [Int]) -> String {
+    lines.prefix(8).map { String($0 + 1) }.joined(separator: ", ") + (lines.count > 8 ? "…" : "")
+}
+
 /// "40 s", "12 min", "2 h 05 min": a duration as an estimate is read.
 public func spokenDuration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())

@@ -68,19 +68,14 @@ public struct CueProblems: Equatable, Sendable {
         var parts: [String] = []
         if let first = overruns.first {
             parts.append(overruns.count == 1 ? first.said
-                : "\(overruns.count) lines run past their cues (\(Self.numbers(overruns.map(\.line))))")
+                : "\(overruns.count) lines run past their cues (\(lineNumbers(overruns.map(\.line))))")
         }
         if let first = delays.first {
             parts.append(delays.count == 1
                 ? String(format: "line %d starts %.1f s after its cue, when line %d ends", first.line + 1, first.seconds, first.after + 1)
-                : "\(delays.count) lines start after their cues, when the line before ends (\(Self.numbers(delays.map(\.line))))")
+                : "\(delays.count) lines start after their cues, when the line before ends (\(lineNumbers(delays.map(\.line))))")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
-    }
-
-    /// `4, 5, 9`: script line numbers, eight at most.
-    private static func numbers(_ lines: [Int]) -> String {
-        lines.prefix(8).map { String($0 + 1) }.joined(separator: ", ") + (lines.count > 8 ? "…" : "")
     }
 }
 

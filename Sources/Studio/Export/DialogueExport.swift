@@ -196,8 +196,7 @@ public struct ExportReport: Equatable, Sendable {
     public var missingVerdict: String? {
         guard !missing.isEmpty else { return nil }
         if missing.count == 1 { return "line \(missing[0] + 1) has no take" }
-        let lines = missing.prefix(8).map { String($0 + 1) }.joined(separator: ", ") + (missing.count > 8 ? "…" : "")
-        return "\(missing.count) lines have no take: \(lines)"
+        return "\(missing.count) lines have no take: \(lineNumbers(missing))"
     }
 
     /// How many chapters it wrote (`# chapter:` notes), each as WAV and maybe MP3.
