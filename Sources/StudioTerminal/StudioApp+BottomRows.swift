@@ -147,10 +147,10 @@ extension StudioApp {
             let faster = (Double(natural) / rate / seconds - 1) * 100
             return (text + String(format: ", sped up %.0f%% from %.1f s to fit (fit-cues)", faster, Double(natural) / rate), .dim)
         }
-        if let delay = cueProblems.delay(line: line) {
+        if let delay = timingProblems.delay(line: line) {
             text += String(format: "; it starts %.1f s late, when line %d ends", delay.seconds, delay.after + 1)
         }
-        guard let over = cueProblems.overrun(line: line) else { return (text, cueProblems.delay(line: line) == nil ? .dim : .warning) }
+        guard let over = timingProblems.overrun(line: line) else { return (text, timingProblems.delay(line: line) == nil ? .dim : .warning) }
         let why = over.intoCueOf.map { String(format: ", %.1f s into line %d's cue", over.seconds, $0 + 1) }
             ?? String(format: ", %.1f s too long", over.seconds)
         return (text + why + " — write it shorter, r for another take, or raise fit-cues", .warning)
@@ -218,6 +218,9 @@ extension StudioApp {
         if let problem = planner.sceneNoteProblem(line: editor.line) {
             return ("line \(editor.line + 1): \(problem)", .warning)
         }
+        if let problem = planner.overlapNoteProblem(line: editor.line) {
+            return ("line \(editor.line + 1): this note does nothing: \(problem)", .warning)
+        }
         if let p = plan(editor.line), let problem = p.problem {
             return ("line \(editor.line + 1): \(problem)", .warning)
         }
@@ -237,8 +240,11 @@ extension StudioApp {
             return cueHint(cue, line: editor.line, take: plan(editor.line)?.take)
         }
         // A line without a cue of its own can still run into the next line's.
-        if plan(editor.line)?.isCurrent == true, let over = cueProblems.overrun(line: editor.line) {
+        if plan(editor.line)?.isCurrent == true, let over = timingProblems.overrun(line: editor.line) {
             return (over.said + " — write it shorter, or r for another take", .warning)
+        }
+        if let long = timingProblems.longOverlap(line: editor.line) {
+            return (long.said + " — shorten the overlap", .warning)
         }
         // What the model is given, where a pronunciation respells the line (W lists them).
         let line = ScriptLine(editor.lines[editor.line].text)

@@ -122,7 +122,7 @@ extension StudioApp {
             // that is not there) as a warning.
             let noteStyle: Style? = !parsed.isNote ? nil : parsed.chapterTitle != nil ? .bold
                 : parsed.noteProblem(projectFolder: url.deletingLastPathComponent()) != nil
-                    || planner.sceneNoteProblem(line: i) != nil ? .warning
+                    || planner.sceneNoteProblem(line: i) != nil || planner.overlapNoteProblem(line: i) != nil ? .warning
                 : parsed.sceneChange != nil || parsed.pauseSeconds != nil || parsed.overlapSeconds != nil
                     || parsed.cue != nil || parsed.tempo != nil || parsed.gainDecibels != nil || parsed.bed != nil
                     || parsed.exportFileName != nil ? .event : .dim
@@ -215,7 +215,7 @@ extension StudioApp {
         // A take cut at its limit is marked so, whether current or not: it is most likely a runaway. One too
         // long for its cue (a dub's line), or running into the next line's cue, is marked too, as the export
         // names it, so that a scroll through the script shows them all.
-        let overrun = plan.isCurrent && !take.cut && cueProblems.overrun(line: i) != nil
+        let overrun = plan.isCurrent && !take.cut && timingProblems.overrun(line: i) != nil
         let mark = take.cut ? terminal.glyph("✂", "!") : overrun ? terminal.glyph("»", ">")
             : plan.isCurrent ? terminal.glyph("✓", "+") : "~"
         let style: Style = !plan.isCurrent ? .stale : take.cut || overrun ? .warning : .done

@@ -45,7 +45,7 @@ extension StudioApp {
                 if case .failed? = self.queue.state(.line(self.editor.lines[i].id)) { return true }
                 guard let plan = self.plan(i) else { return false }
                 // A dub's line too long for its cue, or running into the next one's, wants another take too (or shorter words).
-                return plan.wantsTake || plan.isCurrent && self.cueProblems.overrun(line: i) != nil
+                return plan.wantsTake || plan.isCurrent && self.timingProblems.overrun(line: i) != nil
             }
             if let i = order.first(where: wanting) {
                 editor.moveTo(line: i)
@@ -408,7 +408,7 @@ extension StudioApp {
                     + (report.files.contains { $0.hasSuffix(".mp3") } ? ", MP3s" : "")
                 text += "\(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s (WAV, per-line WAVs\(extras), SRT, VTT, transcript)"
                 text += report.missingVerdict.map { "; \($0)" } ?? ""
-                text += report.cueVerdict.map { "; \($0)" } ?? ""
+                text += report.timingVerdict.map { "; \($0)" } ?? ""
                 text += report.audiobookVerdict.map { "; \($0)." } ?? "."
             }
             say(text, .good, seconds: 10)

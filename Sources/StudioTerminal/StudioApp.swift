@@ -90,7 +90,7 @@ final class StudioApp {
     /// How long the export would be with the takes made so far (the title bar shows it).
     var exportSeconds = 0.0
     /// The lines that run past their cues or wait past them with the takes there are now, as the export names them.
-    var cueProblems = CueProblems()
+    var timingProblems = TimingProblems()
     /// Each line's text when the states were last checked (see `forgetEditedStates`).
     var lineTexts: [Int: String] = [:]
 
@@ -264,7 +264,7 @@ final class StudioApp {
             plans = [:]
             let timeline = planner.presentTimeline
             exportSeconds = Double(Timeline.length(timeline)) / Double(AudioFormat.sampleRate)
-            cueProblems = planner.cueProblems(timeline)
+            timingProblems = planner.timingProblems(timeline)
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))

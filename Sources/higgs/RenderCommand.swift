@@ -85,6 +85,9 @@ struct RenderCommand: ParsableCommand {
             throw StudioError(bedStops)
         }
         let first = planner()
+        for i in lineIDs {
+            if let problem = first.overlapNoteProblem(line: i) { say("line \(i + 1): this note does nothing: \(problem)") }
+        }
         var spoken = lineIDs.filter { !first.saysNothing(line: $0) }
         var scope = url.lastPathComponent
         if let chapter {
@@ -210,7 +213,7 @@ struct RenderCommand: ParsableCommand {
         var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"
         if report.chapters > 0 { text += " in \(counted(report.chapters, "chapter file"))" }
         if let verdict = report.missingVerdict { text += "; " + verdict }
-        if let verdict = report.cueVerdict { text += "; " + verdict }
+        if let verdict = report.timingVerdict { text += "; " + verdict }
         if let verdict = report.audiobookVerdict { text += "; " + verdict }
         say(text)
         try finish(failed)

@@ -41,6 +41,30 @@ import Testing
         #expect(check.problems.contains { $0.hasPrefix("0.80 s of room tone last") })
     }
 
+    /// check.txt says which way the loudness setting goes, and how far: a short chapter, mostly room tone, fails
+    /// low at a setting a long one passes at, and is told to raise it, not to try -20 LUFS again.
+    @Test func theAdviceSaysWhichWayAndHowFar() {
+        // RMS of a sine of amplitude a over 10 s, framed with 0.75 s and 2 s of silence: 20·log10(a/√2·√(10/12.75)).
+        func chapter(rms: Double) -> AudiobookCheck {
+            let amplitude = pow(10, rms / 20) * 2.0.squareRoot() / (10 / 12.75).squareRoot()
+            return AudiobookCheck(Self.tone(Float(amplitude), seconds: 10, head: 0.75, tail: 2), sampleRate: Self.rate)
+        }
+        let short = chapter(rms: -24.5), long = chapter(rms: -21), loud = chapter(rms: -15.8)
+        #expect(abs(short.rms + 24.5) < 0.01 && short.problems.count == 1 && long.problems.isEmpty)
+
+        // Both pass after rising 1.5 to 3 dB; 2.25 dB puts the middle between them at ACX's middle, 2 is the nearest whole dB.
+        #expect(AudiobookCheck.advice([short, long], loudness: -20)
+            == ["RMS follows the loudness setting: raise it from -20 to -18 LUFS (the RMS rises by about 2.0 dB, to between -22.5 and -19.0 dB)."])
+        #expect(AudiobookCheck.advice([loud], loudness: -12)
+            == ["RMS follows the loudness setting: lower it from -12 to -17 LUFS (the RMS falls by about 5.0 dB, to -20.8 dB)."])
+        // 8.7 dB apart: no one setting passes both.
+        let wide = AudiobookCheck.advice([short, loud], loudness: -20)
+        #expect(wide.count == 1 && wide[0].hasPrefix("The files' RMS runs from -24.5 to -15.8 dB, wider than ACX's 5 dB"))
+        #expect(AudiobookCheck.advice([short], loudness: nil).first?.hasPrefix("RMS follows the loudness setting, off now: set it") == true)
+        #expect(AudiobookCheck.advice([short], loudness: -5).first?.hasPrefix("The RMS (-24.5 to -24.5 dB) is out of ACX's range") == true)
+        #expect(AudiobookCheck.advice([long], loudness: -20).isEmpty)
+    }
+
     /// An audiobook export: every chapter (the whole script, without chapter notes) is framed with 0.75 s
     /// of room tone before (counting a lead-in pause) and 2 s after, its lines levelled under -3.5 dB, and
     /// `check.txt` says what ACX would find.
@@ -73,6 +97,8 @@ import Testing
         #expect(text.contains("chapters/00 Opening.wav: ") && text.contains("chapters/01 Sea.wav: "))
         #expect(text.contains("set mp3 to 192"))
         #expect(text.contains("Every file's room tone is digital silence (zeros)"))
+        // Far too loud at the setting's loudest: the advice is to lower it.
+        #expect(text.contains("RMS follows the loudness setting: lower it from -5 to "), "\(text)")
         #expect(report.audiobookFailures == ["chapters/00 Opening.wav", "chapters/01 Sea.wav"])  // far too loud: RMS
         #expect(report.audiobookVerdict == "2 of 2 chapter files fail the ACX check (check.txt says why)")
 

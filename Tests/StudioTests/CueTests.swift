@@ -51,11 +51,11 @@ import Testing
         #expect(planner.exportLength == expected.count)
         // One runs 0.06 s into Two's cue, and Two 0.06 s past its end; Three has no cue.
         #expect(report.overruns.map(\.line) == [1, 3] && report.overruns.allSatisfy { abs($0.seconds - 0.06) < 1e-9 })
-        #expect(report.overruns.map(\.intoCueOf) == [3, nil] && report.cues.delays == [CueDelay(line: 3, seconds: 0.061, after: 1)])
-        #expect(report.cueVerdict == "2 lines run past their cues (2, 4); line 4 starts 0.1 s after its cue, when line 2 ends")
+        #expect(report.overruns.map(\.intoCueOf) == [3, nil] && report.timing.delays == [CueDelay(line: 3, seconds: 0.061, after: 1)])
+        #expect(report.timingVerdict == "2 lines run past their cues (2, 4); line 4 starts 0.1 s after its cue, when line 2 ends")
         // What the studio shows, and stops at with `)`: One runs into Two's cue, Two is too long for its own.
-        let shown = planner.cueProblems(planner.presentTimeline)
-        #expect(shown == report.cues && shown.overrun(line: 3)?.intoCueOf == nil && shown.overrun(line: 1)?.intoCueOf == 3)
+        let shown = planner.timingProblems(planner.presentTimeline)
+        #expect(shown == report.timing && shown.overrun(line: 3)?.intoCueOf == nil && shown.overrun(line: 1)?.intoCueOf == 3)
         #expect(shown.overrun(line: 4) == nil && shown.delay(line: 3)?.after == 1)
         #expect(try String(contentsOf: out.appendingPathComponent("c.srt"), encoding: .utf8)
             .contains("2\n00:00:00,601 --> 00:00:00,701\nTheo: Two, \"too\"."))
@@ -73,7 +73,7 @@ import Testing
         let fits = DialoguePlanner(project: roomy, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
                                    takes: store, fingerprints: ClipFingerprints())
         let layout = fits.layout([(1, 2_400, nil, ""), (3, 2_400, nil, ""), (4, 2_400, nil, "")])
-        #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.cueProblems(layout).isEmpty)
+        #expect(layout.map(\.start) == [12_000, 14_880, 17_304] && fits.timingProblems(layout).isEmpty)
     }
 
     /// A subtitle whose time did not read leaves its line without a cue, following the line before; the cued
@@ -109,19 +109,19 @@ import Testing
         #expect(table[3] == "lines/005.wav,Tom,\"Later, then.\",0.520,0.570,0.250,0.500,5")
         // Named: No past its cue, Broken into Later's, and Later as late, waiting for Broken.
         #expect(report.overruns.map(\.line) == [1, 2] && report.overruns.map(\.intoCueOf) == [nil, 4])
-        #expect(report.cues.delays.map(\.line) == [4] && report.cues.delays.map(\.after) == [2])
-        #expect(report.cueVerdict == "2 lines run past their cues (2, 3); line 5 starts 0.3 s after its cue, when line 3 ends")
+        #expect(report.timing.delays.map(\.line) == [4] && report.timing.delays.map(\.after) == [2])
+        #expect(report.timingVerdict == "2 lines run past their cues (2, 3); line 5 starts 0.3 s after its cue, when line 3 ends")
         // The studio asks the same of the takes it has: Broken, with no cue of its own, is marked and stopped at.
-        let shown = dub.cueProblems(timeline)
-        #expect(shown == report.cues && shown.overrun(line: 2)?.said == "line 3 runs 0.3 s into line 5's cue")
+        let shown = dub.timingProblems(timeline)
+        #expect(shown == report.timing && shown.overrun(line: 2)?.said == "line 3 runs 0.3 s into line 5's cue")
 
         // A cue inside Broken, after it starts: Later waits all the same, rather than being added on top of it.
         let inside = planner(["# at: 0.1 --> 0.15", "[Tom] No.", "[Tom] Broken cue time.", "# at: 0.4 --> 0.5", "[Tom] Later, then."])
         #expect(inside.presentTimeline.map(\.start) == [2_400, 7_440, 12_480])
-        #expect(inside.cueProblems(inside.presentTimeline).delay(line: 4)?.after == 2)
+        #expect(inside.timingProblems(inside.presentTimeline).delay(line: 4)?.after == 2)
         // A cue a few milliseconds inside Broken's end (under 50 ms) is kept, and nothing is named for it.
         let close = planner(["# at: 0.1 --> 0.3", "[Tom] No.", "[Tom] Broken cue time.", "# at: 0.48 --> 0.6", "[Tom] Later, then."])
-        #expect(close.presentTimeline.map(\.start) == [2_400, 7_440, 11_520] && close.cueProblems(close.presentTimeline).isEmpty)
+        #expect(close.presentTimeline.map(\.start) == [2_400, 7_440, 11_520] && close.timingProblems(close.presentTimeline).isEmpty)
     }
 
     /// `# tempo:` plays the next line faster or slower, at the length the tempo says, everywhere it is laid out.

@@ -41,7 +41,7 @@ public struct Placement: Equatable, Sendable {
 
 public enum Timeline {
     /// How far a line may run into the next line's cue, in samples, before that line waits for it and both
-    /// are named: 50 ms, about a consonant (`DialoguePlanner.cueProblems`).
+    /// are named: 50 ms, about a consonant (`DialoguePlanner.timingProblems`).
     public static let cueTolerance = AudioFormat.sampleRate / 20
 
     /// Lays out lines of `length` samples one after the other with `gap` samples between them, each placed
@@ -164,24 +164,24 @@ public struct ExportReport: Equatable, Sendable {
     /// The chapter files that fail ACX's requirements (`check.txt` says why); nil unless the project is an
     /// audiobook.
     public var audiobookFailures: [String]?
-    /// The lines that run past their cues (`# at:` notes), and those that start after theirs.
-    public var cues: CueProblems
-    public var overruns: [CueOverrun] { cues.overruns }
+    /// The lines that run past their cues (`# at:` notes), those that start after theirs, and overlaps longer than the line before.
+    public var timing: TimingProblems
+    public var overruns: [CueOverrun] { timing.overruns }
 
     public init(folder: URL, files: [String], lines: Int, missing: [Int], seconds: Double, audiobookFailures: [String]? = nil,
-                cues: CueProblems = CueProblems()) {
+                timing: TimingProblems = TimingProblems()) {
         self.folder = folder
         self.files = files
         self.lines = lines
         self.missing = missing
         self.seconds = seconds
         self.audiobookFailures = audiobookFailures
-        self.cues = cues
+        self.timing = timing
     }
 
     /// The lines that run past their cues or start after them, in a few words ("line 12 runs 0.4 s past its
     /// cue"); nil when all keep them.
-    public var cueVerdict: String? { cues.verdict }
+    public var timingVerdict: String? { timing.verdict }
 
     /// What the ACX check found, in a few words ("all 12 chapter files pass the ACX check"); nil unless the
     /// project is an audiobook.
@@ -335,7 +335,7 @@ public enum DialogueExport {
             }
         }
         if project.settings.audiobook {
-            try AtomicFile.write(Data(audiobookReport(checks, mp3: project.settings.mp3).utf8), to: folder.appendingPathComponent("check.txt"))
+            try AtomicFile.write(Data(audiobookReport(checks, mp3: project.settings.mp3, loudness: project.settings.loudness).utf8), to: folder.appendingPathComponent("check.txt"))
             files.append("check.txt")
         }
         try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
@@ -348,7 +348,7 @@ public enum DialogueExport {
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(mix.length) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
-                            cues: planner.cueProblems(timeline))
+                            timing: planner.timingProblems(timeline))
     }
 
     /// `[Name] words` per line, the words as written (a respelling is for the model), event tags kept.
@@ -449,8 +449,9 @@ public enum DialogueExport {
         return out
     }
 
-    /// `check.txt`: each chapter file against ACX's requirements, and the MP3 setting against theirs.
-    static func audiobookReport(_ checks: [(file: String, check: AudiobookCheck)], mp3: Int?) -> String {
+    /// `check.txt`: each chapter file against ACX's requirements, what to change where they fail, and the MP3
+    /// setting against theirs.
+    static func audiobookReport(_ checks: [(file: String, check: AudiobookCheck)], mp3: Int?, loudness: Double?) -> String {
         let failing = checks.filter { !$0.check.problems.isEmpty }.count
         var out = "ACX audio requirements, each chapter file: "
             + (failing == 0 ? "all \(counted(checks.count, "file")) pass.\n\n" : "\(failing) of \(counted(checks.count, "file")) fail.\n\n")
@@ -458,9 +459,8 @@ public enum DialogueExport {
         if (mp3 ?? 0) < 192 {
             out += "\nACX takes MP3 at 192 kbit/s or more, constant, at 44.1 kHz: set mp3 to 192.\n"
         }
-        if failing > 0 {
-            out += "\nRMS and peaks follow the loudness setting (-20 LUFS is a start); room tone follows the chapters' notes.\n"
-        }
+        let advice = AudiobookCheck.advice(checks.map(\.check), loudness: loudness)
+        if !advice.isEmpty { out += "\n" + advice.joined(separator: "\n") + "\n" }
         // ACX measures no floor for it, but its reviewers hear zeros between words as dead air (an edit, not a room).
         let silent = checks.filter { $0.check.noiseFloor == -.infinity }.count
         if silent > 0 {

@@ -107,17 +107,41 @@ extension DialoguePlanner {
     public func pause(before i: Int) -> Int { placement(before: i).pause }
 
     /// How the notes between line `i` and the line before it that says something place it: their pauses
-    /// and overlaps added up, and the cue nearest to it.
+    /// and overlaps added up, and the cue nearest to it. A chapter's first line starts after the line before
+    /// ends, whatever the notes say: a chapter is a file of its own (`overlapNoteProblem`).
     public func placement(before i: Int) -> Placement {
-        var pause = 0.0, overlap = 0.0
+        var pause = 0.0, overlap = 0.0, chapterStarts = false
         var j = i - 1
         while j >= 0 && saysNothing(line: j) {
             let note = ScriptLine(project.script[j])
             pause += note.pauseSeconds ?? 0
             overlap += note.overlapSeconds ?? 0
+            chapterStarts = chapterStarts || note.chapterTitle != nil
             j -= 1
         }
-        return Placement(pause: Self.samples(pause), overlap: Self.samples(overlap), at: cue(before: i).map { Self.samples($0.start) })
+        return Placement(pause: Self.samples(pause), overlap: chapterStarts ? 0 : Self.samples(overlap),
+                         at: cue(before: i).map { Self.samples($0.start) })
+    }
+
+    /// Why an `# overlap:` note on line `i` does nothing: no line before it, or none after it, says something,
+    /// or a chapter starts between them. Nil for any other line.
+    public func overlapNoteProblem(line i: Int) -> String? {
+        guard project.script.indices.contains(i), (ScriptLine(project.script[i]).overlapSeconds ?? 0) > 0 else { return nil }
+        var chapterStarts = false
+        var before = i - 1
+        while before >= 0 && saysNothing(line: before) {
+            chapterStarts = chapterStarts || ScriptLine(project.script[before]).chapterTitle != nil
+            before -= 1
+        }
+        var after = i + 1
+        while after < project.script.count && saysNothing(line: after) {
+            chapterStarts = chapterStarts || ScriptLine(project.script[after]).chapterTitle != nil
+            after += 1
+        }
+        if before < 0 { return "no line before it to overlap" }
+        if after == project.script.count { return "no line after it to start early" }
+        if chapterStarts { return "a chapter starts here, after the last line before it ends (it is a file of its own)" }
+        return nil
     }
 
     /// The cue the notes above line `i` give it, if any.
