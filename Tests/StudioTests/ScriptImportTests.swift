@@ -175,6 +175,48 @@ import Testing
         #expect(prose.script == ["Meet at", "10:00 --> 11:00 maybe"] && prose.settings.fitCues == nil)
     }
 
+    /// A cue of two speakers named in capitals is two turns; one whose `- ` speakers have no names is said to
+    /// need them (once for all such cues); cues out of time order are put in it, and said (a cue without a time
+    /// stays after the cue above it).
+    @Test func aCuesSpeakersAndOrderAreKept() {
+        let srt = ScriptImport.read("""
+            1
+            00:00:01,000 --> 00:00:03,000
+            MARA: Where are you going?
+            THEO: Home.
+            Tonight: early.
+
+            2
+            00:00:04,000 --> 00:00:05,000
+            - Now?
+            - Yes, now.
+
+            4
+            00:00:09,000 --> 00:00:10,000
+            MARA: Late one.
+
+            3
+            00:00:06,000 --> 00:00:07,000
+            THEO: Early one.
+
+            5
+            garbage --> nonsense
+            - After it.
+            - And another.
+            """)
+        #expect(srt.project.script == ["# at: 00:00:01.000 --> 00:00:03.000", "[Mara] Where are you going?", "[Theo] Home. Tonight: early.",
+                                       "# at: 00:00:04.000 --> 00:00:05.000", "Now?", "Yes, now.",
+                                       "# at: 00:00:06.000 --> 00:00:07.000", "[Theo] Early one.", "After it.", "And another.",
+                                       "# at: 00:00:09.000 --> 00:00:10.000", "[Mara] Late one."])
+        #expect(srt.remarks == [
+            .init(line: 8, message: "cue 2 and 1 other cue have speakers ('- ') without names: a speech after the first in a cue is said "
+                  + "by the speaker before it; give each its [Name]"),
+            .init(line: 17, message: "cue 3 (00:00:06.000) starts before cue 4 (00:00:09.000) above it; it is put before it, in time order"),
+            .init(line: 21, message: "cue 5's timing 'garbage --> nonsense' does not read; its text is kept without a time"),
+        ])
+        #expect(ScriptImport.read("1\n00:00:01,000 --> 00:00:02,000\n- Hi.\n- MARA: Hello.\n").remarks.isEmpty)
+    }
+
     /// A cue whose timing does not read loses no words: its text is kept (at its start when only that reads,
     /// else without a time) and a remark names the cue and its line in the file.
     @Test func cuesThatDoNotReadKeepTheirTextAndAreSaid() {

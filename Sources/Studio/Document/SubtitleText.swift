@@ -4,9 +4,10 @@ import Foundation
 /// a film's or a game's subtitles are the script of its dub. Each cue's time becomes a `# at:` note before
 /// its first speech (`Cue`), so that exports put the dub's lines where the picture has them; cue numbers,
 /// settings and styling go; a WebVTT voice (`<v Mara>`) or a label (`MARA: ...`) becomes a `[Mara]` turn;
-/// a cue of two speakers (`- Hi.` / `- Hello.`) is two lines; the blank lines between cues are not kept.
-/// No words are lost to a cue that does not read: its text is kept (at its start when only that reads,
-/// else without a time) and a remark names the cue and its line.
+/// a cue of two speakers (`- Hi.` / `- Hello.`, or `MARA: Hi.` / `THEO: Hello.`) is two lines; the blank
+/// lines between cues are not kept; cues out of time order are put in it. No words are lost to a cue that
+/// does not read: its text is kept (at its start when only that reads, else without a time) and a remark
+/// names the cue and its line.
 enum SubtitleText {
     struct Read {
         /// The speeches and notes, each with its line in the file (from 1).
@@ -29,6 +30,10 @@ enum SubtitleText {
         guard isVTT || isSRT else { return nil }
         var read = Read()
         var ordinal = 0
+        // Each cue's lines, its name and start, put in time order at the end.
+        var cues: [(name: String, line: Int, start: Double?, lines: [(line: Int, text: String)])] = []
+        // The cues of several speakers with no names: one remark for them all (an unlabelled film has many).
+        var unnamedCues: [(name: String, line: Int)] = []
         for (k, block) in blocks.enumerated() {
             let first = block.lines[0]
             // WebVTT's header, comments, styles and regions are for the player.
@@ -39,10 +44,11 @@ enum SubtitleText {
             let numbered = timingAt == 0 ? nil : Int(first)
             let name = "cue \(numbered ?? ordinal)"
             let textAt = timingAt.map { $0 + 1 } ?? (numbered == nil ? 0 : 1)
-            let speeches = split(block.lines.indices.dropFirst(textAt).map { (block.start + $0 + 1, block.lines[$0]) })
+            let (speeches, unnamed) = split(block.lines.indices.dropFirst(textAt).map { (block.start + $0 + 1, block.lines[$0]) })
             guard !speeches.isEmpty else { continue }
             read.cues += 1
             let line = block.start + (timingAt ?? 0) + 1
+            if unnamed > 0 { unnamedCues.append((name, line)) }
             var note: Cue?
             if let timingAt {
                 let timing = block.lines[timingAt]
@@ -60,13 +66,34 @@ enum SubtitleText {
                 read.remarks.append(.init(line: line, message: "\(name) has no timing line (`00:00:01,000 --> 00:00:02,000`); "
                                           + "its text is kept without a time"))
             }
-            if let note {
-                read.lines.append((line, "# at: \(note.written)"))
-                read.placed += 1
-            }
-            read.lines += speeches
+            if let note { read.placed += 1 }
+            cues.append((name, line, note?.start, (note.map { [(line, "# at: \($0.written)")] } ?? []) + speeches))
         }
+        if let first = unnamedCues.first {
+            read.remarks.append(.init(line: first.line, message: (unnamedCues.count == 1 ? "\(first.name) has" : "\(first.name) and "
+                + "\(unnamedCues.count - 1) other \(unnamedCues.count == 2 ? "cue have" : "cues have")") + " speakers ('- ') without names: "
+                + "a speech after the first in a cue is said by the speaker before it; give each its [Name]"))
+        }
+        read.lines = inTimeOrder(cues, remarks: &read.remarks).flatMap(\.lines)
+        read.remarks.sort { $0.line < $1.line }
         return read
+    }
+
+    /// The cues by their start (a cue without a time stays after the one before it), and a remark for each one
+    /// that starts before a cue above it in the file: a dub's script runs in the picture's order.
+    private static func inTimeOrder<Lines>(_ cues: [(name: String, line: Int, start: Double?, lines: Lines)],
+                                           remarks: inout [ScriptImport.Remark]) -> [(name: String, line: Int, start: Double?, lines: Lines)] {
+        var latest: (name: String, start: Double)?
+        var keys: [Double] = []
+        for cue in cues {
+            if let start = cue.start, let before = latest, start < before.start {
+                remarks.append(.init(line: cue.line, message: "\(cue.name) (\(Cue(start: start).written)) starts before \(before.name) "
+                                     + "(\(Cue(start: before.start).written)) above it; it is put before it, in time order"))
+            }
+            if let start = cue.start, start >= latest?.start ?? -.infinity { latest = (cue.name, start) }
+            keys.append(cue.start ?? keys.last ?? 0)
+        }
+        return cues.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }.map { cues[$0] }
     }
 
     /// `00:00:01,000 --> 00:00:02,500` (and WebVTT's `00:01.000 --> ...` with settings after it).
@@ -98,10 +125,12 @@ enum SubtitleText {
         return .cue(Cue(start: start, end: end))
     }
 
-    /// A cue's lines as speeches, each with the line it starts on: a voice span is a turn, `- ` starts another
-    /// speaker, other lines run on.
-    private static func split(_ cue: [(Int, String)]) -> [(line: Int, text: String)] {
+    /// A cue's lines as speeches, each with the line it starts on: a voice span is a turn, `- ` or a name in
+    /// capitals and a colon (`THEO: ...`) starts another speaker, other lines run on. `unnamed`: the speeches
+    /// after the first that `- ` starts without a name.
+    private static func split(_ cue: [(Int, String)]) -> (speeches: [(line: Int, text: String)], unnamed: Int) {
         var speeches: [(line: Int, text: String)] = []
+        var unnamed = 0
         for (number, raw) in cue {
             var line = raw
             var voice: String?
@@ -116,13 +145,17 @@ enum SubtitleText {
             guard !line.isEmpty else { continue }
             if let voice {
                 speeches.append((number, "[\(voice)] \(line)"))
-            } else if line.hasPrefix("- ") || line.hasPrefix("-\u{00A0}") || speeches.isEmpty {
-                speeches.append((number, labelled(line.hasPrefix("-") ? String(line.dropFirst(2)) : line)))
+            } else if line.hasPrefix("- ") || line.hasPrefix("-\u{00A0}") {
+                let speech = labelled(String(line.dropFirst(2)))
+                if !speeches.isEmpty && speech == String(line.dropFirst(2)) { unnamed += 1 }
+                speeches.append((number, speech))
+            } else if speeches.isEmpty || ScriptImport.colonTurn(line).flatMap({ ScriptImport.fromCapitals($0.0) }) != nil {
+                speeches.append((number, labelled(line)))
             } else {
                 speeches[speeches.count - 1].text += " " + line
             }
         }
-        return speeches
+        return (speeches, unnamed)
     }
 
     /// A speech that starts with its speaker (`MARA: ...`, the subtitles' way of saying who speaks) as a
