@@ -5,15 +5,15 @@ import Studio
 /// "Play from here" being read on a thread of its own while it plays (`DialogueAudio.play`): it starts at
 /// once, and a long book is read as it is heard, never held whole.
 final class ListenThrough: @unchecked Sendable {
-    let stream = AudioStream()
+    /// What was heard is kept to skip back into for a while; further back, the listen-through starts again there.
+    let stream = AudioStream(keepingBehind: DialogueAudio.keptBehind)
     private let lock = NSLock()
     private var cancelled = false
 
     init(_ planner: DialoguePlanner, from line: Int, lineIDs: [Int], bedFolder: URL) {
         Thread { [self] in
-            // A minute ahead of what is heard at most.
             DialogueAudio.play(planner, from: line, lineIDs: lineIDs, bedFolder: bedFolder, into: stream,
-                               ahead: 60 * AudioFormat.sampleRate,
+                               ahead: DialogueAudio.readAhead,
                                isCancelled: { self.isCancelled })
         }.start()
     }
@@ -59,6 +59,11 @@ extension StudioApp {
         }
         guard let target, target < np.stream.count || np.stream.state == .open else {
             return say(np.stream.state == .open ? "The next line is still being read; a moment." : "That was the last line.", .dim, seconds: 3)
+        }
+        // Back past what a long listen-through keeps: it starts again at that line.
+        if target < np.stream.firstKept, let id = np.stream.line(at: target), let i = editor.index(of: id) {
+            editor.moveTo(line: i)
+            return playFromCursor()
         }
         player.play(np.stream, from: target, sampleRate: rate)
         if followedLine != nil, let id = np.stream.line(at: target) { follow(to: id) }

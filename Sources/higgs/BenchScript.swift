@@ -113,19 +113,33 @@ struct BenchScript: ParsableCommand {
         print(String(format: "export    %.1f h of dialogue, %d files, in %.1f s; peak memory %.2f GB (%.2f GB before)",
                      report.seconds / 3600, report.files.count, Date().timeIntervalSince(start),
                      Double(PeakMemory.current()) / 1e9, Double(before) / 1e9))
-        // "Play from here" from the first line, read as the studio reads it, as fast as it can be.
+        // "Play from here" from the first line, read as the studio reads it, and heard by a listener as fast as
+        // it comes; then the transport bar's waveform of all of it.
         PeakMemory.reset()
         before = PeakMemory.current()
         start = Date()
-        let stream = AudioStream()
-        let reader = Thread { DialogueAudio.play(made, from: 0, lineIDs: Array(document.script.indices), into: stream) }
+        let stream = AudioStream(keepingBehind: DialogueAudio.keptBehind)
+        let reader = Thread {
+            DialogueAudio.play(made, from: 0, lineIDs: Array(document.script.indices), into: stream, ahead: DialogueAudio.readAhead)
+        }
         reader.start()
-        while stream.count < AudioFormat.sampleRate * 4 / 10 && stream.state == .open { usleep(1_000) }
-        let first = Date().timeIntervalSince(start)
-        while stream.state == .open { usleep(10_000) }
-        print(String(format: "play      from the first line: its first 0.4 s ready in %.2f s, all %.1f h in %.1f s; peak memory %.2f GB (%.2f GB before)",
-                     first, Double(stream.count) / Double(AudioFormat.sampleRate) / 3600, Date().timeIntervalSince(start),
-                     Double(PeakMemory.current()) / 1e9, Double(before) / 1e9))
+        var first: Double?
+        var heard = 0
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: AudioFormat.sampleRate)
+        defer { buffer.deallocate() }
+        while true {
+            let (n, ended) = stream.read(from: heard, into: buffer)
+            heard += n
+            if first == nil && heard >= AudioFormat.sampleRate * 4 / 10 { first = Date().timeIntervalSince(start) }
+            if ended { break }
+            if n == 0 { usleep(1_000) }
+        }
+        let all = Date().timeIntervalSince(start)
+        start = Date()
+        _ = stream.peaks(0..<stream.count, buckets: 80)
+        print(String(format: "play      from the first line: its first 0.4 s ready in %.2f s, all %.1f h in %.1f s; peak memory %.2f GB (%.2f GB before); "
+                     + "its waveform in %.1f ms", first ?? all, Double(stream.count) / Double(AudioFormat.sampleRate) / 3600, all,
+                     Double(PeakMemory.current()) / 1e9, Double(before) / 1e9, Date().timeIntervalSince(start) * 1000))
     }
 
     /// An audiobook's shape: a chapter note every 100 lines, three speakers, lines of 8 to 40 words.

@@ -1,4 +1,5 @@
 import Foundation
+import AudioIO
 
 /// The audio "play from here" plays: the takes of the lines from `start` on, laid out exactly as the export
 /// lays them out (the gap, pauses and overlaps; but for a pause before the first), each line marked with its
@@ -6,6 +7,10 @@ import Foundation
 /// `bedFolder` (the project's); without one, or when a file cannot be read (the export says why), the lines
 /// play alone.
 public enum DialogueAudio {
+    /// How far the studio's "play from here" reads ahead of its listener (a minute), and how much of what was
+    /// heard its stream keeps to skip back into (five minutes): an hour of listening holds six minutes, not the hour.
+    public static let readAhead = 60 * AudioFormat.sampleRate, keptBehind = 5 * 60 * AudioFormat.sampleRate
+
     /// The whole of it at once (`play` with a stretch no script reaches: one mix of every line); nil when no
     /// line from `start` on has a take.
     public static func stream(_ planner: DialoguePlanner, from start: Int, lineIDs: [Int], bedFolder: URL? = nil) -> AudioStream? {

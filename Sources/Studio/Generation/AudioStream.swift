@@ -11,7 +11,17 @@ public final class AudioStream: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var samples: [Float] = []
+    /// The samples kept, in chunks of `chunkSize` (the last one filling), from `base` on: appending never
+    /// copies what is there, and a listen-through of a whole book lets go of what its listener left far behind.
+    private var chunks: [[Float]] = []
+    private var base = 0
+    private var stored = 0
+    /// The peak magnitude of every `block` samples from the start, kept when the samples go: the waveform of
+    /// an hour is drawn from these, not from the hour's samples (and not with the lock held that long).
+    private var blockPeaks: [Float] = []
+    private static let chunkSize = 1 << 16, block = 1024
+    /// How far behind the furthest a player has read samples are kept (nil: all of them).
+    private let keepingBehind: Int?
     private var end: End = .open
     /// Sample offsets where script lines start, with their line ids (for the transport bar).
     private var marks: [(offset: Int, line: Int)] = []
@@ -22,23 +32,83 @@ public final class AudioStream: @unchecked Sendable {
     /// one that is playing reads every device period (tens of milliseconds).
     public static let followingWindow = 0.25
 
-    public init() {}
+    /// `keepingBehind`: samples more than this far behind the furthest a player has read are let go (a
+    /// listen-through of a book); reading there gives silence (`firstKept` says where the samples start).
+    public init(keepingBehind: Int? = nil) {
+        self.keepingBehind = keepingBehind
+    }
 
     public init(finished samples: [Float]) {
-        self.samples = samples
-        self.end = .finished
+        keepingBehind = nil
+        end = .finished
+        append(samples)
     }
 
     public func append(_ more: [Float]) {
         lock.lock()
-        samples.append(contentsOf: more)
-        lock.unlock()
+        defer { lock.unlock() }
+        var from = 0
+        while from < more.count {
+            if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
+                chunks.append([])
+                chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+            }
+            let n = min(more.count - from, Self.chunkSize - chunks[chunks.count - 1].count)
+            chunks[chunks.count - 1].append(contentsOf: more[from..<(from + n)])
+            from += n
+        }
+        // The block peaks of what came: the last block before it may have been partly filled.
+        let total = base + stored
+        var at = total
+        while at < total + more.count {
+            let b = at / Self.block, upTo = min(total + more.count, (b + 1) * Self.block)
+            var peak: Float = b < blockPeaks.count ? blockPeaks[b] : 0
+            for i in (at - total)..<(upTo - total) { peak = max(peak, abs(more[i])) }
+            if b < blockPeaks.count { blockPeaks[b] = peak } else { blockPeaks.append(peak) }
+            at = upTo
+        }
+        stored += more.count
+        // Whole chunks far enough behind the listener go.
+        if let keep = keepingBehind {
+            while chunks.count > 1, base + Self.chunkSize <= readEnd - keep {
+                chunks.removeFirst()
+                base += Self.chunkSize
+                stored -= Self.chunkSize
+            }
+        }
+    }
+
+    /// Where the samples kept start: 0 unless a listen-through let go of those long heard (`keepingBehind`).
+    public var firstKept: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return base
+    }
+
+    /// Copies `count` samples from `offset` (kept or not: silence where they were let go) to `destination`;
+    /// the lock is held.
+    private func copy(from offset: Int, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        var at = offset, written = 0
+        while written < count {
+            if at < base {
+                let n = min(count - written, base - at)
+                (destination + written).update(repeating: 0, count: n)
+                at += n
+                written += n
+                continue
+            }
+            let chunk = (at - base) / Self.chunkSize, within = (at - base) % Self.chunkSize
+            let n = min(count - written, chunks[chunk].count - within)
+            chunks[chunk].withUnsafeBufferPointer { (destination + written).update(from: $0.baseAddress! + within, count: n) }
+            at += n
+            written += n
+        }
     }
 
     /// Notes that line `line` starts at the current end.
     public func markLine(_ line: Int) {
         lock.lock()
-        marks.append((samples.count, line))
+        marks.append((base + stored, line))
         lock.unlock()
     }
 
@@ -57,7 +127,7 @@ public final class AudioStream: @unchecked Sendable {
     public var count: Int {
         lock.lock()
         defer { lock.unlock() }
-        return samples.count
+        return base + stored
     }
 
     public var state: End {
@@ -70,15 +140,12 @@ public final class AudioStream: @unchecked Sendable {
     public func read(from offset: Int, into buffer: UnsafeMutableBufferPointer<Float>) -> (count: Int, ended: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        let n = max(0, min(buffer.count, samples.count - offset))
+        let total = base + stored
+        let n = max(0, min(buffer.count, total - offset))
         readEnd = max(readEnd, offset + n)
         followed = ProcessInfo.processInfo.systemUptime
-        if n > 0 {
-            samples.withUnsafeBufferPointer { src in
-                buffer.baseAddress!.update(from: src.baseAddress! + offset, count: n)
-            }
-        }
-        return (n, end != .open && offset + n >= samples.count)
+        if n > 0 { copy(from: offset, count: n, to: buffer.baseAddress!) }
+        return (n, end != .open && offset + n >= total)
     }
 
     /// Samples from `offset` on, and whether the stream has ended (finished or failed).
@@ -86,7 +153,7 @@ public final class AudioStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         followed = ProcessInfo.processInfo.systemUptime
-        return (max(0, samples.count - offset), end != .open)
+        return (max(0, base + stored - offset), end != .open)
     }
 
     /// A player has read or looked at the stream (someone listened to it, if only for a moment).
@@ -102,34 +169,51 @@ public final class AudioStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let followed, ProcessInfo.processInfo.systemUptime - followed <= Self.followingWindow else { return nil }
-        return samples.count - readEnd
+        return base + stored - readEnd
     }
 
     /// Samples written past the furthest a player has read (what a reader ahead of its listener holds).
     public var unread: Int {
         lock.lock()
         defer { lock.unlock() }
-        return samples.count - readEnd
+        return base + stored - readEnd
     }
 
-    /// All samples so far.
+    /// All samples so far (silence where a listen-through let them go).
     public var snapshot: [Float] {
         lock.lock()
         defer { lock.unlock() }
-        return samples
+        let total = base + stored
+        return [Float](unsafeUninitializedCapacity: total) { buffer, count in
+            if total > 0 { copy(from: 0, count: total, to: buffer.baseAddress!) }
+            count = total
+        }
     }
 
-    /// Peak magnitude of `buckets` equal slices of `range` (clipped to what exists): a waveform sparkline.
+    /// Peak magnitude of `buckets` equal slices of `range` (clipped to what exists): a waveform sparkline. A
+    /// slice of a few blocks or more is measured by the blocks it touches, so that an hour's waveform costs
+    /// its blocks, not its samples.
     public func peaks(_ range: Range<Int>, buckets: Int) -> [Float] {
         lock.lock()
         defer { lock.unlock() }
         guard buckets > 0, range.count > 0 else { return [] }
+        let total = base + stored
         return (0..<buckets).map { b in
-            let lo = range.lowerBound + range.count * b / buckets
-            let hi = min(samples.count, range.lowerBound + range.count * (b + 1) / buckets)
-            guard lo < hi, lo >= 0 else { return 0 }
+            let lo = max(0, range.lowerBound + range.count * b / buckets)
+            let hi = min(total, range.lowerBound + range.count * (b + 1) / buckets)
+            guard lo < hi else { return 0 }
             var peak: Float = 0
-            for i in lo..<hi { peak = max(peak, abs(samples[i])) }
+            if hi - lo >= 4 * Self.block || lo < base {
+                for k in (lo / Self.block)...((hi - 1) / Self.block) { peak = max(peak, blockPeaks[k]) }
+            } else {
+                var at = lo
+                while at < hi {
+                    let chunk = (at - base) / Self.chunkSize, within = (at - base) % Self.chunkSize
+                    let n = min(hi - at, chunks[chunk].count - within)
+                    for i in within..<(within + n) { peak = max(peak, abs(chunks[chunk][i])) }
+                    at += n
+                }
+            }
             return peak
         }
     }
