@@ -339,5 +339,11 @@ enum Interrupt {
             Interrupt.count += 1
             if Interrupt.count > 1 { _exit(130) }
         }
+        // A mask of blocked signals is inherited: a parent that blocks SIGINT (a test runner, a supervisor) would
+        // leave the handler never called.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -163,6 +163,12 @@ struct RenderCommand: ParsableCommand {
         // Every render ends with the lines still cut, made in this run or an earlier one.
         sayCutAndStopped(spoken.filter { !failed.contains($0) }, planner(), maxNewTokens: document.settings.maxNewTokens)
         guard !noExport else { return try finish(failed) }
+        // Stopped with Ctrl-C: the export before stays whole (a partial one would replace it); the next render goes on.
+        if Interrupt.requested {
+            say("stopped: not exported (\(DialogueExport.folder(forProject: url).lastPathComponent)/ is as it was); "
+                + "the takes made are kept, and the next render goes on from them")
+            return try finish(failed)
+        }
         try export(url, planner: planner, failed: failed)
     }
 
@@ -243,9 +249,10 @@ struct RenderCommand: ParsableCommand {
                     for waiting in queue.jobs.queued { queue.cancel(waiting) }
                     say("stopping after the lines being generated (Ctrl-C again stops at once)")
                 }
-                // On a terminal, the audio made so far, in place (a long line is a minute or more).
-                if live, case .running(let progress?) = state {
-                    let text = String(format: "%@: %.1f s of audio", label, progress.seconds)
+                // On a terminal, the audio made so far, in place (a long line is a minute or more); before its first
+                // audio, that the line has begun (its prompt is read first: tens of seconds on a slow machine).
+                if live, case .running(let progress) = state {
+                    let text = progress.map { String(format: "%@: %.1f s of audio", label, $0.seconds) } ?? "\(label): reading its prompt…"
                     FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
                 }
                 Thread.sleep(forTimeInterval: 0.1)
@@ -256,7 +263,7 @@ struct RenderCommand: ParsableCommand {
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
                 // How long the rest will take, at the pace of the lines generated so far.
                 let left = queue.framesPerSecond.flatMap { fps in
-                    n + 1 == lines.count ? nil
+                    n + 1 == lines.count || cancelling ? nil
                         : "; about \(spokenDuration(SpeakingTime.generatingTime(audio: audioAhead[n], framesPerSecond: fps))) left"
                 } ?? ""
                 say(cached ? "\(label): its take, kept"

@@ -15,9 +15,9 @@ enum CLI {
 
     /// `higgs arguments...` in `folder`, with HOME there too so nothing of the user's is found or written.
     /// `environment` adds to (or, with an empty value, removes from) the inherited variables; `binary`, a copy of
-    /// it elsewhere.
+    /// it elsewhere; `interruptAt`: a Ctrl-C (SIGINT) is sent once stderr holds that text.
     static func run(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:],
-                    binary: URL = CLI.binary) throws -> Result {
+                    binary: URL = CLI.binary, interruptAt: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -39,7 +39,19 @@ enum CLI {
         // Read both pipes while the process runs, so neither fills up and blocks it.
         final class Box: @unchecked Sendable { var data = Data() }
         let errData = Box()
-        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let pid = process.processIdentifier
+        let reader = Thread {
+            while true {
+                let more = err.fileHandleForReading.availableData
+                if more.isEmpty { break }
+                let before = errData.data.count
+                errData.data += more
+                if let text = interruptAt, !String(decoding: errData.data[..<before], as: UTF8.self).contains(text),
+                   String(decoding: errData.data, as: UTF8.self).contains(text) {
+                    kill(pid, SIGINT)
+                }
+            }
+        }
         reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

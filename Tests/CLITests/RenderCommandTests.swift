@@ -148,6 +148,38 @@ import Testing
     }
 
     /// `--dry-run` needs no model: it says which lines would be generated and which cannot be, writes nothing.
+    /// Ctrl-C stops a render after the line being made: the takes made are kept, the export before is left
+    /// whole (not replaced by a partial one), nothing is said to be left, and the next render goes on.
+    @Test func aRenderStoppedWithCtrlCKeepsTheExportBefore() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One."])
+        project.settings.maxNewTokens = 40
+        let file = folder.appendingPathComponent("show.higgs")
+        try ProjectFile.save(project, to: file)
+        let flags = ["--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                     "--voices", folder.path, "--scenes", folder.path]
+        #expect(try CLI.run(["render", "show.higgs"] + flags, in: folder).status == 0)
+        let wav = folder.appendingPathComponent("show.export/show.wav")
+        let before = try Data(contentsOf: wav)
+
+        // Lines enough that a busy machine cannot make them all before the Ctrl-C lands.
+        project.script += (2...150).map { "[Ann] Line number \($0)." }
+        try ProjectFile.save(project, to: file)
+        let result = try CLI.run(["render", "show.higgs"] + flags, in: folder, interruptAt: "line 2 (1/149)")
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("stopping after the lines being generated"))
+        #expect(result.stderr.contains("stopped: not exported (show.export/ is as it was)"), "\(result.stderr)")
+        let afterStop = try #require(result.stderr.components(separatedBy: "stopping after the lines being generated").last)
+        #expect(!result.stderr.contains("exported to") && !afterStop.contains(" left\n"), "\(afterStop)")
+        #expect(try Data(contentsOf: wav) == before)
+        let again = try CLI.run(["render", "show.higgs", "--dry-run"] + flags, in: folder)
+        let made = result.stderr.split(separator: "\n").filter { $0.contains(" s of audio in ") }.count
+        #expect(made >= 1 && again.stderr.contains("150 lines, \(149 - made) to generate"), "\(again.stderr)")
+    }
+
     @Test func aDryRunSaysWhatWouldBeDone() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
