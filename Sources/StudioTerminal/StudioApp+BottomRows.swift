@@ -57,9 +57,13 @@ extension StudioApp {
                 add("\(i + 1)", .bold)
             }
         }
-        if status.state == .waiting {
+        if status.state == .waiting, total == 0, growing {
+            // Nothing made yet: the model reads the line's prompt first (tens of seconds on a slow machine).
+            add("  reading the prompt…", .generating)
+        } else if status.state == .waiting {
             // The lead it waits for grows when generation is slower than real time (see PlaybackLead).
-            add("  buffering \(String(format: "%.1f", Double(status.lead) / rate)) s…", .generating)
+            add("  buffering \(String(format: "%.1f / %.1f", Double(max(0, total - status.position)) / rate, Double(status.lead) / rate)) s…",
+                .generating)
         }
         // Waveform of what plays, with the playhead; then the level meter.
         let meterWidth = 12

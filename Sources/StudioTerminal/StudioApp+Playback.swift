@@ -36,6 +36,7 @@ final class ListenThrough: @unchecked Sendable {
 extension StudioApp {
     func start(_ stream: AudioStream, kind: NowPlaying.Kind, sampleRate: Int = AudioFormat.sampleRate) {
         listenThrough?.cancel()  // whatever was read for P before: nobody hears it any more
+        pendingPlay = nil  // a line asked to play as it comes gives way to what is asked after it
         listenThrough = nil
         nowPlaying = NowPlaying(kind: kind, stream: stream, sampleRate: sampleRate)
         player.play(stream, sampleRate: sampleRate)

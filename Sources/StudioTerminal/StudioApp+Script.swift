@@ -58,7 +58,7 @@ extension StudioApp {
                 say(hint.text, hint.style, seconds: 30)
                 hintInFull = (currentID, hint.text)
             } else {
-                say("Line \(editor.line + 1): nothing to say of it.")
+                say(lineState())
             }
         case .editLine:
             editor.moveToLineEnd()
@@ -196,6 +196,22 @@ extension StudioApp {
         return "[\(here)] "
     }
 
+    /// Where the cursor's line stands, for `!` when nothing is wrong with it.
+    func lineState() -> String {
+        let n = editor.line + 1
+        switch queue.state(.line(currentID)) {
+        case .running?: return "Line \(n) is being made."
+        case .queued?: return "Line \(n) is queued to be made."
+        default: break
+        }
+        guard let plan = plan(editor.line) else { return "Line \(n): a note or a blank line; nothing to make of it." }
+        guard let take = plan.take else { return "Line \(n) has no take of its words yet: g makes one." }
+        let seconds = String(format: "%.1f s", take.seconds)
+        return plan.isCurrent ? "Line \(n): its take (\(seconds)) is up to date."
+            : "Line \(n): its take (\(seconds)) is out of date: its words, voice, scene or settings, or the takes before it, changed "
+                + "since it was made. g makes it anew; until then it plays and is exported as it is."
+    }
+
     // MARK: Generation
 
     func generate(_ ids: [Int], play: Bool, reseed: Bool = false) throws {
@@ -207,6 +223,12 @@ extension StudioApp {
         if ids.count == 1, case .queued? = queue.state(.line(ids[0])), queue.jobs.queued.first != .line(ids[0]),
            queue.makeNext(ids[0]) {
             say("Line \((editor.index(of: ids[0]) ?? 0) + 1) is made next, before the lines queued ahead of it.")
+        }
+        // One being made already (its words as they are now: an edit starts it again by itself).
+        if ids.count == 1, case .running? = queue.state(.line(ids[0])) {
+            if play { pendingPlay = .line(ids[0]) }
+            return say("Line \((editor.index(of: ids[0]) ?? 0) + 1) is being made; c cancels it"
+                       + (reseed ? ", and r then makes a new take." : "."), .dim, seconds: 4)
         }
         queue.generate(ids, reseed: reseed)
         if play { pendingPlay = .line(ids[0]) }
@@ -247,8 +269,13 @@ extension StudioApp {
         say("Making \(count) new takes of line \(editor.line + 1)\(most)\(playing)\(again); L lists them to hear and choose.")
     }
 
-    /// Starts the audio a generate or audition key asked for, once the job has some.
+    /// Starts the audio a generate or audition key asked for, once the job has some; and follows a line heard
+    /// as it is made into its new words when an edit made it start again.
     func startPendingPlayback() {
+        if let np = nowPlaying, case .line(let id) = np.kind, case .failed = np.stream.state, case .running? = queue.state(.line(id)),
+           let again = queue.liveAudio(.line(id)), again !== np.stream, player.currentSource as AnyObject? === np.stream {
+            start(again, kind: .line(id))
+        }
         guard let job = pendingPlay, let state = queue.state(job) else { return }
         switch state {
         case .queued:

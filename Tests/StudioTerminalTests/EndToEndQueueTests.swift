@@ -40,7 +40,8 @@ extension EndToEndTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
                               script: ["# scene: a_scene_whose_name_is_long_enough_to_need_more_than_one_row", "[Ann] One.", "# scene: none",
-                                       "[Ann] " + Array(repeating: "And then she walked on along the shore.", count: 5).joined(separator: " ")])
+                                       "[Ann] " + Array(repeating: "And then she walked on along the shore.", count: 5).joined(separator: " "),
+                                       "[Ann] Two."])
         project.settings.maxNewTokens = 100
         try ProjectFile.save(project, to: folder.appendingPathComponent("narrow.higgs"))
         let tmux = try TmuxSession(width: 80, height: 24, folder: folder)
@@ -56,6 +57,9 @@ extension EndToEndTests {
         // A line longer than max-new-tokens lets a take be says so before it is made.
         try tmux.keys("j", "j")
         try tmux.waitFor("the long line's hint") { $0.contains("line 4: about ") && $0.contains("(! shows all)") }
+        // With nothing wrong, ! says where the line stands.
+        try tmux.keys("j", "!")
+        try tmux.waitFor("the line's state") { $0.contains("Line 5 has no take of its words yet: g makes one.") }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }

@@ -200,8 +200,24 @@ public final class GenerationQueue: @unchecked Sendable {
     /// Generates a line's take (or finds it made), `count` takes with new seeds when asked for several:
     /// those are made together (`LineSynthesizer.synthesize(_:seeds:...)`), the first heard as it comes.
     /// A take cut at its limit and not heard is made again without counting (`retriesOfCutTakes` per take).
+    ///
+    /// A line edited while it is made: what was begun for its old words stops (within `LineWatch.interval`), and
+    /// its new words are made, as the key asked for them.
     private func runLine(_ id: Int, reseed: Bool, takes count: Int, control: Jobs.Control) throws -> GenerationOutcome {
-        let snapshot = document()
+        while true {
+            let snapshot = document()
+            let watch = LineWatch(id, in: snapshot, document: document)
+            let watched = Jobs.Control(isCancelled: { control.isCancelled() || watch.changed }, report: control.report)
+            do {
+                return try runLine(id, in: snapshot, reseed: reseed, takes: count, control: watched)
+            } catch where !control.isCancelled() && watch.changed {
+                continue
+            }
+        }
+    }
+
+    private func runLine(_ id: Int, in snapshot: DocumentSnapshot, reseed: Bool, takes count: Int,
+                         control: Jobs.Control) throws -> GenerationOutcome {
         guard let index = snapshot.lineIDs.firstIndex(of: id) else { throw StudioError("the line was deleted") }
         let planner = snapshot.planner
         var reseeded = reseed
@@ -328,5 +344,39 @@ public final class GenerationQueue: @unchecked Sendable {
             stream.fail(control.isCancelled() ? "cancelled" : "\(error)")
             throw error
         }
+    }
+}
+
+/// Whether a line's words changed (or it was deleted) since its job planned it, asked as often as the engine
+/// asks whether to stop, and answered from the document at most every `interval` seconds.
+private final class LineWatch: @unchecked Sendable {
+    static let interval = 0.2
+    private let id: Int
+    private let text: String?
+    private let document: @Sendable () -> DocumentSnapshot
+    private let lock = NSLock()
+    private var lookedAt = 0.0
+    private var found = false
+
+    init(_ id: Int, in snapshot: DocumentSnapshot, document: @escaping @Sendable () -> DocumentSnapshot) {
+        self.id = id
+        self.document = document
+        text = Self.text(of: id, in: snapshot)
+        lookedAt = ProcessInfo.processInfo.systemUptime
+    }
+
+    private static func text(of id: Int, in snapshot: DocumentSnapshot) -> String? {
+        snapshot.lineIDs.firstIndex(of: id).map { snapshot.planner.project.script[$0] }
+    }
+
+    var changed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let now = ProcessInfo.processInfo.systemUptime
+        if !found && now - lookedAt >= Self.interval {
+            lookedAt = now
+            found = Self.text(of: id, in: document()) != text
+        }
+        return found
     }
 }
