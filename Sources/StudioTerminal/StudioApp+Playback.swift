@@ -126,5 +126,14 @@ extension StudioApp {
                                       bedFolder: url.deletingLastPathComponent())
         start(listening.stream, kind: .fromLine(currentID))
         listenThrough = listening
+        // Lines without a take are left out of it: said, as one being made is otherwise missed without a word.
+        let missing = (editor.line..<planner.lineCount).filter { !planner.saysNothing(line: $0) && planner.takes(line: $0).current == nil }
+        if let first = missing.first {
+            let made = missing.filter { queue.state(.line(editor.lines[$0].id))?.isActive == true }
+            say((missing.count == 1 ? "Line \(first + 1) has" : "Lines \(lineNumbers(missing)) have") + " no take yet and "
+                + (missing.count == 1 ? "is" : "are") + " left out of what plays"
+                + (made.isEmpty ? "." : "; \(made.count == missing.count && made.count > 1 ? "they are" : made.count == 1 ? "line \(made[0] + 1) is" : "\(made.count) are") being made."),
+                .dim, seconds: 6)
+        }
     }
 }

@@ -63,6 +63,7 @@ extension StudioApp {
                                      unknownSettings: header.unknownSettings, pronunciations: header.pronunciations, script: [])
         }
         guard try settleChanges(before: "opening \(target.lastPathComponent)") else { return }
+        let stopped = generationStopping.map { "; in \(displayName), \($0) stopped (the takes made are kept)" } ?? ""
         player.stop()
         nowPlaying = nil
         pendingPlay = nil
@@ -83,7 +84,7 @@ extension StudioApp {
         castIndex = 0
         sceneIndex = sceneRowOfHeader
         highlightsFound = false
-        say(opened.onDisk ? "Opened \(target.path)." : "A new project, \(target.lastPathComponent): Ctrl-S saves it.", .good)
+        say(opened.onDisk ? "Opened \(target.path)\(stopped)." : "A new project, \(target.lastPathComponent): Ctrl-S saves it\(stopped).", .good)
         try offerRecovery()
         let joined = castScriptNewcomers()
         // As at start: what the file keeps unread is told before the newcomers, who show in the cast anyway.

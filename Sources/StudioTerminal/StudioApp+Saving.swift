@@ -52,7 +52,8 @@ extension StudioApp {
     /// the save did not happen).
     func settleChanges(before leaving: String) throws -> Bool {
         guard isDirty else { return true }
-        switch try ask("Save changes to \(displayName) before \(leaving)? (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"]) {
+        let stops = generationStopping.map { " (\($0) stop; the takes made are kept)" } ?? ""
+        switch try ask("Save changes to \(displayName) before \(leaving)?\(stops) (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"]) {
         case "y":
             try save()
             return !isDirty
@@ -101,6 +102,18 @@ extension StudioApp {
         queue = StudioApp.queue(takes: takes, engine: engine, published: published)
         takesRevision += 1
         inputsRevision += 1
+    }
+
+    /// What leaving the project stops of its generation ("line 5, being made, and 2 queued lines"); nil when
+    /// nothing is being made.
+    var generationStopping: String? {
+        let lines = { (jobs: [GenerationJob]) in jobs.compactMap { job -> Int? in if case .line(let id) = job { return self.editor.index(of: id) } else { return nil } } }
+        let running = lines(queue.jobs.running), queued = lines(queue.jobs.queued)
+        guard !running.isEmpty || !queued.isEmpty else { return nil }
+        var parts: [String] = []
+        if !running.isEmpty { parts.append((running.count == 1 ? "line " : "lines ") + lineNumbers(running) + ", being made,") }
+        if !queued.isEmpty { parts.append(counted(queued.count, "queued line")) }
+        return parts.joined(separator: " and ")
     }
 
     func quit() throws {
