@@ -64,6 +64,24 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// "Play from here" over lines without takes says which it leaves out.
+    @Test func playFromHereSaysWhichLinesItLeavesOut() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One.", "[Ann] Two.", "# a note", "[Ann] Three."])
+        project.settings.maxNewTokens = 40
+        try ProjectFile.save(project, to: folder.appendingPathComponent("p.higgs"))
+        let tmux = try TmuxSession(width: 120, height: 24, folder: folder)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "p.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        try tmux.keys("g")
+        try tmux.waitFor("line 1's take") { $0.contains("One.") && ($0.contains("✓") || $0.contains("✂")) }
+        try tmux.keys("P")
+        try tmux.waitFor("the lines left out") { $0.contains("Lines 2, 4 have no take yet and are left out of what plays.") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// With playback off (the device did not open), an audition, made only to be heard, is not generated.
     @Test func noAuditionIsMadeWithPlaybackOff() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
