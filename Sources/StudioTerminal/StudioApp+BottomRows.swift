@@ -121,10 +121,16 @@ extension StudioApp {
             } else if left > 1 {
                 text += " · \(left) to go"
                 if let time = generatingLeft() { text += ", \(time)" }
+            } else if left == 1, let time = generatingLeft() {
+                text += " · \(time) to go"
             }
             if left == 0 && queue.isPrefillingAhead { text += " · preparing lines ahead" }
-            if let fps = queue.framesPerSecond {
-                text += String(format: " · %.1f frames/s (%.2fx real time)", fps, fps / Double(AudioFormat.frameRate))
+            // The model's pace once a prompt is read, and what a prompt takes, apart: the one is the machine's speed,
+            // the other what a line waits before its first sound.
+            if let pace = queue.stepPace {
+                text += String(format: " · %.1f frames/s (%.2fx real time), a prompt %@", pace.framesPerSecond,
+                               pace.framesPerSecond / Double(AudioFormat.frameRate),
+                               String(format: pace.promptSeconds < 10 ? "%.1f s" : "%.0f s", pace.promptSeconds))
             }
             engineText = text
         case .failed(let why):

@@ -52,7 +52,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private let document: @Sendable () -> DocumentSnapshot
     private let lock = NSLock()
     private let live = LiveAudio()
-    private var measured: (frames: Int, seconds: Double) = (0, 0)
+    /// Every line made this session: its frames, and the seconds from its start (prompt read) and from its first frame.
+    private var measured: (frames: Int, seconds: Double, stepFrames: Int, stepSeconds: Double, lines: Int) = (0, 0, 0, 0, 0)
     /// The takes each line's running job is making, where it makes more than one.
     private var making: [Int: TakesInProgress] = [:]
     private var ahead: PrefillAhead!
@@ -188,11 +189,21 @@ public final class GenerationQueue: @unchecked Sendable {
     /// The audio of a job while it runs (and after, until the next job of the same id starts).
     public func liveAudio(_ job: GenerationJob) -> AudioStream? { live[job] }
 
-    /// Frames generated per second of wall time, over every line generated this session.
+    /// Frames generated per second of wall time, over every line generated this session, each line's prompt
+    /// read counted in: the pace of lines, for estimates of the time left.
     public var framesPerSecond: Double? {
         lock.lock()
         defer { lock.unlock() }
         return measured.seconds > 0 ? Double(measured.frames) / measured.seconds : nil
+    }
+
+    /// The model's own pace: frames a second once a line's first frame came (its prompt read), and the seconds a
+    /// line's prompt took to read, on average, over the lines made this session.
+    public var stepPace: (framesPerSecond: Double, promptSeconds: Double)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard measured.stepSeconds > 0, measured.lines > 0 else { return nil }
+        return (Double(measured.stepFrames) / measured.stepSeconds, (measured.seconds - measured.stepSeconds) / Double(measured.lines))
     }
 
     // MARK: Jobs
@@ -329,15 +340,23 @@ public final class GenerationQueue: @unchecked Sendable {
         let stream = AudioStream()
         live[job] = stream
         let started = Date()
+        let firstFrame = FirstFrame()
         do {
-            let takes = try synthesizer.synthesize(request, seeds: seeds, context: context, onProgress: control.report,
-                                                   onAudio: stream.append, listenerLead: { stream.listenerLead },
-                                                   isCancelled: control.isCancelled)
+            let takes = try synthesizer.synthesize(request, seeds: seeds, context: context, onProgress: { progress in
+                firstFrame.seen(progress.frames)
+                control.report(progress)
+            }, onAudio: stream.append, listenerLead: { stream.listenerLead }, isCancelled: control.isCancelled)
             stream.finish()
+            let ended = Date()
             lock.lock()
             // The pace of a line as heard: the first take's frames (takes made together share the steps).
             measured.frames += takes[0].codes.frameCount
-            measured.seconds += Date().timeIntervalSince(started)
+            measured.seconds += ended.timeIntervalSince(started)
+            if let first = firstFrame.at, takes[0].codes.frameCount > 1 {
+                measured.stepFrames += takes[0].codes.frameCount - 1
+                measured.stepSeconds += ended.timeIntervalSince(first)
+                measured.lines += 1
+            }
             lock.unlock()
             return takes
         } catch {
@@ -379,4 +398,18 @@ private final class LineWatch: @unchecked Sendable {
         }
         return found
     }
+}
+
+/// When a generation's first frame came (its prompt read by then).
+private final class FirstFrame: @unchecked Sendable {
+    private let lock = NSLock()
+    private var date: Date?
+
+    func seen(_ frames: Int) {
+        lock.lock()
+        if date == nil && frames >= 1 { date = Date() }
+        lock.unlock()
+    }
+
+    var at: Date? { lock.withLock { date } }
 }
