@@ -141,7 +141,10 @@ struct GenerateCommand: ParsableCommand {
         }
         let voiceCodes = codec.map { VoiceCodeCache(tokenizer: $0) }
         let engine = try SpeechEngine(modelFolder: modelFolder, precision: WeightPrecision(rawValue: precision)!,
-                                      clipCodes: voiceCodes.map { cache in { _, audio in try cache.codes(forClip: audio) } },
+                                      clipCodes: voiceCodes.map { cache in { name, audio in
+                                          log.status("the voice clip \(name) (encoded once, then cached)…")
+                                          return try cache.codes(forClip: audio)
+                                      } },
                                       quantizing: { log.quantizing($0, to: precision) })
         if let codec { try checkCompatible(engine.model.configuration, codec, location) }
         log.line(String(format: "loaded in %.1f s; %d chunk%@, %d thread%@", Date().timeIntervalSince(start), chunks.count,
@@ -156,11 +159,20 @@ struct GenerateCommand: ParsableCommand {
         Interrupt.install()
         let generationStart = Date()
         var frames = 0
+        // Each chunk's prompt is read before its first frame: that time apart from the steps'.
+        var chunkStart: Date? = generationStart, promptSeconds = 0.0
         let spoken = try engine.speak(dialogue, options: options, isCancelled: { Interrupt.requested },
-                                      onChunk: { i, n in log.chunk(i, of: n) },
+                                      onChunk: { i, n in
+                                          chunkStart = Date()
+                                          log.chunk(i, of: n)
+                                      },
                                       onFrame: { _ in
+                                          if let start = chunkStart {
+                                              promptSeconds += Date().timeIntervalSince(start)
+                                              chunkStart = nil
+                                          }
                                           frames += 1
-                                          log.frames(frames, seconds: Date().timeIntervalSince(generationStart))
+                                          log.frames(frames, seconds: Date().timeIntervalSince(generationStart) - promptSeconds)
                                       })
         log.finishLine()
         let elapsed = Date().timeIntervalSince(generationStart)
@@ -168,8 +180,10 @@ struct GenerateCommand: ParsableCommand {
         let written = spoken.map { file.init(text: $0.text, promptIDs: $0.promptIds, codes: $0.codes) }
         let codes = CodesFile.codes(of: written)
         let audioSeconds = Double(codes.frameCount) / Double(AudioFormat.frameRate)
+        let steps = max(elapsed - promptSeconds, 1e-9)
         let rate = codes.frameCount == 0 ? "no audio frames"
-            : String(format: "%.2f frames/s, real-time factor %.2f", Double(frames) / max(elapsed, 1e-9), elapsed / audioSeconds)
+            : String(format: "prompts read in %.1f s, then %.2f frames/s; real-time factor %.2f (%.2f after the prompts)", promptSeconds,
+                     Double(frames) / steps, elapsed / audioSeconds, steps / audioSeconds)
         log.line(String(format: "%d frames (%.2f s of audio) in %.1f s: %@%@", codes.frameCount, audioSeconds, elapsed,
                         rate, Interrupt.requested ? " (interrupted)" : ""))
 
@@ -295,6 +309,14 @@ private final class Progress {
     func chunk(_ index: Int, of count: Int) {
         chunkLabel = count > 1 ? "chunk \(index + 1)/\(count): " : ""
         if !live && count > 1 { line("chunk \(index + 1)/\(count)") }
+        status("reading the prompt…")
+    }
+
+    /// What is being done before the first frame, in place on a terminal (the next frames replace it).
+    func status(_ text: String) {
+        guard !quiet, live else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(chunkLabel)\(text)".utf8))
+        drawn = true
     }
 
     /// A first start's quantization: the percentage in place on a terminal, one line otherwise.
