@@ -9,6 +9,15 @@ public protocol PlaybackSource: AnyObject, Sendable {
 
     /// Samples there are from `offset` on, and whether the source has ended (nothing will follow them).
     func available(from offset: Int) -> (count: Int, ended: Bool)
+
+    /// Whether a growing source played from `offset` now would reach its end without running dry, when it
+    /// knows about how long it will be and how fast it grows; nil when it cannot tell (the player's own
+    /// `PlaybackLead` decides then).
+    func playsThrough(from offset: Int) -> Bool?
+}
+
+extension PlaybackSource {
+    public func playsThrough(from offset: Int) -> Bool? { nil }
 }
 
 /// A problem with the audio device. `description` is one line naming the device.
@@ -207,7 +216,10 @@ public final class AudioPlayer: @unchecked Sendable {
             guard playing, let src, let pcm else { continue }
             if buffering {
                 let (ahead, ended) = src.available(from: from)
-                guard lead.mayPlay(ahead: ahead, ended: ended) else {
+                // A source slower than real time that can tell when it would play through waits for that, once,
+                // rather than stopping mid-line as the lead learns; never for less than the lead's start.
+                let through = src.playsThrough(from: from).map { $0 && ahead >= lead.initial }
+                guard ended || (through ?? lead.mayPlay(ahead: ahead, ended: ended)) else {
                     waitForSource()
                     continue
                 }

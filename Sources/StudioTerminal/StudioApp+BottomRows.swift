@@ -60,6 +60,10 @@ extension StudioApp {
         if status.state == .waiting, total == 0, growing {
             // Nothing made yet: the model reads the line's prompt first (tens of seconds on a slow machine).
             add("  reading the prompt…", .generating)
+        } else if status.state == .waiting, let wait = np.stream.secondsUntilPlaysThrough(from: status.position), wait > 0 {
+            // A line made slower than real time waits once, for as much as lets it play to its end.
+            add(wait.isFinite ? "  buffering \(String(format: "%.1f", Double(max(0, total - status.position)) / rate)) s, plays in about "
+                + spokenDuration(wait) + "…" : "  buffering…", .generating)
         } else if status.state == .waiting {
             // The lead it waits for grows when generation is slower than real time (see PlaybackLead).
             add("  buffering \(String(format: "%.1f / %.1f", Double(max(0, total - status.position)) / rate, Double(status.lead) / rate)) s…",

@@ -60,6 +60,32 @@ import Testing
         #expect(zip(loose, own).allSatisfy { $0 >= $1 } && loose.max() == own.max())
     }
 
+    /// A line made at 0.4x real time (0.2 s of audio every half second), expected to last 10 s: played from its
+    /// start it runs dry unless 6 s are there first (10 s x (1 - 0.4)); the wait is said as it shrinks.
+    @Test func aLineMadeSlowerThanRealTimeWaitsOnceToPlayThrough() {
+        let stream = AudioStream()
+        #expect(stream.secondsUntilPlaysThrough(from: 0, now: 0) == nil)  // nothing expected: the lead decides
+        stream.expect(240_000)
+        stream.append([Float](repeating: 0.1, count: 4_800), now: 100)
+        #expect(stream.secondsUntilPlaysThrough(from: 0, now: 100.1) == .infinity)  // no pace yet
+        var t = 100.0
+        while stream.count < 144_000 - 4_800 {
+            t += 0.5
+            stream.append([Float](repeating: 0.1, count: 4_800), now: t)
+        }
+        // 5.8 s there after 14 s: the rest (4.2 s) comes in 10.5 s, and playing to the end takes 10 s: half a second short.
+        let wait = stream.secondsUntilPlaysThrough(from: 0, now: t) ?? -1
+        #expect(stream.count == 139_200 && abs(wait - 0.5) < 1e-9, "\(wait)")
+        t += 0.5
+        stream.append([Float](repeating: 0.1, count: 4_800), now: t)
+        #expect(stream.secondsUntilPlaysThrough(from: 0, now: t) == 0)  // 6 s there
+        // From further on there is less ahead of the player: it would wait longer. Past the expected length it cannot tell.
+        let later = stream.secondsUntilPlaysThrough(from: 100_000, now: t) ?? -1
+        #expect(abs(later - (10 - 140_000.0 / 24_000)) < 1e-9, "\(later)")
+        stream.append([Float](repeating: 0.1, count: 100_000), now: t + 1)
+        #expect(stream.secondsUntilPlaysThrough(from: 0, now: t + 1) == nil)
+    }
+
     @Test func aListenThroughLetsGoOfWhatWasHeardLongAgo() {
         let keep = 100_000
         let stream = AudioStream(keepingBehind: keep)

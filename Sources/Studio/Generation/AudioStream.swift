@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 
 /// Audio that grows while it is generated and is read while it grows (the player follows it, and the
@@ -22,6 +23,10 @@ public final class AudioStream: @unchecked Sendable {
     private static let chunkSize = 1 << 16, block = 1024
     /// How far behind the furthest a player has read samples are kept (nil: all of them).
     private let keepingBehind: Int?
+    /// About how many samples it will hold when it ends (a line's expected length), and when its first and
+    /// latest samples came (monotonic seconds): how fast it grows.
+    private var expected: Int?
+    private var firstCame: Double?, lastCame = 0.0, firstCount = 0
     private var end: End = .open
     /// Sample offsets where script lines start, with their line ids (for the transport bar).
     private var marks: [(offset: Int, line: Int)] = []
@@ -44,9 +49,15 @@ public final class AudioStream: @unchecked Sendable {
         append(samples)
     }
 
-    public func append(_ more: [Float]) {
+    /// Appends `more`; `now` (monotonic seconds) is when it came, for how fast the stream grows.
+    public func append(_ more: [Float], now: Double = ProcessInfo.processInfo.systemUptime) {
         lock.lock()
         defer { lock.unlock() }
+        if firstCame == nil {
+            firstCame = now
+            firstCount = base + stored + more.count
+        }
+        lastCame = now
         var from = 0
         while from < more.count {
             if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkSize {
@@ -76,6 +87,32 @@ public final class AudioStream: @unchecked Sendable {
                 stored -= Self.chunkSize
             }
         }
+    }
+
+    /// The stream is expected to hold about `samples` when it ends (a line being made: its expected length).
+    public func expect(_ samples: Int) {
+        lock.lock()
+        expected = samples
+        lock.unlock()
+    }
+
+    /// How long before playing from `offset` would reach the expected end without running dry, at the pace the
+    /// samples have come since the first: 0 when it would now, infinity before a quarter second of growing tells
+    /// the pace; nil without an expected length, once ended, or once past the expected length (only a guess of
+    /// the words' length: the player's lead decides then).
+    public func secondsUntilPlaysThrough(from offset: Int, now: Double = ProcessInfo.processInfo.systemUptime) -> Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        let total = base + stored
+        guard end == .open, let expected, total < expected else { return nil }
+        guard let first = firstCame, lastCame - first >= 0.25, now > first else { return .infinity }
+        // The pace, in samples a second of wall time. Played from `offset`, the end is reached in
+        // (expected - offset) / rate seconds; the rest comes in (expected - total) / pace. Slower than real time,
+        // the last samples are the ones that come nearest to being late, so playing through needs the second no
+        // longer than the first; each second of waiting takes a second off it.
+        let pace = Double(total - firstCount) / (now - first), rate = Double(AudioFormat.sampleRate)
+        guard pace > 0 else { return .infinity }
+        return max(0, Double(expected - total) / pace - Double(expected - offset) / rate)
     }
 
     /// Where the samples kept start: 0 unless a listen-through let go of those long heard (`keepingBehind`).

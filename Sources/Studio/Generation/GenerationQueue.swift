@@ -338,6 +338,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private func run(_ job: GenerationJob, request: LineRequest, seeds: [UInt64], context: [GeneratedLine],
                      synthesizer: LineSynthesizer, control: Jobs.Control) throws -> [GeneratedTake] {
         let stream = AudioStream()
+        // How long it is likely to be, so that a player on a machine slower than real time waits once for it.
+        stream.expect(Int(SpeakingTime.expected(forSaying: request.transcript) * Double(AudioFormat.sampleRate)))
         live[job] = stream
         let started = Date()
         let firstFrame = FirstFrame()
@@ -345,7 +347,7 @@ public final class GenerationQueue: @unchecked Sendable {
             let takes = try synthesizer.synthesize(request, seeds: seeds, context: context, onProgress: { progress in
                 firstFrame.seen(progress.frames)
                 control.report(progress)
-            }, onAudio: stream.append, listenerLead: { stream.listenerLead }, isCancelled: control.isCancelled)
+            }, onAudio: { stream.append($0) }, listenerLead: { stream.listenerLead }, isCancelled: control.isCancelled)
             stream.finish()
             let ended = Date()
             lock.lock()
