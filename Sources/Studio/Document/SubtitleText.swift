@@ -30,8 +30,8 @@ enum SubtitleText {
         guard isVTT || isSRT else { return nil }
         var read = Read()
         var ordinal = 0
-        // Each cue's lines, its name and start, put in time order at the end.
-        var cues: [(name: String, line: Int, start: Double?, lines: [(line: Int, text: String)])] = []
+        // Each cue's lines, put in time order at the end.
+        var cues: [TimedCue] = []
         // The cues of several speakers with no names: one remark for them all (an unlabelled film has many).
         var unnamedCues: [(name: String, line: Int)] = []
         for (k, block) in blocks.enumerated() {
@@ -67,7 +67,8 @@ enum SubtitleText {
                                           + "its text is kept without a time"))
             }
             if let note { read.placed += 1 }
-            cues.append((name, line, note?.start, (note.map { [(line, "# at: \($0.written)")] } ?? []) + speeches))
+            cues.append(TimedCue(name: name, line: line, start: note?.start,
+                                 lines: (note.map { [(line, "# at: \($0.written)")] } ?? []) + speeches))
         }
         if let first = unnamedCues.first {
             read.remarks.append(.init(line: first.line, message: (unnamedCues.count == 1 ? "\(first.name) has" : "\(first.name) and "
@@ -79,10 +80,17 @@ enum SubtitleText {
         return read
     }
 
+    /// A cue read: its name ("cue 12") and timing line, its start when that reads, its note and speeches.
+    private struct TimedCue {
+        var name: String
+        var line: Int
+        var start: Double?
+        var lines: [(line: Int, text: String)]
+    }
+
     /// The cues by their start (a cue without a time stays after the one before it), and a remark for each one
     /// that starts before a cue above it in the file: a dub's script runs in the picture's order.
-    private static func inTimeOrder<Lines>(_ cues: [(name: String, line: Int, start: Double?, lines: Lines)],
-                                           remarks: inout [ScriptImport.Remark]) -> [(name: String, line: Int, start: Double?, lines: Lines)] {
+    private static func inTimeOrder(_ cues: [TimedCue], remarks: inout [ScriptImport.Remark]) -> [TimedCue] {
         var latest: (name: String, start: Double)?
         var keys: [Double] = []
         for cue in cues {
@@ -146,8 +154,8 @@ enum SubtitleText {
             if let voice {
                 speeches.append((number, "[\(voice)] \(line)"))
             } else if line.hasPrefix("- ") || line.hasPrefix("-\u{00A0}") {
-                let speech = labelled(String(line.dropFirst(2)))
-                if !speeches.isEmpty && speech == String(line.dropFirst(2)) { unnamed += 1 }
+                let said = String(line.dropFirst(2)), speech = labelled(said)
+                if !speeches.isEmpty && speech == said { unnamed += 1 }
                 speeches.append((number, speech))
             } else if speeches.isEmpty || ScriptImport.colonTurn(line).flatMap({ ScriptImport.fromCapitals($0.0) }) != nil {
                 speeches.append((number, labelled(line)))
