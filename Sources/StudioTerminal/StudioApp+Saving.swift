@@ -100,6 +100,7 @@ extension StudioApp {
         claim(target)
         takes = TakeStore(folder: TakeStore.folder(forProject: target))
         queue = StudioApp.queue(takes: takes, engine: engine, published: published)
+        askedRun = nil
         takesRevision += 1
         inputsRevision += 1
     }

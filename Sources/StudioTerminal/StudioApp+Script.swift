@@ -231,6 +231,11 @@ extension StudioApp {
                        + (reseed ? ", and r then makes a new take." : "."), .dim, seconds: 4)
         }
         queue.generate(ids, reseed: reseed)
+        if ids.count > 1 {
+            // A run asked for while another is made covers both.
+            let going = askedRun?.lines.filter { queue.state(.line($0))?.isActive == true } ?? []
+            askedRun = GenerationRun(going + ids.filter { !going.contains($0) })
+        }
         if play { pendingPlay = .line(ids[0]) }
         if case .unavailable(let why) = engine.state {
             say(why, .warning, seconds: 12)
@@ -243,6 +248,20 @@ extension StudioApp {
                 + (blocked == 0 ? "." : "; \(counted(blocked, "line")) cannot be made as written (✗ says why)."),
                 blocked == 0 ? .normal : .warning)
         }
+    }
+
+    /// A setting, the cast, a scene or a voice changed while a run was made: when that put lines it has made out of
+    /// date, the run's lines still to make are queued again in script order (`GenerationRun`), so that none is made
+    /// with context about to change.
+    func replanRun(from before: DocumentSnapshot) {
+        guard let run = askedRun else { return }
+        let isActive = { (id: Int) in self.queue.state(.line(id))?.isActive == true }
+        guard run.lines.contains(where: isActive) else { return askedRun = nil }
+        guard let lines = run.replanned(from: before, to: published.current, isActive: isActive), !lines.isEmpty else { return }
+        queue.replan(run.lines, making: lines)
+        let first = editor.index(of: lines[0]).map { $0 + 1 } ?? 1
+        say("That change put lines already made out of date: \(counted(lines.count, "line")) queued again, in script order, "
+            + "from line \(first).", .warning, seconds: 8)
     }
 
     /// `3r`: several new takes of the line, made together; the first plays as it comes. (Twenty at

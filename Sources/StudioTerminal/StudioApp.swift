@@ -84,6 +84,8 @@ final class StudioApp {
     var planner: DialoguePlanner
     var plans: [Int: LinePlan] = [:]
     private var plannedFor = (revision: -1, inputs: -1, takes: -1)
+    /// The header the planner was built from: a change to it is a change of every line's inputs (`replanRun`).
+    private var plannedHeader: Project?
     /// What the last prefill ahead was asked for: the cursor's line and the revisions above.
     private var prefillWish: [Int] = []
     var takesRevision = 0
@@ -118,6 +120,8 @@ final class StudioApp {
     var exportJob: ExportJob?
     /// `e` was pressed while lines of the script were still being made: the export starts once they are.
     var exportWaits = false
+    /// The lines last asked for together (`A`, or from the cursor), while any of them is still to be made.
+    var askedRun: GenerationRun?
     /// The lines queued, in expected seconds of audio (for the engine line's estimate of the time left).
     var queuedAudio: QueuedAudio?
     var spinner = 0
@@ -258,7 +262,10 @@ final class StudioApp {
         let key = (revision: editor.revision, inputs: inputsRevision, takes: takesRevision &+ queue.jobs.finished)
         if key != plannedFor {
             if key.revision != plannedFor.revision { forgetEditedStates() }
+            let inputsChanged = key.inputs != plannedFor.inputs || header != plannedHeader
+            let before = published.current
             plannedFor = key
+            plannedHeader = header
             planner = DialoguePlanner(project: project, voices: voices, scenes: scenes, takes: takes, fingerprints: fingerprints,
                                       after: planner)
             plans = [:]
@@ -268,6 +275,7 @@ final class StudioApp {
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))
+            if inputsChanged { replanRun(from: before) }
         }
         // The line under the cursor, and the next one once it has its take (the next line's context), have their
         // prompts' starts prefilled while nothing is generated; asked again when the cursor moves or anything

@@ -117,6 +117,40 @@ import Testing
         #expect(queue.state("next") == .done(2))
     }
 
+    /// A job cancelled while it runs can be queued again at once (inputs changed under it): the new one waits for
+    /// the cancelled run to end, beside jobs or not, and its state is the new job's from the start.
+    @Test func aCancelledRunningJobQueuedAgainStartsOnceItEnds() {
+        for atOnce in [1, 2] {
+            let first: JobQueue<String, Int, Int>.Beside = { _, _ in 0 }
+            let queue = JobQueue<String, Int, Int>(name: "test", atOnce: atOnce, beside: atOnce == 1 ? nil : first)
+            let log = Log()
+            let started = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            #expect(queue.enqueue("line") { control in
+                started.signal()
+                release.wait()
+                control.report(7)
+                log.add("first run saw cancel: \(control.isCancelled())")
+                throw CancellationError()
+            })
+            started.wait()
+            #expect(!queue.enqueue("line") { _ in 0 }, "a running job is not queued twice")
+            queue.cancel("line")
+            #expect(queue.enqueue("line") { control in
+                log.add("second run saw cancel: \(control.isCancelled())")
+                return 2
+            })
+            #expect(!queue.enqueue("line") { _ in 0 }, "nor a queued one")
+            #expect(queue.state("line") == .queued)
+            usleep(100_000)
+            #expect(log.all.isEmpty, "the new job waits for the cancelled run")
+            release.signal()
+            #expect(queue.waitUntilIdle(timeout: 10))
+            #expect(log.all == ["first run saw cancel: true", "second run saw cancel: false"])
+            #expect(queue.state("line") == .done(2))
+        }
+    }
+
     @Test func cancelAllStopsEverything() {
         let queue = JobQueue<Int, Int, Int>(name: "test")
         let started = DispatchSemaphore(value: 0)

@@ -131,6 +131,13 @@ public final class GenerationQueue: @unchecked Sendable {
         }
     }
 
+    /// A run's lines (`GenerationRun`) planned again: whatever is queued or running for `run` is cancelled, and `lines`
+    /// are queued in this order (a line still ending its cancelled job starts again once it has ended).
+    public func replan(_ run: [Int], making lines: [Int]) {
+        for id in run { jobs.cancel(.line(id)) }
+        generate(lines)
+    }
+
     /// A line already waiting is made next, before the lines queued ahead of it (someone wants to hear it
     /// now); false when it is not waiting. Its context is the takes the lines before it have by then.
     @discardableResult
@@ -212,12 +219,13 @@ public final class GenerationQueue: @unchecked Sendable {
     /// those are made together (`LineSynthesizer.synthesize(_:seeds:...)`), the first heard as it comes.
     /// A take cut at its limit and not heard is made again without counting (`retriesOfCutTakes` per take).
     ///
-    /// A line edited while it is made: what was begun for its old words stops (within `LineWatch.interval`), and
-    /// its new words are made, as the key asked for them.
+    /// A line whose inputs change while it is made (its words, its speaker's voice, its scene, a setting, the takes
+    /// before it): what was begun for the old ones stops (within `LineWatch.interval`), and it is made anew, as the
+    /// key asked for it: a take of the old inputs would be out of date as it ends.
     private func runLine(_ id: Int, reseed: Bool, takes count: Int, control: Jobs.Control) throws -> GenerationOutcome {
         while true {
             let snapshot = document()
-            let watch = LineWatch(id, in: snapshot, document: document)
+            let watch = LineWatch(id, reseeded: reseed, in: snapshot, document: document)
             let watched = Jobs.Control(isCancelled: { control.isCancelled() || watch.changed }, report: control.report)
             do {
                 return try runLine(id, in: snapshot, reseed: reseed, takes: count, control: watched)
@@ -368,26 +376,33 @@ public final class GenerationQueue: @unchecked Sendable {
     }
 }
 
-/// Whether a line's words changed (or it was deleted) since its job planned it, asked as often as the engine
-/// asks whether to stop, and answered from the document at most every `interval` seconds.
+/// Whether a line's inputs changed (or it was deleted) since its job planned it, asked as often as the engine asks
+/// whether to stop, and answered from the document at most every `interval` seconds.
 private final class LineWatch: @unchecked Sendable {
     static let interval = 0.2
     private let id: Int
-    private let text: String?
+    private let reseeded: Bool
+    private let inputs: String?
     private let document: @Sendable () -> DocumentSnapshot
     private let lock = NSLock()
     private var lookedAt = 0.0
     private var found = false
 
-    init(_ id: Int, in snapshot: DocumentSnapshot, document: @escaping @Sendable () -> DocumentSnapshot) {
+    init(_ id: Int, reseeded: Bool, in snapshot: DocumentSnapshot, document: @escaping @Sendable () -> DocumentSnapshot) {
         self.id = id
+        self.reseeded = reseeded
         self.document = document
-        text = Self.text(of: id, in: snapshot)
+        inputs = Self.inputs(of: id, reseeded: reseeded, in: snapshot)
         lookedAt = ProcessInfo.processInfo.systemUptime
     }
 
-    private static func text(of id: Int, in snapshot: DocumentSnapshot) -> String? {
-        snapshot.lineIDs.firstIndex(of: id).map { snapshot.planner.project.script[$0] }
+    /// The line's take key at a fixed seed (its words when it cannot be planned), and the project's seed where the
+    /// job takes it: the seeds the job's own takes give the line (a cut take made again) change nothing.
+    private static func inputs(of id: Int, reseeded: Bool, in snapshot: DocumentSnapshot) -> String? {
+        guard let i = snapshot.lineIDs.firstIndex(of: id), i < snapshot.planner.lineCount else { return nil }
+        let planner = snapshot.planner
+        let key = planner.plan(line: i, seed: 0)?.key ?? planner.project.script[i]
+        return reseeded ? key : key + " seed \(planner.project.settings.seed)"
     }
 
     var changed: Bool {
@@ -396,7 +411,7 @@ private final class LineWatch: @unchecked Sendable {
         let now = ProcessInfo.processInfo.systemUptime
         if !found && now - lookedAt >= Self.interval {
             lookedAt = now
-            found = Self.text(of: id, in: document()) != text
+            found = Self.inputs(of: id, reseeded: reseeded, in: document()) != inputs
         }
         return found
     }

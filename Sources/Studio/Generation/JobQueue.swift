@@ -54,12 +54,14 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         self.beside = beside
     }
 
-    /// Adds a job at the end. A job whose id is already queued or running is not added again (false).
+    /// Adds a job at the end. A job whose id is already queued, or running and not cancelled, is not added again
+    /// (false). One cancelled while it runs may be: the new one starts once the cancelled run has ended.
     @discardableResult
     public func enqueue(_ id: ID, work: @escaping Work) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if states[id]?.isActive == true || stopping { return false }
+        let endingRun = runningIDs.contains(id) && cancelling.contains(id) && !queue.contains { $0.id == id }
+        if (states[id]?.isActive == true && !endingRun) || stopping { return false }
         queue.append((id, work))
         states[id] = .queued
         changes += 1
@@ -190,12 +192,18 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         }
     }
 
-    /// The queued job to start now: the first when none runs, else the one `beside` chooses.
+    /// The queued job to start now: the first when none runs, else the one `beside` chooses. Never a job whose
+    /// cancelled run has not ended yet.
     private func startable() -> Int? {
         guard !queue.isEmpty, runningIDs.count < atOnce else { return nil }
-        if runningIDs.isEmpty { return 0 }
-        guard let beside, let i = beside(runningIDs, queue.map(\.id)), queue.indices.contains(i) else { return nil }
-        return i
+        let i: Int
+        if runningIDs.isEmpty {
+            i = 0
+        } else {
+            guard let beside, let chosen = beside(runningIDs, queue.map(\.id)), queue.indices.contains(chosen) else { return nil }
+            i = chosen
+        }
+        return runningIDs.contains(queue[i].id) ? nil : i
     }
 
     private func start(_ job: (id: ID, work: Work)) {
@@ -219,7 +227,8 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
             report: { [unowned self] progress in
                 condition.lock()
                 defer { condition.unlock() }
-                if runningIDs.contains(job.id) {
+                // Not a cancelled run's, once its job is queued again.
+                if runningIDs.contains(job.id) && !queue.contains(where: { $0.id == job.id }) {
                     states[job.id] = .running(progress)
                     changes += 1
                 }
@@ -234,7 +243,8 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         }
 
         condition.lock()
-        states[job.id] = final
+        // Queued again while it was being cancelled: the new job's state is the one to show.
+        states[job.id] = queue.contains { $0.id == job.id } ? .queued : final
         runningIDs.removeAll { $0 == job.id }
         cancelling.remove(job.id)
         changes += 1
