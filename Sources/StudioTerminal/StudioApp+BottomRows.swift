@@ -238,13 +238,14 @@ extension StudioApp {
         if let p = plan(editor.line), let problem = p.problem {
             return ("line \(editor.line + 1): \(problem)", .warning)
         }
-        if let take = plan(editor.line)?.take, take.cut {
+        if let p = plan(editor.line), let take = p.take, take.cut {
+            let stale = p.isCurrent ? "" : " (and it is out of date: A or g makes it anew)"
             let text = take.atMaxNewTokens
                 ? String(format: "line %d: its take stopped at %.1f s, at max-new-tokens (%d), before the model ended it — raise it in the settings (,)",
                          editor.line + 1, take.seconds, header.settings.maxNewTokens)
                 : String(format: "line %d: its take was cut at %.1f s, far past its words (the model ran on) — r makes a new one, L lists the takes",
                          editor.line + 1, take.seconds)
-            return (text, .warning)
+            return (text + stale, .warning)
         }
         if let p = plan(editor.line), !p.isCurrent, let request = p.request,
            let long = SpeakingTime.beyondMaxNewTokens(request.transcript, maxNewTokens: header.settings.maxNewTokens) {

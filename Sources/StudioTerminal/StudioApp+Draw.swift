@@ -212,11 +212,12 @@ extension StudioApp {
         }
         let count = plan.takes.takes.count
         let index = (plan.takes.takes.firstIndex { $0.key == take.key } ?? 0) + 1
-        // A take cut at its limit is marked so, whether current or not: it is most likely a runaway. One too
-        // long for its cue (a dub's line), or running into the next line's cue, is marked too, as the export
-        // names it, so that a scroll through the script shows them all.
+        // A take cut at its limit is marked so, whether current or not: it is most likely a runaway (out of date
+        // too, it is `~✂`: `A` makes it anew). One too long for its cue (a dub's line), or running into the next
+        // line's cue, is marked too, as the export names it, so that a scroll through the script shows them all.
         let overrun = plan.isCurrent && !take.cut && timingProblems.overrun(line: i) != nil
-        let mark = take.cut ? terminal.glyph("✂", "!") : overrun ? terminal.glyph("»", ">")
+        let cut = terminal.glyph("✂", "!")
+        let mark = take.cut ? (plan.isCurrent ? cut : "~" + cut) : overrun ? terminal.glyph("»", ">")
             : plan.isCurrent ? terminal.glyph("✓", "+") : "~"
         let style: Style = !plan.isCurrent ? .stale : take.cut || overrun ? .warning : .done
         return ("\(mark) \(String(format: "%.1f", take.seconds))s" + (count > 1 ? " \(index)/\(count)" : ""), style)

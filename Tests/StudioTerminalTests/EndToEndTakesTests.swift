@@ -38,4 +38,31 @@ extension EndToEndTests {
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("untitled.takes").path))
         try tmux.keys("C-q")
     }
+
+    /// A take cut at its limit that a setting then put out of date shows both, at the line and in its hint (explore
+    /// pass 5, D3: the cut mark hid that `A` would make it anew).
+    @Test func aCutTakeOutOfDateShowsBoth() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One, two, three, four."])
+        project.settings.maxNewTokens = 6
+        try ProjectFile.save(project, to: folder.appendingPathComponent("cut.higgs"))
+        let tmux = try TmuxSession(width: 200, height: 30, folder: folder)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "cut.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        func lineRow(_ screen: String) -> Substring? { screen.split(separator: "\n").first { $0.contains("▌ [Ann] One") } }
+        try tmux.keys("g")
+        try tmux.waitFor("the take cut at max-new-tokens") { screen in
+            lineRow(screen)?.contains("✂") == true && lineRow(screen)?.contains("~") == false && screen.contains("at max-new-tokens (6)")
+        }
+        #expect(try !tmux.screen().contains("out of date"))
+        try tmux.keys(",", "Right", "Escape")
+        try tmux.waitFor("both marks") { screen in
+            lineRow(screen)?.contains("~✂") == true && screen.contains("(and it is out of date: A or g makes it anew)")
+        }
+        try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to cut.higgs") }
+        try tmux.keys("n")
+        try tmux.waitForShell()
+    }
 }
