@@ -131,10 +131,11 @@ extension StudioApp {
             if left == 0 && queue.isPrefillingAhead { text += " · preparing lines ahead" }
             // The model's pace once a prompt is read, and what a prompt takes, apart: the one is the machine's speed,
             // the other what a line waits before its first sound.
-            if let pace = queue.stepPace {
-                text += String(format: " · %.1f frames/s (%.2fx real time), a prompt %@", pace.framesPerSecond,
-                               pace.framesPerSecond / Double(AudioFormat.frameRate),
-                               String(format: pace.promptSeconds < 10 ? "%.1f s" : "%.0f s", pace.promptSeconds))
+            // Before this session has made a line, the last session's, said so.
+            if let (pace, earlier) = queue.estimatingPace, let step = pace.stepPace {
+                text += String(format: " · %@%.1f frames/s (%.2fx real time), a prompt %@", earlier ? "last time " : "", step.framesPerSecond,
+                               step.framesPerSecond / Double(AudioFormat.frameRate),
+                               String(format: step.promptSeconds < 10 ? "%.1f s" : "%.0f s", step.promptSeconds))
             }
             engineText = text
         case .failed(let why):
@@ -283,36 +284,40 @@ extension StudioApp {
         return [.playing, .waiting, .paused].contains(player.currentStatus.state)
     }
 
-    /// About how long the lines queued (and the one running) will take, at this session's pace; nil before
-    /// any line has been timed. The queued lines' audio is worked out again only when the queue or the script
-    /// changes, not on every frame (a whole script queued is thousands of lines).
+    /// About how long the lines queued (and the ones running) will take, at this session's pace (the last session's
+    /// before this one has made a line): a prompt each, and their audio at the model's pace. Nil when no pace is
+    /// known. The queued lines' audio is worked out again only when the queue or the script changes, not on every
+    /// frame (a whole script queued is thousands of lines).
     func generatingLeft() -> String? {
-        guard let fps = queue.framesPerSecond, fps > 0 else { return nil }
+        guard let (pace, earlier) = queue.estimatingPace else { return nil }
         let queued = queue.jobs.queued
         if !(queuedAudio?.isFor(queued, revision: editor.revision) ?? false) {
             let index = Dictionary(editor.lines.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-            var seconds = 0.0
+            var seconds = 0.0, lines = 0
             for case .line(let id) in queued {
-                if let i = index[id], i < planner.lineCount { seconds += SpeakingTime.expected(forSaying: planner.transcript(line: i)) }
+                guard let i = index[id], i < planner.lineCount else { continue }
+                seconds += SpeakingTime.expected(forSaying: planner.transcript(line: i))
+                lines += 1
             }
-            queuedAudio = QueuedAudio(count: queued.count, first: queued.first, revision: editor.revision, seconds: seconds)
+            queuedAudio = QueuedAudio(count: queued.count, first: queued.first, revision: editor.revision, seconds: seconds, lines: lines)
         }
         // The lines running: each one's time left, summed (an estimate from above where several run together).
         var running = 0.0
         for job in queue.jobs.running {
             guard case .line(let id) = job, let i = editor.index(of: id), i < planner.lineCount else { continue }
-            var made = 0.0
-            if case .running(let progress?)? = queue.state(job) { made = progress.seconds }
-            let transcript = planner.transcript(line: i)
-            running += SpeakingTime.generatingLeft([(transcript, made)], framesPerSecond: fps)
+            var made: Double?
+            if case .running(let progress?)? = queue.state(job), progress.frames > 0 { made = progress.seconds }
+            let expected = SpeakingTime.expected(forSaying: planner.transcript(line: i))
+            // Its prompt still to read until its first frame.
+            running += pace.generatingTime(lines: made == nil ? 1 : 0, audio: max(0, expected - (made ?? 0))) ?? 0
             // Several takes asked for at once: the ones after those being made (each as long as a line made
             // alone: an estimate from above, since takes made together share their steps).
             if let more = queue.takeInProgress(of: id) {
-                running += Double(more.of - more.last) * SpeakingTime.generatingLeft([(transcript, 0)], framesPerSecond: fps)
+                running += Double(more.of - more.last) * (pace.generatingTime(lines: 1, audio: expected) ?? 0)
             }
         }
-        let queuedTime = SpeakingTime.generatingTime(audio: queuedAudio?.seconds ?? 0, framesPerSecond: fps)
-        return "about " + spokenDuration(running + queuedTime)
+        let queuedTime = pace.generatingTime(lines: queuedAudio?.lines ?? 0, audio: queuedAudio?.seconds ?? 0) ?? 0
+        return "about " + spokenDuration(running + queuedTime) + (earlier ? " (at last session's pace)" : "")
     }
 }
 
@@ -322,6 +327,8 @@ struct QueuedAudio {
     var first: GenerationJob?
     var revision: Int
     var seconds: Double
+    /// The script lines among the jobs (the rest are auditions).
+    var lines: Int
 
     /// Worked out for this queue (its length and first job: jobs leave from the front and join at the back)
     /// and this revision of the script.

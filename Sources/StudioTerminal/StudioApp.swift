@@ -84,6 +84,11 @@ final class StudioApp {
     var planner: DialoguePlanner
     var plans: [Int: LinePlan] = [:]
     private var plannedFor = (revision: -1, inputs: -1, takes: -1)
+    /// Where the engines' paces are kept between sessions, the engine and queue the earlier pace was given to, and the
+    /// pace last kept.
+    let paceRecord = PaceRecord.standard
+    private var pacedEngine: (engine: EngineDescription, queue: GenerationQueue)?
+    private var recordedPace: GenerationPace?
     /// The header the planner was built from: a change to it is a change of every line's inputs (`replanRun`).
     private var plannedHeader: Project?
     /// What the last prefill ahead was asked for: the cursor's line and the revisions above.
@@ -295,6 +300,23 @@ final class StudioApp {
             queue.prefillAhead(lines, version: version.finalize())
         }
         startPendingPlayback()
+        followPace()
+    }
+
+    /// The engine's pace for estimates: its last session's until this one has made a line, and this one's kept
+    /// after each line made (`PaceRecord`).
+    private func followPace() {
+        guard case .ready(let synthesizer) = engine.state else { return }
+        let description = synthesizer.engineDescription
+        if pacedEngine?.engine != description || pacedEngine?.queue !== queue {
+            queue.earlierPace = paceRecord.pace(of: description)
+            pacedEngine = (description, queue)
+        }
+        let pace = queue.pace
+        if !pace.isEmpty && pace != recordedPace {
+            paceRecord.record(pace, of: description)
+            recordedPace = pace
+        }
     }
 
     /// The plan of script line `i` (memoised until the next change).

@@ -151,13 +151,20 @@ struct RenderCommand: ParsableCommand {
                                         document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
             queue.retriesOfCutTakes = retries ?? 1
             queue.remakesKeptCutTakes = !remade.isEmpty
+            // The engine's pace in its last session gives an estimate before the first line is made.
+            let paces = PaceRecord.standard
+            queue.earlierPace = paces.pace(of: synthesizer.engineDescription)
             Interrupt.install()
             queue.generate(generated)
             // The audio still ahead after each line, at an ordinary pace (for the estimate of the time left).
             let expected = generated.map { SpeakingTime.expected(forSaying: first.transcript(line: $0)) }
             var ahead = [Double](repeating: 0, count: expected.count)
             for k in stride(from: expected.count - 2, through: 0, by: -1) { ahead[k] = ahead[k + 1] + expected[k + 1] }
+            if let earlier = queue.earlierPace, let all = earlier.generatingTime(lines: generated.count, audio: expected.reduce(0, +)) {
+                say("about \(spokenDuration(all)) in all, at this engine's pace last time")
+            }
             failed += wait(for: generated, in: queue, audioAhead: ahead)
+            paces.record(queue.pace, of: synthesizer.engineDescription)
             queue.stop()
         }
         // Every render ends with the lines still cut, made in this run or an earlier one.
@@ -261,10 +268,9 @@ struct RenderCommand: ParsableCommand {
             switch queue.state(.line(line)) {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
-                // How long the rest will take, at the pace of the lines generated so far.
-                let left = queue.framesPerSecond.flatMap { fps in
-                    n + 1 == lines.count || cancelling ? nil
-                        : "; about \(spokenDuration(SpeakingTime.generatingTime(audio: audioAhead[n], framesPerSecond: fps))) left"
+                // How long the rest will take, at the pace of the lines generated so far: a prompt each, and their audio.
+                let left = queue.estimatingPace?.pace.generatingTime(lines: lines.count - n - 1, audio: audioAhead[n]).flatMap { time in
+                    n + 1 == lines.count || cancelling ? nil : "; about \(spokenDuration(time)) left"
                 } ?? ""
                 say(cached ? "\(label): its take, kept"
                     : String(format: "%@: %.1f s of audio in %.1f s", label, seconds,

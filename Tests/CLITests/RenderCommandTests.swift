@@ -22,10 +22,15 @@ import Testing
         let flags = ["--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
                      "--voices", folder.path, "--scenes", folder.path]
 
+        // The engine's pace is kept in the cache folder between runs (here under HOME).
+        let cache = ["HIGGS_CACHE": "", "XDG_CACHE_HOME": ""]
+        let paces = folder.appendingPathComponent(".cache/higgs-studio/pace.json")
+
         // Cy is not cast: said at once, the others generated and exported, and the exit status says so.
-        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder, environment: cache)
         #expect(result.status == 1)
         #expect(result.stderr.contains("show.higgs: 3 lines, 3 to generate"))
+        #expect(!result.stderr.contains("pace last time") && FileManager.default.fileExists(atPath: paces.path))
         #expect(result.stderr.contains("line 4: speaker 'Cy' is not in the cast"))
         #expect(result.stderr.contains("line 1 (1/2): ") && result.stderr.contains("line 2 (2/2): "))
         // After the first line, how long the rest will take (at the pace measured); none after the last.
@@ -53,9 +58,12 @@ import Testing
         // Cy cast as Bo: only that line is generated; the others keep their takes.
         project.script[3] = "[Bo] Who am I?"
         try ProjectFile.save(project, to: file)
-        result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        result = try CLI.run(["render", "show.higgs"] + flags, in: folder, environment: cache)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("show.higgs: 3 lines, 1 to generate"))
+        // Before its first line, an estimate at the pace the engine had in the run before.
+        #expect(result.stderr.split(separator: "\n").contains { $0.hasPrefix("about ") && $0.hasSuffix(" in all, at this engine's pace last time") },
+                "\(result.stderr)")
         #expect(result.stderr.contains("line 4 (1/1): "))
         #expect(try takes.samples(#require(planner.plan(line: 0)?.key)) == first)
         #expect(result.stderr.contains("exported to \(export.path)/: 3 lines"))

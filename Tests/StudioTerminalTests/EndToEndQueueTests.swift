@@ -82,6 +82,31 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// The engine's pace is kept between sessions: opened again, the studio shows it before it has made a line, said
+    /// as last time's (explore pass 5, C3: no estimate until a line of the session had been made).
+    @Test func theLastSessionsPaceIsShownBeforeALineIsMade() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One.", "[Ann] Two."])
+        project.settings.maxNewTokens = 40
+        try ProjectFile.save(project, to: folder.appendingPathComponent("p.higgs"))
+        let tmux = try TmuxSession(width: 200, height: 24, folder: folder)
+        let flags = try Self.testModelFlags(in: folder) + ["--audio-device", "null", "p.higgs"] + Self.libraryFlags
+        try tmux.launchStudio(flags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        #expect(try !tmux.screen().contains("frames/s"))
+        try tmux.keys("g")
+        try tmux.waitFor("this session's pace") { $0.contains(" frames/s (") && !$0.contains("last time") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(".cache/higgs-studio/pace.json").path))
+
+        try tmux.launchStudio(flags)
+        try tmux.waitFor("the last session's pace") { $0.contains("· bf16 ·") && $0.contains("· last time ") && $0.contains(" frames/s (") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// With playback off (the device did not open), an audition, made only to be heard, is not generated.
     @Test func noAuditionIsMadeWithPlaybackOff() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")

@@ -141,6 +141,11 @@ import Testing
         let watched = try Self.engine()
         let studio = try Studio(["[Ann] One."], synthesizer: watched)
         defer { studio.end() }
+        // Until a line is made, estimates take an earlier session's pace; then this one's.
+        var earlier = GenerationPace()
+        earlier.add(frames: 2, seconds: 100, prompt: 99)
+        studio.queue.earlierPace = earlier
+        #expect(studio.queue.estimatingPace?.pace == earlier && studio.queue.estimatingPace?.earlier == true)
         let firstFrames = Counter()
         watched.onFirstFrame = { _ in
             guard firstFrames.next() == 1 else { return }
@@ -154,6 +159,8 @@ import Testing
             return
         }
         #expect(info.key == studio.snapshot.planner.plan(line: 0)?.key && studio.isCurrent(0))
+        #expect(studio.queue.estimatingPace?.pace == studio.queue.pace && studio.queue.estimatingPace?.earlier == false)
+        #expect(studio.queue.pace.lines == 1)
         #expect(watched.events == ["start [SPEAKER0] One.", "stopped [SPEAKER0] One.", "start [SPEAKER0] One.", "made [SPEAKER0] One."],
                 "\(watched.events)")
     }

@@ -25,14 +25,10 @@ import Testing
         #expect(abs(SpeakingTime.limit(forSaying: transcript) - seconds) < 1e-9, "\(transcript)")
     }
 
-    /// At an ordinary pace (0.4 s a word), for estimates: the lines' audio still to make, in frames, at the
-    /// pace measured; said as one reads an estimate.
+    /// At an ordinary pace (0.4 s a word), for estimates (`GenerationPaceTests`); said as one reads an estimate.
     @Test func estimatesOfTheTimeLeft() {
         #expect(abs(SpeakingTime.expected(forSaying: "[SPEAKER0] Hello there, friend.") - (0.5 + 1.2 + 0.4)) < 1e-9)
         #expect(abs(SpeakingTime.expected(forSaying: "[SPEAKER0] Ha [laugh] [music start]") - (0.5 + 0.4 + 1.5 + 8)) < 1e-9)
-        // 2.1 s and 0.9 s of audio, 1 s of the first already made: 2.0 s, 50 frames at 25 frames/s.
-        let left = SpeakingTime.generatingLeft([("[SPEAKER0] Hello there, friend.", 1), ("Hi", 0), ("", 5)], framesPerSecond: 25)
-        #expect(abs(left - 2.0) < 1e-9)
         #expect(spokenDuration(0.2) == "1 s" && spokenDuration(59.4) == "59 s" && spokenDuration(90) == "2 min")
         #expect(spokenDuration(3599) == "60 min" && spokenDuration(2 * 3600 + 5 * 60) == "2 h 05 min")
     }

@@ -52,8 +52,8 @@ public final class GenerationQueue: @unchecked Sendable {
     private let document: @Sendable () -> DocumentSnapshot
     private let lock = NSLock()
     private let live = LiveAudio()
-    /// Every line made this session: its frames, and the seconds from its start (prompt read) and from its first frame.
-    private var measured: (frames: Int, seconds: Double, stepFrames: Int, stepSeconds: Double, lines: Int) = (0, 0, 0, 0, 0)
+    /// Every line made this session.
+    private var measured = GenerationPace()
     /// The takes each line's running job is making, where it makes more than one.
     private var making: [Int: TakesInProgress] = [:]
     private var ahead: PrefillAhead!
@@ -196,22 +196,33 @@ public final class GenerationQueue: @unchecked Sendable {
     /// The audio of a job while it runs (and after, until the next job of the same id starts).
     public func liveAudio(_ job: GenerationJob) -> AudioStream? { live[job] }
 
-    /// Frames generated per second of wall time, over every line generated this session, each line's prompt
-    /// read counted in: the pace of lines, for estimates of the time left.
-    public var framesPerSecond: Double? {
+    /// The pace of the lines made this session (empty before the first has been made).
+    public var pace: GenerationPace { lock.withLock { measured } }
+
+    /// The pace the engine made lines at in an earlier session (`PaceRecord`), for estimates until a line of this one
+    /// has been made.
+    public var earlierPace: GenerationPace? {
+        get { lock.withLock { earlier } }
+        set { lock.withLock { earlier = newValue } }
+    }
+    private var earlier: GenerationPace?
+
+    /// The pace estimates take: this session's once it has made a line, else the earlier session's; nil when neither
+    /// is known. `earlier` says which.
+    public var estimatingPace: (pace: GenerationPace, earlier: Bool)? {
         lock.lock()
         defer { lock.unlock() }
-        return measured.seconds > 0 ? Double(measured.frames) / measured.seconds : nil
+        if !measured.isEmpty { return (measured, false) }
+        return earlier.map { ($0, true) }
     }
+
+    /// Frames generated per second of wall time, over every line generated this session, each line's prompt
+    /// read counted in: the pace of lines.
+    public var framesPerSecond: Double? { pace.framesPerSecond }
 
     /// The model's own pace: frames a second once a line's first frame came (its prompt read), and the seconds a
     /// line's prompt took to read, on average, over the lines made this session.
-    public var stepPace: (framesPerSecond: Double, promptSeconds: Double)? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard measured.stepSeconds > 0, measured.lines > 0 else { return nil }
-        return (Double(measured.stepFrames) / measured.stepSeconds, (measured.seconds - measured.stepSeconds) / Double(measured.lines))
-    }
+    public var stepPace: (framesPerSecond: Double, promptSeconds: Double)? { pace.stepPace }
 
     // MARK: Jobs
 
@@ -358,16 +369,11 @@ public final class GenerationQueue: @unchecked Sendable {
             }, onAudio: { stream.append($0) }, listenerLead: { stream.listenerLead }, isCancelled: control.isCancelled)
             stream.finish()
             let ended = Date()
-            lock.lock()
             // The pace of a line as heard: the first take's frames (takes made together share the steps).
-            measured.frames += takes[0].codes.frameCount
-            measured.seconds += ended.timeIntervalSince(started)
-            if let first = firstFrame.at, takes[0].codes.frameCount > 1 {
-                measured.stepFrames += takes[0].codes.frameCount - 1
-                measured.stepSeconds += ended.timeIntervalSince(first)
-                measured.lines += 1
+            lock.withLock {
+                measured.add(frames: takes[0].codes.frameCount, seconds: ended.timeIntervalSince(started),
+                             prompt: firstFrame.at?.timeIntervalSince(started))
             }
-            lock.unlock()
             return takes
         } catch {
             stream.fail(control.isCancelled() ? "cancelled" : "\(error)")

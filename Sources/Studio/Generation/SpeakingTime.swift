@@ -35,18 +35,6 @@ public enum SpeakingTime {
                       needed, maxNewTokens, max(0, room))
     }
 
-    /// Seconds of generating still ahead: each line's expected length (less what is already made of it), in
-    /// frames, at `framesPerSecond`.
-    public static func generatingLeft(_ lines: [(transcript: String, made: Double)], framesPerSecond: Double) -> Double {
-        generatingTime(audio: lines.reduce(0.0) { $0 + max(0, expected(forSaying: $1.transcript) - $1.made) },
-                       framesPerSecond: framesPerSecond)
-    }
-
-    /// Seconds of generating `audio` seconds takes: its frames at `framesPerSecond`.
-    public static func generatingTime(audio: Double, framesPerSecond: Double) -> Double {
-        audio * Double(AudioFormat.frameRate) / framesPerSecond
-    }
-
     static func seconds(_ transcript: String, at pace: Pace) -> Double {
         var seconds = pace.floor
         let line = ScriptLine(transcript)
