@@ -70,7 +70,7 @@ extension StudioApp {
         listenThrough?.cancel()
         listenThrough = nil
         use(target)
-        editor = ScriptEditor(lines: opened.project.script, header: opened.project)
+        editor = ScriptEditor(lines: opened.project.script, header: opened.project, replacing: editor)
         baseline = opened.project
         onDisk = opened.onDisk
         diskContents = opened.onDisk ? ProjectFile.contents(of: target) : nil
@@ -157,7 +157,7 @@ extension StudioApp {
             let parsed = try ProjectFile.read(url)
             let project = parsed.project
             let line = editor.line
-            editor = ScriptEditor(lines: project.script, header: project)
+            editor = ScriptEditor(lines: project.script, header: project, replacing: editor)
             editor.moveTo(line: min(line, editor.lines.count - 1))
             baseline = project
             lastAutosaved = project

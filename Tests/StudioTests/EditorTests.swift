@@ -5,6 +5,20 @@ import Testing
 @Suite struct EditorTests {
     init() { TerminalLocale.ensureUTF8() }
 
+    /// A document in place of another (the file read again) goes on from its revision and line ids: what was planned
+    /// or queued for the old lines is never taken for the new ones (explore pass 6, B1: the lines read again kept
+    /// the old lines' plans, marks and export).
+    @Test func aDocumentReplacingAnotherGoesOnFromItsRevisionAndIDs() {
+        var old = ScriptEditor(lines: ["[Ann] One.", "[Ann] Two."])
+        old.newLine(above: false, text: "[Ann] Three.")
+        let new = ScriptEditor(lines: ["[Ann] Other words."], header: Project(), replacing: old)
+        #expect(new.revision > old.revision)
+        #expect(Set(new.lines.map(\.id)).isDisjoint(with: old.lines.map(\.id)))
+        #expect(new.texts == ["[Ann] Other words."] && !new.canUndo)
+        let fresh = ScriptEditor(lines: ["[Ann] Other words."])
+        #expect(ScriptEditor(lines: ["x"], replacing: fresh).revision == 1 && fresh.revision == 0)
+    }
+
     @Test func wideCharacterColumns() {
         #expect(DisplayWidth.of("a") == 1)
         #expect(DisplayWidth.of("你") == 2)

@@ -53,6 +53,16 @@ public struct ScriptEditor: Sendable {
         self.header.script = []
     }
 
+    /// A new document in place of `earlier` (the file read again, a recovery, another project opened): its revision
+    /// and line ids go on from earlier's, so that nothing keyed by them (the plans, the queue's jobs) takes its lines
+    /// for earlier's. Undo starts afresh.
+    public init(lines texts: [String], header: Project = Project(), replacing earlier: ScriptEditor) {
+        self.init(lines: texts, header: header)
+        lines = lines.map { EditorLine(id: $0.id + earlier.nextID, text: $0.text) }
+        nextID += earlier.nextID
+        revision = earlier.revision + 1
+    }
+
     /// The script as the document stores it (a lone empty line is an empty script).
     public var texts: [String] {
         lines.count == 1 && lines[0].text.isEmpty ? [] : lines.map(\.text)
