@@ -33,15 +33,19 @@ extension StudioApp {
             let answer = try ask("Unsaved changes to \(displayName) from \(LocalTime.shown(recovery.modified)) were found\(which).\(later) "
                                  + "Recover them? (y)es / (n)o, discard them", choices: ["y", "n"])
             guard answer == "y" else {
-                try? FileManager.default.removeItem(at: recovery.file)
+                ProjectFile.removeAutosave(recovery.file)
                 say("Discarded the autosave.")
                 continue
             }
-            editor = ScriptEditor(lines: recovery.project.script, header: recovery.project)
-            adopt(recovery)
+            editor = ScriptEditor(lines: recovery.project.script, header: recovery.project, replacing: editor)
             // The file holds what another program saved after these changes: a save asks before replacing it, as it
-            // asks for a change made while the project is open.
-            if recovery.fileSavedLater != nil { diskContents = nil }
+            // asks for a change made while the project is open. Their base goes on with them (one that no file
+            // matches where it is not known), so that a recovery of them again still knows.
+            if recovery.fileSavedLater != nil {
+                diskContents = nil
+                autosaveBase = recovery.base ?? ""
+            }
+            adopt(recovery)
             let left = recoveries.count - i - 1
             let kept = left == 0 ? "" : " \(left == 1 ? "An older autosave is" : "\(left) older autosaves are") kept for the next open."
             say("Recovered the autosave; Ctrl-S saves it.\(kept)", .good, seconds: left == 0 ? 6 : 12)
@@ -56,8 +60,8 @@ extension StudioApp {
         lastAutosaved = recovery.project
         guard recovery.file.standardizedFileURL != own.standardizedFileURL else { return }
         do {
-            try ProjectFile.autosave(recovery.project, for: url, process: autosaveProcess)
-            try? FileManager.default.removeItem(at: recovery.file)
+            try ProjectFile.autosave(recovery.project, for: url, process: autosaveProcess, base: autosaveBase)
+            ProjectFile.removeAutosave(recovery.file)
         } catch {
             lastAutosaved = nil  // written at the next turn, or the failure said then; the old one stays meanwhile
         }

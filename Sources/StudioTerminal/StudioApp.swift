@@ -52,7 +52,12 @@ final class StudioApp {
     var onDisk: Bool
     /// What the file held when it was last read or written here (nil: nothing was): a save first checks that no
     /// other program has written it since.
-    var diskContents: Data?
+    var diskContents: Data? {
+        didSet { autosaveBase = diskContents.map(ProjectFile.baseDigest) }
+    }
+    /// What the changes in the autosave began from (`ProjectFile.autosave`'s `base`): the file as last read or written
+    /// here; after a recovery, what the recovered changes began from.
+    var autosaveBase: String?
     /// The file's size and modification time when it was last looked at for changes by another program.
     var diskStamp: DiskStamp?
     var diskCheckedAt = Date.distantPast
@@ -144,6 +149,7 @@ final class StudioApp {
         baseline = opened.project
         onDisk = opened.onDisk
         diskContents = opened.onDisk ? ProjectFile.contents(of: url) : nil
+        autosaveBase = diskContents.map(ProjectFile.baseDigest)  // (no didSet in an initializer)
         chosenName = options.projectPath != nil
         editor = ScriptEditor(lines: opened.project.script, header: opened.project)
         openingWarning = StudioApp.told(opened.warnings)
@@ -220,12 +226,35 @@ final class StudioApp {
             }
             return 0
         } catch let interrupted as Interrupted {
-            if isDirty { try? ProjectFile.autosave(project, for: url, process: autosaveProcess) }
+            let kept = isDirty ? keepUnsaved() : nil
             terminal.stop()
             let name = String(cString: strsignal(interrupted.signal))
-            let note = isDirty ? "; unsaved changes are in \(ProjectFile.autosaveURL(for: url, process: autosaveProcess).path) (offered on next open)" : ""
-            FileHandle.standardError.write(Data("higgs: \(name)\(note)\n".utf8))
+            FileHandle.standardError.write(Data("higgs: \(name)\(kept.map { "; " + $0.said } ?? "")\n".utf8))
+            // Written nowhere: the script itself, the last place it can be kept (a terminal's scrollback).
+            if let kept, kept.lost { FileHandle.standardError.write(Data(ProjectFormat.print(project).utf8)) }
             return 128 + interrupted.signal
+        }
+    }
+
+    /// Where the unsaved changes go when a signal ends the studio: the autosave (offered on the next open), or where
+    /// that cannot be written (a folder not writable, a full disk), a copy in the temporary folder. `lost`: neither
+    /// could be written.
+    private func keepUnsaved() -> (said: String, lost: Bool) {
+        let autosave = ProjectFile.autosaveURL(for: url, process: autosaveProcess)
+        do {
+            try ProjectFile.autosave(project, for: url, process: autosaveProcess, base: autosaveBase)
+            return ("unsaved changes are in \(autosave.path) (offered on next open)", false)
+        } catch {
+            // Named after the project, short enough for any file system (a name too long is one way the autosave fails).
+            let name = url.deletingPathExtension().lastPathComponent
+            let spare = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-unsaved-\(getpid())-\(name.prefix(100)).higgs")
+            do {
+                try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: spare)
+                return ("the autosave could not be written (\(error)); unsaved changes are in \(spare.path) instead: "
+                        + "open it and save it where you want it", false)
+            } catch {
+                return ("unsaved changes could not be written anywhere (\(error)): the project follows", true)
+            }
         }
     }
 
@@ -333,7 +362,7 @@ final class StudioApp {
         let current = project
         if isDirty {
             do {
-                try ProjectFile.autosave(current, for: url, process: autosaveProcess)
+                try ProjectFile.autosave(current, for: url, process: autosaveProcess, base: autosaveBase)
                 lastAutosaved = current
             } catch {
                 say("autosave failed: \(error)", .error)

@@ -115,7 +115,8 @@ extension EndToEndTests {
                                               ofItemAtPath: ProjectFile.autosaveURL(for: file).path)
         let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
         try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "later.higgs"], waitFor: "Unsaved changes to")
-        #expect(try tmux.screen().contains("recovering sets that aside, and Ctrl-S asks before replacing it."))
+        let question = try tmux.screen()
+        #expect(question.contains("recovering sets that aside, and Ctrl-S asks before replacing it."), "\(question)")
         try tmux.keys("y")
         try tmux.waitFor("the recovered line") { $0.contains("Typed before the crash.") && $0.contains("later.higgs ●") }
         try tmux.keys("C-s")
@@ -154,5 +155,107 @@ extension EndToEndTests {
         try tmux.keys("n")
         try tmux.waitForShell()
         #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Third version."])
+    }
+
+    /// A file read again after lines were made, with no edit here: its lines are planned anew (explore pass 6, B1: the
+    /// old lines' takes showed as the new lines', and `e` exported the old script).
+    @Test func aFileReadAgainIsPlannedAnew() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One.", "[Ann] Two."])
+        project.settings.maxNewTokens = 40
+        let file = folder.appendingPathComponent("r.higgs")
+        try ProjectFile.save(project, to: file)
+        let tmux = try TmuxSession(width: 160, height: 24, folder: folder)
+        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "r.higgs"] + Self.libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        func row(_ screen: String, _ text: String) -> Substring? { screen.split(separator: "\n").first { $0.contains(text) } }
+        func made(_ row: Substring?) -> Bool { row.map { $0.contains("✓") || $0.contains("✂") } ?? false }
+        try tmux.keys("A")
+        try tmux.waitFor("both lines made") { made(row($0, "[Ann] One.")) && made(row($0, "[Ann] Two.")) }
+
+        project.script[0] = "[Ann] Brand new words."
+        try ProjectFile.save(project, to: file)
+        try tmux.waitFor("the file read again") { $0.contains("Read r.higgs again: another program changed it.") }
+        try tmux.waitFor("the new line without a take") { screen in
+            row(screen, "[Ann] Brand new words.").map { $0.contains("·") && !made($0) } ?? false
+        }
+        // Line 2's context changed: its take is out of date.
+        #expect(try row(tmux.screen(), "[Ann] Two.")?.contains("~") == true)
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
+    /// Ended by a signal when its autosave cannot be written (here its name would be too long for the file system), the
+    /// studio keeps the unsaved changes in the temporary folder and says where (explore pass 6, A1: it named the
+    /// autosave it had failed to write, and the changes were lost).
+    @Test func aSignalWithTheAutosaveUnwritableKeepsTheChangesElsewhere() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // 250 characters: the file is fine, `.NAME.autosave` is past the 255 a name may have.
+        let name = String(repeating: "n", count: 244)
+        let file = folder.appendingPathComponent(name + ".higgs")
+        // Written as another program would (a save of ours, through a temporary file, could not name it).
+        try Data(ProjectFormat.print(Project(script: ["[SPEAKER0] Saved."])).utf8).write(to: file)
+        let tmux = try TmuxSession(width: 160, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", file.lastPathComponent])
+        try tmux.waitFor("the project") { $0.contains("[SPEAKER0] Saved.") }
+        try tmux.keys("Enter")
+        try tmux.type(" Typed here.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the autosave failing") { $0.contains("autosave failed:") && $0.contains("File name too") }
+        let pid = try #require(try tmux.foregroundPID())
+        let spare = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("higgs-unsaved-\(pid)-\(name.prefix(100)).higgs")
+        defer { try? FileManager.default.removeItem(at: spare) }
+        kill(pid, SIGTERM)
+        try tmux.waitForShell("the shell prompt after SIGTERM")
+        let screen = try tmux.screen(joined: true)
+        #expect(screen.contains("higgs: Terminated; the autosave could not be written (") && screen.contains("unsaved changes are in \(spare.path) instead"),
+                "\(screen)")
+        #expect(try ProjectFile.load(spare).script == ["[SPEAKER0] Saved. Typed here."])
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Saved."])
+    }
+
+    /// A file another program wrote while changes were unsaved here, and the studio then ended: the recovery says so and
+    /// its save asks, though the autosave, written last, is newer than the file (explore pass 6, A2).
+    @Test func aRecoveryKnowsTheFileChangedSinceItsChangesBegan() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("sync.higgs")
+        let saved = try ProjectFile.save(Project(script: ["[SPEAKER0] Mine."]), to: file)
+        let autosave = ProjectFile.autosaveURL(for: file)
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "sync.higgs"])
+        try tmux.waitFor("the project") { $0.contains("[SPEAKER0] Mine.") }
+        try tmux.keys("Enter")
+        try tmux.type(" One.")
+        try tmux.keys("Escape")
+        try tmux.waitUntil("the first autosave") { ((try? String(contentsOf: autosave, encoding: .utf8)) ?? "").contains("Mine. One.") }
+        // Another program (a sync client) adds a line; the edits here go on.
+        try Data((String(decoding: saved, as: UTF8.self) + "[SPEAKER0] From my laptop.\n").utf8).write(to: file)
+        try tmux.waitFor("the warning") { $0.contains("sync.higgs was changed by another program") }
+        try tmux.keys("Enter")
+        try tmux.type(" Two.")
+        try tmux.keys("Escape")
+        try tmux.waitUntil("the second autosave") { ((try? String(contentsOf: autosave, encoding: .utf8)) ?? "").contains("Mine. One. Two.") }
+        let pid = try #require(try tmux.foregroundPID())
+        kill(pid, SIGTERM)
+        try tmux.waitForShell("the shell prompt after SIGTERM")
+
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "sync.higgs"], waitFor: "Unsaved changes to")
+        let question = try tmux.screen()
+        #expect(question.contains("recovering sets that aside, and Ctrl-S asks before replacing it."), "\(question)")
+        try tmux.keys("y")
+        try tmux.waitFor("the recovered line") { $0.contains("Mine. One. Two.") && $0.contains("sync.higgs ●") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save's question") { $0.contains("sync.higgs was changed by another program") }
+        try tmux.keys("n")
+        try tmux.waitFor("not saved") { $0.contains("keeps what the other program wrote") }
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Mine.", "[SPEAKER0] From my laptop."])
+        try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to sync.higgs") }
+        try tmux.keys("n")
+        try tmux.waitForShell()
+        #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Mine.", "[SPEAKER0] From my laptop."])
     }
 }

@@ -111,6 +111,37 @@ import Testing
         #expect(recovery.project.script == ["[Mara] Hello there."] && recovery.fileSavedLater != nil)
     }
 
+    /// An autosave keeps what the file held when its changes began: a file another program wrote meanwhile is told,
+    /// though the autosave, written last, is the newer by the files' times (explore pass 6, A2: the recovery and its
+    /// save then replaced the other program's lines without a word). Discarding removes both.
+    @Test func recoveryTellsWhenTheFileChangedSinceTheChangesBegan() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("p.higgs")
+        let first = try ProjectFile.save(Project(script: ["[Mara] Hello."]), to: url)
+        let base = ProjectFile.baseDigest(first)
+        try ProjectFile.autosave(Project(script: ["[Mara] Hello there."]), for: url, base: base)
+        var recovery = try #require(ProjectFile.recovery(for: url))
+        #expect(recovery.fileSavedLater == nil && recovery.base == base)
+
+        // Another program adds a line; the studio's next autosave, from the same base, is written after it.
+        try Data((String(decoding: first, as: UTF8.self) + "[Ben] From my laptop.\n").utf8).write(to: url)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: url.path)
+        try ProjectFile.autosave(Project(script: ["[Mara] Hello there, again."]), for: url, base: base)
+        recovery = try #require(ProjectFile.recovery(for: url))
+        #expect(recovery.project.script == ["[Mara] Hello there, again."] && recovery.fileSavedLater != nil)
+
+        // Without a base (an autosave of an earlier version), the times alone decide, as before.
+        try ProjectFile.autosave(Project(script: ["[Mara] Hello there, again."]), for: url)
+        #expect(ProjectFile.recovery(for: url)?.fileSavedLater == nil)
+
+        try ProjectFile.autosave(Project(script: ["[Mara] Hello there, again."]), for: url, base: base)
+        let side = ProjectFile.autosaveURL(for: url).appendingPathExtension("base")
+        #expect(FileManager.default.fileExists(atPath: side.path))
+        ProjectFile.discardAutosave(for: url)
+        #expect(!FileManager.default.fileExists(atPath: side.path) && ProjectFile.recovery(for: url) == nil)
+    }
+
     @Test func engineLocationPrefersFlagsThenEnvironment() {
         let env = ["HOME": "/home/ann", "HIGGS_MODEL": "~/m", "HIGGS_AUDIO_TOKENIZER": ""]
         let a = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil, environment: env)

@@ -1,4 +1,5 @@
 import Foundation
+import ModelHub
 import Prompt
 #if canImport(Glibc)
 import Glibc
@@ -66,13 +67,36 @@ public enum ProjectFile {
     /// so that a save does not silently replace what another program wrote meanwhile.
     public static func contents(of url: URL) -> Data? { FileManager.default.contents(atPath: url.path) }
 
-    /// Writes the autosave of `url` (cheap enough for every edit: one small file, no fsync).
-    public static func autosave(_ project: Project, for url: URL, process: pid_t? = nil) throws {
-        try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: autosaveURL(for: url, process: process), durable: false)
+    /// Writes the autosave of `url` (cheap enough for every edit: one small file, no fsync). `base`: what the project
+    /// file held when these changes began (`baseDigest`), kept beside the autosave so that a recovery knows whether
+    /// another program has written the file since, whatever the files' times say.
+    public static func autosave(_ project: Project, for url: URL, process: pid_t? = nil, base: String? = nil) throws {
+        let file = autosaveURL(for: url, process: process)
+        try AtomicFile.write(Data(ProjectFormat.print(project).utf8), to: file, durable: false)
+        let baseFile = baseURL(of: file)
+        if let base {
+            if (try? String(contentsOf: baseFile, encoding: .utf8)) != base {
+                try? AtomicFile.write(Data(base.utf8), to: baseFile, durable: false)
+            }
+        } else {
+            try? FileManager.default.removeItem(at: baseFile)
+        }
     }
 
+    /// The digest of a project file's bytes that an autosave's `base` names.
+    public static func baseDigest(_ contents: Data) -> String { SHA256.hex(contents) }
+
+    /// Beside an autosave: the digest of what the project file held when its changes began.
+    static func baseURL(of autosave: URL) -> URL { autosave.appendingPathExtension("base") }
+
     public static func discardAutosave(for url: URL, process: pid_t? = nil) {
-        try? FileManager.default.removeItem(at: autosaveURL(for: url, process: process))
+        removeAutosave(autosaveURL(for: url, process: process))
+    }
+
+    /// Removes an autosave file and what is kept beside it.
+    public static func removeAutosave(_ file: URL) {
+        try? FileManager.default.removeItem(at: file)
+        try? FileManager.default.removeItem(at: baseURL(of: file))
     }
 
     /// A project found in an autosave, and when it was written.
@@ -81,9 +105,12 @@ public enum ProjectFile {
         public var file: URL
         public var project: Project
         public var modified: Date
-        /// When the project file was written after the autosave (saved from another program, or another copy
-        /// of the studio): recovering would then set aside that newer file's content.
+        /// When the project file was last written, where that was after its changes began (saved from another program,
+        /// or another copy of the studio): by the files' times, or because the file no longer holds what the changes
+        /// began from. Recovering would then set aside that file's content.
         public var fileSavedLater: Date?
+        /// What the project file held when the changes began (`ProjectFile.baseDigest`), when known.
+        public var base: String?
     }
 
     /// The newest autosave worth offering (see `recoveries`).
@@ -105,8 +132,10 @@ public enum ProjectFile {
             guard let text = try? readText(side.file), let project = try? ProjectFormat.parse(text, file: side.file.path),
                   project != saved else { return nil }
             let modified = modification(side.file) ?? Date()
-            let savedLater = modification(url).flatMap { $0 > modified ? $0 : nil }
-            return Recovery(file: side.file, project: project, modified: modified, fileSavedLater: savedLater)
+            let base = try? String(contentsOf: baseURL(of: side.file), encoding: .utf8)
+            let changed = base.map { base in contents(of: url).map { baseDigest($0) != base } ?? false } ?? false
+            let savedLater = modification(url).flatMap { $0 > modified || changed ? $0 : nil }
+            return Recovery(file: side.file, project: project, modified: modified, fileSavedLater: savedLater, base: base)
         }
         return found.sorted { $0.modified > $1.modified }
     }
