@@ -309,7 +309,11 @@ final class StudioApp {
             published.current = DocumentSnapshot(planner: planner, lineIDs: editor.lines.map(\.id))
             // An undo can take away the cast member the cast panel had chosen.
             castIndex = max(0, min(castIndex, header.cast.count - 1))
-            if inputsChanged { replanRun(from: before) }
+            if inputsChanged {
+                // What a line failed on (an uncast speaker, a voice, a scene) may be mended now: `g` tells again if not.
+                queue.jobs.forgetFailures()
+                replanRun(from: before)
+            }
         }
         // The line under the cursor, and the next one once it has its take (the next line's context), have their
         // prompts' starts prefilled while nothing is generated; asked again when the cursor moves or anything
@@ -503,12 +507,16 @@ final class StudioApp {
             let present = Set(editor.lines.map(\.id))
             lineTexts = lineTexts.filter { present.contains($0.key) }
         }
+        var notes = false
         for line in editor.lines where lineTexts[line.id] != line.text {
+            // A note (a scene, a chapter, a file) is an input of the lines after it.
+            notes = notes || lineTexts[line.id].map { ScriptLine($0).saysNothing } == true || ScriptLine(line.text).saysNothing
             lineTexts[line.id] = line.text
             if let state = queue.state(.line(line.id)), !state.isActive {
                 queue.jobs.forget(.line(line.id))
             }
         }
+        if notes { queue.jobs.forgetFailures() }
     }
 }
 

@@ -124,6 +124,16 @@ public final class JobQueue<ID: Hashable & Sendable, Progress: Equatable & Senda
         if states[id]?.isActive == false { states[id] = nil }
     }
 
+    /// Forgets the state of every job that failed (what it failed on may be mended: a speaker recast, a scene note).
+    public func forgetFailures() {
+        condition.lock()
+        defer { condition.unlock() }
+        for (id, state) in states {
+            if case .failed = state { states[id] = nil }
+        }
+        changes += 1
+    }
+
     /// Ids waiting, in the order they will run.
     public var queued: [ID] {
         condition.lock()
