@@ -110,6 +110,7 @@ struct RenderCommand: ParsableCommand {
         // Lines that cannot be generated as written (a speaker not cast, a voice not found), said after the count.
         let problems = stale.compactMap { line in first.plan(line: line)?.problem.map { (line, $0) } }
         var failed = problems.map(\.0)
+        var diskFull: String?
         // A line after one made anew goes out of date once that one has its new take (it is the later line's
         // context): it is made too, and keeps its take at once if it is still up to date when its turn comes.
         // Made out of date only, each render would reach `chunk-buffer` lines further.
@@ -163,14 +164,22 @@ struct RenderCommand: ParsableCommand {
             if let earlier = queue.earlierPace, let all = earlier.generatingTime(lines: generated.count, audio: expected.reduce(0, +)) {
                 say("about \(spokenDuration(all)) in all, at this engine's pace last time")
             }
-            failed += wait(for: generated, in: queue, audioAhead: ahead)
+            let waited = wait(for: generated, in: queue, audioAhead: ahead)
+            failed += waited.failed
+            diskFull = waited.diskFull
             paces.record(queue.pace, of: synthesizer.engineDescription)
             queue.stop()
         }
         // Every render ends with the lines still cut, made in this run or an earlier one.
         sayCutAndStopped(spoken.filter { !failed.contains($0) }, planner(), maxNewTokens: document.settings.maxNewTokens)
         guard !noExport else { return try finish(failed) }
-        // Stopped with Ctrl-C: the export before stays whole (a partial one would replace it); the next render goes on.
+        // Stopped with Ctrl-C, or on a full disk: the export before stays whole (a partial one would replace it); the
+        // next render goes on.
+        if let diskFull {
+            say("stopped: the disk is full (\(diskFull)); not exported (\(DialogueExport.folder(forProject: url).lastPathComponent)/ "
+                + "is as it was); the takes made are kept: free some space and render again")
+            return try finish(failed)
+        }
         if Interrupt.requested {
             say("stopped: not exported (\(DialogueExport.folder(forProject: url).lastPathComponent)/ is as it was); "
                 + "the takes made are kept, and the next render goes on from them")
@@ -232,10 +241,13 @@ struct RenderCommand: ParsableCommand {
         try finish(failed)
     }
 
-    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C. Returns the lines that failed.
-    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> [Int] {
+    /// Reports each line as it ends, in script order; cancels the rest at Ctrl-C, or once a take could not be written
+    /// for want of space (each line after would be generated for nothing). Returns the lines that failed, and the
+    /// failure that said the disk is full.
+    private func wait(for lines: [Int], in queue: GenerationQueue, audioAhead: [Double]) -> (failed: [Int], diskFull: String?) {
         var failed: [Int] = []
         var cancelling = false
+        var diskFull: String?
         // When each line was seen to start and to end: lines of other scenes are made beside the one
         // waited for, and may be done before their turn to be reported comes.
         var startedAt: [Int: Date] = [:], endedAt: [Int: Date] = [:]
@@ -279,12 +291,18 @@ struct RenderCommand: ParsableCommand {
             case .failed(let why)?:
                 say("\(label): \(why)")
                 failed.append(line)
+                if why.contains(String(cString: strerror(ENOSPC))) && diskFull == nil {
+                    diskFull = why
+                    cancelling = true
+                    for waiting in queue.jobs.queued { queue.cancel(waiting) }
+                    say("the disk is full: stopping after the lines being generated")
+                }
             default:
                 say("\(label): not generated (stopped)")
                 failed.append(line)
             }
         }
-        return failed
+        return (failed, diskFull)
     }
 
     private func finish(_ failed: [Int]) throws {

@@ -103,6 +103,21 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    /// A take whose audio cannot be written (here a folder is in the way; a full disk in use) leaves no codes file
+    /// behind: codes alone are no take, and only take more room (explore pass 6, B5).
+    @Test func aTakeWhoseAudioCannotBeWrittenLeavesNothing() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder)
+        let key = "dddddddddddddddddddd"
+        try FileManager.default.createDirectory(at: store.audioURL(key).appendingPathComponent("in-the-way"), withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) {
+            try store.add(Self.take(frames: 3, value: 0.5), key: key, seed: 42, reseeded: false,
+                          line: LineIdentity(transcript: "[SPEAKER0] Hi.", occurrence: 0), transcript: "[SPEAKER0] Hi.", engine: "m bf16")
+        }
+        #expect(!FileManager.default.fileExists(atPath: store.codesURL(key).path) && !store.hasTake(key))
+    }
+
     /// A project saved under another name has its original's takes, as links: choosing a take in the copy (a
     /// rewritten line index) leaves the original's choice as it was.
     @Test func aCopySharesItsOriginalsTakes() throws {

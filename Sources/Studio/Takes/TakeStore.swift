@@ -184,7 +184,13 @@ public final class TakeStore: @unchecked Sendable {
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let chunk = CodesFile.Chunk(text: transcript, promptIDs: take.promptIDs, codes: take.codes)
         try AtomicFile.write(CodesFile.encode([chunk]), to: codesURL(key))
-        try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
+        do {
+            try WAVFile.write(take.samples, sampleRate: AudioFormat.sampleRate, to: audioURL(key), format: .float32)
+        } catch {
+            // A take is its codes and its audio: codes alone (the disk full) would only take more room.
+            try? FileManager.default.removeItem(at: codesURL(key))
+            throw error
+        }
         wrote(after: before)
         let info = TakeInfo(key: key, seed: seed, reseeded: reseeded, frames: take.codes.frameCount,
                             samples: take.samples.count, created: TakeStore.now(), engine: engine, cut: take.cut,
