@@ -119,14 +119,22 @@ extension StudioApp {
 
     func quit() throws {
         guard try settleChanges(before: "quitting") else { return }
+        // An export is written beside its folder and moved in once whole (`DialogueExport`): stopped, it leaves the
+        // export before as it was. Waited for, it says how far it is, and Ctrl-C or q still stop it.
+        if let job = exportJob, job.isRunning {
+            let answer = try ask("The export to \(job.folder.lastPathComponent)/ is still being written. (w)ait for it / (s)top it "
+                                 + "(the export before stays as it was) / (c)ancel quitting", choices: ["w", "s", "c"])
+            if answer == "c" { return }
+            while answer == "w" && job.isRunning {
+                if case .running(let what) = job.state {
+                    say("Finishing the export (\(what))… Ctrl-C or q stops it, leaving the export before as it was.", .dim)
+                }
+                draw()
+                if case .key(let key) = try nextEvent(), key == .ctrl("c") || key == .char("q") { break }
+            }
+        }
         queue.cancelAll()
         player.stop()
-        if let job = exportJob, job.isRunning {
-            // Its files would be left unwritten: it ends first, the screen saying so.
-            say("Finishing the export before quitting…", .dim)
-            draw()
-            job.wait()
-        }
         quitting = true
     }
 }

@@ -268,6 +268,38 @@ import Testing
     /// `# file:` notes name the next line's file (folders allowed; `..` and empty parts dropped, a name given
     /// twice made unique); other lines keep their numbers; the notes are the event colour's, and act on the
     /// next line that says something only.
+    /// An export that fails midway (here at a bed's file, after the transcript was written) leaves the export before
+    /// as it was, and nothing of its own (explore pass 6, B2: a stopped export left a mix of old and new files); one
+    /// stopped by a signal leaves only its hidden folder, which the next export removes.
+    @Test func anExportStoppedMidwayLeavesTheExportBefore() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("show.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic)], script: ["[Mara] Hello there.", "[Mara] Bye."])
+        func planner() -> DialoguePlanner {
+            DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []), scenes: SceneLibrary(scenes: []),
+                            takes: store, fingerprints: ClipFingerprints())
+        }
+        try planner().keepTake([0.1, 0.2, 0.3], line: 0)
+        try planner().keepTake([0.4, 0.5], line: 1)
+        let out = folder.appendingPathComponent("show.export")
+        let first = try DialogueExport.export(planner(), name: "show", to: out)
+        func contents() throws -> [String: Data] {
+            Dictionary(uniqueKeysWithValues: try first.files.map { ($0, try Data(contentsOf: out.appendingPathComponent($0))) })
+        }
+        let before = try contents()
+
+        // A process that died exporting left its folder; the next export removes it.
+        let abandoned = folder.appendingPathComponent(".show.export.partial-999999")
+        try FileManager.default.createDirectory(at: abandoned.appendingPathComponent("lines"), withIntermediateDirectories: true)
+
+        project.script = ["# bed: nowhere.wav", "[Mara] Hello again.", "[Mara] Bye."]  // a new transcript, were it written
+        #expect(throws: (any Error).self) { try DialogueExport.export(planner(), name: "show", to: out) }
+        #expect(try contents() == before)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(left == ["show.export", "show.takes"], "\(left)")
+    }
+
     @Test func fileNotesNameTheLinesFiles() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -216,10 +216,49 @@ public struct ExportReport: Equatable, Sendable {
 ///   tagged with their titles, the project's name as album and a chapter's number as track).
 public enum DialogueExport {
     /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...).
+    ///
+    /// Everything is written into a hidden folder beside `folder` first, then moved into it (a rename a file) once
+    /// whole, and the files of earlier exports not written again are removed: an export stopped midway (Ctrl-C, a
+    /// signal, a failure, a full disk) leaves the export before as it was, not a mix of both.
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL,
                               progress: (String) -> Void = { _ in }) throws -> ExportReport {
-        let project = planner.project
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        removeAbandonedStagings(of: folder)
+        let staging = stagingFolder(of: folder, process: getpid())
+        try? FileManager.default.removeItem(at: staging)
+        defer { try? FileManager.default.removeItem(at: staging) }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let report = try write(planner, name: name, into: staging, for: folder, progress: progress)
+        for file in report.files {
+            let target = folder.appendingPathComponent(file)
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            guard rename(staging.appendingPathComponent(file).path, target.path) == 0 else {
+                throw StudioError("\(target.path): cannot move the export's file into place (\(String(cString: strerror(errno))))")
+            }
+        }
+        removeEarlierFiles(in: folder, name: name, keeping: report.files)
+        return report
+    }
+
+    /// Where an export of `folder` is written before it is moved into place: `.NAME.export.partial-PID` beside it.
+    static func stagingFolder(of folder: URL, process: pid_t) -> URL {
+        folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(process)")
+    }
+
+    /// The staging folders of exports whose process is gone (stopped by a signal): removed.
+    static func removeAbandonedStagings(of folder: URL) {
+        let parent = folder.deletingLastPathComponent()
+        let prefix = ".\(folder.lastPathComponent).partial-"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = pid_t(entry.dropFirst(prefix.count)), pid != getpid(), !OpenMark.isAlive(pid) else { continue }
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
+        }
+    }
+
+    /// Writes the export of `folder` into `out`; the report names `folder`. Files are named relative to both.
+    private static func write(_ planner: DialoguePlanner, name: String, into out: URL, for folder: URL,
+                              progress: (String) -> Void) throws -> ExportReport {
+        let project = planner.project
         var files: [String] = []
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
@@ -257,23 +296,22 @@ public enum DialogueExport {
         // The transcript: the lines heard, with their speakers' names as written; every line when none has a take
         // yet (a script exported as text, with no model).
         try AtomicFile.write(Data(transcript(planner, lines: pieces.isEmpty ? speaking : pieces.map(\.line)).utf8),
-                             to: folder.appendingPathComponent("\(name).txt"))
+                             to: out.appendingPathComponent("\(name).txt"))
         files.append("\(name).txt")
         guard !pieces.isEmpty else {
-            removeEarlierFiles(in: folder, name: name, keeping: files)
             return ExportReport(folder: folder, files: files, lines: 0, missing: missing, seconds: 0)
         }
         let timeline = planner.layout(pieces.map { ($0.line, $0.samples.count, $0.speaker, $0.text) })
         // Beds under the lines, their files found beside the project (the export folder's parent).
         let mix = try DialogueMix(planner, timeline, pieces.map(\.samples), bedsFrom: BedSounds(folder: folder.deletingLastPathComponent()))
-        let linesFolder = folder.appendingPathComponent("lines")
+        let linesFolder = out.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
         progress("lines/")
         var lineFiles: [String] = []
         for piece in pieces {
             let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
-            let lineURL = folder.appendingPathComponent(lineName)
+            let lineURL = out.appendingPathComponent(lineName)
             try FileManager.default.createDirectory(at: lineURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try WAVFile.write(piece.samples, sampleRate: AudioFormat.sampleRate, to: lineURL)
             files.append(lineName)
@@ -290,14 +328,14 @@ public enum DialogueExport {
         }
         progress(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
         let rate = AudioFormat.sampleRate
-        let dialogue = try WAVWriter(url: folder.appendingPathComponent("\(name).wav"), sampleRate: rate)
+        let dialogue = try WAVWriter(url: out.appendingPathComponent("\(name).wav"), sampleRate: rate)
         // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
         let marks = spans.indices.map { k in
             MP3File.Tags.Chapter(title: spans[k].chapter.title, start: Double(spans[k].range.lowerBound) / Double(rate),
                                  end: Double(k + 1 < spans.count ? spans[k + 1].range.lowerBound : mix.length) / Double(rate))
         }
         let podcast = try project.settings.mp3.map { bitrate in
-            try MP3Writer(url: folder.appendingPathComponent("\(name).mp3"), sampleRate: rate, bitrate: bitrate,
+            try MP3Writer(url: out.appendingPathComponent("\(name).mp3"), sampleRate: rate, bitrate: bitrate,
                           tags: .init(title: name, album: name, chapters: marks))
         }
         for stretch in stretches(of: mix.length) {
@@ -312,39 +350,38 @@ public enum DialogueExport {
         }
         if Set(stemNames).count > 1 || mix.hasBeds {
             progress("stems/")
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent("stems"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: out.appendingPathComponent("stems"), withIntermediateDirectories: true)
             if mix.hasBeds {
-                try writeWAV(folder.appendingPathComponent("stems/bed.wav"), length: mix.length, mix.beds)
+                try writeWAV(out.appendingPathComponent("stems/bed.wav"), length: mix.length, mix.beds)
                 files.append("stems/bed.wav")
             }
             for stem in Set(stemNames).sorted() {
                 let file = "stems/\(fileName(stem)).wav"
-                try writeWAV(folder.appendingPathComponent(file), length: mix.length) { mix.stem($0) { stemNames[$0] == stem } }
+                try writeWAV(out.appendingPathComponent(file), length: mix.length) { mix.stem($0) { stemNames[$0] == stem } }
                 files.append(file)
             }
         }
         var checks: [(file: String, check: AudiobookCheck)] = []
         if !spans.isEmpty {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent("chapters"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: out.appendingPathComponent("chapters"), withIntermediateDirectories: true)
             for (chapter, range, leadIn) in spans {
                 progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
                 let written = try writeChapter(chapter, mix.samples(range), leadIn: leadIn, name: name,
-                                               settings: project.settings, in: folder)
+                                               settings: project.settings, in: out)
                 files += written.files
                 if let check = written.check { checks.append((written.files[0], check)) }
             }
         }
         if project.settings.audiobook {
-            try AtomicFile.write(Data(audiobookReport(checks, mp3: project.settings.mp3, loudness: project.settings.loudness).utf8), to: folder.appendingPathComponent("check.txt"))
+            try AtomicFile.write(Data(audiobookReport(checks, mp3: project.settings.mp3, loudness: project.settings.loudness).utf8), to: out.appendingPathComponent("check.txt"))
             files.append("check.txt")
         }
-        try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: folder.appendingPathComponent("\(name).srt"))
-        try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: folder.appendingPathComponent("\(name).vtt"))
+        try AtomicFile.write(Data(Subtitles.srt(timeline).utf8), to: out.appendingPathComponent("\(name).srt"))
+        try AtomicFile.write(Data(Subtitles.vtt(timeline).utf8), to: out.appendingPathComponent("\(name).vtt"))
         try AtomicFile.write(Data(lineTable(timeline, files: lineFiles, speakers: stemNames,
                                             cues: timeline.map { planner.cue(before: $0.line) }).utf8),
-                             to: folder.appendingPathComponent("lines.csv"))
+                             to: out.appendingPathComponent("lines.csv"))
         files += ["\(name).wav", "\(name).srt", "\(name).vtt", "lines.csv"]
-        removeEarlierFiles(in: folder, name: name, keeping: files)
         return ExportReport(folder: folder, files: files.sorted(), lines: pieces.count, missing: missing,
                             seconds: Double(mix.length) / Double(AudioFormat.sampleRate),
                             audiobookFailures: project.settings.audiobook ? checks.filter { !$0.check.problems.isEmpty }.map(\.file) : nil,
