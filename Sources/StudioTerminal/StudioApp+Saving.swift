@@ -31,7 +31,7 @@ extension StudioApp {
             // Saved elsewhere, the autosave of the file replaced is left alone: it may be another studio's.
             written = try ProjectFile.save(project, to: target, autosaveOf: target == url ? autosaveProcess : getpid())
         } catch {
-            say("not saved: \(error)", .error, seconds: 10)
+            say("not saved: \(error)" + (target == url ? "; Alt-S saves it under another name" : ""), .error, seconds: 10)
             return
         }
         if target != url {

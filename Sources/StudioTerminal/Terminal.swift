@@ -26,6 +26,12 @@ final class Terminal {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
             throw StudioError("the studio needs a terminal (stdin and stdout are not a TTY)")
         }
+        // A terminal that cannot move its cursor (TERM=dumb, or none named) would show a blank studio.
+        let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
+        if term.isEmpty || term == "dumb" {
+            throw StudioError("this terminal (TERM=\(term.isEmpty ? "unset" : term)) cannot draw the studio; run it in a terminal "
+                              + "such as xterm (TERM=xterm-256color)")
+        }
         Signals.saveTerminalModes()
         // Library messages (ALSA, BLAS) must not scribble over the screen: stderr goes to a log meanwhile.
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("higgs-studio-\(getuid()).log").path

@@ -91,7 +91,9 @@ extension EndToEndTests {
         try tmux.keys("Enter")
         try tmux.type("[SPEAKER0] Kept.")
         try tmux.keys("Escape", "C-s")
-        try tmux.waitFor("the save refused") { $0.contains("not saved: \(folder.path)/gone/p.higgs: there is no folder \(folder.path)/gone") }
+        try tmux.waitFor("the save refused, and the way out") {
+            $0.contains("not saved: \(folder.path)/gone/p.higgs: there is no folder \(folder.path)/gone") && $0.contains("Alt-S saves")
+        }
         try tmux.keys("M-s")
         try tmux.waitFor("the name asked") { $0.contains("Save as:") }
         try tmux.type("here")
@@ -257,5 +259,16 @@ extension EndToEndTests {
         try tmux.keys("n")
         try tmux.waitForShell()
         #expect(try ProjectFile.load(file).script == ["[SPEAKER0] Mine.", "[SPEAKER0] From my laptop."])
+    }
+
+    /// A terminal that cannot draw the studio (TERM=dumb) is told so, rather than shown a blank screen (explore pass 6).
+    @Test func aDumbTerminalIsRefused() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmux = try TmuxSession(width: 160, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "p.higgs"], environment: ["TERM": "dumb"],
+                              waitFor: "cannot draw the studio")
+        try tmux.waitForShell()
+        #expect(try tmux.screen(joined: true).contains("this terminal (TERM=dumb) cannot draw the studio; run it in a terminal such as xterm"))
     }
 }

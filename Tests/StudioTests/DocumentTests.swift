@@ -92,6 +92,8 @@ import Testing
         // Script lines indented as the sections are keep no indent (text typed at a line's start stays before its tag).
         let indented = try ProjectFormat.parse("cast:\n  A: auto\nscript:\n  [A] Hi.\n\t# chapter: Two\n    and on.\n", file: "x")
         #expect(indented.script == ["[A] Hi.", "# chapter: Two", "and on."])
+        // An empty file (`touch new.higgs`) is a new project (explore pass 6, C4).
+        #expect(try ProjectFormat.parse("", file: "x") == Project() && ProjectFormat.parse(" \n\n", file: "x") == Project())
     }
 
     /// Each malformed file gives `file:line: problem` at the right line.
@@ -111,8 +113,9 @@ import Testing
         ("scene: |\nscript:\n", 1, "needs an indented block"),
         ("  indented\nscript:\n", 1, "indented line outside a section"),
         ("just words\nscript:\n", 1, "expected `section:`"),
+        ("[Anna] Hello there.\n", 1, "found '[Anna] Hello there.'; a script written elsewhere becomes a project with `higgs import FILE`"),
         ("script: now\n", 1, "takes no value"),
-        ("cast:\n  A: auto\n", 2, "no 'script:' section"),
+        ("cast:\n  A: auto\n", 2, "no 'script:' section (the script follows a line `script:`); a script written elsewhere"),
         ("settings: 3\nscript:\n", 1, "takes indented entries"),
         ("settings:\n  gap: -1\nscript:\n", 2, "gap must be seconds >= 0"),
         ("settings:\n  loudness: 3\nscript:\n", 2, "loudness must be LUFS of each line in exports, -40 to -5"),

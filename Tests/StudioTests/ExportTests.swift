@@ -298,6 +298,13 @@ import Testing
         #expect(try contents() == before)
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(left == ["show.export", "show.takes"], "\(left)")
+
+        // A file where the folder goes is named, not a Foundation error (explore pass 6, C1).
+        try FileManager.default.removeItem(at: out)
+        try Data("x".utf8).write(to: out)
+        #expect { try DialogueExport.export(planner(), name: "show", to: out) } throws: { error in
+            "\(error)" == "\(out.path): a file is there, where the export's folder goes; move it away or rename it"
+        }
     }
 
     @Test func fileNotesNameTheLinesFiles() throws {

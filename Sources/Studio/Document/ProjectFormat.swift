@@ -177,6 +177,8 @@ public enum ProjectFormat {
 
     /// Parses the lines; `unknownLines` gets the line of each of `unknownSettings` (for the warning).
     private static func parse(_ text: String, file: String, unknownLines: inout [Int]) throws -> Project {
+        // An empty file (made with `touch`, or by an editor) is a new project.
+        if text.allSatisfy(\.isWhitespace) { return Project() }
         var lines = splitLines(text)
         if lines.last == "" { lines.removeLast() }
 
@@ -196,7 +198,7 @@ public enum ProjectFormat {
                 throw fail(i, "indented line outside a section (sections: \(sections.joined(separator: ", ")))")
             }
             guard let colon = line.firstIndex(of: ":") else {
-                throw fail(i, "expected `section:` (\(sections.joined(separator: ", "))), found '\(clip(line))'")
+                throw fail(i, "expected `section:` (\(sections.joined(separator: ", "))), found '\(clip(line))'" + importHint)
             }
             let section = String(line[..<colon])
             let rest = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -274,8 +276,11 @@ public enum ProjectFormat {
                 }
             }
         }
-        throw ProjectError(file: file, line: max(lines.count, 1), "no 'script:' section (the script follows a line `script:`)")
+        throw ProjectError(file: file, line: max(lines.count, 1), "no 'script:' section (the script follows a line `script:`)" + importHint)
     }
+
+    /// A file of dialogue lines (or of anything else) opened as a project: where a project is made of it.
+    static let importHint = "; a script written elsewhere becomes a project with `higgs import FILE`"
 
     private static func parseCastEntry(name: String, value: String, into project: inout Project, at i: Int,
                                        fail: (Int, String) -> ProjectError) throws {

@@ -222,6 +222,10 @@ public enum DialogueExport {
     /// signal, a failure, a full disk) leaves the export before as it was, not a mix of both.
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL,
                               progress: (String) -> Void = { _ in }) throws -> ExportReport {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw StudioError("\(folder.path): a file is there, where the export's folder goes; move it away or rename it")
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         removeAbandonedStagings(of: folder)
         let staging = stagingFolder(of: folder, process: getpid())
