@@ -114,7 +114,7 @@ extension StudioApp {
         var parts: [String] = []
         if !running.isEmpty { parts.append((running.count == 1 ? "line " : "lines ") + lineNumbers(running) + ", being made,") }
         if !queued.isEmpty { parts.append(counted(queued.count, "queued line")) }
-        return parts.joined(separator: " and ")
+        return parts.joined(separator: " and ") + (exportWaits ? ", and the export waiting for them," : "")
     }
 
     func quit() throws {

@@ -253,7 +253,11 @@ final class Terminal {
         for ch in text {
             var w = DisplayWidth.of(ch)
             var scalars = Array(ch.unicodeScalars)
-            if scalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) == true || (w == 0 && cells.isEmpty) {
+            if ch == "\t" {
+                // A tab (kept in the file as written) is a space here: a column, as the editor counts it.
+                scalars = [" "]
+                w = 1
+            } else if scalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) == true || (w == 0 && cells.isEmpty) {
                 scalars = ["?"]
                 w = 1
             }

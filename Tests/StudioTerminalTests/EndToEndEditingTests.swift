@@ -21,4 +21,16 @@ extension EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
+
+    /// A tab in a line (written by another editor) shows as a space, not `?`, and stays in the file (explore pass 6, D2).
+    @Test func aTabShowsAsASpace() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (file, tmux) = try Self.studio(on: Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann]\tTabbed\twords."]),
+                                           named: "tab.higgs", in: folder, showing: "Tabbed", width: 120, height: 24)
+        #expect(try tmux.screen().contains("[Ann] Tabbed words."))
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+        #expect(try ProjectFile.load(file).script == ["[Ann]\tTabbed\twords."])
+    }
 }

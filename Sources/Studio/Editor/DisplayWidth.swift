@@ -5,7 +5,7 @@ import Glibc
 
 /// Terminal columns of text, as curses counts them: each Unicode scalar takes `wcwidth` columns (2 for
 /// CJK and most emoji, 0 for combining marks and joiners), so the cursor lands where the screen draws.
-/// Needs a UTF-8 locale (`Locale.ensureUTF8()` at start); control characters count as 1 (drawn as `?`).
+/// Needs a UTF-8 locale (`Locale.ensureUTF8()` at start); control characters count as 1 (drawn as `?`, a tab as a space).
 public enum DisplayWidth {
     /// glibc's `wcwidth`, which its Swift module map hides (it needs `_XOPEN_SOURCE`); found once by name.
     private static let wcwidth: @convention(c) (wchar_t) -> Int32 = {
