@@ -15,10 +15,12 @@ extension StudioApp {
             case .automatic: return ("auto", "the model chooses a voice")
             case .profile(let name): return ("profile:\(name)", voices.profile(named: name)?.description ?? "")
             case .clip(let name):
-                let length = voices.clipSeconds(name).map { String(format: " %.1f s", $0) } ?? ""
-                // On one line: a transcript written over several would break the list's rows.
-                let transcript = ((try? voices.clipTranscript(name)) ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
-                return (name, "clip\(length): " + transcript)
+                // Read through, as `higgs voices list` does: a clip that would fail (audio that does not read, no
+                // sound, too long) or serve poorly says why, before it is cast.
+                let check = voices.check(clip: name)
+                let length = check.seconds.map { String(format: " %.1f s", $0) } ?? ""
+                if let problem = check.problems.first { return ("! " + name, "clip\(length): " + problem) }
+                return (name, "clip\(length): " + check.transcript)
             }
         }
         items.append(("new clip…", "a voice from a WAV or MP3 file of someone speaking (copied into \(voices.folder.path))"))

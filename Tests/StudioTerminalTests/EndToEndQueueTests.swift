@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 import Studio
 import TestSupport
@@ -138,6 +139,32 @@ extension EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to f.higgs") }
         try tmux.keys("n")
+        try tmux.waitForShell()
+    }
+
+    /// The voice list reads each clip through, as `higgs voices list` does: one that would fail is marked, with why,
+    /// before it is cast (explore pass 6, C2: only a failed `g` told).
+    @Test func theVoiceListMarksAClipThatWouldFail() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let voicesFolder = folder.appendingPathComponent("Voices")
+        try FileManager.default.createDirectory(at: voicesFolder, withIntermediateDirectories: true)
+        let tone = (0..<5 * 24_000).map { Float(sin(Double($0) * 0.05)) * 0.3 }
+        try WAVFile.write(tone, sampleRate: 24_000, to: voicesFolder.appendingPathComponent("good.wav"))
+        let whole = try Data(contentsOf: voicesFolder.appendingPathComponent("good.wav"))
+        try whole.prefix(30).write(to: voicesFolder.appendingPathComponent("cut.wav"))  // its header cut short
+        for name in ["good", "cut"] { try Data("Hello there.".utf8).write(to: voicesFolder.appendingPathComponent("\(name).txt")) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Amy", voice: .automatic)], script: ["[Amy] One."]),
+                             to: folder.appendingPathComponent("v.higgs"))
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(["--voices", voicesFolder.path, "--scenes", folder.path, "--audio-device", "null", "v.higgs"])
+        try tmux.waitFor("the project") { $0.contains("[Amy] One.") }
+        try tmux.keys("Tab", "Enter")
+        let list = try tmux.waitFor("the voice list") { $0.contains("Voice for Amy") && $0.contains("good") && $0.contains("cut") }
+        let rows = list.split(separator: "\n")
+        #expect(rows.contains { $0.contains("! cut") && $0.contains("cut.wav") }, "\(list)")
+        #expect(rows.contains { $0.contains("good") && $0.contains("clip 5.0 s: Hello there.") && !$0.contains("!") }, "\(list)")
+        try tmux.keys("Escape", "C-q")
         try tmux.waitForShell()
     }
 
