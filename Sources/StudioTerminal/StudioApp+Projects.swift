@@ -157,7 +157,8 @@ extension StudioApp {
             let parsed = try ProjectFile.read(url)
             let project = parsed.project
             let line = editor.line
-            editor = ScriptEditor(lines: project.script, header: project, replacing: editor)
+            // One undo step: `u` brings back the text as it was before the file was read again.
+            editor.replaceAll(project.script, header: project)
             editor.moveTo(line: min(line, editor.lines.count - 1))
             baseline = project
             lastAutosaved = project

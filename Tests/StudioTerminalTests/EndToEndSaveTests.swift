@@ -184,7 +184,12 @@ extension EndToEndTests {
         }
         // Line 2's context changed: its take is out of date.
         #expect(try row(tmux.screen(), "[Ann] Two.")?.contains("~") == true)
+        // The text before the file was read again is an undo away (then unsaved here).
+        try tmux.keys("u")
+        try tmux.waitFor("the text before, made again") { made(row($0, "[Ann] One.")) && $0.contains("r.higgs ●") }
         try tmux.keys("C-q")
+        try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to r.higgs") }
+        try tmux.keys("n")
         try tmux.waitForShell()
     }
 

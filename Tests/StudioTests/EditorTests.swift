@@ -17,6 +17,15 @@ import Testing
         #expect(new.texts == ["[Ann] Other words."] && !new.canUndo)
         let fresh = ScriptEditor(lines: ["[Ann] Other words."])
         #expect(ScriptEditor(lines: ["x"], replacing: fresh).revision == 1 && fresh.revision == 0)
+
+        // The file read again in place: new ids and revision too, and one undo step back to the text and header
+        // before (explore pass 6, D9: undo was cleared).
+        var read = ScriptEditor(lines: ["[Ann] One."], header: Project(cast: [CastMember(name: "Ann", voice: .automatic)]))
+        let before = (read.lines, read.header, read.revision)
+        read.replaceAll(["[Bo] Elsewhere."], header: Project(cast: [CastMember(name: "Bo", voice: .automatic)], script: ["ignored"]))
+        #expect(read.texts == ["[Bo] Elsewhere."] && read.header.cast.map(\.name) == ["Bo"] && read.header.script.isEmpty)
+        #expect(read.revision > before.2 && Set(read.lines.map(\.id)).isDisjoint(with: before.0.map(\.id)))
+        #expect(read.undo() && read.lines == before.0 && read.header == before.1)
     }
 
     @Test func wideCharacterColumns() {

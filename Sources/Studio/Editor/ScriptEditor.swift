@@ -359,9 +359,14 @@ public struct ScriptEditor: Sendable {
         changed()
     }
 
-    /// Replaces the whole script (a reload); undoable.
-    public mutating func replaceAll(_ texts: [String]) {
+    /// Replaces the whole script, and the header where given (the file read again): one undo step, so that the
+    /// text before is a key away. Its lines get new ids, as a document replacing another does.
+    public mutating func replaceAll(_ texts: [String], header newHeader: Project? = nil) {
         record()
+        if var newHeader {
+            newHeader.script = []
+            header = newHeader
+        }
         let texts = texts.isEmpty ? [""] : texts
         lines = texts.map { EditorLine(id: takeID(), text: $0) }
         line = min(line, lines.count - 1)
