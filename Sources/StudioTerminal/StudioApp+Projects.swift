@@ -147,7 +147,13 @@ extension StudioApp {
         guard !editing, !(busy && !isDirty) else { return }
         let stamp = DiskStamp(url)
         guard stamp != diskStamp else { return }
+        let had = diskStamp != nil
         diskStamp = stamp
+        if stamp == nil && had && onDisk {
+            // Said once: the text here is all there is of it now.
+            return say("\(displayName) was deleted or moved by another program; the text here is as it was, and Ctrl-S writes it "
+                       + "there again.", .warning, seconds: 15)
+        }
         guard stamp != nil, let contents = ProjectFile.contents(of: url), contents != diskContents else { return }
         guard !isDirty else {
             return say("\(displayName) was changed by another program; Ctrl-S asks before replacing it, Alt-S saves yours elsewhere.",

@@ -151,6 +151,10 @@ extension EndToEndTests {
         try tmux.waitFor("the edit") { $0.contains("p.higgs ●") }
         try ProjectFile.save(Project(script: ["[SPEAKER0] Third version."]), to: file)
         try tmux.waitFor("the warning") { $0.contains("p.higgs was changed by another program; Ctrl-S asks before replacing it") }
+        // Deleted by another program: said (explore pass 6, D8: a save quietly made it again).
+        try FileManager.default.removeItem(at: file)
+        try tmux.waitFor("the file said gone") { $0.contains("p.higgs was deleted or moved by another program") }
+        try ProjectFile.save(Project(script: ["[SPEAKER0] Third version."]), to: file)
         #expect(try tmux.screen().contains("First line. Mine.") && !tmux.screen().contains("Third version."))
         try tmux.keys("C-q")
         try tmux.waitFor("the unsaved-changes question") { $0.contains("Save changes to p.higgs") }
