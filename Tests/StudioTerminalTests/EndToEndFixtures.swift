@@ -21,6 +21,17 @@ extension EndToEndTests {
         return (file, tmux)
     }
 
+    /// The studio with the test model open on `project`, saved as `name` in `folder` (playing to `null`), once the
+    /// engine is in.
+    static func studioWithEngine(on project: Project, named name: String, in folder: URL,
+                                 width: Int = 160, height: Int = 30) throws -> TmuxSession {
+        try ProjectFile.save(project, to: folder.appendingPathComponent(name))
+        let tmux = try TmuxSession(width: width, height: height, folder: folder)
+        try tmux.launchStudio(try testModelFlags(in: folder) + ["--audio-device", "null", name] + libraryFlags)
+        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        return tmux
+    }
+
     /// The studio open on `p.higgs` in `folder`, a project of one line ("First line."), on its first screen.
     static func studioOnOneLine(in folder: URL) throws -> (file: URL, tmux: TmuxSession) {
         try studio(on: Project(script: ["[SPEAKER0] First line."]), named: "p.higgs", in: folder, showing: "First line.")

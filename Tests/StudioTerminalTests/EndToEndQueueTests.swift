@@ -116,10 +116,7 @@ extension EndToEndTests {
         var project = Project(cast: [CastMember(name: "Amy", voice: .clip("amy_nowhere"))],
                               script: ["# scene: moon_base", "[Amy] One."])
         project.settings.maxNewTokens = 40
-        try ProjectFile.save(project, to: folder.appendingPathComponent("f.higgs"))
-        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
-        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "f.higgs"] + Self.libraryFlags)
-        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        let tmux = try Self.studioWithEngine(on: project, named: "f.higgs", in: folder)
         func row(_ screen: String) -> Substring? { screen.split(separator: "\n").first { $0.contains("▌ [Amy] One.") } }
         try tmux.keys("j", "g")
         try tmux.waitFor("the failure") { row($0)?.contains("✗") == true }

@@ -171,10 +171,7 @@ extension EndToEndTests {
         var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One.", "[Ann] Two."])
         project.settings.maxNewTokens = 40
         let file = folder.appendingPathComponent("r.higgs")
-        try ProjectFile.save(project, to: file)
-        let tmux = try TmuxSession(width: 160, height: 24, folder: folder)
-        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "r.higgs"] + Self.libraryFlags)
-        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        let tmux = try Self.studioWithEngine(on: project, named: "r.higgs", in: folder, height: 24)
         func row(_ screen: String, _ text: String) -> Substring? { screen.split(separator: "\n").first { $0.contains(text) } }
         func made(_ row: Substring?) -> Bool { row.map { $0.contains("✓") || $0.contains("✂") } ?? false }
         try tmux.keys("A")

@@ -46,10 +46,7 @@ extension EndToEndTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One, two, three, four."])
         project.settings.maxNewTokens = 6
-        try ProjectFile.save(project, to: folder.appendingPathComponent("cut.higgs"))
-        let tmux = try TmuxSession(width: 200, height: 30, folder: folder)
-        try tmux.launchStudio(try Self.testModelFlags(in: folder) + ["--audio-device", "null", "cut.higgs"] + Self.libraryFlags)
-        try tmux.waitFor("the engine") { $0.contains("· bf16 ·") }
+        let tmux = try Self.studioWithEngine(on: project, named: "cut.higgs", in: folder, width: 200)
         func lineRow(_ screen: String) -> Substring? { screen.split(separator: "\n").first { $0.contains("▌ [Ann] One") } }
         try tmux.keys("g")
         try tmux.waitFor("the take cut at max-new-tokens") { screen in

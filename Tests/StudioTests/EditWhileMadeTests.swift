@@ -129,8 +129,8 @@ import Testing
         #expect(watched.events == ["start [SPEAKER0] Two.", "stopped [SPEAKER0] Two.",
                                    "start [SPEAKER0] Two, said again.", "made [SPEAKER0] Two, said again."], "\(watched.events)")
         // The model's pace once the prompt was read is apart from the line's (prompt and all), and not slower.
-        let pace = try #require(queue.stepPace)
-        let linePace = try #require(queue.framesPerSecond)
+        let pace = try #require(queue.pace.stepPace)
+        let linePace = try #require(queue.pace.framesPerSecond)
         #expect(pace.promptSeconds > 0 && pace.framesPerSecond >= linePace)
         queue.stop()
     }

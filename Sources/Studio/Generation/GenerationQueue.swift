@@ -216,14 +216,6 @@ public final class GenerationQueue: @unchecked Sendable {
         return earlier.map { ($0, true) }
     }
 
-    /// Frames generated per second of wall time, over every line generated this session, each line's prompt
-    /// read counted in: the pace of lines.
-    public var framesPerSecond: Double? { pace.framesPerSecond }
-
-    /// The model's own pace: frames a second once a line's first frame came (its prompt read), and the seconds a
-    /// line's prompt took to read, on average, over the lines made this session.
-    public var stepPace: (framesPerSecond: Double, promptSeconds: Double)? { pace.stepPace }
-
     // MARK: Jobs
 
     /// Generates a line's take (or finds it made), `count` takes with new seeds when asked for several:
