@@ -34,6 +34,7 @@ struct ImportCommand: ParsableCommand {
             }
             let data: Data
             do { data = try Data(contentsOf: source) } catch { throw StudioError("\(source.path): cannot read it") }
+            if let kind = Self.document(of: data) { throw StudioError("\(source.path): \(kind)") }
             guard let text = Self.text(of: data) else {
                 throw StudioError("\(source.path): not UTF-8 text (nor UTF-16 with a byte-order mark); \(conversion(of: data))")
             }
@@ -69,6 +70,33 @@ struct ImportCommand: ParsableCommand {
         if mark.starts(with: [0xFE, 0xFF]) { return String(data: data.dropFirst(2), encoding: .utf16BigEndian) }
         guard !data.contains(0) else { return nil }
         return String(data: mark == [0xEF, 0xBB, 0xBF] ? data.dropFirst(3) : data, encoding: .utf8)
+    }
+
+    /// What a file that is no script's text most likely is, with what to do instead; nil when it may be text
+    /// (in UTF-8, or in an encoding `conversion` names). A document from a word processor or a PDF is the
+    /// usual mistake: its bytes would import as noise, or be taken for UTF-16.
+    static func document(of data: Data) -> String? {
+        let head = [UInt8](data.prefix(8))
+        let saveAsText = "save the script as plain text (.txt) from the program that wrote it, and import that"
+        if head.starts(with: Array("%PDF".utf8)) { return "a PDF document, not text: copy its text into a plain-text file and import that" }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a ZIP archive (as .docx and .odt documents are), not text: \(saveAsText)" }
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) { return "a Word 97-2003 (.doc) document, not text: \(saveAsText)" }
+        if head.starts(with: Array("{\\rtf".utf8)) { return "an RTF document, its text in formatting codes: \(saveAsText)" }
+        if head.starts(with: Array("RIFF".utf8)) || head.starts(with: Array("ID3".utf8)) || head.starts(with: [0xFF, 0xFB]) {
+            return "audio, not a script (a voice clip goes in with `higgs voices add`)"
+        }
+        guard data.contains(0), !looksLikeUTF16(data) else { return nil }
+        return "binary data, not text (a script to import is plain text: UTF-8, or UTF-16 with a byte-order mark)"
+    }
+
+    /// UTF-16 text without its mark has its zero bytes at every other place (the high half of Latin letters);
+    /// zeros anywhere else are binary data.
+    static func looksLikeUTF16(_ data: Data) -> Bool {
+        let sample = [UInt8](data.prefix(4096))
+        var zeros = [0, 0]
+        for (i, byte) in sample.enumerated() where byte == 0 { zeros[i % 2] += 1 }
+        let (more, fewer) = (max(zeros[0], zeros[1]), min(zeros[0], zeros[1]))
+        return more >= sample.count / 8 && fewer * 20 <= more
     }
 
     /// How to make UTF-8 of a script that is not, from the encoding it most likely is: UTF-16 when it has

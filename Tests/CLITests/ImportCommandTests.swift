@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 import Studio
 import TestSupport
@@ -132,6 +133,29 @@ import Testing
         let result = try CLI.run(["import", "--help"], in: folder)
         let help = result.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(help.contains("action is read by a Narrator") && help.contains("UTF-16"), "\(help)")
+    }
+
+    /// A document a word processor wrote, a PDF, audio or other binary data is named as what it is, with what to
+    /// do, rather than read as text in an encoding it is not (its zero bytes taken for UTF-16's).
+    @Test func filesThatAreNoScriptsTextAreNamedForWhatTheyAre() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases: [(String, [UInt8], String)] = [
+            ("script.pdf", Array("%PDF-1.7\n%\u{E2}\u{E3}\n1 0 obj\n".utf8) + [0, 0, 1], "a PDF document, not text"),
+            ("script.docx", [0x50, 0x4B, 0x03, 0x04, 0x14, 0, 6, 0, 8, 0, 0, 0, 0x21, 0], "a ZIP archive (as .docx and .odt documents are), not text: "
+                + "save the script as plain text (.txt) from the program that wrote it, and import that"),
+            ("script.doc", [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0], "a Word 97-2003 (.doc) document"),
+            ("script.rtf", Array("{\\rtf1\\ansi Mara: Hi.}".utf8), "an RTF document"),
+            ("take.wav", WAVFile.encode([0, 0.5, -0.5, 0], sampleRate: 24_000, format: .pcm16).map { $0 }, "audio, not a script"),
+            ("blob.bin", (0..<600).map { UInt8(truncatingIfNeeded: $0 * 37 % 251) }, "binary data, not text"),
+        ]
+        for (name, bytes, said) in cases {
+            try Data(bytes).write(to: folder.appendingPathComponent(name))
+            let result = try CLI.run(["import", name], in: folder)
+            #expect(result.status == 1 && result.stderr.hasPrefix("higgs: \(folder.appendingPathComponent(name).path): \(said)")
+                    && !result.stderr.contains("UTF-16LE") && result.stderr.split(separator: "\n").count == 1, "\(name): \(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasSuffix(".higgs") })
     }
 
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
