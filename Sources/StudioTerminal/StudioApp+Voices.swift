@@ -260,19 +260,19 @@ extension StudioApp {
     /// Writes a clip voice named `name` (trimmed) with `write`, then casts speaker `i` with it.
     /// False when the clip could not be added (the message says why).
     @discardableResult
-    private func addClip(_ name: String, castAs i: Int, _ write: (String) throws -> Double) -> Bool {
+    private func addClip(_ name: String, castAs i: Int, _ write: (String) throws -> VoiceLibrary.AddedClip) -> Bool {
         let name = name.trimmingCharacters(in: .whitespaces)
-        let seconds: Double
+        let added: VoiceLibrary.AddedClip
         do {
-            seconds = try write(name)
+            added = try write(name)
         } catch {
             say("\(error)", .error)
             return false
         }
         reloadLibraries()
         cast(i, as: .clip(name))
-        if let advice = VoiceLibrary.lengthAdvice(seconds: seconds) {
-            say("\(header.cast[i].name) speaks with the clip \(name) (\(String(format: "%.1f", seconds)) s), \(advice).", .warning, seconds: 10)
+        if let advice = added.advice {
+            say("\(header.cast[i].name) speaks with the clip \(name) (\(String(format: "%.1f", added.seconds)) s), \(advice).", .warning, seconds: 10)
         }
         return true
     }

@@ -34,8 +34,10 @@ struct VoicesCommand: ParsableCommand {
             if library.profiles.isEmpty && library.clips.isEmpty {
                 out += "  no voices (add one: higgs voices add NAME --clip FILE --transcript TEXT, or --description TEXT)\n"
             }
-            let width = (library.profiles.map { $0.name.count + 8 } + library.clips.map(\.count)).max() ?? 0
-            func row(_ name: String, _ text: String) { out += "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + text + "\n" }
+            // Columns on screen: a name in CJK letters takes two each (counted in a UTF-8 locale, as the terminal's).
+            TerminalLocale.ensureUTF8()
+            let width = (library.profiles.map { DisplayWidth.of($0.name) + 8 } + library.clips.map { DisplayWidth.of($0) }).max() ?? 0
+            func row(_ name: String, _ text: String) { out += "  " + DisplayWidth.pad(name, to: width + 2) + text + "\n" }
             var problems = library.problems
             for profile in library.profiles {
                 row("profile:\(profile.name)", profile.description.split(whereSeparator: \.isNewline).joined(separator: " "))
@@ -89,9 +91,9 @@ struct VoicesCommand: ParsableCommand {
             let made = found.exists ? "" : " (a new voices folder)"
             do {
                 if let clip, let transcript {
-                    let seconds = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
-                    let advice = VoiceLibrary.lengthAdvice(seconds: seconds).map { " (\($0))" } ?? ""
-                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", seconds)) s\(advice), to \(library.folder.path)\(made); cast a speaker as \(name)\n".utf8))
+                    let added = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
+                    let advice = added.advice.map { " (\($0))" } ?? ""
+                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", added.seconds)) s\(advice), to \(library.folder.path)\(made); cast a speaker as \(name)\n".utf8))
                 } else if let description {
                     try library.addProfile(named: name, description: description)
                     FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\(made)\n".utf8))

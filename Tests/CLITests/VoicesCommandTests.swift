@@ -119,15 +119,16 @@ import Testing
     @Test func theListSaysWhatIsWrongWithEachClip() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
-        func tone(_ seconds: Double, rate: Int = 8_000) -> [Float] { (0..<Int(seconds * Double(rate))).map { 0.3 * sinf(Float($0) * 0.05) } }
+        func tone(_ seconds: Double, rate: Int = 16_000) -> [Float] { (0..<Int(seconds * Double(rate))).map { 0.3 * sinf(Float($0) * 0.05) } }
         let files: [(String, [Float]?, String)] = [
             ("good", tone(6), "Hello there.\n"), ("UPPER", tone(6), "Shouted.\n"), ("notaudio", nil, "Hi.\n"),
-            ("empty", tone(6), ""), ("multi", tone(6), "Line one.\nLine two.\n"), ("silent", [Float](repeating: 0, count: 48_000), "Hush.\n"),
-            ("long", tone(31), "On and on.\n"), ("bad name", tone(6), "Hi.\n"),
+            ("empty", tone(6), ""), ("multi", tone(6), "Line one.\nLine two.\n"), ("silent", [Float](repeating: 0, count: 96_000), "Hush.\n"),
+            ("long", tone(31), "On and on.\n"), ("bad name", tone(6), "Hi.\n"), ("phone", tone(6, rate: 8_000), "Hello?\n"),
         ]
         for (name, samples, transcript) in files {
             let audio = folder.appendingPathComponent(name == "UPPER" ? "UPPER.WAV" : "\(name).wav")
-            if let samples { try WAVFile.write(samples, sampleRate: 8_000, to: audio) } else { try Data("not audio, a few words".utf8).write(to: audio) }
+            let rate = name == "phone" ? 8_000 : 16_000
+            if let samples { try WAVFile.write(samples, sampleRate: rate, to: audio) } else { try Data("not audio, a few words".utf8).write(to: audio) }
             try transcript.write(to: folder.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
         }
         let result = try CLI.run(["voices", "list", "--voices", "."], in: folder)
@@ -139,6 +140,7 @@ import Testing
             "  long      clip, 31.0 s: “On and on.”",
             "  multi     clip, 6.0 s: “Line one. Line two.”",
             "  notaudio  clip, unreadable WAV: “Hi.”",
+            "  phone     clip, 6.0 s: “Hello?”",
             "  silent    clip, 6.0 s: “Hush.”",
             "  ! \(path("UPPER.WAV")): a clip's audio must end in lower-case .wav (rename it UPPER.wav)",
             "  ! \(path("bad name.wav")): 'bad name' cannot name a voice: use letters, digits, _, - and . (rename it and its .txt)",
@@ -146,10 +148,26 @@ import Testing
             "  ! \(path("long.wav")): 31.0 s, over 30 s: every prompt that uses it is long; 5 to 20 s is plenty",
             "  ! \(path("multi.txt")): 2 lines; a clip's transcript is one line (join them)",
             "  ! \(path("notaudio.wav")): not a RIFF file (starts with 'not '), expected a WAV file",
+            "  ! \(path("phone.wav")): recorded at 8000 Hz: the voice is copied as muffled as it sounds; a recording at 16 kHz or more serves better",
             "  ! \(path("silent.wav")): holds no sound (nothing louder than -60 dBFS); a voice clip is someone speaking",
         ], "\(result.stdout)")
         // A report: its problems are in what it prints, and it exits 0 (a folder that is not there is an error).
         #expect(result.status == 0)
+    }
+
+    /// A name in wide letters (CJK takes two columns each) keeps the list's second column straight.
+    @Test func wideNamesKeepTheColumnsAligned() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["明子", "mara"] {
+            try WAVFile.write((0..<6 * 16_000).map { 0.3 * sinf(Float($0) * 0.05) }, sampleRate: 16_000, to: folder.appendingPathComponent("\(name).wav"))
+            try "Hello.\n".write(to: folder.appendingPathComponent("\(name).txt"), atomically: true, encoding: .utf8)
+        }
+        let result = try CLI.run(["voices", "list", "--voices", "."], in: folder)
+        #expect(result.stdout.split(separator: "\n").dropFirst().map(String.init) == [
+            "  mara  clip, 6.0 s: “Hello.”",
+            "  明子  clip, 6.0 s: “Hello.”",
+        ], "\(result.stdout)")
     }
 
     @Test func refusalsSayWhyInOneLine() throws {

@@ -22,8 +22,9 @@ import Testing
 
         let library = VoiceLibrary(folder: voices)
         #expect(library.freeClipName(from: "Recording 1") == "recording_1")
-        let seconds = try library.addClip(named: "mara", audio: source, transcript: "  Good evening,\n and welcome.  ")
-        #expect(abs(seconds - 2) < 1e-3)
+        let added = try library.addClip(named: "mara", audio: source, transcript: "  Good evening,\n and welcome.  ")
+        #expect(abs(added.seconds - 2) < 1e-3 && added.sampleRate == 44_100)
+        #expect(added.advice == VoiceLibrary.lengthAdvice(seconds: added.seconds))
         #expect(try Data(contentsOf: voices.appendingPathComponent("mara.wav")) == bytes)
         #expect(try String(contentsOf: voices.appendingPathComponent("mara.txt"), encoding: .utf8) == "Good evening, and welcome.\n")
 
@@ -44,8 +45,8 @@ import Testing
         let samples = (0..<48_000).map { 0.3 * sinf(Float($0) * 0.05) }
         try MP3File.write(samples, sampleRate: 24_000, bitrate: 128, to: source)
         let library = VoiceLibrary(folder: folder.appendingPathComponent("voices"))
-        let seconds = try library.addClip(named: "memo", audio: source, transcript: "Hello.")
-        #expect(abs(seconds - 2) < 1e-3)
+        let added = try library.addClip(named: "memo", audio: source, transcript: "Hello.")
+        #expect(abs(added.seconds - 2) < 1e-3 && added.sampleRate == 44_100)
         let kept = try WAVFile.read(library.clipAudio("memo"))
         let decoded = try MP3File.decode(Data(contentsOf: source), file: source.path)
         #expect(kept.sampleRate == 44_100 && kept.samples.count == decoded.samples.count)
@@ -122,11 +123,34 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let library = VoiceLibrary(folder: folder)
         let quiet = (0..<Int(1.2 * 24_000)).map { 0.01 * sinf(Float($0) * 0.05) }   // -43 dBFS
-        let seconds = try library.addClip(named: "whisper", recording: quiet, sampleRate: 24_000, transcript: "Psst.")
+        let added = try library.addClip(named: "whisper", recording: quiet, sampleRate: 24_000, transcript: "Psst.")
         #expect(VoiceLibrary(folder: folder).clips == ["whisper"])
-        #expect(VoiceLibrary.lengthAdvice(seconds: seconds) == "under 3 s: the model has little of the voice to copy; 5 to 20 s works best")
+        #expect(added.advice == "under 3 s: the model has little of the voice to copy; 5 to 20 s works best")
         #expect(VoiceLibrary.lengthAdvice(seconds: 3) == nil && VoiceLibrary.lengthAdvice(seconds: 30) == nil)
         #expect(VoiceLibrary.lengthAdvice(seconds: 31) == "over 30 s: every prompt that uses it is long; 5 to 20 s is plenty")
+    }
+
+    /// A phone call's 8 kHz holds none of a voice's upper range, which the model would copy muffled: such a clip is
+    /// added with a warning, and the lists that read clips mark it; 16 kHz and more is fine.
+    @Test func aClipRecordedAtALowRateIsAddedWithAWarningAndMarked() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let library = VoiceLibrary(folder: folder.appendingPathComponent("voices"))
+        let call = folder.appendingPathComponent("call.wav"), wide = folder.appendingPathComponent("wide.wav")
+        try WAVFile.write((0..<6 * 8_000).map { 0.3 * sinf(Float($0) * 0.2) }, sampleRate: 8_000, to: call)
+        try WAVFile.write((0..<6 * 16_000).map { 0.3 * sinf(Float($0) * 0.1) }, sampleRate: 16_000, to: wide)
+        let phone = try library.addClip(named: "phone", audio: call, transcript: "Hello?")
+        #expect(phone.sampleRate == 8_000 && abs(phone.seconds - 6) < 1e-3)
+        #expect(phone.advice == "recorded at 8000 Hz: the voice is copied as muffled as it sounds; a recording at 16 kHz or more serves better")
+        #expect(try library.addClip(named: "wide", audio: wide, transcript: "Hello.").advice == nil)
+        let short = try library.addClip(named: "short", recording: (0..<8_000).map { 0.3 * sinf(Float($0) * 0.2) }, sampleRate: 8_000, transcript: "Hi.")
+        #expect(short.advice?.hasPrefix("under 3 s: ") == true && short.advice?.hasSuffix("; recorded at 8000 Hz: the voice is copied "
+                + "as muffled as it sounds; a recording at 16 kHz or more serves better") == true, "\(short.advice ?? "nil")")
+
+        let reread = VoiceLibrary(folder: library.folder)
+        #expect(reread.check(clip: "phone").problems == ["\(reread.clipAudio("phone").path): recorded at 8000 Hz: the voice is copied as "
+                + "muffled as it sounds; a recording at 16 kHz or more serves better"])
+        #expect(reread.check(clip: "wide").problems.isEmpty)
     }
 
     /// Added to the project's own `profile.yaml`: its text stays as it was, the new profile follows the others.
@@ -150,6 +174,27 @@ import Testing
         #expect(reread.problems.isEmpty)
         #expect(reread.profiles == library.profiles + [.init(name: "welsh_poet", description: description)])
         #expect(reread.freeProfileName(from: "Welsh poet") == "welsh_poet_2")
+    }
+
+    /// A `profile.yaml` saved on Windows (CRLF line ends) reads, and takes a new profile in its map, in its own line ends.
+    @Test func aProfileIsAddedToAFileWithWindowsLineEnds() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sample = Fixtures.testsFolder.deletingLastPathComponent().appendingPathComponent("Voices/profile.yaml")
+        let original = try String(contentsOf: sample, encoding: .utf8).replacingOccurrences(of: "\n", with: "\r\n")
+        let file = folder.appendingPathComponent("profile.yaml")
+        try Data(original.utf8).write(to: file)
+        let library = VoiceLibrary(folder: folder)
+        #expect(library.profiles.count >= 4 && library.problems.isEmpty)
+
+        try library.addProfile(named: "calm", description: "A calm voice.")
+        let updated = try Data(contentsOf: file)
+        #expect(updated.starts(with: Data(original.utf8)))
+        let bytes = [UInt8](updated)
+        let breaks = bytes.indices.filter { bytes[$0] == 0x0A }
+        #expect(breaks.count > 10 && breaks.allSatisfy { $0 > 0 && bytes[$0 - 1] == 0x0D })
+        let reread = VoiceLibrary(folder: folder)
+        #expect(reread.problems.isEmpty && reread.profiles == library.profiles + [.init(name: "calm", description: "A calm voice.")])
     }
 
     @Test func aProfileGoesIntoTheMapWhereverItIsOrANewFile() throws {

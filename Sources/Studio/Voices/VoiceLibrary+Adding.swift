@@ -23,11 +23,19 @@ extension VoiceLibrary {
         (try? WAVFile.read(clipAudio(name)))?.duration
     }
 
+    /// A clip just added: its length and sample rate, and what to tell the writer of them.
+    public struct AddedClip: Equatable, Sendable {
+        public var seconds: Double
+        public var sampleRate: Int
+        /// Why the clip may serve poorly (`advice(seconds:sampleRate:)`), or nil.
+        public var advice: String? { VoiceLibrary.advice(seconds: seconds, sampleRate: sampleRate) }
+    }
+
     /// Copies the WAV file at `audio` into the folder as `NAME.wav`, unchanged (an MP3 file as the WAV of its
-    /// audio), beside `NAME.txt` holding `transcript` on one line. Returns the clip's length in seconds (tell the
-    /// writer its `lengthAdvice`). Silent audio, or under half a second of it, is refused.
+    /// audio), beside `NAME.txt` holding `transcript` on one line. Returns the clip's length and rate (tell the
+    /// writer its `advice`). Silent audio, or under half a second of it, is refused.
     @discardableResult
-    public func addClip(named name: String, audio: URL, transcript: String) throws -> Double {
+    public func addClip(named name: String, audio: URL, transcript: String) throws -> AddedClip {
         try checkNewClip(name, transcript: transcript)
         if let size = (try? FileManager.default.attributesOfItem(atPath: audio.path))?[.size] as? Int, size > WAVFile.maximumFileSize {
             throw StudioError("\(audio.path): \(size) bytes, far more than a voice clip (a few seconds)")
@@ -43,16 +51,17 @@ extension VoiceLibrary {
         try Self.checkSound(decoded.samples, sampleRate: decoded.sampleRate, source: audio.path)
         // A WAV file is kept byte for byte; an MP3 as the 16-bit WAV of its audio (the voice folder holds WAVs).
         let wav = AudioFile.isMP3(data) ? WAVFile.encode(decoded.samples, sampleRate: decoded.sampleRate, format: .pcm16) : data
-        return try writeClip(named: name, wav: wav, duration: decoded.duration, transcript: transcript)
+        try writeClip(named: name, wav: wav, transcript: transcript)
+        return AddedClip(seconds: decoded.duration, sampleRate: decoded.sampleRate)
     }
 
     /// Writes a recording (samples at `sampleRate`, -1...1) as `NAME.wav` (16-bit PCM) with `NAME.txt`.
     @discardableResult
-    public func addClip(named name: String, recording samples: [Float], sampleRate: Int, transcript: String) throws -> Double {
+    public func addClip(named name: String, recording samples: [Float], sampleRate: Int, transcript: String) throws -> AddedClip {
         try checkNewClip(name, transcript: transcript)
         try Self.checkSound(samples, sampleRate: sampleRate, source: "the recording")
-        let data = WAVFile.encode(samples, sampleRate: sampleRate, format: .pcm16)
-        return try writeClip(named: name, wav: data, duration: Double(samples.count) / Double(sampleRate), transcript: transcript)
+        try writeClip(named: name, wav: WAVFile.encode(samples, sampleRate: sampleRate, format: .pcm16), transcript: transcript)
+        return AddedClip(seconds: Double(samples.count) / Double(sampleRate), sampleRate: sampleRate)
     }
 
     /// Why `name` cannot name a new clip here (not a name, taken, half there); nil when it can. Asked as the name
@@ -114,6 +123,22 @@ extension VoiceLibrary {
         return nil
     }
 
+    /// Clips recorded below this rate (Hz) are added with a warning (`sampleRateAdvice`).
+    public static let lowSampleRate = 16_000
+
+    /// What to tell the writer of a clip recorded at `rate`, or nil when it is fine: below `lowSampleRate` (a phone
+    /// call's 8 kHz) the clip holds none of the voice's upper range, and the model copies the muffled sound too.
+    public static func sampleRateAdvice(_ rate: Int) -> String? {
+        guard rate < lowSampleRate else { return nil }
+        return "recorded at \(rate) Hz: the voice is copied as muffled as it sounds; a recording at 16 kHz or more serves better"
+    }
+
+    /// Everything to tell the writer of a clip of `seconds` at `sampleRate`, or nil.
+    public static func advice(seconds: Double, sampleRate: Int) -> String? {
+        let said = [lengthAdvice(seconds: seconds), sampleRateAdvice(sampleRate)].compactMap { $0 }
+        return said.isEmpty ? nil : said.joined(separator: "; ")
+    }
+
     /// Refuses audio that cannot be a voice: a blip, or silence (which the model would copy as silence).
     static func checkSound(_ samples: [Float], sampleRate: Int, source: String) throws {
         let duration = sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0
@@ -130,7 +155,7 @@ extension VoiceLibrary {
         }
     }
 
-    private func writeClip(named name: String, wav data: Data, duration: Double, transcript: String) throws -> Double {
+    private func writeClip(named name: String, wav data: Data, transcript: String) throws {
         try createFolder()
         // The transcript first: a clip is listed only once its audio is there too, so an interrupted add
         // leaves nothing half made in the voice list.
@@ -142,7 +167,6 @@ extension VoiceLibrary {
             try? FileManager.default.removeItem(at: transcriptURL)
             throw error
         }
-        return duration
     }
 
     /// Adds `description` to `profile.yaml` as `NAME`, after the profiles already there, leaving the rest of
@@ -239,9 +263,16 @@ extension VoiceLibrary {
 }
 
 /// The text of a `profile.yaml` with one more profile, written as the sample file writes them (a folded
-/// block, wrapped): after the last entry of the `profiles:` map, or a new map at the end.
+/// block, wrapped): after the last entry of the `profiles:` map, or a new map at the end. A file with Windows
+/// line ends keeps them.
 enum ProfileFileText {
     static func adding(name: String, description: String, to text: String?) -> String {
+        guard let text, text.contains("\r\n") else { return adding(name: name, description: description, toLines: text) }
+        return adding(name: name, description: description, toLines: text.replacingOccurrences(of: "\r\n", with: "\n"))
+            .replacingOccurrences(of: "\n", with: "\r\n")
+    }
+
+    private static func adding(name: String, description: String, toLines text: String?) -> String {
         var lines = (text ?? "").components(separatedBy: "\n")
         if lines.last == "" { lines.removeLast() }
         guard let start = lines.firstIndex(where: isProfilesKey) else {

@@ -14,7 +14,7 @@ extension VoiceLibrary {
     }
 
     /// Reads the clip's files: audio that does not read (and why), no sound in it, a length outside what
-    /// works well (`lengthAdvice`), a transcript that is empty or on more than one line.
+    /// works well (`lengthAdvice`), a rate too low to carry the voice (`sampleRateAdvice`), a transcript that is empty or on more than one line.
     public func check(clip name: String) -> ClipCheck {
         var problems: [String] = []
         var seconds: Double?
@@ -26,6 +26,7 @@ extension VoiceLibrary {
             if let advice = Self.lengthAdvice(seconds: audio.duration) {
                 problems.append("\(audioURL.path): \(String(format: "%.1f", audio.duration)) s, \(advice)")
             }
+            if let advice = Self.sampleRateAdvice(audio.sampleRate) { problems.append("\(audioURL.path): \(advice)") }
         } catch {
             problems.append("\(error)")
         }
