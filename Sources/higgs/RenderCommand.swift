@@ -64,6 +64,13 @@ struct RenderCommand: ParsableCommand {
     private func render() throws {
         let url = URL(fileURLWithPath: project).standardizedFileURL
         let document = try ProjectFile.loadSayingWarnings(url)
+        // A studio's edits not yet saved are not rendered: said, so that whoever runs this knows why they are missing.
+        if let unsaved = ProjectFile.unsavedChanges(of: url) {
+            say(unsaved.openIn.map { "\(url.path): a studio (process \($0)) has it open with changes not saved; this renders the file "
+                    + "as last saved (Ctrl-S in the studio saves them)" }
+                ?? "\(url.path): changes a studio did not save are in \(unsaved.autosave.lastPathComponent); this renders the file as "
+                    + "last saved (the studio offers them back when it opens the project)")
+        }
         let library = VoiceLibrary(folder: engine.voicesFolder)
         let sceneLibrary = SceneLibrary(folder: engine.scenesFolder)
         let takes = TakeStore(folder: TakeStore.folder(forProject: url))

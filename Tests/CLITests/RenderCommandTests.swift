@@ -222,6 +222,39 @@ import Testing
         #expect(!result.stderr.contains("line 5: about"))
     }
 
+    /// A studio's edits not saved yet are not rendered, and the render says so: whether the studio is open now, or
+    /// its changes wait in an autosave to be offered back. An autosave holding what the file holds is nothing to say.
+    @Test func changesAStudioHasNotSavedAreSaid() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("show.higgs")
+        let saved = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there."])
+        try ProjectFile.save(saved, to: file)
+        func render() throws -> CLI.Result {
+            try CLI.run(["render", "show.higgs", "--dry-run", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        }
+        var result = try render()
+        #expect(result.status == 0 && !result.stderr.contains("not save"), "\(result.stderr)")
+        try ProjectFile.autosave(saved, for: file)
+        #expect(try !render().stderr.contains("not save"))
+
+        var edited = saved
+        edited.script.append("[Ann] A line typed and not saved.")
+        try ProjectFile.autosave(edited, for: file)
+        result = try render()
+        #expect(result.status == 0 && result.stderr.split(separator: "\n").first.map(String.init) == "\(file.path): changes a studio did not "
+                + "save are in .show.higgs.autosave; this renders the file as last saved (the studio offers them back when it opens the project)",
+                "\(result.stderr)")
+        #expect(result.stderr.contains("show.higgs: 1 line, 1 to generate") && !result.stderr.contains("not saved."))
+
+        // A studio with the project open: this test's process stands for it in the project's open mark.
+        OpenMark.mark(file)
+        defer { OpenMark.clear(file) }
+        result = try render()
+        #expect(result.stderr.hasPrefix("\(file.path): a studio (process \(getpid())) has it open with changes not saved; this renders the file "
+                + "as last saved (Ctrl-S in the studio saves them)\n"), "\(result.stderr)")
+    }
+
     /// A setting this version does not read (a newer version's) is said once on stderr, naming the file, line and key,
     /// and the render goes on; the file is left as it is.
     @Test func aSettingThisVersionDoesNotReadIsSaidAndTheRenderGoesOn() throws {

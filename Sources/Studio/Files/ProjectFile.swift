@@ -93,6 +93,19 @@ public enum ProjectFile {
         removeAutosave(autosaveURL(for: url, process: process))
     }
 
+    /// Changes to `url` a studio holds unsaved: the autosave they are in, and the studio that has the project open
+    /// now (nil: none has; they wait to be offered back when it is opened). Nil when no autosave holds other than
+    /// what the file does. A command reading the file reads it as last saved, and says so.
+    public static func unsavedChanges(of url: URL) -> (autosave: URL, openIn: pid_t?)? {
+        let saved = contents(of: url)
+        for (file, process) in autosaves(for: url) {
+            guard let held = contents(of: file), held != saved else { continue }
+            let studio = process.map { OpenMark.isAlive($0) ? $0 : nil } ?? OpenMark.holder(of: url)
+            return (file, studio)
+        }
+        return nil
+    }
+
     /// Removes an autosave file and what is kept beside it.
     public static func removeAutosave(_ file: URL) {
         try? FileManager.default.removeItem(at: file)
