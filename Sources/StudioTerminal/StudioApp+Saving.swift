@@ -29,7 +29,9 @@ extension StudioApp {
         let written: Data
         do {
             // Saved elsewhere, the autosave of the file replaced is left alone: it may be another studio's.
-            written = try ProjectFile.save(project, to: target, autosaveOf: target == url ? autosaveProcess : getpid())
+            // Lines end as the file's did (CR LF from a Windows editor), so that one save does not change them all.
+            written = try ProjectFile.save(project, to: target, autosaveOf: target == url ? autosaveProcess : getpid(),
+                                           crlf: diskContents.map(ProjectFile.endsLinesWithCRLF) ?? false)
         } catch {
             say("not saved: \(error)" + (target == url ? "; Alt-S saves it under another name" : ""), .error, seconds: 10)
             return

@@ -80,6 +80,33 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// A project a Windows editor saved keeps its CR LF line ends through the studio's save: version control sees the
+    /// line edited, not every line.
+    @Test func aSaveKeepsTheFilesWindowsLineEnds() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("w.higgs")
+        let project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] First line.", "[Ann] Second line."])
+        try ProjectFile.save(project, to: file, crlf: true)
+        let tmux = try TmuxSession(width: 160, height: 30, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "w.higgs"])
+        try tmux.waitFor("the project") { $0.contains("Second line.") }
+        try tmux.keys("Enter")
+        try tmux.type(" Edited.")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edit") { $0.contains("First line. Edited.") && $0.contains("w.higgs ●") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved \(file.path).") }
+        var edited = project
+        edited.script[0] = "[Ann] First line. Edited."
+        let saved = try Data(contentsOf: file)
+        #expect(ProjectFile.endsLinesWithCRLF(saved))
+        #expect(try ProjectFile.load(file) == edited)
+        #expect(String(decoding: saved, as: UTF8.self) == ProjectFormat.print(edited).replacingOccurrences(of: "\n", with: "\r\n"))
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
+
     /// A new project named in a folder that does not exist says so at once, and Alt-S saves it elsewhere: the
     /// writing is not lost to a save that cannot happen.
     @Test func aProjectInAMissingFolderIsSavedElsewhere() throws {

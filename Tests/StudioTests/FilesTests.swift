@@ -27,6 +27,22 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["show.higgs"])
     }
 
+    /// A file a Windows editor wrote (CR LF line ends) reads as the same project, and is saved in its own line ends
+    /// when asked: every line break CR LF, and nothing else changed.
+    @Test func aProjectSavedWithWindowsLineEndsReadsTheSame() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("show.higgs")
+        let project = SampleProject.project
+        let plain = try ProjectFile.save(project, to: url)
+        #expect(!ProjectFile.endsLinesWithCRLF(plain))
+        let windows = try ProjectFile.save(project, to: url, crlf: true)
+        #expect(ProjectFile.endsLinesWithCRLF(windows))
+        #expect(String(decoding: windows, as: UTF8.self) == String(decoding: plain, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(try ProjectFile.load(url) == project)
+        #expect(!ProjectFile.endsLinesWithCRLF(Data("one line, no break".utf8)) && !ProjectFile.endsLinesWithCRLF(Data("\nx\r\n".utf8)))
+    }
+
     @Test func autosaveOfANeverSavedProjectIsRecovered() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -55,12 +55,21 @@ public enum ProjectFile {
 
     /// Saves atomically and durably, then removes the autosave (the shared one, or `process`'s own); returns what
     /// the file now holds.
+    /// `crlf`: lines end in CR LF, as the file had them (`endsLinesWithCRLF`), so that a file kept in version
+    /// control by a Windows editor is not all changed by one save.
     @discardableResult
-    public static func save(_ project: Project, to url: URL, autosaveOf process: pid_t? = nil) throws -> Data {
-        let data = Data(ProjectFormat.print(project).utf8)
+    public static func save(_ project: Project, to url: URL, autosaveOf process: pid_t? = nil, crlf: Bool = false) throws -> Data {
+        let text = ProjectFormat.print(project)
+        let data = Data((crlf ? text.replacingOccurrences(of: "\n", with: "\r\n") : text).utf8)
         try AtomicFile.write(data, to: url, durable: true)
         discardAutosave(for: url, process: process)
         return data
+    }
+
+    /// Whether a project file's lines end in CR LF (a Windows editor's): its first line break says.
+    public static func endsLinesWithCRLF(_ contents: Data) -> Bool {
+        guard let i = contents.firstIndex(of: 0x0A) else { return false }
+        return i > contents.startIndex && contents[contents.index(before: i)] == 0x0D
     }
 
     /// What the file holds now (nil when there is none): the studio compares it with what it read or wrote last,
