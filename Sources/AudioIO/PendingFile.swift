@@ -6,15 +6,29 @@ import Glibc
 /// A file being written beside its destination (hidden, `.name.pid.random.tmp` in the same folder), renamed
 /// onto it once complete, so a reader (or a crash) never sees half a file. Dropped before `commit`, it is
 /// removed and the destination is untouched: a writer that fails midway leaves nothing behind.
+///
+/// A symbolic link stays a link: the file it points to is replaced. A destination that is no file (a pipe, a
+/// device such as `/dev/stdout`, a folder) is refused: the rename would put a file in its place, and nothing
+/// would reach its reader.
 final class PendingFile {
     let url: URL
+    /// Where the file goes: `url`, or the file its links lead to.
+    private let destination: String
     private let temporary: String
     private var fd: Int32
 
     init(beside url: URL) throws {
-        let folder = url.deletingLastPathComponent()
+        var info = stat()
+        if stat(url.path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let kind = info.st_mode & S_IFMT
+            let what = kind == S_IFDIR ? "a folder" : kind == S_IFIFO ? "a pipe" : kind == S_IFCHR || kind == S_IFBLK ? "a device" : "no file"
+            throw AudioFileError(file: url.path, "is \(what): audio is written to a file, give a file's path")
+        }
+        let target = url.resolvingSymlinksInPath()
+        let folder = target.deletingLastPathComponent()
         self.url = url
-        temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        destination = target.path
+        temporary = folder.appendingPathComponent(".\(target.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
         fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             throw AudioFileError(file: url.path, "cannot create a file in \(folder.path) (\(String(cString: strerror(errno))))")
@@ -59,7 +73,7 @@ final class PendingFile {
         guard fsync(fd) == 0 else { throw failure() }
         close(fd)
         fd = -1
-        guard rename(temporary, url.path) == 0 else {
+        guard rename(temporary, destination) == 0 else {
             let error = AudioFileError(file: url.path, "cannot write (\(String(cString: strerror(errno))))")
             unlink(temporary)
             throw error

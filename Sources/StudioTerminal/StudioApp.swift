@@ -229,9 +229,9 @@ final class StudioApp {
             let kept = isDirty ? keepUnsaved() : nil
             terminal.stop()
             let name = String(cString: strsignal(interrupted.signal))
-            FileHandle.standardError.write(Data("higgs: \(name)\(kept.map { "; " + $0.said } ?? "")\n".utf8))
+            Console.error("higgs: \(name)\(kept.map { "; " + $0.said } ?? "")\n")
             // Written nowhere: the script itself, the last place it can be kept (a terminal's scrollback).
-            if let kept, kept.lost { FileHandle.standardError.write(Data(ProjectFormat.print(project).utf8)) }
+            if let kept, kept.lost { Console.error(ProjectFormat.print(project)) }
             return 128 + interrupted.signal
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioCodec
 import AudioIO
 import Foundation
+import Studio
 import Generation
 
 /// `higgs decode`: a codes file to a WAV through the audio tokenizer.
@@ -23,6 +24,7 @@ struct DecodeCommand: ParsableCommand {
     var float = false
 
     func run() throws {
+        try OutputFile.check(outPath, flag: "--out-path")
         let codes = CodesFile.codes(of: try CodesFile.read(URL(fileURLWithPath: codes)))
         let tokenizer = try audioTokenizer.load()
         let start = Date()
@@ -34,7 +36,7 @@ struct DecodeCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         try WAVFile.write(samples, sampleRate: tokenizer.sampleRate, to: URL(fileURLWithPath: outPath), format: float ? .float32 : .pcm16)
         let duration = Double(samples.count) / Double(tokenizer.sampleRate)
-        FileHandle.standardError.write(Data(String(format: "%@: %d frames, %.2f s of audio, decoded in %.2f s (%.1fx real time)\n",
-                                                   outPath, codes.frameCount, duration, seconds, duration / max(seconds, 1e-9)).utf8))
+        Console.error(String(format: "%@: %d frames, %.2f s of audio, decoded in %.2f s (%.1fx real time)\n",
+                                     outPath, codes.frameCount, duration, seconds, duration / max(seconds, 1e-9)))
     }
 }

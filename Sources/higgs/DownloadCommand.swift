@@ -86,6 +86,6 @@ final class ProgressBar: @unchecked Sendable {
         let text = String(format: "%@ %@ %5.1f%% %@/%@ %@/s ETA %@ (%d/%d files)", label, bar, p.fraction * 100,
                           bytes(p.done), bytes(p.total), bytes(Int(p.bytesPerSecond)),
                           Download.Progress.duration(p.secondsLeft ?? 0), p.filesDone, p.files)
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text + (final ? "\n" : "")).utf8))
+        Console.error("\r\u{1B}[K" + text + (final ? "\n" : ""))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AudioCodec
 import AudioIO
 import Foundation
+import Studio
 import Generation
 
 /// `higgs encode`: a WAV to a codes file through the audio tokenizer.
@@ -20,19 +21,15 @@ struct EncodeCommand: ParsableCommand {
     var codesOut: String
 
     func run() throws {
+        try OutputFile.check(codesOut, flag: "--codes-out")
         let clip = try AudioFile.read(URL(fileURLWithPath: audio))
         let tokenizer = try audioTokenizer.load()
         try tokenizer.loadEncoder()
         let start = Date()
         let codes = try tokenizer.encode(clip)
         let seconds = Date().timeIntervalSince(start)
-        let out = URL(fileURLWithPath: codesOut)
-        do {
-            try codes.codesFile(frameRate: tokenizer.frameRate).write(to: out, options: .atomic)
-        } catch {
-            throw CodecError("\(out.path): cannot write (\(error.localizedDescription))")
-        }
-        FileHandle.standardError.write(Data(String(format: "%@: %d frames from %.2f s of audio, encoded in %.2f s (%.1fx real time)\n",
-                                                   codesOut, codes.frameCount, clip.duration, seconds, clip.duration / max(seconds, 1e-9)).utf8))
+        try OutputFile.write(codes.codesFile(frameRate: tokenizer.frameRate), to: codesOut)
+        Console.error(String(format: "%@: %d frames from %.2f s of audio, encoded in %.2f s (%.1fx real time)\n",
+                                     codesOut, codes.frameCount, clip.duration, seconds, clip.duration / max(seconds, 1e-9)))
     }
 }

@@ -124,8 +124,8 @@ struct GenerateCommand: ParsableCommand {
         let precision = location.precision ?? WeightPrecision.bf16.rawValue
         let log = Progress(quiet: quiet)
         // Before the minutes that loading and generating take: the files must have somewhere to go.
-        try checkFolder(of: outPath, flag: "--out-path")
-        if let codesOut { try checkFolder(of: codesOut, flag: "--codes-out") }
+        try OutputFile.check(outPath, flag: "--out-path")
+        if let codesOut { try OutputFile.check(codesOut, flag: "--codes-out") }
 
         let dialogue = try makeDialogue()
         let (chunks, _) = try dialogue.plan()
@@ -195,7 +195,7 @@ struct GenerateCommand: ParsableCommand {
             instead = " (the codes, beside --out-path, as there is no audio tokenizer to make the WAV)"
         }
         if let codesPath {
-            try write(CodesFile.encode(written), to: codesPath, instead)
+            try OutputFile.write(CodesFile.encode(written), to: codesPath, instead)
             log.line("wrote \(codesPath)")
         }
         guard let codec else {
@@ -204,11 +204,7 @@ struct GenerateCommand: ParsableCommand {
             return
         }
         let samples = try codec.decode(codes)
-        do {
-            try WAVFile.write(samples, sampleRate: codec.sampleRate, to: URL(fileURLWithPath: outPath), format: .pcm16)
-        } catch {
-            throw GenerationError("\(outPath): cannot write (\(error))")
-        }
+        try WAVFile.write(samples, sampleRate: codec.sampleRate, to: URL(fileURLWithPath: outPath), format: .pcm16)
         log.line(String(format: "wrote %@ (%.2f s)", outPath, Double(samples.count) / Double(codec.sampleRate)))
     }
 
@@ -257,36 +253,10 @@ struct GenerateCommand: ParsableCommand {
                                   + "decodes \(codec.codebookCount) of \(codec.codebookSize)")
         }
     }
-
-    private func write(_ data: Data, to path: String, _ what: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            // The system's words (`No such file or directory`), not Foundation's "The operation could not be completed".
-            let underlying = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? Error).map { $0 as NSError }
-            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
-            throw GenerationError("\(path)\(what): cannot write (\(reason ?? error.localizedDescription))")
-        }
-    }
-
-    /// The folder a file is to be written in: there, a folder, and writable.
-    private func checkFolder(of path: String, flag: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent()
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
-            throw GenerationError("\(flag) \(path): a folder, not a file")
-        }
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else {
-            throw GenerationError("\(flag) \(path): no folder \(folder.path)")
-        }
-        guard isFolder.boolValue else { throw GenerationError("\(flag) \(path): \(folder.path) is a file, not a folder") }
-        guard FileManager.default.isWritableFile(atPath: folder.path) else {
-            throw GenerationError("\(flag) \(path): cannot write in \(folder.path)")
-        }
-    }
 }
 
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data("higgs: \(message)\n".utf8))
+    Console.error("higgs: \(message)\n")
 }
 
 /// Progress on stderr: rewritten in place on a terminal, a line per chunk otherwise.
@@ -303,7 +273,7 @@ private final class Progress {
     func line(_ text: String) {
         guard !quiet else { return }
         finishLine()
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
+        Console.error("\(text)\n")
     }
 
     func chunk(_ index: Int, of count: Int) {
@@ -315,7 +285,7 @@ private final class Progress {
     /// What is being done before the first frame, in place on a terminal (the next frames replace it).
     func status(_ text: String) {
         guard !quiet, live else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(chunkLabel)\(text)".utf8))
+        Console.error("\r\u{1B}[K\(chunkLabel)\(text)")
         drawn = true
     }
 
@@ -330,7 +300,7 @@ private final class Progress {
         }
         guard fraction >= 1 || Date().timeIntervalSince(lastDraw) > 0.2 else { return }
         lastDraw = Date()
-        FileHandle.standardError.write(Data("\r\u{1B}[K\(text): \(Int(fraction * 100))%".utf8))
+        Console.error("\r\u{1B}[K\(text): \(Int(fraction * 100))%")
         drawn = true
     }
 
@@ -339,13 +309,13 @@ private final class Progress {
         lastDraw = Date()
         let text = String(format: "\r\u{1B}[K%@%d frames, %.1f s of audio, %.1f frames/s", chunkLabel, frames,
                           Double(frames) / Double(AudioFormat.frameRate), Double(frames) / max(seconds, 1e-9))
-        FileHandle.standardError.write(Data(text.utf8))
+        Console.error(text)
         drawn = true
     }
 
     func finishLine() {
         guard drawn else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        Console.error("\r\u{1B}[K")
         drawn = false
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernels
+import Studio
 
 @main
 struct Higgs: ParsableCommand {
@@ -18,13 +19,18 @@ struct Higgs: ParsableCommand {
         do {
             var command = try parseAsRoot(nil)
             try command.run()
+            // What a command prints is its result: one that did not reach stdout (a full disk) is a failure.
+            if let problem = Console.outputProblem() {
+                Console.error("higgs: \(problem)\n")
+                exit(withError: ExitCode.failure)
+            }
         } catch {
             // A command's own failure (the parser's "other" errors: exit 1 with a message) reads as every command
             // words it, `higgs: FILE: problem`, not `Error: ...`; help, refused flags (with the usage) and exit codes
             // stay the parser's.
             let message = message(for: error)
             guard exitCode(for: error) == .failure, !message.isEmpty else { exit(withError: error) }
-            FileHandle.standardError.write(Data("higgs: \(message)\n".utf8))
+            Console.error("higgs: \(message)\n")
             exit(withError: ExitCode.failure)
         }
     }

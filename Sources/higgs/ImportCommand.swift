@@ -43,7 +43,7 @@ struct ImportCommand: ParsableCommand {
             let project = imported.project
             try ProjectFile.save(project, to: target)
             for remark in imported.remarks {
-                FileHandle.standardError.write(Data("higgs: \(source.path):\(remark.line): \(remark.message)\n".utf8))
+                Console.error("higgs: \(source.path):\(remark.line): \(remark.message)\n")
             }
             // Lines that say something: notes (headings, cues) are not counted.
             let turns = project.script.filter { !ScriptLine($0).saysNothing }.count
@@ -53,10 +53,10 @@ struct ImportCommand: ParsableCommand {
                 placed = cues.placed == cues.count ? ", placed at their \(cues.count) subtitle cues (fit-cues: 10)"
                     : ", placed at \(cues.placed) of their \(cues.count) subtitle cues (fit-cues: 10; the rest said above)"
             }
-            FileHandle.standardError.write(Data(("wrote \(target.path): \(counted(turns, "line"))\(placed); \(cast) (automatic voices; "
-                + "`higgs studio \(target.lastPathComponent)` to choose them)\n").utf8))
+            Console.error("wrote \(target.path): \(counted(turns, "line"))\(placed); \(cast) (automatic voices; "
+                + "`higgs studio \(target.lastPathComponent)` to choose them)\n")
         } catch {
-            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            Console.error("higgs: \(error)\n")
             throw ExitCode(1)
         }
     }

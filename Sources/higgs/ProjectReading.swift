@@ -7,7 +7,7 @@ extension ProjectFile {
     static func loadSayingWarnings(_ url: URL) throws -> Project {
         let parsed = try read(url)
         for warning in parsed.warnings {
-            FileHandle.standardError.write(Data("higgs: \(warning)\n".utf8))
+            Console.error("higgs: \(warning)\n")
         }
         return parsed.project
     }

@@ -56,7 +56,7 @@ struct RenderCommand: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            Console.error("higgs: \(error)\n")
             throw ExitCode(1)
         }
     }
@@ -279,11 +279,11 @@ struct RenderCommand: ParsableCommand {
                 // audio, that the line has begun (its prompt is read first: tens of seconds on a slow machine).
                 if live, case .running(let progress) = state {
                     let text = progress.map { String(format: "%@: %.1f s of audio", label, $0.seconds) } ?? "\(label): reading its prompt…"
-                    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                    Console.error("\r\u{1B}[K\(text)")
                 }
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if live { Console.error("\r\u{1B}[K") }
             switch queue.state(.line(line)) {
             case .done(.take(let info, let cached))?:
                 let seconds = Double(info.samples) / Double(AudioFormat.sampleRate)
@@ -322,7 +322,7 @@ struct RenderCommand: ParsableCommand {
     private var live: Bool { isatty(STDERR_FILENO) != 0 }
 
     private func say(_ text: String) {
-        FileHandle.standardError.write(Data("\(live ? "\r\u{1B}[K" : "")\(text)\n".utf8))
+        Console.error("\(live ? "\r\u{1B}[K" : "")\(text)\n")
     }
 
 }

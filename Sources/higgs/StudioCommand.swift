@@ -54,7 +54,7 @@ struct StudioCommand: ParsableCommand {
         do {
             status = try StudioScreen.run(options)
         } catch {
-            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            Console.error("higgs: \(error)\n")
             throw ExitCode(1)
         }
         if status != 0 { throw ExitCode(status) }

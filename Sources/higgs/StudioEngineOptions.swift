@@ -65,6 +65,6 @@ extension EngineLocation {
     /// Says on stderr that the config file could not be read and is not used (the commands go on without it).
     func warnAboutConfig() {
         guard let configProblem else { return }
-        FileHandle.standardError.write(Data("higgs: \(configProblem); the config file is not used\n".utf8))
+        Console.error("higgs: \(configProblem); the config file is not used\n")
     }
 }

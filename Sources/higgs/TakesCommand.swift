@@ -50,9 +50,9 @@ struct TakesCommand: ParsableCommand {
                     text += " (--prune removes them)"
                 }
             }
-            FileHandle.standardError.write(Data((text + "\n").utf8))
+            Console.error(text + "\n")
         } catch {
-            FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+            Console.error("higgs: \(error)\n")
             throw ExitCode(1)
         }
     }

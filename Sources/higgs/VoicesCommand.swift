@@ -93,13 +93,13 @@ struct VoicesCommand: ParsableCommand {
                 if let clip, let transcript {
                     let added = try library.addClip(named: name, audio: URL(fileURLWithPath: clip), transcript: transcript)
                     let advice = added.advice.map { " (\($0))" } ?? ""
-                    FileHandle.standardError.write(Data("added the clip \(name), \(String(format: "%.1f", added.seconds)) s\(advice), to \(library.folder.path)\(made); cast a speaker as \(name)\n".utf8))
+                    Console.error("added the clip \(name), \(String(format: "%.1f", added.seconds)) s\(advice), to \(library.folder.path)\(made); cast a speaker as \(name)\n")
                 } else if let description {
                     try library.addProfile(named: name, description: description)
-                    FileHandle.standardError.write(Data("added profile:\(name) to \(library.profileFile.path)\(made)\n".utf8))
+                    Console.error("added profile:\(name) to \(library.profileFile.path)\(made)\n")
                 }
             } catch {
-                FileHandle.standardError.write(Data("higgs: \(error)\n".utf8))
+                Console.error("higgs: \(error)\n")
                 throw ExitCode(1)
             }
         }

@@ -134,6 +134,34 @@ private func decodeError(_ bytes: [UInt8]) -> String? {
         #expect(try WAVFile.decode(Data(streamed.bytes()), file: "a").samples == [0.25, 0.25])
     }
 
+    /// Writing over a link replaces the file it points to and keeps the link; a pipe, a device or a folder in the
+    /// way is refused, left as it was (a rename would have put a file in its place, and its reader got nothing).
+    @Test func aLinkIsWrittenThroughAndWhatIsNoFileIsRefused() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("target.wav"), link = folder.appendingPathComponent("link.wav")
+        try Data("old".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        try WAVFile.write([0.25, -0.25], sampleRate: 24_000, to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == target.path)
+        #expect(try WAVFile.read(target).samples.count == 2)
+
+        let pipe = folder.appendingPathComponent("pipe.wav")
+        #expect(mkfifo(pipe.path, 0o644) == 0)
+        #expect(throws: AudioFileError(file: pipe.path, "is a pipe: audio is written to a file, give a file's path")) {
+            try WAVFile.write([0.25], sampleRate: 24_000, to: pipe)
+        }
+        #expect(throws: AudioFileError(file: "/dev/null", "is a device: audio is written to a file, give a file's path")) {
+            try WAVWriter(url: URL(fileURLWithPath: "/dev/null"), sampleRate: 24_000)
+        }
+        #expect(throws: AudioFileError(file: folder.path, "is a folder: audio is written to a file, give a file's path")) {
+            try WAVFile.write([0.25], sampleRate: 24_000, to: folder)
+        }
+        var info = stat()
+        #expect(lstat(pipe.path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["link.wav", "pipe.wav", "target.wav"])
+    }
+
     @Test func badFilesGiveOneLineErrorsNamingTheFile() throws {
         var good = WAVBuilder()
         good.payload = le16([1, 2, 3, 4])
