@@ -71,6 +71,9 @@ struct RenderCommand: ParsableCommand {
                 ?? "\(url.path): changes a studio did not save are in \(unsaved.autosave.lastPathComponent); this renders the file as "
                     + "last saved (the studio offers them back when it opens the project)")
         }
+        // One render of a project at a time; a dry run writes nothing.
+        let lock = dryRun ? nil : try RenderLock.take(url)
+        defer { lock?.release() }
         let library = VoiceLibrary(folder: engine.voicesFolder)
         let sceneLibrary = SceneLibrary(folder: engine.scenesFolder)
         let takes = TakeStore(folder: TakeStore.folder(forProject: url))

@@ -11,7 +11,7 @@ struct TakesCommand: ParsableCommand {
             The studio keeps every take, so that a line edited back to an earlier text finds its takes again. \
             A take is used while a line of the project (as saved, and as autosaved if there are unsaved \
             changes, in any studio) lists it: all of a line's takes are kept, chosen or not. --prune refuses while a studio \
-            has the project open: its undo can bring back lines whose takes it would remove.
+            has the project open (its undo can bring back lines whose takes it would remove) or a render is making its takes.
             """
     )
 
@@ -43,6 +43,10 @@ struct TakesCommand: ParsableCommand {
                     if let pid = OpenMark.holder(of: url) {
                         throw StudioError("\(url.path) is open in the studio (process \(pid)): close it first, since its undo can "
                                           + "bring back lines whose takes --prune would remove")
+                    }
+                    if let pid = RenderLock.holder(of: url) {
+                        throw StudioError("\(url.path) is being rendered (higgs render, process \(pid)): prune once it has ended, "
+                                          + "since the takes it makes are recorded for their lines only as each is done")
                     }
                     try store.removeUnused(inventory)
                     text += ", removed"

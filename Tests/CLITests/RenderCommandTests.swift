@@ -255,6 +255,49 @@ import Testing
                 + "as last saved (Ctrl-S in the studio saves them)\n"), "\(result.stderr)")
     }
 
+    /// One render of a project at a time: a second refuses while the first runs (each would make every line and
+    /// write its line records over the other's), as `takes --prune` does (it would remove takes made and not yet
+    /// recorded). The lock is the first render's, held on `.NAME.higgs.render`; this test's process holds it here.
+    @Test func aSecondRenderAndAPruneWaitForTheRenderRunning() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there."])
+        project.settings.maxNewTokens = 30
+        let file = folder.appendingPathComponent("show.higgs")
+        try ProjectFile.save(project, to: file)
+        let flags = ["--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16", "--voices", folder.path, "--scenes", folder.path]
+
+        let lockFile = folder.appendingPathComponent(".show.higgs.render")
+        let fd = open(lockFile.path, O_RDWR | O_CREAT, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        _ = Array("\(getpid())\n".utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        #expect(result.status == 1 && result.stderr == "higgs: \(file.path): another higgs render (process \(getpid())) is making its takes; "
+                + "wait for it to end (two would each make every line)\n", "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("show.takes").path))
+        // A dry run writes nothing, and goes on.
+        #expect(try CLI.run(["render", "show.higgs", "--dry-run"] + flags, in: folder).status == 0)
+
+        // The takes of a line rewritten since are of a line that is gone, but not pruned while a render runs.
+        close(fd)
+        #expect(try CLI.run(["render", "show.higgs"] + flags, in: folder).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: lockFile.path))
+        project.script[0] = "[Ann] Hello again."
+        try ProjectFile.save(project, to: file)
+        let again = open(lockFile.path, O_RDWR | O_CREAT, 0o644)
+        #expect(again >= 0 && flock(again, LOCK_EX | LOCK_NB) == 0)
+        _ = Array("\(getpid())\n".utf8).withUnsafeBytes { write(again, $0.baseAddress, $0.count) }
+        result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
+        #expect(result.status == 1 && result.stderr.hasSuffix("show.higgs is being rendered (higgs render, process \(getpid())): prune once it "
+                + "has ended, since the takes it makes are recorded for their lines only as each is done\n"), "\(result.stderr)")
+        close(again)
+        // A lock file left by a render that died holds no lock: it stops nothing.
+        result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains(", removed"), "\(result.stderr)")
+    }
+
     /// A setting this version does not read (a newer version's) is said once on stderr, naming the file, line and key,
     /// and the render goes on; the file is left as it is.
     @Test func aSettingThisVersionDoesNotReadIsSaidAndTheRenderGoesOn() throws {
