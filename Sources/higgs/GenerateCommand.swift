@@ -151,7 +151,8 @@ struct GenerateCommand: ParsableCommand {
                         chunks.count == 1 ? "" : "s", ThreadCount.current, ThreadCount.current == 1 ? "" : "s"))
 
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        if self.seed == nil { log.line("seed \(seed)") }
+        // Said even with --quiet: it is what makes this take again.
+        if self.seed == nil { Console.error("seed \(seed) (drawn; --seed \(seed) makes this take again)\n") }
         let sampling = SamplingOptions(temperature: temperature, topK: topK == 0 ? nil : topK, topP: topP,
                                        rasWindowLength: rasWinLen, rasMaxRepeats: rasWinMaxNumRepeat, seed: seed)
         let options = SpeechEngine.Options(sampling: sampling, maxNewTokens: maxNewTokens, forceAudio: forceAudioGen)
@@ -201,11 +202,14 @@ struct GenerateCommand: ParsableCommand {
         guard let codec else {
             warn("no audio tokenizer (\(location.display(location.audioTokenizer)) has no model.pth; "
                  + "give --audio-tokenizer): wrote codes only, no WAV")
+            if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
             return
         }
         let samples = try codec.decode(codes)
         try WAVFile.write(samples, sampleRate: codec.sampleRate, to: URL(fileURLWithPath: outPath), format: .pcm16)
         log.line(String(format: "wrote %@ (%.2f s)", outPath, Double(samples.count) / Double(codec.sampleRate)))
+        // What was made before the stop is written, and the status says it is not all.
+        if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
     }
 
     /// The transcript, scene, voices and chunking the flags describe.
@@ -317,25 +321,5 @@ private final class Progress {
         guard drawn else { return }
         Console.error("\r\u{1B}[K")
         drawn = false
-    }
-}
-
-/// The first Ctrl-C asks generation to stop (it keeps what it has); a second one ends the process.
-enum Interrupt {
-    nonisolated(unsafe) private static var count: sig_atomic_t = 0
-
-    static var requested: Bool { count > 0 }
-
-    static func install() {
-        signal(SIGINT) { _ in
-            Interrupt.count += 1
-            if Interrupt.count > 1 { _exit(130) }
-        }
-        // A mask of blocked signals is inherited: a parent that blocks SIGINT (a test runner, a supervisor) would
-        // leave the handler never called.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

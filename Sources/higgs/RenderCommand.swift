@@ -64,6 +64,8 @@ struct RenderCommand: ParsableCommand {
     private func render() throws {
         let url = URL(fileURLWithPath: project).standardizedFileURL
         let document = try ProjectFile.loadSayingWarnings(url)
+        // Ctrl-C, SIGTERM or SIGHUP: the lines being made are finished and kept, the export before is left as it was.
+        Interrupt.install()
         // A studio's edits not yet saved are not rendered: said, so that whoever runs this knows why they are missing.
         if let unsaved = ProjectFile.unsavedChanges(of: url) {
             say(unsaved.openIn.map { "\(url.path): a studio (process \($0)) has it open with changes not saved; this renders the file "
@@ -165,7 +167,6 @@ struct RenderCommand: ParsableCommand {
             // The engine's pace in its last session gives an estimate before the first line is made.
             let paces = PaceRecord.standard
             queue.earlierPace = paces.pace(of: synthesizer.engineDescription)
-            Interrupt.install()
             queue.generate(generated)
             // The audio still ahead after each line, at an ordinary pace (for the estimate of the time left).
             let expected = generated.map { SpeakingTime.expected(forSaying: first.transcript(line: $0)) }
@@ -240,8 +241,16 @@ struct RenderCommand: ParsableCommand {
 
     /// Exports the project as the studio's `e` does, says what was written, and ends with the failures.
     private func export(_ url: URL, planner: () -> DialoguePlanner, failed: [Int]) throws {
-        let report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent,
-                                               to: DialogueExport.folder(forProject: url))
+        let folder = DialogueExport.folder(forProject: url)
+        let report: ExportReport
+        do {
+            report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent, to: folder) { _ in
+                if Interrupt.requested { throw Interrupt.Stopped() }
+            }
+        } catch is Interrupt.Stopped {
+            say("stopped: not exported (\(folder.lastPathComponent)/ is as it was); the takes are kept")
+            return try finish(failed)
+        }
         var text = "exported to \(report.folder.path)/: \(counted(report.lines, "line")), \(String(format: "%.1f", report.seconds)) s"
         if report.chapters > 0 { text += " in \(counted(report.chapters, "chapter file"))" }
         if let verdict = report.missingVerdict { text += "; " + verdict }
@@ -315,11 +324,11 @@ struct RenderCommand: ParsableCommand {
         return (failed, diskFull)
     }
 
+    /// Ends the run: stopped (by a signal) is its own status, else a line not generated is a failure.
     private func finish(_ failed: [Int]) throws {
-        guard failed.isEmpty else {
-            say("not generated: line " + failed.map { String($0 + 1) }.joined(separator: ", "))
-            throw ExitCode(1)
-        }
+        if !failed.isEmpty { say("not generated: line " + failed.map { String($0 + 1) }.joined(separator: ", ")) }
+        if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
+        if !failed.isEmpty { throw ExitCode(1) }
     }
 
     private var live: Bool { isatty(STDERR_FILENO) != 0 }

@@ -15,9 +15,9 @@ enum CLI {
 
     /// `higgs arguments...` in `folder`, with HOME there too so nothing of the user's is found or written.
     /// `environment` adds to (or, with an empty value, removes from) the inherited variables; `binary`, a copy of
-    /// it elsewhere; `interruptAt`: a Ctrl-C (SIGINT) is sent once stderr holds that text.
+    /// it elsewhere; `interruptAt`: a Ctrl-C (SIGINT, or `signal`) is sent once stderr holds that text.
     static func run(_ arguments: [String], in folder: URL, environment extra: [String: String] = [:],
-                    binary: URL = CLI.binary, interruptAt: String? = nil) throws -> Result {
+                    binary: URL = CLI.binary, interruptAt: String? = nil, signal: Int32 = SIGINT) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -48,7 +48,7 @@ enum CLI {
                 errData.data += more
                 if let text = interruptAt, !String(decoding: errData.data[..<before], as: UTF8.self).contains(text),
                    String(decoding: errData.data, as: UTF8.self).contains(text) {
-                    kill(pid, SIGINT)
+                    kill(pid, signal)
                 }
             }
         }

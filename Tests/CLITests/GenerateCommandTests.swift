@@ -12,6 +12,29 @@ import Testing
 @Suite struct GenerateCommandTests {
     static let dialogues = try! Fixtures.json("EngineTests", "dialogues.json") as! [[String: Any]]
 
+    /// Ctrl-C stops generation; what was made is written (said "interrupted"), and the status says it is not all (130),
+    /// as a shell reports Ctrl-C. A seed drawn for the take is said even with --quiet: it makes the take again.
+    @Test func aStoppedGenerationWritesWhatItMadeAndSaysSo() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        let tokenizer = try CheckpointFixtures.audioTokenizer(in: folder)
+        let turns = (0..<60).map { "[SPEAKER\($0 % 2)] Turn number \($0) of a long talk." }.joined(separator: "\n")
+        let flags = ["generate", "--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16", "--transcript", turns,
+                     "--chunk-method", "speaker", "--max-new-tokens", "30", "--out-path", "out.wav", "--codes-out", "out.json"]
+        let result = try CLI.run(flags + ["--seed", "3"], in: folder, interruptAt: "chunk 2/")
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(result.stderr.contains("(interrupted)") && result.stderr.contains("wrote out.wav"), "\(result.stderr)")
+        let chunks = try CodesFile.read(folder.appendingPathComponent("out.json"))
+        #expect(chunks.count >= 1 && chunks.count < 60)
+        #expect(try WAVFile.read(folder.appendingPathComponent("out.wav")).samples.count > 0)
+
+        let quiet = try CLI.run(["generate", "--model", model.path, "--audio-tokenizer", tokenizer.path, "--precision", "bf16",
+                                 "--transcript", "[SPEAKER0] Hi.", "--max-new-tokens", "5", "--out-path", "q.wav", "--quiet"], in: folder)
+        let said = quiet.stderr.split(separator: "\n").map(String.init)
+        #expect(quiet.status == 0 && said.count == 1 && said[0].hasPrefix("seed ") && said[0].hasSuffix(" makes this take again)"), "\(said)")
+    }
+
     /// The reference's speaker-chunked case, with its flags as the reference CLI was given them.
     @Test func speakerChunksEqualTheReferenceAndTheWAVIsTheirDecode() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")

@@ -177,7 +177,8 @@ import Testing
         project.script += (2...150).map { "[Ann] Line number \($0)." }
         try ProjectFile.save(project, to: file)
         let result = try CLI.run(["render", "show.higgs"] + flags, in: folder, interruptAt: "line 2 (1/149)")
-        #expect(result.status == 1, "\(result.stderr)")
+        // A status of its own (128 + SIGINT, as a shell reports Ctrl-C), not a failed line's 1.
+        #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("stopping after the lines being generated"))
         #expect(result.stderr.contains("stopped: not exported (show.export/ is as it was)"), "\(result.stderr)")
         let afterStop = try #require(result.stderr.components(separatedBy: "stopping after the lines being generated").last)
@@ -186,6 +187,12 @@ import Testing
         let again = try CLI.run(["render", "show.higgs", "--dry-run"] + flags, in: folder)
         let made = result.stderr.split(separator: "\n").filter { $0.contains(" s of audio in ") }.count
         #expect(made >= 1 && again.stderr.contains("150 lines, \(149 - made) to generate"), "\(again.stderr)")
+
+        // SIGTERM (a supervisor, `timeout`, a CI job cancelled) stops it the same way, with its own status.
+        let line = "line \(made + 2) (1/\(149 - made))"
+        let stopped = try CLI.run(["render", "show.higgs"] + flags, in: folder, interruptAt: line, signal: SIGTERM)
+        #expect(stopped.status == 143 && stopped.stderr.contains("stopped: not exported (show.export/ is as it was)"), "\(stopped.stderr)")
+        #expect(try Data(contentsOf: wav) == before)
     }
 
     @Test func aDryRunSaysWhatWouldBeDone() throws {

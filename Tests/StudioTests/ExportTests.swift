@@ -299,6 +299,21 @@ import Testing
         let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         #expect(left == ["show.export", "show.takes"], "\(left)")
 
+        // Stopped by its caller (higgs render at Ctrl-C) as it writes the lines: the same.
+        struct Stop: Error {}
+        project.script = ["[Mara] Hello again.", "[Mara] Bye."]
+        try planner().keepTake([0.6, 0.7], line: 0)
+        var told: [String] = []
+        #expect(throws: Stop.self) {
+            try DialogueExport.export(planner(), name: "show", to: out) { stage in
+                told.append(stage)
+                if stage == "lines/" { throw Stop() }
+            }
+        }
+        #expect(told == ["the takes (1 of 2)", "lines/"])
+        #expect(try contents() == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["show.export", "show.takes"])
+
         // A file where the folder goes is named, not a Foundation error (explore pass 6, C1).
         try FileManager.default.removeItem(at: out)
         try Data("x".utf8).write(to: out)

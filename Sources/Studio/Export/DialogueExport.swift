@@ -215,13 +215,14 @@ public struct ExportReport: Equatable, Sendable {
 /// - with the `mp3` setting, the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`,
 ///   tagged with their titles, the project's name as album and a chapter's number as track).
 public enum DialogueExport {
-    /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...).
+    /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...); an error it throws
+    /// (a command stopped) stops the export there, leaving the export before as it was.
     ///
     /// Everything is written into a hidden folder beside `folder` first, then moved into it (a rename a file) once
     /// whole, and the files of earlier exports not written again are removed: an export stopped midway (Ctrl-C, a
     /// signal, a failure, a full disk) leaves the export before as it was, not a mix of both.
     public static func export(_ planner: DialoguePlanner, name: String, to folder: URL,
-                              progress: (String) -> Void = { _ in }) throws -> ExportReport {
+                              progress: (String) throws -> Void = { _ in }) throws -> ExportReport {
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), !isFolder.boolValue {
             throw StudioError("\(folder.path): a file is there, where the export's folder goes; move it away or rename it")
@@ -261,7 +262,7 @@ public enum DialogueExport {
 
     /// Writes the export of `folder` into `out`; the report names `folder`. Files are named relative to both.
     private static func write(_ planner: DialoguePlanner, name: String, into out: URL, for folder: URL,
-                              progress: (String) -> Void) throws -> ExportReport {
+                              progress: (String) throws -> Void) throws -> ExportReport {
         let project = planner.project
         var files: [String] = []
 
@@ -278,7 +279,7 @@ public enum DialogueExport {
         // Reading, trimming and levelling every take is most of a long book's export: said as it goes.
         let speaking = project.script.indices.filter { !planner.saysNothing(line: $0) }
         for (n, i) in speaking.enumerated() {
-            if n % 100 == 0 { progress("the takes (\(n + 1) of \(speaking.count))") }
+            if n % 100 == 0 { try progress("the takes (\(n + 1) of \(speaking.count))") }
             guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
                 missing.append(i)
                 continue
@@ -311,7 +312,7 @@ public enum DialogueExport {
         let linesFolder = out.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
-        progress("lines/")
+        try progress("lines/")
         var lineFiles: [String] = []
         for piece in pieces {
             let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
@@ -330,7 +331,7 @@ public enum DialogueExport {
             let leadIn = place.at == nil ? place.pause : 0
             return (chapter, (first.start - leadIn)..<Timeline.length(entries), leadIn)
         }
-        progress(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
+        try progress(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
         let rate = AudioFormat.sampleRate
         let dialogue = try WAVWriter(url: out.appendingPathComponent("\(name).wav"), sampleRate: rate)
         // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
@@ -353,7 +354,7 @@ public enum DialogueExport {
             files.append("\(name).mp3")
         }
         if Set(stemNames).count > 1 || mix.hasBeds {
-            progress("stems/")
+            try progress("stems/")
             try FileManager.default.createDirectory(at: out.appendingPathComponent("stems"), withIntermediateDirectories: true)
             if mix.hasBeds {
                 try writeWAV(out.appendingPathComponent("stems/bed.wav"), length: mix.length, mix.beds)
@@ -369,7 +370,7 @@ public enum DialogueExport {
         if !spans.isEmpty {
             try FileManager.default.createDirectory(at: out.appendingPathComponent("chapters"), withIntermediateDirectories: true)
             for (chapter, range, leadIn) in spans {
-                progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
+                try progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
                 let written = try writeChapter(chapter, mix.samples(range), leadIn: leadIn, name: name,
                                                settings: project.settings, in: out)
                 files += written.files
