@@ -25,7 +25,7 @@ struct BenchTokenizer: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(start)
         print(String(format: "load      %@: %.3f s (%d tokens)", url.path, loadSeconds, tokenizer.vocabularySize))
 
-        let sample = try file.map(TokenizeCommand.readText) ?? Self.englishSample(bytes: 1 << 20)
+        let sample = try file.map(InputFile.text) ?? Self.englishSample(bytes: 1 << 20)
         guard !sample.isEmpty else { throw CommandFailure("\(file ?? "the sample"): empty text") }
         // Chunks of about 4 KB, like the paragraphs a script is made of; the word cache warms on the first pass.
         let chunks = Self.chunks(of: sample, size: 4096)

@@ -212,14 +212,22 @@ struct GenerateCommand: ParsableCommand {
         if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
     }
 
+    /// One word that names a file rather than says something: a folder in it, or a text file's extension.
+    static func looksLikeAPath(_ text: String) -> Bool {
+        guard !text.contains(where: \.isWhitespace), !text.contains("[") else { return false }
+        let lower = text.lowercased()
+        return text.contains("/") || [".txt", ".md", ".text", ".higgs", ".srt", ".vtt", ".fountain"].contains { lower.hasSuffix($0) }
+    }
+
     /// The transcript, scene, voices and chunking the flags describe.
     private func makeDialogue() throws -> SpeechEngine.Dialogue {
         var text = transcript
         var isFolder: ObjCBool = false
         if FileManager.default.fileExists(atPath: transcript, isDirectory: &isFolder), !isFolder.boolValue {
-            do { text = try String(contentsOfFile: transcript, encoding: .utf8) } catch {
-                throw GenerationError("\(transcript): cannot read the transcript (not UTF-8 text?)")
-            }
+            text = try InputFile.text(transcript)
+        } else if Self.looksLikeAPath(transcript) {
+            // A file name mistyped would be spoken as the words of the take.
+            throw GenerationError("--transcript \(transcript): no such file (a transcript is a file that is there, or the words themselves)")
         }
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw GenerationError("the transcript is empty")

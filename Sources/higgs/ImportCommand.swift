@@ -32,8 +32,7 @@ struct ImportCommand: ParsableCommand {
             guard !FileManager.default.fileExists(atPath: target.path) else {
                 throw StudioError("\(target.path): already exists (choose another with --out)")
             }
-            let data: Data
-            do { data = try Data(contentsOf: source) } catch { throw StudioError("\(source.path): cannot read it") }
+            let data = try InputFile.read(source.path)
             if let kind = Self.document(of: data) { throw StudioError("\(source.path): \(kind)") }
             guard let text = Self.text(of: data) else {
                 throw StudioError("\(source.path): not UTF-8 text (nor UTF-16 with a byte-order mark); \(conversion(of: data))")

@@ -242,9 +242,16 @@ struct RenderCommand: ParsableCommand {
     /// Exports the project as the studio's `e` does, says what was written, and ends with the failures.
     private func export(_ url: URL, planner: () -> DialoguePlanner, failed: [Int]) throws {
         let folder = DialogueExport.folder(forProject: url)
+        // A render is its audio: with no take to export, nothing is written (the studio's export would still write the
+        // transcript), and the run fails.
+        let lines = planner()
+        let anyTake = lines.project.script.indices.contains { i in
+            !lines.saysNothing(line: i) && lines.takes(line: i).current.map { lines.takes.hasTake($0.key) } == true
+        }
+        guard anyTake else { throw ExportRefused(takes: lines.takes.folder, export: folder) }
         let report: ExportReport
         do {
-            report = try DialogueExport.export(planner(), name: url.deletingPathExtension().lastPathComponent, to: folder) { _ in
+            report = try DialogueExport.export(lines, name: url.deletingPathExtension().lastPathComponent, to: folder) { _ in
                 if Interrupt.requested { throw Interrupt.Stopped() }
             }
         } catch is Interrupt.Stopped {

@@ -28,7 +28,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let input = try text ?? Self.readText(file!)
+        let input = try text ?? InputFile.text(file!)
         let location = EngineLocation(modelFlag: model, audioTokenizerFlag: nil)
         location.warnAboutConfig()
         let folder = try location.modelFolder()
@@ -37,16 +37,6 @@ struct TokenizeCommand: ParsableCommand {
         print("[" + ids.map(String.init).joined(separator: ",") + "]")
     }
 
-    static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw CommandFailure("\(path): \(exists ? "cannot be read" : "no such file")")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure("\(path): not valid UTF-8 text")
-        }
-        return text
-    }
 }
 
 /// A one-line error of a command (`Higgs.main` prints it after "higgs: ", without the usage).

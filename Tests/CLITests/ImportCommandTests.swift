@@ -174,7 +174,10 @@ import Testing
         #expect(result.status == 1 && result.stderr.hasSuffix("my script.txt: not UTF-8 text (nor UTF-16 with a byte-order mark); "
                 + "if it is UTF-16, `iconv -f UTF-16LE -t UTF-8 'my script.txt' > 'my script-utf8.txt'` converts it\n"), "\(result.stderr)")
         result = try CLI.run(["import", "missing.txt"], in: folder)
-        #expect(result.status == 1 && result.stderr.contains("missing.txt: cannot read it"))
+        #expect(result.status == 1 && result.stderr.hasSuffix("missing.txt: no such file\n"))
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("drafts"), withIntermediateDirectories: true)
+        result = try CLI.run(["import", "drafts"], in: folder)
+        #expect(result.status == 1 && result.stderr == "higgs: \(folder.appendingPathComponent("drafts").path): a folder, not a file\n", "\(result.stderr)")
         result = try CLI.run(["import", "bad.txt", "--out", "x.txt"], in: folder)
         #expect(result.status == 1 && result.stderr.contains("x.txt: a project's name ends in .higgs"))
     }

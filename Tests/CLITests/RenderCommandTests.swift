@@ -503,6 +503,15 @@ import Testing
         #expect(result.stderr.contains("higgs: Not exported: no line has a take (cut.takes/ is missing); the previous export in \(export.path)/ is kept"),
                 "\(result.stderr)")
         for name in earlier { #expect(try Data(contentsOf: export.appendingPathComponent(name)) == Data("earlier".utf8)) }
+
+        // With no export before, the same: a render is its audio, and an export of none is no success.
+        try FileManager.default.removeItem(at: export)
+        var again = try CLI.run(["render", "cut.higgs", "--export-only", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(again.status == 1 && again.stderr.hasSuffix("higgs: Not exported: no line has a take (cut.takes/ is missing)\n"), "\(again.stderr)")
+        try Data().write(to: folder.appendingPathComponent("empty.higgs"))
+        again = try CLI.run(["render", "empty.higgs", "--export-only", "--voices", folder.path, "--scenes", folder.path], in: folder)
+        #expect(again.status == 1 && again.stderr.contains("Not exported: no line has a take"), "\(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["cut.higgs", "empty.higgs"])
     }
 
     /// The test checkpoints made in `folder`, as render's flags (bf16), with `folder` as the voices and scenes.

@@ -1,5 +1,6 @@
 import AudioIO
 import Foundation
+import Studio
 import TestSupport
 import Testing
 
@@ -57,5 +58,35 @@ import Testing
         var info = stat()
         #expect(lstat(folder.appendingPathComponent("pipe.wav").path, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
         #expect(lstat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+    }
+
+    /// A script, a transcript or a text may come from a pipe (`/dev/stdin`, `<(...)`), as a shell pipeline gives them.
+    @Test func inputsAreReadFromAPipe() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        func shell(_ script: String) throws -> CLI.Result {
+            try CLI.run(["-c", script, CLI.binary.path], in: folder, binary: URL(fileURLWithPath: "/bin/sh"))
+        }
+        var result = try shell("printf 'Ann: Hello.\\nBo: Hi.\\n' | \"$0\" import /dev/stdin --out piped.higgs")
+        #expect(result.status == 0, "\(result.stderr)")
+        let project = try ProjectFile.load(folder.appendingPathComponent("piped.higgs"))
+        #expect(project.cast.map(\.name) == ["Ann", "Bo"] && project.script == ["[Ann] Hello.", "[Bo] Hi."])
+        result = try shell("printf 'Hello there' | \"$0\" tokenize --model \(model.path) --file /dev/stdin")
+        let direct = try CLI.run(["tokenize", "--model", model.path, "--text", "Hello there"], in: folder)
+        #expect(result.status == 0 && !result.stdout.isEmpty && result.stdout == direct.stdout, "\(result.stderr)")
+    }
+
+    /// A transcript that names a file not there is refused, not spoken as the words of the take.
+    @Test func aMistypedTranscriptFileIsNotSpoken() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try CheckpointFixtures.modelFolder(in: folder)
+        for name in ["missing_script.txt", "scripts/one"] {
+            let result = try CLI.run(["generate", "--model", model.path, "--transcript", name, "--out-path", "x.wav"], in: folder)
+            #expect(result.status == 1 && result.stderr == "higgs: --transcript \(name): no such file (a transcript is a file that is there, "
+                    + "or the words themselves)\n", "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.wav").path))
     }
 }

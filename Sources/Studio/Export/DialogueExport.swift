@@ -147,7 +147,7 @@ public struct ExportRefused: Error, CustomStringConvertible, Sendable {
     public init(takes: URL, export: URL) {
         let missing = !FileManager.default.fileExists(atPath: takes.path)
         description = "Not exported: no line has a take" + (missing ? " (\(takes.lastPathComponent)/ is missing)" : "")
-            + "; the previous export in \(export.path)/ is kept"
+            + (FileManager.default.fileExists(atPath: export.path) ? "; the previous export in \(export.path)/ is kept" : "")
     }
 }
 
