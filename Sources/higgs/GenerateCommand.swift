@@ -119,7 +119,6 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let location = EngineLocation(modelFlag: model, audioTokenizerFlag: audioTokenizer, precision: precision, threads: threads)
-        location.warnAboutConfig()
         if let threads = location.threads { ThreadPool.setSharedThreads(threads) }
         let precision = location.precision ?? WeightPrecision.bf16.rawValue
         let log = Progress(quiet: quiet)

@@ -18,6 +18,12 @@ struct Higgs: ParsableCommand {
         BLAS.restartOnPreferredCore()  // before any thread, terminal or file is opened
         do {
             var command = try parseAsRoot(nil)
+            // Every command reads the config file (for its folders, if not its engine): one that does not read is said
+            // once, here. The studio says it on its screen, and `doctor` in its report.
+            if !(command is StudioCommand || command is DoctorCommand),
+               let problem = EngineLocation(modelFlag: nil, audioTokenizerFlag: nil).configProblem {
+                Console.error("higgs: \(problem); the config file is not used\n")
+            }
             try command.run()
             // What a command prints is its result: one that did not reach stdout (a full disk) is a failure.
             if let problem = Console.outputProblem() {

@@ -156,7 +156,6 @@ struct RenderCommand: ParsableCommand {
         }
         if !generated.isEmpty {
             let location = engine.location
-            location.warnAboutConfig()
             if let why = location.unavailableReason { throw StudioError(why) }
             say("loading \(location.display(location.model))")
             let synthesizer = try EngineSynthesizer(location, status: { say($0) })

@@ -61,10 +61,4 @@ extension EngineLocation {
         }
         return model
     }
-
-    /// Says on stderr that the config file could not be read and is not used (the commands go on without it).
-    func warnAboutConfig() {
-        guard let configProblem else { return }
-        Console.error("higgs: \(configProblem); the config file is not used\n")
-    }
 }

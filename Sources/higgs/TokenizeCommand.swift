@@ -30,7 +30,6 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         let input = try text ?? InputFile.text(file!)
         let location = EngineLocation(modelFlag: model, audioTokenizerFlag: nil)
-        location.warnAboutConfig()
         let folder = try location.modelFolder()
         let tokenizer = try BPETokenizer(modelFolder: folder)
         let ids = tokenizer.encode(input, addBOS: bos)

@@ -1,6 +1,7 @@
 import AudioIO
 import Foundation
 import Prompt
+import Studio
 import TestSupport
 import Testing
 
@@ -168,6 +169,23 @@ import Testing
             "  mara  clip, 6.0 s: “Hello.”",
             "  明子  clip, 6.0 s: “Hello.”",
         ], "\(result.stdout)")
+    }
+
+    /// A config file with a value that does not read is not used, and every command says so once, on stderr: one
+    /// that reads only its folders too (it would otherwise say the config file names none).
+    @Test func aConfigFileThatDoesNotReadIsSaidByEveryCommand() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("cfg/higgs-studio/config.yaml")
+        try FileManager.default.createDirectory(at: config.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try "precision: q5\nvoices: \(folder.path)/V2\n".write(to: config, atomically: true, encoding: .utf8)
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hi."]),
+                             to: folder.appendingPathComponent("a.higgs"))
+        let said = "higgs: \(config.path): `precision:` must be bf16, q8 or q4, not 'q5'; the config file is not used"
+        for command in [["voices", "list", "--voices", "."], ["render", "a.higgs", "--dry-run"], ["takes", "a.higgs"]] {
+            let result = try CLI.run(command, in: folder, environment: ["XDG_CONFIG_HOME": folder.appendingPathComponent("cfg").path])
+            #expect(result.stderr.components(separatedBy: said).count == 2, "\(command): \(result.stderr)")
+        }
     }
 
     @Test func refusalsSayWhyInOneLine() throws {
