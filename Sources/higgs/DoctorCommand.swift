@@ -146,7 +146,7 @@ struct DoctorCommand: ParsableCommand {
         let checkpoint = try SafeTensorsCheckpoint(folder: folder)
         for shard in checkpoint.shards {
             let dtypes = Dictionary(grouping: shard.entries.values, by: \.dtype).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-            lines.append("\(shard.file.url.lastPathComponent): \(size(shard.file.url)), \(shard.entries.count) tensors (\(dtypes.joined(separator: ", ")))")
+            lines.append("\(shard.file.url.lastPathComponent): \(size(shard.file.url)), \(counted(shard.entries.count, "tensor")) (\(dtypes.joined(separator: ", ")))")
         }
         try checkpoint.verify(expected: configuration.expectedTensors)
         lines.append("every tensor the config implies is there, with its shape")
@@ -163,6 +163,6 @@ struct DoctorCommand: ParsableCommand {
         let tokenizer = try AudioTokenizer(folder: folder)
         return ["config.json: \(tokenizer.codebookCount) codebooks of \(tokenizer.codebookSize), \(tokenizer.sampleRate) Hz, "
                 + "\(tokenizer.frameRate) frames/s",
-                "model.pth: \(size(weightsURL)), \(archive.tensorNames.count) tensors; the decoder loads"]
+                "model.pth: \(size(weightsURL)), \(counted(archive.tensorNames.count, "tensor")); the decoder loads"]
     }
 }

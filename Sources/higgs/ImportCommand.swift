@@ -53,7 +53,7 @@ struct ImportCommand: ParsableCommand {
                     : ", placed at \(cues.placed) of their \(cues.count) subtitle cues (fit-cues: 10; the rest said above)"
             }
             Console.error("wrote \(target.path): \(counted(turns, "line"))\(placed); \(cast) (automatic voices; "
-                + "`higgs studio \(target.lastPathComponent)` to choose them)\n")
+                + "`higgs studio \(Self.quoted(Self.shownFromHere(target)))` to choose them)\n")
         } catch {
             Console.error("higgs: \(error)\n")
             throw ExitCode(1)
@@ -107,6 +107,15 @@ struct ImportCommand: ParsableCommand {
         let converted = name.deletingPathExtension + "-utf8" + (name.pathExtension.isEmpty ? "" : "." + name.pathExtension)
         return "if it is \(utf16 ? "UTF-16" : "Latin-1 or Windows-1252"), "
             + "`iconv -f \(from) -t UTF-8 \(Self.quoted(script)) > \(Self.quoted(converted))` converts it"
+    }
+
+    /// The path of `file` as typed from the current folder (from `/` when outside it), so that the command it is
+    /// given in can be pasted: `./` before a name that would read as an option.
+    static func shownFromHere(_ file: URL) -> String {
+        let here = FileManager.default.currentDirectoryPath
+        let path = file.standardizedFileURL.path
+        let shown = path.hasPrefix(here + "/") ? String(path.dropFirst(here.count + 1)) : path
+        return shown.hasPrefix("-") ? "./" + shown : shown
     }
 
     /// A path as a shell reads it back.

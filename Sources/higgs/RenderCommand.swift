@@ -158,7 +158,16 @@ struct RenderCommand: ParsableCommand {
             let location = engine.location
             if let why = location.unavailableReason { throw StudioError(why) }
             say("loading \(location.display(location.model))")
-            let synthesizer = try EngineSynthesizer(location, status: { say($0) })
+            // A first start's quantizing says its percentage often: in place on a terminal, and in a log every 10 s at most.
+            var lastLogged = Date.distantPast
+            let synthesizer = try EngineSynthesizer(location, status: { text in
+                if live {
+                    Console.error("\r\u{1B}[K\(text)")
+                } else if Date().timeIntervalSince(lastLogged) >= 10 {
+                    lastLogged = Date()
+                    say(text)
+                }
+            })
             let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
                                         document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
             queue.retriesOfCutTakes = retries ?? 1

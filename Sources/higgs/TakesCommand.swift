@@ -30,6 +30,10 @@ struct TakesCommand: ParsableCommand {
                 lines += DialoguePlanner.lineIdentities(of: recovery.project)
             }
             let store = TakeStore(folder: TakeStore.folder(forProject: url))
+            // No folder: no line has been made yet (or the folder was moved), said as such rather than as 0 takes.
+            guard FileManager.default.fileExists(atPath: store.folder.path) else {
+                return Console.error("\(store.folder.path): no takes folder (no line of the project has been made)\n")
+            }
             let inventory = store.inventory(of: lines)
             func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
             var text = "\(store.folder.path): \(counted(inventory.used.count, "take")) used by the lines (\(mb(inventory.usedBytes)))"

@@ -29,6 +29,7 @@ import Transformer
         #expect(found.status == 0, "\(found.stdout)")
         #expect(found.stdout.components(separatedBy: "→ the Hugging Face cache").count == 3)
         #expect(found.stdout.contains("every tensor the config implies is there"))
+        #expect(found.stdout.contains("model-00002-of-00003.safetensors: 788 KB, 1 tensor (1 BF16)"), "\(found.stdout)")
         #expect(found.stdout.contains("8 codebooks of 1024, 24000 Hz"))
 
         // A broken model folder is named with its problem.

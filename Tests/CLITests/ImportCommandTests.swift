@@ -158,6 +158,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasSuffix(".higgs") })
     }
 
+    /// The studio command the import suggests can be pasted: the project's path from the current folder, quoted
+    /// where a shell would split it, and a name starting with `-` not read as an option.
+    @Test func theSuggestedCommandCanBePasted() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sp ace"), withIntermediateDirectories: true)
+        for name in ["sp ace/my script é.txt", "-dash.txt"] {
+            try "Ann: Hello.\n".write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        var result = try CLI.run(["import", "sp ace/my script é.txt"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("`higgs studio 'sp ace/my script é.higgs'` to choose them"), "\(result.stderr)")
+        result = try CLI.run(["import", "--", "-dash.txt"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("`higgs studio ./-dash.higgs` to choose them"), "\(result.stderr)")
+        result = try CLI.run(["import", "--out", "/tmp/../\(folder.path)/out.higgs", "--", "-dash.txt"], in: folder)
+        #expect(result.status == 0 && result.stderr.contains("`higgs studio out.higgs` to choose them"), "\(result.stderr)")
+    }
+
     @Test func unreadableScriptsAreOneLineNamingThem() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -8,6 +8,20 @@ import Testing
 /// `higgs takes`: the takes a project's lines use are kept, those of lines that are gone are counted and,
 /// with --prune, removed.
 @Suite struct TakesCommandTests {
+    /// A project none of whose lines was made has no takes folder: said so, not counted as a folder of none.
+    @Test func aProjectWithoutATakesFolderIsSaidSo() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hi."]),
+                             to: folder.appendingPathComponent("new.higgs"))
+        for arguments in [["takes", "new.higgs"], ["takes", "new.higgs", "--prune"]] {
+            let result = try CLI.run(arguments, in: folder)
+            #expect(result.status == 0 && result.stderr == "\(folder.appendingPathComponent("new.takes").path): no takes folder "
+                    + "(no line of the project has been made)\n", "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["new.higgs"])
+    }
+
     @Test func takesOfLinesThatAreGoneArePruned() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
