@@ -32,7 +32,7 @@ struct TakesCommand: ParsableCommand {
             let store = TakeStore(folder: TakeStore.folder(forProject: url))
             // No folder: no line has been made yet (or the folder was moved), said as such rather than as 0 takes.
             guard FileManager.default.fileExists(atPath: store.folder.path) else {
-                return Console.error("\(store.folder.path): no takes folder (no line of the project has been made)\n")
+                return print("\(store.folder.path): no takes folder (no line of the project has been made)")
             }
             let inventory = store.inventory(of: lines)
             func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
@@ -58,7 +58,8 @@ struct TakesCommand: ParsableCommand {
                     text += " (--prune removes them)"
                 }
             }
-            Console.error(text + "\n")
+            // The report is the command's result: on stdout, for a script to read.
+            print(text)
         } catch {
             Console.error("higgs: \(error)\n")
             throw ExitCode(1)

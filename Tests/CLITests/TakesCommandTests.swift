@@ -16,8 +16,8 @@ import Testing
                              to: folder.appendingPathComponent("new.higgs"))
         for arguments in [["takes", "new.higgs"], ["takes", "new.higgs", "--prune"]] {
             let result = try CLI.run(arguments, in: folder)
-            #expect(result.status == 0 && result.stderr == "\(folder.appendingPathComponent("new.takes").path): no takes folder "
-                    + "(no line of the project has been made)\n", "\(result.stderr)")
+            #expect(result.status == 0 && result.stdout == "\(folder.appendingPathComponent("new.takes").path): no takes folder "
+                    + "(no line of the project has been made)\n", "\(result.stdout)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["new.higgs"])
     }
@@ -48,8 +48,8 @@ import Testing
 
         var result = try CLI.run(["takes", "show.higgs"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("3 takes used by the lines"))
-        #expect(result.stderr.contains("; 1 take (") && result.stderr.contains("and 1 line record of lines that are gone (--prune removes them)"))
+        #expect(result.stdout.contains("3 takes used by the lines"))
+        #expect(result.stdout.contains("; 1 take (") && result.stdout.contains("and 1 line record of lines that are gone (--prune removes them)"))
         #expect(store.hasTake(gone))
 
         // Unsaved changes count too: an autosave that still has the old line keeps its take.
@@ -57,7 +57,7 @@ import Testing
         unsaved.script.append("[Mara] Two.")
         try ProjectFile.autosave(unsaved, for: url)
         result = try CLI.run(["takes", "show.higgs"], in: folder)
-        #expect(result.stderr.contains("4 takes used by the lines") && result.stderr.contains("nothing unused"))
+        #expect(result.stdout.contains("4 takes used by the lines") && result.stdout.contains("nothing unused"))
         ProjectFile.discardAutosave(for: url)
 
         // Open in a studio (this process stands for it): --prune refuses, and removes nothing.
@@ -73,12 +73,12 @@ import Testing
         ended.waitUntilExit()
         try Data("\(ended.processIdentifier)\n".utf8).write(to: OpenMark.url(for: url))
         result = try CLI.run(["takes", "show.higgs", "--prune"], in: folder)
-        #expect(result.status == 0 && result.stderr.contains("of lines that are gone, removed"))
+        #expect(result.status == 0 && result.stdout.contains("of lines that are gone, removed"))
         #expect(!store.hasTake(gone) && (kept + [rewritten]).allSatisfy(store.hasTake))
         let records = try FileManager.default.contentsOfDirectory(atPath: store.folder.appendingPathComponent("lines").path)
         #expect(records.count == 2)
         result = try CLI.run(["takes", "show.higgs"], in: folder)
-        #expect(result.stderr.contains("3 takes used by the lines") && result.stderr.contains("nothing unused"))
+        #expect(result.stdout.contains("3 takes used by the lines") && result.stdout.contains("nothing unused"))
 
         result = try CLI.run(["takes", "missing.higgs"], in: folder)
         #expect(result.status == 1 && result.stderr.hasPrefix("higgs: ") && result.stderr.contains("missing.higgs"))
