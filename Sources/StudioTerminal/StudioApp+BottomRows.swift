@@ -230,6 +230,9 @@ extension StudioApp {
         if let problem = ScriptLine(editor.lines[editor.line].text).noteProblem(projectFolder: url.deletingLastPathComponent()) {
             return ("line \(editor.line + 1): this note does nothing: \(problem)", .warning)
         }
+        if let change = planner.fileNoteChange(line: editor.line) {
+            return ("line \(editor.line + 1): \(change)", .warning)
+        }
         if let problem = planner.sceneNoteProblem(line: editor.line) {
             return ("line \(editor.line + 1): \(problem)", .warning)
         }

@@ -45,6 +45,18 @@ extension StudioApp {
     /// the current folder) and lists what it could still be.
     /// - Parameter selected: the initial text is shown selected, and what is typed first replaces it (a name to
     ///   save as: a new name is typed whole; arrows keep it to edit).
+    /// Asks until `problem` finds nothing in the answer (trimmed of spaces for it), saying each problem and asking
+    /// again with the text as typed, so that a refusal loses nothing; nil when cancelled.
+    func ask(_ title: String, initial: String, paths: Bool = false, refusing problem: (String) -> String?) throws -> String? {
+        var offered = initial
+        while true {
+            guard let raw = try prompt(title, initial: offered, paths: paths) else { return nil }
+            guard let why = problem(raw.trimmingCharacters(in: .whitespaces)) else { return raw }
+            say(why, .error, seconds: 10)
+            offered = raw
+        }
+    }
+
     func prompt(_ title: String, initial: String, paths: Bool = false, selected: Bool = false) throws -> String? {
         var field = ScriptEditor(lines: [initial])
         field.moveToLineEnd()

@@ -68,11 +68,12 @@ extension StudioApp {
     }
 
     private func addSpeaker() throws {
-        guard let raw = try prompt("New speaker's name:", initial: "") else { return }
+        let names = header.cast.map(\.name)
+        guard let raw = try ask("New speaker's name:", initial: "", refusing: { name in
+            name.isEmpty ? nil : CastNames.problem(with: name) ?? CastNames.lookAlike(of: name, among: names).map { Self.alreadyCast(name, $0) }
+        }) else { return }
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { return }
-        if let problem = CastNames.problem(with: name) { return say(problem, .error) }
-        if let other = CastNames.lookAlike(of: name, among: header.cast.map(\.name)) { return sayAlreadyCast(name, other) }
         editor.editHeader { $0.cast.append(CastMember(name: name, voice: .automatic)) }
         castIndex = header.cast.count - 1
         try chooseVoice(for: castIndex)
@@ -80,13 +81,14 @@ extension StudioApp {
 
     private func renameSpeaker(_ i: Int) throws {
         let old = header.cast[i].name
-        guard let raw = try prompt("Rename \(old) to:", initial: old) else { return }
-        let name = raw.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name != old else { return }
-        if let problem = CastNames.problem(with: name) { return say(problem, .error) }
         // Another speaker only: Theo may become THEO or Théo.
         let others = header.cast.indices.filter { $0 != i }.map { header.cast[$0].name }
-        if let other = CastNames.lookAlike(of: name, among: others) { return sayAlreadyCast(name, other) }
+        guard let raw = try ask("Rename \(old) to:", initial: old, refusing: { name in
+            name.isEmpty || name == old ? nil
+                : CastNames.problem(with: name) ?? CastNames.lookAlike(of: name, among: others).map { Self.alreadyCast(name, $0) }
+        }) else { return }
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name != old else { return }
         let names = header.cast.map(\.name)
         editor.editHeader({ $0.cast[i].name = name }, lines: { text in
             let line = ScriptLine(text, cast: names)
@@ -98,9 +100,8 @@ extension StudioApp {
         say("Renamed \(old) to \(name) in the cast and the script.")
     }
 
-    private func sayAlreadyCast(_ name: String, _ other: String) {
-        say(other == name ? "\(name) is already in the cast."
-                : "\(other) is already in the cast: \(name) beside \(other) would read as one speaker.", .error)
+    private static func alreadyCast(_ name: String, _ other: String) -> String {
+        other == name ? "\(name) is already in the cast." : "\(other) is already in the cast: \(name) beside \(other) would read as one speaker."
     }
 
     // MARK: Scene
@@ -168,15 +169,14 @@ extension StudioApp {
                 }
             case .enter:
                 let k = keys[row].key
-                if let text = try prompt("\(k) (\(keys[row].accepts)):", initial: values[row].1) {
-                    var s = header.settings
-                    do {
-                        try ProjectFormat.applySetting(k, text.trimmingCharacters(in: .whitespaces), to: &s)
-                        editor.editHeader { $0.settings = s }
-                        message = nil  // an earlier value's error is answered
-                    } catch {
-                        say("\(error)", .error)
-                    }
+                // A value that does not read is asked for again, as typed.
+                var s = header.settings
+                if try ask("\(k) (\(keys[row].accepts)):", initial: values[row].1, refusing: { text in
+                    do { try ProjectFormat.applySetting(k, text, to: &s) } catch { return "\(error)" }
+                    return nil
+                }) != nil {
+                    editor.editHeader { $0.settings = s }
+                    message = nil  // an earlier value's error is answered
                 }
             case .escape, .char("q"), .char(","): return
             case .function(1), .char("?"): try showHelp()

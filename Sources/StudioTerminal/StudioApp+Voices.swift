@@ -88,16 +88,17 @@ extension StudioApp {
 
     private func makeClipVoice(for i: Int) throws {
         let speaker = header.cast[i].name
-        guard let path = try prompt("WAV or MP3 file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "", paths: true) else { return }
+        func file(_ path: String) -> URL { URL(fileURLWithPath: NSString(string: path).expandingTildeInPath) }
+        // The file is checked before the writer types its transcript; one that does not serve is asked for again, as typed.
+        guard let path = try ask("WAV or MP3 file of \(speaker)'s voice (5-20 s of one person speaking, no music):", initial: "", paths: true,
+                                 refusing: { path in
+                                     guard !path.isEmpty else { return nil }
+                                     do { _ = try AudioFile.read(file(path)) } catch { return "\(error)" }
+                                     return nil
+                                 }) else { return }
         let trimmed = path.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return }
-        let source = URL(fileURLWithPath: NSString(string: trimmed).expandingTildeInPath)
-        // The file is checked before the writer types its transcript.
-        do {
-            _ = try AudioFile.read(source)
-        } catch {
-            return say("\(error)", .error)
-        }
+        let source = file(trimmed)
         // A transcript beside the clip (the reference's voice folders keep one) is offered.
         let beside = try? String(contentsOf: source.deletingPathExtension().appendingPathExtension("txt"), encoding: .utf8)
         guard let transcript = try askPromptText("What is said in the clip (its transcript):",
@@ -244,17 +245,6 @@ extension StudioApp {
     /// as typed, while it holds one of the model's control tokens: refused where it is written, not at every line.
     func askPromptText(_ title: String, initial: String, what: String) throws -> String? {
         try ask(title, initial: initial) { ControlTokens.problem(in: $0, what) }
-    }
-
-    /// Asks until `problem` finds nothing in the answer (trimmed of spaces for it), saying each problem; nil when cancelled.
-    private func ask(_ title: String, initial: String, refusing problem: (String) -> String?) throws -> String? {
-        var offered = initial
-        while true {
-            guard let raw = try prompt(title, initial: offered) else { return nil }
-            guard let why = problem(raw.trimmingCharacters(in: .whitespaces)) else { return raw }
-            say(why, .error, seconds: 10)
-            offered = raw
-        }
     }
 
     /// Writes a clip voice named `name` (trimmed) with `write`, then casts speaker `i` with it.

@@ -99,6 +99,7 @@ struct RenderCommand: ParsableCommand {
         let first = planner()
         for i in lineIDs {
             if let problem = first.overlapNoteProblem(line: i) { say("line \(i + 1): this note does nothing: \(problem)") }
+            if let change = first.fileNoteChange(line: i) { say("line \(i + 1): \(change)") }
         }
         var spoken = lineIDs.filter { !first.saysNothing(line: $0) }
         var scope = url.lastPathComponent

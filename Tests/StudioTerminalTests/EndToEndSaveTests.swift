@@ -60,6 +60,14 @@ extension EndToEndTests {
         }
         try tmux.keys(",")
         try tmux.waitFor("the settings dialog") { $0.contains("Kept as written, not used by this version: speed: 1.1") }
+        // A value that does not read is refused and asked for again as typed.
+        try tmux.keys("Enter")
+        try tmux.waitFor("the temperature asked") { $0.contains("temperature (a number >= 0") }
+        try tmux.type("x")
+        try tmux.keys("Enter")
+        try tmux.waitFor("the value refused, asked again as typed") { $0.contains("temperature (a number >= 0") && $0.contains("1.0x") }
+        try tmux.keys("BSpace", "Enter")
+        try tmux.waitFor("the value taken") { !$0.contains("temperature (a number >= 0") && !$0.contains("1.0x") }
         try tmux.keys("Escape", "Enter")
         try tmux.type(" Edited.")
         try tmux.keys("Escape")

@@ -115,7 +115,17 @@ struct EndToEndTests {
         try tmux.waitFor("the name prompt") { $0.contains("New speaker's name:") }
         try tmux.type("mara")
         try tmux.keys("Enter")
-        try tmux.waitFor("the look-alike refused") { $0.contains("Mara is already in the cast: mara beside Mara would read as one speaker.") }
+        // Refused, the name is asked for again as typed (nothing typed is lost to a refusal).
+        try tmux.waitFor("the look-alike refused, asked again") {
+            $0.contains("Mara is already in the cast: mara beside Mara would read as one speaker.") && $0.contains("New speaker's name:")
+        }
+        try tmux.type("2")
+        try tmux.keys("Enter")
+        try tmux.waitFor("mara2's voice list") { $0.contains("Voice for mara2") }
+        try tmux.keys("Escape")
+        try tmux.waitFor("mara2 in the cast") { $0.contains("5 speakers") && !$0.contains("Voice for mara2") }
+        try tmux.keys("C-z")
+        try tmux.waitFor("mara2 undone") { $0.contains("4 speakers") }
         try tmux.keys("Enter")
         try tmux.waitFor("the last speaker's voice list") { $0.contains("Voice for Lin") }
         try tmux.keys("Escape", "Escape")

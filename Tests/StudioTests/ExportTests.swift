@@ -334,6 +334,11 @@ import Testing
         let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
                                       scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
         #expect(planner.lineFileNames == [2: "guard/greet", 3: "004", 5: "etc/_hidden", 7: "guard/greet_2", 9: "010"])
+        // A name that is not the file written is said (the studio's line hint, render): a path left out, a name taken.
+        #expect(project.script.indices.map { planner.fileNoteChange(line: $0) } == [
+            nil, nil, nil, nil, "line 6 is exported as lines/etc/_hidden.wav (a path cannot hold it as written)", nil,
+            "line 8 is exported as lines/guard/greet_2.wav (the name is given above)", nil, nil, nil,
+        ])
         for line in [2, 3, 5, 7, 9] {
             try planner.keepTake([Float](repeating: Float(line) / 10, count: 50), line: line)
         }

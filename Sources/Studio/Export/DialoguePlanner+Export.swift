@@ -178,9 +178,7 @@ extension DialoguePlanner {
                 given = given ?? ScriptLine(project.script[j]).exportFileName
                 j -= 1
             }
-            let parts = (given ?? "").split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { !["", ".", ".."].contains($0) }.map(DialogueExport.fileName)
-            var name = parts.isEmpty ? String(format: "%03d", i + 1) : parts.joined(separator: "/")
+            var name = given.flatMap(Self.cleanedFileName) ?? String(format: "%03d", i + 1)
             if taken.contains(name.lowercased()) {
                 var n = 2
                 while taken.contains("\(name)_\(n)".lowercased()) { n += 1 }
@@ -190,6 +188,26 @@ extension DialoguePlanner {
             names[i] = name
         }
         return names
+    }
+
+    /// A `# file:` note's name as a path under `lines/`: `..`, `.` and empty parts dropped, each part a file name
+    /// (`DialogueExport.fileName`); nil when nothing is left.
+    static func cleanedFileName(_ given: String) -> String? {
+        let parts = given.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !["", ".", ".."].contains($0) }.map(DialogueExport.fileName)
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
+    }
+
+    /// What becomes of the name a `# file:` note at `line` gives, when it is not the file written: `..`, a leading dot
+    /// or characters a file name cannot hold left out, or `_2` added for a name given above; nil when the note's name
+    /// is the file's, or the line is no such note (or names no line: nothing follows it).
+    public func fileNoteChange(line: Int) -> String? {
+        guard project.script.indices.contains(line), let written = ScriptLine(project.script[line]).exportFileName else { return nil }
+        guard let named = project.script.indices.dropFirst(line + 1).first(where: { !saysNothing(line: $0) }),
+              !(line + 1..<named).contains(where: { ScriptLine(project.script[$0]).exportFileName != nil }),
+              let file = lineFileNames[named], file != written else { return nil }
+        let why = Self.cleanedFileName(written) == written ? "the name is given above" : "a path cannot hold it as written"
+        return "line \(named + 1) is exported as lines/\(file).wav (\(why))"
     }
 
     /// A take's samples as exports and "play from here" give them: the silence it starts and ends with cut
