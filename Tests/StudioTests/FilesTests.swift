@@ -43,6 +43,26 @@ import Testing
         #expect(!ProjectFile.endsLinesWithCRLF(Data("one line, no break".utf8)) && !ProjectFile.endsLinesWithCRLF(Data("\nx\r\n".utf8)))
     }
 
+    /// A project opened through a link has its takes and export beside the file the link leads to, as when opened by
+    /// its own name; a takes folder made beside the link before (and none beside the file) stays in use.
+    @Test func aLinkedProjectsFoldersAreTheFilesOwn() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let real = folder.appendingPathComponent("real/s.higgs"), link = folder.appendingPathComponent("elsewhere/current.higgs")
+        for made in [real, link] { try FileManager.default.createDirectory(at: made.deletingLastPathComponent(), withIntermediateDirectories: true) }
+        try ProjectFile.save(Project(script: ["[SPEAKER0] Hi."]), to: real)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "../real/s.higgs")
+        #expect(TakeStore.folder(forProject: link) == folder.appendingPathComponent("real/s.takes"))
+        #expect(DialogueExport.folder(forProject: link) == folder.appendingPathComponent("real/s.export"))
+        #expect(TakeStore.folder(forProject: real) == folder.appendingPathComponent("real/s.takes"))
+
+        let madeBeside = folder.appendingPathComponent("elsewhere/current.takes")
+        try FileManager.default.createDirectory(at: madeBeside, withIntermediateDirectories: true)
+        #expect(TakeStore.folder(forProject: link).path == madeBeside.path)
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("real/s.takes"), withIntermediateDirectories: true)
+        #expect(TakeStore.folder(forProject: link).path == folder.appendingPathComponent("real/s.takes").path)
+    }
+
     @Test func autosaveOfANeverSavedProjectIsRecovered() throws {
         let folder = try Fixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -521,8 +521,8 @@ public enum DialogueExport {
         return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
     }
 
-    /// The export folder of a project: `NAME.export/` beside `NAME.higgs`.
+    /// The export folder of a project: `NAME.export/` beside `NAME.higgs` (or the file a link leads to).
     public static func folder(forProject url: URL) -> URL {
-        url.deletingPathExtension().appendingPathExtension("export")
+        ProjectFile.companion(of: url, "export")
     }
 }

@@ -66,6 +66,18 @@ public enum ProjectFile {
         return data
     }
 
+    /// A folder that goes with the project at `url` (`NAME.takes`, `NAME.export`): beside the file a link leads to,
+    /// so that a project opened through a link and by its own name has one of each. Where only the link has one
+    /// (made there before), that one stays in use.
+    public static func companion(of url: URL, _ pathExtension: String) -> URL {
+        let beside = url.deletingPathExtension().appendingPathExtension(pathExtension)
+        let real = url.resolvingSymlinksInPath()
+        guard real.path != url.path else { return beside }
+        let there = real.deletingPathExtension().appendingPathExtension(pathExtension)
+        let fm = FileManager.default
+        return !fm.fileExists(atPath: there.path) && fm.fileExists(atPath: beside.path) ? beside : there
+    }
+
     /// Whether a project file's lines end in CR LF (a Windows editor's): its first line break says.
     public static func endsLinesWithCRLF(_ contents: Data) -> Bool {
         guard let i = contents.firstIndex(of: 0x0A) else { return false }

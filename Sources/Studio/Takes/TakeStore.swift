@@ -112,9 +112,9 @@ public final class TakeStore: @unchecked Sendable {
         lookedAtStamp = TakeStore.stamp(folderPath)
     }
 
-    /// `NAME.takes` beside `NAME.higgs`.
+    /// `NAME.takes` beside `NAME.higgs` (beside the file a link leads to: `ProjectFile.companion`).
     public static func folder(forProject url: URL) -> URL {
-        url.deletingPathExtension().appendingPathExtension("takes")
+        ProjectFile.companion(of: url, "takes")
     }
 
     /// The takes of the project at `old` given to the copy saved at `new` as hard links (no second copy of the
