@@ -416,8 +416,7 @@ extension StudioApp {
 
     private func startExport() {
         exportWaits = false
-        let name = url.deletingPathExtension().lastPathComponent
-        exportJob = ExportJob(planner, name: name, to: DialogueExport.folder(forProject: url))
+        exportJob = ExportJob(planner, name: DialogueExport.name(forProject: url), to: DialogueExport.folder(forProject: url))
         say("Exporting…", .dim, seconds: 1)
     }
 

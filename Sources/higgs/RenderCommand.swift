@@ -260,7 +260,7 @@ struct RenderCommand: ParsableCommand {
         guard anyTake else { throw ExportRefused(takes: lines.takes.folder, export: folder) }
         let report: ExportReport
         do {
-            report = try DialogueExport.export(lines, name: url.deletingPathExtension().lastPathComponent, to: folder) { _ in
+            report = try DialogueExport.export(lines, name: DialogueExport.name(forProject: url), to: folder) { _ in
                 if Interrupt.requested { throw Interrupt.Stopped() }
             }
         } catch is Interrupt.Stopped {

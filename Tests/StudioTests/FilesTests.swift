@@ -54,6 +54,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "../real/s.higgs")
         #expect(TakeStore.folder(forProject: link) == folder.appendingPathComponent("real/s.takes"))
         #expect(DialogueExport.folder(forProject: link) == folder.appendingPathComponent("real/s.export"))
+        #expect(DialogueExport.name(forProject: link) == "s" && DialogueExport.name(forProject: real) == "s")
         #expect(TakeStore.folder(forProject: real) == folder.appendingPathComponent("real/s.takes"))
 
         let madeBeside = folder.appendingPathComponent("elsewhere/current.takes")

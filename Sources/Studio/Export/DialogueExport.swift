@@ -525,4 +525,9 @@ public enum DialogueExport {
     public static func folder(forProject url: URL) -> URL {
         ProjectFile.companion(of: url, "export")
     }
+
+    /// The name of the files an export of the project writes (`NAME.wav`, `NAME.srt`...): its folder's.
+    public static func name(forProject url: URL) -> String {
+        folder(forProject: url).deletingPathExtension().lastPathComponent
+    }
 }
