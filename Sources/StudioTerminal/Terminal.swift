@@ -129,6 +129,12 @@ final class Terminal {
             wtimeout(stdscr, 0)
             var next: wint_t = 0
             let r2 = wget_wch(stdscr, &next)
+            // An escape sequence this terminal's terminfo does not name (Home as `ESC [ 1 ~` with TERM=xterm-256color
+            // inside tmux): read whole, as one key or none, never as Escape and then command keys.
+            if r2 == OK, next == 0x5B || next == 0x4F, let sequence = readSequence(after: Character(Unicode.Scalar(UInt8(next)))) {
+                wtimeout(stdscr, 100)
+                return sequence
+            }
             wtimeout(stdscr, 100)
             if r2 == OK, let s = Unicode.Scalar(UInt32(next)), next >= 32, next != 127 { return .key(.alt(Character(s))) }
             // ESC then a control key (typed or sent quickly): Escape, and the key stays for the next read.
@@ -159,6 +165,22 @@ final class Terminal {
         if ready < 0 { return errno == EBADF }
         if fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { return true }
         return isatty(STDIN_FILENO) != 1
+    }
+
+    /// The rest of a CSI (`ESC [`) or SS3 (`ESC O`) sequence already waiting, up to its final byte, as the key it is
+    /// (`TerminalSequence`), or a tick for one the studio has no use for; nil when nothing follows the introducer
+    /// (Alt-[ or Alt-O typed). Called with no wait for input.
+    private func readSequence(after introducer: Character) -> Event? {
+        var body = String(introducer)
+        while body.count < 16 {
+            var ch: wint_t = 0
+            guard wget_wch(stdscr, &ch) == OK, let s = Unicode.Scalar(UInt32(ch)) else { break }
+            body.unicodeScalars.append(s)
+            // Parameters and intermediates are 0x20-0x3F; a final byte ends it.
+            if (0x40...0x7E).contains(ch) { return TerminalSequence.key(body).map { .key($0) } ?? .tick }
+        }
+        if body.count == 1 { return nil }
+        return .tick
     }
 
     /// The text between the paste marks (up to the end mark, a second without input, or 4 MB).
@@ -309,4 +331,24 @@ enum KeyCodes {
     static let ctrlRight: Int32 = KEY_MAX + 4
     static let pasteStart: Int32 = KEY_MAX + 5
     static let pasteEnd: Int32 = KEY_MAX + 6
+}
+
+/// Keys as terminals other than the one terminfo describes send them (xterm's, rxvt's, the Linux console's), for the
+/// sequences curses did not decode itself.
+enum TerminalSequence {
+    /// The key `body` (the sequence after ESC, `[1~`, `OH`) stands for; nil for one the studio does not use.
+    static func key(_ body: String) -> Key? {
+        switch body {
+        case "[1~", "[7~", "[H", "OH": return .home
+        case "[4~", "[8~", "[F", "OF": return .end
+        case "[3~": return .delete
+        case "[5~": return .pageUp
+        case "[6~": return .pageDown
+        case "[A", "OA": return .up
+        case "[B", "OB": return .down
+        case "[C", "OC": return .right
+        case "[D", "OD": return .left
+        default: return nil
+        }
+    }
 }

@@ -33,4 +33,28 @@ extension EndToEndTests {
         try tmux.waitForShell()
         #expect(try ProjectFile.load(file).script == ["[Ann]\tTabbed\twords."])
     }
+
+    /// With a TERM that is not the terminal's (xterm-256color inside tmux, whose Home is `ESC [ 1 ~`), Home and End
+    /// still move in the line being edited: the sequence is read whole, not as Escape and command keys (explore pass 8,
+    /// B3, where a following `x` deleted the line).
+    @Test func homeAndEndWorkUnderAnotherTerminalsTERM() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("k.higgs")
+        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One two.", "[Ann] Short line."]), to: file)
+        let tmux = try TmuxSession(width: 120, height: 24, folder: folder)
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "k.higgs"], environment: ["TERM": "xterm-256color"])
+        try tmux.waitFor("the project") { $0.contains("Short line.") }
+        try tmux.keys("j", "Enter", "Home")
+        try tmux.type("x")
+        try tmux.keys("End")
+        try tmux.type("y")
+        try tmux.keys("Escape")
+        try tmux.waitFor("the edit at both ends") { $0.contains("x[Ann] Short line.y") }
+        try tmux.keys("C-s")
+        try tmux.waitFor("the save") { $0.contains("Saved ") }
+        #expect(try ProjectFile.load(file).script == ["[Ann] One two.", "x[Ann] Short line.y"])
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
 }

@@ -51,6 +51,16 @@ import Testing
         #expect(start == 10)
         // Moving back left scrolls back.
         #expect(DisplayWidth.scrollOffset(chars: chars, cursor: 2, width: 8, previous: start) == 2)
+        // A short line edited after a long one starts at its start, whatever the offset before (explore pass 8, B1).
+        #expect(DisplayWidth.scrollOffset(chars: Array("[Tom] Short."), cursor: 12, width: 30, previous: 150) == 0)
+        // Text to the left is shown rather than columns left empty at the end.
+        #expect(DisplayWidth.scrollOffset(chars: chars, cursor: chars.count, width: 8, previous: 14) == 10)
+        #expect(DisplayWidth.scrollOffset(chars: chars, cursor: 13, width: 8, previous: 13) == 9)
+        // A paragraph's length in one step, linear: the answer is where the cursor's end is.
+        let long = Array(String(repeating: "lorem ipsum 日本 ", count: 1_500))
+        let far = DisplayWidth.scrollOffset(chars: long, cursor: long.count, width: 70, previous: 0)
+        #expect(DisplayWidth.column(of: long.count, in: long) - DisplayWidth.column(of: far, in: long) + 1 <= 70)
+        #expect(DisplayWidth.column(of: long.count, in: long) - DisplayWidth.column(of: far - 1, in: long) + 1 > 70)
     }
 
     @Test func typingWideCharactersAndMovingByColumns() {

@@ -47,14 +47,24 @@ public enum DisplayWidth {
     }
 
     /// The first character to draw so that the cursor at `cursor` is visible in `width` columns, starting
-    /// from the previous `offset` (scrolls only when needed, keeping a little context before the cursor).
+    /// from the previous `offset` (scrolls only when needed), and showing as much of the line as fits: no empty
+    /// columns at its end while text before the start is hidden (a short line after a long one starts at 0).
+    /// Linear in the line's length: a pasted paragraph is thousands of characters, and this runs on every key.
     public static func scrollOffset(chars: [Character], cursor: Int, width: Int, previous offset: Int) -> Int {
         guard width > 1 else { return cursor }
-        var start = min(offset, cursor)
+        let cursor = min(cursor, chars.count)
         // Room for the cursor cell itself at the end of the line.
-        while start < cursor && column(of: cursor, in: chars) - column(of: start, in: chars)
-                + (cursor < chars.count ? of(chars[cursor]) : 1) > width {
+        let cursorCell = cursor < chars.count ? of(chars[cursor]) : 1
+        var start = min(offset, cursor)
+        var span = column(of: cursor, in: chars) - column(of: start, in: chars) + cursorCell
+        while start < cursor && span > width {
+            span -= of(chars[start])
             start += 1
+        }
+        var shown = column(of: chars.count, in: chars) - column(of: start, in: chars) + (cursor == chars.count ? 1 : 0)
+        while start > 0 && shown + of(chars[start - 1]) <= width {
+            start -= 1
+            shown += of(chars[start])
         }
         return start
     }
