@@ -62,6 +62,8 @@ extension StudioApp {
             say("\(name) joins the cast with an automatic voice; Tab, then Enter, chooses one.", .good)
         case .likelyTypo(let name, let member)?:
             say("'\(name)' is not in the cast: did you mean \(member)? (to cast \(name): Tab, then a)", .warning, seconds: 10)
+        case .unusable(_, let problem)?:
+            say("Not cast: \(problem).", .warning, seconds: 10)
         case nil:
             break
         }

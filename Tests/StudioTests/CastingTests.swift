@@ -116,10 +116,18 @@ import Testing
         #expect(UncastSpeaker(in: "[Inés] Hi.", cast: cast) == .likelyTypo("Inés", of: "Ines"))
         #expect(UncastSpeaker(in: "[Zoe] Hi.", cast: ["Zoë"]) == .likelyTypo("Zoe", of: "Zoë"))
         #expect(UncastSpeaker(in: "[Tim] Hi.", cast: ["Tom"]) == .newcomer("Tim"))
+        // A name too long for a cast is said, with the limit (explore pass 8, C2), not left uncast in silence.
+        let long = "Detective Inspector John Rebus Jr"
+        let why = "speaker name '\(long)' is longer than 32 characters, the most a cast name has: shorten it"
+        #expect(UncastSpeaker(in: "[\(long)] Hi.", cast: cast) == .unusable(long, problem: why))
+        #expect(UncastSpeaker(in: "[\(String(long.prefix(32)))] Hi.", cast: cast) == .newcomer(String(long.prefix(32))))
+        let casting = Casting(project: Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[\(long)] Hi."]),
+                              voices: VoiceLibrary(clips: [], profiles: []))
+        #expect(casting.lineProblems == [0: why])
         #expect(UncastSpeaker(in: "[老王] 你好。", cast: cast) == .newcomer("老王"))
-        // Nothing to cast: a cast name, a prompt tag, an event, no tag, a tag later in the line, a bad name.
-        for text in ["[Mara] Hi.", "[SPEAKER4] Hi.", "[laugh] Ha.", "Hi.", "", "So [Ann] said.",
-                     "[\(String(repeating: "x", count: 33))] Hi.", "[ Ann] Hi."] {
+        // Nothing to cast: a cast name, a prompt tag, an event, no tag, a tag later in the line, a bad name (a long
+        // one is said, above).
+        for text in ["[Mara] Hi.", "[SPEAKER4] Hi.", "[laugh] Ha.", "Hi.", "", "So [Ann] said.", "[ Ann] Hi."] {
             #expect(UncastSpeaker(in: text, cast: cast) == nil, "\(text)")
         }
         #expect(UncastSpeaker(in: "[Ann] Hi.", cast: []) == .newcomer("Ann"))

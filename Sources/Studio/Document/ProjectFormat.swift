@@ -405,10 +405,13 @@ public enum CastNames {
         return names.first { plain($0) == plain(name) }
     }
 
+    /// The most characters a cast name has: it is shown in the cast panel and names the speaker's stem file.
+    public static let longest = 32
+
     /// Why `name` cannot be a cast name, or nil when it can.
     public static func problem(with name: String) -> String? {
         if name.isEmpty { return "a speaker needs a name" }
-        if name.count > 32 { return "speaker name '\(ProjectFormat.clip(name))' is longer than 32 characters" }
+        if name.count > longest { return "speaker name '\(ProjectFormat.clip(name))' is longer than \(longest) characters" }
         if let bad = name.first(where: { "[]:#".contains($0) || $0.isNewline || $0 == "\t" }) {
             return "speaker name '\(name)' contains '\(bad)'"
         }

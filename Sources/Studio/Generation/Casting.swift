@@ -57,6 +57,8 @@ public struct Casting: Sendable {
             case .name(let name)?:
                 if let n = project.castIndex(named: name) {
                     current = n
+                } else if case .unusable(_, let problem)? = UncastSpeaker(in: project.script[i], cast: []) {
+                    problems[i] = problem
                 } else {
                     problems[i] = "speaker '\(name)' is not in the cast (the studio's cast panel adds them; in the file, `\(name): auto` under `cast:`)"
                     speakers.append(nil)
@@ -143,12 +145,19 @@ public enum UncastSpeaker: Equatable, Sendable {
     /// neighbour, another case, or an accent left out or added: Zoe for Zoë): more likely a typo than a new
     /// speaker, so the studio asks. A letter for another is not one (Tim beside Tom is someone else).
     case likelyTypo(String, of: String)
+    /// A name no cast member may have for its length: said, with the limit, rather than left uncast in silence.
+    case unusable(String, problem: String)
 
     /// What `text` names that `cast` lacks, or nil (no name, a cast name, a `[SPEAKERn]` tag, or a
     /// name no cast member could have).
     public init?(in text: String, cast: [String]) {
-        guard case .name(let name)? = ScriptLine(text, cast: cast).speaker, !cast.contains(name),
-              CastNames.problem(with: name) == nil else { return nil }
+        guard case .name(let name)? = ScriptLine(text, cast: cast).speaker, !cast.contains(name) else { return nil }
+        if name.count > CastNames.longest, CastNames.problem(with: String(name.prefix(CastNames.longest))) == nil {
+            self = .unusable(name, problem: "speaker name '\(ProjectFormat.clip(name))' is longer than \(CastNames.longest) characters, "
+                             + "the most a cast name has: shorten it")
+            return
+        }
+        guard CastNames.problem(with: name) == nil else { return nil }
         if let member = cast.first(where: { Self.oneSlipApart(name, $0) }) {
             self = .likelyTypo(name, of: member)
         } else {
