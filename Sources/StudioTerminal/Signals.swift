@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Signal handling. SIGTERM, SIGINT and SIGHUP only set a flag (the event loop sees it within a tick,
+/// Signal handling. SIGTERM, SIGINT, SIGHUP and SIGQUIT only set a flag (the event loop sees it within a tick,
 /// writes the autosave and restores the terminal). Crashes (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT,
 /// SIGFPE) restore the terminal modes saved at start and leave the alternate screen before dying, with
 /// async-signal-safe calls only; the autosave is already on disk (it is written after every edit).
@@ -18,13 +18,14 @@ enum Signals {
         // studio relies on, or SIGTERM would never arrive and SIGWINCH (resizes) would be lost.
         var wanted = sigset_t()
         sigemptyset(&wanted)
-        for sig in [SIGTERM, SIGINT, SIGHUP, SIGWINCH, SIGCONT, SIGTSTP] { sigaddset(&wanted, sig) }
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGWINCH, SIGCONT, SIGTSTP] { sigaddset(&wanted, sig) }
         pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         let flag = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
         flag.pointee = 0
         pending = flag
         modes = UnsafeMutablePointer<termios>.allocate(capacity: 1)
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
+        // SIGQUIT too: left to the runtime, it printed a crash report over the screen and the studio went on.
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGQUIT] {
             signal(sig) { received in Signals.pending?.pointee = received }
         }
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
@@ -41,7 +42,7 @@ enum Signals {
         haveModes = tcgetattr(STDIN_FILENO, modes) == 0
     }
 
-    /// The signal received (SIGTERM, SIGINT, SIGHUP), if any.
+    /// The signal received (SIGTERM, SIGINT, SIGHUP, SIGQUIT), if any.
     static var received: Int32? {
         guard let p = pending, p.pointee != 0 else { return nil }
         return p.pointee

@@ -457,6 +457,19 @@ struct EndToEndTests {
         try tmux.keys("q")
         try tmux.waitForShell()
         #expect(try ProjectFile.load(folder.appendingPathComponent("play.higgs")).script == ["[SPEAKER0] Written before the kill. 杀"])
+
+        // SIGQUIT the same way: no crash report over the screen, the studio ends with its autosave said (explore pass 8, D8).
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "play.higgs"])
+        try tmux.waitFor("the saved project") { $0.contains("Written before the kill.") }
+        try tmux.keys("Enter")
+        try tmux.type(" And more.")
+        try tmux.waitUntil("the autosave with the typed words") {
+            ((try? String(contentsOf: autosave, encoding: .utf8)) ?? "").contains("And more.")
+        }
+        kill(try #require(try tmux.foregroundPID()), SIGQUIT)
+        try tmux.waitForShell("the shell prompt after SIGQUIT")
+        let screen = try tmux.screen(joined: true)
+        #expect(screen.contains("higgs: Quit; unsaved changes are in \(autosave.path)") && !screen.contains("crashed"), "\(screen)")
     }
 
     /// A terminal that vanishes (its window closed, its tmux killed) ends the studio with the edits in the

@@ -92,8 +92,11 @@ import Testing
             var settings = GenerationSettings()
             try ProjectFormat.applySetting("max-new-tokens", "99999999999999999999", to: &settings)
         }
-        try Data([0xff, 0xfe, 0x00]).write(to: bad)
-        #expect(throws: StudioError("\(bad.path): not UTF-8 text")) { try ProjectFile.load(bad) }
+        // Another encoding: the line that does not read, and how to convert the file (explore pass 8, C1).
+        try Data("script:\n[Mara] ok\n[Tom] caf".utf8 + [0xE9] + Data(" au lait\n".utf8)).write(to: bad)
+        #expect(throws: StudioError("\(bad.path):3: not UTF-8 text; if the file is Latin-1 or Windows-1252, "
+                                    + "`iconv -f WINDOWS-1252 -t UTF-8 '\(bad.lastPathComponent)' > '\(bad.deletingPathExtension().lastPathComponent)-utf8.higgs'` "
+                                    + "converts it")) { try ProjectFile.load(bad) }
     }
 
     @Test func atomicWriteReplacesWholeFiles() throws {

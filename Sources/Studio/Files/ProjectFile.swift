@@ -49,8 +49,17 @@ public enum ProjectFile {
             let exists = FileManager.default.fileExists(atPath: url.path)
             throw StudioError("\(url.path): \(exists ? "cannot read the file" : "no such file")")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw StudioError("\(url.path): not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw notUTF8(url, data) }
         return text
+    }
+
+    /// A file saved in another encoding (a Latin-1 editor's é): the line that does not read, and how to convert it.
+    static func notUTF8(_ url: URL, _ data: Data) -> StudioError {
+        let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let bad = lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil } ?? 0
+        let name = url.lastPathComponent, converted = url.deletingPathExtension().lastPathComponent + "-utf8.higgs"
+        return StudioError("\(url.path):\(bad + 1): not UTF-8 text; if the file is Latin-1 or Windows-1252, "
+                           + "`iconv -f WINDOWS-1252 -t UTF-8 '\(name)' > '\(converted)'` converts it")
     }
 
     /// Saves atomically and durably, then removes the autosave (the shared one, or `process`'s own); returns what
