@@ -28,8 +28,13 @@ extension StudioApp {
         terminal.clear()
         let l = layout
         if l.isTooSmall {
-            terminal.put(0, 0, "Higgs Studio needs at least \(Layout.minimumWidth)x\(Layout.minimumHeight) (this is \(l.width)x\(l.height)).", .warning)
-            terminal.put(1, 0, "Make the window bigger, or press Ctrl-Q to quit.", .dim)
+            // Word-wrapped to the window, whatever its size; nothing is drawn over it (a dialog, a question).
+            let said = "Higgs Studio needs at least \(Layout.minimumWidth)x\(Layout.minimumHeight); this is \(l.width)x\(l.height). "
+                + "Make the window bigger, or press Ctrl-Q to quit."
+            for (y, row) in wrap(said, width: l.width).prefix(l.height).enumerated() {
+                terminal.put(y, 0, row, y == 0 ? .warning : .dim)
+            }
+            terminal.holdsDrawing = true
             return nil
         }
         drawTitle(l)

@@ -120,6 +120,15 @@ extension StudioApp {
     }
 
     func quit() throws {
+        // A window too small to show a question asks nothing: unsaved changes stay in the autosave (offered on the next
+        // open), and an export being written is stopped (the export before stays as it was).
+        if windowTooSmall {
+            if isDirty { throw QuitUnasked() }
+            queue.cancelAll()
+            player.stop()
+            quitting = true
+            return
+        }
         guard try settleChanges(before: "quitting") else { return }
         // An export is written beside its folder and moved in once whole (`DialogueExport`): stopped, it leaves the
         // export before as it was. Waited for, it says how far it is, and Ctrl-C or q still stop it.

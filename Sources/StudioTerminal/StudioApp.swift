@@ -8,6 +8,9 @@ struct Interrupted: Error {
     let signal: Int32
 }
 
+/// Ctrl-Q with unsaved changes in a window too small to ask about them.
+struct QuitUnasked: Error {}
+
 /// The document as the generation worker reads it, replaced after every change.
 final class PublishedDocument: @unchecked Sendable {
     private let lock = NSLock()
@@ -192,6 +195,13 @@ final class StudioApp {
         defer { terminal.stop() }
         do {
             guard try openHereToo(url, otherwise: "quit") else { return 0 }
+        } catch is QuitUnasked {
+            // Quit where no question can be shown: the changes are kept where a signal would keep them.
+            let kept = keepUnsaved()
+            terminal.stop()
+            Console.error("higgs: quit in a window too small to ask about unsaved changes; \(kept.said)\n")
+            if kept.lost { Console.error(ProjectFormat.print(project)) }
+            return 0
         } catch let interrupted as Interrupted {
             return 128 + interrupted.signal
         }
@@ -224,6 +234,13 @@ final class StudioApp {
             while !quitting {
                 try step()
             }
+            return 0
+        } catch is QuitUnasked {
+            // Quit where no question can be shown: the changes are kept where a signal would keep them.
+            let kept = keepUnsaved()
+            terminal.stop()
+            Console.error("higgs: quit in a window too small to ask about unsaved changes; \(kept.said)\n")
+            if kept.lost { Console.error(ProjectFormat.print(project)) }
             return 0
         } catch let interrupted as Interrupted {
             let kept = isDirty ? keepUnsaved() : nil
@@ -288,8 +305,18 @@ final class StudioApp {
         if let s = Signals.received { throw Interrupted(signal: s) }
         if event == .hangup { throw Interrupted(signal: SIGHUP) }
         spinner &+= 1
+        // A window too small to show the studio takes only quitting, Ctrl-C and redrawing, wherever the keys would go:
+        // typed into a line or answering a question, they would act unseen.
+        if windowTooSmall {
+            switch event {
+            case .key(.ctrl("q")), .key(.ctrl("c")), .key(.ctrl("l")), .tick, .resize: break
+            default: return .tick
+            }
+        }
         return event
     }
+
+    var windowTooSmall: Bool { Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel).isTooSmall }
 
     /// Rebuilds the planner when the script, the header or the takes changed, and publishes it.
     func refresh() {
@@ -409,7 +436,7 @@ final class StudioApp {
         }
         // A window too small to show the studio takes only quitting and redrawing: nothing else done in it
         // could be seen (a line deleted blind).
-        if Layout(height: terminal.height, width: terminal.width, sidePanel: showsSidePanel).isTooSmall {
+        if windowTooSmall {
             guard action == .quit || action == .redraw else { return }
         }
         // A count before a script key, as in vi: `3r` asks for three takes at once, `250j` goes 250 lines down.

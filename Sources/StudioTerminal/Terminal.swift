@@ -261,13 +261,20 @@ final class Terminal {
 
     // MARK: Drawing
 
-    func clear() { werase(stdscr) }
+    /// Set while the window is too small for the studio: what is drawn after the message saying so (a dialog, a
+    /// question) is left out, until the next `clear`.
+    var holdsDrawing = false
+
+    func clear() {
+        holdsDrawing = false
+        werase(stdscr)
+    }
     func refreshScreen() { wrefresh(stdscr) }
     func hardRefresh() { clearok(stdscr, true); wrefresh(stdscr) }
 
     /// Draws `text` at row `y`, column `x`, at most `width` columns (wide characters are never split).
     func put(_ y: Int, _ x: Int, _ text: String, _ style: Style = .normal, width limit: Int? = nil) {
-        guard y >= 0, y < height, x >= 0, x < width else { return }
+        guard !holdsDrawing, y >= 0, y < height, x >= 0, x < width else { return }
         let room = min(limit ?? (width - x), width - x)
         guard room > 0 else { return }
         var cells: [wchar_t] = []
@@ -303,7 +310,7 @@ final class Terminal {
 
     /// Shows the hardware cursor at a spot (while editing text), or hides it.
     func showCursor(at spot: (y: Int, x: Int)?) {
-        if let spot, spot.y >= 0, spot.y < height, spot.x >= 0, spot.x < width {
+        if !holdsDrawing, let spot, spot.y >= 0, spot.y < height, spot.x >= 0, spot.x < width {
             wmove(stdscr, Int32(spot.y), Int32(spot.x))
             curs_set(1)
         } else {

@@ -57,4 +57,41 @@ extension EndToEndTests {
         try tmux.keys("q")
         try tmux.waitForShell()
     }
+
+    /// A window too small for the studio shows only why (wrapped to it), and takes no key into a line being edited or
+    /// a dialog; Ctrl-Q there asks nothing and keeps unsaved changes in the autosave (explore pass 8, B4, D1, D2).
+    @Test func aWindowTooSmallTakesNoKeysAndQuitsKeepingTheChanges() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (file, tmux) = try Self.studio(on: Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One two."]),
+                                           named: "small.higgs", in: folder, showing: "One two.", width: 80, height: 24)
+        try tmux.keys("Enter")
+        try tmux.type(" Three.")
+        try tmux.waitFor("the edit") { $0.contains("One two. Three.") }
+        try tmux.resize(width: 30, height: 8)
+        let notice = try tmux.waitFor("the notice, wrapped") { $0.contains("Higgs Studio needs at least") }
+        #expect(notice.contains("Ctrl-Q") && notice.contains("30x8"), "\(notice)")
+        try tmux.type("abc")
+        try tmux.resize(width: 80, height: 24)
+        try tmux.waitFor("the studio again") { $0.contains("One two. Three.") }
+        #expect(try !tmux.screen().contains("Three.abc"))
+        // A dialog open as the window shrinks is not drawn over the notice, and takes no answer from it.
+        try tmux.keys("Escape", "C-o")
+        try tmux.waitFor("the open dialog") { $0.contains("Open a project") }
+        try tmux.resize(width: 30, height: 8)
+        try tmux.waitFor("the notice alone") { $0.contains("Higgs Studio needs") && !$0.contains("Open a project") }
+        try tmux.type("x.higgs")
+        try tmux.keys("Enter")
+        try tmux.resize(width: 80, height: 24)
+        try tmux.waitFor("the dialog, as it was") { $0.contains("Open a project") && !$0.contains("x.higgs") }
+        try tmux.keys("Escape")
+        try tmux.resize(width: 30, height: 8)
+        try tmux.waitFor("the notice") { $0.contains("Higgs Studio needs") }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+        let autosave = ProjectFile.autosaveURL(for: file)
+        #expect(try tmux.screen(joined: true).contains("higgs: quit in a window too small to ask about unsaved changes; unsaved changes are in"))
+        #expect(try ProjectFormat.read(String(contentsOf: autosave, encoding: .utf8), file: autosave.path).project.script == ["[Ann] One two. Three."])
+        #expect(try ProjectFile.load(file).script == ["[Ann] One two."])
+    }
 }
