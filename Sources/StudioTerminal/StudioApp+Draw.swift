@@ -240,15 +240,18 @@ extension StudioApp {
             return
         }
         let casting = planner.casting
+        // Names as wide as the longest, leaving the voice 10 columns at least ("Detective Smith" and "Detective Jones"
+        // are told apart where there is room).
+        let nameWidth = max(10, min(header.cast.map { DisplayWidth.of($0.name) }.max() ?? 0, r.width - 14))
         for (i, member) in header.cast.enumerated() where y < r.y + r.height {
             let selected = focused && i == castIndex
             if selected { terminal.fill(y, r.x, r.width, .selection) }
             terminal.put(y, r.x, selected ? terminal.glyph("›", ">") : " ", selected ? .selection : .key)
             terminal.put(y, r.x + 1, terminal.glyph("▌", "|"), .speaker(i))
-            terminal.put(y, r.x + 3, DisplayWidth.pad(member.name, to: 10), selected ? .selection : .speaker(i))
+            terminal.put(y, r.x + 3, DisplayWidth.pad(member.name, to: nameWidth), selected ? .selection : .speaker(i))
             let problem = casting.voiceProblems[i] != nil
             let voice = (problem ? "! " : "") + member.voice.description
-            terminal.put(y, r.x + 14, voice, selected ? .selection : (problem ? .error : .normal), width: r.width - 15)
+            terminal.put(y, r.x + 4 + nameWidth, voice, selected ? .selection : (problem ? .error : .normal), width: r.width - 5 - nameWidth)
             y += 1
         }
         // The selected speaker's voice, in words.

@@ -94,4 +94,18 @@ extension EndToEndTests {
         #expect(try ProjectFormat.read(String(contentsOf: autosave, encoding: .utf8), file: autosave.path).project.script == ["[Ann] One two. Three."])
         #expect(try ProjectFile.load(file).script == ["[Ann] One two."])
     }
+
+    /// The cast panel shows names as wide as they are where it has room: two detectives are told apart (explore pass
+    /// 8, D4); their voices follow in one column.
+    @Test func theCastPanelShowsWholeNames() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cast = [CastMember(name: "Detective Smith", voice: .automatic), CastMember(name: "Detective Jones", voice: .profile("calm"))]
+        let (_, tmux) = try Self.studio(on: Project(cast: cast, script: ["[Detective Smith] Well?", "[Detective Jones] Nothing."]),
+                                        named: "cast.higgs", in: folder, showing: "Nothing.", width: 140, height: 24)
+        let screen = try tmux.screen()
+        #expect(screen.contains("▌ Detective Smith auto ") && screen.contains("▌ Detective Jones ! profile:calm "), "\(screen)")
+        try tmux.keys("q")
+        try tmux.waitForShell()
+    }
 }
