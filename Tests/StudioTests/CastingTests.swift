@@ -116,6 +116,12 @@ import Testing
         #expect(UncastSpeaker(in: "[Inés] Hi.", cast: cast) == .likelyTypo("Inés", of: "Ines"))
         #expect(UncastSpeaker(in: "[Zoe] Hi.", cast: ["Zoë"]) == .likelyTypo("Zoe", of: "Zoë"))
         #expect(UncastSpeaker(in: "[Tim] Hi.", cast: ["Tom"]) == .newcomer("Tim"))
+        // A prompt tag mistyped is asked about, not cast (sixth pass, B7).
+        #expect(UncastSpeaker(in: "[SPEKAER1] Hi.", cast: cast) == .likelyTypo("SPEKAER1", of: "SPEAKER1"))
+        #expect(UncastSpeaker(in: "[speaker2] Hi.", cast: cast) == .likelyTypo("speaker2", of: "SPEAKER2"))
+        #expect(UncastSpeaker(in: "[Speaker 3] Hi.", cast: cast) == .likelyTypo("Speaker 3", of: "SPEAKER3"))
+        #expect(UncastSpeaker(in: "[Speakers] Hi.", cast: cast) == .newcomer("Speakers"))
+        #expect(UncastSpeaker(in: "[Agent 47] Hi.", cast: cast) == .newcomer("Agent 47"))
         // A name too long for a cast is said, with the limit (explore pass 8, C2), not left uncast in silence.
         let long = "Detective Inspector John Rebus Jr"
         let why = "speaker name '\(long)' is longer than 32 characters, the most a cast name has: shorten it"

@@ -158,6 +158,13 @@ public enum UncastSpeaker: Equatable, Sendable {
             return
         }
         guard CastNames.problem(with: name) == nil else { return nil }
+        // `[SPEKAER1]`, `[speaker1]`: a prompt tag mistyped, not a new speaker.
+        let letters = name.prefix { $0.isLetter }, digits = name.dropFirst(letters.count).drop { $0 == " " }
+        if !digits.isEmpty, digits.count < 6, digits.allSatisfy({ $0.isASCII && $0.isNumber }), Self.oneSlipApart(String(letters), "SPEAKER"),
+           let n = Int(digits) {
+            self = .likelyTypo(name, of: "SPEAKER\(n)")
+            return
+        }
         if let member = cast.first(where: { Self.oneSlipApart(name, $0) }) {
             self = .likelyTypo(name, of: member)
         } else {
