@@ -258,6 +258,11 @@ struct RenderCommand: ParsableCommand {
             !lines.saysNothing(line: i) && lines.takes(line: i).current.map { lines.takes.hasTake($0.key) } == true
         }
         guard anyTake else { throw ExportRefused(takes: lines.takes.folder, export: folder) }
+        // Nothing new since the export there: it is left as it is, its files' times too.
+        if DialogueExport.isUnchanged(lines, name: DialogueExport.name(forProject: url), to: folder) {
+            say("\(folder.path)/ is up to date: nothing has changed since it was exported, so nothing was written")
+            return try finish(failed)
+        }
         let report: ExportReport
         do {
             report = try DialogueExport.export(lines, name: DialogueExport.name(forProject: url), to: folder) { _ in

@@ -305,6 +305,42 @@ import Testing
         #expect(result.status == 0 && result.stdout.contains(", removed"), "\(result.stdout)")
     }
 
+    /// A render with nothing new leaves the export as it is, its files' times too (make, rsync and backups see no
+    /// change); a change to what the export is made of (a note, a take, a file gone) writes it again (seventh pass, D3).
+    @Test func anExportWithNothingNewIsLeftAsItIs() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there.", "[Ann] Bye."])
+        project.settings.maxNewTokens = 30
+        let file = folder.appendingPathComponent("show.higgs")
+        try ProjectFile.save(project, to: file)
+        let flags = try Self.engineFlags(in: folder)
+        #expect(try CLI.run(["render", "show.higgs"] + flags, in: folder).status == 0)
+        let wav = folder.appendingPathComponent("show.export/show.wav")
+        func modified() throws -> Date { try FileManager.default.attributesOfItem(atPath: wav.path)[.modificationDate] as! Date }
+        let first = try modified()
+        Thread.sleep(forTimeInterval: 1.1)
+
+        var result = try CLI.run(["render", "show.higgs"] + flags, in: folder)
+        #expect(result.status == 0 && result.stderr.contains("show.export/ is up to date: nothing has changed since it was exported"),
+                "\(result.stderr)")
+        #expect(try modified() == first)
+        result = try CLI.run(["render", "show.higgs", "--export-only"] + flags, in: folder)
+        let unchanged = try modified()
+        #expect(result.status == 0 && result.stderr.contains("is up to date") && unchanged == first)
+
+        // A pause between the lines: the export is made of something else now.
+        project.script.insert("# pause: 1", at: 1)
+        try ProjectFile.save(project, to: file)
+        result = try CLI.run(["render", "show.higgs", "--export-only"] + flags, in: folder)
+        let rewritten = try modified()
+        #expect(result.status == 0 && result.stderr.contains("exported to ") && rewritten != first, "\(result.stderr)")
+        // A file of the export removed by hand is written again.
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("show.export/lines/001.wav"))
+        result = try CLI.run(["render", "show.higgs", "--export-only"] + flags, in: folder)
+        #expect(result.stderr.contains("exported to ") && FileManager.default.fileExists(atPath: folder.appendingPathComponent("show.export/lines/001.wav").path))
+    }
+
     /// A setting this version does not read (a newer version's) is said once on stderr, naming the file, line and key,
     /// and the render goes on; the file is left as it is.
     @Test func aSettingThisVersionDoesNotReadIsSaidAndTheRenderGoesOn() throws {

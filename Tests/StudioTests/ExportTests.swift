@@ -483,7 +483,8 @@ import Testing
                 left.append(file)
             }
         }
-        #expect(left.sorted() == (second.files + ["notes.md", "lines/read me.txt"]).sorted(), "\(left.sorted())")
+        // What the export is made of is kept beside its files (`ExportKey`): a render with nothing new leaves them as they are.
+        #expect(left.sorted() == (second.files + ["notes.md", "lines/read me.txt", ".export-key"]).sorted(), "\(left.sorted())")
         #expect(second.files == ["book.srt", "book.txt", "book.vtt", "book.wav", "lines.csv", "lines/001.wav", "lines/002.wav"])
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("lines/guard").path))
         #expect(try WAVFile.read(out.appendingPathComponent("lines/002.wav")).samples.allSatisfy { $0 > 0.25 })

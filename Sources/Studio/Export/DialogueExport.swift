@@ -242,6 +242,7 @@ public enum DialogueExport {
             }
         }
         removeEarlierFiles(in: folder, name: name, keeping: report.files)
+        ExportKey.record(ExportKey.of(planner, name: name, folder: folder), files: report.files, in: folder)
         return report
     }
 
