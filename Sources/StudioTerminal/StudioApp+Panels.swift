@@ -72,7 +72,7 @@ extension StudioApp {
     private func addSpeaker() throws {
         let names = header.cast.map(\.name)
         guard let raw = try ask("New speaker's name:", initial: "", refusing: { name in
-            name.isEmpty ? nil : CastNames.problem(with: name) ?? CastNames.lookAlike(of: name, among: names).map { Self.alreadyCast(name, $0) }
+            name.isEmpty ? nil : Self.castNameProblem(name, beside: names)
         }) else { return }
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { return }
@@ -86,8 +86,7 @@ extension StudioApp {
         // Another speaker only: Theo may become THEO or Théo.
         let others = header.cast.indices.filter { $0 != i }.map { header.cast[$0].name }
         guard let raw = try ask("Rename \(old) to:", initial: old, refusing: { name in
-            name.isEmpty || name == old ? nil
-                : CastNames.problem(with: name) ?? CastNames.lookAlike(of: name, among: others).map { Self.alreadyCast(name, $0) }
+            name.isEmpty || name == old ? nil : Self.castNameProblem(name, beside: others)
         }) else { return }
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name != old else { return }
@@ -102,8 +101,11 @@ extension StudioApp {
         say("Renamed \(old) to \(name) in the cast and the script.")
     }
 
-    private static func alreadyCast(_ name: String, _ other: String) -> String {
-        other == name ? "\(name) is already in the cast." : "\(other) is already in the cast: \(name) beside \(other) would read as one speaker."
+    /// Why `name` cannot join a cast of `names`: not a name a cast may have, or one of theirs in other capitals or accents.
+    private static func castNameProblem(_ name: String, beside names: [String]) -> String? {
+        if let problem = CastNames.problem(with: name) { return problem }
+        guard let other = CastNames.lookAlike(of: name, among: names) else { return nil }
+        return other == name ? "\(name) is already in the cast." : "\(other) is already in the cast: \(name) beside \(other) would read as one speaker."
     }
 
     // MARK: Scene

@@ -195,13 +195,6 @@ final class StudioApp {
         defer { terminal.stop() }
         do {
             guard try openHereToo(url, otherwise: "quit") else { return 0 }
-        } catch is QuitUnasked {
-            // Quit where no question can be shown: the changes are kept where a signal would keep them.
-            let kept = keepUnsaved()
-            terminal.stop()
-            Console.error("higgs: quit in a window too small to ask about unsaved changes; \(kept.said)\n")
-            if kept.lost { Console.error(ProjectFormat.print(project)) }
-            return 0
         } catch let interrupted as Interrupted {
             return 128 + interrupted.signal
         }

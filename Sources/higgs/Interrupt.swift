@@ -12,6 +12,10 @@ enum Interrupt {
 
     static var requested: Bool { count > 0 }
 
+    /// Set while nothing can stop midway and nothing is lost by ending (a model loading): the first signal ends the
+    /// process at once, rather than after the minutes a first start's quantizing takes.
+    nonisolated(unsafe) static var endsAtOnce: sig_atomic_t = 0
+
     /// 128 + the signal, as a shell reports a process the signal ended (130 for Ctrl-C): a stopped run is neither a
     /// success nor a line that failed (1).
     static var exitStatus: Int32 { 128 + (first == 0 ? SIGINT : first) }
@@ -24,7 +28,7 @@ enum Interrupt {
             signal(stopping) { received in
                 if Interrupt.count == 0 { Interrupt.first = received }
                 Interrupt.count += 1
-                if Interrupt.count > 1 { _exit(128 + received) }
+                if Interrupt.count > 1 || Interrupt.endsAtOnce != 0 { _exit(128 + received) }
             }
         }
         // A mask of blocked signals is inherited: a parent that blocks SIGINT (a test runner, a supervisor) would

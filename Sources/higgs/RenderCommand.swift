@@ -161,6 +161,7 @@ struct RenderCommand: ParsableCommand {
             say("loading \(location.display(location.model))")
             // A first start's quantizing says its percentage often: in place on a terminal, and in a log every 10 s at most.
             var lastLogged = Date.distantPast
+            Interrupt.endsAtOnce = 1
             let synthesizer = try EngineSynthesizer(location, status: { text in
                 if live {
                     Console.error("\r\u{1B}[K\(text)")
@@ -169,6 +170,7 @@ struct RenderCommand: ParsableCommand {
                     say(text)
                 }
             })
+            Interrupt.endsAtOnce = 0
             let queue = GenerationQueue(takes: takes, engine: EngineHandle(.ready(synthesizer)),
                                         document: { DocumentSnapshot(planner: planner(), lineIDs: lineIDs) })
             queue.retriesOfCutTakes = retries ?? 1
