@@ -59,9 +59,13 @@ extension StudioApp {
             terminal.put(0, x, text, style)
             x += DisplayWidth.of(text)
         }
+        // The facts after the name are dropped whole from the end where the bar has no room for them, never cut
+        // mid-word; "F1 help" follows where there is room left.
+        let help = " F1 help "
+        let room = l.width
         add(" Higgs Studio ", .appName)
-        add(" \(displayName)", .bar)
-        if isDirty { add(" \(terminal.glyph("●", "*"))", .bar) }
+        let dirty = isDirty ? " \(terminal.glyph("●", "*"))" : ""
+        add(DisplayWidth.truncate(" \(displayName)", to: max(0, room - x - DisplayWidth.of(dirty))) + dirty, .bar)
         let sceneLabel: String
         switch header.scene {
         case .none: sceneLabel = "no scene"
@@ -69,14 +73,18 @@ extension StudioApp {
         case .inline: sceneLabel = "scene: your own"
         }
         let lines = planner.casting.saysNothing.filter { !$0 }.count
-        add(" \(terminal.glyph("·", "-")) \(sceneLabel) \(terminal.glyph("·", "-")) \(counted(header.cast.count, "speaker")) \(terminal.glyph("·", "-")) \(counted(lines, "line"))", .bar)
+        var facts = [sceneLabel, counted(header.cast.count, "speaker"), counted(lines, "line")]
         if exportSeconds > 0 {
             // The runtime of the takes made so far, as the export would lay them out.
             let whole = Int(exportSeconds.rounded())
-            add(" \(terminal.glyph("·", "-")) \(whole / 60):\(String(format: "%02d", whole % 60)) of audio", .bar)
+            facts.append("\(whole / 60):\(String(format: "%02d", whole % 60)) of audio")
         }
-        let help = " F1 help "
-        if x + DisplayWidth.of(help) < l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }
+        for fact in facts {
+            let text = " \(terminal.glyph("·", "-")) \(fact)"
+            guard x + DisplayWidth.of(text) <= room else { break }
+            add(text, .bar)
+        }
+        if x + DisplayWidth.of(help) <= l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }
     }
 
     // MARK: Script

@@ -105,7 +105,17 @@ extension EndToEndTests {
                                         named: "cast.higgs", in: folder, showing: "Nothing.", width: 140, height: 24)
         let screen = try tmux.screen()
         #expect(screen.contains("▌ Detective Smith auto ") && screen.contains("▌ Detective Jones ! profile:calm "), "\(screen)")
-        try tmux.keys("q")
+        // At the narrowest, the title drops whole the facts it has no room for, never cutting one (explore pass 8, D3).
+        try tmux.resize(width: 60, height: 20)
+        let title = try tmux.waitFor("the narrow title") { !$0.contains("Cast ") }.split(separator: "\n")[0]
+        #expect(title.trimmingCharacters(in: .whitespaces) == "Higgs Studio  cast.higgs · no scene · 2 speakers · 2 lines", "\(title)")
+        try tmux.keys("Enter")
+        try tmux.type(" Well, well.")
+        let edited = try tmux.waitFor("the edited title") { $0.contains("cast.higgs ●") }.split(separator: "\n")[0]
+        #expect(edited.trimmingCharacters(in: .whitespaces) == "Higgs Studio  cast.higgs ● · no scene · 2 speakers F1 help", "\(edited)")
+        try tmux.keys("Escape", "q")
+        try tmux.waitFor("the quit question") { $0.contains("Save changes") }
+        try tmux.keys("n")
         try tmux.waitForShell()
     }
 }
