@@ -62,10 +62,9 @@ extension StudioApp {
         // The facts after the name are dropped whole from the end where the bar has no room for them, never cut
         // mid-word; "F1 help" follows where there is room left.
         let help = " F1 help "
-        let room = l.width
         add(" Higgs Studio ", .appName)
         let dirty = isDirty ? " \(terminal.glyph("●", "*"))" : ""
-        add(DisplayWidth.truncate(" \(displayName)", to: max(0, room - x - DisplayWidth.of(dirty))) + dirty, .bar)
+        add(DisplayWidth.truncate(" \(displayName)", to: max(0, l.width - x - DisplayWidth.of(dirty))) + dirty, .bar)
         let sceneLabel: String
         switch header.scene {
         case .none: sceneLabel = "no scene"
@@ -81,7 +80,7 @@ extension StudioApp {
         }
         for fact in facts {
             let text = " \(terminal.glyph("·", "-")) \(fact)"
-            guard x + DisplayWidth.of(text) <= room else { break }
+            guard x + DisplayWidth.of(text) <= l.width else { break }
             add(text, .bar)
         }
         if x + DisplayWidth.of(help) <= l.width { terminal.put(0, l.width - DisplayWidth.of(help), help, .bar) }

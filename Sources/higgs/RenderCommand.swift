@@ -256,9 +256,7 @@ struct RenderCommand: ParsableCommand {
         // A render is its audio: with no take to export, nothing is written (the studio's export would still write the
         // transcript), and the run fails.
         let lines = planner()
-        let anyTake = lines.project.script.indices.contains { i in
-            !lines.saysNothing(line: i) && lines.takes(line: i).current.map { lines.takes.hasTake($0.key) } == true
-        }
+        let anyTake = lines.project.script.indices.contains { !lines.saysNothing(line: $0) && lines.exportedTake(line: $0) != nil }
         guard anyTake else { throw ExportRefused(takes: lines.takes.folder, export: folder) }
         // Nothing new since the export there: it is left as it is, its files' times too.
         if DialogueExport.isUnchanged(lines, name: DialogueExport.name(forProject: url), to: folder) {

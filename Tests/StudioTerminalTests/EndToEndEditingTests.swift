@@ -40,11 +40,9 @@ extension EndToEndTests {
     @Test func homeAndEndWorkUnderAnotherTerminalsTERM() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("k.higgs")
-        try ProjectFile.save(Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One two.", "[Ann] Short line."]), to: file)
-        let tmux = try TmuxSession(width: 120, height: 24, folder: folder)
-        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "k.higgs"], environment: ["TERM": "xterm-256color"])
-        try tmux.waitFor("the project") { $0.contains("Short line.") }
+        let (file, tmux) = try Self.studio(on: Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] One two.", "[Ann] Short line."]),
+                                           named: "k.higgs", in: folder, showing: "Short line.", width: 120, height: 24,
+                                           environment: ["TERM": "xterm-256color"])
         try tmux.keys("j", "Enter", "Home")
         try tmux.type("x")
         try tmux.keys("End")

@@ -10,13 +10,14 @@ extension EndToEndTests {
          "--audio-tokenizer", try CheckpointFixtures.audioTokenizer(in: folder).path, "--precision", "bf16"]
     }
 
-    /// The studio open on `project`, saved as `name` in `folder` (playing to `null`), once its screen shows `text`.
+    /// The studio open on `project`, saved as `name` in `folder` (playing to `null`), once its screen shows `text`;
+    /// `environment` adds to its variables (another TERM).
     static func studio(on project: Project, named name: String, in folder: URL, showing text: String,
-                       width: Int = 160, height: Int = 30) throws -> (file: URL, tmux: TmuxSession) {
+                       width: Int = 160, height: Int = 30, environment: [String: String] = [:]) throws -> (file: URL, tmux: TmuxSession) {
         let file = folder.appendingPathComponent(name)
         try ProjectFile.save(project, to: file)
         let tmux = try TmuxSession(width: width, height: height, folder: folder)
-        try tmux.launchStudio(libraryFlags + ["--audio-device", "null", name])
+        try tmux.launchStudio(libraryFlags + ["--audio-device", "null", name], environment: environment)
         try tmux.waitFor("the project") { $0.contains(text) }
         return (file, tmux)
     }

@@ -281,7 +281,7 @@ public enum DialogueExport {
         let speaking = project.script.indices.filter { !planner.saysNothing(line: $0) }
         for (n, i) in speaking.enumerated() {
             if n % 100 == 0 { try progress("the takes (\(n + 1) of \(speaking.count))") }
-            guard let take = planner.takes(line: i).current, planner.takes.hasTake(take.key) else {
+            guard let take = planner.exportedTake(line: i) else {
                 missing.append(i)
                 continue
             }

@@ -190,6 +190,12 @@ extension DialoguePlanner {
         return names
     }
 
+    /// The take an export uses for `line`: its chosen take, where its audio is still there; nil for none.
+    public func exportedTake(line: Int) -> TakeInfo? {
+        guard let take = takes(line: line).current, takes.hasTake(take.key) else { return nil }
+        return take
+    }
+
     /// A `# file:` note's name as a path under `lines/`: `..`, `.` and empty parts dropped, each part a file name
     /// (`DialogueExport.fileName`); nil when nothing is left.
     static func cleanedFileName(_ given: String) -> String? {

@@ -14,7 +14,7 @@ enum ExportKey {
         let project = planner.project
         var parts = ["export \(version)", name, ProjectFormat.print(project)]
         for i in project.script.indices where !planner.saysNothing(line: i) {
-            parts.append("\(i) \(planner.takes(line: i).current.map { planner.takes.hasTake($0.key) ? $0.key : "-" } ?? "-")")
+            parts.append("\(i) \(planner.exportedTake(line: i)?.key ?? "-")")
         }
         let beside = folder.deletingLastPathComponent()
         for text in project.script {

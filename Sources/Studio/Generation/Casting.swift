@@ -57,7 +57,7 @@ public struct Casting: Sendable {
             case .name(let name)?:
                 if let n = project.castIndex(named: name) {
                     current = n
-                } else if case .unusable(_, let problem)? = UncastSpeaker(in: project.script[i], cast: []) {
+                } else if let problem = UncastSpeaker.lengthProblem(of: name) {
                     problems[i] = problem
                 } else {
                     problems[i] = "speaker '\(name)' is not in the cast (the studio's cast panel adds them; in the file, `\(name): auto` under `cast:`)"
@@ -152,9 +152,8 @@ public enum UncastSpeaker: Equatable, Sendable {
     /// name no cast member could have).
     public init?(in text: String, cast: [String]) {
         guard case .name(let name)? = ScriptLine(text, cast: cast).speaker, !cast.contains(name) else { return nil }
-        if name.count > CastNames.longest, CastNames.problem(with: String(name.prefix(CastNames.longest))) == nil {
-            self = .unusable(name, problem: "speaker name '\(ProjectFormat.clip(name))' is longer than \(CastNames.longest) characters, "
-                             + "the most a cast name has: shorten it")
+        if let problem = Self.lengthProblem(of: name) {
+            self = .unusable(name, problem: problem)
             return
         }
         guard CastNames.problem(with: name) == nil else { return nil }
@@ -170,6 +169,12 @@ public enum UncastSpeaker: Equatable, Sendable {
         } else {
             self = .newcomer(name)
         }
+    }
+
+    /// Why `name`, a name but for its length, cannot be cast; nil when its length is not what is wrong.
+    static func lengthProblem(of name: String) -> String? {
+        guard name.count > CastNames.longest, CastNames.problem(with: String(name.prefix(CastNames.longest))) == nil else { return nil }
+        return "speaker name '\(ProjectFormat.clip(name))' is longer than \(CastNames.longest) characters, the most a cast name has: shorten it"
     }
 
     private static func oneSlipApart(_ a: String, _ b: String) -> Bool {
