@@ -97,21 +97,23 @@ extension StudioApp {
         let width = terminal.width
         let audio = audioProblem == nil ? "audio: \(options.audioDevice)" : "audio: off"
         let right = " \(audio) "
-        let engineText: String
+        // The engine's facts, dropped whole from the end where the row has no room for them; a long model path is cut
+        // to keep the precision and threads in view.
+        let facts: [String]
         var style: Style = .dim
         switch engine.state {
         case .unavailable:
             let location = options.engine
-            engineText = location.missing.isEmpty ? "engine: not in this build"
+            facts = [location.missing.isEmpty ? "engine: not in this build"
                 : checkpointFetch != nil ? "engine: no model here — g offers to download it"
-                : "engine: no model in \(location.display(location.model)) — g says more"
+                : "engine: no model in \(location.display(location.model)) — g says more"]
             style = .warning
         case .loading(let what):
             let frames = terminal.unicode ? ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"] : ["|", "/", "-", "\\"]
-            engineText = "engine: \(frames[spinner % frames.count]) \(what)…"
+            facts = ["engine: \(frames[spinner % frames.count]) \(what)…"]
         case .ready(let synthesizer):
             let e = synthesizer.engineDescription
-            var text = "engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath))) · \(e.precision) · \(e.threads) thread\(e.threads == 1 ? "" : "s")"
+            var ready = ["engine: \(options.engine.display(URL(fileURLWithPath: e.modelPath)))", e.precision, counted(e.threads, "thread")]
             // Generating several lines (and auditions): how many are left, counting those running.
             let running = queue.jobs.running
             let left = queue.jobs.queued.count + running.count
@@ -120,31 +122,30 @@ extension StudioApp {
                 return t.of - t.first + 1
             }
             if let takesLeft, takesLeft > 1, left == 1 {
-                text += " · \(takesLeft) takes to go"
-                if let time = generatingLeft() { text += ", \(time)" }
+                ready.append("\(takesLeft) takes to go" + (generatingLeft().map { ", \($0)" } ?? ""))
             } else if left > 1 {
-                text += " · \(left) to go"
-                if let time = generatingLeft() { text += ", \(time)" }
+                ready.append("\(left) to go" + (generatingLeft().map { ", \($0)" } ?? ""))
             } else if left == 1, let time = generatingLeft() {
-                text += " · \(time) to go"
+                ready.append("\(time) to go")
             }
-            if left == 0 && queue.isPrefillingAhead { text += " · preparing lines ahead" }
+            if left == 0 && queue.isPrefillingAhead { ready.append("preparing lines ahead") }
             // The model's pace once a prompt is read, and what a prompt takes, apart: the one is the machine's speed,
             // the other what a line waits before its first sound.
             // Before this session has made a line, the last session's, said so.
             if let (pace, earlier) = queue.estimatingPace, let step = pace.stepPace {
-                text += String(format: " · %@%.1f frames/s (%.2fx real time), a prompt %@", earlier ? "last time " : "", step.framesPerSecond,
-                               step.framesPerSecond / Double(AudioFormat.frameRate),
-                               String(format: step.promptSeconds < 10 ? "%.1f s" : "%.0f s", step.promptSeconds))
+                ready.append(String(format: "%@%.1f frames/s (%.2fx real time)", earlier ? "last time " : "", step.framesPerSecond,
+                                    step.framesPerSecond / Double(AudioFormat.frameRate)))
+                ready.append("a prompt " + String(format: step.promptSeconds < 10 ? "%.1f s" : "%.0f s", step.promptSeconds))
             }
-            engineText = text
+            facts = ready
         case .failed(let why):
-            engineText = checkpointFetch != nil ? "engine: the download stopped (g tries again): \(CheckpointFetch.causeFirst(why))"
-                : "engine failed: \(why)"
+            facts = [checkpointFetch != nil ? "engine: the download stopped (g tries again): \(CheckpointFetch.causeFirst(why))"
+                : "engine failed: \(why)"]
             style = .error
         }
         let room = max(1, width - DisplayWidth.of(right) - 1)
-        terminal.put(y, 0, " " + DisplayWidth.truncate(engineText, to: room - 1), style, width: room)
+        terminal.put(y, 0, " " + DisplayWidth.fitting(facts, separator: " \(terminal.glyph("·", "-")) ", width: room - 1, kept: 3),
+                     style, width: room)
         terminal.put(y, width - DisplayWidth.of(right), right, audioProblem == nil ? .dim : .warning)
     }
 

@@ -155,6 +155,13 @@ extension StudioApp {
                 hScroll = DisplayWidth.scrollOffset(chars: chars, cursor: editor.column, width: textWidth, previous: hScroll)
                 drawRuns(y, textX, textWidth, chars, from: hScroll, style: style, ellipsis: false)
                 cursorSpot = (y, textX + DisplayWidth.column(of: editor.column, in: chars) - DisplayWidth.column(of: hScroll, in: chars))
+            } else if isCursor, let match = found.first, textWidth > 12,
+                      DisplayWidth.column(of: match.upperBound, in: chars) > textWidth - 1 {
+                // The text found lies past what the row shows: the row starts a few characters before it, `…` first.
+                let start = DisplayWidth.scrollOffset(chars: chars, cursor: match.upperBound, width: textWidth - 1,
+                                                      previous: max(0, match.lowerBound - 8))
+                terminal.put(y, textX, terminal.glyph("…", "<"), .dim)
+                drawRuns(y, textX + 1, textWidth - 1, chars, from: start, style: style, ellipsis: true)
             } else {
                 drawRuns(y, textX, textWidth, chars, from: 0, style: style, ellipsis: true)
             }
@@ -272,10 +279,8 @@ extension StudioApp {
             case .clip(let name): detail = "SPEAKER\(castIndex): clip \(name).wav — " + ((try? voices.clipTranscript(name)) ?? "")
             }
         }
-        for line in wrap(detail, width: r.width - 2) where y < r.y + r.height {
-            terminal.put(y, r.x + 1, line, casting.voiceProblems[castIndex] != nil ? .error : .dim)
-            y += 1
-        }
+        putWrapped(detail, &y, r.x + 1, width: r.width - 2, bottom: r.y + r.height,
+                   casting.voiceProblems[castIndex] != nil ? .error : .dim)
     }
 
     private func drawScene(_ r: Rect) {
@@ -309,23 +314,28 @@ extension StudioApp {
             let chosen = try note == nil ? scenes.text(for: choice) : scenes.text(forNote: choice)
             text = chosen ?? (note == nil ? "No scene: the model hears only the voices. Tab here and choose one." : "No scene.")
         } catch {
-            for line in wrap("! \(error)", width: r.width - 2) where y < r.y + r.height {
-                terminal.put(y, r.x + 1, line, .error)
-                y += 1
-            }
+            putWrapped("! \(error)", &y, r.x + 1, width: r.width - 2, bottom: r.y + r.height, .error)
             return
         }
         if case .named(let name) = choice, !focused {
             terminal.put(y, r.x + 1, name, .bold, width: r.width - 2)
             y += 1
         }
-        for line in wrap(text, width: r.width - 2) where y < r.y + r.height {
-            terminal.put(y, r.x + 1, line, .dim)
-            y += 1
-        }
+        putWrapped(text, &y, r.x + 1, width: r.width - 2, bottom: r.y + r.height, .dim)
     }
 
     // MARK: Helpers
+
+    /// Draws `text` wrapped to `width` from row `y` down to `bottom` (not drawn on); what does not fit ends the
+    /// last row in `…`.
+    func putWrapped(_ text: String, _ y: inout Int, _ x: Int, width: Int, bottom: Int, _ style: Style) {
+        let lines = wrap(text, width: width)
+        for n in lines.indices where y < bottom {
+            let more = y == bottom - 1 && n < lines.count - 1
+            terminal.put(y, x, more ? lines[n...].joined(separator: " ") : lines[n], style, width: width)
+            y += 1
+        }
+    }
 
     func clock(_ seconds: Double) -> String {
         let s = max(0, seconds)

@@ -61,7 +61,12 @@ extension StudioApp {
                 say(lineState())
             }
         case .editLine:
-            editor.moveToLineEnd()
+            // While found text is highlighted, editing starts at it in the line (as its row shows it), else at the end.
+            if highlightsFound, let found = ScriptEditor.occurrences(of: lastFind, in: editor.currentLine.text).first {
+                editor.moveTo(line: editor.line, column: found.lowerBound)
+            } else {
+                editor.moveToLineEnd()
+            }
             editing = true
         case .editLineStart:
             let line = ScriptLine(editor.currentLine.text, cast: header.cast.map(\.name))

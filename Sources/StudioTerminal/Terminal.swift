@@ -272,30 +272,43 @@ final class Terminal {
     func refreshScreen() { wrefresh(stdscr) }
     func hardRefresh() { clearok(stdscr, true); wrefresh(stdscr) }
 
-    /// Draws `text` at row `y`, column `x`, at most `width` columns (wide characters are never split).
+    /// Draws `text` at row `y`, column `x`, at most `width` columns (wide characters are never split). Text cut
+    /// short (by the limit or the screen's edge) ends in `…`, so that a cut name or description is not taken whole.
     func put(_ y: Int, _ x: Int, _ text: String, _ style: Style = .normal, width limit: Int? = nil) {
         guard !holdsDrawing, y >= 0, y < height, x >= 0, x < width else { return }
         let room = min(limit ?? (width - x), width - x)
         guard room > 0 else { return }
         var cells: [wchar_t] = []
+        var drawn: [(scalars: Int, width: Int)] = []  // per character put, to take some back for the `…`
         var used = 0
-        for ch in text {
+        var cut: Substring?
+        for (offset, ch) in zip(text.indices, text) {
             var w = DisplayWidth.of(ch)
             var scalars = Array(ch.unicodeScalars)
             if ch == "\t" {
                 // A tab (kept in the file as written) is a space here: a column, as the editor counts it.
                 scalars = [" "]
                 w = 1
-            } else if scalars.first.map({ $0.value < 0x20 || $0.value == 0x7F }) == true || (w == 0 && cells.isEmpty) {
-                scalars = ["?"]
-                w = 1
+            } else if DisplayWidth.isDrawnAsStandIn(ch) {
+                scalars = Array(repeating: "?", count: w)
             }
             if !unicode && scalars.contains(where: { !$0.isASCII }) {
                 scalars = Array(repeating: "?", count: max(1, w))
             }
-            if used + w > room { break }
+            if used + w > room {
+                cut = text[offset...]
+                break
+            }
             cells.append(contentsOf: scalars.map { wchar_t(bitPattern: $0.value) })
+            drawn.append((scalars.count, w))
             used += w
+        }
+        if let cut, cut.contains(where: { $0 != " " }) {
+            while used + 1 > room, let last = drawn.popLast() {
+                cells.removeLast(last.scalars)
+                used -= last.width
+            }
+            cells.append(wchar_t(bitPattern: (unicode ? "…" : ">" as Unicode.Scalar).value))
         }
         wattrset(stdscr, Int32(bitPattern: style.attributes(colors: hasColors)))
         _ = cells.withUnsafeBufferPointer { mvwaddnwstr(stdscr, Int32(y), Int32(x), $0.baseAddress, Int32($0.count)) }

@@ -42,6 +42,35 @@ import Testing
         #expect(DisplayWidth.pad("你", to: 4) == "你  ")
     }
 
+    /// A character with no width of its own (pasted from a web page) takes a column, drawn as `?`, so that terminals
+    /// that disagree on where it goes leave no stray cells (explore pass 8, D7); a mark on a letter stays part of it.
+    @Test func charactersWithNoWidthTakeAColumn() {
+        for invisible in ["\u{200B}", "\u{200D}", "\u{FEFF}", "\u{200E}", "\u{301}"] {
+            let c = Character(invisible)
+            #expect(DisplayWidth.of(c) == 1 && DisplayWidth.isDrawnAsStandIn(c), "U+\(String(c.unicodeScalars.first!.value, radix: 16))")
+        }
+        #expect(DisplayWidth.of("a\u{200B}b") == 3)
+        #expect(DisplayWidth.column(of: 2, in: Array("a\u{200B}b")) == 2)
+        for visible in ["a", "e\u{301}", "你", "👋🏽", "❤️"] {
+            #expect(!DisplayWidth.isDrawnAsStandIn(Character(visible)), "\(visible)")
+        }
+        #expect(DisplayWidth.isDrawnAsStandIn("\u{7}"))
+    }
+
+    /// Facts joined as far as they fit, the rest left out whole; only the first is ever cut (explore pass 8, D3).
+    @Test func factsAreLeftOutWholeWhereTheyDoNotFit() {
+        let facts = ["engine: ~/models/higgs", "q4", "2 threads", "last time 25.3 frames/s (1.01x real time)", "a prompt 1.2 s"]
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 200) == facts.joined(separator: " · "))
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 60) == "engine: ~/models/higgs · q4 · 2 threads")
+        // One that does not fit ends the row, even where a later one would.
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 80) == "engine: ~/models/higgs · q4 · 2 threads")
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 10) == "engine: ~…")
+        // Those kept are there whatever the width, the first cut to make room for them.
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 30, kept: 3) == "engine: ~/mo… · q4 · 2 threads")
+        #expect(DisplayWidth.fitting(facts, separator: " · ", width: 60, kept: 3) == "engine: ~/models/higgs · q4 · 2 threads")
+        #expect(DisplayWidth.fitting([], separator: " · ", width: 10).isEmpty)
+    }
+
     @Test func horizontalScrollKeepsTheCursorVisible() {
         let chars = Array("0123456789你好abc")
         #expect(DisplayWidth.scrollOffset(chars: chars, cursor: 3, width: 8, previous: 0) == 0)

@@ -5,7 +5,9 @@ import Glibc
 
 /// Terminal columns of text, as curses counts them: each Unicode scalar takes `wcwidth` columns (2 for
 /// CJK and most emoji, 0 for combining marks and joiners), so the cursor lands where the screen draws.
-/// Needs a UTF-8 locale (`Locale.ensureUTF8()` at start); control characters count as 1 (drawn as `?`, a tab as a space).
+/// Needs a UTF-8 locale (`Locale.ensureUTF8()` at start); control characters count as 1 (drawn as `?`, a tab as a space),
+/// and so does a character with no width at all (a zero-width space or joiner standing alone, a mark with nothing
+/// to combine with, drawn as `?`): terminals disagree on where such a character goes, and it would leave stray cells.
 public enum DisplayWidth {
     /// glibc's `wcwidth`, which its Swift module map hides (it needs `_XOPEN_SOURCE`); found once by name.
     private static let wcwidth: @convention(c) (wchar_t) -> Int32 = {
@@ -21,7 +23,13 @@ public enum DisplayWidth {
             let w = wcwidth(wchar_t(bitPattern: scalar.value))
             total += w < 0 ? (scalar.value < 0x20 || scalar.value == 0x7F ? 1 : 0) : Int(w)
         }
-        return total
+        return max(1, total)
+    }
+
+    /// Whether the screen draws `?` in place of `c`: a control character, or one with no width of its own (see above).
+    public static func isDrawnAsStandIn(_ c: Character) -> Bool {
+        let widths = c.unicodeScalars.map { wcwidth(wchar_t(bitPattern: $0.value)) }
+        return (widths.first ?? 0) < 0 || widths.allSatisfy { $0 <= 0 }
     }
 
     public static func of(_ s: some StringProtocol) -> Int {
@@ -82,6 +90,21 @@ public enum DisplayWidth {
             used += w
         }
         return out + "…"
+    }
+
+    /// As many of `facts` as fit in `width` columns, in order, joined by `separator`: a fact that does not fit is
+    /// left out whole, with those after it, rather than cut mid-word or mid-number. The first `kept` are always
+    /// there, the first of all cut (with `…`) to make room for the others.
+    public static func fitting(_ facts: [String], separator: String, width: Int, kept: Int = 1) -> String {
+        guard let first = facts.first else { return "" }
+        let others = facts.dropFirst().prefix(max(0, kept - 1)).map { separator + $0 }.joined()
+        var out = truncate(first, to: max(1, width - of(others))) + others
+        for fact in facts.dropFirst(max(1, kept)) {
+            let next = out + separator + fact
+            guard of(next) <= width else { break }
+            out = next
+        }
+        return out
     }
 
     /// `s` padded with spaces (or cut) to exactly `width` columns.

@@ -99,7 +99,7 @@ public enum StudioAction: String, CaseIterable, Sendable {
         case .nextToDo: return "next line still to make: no take, out of date, cut, failed, or too long for its cue"
         case .previousToDo: return "previous line still to make"
         case .lineHintInFull: return "say in full what the bottom row says of the line (why it failed or cannot be made), when it is cut short"
-        case .editLine: return "edit the line (cursor at the end)"
+        case .editLine: return "edit the line (at its end, or at the text found while highlighted)"
         case .editLineStart: return "edit the line (cursor at the start)"
         case .newLineBelow: return "new line below, with the next speaker's tag (a tag typed at once replaces it; Backspace takes it away)"
         case .newLineAbove: return "new line above"
