@@ -23,11 +23,12 @@ extension StudioApp {
         return Rect(y: y + 1, x: x + 2, height: h - 2, width: w - 4)
     }
 
-    /// Asks a question answered by one key of `choices`; Esc answers the last choice.
-    func ask(_ question: String, choices: [String]) throws -> String {
+    /// Asks a question answered by one key of `choices`; Esc answers the last choice. The question is worded
+    /// again at every redraw, so that what it says (the lines still being made) follows what happens meanwhile.
+    func ask(_ question: @autoclosure () -> String, choices: [String]) throws -> String {
         while true {
             drawMain()
-            let lines = wrap(question, width: min(64, terminal.width - 8))
+            let lines = wrap(question(), width: min(64, terminal.width - 8))
             let inner = drawBox(height: lines.count + 4, width: min(70, terminal.width - 2), title: "Question")
             for (i, line) in lines.enumerated() { terminal.put(inner.y + 1 + i, inner.x, line, .bold) }
             terminal.showCursor(at: nil)

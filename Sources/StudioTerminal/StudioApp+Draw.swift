@@ -25,6 +25,10 @@ extension StudioApp {
     /// Draws the screen (without dialogs); returns where the text cursor goes while a line is edited.
     @discardableResult
     func drawMain() -> (y: Int, x: Int)? {
+        // The derived state first: a dialog's loop draws through here, and the lines being made wait on the
+        // document it publishes (a line's take is the next one's context); without it, generation stalled under any
+        // open dialog or question.
+        refresh()
         terminal.clear()
         let l = layout
         if l.isTooSmall {

@@ -54,7 +54,8 @@ extension StudioApp {
     /// the save did not happen).
     func settleChanges(before leaving: String) throws -> Bool {
         guard isDirty else { return true }
-        let stops = generationStopping.map { " (\($0) stop; the takes made are kept)" } ?? ""
+        // Worded at each redraw: the lines that would stop go as they are made.
+        var stops: String { generationStopping.map { " (\($0) stop; the takes made are kept)" } ?? "" }
         switch try ask("Save changes to \(displayName) before \(leaving)?\(stops) (y)es / (n)o / (c)ancel", choices: ["y", "n", "c"]) {
         case "y":
             try save()
