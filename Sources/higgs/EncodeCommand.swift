@@ -5,11 +5,11 @@ import Foundation
 import Studio
 import Generation
 
-/// `higgs encode`: a WAV to a codes file through the audio tokenizer.
+/// `higgs encode`: a WAV or MP3 file to a codes file through the audio tokenizer.
 struct EncodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encode",
-        abstract: "Encode a WAV file (any rate, mono or stereo) to a codes file."
+        abstract: "Encode a WAV or MP3 file (any rate, mono or stereo) to a codes file."
     )
 
     @OptionGroup var audioTokenizer: AudioTokenizerOption

@@ -89,5 +89,15 @@ import Testing
         try Data("RIFF????WAVE".utf8).write(to: folder.appendingPathComponent("bad.wav"))
         let bad = try CLI.run(["encode", "--audio-tokenizer", tokenizerFolder.path, "--audio", "bad.wav", "--codes-out", "b.json"], in: folder)
         #expect(bad.status != 0 && bad.stderr.contains("bad.wav"))
+
+        // Audio in a format not read here is named for what it is, with what to do (pass 7, D5: "expected a WAV").
+        for (name, head) in [("take.flac", "fLaC\0\0\0\u{22}"), ("take.ogg", "OggS\0\u{2}"), ("take.m4a", "\0\0\0\u{20}ftypM4A "),
+                             ("take.aiff", "FORM\0\0\u{10}\0AIFF")] {
+            try Data((head + String(repeating: "x", count: 200)).utf8).write(to: folder.appendingPathComponent(name))
+            let other = try CLI.run(["encode", "--audio-tokenizer", tokenizerFolder.path, "--audio", name, "--codes-out", "o.json"], in: folder)
+            let kind = ["flac": "a FLAC file", "ogg": "an Ogg file", "m4a": "an MP4/M4A file", "aiff": "an AIFF file"][name.split(separator: ".")[1]]!
+            #expect(other.status == 1 && other.stderr.contains("\(name): \(kind)") && other.stderr.contains("not WAV or MP3")
+                    && other.stderr.contains("convert it to WAV"), "\(other.stderr)")
+        }
     }
 }
