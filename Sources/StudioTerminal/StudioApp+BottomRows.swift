@@ -266,8 +266,14 @@ extension StudioApp {
         if let long = timingProblems.longOverlap(line: editor.line) {
             return (long.said + " — shorten the overlap", .warning)
         }
-        // What the model is given, where a pronunciation respells the line (W lists them).
         let line = ScriptLine(editor.lines[editor.line].text)
+        // Untagged lines go on with the speaker before them; one with none before it, in a script that has speakers,
+        // has no voice of the cast.
+        if !line.saysNothing, !header.cast.isEmpty, editor.line < planner.casting.lineSpeakers.count,
+           planner.casting.lineSpeakers[editor.line] == nil {
+            return ("line \(editor.line + 1): no speaker (no tag, and none before it): the model picks its voice; a [Name] tag casts it", .dim)
+        }
+        // What the model is given, where a pronunciation respells the line (W lists them).
         if !line.saysNothing, header.pronunciations.occur(in: line.body) {
             let said = header.pronunciations.applied(to: line.body).trimmingCharacters(in: .whitespaces)
             return ("said: \(said)  (W: pronunciations)", .dim)

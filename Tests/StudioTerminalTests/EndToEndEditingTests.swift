@@ -22,6 +22,23 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// A line with no tag and no speaker before it, in a script that has speakers, says what becomes of it (explore
+    /// pass 8: it was drawn without a speaker's bar, and nothing said why).
+    @Test func aLineWithNoSpeakerBeforeItSaysSo() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (_, tmux) = try Self.studio(on: Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                                                    script: ["Once upon a time.", "[Ann] Hello.", "And goodbye."]),
+                                        named: "untagged.higgs", in: folder, showing: "Once upon a time.", width: 160, height: 24)
+        try tmux.waitFor("the hint") { $0.contains("line 1: no speaker (no tag, and none before it): the model picks its voice; a [Name] tag casts it") }
+        // A line after a tag goes on with its speaker: nothing to say.
+        try tmux.keys("j", "j")
+        try tmux.waitFor("the third line, without the hint") { $0.contains("Line 3") || !$0.contains("no speaker") }
+        #expect(try !tmux.screen().contains("no speaker"))
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// A tab in a line (written by another editor) shows as a space, not `?`, and stays in the file (explore pass 6, D2).
     @Test func aTabShowsAsASpace() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
