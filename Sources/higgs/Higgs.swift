@@ -16,6 +16,9 @@ struct Higgs: ParsableCommand {
 
     static func main() {
         BLAS.restartOnPreferredCore()  // before any thread, terminal or file is opened
+        // A reader gone (`higgs render X 2>&1 | head`) is a failed write, not the end of the process: a render's
+        // messages are dropped and its work goes on; a command's output that cannot be written ends it below.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(nil)
             // Every command reads the config file (for its folders, if not its engine): one that does not read is said
@@ -27,7 +30,9 @@ struct Higgs: ParsableCommand {
             try command.run()
             // What a command prints is its result: one that did not reach stdout (a full disk) is a failure.
             if let problem = Console.outputProblem() {
-                Console.error("higgs: \(problem)\n")
+                // Its reader gone (`higgs takes | head -1`): ended quietly, as the signal would have ended it.
+                if problem.readerGone { exit(withError: ExitCode(128 + SIGPIPE)) }
+                Console.error("higgs: \(problem.said)\n")
                 exit(withError: ExitCode.failure)
             }
         } catch {

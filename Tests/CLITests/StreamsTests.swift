@@ -32,6 +32,33 @@ import Testing
         #expect(result.stderr == "higgs: cannot write the output: No space left on device\n", "\(result.stderr)")
     }
 
+    /// A pipe whose reader is gone (`higgs render X 2>&1 | head`): a render's messages are dropped and its work goes
+    /// on to the export (explore pass 9, 1: SIGPIPE ended it at its first message, leaving its lock); a listing whose
+    /// reader left ends quietly, as `| head` expects.
+    @Test func aReaderGoneStopsNoWork() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: ["[Ann] Hello there."])
+        project.settings.maxNewTokens = 40
+        try ProjectFile.save(project, to: folder.appendingPathComponent("p.higgs"))
+        let flags = ["--model", try CheckpointFixtures.modelFolder(in: folder).path, "--audio-tokenizer",
+                     try CheckpointFixtures.audioTokenizer(in: folder).path, "--precision", "bf16", "--voices", ".", "--scenes", "."]
+        // The reader (`true`) is gone before the command writes its first message.
+        func gone(_ arguments: String, _ redirect: String) throws -> CLI.Result {
+            let script = "( sleep 0.5; \"$0\" \(arguments) \(redirect); echo $? > status ) | true"
+            return try CLI.run(["-c", script, CLI.binary.path], in: folder, binary: URL(fileURLWithPath: "/bin/sh"))
+        }
+        let status = folder.appendingPathComponent("status")
+        _ = try gone("render p.higgs " + flags.joined(separator: " "), "2>&1")
+        #expect(try String(contentsOf: status, encoding: .utf8) == "0\n")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("p.export/p.wav").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(".p.higgs.render").path))
+        // A listing: ended as the signal would have ended it, with nothing said.
+        let listing = try gone("takes p.higgs", "")
+        #expect(try String(contentsOf: status, encoding: .utf8) == "141\n")
+        #expect(listing.stderr.isEmpty, "\(listing.stderr)")
+    }
+
     @Test func anOutputPathThatIsALinkIsWrittenThroughAndAPipeIsRefused() throws {
         let folder = try Fixtures.temporaryFolder("higgs-cli")
         defer { try? FileManager.default.removeItem(at: folder) }

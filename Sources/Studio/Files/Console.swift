@@ -24,8 +24,10 @@ public enum Console {
     }
 
     /// Why what was printed to stdout did not all reach it (a full disk, a closed stream), or nil: flushed first.
-    public static func outputProblem() -> String? {
+    /// `readerGone`: the pipe's reader closed it (`| head`), which is no error to report.
+    public static func outputProblem() -> (said: String, readerGone: Bool)? {
         guard fflush(stdout) != 0 || ferror(stdout) != 0 else { return nil }
-        return "cannot write the output: \(String(cString: strerror(errno)))"
+        let code = errno
+        return ("cannot write the output: \(String(cString: strerror(code)))", code == EPIPE)
     }
 }
