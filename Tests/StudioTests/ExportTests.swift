@@ -188,6 +188,33 @@ import Testing
         #expect(report.missing == [7])
     }
 
+    /// A chapter title or a speaker's name too long for a file name is cut in its file's name, ending in `…` (explore
+    /// pass 9, 2: a title of 286 bytes made the whole export fail with "File name too long").
+    @Test func aNameTooLongForAFileIsCutInItsFilesName() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        let title = "Épilogue — " + String(repeating: "très long titre ", count: 16)
+        let speaker = String(repeating: "É", count: 100)
+        let project = Project(cast: [CastMember(name: speaker, voice: .automatic), CastMember(name: "Bo", voice: .automatic)],
+                              script: ["# chapter: \(title)", "[\(speaker)] Welcome.", "# file: \(title)", "[\(speaker)] Again.", "[Bo] Hi."])
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        try planner.keepTake([Float](repeating: 0.1, count: 100), line: 1)
+        try planner.keepTake([Float](repeating: 0.2, count: 100), line: 3)
+        try planner.keepTake([Float](repeating: 0.3, count: 100), line: 4)
+        let report = try DialogueExport.export(planner, name: "book", to: folder.appendingPathComponent("book.export"))
+        let long = report.files.filter { $0.hasPrefix("chapters/") || $0.hasPrefix("stems/É") || $0.hasPrefix("lines/É") }
+        #expect(long.count == 3, "\(report.files)")
+        for file in long {
+            let name = (file as NSString).lastPathComponent
+            #expect(name.utf8.count <= 200 && (name as NSString).deletingPathExtension.hasSuffix("…"), "\(file)")
+        }
+        #expect(long.contains { $0.hasPrefix("chapters/01 Épilogue — très long titre") })
+        // The note's hint says the file's name is not the one written.
+        #expect(planner.fileNoteChange(line: 2) != nil)
+    }
+
     /// With the `mp3` setting, the dialogue and each chapter are written as MP3 too, beside their WAVs: the
     /// same audio (decoded gaplessly, its length that of the WAV at 44.1 kHz), tagged with their titles.
     @Test func mp3sOfTheDialogueAndItsChapters() throws {

@@ -515,12 +515,23 @@ public enum DialogueExport {
     }
 
     /// A name (a speaker's, a chapter's) as a file's name on any disk the files may be copied to: `/` and the characters Windows and exFAT
-    /// refuse (`\ : * ? " < > |`) become `_`, a colon ` -` (a chapter's "One: The Start"), and a leading dot `_`.
+    /// refuse (`\ : * ? " < > |`) become `_`, a colon ` -` (a chapter's "One: The Start"), and a leading dot `_`. A name
+    /// longer than `longestFileName` bytes is cut there and ends in `…`: file systems refuse names over 255 bytes, and
+    /// the number before a chapter's and the temporary names the export writes first need room too.
     static func fileName(_ speaker: String) -> String {
         var safe = speaker.replacingOccurrences(of: ": ", with: " - ")
         safe = String(safe.map { "/\\:*?\"<>|".contains($0) ? "_" : $0 })
-        return safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
+        safe = safe.hasPrefix(".") ? "_" + safe.dropFirst() : safe
+        guard safe.utf8.count > longestFileName else { return safe }
+        var cut = ""
+        for c in safe {
+            guard cut.utf8.count + c.utf8.count + "…".utf8.count <= longestFileName else { break }
+            cut.append(c)
+        }
+        return cut.trimmingCharacters(in: .whitespaces) + "…"
     }
+
+    static let longestFileName = 180
 
     /// The export folder of a project: `NAME.export/` beside `NAME.higgs` (or the file a link leads to).
     public static func folder(forProject url: URL) -> URL {
