@@ -125,6 +125,7 @@ extension StudioApp {
         // open), and an export being written is stopped (the export before stays as it was).
         if windowTooSmall {
             if isDirty { throw QuitUnasked() }
+            exportJob?.stop()
             queue.cancelAll()
             player.stop()
             quitting = true
@@ -145,6 +146,8 @@ extension StudioApp {
                 if case .key(let key) = try nextEvent(), key == .ctrl("c") || key == .char("q") { break }
             }
         }
+        // Stopped, not left to die with the process: what it had written goes with it.
+        exportJob?.stop()
         queue.cancelAll()
         player.stop()
         quitting = true

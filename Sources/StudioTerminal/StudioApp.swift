@@ -230,6 +230,7 @@ final class StudioApp {
             return 0
         } catch is QuitUnasked {
             // Quit where no question can be shown: the changes are kept where a signal would keep them.
+            exportJob?.stop()
             let kept = keepUnsaved()
             terminal.stop()
             Console.error("higgs: quit in a window too small to ask about unsaved changes; \(kept.said)\n")
@@ -238,6 +239,7 @@ final class StudioApp {
         } catch let interrupted as Interrupted {
             let kept = isDirty ? keepUnsaved() : nil
             terminal.stop()
+            exportJob?.stop()  // within seconds: what it had written goes with it
             let name = String(cString: strsignal(interrupted.signal))
             Console.error("higgs: \(name)\(kept.map { "; " + $0.said } ?? "")\n")
             // Written nowhere: the script itself, the last place it can be kept (a terminal's scrollback).

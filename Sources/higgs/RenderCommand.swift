@@ -258,6 +258,8 @@ struct RenderCommand: ParsableCommand {
         let lines = planner()
         let anyTake = lines.project.script.indices.contains { !lines.saysNothing(line: $0) && lines.exportedTake(line: $0) != nil }
         guard anyTake else { throw ExportRefused(takes: lines.takes.folder, export: folder) }
+        // What an export stopped at once (a second Ctrl-C) left beside the folder goes, whatever this one does.
+        DialogueExport.removeAbandonedStagings(of: folder)
         // Nothing new since the export there: it is left as it is, its files' times too.
         if DialogueExport.isUnchanged(lines, name: DialogueExport.name(forProject: url), to: folder) {
             say("\(folder.path)/ is up to date: nothing has changed since it was exported, so nothing was written")

@@ -215,6 +215,74 @@ import Testing
         #expect(planner.fileNoteChange(line: 2) != nil)
     }
 
+    /// An export is told of its progress again every few seconds of work, so that a stop is heard within them, not
+    /// at the next stage (explore pass 9, 4: Ctrl-C waited 17 s while a book's dialogue was written); stopped, it leaves
+    /// no staging folder beside the export, and the export before as it was. Chapter MP3s count their tracks from 1,
+    /// an opening first (it was track 0).
+    @Test func aStoppedExportLeavesNothingAndTracksCountFromOne() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic)],
+                              script: ["[Mara] Welcome.", "# chapter: Harbour", "[Mara] Boats."])
+        project.settings.mp3 = 64
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        for line in [0, 2] {
+            try planner.keepTake((0..<(24_000 * 25)).map { Float(0.2 * sin(Double($0) * 0.03)) }, line: line)
+        }
+        let out = folder.appendingPathComponent("book.export")
+        var told: [String] = []
+        let report = try DialogueExport.export(planner, name: "book", to: out) { told.append($0) }
+        // 50 s of dialogue, written 10 s at a time: told before each stretch.
+        #expect(told.filter { $0 == "book.wav and .mp3" }.count >= 5, "\(told)")
+        for (file, track) in [("chapters/00 Opening.mp3", "1"), ("chapters/01 Harbour.mp3", "2")] {
+            #expect(report.files.contains(file))
+            let tag = [UInt8](try Data(contentsOf: out.appendingPathComponent(file)).prefix(300))
+            let at = try #require(tag.indices.dropLast(12).first { Array(tag[$0..<($0 + 4)]) == Array("TRCK".utf8) })
+            let size = tag[(at + 4)..<(at + 8)].reduce(0) { $0 << 8 | Int($1) }
+            // Its text after the encoding byte (UTF-16 with a byte-order mark): the digits.
+            #expect(String(decoding: tag[(at + 11)..<(at + 10 + size)].filter { (0x30...0x39).contains($0) }, as: UTF8.self) == track, "\(file)")
+        }
+        // Stopped in the dialogue: nothing beside the export, which is as it was.
+        let before = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        try planner.keepTake([Float](repeating: 0.1, count: 24_000 * 30), line: 0)
+        struct Stop: Error {}
+        var calls = 0
+        #expect(throws: Stop.self) {
+            try DialogueExport.export(planner, name: "book", to: out) { what in
+                if what == "book.wav and .mp3" { calls += 1 }
+                if calls == 2 { throw Stop() }
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["book.export", "book.takes"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == before)
+    }
+
+    /// The studio's export job, stopped (quitting, a signal), ends within seconds and takes what it wrote with it,
+    /// rather than dying with the process and leaving a staging folder of hundreds of megabytes (explore pass 9, 3).
+    @Test func aStoppedExportJobLeavesNoStagingFolder() throws {
+        let folder = try Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = TakeStore(folder: folder.appendingPathComponent("book.takes"))
+        var project = Project(cast: [CastMember(name: "Mara", voice: .automatic)], script: ["[Mara] One.", "[Mara] Two."])
+        project.settings.mp3 = 128
+        let planner = DialoguePlanner(project: project, voices: VoiceLibrary(clips: [], profiles: []),
+                                      scenes: SceneLibrary(scenes: []), takes: store, fingerprints: ClipFingerprints())
+        for line in [0, 1] {
+            try planner.keepTake((0..<(24_000 * 300)).map { Float(0.2 * sin(Double($0) * 0.01)) }, line: line)
+        }
+        let job = ExportJob(planner, name: "book", to: folder.appendingPathComponent("book.export"))
+        let asked = Date()
+        while case .running(let what) = job.state, !what.hasPrefix("book.wav") { usleep(10_000) }
+        job.stop()
+        #expect(Date().timeIntervalSince(asked) < 60)
+        guard case .refused(let why) = job.state else { Issue.record("\(job.state)"); return }
+        #expect(why.hasPrefix("stopped"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["book.export", "book.takes"])
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("book.export/book.wav").path))
+    }
+
     /// With the `mp3` setting, the dialogue and each chapter are written as MP3 too, beside their WAVs: the
     /// same audio (decoded gaplessly, its length that of the WAV at 44.1 kHz), tagged with their titles.
     @Test func mp3sOfTheDialogueAndItsChapters() throws {
@@ -232,7 +300,8 @@ import Testing
         }
         let out = folder.appendingPathComponent("book.export")
         var stages: [String] = []
-        let report = try DialogueExport.export(planner, name: "book", to: out) { stages.append($0) }
+        // Each stage once: it is told again as it goes on (see below).
+        let report = try DialogueExport.export(planner, name: "book", to: out) { if stages.last != $0 { stages.append($0) } }
         #expect(stages == ["the takes (1 of 2)", "lines/", "book.wav and .mp3", "chapter 1 of 2 (Harbour)", "chapter 2 of 2 (Town)"])
         #expect(report.files.filter { $0.hasSuffix(".mp3") } == ["book.mp3", "chapters/01 Harbour.mp3", "chapters/02 Town.mp3"])
         #expect(report.chapters == 2)

@@ -213,10 +213,11 @@ public struct ExportReport: Equatable, Sendable {
 /// - when `# chapter: Title` notes divide the script, a file per chapter (`chapters/NN Title.wav`,
 ///   `00 Opening.wav` for what comes before the first), as an audiobook is delivered;
 /// - with the `mp3` setting, the dialogue and the chapters also as MP3 (`NAME.mp3`, `chapters/NN Title.mp3`,
-///   tagged with their titles, the project's name as album and a chapter's number as track).
+///   tagged with their titles, the project's name as album and their place among them, from 1, as track).
 public enum DialogueExport {
-    /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...); an error it throws
-    /// (a command stopped) stops the export there, leaving the export before as it was.
+    /// `progress` is told what is being written, as it starts (`lines/`, `NAME.mp3`, a chapter...), and told it again
+    /// (the same words) every few seconds of work as it goes on; an error it throws (a command stopped) stops the
+    /// export there, within those seconds, leaving the export before as it was.
     ///
     /// Everything is written into a hidden folder beside `folder` first, then moved into it (a rename a file) once
     /// whole, and the files of earlier exports not written again are removed: an export stopped midway (Ctrl-C, a
@@ -252,7 +253,7 @@ public enum DialogueExport {
     }
 
     /// The staging folders of exports whose process is gone (stopped by a signal): removed.
-    static func removeAbandonedStagings(of folder: URL) {
+    public static func removeAbandonedStagings(of folder: URL) {
         let parent = folder.deletingLastPathComponent()
         let prefix = ".\(folder.lastPathComponent).partial-"
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? [] where entry.hasPrefix(prefix) {
@@ -266,6 +267,13 @@ public enum DialogueExport {
                               progress: (String) throws -> Void) throws -> ExportReport {
         let project = planner.project
         var files: [String] = []
+        // What is being written, said again as the work goes on: a stop is heard within seconds, not at the next stage.
+        var stage = ""
+        func tell(_ text: String) throws {
+            stage = text
+            try progress(text)
+        }
+        func goOn() throws { try progress(stage) }
 
         var pieces: [(line: Int, samples: [Float], speaker: String?, text: String)] = []
         var stemNames: [String] = []  // per piece: its speaker's name, or "no speaker" before any tag
@@ -280,7 +288,7 @@ public enum DialogueExport {
         // Reading, trimming and levelling every take is most of a long book's export: said as it goes.
         let speaking = project.script.indices.filter { !planner.saysNothing(line: $0) }
         for (n, i) in speaking.enumerated() {
-            if n % 100 == 0 { try progress("the takes (\(n + 1) of \(speaking.count))") }
+            if n % 100 == 0 { try tell("the takes (\(n + 1) of \(speaking.count))") }
             guard let take = planner.exportedTake(line: i) else {
                 missing.append(i)
                 continue
@@ -313,9 +321,10 @@ public enum DialogueExport {
         let linesFolder = out.appendingPathComponent("lines")
         try FileManager.default.createDirectory(at: linesFolder, withIntermediateDirectories: true)
         let lineNames = planner.lineFileNames
-        try progress("lines/")
+        try tell("lines/")
         var lineFiles: [String] = []
-        for piece in pieces {
+        for (n, piece) in pieces.enumerated() {
+            if n % 100 == 99 { try goOn() }
             let lineName = "lines/\(lineNames[piece.line] ?? String(format: "%03d", piece.line + 1)).wav"
             let lineURL = out.appendingPathComponent(lineName)
             try FileManager.default.createDirectory(at: lineURL.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -332,7 +341,7 @@ public enum DialogueExport {
             let leadIn = place.at == nil ? place.pause : 0
             return (chapter, (first.start - leadIn)..<Timeline.length(entries), leadIn)
         }
-        try progress(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
+        try tell(project.settings.mp3 == nil ? "\(name).wav" : "\(name).wav and .mp3")
         let rate = AudioFormat.sampleRate
         let dialogue = try WAVWriter(url: out.appendingPathComponent("\(name).wav"), sampleRate: rate)
         // Its chapters run from one's start to the next's, for podcast apps to show and skip between.
@@ -345,6 +354,7 @@ public enum DialogueExport {
                           tags: .init(title: name, album: name, chapters: marks))
         }
         for stretch in stretches(of: mix.length) {
+            try goOn()
             let samples = mix.samples(stretch)
             try dialogue.append(samples)
             try podcast?.append(samples)
@@ -355,24 +365,24 @@ public enum DialogueExport {
             files.append("\(name).mp3")
         }
         if Set(stemNames).count > 1 || mix.hasBeds {
-            try progress("stems/")
+            try tell("stems/")
             try FileManager.default.createDirectory(at: out.appendingPathComponent("stems"), withIntermediateDirectories: true)
             if mix.hasBeds {
-                try writeWAV(out.appendingPathComponent("stems/bed.wav"), length: mix.length, mix.beds)
+                try writeWAV(out.appendingPathComponent("stems/bed.wav"), length: mix.length, goingOn: goOn, mix.beds)
                 files.append("stems/bed.wav")
             }
             for stem in Set(stemNames).sorted() {
                 let file = "stems/\(fileName(stem)).wav"
-                try writeWAV(out.appendingPathComponent(file), length: mix.length) { mix.stem($0) { stemNames[$0] == stem } }
+                try writeWAV(out.appendingPathComponent(file), length: mix.length, goingOn: goOn) { mix.stem($0) { stemNames[$0] == stem } }
                 files.append(file)
             }
         }
         var checks: [(file: String, check: AudiobookCheck)] = []
         if !spans.isEmpty {
             try FileManager.default.createDirectory(at: out.appendingPathComponent("chapters"), withIntermediateDirectories: true)
-            for (chapter, range, leadIn) in spans {
-                try progress("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
-                let written = try writeChapter(chapter, mix.samples(range), leadIn: leadIn, name: name,
+            for (k, (chapter, range, leadIn)) in spans.enumerated() {
+                try tell("chapter \(chapter.number) of \(chapters.last!.number) (\(chapter.title))")
+                let written = try writeChapter(chapter, track: k + 1, mix.samples(range), leadIn: leadIn, name: name,
                                                settings: project.settings, in: out)
                 files += written.files
                 if let check = written.check { checks.append((written.files[0], check)) }
@@ -444,17 +454,21 @@ public enum DialogueExport {
         return stride(from: 0, to: length, by: step).map { $0..<min(length, $0 + step) }
     }
 
-    /// A WAV of `length` samples written a stretch at a time, each stretch's samples from `samples`.
-    private static func writeWAV(_ url: URL, length: Int, _ samples: (Range<Int>) -> [Float]) throws {
+    /// A WAV of `length` samples written a stretch at a time, each stretch's samples from `samples`; `goingOn` is
+    /// called before each.
+    private static func writeWAV(_ url: URL, length: Int, goingOn: () throws -> Void, _ samples: (Range<Int>) -> [Float]) throws {
         let file = try WAVWriter(url: url, sampleRate: AudioFormat.sampleRate)
-        for stretch in stretches(of: length) { try file.append(samples(stretch)) }
+        for stretch in stretches(of: length) {
+            try goingOn()
+            try file.append(samples(stretch))
+        }
         try file.finish()
     }
 
-    /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting): its stretch of the whole
-    /// dialogue; for an audiobook, framed with room tone (0.75 s before its first line, counting a lead-in
-    /// pause, and 2 s after its last) and checked.
-    private static func writeChapter(_ chapter: Chapter, _ stretch: [Float], leadIn: Int, name: String,
+    /// A chapter's file (`chapters/NN Title.wav`, and `.mp3` with the setting, tagged as track `track`, counted from 1
+    /// as players count them, an opening first): its stretch of the whole dialogue; for an audiobook, framed with room
+    /// tone (0.75 s before its first line, counting a lead-in pause, and 2 s after its last) and checked.
+    private static func writeChapter(_ chapter: Chapter, track: Int, _ stretch: [Float], leadIn: Int, name: String,
                                      settings: GenerationSettings, in folder: URL) throws -> (files: [String], check: AudiobookCheck?) {
         let rate = AudioFormat.sampleRate
         var samples = stretch
@@ -468,7 +482,7 @@ public enum DialogueExport {
         if let bitrate = settings.mp3 {
             let mp3 = String(file.dropLast(4)) + ".mp3"
             try MP3File.write(samples, sampleRate: rate, bitrate: bitrate,
-                              tags: .init(title: chapter.title, album: name, track: chapter.number), to: folder.appendingPathComponent(mp3))
+                              tags: .init(title: chapter.title, album: name, track: track), to: folder.appendingPathComponent(mp3))
             files.append(mp3)
         }
         return (files, settings.audiobook ? AudiobookCheck(samples, sampleRate: rate) : nil)

@@ -15,6 +15,9 @@ public final class ExportJob: @unchecked Sendable {
 
     private let lock = NSLock()
     private var current: State = .running("starting")
+    private var stopping = false
+    /// Thrown from the export's progress once `stop()` was asked: the export ends, its staging folder removed.
+    private struct Stopped: Error {}
     private let finished = DispatchSemaphore(value: 0)
     public let folder: URL
 
@@ -23,9 +26,14 @@ public final class ExportJob: @unchecked Sendable {
         let thread = Thread { [self] in
             let outcome: State
             do {
-                outcome = .done(try DialogueExport.export(planner, name: name, to: folder) { self.set(.running($0)) })
+                outcome = .done(try DialogueExport.export(planner, name: name, to: folder) { what in
+                    if self.isStopping { throw Stopped() }
+                    self.set(.running(what))
+                })
             } catch let refused as ExportRefused {
                 outcome = .refused(refused.description)
+            } catch is Stopped {
+                outcome = .refused("stopped: nothing written, the export before is as it was")
             } catch {
                 outcome = .failed("\(error)")
             }
@@ -45,6 +53,21 @@ public final class ExportJob: @unchecked Sendable {
     public var isRunning: Bool {
         if case .running = state { return true }
         return false
+    }
+
+    /// Stops the export within seconds (at its next word of progress) and waits for it to end: what it wrote goes with
+    /// it, and the export before stays as it was.
+    public func stop() {
+        lock.lock()
+        stopping = true
+        lock.unlock()
+        wait()
+    }
+
+    private var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopping
     }
 
     /// Blocks until the export has ended (quitting waits for it).
