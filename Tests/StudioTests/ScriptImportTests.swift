@@ -37,7 +37,7 @@ import Testing
 
             > THE END <
             """)
-        #expect(project.cast.map(\.name) == ["Narrator", "Mara", "Theo", "McCoy", "Bridget O'neil"])
+        #expect(project.cast.map(\.name) == ["Narrator", "Mara", "Theo", "McCoy", "Bridget O'Neil"])
         #expect(project.cast.allSatisfy { $0.voice == .automatic })
         #expect(project.script == [
             "# Act One", "", "# Mara opens the show.", "", "# INT. RADIO STUDIO - NIGHT", "",
@@ -45,7 +45,7 @@ import Testing
             "[Mara] Good evening, night owls.", "",
             "[Theo] Mine was toast.", "",
             "[McCoy] Toast is a canvas!", "",
-            "[Bridget O'neil] Voilà.", "",
+            "[Bridget O'Neil] Voilà.", "",
             "# EXT. STREET - LATER",
         ])
     }
@@ -100,6 +100,19 @@ import Testing
         let prose = ScriptImport.read("WARNING: wet paint.\nIt rained all day.\nWe stayed in.")
         #expect(prose.project.cast.isEmpty && prose.project.script[0] == "WARNING: wet paint." && prose.remarks.isEmpty)
         #expect(ScriptImport.project(from: "Note: this is a draft.").cast.isEmpty)
+    }
+
+    /// Speakers' labels in capitals in a file mostly of prose (a novel's few exchanges) stay text, as prose's `NOTE:`
+    /// would, but are said with their lines (explore pass 9, 5: they were dropped without a word); a name in capitals
+    /// keeps the capitals after a hyphen or an apostrophe (9, 14: `Jean-luc`, `O'brien`).
+    @Test func labelsInCapitalsInProseAreSaid() {
+        let novel = ScriptImport.read("MARA: Did you hear that?\nTHEO: Hear what?\nShe said nothing.\nAnd more prose.\nThe sea was calm.")
+        #expect(novel.project.cast.isEmpty && novel.project.script[0] == "MARA: Did you hear that?")
+        #expect(novel.remarks == [
+            .init(line: 1, message: "left as text: 'MARA:' is in capitals, as a speaker's label, but most lines are not turns (write [Mara] to make it a turn)"),
+            .init(line: 2, message: "left as text: 'THEO:' is in capitals, as a speaker's label, but most lines are not turns (write [Theo] to make it a turn)")])
+        let names = ScriptImport.read("JEAN-LUC: Hello.\nO'BRIEN: Hi.\nD'ARTAGNAN: En garde.\nJOHN'S BOY: Me too.")
+        #expect(names.project.cast.map(\.name) == ["Jean-Luc", "O'Brien", "D'Artagnan", "John's Boy"])
     }
 
     /// Someone who speaks once in a conversation is cast whether or not a line without a name stands in it; a

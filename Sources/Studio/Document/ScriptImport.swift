@@ -172,7 +172,7 @@ public enum ScriptImport {
             func speaksOnceInTurn(_ i: Int, _ name: String) -> Bool {
                 (isRegularTurn(i - 1) || isRegularTurn(i + 1)) && (regulars.count >= 2 || (mostlyTurns && !isSentence(name)))
             }
-            var leftAsText: [(Int, String)] = []
+            var leftAsText: [(line: Int, name: String, label: Bool)] = []
             for (i, text) in lines.enumerated() {
                 if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
                     cast(name)
@@ -182,17 +182,22 @@ public enum ScriptImport {
                     cast(name)
                     script.append("[\(name)] \(said)")
                 } else {
-                    if let (name, _) = ScriptImport.colonTurn(text) { leftAsText.append((i, name)) }
+                    if let (name, _, label) = turn(text) { leftAsText.append((i, name, label)) }
                     script.append(text)
                 }
             }
             // In a transcript, a `Name:` line kept as text may be a speaker this rule missed: it is said. In
-            // prose (no turns) they are prose.
-            guard uses.keys.contains(where: names.contains) else { return }
-            for (i, name) in leftAsText {
-                let why = !(isRegularTurn(i - 1) || isRegularTurn(i + 1)) ? "is used once, not next to a turn of a name used twice"
+            // prose (no turns) they are prose, but for names in capitals, two or more, which read as speakers' labels
+            // (a novel with a few `MARA:` and `THEO:` lines would otherwise lose them without a word; a lone
+            // `WARNING:` is prose).
+            let transcript = uses.keys.contains(where: names.contains)
+            let labels = Set(leftAsText.filter(\.label).map(\.name)).count >= 2
+            for (i, name, label) in leftAsText where transcript || (label && labels) {
+                let why = !transcript ? "is in capitals, as a speaker's label, but most lines are not turns"
+                    : !(isRegularTurn(i - 1) || isRegularTurn(i + 1)) ? "is used once, not next to a turn of a name used twice"
                     : isSentence(name) ? "is used once and reads as a sentence" : "is used once, and most lines are not turns"
-                remarks.append(Remark(line: numbers[i], message: "left as text: '\(name):' \(why) (write [\(name)] to make it a turn)"))
+                let written = label ? String(line(i).prefix { $0 != ":" && $0 != "：" }).trimmingCharacters(in: .whitespaces) : name
+                remarks.append(Remark(line: numbers[i], message: "left as text: '\(written):' \(why) (write [\(name)] to make it a turn)"))
             }
         }
     }
@@ -229,12 +234,21 @@ public enum ScriptImport {
         return name
     }
 
-    /// A name written in capitals (`MARA`, `BRIDGET O'NEIL`), as scripts write speakers, in title case
-    /// (`Mara`, `Bridget O'neil`); nil when it is not all capitals.
+    /// A name written in capitals (`MARA`, `BRIDGET O'NEIL`, `JEAN-LUC`), as scripts write speakers, in title case
+    /// (`Mara`, `Bridget O'Neil`, `Jean-Luc`): a capital after a hyphen, and after an apostrophe with two letters or
+    /// more after it (`O'Brien`, not `John'S`); nil when it is not all capitals.
     static func fromCapitals(_ name: String) -> String? {
         let letters = name.filter(\.isLetter)
         guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }) else { return nil }
-        return name.split(separator: " ").map { word in word.prefix(1) + word.dropFirst().lowercased() }.joined(separator: " ")
+        let chars = Array(name)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            let before: Character? = i > 0 ? chars[i - 1] : nil
+            let lettersAfter = chars[(i + 1)...].prefix(while: \.isLetter).count
+            let starts = before == nil || before == " " || before == "-" || (before == "'" && lettersAfter >= 1 && i >= 2)
+            out += starts ? String(c) : c.lowercased()
+        }
+        return out
     }
 
     /// What of a screenplay's structure stays as a note (`# ...`) for the writer to find their way: its
