@@ -106,5 +106,9 @@ import Testing
         project.script = ["[Ann] One.", "[Ann] Two."]
         report = try DialogueExport.export(planner(), name: "book", to: folder.appendingPathComponent("whole.export"))
         #expect(report.files.filter { $0.hasPrefix("chapters/") } == ["chapters/01 book.wav"])
+        // One failing of one: said in the singular (explore pass 9, 15: "1 of 1 chapter file fail").
+        #expect(report.audiobookVerdict == "1 of 1 chapter file fails the ACX check (check.txt says why)")
+        let whole = try String(contentsOf: folder.appendingPathComponent("whole.export/check.txt"), encoding: .utf8)
+        #expect(whole.hasPrefix("ACX audio requirements, each chapter file: 1 of 1 file fails.\n"), "\(whole)")
     }
 }

@@ -34,6 +34,25 @@ import Testing
     }
 
     /// In steps: the limit's frames (25 a second, rounded up) and the delay pattern's tail.
+    /// Two figures that would read the same in whole seconds are said in tenths (explore pass 9, 13: "about 82 s of
+    /// speech, more than max-new-tokens (2048) makes (82 s)").
+    @Test func figuresThatWouldReadTheSameAreSaidInTenths() throws {
+        func room(_ steps: Int) -> Double { Double(steps - 9) / 25 }
+        // A line of some 200 words, and the most steps whose room falls short of it where both read the same in whole
+        // seconds (steps come in 25ths of a second: not every length has them).
+        let (transcript, seconds, steps) = try #require((150...250).lazy.compactMap { words -> (String, Double, Int)? in
+            let transcript = "[SPEAKER0] " + Array(repeating: "word", count: words).joined(separator: " ")
+            let seconds = SpeakingTime.expected(forSaying: transcript)
+            let steps = (Int(seconds * 25) - 20...Int(seconds * 25) + 9).last { room($0) < seconds
+                && String(format: "%.0f", room($0)) == String(format: "%.0f", seconds) }
+            return steps.map { (transcript, seconds, $0) }
+        }.first)
+        let said = try #require(SpeakingTime.beyondMaxNewTokens(transcript, maxNewTokens: steps))
+        #expect(said.hasPrefix(String(format: "about %.1f s of speech, more than max-new-tokens (%d) makes (%.1f s)", seconds, steps,
+                                      room(steps))), "\(said)")
+        #expect(SpeakingTime.beyondMaxNewTokens(transcript, maxNewTokens: Int(seconds * 25) - 200)?.contains(".") == false)
+    }
+
     @Test func stepLimit() {
         #expect(SpeakingTime.stepLimit(forSaying: "[SPEAKER0] Hello there.") == 163 + 9)
         #expect(SpeakingTime.stepLimit(forSaying: "Hello there", codebooks: 4) == 150 + 5)

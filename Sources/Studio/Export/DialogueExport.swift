@@ -188,7 +188,7 @@ public struct ExportReport: Equatable, Sendable {
     public var audiobookVerdict: String? {
         guard let failures = audiobookFailures else { return nil }
         return failures.isEmpty ? (chapters == 1 ? "the chapter file passes the ACX check" : "all \(chapters) chapter files pass the ACX check")
-            : "\(failures.count) of \(counted(chapters, "chapter file")) fail the ACX check (check.txt says why)"
+            : "\(failures.count) of \(counted(chapters, "chapter file")) \(failures.count == 1 ? "fails" : "fail") the ACX check (check.txt says why)"
     }
 
     /// The lines left out for want of a take, named ("line 4 has no take", "3 lines have no take: 4, 7, 9");
@@ -511,7 +511,8 @@ public enum DialogueExport {
     static func audiobookReport(_ checks: [(file: String, check: AudiobookCheck)], mp3: Int?, loudness: Double?) -> String {
         let failing = checks.filter { !$0.check.problems.isEmpty }.count
         var out = "ACX audio requirements, each chapter file: "
-            + (failing == 0 ? "all \(counted(checks.count, "file")) pass.\n\n" : "\(failing) of \(counted(checks.count, "file")) fail.\n\n")
+            + (failing == 0 ? (checks.count == 1 ? "the file passes.\n\n" : "all \(checks.count) files pass.\n\n")
+                : "\(failing) of \(counted(checks.count, "file")) \(failing == 1 ? "fails" : "fail").\n\n")
         for (file, check) in checks { out += "\(file): \(check.summary)\n" }
         if (mp3 ?? 0) < 192 {
             out += "\nACX takes MP3 at 192 kbit/s or more, constant, at 44.1 kHz: set mp3 to 192.\n"

@@ -31,8 +31,11 @@ public enum SpeakingTime {
         let needed = expected(forSaying: transcript)
         let room = Double(maxNewTokens - codebooks - 1) / Double(AudioFormat.frameRate)
         guard needed > room else { return nil }
-        return String(format: "about %.0f s of speech, more than max-new-tokens (%d) makes (%.0f s): its take would stop before its end; split the line",
-                      needed, maxNewTokens, max(0, room))
+        // In tenths where whole seconds would read the same ("82 s, more than ... (82 s)").
+        let tenths = String(format: "%.0f", needed) == String(format: "%.0f", max(0, room))
+        let format = tenths ? "about %.1f s of speech, more than max-new-tokens (%d) makes (%.1f s): its take would stop before its end; split the line"
+            : "about %.0f s of speech, more than max-new-tokens (%d) makes (%.0f s): its take would stop before its end; split the line"
+        return String(format: format, needed, maxNewTokens, max(0, room))
     }
 
     static func seconds(_ transcript: String, at pace: Pace) -> Double {
