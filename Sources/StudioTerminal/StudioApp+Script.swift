@@ -407,9 +407,18 @@ extension StudioApp {
 
     /// `e`: the export, on a thread of its own (a long book with MP3s takes minutes); the screen says how far
     /// it has got and what it wrote. While lines of the script are still being made (an `A`), it waits for the
-    /// takes they are making; `e` again does not wait.
+    /// takes they are making; `e` again does not wait. An export with nothing new since is left as it is, as
+    /// `render` leaves it (minutes saved on a book, files' times kept); `e` again writes it anew.
     private func export() {
         if let job = exportJob, job.isRunning { return say("Still exporting to \(job.folder.path)/…", .dim) }
+        let folder = DialogueExport.folder(forProject: url)
+        let again = exportUpToDateSaid.map { Date().timeIntervalSince($0) < 10 } ?? false
+        exportUpToDateSaid = nil
+        if !again && linesBeingMade == 0, DialogueExport.isUnchanged(planner, name: DialogueExport.name(forProject: url), to: folder) {
+            exportUpToDateSaid = Date()
+            return say("\(folder.lastPathComponent)/ is up to date: nothing has changed since it was exported (e again writes it anew).",
+                       .dim, seconds: 10)
+        }
         let making = linesBeingMade
         if making > 0 && !exportWaits {
             exportWaits = true

@@ -133,6 +133,8 @@ final class StudioApp {
     var exportJob: ExportJob?
     /// `e` was pressed while lines of the script were still being made: the export starts once they are.
     var exportWaits = false
+    /// When `e` last found the export up to date: `e` again soon after writes it anew all the same.
+    var exportUpToDateSaid: Date?
     /// The lines last asked for together (`A`, or from the cursor), while any of them is still to be made.
     var askedRun: GenerationRun?
     /// The lines queued, in expected seconds of audio (for the engine line's estimate of the time left).

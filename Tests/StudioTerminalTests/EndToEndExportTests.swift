@@ -18,7 +18,15 @@ extension EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: lines.path))
         try tmux.waitFor("the export of every line", timeout: 180) { $0.contains("Exported to ") && $0.contains("7 lines, ") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: lines.path).filter { $0.hasSuffix(".wav") }.count == 7)
-
+        // Nothing new: e leaves it as it is, its files' times too, and e again writes it anew (explore pass 9, 9).
+        let wav = folder.appendingPathComponent("untitled.export/untitled.wav")
+        let written = try FileManager.default.attributesOfItem(atPath: wav.path)[.modificationDate] as? Date
+        try tmux.keys("e")
+        try tmux.waitFor("the export up to date") { $0.contains("untitled.export/ is up to date: nothing has changed since it was exported") }
+        #expect(try FileManager.default.attributesOfItem(atPath: wav.path)[.modificationDate] as? Date == written)
+        try tmux.keys("e")
+        try tmux.waitFor("the export written anew", timeout: 180) { $0.contains("Exported to ") && $0.contains("7 lines, ") }
+        #expect(try FileManager.default.attributesOfItem(atPath: wav.path)[.modificationDate] as? Date != written)
 
         // Once more after an edit, with e twice: the second exports at once, before the edited line has its take.
         try tmux.keys("Enter", "End")
