@@ -105,7 +105,10 @@ struct RenderCommand: ParsableCommand {
         var scope = url.lastPathComponent
         if let chapter {
             let chapters = first.chapters
-            guard let part = chapters.first(where: { Int(chapter) == $0.number || $0.title.lowercased() == chapter.lowercased() }) else {
+            // A title matched as the studio's find matches text: case and accents ignored ("Saint-Etienne", "Saint-Étienne").
+            guard let part = chapters.first(where: {
+                Int(chapter) == $0.number || $0.title.compare(chapter, options: [.caseInsensitive, .diacriticInsensitive]) == .orderedSame
+            }) else {
                 let known = chapters.map { "\($0.number) \($0.title)" }.joined(separator: ", ")
                 throw StudioError("\(url.path): no chapter '\(chapter)'" + (known.isEmpty ? " (it has no `# chapter:` notes)" : " (chapters: \(known))"))
             }
@@ -290,6 +293,7 @@ struct RenderCommand: ParsableCommand {
         var failed: [Int] = []
         var cancelling = false
         var diskFull: String?
+        var stopped: [Int] = []
         // When each line was seen to start and to end: lines of other scenes are made beside the one
         // waited for, and may be done before their turn to be reported comes.
         var startedAt: [Int: Date] = [:], endedAt: [Int: Date] = [:]
@@ -340,18 +344,36 @@ struct RenderCommand: ParsableCommand {
                     say("the disk is full: stopping after the lines being generated")
                 }
             default:
-                say("\(label): not generated (stopped)")
+                // Stopped before it began: said once for all of them, below, not a line each.
+                stopped.append(line)
                 failed.append(line)
             }
         }
+        if !stopped.isEmpty { say("\(counted(stopped.count, "line")) not generated (stopped): the next render makes them") }
         return (failed, diskFull)
     }
 
     /// Ends the run: stopped (by a signal) is its own status, else a line not generated is a failure.
     private func finish(_ failed: [Int]) throws {
-        if !failed.isEmpty { say("not generated: line " + failed.map { String($0 + 1) }.joined(separator: ", ")) }
+        if !failed.isEmpty { say("not generated: line " + Self.runs(failed)) }
         if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
         if !failed.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Script lines (from 0) as their numbers, runs of three or more as ranges: "3, 40-162, 170".
+    static func runs(_ lines: [Int]) -> String {
+        var parts: [String] = []
+        var start: Int?, last = -2
+        func close() {
+            guard let first = start else { return }
+            parts.append(last - first >= 2 ? "\(first + 1)-\(last + 1)" : (first...last).map { String($0 + 1) }.joined(separator: ", "))
+        }
+        for line in lines.sorted() {
+            if line != last + 1 { close(); start = line }
+            last = line
+        }
+        close()
+        return parts.joined(separator: ", ")
     }
 
     private var live: Bool { isatty(STDERR_FILENO) != 0 }
