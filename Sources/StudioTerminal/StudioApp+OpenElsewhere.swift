@@ -31,13 +31,15 @@ extension StudioApp {
             } ?? ""
             let which = recoveries.count > 1 ? " (\(i + 1) of \(recoveries.count), newest first)" : ""
             let answer = try ask("Unsaved changes to \(displayName) from \(LocalTime.shown(recovery.modified)) were found\(which).\(later) "
-                                 + "Recover them? (y)es / (n)o, discard them", choices: ["y", "n"])
+                                 + "Recover them (\(Self.changes(from: project, to: recovery.project)))? (y)es, u then takes them back "
+                                 + "/ (n)o, discard them", choices: ["y", "n"])
             guard answer == "y" else {
                 ProjectFile.removeAutosave(recovery.file)
                 say("Discarded the autosave.")
                 continue
             }
-            editor = ScriptEditor(lines: recovery.project.script, header: recovery.project, replacing: editor)
+            // One edit over the project as the file holds it: `u` takes the recovery back.
+            editor.replaceAll(recovery.project.script, header: recovery.project)
             // The file holds what another program saved after these changes: a save asks before replacing it, as it
             // asks for a change made while the project is open. Their base goes on with them (one that no file
             // matches where it is not known), so that a recovery of them again still knows.
@@ -51,6 +53,22 @@ extension StudioApp {
             say("Recovered the autosave; Ctrl-S saves it.\(kept)", .good, seconds: left == 0 ? 6 : 12)
             return
         }
+    }
+
+    /// What a recovery changes, in a few words: "3 lines changed, 1 added", "the cast or settings", "no change".
+    static func changes(from saved: Project, to recovered: Project) -> String {
+        let difference = recovered.script.difference(from: saved.script)
+        let added = difference.insertions.count, removed = difference.removals.count
+        let changed = min(added, removed)
+        var parts: [String] = []
+        if changed > 0 { parts.append("\(counted(changed, "line")) changed") }
+        if added > changed { parts.append("\(counted(added - changed, "line")) added") }
+        if removed > changed { parts.append("\(counted(removed - changed, "line")) removed") }
+        var header = recovered, savedHeader = saved
+        header.script = []
+        savedHeader.script = []
+        if header != savedHeader { parts.append("the cast, scene or settings") }
+        return parts.isEmpty ? "no change to the script" : parts.joined(separator: ", ")
     }
 
     /// The recovered changes go on in this studio's own autosave; the one they came from (a studio that is gone)

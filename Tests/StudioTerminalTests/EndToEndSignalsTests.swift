@@ -59,6 +59,17 @@ extension EndToEndTests {
         try tmux.waitForShell("the shell prompt after SIGQUIT")
         let screen = try tmux.screen(joined: true)
         #expect(screen.contains("higgs: Quit; unsaved changes are in \(autosave.path)") && !screen.contains("crashed"), "\(screen)")
+
+        // The question says what the recovery changes, and u takes it back (explore pass 9, 12: "Nothing to undo").
+        try tmux.launchStudio(Self.libraryFlags + ["--audio-device", "null", "play.higgs"], waitFor: "Unsaved changes to")
+        try tmux.waitFor("what it changes") { $0.contains("(1 line changed)") }
+        try tmux.keys("y")
+        try tmux.waitFor("the recovered words") { $0.contains("Written before the kill. 杀 And more.") && $0.contains("play.higgs ●") }
+        try tmux.keys("u")
+        try tmux.waitFor("the file's words") { !$0.contains("And more.") && $0.contains("Written before the kill. 杀") && !$0.contains("play.higgs ●") }
+        try tmux.keys("q")
+        try tmux.waitForShell()
+        #expect(try ProjectFile.load(folder.appendingPathComponent("play.higgs")).script == ["[SPEAKER0] Written before the kill. 杀"])
     }
 
     /// A terminal that vanishes (its window closed, its tmux killed) ends the studio with the edits in the
