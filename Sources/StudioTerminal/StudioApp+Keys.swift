@@ -38,7 +38,8 @@ extension StudioApp {
         if focus == .script, !editing, action == nil, case .char(let c) = key, c.isASCII, let digit = c.wholeNumberValue,
            digit > 0 || typedCount != nil {
             count = min(99_999, (typedCount ?? 0) * 10 + digit)
-            return say("\(count!)…  then r for that many new takes of the line, j or k to move that many lines", .dim, seconds: 4)
+            return say("\(count!)…  then r for that many new takes of the line, j or k to move that many lines, G (or < >) to go "
+                       + "to line \(count!)", .dim, seconds: 4)
         }
         guard let action else {
             if case .char(let c) = key, focus == .script { say("'\(c)' does nothing here — press ? for the keys", .dim, seconds: 3) }
@@ -57,6 +58,10 @@ extension StudioApp {
         switch action {
         case .regenerate: try makeTakes(count)
         case .lineUp, .lineDown: editor.moveVertically(action == .lineDown ? count : -count)
+        // A line number, as vi's `300G` (G alone generates from the line: given a count, it goes there).
+        case .generateFromCursor, .firstLine, .lastLine:
+            editor.moveTo(line: min(count, editor.lines.count) - 1)
+            say("Line \(editor.line + 1) of \(editor.lines.count).", .dim, seconds: 3)
         case .moveLineUp, .moveLineDown, .nextToDo, .previousToDo, .nextNote, .previousNote, .findNext, .findPrevious:
             // No further than the script is long (a count typed too long is not a minute of moving).
             for _ in 0..<min(count, editor.lines.count) { try perform(action) }

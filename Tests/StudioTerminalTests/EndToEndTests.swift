@@ -347,6 +347,12 @@ struct EndToEndTests {
         try tmux.waitFor("line 1,000") { $0.contains("›1000▌ [Ann] Sentence 1000.") && !$0.contains("then r for that many") }
         try tmux.keys(">")
         try tmux.waitFor("the last line") { $0.contains("›1200▌ [Ann] Sentence 1200.") && $0.contains(" 1199▌ [Ann] Sentence 1199.") }
+        // A line by its number, as vi's 300G (explore pass 9, 10: it generated from the line instead), or 300<.
+        try tmux.keys("3", "0", "0", "G")
+        try tmux.waitFor("line 300") { $0.contains("› 300▌ [Ann] Sentence 300.") && $0.contains("Line 300 of 1200.") }
+        #expect(try !tmux.screen().contains("Queued"))
+        try tmux.keys("7", "<")
+        try tmux.waitFor("line 7") { $0.contains("›   7▌ [Ann] Sentence 7.") }
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
