@@ -52,6 +52,9 @@ struct ImportCommand: ParsableCommand {
                 placed = cues.placed == cues.count ? ", placed at their \(cues.count) subtitle cues (fit-cues: 10)"
                     : ", placed at \(cues.placed) of their \(cues.count) subtitle cues (fit-cues: 10; the rest said above)"
             }
+            // A book's chapter headings become chapters (a file each in the export).
+            let chapters = project.script.filter { ScriptLine($0).chapterTitle != nil }.count
+            if chapters > 0 { placed += " in \(counted(chapters, "chapter"))" }
             Console.error("wrote \(target.path): \(counted(turns, "line"))\(placed); \(cast) (automatic voices; "
                 + "`higgs studio \(Self.quoted(Self.shownFromHere(target)))` to choose them)\n")
         } catch {

@@ -46,6 +46,11 @@ import Testing
         #expect(result.status == 0 && result.stderr.hasPrefix("wrote ") && result.stderr.contains("g.higgs: 4 lines; cast: Mara, Theo"),
                 "\(result.stderr)")
         #expect(try ProjectFile.load(folder.appendingPathComponent("g.higgs")).script[1] == "[Theo] Hi Mara.")
+        // A book's chapter headings: chapters, counted in what is said (explore pass 9, 6).
+        try "## Chapter 1\nMara: Hello.\nTheo: Hi Mara.\nCHAPTER TWO\nMara: How are you?\nTheo: Well.\n"
+            .write(to: folder.appendingPathComponent("book.md"), atomically: true, encoding: .utf8)
+        let book = try CLI.run(["import", "book.md"], in: folder)
+        #expect(book.status == 0 && book.stderr.contains("book.higgs: 4 lines in 2 chapters; cast: Mara, Theo"), "\(book.stderr)")
 
         try "Mara: Hello.\nTheo: Hi Mara.\nThis line has no name.\nMara: How are you?\n\nNote: bring milk.\n"
             .write(to: folder.appendingPathComponent("n.txt"), atomically: true, encoding: .utf8)

@@ -70,11 +70,11 @@ import Testing
             "[Alice] Hi Bob!", "[Bob] Hello Alice. [laugh]", "[Carol] Sorry I'm late.", "[Bob] No worries.", "[Alice] Right.",
             "a line of narration", "[Dana] Already tagged.", "[SPEAKER3] A prompt tag.", "老王：你好。",
         ])
-        // Two turns each, full-width colons too; one `Chapter 1:` in prose is prose.
+        // Two turns each, full-width colons too; one `Chapter 1:` in prose is no turn: a chapter heading (pass 9, 6).
         let chinese = ScriptImport.project(from: "老王：你好。\n小李：你好！\n老王：再见。\n小李：再见。")
         #expect(chinese.cast.map(\.name) == ["老王", "小李"] && chinese.script[0] == "[老王] 你好。")
         let prose = ScriptImport.project(from: "Chapter 1: The Beginning\n\nIt was night. Time: late.")
-        #expect(prose.cast.isEmpty && prose.script == ["Chapter 1: The Beginning", "", "It was night. Time: late."])
+        #expect(prose.cast.isEmpty && prose.script == ["# chapter: Chapter 1: The Beginning", "", "It was night. Time: late."])
         // A short exchange, nothing but turns: someone speaking once is a turn too; a lone `Name:` line is not.
         let exchange = ScriptImport.project(from: "Ann: Hello.\nBob: Hi Ann!\n\nAnn: Shall we?\n[Cy] Yes.")
         #expect(exchange.cast.map(\.name) == ["Ann", "Bob", "Cy"])
@@ -100,6 +100,30 @@ import Testing
         let prose = ScriptImport.read("WARNING: wet paint.\nIt rained all day.\nWe stayed in.")
         #expect(prose.project.cast.isEmpty && prose.project.script[0] == "WARNING: wet paint." && prose.remarks.isEmpty)
         #expect(ScriptImport.project(from: "Note: this is a draft.").cast.isEmpty)
+    }
+
+    /// A book's chapter headings, in Markdown or on lines of their own, become `# chapter:` notes (a file each in the
+    /// export), in title case; a sentence that starts with one of their words stays text (explore pass 9, 6: the
+    /// headings were silent notes, or read aloud by the speaker before them).
+    @Test func aBooksChapterHeadingsBecomeChapters() {
+        let book = ScriptImport.read("""
+            # The Lighthouse
+            ## Chapter 1: The Arrival
+            The boat came in late.
+            CHAPTER TWO
+            Chapter 3 was where it all went wrong.
+            Chapter 12 — The Sea
+            Part of me wanted to stay.
+            PART II
+            Prologue was a word she liked.
+            Epilogue
+            # chapter: Already One
+            """)
+        #expect(book.project.script == [
+            "# The Lighthouse", "# chapter: Chapter 1: The Arrival", "The boat came in late.", "# chapter: Chapter Two",
+            "Chapter 3 was where it all went wrong.", "# chapter: Chapter 12 — The Sea", "Part of me wanted to stay.", "# chapter: Part II",
+            "Prologue was a word she liked.", "# chapter: Epilogue", "# chapter: Already One"])
+        #expect(ScriptImport.read("HENRY VIII: Hello.\nLIV: Hi.\nHENRY VIII: Bye.").project.cast.map(\.name) == ["Henry VIII", "Liv"])
     }
 
     /// Speakers' labels in capitals in a file mostly of prose (a novel's few exchanges) stay text, as prose's `NOTE:`

@@ -14,9 +14,11 @@ import Foundation
 ///   four words and the file uses it twice, or it stands next to such a turn in a conversation (someone may
 ///   speak once): a file of at least two such names, or one whose lines are mostly turns; or the file is
 ///   nothing but such lines of two names or more (a short exchange); or the name is in capitals (`MARA:`, as
-///   scripts label speakers) in a file of turns in most lines (a line of its own too); so that `Note: ...` or
-///   `Chapter 1: ...` in prose stays prose. A name in capitals comes in title case (`Mara`), as a screenplay's
-///   and subtitles' do. In a transcript, a `Name:` line left as text is remarked on.
+///   scripts label speakers) in a file of turns in most lines (a line of its own too); so that `Note: ...` in prose
+///   stays prose. A name in capitals comes in title case (`Mara`), as a screenplay's and subtitles' do. In a
+///   transcript, a `Name:` line left as text is remarked on, and so are labels in capitals in prose.
+/// - A book's chapter headings (`## Chapter 1: The Arrival`, `CHAPTER TWO` on a line of its own) become
+///   `# chapter:` notes (`chapterHeading`).
 /// - Subtitles (`.srt`, `.vtt`): the cues' words, a speech a line after a `# at:` note of the cue's time
 ///   (`SubtitleText`), then as a transcript; the project fits takes up to 10% long to their cues.
 /// - `[Name] text` and `[SPEAKERn] text` lines are kept as they are, and so is any other line.
@@ -174,7 +176,9 @@ public enum ScriptImport {
             }
             var leftAsText: [(line: Int, name: String, label: Bool)] = []
             for (i, text) in lines.enumerated() {
-                if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
+                if let title = ScriptImport.chapterHeading(text) {
+                    script.append("# chapter: \(title)")
+                } else if case .name(let name)? = ScriptLine(text).speaker, CastNames.problem(with: name) == nil {
                     cast(name)
                     script.append(text)
                 } else if let (name, said, label) = turn(text),
@@ -200,6 +204,33 @@ public enum ScriptImport {
                 remarks.append(Remark(line: numbers[i], message: "left as text: '\(written):' \(why) (write [\(name)] to make it a turn)"))
             }
         }
+    }
+
+    /// A book's chapter heading, as its title for a `# chapter:` note: a Markdown heading (`## Chapter 1: The
+    /// Arrival`) that starts with Chapter, Part, Prologue or Epilogue, or a line of its own that does and is a heading
+    /// (`CHAPTER ONE`, `Chapter 12 — The Sea`, `Prologue: The Storm`), not a sentence (`Chapter 3 was long.`); nil
+    /// for any other line (a `# chapter:` note is one already).
+    static func chapterHeading(_ line: String) -> String? {
+        var heading = line
+        let markdown = line.hasPrefix("# ") || line.hasPrefix("## ") || line.hasPrefix("### ")
+        if markdown { heading = String(line.drop { $0 == "#" }).trimmingCharacters(in: .whitespaces) }
+        let words = heading.split(separator: " ").map(String.init)
+        guard let first = words.first, words.count <= 10, !heading.lowercased().hasPrefix("chapter:") else { return nil }
+        let word = first.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ":.—–-"))
+        // What follows the word ("1", "One:", "II") or the word itself ends the heading's start: a separator or the end.
+        let numbered = ["chapter", "part"].contains(word)
+        let lead = numbered ? (words.count > 1 ? words[1] : "") : first
+        if numbered {
+            // A number or a number's word: "Chapter 1", "CHAPTER ONE", "Part II"; not "Part of me".
+            guard let c = lead.first, c.isNumber || c.isUppercase else { return nil }
+        } else {
+            guard ["prologue", "epilogue"].contains(word) else { return nil }
+        }
+        let leadWords = numbered ? 2 : 1
+        guard markdown || words.count == leadWords || lead.last.map({ ":.—–-".contains($0) }) == true
+                || (words.count > leadWords && ["—", "–", "-", ":"].contains(words[leadWords])) else { return nil }
+        // In capitals as a heading is set (`CHAPTER ONE`): as a title is written.
+        return fromCapitals(heading) ?? heading
     }
 
     /// `Name: text` (or a full-width `Name：text`), the name a possible cast name of at most four words,
@@ -242,6 +273,13 @@ public enum ScriptImport {
         guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }) else { return nil }
         let chars = Array(name)
         var out = ""
+        // A Roman numeral after the first word stays in capitals (`HENRY VIII`, `PART II`).
+        let words = name.split(separator: " ", omittingEmptySubsequences: false)
+        if words.count > 1, words.dropFirst().contains(where: { $0.count >= 2 && $0.allSatisfy { "IVXLCDM".contains($0) } }) {
+            return words.enumerated().map { k, word in
+                k > 0 && word.count >= 2 && word.allSatisfy({ "IVXLCDM".contains($0) }) ? String(word) : fromCapitals(String(word)) ?? String(word)
+            }.joined(separator: " ")
+        }
         for (i, c) in chars.enumerated() {
             let before: Character? = i > 0 ? chars[i - 1] : nil
             let lettersAfter = chars[(i + 1)...].prefix(while: \.isLetter).count
