@@ -198,4 +198,27 @@ extension EndToEndTests {
         try tmux.keys("C-q")
         try tmux.waitForShell()
     }
+
+    /// The quit question says which lines stop with it, and follows them while it is open: once they are made, it no
+    /// longer says so (explore pass 6, C5: it kept the words it was opened with). They are made meanwhile: under an open
+    /// dialog, the next line waited for the document the main loop publishes.
+    @Test func theQuitQuestionFollowsTheLinesBeingMade() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)], script: (1...8).map { "[Ann] Line \($0)." })
+        // Long enough to be caught being made (the lines run to their limit, and are made again once as cut).
+        project.settings.maxNewTokens = 1500
+        let tmux = try Self.studioWithEngine(on: project, named: "q.higgs", in: folder)
+        try tmux.keys("Enter")
+        try tmux.type(" More.")
+        try tmux.keys("Escape", "A")
+        try tmux.waitFor("the lines queued") { $0.contains("Queued 8 lines") }
+        try tmux.keys("C-q")
+        try tmux.waitFor("the question, with the lines that stop") { $0.contains("Save changes to q.higgs") && $0.contains("being made") }
+        try tmux.waitFor("the question, once they are made", timeout: 60) {
+            $0.contains("Save changes to q.higgs") && !$0.contains("being made") && !$0.contains("queued line")
+        }
+        try tmux.keys("n")
+        try tmux.waitForShell()
+    }
 }

@@ -271,15 +271,16 @@ public enum ScriptImport {
     static func fromCapitals(_ name: String) -> String? {
         let letters = name.filter(\.isLetter)
         guard !letters.isEmpty, letters.allSatisfy({ $0.isUppercase }) else { return nil }
-        let chars = Array(name)
-        var out = ""
         // A Roman numeral after the first word stays in capitals (`HENRY VIII`, `PART II`).
+        func isNumeral(_ word: Substring) -> Bool { word.count >= 2 && word.allSatisfy { "IVXLCDM".contains($0) } }
         let words = name.split(separator: " ", omittingEmptySubsequences: false)
-        if words.count > 1, words.dropFirst().contains(where: { $0.count >= 2 && $0.allSatisfy { "IVXLCDM".contains($0) } }) {
+        if words.dropFirst().contains(where: isNumeral) {
             return words.enumerated().map { k, word in
-                k > 0 && word.count >= 2 && word.allSatisfy({ "IVXLCDM".contains($0) }) ? String(word) : fromCapitals(String(word)) ?? String(word)
+                k > 0 && isNumeral(word) ? String(word) : fromCapitals(String(word)) ?? String(word)
             }.joined(separator: " ")
         }
+        let chars = Array(name)
+        var out = ""
         for (i, c) in chars.enumerated() {
             let before: Character? = i > 0 ? chars[i - 1] : nil
             let lettersAfter = chars[(i + 1)...].prefix(while: \.isLetter).count
