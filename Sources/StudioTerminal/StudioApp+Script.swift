@@ -29,13 +29,15 @@ extension StudioApp {
         case .firstLine: editor.moveTo(line: 0)
         case .lastLine: editor.moveTo(line: editor.lines.count - 1)
         case .nextNote, .previousNote:
-            // Notes are the script's headings: chapters, scenes, the writer's own.
+            // The script's headings: chapters, scenes, the writer's own notes; not a line's pause or other setting (a
+            // book has one every few lines).
             let forward = action == .nextNote
             let order = forward ? Array((editor.line + 1)..<editor.lines.count) : Array((0..<editor.line).reversed())
-            if let i = order.first(where: { ScriptLine(editor.lines[$0].text).isNote }) {
+            if let i = order.first(where: { ScriptLine(editor.lines[$0].text).isHeading }) {
                 editor.moveTo(line: i)
             } else {
-                say(forward ? "No note below (# ... lines)." : "No note above (# ... lines).", .dim, seconds: 3)
+                say(forward ? "No heading below (a # chapter:, # scene: or other # note)." : "No heading above (a # chapter:, # scene: or other # note).",
+                    .dim, seconds: 3)
             }
         case .nextToDo, .previousToDo:
             // Going through a long script, the lines still to make (or make again) one after another.

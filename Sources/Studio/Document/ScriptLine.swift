@@ -121,6 +121,12 @@ public struct ScriptLine: Equatable, Sendable {
     /// A writer's note, `# ...` (a heading, a reminder): kept in the script, never spoken.
     public var isNote: Bool { text.first(where: { $0 != " " && $0 != "\t" }) == "#" }
 
+    /// A note that heads a part of the script (a chapter, a scene, a bed, the writer's own `# ...`), not a setting of the
+    /// next line (`# pause:`, `# overlap:`, `# at:`, `# tempo:`, `# gain:`, `# file:`): where `{` and `}` stop.
+    public var isHeading: Bool {
+        isNote && !["pause", "overlap", "at", "tempo", "gain", "file"].contains { directive($0) != nil }
+    }
+
     /// A note `# scene: ...` changes the scene of the lines after it: `# scene: NAME` (from `Scenes/`),
     /// `# scene: none`, or `# scene: ` and a description written there. Nil for any other line.
     public var sceneChange: SceneChoice? {
