@@ -267,6 +267,14 @@ extension StudioApp {
             return (long.said + " — shorten the overlap", .warning)
         }
         let line = ScriptLine(editor.lines[editor.line].text)
+        // In an audiobook, a pause written just above a chapter is that chapter's lead-in: more than ACX's second of
+        // room tone fails its check (the author most often meant it to end the chapter before).
+        if header.settings.audiobook, let pause = line.pauseSeconds, pause > 1,
+           let next = (editor.line + 1..<editor.lines.count).first(where: { !ScriptLine(editor.lines[$0].text).isBlank }),
+           let title = ScriptLine(editor.lines[next].text).chapterTitle {
+            return (String(format: "line %d: this pause opens the chapter below (%@): %.1f s of room tone first, where ACX wants 0.5 to 1; "
+                           + "a chapter's file already ends in 2 s of it", editor.line + 1, title.isEmpty ? "untitled" : title, pause), .warning)
+        }
         // Untagged lines go on with the speaker before them; one with none before it, in a script that has speakers,
         // has no voice of the cast.
         if !line.saysNothing, !header.cast.isEmpty, editor.line < planner.casting.lineSpeakers.count,

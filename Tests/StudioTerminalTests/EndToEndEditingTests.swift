@@ -39,6 +39,23 @@ extension EndToEndTests {
         try tmux.waitForShell()
     }
 
+    /// In an audiobook, a pause of more than a second just above a chapter note says it opens that chapter, more room
+    /// tone than ACX takes (explore pass 9, 11: only check.txt said so, after the export).
+    @Test func aLongPauseAboveAChapterSaysItOpensIt() throws {
+        let folder = try Fixtures.temporaryFolder("higgs-e2e")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var project = Project(cast: [CastMember(name: "Ann", voice: .automatic)],
+                              script: ["[Ann] Read by Ann.", "# pause: 1.5", "# chapter: Arrival", "[Ann] Chapter one."])
+        project.settings.audiobook = true
+        let (_, tmux) = try Self.studio(on: project, named: "book.higgs", in: folder, showing: "Read by Ann.", width: 200, height: 24)
+        try tmux.keys("j")
+        try tmux.waitFor("the hint") {
+            $0.contains("line 2: this pause opens the chapter below (Arrival): 1.5 s of room tone first, where ACX wants 0.5 to 1")
+        }
+        try tmux.keys("C-q")
+        try tmux.waitForShell()
+    }
+
     /// A tab in a line (written by another editor) shows as a space, not `?`, and stays in the file (explore pass 6, D2).
     @Test func aTabShowsAsASpace() throws {
         let folder = try Fixtures.temporaryFolder("higgs-e2e")
