@@ -36,8 +36,7 @@ extension StudioApp {
             if let i = order.first(where: { ScriptLine(editor.lines[$0].text).isHeading }) {
                 editor.moveTo(line: i)
             } else {
-                say(forward ? "No heading below (a # chapter:, # scene: or other # note)." : "No heading above (a # chapter:, # scene: or other # note).",
-                    .dim, seconds: 3)
+                say("No heading \(forward ? "below" : "above") (a # chapter:, # scene: or other # note).", .dim, seconds: 3)
             }
         case .nextToDo, .previousToDo:
             // Going through a long script, the lines still to make (or make again) one after another.
@@ -414,14 +413,14 @@ extension StudioApp {
     private func export() {
         if let job = exportJob, job.isRunning { return say("Still exporting to \(job.folder.path)/…", .dim) }
         let folder = DialogueExport.folder(forProject: url)
+        let making = linesBeingMade
         let again = exportUpToDateSaid.map { Date().timeIntervalSince($0) < 10 } ?? false
         exportUpToDateSaid = nil
-        if !again && linesBeingMade == 0, DialogueExport.isUnchanged(planner, name: DialogueExport.name(forProject: url), to: folder) {
+        if !again && making == 0, DialogueExport.isUnchanged(planner, name: DialogueExport.name(forProject: url), to: folder) {
             exportUpToDateSaid = Date()
             return say("\(folder.lastPathComponent)/ is up to date: nothing has changed since it was exported (e again writes it anew).",
                        .dim, seconds: 10)
         }
-        let making = linesBeingMade
         if making > 0 && !exportWaits {
             exportWaits = true
             return say("\(counted(making, "line")) \(making == 1 ? "is" : "are") still being made: the export starts once "

@@ -293,7 +293,7 @@ struct RenderCommand: ParsableCommand {
         var failed: [Int] = []
         var cancelling = false
         var diskFull: String?
-        var stopped: [Int] = []
+        var stopped = 0
         // When each line was seen to start and to end: lines of other scenes are made beside the one
         // waited for, and may be done before their turn to be reported comes.
         var startedAt: [Int: Date] = [:], endedAt: [Int: Date] = [:]
@@ -345,35 +345,19 @@ struct RenderCommand: ParsableCommand {
                 }
             default:
                 // Stopped before it began: said once for all of them, below, not a line each.
-                stopped.append(line)
+                stopped += 1
                 failed.append(line)
             }
         }
-        if !stopped.isEmpty { say("\(counted(stopped.count, "line")) not generated (stopped): the next render makes them") }
+        if stopped > 0 { say("\(counted(stopped, "line")) not generated (stopped): the next render makes them") }
         return (failed, diskFull)
     }
 
     /// Ends the run: stopped (by a signal) is its own status, else a line not generated is a failure.
     private func finish(_ failed: [Int]) throws {
-        if !failed.isEmpty { say("not generated: line " + Self.runs(failed)) }
+        if !failed.isEmpty { say("not generated: line " + lineRuns(failed)) }
         if Interrupt.requested { throw ExitCode(Interrupt.exitStatus) }
         if !failed.isEmpty { throw ExitCode(1) }
-    }
-
-    /// Script lines (from 0) as their numbers, runs of three or more as ranges: "3, 40-162, 170".
-    static func runs(_ lines: [Int]) -> String {
-        var parts: [String] = []
-        var start: Int?, last = -2
-        func close() {
-            guard let first = start else { return }
-            parts.append(last - first >= 2 ? "\(first + 1)-\(last + 1)" : (first...last).map { String($0 + 1) }.joined(separator: ", "))
-        }
-        for line in lines.sorted() {
-            if line != last + 1 { close(); start = line }
-            last = line
-        }
-        close()
-        return parts.joined(separator: ", ")
     }
 
     private var live: Bool { isatty(STDERR_FILENO) != 0 }
